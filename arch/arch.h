@@ -1,0 +1,37 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * arch: per-ABI facts.  One file per architecture fills struct arch_desc;
+ * nothing else in the project knows a syscall number or a register name.
+ * libseccomp supplies the numbers, so a new architecture is one more file
+ * with its audit token and register accessors.
+ */
+#ifndef PROCTOR_ARCH_H
+#define PROCTOR_ARCH_H
+
+#include <stdint.h>
+
+struct arch_desc {
+	const char *name;	/* "x86_64" */
+	uint32_t audit_arch;	/* AUDIT_ARCH_* in seccomp_data.arch */
+	uint32_t scmp_arch;	/* SCMP_ARCH_* token for libseccomp */
+	/*
+	 * ABIs that share this kernel entry and must be refused by the
+	 * filter's first instructions (x32, i386 on x86_64).
+	 */
+	const uint32_t *foreign_scmp;
+	int n_foreign;
+};
+
+/* The ABI proctor was built for. */
+const struct arch_desc *arch_native(void);
+
+/*
+ * Syscall number for name on the native ABI, or -1 when this ABI lacks
+ * it (open and creat do not exist on aarch64).
+ */
+int arch_syscall_nr(const char *name);
+
+/* Name of syscall nr on the native ABI; "?" when unknown. */
+const char *arch_syscall_name(int nr);
+
+#endif

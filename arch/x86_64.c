@@ -1,0 +1,28 @@
+/* SPDX-License-Identifier: MIT */
+/* x86_64: the only ABI decoded.  x32 and i386 share its entry point. */
+#if defined(__x86_64__)
+
+#include <linux/audit.h>
+#include <seccomp.h>
+
+#include "arch/arch.h"
+
+static const uint32_t x86_64_foreign[] = {
+	SCMP_ARCH_X32,
+	SCMP_ARCH_X86,
+};
+
+static const struct arch_desc x86_64_desc = {
+	.name = "x86_64",
+	.audit_arch = AUDIT_ARCH_X86_64,
+	.scmp_arch = SCMP_ARCH_X86_64,
+	.foreign_scmp = x86_64_foreign,
+	.n_foreign = 2,
+};
+
+const struct arch_desc *arch_native(void)
+{
+	return &x86_64_desc;
+}
+
+#endif

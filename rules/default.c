@@ -1,0 +1,47 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The built-in policy for a coding agent working in a repository: read
+ * anything but the usual credential stores and proctor's own state; write
+ * only in the workspace, the run's temporary directory and the harmless
+ * devices, and create in the shared temporary directories; no network
+ * but unix sockets in the workspace and the temporary directory; run any
+ * program, but ask before "git push".
+ *
+ * Inside the workspace, writes to what runs code on the user's behalf
+ * later (git hooks and config, direnv, editor settings, proctor's own
+ * project policy) are denied: changing them would outlive the sandbox.
+ */
+#include "rules/rules.h"
+
+const char rules_default_json[] =
+	"{\n"
+	"  \"files\": {\n"
+	"    \"read\": {\n"
+	"      \"default\": \"allow\",\n"
+	"      \"deny\": [\"~/.ssh\", \"~/.gnupg\", \"~/.aws\", \"~/.azure\",\n"
+	"               \"~/.kube\", \"~/.config/gcloud\", \"~/.config/gh\",\n"
+	"               \"~/.docker/config.json\", \"~/.netrc\",\n"
+	"               \"~/.git-credentials\", \"~/.npmrc\", \"~/.pypirc\",\n"
+	"               \"~/.config/proctor\", \"~/.local/state/proctor\"]\n"
+	"    },\n"
+	"    \"write\": {\n"
+	"      \"default\": \"deny\",\n"
+	"      \"allow\": [\"$WORKSPACE\", \"$TMPDIR\", \"/dev/null\",\n"
+	"                \"/dev/zero\", \"/dev/full\", \"/dev/tty\",\n"
+	"                \"/dev/ptmx\", \"/dev/pts\", \"/dev/shm\",\n"
+	"                \"/dev/stdout\", \"/dev/stderr\"],\n"
+	"      \"create\": [\"/tmp\", \"/var/tmp\"],\n"
+	"      \"deny\": [\"$WORKSPACE/.git/hooks\", \"$WORKSPACE/.git/config\",\n"
+	"               \"$WORKSPACE/.envrc\", \"$WORKSPACE/.vscode\",\n"
+	"               \"$WORKSPACE/.proctor.json\"]\n"
+	"    }\n"
+	"  },\n"
+	"  \"network\": {\n"
+	"    \"default\": \"deny\",\n"
+	"    \"allow\": [\"unix:$WORKSPACE\", \"unix:$TMPDIR\"]\n"
+	"  },\n"
+	"  \"exec\": {\n"
+	"    \"default\": \"allow\",\n"
+	"    \"ask\": [[\"git\", \"push\"]]\n"
+	"  }\n"
+	"}\n";

@@ -1,0 +1,188 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The policy as people read it: names of actions and classes, and the
+ * merged policy as one JSON document for `proctor policy show`.
+ *
+ * The document has the shape of a policy file, but every default and
+ * every entry is an object that says where it came from:
+ *
+ *   "files": {"read": {
+ *     "default": {"action": "allow", "origin": "built-in",
+ *                 "where": "files.read.default"},
+ *     "deny": [{"pattern": "~/.ssh", "origin": "built-in",
+ *               "where": "files.read.deny[0]",
+ *               "expanded": ["/home/u/.ssh"]}]}}
+ *
+ * "expanded" lists what a path pattern stands for after ~, $VARS and the
+ * base directory; it is left out when that is the pattern itself.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cjson/cJSON.h>
+
+#include "rules/rules_int.h"
+
+const char *rules_action_name(enum rules_action a)
+{
+	switch (a) {
+	case RULES_ALLOW:
+		return "allow";
+	case RULES_ASK:
+		return "ask";
+	case RULES_DENY:
+		return "deny";
+	case RULES_CREATE:
+		return "create";
+	}
+	return "unknown";
+}
+
+const char *rules_class_name(enum rules_class c)
+{
+	switch (c) {
+	case RULES_READ:
+		return "read";
+	case RULES_WRITE:
+		return "write";
+	case RULES_EXEC:
+		return "exec";
+	case RULES_CONNECT:
+		return "connect";
+	case RULES_NCLASS:
+		break;
+	}
+	return "unknown";
+}
+
+/* cJSON calls accept NULL parents, so a failure only needs noting. */
+struct doc {
+	cJSON *root;
+	bool oom;
+};
+
+static cJSON *add(struct doc *d, cJSON *parent, const char *key, cJSON *item)
+{
+	if (!item || !parent ||
+	    !(key ? cJSON_AddItemToObject(parent, key, item) :
+		    cJSON_AddItemToArray(parent, item))) {
+		cJSON_Delete(item);
+		d->oom = true;
+		return NULL;
+	}
+	return item;
+}
+
+static void add_str(struct doc *d, cJSON *parent, const char *key,
+		    const char *s)
+{
+	add(d, parent, key, cJSON_CreateString(s));
+}
+
+/* The object at "a.b" under root, created as needed. */
+static cJSON *object_at(struct doc *d, const char *where)
+{
+	char key[32];
+	cJSON *o = d->root, *next;
+	size_t n;
+
+	while (o && *where) {
+		n = strcspn(where, ".");
+		snprintf(key, sizeof(key), "%.*s", (int)n, where);
+		next = cJSON_GetObjectItemCaseSensitive(o, key);
+		o = next ? next : add(d, o, key, cJSON_CreateObject());
+		where += n + (where[n] == '.');
+	}
+	return o;
+}
+
+/* The path part of a path entry as written. */
+static const char *written_path(const struct rules_entry *e)
+{
+	if (e->kind == RULES_ENTRY_EXEC)
+		return e->words[0];
+	if (strncmp(e->pattern, "unix:", 5) == 0)
+		return e->pattern + 5;
+	return e->pattern;
+}
+
+/* What a path pattern stands for, unless that is what was written. */
+static void add_expanded(struct doc *d, cJSON *obj,
+			 const struct rules_entry *e)
+{
+	cJSON *exp;
+	size_t i;
+
+	if (e->kind != RULES_ENTRY_PATH && !(e->kind == RULES_ENTRY_EXEC &&
+					     !e->name))
+		return;
+	if (e->nglobs == 1 && strcmp(e->globs[0].text, written_path(e)) == 0)
+		return;
+	exp = add(d, obj, "expanded", cJSON_CreateArray());
+	for (i = 0; i < e->nglobs; i++)
+		add_str(d, exp, NULL, e->globs[i].text);
+}
+
+static void add_pattern(struct doc *d, cJSON *obj,
+			const struct rules_entry *e)
+{
+	cJSON *words;
+	size_t i;
+
+	if (!e->from_array) {
+		add_str(d, obj, "pattern", e->pattern);
+		return;
+	}
+	words = add(d, obj, "pattern", cJSON_CreateArray());
+	for (i = 0; i < e->nwords; i++)
+		add_str(d, words, NULL, e->words[i]);
+}
+
+static void add_entry(struct doc *d, cJSON *cls, const struct rules_entry *e)
+{
+	const char *key = rules_action_name(e->action);
+	cJSON *list = cJSON_GetObjectItemCaseSensitive(cls, key);
+	cJSON *obj;
+
+	if (!list)
+		list = add(d, cls, key, cJSON_CreateArray());
+	obj = add(d, list, NULL, cJSON_CreateObject());
+	add_pattern(d, obj, e);
+	add_str(d, obj, "origin", e->origin);
+	add_str(d, obj, "where", e->where);
+	add_expanded(d, obj, e);
+}
+
+static void add_class(struct doc *d, const struct rules_policy *p,
+		      enum rules_class c)
+{
+	const struct rules_list *l = &p->cls[c];
+	cJSON *cls = object_at(d, rules_class_where[c]);
+	cJSON *def = add(d, cls, "default", cJSON_CreateObject());
+	char where[64];
+	size_t i;
+
+	snprintf(where, sizeof(where), "%s.default", rules_class_where[c]);
+	add_str(d, def, "action", rules_action_name(l->def));
+	add_str(d, def, "origin", l->def_origin);
+	add_str(d, def, "where", where);
+	for (i = 0; i < l->n; i++)
+		add_entry(d, cls, &l->v[i]);
+}
+
+char *rules_policy_dump(const struct rules_policy *p)
+{
+	static const enum rules_class order[] = { RULES_READ, RULES_WRITE,
+						  RULES_CONNECT, RULES_EXEC };
+	struct doc d = { .root = cJSON_CreateObject() };
+	char *s = NULL;
+	size_t i;
+
+	for (i = 0; d.root && i < RULES_ARRAY_SIZE(order); i++)
+		add_class(&d, p, order[i]);
+	if (d.root && !d.oom)
+		s = cJSON_Print(d.root);
+	cJSON_Delete(d.root);
+	return s;
+}

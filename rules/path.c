@@ -1,0 +1,429 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Path patterns: expansion of ~ and $VARS, normalisation, and matching by
+ * whole components, so that "/w/ws" covers "/w/ws/a" but not "/w/ws-evil".
+ *
+ * Globs: "*", "?" and "[...]" match within one component (fnmatch(3)
+ * without FNM_PATHNAME on a single component; FNM_PERIOD is not set, so
+ * "*" also matches names starting with a dot: a deny of every entry of
+ * the home directory must cover "~/.ssh").  FNM_NOESCAPE is set: a backslash is an ordinary character;
+ * "[*]" matches a literal star.  "**" as a whole component matches zero or
+ * more components.
+ */
+#include <errno.h>
+#include <fnmatch.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "rules/rules_int.h"
+
+/* Where a pattern starts: one or more directories, then the rest. */
+struct start {
+	const char *const *dirs;
+	size_t n;
+	const char *one;	/* storage for a single directory */
+	const char *rest;
+};
+
+static int msgf(char *msg, size_t len, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static int msgf(char *msg, size_t len, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, len, fmt, ap);
+	va_end(ap);
+	return -EINVAL;
+}
+
+static bool is_var_char(char c, bool first)
+{
+	if (c == '_' || (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z'))
+		return true;
+	return !first && c >= '0' && c <= '9';
+}
+
+/*
+ * Reads the name of "$NAME" or "${NAME}" at s (just after the '$') into
+ * name.  Returns the number of bytes consumed or -EINVAL.
+ */
+static int var_name(const char *s, char *name, size_t size, char *msg,
+		    size_t len)
+{
+	bool braced = *s == '{';
+	const char *p = s + braced;
+	size_t n = 0;
+
+	while (is_var_char(p[n], n == 0))
+		n++;
+	if (n == 0 || n >= size)
+		return msgf(msg, len, "expected a variable name after '$'");
+	if (braced && p[n] != '}')
+		return msgf(msg, len, "expected '}' after ${%.*s", (int)n, p);
+	memcpy(name, p, n);
+	name[n] = '\0';
+	return (int)(braced + n + braced);
+}
+
+static int set_one(struct start *st, const char *dir, const char *what,
+		   char *msg, size_t len)
+{
+	if (!dir)
+		return msgf(msg, len, "%s is not known in this run", what);
+	if (dir[0] != '/')
+		return msgf(msg, len, "%s is \"%s\"; expected an absolute path",
+			    what, dir);
+	st->one = dir;
+	st->dirs = &st->one;
+	st->n = 1;
+	return 0;
+}
+
+/* "$NAME" or "${NAME}" at the start of pat: the directories it names. */
+static int start_var(struct start *st, const char *pat,
+		     const struct rules_policy *p, char *msg, size_t len)
+{
+	char name[32];
+	int n = var_name(pat + 1, name, sizeof(name), msg, len);
+
+	if (n < 0)
+		return n;
+	st->rest = pat + 1 + n;
+	if (*st->rest != '\0' && *st->rest != '/')
+		return msgf(msg, len, "expected '/' after $%s", name);
+
+	if (strcmp(name, "HOME") == 0)
+		return set_one(st, p->home, "$HOME", msg, len);
+	if (strcmp(name, "TMPDIR") == 0)
+		return set_one(st, p->tmpdir, "$TMPDIR", msg, len);
+	if (strcmp(name, "WORKSPACE") == 0) {
+		/* No workspace: the entry names nothing, which is not an
+		 * error (the built-in policy is used outside projects). */
+		st->dirs = (const char *const *)p->workspaces;
+		st->n = p->n_workspaces;
+		return 0;
+	}
+	return msgf(msg, len,
+		    "unknown variable $%s; expected $HOME, $WORKSPACE or $TMPDIR",
+		    name);
+}
+
+static int find_start(struct start *st, const char *pat,
+		      const struct rules_env *env, char *msg, size_t len)
+{
+	memset(st, 0, sizeof(*st));
+	st->rest = pat;
+
+	if (pat[0] == '/')
+		return set_one(st, "/", "/", msg, len);
+	if (pat[0] == '~') {
+		if (pat[1] != '\0' && pat[1] != '/')
+			return msgf(msg, len,
+				    "\"%s\": ~user is not supported; expected ~ or ~/...",
+				    pat);
+		st->rest = pat + 1;
+		return set_one(st, env->p->home, "~ (the home directory)", msg,
+			       len);
+	}
+	if (pat[0] == '$')
+		return start_var(st, pat, env->p, msg, len);
+
+	if (!env->base_dir)
+		return msgf(msg, len,
+			    "\"%s\" is relative and there is no base directory; expected an absolute path or one starting with ~, $HOME, $WORKSPACE or $TMPDIR",
+			    pat);
+	return set_one(st, env->base_dir, "the base directory", msg, len);
+}
+
+static bool has_dotdot(const char *s)
+{
+	const char *c;
+
+	for (c = strstr(s, ".."); c; c = strstr(c + 1, ".."))
+		if ((c == s || c[-1] == '/') && (c[2] == '\0' || c[2] == '/'))
+			return true;
+	return false;
+}
+
+/*
+ * Checks the part of pat the user wrote after its start.  Variables are
+ * only expanded at the start: "/x/$HOME" is more likely a mistake than a
+ * file named "$HOME" ("[$]" matches a literal dollar).  ".." is refused
+ * rather than resolved: without the file system, "a/.." is not known to
+ * mean "." when "a" is a symlink.
+ */
+static int check_rest(const char *pat, const char *rest, char *msg,
+		      size_t len)
+{
+	const char *d;
+
+	for (d = strchr(rest, '$'); d; d = strchr(d + 1, '$'))
+		if (d[1] == '{' || is_var_char(d[1], true))
+			return msgf(msg, len,
+				    "variables may only start a pattern, got \"%s\"",
+				    pat);
+	if (has_dotdot(rest))
+		return msgf(msg, len,
+			    "expected a path without \"..\" components, got \"%s\"",
+			    pat);
+	return 0;
+}
+
+/*
+ * Writes dir + "/" + rest into out with "//", "/./" and a trailing "/"
+ * collapsed.  check_rest() has refused ".." in rest; one in dir (a
+ * variable or the base directory) is refused here.
+ */
+static int normalise(const char *dir, const char *rest, char *out,
+		     size_t size, char *msg, size_t len)
+{
+	char tmp[PATH_MAX];
+	size_t o = 0;
+	char *c, *save = NULL;
+
+	if ((size_t)snprintf(tmp, sizeof(tmp), "%s/%s", dir, rest) >=
+	    sizeof(tmp))
+		return msgf(msg, len, "expected a path shorter than %d bytes",
+			    PATH_MAX);
+
+	for (c = strtok_r(tmp, "/", &save); c; c = strtok_r(NULL, "/", &save)) {
+		if (strcmp(c, ".") == 0)
+			continue;
+		if (strcmp(c, "..") == 0)
+			return msgf(msg, len,
+				    "expected a directory without \"..\" components, got \"%s\"",
+				    dir);
+		o += (size_t)snprintf(out + o, size - o, "/%s", c);
+	}
+	if (o == 0)
+		snprintf(out, size, "/");
+	return 0;
+}
+
+/* fnmatch treats an unclosed '[' as a literal; here it is a typo. */
+static bool brackets_closed(const char *s)
+{
+	for (s = strchr(s, '['); s; s = strchr(s + 1, '[')) {
+		s++;
+		if (*s == '!' || *s == '^')
+			s++;
+		if (*s == ']')
+			s++;
+		s = strchr(s, ']');
+		if (!s)
+			return false;
+	}
+	return true;
+}
+
+static int classify(struct rules_comp *c, char *msg, size_t len)
+{
+	if (strcmp(c->s, "**") == 0) {
+		c->kind = RULES_COMP_ANY;
+	} else if (!strpbrk(c->s, "*?[")) {
+		c->kind = RULES_COMP_LIT;
+	} else {
+		if (!brackets_closed(c->s))
+			return msgf(msg, len, "unclosed '[' in \"%s\"", c->s);
+		c->kind = RULES_COMP_GLOB;
+	}
+	return 0;
+}
+
+/*
+ * Specificity, compared as one number: literal leading components first,
+ * then components named ("**" names none), then glob-free over glob.
+ */
+static int glob_spec(const struct rules_glob *g)
+{
+	size_t i, lit = 0, named = 0;
+	bool lead = true;
+
+	for (i = 0; i < g->ncomp; i++) {
+		lead = lead && g->comp[i].kind == RULES_COMP_LIT;
+		lit += lead;
+		named += g->comp[i].kind != RULES_COMP_ANY;
+	}
+	return (int)(lit << 16 | named << 1 | (lit == g->ncomp));
+}
+
+/* Cuts the normalised text into components. */
+static int glob_split(struct rules_glob *g, char *msg, size_t len)
+{
+	char *c, *save = NULL;
+	int rc;
+
+	g->buf = strdup(g->text);
+	g->comp = calloc(strlen(g->text) / 2 + 1, sizeof(*g->comp));
+	if (!g->buf || !g->comp)
+		return -ENOMEM;
+
+	for (c = strtok_r(g->buf, "/", &save); c;
+	     c = strtok_r(NULL, "/", &save)) {
+		g->comp[g->ncomp].s = c;
+		rc = classify(&g->comp[g->ncomp], msg, len);
+		if (rc < 0)
+			return rc;
+		g->ncomp++;
+	}
+	g->spec = glob_spec(g);
+	return 0;
+}
+
+static int glob_one(struct rules_glob *g, const char *dir, const char *rest,
+		    char *msg, size_t len)
+{
+	char out[PATH_MAX];
+	int rc = normalise(dir, rest, out, sizeof(out), msg, len);
+
+	if (rc < 0)
+		return rc;
+	g->text = strdup(out);
+	if (!g->text)
+		return -ENOMEM;
+	return glob_split(g, msg, len);
+}
+
+/*
+ * Compiles pat into e->globs: one glob per directory it starts from.
+ * Returns 0, -EINVAL with the reason in msg, or -ENOMEM.
+ */
+int rules_glob_compile(struct rules_entry *e, const char *pat,
+		       const struct rules_env *env, char *msg, size_t len)
+{
+	struct start st;
+	size_t i;
+	int rc;
+
+	if (pat[0] == '\0')
+		return msgf(msg, len, "expected a path pattern, got \"\"");
+	rc = find_start(&st, pat, env, msg, len);
+	if (rc == 0)
+		rc = check_rest(pat, st.rest, msg, len);
+	if (rc < 0)
+		return rc;
+
+	e->globs = calloc(st.n ? st.n : 1, sizeof(*e->globs));
+	if (!e->globs)
+		return -ENOMEM;
+	for (i = 0; i < st.n; i++) {
+		e->nglobs++;
+		rc = glob_one(&e->globs[i], st.dirs[i], st.rest, msg, len);
+		if (rc < 0)
+			return rc;
+	}
+	return 0;
+}
+
+void rules_glob_free(struct rules_glob *g)
+{
+	free(g->text);
+	free(g->buf);
+	free(g->comp);
+}
+
+/*
+ * Cuts an absolute path into components.  Returns -EINVAL for a relative
+ * path or a ".." component (the caller promised a canonical path; one
+ * that is not must not slip past a prefix rule), -ENAMETOOLONG.
+ */
+int rules_pathv_split(struct rules_pathv *pv, const char *path)
+{
+	size_t len;
+	char *s;
+
+	pv->n = 0;
+	if (!path || path[0] != '/')
+		return -EINVAL;
+	len = strlen(path);
+	if (len >= sizeof(pv->buf))
+		return -ENAMETOOLONG;
+	memcpy(pv->buf, path, len + 1);
+
+	for (s = pv->buf; *s;) {
+		char *c = s;
+
+		if (*s == '/') {
+			*s++ = '\0';
+			continue;
+		}
+		s += strcspn(s, "/");
+		if (*s)
+			*s++ = '\0';
+		if (strcmp(c, "..") == 0)
+			return -EINVAL;
+		if (strcmp(c, ".") != 0 && pv->n < RULES_ARRAY_SIZE(pv->comp))
+			pv->comp[pv->n++] = c;
+	}
+	return 0;
+}
+
+static bool comp_match(const struct rules_comp *c, const char *s)
+{
+	if (c->kind == RULES_COMP_LIT)
+		return strcmp(c->s, s) == 0;
+	return fnmatch(c->s, s, FNM_NOESCAPE) == 0;
+}
+
+/*
+ * Whether g matches the whole of pv or, with beneath, a leading part of
+ * it.  "**" is matched like "*" in the classic wildcard algorithm, one
+ * component at a time: remembering only the last "**" and retrying from
+ * there is enough because every other component matches exactly one
+ * component, and it keeps the cost at O(pattern * path).
+ */
+bool rules_glob_match(const struct rules_glob *g,
+		      const struct rules_pathv *pv, bool beneath)
+{
+	size_t pi = 0, si = 0, star = SIZE_MAX, mark = 0;
+
+	while (si < pv->n) {
+		if (pi < g->ncomp && g->comp[pi].kind == RULES_COMP_ANY) {
+			star = pi++;
+			mark = si;
+		} else if (pi < g->ncomp && comp_match(&g->comp[pi],
+						       pv->comp[si])) {
+			pi++;
+			si++;
+		} else if (pi == g->ncomp && beneath) {
+			return true;
+		} else if (star != SIZE_MAX) {
+			pi = star + 1;
+			si = ++mark;
+		} else {
+			return false;
+		}
+	}
+	while (pi < g->ncomp && g->comp[pi].kind == RULES_COMP_ANY)
+		pi++;
+	return pi == g->ncomp;
+}
+
+/* The specificity of the best glob of e that matches, or -1. */
+int rules_path_entry_match(const struct rules_entry *e,
+			   const struct rules_pathv *pv, bool beneath)
+{
+	int best = -1;
+	size_t i;
+
+	for (i = 0; i < e->nglobs; i++)
+		if (e->globs[i].spec > best &&
+		    rules_glob_match(&e->globs[i], pv, beneath))
+			best = e->globs[i].spec;
+	return best;
+}
+
+/*
+ * Specificity of a name glob (abstract sockets, program names): its
+ * literal prefix, and a glob-free name above any glob of that length.
+ */
+int rules_name_spec(const char *glob)
+{
+	size_t lit = strcspn(glob, "*?[");
+
+	return (int)(lit << 1 | (glob[lit] == '\0'));
+}

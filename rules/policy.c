@@ -1,0 +1,694 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Policies: creation, layers from JSON text or files, entries from the
+ * command line.
+ *
+ * A layer is added whole or not at all: on an error, entries and defaults
+ * it had added are taken back, so a caller may report the error and carry
+ * on with the policy as it was.
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cjson/cJSON.h>
+
+#include "rules/rules_int.h"
+
+/* Policy files are small; a bigger file is a mistake, not a policy. */
+#define MAX_POLICY_FILE (1 << 20)
+
+const char *const rules_class_where[RULES_NCLASS] = {
+	[RULES_READ] = "files.read",
+	[RULES_WRITE] = "files.write",
+	[RULES_EXEC] = "exec",
+	[RULES_CONNECT] = "network",
+};
+
+/* One layer being added. */
+struct layer {
+	struct rules_policy *p;
+	const char *origin;
+	struct rules_env env;
+	char *err;
+	size_t errlen;
+
+	size_t saved_n[RULES_NCLASS];
+	enum rules_action saved_def[RULES_NCLASS];
+	const char *saved_origin[RULES_NCLASS];
+};
+
+static const char *const root_keys[] = { "files", "network", "exec", NULL };
+static const char *const files_keys[] = { "read", "write", NULL };
+static const char *const class_keys[] = { "default", "allow", "deny", "ask",
+					  NULL };
+static const char *const write_keys[] = { "default", "allow", "deny", "ask",
+					  "create", NULL };
+
+static int fail(struct layer *l, const char *where, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+/* Writes "ORIGIN: WHERE: message" into the caller's buffer. */
+static int fail(struct layer *l, const char *where, const char *fmt, ...)
+{
+	size_t n;
+	va_list ap;
+
+	if (!l->err || l->errlen == 0)
+		return -EINVAL;
+	if (where && *where)
+		snprintf(l->err, l->errlen, "%s: %s: ", l->origin, where);
+	else
+		snprintf(l->err, l->errlen, "%s: ", l->origin);
+	n = strlen(l->err);
+	va_start(ap, fmt);
+	vsnprintf(l->err + n, l->errlen - n, fmt, ap);
+	va_end(ap);
+	return -EINVAL;
+}
+
+static int out_of_memory(struct layer *l)
+{
+	fail(l, NULL, "out of memory");
+	return -ENOMEM;
+}
+
+static const char *type_name(const cJSON *j)
+{
+	if (cJSON_IsString(j))
+		return "string";
+	if (cJSON_IsNumber(j))
+		return "number";
+	if (cJSON_IsBool(j))
+		return "boolean";
+	if (cJSON_IsNull(j))
+		return "null";
+	if (cJSON_IsArray(j))
+		return "array";
+	return "object";
+}
+
+/* Policy and layers. */
+
+static int copy_vars(struct rules_policy *p, const struct rules_vars *v)
+{
+	size_t i;
+
+	if ((v->home && v->home[0] != '/') ||
+	    (v->tmpdir && v->tmpdir[0] != '/') ||
+	    (v->n_workspaces && !v->workspaces))
+		return -EINVAL;
+	if ((v->home && !(p->home = strdup(v->home))) ||
+	    (v->tmpdir && !(p->tmpdir = strdup(v->tmpdir))))
+		return -ENOMEM;
+
+	p->workspaces = calloc(v->n_workspaces + 1, sizeof(char *));
+	if (!p->workspaces)
+		return -ENOMEM;
+	for (i = 0; i < v->n_workspaces; i++) {
+		if (!v->workspaces[i] || v->workspaces[i][0] != '/')
+			return -EINVAL;
+		p->workspaces[i] = strdup(v->workspaces[i]);
+		if (!p->workspaces[i])
+			return -ENOMEM;
+		p->n_workspaces++;
+	}
+	return 0;
+}
+
+/*
+ * Every class starts at deny, exec included: fail closed.  The built-in
+ * policy (rules_default_json), added as the first layer, is what allows
+ * reads and execs in practice.
+ */
+int rules_policy_new(struct rules_policy **out, const struct rules_vars *v)
+{
+	static const struct rules_vars none;
+	struct rules_policy *p = calloc(1, sizeof(*p));
+	int c, rc;
+
+	*out = NULL;
+	if (!p)
+		return -ENOMEM;
+	for (c = 0; c < RULES_NCLASS; c++) {
+		p->cls[c].def = RULES_DENY;
+		p->cls[c].def_origin = "empty policy";
+	}
+	rc = copy_vars(p, v ? v : &none);
+	if (rc < 0) {
+		rules_policy_free(p);
+		return rc;
+	}
+	*out = p;
+	return 0;
+}
+
+void rules_entry_free(struct rules_entry *e)
+{
+	size_t i;
+
+	for (i = 0; i < e->nglobs; i++)
+		rules_glob_free(&e->globs[i]);
+	free(e->globs);
+	for (i = 0; i < e->nwords; i++)
+		free(e->words[i]);
+	free(e->words);
+	free(e->name);
+	free(e->pattern);
+	free(e->where);
+}
+
+void rules_policy_free(struct rules_policy *p)
+{
+	size_t i;
+	int c;
+
+	if (!p)
+		return;
+	for (c = 0; c < RULES_NCLASS; c++) {
+		for (i = 0; i < p->cls[c].n; i++)
+			rules_entry_free(&p->cls[c].v[i]);
+		free(p->cls[c].v);
+	}
+	for (i = 0; i < p->n_workspaces; i++)
+		free(p->workspaces[i]);
+	for (i = 0; i < p->n_origins; i++)
+		free(p->origins[i]);
+	free(p->workspaces);
+	free(p->origins);
+	free(p->home);
+	free(p->tmpdir);
+	free(p);
+}
+
+/* Entries of one layer share one copy of its name. */
+static const char *intern(struct rules_policy *p, const char *s)
+{
+	char **o;
+	size_t i;
+
+	for (i = 0; i < p->n_origins; i++)
+		if (strcmp(p->origins[i], s) == 0)
+			return p->origins[i];
+	o = realloc(p->origins, (p->n_origins + 1) * sizeof(*o));
+	if (!o)
+		return NULL;
+	p->origins = o;
+	o[p->n_origins] = strdup(s);
+	return o[p->n_origins] ? o[p->n_origins++] : NULL;
+}
+
+static int layer_begin(struct layer *l, struct rules_policy *p,
+		       const char *origin, const char *base_dir, char *err,
+		       size_t errlen)
+{
+	int c;
+
+	memset(l, 0, sizeof(*l));
+	l->p = p;
+	l->origin = origin;
+	l->env.p = p;
+	l->env.base_dir = base_dir;
+	l->err = err;
+	l->errlen = errlen;
+	if (err && errlen)
+		err[0] = '\0';
+
+	l->origin = intern(p, origin);
+	if (!l->origin) {
+		l->origin = origin;
+		return out_of_memory(l);
+	}
+	for (c = 0; c < RULES_NCLASS; c++) {
+		l->saved_n[c] = p->cls[c].n;
+		l->saved_def[c] = p->cls[c].def;
+		l->saved_origin[c] = p->cls[c].def_origin;
+	}
+	return 0;
+}
+
+static void layer_rollback(struct layer *l)
+{
+	struct rules_list *list;
+	int c;
+
+	for (c = 0; c < RULES_NCLASS; c++) {
+		list = &l->p->cls[c];
+		while (list->n > l->saved_n[c])
+			rules_entry_free(&list->v[--list->n]);
+		list->def = l->saved_def[c];
+		list->def_origin = l->saved_origin[c];
+	}
+}
+
+static int append(struct rules_list *list, const struct rules_entry *e)
+{
+	struct rules_entry *v;
+	size_t cap;
+
+	if (list->n == list->cap) {
+		cap = list->cap ? list->cap * 2 : 16;
+		v = realloc(list->v, cap * sizeof(*v));
+		if (!v)
+			return -ENOMEM;
+		list->v = v;
+		list->cap = cap;
+	}
+	list->v[list->n++] = *e;
+	return 0;
+}
+
+/* Actions. */
+
+static bool action_valid(enum rules_class c, enum rules_action a)
+{
+	return a != RULES_CREATE || c == RULES_WRITE;
+}
+
+static int action_parse(enum rules_class c, const char *s,
+			enum rules_action *a)
+{
+	static const enum rules_action all[] = { RULES_ALLOW, RULES_DENY,
+						 RULES_ASK, RULES_CREATE };
+	size_t i;
+
+	for (i = 0; i < RULES_ARRAY_SIZE(all); i++) {
+		if (action_valid(c, all[i]) &&
+		    strcmp(s, rules_action_name(all[i])) == 0) {
+			*a = all[i];
+			return 0;
+		}
+	}
+	return -EINVAL;
+}
+
+static const char *actions_expected(enum rules_class c)
+{
+	if (c == RULES_WRITE)
+		return "\"allow\", \"deny\", \"ask\" or \"create\"";
+	return "\"allow\", \"deny\" or \"ask\"";
+}
+
+/* Entries. */
+
+/* Compiles spec, a string as written in a policy, for class c into e. */
+static int compile_spec(struct layer *l, enum rules_class c,
+			struct rules_entry *e, const char *spec, char *msg,
+			size_t len)
+{
+	char **words = NULL;
+	size_t n = 0, i;
+	int rc;
+
+	e->pattern = strdup(spec);
+	if (!e->pattern)
+		return -ENOMEM;
+	switch (c) {
+	case RULES_READ:
+	case RULES_WRITE:
+		e->kind = RULES_ENTRY_PATH;
+		return rules_glob_compile(e, spec, &l->env, msg, len);
+	case RULES_CONNECT:
+		return rules_addr_entry(e, spec, &l->env, msg, len);
+	default:
+		break;
+	}
+	rc = rules_exec_split(spec, &words, &n);
+	if (rc == 0)
+		rc = rules_exec_entry(e, (const char *const *)words, n,
+				      &l->env, msg, len);
+	for (i = 0; i < n; i++)
+		free(words[i]);
+	free(words);
+	return rc;
+}
+
+/* An exec entry written as an array of words. */
+static int compile_words(struct layer *l, struct rules_entry *e,
+			 const cJSON *arr, const char *where, char *msg,
+			 size_t len)
+{
+	const char *words[256];
+	const cJSON *w;
+	char at[160];
+	size_t n = 0;
+
+	cJSON_ArrayForEach(w, arr) {
+		snprintf(at, sizeof(at), "%s[%zu]", where, n);
+		if (n == RULES_ARRAY_SIZE(words))
+			return fail(l, where, "expected at most %zu words",
+				    RULES_ARRAY_SIZE(words));
+		if (!cJSON_IsString(w))
+			return fail(l, at,
+				    "expected a string (a word of the command), got %s",
+				    type_name(w));
+		words[n++] = w->valuestring;
+	}
+	e->from_array = true;
+	return rules_exec_entry(e, words, n, &l->env, msg, len);
+}
+
+static const char *item_expected(enum rules_class c)
+{
+	switch (c) {
+	case RULES_READ:
+	case RULES_WRITE:
+		return "a string (path pattern)";
+	case RULES_CONNECT:
+		return "a string (address, CIDR or unix:PATH)";
+	default:
+		break;
+	}
+	return "a string or an array of strings (command prefix)";
+}
+
+/*
+ * Appends e, compiled with result rc, or frees it and reports why not.
+ * A bad word of an exec array has been reported already (msg empty).
+ */
+static int finish_entry(struct layer *l, enum rules_class c,
+			struct rules_entry *e, int rc, const char *where,
+			const char *msg)
+{
+	if (rc == 0)
+		rc = append(&l->p->cls[c], e);
+	if (rc == 0)
+		return 0;
+
+	rules_entry_free(e);
+	if (rc == -ENOMEM)
+		return out_of_memory(l);
+	if (msg[0])
+		fail(l, where, "%s", msg);
+	return rc;
+}
+
+/* Adds spec, an entry written as a string, at where. */
+static int add_spec(struct layer *l, enum rules_class c, enum rules_action a,
+		    const char *spec, const char *where)
+{
+	struct rules_entry e = { .action = a, .origin = l->origin };
+	char msg[512] = "";
+	int rc;
+
+	e.where = strdup(where);
+	rc = e.where ? compile_spec(l, c, &e, spec, msg, sizeof(msg)) :
+		       -ENOMEM;
+	return finish_entry(l, c, &e, rc, where, msg);
+}
+
+/* Adds item, a string or (exec only) an array of words, at where. */
+static int add_item(struct layer *l, enum rules_class c, enum rules_action a,
+		    const cJSON *item, const char *where)
+{
+	struct rules_entry e = { .action = a, .origin = l->origin };
+	char msg[512] = "";
+	int rc;
+
+	if (cJSON_IsString(item))
+		return add_spec(l, c, a, item->valuestring, where);
+	if (c != RULES_EXEC || !cJSON_IsArray(item))
+		return fail(l, where, "expected %s, got %s", item_expected(c),
+			    type_name(item));
+
+	e.where = strdup(where);
+	rc = e.where ? compile_words(l, &e, item, where, msg, sizeof(msg)) :
+		       -ENOMEM;
+	return finish_entry(l, c, &e, rc, where, msg);
+}
+
+/* JSON documents. */
+
+static void join_keys(char *buf, size_t len, const char *const *keys)
+{
+	size_t i, o = 0;
+
+	buf[0] = '\0';
+	for (i = 0; keys[i] && o < len; i++)
+		o += (size_t)snprintf(buf + o, len - o, "%s%s",
+				      i == 0 ? "" : keys[i + 1] ? ", " : " or ",
+				      keys[i]);
+}
+
+static bool key_known(const char *key, const char *const *keys)
+{
+	for (; *keys; keys++)
+		if (strcmp(key, *keys) == 0)
+			return true;
+	return false;
+}
+
+/* obj must be an object holding only keys, each once. */
+static int check_object(struct layer *l, const cJSON *obj, const char *where,
+			const char *const *keys)
+{
+	const cJSON *k, *prev;
+	char expected[128];
+
+	join_keys(expected, sizeof(expected), keys);
+	if (!cJSON_IsObject(obj))
+		return fail(l, where, "expected an object with keys %s, got %s",
+			    expected, type_name(obj));
+
+	cJSON_ArrayForEach(k, obj) {
+		const char *sep = where && *where ? "." : "";
+
+		if (!key_known(k->string, keys))
+			return fail(l, NULL, "%s%s%s: unknown key; expected %s",
+				    where ? where : "", sep, k->string,
+				    expected);
+		for (prev = obj->child; prev != k; prev = prev->next)
+			if (strcmp(prev->string, k->string) == 0)
+				return fail(l, NULL, "%s%s%s: duplicate key",
+					    where ? where : "", sep,
+					    k->string);
+	}
+	return 0;
+}
+
+static int parse_default(struct layer *l, enum rules_class c,
+			 const cJSON *item, const char *where)
+{
+	struct rules_list *list = &l->p->cls[c];
+	enum rules_action a;
+
+	if (!cJSON_IsString(item))
+		return fail(l, where, "expected %s, got %s",
+			    actions_expected(c), type_name(item));
+	if (action_parse(c, item->valuestring, &a) < 0)
+		return fail(l, where, "expected %s, got \"%s\"",
+			    actions_expected(c), item->valuestring);
+	list->def = a;
+	list->def_origin = l->origin;
+	return 0;
+}
+
+static int parse_list(struct layer *l, enum rules_class c,
+		      enum rules_action a, const cJSON *arr, const char *where)
+{
+	const cJSON *item;
+	char at[128];
+	size_t i = 0;
+	int rc;
+
+	if (!cJSON_IsArray(arr))
+		return fail(l, where, "expected an array of %s, got %s",
+			    c == RULES_EXEC ? "commands" :
+			    c == RULES_CONNECT ? "addresses" : "path patterns",
+			    type_name(arr));
+	cJSON_ArrayForEach(item, arr) {
+		snprintf(at, sizeof(at), "%s[%zu]", where, i++);
+		rc = add_item(l, c, a, item, at);
+		if (rc < 0)
+			return rc;
+	}
+	return 0;
+}
+
+static int parse_class(struct layer *l, enum rules_class c,
+		       const cJSON *obj)
+{
+	const char *where = rules_class_where[c];
+	enum rules_action a;
+	const cJSON *item;
+	char at[64];
+	int rc;
+
+	rc = check_object(l, obj, where,
+			  c == RULES_WRITE ? write_keys : class_keys);
+	if (rc < 0)
+		return rc;
+	cJSON_ArrayForEach(item, obj) {
+		snprintf(at, sizeof(at), "%s.%s", where, item->string);
+		if (strcmp(item->string, "default") == 0)
+			rc = parse_default(l, c, item, at);
+		else if (action_parse(c, item->string, &a) == 0)
+			rc = parse_list(l, c, a, item, at);
+		if (rc < 0)
+			return rc;
+	}
+	return 0;
+}
+
+static int parse_files(struct layer *l, const cJSON *files)
+{
+	const cJSON *r = cJSON_GetObjectItemCaseSensitive(files, "read");
+	const cJSON *w = cJSON_GetObjectItemCaseSensitive(files, "write");
+	int rc;
+
+	rc = check_object(l, files, "files", files_keys);
+	if (rc == 0 && r)
+		rc = parse_class(l, RULES_READ, r);
+	if (rc == 0 && w)
+		rc = parse_class(l, RULES_WRITE, w);
+	return rc;
+}
+
+static int parse_root(struct layer *l, const cJSON *root)
+{
+	const cJSON *files = cJSON_GetObjectItemCaseSensitive(root, "files");
+	const cJSON *net = cJSON_GetObjectItemCaseSensitive(root, "network");
+	const cJSON *exec = cJSON_GetObjectItemCaseSensitive(root, "exec");
+	int rc;
+
+	rc = check_object(l, root, NULL, root_keys);
+	if (rc == 0 && files)
+		rc = parse_files(l, files);
+	if (rc == 0 && net)
+		rc = parse_class(l, RULES_CONNECT, net);
+	if (rc == 0 && exec)
+		rc = parse_class(l, RULES_EXEC, exec);
+	return rc;
+}
+
+/* cJSON tells where it stopped; people want a line and a column. */
+static int json_error(struct layer *l, const char *json, const char *end)
+{
+	unsigned int line = 1, col = 1;
+	const char *s;
+	int near;
+
+	if (!end || end < json)
+		return fail(l, NULL, "malformed JSON");
+	for (s = json; s < end && *s; s++) {
+		col++;
+		if (*s == '\n') {
+			line++;
+			col = 1;
+		}
+	}
+	near = (int)strcspn(end, "\n");
+	return fail(l, NULL, "line %u, column %u: malformed JSON near \"%.*s\"",
+		    line, col, near > 20 ? 20 : near, end);
+}
+
+int rules_policy_add_json(struct rules_policy *p, const char *json,
+			  const char *origin, const char *base_dir,
+			  char *err, size_t errlen)
+{
+	struct layer l;
+	const char *end = NULL;
+	cJSON *root;
+	int rc;
+
+	if (!p || !json)
+		return -EINVAL;
+	rc = layer_begin(&l, p, origin ? origin : "policy", base_dir, err,
+			 errlen);
+	if (rc < 0)
+		return rc;
+
+	root = cJSON_ParseWithOpts(json, &end, true);
+	if (!root)
+		return json_error(&l, json, end);
+	rc = parse_root(&l, root);
+	cJSON_Delete(root);
+
+	if (rc < 0)
+		layer_rollback(&l);
+	return rc;
+}
+
+/* Reads a whole file into a malloc'd string.  Returns 0 or -errno. */
+static int read_file(const char *path, char **out)
+{
+	FILE *f = fopen(path, "re");
+	size_t n;
+	char *buf;
+	int rc = 0;
+
+	*out = NULL;
+	if (!f)
+		return -errno;
+	buf = malloc(MAX_POLICY_FILE + 1);
+	if (!buf) {
+		fclose(f);
+		return -ENOMEM;
+	}
+	n = fread(buf, 1, MAX_POLICY_FILE + 1, f);
+	if (ferror(f))
+		rc = -EIO;
+	else if (n > MAX_POLICY_FILE)
+		rc = -EFBIG;
+	fclose(f);
+	if (rc < 0) {
+		free(buf);
+		return rc;
+	}
+	buf[n] = '\0';
+	*out = buf;
+	return 0;
+}
+
+int rules_policy_add_file(struct rules_policy *p, const char *path,
+			  const char *base_dir, char *err, size_t errlen)
+{
+	char *json;
+	int rc;
+
+	if (!p || !path)
+		return -EINVAL;
+	rc = read_file(path, &json);
+	if (rc < 0) {
+		if (err && errlen)
+			snprintf(err, errlen, "%s: cannot read: %s", path,
+				 strerror(-rc));
+		return rc;
+	}
+	rc = rules_policy_add_json(p, json, path, base_dir, err, errlen);
+	free(json);
+	return rc;
+}
+
+/*
+ * A command-line entry is a layer of its own, named "command line", at
+ * "--ACTION-CLASS" (e.g. "--allow-write") since that is how people wrote
+ * it.  Relative paths are an error: there is no base directory here, and
+ * the tool knows its cwd better than a pure module does.
+ */
+int rules_policy_add_entry(struct rules_policy *p, enum rules_class c,
+			   enum rules_action a, const char *spec,
+			   char *err, size_t errlen)
+{
+	struct layer l;
+	char where[64];
+	int rc;
+
+	if (!p || !spec || (unsigned int)c >= RULES_NCLASS)
+		return -EINVAL;
+	rc = layer_begin(&l, p, "command line", NULL, err, errlen);
+	if (rc < 0)
+		return rc;
+	snprintf(where, sizeof(where), "--%s-%s", rules_action_name(a),
+		 rules_class_name(c));
+	if ((unsigned int)a > RULES_CREATE || !action_valid(c, a))
+		return fail(&l, where, "expected an action of %s, got %s",
+			    actions_expected(c), rules_action_name(a));
+
+	rc = add_spec(&l, c, a, spec, where);
+	if (rc < 0)
+		layer_rollback(&l);
+	return rc;
+}

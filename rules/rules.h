@@ -1,0 +1,139 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * rules: the policy model.  Parsing (cJSON), matching of paths, addresses
+ * and commands, and the verdicts.  Pure: no syscalls and no I/O beyond
+ * reading a policy file, so every function here is unit-testable.
+ *
+ * Functions return 0 or -errno unless their comment says otherwise.
+ */
+#ifndef PROCTOR_RULES_H
+#define PROCTOR_RULES_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdbool.h>
+
+enum rules_action {
+	RULES_ALLOW,
+	RULES_ASK,	/* behaves as deny until prompts exist: TODO(#6) */
+	RULES_DENY,
+	/* files.write only: may create new objects and change those. */
+	RULES_CREATE,
+};
+
+enum rules_class {
+	RULES_READ,
+	RULES_WRITE,
+	RULES_EXEC,
+	RULES_CONNECT,
+	RULES_NCLASS,
+};
+
+/*
+ * Values substituted into patterns.  All paths are absolute and canonical
+ * (the caller resolves symlinks); workspaces may hold several entries.
+ */
+struct rules_vars {
+	const char *home;
+	const char *tmpdir;		/* the run's private temporary dir */
+	const char *const *workspaces;
+	size_t n_workspaces;
+};
+
+/*
+ * What decided a verdict, for the log and for messages to people.
+ * Strings point into the policy and live as long as it does.
+ */
+struct rules_verdict {
+	enum rules_action action;
+	const char *origin;	/* "built-in", a file name, "command line" */
+	const char *where;	/* JSON path, e.g. "files.write.deny[2]" */
+	const char *pattern;	/* the entry as written, e.g. "~/.ssh" */
+	bool is_default;	/* no entry matched; the class default */
+};
+
+/*
+ * A decoded socket address.  IPv4 is stored IPv4-mapped in ip[]
+ * (::ffff:a.b.c.d) so that both families match the same rules.
+ */
+enum rules_addr_kind {
+	RULES_ADDR_IP,
+	RULES_ADDR_UNIX_PATH,
+	RULES_ADDR_UNIX_ABSTRACT,
+	RULES_ADDR_UNNAMED,	/* AF_UNSPEC or an empty AF_UNIX address */
+};
+
+struct rules_addr {
+	enum rules_addr_kind kind;
+	uint8_t ip[16];
+	uint16_t port;		/* host byte order */
+	char path[256];		/* unix path (resolved) or abstract name */
+};
+
+struct rules_policy;
+
+/* An empty policy: every class defaults to deny. */
+int rules_policy_new(struct rules_policy **out, const struct rules_vars *v);
+void rules_policy_free(struct rules_policy *p);
+
+/* The built-in policy for a coding agent working in a repository. */
+extern const char rules_default_json[];
+
+/*
+ * Adds one layer from JSON text.  origin names the layer in messages and
+ * verdicts; base_dir resolves relative paths (NULL: relative paths are an
+ * error).  A layer's "default" replaces earlier ones; lists add up.
+ * On error returns -EINVAL and writes "ORIGIN: JSON.PATH: what was
+ * expected" into err.
+ */
+int rules_policy_add_json(struct rules_policy *p, const char *json,
+			  const char *origin, const char *base_dir,
+			  char *err, size_t errlen);
+
+/* Same, reading the file at path; origin is the path. */
+int rules_policy_add_file(struct rules_policy *p, const char *path,
+			  const char *base_dir, char *err, size_t errlen);
+
+/*
+ * Quick grants from the command line (origin "command line").  spec is as
+ * in a policy file: a path pattern, an address, or a command prefix
+ * ("git push" is split on blanks).
+ */
+int rules_policy_add_entry(struct rules_policy *p, enum rules_class c,
+			   enum rules_action a, const char *spec,
+			   char *err, size_t errlen);
+
+/*
+ * Verdicts.  path is absolute and canonical.  For RULES_WRITE, a read deny
+ * that is at least as specific as the best write match also denies (see
+ * README, "Precedence").  Never fails: no match gives the class default.
+ */
+void rules_check_path(const struct rules_policy *p, enum rules_class c,
+		      const char *path, struct rules_verdict *out);
+void rules_check_addr(const struct rules_policy *p,
+		      const struct rules_addr *a, struct rules_verdict *out);
+/* exe: resolved path of the program; argv[0] is not used for matching. */
+void rules_check_exec(const struct rules_policy *p, const char *exe,
+		      const char *const *argv, size_t argc,
+		      struct rules_verdict *out);
+
+/*
+ * Decodes a struct sockaddr (as copied from the tracee) into a.
+ * Returns 0, -EAFNOSUPPORT for a family it does not know, -EINVAL for a
+ * malformed address.  Unix paths are copied as given; the caller resolves
+ * relative ones.
+ */
+int rules_addr_decode(const void *sa, size_t len, struct rules_addr *a);
+
+/* Writes a printable form ("127.0.0.1:80", "[::1]:22", "unix:/x",
+ * "unix:@name") into buf. */
+void rules_addr_format(const struct rules_addr *a, char *buf, size_t len);
+
+/* The policy as one JSON document with every layer merged, for
+ * `proctor policy show`.  Returns a malloc'd string or NULL. */
+char *rules_policy_dump(const struct rules_policy *p);
+
+const char *rules_action_name(enum rules_action a);
+const char *rules_class_name(enum rules_class c);
+
+#endif

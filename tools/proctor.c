@@ -1,0 +1,754 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * proctor: the command line.  `run` builds the policy from its layers,
+ * prepares the run's log and private TMPDIR, and hands over to the
+ * supervisor (tracer/).  `policy` checks, shows and approves policies.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <ftw.h>
+#include <getopt.h>
+#include <limits.h>
+#include <openssl/evp.h>
+#include <pwd.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "rules/rules.h"
+#include "tracer/tracer.h"
+
+#define PROCTOR_VERSION "0.1.0"
+#define EXIT_FAIL 125
+#define MAX_LIST 64
+
+extern char **environ;
+
+struct cli {
+	const char *workspaces[MAX_LIST];
+	size_t n_workspaces;
+	const char *policies[MAX_LIST];
+	size_t n_policies;
+	struct {
+		enum rules_class cls;
+		enum rules_action act;
+		const char *spec;
+		const char *flag;
+	} grants[256];
+	size_t n_grants;
+	const char *log;
+	bool no_log, quiet, wait_all, force, keep_tmp;
+	int verbose;
+};
+
+/* ---- options ------------------------------------------------------------ */
+
+enum opt_kind {
+	OPT_WORKSPACE = 256, OPT_POLICY, OPT_LOG, OPT_NO_LOG, OPT_GRANT,
+	OPT_WAIT_ALL, OPT_FORCE, OPT_KEEP_TMP, OPT_HELP, OPT_VERBOSE,
+	OPT_QUIET,
+};
+
+static const struct run_opt {
+	const char *name;
+	int has_arg;
+	enum opt_kind kind;
+	enum rules_class cls;
+	enum rules_action act;
+	const char *help;
+	char short_opt;
+} run_opts[] = {
+	{ "workspace", 1, OPT_WORKSPACE, 0, 0,
+	  "DIR   writable project dir (default: .; repeatable)", 'w' },
+	{ "policy", 1, OPT_POLICY, 0, 0, "FILE  add a policy layer" },
+	{ "log", 1, OPT_LOG, 0, 0, "FILE  decision log ('-': stderr)" },
+	{ "no-log", 0, OPT_NO_LOG, 0, 0, "      keep no log" },
+	{ "allow-read", 1, OPT_GRANT, RULES_READ, RULES_ALLOW, "PATH" },
+	{ "deny-read", 1, OPT_GRANT, RULES_READ, RULES_DENY, "PATH" },
+	{ "allow-write", 1, OPT_GRANT, RULES_WRITE, RULES_ALLOW, "PATH" },
+	{ "deny-write", 1, OPT_GRANT, RULES_WRITE, RULES_DENY, "PATH" },
+	{ "allow-net", 1, OPT_GRANT, RULES_CONNECT, RULES_ALLOW,
+	  "ADDR  IP, CIDR, [IP]:PORT, unix:PATH" },
+	{ "deny-net", 1, OPT_GRANT, RULES_CONNECT, RULES_DENY, "ADDR" },
+	{ "allow-exec", 1, OPT_GRANT, RULES_EXEC, RULES_ALLOW,
+	  "CMD   command prefix, e.g. 'git push'" },
+	{ "deny-exec", 1, OPT_GRANT, RULES_EXEC, RULES_DENY, "CMD" },
+	{ "wait-all", 0, OPT_WAIT_ALL, 0, 0,
+	  "      wait for every process CMD started" },
+	{ "force", 0, OPT_FORCE, 0, 0, "      allow / or ~ as workspace" },
+	{ "keep-tmp", 0, OPT_KEEP_TMP, 0, 0, "      keep the run's TMPDIR" },
+	{ "quiet", 0, OPT_QUIET, 0, 0, "      no denial lines on stderr", 'q' },
+	{ "verbose", 0, OPT_VERBOSE, 0, 0, "      say more", 'v' },
+	{ "help", 0, OPT_HELP, 0, 0, "      this text", 'h' },
+};
+
+#define N_RUN_OPTS (sizeof(run_opts) / sizeof(*run_opts))
+
+static void usage(FILE *f)
+{
+	size_t i;
+
+	fprintf(f, "usage: proctor run [OPTION]... -- CMD [ARG]...\n"
+		   "       proctor policy check FILE...\n"
+		   "       proctor policy show [--workspace DIR]...\n"
+		   "       proctor policy approve FILE\n"
+		   "       proctor --version\n\nrun options:\n");
+	for (i = 0; i < N_RUN_OPTS; i++)
+		fprintf(f, "  --%-12s %s\n", run_opts[i].name, run_opts[i].help);
+	fprintf(f, "\nExit status: CMD's; 128+N if it died of signal N; "
+		   "125 if proctor failed;\n126 if CMD could not be run, "
+		   "127 if it was not found.\n");
+}
+
+static int add_to(const char **list, size_t *n, const char *v,
+		  const char *flag)
+{
+	if (*n >= MAX_LIST) {
+		fprintf(stderr, "proctor: too many --%s\n", flag);
+		return -1;
+	}
+	list[(*n)++] = v;
+	return 0;
+}
+
+static int apply_opt(struct cli *c, const struct run_opt *o, char *arg)
+{
+	switch (o->kind) {
+	case OPT_WORKSPACE:
+		return add_to(c->workspaces, &c->n_workspaces, arg, o->name);
+	case OPT_POLICY:
+		return add_to(c->policies, &c->n_policies, arg, o->name);
+	case OPT_LOG:
+		c->log = arg;
+		return 0;
+	case OPT_NO_LOG:
+		c->no_log = true;
+		return 0;
+	case OPT_GRANT:
+		if (c->n_grants >= sizeof(c->grants) / sizeof(*c->grants))
+			return -1;
+		c->grants[c->n_grants].cls = o->cls;
+		c->grants[c->n_grants].act = o->act;
+		c->grants[c->n_grants].flag = o->name;
+		c->grants[c->n_grants++].spec = arg;
+		return 0;
+	case OPT_WAIT_ALL:
+		c->wait_all = true;
+		return 0;
+	case OPT_FORCE:
+		c->force = true;
+		return 0;
+	case OPT_KEEP_TMP:
+		c->keep_tmp = true;
+		return 0;
+	case OPT_QUIET:
+		c->quiet = true;
+		return 0;
+	case OPT_VERBOSE:
+		c->verbose++;
+		return 0;
+	case OPT_HELP:
+		usage(stdout);
+		exit(0);
+	}
+	return -1;
+}
+
+/* Parses run's options; returns the index of CMD in argv or -1. */
+static int parse_run(struct cli *c, int argc, char **argv)
+{
+	struct option longs[N_RUN_OPTS + 1];
+	size_t i;
+	int ch, idx;
+
+	memset(longs, 0, sizeof(longs));
+	for (i = 0; i < N_RUN_OPTS; i++) {
+		longs[i].name = run_opts[i].name;
+		longs[i].has_arg = run_opts[i].has_arg;
+		longs[i].val = 1000 + (int)i;
+	}
+	optind = 1;
+	while ((ch = getopt_long(argc, argv, "+vqhw:", longs, &idx)) != -1) {
+		const struct run_opt *o = NULL;
+
+		if (ch >= 1000)
+			o = &run_opts[ch - 1000];
+		for (i = 0; !o && ch != '?' && i < N_RUN_OPTS; i++)
+			if (run_opts[i].short_opt == ch)
+				o = &run_opts[i];
+		if (!o) {
+			fprintf(stderr, "proctor: see 'proctor run --help'\n");
+			return -1;
+		}
+		if (apply_opt(c, o, optarg) < 0)
+			return -1;
+	}
+	if (optind >= argc) {
+		fprintf(stderr, "proctor: no command given: "
+				"proctor run [OPTION]... -- CMD [ARG]...\n");
+		return -1;
+	}
+	return optind;
+}
+
+/* ---- paths and files ---------------------------------------------------- */
+
+static const char *home_dir(void)
+{
+	const char *h = getenv("HOME");
+	struct passwd *pw;
+
+	if (h && h[0] == '/')
+		return h;
+	pw = getpwuid(getuid());
+	return pw ? pw->pw_dir : "/";
+}
+
+/* $XDG_<kind>_HOME or ~/<fallback>, then /proctor. */
+static void xdg_dir(char *out, size_t size, const char *env,
+		    const char *fallback)
+{
+	const char *x = getenv(env);
+
+	if (x && x[0] == '/')
+		snprintf(out, size, "%s/proctor", x);
+	else
+		snprintf(out, size, "%s/%s/proctor", home_dir(), fallback);
+}
+
+static int mkdirs(const char *path, mode_t mode)
+{
+	char buf[PATH_MAX], *s;
+
+	snprintf(buf, sizeof(buf), "%s", path);
+	for (s = buf + 1; *s; s++) {
+		if (*s != '/')
+			continue;
+		*s = '\0';
+		if (mkdir(buf, mode) < 0 && errno != EEXIST)
+			return -errno;
+		*s = '/';
+	}
+	if (mkdir(buf, mode) < 0 && errno != EEXIST)
+		return -errno;
+	return 0;
+}
+
+static char *read_all(const char *path, size_t *len)
+{
+	FILE *f = fopen(path, "re");
+	char *buf = NULL;
+	size_t cap = 0, n = 0, r;
+
+	if (!f)
+		return NULL;
+	do {
+		if (n + 4096 > cap) {
+			char *nb = realloc(buf, cap = cap * 2 + 8192);
+
+			if (!nb) {
+				free(buf);
+				fclose(f);
+				return NULL;
+			}
+			buf = nb;
+		}
+		r = fread(buf + n, 1, cap - n - 1, f);
+		n += r;
+	} while (r > 0);
+	fclose(f);
+	buf[n] = '\0';
+	if (len)
+		*len = n;
+	return buf;
+}
+
+static void sha256_hex(const void *data, size_t len, char out[65])
+{
+	unsigned char md[32];
+	unsigned int mdlen = 0, i;
+
+	EVP_Digest(data, len, md, &mdlen, EVP_sha256(), NULL);
+	for (i = 0; i < 32; i++)
+		snprintf(out + 2 * i, 3, "%02x", md[i]);
+}
+
+/* ---- policy layers ------------------------------------------------------ */
+
+static void approved_path(char *out, size_t size)
+{
+	xdg_dir(out, size, "XDG_CONFIG_HOME", ".config");
+	strncat(out, "/approved", size - strlen(out) - 1);
+}
+
+static bool is_approved(const char *hash)
+{
+	char path[PATH_MAX], *list;
+	bool ok;
+
+	approved_path(path, sizeof(path));
+	list = read_all(path, NULL);
+	ok = list && strstr(list, hash);
+	free(list);
+	return ok;
+}
+
+static int add_file_layer(struct rules_policy *p, const char *file,
+			  const char *base)
+{
+	char err[1024];
+
+	if (rules_policy_add_file(p, file, base, err, sizeof(err)) < 0) {
+		fprintf(stderr, "proctor: %s\n", err);
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * A policy inside the workspace was written by whoever wrote the
+ * repository: honoured only once the user approved its exact content.
+ */
+static int add_project_layer(struct rules_policy *p, const char *ws)
+{
+	char file[PATH_MAX], hash[65], *text;
+	size_t len;
+
+	snprintf(file, sizeof(file), "%s/.proctor.json", ws);
+	text = read_all(file, &len);
+	if (!text)
+		return 0;
+	sha256_hex(text, len, hash);
+	free(text);
+	if (!is_approved(hash)) {
+		fprintf(stderr,
+			"proctor: ignoring %s: its content is not approved.\n"
+			"proctor: review it, then: proctor policy approve %s\n",
+			file, file);
+		return 0;
+	}
+	return add_file_layer(p, file, ws);
+}
+
+static int add_grants(struct rules_policy *p, const struct cli *c)
+{
+	char err[1024];
+	size_t i;
+
+	for (i = 0; i < c->n_grants; i++) {
+		if (rules_policy_add_entry(p, c->grants[i].cls,
+					   c->grants[i].act, c->grants[i].spec,
+					   err, sizeof(err)) < 0) {
+			fprintf(stderr, "proctor: --%s %s: %s\n",
+				c->grants[i].flag, c->grants[i].spec, err);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+static struct rules_policy *build_policy(const struct cli *c,
+					 const struct rules_vars *v)
+{
+	char user[PATH_MAX], err[1024];
+	struct rules_policy *p;
+	size_t i;
+
+	if (rules_policy_new(&p, v) < 0)
+		return NULL;
+	if (rules_policy_add_json(p, rules_default_json, "built-in", NULL, err,
+				  sizeof(err)) < 0) {
+		fprintf(stderr, "proctor: %s\n", err);
+		goto fail;
+	}
+	xdg_dir(user, sizeof(user), "XDG_CONFIG_HOME", ".config");
+	strncat(user, "/policy.json", sizeof(user) - strlen(user) - 1);
+	if (access(user, F_OK) == 0 &&
+	    add_file_layer(p, user, v->workspaces[0]) < 0)
+		goto fail;
+	for (i = 0; i < v->n_workspaces; i++)
+		if (add_project_layer(p, v->workspaces[i]) < 0)
+			goto fail;
+	for (i = 0; i < c->n_policies; i++)
+		if (add_file_layer(p, c->policies[i], v->workspaces[0]) < 0)
+			goto fail;
+	if (add_grants(p, c) < 0)
+		goto fail;
+	return p;
+fail:
+	rules_policy_free(p);
+	return NULL;
+}
+
+/* ---- workspaces, TMPDIR, log -------------------------------------------- */
+
+static int resolve_workspaces(struct cli *c, char **out, size_t *n)
+{
+	char home[PATH_MAX];
+	size_t i;
+
+	if (c->n_workspaces == 0)
+		c->workspaces[c->n_workspaces++] = ".";
+	if (!realpath(home_dir(), home))
+		snprintf(home, sizeof(home), "%s", home_dir());
+	for (i = 0; i < c->n_workspaces; i++) {
+		struct stat st;
+		char *r = realpath(c->workspaces[i], NULL);
+
+		if (!r || stat(r, &st) < 0 || !S_ISDIR(st.st_mode)) {
+			fprintf(stderr, "proctor: workspace %s: %s\n",
+				c->workspaces[i],
+				r ? "not a directory" : strerror(errno));
+			free(r);
+			return -1;
+		}
+		if (!c->force && (!strcmp(r, "/") || !strcmp(r, home))) {
+			fprintf(stderr,
+				"proctor: workspace %s is %s; every file there "
+				"would be writable.\nproctor: choose a project "
+				"directory, or pass --force\n", r,
+				strcmp(r, "/") ? "your home directory" :
+						 "the root");
+			free(r);
+			return -1;
+		}
+		out[i] = r;
+	}
+	*n = c->n_workspaces;
+	return 0;
+}
+
+static char *make_tmpdir(void)
+{
+	const char *base = getenv("TMPDIR");
+	char tmpl[PATH_MAX], *real;
+
+	if (!base || base[0] != '/')
+		base = "/tmp";
+	snprintf(tmpl, sizeof(tmpl), "%s/proctor-XXXXXX", base);
+	if (!mkdtemp(tmpl)) {
+		fprintf(stderr, "proctor: cannot create %s: %s\n", tmpl,
+			strerror(errno));
+		return NULL;
+	}
+	real = realpath(tmpl, NULL);
+	return real ? real : strdup(tmpl);
+}
+
+static int rm_one(const char *path, const struct stat *st, int flag,
+		  struct FTW *ftw)
+{
+	(void)st;
+	(void)flag;
+	(void)ftw;
+	remove(path);
+	return 0;
+}
+
+static void run_id(char *out, size_t size)
+{
+	struct timespec ts;
+	struct tm tm;
+	char t[32];
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	gmtime_r(&ts.tv_sec, &tm);
+	strftime(t, sizeof(t), "%Y%m%dT%H%M%SZ", &tm);
+	snprintf(out, size, "%s-%d", t, getpid());
+}
+
+/* Opens the log; *path is what to tell the user.  -2: no log wanted. */
+static int open_log(const struct cli *c, const char *id, char *path,
+		    size_t size)
+{
+	char dir[PATH_MAX];
+	int fd, err;
+
+	if (c->no_log)
+		return -2;
+	if (c->log && !strcmp(c->log, "-")) {
+		snprintf(path, size, "(stderr)");
+		return fcntl(2, F_DUPFD_CLOEXEC, 3);
+	}
+	if (c->log) {
+		snprintf(path, size, "%s", c->log);
+	} else {
+		xdg_dir(dir, sizeof(dir), "XDG_STATE_HOME", ".local/state");
+		strncat(dir, "/runs", sizeof(dir) - strlen(dir) - 1);
+		err = mkdirs(dir, 0700);
+		if (err) {
+			fprintf(stderr, "proctor: cannot create %s: %s\n", dir,
+				strerror(-err));
+			return -1;
+		}
+		snprintf(path, size, "%s/%s.jsonl", dir, id);
+	}
+	fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+	if (fd < 0)
+		fprintf(stderr, "proctor: cannot open log %s: %s\n", path,
+			strerror(errno));
+	return fd;
+}
+
+/* ---- the command -------------------------------------------------------- */
+
+/* Finds CMD as execvp(3) would.  Returns 0, 126 or 127. */
+static int find_command(const char *cmd, char *out, size_t size)
+{
+	const char *path = getenv("PATH");
+	bool seen = false;
+	char *dirs, *d, *save;
+
+	if (strchr(cmd, '/')) {
+		snprintf(out, size, "%s", cmd);
+		if (access(cmd, F_OK) < 0)
+			return 127;
+		return access(cmd, X_OK) < 0 ? 126 : 0;
+	}
+	dirs = strdup(path ? path : "/usr/local/bin:/usr/bin:/bin");
+	for (d = strtok_r(dirs, ":", &save); d; d = strtok_r(NULL, ":", &save)) {
+		struct stat st;
+
+		snprintf(out, size, "%s/%s", *d ? d : ".", cmd);
+		if (stat(out, &st) < 0 || !S_ISREG(st.st_mode))
+			continue;
+		if (access(out, X_OK) == 0) {
+			free(dirs);
+			return 0;
+		}
+		seen = true;
+	}
+	free(dirs);
+	return seen ? 126 : 127;
+}
+
+static char **child_env(const char *tmpdir, const char *id)
+{
+	size_t n = 0, i, j = 0;
+	char **env;
+
+	while (environ[n])
+		n++;
+	env = calloc(n + 3, sizeof(*env));
+	if (!env)
+		return NULL;
+	for (i = 0; i < n; i++)
+		if (strncmp(environ[i], "TMPDIR=", 7) &&
+		    strncmp(environ[i], "PROCTOR_RUN=", 12))
+			env[j++] = environ[i];
+	if (asprintf(&env[j++], "TMPDIR=%s", tmpdir) < 0 ||
+	    asprintf(&env[j++], "PROCTOR_RUN=%s", id) < 0)
+		return NULL;
+	return env;
+}
+
+static void log_run_start(const struct tracer_opts *o, char **ws, size_t n)
+{
+	char fields[8192];
+	size_t i, len;
+
+	len = snprintf(fields, sizeof(fields),
+		       "\"proctor\":\"%s\",\"policy_sha256\":\"%s\","
+		       "\"workspaces\":[", PROCTOR_VERSION, o->policy_hash);
+	for (i = 0; i < n && len < sizeof(fields) - 512; i++)
+		len += snprintf(fields + len, sizeof(fields) - len,
+				"%s\"%s\"", i ? "," : "", ws[i]);
+	snprintf(fields + len, sizeof(fields) - len, "],\"tmpdir\":\"%s\"",
+		 o->tmpdir);
+	/* TODO(#4): escape workspace names; canonical paths are plain. */
+	tracer_log_raw("run", fields);
+}
+
+static int cmd_run(int argc, char **argv)
+{
+	static struct cli c;
+	struct tracer_opts o = { .log_fd = -1 };
+	char *ws[MAX_LIST], *tmpdir, exe[PATH_MAX], id[64], logpath[PATH_MAX];
+	char home[PATH_MAX], hash[65], *dump;
+	struct rules_vars v;
+	int first, rc;
+	size_t n_ws;
+
+	first = parse_run(&c, argc, argv);
+	if (first < 0 || resolve_workspaces(&c, ws, &n_ws) < 0)
+		return EXIT_FAIL;
+	rc = find_command(argv[first], exe, sizeof(exe));
+	if (rc) {
+		fprintf(stderr, "proctor: %s: %s\n", argv[first],
+			rc == 127 ? "command not found" : "not executable");
+		return rc;
+	}
+	tmpdir = make_tmpdir();
+	if (!tmpdir)
+		return EXIT_FAIL;
+	if (!realpath(home_dir(), home))
+		snprintf(home, sizeof(home), "%s", home_dir());
+	v = (struct rules_vars){ .home = home, .tmpdir = tmpdir,
+				 .workspaces = (const char *const *)ws,
+				 .n_workspaces = n_ws };
+	o.policy = build_policy(&c, &v);
+	if (!o.policy) {
+		rmdir(tmpdir);
+		return EXIT_FAIL;
+	}
+
+	run_id(id, sizeof(id));
+	o.log_fd = open_log(&c, id, logpath, sizeof(logpath));
+	if (o.log_fd == -1) {
+		rmdir(tmpdir);
+		return EXIT_FAIL;
+	}
+	dump = rules_policy_dump(o.policy);
+	sha256_hex(dump ? dump : "", dump ? strlen(dump) : 0, hash);
+	free(dump);
+
+	o.argv = argv + first;
+	o.exe = exe;
+	o.envp = child_env(tmpdir, id);
+	o.tmpdir = tmpdir;
+	o.log_path = o.log_fd >= 0 ? logpath : NULL;
+	o.run_id = id;
+	o.policy_hash = hash;
+	o.quiet = c.quiet;
+	o.verbose = c.verbose;
+	o.wait_all = c.wait_all;
+	if (o.log_fd >= 0) {
+		tracer_log_open(o.log_fd, id);
+		log_run_start(&o, ws, n_ws);
+	}
+
+	rc = tracer_run(&o);
+
+	if (tracer_log_denials() && !c.quiet && o.log_path)
+		fprintf(stderr, "proctor: %llu denied; log: %s\n",
+			(unsigned long long)tracer_log_denials(), o.log_path);
+	if (!c.keep_tmp)
+		nftw(tmpdir, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+	return rc;
+}
+
+/* ---- proctor policy ----------------------------------------------------- */
+
+static int policy_check(int argc, char **argv)
+{
+	const char *ws[] = { "/workspace" };
+	struct rules_vars v = { "/home/user", "/tmp/proctor-run", ws, 1 };
+	int i, bad = 0;
+
+	if (argc < 1) {
+		fprintf(stderr, "proctor: policy check FILE...\n");
+		return 2;
+	}
+	for (i = 0; i < argc; i++) {
+		struct rules_policy *p;
+		char err[1024];
+
+		if (rules_policy_new(&p, &v) < 0)
+			return EXIT_FAIL;
+		if (rules_policy_add_file(p, argv[i], "/workspace", err,
+					  sizeof(err)) < 0) {
+			fprintf(stderr, "proctor: %s\n", err);
+			bad = 1;
+		} else {
+			printf("%s: ok\n", argv[i]);
+		}
+		rules_policy_free(p);
+	}
+	return bad;
+}
+
+static int policy_approve(int argc, char **argv)
+{
+	char path[PATH_MAX], dir[PATH_MAX], hash[65], *text, *real;
+	size_t len;
+	FILE *f;
+
+	if (argc != 1) {
+		fprintf(stderr, "proctor: policy approve FILE\n");
+		return 2;
+	}
+	text = read_all(argv[0], &len);
+	if (!text) {
+		fprintf(stderr, "proctor: %s: %s\n", argv[0], strerror(errno));
+		return 1;
+	}
+	if (policy_check(1, argv) != 0) {
+		free(text);
+		return 1;
+	}
+	sha256_hex(text, len, hash);
+	free(text);
+	xdg_dir(dir, sizeof(dir), "XDG_CONFIG_HOME", ".config");
+	mkdirs(dir, 0700);
+	approved_path(path, sizeof(path));
+	f = fopen(path, "ae");
+	real = realpath(argv[0], NULL);
+	if (!f || fprintf(f, "%s  %s\n", hash, real ? real : argv[0]) < 0) {
+		fprintf(stderr, "proctor: cannot write %s\n", path);
+		free(real);
+		return 1;
+	}
+	fclose(f);
+	printf("approved %s (sha256 %s)\n", real ? real : argv[0], hash);
+	free(real);
+	return 0;
+}
+
+static int policy_show(int argc, char **argv)
+{
+	static struct cli c;
+	char *ws[MAX_LIST], home[PATH_MAX], *dump;
+	struct rules_policy *p;
+	struct rules_vars v;
+	size_t n;
+
+	/* The same options as run; no command is needed here. */
+	parse_run(&c, argc + 1, argv - 1);
+	if (resolve_workspaces(&c, ws, &n) < 0)
+		return EXIT_FAIL;
+	if (!realpath(home_dir(), home))
+		snprintf(home, sizeof(home), "%s", home_dir());
+	v = (struct rules_vars){ home, "$TMPDIR", (const char *const *)ws, n };
+	p = build_policy(&c, &v);
+	if (!p)
+		return EXIT_FAIL;
+	dump = rules_policy_dump(p);
+	printf("%s\n", dump ? dump : "{}");
+	free(dump);
+	rules_policy_free(p);
+	return 0;
+}
+
+static int cmd_policy(int argc, char **argv)
+{
+	if (argc >= 1 && !strcmp(argv[0], "check"))
+		return policy_check(argc - 1, argv + 1);
+	if (argc >= 1 && !strcmp(argv[0], "approve"))
+		return policy_approve(argc - 1, argv + 1);
+	if (argc >= 1 && !strcmp(argv[0], "show"))
+		return policy_show(argc - 1, argv + 1);
+	fprintf(stderr, "proctor: policy check|show|approve\n");
+	return 2;
+}
+
+int main(int argc, char **argv)
+{
+	if (argc >= 2 && !strcmp(argv[1], "run"))
+		return cmd_run(argc - 1, argv + 1);
+	if (argc >= 2 && !strcmp(argv[1], "policy"))
+		return cmd_policy(argc - 2, argv + 2);
+	if (argc >= 2 && !strcmp(argv[1], "--version")) {
+		printf("proctor %s\n", PROCTOR_VERSION);
+		return 0;
+	}
+	if (argc >= 2 && (!strcmp(argv[1], "--help") ||
+			  !strcmp(argv[1], "-h"))) {
+		usage(stdout);
+		return 0;
+	}
+	usage(stderr);
+	return EXIT_FAIL;
+}

@@ -1,0 +1,109 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * One line on stderr per denied object: who, what, which rule, and the
+ * flag that would allow it.  Shown strings are stripped of control bytes
+ * so a path cannot draw on the user's terminal.
+ */
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "tracer/tracer.h"
+
+#define SEEN_BUCKETS 1024
+
+struct seen {
+	char *key;
+	struct seen *next;
+};
+
+static struct seen *seen[SEEN_BUCKETS];
+static pthread_mutex_t seen_lock = PTHREAD_MUTEX_INITIALIZER;
+
+/* True the first time key is offered. */
+static bool first_time(const char *key)
+{
+	unsigned h = 5381;
+	const char *k;
+	struct seen *s;
+	bool first = true;
+
+	for (k = key; *k; k++)
+		h = h * 33 + (unsigned char)*k;
+	pthread_mutex_lock(&seen_lock);
+	for (s = seen[h % SEEN_BUCKETS]; s; s = s->next)
+		if (!strcmp(s->key, key))
+			first = false;
+	if (first) {
+		s = malloc(sizeof(*s));
+		if (s && (s->key = strdup(key))) {
+			s->next = seen[h % SEEN_BUCKETS];
+			seen[h % SEEN_BUCKETS] = s;
+		} else {
+			free(s);
+		}
+	}
+	pthread_mutex_unlock(&seen_lock);
+	return first;
+}
+
+/* Copies s for a terminal: control and non-ASCII bytes become '?'. */
+static void printable(char *out, size_t size, const char *s)
+{
+	size_t i;
+
+	for (i = 0; s && s[i] && i + 1 < size; i++) {
+		unsigned char c = s[i];
+
+		out[i] = c < 0x20 || c >= 0x7f ? '?' : c;
+	}
+	out[i] = '\0';
+}
+
+static const char *flag_for(enum rules_class c)
+{
+	switch (c) {
+	case RULES_READ:
+		return "--allow-read";
+	case RULES_WRITE:
+		return "--allow-write";
+	case RULES_EXEC:
+		return "--allow-exec";
+	default:
+		return "--allow-net";
+	}
+}
+
+void tracer_explain_denial(const struct tracer_who *w,
+			   const struct tracer_event *e)
+{
+	const struct rules_verdict *v = e->verdict;
+	char key[4200], obj[1024], prog[64], rule[600], pat[256];
+	const char *ask = v->action == RULES_ASK ?
+				  " (an ask rule: no prompts yet, so denied)" :
+				  "";
+
+	snprintf(key, sizeof(key), "%d:%s", e->cls, e->object);
+	if (!first_time(key))
+		return;
+	printable(obj, sizeof(obj), e->object);
+	printable(prog, sizeof(prog), w->comm[0] ? w->comm : "?");
+	printable(pat, sizeof(pat), v->pattern);
+	if (v->is_default)
+		snprintf(rule, sizeof(rule), "%s is %s by default (%s)",
+			 rules_class_name(e->cls), rules_action_name(v->action),
+			 v->origin);
+	else
+		snprintf(rule, sizeof(rule), "rule %s \"%s\" (%s)%s", v->where,
+			 pat, v->origin, ask);
+	if (!strcmp(v->origin, "proctor"))
+		fprintf(stderr, "proctor: denied %s %s by %s (pid %d): %s\n",
+			rules_class_name(e->cls), obj, prog, w->tgid, pat);
+	else
+		fprintf(stderr,
+			"proctor: denied %s %s by %s (pid %d): %s; "
+			"allow with %s '%s'\n",
+			rules_class_name(e->cls), obj, prog, w->tgid, rule,
+			flag_for(e->cls), obj);
+}

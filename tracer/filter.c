@@ -1,0 +1,196 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The seccomp filter, generated with libseccomp.  Calls that can change
+ * what the policy governs go to the supervisor (SECCOMP_RET_USER_NOTIF);
+ * calls that no policy allows are refused in the kernel, which costs
+ * nothing.  Foreign ABIs (x32, i386 through int 0x80) kill the process:
+ * libseccomp puts that check first.
+ */
+#include <errno.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
+#include <sched.h>
+#include <seccomp.h>
+#include <stdlib.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/syscall.h>
+#include <termios.h>
+#include <unistd.h>
+
+#include "arch/arch.h"
+#include "tracer/tracer.h"
+
+#ifndef SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV
+#define SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV (1UL << 5)
+#endif
+#ifndef CLONE_UNTRACED
+#define CLONE_UNTRACED 0x00800000
+#endif
+
+/* Sent to the supervisor. */
+static const char *const notify_calls[] = {
+	"open", "openat", "openat2", "creat",
+	"connect",
+	"execve", "execveat",
+	"mkdir", "mkdirat",
+	"unlink", "unlinkat", "rmdir",
+	"rename", "renameat", "renameat2",
+};
+
+/* Refused in the kernel with the errno given. */
+static const struct {
+	const char *name;
+	int err;
+} refused[] = {
+	/* io_uring's operations never pass seccomp (class 11) */
+	{ "io_uring_setup", EPERM },
+	/* file handles skip path resolution (class 7) */
+	{ "name_to_handle_at", EOPNOTSUPP },
+	{ "open_by_handle_at", EPERM },
+	/* flags in a struct the filter cannot read: libc falls back */
+	{ "clone3", ENOSYS },
+	/* the supervisor and the processes around it (class 17) */
+	{ "ptrace", EPERM },
+	{ "process_vm_writev", EPERM },
+	{ "pidfd_getfd", EPERM },
+};
+
+static int add_notify(scmp_filter_ctx ctx)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(notify_calls) / sizeof(*notify_calls); i++) {
+		int nr = arch_syscall_nr(notify_calls[i]);
+		int rc;
+
+		if (nr < 0)
+			continue;	/* this ABI lacks it */
+		rc = seccomp_rule_add(ctx, SCMP_ACT_NOTIFY, nr, 0);
+		if (rc < 0)
+			return rc;
+	}
+	return 0;
+}
+
+static int add_refused(scmp_filter_ctx ctx)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(refused) / sizeof(*refused); i++) {
+		int nr = arch_syscall_nr(refused[i].name);
+		int rc;
+
+		if (nr < 0)
+			continue;
+		rc = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(refused[i].err),
+				      nr, 0);
+		if (rc < 0)
+			return rc;
+	}
+	return 0;
+}
+
+/* Argument checks: only registers, so the kernel can decide them. */
+static int add_masked(scmp_filter_ctx ctx)
+{
+	int rc;
+
+	/* TIOCSTI and TIOCLINUX, whatever the upper bits (class 19) */
+	rc = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EPERM), SCMP_SYS(ioctl), 1,
+			      SCMP_A1(SCMP_CMP_MASKED_EQ, 0xffffffffu,
+				      TIOCSTI));
+	if (rc == 0)
+		rc = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EPERM),
+				      SCMP_SYS(ioctl), 1,
+				      SCMP_A1(SCMP_CMP_MASKED_EQ, 0xffffffffu,
+					      TIOCLINUX));
+	/* a child that would escape the tracer (class 18) */
+	if (rc == 0)
+		rc = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EPERM),
+				      SCMP_SYS(clone), 1,
+				      SCMP_A0(SCMP_CMP_MASKED_EQ,
+					      CLONE_UNTRACED,
+					      CLONE_UNTRACED));
+	/* a listener of the program's own would answer for us (class 3) */
+	if (rc == 0)
+		rc = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EPERM),
+				      SCMP_SYS(seccomp), 1,
+				      SCMP_A1(SCMP_CMP_MASKED_EQ,
+					      SECCOMP_FILTER_FLAG_NEW_LISTENER,
+					      SECCOMP_FILTER_FLAG_NEW_LISTENER));
+	return rc;
+}
+
+static scmp_filter_ctx build(void)
+{
+	scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_ALLOW);
+
+	if (!ctx)
+		return NULL;
+	if (seccomp_attr_set(ctx, SCMP_FLTATR_ACT_BADARCH,
+			     SCMP_ACT_KILL_PROCESS) < 0 ||
+	    seccomp_attr_set(ctx, SCMP_FLTATR_CTL_NNP, 0) < 0 ||
+	    add_notify(ctx) < 0 || add_refused(ctx) < 0 ||
+	    add_masked(ctx) < 0) {
+		seccomp_release(ctx);
+		return NULL;
+	}
+	return ctx;
+}
+
+/*
+ * libseccomp 2.5 cannot ask for WAIT_KILLABLE_RECV, so the program is
+ * exported and loaded with seccomp(2) directly.
+ */
+static int export(scmp_filter_ctx ctx, struct sock_fprog *prog)
+{
+	int fd = memfd_create("proctor-bpf", MFD_CLOEXEC);
+	off_t len;
+	void *buf;
+
+	if (fd < 0)
+		return -errno;
+	if (seccomp_export_bpf(ctx, fd) < 0 ||
+	    (len = lseek(fd, 0, SEEK_END)) <= 0) {
+		close(fd);
+		return -EINVAL;
+	}
+	buf = malloc(len);
+	if (!buf || pread(fd, buf, len, 0) != len) {
+		free(buf);
+		close(fd);
+		return -EIO;
+	}
+	close(fd);
+	prog->len = len / sizeof(struct sock_filter);
+	prog->filter = buf;
+	return 0;
+}
+
+int tracer_filter_install(void)
+{
+	unsigned long flags = SECCOMP_FILTER_FLAG_NEW_LISTENER |
+			      SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV;
+	struct sock_fprog prog;
+	scmp_filter_ctx ctx = build();
+	int fd, err;
+
+	if (!ctx)
+		return -EINVAL;
+	err = export(ctx, &prog);
+	seccomp_release(ctx);
+	if (err)
+		return err;
+
+	fd = syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, flags, &prog);
+	if (fd < 0 && errno == EINVAL) {
+		/* before 5.19: a signal can cancel a call we carried out */
+		flags &= ~SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV;
+		fd = syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, flags,
+			     &prog);
+	}
+	err = -errno;
+	free(prog.filter);
+	return fd < 0 ? err : fd;
+}

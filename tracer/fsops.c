@@ -1,0 +1,141 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Calls that change a directory: mkdir, unlink, rmdir, rename.  Each is
+ * judged as a write of every name it touches (both ends of a rename) and
+ * carried out here on the supervisor's resolution (THREATS.md 6).
+ * TODO(#3): link, symlink, truncate, chmod, chown, utimensat, mknod,
+ * setxattr and bind of a unix path.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "tracer/tracer.h"
+
+/* Copies the path at addr and resolves it without following the end. */
+static int resolve_arg(struct tracer_req *r, int dirfd, uint64_t addr,
+		       struct tracer_path *p)
+{
+	char path[4096];
+	int err = tracer_mem_string(r->tid, addr, path, sizeof(path));
+
+	if (err)
+		return err;
+	return tracer_path_resolve(r->tid, r->tgid, dirfd, path, 0, p);
+}
+
+static bool judge_write(struct tracer_req *r, const struct tracer_path *p)
+{
+	bool override, ok;
+
+	ok = tracer_judge_write(r->sup, p, &r->verdict, &override);
+	r->ev.created_override = override;
+	tracer_req_decide(r, RULES_WRITE, "path", p->path, ok);
+	return ok;
+}
+
+void tracer_on_mkdir(struct tracer_req *r)
+{
+	bool at = !strcmp(r->name, "mkdirat");
+	int dirfd = at ? (int)r->args[0] : AT_FDCWD;
+	mode_t mode = r->args[at + 1] & 07777;
+	struct tracer_path p;
+	struct stat st;
+	int err, um;
+
+	err = resolve_arg(r, dirfd, r->args[at], &p);
+	if (err) {
+		r->err = -err;
+		return;
+	}
+	if (!tracer_req_valid(r) || !judge_write(r, &p)) {
+		r->err = EACCES;
+		goto out;
+	}
+	um = tracer_task_umask(r->tid);
+	umask(um < 0 ? 022 : um);
+	if (p.magic >= 0 || mkdirat(p.parent, p.name, mode) < 0) {
+		r->err = p.magic >= 0 ? EEXIST : errno;
+		goto out;
+	}
+	if (fstatat(p.parent, p.name, &st, AT_SYMLINK_NOFOLLOW) == 0)
+		tracer_created_add(st.st_dev, st.st_ino);
+out:
+	tracer_path_release(&p);
+}
+
+void tracer_on_unlink(struct tracer_req *r)
+{
+	bool at = !strcmp(r->name, "unlinkat");
+	int dirfd = at ? (int)r->args[0] : AT_FDCWD;
+	int flags = at ? (int)r->args[2] :
+		    !strcmp(r->name, "rmdir") ? AT_REMOVEDIR : 0;
+	struct tracer_path p;
+	struct stat st;
+	bool had;
+	int err;
+
+	err = resolve_arg(r, dirfd, r->args[at], &p);
+	if (err) {
+		r->err = -err;
+		return;
+	}
+	if (!tracer_req_valid(r) || !judge_write(r, &p)) {
+		r->err = EACCES;
+		goto out;
+	}
+	had = p.magic < 0 &&
+	      fstatat(p.parent, p.name, &st, AT_SYMLINK_NOFOLLOW) == 0;
+	if (p.magic >= 0 || unlinkat(p.parent, p.name, flags) < 0) {
+		r->err = p.magic >= 0 ? EBUSY : errno;
+		goto out;
+	}
+	/* Its inode number may come back for a file the run did not make. */
+	if (had && st.st_nlink <= 1)
+		tracer_created_remove(st.st_dev, st.st_ino);
+out:
+	tracer_path_release(&p);
+}
+
+void tracer_on_rename(struct tracer_req *r)
+{
+	bool plain = !strcmp(r->name, "rename");
+	int olddir = plain ? AT_FDCWD : (int)r->args[0];
+	int newdir = plain ? AT_FDCWD : (int)r->args[2];
+	uint64_t oldp = plain ? r->args[0] : r->args[1];
+	uint64_t newp = plain ? r->args[1] : r->args[3];
+	unsigned flags = !strcmp(r->name, "renameat2") ? r->args[4] : 0;
+	struct tracer_path from = { .parent = -1, .magic = -1 };
+	struct tracer_path to = { .parent = -1, .magic = -1 };
+	int err;
+
+	err = resolve_arg(r, olddir, oldp, &from);
+	if (!err)
+		err = resolve_arg(r, newdir, newp, &to);
+	if (err) {
+		r->err = -err;
+		goto out;
+	}
+	if (!tracer_req_valid(r))
+		goto out;
+
+	/* Both ends are writes; the first refusal is the one reported. */
+	if (!judge_write(r, &from) || !judge_write(r, &to)) {
+		r->err = EACCES;
+		goto out;
+	}
+	snprintf(r->object, sizeof(r->object), "%s", from.path);
+	snprintf(r->object2, sizeof(r->object2), "%s", to.path);
+	r->ev.object2 = r->object2;
+	if (from.magic >= 0 || to.magic >= 0)
+		r->err = EXDEV;
+	else if (renameat2(from.parent, from.name, to.parent, to.name,
+			   flags) < 0)
+		r->err = errno;
+out:
+	tracer_path_release(&from);
+	tracer_path_release(&to);
+}

@@ -1,0 +1,299 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The decision log: one JSON object per line, appended under a lock with
+ * one write(2) per record, before the decision reaches the program.  So
+ * the file is ordered, never torn, and holds every decision the program
+ * saw even if it is killed.  Schema: README.md, "The log".
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/uio.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "tracer/tracer.h"
+
+#define LOG_SCHEMA 1
+
+struct buf {
+	char *s;
+	size_t len, cap;
+};
+
+static int log_fd = -1;
+static const char *log_run;
+static uint64_t log_seq;
+static atomic_uint_fast64_t denials;
+static pthread_mutex_t log_lock = PTHREAD_MUTEX_INITIALIZER;
+
+static void put(struct buf *b, const char *s, size_t n)
+{
+	if (b->len + n + 1 > b->cap) {
+		size_t cap = b->cap ? b->cap * 2 : 1024;
+		char *ns;
+
+		while (cap < b->len + n + 1)
+			cap *= 2;
+		ns = realloc(b->s, cap);
+		if (!ns)
+			return;
+		b->s = ns;
+		b->cap = cap;
+	}
+	memcpy(b->s + b->len, s, n);
+	b->len += n;
+	b->s[b->len] = '\0';
+}
+
+static void putf(struct buf *b, const char *fmt, ...)
+{
+	char tmp[512];
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(tmp, sizeof(tmp), fmt, ap);
+	va_end(ap);
+	if (n > 0)
+		put(b, tmp, (size_t)n < sizeof(tmp) ? (size_t)n : sizeof(tmp) - 1);
+}
+
+/* Length of the valid UTF-8 sequence at s, or 0. */
+static size_t utf8_len(const unsigned char *s)
+{
+	size_t n, i;
+
+	if (s[0] < 0x80)
+		return 1;
+	if ((s[0] & 0xe0) == 0xc0 && s[0] >= 0xc2)
+		n = 2;
+	else if ((s[0] & 0xf0) == 0xe0)
+		n = 3;
+	else if ((s[0] & 0xf8) == 0xf0 && s[0] <= 0xf4)
+		n = 4;
+	else
+		return 0;
+	for (i = 1; i < n; i++)
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;
+	return n;
+}
+
+/*
+ * A JSON string.  Bytes that are not UTF-8 (paths may hold any) become
+ * \u00XX so the line stays valid JSON.  TODO(#4): a lossless encoding.
+ */
+static void put_str(struct buf *b, const char *str)
+{
+	const unsigned char *s = (const unsigned char *)(str ? str : "");
+
+	put(b, "\"", 1);
+	while (*s) {
+		size_t n = utf8_len(s);
+
+		if (*s == '"' || *s == '\\') {
+			putf(b, "\\%c", *s);
+		} else if (*s < 0x20 || *s == 0x7f || n == 0) {
+			putf(b, "\\u%04x", *s);
+		} else {
+			put(b, (const char *)s, n);
+			s += n;
+			continue;
+		}
+		s++;
+	}
+	put(b, "\"", 1);
+}
+
+static void put_key(struct buf *b, const char *key)
+{
+	putf(b, ",\"%s\":", key);
+}
+
+static void put_who(struct buf *b, const struct tracer_who *w)
+{
+	putf(b, ",\"pid\":%d,\"tid\":%d,\"ppid\":%d", w->tgid, w->tid,
+	     w->ppid);
+	put_key(b, "comm");
+	put_str(b, w->comm);
+	put_key(b, "exe");
+	put_str(b, w->exe);
+}
+
+static void put_time(struct buf *b)
+{
+	struct timespec ts;
+	struct tm tm;
+	char t[32];
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	gmtime_r(&ts.tv_sec, &tm);
+	strftime(t, sizeof(t), "%Y-%m-%dT%H:%M:%S", &tm);
+	putf(b, "\"time\":\"%s.%06ldZ\"", t, ts.tv_nsec / 1000);
+}
+
+/*
+ * Writes one record: the time and sequence number are taken under the
+ * lock, so both grow with the file.
+ */
+static void emit(const char *type, struct buf *body)
+{
+	struct buf head = { 0 };
+	struct iovec iov[2];
+	size_t total, done = 0;
+
+	if (log_fd < 0)
+		return;
+	pthread_mutex_lock(&log_lock);
+	put(&head, "{", 1);
+	put_time(&head);
+	putf(&head, ",\"v\":%d,\"type\":\"%s\",\"run\":\"%s\",\"seq\":%" PRIu64,
+	     LOG_SCHEMA, type, log_run, ++log_seq);
+	put(body, "}\n", 2);
+	iov[0] = (struct iovec){ head.s, head.len };
+	iov[1] = (struct iovec){ body->s, body->len };
+	total = head.len + body->len;
+	while (done < total) {
+		ssize_t n = writev(log_fd, iov, 2);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;	/* disk full: the run goes on, unlogged */
+		done += n;
+		/* a short write: move the vectors past what was written */
+		if ((size_t)n >= iov[0].iov_len) {
+			n -= iov[0].iov_len;
+			iov[0].iov_len = 0;
+			iov[1].iov_base = (char *)iov[1].iov_base + n;
+			iov[1].iov_len -= n;
+		} else {
+			iov[0].iov_base = (char *)iov[0].iov_base + n;
+			iov[0].iov_len -= n;
+		}
+	}
+	pthread_mutex_unlock(&log_lock);
+	free(head.s);
+}
+
+int tracer_log_open(int fd, const char *run_id)
+{
+	log_fd = fd;
+	log_run = run_id;
+	return 0;
+}
+
+static void put_verdict(struct buf *b, const struct rules_verdict *v)
+{
+	put_key(b, "rule");
+	put(b, "{\"origin\":", 10);
+	put_str(b, v->origin);
+	put_key(b, "where");
+	put_str(b, v->where);
+	put_key(b, "pattern");
+	put_str(b, v->pattern);
+	putf(b, ",\"default\":%s}", v->is_default ? "true" : "false");
+}
+
+static void put_argv(struct buf *b, const char *const *argv, size_t argc)
+{
+	size_t i;
+
+	put_key(b, "argv");
+	put(b, "[", 1);
+	for (i = 0; i < argc; i++) {
+		if (i)
+			put(b, ",", 1);
+		put_str(b, argv[i]);
+	}
+	put(b, "]", 1);
+}
+
+static const char *decision_name(const struct tracer_event *e)
+{
+	if (e->allowed)
+		return "allow";
+	return e->verdict->action == RULES_ASK ? "ask-denied" : "deny";
+}
+
+void tracer_log_decision(const struct tracer_who *w,
+			 const struct tracer_event *e)
+{
+	struct buf b = { 0 };
+	int i;
+
+	if (!e->allowed)
+		atomic_fetch_add(&denials, 1);
+	if (log_fd < 0)
+		return;
+	put_who(&b, w);
+	put_key(&b, "syscall");
+	put_str(&b, e->syscall);
+	put(&b, ",\"args\":[", 9);
+	for (i = 0; i < 6 && e->args; i++)
+		putf(&b, "%s\"0x%" PRIx64 "\"", i ? "," : "", e->args[i]);
+	put(&b, "]", 1);
+	putf(&b, ",\"class\":\"%s\"", rules_class_name(e->cls));
+	put_key(&b, e->object_key);
+	put_str(&b, e->object);
+	if (e->object2) {
+		put_key(&b, "to");
+		put_str(&b, e->object2);
+	}
+	if (e->argv)
+		put_argv(&b, e->argv, e->argc);
+	putf(&b, ",\"decision\":\"%s\"", decision_name(e));
+	put_verdict(&b, e->verdict);
+	if (e->created_override)
+		put(&b, ",\"created_by_run\":true", 22);
+	putf(&b, ",\"errno\":%d,\"result\":%ld", e->err, e->err ? -1L :
+	     e->result);
+	emit("decision", &b);
+	free(b.s);
+}
+
+void tracer_log_lifecycle(const char *event, const struct tracer_who *w,
+			  const char *detail_key, const char *detail,
+			  int status)
+{
+	struct buf b = { 0 };
+
+	if (log_fd < 0)
+		return;
+	put_who(&b, w);
+	put_key(&b, "cmdline");
+	put_str(&b, w->cmdline);
+	if (detail_key) {
+		put_key(&b, detail_key);
+		put_str(&b, detail);
+	}
+	if (!strcmp(event, "exit")) {
+		if (status >= 0 && status < 256)
+			putf(&b, ",\"status\":%d", status);
+		else if (status >= 256)
+			putf(&b, ",\"signal\":%d", status - 256);
+	}
+	emit(event, &b);
+	free(b.s);
+}
+
+void tracer_log_raw(const char *type, const char *json_fields)
+{
+	struct buf b = { 0 };
+
+	put(&b, ",", 1);
+	put(&b, json_fields, strlen(json_fields));
+	emit(type, &b);
+	free(b.s);
+}
+
+uint64_t tracer_log_denials(void)
+{
+	return atomic_load(&denials);
+}

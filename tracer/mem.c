@@ -1,0 +1,97 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Reading the tracee's memory with process_vm_readv(2).  Every copy made
+ * here is the supervisor's own: decisions and emulated calls use the copy,
+ * never the tracee's memory again (THREATS.md class 1).
+ */
+#include <errno.h>
+#include <string.h>
+#include <sys/uio.h>
+#include <unistd.h>
+
+#include "tracer/tracer.h"
+
+#define PAGE 4096UL
+
+/* Reads up to len bytes, stopping at the first unreadable page. */
+static ssize_t mem_read_some(pid_t tid, uint64_t addr, void *buf, size_t len)
+{
+	struct iovec local = { buf, len };
+	struct iovec remote = { (void *)(uintptr_t)addr, len };
+	ssize_t n = process_vm_readv(tid, &local, 1, &remote, 1, 0);
+
+	return n < 0 ? -errno : n;
+}
+
+int tracer_mem_read(pid_t tid, uint64_t addr, void *buf, size_t len)
+{
+	ssize_t n;
+
+	if (len == 0)
+		return 0;
+	n = mem_read_some(tid, addr, buf, len);
+	if (n < 0)
+		return n == -ESRCH ? -ESRCH : -EFAULT;
+	return (size_t)n == len ? 0 : -EFAULT;
+}
+
+/*
+ * Strings are read a page at a time so that a string ending just before
+ * an unmapped page is still read whole.
+ */
+int tracer_mem_string(pid_t tid, uint64_t addr, char *buf, size_t size)
+{
+	size_t got = 0;
+
+	if (addr == 0)
+		return -EFAULT;
+	while (got < size) {
+		size_t chunk = PAGE - ((addr + got) & (PAGE - 1));
+		ssize_t n;
+		char *nul;
+
+		if (chunk > size - got)
+			chunk = size - got;
+		n = mem_read_some(tid, addr + got, buf + got, chunk);
+		if (n <= 0)
+			return n == -ESRCH ? -ESRCH : -EFAULT;
+		nul = memchr(buf + got, '\0', n);
+		if (nul)
+			return 0;
+		got += n;
+	}
+	buf[size - 1] = '\0';
+	return -ENAMETOOLONG;
+}
+
+int tracer_mem_argv(pid_t tid, uint64_t addr, char *buf, size_t size,
+		    size_t *len)
+{
+	size_t used = 0;
+	unsigned i;
+
+	*len = 0;
+	if (addr == 0)
+		return 0;
+	for (i = 0; i < 65536; i++) {
+		uint64_t p;
+		int err = tracer_mem_read(tid, addr + 8 * i, &p, sizeof(p));
+
+		if (err)
+			return err;
+		if (p == 0)
+			break;
+		if (used + 1 >= size)
+			break;	/* kept argv is a prefix; enough to judge */
+		err = tracer_mem_string(tid, p, buf + used, size - used);
+		if (err == -ENAMETOOLONG) {
+			used = size;
+			break;
+		}
+		if (err)
+			return err;
+		used += strlen(buf + used) + 1;
+	}
+	*len = used > size ? size : used;
+	return 0;
+}

@@ -1,0 +1,230 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Notification workers.  Several threads receive from the one listener so
+ * that a slow decision (a blocking connect, a FIFO open) does not stall the
+ * rest; when the last idle worker takes a request another is started.
+ * Each worker has its own filesystem context (unshare(CLONE_FS)) because
+ * it sets the tracee's umask while it creates files on its behalf.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/seccomp.h>
+#include <pthread.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <unistd.h>
+
+#include "arch/arch.h"
+#include "tracer/tracer.h"
+
+#ifndef SECCOMP_IOCTL_NOTIF_SET_FLAGS
+#define SECCOMP_IOCTL_NOTIF_SET_FLAGS SECCOMP_IOW(4, __u64)
+#endif
+#ifndef SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP
+#define SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP (1UL << 0)
+#endif
+
+#define NOTIFY_MAX_WORKERS 64
+#define NOTIFY_NR_MAX 1024
+
+static tracer_handler handlers[NOTIFY_NR_MAX];
+static atomic_int idle;
+static atomic_int workers;
+
+static const struct {
+	const char *name;
+	tracer_handler fn;
+} handler_names[] = {
+	{ "open", tracer_on_open },	  { "openat", tracer_on_open },
+	{ "openat2", tracer_on_open },	  { "creat", tracer_on_open },
+	{ "connect", tracer_on_connect }, { "execve", tracer_on_exec },
+	{ "execveat", tracer_on_exec },	  { "mkdir", tracer_on_mkdir },
+	{ "mkdirat", tracer_on_mkdir },	  { "unlink", tracer_on_unlink },
+	{ "unlinkat", tracer_on_unlink }, { "rmdir", tracer_on_unlink },
+	{ "rename", tracer_on_rename },	  { "renameat", tracer_on_rename },
+	{ "renameat2", tracer_on_rename },
+};
+
+bool tracer_req_valid(const struct tracer_req *r)
+{
+	uint64_t id = r->id;
+
+	return ioctl(r->sup->listener, SECCOMP_IOCTL_NOTIF_ID_VALID, &id) == 0;
+}
+
+void tracer_req_decide(struct tracer_req *r, enum rules_class cls,
+		       const char *object_key, const char *object,
+		       bool allowed)
+{
+	if (object != r->object)
+		snprintf(r->object, sizeof(r->object), "%s", object);
+	r->log = true;
+	r->ev.syscall = r->name;
+	r->ev.args = r->args;
+	r->ev.cls = cls;
+	r->ev.object_key = object_key;
+	r->ev.object = r->object;
+	r->ev.verdict = &r->verdict;
+	r->ev.allowed = allowed;
+}
+
+static pid_t tgid_of(pid_t tid)
+{
+	struct tracer_proc *p;
+	pid_t tgid = tid;
+
+	tracer_proc_lock();
+	p = tracer_proc_find(tid);
+	if (p)
+		tgid = p->tgid;
+	tracer_proc_unlock();
+	return tgid;
+}
+
+/* Injects r->addfd into the tracee; its number becomes the result. */
+static void inject_fd(struct tracer_req *r)
+{
+	struct seccomp_notif_addfd add = {
+		.id = r->id,
+		.srcfd = r->addfd,
+		.newfd_flags = r->addfd_flags,
+	};
+	int fd = ioctl(r->sup->listener, SECCOMP_IOCTL_NOTIF_ADDFD, &add);
+
+	if (fd < 0) {
+		r->err = errno == ENOENT ? EINTR : errno; /* EMFILE */
+		r->ev.err = r->err;
+	} else {
+		r->val = fd;
+		r->ev.result = fd;
+	}
+	close(r->addfd);
+	r->addfd = -1;
+}
+
+static void respond(struct tracer_req *r)
+{
+	struct seccomp_notif_resp resp = { .id = r->id };
+
+	if (r->cont) {
+		resp.flags = SECCOMP_USER_NOTIF_FLAG_CONTINUE;
+	} else if (r->err) {
+		resp.error = -r->err;
+	} else {
+		resp.val = r->val;
+	}
+	/* ENOENT: the task died or was killed meanwhile; nothing to do. */
+	ioctl(r->sup->listener, SECCOMP_IOCTL_NOTIF_SEND, &resp);
+}
+
+static void serve(struct tracer_sup *s, struct seccomp_notif *n)
+{
+	struct tracer_req r = {
+		.sup = s, .id = n->id, .tid = n->pid, .nr = n->data.nr,
+		.addfd = -1,
+	};
+	tracer_handler fn = NULL;
+
+	memcpy(r.args, n->data.args, sizeof(r.args));
+	r.tgid = tgid_of(r.tid);
+	r.name = arch_syscall_name(r.nr);
+	if (r.nr >= 0 && r.nr < NOTIFY_NR_MAX)
+		fn = handlers[r.nr];
+	if (fn)
+		fn(&r);
+	else
+		r.err = ENOSYS;	/* the filter and this table disagree */
+
+	if (r.addfd >= 0)
+		inject_fd(&r);
+	if (r.log) {
+		struct tracer_who w;
+
+		r.ev.err = r.err;
+		if (!r.addfd_flags && !r.ev.result && !r.err)
+			r.ev.result = r.val;
+		tracer_proc_who(r.tid, &w);
+		tracer_log_decision(&w, &r.ev);
+		if (!r.ev.allowed && !s->o->quiet)
+			tracer_explain_denial(&w, &r.ev);
+	}
+	respond(&r);
+}
+
+static void *worker(void *arg);
+
+static void spawn_worker(struct tracer_sup *s)
+{
+	pthread_attr_t attr;
+	pthread_t t;
+
+	if (atomic_fetch_add(&workers, 1) >= NOTIFY_MAX_WORKERS) {
+		atomic_fetch_sub(&workers, 1);
+		return;
+	}
+	pthread_attr_init(&attr);
+	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+	pthread_attr_setstacksize(&attr, 256 * 1024);
+	if (pthread_create(&t, &attr, worker, s) != 0)
+		atomic_fetch_sub(&workers, 1);
+	pthread_attr_destroy(&attr);
+}
+
+static void *worker(void *arg)
+{
+	struct tracer_sup *s = arg;
+	struct seccomp_notif n;
+	sigset_t all;
+
+	sigfillset(&all);
+	pthread_sigmask(SIG_BLOCK, &all, NULL);
+	if (unshare(CLONE_FS) < 0)
+		return NULL;
+
+	atomic_fetch_add(&idle, 1);
+	for (;;) {
+		memset(&n, 0, sizeof(n));
+		if (ioctl(s->listener, SECCOMP_IOCTL_NOTIF_RECV, &n) < 0) {
+			if (errno == EINTR || errno == ENOENT)
+				continue;
+			break;	/* the listener is gone */
+		}
+		if (atomic_fetch_sub(&idle, 1) == 1)
+			spawn_worker(s);
+		serve(s, &n);
+		atomic_fetch_add(&idle, 1);
+	}
+	atomic_fetch_sub(&idle, 1);
+	atomic_fetch_sub(&workers, 1);
+	return NULL;
+}
+
+static void handlers_load(void)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(handler_names) / sizeof(*handler_names); i++) {
+		int nr = arch_syscall_nr(handler_names[i].name);
+
+		if (nr >= 0 && nr < NOTIFY_NR_MAX)
+			handlers[nr] = handler_names[i].fn;
+	}
+}
+
+int tracer_notify_start(struct tracer_sup *s)
+{
+	uint64_t flags = SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP;
+	int i;
+
+	handlers_load();
+	/* 6.6+: wake the waiting task on our CPU; ten times faster. */
+	s->sync_wakeup = ioctl(s->listener, SECCOMP_IOCTL_NOTIF_SET_FLAGS,
+			       flags) == 0;
+	for (i = 0; i < 2; i++)
+		spawn_worker(s);
+	return atomic_load(&workers) > 0 ? 0 : -EAGAIN;
+}

@@ -1,0 +1,339 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * open, openat, openat2 and creat, carried out by the supervisor.
+ *
+ * The path is copied once, resolved here (path.c), judged, opened here on
+ * that resolution, and the descriptor is injected into the tracee
+ * (SECCOMP_IOCTL_NOTIF_ADDFD).  The kernel never reads the tracee's path
+ * again, so swapping it after the check gains nothing (THREATS.md 1).
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/openat2.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/sysmacros.h>
+#include <unistd.h>
+
+#include "tracer/tracer.h"
+
+#ifndef O_TMPFILE
+#define O_TMPFILE (020000000 | O_DIRECTORY)
+#endif
+
+struct open_args {
+	int dirfd;
+	uint64_t path;
+	uint64_t flags;
+	uint64_t mode;
+	uint64_t resolve;
+};
+
+static int decode(struct tracer_req *r, struct open_args *a)
+{
+	struct open_how how;
+	const char *n = r->name;
+
+	a->dirfd = AT_FDCWD;
+	a->resolve = 0;
+	if (!strcmp(n, "open")) {
+		a->path = r->args[0];
+		a->flags = r->args[1];
+		a->mode = r->args[2];
+	} else if (!strcmp(n, "creat")) {
+		a->path = r->args[0];
+		a->flags = O_CREAT | O_WRONLY | O_TRUNC;
+		a->mode = r->args[1];
+	} else if (!strcmp(n, "openat")) {
+		a->dirfd = (int)r->args[0];
+		a->path = r->args[1];
+		a->flags = r->args[2];
+		a->mode = r->args[3];
+	} else {
+		/* openat2: the flags live in a struct (class 6) */
+		if (r->args[3] < sizeof(how))
+			return -EINVAL;
+		if (tracer_mem_read(r->tid, r->args[2], &how, sizeof(how)))
+			return -EFAULT;
+		a->dirfd = (int)r->args[0];
+		a->path = r->args[1];
+		a->flags = how.flags;
+		a->mode = how.mode;
+		a->resolve = how.resolve;
+	}
+	a->flags &= 0xffffffffu;
+	return 0;
+}
+
+static bool wants_write(uint64_t flags)
+{
+	return (flags & O_ACCMODE) != O_RDONLY ||
+	       flags & (O_CREAT | O_TRUNC) ||
+	       (flags & O_TMPFILE) == O_TMPFILE;
+}
+
+static bool wants_read(uint64_t flags)
+{
+	return (flags & O_ACCMODE) != O_WRONLY || flags & O_PATH;
+}
+
+/* Identity of the object p names, if it exists. */
+static int object_stat(const struct tracer_path *p, struct stat *st)
+{
+	if (p->magic >= 0)
+		return fstat(p->magic, st) < 0 ? -errno : 0;
+	if (fstatat(p->parent, p->name, st, AT_SYMLINK_NOFOLLOW) < 0)
+		return -errno;
+	return 0;
+}
+
+static void verdict_proctor(struct rules_verdict *v, enum rules_action a,
+			    const char *where, const char *pattern)
+{
+	v->action = a;
+	v->origin = "proctor";
+	v->where = where;
+	v->pattern = pattern;
+	v->is_default = false;
+}
+
+bool tracer_judge_write(const struct tracer_sup *s,
+			const struct tracer_path *p, struct rules_verdict *v,
+			bool *override)
+{
+	struct stat st;
+
+	*override = false;
+	if (p->is_proc_object) {
+		verdict_proctor(v, RULES_ALLOW, "objects", "pipe or socket");
+		return true;
+	}
+	rules_check_path(s->o->policy, RULES_WRITE, p->path, v);
+	if (v->action == RULES_ALLOW)
+		return true;
+
+	/*
+	 * What the run made is its own: a new file in /tmp, a repository
+	 * made with `git init` whose hooks the policy protects in
+	 * repositories that existed before.
+	 */
+	if (p->exists) {
+		*override = object_stat(p, &st) == 0 &&
+			    tracer_created_has(st.st_dev, st.st_ino);
+	} else if (v->action == RULES_CREATE) {
+		*override = true;
+	} else {
+		*override = fstat(p->parent, &st) == 0 &&
+			    tracer_created_has(st.st_dev, st.st_ino);
+	}
+	return *override;
+}
+
+/* "/proc/1234/..." gives 1234; anything else 0. */
+static pid_t proc_pid(const char *path)
+{
+	char *end;
+	long pid;
+
+	if (strncmp(path, "/proc/", 6) || path[6] < '1' || path[6] > '9')
+		return 0;
+	pid = strtol(path + 6, &end, 10);
+	return *end == '/' || *end == '\0' ? (pid_t)pid : 0;
+}
+
+bool tracer_judge_read(const struct tracer_sup *s,
+		       const struct tracer_path *p, struct rules_verdict *v)
+{
+	pid_t pid;
+
+	if (p->is_proc_object) {
+		verdict_proctor(v, RULES_ALLOW, "objects", "pipe or socket");
+		return true;
+	}
+	/* Processes outside the traced tree keep their environ, mem, fd. */
+	pid = proc_pid(p->path);
+	if (pid && !tracer_proc_in_tree(pid)) {
+		verdict_proctor(v, RULES_DENY, "proc",
+				"/proc/PID outside the traced tree");
+		return false;
+	}
+	rules_check_path(s->o->policy, RULES_READ, p->path, v);
+	return v->action == RULES_ALLOW;
+}
+
+int tracer_task_umask(pid_t tid)
+{
+	char path[64], buf[2048], *u;
+	int fd;
+	ssize_t n;
+
+	snprintf(path, sizeof(path), "/proc/%d/status", tid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return -EIO;
+	buf[n] = '\0';
+	u = strstr(buf, "\nUmask:");
+	return u ? (int)strtol(u + 7, NULL, 8) : -EIO;
+}
+
+/*
+ * /dev/tty is the opener's controlling terminal: opened here it would be
+ * the supervisor's.  Open the tracee's instead (stat(5) field 7).
+ */
+static int open_ctty(pid_t tid, int flags)
+{
+	char path[64], buf[1024], *p;
+	unsigned tty;
+	int fd, i;
+	ssize_t n;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", tid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return -EIO;
+	buf[n] = '\0';
+	p = strrchr(buf, ')');
+	for (i = 0; p && i < 5; i++)
+		p = strchr(p + 1, ' ');
+	if (!p || sscanf(p, " %u", &tty) != 1)
+		return -EIO;
+	if (tty == 0)
+		return -ENXIO;
+	if (major(tty) >= 136 && major(tty) <= 143)
+		snprintf(path, sizeof(path), "/dev/pts/%u",
+			 (major(tty) - 136) * 256 + minor(tty));
+	else
+		snprintf(path, sizeof(path), "/dev/char/%u:%u", major(tty),
+			 minor(tty));
+	fd = open(path, flags);
+	return fd < 0 ? -errno : fd;
+}
+
+static int sys_openat2(int dirfd, const char *path, struct open_how *how)
+{
+	return syscall(SYS_openat2, dirfd, path, how, sizeof(*how));
+}
+
+/*
+ * Opens what p names with the tracee's flags.  Our copy is always
+ * O_CLOEXEC and O_NOCTTY (the supervisor must not gain a terminal); the
+ * tracee's O_CLOEXEC travels with the injected descriptor.
+ */
+static int do_open(struct tracer_req *r, const struct tracer_path *p,
+		   const struct open_args *a, bool *created)
+{
+	int flags = (int)(a->flags & ~(uint64_t)O_CLOEXEC) | O_CLOEXEC |
+		    O_NOCTTY;
+	struct open_how how = { .resolve = RESOLVE_NO_SYMLINKS };
+	char link[64];
+	int fd, um = -1;
+
+	*created = false;
+	if (p->magic >= 0) {
+		if (!strcmp(p->path, "/dev/tty"))
+			return open_ctty(r->tid, flags & ~O_CREAT);
+		snprintf(link, sizeof(link), "/proc/self/fd/%d", p->magic);
+		fd = open(link, flags & ~(O_CREAT | O_EXCL));
+		return fd < 0 ? -errno : fd;
+	}
+	if (!strcmp(p->path, "/dev/tty"))
+		return open_ctty(r->tid, flags & ~O_CREAT);
+
+	if (flags & O_CREAT || (flags & O_TMPFILE) == O_TMPFILE) {
+		um = tracer_task_umask(r->tid);
+		umask(um < 0 ? 022 : um);
+	}
+	/* Create for sure, or not at all: what we mark as made is ours. */
+	if (flags & O_CREAT && !p->exists)
+		flags |= O_EXCL;
+	how.flags = flags;
+	how.mode = flags & O_CREAT || (flags & O_TMPFILE) == O_TMPFILE ?
+			   a->mode & 07777 : 0;
+	/* The last component was checked; a symlink swapped in is refused. */
+	fd = sys_openat2(p->parent, p->name, &how);
+	if (fd < 0 && errno == EEXIST && !(a->flags & O_EXCL)) {
+		how.flags &= ~O_EXCL;
+		fd = sys_openat2(p->parent, p->name, &how);
+	} else if (fd >= 0) {
+		*created = flags & O_CREAT && !p->exists;
+	}
+	return fd < 0 ? -errno : fd;
+}
+
+/* Reads are judged first: a denied read names the read rule. */
+static bool judge(struct tracer_req *r, const struct tracer_path *p,
+		  uint64_t flags)
+{
+	enum rules_class cls = RULES_READ;
+	bool override = false, ok = true;
+
+	if (wants_read(flags))
+		ok = tracer_judge_read(r->sup, p, &r->verdict);
+	if (ok && wants_write(flags)) {
+		cls = RULES_WRITE;
+		ok = tracer_judge_write(r->sup, p, &r->verdict, &override);
+		r->ev.created_override = override;
+	}
+	tracer_req_decide(r, cls, "path", p->path, ok);
+	return ok;
+}
+
+void tracer_on_open(struct tracer_req *r)
+{
+	struct open_args a;
+	struct tracer_path p;
+	char path[4096];
+	bool created;
+	int err, fd, rflags = 0;
+
+	err = decode(r, &a);
+	if (!err)
+		err = tracer_mem_string(r->tid, a.path, path, sizeof(path));
+	if (err) {
+		r->err = -err;
+		return;
+	}
+	if (!tracer_req_valid(r))
+		return;
+
+	if (!(a.flags & O_NOFOLLOW) &&
+	    !((a.flags & (O_CREAT | O_EXCL)) == (O_CREAT | O_EXCL)))
+		rflags |= TRACER_PATH_FOLLOW;
+	err = tracer_path_resolve(r->tid, r->tgid, a.dirfd, path, rflags, &p);
+	if (err) {
+		r->err = -err;
+		return;
+	}
+	/* TODO(#3): honour openat2's RESOLVE_* flags in the walk itself. */
+
+	if (!judge(r, &p, a.flags)) {
+		r->err = EACCES;
+		tracer_path_release(&p);
+		return;
+	}
+
+	fd = do_open(r, &p, &a, &created);
+	if (fd < 0) {
+		r->err = -fd;
+	} else {
+		struct stat st;
+
+		if ((created || (a.flags & O_TMPFILE) == O_TMPFILE) &&
+		    fstat(fd, &st) == 0)
+			tracer_created_add(st.st_dev, st.st_ino);
+		r->addfd = fd;
+		r->addfd_flags = a.flags & O_CLOEXEC ? O_CLOEXEC : 0;
+	}
+	tracer_path_release(&p);
+}

@@ -1,0 +1,452 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Path resolution from the tracee's point of view.
+ *
+ * The supervisor resolves every path itself and keeps the directory that
+ * holds the object open (O_PATH), so the object it judges is the object it
+ * then opens (THREATS.md classes 4 and 5).  Two walks:
+ *
+ * - fast: one openat2(2) of the directory part with RESOLVE_NO_MAGICLINKS,
+ *   then readlink of /proc/self/fd/N for its canonical name.  Ordinary
+ *   symlinks are followed by the kernel; the result is what they name.
+ * - slow, when the path touches procfs: a component walk in which "self"
+ *   and "thread-self" mean the tracee (the kernel would read them as the
+ *   supervisor) and magic links (/proc/PID/fd/N, cwd, root, exe) are
+ *   judged on the object they point to.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/magic.h>
+#include <linux/openat2.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/statfs.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "tracer/tracer.h"
+
+#define PATH_MAX_LINKS 40	/* the kernel's MAXSYMLINKS */
+
+static int sys_openat2(int dirfd, const char *path, struct open_how *how)
+{
+	return syscall(SYS_openat2, dirfd, path, how, sizeof(*how));
+}
+
+/* The canonical name of an open descriptor. */
+static int fd_name(int fd, char *buf, size_t size)
+{
+	char link[64];
+	ssize_t n;
+
+	snprintf(link, sizeof(link), "/proc/self/fd/%d", fd);
+	n = readlink(link, buf, size - 1);
+	if (n < 0)
+		return -errno;
+	if ((size_t)n >= size - 1)
+		return -ENAMETOOLONG;
+	buf[n] = '\0';
+	return 0;
+}
+
+static bool in_procfs(const char *canon)
+{
+	return strncmp(canon, "/proc", 5) == 0 &&
+	       (canon[5] == '\0' || canon[5] == '/');
+}
+
+/* Where a walk starts: the tracee's cwd, its dirfd, or the root. */
+static int start_fd(pid_t tid, pid_t tgid, int dirfd, const char *path)
+{
+	char link[64];
+	int fd;
+
+	/* TODO(#3): a tracee that chroot()ed still resolves from "/". */
+	if (path[0] == '/')
+		snprintf(link, sizeof(link), "/");
+	else if (dirfd == AT_FDCWD)
+		snprintf(link, sizeof(link), "/proc/%d/cwd", tid);
+	else if (dirfd < 0)
+		return -EBADF;
+	else
+		snprintf(link, sizeof(link), "/proc/%d/fd/%d", tgid, dirfd);
+
+	fd = open(link, O_PATH | O_CLOEXEC);
+	if (fd < 0)
+		return errno == ENOENT && dirfd >= 0 ? -EBADF : -errno;
+	return fd;
+}
+
+static void join(char *out, size_t size, const char *dir, const char *name)
+{
+	if (strcmp(name, ".") == 0)
+		snprintf(out, size, "%s", dir);
+	else if (strcmp(dir, "/") == 0)
+		snprintf(out, size, "/%s", name);
+	else
+		snprintf(out, size, "%s/%s", dir, name);
+}
+
+/* Splits path into its directory part (in dir) and last component. */
+static void split(const char *path, char *dir, size_t dsize, char *last,
+		  size_t lsize)
+{
+	size_t len = strlen(path);
+	const char *slash;
+
+	/* A trailing slash names the directory itself. */
+	while (len > 1 && path[len - 1] == '/')
+		len--;
+	slash = memrchr(path, '/', len);
+	if (!slash) {
+		snprintf(dir, dsize, ".");
+		snprintf(last, lsize, "%.*s", (int)len, path);
+		return;
+	}
+	snprintf(last, lsize, "%.*s", (int)(len - (slash - path) - 1),
+		 slash + 1);
+	if (slash == path)
+		snprintf(dir, dsize, "/");
+	else
+		snprintf(dir, dsize, "%.*s", (int)(slash - path), path);
+	if (last[0] == '\0')
+		snprintf(last, lsize, ".");
+}
+
+static bool trailing_slash(const char *path)
+{
+	size_t len = strlen(path);
+
+	return len > 0 && path[len - 1] == '/';
+}
+
+static int slow_walk(pid_t tid, pid_t tgid, int dirfd, const char *path,
+		     int flags, struct tracer_path *p);
+
+/*
+ * The fast walk.  Returns 1 when the slow walk must take over (procfs,
+ * magic links), 0 or -errno otherwise.
+ */
+static int fast_walk(int start, const char *path, int flags,
+		     struct tracer_path *p, int *links, char *next,
+		     size_t nsize)
+{
+	struct open_how how = {
+		.flags = O_PATH | O_DIRECTORY | O_CLOEXEC,
+		.resolve = RESOLVE_NO_MAGICLINKS,
+	};
+	char dir[4096], canon[4096];
+	struct stat st;
+	int fd, err;
+
+	split(path, dir, sizeof(dir), p->name, sizeof(p->name));
+	fd = sys_openat2(start, dir, &how);
+	if (fd < 0)
+		return errno == ELOOP ? 1 : -errno;
+	err = fd_name(fd, canon, sizeof(canon));
+	if (err || in_procfs(canon)) {
+		close(fd);
+		return err ? err : 1;
+	}
+	p->parent = fd;
+
+	if (strcmp(p->name, "..") == 0) {
+		/* Normalise to "." of the parent's parent. */
+		int up = openat(fd, "..", O_PATH | O_DIRECTORY | O_CLOEXEC);
+
+		close(fd);
+		if (up < 0)
+			return p->parent = -1, -errno;
+		p->parent = up;
+		snprintf(p->name, sizeof(p->name), ".");
+		err = fd_name(up, canon, sizeof(canon));
+		if (err)
+			return err;
+	}
+
+	join(p->path, sizeof(p->path), canon, p->name);
+	if (fstatat(fd = p->parent, p->name, &st, AT_SYMLINK_NOFOLLOW) < 0) {
+		if (errno != ENOENT)
+			return -errno;
+		p->exists = false;
+		/* "dir/missing/" can only be created as a directory. */
+		return 0;
+	}
+	p->exists = true;
+
+	if (S_ISLNK(st.st_mode) && (flags & TRACER_PATH_FOLLOW ||
+				    trailing_slash(path))) {
+		ssize_t n;
+
+		if (++*links > PATH_MAX_LINKS)
+			return -ELOOP;
+		n = readlinkat(fd, p->name, next, nsize - 1);
+		if (n < 0)
+			return -errno;
+		next[n] = '\0';
+		return 2;	/* follow: resolve next from p->parent */
+	}
+	if (trailing_slash(path) && !S_ISDIR(st.st_mode))
+		return -ENOTDIR;
+	return 0;
+}
+
+int tracer_path_resolve(pid_t tid, pid_t tgid, int dirfd, const char *path,
+			int flags, struct tracer_path *p)
+{
+	char cur[4096], next[4096];
+	int start, links = 0, rc;
+
+	memset(p, 0, sizeof(*p));
+	p->parent = -1;
+	p->magic = -1;
+	if (path[0] == '\0')
+		return -ENOENT;
+	if (strlen(path) >= sizeof(cur))
+		return -ENAMETOOLONG;
+
+	start = start_fd(tid, tgid, dirfd, path);
+	if (start < 0)
+		return start;
+	snprintf(cur, sizeof(cur), "%s", path);
+
+	for (;;) {
+		rc = fast_walk(start, cur, flags, p, &links, next,
+			       sizeof(next));
+		if (rc != 2)
+			break;
+		/* A symlink in the last component: go on from its target. */
+		close(start);
+		if (next[0] == '/') {
+			start = open("/", O_PATH | O_CLOEXEC);
+			close(p->parent);
+		} else {
+			start = p->parent;
+		}
+		p->parent = -1;
+		snprintf(cur, sizeof(cur), "%s", next);
+	}
+	if (rc == 1) {
+		tracer_path_release(p);
+		p->parent = -1;
+		rc = slow_walk(tid, tgid, dirfd == AT_FDCWD || path[0] == '/'
+				? AT_FDCWD : dirfd, path, flags, p);
+	}
+	close(start);
+	if (rc < 0)
+		tracer_path_release(p);
+	return rc;
+}
+
+void tracer_path_release(struct tracer_path *p)
+{
+	if (p->parent >= 0)
+		close(p->parent);
+	if (p->magic >= 0)
+		close(p->magic);
+	p->parent = -1;
+	p->magic = -1;
+}
+
+/* ---- the slow walk ------------------------------------------------------ */
+
+static bool is_proc_root(int fd)
+{
+	struct statfs sf;
+	struct stat st;
+
+	return fstatfs(fd, &sf) == 0 && sf.f_type == PROC_SUPER_MAGIC &&
+	       fstat(fd, &st) == 0 && st.st_ino == 1;
+}
+
+static bool is_procfs(int fd)
+{
+	struct statfs sf;
+
+	return fstatfs(fd, &sf) == 0 && sf.f_type == PROC_SUPER_MAGIC;
+}
+
+/* Pops the first component of *rest into comp; false when none is left. */
+static bool next_comp(char **rest, char *comp, size_t size)
+{
+	char *s = *rest, *e;
+
+	while (*s == '/')
+		s++;
+	if (*s == '\0')
+		return false;
+	e = strchrnul(s, '/');
+	snprintf(comp, size, "%.*s", (int)(e - s), s);
+	*rest = e;
+	return true;
+}
+
+static bool only_slashes(const char *s)
+{
+	while (*s == '/')
+		s++;
+	return *s == '\0';
+}
+
+/* The object behind a magic link is what the link's text names. */
+static int take_magic(int cur, const char *comp, struct tracer_path *p)
+{
+	ssize_t n = readlinkat(cur, comp, p->path, sizeof(p->path) - 1);
+	const char *del = " (deleted)";
+	size_t len;
+
+	if (n < 0)
+		return -errno;
+	p->path[n] = '\0';
+	p->magic = openat(cur, comp, O_PATH | O_CLOEXEC);
+	if (p->magic < 0)
+		return -errno;
+	p->exists = true;
+	p->is_proc_object = p->path[0] != '/';
+
+	/* A deleted file is judged by the name it had. */
+	len = strlen(p->path);
+	if (len > strlen(del) && !strcmp(p->path + len - strlen(del), del))
+		p->path[len - strlen(del)] = '\0';
+	return 0;
+}
+
+/* Replaces "self" and "thread-self" directly under /proc. */
+static void translate_self(int cur, char *comp, size_t size, char *rest,
+			   size_t rsize, pid_t tid, pid_t tgid)
+{
+	char tail[4096];
+
+	if (strcmp(comp, "self") && strcmp(comp, "thread-self"))
+		return;
+	if (!is_proc_root(cur))
+		return;
+	if (strcmp(comp, "self") == 0) {
+		snprintf(comp, size, "%d", tgid);
+		return;
+	}
+	snprintf(tail, sizeof(tail), "/task/%d%s", tid, rest);
+	snprintf(comp, size, "%d", tgid);
+	snprintf(rest, rsize, "%s", tail);
+}
+
+static int slow_walk(pid_t tid, pid_t tgid, int dirfd, const char *path,
+		     int flags, struct tracer_path *p)
+{
+	char buf[4096], comp[256], canon[4096];
+	char *rest = buf;
+	int cur, links = 0, err = 0;
+	struct stat st;
+
+	cur = start_fd(tid, tgid, dirfd, path);
+	if (cur < 0)
+		return cur;
+	snprintf(buf, sizeof(buf), "%s", path);
+	snprintf(comp, sizeof(comp), ".");
+
+	while (next_comp(&rest, comp, sizeof(comp))) {
+		bool last = only_slashes(rest);
+		bool follow = !last || flags & TRACER_PATH_FOLLOW || *rest;
+		char tmp[4096];
+		int fd;
+
+		memmove(buf, rest, strlen(rest) + 1);
+		rest = buf;
+		translate_self(cur, comp, sizeof(comp), buf, sizeof(buf),
+			       tid, tgid);
+		if (strcmp(comp, ".") == 0 && !last)
+			continue;
+
+		if (fstatat(cur, comp, &st, AT_SYMLINK_NOFOLLOW) < 0) {
+			err = -errno;
+			if (err == -ENOENT && last) {
+				err = 0;
+				p->exists = false;
+			}
+			break;
+		}
+		if (S_ISLNK(st.st_mode) && follow) {
+			if (++links > PATH_MAX_LINKS) {
+				err = -ELOOP;
+				break;
+			}
+			if (is_procfs(cur) && !is_proc_root(cur)) {
+				if (last) {
+					err = take_magic(cur, comp, p);
+					goto out;
+				}
+				fd = openat(cur, comp, O_PATH | O_DIRECTORY |
+					    O_CLOEXEC);
+				if (fd < 0) {
+					err = -errno;
+					break;
+				}
+				close(cur);
+				cur = fd;
+				continue;
+			}
+			/* An ordinary link: splice its text into the rest. */
+			ssize_t n = readlinkat(cur, comp, tmp,
+					       sizeof(tmp) - 1);
+			if (n < 0) {
+				err = -errno;
+				break;
+			}
+			tmp[n] = '\0';
+			if (strlen(tmp) + strlen(buf) + 2 > sizeof(buf)) {
+				err = -ENAMETOOLONG;
+				break;
+			}
+			snprintf(canon, sizeof(canon), "%s/%s", tmp, buf);
+			snprintf(buf, sizeof(buf), "%s", canon);
+			if (tmp[0] == '/') {
+				close(cur);
+				cur = open("/", O_PATH | O_CLOEXEC);
+			}
+			continue;
+		}
+		if (last) {
+			p->exists = true;
+			break;
+		}
+		fd = openat(cur, comp, O_PATH | O_DIRECTORY | O_NOFOLLOW |
+			    O_CLOEXEC);
+		if (fd < 0) {
+			err = -errno;
+			break;
+		}
+		close(cur);
+		cur = fd;
+	}
+	if (err)
+		goto out;
+
+	/* comp is the last component, or "." when the path named a dir. */
+	if (strcmp(comp, "..") == 0) {
+		int up = openat(cur, "..", O_PATH | O_DIRECTORY | O_CLOEXEC);
+
+		if (up < 0) {
+			err = -errno;
+			goto out;
+		}
+		close(cur);
+		cur = up;
+		snprintf(comp, sizeof(comp), ".");
+	}
+	err = fd_name(cur, canon, sizeof(canon));
+	if (err)
+		goto out;
+	snprintf(p->name, sizeof(p->name), "%s", comp);
+	join(p->path, sizeof(p->path), canon, comp);
+	p->parent = cur;
+	return 0;
+out:
+	if (err == 0 && p->magic >= 0) {
+		p->parent = cur;
+		snprintf(p->name, sizeof(p->name), "%s", comp);
+		return 0;
+	}
+	close(cur);
+	return err;
+}

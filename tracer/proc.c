@@ -1,0 +1,183 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The process table: every task (thread or process) of the traced tree,
+ * keyed by tid.  The ptrace thread adds and removes entries on fork,
+ * clone, exec and exit events; workers read them to name who asked.
+ */
+#include <fcntl.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "tracer/tracer.h"
+
+#define PROC_BUCKETS 1024
+
+static struct tracer_proc *buckets[PROC_BUCKETS];
+static size_t count;
+static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
+
+void tracer_proc_lock(void)
+{
+	pthread_mutex_lock(&lock);
+}
+
+void tracer_proc_unlock(void)
+{
+	pthread_mutex_unlock(&lock);
+}
+
+static struct tracer_proc **slot(pid_t tid)
+{
+	struct tracer_proc **pp = &buckets[(unsigned)tid % PROC_BUCKETS];
+
+	while (*pp && (*pp)->tid != tid)
+		pp = &(*pp)->next;
+	return pp;
+}
+
+void tracer_proc_init(void)
+{
+	memset(buckets, 0, sizeof(buckets));
+	count = 0;
+}
+
+struct tracer_proc *tracer_proc_find(pid_t tid)
+{
+	return *slot(tid);
+}
+
+/* Caller holds the lock. */
+struct tracer_proc *tracer_proc_add(pid_t tid, pid_t tgid, pid_t ppid)
+{
+	struct tracer_proc **pp = slot(tid);
+	struct tracer_proc *p = *pp;
+
+	if (!p) {
+		p = calloc(1, sizeof(*p));
+		if (!p)
+			return NULL;
+		p->tid = tid;
+		*pp = p;
+		count++;
+	}
+	p->tgid = tgid;
+	p->ppid = ppid;
+	return p;
+}
+
+/* Caller holds the lock. */
+void tracer_proc_remove(pid_t tid)
+{
+	struct tracer_proc **pp = slot(tid);
+	struct tracer_proc *p = *pp;
+
+	if (!p)
+		return;
+	*pp = p->next;
+	free(p);
+	count--;
+}
+
+size_t tracer_proc_count(void)
+{
+	return count;
+}
+
+bool tracer_proc_in_tree(pid_t pid)
+{
+	bool in;
+
+	tracer_proc_lock();
+	in = tracer_proc_find(pid) != NULL;
+	tracer_proc_unlock();
+	return in;
+}
+
+void tracer_proc_each(void (*fn)(struct tracer_proc *, void *), void *arg)
+{
+	unsigned i;
+
+	for (i = 0; i < PROC_BUCKETS; i++) {
+		struct tracer_proc *p = buckets[i], *next;
+
+		for (; p; p = next) {
+			next = p->next;
+			fn(p, arg);
+		}
+	}
+}
+
+static ssize_t read_file(const char *path, char *buf, size_t size)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	ssize_t n;
+
+	if (fd < 0)
+		return -1;
+	n = read(fd, buf, size);
+	close(fd);
+	return n;
+}
+
+/* Caller holds the lock.  The task may be gone: then fields stay. */
+void tracer_proc_refresh(struct tracer_proc *p)
+{
+	char path[64];
+	ssize_t n;
+
+	snprintf(path, sizeof(path), "/proc/%d/exe", p->tid);
+	n = readlink(path, p->exe, sizeof(p->exe) - 1);
+	if (n >= 0)
+		p->exe[n] = '\0';
+
+	snprintf(path, sizeof(path), "/proc/%d/comm", p->tid);
+	n = read_file(path, p->comm, sizeof(p->comm) - 1);
+	if (n > 0) {
+		p->comm[n] = '\0';
+		p->comm[strcspn(p->comm, "\n")] = '\0';
+	}
+
+	snprintf(path, sizeof(path), "/proc/%d/cmdline", p->tid);
+	n = read_file(path, p->argv, sizeof(p->argv));
+	if (n >= 0)
+		p->argv_len = n;
+}
+
+static void join_argv(const char *argv, size_t len, char *out, size_t size)
+{
+	size_t i, o = 0;
+
+	for (i = 0; i < len && o + 1 < size; i++)
+		out[o++] = argv[i] ? argv[i] : ' ';
+	while (o > 0 && out[o - 1] == ' ')
+		o--;
+	out[o] = '\0';
+}
+
+void tracer_proc_who(pid_t tid, struct tracer_who *w)
+{
+	struct tracer_proc *p;
+
+	memset(w, 0, sizeof(*w));
+	w->tid = tid;
+	w->tgid = tid;
+	tracer_proc_lock();
+	p = tracer_proc_find(tid);
+	if (p) {
+		w->tgid = p->tgid;
+		w->ppid = p->ppid;
+	}
+	/* Threads share their process's identity; the leader has it. */
+	if (p && p->tgid != tid)
+		p = tracer_proc_find(p->tgid) ? tracer_proc_find(p->tgid) : p;
+	if (p) {
+		memcpy(w->comm, p->comm, sizeof(w->comm));
+		snprintf(w->exe, sizeof(w->exe), "%s", p->exe);
+		join_argv(p->argv, p->argv_len, w->cmdline,
+			  sizeof(w->cmdline));
+	}
+	tracer_proc_unlock();
+}

@@ -1,0 +1,224 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The launcher.  The child sets no_new_privs, installs the filter and
+ * tells us its listener's number; we take the listener with pidfd_getfd
+ * (a sendmsg from the child would itself pass the filter), attach with
+ * PTRACE_SEIZE, and only then let the child exec CMD.  So every process
+ * of the tree, CMD included, is filtered and traced from its first call.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/ptrace.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "tracer/tracer.h"
+
+#define RUN_PTRACE_OPTS                                                    \
+	(PTRACE_O_TRACEFORK | PTRACE_O_TRACEVFORK | PTRACE_O_TRACECLONE |  \
+	 PTRACE_O_TRACEEXEC | PTRACE_O_EXITKILL)
+
+static const int forwarded[] = { SIGTERM, SIGHUP, SIGINT, SIGQUIT,
+				 SIGUSR1, SIGUSR2, SIGWINCH };
+static volatile pid_t forward_to;
+static struct rlimit nofile_orig;
+
+static void forward(int sig)
+{
+	if (forward_to > 0)
+		kill(forward_to, sig);
+}
+
+static void write_all(int fd, const void *buf, size_t len)
+{
+	while (write(fd, buf, len) < 0 && errno == EINTR)
+		;
+}
+
+static int read_int(int fd, int *v)
+{
+	ssize_t n;
+
+	do
+		n = read(fd, v, sizeof(*v));
+	while (n < 0 && errno == EINTR);
+	return n == sizeof(*v) ? 0 : -EPIPE;
+}
+
+/* In the child: nothing returns; failures go up the pipes. */
+static void child_main(const struct tracer_opts *o, int ready, int go,
+		       int fail, bool job)
+{
+	sigset_t none;
+	int listener, v, i;
+
+	for (i = 0; i < (int)(sizeof(forwarded) / sizeof(*forwarded)); i++)
+		signal(forwarded[i], SIG_DFL);
+	signal(SIGTTOU, SIG_DFL);
+	signal(SIGPIPE, SIG_DFL);
+	sigemptyset(&none);
+	sigprocmask(SIG_SETMASK, &none, NULL);
+	setrlimit(RLIMIT_NOFILE, &nofile_orig);
+	if (job)
+		setpgid(0, 0);
+	prctl(PR_SET_PDEATHSIG, SIGKILL);
+
+	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+		listener = -errno;
+	else
+		listener = tracer_filter_install();
+	write_all(ready, &listener, sizeof(listener));
+	if (listener < 0 || read_int(go, &v) < 0)
+		_exit(125);
+	close(listener);	/* the supervisor holds it now */
+
+	execve(o->exe, o->argv, o->envp);
+	v = errno;
+	write_all(fail, &v, sizeof(v));
+	_exit(v == ENOENT ? 127 : 126);
+}
+
+static void install_forwarding(pid_t child)
+{
+	struct sigaction sa = { .sa_handler = forward };
+	size_t i;
+
+	forward_to = child;
+	sigemptyset(&sa.sa_mask);
+	for (i = 0; i < sizeof(forwarded) / sizeof(*forwarded); i++)
+		sigaction(forwarded[i], &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
+}
+
+static int take_listener(pid_t child, int ready, int *listener)
+{
+	int num, pidfd, err;
+
+	if (read_int(ready, &num) < 0)
+		return -EPIPE;
+	if (num < 0)
+		return num;
+	pidfd = syscall(SYS_pidfd_open, child, 0);
+	if (pidfd < 0)
+		return -errno;
+	*listener = syscall(SYS_pidfd_getfd, pidfd, num, 0);
+	err = errno;
+	close(pidfd);
+	return *listener < 0 ? -err : 0;
+}
+
+static void add_first_process(pid_t child, const struct tracer_opts *o)
+{
+	struct tracer_proc *p;
+	size_t i, len = 0;
+
+	tracer_proc_lock();
+	p = tracer_proc_add(child, child, getpid());
+	if (p) {
+		p->seen_stop = true;	/* SEIZE does not stop it */
+		snprintf(p->exe, sizeof(p->exe), "%s", o->exe);
+		snprintf(p->comm, sizeof(p->comm), "proctor");
+		for (i = 0; o->argv[i]; i++) {
+			size_t n = strlen(o->argv[i]) + 1;
+
+			if (len + n > sizeof(p->argv))
+				break;
+			memcpy(p->argv + len, o->argv[i], n);
+			len += n;
+		}
+		p->argv_len = len;
+	}
+	tracer_proc_unlock();
+}
+
+static int exit_code(int st, int fail)
+{
+	int err;
+
+	if (st == -1)
+		return 125;
+	if (WIFSIGNALED(st))
+		return 128 + WTERMSIG(st);
+	if (read_int(fail, &err) == 0) {
+		fprintf(stderr, "proctor: cannot run %s: %s\n", "command",
+			strerror(err));
+		return err == ENOENT ? 127 : 126;
+	}
+	return WEXITSTATUS(st);
+}
+
+static int fail_setup(pid_t child, const char *what, int err)
+{
+	fprintf(stderr, "proctor: %s: %s\n", what, strerror(-err));
+	if (err == -EPERM && !strcmp(what, "cannot trace the command"))
+		fprintf(stderr, "proctor: ptrace is refused here (inside "
+				"proctor or a container without it?)\n");
+	kill(child, SIGKILL);
+	waitpid(child, NULL, __WALL);
+	return 125;
+}
+
+int tracer_run(const struct tracer_opts *o)
+{
+	int ready[2], go[2], fail[2], st = -1, err, one = 1;
+	struct tracer_sup sup = { .o = o, .listener = -1 };
+	bool job = tracer_job_foreground();
+	struct rlimit rl;
+	pid_t child;
+
+	if (pipe2(ready, O_CLOEXEC) || pipe2(go, O_CLOEXEC) ||
+	    pipe2(fail, O_CLOEXEC)) {
+		perror("proctor: pipe");
+		return 125;
+	}
+	/* The supervisor holds descriptors for many tracees at once. */
+	getrlimit(RLIMIT_NOFILE, &nofile_orig);
+	rl = nofile_orig;
+	rl.rlim_cur = rl.rlim_max;
+	setrlimit(RLIMIT_NOFILE, &rl);
+	tracer_proc_init();
+
+	child = fork();
+	if (child < 0) {
+		perror("proctor: fork");
+		return 125;
+	}
+	if (child == 0)
+		child_main(o, ready[1], go[0], fail[1], job);
+	close(ready[1]);
+	close(go[0]);
+	close(fail[1]);
+	install_forwarding(child);
+
+	if (ptrace(PTRACE_SEIZE, child, 0, RUN_PTRACE_OPTS) < 0)
+		return fail_setup(child, "cannot trace the command", -errno);
+	err = take_listener(child, ready[0], &sup.listener);
+	if (err)
+		return fail_setup(child, "cannot install the seccomp filter",
+				  err);
+	/* Not dumpable: the tracee cannot attach to us or read our memory. */
+	prctl(PR_SET_DUMPABLE, 0);
+
+	add_first_process(child, o);
+	err = tracer_notify_start(&sup);
+	if (err)
+		return fail_setup(child, "cannot start workers", err);
+	if (o->verbose && !sup.sync_wakeup)
+		fprintf(stderr, "proctor: kernel lacks synchronous wake-up "
+				"(6.6+); notifications are slower\n");
+	if (job)
+		tracer_job_setup(child);
+
+	write_all(go[1], &one, sizeof(one));
+	close(go[1]);
+	tracer_ptrace_loop(child, o, &st);
+	tracer_job_restore();
+	return exit_code(st, fail[0]);
+}

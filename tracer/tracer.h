@@ -1,0 +1,255 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * tracer: the supervisor.  The launcher starts CMD under a seccomp filter
+ * whose listener this process holds; worker threads answer notifications
+ * (notify.c), the thread that attached owns every ptrace call (ptrace.c).
+ *
+ * Below tracer_run(), functions return 0, a count or -errno.
+ */
+#ifndef PROCTOR_TRACER_H
+#define PROCTOR_TRACER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "rules/rules.h"
+
+/* What `proctor run` was asked to do; filled by tools/proctor.c. */
+struct tracer_opts {
+	struct rules_policy *policy;
+	char *const *argv;		/* CMD and its arguments */
+	const char *exe;		/* CMD resolved through PATH */
+	char **envp;
+	const char *tmpdir;		/* the run's private TMPDIR */
+	int log_fd;			/* -1: no log */
+	const char *log_path;		/* shown to the user; may be NULL */
+	const char *run_id;
+	const char *policy_hash;	/* hex SHA-256 of the merged policy */
+	bool quiet;			/* no denial lines on stderr */
+	int verbose;
+	bool wait_all;			/* wait for the whole tree */
+};
+
+/*
+ * Runs the command to its end.  Returns the exit status proctor should
+ * end with: CMD's own, 128+N for a signal, 125 when proctor failed,
+ * 126/127 when CMD could not be run.
+ */
+int tracer_run(const struct tracer_opts *o);
+
+/* --- process table (proc.c) ------------------------------------------- */
+
+#define TRACER_ARGV_MAX 4096	/* bytes of argv kept per process */
+
+struct tracer_proc {
+	pid_t tid;
+	pid_t tgid;
+	pid_t ppid;		/* parent process (tgid) */
+	bool seen_stop;		/* its first ptrace stop arrived */
+	char comm[16];
+	char exe[4096];
+	char argv[TRACER_ARGV_MAX];	/* words joined by NUL */
+	size_t argv_len;
+	/* exec judged at entry, verified at PTRACE_EVENT_EXEC */
+	bool exec_pending;
+	dev_t exec_dev[2];
+	ino_t exec_ino[2];
+	struct tracer_proc *next;	/* hash chain */
+};
+
+/* Snapshot of what a log record says about a task. */
+struct tracer_who {
+	pid_t tid, tgid, ppid;
+	char comm[16];
+	char exe[256];
+	char cmdline[512];	/* argv joined by spaces, for people */
+};
+
+void tracer_proc_init(void);
+struct tracer_proc *tracer_proc_add(pid_t tid, pid_t tgid, pid_t ppid);
+void tracer_proc_remove(pid_t tid);
+/* The caller holds tracer_proc_lock() while using the pointer. */
+struct tracer_proc *tracer_proc_find(pid_t tid);
+void tracer_proc_lock(void);
+void tracer_proc_unlock(void);
+/* Rereads exe, comm and argv from /proc after an exec. */
+void tracer_proc_refresh(struct tracer_proc *p);
+/* Fills w for tid; a task proctor does not know gets what /proc says. */
+void tracer_proc_who(pid_t tid, struct tracer_who *w);
+bool tracer_proc_in_tree(pid_t pid);
+size_t tracer_proc_count(void);
+/* Calls fn for every task; used to kill what is left at the end. */
+void tracer_proc_each(void (*fn)(struct tracer_proc *, void *), void *arg);
+
+/* --- files the run created (created.c) ---------------------------------- */
+
+void tracer_created_add(dev_t dev, ino_t ino);
+bool tracer_created_has(dev_t dev, ino_t ino);
+void tracer_created_remove(dev_t dev, ino_t ino);
+
+/* --- tracee memory (mem.c) ---------------------------------------------- */
+
+/* Copies a NUL-terminated string; -EFAULT, -ENAMETOOLONG. */
+int tracer_mem_string(pid_t tid, uint64_t addr, char *buf, size_t size);
+/* Copies exactly len bytes; -EFAULT on a short read. */
+int tracer_mem_read(pid_t tid, uint64_t addr, void *buf, size_t len);
+/* Copies a NULL-terminated array of strings (argv) as NUL-joined words. */
+int tracer_mem_argv(pid_t tid, uint64_t addr, char *buf, size_t size,
+		    size_t *len);
+
+/* --- path resolution from the tracee's point of view (path.c) ---------- */
+
+/*
+ * The object a path names.  parent is an O_PATH descriptor of the
+ * directory that holds it (pinned: renames of its ancestors do not
+ * change what it is), name the last component.  When the path went
+ * through a procfs magic link (/proc/PID/fd/N and friends), magic holds
+ * an O_PATH descriptor of that link and path is what it points to.
+ */
+struct tracer_path {
+	int parent;
+	int magic;		/* -1 unless via a magic link */
+	char name[256];
+	char path[4096];	/* absolute, canonical: what rules judge */
+	bool exists;
+	bool is_proc_object;	/* a pipe:, socket:, anon_inode: object */
+};
+
+enum {
+	TRACER_PATH_FOLLOW = 1,		/* follow a symlink in the last part */
+	TRACER_PATH_DIR_OK = 2,		/* "." or a trailing slash is fine */
+};
+
+/*
+ * Resolves path as task tid would, relative to dirfd (AT_FDCWD: its cwd).
+ * Returns 0 with p filled (release with tracer_path_release), or -errno
+ * as the kernel would have failed the lookup (ENOENT, ENOTDIR, ELOOP).
+ */
+int tracer_path_resolve(pid_t tid, pid_t tgid, int dirfd, const char *path,
+			int flags, struct tracer_path *p);
+void tracer_path_release(struct tracer_path *p);
+
+/* --- the log (log.c) ------------------------------------------------------ */
+
+struct tracer_event {
+	const char *syscall;
+	const uint64_t *args;		/* six raw arguments, or NULL */
+	enum rules_class cls;
+	const char *object;		/* path, address or command */
+	const char *object_key;		/* "path", "addr" or "command" */
+	const char *object2;		/* rename and link: the new name */
+	const char *const *argv;	/* exec: the new argv */
+	size_t argc;
+	const struct rules_verdict *verdict;
+	bool allowed;
+	bool created_override;		/* allowed: the run made the object */
+	int err;			/* errno returned, 0 on success */
+	long result;
+};
+
+int tracer_log_open(int fd, const char *run_id);
+void tracer_log_decision(const struct tracer_who *w,
+			 const struct tracer_event *e);
+/* status: an exit code 0..255, 256 + N for signal N; -1 for none. */
+void tracer_log_lifecycle(const char *event, const struct tracer_who *w,
+			  const char *detail_key, const char *detail,
+			  int status);
+/* A record of the given type whose fields are already JSON. */
+void tracer_log_raw(const char *type, const char *json_fields);
+uint64_t tracer_log_denials(void);
+
+/* Explains a denial on stderr, once per object. */
+void tracer_explain_denial(const struct tracer_who *w,
+			   const struct tracer_event *e);
+
+/* --- the filter (filter.c) ----------------------------------------------- */
+
+/* Installs the filter in the calling process; returns the listener fd. */
+int tracer_filter_install(void);
+
+/* --- notification workers (notify.c) ------------------------------------- */
+
+struct tracer_sup {
+	const struct tracer_opts *o;
+	int listener;
+	bool sync_wakeup;
+};
+
+int tracer_notify_start(struct tracer_sup *s);
+
+/*
+ * One notification.  Handlers copy the arguments, judge, carry the call
+ * out on their copy and fill ev and the response; the loop in notify.c
+ * injects a descriptor, logs and answers, in that order, so that the
+ * log holds a decision before the program sees it.
+ */
+struct tracer_req {
+	struct tracer_sup *sup;
+	uint64_t id;
+	pid_t tid;
+	pid_t tgid;
+	int nr;
+	const char *name;
+	uint64_t args[6];
+
+	/* filled by the handler */
+	struct tracer_event ev;
+	struct rules_verdict verdict;
+	char object[4096 + 16];
+	char object2[4096];
+	bool log;		/* false: nothing worth a record */
+	/* response */
+	int64_t val;
+	int err;		/* positive errno, 0 for success */
+	bool cont;		/* let the kernel run the call */
+	int addfd;		/* >= 0: inject this fd, val becomes its number */
+	int addfd_flags;	/* O_CLOEXEC or 0 */
+};
+
+typedef void (*tracer_handler)(struct tracer_req *r);
+
+void tracer_on_open(struct tracer_req *r);
+void tracer_on_connect(struct tracer_req *r);
+void tracer_on_exec(struct tracer_req *r);
+void tracer_on_mkdir(struct tracer_req *r);
+void tracer_on_unlink(struct tracer_req *r);
+void tracer_on_rename(struct tracer_req *r);
+
+/* True while the notification is still live (the task did not die). */
+bool tracer_req_valid(const struct tracer_req *r);
+
+/* Records the verdict in r->ev; returns true when it allows. */
+void tracer_req_decide(struct tracer_req *r, enum rules_class cls,
+		       const char *object_key, const char *object,
+		       bool allowed);
+
+/*
+ * Judges a write of the object p names: the policy, then the rule that
+ * the run's own files stay writable to it.  Fills v; returns true when
+ * allowed.  *override tells that the run-created rule allowed it.
+ */
+bool tracer_judge_write(const struct tracer_sup *s,
+			const struct tracer_path *p, struct rules_verdict *v,
+			bool *override);
+/* Policy plus proctor's own limits (other processes' /proc). */
+bool tracer_judge_read(const struct tracer_sup *s,
+		       const struct tracer_path *p, struct rules_verdict *v);
+
+/* The tracee's umask, for calls that create; -errno if unknown. */
+int tracer_task_umask(pid_t tid);
+
+/* --- ptrace (ptrace.c) and the terminal (job.c) --------------------------- */
+
+int tracer_ptrace_loop(pid_t child, const struct tracer_opts *o,
+		       int *status);
+void tracer_exec_expect(pid_t tid, dev_t dev, ino_t ino, dev_t dev2,
+			ino_t ino2);
+
+void tracer_job_setup(pid_t child);
+void tracer_job_child_stopped(pid_t child);
+void tracer_job_restore(void);
+bool tracer_job_foreground(void);
+
+#endif
