@@ -289,19 +289,30 @@ static int parse_ip(struct rules_entry *e, char *host, const char *spec,
 	return 0;
 }
 
-/* "10.1.0.0/8" is a typo more often than a way to write 10.0.0.0/8. */
+/*
+ * "10.1.0.0/8" is more often a typo than a way to write 10.0.0.0/8: say
+ * which network it would mean.
+ */
 static int check_host_bits(const struct rules_entry *e, const char *spec,
 			   char *msg, size_t len)
 {
 	uint8_t net[16] = { 0 };
+	char text[INET6_ADDRSTRLEN];
 	unsigned int i;
 
 	for (i = 0; i < e->prefix; i++)
 		net[i / 8] |= e->ip[i / 8] & (0x80 >> (i % 8));
 	if (memcmp(net, e->ip, sizeof(net)) == 0)
 		return 0;
-	return fail(msg, len, spec,
-		    "a network address with no bits set after the prefix length");
+
+	if (is_mapped(net))
+		inet_ntop(AF_INET, net + 12, text, sizeof(text));
+	else
+		inet_ntop(AF_INET6, net, text, sizeof(text));
+	snprintf(msg, len,
+		 "expected a network address with no bits set after the prefix length, got \"%s\" (network %s/%u)",
+		 spec, text, e->prefix - (is_mapped(net) ? 96 : 0));
+	return -EINVAL;
 }
 
 static int ip_entry(struct rules_entry *e, const char *spec, char *msg,

@@ -63,6 +63,33 @@ static size_t split_words(char *argv, size_t len, const char **words)
 	return n;
 }
 
+static int strictness(enum rules_action a)
+{
+	return a == RULES_DENY ? 3 : a == RULES_ASK ? 2 : 1;
+}
+
+/*
+ * Rules name programs as users type them (/bin/true) while the kernel
+ * runs what that resolves to (/usr/bin/true on a merged /usr): judge
+ * both names, an entry beats a default, and the stricter entry wins.
+ */
+static void judge(struct tracer_req *r, const char *resolved,
+		  const char *given, const char **words, size_t n)
+{
+	const struct rules_policy *pol = r->sup->o->policy;
+	struct rules_verdict other;
+
+	rules_check_exec(pol, resolved, words, n, &r->verdict);
+	if (given[0] != '/' || !strcmp(given, resolved))
+		return;
+	rules_check_exec(pol, given, words, n, &other);
+	if (other.is_default)
+		return;
+	if (r->verdict.is_default ||
+	    strictness(other.action) > strictness(r->verdict.action))
+		r->verdict = other;
+}
+
 static int open_image(const struct tracer_path *p)
 {
 	char link[64];
@@ -116,7 +143,7 @@ void tracer_on_exec(struct tracer_req *r)
 	interp_identity(r, fd, &ist);
 
 	n = split_words(argv, len, words);
-	rules_check_exec(r->sup->o->policy, p.path, words, n, &r->verdict);
+	judge(r, p.path, path, words, n);
 	tracer_req_decide(r, RULES_EXEC, "command", p.path,
 			  r->verdict.action == RULES_ALLOW);
 	r->ev.argv = words;

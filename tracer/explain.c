@@ -61,6 +61,25 @@ static void printable(char *out, size_t size, const char *s)
 	out[i] = '\0';
 }
 
+/* "git push (/usr/bin/git)": what the user typed, then what ran. */
+static void command_text(char *out, size_t size, const struct tracer_event *e)
+{
+	char words[512] = "", one[128];
+	size_t i;
+
+	for (i = 0; i < e->argc && i < 4; i++) {
+		printable(one, sizeof(one), e->argv[i]);
+		if (i == 0 && strrchr(one, '/'))
+			memmove(one, strrchr(one, '/') + 1,
+				strlen(strrchr(one, '/')));
+		if (i)
+			strncat(words, " ", sizeof(words) - strlen(words) - 1);
+		strncat(words, one, sizeof(words) - strlen(words) - 1);
+	}
+	printable(one, sizeof(one), e->object);
+	snprintf(out, size, "%s (%s)", words, one);
+}
+
 static const char *flag_for(enum rules_class c)
 {
 	switch (c) {
@@ -87,7 +106,10 @@ void tracer_explain_denial(const struct tracer_who *w,
 	snprintf(key, sizeof(key), "%d:%s", e->cls, e->object);
 	if (!first_time(key))
 		return;
-	printable(obj, sizeof(obj), e->object);
+	if (e->argv && e->argc)
+		command_text(obj, sizeof(obj), e);
+	else
+		printable(obj, sizeof(obj), e->object);
 	printable(prog, sizeof(prog), w->comm[0] ? w->comm : "?");
 	printable(pat, sizeof(pat), v->pattern);
 	if (v->is_default)
@@ -105,5 +127,5 @@ void tracer_explain_denial(const struct tracer_who *w,
 			"proctor: denied %s %s by %s (pid %d): %s; "
 			"allow with %s '%s'\n",
 			rules_class_name(e->cls), obj, prog, w->tgid, rule,
-			flag_for(e->cls), obj);
+			flag_for(e->cls), e->cls == RULES_EXEC ? pat : obj);
 }

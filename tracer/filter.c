@@ -168,7 +168,7 @@ static int export(scmp_filter_ctx ctx, struct sock_fprog *prog)
 	return 0;
 }
 
-int tracer_filter_install(void)
+int tracer_filter_install(bool *killable)
 {
 	unsigned long flags = SECCOMP_FILTER_FLAG_NEW_LISTENER |
 			      SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV;
@@ -184,6 +184,7 @@ int tracer_filter_install(void)
 		return err;
 
 	fd = syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, flags, &prog);
+	*killable = fd >= 0;
 	if (fd < 0 && errno == EINVAL) {
 		/* before 5.19: a signal can cancel a call we carried out */
 		flags &= ~SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV;

@@ -141,12 +141,12 @@ static void on_exec(pid_t pid, unsigned long former)
 	if (!ok) {
 		/* Not what was judged: a swapped path or a missed exec. */
 		kill(pid, SIGKILL);
-		tracer_log_lifecycle("exec-mismatch", &w, "exe", w.exe, -1);
+		tracer_log_lifecycle("exec-mismatch", &w, NULL, NULL, -1);
 		fprintf(stderr, "proctor: killed pid %d: the program it loaded "
 				"is not the one that was checked\n", pid);
 		return;
 	}
-	tracer_log_lifecycle("exec", &w, "exe", w.exe, -1);
+	tracer_log_lifecycle("exec", &w, NULL, NULL, -1);
 }
 
 static void on_exit_status(struct loop *l, pid_t pid, int st)

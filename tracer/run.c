@@ -56,6 +56,7 @@ static int read_int(int fd, int *v)
 static void child_main(const struct tracer_opts *o, int ready, int go,
 		       int fail, bool job)
 {
+	bool killable = false;
 	sigset_t none;
 	int listener, v, i;
 
@@ -73,8 +74,10 @@ static void child_main(const struct tracer_opts *o, int ready, int go,
 	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
 		listener = -errno;
 	else
-		listener = tracer_filter_install();
+		listener = tracer_filter_install(&killable);
+	v = killable;
 	write_all(ready, &listener, sizeof(listener));
+	write_all(ready, &v, sizeof(v));
 	if (listener < 0 || read_int(go, &v) < 0)
 		_exit(125);
 	close(listener);	/* the supervisor holds it now */
@@ -97,14 +100,18 @@ static void install_forwarding(pid_t child)
 	signal(SIGPIPE, SIG_IGN);
 }
 
-static int take_listener(pid_t child, int ready, int *listener)
+static int take_listener(pid_t child, int ready, int *listener,
+			 bool *killable)
 {
-	int num, pidfd, err;
+	int num, pidfd, err, k;
 
 	if (read_int(ready, &num) < 0)
 		return -EPIPE;
 	if (num < 0)
 		return num;
+	if (read_int(ready, &k) < 0)
+		return -EPIPE;
+	*killable = k;
 	pidfd = syscall(SYS_pidfd_open, child, 0);
 	if (pidfd < 0)
 		return -errno;
@@ -112,6 +119,30 @@ static int take_listener(pid_t child, int ready, int *listener)
 	err = errno;
 	close(pidfd);
 	return *listener < 0 ? -err : 0;
+}
+
+/* Optional kernel features: a missing one is said once, at start. */
+static void report_features(const struct tracer_opts *o,
+			    const struct tracer_sup *s, bool killable)
+{
+	char fields[160];
+
+	snprintf(fields, sizeof(fields),
+		 "\"features\":{\"sync_wakeup\":%s,\"wait_killable\":%s}",
+		 s->sync_wakeup ? "true" : "false",
+		 killable ? "true" : "false");
+	tracer_log_raw("kernel", fields);
+	if (o->quiet)
+		return;
+	if (!s->sync_wakeup)
+		fprintf(stderr, "proctor: this kernel lacks the synchronous "
+				"wake-up of user notifications (6.6+): "
+				"supervised calls are slower\n");
+	if (!killable)
+		fprintf(stderr, "proctor: this kernel lacks "
+				"SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV (5.19+): "
+				"a signal can interrupt a call proctor "
+				"carried out\n");
 }
 
 static void add_first_process(pid_t child, const struct tracer_opts *o)
@@ -124,7 +155,9 @@ static void add_first_process(pid_t child, const struct tracer_opts *o)
 	if (p) {
 		p->seen_stop = true;	/* SEIZE does not stop it */
 		snprintf(p->exe, sizeof(p->exe), "%s", o->exe);
-		snprintf(p->comm, sizeof(p->comm), "proctor");
+		snprintf(p->comm, sizeof(p->comm), "%s",
+			 strrchr(o->exe, '/') ? strrchr(o->exe, '/') + 1 :
+						o->exe);
 		for (i = 0; o->argv[i]; i++) {
 			size_t n = strlen(o->argv[i]) + 1;
 
@@ -138,7 +171,7 @@ static void add_first_process(pid_t child, const struct tracer_opts *o)
 	tracer_proc_unlock();
 }
 
-static int exit_code(int st, int fail)
+static int exit_code(const struct tracer_opts *o, int st, int fail)
 {
 	int err;
 
@@ -147,7 +180,7 @@ static int exit_code(int st, int fail)
 	if (WIFSIGNALED(st))
 		return 128 + WTERMSIG(st);
 	if (read_int(fail, &err) == 0) {
-		fprintf(stderr, "proctor: cannot run %s: %s\n", "command",
+		fprintf(stderr, "proctor: cannot run %s: %s\n", o->argv[0],
 			strerror(err));
 		return err == ENOENT ? 127 : 126;
 	}
@@ -169,7 +202,7 @@ int tracer_run(const struct tracer_opts *o)
 {
 	int ready[2], go[2], fail[2], st = -1, err, one = 1;
 	struct tracer_sup sup = { .o = o, .listener = -1 };
-	bool job = tracer_job_foreground();
+	bool job = tracer_job_foreground(), killable = false;
 	struct rlimit rl;
 	pid_t child;
 
@@ -199,7 +232,7 @@ int tracer_run(const struct tracer_opts *o)
 
 	if (ptrace(PTRACE_SEIZE, child, 0, RUN_PTRACE_OPTS) < 0)
 		return fail_setup(child, "cannot trace the command", -errno);
-	err = take_listener(child, ready[0], &sup.listener);
+	err = take_listener(child, ready[0], &sup.listener, &killable);
 	if (err)
 		return fail_setup(child, "cannot install the seccomp filter",
 				  err);
@@ -210,9 +243,7 @@ int tracer_run(const struct tracer_opts *o)
 	err = tracer_notify_start(&sup);
 	if (err)
 		return fail_setup(child, "cannot start workers", err);
-	if (o->verbose && !sup.sync_wakeup)
-		fprintf(stderr, "proctor: kernel lacks synchronous wake-up "
-				"(6.6+); notifications are slower\n");
+	report_features(o, &sup, killable);
 	if (job)
 		tracer_job_setup(child);
 
@@ -220,5 +251,5 @@ int tracer_run(const struct tracer_opts *o)
 	close(go[1]);
 	tracer_ptrace_loop(child, o, &st);
 	tracer_job_restore();
-	return exit_code(st, fail[0]);
+	return exit_code(o, st, fail[0]);
 }

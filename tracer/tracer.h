@@ -166,8 +166,11 @@ void tracer_explain_denial(const struct tracer_who *w,
 
 /* --- the filter (filter.c) ----------------------------------------------- */
 
-/* Installs the filter in the calling process; returns the listener fd. */
-int tracer_filter_install(void);
+/*
+ * Installs the filter in the calling process; returns the listener fd.
+ * *killable tells whether the kernel took WAIT_KILLABLE_RECV (5.19+).
+ */
+int tracer_filter_install(bool *killable);
 
 /* --- notification workers (notify.c) ------------------------------------- */
 

@@ -1,0 +1,21 @@
+#!/bin/sh
+# `make demo`: copies the embedded project into a fresh workspace, gives it
+# a fake home with a secret, and runs its build script under proctor.
+set -eu
+proctor=$(realpath "${1:-build/proctor}")
+src=$(dirname "$(realpath "$0")")/project
+top=$(mktemp -d /tmp/proctor-demo.XXXXXX)
+mkdir -p "$top/home/.ssh" "$top/workspace"
+echo "-----BEGIN OPENSSH PRIVATE KEY----- (demo)" > "$top/home/.ssh/id_ed25519"
+cp -R "$src/." "$top/workspace/"
+echo "workspace: $top/workspace   home: $top/home"
+cd "$top/workspace"
+status=0
+HOME="$top/home" XDG_STATE_HOME="$top/state" "$proctor" run \
+	--log "$top/decisions.jsonl" -- ./agent.sh || status=$?
+echo
+echo "proctor exited with $status; $(wc -l < "$top/decisions.jsonl") log records in $top/decisions.jsonl"
+echo "denied:"
+grep '"decision":"deny"' "$top/decisions.jsonl" |
+	sed 's/.*"class":"\([a-z]*\)","[a-z]*":"\([^"]*\)".*/  \1 \2/' | sort -u
+exit "$status"
