@@ -247,6 +247,19 @@ static bool looks_like_domain(const char *s)
 	return letter;
 }
 
+static int not_an_ip(const char *host, const char *spec, char *msg,
+		     size_t len)
+{
+	/* TODO(#5): domain names: resolve allowed names, match answers. */
+	if (!looks_like_domain(host))
+		return fail(msg, len, spec,
+			    "an IP address, a CIDR, \"*\" or unix:PATH");
+	snprintf(msg, len, "\"%s\": domain names are not supported yet "
+		 "(TODO(#5)); expected an IP address, a CIDR or unix:PATH",
+		 spec);
+	return -EINVAL;
+}
+
 /* The address and optional "/LEN" of host into e. */
 static int parse_ip(struct rules_entry *e, char *host, const char *spec,
 		    char *msg, size_t len)
@@ -264,19 +277,10 @@ static int parse_ip(struct rules_entry *e, char *host, const char *spec,
 	}
 
 	is_v4 = inet_pton(AF_INET, host, v4) == 1;
-	if (is_v4) {
+	if (is_v4)
 		map_v4(e->ip, v4);
-	} else if (inet_pton(AF_INET6, host, e->ip) != 1) {
-		/* TODO(#5): resolve allowed names and match their answers. */
-		if (looks_like_domain(host)) {
-			snprintf(msg, len,
-				 "\"%s\": domain names are not supported yet (TODO(#5)); expected an IP address, a CIDR or unix:PATH",
-				 spec);
-			return -EINVAL;
-		}
-		return fail(msg, len, spec,
-			    "an IP address, a CIDR, \"*\" or unix:PATH");
-	}
+	else if (inet_pton(AF_INET6, host, e->ip) != 1)
+		return not_an_ip(host, spec, msg, len);
 
 	e->prefix = 128;
 	if (!slash)
@@ -310,7 +314,8 @@ static int check_host_bits(const struct rules_entry *e, const char *spec,
 	else
 		inet_ntop(AF_INET6, net, text, sizeof(text));
 	snprintf(msg, len,
-		 "expected a network address with no bits set after the prefix length, got \"%s\" (network %s/%u)",
+		 "expected a network address with no bits set after the "
+		 "prefix length, got \"%s\" (network %s/%u)",
 		 spec, text, e->prefix - (is_mapped(net) ? 96 : 0));
 	return -EINVAL;
 }
@@ -323,7 +328,7 @@ static int ip_entry(struct rules_entry *e, const char *spec, char *msg,
 	int rc;
 
 	if (strlen(spec) >= sizeof(buf))
-		return fail(msg, len, spec, "an address shorter than 128 bytes");
+		return fail(msg, len, spec, "at most 127 bytes");
 	strcpy(buf, spec);
 	if (!split_port(buf, &host, &ps))
 		return fail(msg, len, spec, "\"[IPV6]\" or \"[IPV6]:PORT\"");

@@ -92,7 +92,8 @@ int rules_exec_entry(struct rules_entry *e, const char *const *words,
 
 	if (n == 0 || words[0][0] == '\0') {
 		snprintf(msg, len,
-			 "expected a command: a program name or path, then the arguments it starts with");
+			 "expected a command: a program name or path, then "
+			 "the arguments it starts with");
 		return -EINVAL;
 	}
 	e->kind = RULES_ENTRY_EXEC;

@@ -171,9 +171,10 @@ void rules_check_addr(const struct rules_policy *p,
 	const struct rules_list *l = &p->cls[RULES_CONNECT];
 	struct best b = { NULL, RULES_SPEC_DEFAULT };
 	const struct rules_entry *e;
-	struct rules_pathv pv = { .n = 0 };
+	struct rules_pathv pv;
 
-	if (strnlen(a->path, sizeof(a->path)) == sizeof(a->path)) {
+	pv.n = 0;
+	if (!a || strnlen(a->path, sizeof(a->path)) == sizeof(a->path)) {
 		refuse(out, "address not NUL-terminated");
 		return;
 	}

@@ -6,9 +6,9 @@
  * Globs: "*", "?" and "[...]" match within one component (fnmatch(3)
  * without FNM_PATHNAME on a single component; FNM_PERIOD is not set, so
  * "*" also matches names starting with a dot: a deny of every entry of
- * the home directory must cover "~/.ssh").  FNM_NOESCAPE is set: a backslash is an ordinary character;
- * "[*]" matches a literal star.  "**" as a whole component matches zero or
- * more components.
+ * the home directory must cover "~/.ssh").  FNM_NOESCAPE is set: a
+ * backslash is an ordinary character; "[*]" matches a literal star.
+ * "**" as a whole component matches zero or more components.
  */
 #include <errno.h>
 #include <fnmatch.h>
@@ -107,9 +107,8 @@ static int start_var(struct start *st, const char *pat,
 		st->n = p->n_workspaces;
 		return 0;
 	}
-	return msgf(msg, len,
-		    "unknown variable $%s; expected $HOME, $WORKSPACE or $TMPDIR",
-		    name);
+	return msgf(msg, len, "unknown variable $%s; "
+		    "expected $HOME, $WORKSPACE or $TMPDIR", name);
 }
 
 static int find_start(struct start *st, const char *pat,
@@ -122,9 +121,8 @@ static int find_start(struct start *st, const char *pat,
 		return set_one(st, "/", "/", msg, len);
 	if (pat[0] == '~') {
 		if (pat[1] != '\0' && pat[1] != '/')
-			return msgf(msg, len,
-				    "\"%s\": ~user is not supported; expected ~ or ~/...",
-				    pat);
+			return msgf(msg, len, "\"%s\": ~user is not "
+				    "supported; expected ~ or ~/...", pat);
 		st->rest = pat + 1;
 		return set_one(st, env->p->home, "~ (the home directory)", msg,
 			       len);
@@ -134,7 +132,9 @@ static int find_start(struct start *st, const char *pat,
 
 	if (!env->base_dir)
 		return msgf(msg, len,
-			    "\"%s\" is relative and there is no base directory; expected an absolute path or one starting with ~, $HOME, $WORKSPACE or $TMPDIR",
+			    "\"%s\" is relative and there is no base "
+			    "directory; expected an absolute path or one "
+			    "starting with ~, $HOME, $WORKSPACE or $TMPDIR",
 			    pat);
 	return set_one(st, env->base_dir, "the base directory", msg, len);
 }
@@ -163,13 +163,11 @@ static int check_rest(const char *pat, const char *rest, char *msg,
 
 	for (d = strchr(rest, '$'); d; d = strchr(d + 1, '$'))
 		if (d[1] == '{' || is_var_char(d[1], true))
-			return msgf(msg, len,
-				    "variables may only start a pattern, got \"%s\"",
-				    pat);
+			return msgf(msg, len, "variables may only start "
+				    "a pattern, got \"%s\"", pat);
 	if (has_dotdot(rest))
-		return msgf(msg, len,
-			    "expected a path without \"..\" components, got \"%s\"",
-			    pat);
+		return msgf(msg, len, "expected a path without \"..\" "
+			    "components, got \"%s\"", pat);
 	return 0;
 }
 
@@ -194,8 +192,8 @@ static int normalise(const char *dir, const char *rest, char *out,
 		if (strcmp(c, ".") == 0)
 			continue;
 		if (strcmp(c, "..") == 0)
-			return msgf(msg, len,
-				    "expected a directory without \"..\" components, got \"%s\"",
+			return msgf(msg, len, "expected a directory "
+				    "without \"..\" components, got \"%s\"",
 				    dir);
 		o += (size_t)snprintf(out + o, size - o, "/%s", c);
 	}
@@ -307,7 +305,17 @@ int rules_glob_compile(struct rules_entry *e, const char *pat,
 	if (rc < 0)
 		return rc;
 
-	e->globs = calloc(st.n ? st.n : 1, sizeof(*e->globs));
+	/* With no workspace, check the pattern anyway: a policy that is
+	 * valid in one project must be valid in all. */
+	if (st.n == 0) {
+		struct rules_glob scratch = { 0 };
+
+		rc = glob_one(&scratch, "/", st.rest, msg, len);
+		rules_glob_free(&scratch);
+		return rc;
+	}
+
+	e->globs = calloc(st.n, sizeof(*e->globs));
 	if (!e->globs)
 		return -ENOMEM;
 	for (i = 0; i < st.n; i++) {
@@ -356,8 +364,11 @@ int rules_pathv_split(struct rules_pathv *pv, const char *path)
 			*s++ = '\0';
 		if (strcmp(c, "..") == 0)
 			return -EINVAL;
-		if (strcmp(c, ".") != 0 && pv->n < RULES_ARRAY_SIZE(pv->comp))
-			pv->comp[pv->n++] = c;
+		if (strcmp(c, ".") == 0)
+			continue;
+		if (pv->n == RULES_ARRAY_SIZE(pv->comp))
+			return -ENAMETOOLONG;
+		pv->comp[pv->n++] = c;
 	}
 	return 0;
 }

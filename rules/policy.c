@@ -341,9 +341,8 @@ static int compile_words(struct layer *l, struct rules_entry *e,
 			return fail(l, where, "expected at most %zu words",
 				    RULES_ARRAY_SIZE(words));
 		if (!cJSON_IsString(w))
-			return fail(l, at,
-				    "expected a string (a word of the command), got %s",
-				    type_name(w));
+			return fail(l, at, "expected a string (a word of "
+				    "the command), got %s", type_name(w));
 		words[n++] = w->valuestring;
 	}
 	e->from_array = true;
@@ -421,15 +420,17 @@ static int add_item(struct layer *l, enum rules_class c, enum rules_action a,
 
 /* JSON documents. */
 
+/* "a, b or c" */
 static void join_keys(char *buf, size_t len, const char *const *keys)
 {
+	const char *sep;
 	size_t i, o = 0;
 
 	buf[0] = '\0';
-	for (i = 0; keys[i] && o < len; i++)
-		o += (size_t)snprintf(buf + o, len - o, "%s%s",
-				      i == 0 ? "" : keys[i + 1] ? ", " : " or ",
-				      keys[i]);
+	for (i = 0; keys[i] && o < len; i++) {
+		sep = i == 0 ? "" : keys[i + 1] ? ", " : " or ";
+		o += (size_t)snprintf(buf + o, len - o, "%s%s", sep, keys[i]);
+	}
 }
 
 static bool key_known(const char *key, const char *const *keys)

@@ -28,15 +28,6 @@
 #define CLONE_UNTRACED 0x00800000
 #endif
 
-/* Sent to the supervisor. */
-static const char *const notify_calls[] = {
-	"open", "openat", "openat2", "creat",
-	"connect",
-	"execve", "execveat",
-	"mkdir", "mkdirat",
-	"unlink", "unlinkat", "rmdir",
-	"rename", "renameat", "renameat2",
-};
 
 /* Refused in the kernel with the errno given. */
 static const struct {
@@ -58,10 +49,11 @@ static const struct {
 
 static int add_notify(scmp_filter_ctx ctx)
 {
+	const char *name;
 	size_t i;
 
-	for (i = 0; i < sizeof(notify_calls) / sizeof(*notify_calls); i++) {
-		int nr = arch_syscall_nr(notify_calls[i]);
+	for (i = 0; (name = tracer_notified_call(i)) != NULL; i++) {
+		int nr = arch_syscall_nr(name);
 		int rc;
 
 		if (nr < 0)

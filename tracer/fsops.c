@@ -3,8 +3,7 @@
  * Calls that change a directory: mkdir, unlink, rmdir, rename.  Each is
  * judged as a write of every name it touches (both ends of a rename) and
  * carried out here on the supervisor's resolution (THREATS.md 6).
- * TODO(#3): link, symlink, truncate, chmod, chown, utimensat, mknod,
- * setxattr and bind of a unix path.
+ * The calls that change one file's content or metadata are in fsmeta.c.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -135,6 +134,61 @@ void tracer_on_rename(struct tracer_req *r)
 	else if (renameat2(from.parent, from.name, to.parent, to.name,
 			   flags) < 0)
 		r->err = errno;
+out:
+	tracer_path_release(&from);
+	tracer_path_release(&to);
+}
+
+/*
+ * A hard link makes the old file reachable under a new name, so both are
+ * judged as writes: a link to an outside file from inside the workspace
+ * would otherwise let writes through (class 4).
+ */
+void tracer_on_link(struct tracer_req *r)
+{
+	bool at = !strcmp(r->name, "linkat");
+	int olddir = at ? (int)r->args[0] : AT_FDCWD;
+	int newdir = at ? (int)r->args[2] : AT_FDCWD;
+	int flags = at ? (int)r->args[4] : 0;
+	struct tracer_path from = { .parent = -1, .magic = -1 };
+	struct tracer_path to = { .parent = -1, .magic = -1 };
+	char path[4096], link[64];
+	int err;
+
+	err = tracer_mem_string(r->tid, r->args[at], path, sizeof(path));
+	if (!err && path[0] == '\0' && flags & AT_EMPTY_PATH)
+		snprintf(path, sizeof(path), "/proc/self/fd/%d", olddir);
+	if (!err)
+		err = tracer_path_resolve(r->tid, r->tgid, olddir, path,
+					  flags & AT_SYMLINK_FOLLOW ?
+					  TRACER_PATH_FOLLOW : 0, &from);
+	if (!err)
+		err = resolve_arg(r, newdir, r->args[at + 2], &to);
+	if (err) {
+		r->err = -err;
+		goto out;
+	}
+	if (!tracer_req_valid(r))
+		goto out;
+
+	if (!judge_write(r, &from) || !judge_write(r, &to)) {
+		r->err = EACCES;
+		goto out;
+	}
+	snprintf(r->object, sizeof(r->object), "%s", from.path);
+	snprintf(r->object2, sizeof(r->object2), "%s", to.path);
+	r->ev.object2 = r->object2;
+	if (to.magic >= 0 || to.exists) {
+		r->err = EEXIST;
+	} else if (from.magic >= 0) {
+		/* an O_TMPFILE or an open file, linked by its descriptor */
+		snprintf(link, sizeof(link), "/proc/self/fd/%d", from.magic);
+		if (linkat(AT_FDCWD, link, to.parent, to.name,
+			   AT_SYMLINK_FOLLOW) < 0)
+			r->err = errno;
+	} else if (linkat(from.parent, from.name, to.parent, to.name, 0) < 0) {
+		r->err = errno;
+	}
 out:
 	tracer_path_release(&from);
 	tracer_path_release(&to);

@@ -35,19 +35,55 @@ static tracer_handler handlers[NOTIFY_NR_MAX];
 static atomic_int idle;
 static atomic_int workers;
 
+/* Every call the filter sends here, and who answers it. */
 static const struct {
 	const char *name;
 	tracer_handler fn;
 } handler_names[] = {
-	{ "open", tracer_on_open },	  { "openat", tracer_on_open },
-	{ "openat2", tracer_on_open },	  { "creat", tracer_on_open },
-	{ "connect", tracer_on_connect }, { "execve", tracer_on_exec },
-	{ "execveat", tracer_on_exec },	  { "mkdir", tracer_on_mkdir },
-	{ "mkdirat", tracer_on_mkdir },	  { "unlink", tracer_on_unlink },
-	{ "unlinkat", tracer_on_unlink }, { "rmdir", tracer_on_unlink },
-	{ "rename", tracer_on_rename },	  { "renameat", tracer_on_rename },
+	{ "open", tracer_on_open },
+	{ "openat", tracer_on_open },
+	{ "openat2", tracer_on_open },
+	{ "creat", tracer_on_open },
+	{ "connect", tracer_on_connect },
+	{ "execve", tracer_on_exec },
+	{ "execveat", tracer_on_exec },
+	{ "mkdir", tracer_on_mkdir },
+	{ "mkdirat", tracer_on_mkdir },
+	{ "unlink", tracer_on_unlink },
+	{ "unlinkat", tracer_on_unlink },
+	{ "rmdir", tracer_on_unlink },
+	{ "rename", tracer_on_rename },
+	{ "renameat", tracer_on_rename },
 	{ "renameat2", tracer_on_rename },
+	{ "link", tracer_on_link },
+	{ "linkat", tracer_on_link },
+	{ "chmod", tracer_on_meta },
+	{ "fchmodat", tracer_on_meta },
+	{ "fchmod", tracer_on_meta },
+	{ "chown", tracer_on_meta },
+	{ "lchown", tracer_on_meta },
+	{ "fchownat", tracer_on_meta },
+	{ "fchown", tracer_on_meta },
+	{ "truncate", tracer_on_meta },
+	{ "utimensat", tracer_on_meta },
+	{ "mknod", tracer_on_meta },
+	{ "mknodat", tracer_on_meta },
+	{ "symlink", tracer_on_meta },
+	{ "symlinkat", tracer_on_meta },
+	{ "setxattr", tracer_on_meta },
+	{ "lsetxattr", tracer_on_meta },
+	{ "fsetxattr", tracer_on_meta },
+	{ "removexattr", tracer_on_meta },
+	{ "lremovexattr", tracer_on_meta },
+	{ "fremovexattr", tracer_on_meta },
 };
+
+const char *tracer_notified_call(size_t i)
+{
+	if (i >= sizeof(handler_names) / sizeof(*handler_names))
+		return NULL;
+	return handler_names[i].name;
+}
 
 bool tracer_req_valid(const struct tracer_req *r)
 {

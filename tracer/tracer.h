@@ -219,6 +219,11 @@ void tracer_on_exec(struct tracer_req *r);
 void tracer_on_mkdir(struct tracer_req *r);
 void tracer_on_unlink(struct tracer_req *r);
 void tracer_on_rename(struct tracer_req *r);
+void tracer_on_link(struct tracer_req *r);
+void tracer_on_meta(struct tracer_req *r);
+
+/* The name of the i-th call sent to the supervisor; NULL past the end. */
+const char *tracer_notified_call(size_t i);
 
 /* True while the notification is still live (the task did not die). */
 bool tracer_req_valid(const struct tracer_req *r);

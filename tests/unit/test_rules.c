@@ -92,7 +92,7 @@ static const struct path_case {
 	{ READ, "/home/u/.aws/credentials", DENY, "files.read.deny[2]" },
 	{ READ, "/home/u/.docker/config.json", DENY, "files.read.deny[7]" },
 	{ READ, "/home/u/.docker/other", ALLOW, NULL },
-	{ READ, "/home/u/.config/proctor/answers", DENY, "files.read.deny[12]" },
+	{ READ, "/home/u/.config/proctor/a", DENY, "files.read.deny[12]" },
 	{ READ, "/etc/passwd", ALLOW, NULL },
 	{ READ, "/w/ws/.git/hooks/pre-commit", ALLOW, NULL },
 	{ WRITE, "/w/ws/src/a.c", ALLOW, "files.write.allow[0]" },
@@ -289,8 +289,8 @@ END_TEST
 START_TEST(test_relative_base_dir)
 {
 	struct rules_policy *p = load(&vars,
-		"{\"files\": {\"write\": {\"allow\": [\"build\", \"./out/\"]}}}",
-		"/w/ws");
+		"{\"files\": {\"write\": {\"allow\":"
+		" [\"build\", \"./out/\"]}}}", "/w/ws");
 	struct rules_verdict v;
 
 	rules_check_path(p, WRITE, "/w/ws/build/x.o", &v);
@@ -1080,6 +1080,13 @@ START_TEST(test_missing_vars)
 	ck_assert_int_eq(rules_policy_add_json(p,
 		"{\"files\": {\"write\": {\"allow\": [\"$WORKSPACE\"]}}}",
 		"t.json", NULL, err, sizeof(err)), 0);
+
+	/* Without a workspace the entry names nothing, but is checked. */
+	ck_assert_int_eq(rules_policy_add_json(p,
+		"{\"files\": {\"write\": {\"allow\": [\"$WORKSPACE/[a\"]}}}",
+		"t.json", NULL, err, sizeof(err)), -EINVAL);
+	ck_assert_str_eq(err, "t.json: files.write.allow[0]: unclosed '[' "
+			      "in \"[a\"");
 	rules_policy_free(p);
 }
 END_TEST

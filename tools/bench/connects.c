@@ -2,7 +2,9 @@
  *
  *   connects N PORT
  *
- * Loopback only, by construction.  Exits non-zero on the first failure. */
+ * Loopback only, by construction.  Each socket is closed with SO_LINGER 0
+ * (a reset, no TIME_WAIT) so that repeated runs cannot run out of local
+ * ports.  Exits non-zero on the first failure. */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <netinet/in.h>
@@ -31,6 +33,8 @@ int main(int argc, char **argv)
 			fprintf(stderr, "connects: socket: %s\n", strerror(errno));
 			return 1;
 		}
+		struct linger reset = {.l_onoff = 1, .l_linger = 0};
+		setsockopt(fd, SOL_SOCKET, SO_LINGER, &reset, sizeof(reset));
 		if (connect(fd, (struct sockaddr *)&addr, sizeof(addr)) < 0) {
 			fprintf(stderr, "connects: connect 127.0.0.1:%s #%ld: %s\n",
 				argv[2], i, strerror(errno));

@@ -1,0 +1,396 @@
+#!/usr/bin/env bash
+# tools/bench.sh PROCTOR: how much proctor slows real work down.
+#
+# Runs each workload natively, under `proctor run --no-log` (default policy),
+# under `proctor run --log FILE` (every decision logged) and under
+# `strace -f --seccomp-bpf` on the same syscalls as a reference.  Runs are
+# interleaved (native, proctor, proctor+log, strace, native, ...), repeated,
+# wall-clock timed, and summed up in a table: min / median / max seconds, the
+# median ratio to native and, for the microbenchmarks, the microseconds each
+# operation adds and proctor's added time as a fraction of strace's.
+#
+# Workloads (issue 9): startup (one /bin/true), a `make -j2` build of a
+# generated tree of 200 C files, 100k open+close read-only and 100k
+# open(O_WRONLY|O_CREAT)+close in the workspace, 2,000 fork+exec of /bin/true,
+# git init/add/commit/status/log over 2,000 files, 20 python3 processes
+# importing much of the standard library, 5,000 TCP connects to a listener on
+# 127.0.0.1 that this script starts (and allows with --allow-net).
+#
+# Environment:
+#   BENCH_ROUNDS=N   rounds per workload (default 5)
+#   BENCH_QUICK=1    smoke run: 1 round (unless BENCH_ROUNDS is set), small sizes
+#   BENCH_ONLY=a,b   only these workloads: startup build opens-read opens-write
+#                    forkexec git python connect
+#
+# Exits 0 on success and 1, loudly, if any workload fails in any mode.  The
+# table reports the issue-9 targets but missing one does not fail the run.
+set -euo pipefail
+
+if [ $# -ne 1 ] || [ ! -x "$1" ]; then
+	echo "usage: $0 PATH/TO/proctor" >&2
+	exit 2
+fi
+proctor=$(realpath "$1")
+here=$(cd "$(dirname "$0")" && pwd)
+
+for tool in python3 cc make git; do
+	if ! command -v "$tool" >/dev/null 2>&1; then
+		echo "bench: $tool is required" >&2
+		exit 1
+	fi
+done
+
+work=$(mktemp -d "${TMPDIR:-/tmp}/proctor-bench.XXXXXX")
+trap 'rm -rf "$work"' EXIT
+
+# The helper programs are built here, never in the source tree.
+mkdir -p "$work/bin"
+for src in "$here"/bench/*.c; do
+	cc -O2 -Wall -Wextra -D_GNU_SOURCE -o "$work/bin/$(basename "$src" .c)" "$src"
+done
+
+# The harness proper.  Its stdin is this here-document; every workload gets
+# /dev/null as stdin.
+python3 - "$proctor" "$work" <<'PYTHON'
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import time
+
+PROCTOR, WORK = sys.argv[1], sys.argv[2]
+BIN = os.path.join(WORK, "bin")
+QUICK = os.environ.get("BENCH_QUICK") == "1"
+ROUNDS = int(os.environ.get("BENCH_ROUNDS", "1" if QUICK else "5"))
+ONLY = [w for w in os.environ.get("BENCH_ONLY", "").split(",") if w]
+STRACE = shutil.which("strace")
+STRACE_ARGS = ["-f", "--seccomp-bpf",
+               "-e", "trace=open,openat,openat2,connect,execve",
+               "-o", "/dev/null"]
+
+SIZES = {  # full run, quick run
+    "build_files": (200, 40),
+    "opens": (100_000, 10_000),
+    "forkexec": (2_000, 200),
+    "git_files": (2_000, 200),
+    "python_runs": (20, 3),
+    "connects": (5_000, 500),
+}
+N = {key: quick if QUICK else full for key, (full, quick) in SIZES.items()}
+
+MODES = ["native", "proctor", "proctor+log"] + (["strace"] if STRACE else [])
+
+# Workloads must not see the `make bench` that may have started us.
+ENV = {k: v for k, v in os.environ.items()
+       if k not in ("MAKEFLAGS", "MFLAGS", "MAKELEVEL", "MAKEOVERRIDES")}
+ENV.update({
+    "LC_ALL": "C",
+    "GIT_CONFIG_NOSYSTEM": "1", "GIT_CONFIG_GLOBAL": "/dev/null",
+    "GIT_AUTHOR_NAME": "bench", "GIT_AUTHOR_EMAIL": "bench@example.invalid",
+    "GIT_COMMITTER_NAME": "bench",
+    "GIT_COMMITTER_EMAIL": "bench@example.invalid",
+})
+
+
+def die(msg):
+    print(f"bench: FAILED: {msg}", file=sys.stderr)
+    sys.exit(1)
+
+
+def write(path, text):
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    with open(path, "w") as f:
+        f.write(text)
+
+
+def native(argv, cwd):
+    """Runs untimed set-up work; any failure ends the benchmark."""
+    r = subprocess.run(argv, cwd=cwd, env=ENV, stdin=subprocess.DEVNULL,
+                       stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    if r.returncode != 0:
+        die(f"set-up {argv} exited {r.returncode}:\n{r.stdout.decode()}")
+    return r.stdout.decode()
+
+
+class Workload:
+    """One thing to time.  `argv` runs with the workspace as cwd (which is
+    proctor's default workspace); `prepare` restores the workspace before
+    every run, untimed; `ops` is the operation count of a microbenchmark."""
+
+    def __init__(self, key, label, argv, ops=None, target=None,
+                 prepare=None, allow_net=None):
+        self.key, self.label, self.argv = key, label, argv
+        self.ops, self.target = ops, target
+        self.prepare = prepare or (lambda: None)
+        self.allow_net = allow_net
+        self.cwd = os.path.join(WORK, "ws", key)
+        self.log = os.path.join(WORK, "logs", key + ".jsonl")
+        self.times = {mode: [] for mode in MODES}
+        self.log_lines = None
+
+
+# --- workload generators ---------------------------------------------------
+
+HEADERS = ["stdio.h", "stdlib.h", "string.h", "ctype.h", "stdint.h",
+           "errno.h", "limits.h", "time.h", "unistd.h", "fcntl.h"]
+
+
+def make_c_tree(ws, files):
+    """A program of `files` units, each with a few headers and functions,
+    and a Makefile that compiles them and links them together."""
+    for i in range(files):
+        headers = "".join(f"#include <{HEADERS[(i + k) % len(HEADERS)]}>\n"
+                          for k in range(4))
+        write(f"{ws}/src/unit{i}.c", f"""{headers}#include "common.h"
+
+static unsigned mix{i}(unsigned x)
+{{
+	for (int k = 0; k < {i % 7 + 3}; k++)
+		x = x * 2654435761u + {i}u;
+	return x;
+}}
+
+int count{i}(const char *s)
+{{
+	int n = 0;
+	for (; s && *s; s++)
+		n += (*s % {i % 5 + 2}) == 0;
+	return n + (int)strlen("unit{i}");
+}}
+
+unsigned unit{i}(unsigned seed)
+{{
+	struct pair p = {{seed, mix{i}(seed)}};
+	return mix{i}(p.a ^ p.b) + (unsigned)count{i}("unit{i}");
+}}
+""")
+    write(f"{ws}/src/common.h",
+          "struct pair { unsigned a, b; };\n" +
+          "".join(f"unsigned unit{i}(unsigned);\n" for i in range(files)))
+    write(f"{ws}/src/main.c",
+          '#include <stdio.h>\n#include "common.h"\n\nint main(void)\n{\n'
+          "\tunsigned x = 1;\n" +
+          "".join(f"\tx = unit{i}(x);\n" for i in range(files)) +
+          '\tprintf("%u\\n", x);\n\treturn 0;\n}\n')
+    write(f"{ws}/Makefile", """CC = cc
+CFLAGS = -O2 -Wall
+OBJS := $(patsubst %.c,%.o,$(wildcard src/*.c))
+
+prog: $(OBJS)
+	$(CC) -o $@ $^
+
+src/%.o: src/%.c src/common.h
+	$(CC) $(CFLAGS) -c -o $@ $<
+
+clean:
+	rm -f prog $(OBJS)
+""")
+
+
+def make_file_tree(ws, files):
+    for i in range(files):
+        write(f"{ws}/d{i % 40}/f{i}.txt", f"file {i}\n" + "x" * (i % 300) + "\n")
+
+
+STDLIB = """abc argparse array ast asyncio base64 bisect bz2 calendar cmath
+codecs collections colorsys configparser contextlib copy csv ctypes dataclasses
+datetime decimal difflib dis email enum filecmp fnmatch fractions ftplib
+functools getopt gettext glob gzip hashlib heapq hmac html html.parser
+http.client http.server imaplib importlib inspect io ipaddress itertools json
+locale logging logging.handlers lzma mailbox math mimetypes multiprocessing
+numbers operator optparse pathlib pickle pkgutil platform plistlib poplib
+pprint queue quopri random re sched secrets selectors shelve shlex shutil
+signal smtplib socket socketserver sqlite3 ssl statistics string struct
+subprocess tarfile tempfile textwrap threading timeit tokenize traceback types
+typing unittest unittest.mock urllib.parse urllib.request uuid warnings
+weakref xml.dom.minidom xml.etree.ElementTree xml.sax zipfile zlib""".split()
+
+
+def importable(modules):
+    """The modules this python3 can import (run natively, once)."""
+    code = ("import importlib\n"
+            f"for m in {modules!r}:\n"
+            "    try:\n        importlib.import_module(m); print(m)\n"
+            "    except ImportError:\n        pass\n")
+    return native([sys.executable, "-c", code], WORK).split()
+
+
+def start_listener():
+    listener = subprocess.Popen([f"{BIN}/listener"], stdout=subprocess.PIPE,
+                                stdin=subprocess.DEVNULL)
+    port = int(listener.stdout.readline())
+    return listener, port
+
+
+# --- the workloads ----------------------------------------------------------
+
+def workloads(port):
+    def ws(key):
+        return os.path.join(WORK, "ws", key)
+
+    modules = importable(STDLIB)
+    python_loop = ('i=0; while [ "$i" -lt "$3" ]; do "$1" -c "$2" || exit 1; '
+                   "i=$((i + 1)); done")
+    git_steps = ("git -c init.defaultBranch=main init -q && git add -A && "
+                 "git commit -q -m bench && git status --porcelain && "
+                 "git log --oneline")
+    return [
+        Workload("startup", "startup (/bin/true once)", ["/bin/true"], ops=1),
+        Workload("build", f"make -j2, {N['build_files']} C files",
+                 ["make", "-j2", "-s"], target=("ratio", 1.05),
+                 prepare=lambda: native(["make", "-s", "clean"], ws("build"))),
+        Workload("opens-read", f"{N['opens']} open O_RDONLY+close",
+                 [f"{BIN}/opens", "read", str(N["opens"]), "data.txt"],
+                 ops=N["opens"], target=("strace", 0.2)),
+        Workload("opens-write", f"{N['opens']} open O_WRONLY|O_CREAT+close",
+                 [f"{BIN}/opens", "write", str(N["opens"]), "out.txt"],
+                 ops=N["opens"], target=("strace", 0.2)),
+        Workload("forkexec", f"{N['forkexec']} fork+exec /bin/true",
+                 [f"{BIN}/forkexec", str(N["forkexec"]), "/bin/true"],
+                 ops=N["forkexec"], target=("ratio", 1.25)),
+        Workload("git", f"git init/add/commit/status/log, {N['git_files']} files",
+                 ["sh", "-c", git_steps], target=("ratio", 1.10),
+                 prepare=lambda: shutil.rmtree(f"{ws('git')}/.git",
+                                               ignore_errors=True)),
+        Workload("python", f"{N['python_runs']} x python3 importing "
+                 f"{len(modules)} stdlib modules",
+                 ["sh", "-c", python_loop, "sh", sys.executable,
+                  "import " + ", ".join(modules), str(N["python_runs"])],
+                 target=("ratio", 1.10)),
+        Workload("connect", f"{N['connects']} TCP connects to 127.0.0.1",
+                 [f"{BIN}/connects", str(N["connects"]), str(port)],
+                 ops=N["connects"], target=("strace", 0.2),
+                 allow_net=f"127.0.0.1:{port}"),
+    ]
+
+
+def set_up(w):
+    os.makedirs(w.cwd, exist_ok=True)
+    if w.key == "build":
+        make_c_tree(w.cwd, N["build_files"])
+    elif w.key.startswith("opens"):
+        write(f"{w.cwd}/data.txt", "read me\n")
+        write(f"{w.cwd}/out.txt", "")
+    elif w.key == "git":
+        make_file_tree(w.cwd, N["git_files"])
+
+
+# --- running and timing ------------------------------------------------------
+
+def command(w, mode):
+    net = ["--allow-net", w.allow_net] if w.allow_net else []
+    if mode == "native":
+        return w.argv
+    if mode == "proctor":
+        return [PROCTOR, "run", "--no-log", *net, "--", *w.argv]
+    if mode == "proctor+log":
+        return [PROCTOR, "run", "--log", w.log, *net, "--", *w.argv]
+    return [STRACE, *STRACE_ARGS, "--", *w.argv]
+
+
+def run(w, mode, what):
+    """Runs one workload in one mode and returns its wall-clock seconds."""
+    w.prepare()
+    if os.path.exists(w.log):
+        os.remove(w.log)
+    argv = command(w, mode)
+    out = os.path.join(WORK, "output.txt")
+    with open(out, "wb") as f:
+        start = time.perf_counter()
+        status = subprocess.call(argv, cwd=w.cwd, env=ENV,
+                                 stdin=subprocess.DEVNULL, stdout=f,
+                                 stderr=subprocess.STDOUT)
+        seconds = time.perf_counter() - start
+    if status != 0:
+        with open(out, errors="replace") as f:
+            tail = "".join(f.readlines()[-30:])
+        die(f"{w.key} ({what}, {mode}) exited with status {status}\n"
+            f"  command: {' '.join(argv)}\n  cwd: {w.cwd}\n"
+            f"--- last lines of its output ---\n{tail}")
+    if mode == "proctor+log":
+        with open(w.log, "rb") as f:
+            w.log_lines = sum(1 for _ in f)
+        os.remove(w.log)
+        if w.log_lines == 0:
+            die(f"{w.key}: proctor --log {w.log} wrote nothing")
+    return seconds
+
+
+def bench(w):
+    set_up(w)
+    run(w, "native", "warm-up")
+    for r in range(1, ROUNDS + 1):
+        for mode in MODES:
+            seconds = run(w, mode, f"round {r}/{ROUNDS}")
+            w.times[mode].append(seconds)
+            print(f"  {w.key:<12} round {r}/{ROUNDS}  {mode:<12}"
+                  f"{seconds:9.4f} s", file=sys.stderr, flush=True)
+
+
+# --- the table ----------------------------------------------------------------
+
+def report(done):
+    head = (f"{'workload':<46} {'mode':<12} {'min s':>8} {'median s':>9} "
+            f"{'max s':>8} {'ratio':>7} {'+us/op':>8} {'/strace':>8} "
+            f"{'target':>12} {'log lines':>10}")
+    print(f"\nproctor benchmark: {ROUNDS} round(s), interleaved; "
+          f"{'QUICK sizes; ' if QUICK else ''}"
+          f"ratio = median / native median; +us/op = (median - native "
+          f"median) / ops; /strace = proctor's added time / strace's")
+    if not STRACE:
+        print("strace not found: strace mode skipped")
+    print(head)
+    print("-" * len(head))
+    for w in done:
+        base = statistics.median(w.times["native"])
+        strace_added = (statistics.median(w.times["strace"]) - base
+                        if STRACE else None)
+        for mode in MODES:
+            t = w.times[mode]
+            med = statistics.median(t)
+            ratio = us = frac = target = logs = ""
+            if mode != "native":
+                ratio = f"{med / base:.3f}x"
+                if w.ops:
+                    us = f"{(med - base) / w.ops * 1e6:.2f}"
+                if w.ops and strace_added and mode != "strace":
+                    frac = f"{(med - base) / strace_added:.3f}"
+            if mode == "proctor" and w.target:
+                kind, limit = w.target
+                if kind == "ratio":
+                    ok = med / base <= limit
+                    target = f"<={limit:.2f}x "
+                else:
+                    ok = strace_added is not None and \
+                        (med - base) / strace_added <= limit
+                    target = f"<={limit:.2f}st "
+                target += "ok" if ok else "MISS"
+            if mode == "proctor+log":
+                logs = str(w.log_lines)
+            print(f"{w.label if mode == 'native' else '':<46} {mode:<12} "
+                  f"{min(t):8.4f} {med:9.4f} {max(t):8.4f} {ratio:>7} "
+                  f"{us:>8} {frac:>8} {target:>12} {logs:>10}")
+        print()
+
+
+def main():
+    os.makedirs(os.path.join(WORK, "logs"))
+    listener, port = start_listener()
+    try:
+        chosen = [w for w in workloads(port) if not ONLY or w.key in ONLY]
+        unknown = set(ONLY) - {w.key for w in chosen}
+        if unknown:
+            die(f"BENCH_ONLY names unknown workloads: {sorted(unknown)}")
+        print(f"bench: {ROUNDS} round(s), modes: {', '.join(MODES)}",
+              file=sys.stderr)
+        for w in chosen:
+            bench(w)
+    finally:
+        listener.terminate()
+        listener.wait()
+    report(chosen)
+
+
+main()
+PYTHON

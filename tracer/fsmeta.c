@@ -1,0 +1,307 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The other calls that change a file: link, symlink, mknod, truncate,
+ * chmod, chown, utimensat and the xattr family, by path or by descriptor.
+ * Each is judged as a write of the object it changes and carried out by
+ * the supervisor on its own resolution or on its own duplicate of the
+ * descriptor, never by the kernel re-reading the tracee (THREATS.md 6).
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/xattr.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "tracer/tracer.h"
+
+#define XATTR_MAX 65536
+
+/* How a call names its object. */
+enum meta_kind {
+	META_PATH,	/* path in args[p] relative to cwd */
+	META_AT,	/* dirfd in args[p - 1], path in args[p] */
+	META_FD,	/* descriptor in args[0] */
+};
+
+struct meta_call {
+	const char *name;
+	enum meta_kind kind;
+	int p;			/* argument index of the path */
+	bool nofollow;		/* never follows a final symlink */
+	int flags_arg;		/* -1, or where AT_SYMLINK_NOFOLLOW lives */
+	int (*op)(struct tracer_req *r, const struct tracer_path *p,
+		  int fd);
+};
+
+static __thread char xattr_name[256];
+static __thread char xattr_value[XATTR_MAX];
+
+/* A path the supervisor can hand to calls that take no dirfd. */
+static void proc_path(const struct tracer_path *p, char *out, size_t size)
+{
+	if (p->magic >= 0)
+		snprintf(out, size, "/proc/self/fd/%d", p->magic);
+	else
+		snprintf(out, size, "/proc/self/fd/%d/%s", p->parent, p->name);
+}
+
+static int ret(int rc)
+{
+	return rc < 0 ? -errno : 0;
+}
+
+static int op_chmod(struct tracer_req *r, const struct tracer_path *p,
+		    int fd)
+{
+	mode_t mode = r->args[!strcmp(r->name, "chmod") ? 1 :
+			      !strcmp(r->name, "fchmod") ? 1 : 2] & 07777;
+	char path[4200];
+
+	if (fd >= 0)
+		return ret(fchmod(fd, mode));
+	/* fchmodat cannot skip a final symlink: it is judged resolved. */
+	proc_path(p, path, sizeof(path));
+	return ret(chmod(path, mode));
+}
+
+static int op_chown(struct tracer_req *r, const struct tracer_path *p,
+		    int fd)
+{
+	int base = !strcmp(r->name, "fchownat") ? 2 : 1;
+	uid_t uid = r->args[base];
+	gid_t gid = r->args[base + 1];
+
+	if (fd >= 0)
+		return ret(fchown(fd, uid, gid));
+	if (p->magic >= 0)
+		return ret(fchownat(p->magic, "", uid, gid, AT_EMPTY_PATH));
+	return ret(fchownat(p->parent, p->name, uid, gid,
+			    AT_SYMLINK_NOFOLLOW));
+}
+
+static int op_truncate(struct tracer_req *r, const struct tracer_path *p,
+		       int fd)
+{
+	char path[4200];
+	int wfd, rc;
+
+	proc_path(p, path, sizeof(path));
+	wfd = open(path, O_WRONLY | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY);
+	if (wfd < 0)
+		return -errno;
+	rc = ret(ftruncate(wfd, (off_t)r->args[1]));
+	close(wfd);
+	return rc;
+}
+
+static int op_utimens(struct tracer_req *r, const struct tracer_path *p,
+		      int fd)
+{
+	struct timespec ts[2], *tp = NULL;
+	int err;
+
+	if (r->args[2]) {
+		err = tracer_mem_read(r->tid, r->args[2], ts, sizeof(ts));
+		if (err)
+			return err;
+		tp = ts;
+	}
+	if (fd >= 0)
+		return ret(futimens(fd, tp));
+	if (p->magic >= 0)
+		return ret(utimensat(p->magic, "", tp, AT_EMPTY_PATH));
+	return ret(utimensat(p->parent, p->name, tp, AT_SYMLINK_NOFOLLOW));
+}
+
+static int op_mknod(struct tracer_req *r, const struct tracer_path *p,
+		    int fd)
+{
+	bool at = !strcmp(r->name, "mknodat");
+	mode_t mode = r->args[at + 1];
+	dev_t dev = r->args[at + 2];
+	int um = tracer_task_umask(r->tid);
+	struct stat st;
+
+	if (p->exists || p->magic >= 0)
+		return -EEXIST;
+	umask(um < 0 ? 022 : um);
+	if (mknodat(p->parent, p->name, mode, dev) < 0)
+		return -errno;
+	if (fstatat(p->parent, p->name, &st, AT_SYMLINK_NOFOLLOW) == 0)
+		tracer_created_add(st.st_dev, st.st_ino);
+	return 0;
+}
+
+static int op_symlink(struct tracer_req *r, const struct tracer_path *p,
+		      int fd)
+{
+	char target[4096];
+	struct stat st;
+	int err;
+
+	err = tracer_mem_string(r->tid, r->args[0], target, sizeof(target));
+	if (err)
+		return err;
+	if (p->exists || p->magic >= 0)
+		return -EEXIST;
+	if (symlinkat(target, p->parent, p->name) < 0)
+		return -errno;
+	if (fstatat(p->parent, p->name, &st, AT_SYMLINK_NOFOLLOW) == 0)
+		tracer_created_add(st.st_dev, st.st_ino);
+	return 0;
+}
+
+/* Copies the attribute name, and for set calls the value. */
+static int xattr_args(struct tracer_req *r, int base, bool set, size_t *len)
+{
+	int err = tracer_mem_string(r->tid, r->args[base], xattr_name,
+				    sizeof(xattr_name));
+
+	*len = 0;
+	if (err || !set)
+		return err == -ENAMETOOLONG ? -ERANGE : err;
+	*len = r->args[base + 2];
+	if (*len > XATTR_MAX)
+		return -E2BIG;
+	return tracer_mem_read(r->tid, r->args[base + 1], xattr_value, *len);
+}
+
+static int op_xattr(struct tracer_req *r, const struct tracer_path *p,
+		    int fd)
+{
+	bool set = strstr(r->name, "setxattr") != NULL;
+	char path[4200];
+	size_t len;
+	int err, flags = set ? (int)r->args[4] : 0;
+
+	err = xattr_args(r, 1, set, &len);
+	if (err)
+		return err;
+	if (fd >= 0)
+		return ret(set ? fsetxattr(fd, xattr_name, xattr_value, len,
+					   flags) :
+				 fremovexattr(fd, xattr_name));
+	proc_path(p, path, sizeof(path));
+	return ret(set ? lsetxattr(path, xattr_name, xattr_value, len, flags) :
+			 lremovexattr(path, xattr_name));
+}
+
+static const struct meta_call calls[] = {
+	{ "chmod", META_PATH, 0, false, -1, op_chmod },
+	{ "fchmodat", META_AT, 1, false, -1, op_chmod },
+	{ "fchmod", META_FD, 0, false, -1, op_chmod },
+	{ "chown", META_PATH, 0, false, -1, op_chown },
+	{ "lchown", META_PATH, 0, true, -1, op_chown },
+	{ "fchownat", META_AT, 1, false, 4, op_chown },
+	{ "fchown", META_FD, 0, false, -1, op_chown },
+	{ "truncate", META_PATH, 0, false, -1, op_truncate },
+	{ "utimensat", META_AT, 1, false, 3, op_utimens },
+	{ "mknod", META_PATH, 0, true, -1, op_mknod },
+	{ "mknodat", META_AT, 1, true, -1, op_mknod },
+	{ "symlink", META_PATH, 1, true, -1, op_symlink },
+	{ "symlinkat", META_AT, 2, true, -1, op_symlink },
+	{ "setxattr", META_PATH, 0, false, -1, op_xattr },
+	{ "lsetxattr", META_PATH, 0, true, -1, op_xattr },
+	{ "fsetxattr", META_FD, 0, false, -1, op_xattr },
+	{ "removexattr", META_PATH, 0, false, -1, op_xattr },
+	{ "lremovexattr", META_PATH, 0, true, -1, op_xattr },
+	{ "fremovexattr", META_FD, 0, false, -1, op_xattr },
+};
+
+static const struct meta_call *find_call(const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(calls) / sizeof(*calls); i++)
+		if (!strcmp(calls[i].name, name))
+			return &calls[i];
+	return NULL;
+}
+
+static int steal(pid_t tgid, int fd)
+{
+	int pidfd = syscall(SYS_pidfd_open, tgid, 0);
+	int dup, err;
+
+	if (pidfd < 0)
+		return -errno;
+	dup = syscall(SYS_pidfd_getfd, pidfd, fd, 0);
+	err = errno;
+	close(pidfd);
+	return dup < 0 ? -err : dup;
+}
+
+/*
+ * Resolves the object: a path, or for descriptor calls (and utimensat
+ * with a NULL path) what /proc/PID/fd/N names.
+ */
+static int resolve(struct tracer_req *r, const struct meta_call *c,
+		   struct tracer_path *p, bool *by_fd)
+{
+	char path[4096];
+	int dirfd = AT_FDCWD, flags = TRACER_PATH_FOLLOW, err;
+
+	*by_fd = c->kind == META_FD ||
+		 (!strcmp(c->name, "utimensat") && r->args[1] == 0);
+	if (*by_fd) {
+		snprintf(path, sizeof(path), "/proc/self/fd/%d",
+			 (int)r->args[0]);
+		return tracer_path_resolve(r->tid, r->tgid, AT_FDCWD, path,
+					   TRACER_PATH_FOLLOW, p);
+	}
+	err = tracer_mem_string(r->tid, r->args[c->p], path, sizeof(path));
+	if (err)
+		return err;
+	if (c->kind == META_AT)
+		dirfd = (int)r->args[c->p - 1];
+	if (c->nofollow || (c->flags_arg >= 0 &&
+			    r->args[c->flags_arg] & AT_SYMLINK_NOFOLLOW))
+		flags = 0;
+	return tracer_path_resolve(r->tid, r->tgid, dirfd, path, flags, p);
+}
+
+void tracer_on_meta(struct tracer_req *r)
+{
+	const struct meta_call *c = find_call(r->name);
+	struct tracer_path p = { .parent = -1, .magic = -1 };
+	bool by_fd, override, ok;
+	int err, fd = -1;
+
+	if (!c) {
+		r->err = ENOSYS;
+		return;
+	}
+	err = resolve(r, c, &p, &by_fd);
+	if (err) {
+		r->err = -err;
+		return;
+	}
+	if (!tracer_req_valid(r))
+		goto out;
+
+	ok = tracer_judge_write(r->sup, &p, &r->verdict, &override);
+	r->ev.created_override = override;
+	tracer_req_decide(r, RULES_WRITE, "path", p.path, ok);
+	if (!ok) {
+		r->err = EACCES;
+		goto out;
+	}
+	/* The descriptor judged is the one used: no re-lookup by number. */
+	if (by_fd) {
+		fd = steal(r->tgid, (int)r->args[0]);
+		if (fd < 0) {
+			r->err = -fd;
+			goto out;
+		}
+	}
+	err = c->op(r, &p, fd);
+	r->err = -err;
+out:
+	if (fd >= 0)
+		close(fd);
+	tracer_path_release(&p);
+}
