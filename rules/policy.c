@@ -682,8 +682,9 @@ int rules_policy_add_entry(struct rules_policy *p, enum rules_class c,
 	rc = layer_begin(&l, p, "command line", NULL, err, errlen);
 	if (rc < 0)
 		return rc;
+	/* the flags say "net" where the class is "connect" */
 	snprintf(where, sizeof(where), "--%s-%s", rules_action_name(a),
-		 rules_class_name(c));
+		 c == RULES_CONNECT ? "net" : rules_class_name(c));
 	if ((unsigned int)a > RULES_CREATE || !action_valid(c, a))
 		return fail(&l, where, "expected an action of %s, got %s",
 			    actions_expected(c), rules_action_name(a));

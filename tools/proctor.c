@@ -32,7 +32,7 @@ struct cli {
 	size_t n_workspaces;
 	const char *policies[MAX_LIST];
 	size_t n_policies;
-	struct {
+	struct grant {
 		enum rules_class cls;
 		enum rules_action act;
 		const char *spec;
@@ -333,17 +333,31 @@ static int add_project_layer(struct rules_policy *p, const char *ws)
 	return add_file_layer(p, file, ws);
 }
 
+/* A relative path on the command line is relative to where we run. */
+static void grant_spec(const struct grant *g, char *out, size_t size)
+{
+	char cwd[PATH_MAX];
+	bool file = g->cls == RULES_READ || g->cls == RULES_WRITE;
+
+	if (!file || strchr("/~$", g->spec[0]) || !getcwd(cwd, sizeof(cwd)))
+		snprintf(out, size, "%s", g->spec);
+	else
+		snprintf(out, size, "%s/%s", cwd, g->spec);
+}
+
 static int add_grants(struct rules_policy *p, const struct cli *c)
 {
 	char err[1024];
 	size_t i;
 
 	for (i = 0; i < c->n_grants; i++) {
+		char spec[PATH_MAX + 256];
+
+		grant_spec(&c->grants[i], spec, sizeof(spec));
 		if (rules_policy_add_entry(p, c->grants[i].cls,
-					   c->grants[i].act, c->grants[i].spec,
-					   err, sizeof(err)) < 0) {
-			fprintf(stderr, "proctor: --%s %s: %s\n",
-				c->grants[i].flag, c->grants[i].spec, err);
+					   c->grants[i].act, spec, err,
+					   sizeof(err)) < 0) {
+			fprintf(stderr, "proctor: %s\n", err);
 			return -1;
 		}
 	}

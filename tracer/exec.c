@@ -83,7 +83,8 @@ static void judge(struct tracer_req *r, const char *resolved,
 	if (given[0] != '/' || !strcmp(given, resolved))
 		return;
 	rules_check_exec(pol, given, words, n, &other);
-	if (other.is_default)
+	/* a name rules will not judge ("..") adds nothing: skip it */
+	if (other.is_default || !strcmp(other.origin, "rules"))
 		return;
 	if (r->verdict.is_default ||
 	    strictness(other.action) > strictness(r->verdict.action))

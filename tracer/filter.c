@@ -8,6 +8,9 @@
  */
 #include <errno.h>
 #include <linux/filter.h>
+#include <linux/netlink.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 #include <linux/seccomp.h>
 #include <sched.h>
 #include <seccomp.h>
@@ -114,6 +117,75 @@ static int add_masked(scmp_filter_ctx ctx)
 	return rc;
 }
 
+/* Socket families proctor judges; netlink only to read routes (14). */
+static bool family_allowed(int af)
+{
+	return af == AF_UNIX || af == AF_INET || af == AF_INET6 ||
+	       af == AF_NETLINK;
+}
+
+/*
+ * One rule per refused family: libseccomp takes one comparison per
+ * argument in a rule, so "not in the list" is spelled out.
+ */
+static int add_families(scmp_filter_ctx ctx)
+{
+	const int eaf = SCMP_ACT_ERRNO(EAFNOSUPPORT);
+	const int eperm = SCMP_ACT_ERRNO(EPERM);
+	int af, rc = 0;
+
+	for (af = 0; af < AF_MAX && rc == 0; af++) {
+		if (family_allowed(af))
+			continue;
+		rc = seccomp_rule_add(ctx, eaf, SCMP_SYS(socket), 1,
+				      SCMP_A0(SCMP_CMP_EQ, af));
+		if (rc == 0)
+			rc = seccomp_rule_add(ctx, eaf, SCMP_SYS(socketpair),
+					      1, SCMP_A0(SCMP_CMP_EQ, af));
+	}
+	if (rc == 0)
+		rc = seccomp_rule_add(ctx, eaf, SCMP_SYS(socket), 1,
+				      SCMP_A0(SCMP_CMP_GE, AF_MAX));
+	/* netlink: NETLINK_ROUTE, which getaddrinfo reads, and no other */
+	if (rc == 0)
+		rc = seccomp_rule_add(ctx, eperm, SCMP_SYS(socket), 2,
+				      SCMP_A0(SCMP_CMP_EQ, AF_NETLINK),
+				      SCMP_A2(SCMP_CMP_NE, NETLINK_ROUTE));
+	/* raw and ICMP sockets reach past the connect judgment */
+	for (af = AF_INET; rc == 0 && af <= AF_INET6; af += AF_INET6 - AF_INET) {
+		rc = seccomp_rule_add(ctx, eperm, SCMP_SYS(socket), 2,
+				      SCMP_A0(SCMP_CMP_EQ, af),
+				      SCMP_A1(SCMP_CMP_MASKED_EQ, 0xf,
+					      SOCK_RAW));
+		if (rc == 0)
+			rc = seccomp_rule_add(
+				ctx, eperm, SCMP_SYS(socket), 2,
+				SCMP_A0(SCMP_CMP_EQ, af),
+				SCMP_A2(SCMP_CMP_EQ, af == AF_INET ?
+						     IPPROTO_ICMP :
+						     IPPROTO_ICMPV6));
+	}
+	return rc;
+}
+
+/* New user namespaces hand the program capabilities again (14). */
+static int add_namespaces(scmp_filter_ctx ctx)
+{
+	const int eperm = SCMP_ACT_ERRNO(EPERM);
+	int rc;
+
+	rc = seccomp_rule_add(ctx, eperm, SCMP_SYS(unshare), 1,
+			      SCMP_A0(SCMP_CMP_MASKED_EQ, CLONE_NEWUSER,
+				      CLONE_NEWUSER));
+	if (rc == 0)
+		rc = seccomp_rule_add(ctx, eperm, SCMP_SYS(clone), 1,
+				      SCMP_A0(SCMP_CMP_MASKED_EQ,
+					      CLONE_NEWUSER, CLONE_NEWUSER));
+	if (rc == 0)
+		rc = seccomp_rule_add(ctx, eperm, SCMP_SYS(setns), 0);
+	return rc;
+}
+
 static scmp_filter_ctx build(void)
 {
 	scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_ALLOW);
@@ -124,7 +196,8 @@ static scmp_filter_ctx build(void)
 			     SCMP_ACT_KILL_PROCESS) < 0 ||
 	    seccomp_attr_set(ctx, SCMP_FLTATR_CTL_NNP, 0) < 0 ||
 	    add_notify(ctx) < 0 || add_refused(ctx) < 0 ||
-	    add_masked(ctx) < 0) {
+	    add_masked(ctx) < 0 || add_families(ctx) < 0 ||
+	    add_namespaces(ctx) < 0) {
 		seccomp_release(ctx);
 		return NULL;
 	}

@@ -1,0 +1,81 @@
+#!/bin/bash
+# git under proctor: a repository the run creates is its own (init, add,
+# commit, hooks, config); in a repository that existed before the run,
+# commits work but hooks and .git/config cannot be written.
+. "$(dirname "$0")/../lib.sh"
+pt_init "$@"
+
+pt_need "git" git || pt_done
+
+# ---- git init && git add && git commit, in a fresh workspace
+echo "int main(void) { return 0; }" >main.c
+echo "# demo" >README
+pt_run -- sh -c 'git init -q && git add . && git commit -q -m first &&
+	echo second >>README && git commit -q -am second &&
+	git log --oneline | wc -l'
+pt_status "git init && git add && git commit succeeds" 0
+pt_grep "both commits are there" "$PT_OUT" '^ *2$'
+pt_absent "no index.lock is left behind" "$WS/.git/index.lock"
+n=$(git log --oneline 2>/dev/null | wc -l)
+pt_is "the commits are visible after the run" "$n" 2
+pt_nogrep "no denial in a run-created repository" "$PT_ERR" \
+	'^proctor: denied'
+
+# ---- a repository the run creates is its own, hooks and config included
+# (in that run: to the next run, it is a repository that existed before)
+ws1=$T/fresh
+mkdir -p "$ws1"
+pt_run --workspace "$ws1" -- sh -c 'cd "$1" && git init -q &&
+	printf "#!/bin/sh\nexit 0\n" >.git/hooks/pre-commit &&
+	chmod +x .git/hooks/pre-commit && git config core.demo yes &&
+	echo x >x && git add x && git commit -q -m "with a hook"' sh "$ws1"
+pt_status "a repository the run created: hooks and config are writable" 0
+pt_check "its pre-commit hook was written" test -x "$ws1/.git/hooks/pre-commit"
+pt_grep "its config was written" "$ws1/.git/config" 'demo = yes'
+
+# ---- a repository that existed before the run
+ws2=$T/existing
+mkdir -p "$ws2"
+cd "$ws2" || exit 1
+git init -q && echo a >a && git add a && git commit -q -m init || exit 1
+cfg_before=$(cksum <.git/config)
+hook=.git/hooks/pre-commit
+
+# try NAME COMMAND: must fail in the existing repository.
+try() {
+	pt_run --workspace "$ws2" -- sh -c "$2"
+	if [ "$PT_RC" = 0 ]; then
+		pt_fail "existing repository: $1 fails" "it exited 0: $2"
+	else
+		pt_ok "existing repository: $1 fails"
+	fi
+	pt_absent "existing repository: $1 leaves no hook" "$hook"
+}
+
+try "writing .git/hooks/pre-commit" \
+	"printf '#!/bin/sh\necho pwned\n' > $hook"
+try "cp into .git/hooks" "cp /bin/true $hook"
+try "mv into .git/hooks" \
+	"printf '#!/bin/sh\n' > h && chmod +x h && mv h $hook"
+try "a symlink in .git/hooks" "ln -s /bin/true $hook"
+try "replacing the hooks directory" \
+	"mv .git/hooks .git/old-hooks && mkdir .git/hooks &&
+	 printf '#!/bin/sh\n' > $hook"
+pt_check "existing repository: the hooks directory is still there" \
+	test -d "$ws2/.git/hooks"
+
+pt_run --workspace "$ws2" -- git config core.hooksPath /tmp/evil-hooks
+pt_isnt "existing repository: git config (writes .git/config) fails" \
+	"$PT_RC" 0
+pt_run --workspace "$ws2" -- sh -c 'echo "[core]" >> .git/config'
+pt_isnt "existing repository: appending to .git/config fails" "$PT_RC" 0
+pt_is "existing repository: .git/config is unchanged" \
+	"$(cksum <.git/config)" "$cfg_before"
+
+pt_run --workspace "$ws2" -- sh -c 'echo b >b && git add b &&
+	git commit -q -m "second" && git status --short'
+pt_status "existing repository: add and commit still work" 0
+n=$(git log --oneline | wc -l)
+pt_is "existing repository: the commit is there" "$n" 2
+
+pt_done

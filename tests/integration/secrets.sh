@@ -1,0 +1,85 @@
+#!/bin/bash
+# Reading a denied secret fails, by whatever path, and its content never
+# appears in the output, the workspace or the log.  HOME points at a fake
+# home under the test's directory: proctor reads HOME from the
+# environment.
+. "$(dirname "$0")/../lib.sh"
+pt_init "$@"
+
+secret="SECRET-$$-$RANDOM-$RANDOM-do-not-print"
+mkdir -p "$HOME/.ssh" "$HOME/.aws"
+chmod 700 "$HOME/.ssh"
+printf -- '-----BEGIN OPENSSH PRIVATE KEY-----\n%s\n' "$secret" \
+	>"$HOME/.ssh/id_rsa"
+printf '[default]\naws_secret_access_key = %s\n' "$secret" \
+	>"$HOME/.aws/credentials"
+chmod 600 "$HOME/.ssh/id_rsa"
+
+# Links made before the run, in the workspace, pointing at the secret.
+ln -s "$HOME/.ssh/id_rsa" "$WS/symlink-to-key"
+ln -s "$HOME/.ssh" "$WS/symlink-to-ssh"
+
+leaked() {
+	grep -rqs -e "$secret" "$PT_OUT" "$PT_ERR" "$PT_LOG" "$WS"
+}
+
+# try NAME COMMAND: must fail and must not leak.
+try() {
+	pt_run -- bash -c "$2"
+	if [ "$PT_RC" = 0 ]; then
+		pt_fail "$1: fails" "it exited 0: $2"
+	else
+		pt_ok "$1: fails"
+	fi
+	if leaked; then
+		pt_fail "$1: the secret does not appear" \
+			"$(grep -rls -e "$secret" "$PT_OUT" "$PT_ERR" "$PT_LOG" \
+				"$WS")"
+		find "$WS" -mindepth 1 ! -name 'symlink-to-*' -delete
+	else
+		pt_ok "$1: the secret does not appear"
+	fi
+}
+
+try "cat ~/.ssh/id_rsa" 'cat ~/.ssh/id_rsa'
+try "cat ~/.aws/credentials" 'cat ~/.aws/credentials'
+try "a path with .. in it" 'cat ~/.ssh/../.ssh/id_rsa'
+try "a relative path from inside ~/.ssh" 'cd ~/.ssh && cat id_rsa'
+try "a symlink in the workspace" 'cat symlink-to-key'
+try "a symlink to the directory" 'cat symlink-to-ssh/id_rsa'
+try "/proc/self/root" 'cat /proc/self/root$HOME/.ssh/id_rsa'
+try "python open()" \
+	'python3 -c "import os; print(open(os.path.expanduser(\"~/.ssh/id_rsa\")).read())"'
+try "cp into the workspace" 'cp ~/.ssh/id_rsa ./stolen && cat stolen'
+try "tar of the directory" 'set -o pipefail; tar cf - -C ~ .ssh | tar xOf -'
+try "grep -r over the home" 'grep -r SECRET ~'
+try "a hard link made in the workspace" 'ln ~/.ssh/id_rsa ./hard && cat hard'
+try "a symlink made by the run" 'ln -s ~/.ssh/id_rsa ./soft && cat soft'
+try "dd if=" 'dd if=$HOME/.ssh/id_rsa status=none'
+try "an open file descriptor via /dev/fd" 'exec 3< ~/.ssh/id_rsa; cat /dev/fd/3'
+
+# The denial is explained on stderr and the program sees EACCES.
+pt_run -- python3 -c "
+import errno, os
+try:
+    open(os.path.expanduser('~/.ssh/id_rsa'))
+except OSError as e:
+    print('errno', errno.errorcode.get(e.errno))
+"
+pt_grep "reading a secret gives EACCES" "$PT_OUT" '^errno EACCES$'
+pt_grep "the denial is on stderr" "$PT_ERR" \
+	"^proctor: denied.*$HOME/.ssh/id_rsa"
+
+# A quick grant makes a file a secret for one run.
+echo "not for the program" >"$WS/private.txt"
+pt_run --deny-read "$WS/private.txt" -- cat private.txt
+pt_isnt "--deny-read PATH: reading it fails" "$PT_RC" 0
+pt_nogrep "--deny-read PATH: its content does not appear" "$PT_OUT" \
+	'not for the program'
+
+# Files around the secrets stay readable.
+echo "plain" >"$HOME/plain.txt"
+pt_run -- cat "$HOME/plain.txt"
+pt_status "an ordinary file in the home is readable" 0
+
+pt_done

@@ -1,0 +1,92 @@
+#!/bin/bash
+# Writing outside the workspace fails, whatever the way of writing, and
+# nothing appears in (or changes in, or goes from) the canary directory.
+. "$(dirname "$0")/../lib.sh"
+pt_init "$@"
+
+snapshot() {
+	(cd "$CANARY" && find . -printf '%p %y %m %s %T@ %n\n' | sort &&
+		cat existing)
+}
+before=$(snapshot)
+
+# try NAME COMMAND: the command, run under proctor, must fail, must not
+# change the canary directory, and must be explained on stderr.
+try() {
+	pt_run -- bash -c "$2"
+	if [ "$PT_RC" = 0 ]; then
+		pt_fail "$1: the command fails" "it exited 0: $2"
+		pt_diag_file "$PT_ERR" stderr 5
+	else
+		pt_ok "$1: the command fails"
+	fi
+	now=$(snapshot)
+	if [ "$now" = "$before" ]; then
+		pt_ok "$1: the canary directory is unchanged"
+	else
+		pt_fail "$1: the canary directory is unchanged" \
+			"$(diff <(echo "$before") <(echo "$now") | grep '^[<>]')"
+		# Put it back so that the next case is judged on its own.
+		find "$CANARY" -mindepth 1 -delete
+		echo "canary: must stay as it is" >"$CANARY/existing"
+		before=$(snapshot)
+	fi
+}
+
+try "shell redirection to a new file" "echo x > '$CANARY/new'"
+try "append to an existing file" "echo x >> '$CANARY/existing'"
+try "truncate an existing file" "truncate -s 0 '$CANARY/existing'"
+try "touch a new file" "touch '$CANARY/touched'"
+try "cp into the canary" "cp /etc/hostname '$CANARY/copied'"
+try "mkdir in the canary" "mkdir '$CANARY/dir'"
+try "mv a workspace file into the canary" \
+	"echo x > mine && mv mine '$CANARY/moved'"
+try "mv a canary file into the workspace" \
+	"mv '$CANARY/existing' ./stolen"
+try "rm a canary file" "rm -f '$CANARY/existing'"
+try "relative path with .." \
+	"echo x > ../canary/relative"
+try "through a symlink the run made in the workspace" \
+	"ln -s '$CANARY' ws-link && echo x > ws-link/via-link"
+try "python open() for writing" \
+	"python3 -c 'open(\"$CANARY/py\", \"w\").write(\"x\")'"
+try "dd of=" "dd if=/dev/zero of='$CANARY/dd' bs=1 count=1"
+try "tee" "echo x | tee '$CANARY/teed'"
+try "symlink in the canary" "ln -s /etc/passwd '$CANARY/symlink'"
+try "hard link in the canary" \
+	"ln '$CANARY/existing' '$CANARY/hardlink'"
+try "mkfifo in the canary" "mkfifo '$CANARY/fifo'"
+try "mknod of a regular file in the canary" \
+	"python3 -c 'import os; os.mknod(\"$CANARY/node\")'"
+try "chmod of a canary file" "chmod 777 '$CANARY/existing'"
+try "touch -d (set times) of a canary file" \
+	"touch -d 2001-01-01 '$CANARY/existing'"
+
+# A symlink in the workspace made before the run, pointing outside.
+ln -s "$CANARY" "$WS/pre-link"
+try "through a symlink that was in the workspace before the run" \
+	"echo x > pre-link/via-pre-link"
+
+# The denial is explained on stderr, one line, and the program sees
+# EACCES.
+pt_run -- python3 -c "
+import errno
+try:
+    open('$CANARY/eacces', 'w')
+except OSError as e:
+    print('errno', errno.errorcode.get(e.errno))
+"
+pt_grep "the program sees EACCES" "$PT_OUT" '^errno EACCES$'
+pt_grep "stderr has a line starting 'proctor: denied'" "$PT_ERR" \
+	"^proctor: denied.*$CANARY/eacces"
+n=$(grep -c "^proctor: denied.*$CANARY/eacces" "$PT_ERR")
+pt_is "the denial is explained once" "$n" 1
+pt_run --quiet -- sh -c "echo x > '$CANARY/quiet'"
+pt_nogrep "--quiet silences the denial line" "$PT_ERR" '^proctor: denied'
+
+# Writing inside the workspace still works, after all that.
+pt_run -- sh -c 'echo fine > inside && cat inside'
+pt_status "writing inside the workspace works" 0
+pt_grep "and the file holds what was written" "$WS/inside" '^fine$'
+
+pt_done
