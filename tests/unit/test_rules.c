@@ -840,7 +840,7 @@ START_TEST(test_layers)
 		struct rules_addr a = addr_of("127.0.0.1", 8080);
 
 		rules_check_addr(p, &a, &v);
-		expect("127.0.0.1:8080", &v, ALLOW, "--allow-connect");
+		expect("127.0.0.1:8080", &v, ALLOW, "--allow-net");
 		ck_assert_str_eq(v.origin, "command line");
 		ck_assert_str_eq(v.pattern, "127.0.0.1:8080");
 		a = addr_of("127.0.0.1", 8081);
@@ -894,7 +894,7 @@ static const struct entry_case {
 	{ WRITE, ALLOW, "build", -EINVAL,
 	  "command line: --allow-write: \"build\" is relative" },
 	{ RULES_CONNECT, ALLOW, "example.com", -EINVAL,
-	  "command line: --allow-connect: \"example.com\": domain names are "
+	  "command line: --allow-net: \"example.com\": domain names are "
 	  "not supported yet (TODO(#5))" },
 	{ RULES_EXEC, ALLOW, "  ", -EINVAL,
 	  "command line: --allow-exec: expected a command" },
