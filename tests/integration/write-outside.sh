@@ -88,5 +88,16 @@ pt_nogrep "--quiet silences the denial line" "$PT_ERR" '^proctor: denied'
 pt_run -- sh -c 'echo fine > inside && cat inside'
 pt_status "writing inside the workspace works" 0
 pt_grep "and the file holds what was written" "$WS/inside" '^fine$'
+pt_run -- sh -c 'echo l >l1 && ln l1 l2 && ln -s l1 l3 && mv l2 l4 &&
+	mkdir d && rmdir d && cat l3 l4'
+pt_status "ln, ln -s, mv, mkdir, rmdir inside the workspace work" 0
+if command -v perl >/dev/null 2>&1; then
+	# perl's link() is link(2), not linkat(2) as in coreutils
+	pt_run -- perl -e 'link("l1", "l5") or die "link: $!\n"'
+	pt_status "link(2) inside the workspace works" 0
+	pt_check "link(2) made the new name" test -f "$WS/l5"
+else
+	pt_skip "link(2) inside the workspace works" "perl is not installed"
+fi
 
 pt_done

@@ -928,7 +928,7 @@ START_TEST(test_entries)
 		rules_check_path(p, t->c, t->check, &v);
 	}
 	snprintf(where, sizeof(where), "--%s-%s", rules_action_name(t->a),
-		 rules_class_name(t->c));
+		 t->c == RULES_CONNECT ? "net" : rules_class_name(t->c));
 	expect(t->spec, &v, t->a, where);
 	ck_assert_str_eq(v.origin, "command line");
 	ck_assert_str_eq(v.pattern, t->spec);
