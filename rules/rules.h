@@ -129,6 +129,14 @@ int rules_addr_decode(const void *sa, size_t len, struct rules_addr *a);
  * "unix:@name") into buf. */
 void rules_addr_format(const struct rules_addr *a, char *buf, size_t len);
 
+/*
+ * Calls fn with every directory or file under which some write entry
+ * could grant a write (the literal part before any glob).  Returns 0, or
+ * 1 when writes are unbounded (the write default is not deny).
+ */
+int rules_write_roots(const struct rules_policy *p,
+		      void (*fn)(const char *root, void *arg), void *arg);
+
 /* The policy as one JSON document with every layer merged, for
  * `proctor policy show`.  Returns a malloc'd string or NULL. */
 char *rules_policy_dump(const struct rules_policy *p);

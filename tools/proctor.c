@@ -40,7 +40,7 @@ struct cli {
 	} grants[256];
 	size_t n_grants;
 	const char *log;
-	bool no_log, quiet, wait_all, force, keep_tmp;
+	bool no_log, quiet, wait_all, force, keep_tmp, keep_caps;
 	int verbose;
 };
 
@@ -49,7 +49,7 @@ struct cli {
 enum opt_kind {
 	OPT_WORKSPACE = 256, OPT_POLICY, OPT_LOG, OPT_NO_LOG, OPT_GRANT,
 	OPT_WAIT_ALL, OPT_FORCE, OPT_KEEP_TMP, OPT_HELP, OPT_VERBOSE,
-	OPT_QUIET,
+	OPT_QUIET, OPT_KEEP_CAPS,
 };
 
 static const struct run_opt {
@@ -80,6 +80,8 @@ static const struct run_opt {
 	  "      wait for every process CMD started" },
 	{ "force", 0, OPT_FORCE, 0, 0, "      allow / or ~ as workspace" },
 	{ "keep-tmp", 0, OPT_KEEP_TMP, 0, 0, "      keep the run's TMPDIR" },
+	{ "keep-caps", 0, OPT_KEEP_CAPS, 0, 0,
+	  "      root keeps CAP_SYS_ADMIN, CAP_SYS_PTRACE, ..." },
 	{ "quiet", 0, OPT_QUIET, 0, 0, "      no denial lines on stderr", 'q' },
 	{ "verbose", 0, OPT_VERBOSE, 0, 0, "      say more", 'v' },
 	{ "help", 0, OPT_HELP, 0, 0, "      this text", 'h' },
@@ -143,6 +145,9 @@ static int apply_opt(struct cli *c, const struct run_opt *o, char *arg)
 		return 0;
 	case OPT_KEEP_TMP:
 		c->keep_tmp = true;
+		return 0;
+	case OPT_KEEP_CAPS:
+		c->keep_caps = true;
 		return 0;
 	case OPT_QUIET:
 		c->quiet = true;
@@ -629,6 +634,7 @@ static int cmd_run(int argc, char **argv)
 	o.quiet = c.quiet;
 	o.verbose = c.verbose;
 	o.wait_all = c.wait_all;
+	o.keep_caps = c.keep_caps;
 	if (o.log_fd >= 0) {
 		tracer_log_open(o.log_fd, id);
 		log_run_start(&o, ws, n_ws);

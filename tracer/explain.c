@@ -121,7 +121,8 @@ void tracer_explain_denial(const struct tracer_who *w,
 			 pat, v->origin, ask);
 	if (!strcmp(v->origin, "proctor"))
 		fprintf(stderr, "proctor: denied %s %s by %s (pid %d): %s\n",
-			rules_class_name(e->cls), obj, prog, w->tgid, pat);
+			e->cls_name ? e->cls_name : rules_class_name(e->cls),
+			obj, prog, w->tgid, pat);
 	else
 		fprintf(stderr,
 			"proctor: denied %s %s by %s (pid %d): %s; "

@@ -163,7 +163,7 @@ void tracer_on_link(struct tracer_req *r)
 					  flags & AT_SYMLINK_FOLLOW ?
 					  TRACER_PATH_FOLLOW : 0, &from);
 	if (!err)
-		err = resolve_arg(r, newdir, r->args[at + 2], &to);
+		err = resolve_arg(r, newdir, r->args[at ? 3 : 1], &to);
 	if (err) {
 		r->err = -err;
 		goto out;

@@ -239,7 +239,8 @@ void tracer_log_decision(const struct tracer_who *w,
 	for (i = 0; i < 6 && e->args; i++)
 		putf(&b, "%s\"0x%" PRIx64 "\"", i ? "," : "", e->args[i]);
 	put(&b, "]", 1);
-	putf(&b, ",\"class\":\"%s\"", rules_class_name(e->cls));
+	putf(&b, ",\"class\":\"%s\"",
+	     e->cls_name ? e->cls_name : rules_class_name(e->cls));
 	put_key(&b, e->object_key);
 	put_str(&b, e->object);
 	if (e->object2) {

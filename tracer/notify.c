@@ -76,6 +76,12 @@ static const struct {
 	{ "removexattr", tracer_on_meta },
 	{ "lremovexattr", tracer_on_meta },
 	{ "fremovexattr", tracer_on_meta },
+	{ "kill", tracer_on_signal },
+	{ "tkill", tracer_on_signal },
+	{ "tgkill", tracer_on_signal },
+	{ "rt_sigqueueinfo", tracer_on_signal },
+	{ "rt_tgsigqueueinfo", tracer_on_signal },
+	{ "pidfd_open", tracer_on_signal },
 };
 
 const char *tracer_notified_call(size_t i)
@@ -205,7 +211,7 @@ static void spawn_worker(struct tracer_sup *s)
 	pthread_attr_init(&attr);
 	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
 	pthread_attr_setstacksize(&attr, 256 * 1024);
-	if (pthread_create(&t, &attr, worker, s) != 0)
+	if (pthread_create(&t, &attr, worker, s))
 		atomic_fetch_sub(&workers, 1);
 	pthread_attr_destroy(&attr);
 }

@@ -54,7 +54,7 @@ static int read_int(int fd, int *v)
 
 /* In the child: nothing returns; failures go up the pipes. */
 static void child_main(const struct tracer_opts *o, int ready, int go,
-		       int fail, bool job)
+		       int fail, bool job, int floor)
 {
 	bool killable = false;
 	sigset_t none;
@@ -73,6 +73,10 @@ static void child_main(const struct tracer_opts *o, int ready, int go,
 
 	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
 		listener = -errno;
+	else if (!o->keep_caps && (v = tracer_caps_drop()) < 0)
+		listener = v;
+	else if (floor >= 0 && (v = tracer_landlock_enforce(floor)) < 0)
+		listener = v;
 	else
 		listener = tracer_filter_install(&killable);
 	v = killable;
@@ -123,17 +127,26 @@ static int take_listener(pid_t child, int ready, int *listener,
 
 /* Optional kernel features: a missing one is said once, at start. */
 static void report_features(const struct tracer_opts *o,
-			    const struct tracer_sup *s, bool killable)
+			    const struct tracer_sup *s, bool killable,
+			    int floor)
 {
-	char fields[160];
+	int abi = tracer_landlock_abi();
+	char fields[256];
 
 	snprintf(fields, sizeof(fields),
-		 "\"features\":{\"sync_wakeup\":%s,\"wait_killable\":%s}",
+		 "\"features\":{\"sync_wakeup\":%s,\"wait_killable\":%s,"
+		 "\"landlock_abi\":%d},\"write_floor\":%s",
 		 s->sync_wakeup ? "true" : "false",
-		 killable ? "true" : "false");
+		 killable ? "true" : "false", abi,
+		 floor >= 0 ? "\"landlock\"" :
+		 floor == -ERANGE ? "\"none: writes are unbounded\"" :
+				    "\"none\"");
 	tracer_log_raw("kernel", fields);
 	if (o->quiet)
 		return;
+	if (abi == 0)
+		fprintf(stderr, "proctor: this kernel lacks Landlock: the "
+				"supervisor alone enforces the policy\n");
 	if (!s->sync_wakeup)
 		fprintf(stderr, "proctor: this kernel lacks the synchronous "
 				"wake-up of user notifications (6.6+): "
@@ -202,6 +215,7 @@ int tracer_run(const struct tracer_opts *o)
 {
 	int ready[2], go[2], fail[2], st = -1, err, one = 1;
 	struct tracer_sup sup = { .o = o, .listener = -1 };
+	int tracee_floor;
 	bool job = tracer_job_foreground(), killable = false;
 	struct rlimit rl;
 	pid_t child;
@@ -217,6 +231,19 @@ int tracer_run(const struct tracer_opts *o)
 	rl.rlim_cur = rl.rlim_max;
 	setrlimit(RLIMIT_NOFILE, &rl);
 	tracer_proc_init();
+	/*
+	 * The floor holds for the supervisor's own threads, which carry out
+	 * calls for the tracee, and, nested below with signal and socket
+	 * scoping, for the tracee: Landlock lets a domain ptrace only its
+	 * own or nested domains, so the supervisor's comes first.
+	 */
+	sup.floor = tracer_landlock_ruleset(o->policy, false);
+	tracee_floor = tracer_landlock_ruleset(o->policy, true);
+	if (sup.floor >= 0 && (err = tracer_landlock_enforce(sup.floor))) {
+		fprintf(stderr, "proctor: cannot enforce Landlock: %s\n",
+			strerror(-err));
+		return 125;
+	}
 
 	child = fork();
 	if (child < 0) {
@@ -224,7 +251,7 @@ int tracer_run(const struct tracer_opts *o)
 		return 125;
 	}
 	if (child == 0)
-		child_main(o, ready[1], go[0], fail[1], job);
+		child_main(o, ready[1], go[0], fail[1], job, tracee_floor);
 	close(ready[1]);
 	close(go[0]);
 	close(fail[1]);
@@ -243,7 +270,7 @@ int tracer_run(const struct tracer_opts *o)
 	err = tracer_notify_start(&sup);
 	if (err)
 		return fail_setup(child, "cannot start workers", err);
-	report_features(o, &sup, killable);
+	report_features(o, &sup, killable, tracee_floor);
 	if (job)
 		tracer_job_setup(child);
 

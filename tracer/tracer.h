@@ -30,6 +30,7 @@ struct tracer_opts {
 	bool quiet;			/* no denial lines on stderr */
 	int verbose;
 	bool wait_all;			/* wait for the whole tree */
+	bool keep_caps;			/* root keeps every capability */
 };
 
 /*
@@ -137,6 +138,7 @@ struct tracer_event {
 	const char *syscall;
 	const uint64_t *args;		/* six raw arguments, or NULL */
 	enum rules_class cls;
+	const char *cls_name;		/* overrides cls in the log */
 	const char *object;		/* path, address or command */
 	const char *object_key;		/* "path", "addr" or "command" */
 	const char *object2;		/* rename and link: the new name */
@@ -164,6 +166,23 @@ uint64_t tracer_log_denials(void);
 void tracer_explain_denial(const struct tracer_who *w,
 			   const struct tracer_event *e);
 
+/* --- capabilities (caps.c) ---------------------------------------------- */
+
+/* Drops what would undo supervision; 0 or -errno. */
+int tracer_caps_drop(void);
+
+/* --- Landlock, the kernel floor (landlock.c) ------------------------------ */
+
+/* The kernel's Landlock ABI version, 0 without Landlock. */
+int tracer_landlock_abi(void);
+/*
+ * A ruleset fd allowing writes only under the policy's write roots;
+ * scopes adds signal and abstract-socket scoping (ABI 6).  -ERANGE when
+ * the policy's writes are unbounded, -EOPNOTSUPP without Landlock.
+ */
+int tracer_landlock_ruleset(const struct rules_policy *p, bool scopes);
+int tracer_landlock_enforce(int ruleset);
+
 /* --- the filter (filter.c) ----------------------------------------------- */
 
 /*
@@ -178,6 +197,7 @@ struct tracer_sup {
 	const struct tracer_opts *o;
 	int listener;
 	bool sync_wakeup;
+	int floor;		/* Landlock ruleset for workers, or -1 */
 };
 
 int tracer_notify_start(struct tracer_sup *s);
@@ -221,6 +241,7 @@ void tracer_on_unlink(struct tracer_req *r);
 void tracer_on_rename(struct tracer_req *r);
 void tracer_on_link(struct tracer_req *r);
 void tracer_on_meta(struct tracer_req *r);
+void tracer_on_signal(struct tracer_req *r);
 
 /* The name of the i-th call sent to the supervisor; NULL past the end. */
 const char *tracer_notified_call(size_t i);

@@ -1,0 +1,48 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The write floor: the directories under which the policy could ever
+ * grant a write, for the kernel's own enforcement (Landlock).  Each
+ * write entry that can grant (allow, create, ask: an answer may grant
+ * it) gives the literal part of its pattern before the first glob, so
+ * the floor is a superset of what the rules allow, never a subset.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "rules/rules_int.h"
+
+/* "/a/b/x*.c" gives "/a/b": the components before the first glob. */
+static void literal_root(const struct rules_glob *g, char *out, size_t size)
+{
+	size_t i, len = 0;
+
+	out[0] = '\0';
+	for (i = 0; i < g->ncomp && g->comp[i].kind == RULES_COMP_LIT; i++)
+		len += snprintf(out + len, len < size ? size - len : 0, "/%s",
+				g->comp[i].s);
+	if (len == 0)
+		snprintf(out, size, "/");
+}
+
+int rules_write_roots(const struct rules_policy *p,
+		      void (*fn)(const char *root, void *arg), void *arg)
+{
+	const struct rules_list *l = &p->cls[RULES_WRITE];
+	char root[PATH_MAX];
+	size_t i, j;
+
+	if (l->def != RULES_DENY)
+		return 1;
+	for (i = 0; i < l->n; i++) {
+		const struct rules_entry *e = &l->v[i];
+
+		if (e->action == RULES_DENY || e->kind != RULES_ENTRY_PATH)
+			continue;
+		for (j = 0; j < e->nglobs; j++) {
+			literal_root(&e->globs[j], root, sizeof(root));
+			fn(root, arg);
+		}
+	}
+	return 0;
+}

@@ -1,0 +1,80 @@
+#!/bin/bash
+# Command rules: --deny-exec by bare name (matching any path to the
+# program) and by argv prefix (`git push` but not `git status`); the
+# built-in policy asks before `git push` (ask is deny with no one to ask)
+# and --allow-exec grants it.  A local bare repository is the remote:
+# no network is involved.
+. "$(dirname "$0")/../lib.sh"
+pt_init "$@"
+
+# ---- bare name
+pt_run --deny-exec cat -- sh -c 'cat /etc/hostname; echo "rc=$?"'
+pt_grep "--deny-exec cat: cat inside a shell is refused" "$PT_OUT" \
+	'^rc=126$'
+pt_grep "--deny-exec cat: the denial is explained" "$PT_ERR" \
+	'^proctor: denied.*cat'
+cat_path=$(command -v cat)
+pt_run --deny-exec cat -- sh -c "$cat_path /etc/hostname; echo \"rc=\$?\""
+pt_grep "--deny-exec cat: $cat_path by full path is refused too" \
+	"$PT_OUT" '^rc=126$'
+pt_run --deny-exec cat -- "$cat_path" /etc/hostname
+pt_status "--deny-exec cat: CMD $cat_path itself gives 126" 126
+n=$(pt_count_decisions "$PT_LOG" class exec deny)
+pt_is "--deny-exec cat: the log has the exec deny record" "$n" 1
+pt_run --deny-exec cat -- sh -c 'echo still-runs | tr a-z A-Z'
+pt_status "--deny-exec cat: other programs run" 0
+pt_grep "--deny-exec cat: their output is there" "$PT_OUT" '^STILL-RUNS$'
+
+pt_need "git exec rules" git || pt_done
+
+# ---- prefixes: git push vs git status
+remote=$T/remote.git
+git init -q --bare "$remote" || exit 1
+git init -q && echo a >a && git add a && git commit -q -m one &&
+	git remote add origin "$remote" || exit 1
+branch=$(git symbolic-ref --short HEAD)
+head=$(git rev-parse HEAD)
+
+remote_has_head() {
+	[ "$(git --git-dir="$remote" rev-parse -q --verify \
+		"refs/heads/$branch" 2>/dev/null)" = "$head" ]
+}
+
+pt_run --deny-exec 'git push' -- sh -c \
+	"git status --short; echo \"status=\$?\"; git push -q origin $branch; echo \"push=\$?\""
+pt_grep "--deny-exec 'git push': git status runs" "$PT_OUT" '^status=0$'
+pt_grep "--deny-exec 'git push': git push is refused" "$PT_OUT" \
+	'^push=126$'
+pt_grep "--deny-exec 'git push': the denial names the rule" "$PT_ERR" \
+	'^proctor: denied.*git push'
+if remote_has_head; then
+	pt_fail "--deny-exec 'git push': nothing reached the remote"
+else
+	pt_ok "--deny-exec 'git push': nothing reached the remote"
+fi
+
+pt_run --deny-exec 'git push' -- git push -q origin "$branch"
+pt_status "--deny-exec 'git push': as CMD it gives 126" 126
+pt_run --deny-exec 'git push' -- git --version
+pt_status "--deny-exec 'git push': git --version as CMD runs" 0
+
+# ---- the built-in policy asks before git push; no one is asked here
+pt_run -- git push -q origin "$branch"
+pt_isnt "built-in policy: git push is not run without a prompt" "$PT_RC" 0
+pt_grep "built-in policy: the log says the rule was ask" "$PT_LOG" \
+	'"class":"exec".*"ask"|"ask".*"class":"exec"'
+if remote_has_head; then
+	pt_fail "built-in policy: nothing reached the remote"
+else
+	pt_ok "built-in policy: nothing reached the remote"
+fi
+
+pt_run --allow-exec 'git push' -- git push -q origin "$branch"
+pt_status "--allow-exec 'git push' lets it run" 0
+if remote_has_head; then
+	pt_ok "--allow-exec 'git push': the commit reached the remote"
+else
+	pt_fail "--allow-exec 'git push': the commit reached the remote"
+fi
+
+pt_done

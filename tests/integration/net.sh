@@ -1,0 +1,182 @@
+#!/bin/bash
+# Network: by default a TCP connect to a loopback server fails with
+# ECONNREFUSED and the server sees no connection; --allow-net for its
+# address and port lets python and curl through.  Unix sockets work in
+# the workspace and $TMPDIR, and nowhere else.
+#
+# The only TCP server contacted is pt_listen's, on 127.0.0.1.
+. "$(dirname "$0")/../lib.sh"
+pt_init "$@"
+
+pt_need "network" python3 || pt_done
+if ! pt_listen; then
+	pt_fail "the loopback test server starts"
+	pt_done
+fi
+addr=127.0.0.1:$PT_PORT
+
+cat >client.py <<'PY'
+import errno, socket, sys
+host, port = sys.argv[1], int(sys.argv[2])
+family = socket.AF_INET6 if ":" in host else socket.AF_INET
+s = socket.socket(family, socket.SOCK_STREAM)
+s.settimeout(10)
+try:
+    s.connect((host, port))
+except OSError as e:
+    print("connect failed:", errno.errorcode.get(e.errno, e.errno))
+    sys.exit(3)
+s.sendall(b"GET / HTTP/1.0\r\n\r\n")
+data = b""
+while True:
+    chunk = s.recv(4096)
+    if not chunk:
+        break
+    data += chunk
+print("reply:", data.split(b"\r\n\r\n", 1)[-1].decode().strip())
+PY
+
+# Accepts run asynchronously: give the server a moment before counting
+# what must not have happened.
+settle() { sleep 0.3; }
+
+# ---- denied by default
+pt_run -- python3 client.py 127.0.0.1 "$PT_PORT"
+pt_status "default policy: the python client's connect fails" 3
+pt_grep "default policy: connect fails with ECONNREFUSED" "$PT_OUT" \
+	'^connect failed: ECONNREFUSED$'
+pt_grep "default policy: the denial is on stderr" "$PT_ERR" \
+	"^proctor: denied.*127\\.0\\.0\\.1"
+settle
+pt_is "default policy: the server saw no connection" "$(pt_listen_count)" 0
+
+if command -v curl >/dev/null 2>&1; then
+	pt_run -- curl --noproxy '*' -sS --max-time 10 "http://$addr/"
+	pt_status "default policy: curl fails to connect (exit 7)" 7
+	settle
+	pt_is "default policy: curl did not reach the server" \
+		"$(pt_listen_count)" 0
+else
+	pt_skip "default policy: curl" "curl is not installed"
+fi
+
+# IPv4 in IPv6 clothing is the same address.
+pt_run -- python3 client.py "::ffff:127.0.0.1" "$PT_PORT"
+pt_status "default policy: an IPv4-mapped IPv6 connect fails" 3
+settle
+pt_is "default policy: the server saw no mapped connection" \
+	"$(pt_listen_count)" 0
+
+# Another port is another address.
+other=$((PT_PORT == 65535 ? PT_PORT - 1 : PT_PORT + 1))
+pt_run --allow-net "127.0.0.1:$other" -- python3 client.py 127.0.0.1 \
+	"$PT_PORT"
+pt_status "--allow-net for another port does not open this one" 3
+settle
+pt_is "the server still saw no connection" "$(pt_listen_count)" 0
+
+# ---- allowed
+pt_run --allow-net "$addr" -- python3 client.py 127.0.0.1 "$PT_PORT"
+pt_status "--allow-net 127.0.0.1:PORT: the python client connects" 0
+pt_grep "--allow-net: the python client gets the reply" "$PT_OUT" \
+	'^reply: proctor-pong$'
+pt_is "--allow-net: the server saw one connection" "$(pt_listen_count)" 1
+pt_nogrep "--allow-net: no denial" "$PT_ERR" '^proctor: denied'
+
+if command -v curl >/dev/null 2>&1; then
+	pt_run --allow-net "$addr" -- curl --noproxy '*' -sS --max-time 10 \
+		"http://$addr/"
+	pt_status "--allow-net: curl exits 0" 0
+	pt_grep "--allow-net: curl gets the reply" "$PT_OUT" '^proctor-pong$'
+	pt_is "--allow-net: the server saw curl's connection" \
+		"$(pt_listen_count)" 2
+else
+	pt_skip "--allow-net: curl" "curl is not installed"
+fi
+seen=$(pt_listen_count)
+
+pt_run --allow-net "$addr" -- python3 client.py "::ffff:127.0.0.1" \
+	"$PT_PORT"
+pt_status "--allow-net: the IPv4-mapped form of the address connects" 0
+pt_is "--allow-net: the server saw the mapped connection" \
+	"$(pt_listen_count)" $((seen + 1))
+seen=$(pt_listen_count)
+
+pt_run --allow-net 127.0.0.0/8 -- python3 client.py 127.0.0.1 "$PT_PORT"
+pt_status "--allow-net 127.0.0.0/8 (a CIDR) connects" 0
+pt_is "the CIDR grant reached the server" "$(pt_listen_count)" \
+	$((seen + 1))
+seen=$(pt_listen_count)
+
+pt_run --allow-net 127.0.0.0/8 --deny-net "$addr" -- python3 client.py \
+	127.0.0.1 "$PT_PORT"
+pt_status "--deny-net 127.0.0.1:PORT beats the wider --allow-net 127.0.0.0/8" 3
+settle
+pt_is "the more specific deny kept the server unreached" \
+	"$(pt_listen_count)" "$seen"
+
+pt_listen_stop
+
+# ---- unix sockets
+cat >unix.py <<'PY'
+import errno, os, socket, sys, threading
+path = sys.argv[1]
+mode = sys.argv[2]
+if mode == "both":
+    srv = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    srv.bind(path)
+    srv.listen(1)
+    def serve():
+        c, _ = srv.accept()
+        c.sendall(b"unix-pong")
+        c.close()
+    threading.Thread(target=serve, daemon=True).start()
+c = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+c.settimeout(10)
+try:
+    c.connect(path)
+except OSError as e:
+    print("connect failed:", errno.errorcode.get(e.errno, e.errno))
+    sys.exit(3)
+print("reply:", c.recv(100).decode())
+PY
+
+pt_run -- python3 unix.py "$WS/sock" both
+pt_status "a unix socket in the workspace works" 0
+pt_grep "the unix socket in the workspace answers" "$PT_OUT" \
+	'^reply: unix-pong$'
+
+pt_run -- sh -c 'python3 unix.py "$TMPDIR/sock" both'
+pt_status "a unix socket in \$TMPDIR works" 0
+
+# A unix socket outside both, served from outside proctor.
+"$PT_PY" - "$CANARY/outside.sock" "$T/outside.count" <<'PY' &
+import socket, sys
+s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+s.bind(sys.argv[1])
+s.listen(4)
+s.settimeout(30)
+n = 0
+try:
+    while True:
+        c, _ = s.accept()
+        n += 1
+        open(sys.argv[2], "w").write("%d\n" % n)
+        c.sendall(b"outside")
+        c.close()
+except OSError:
+    pass
+PY
+usrv=$!
+pt_wait_for 5 test -S "$CANARY/outside.sock"
+pt_run -- python3 unix.py "$CANARY/outside.sock" client
+pt_status "a unix socket outside the workspace and \$TMPDIR is refused" 3
+settle
+pt_absent "the outside unix server saw no connection" "$T/outside.count"
+pt_run --allow-net "unix:$CANARY/outside.sock" -- python3 unix.py \
+	"$CANARY/outside.sock" client
+pt_status "--allow-net unix:PATH lets it through" 0
+kill "$usrv" 2>/dev/null
+wait "$usrv" 2>/dev/null
+
+pt_done

@@ -1,0 +1,84 @@
+#!/bin/bash
+# Signals sent to proctor reach CMD; proctor ends when CMD ends, after
+# ending what CMD left running, unless --wait-all.
+. "$(dirname "$0")/../lib.sh"
+pt_init "$@"
+
+# forward SIG STATUS: proctor runs a shell that traps SIG, writes a
+# marker and exits with STATUS; SIG is sent to proctor's own pid.
+forward() {
+	sig=$1
+	rm -f "$WS/ready" "$WS/got"
+	"$PROCTOR" run --no-log -- bash -c "
+		trap 'echo $sig >got; exit $2' $sig
+		echo ready >ready
+		for i in \$(seq 300); do sleep 0.1; done
+		exit 99" </dev/null >"$PT_OUT" 2>"$PT_ERR" &
+	pid=$!
+	if ! pt_wait_for 10 test -s "$WS/ready"; then
+		pt_fail "SIG$sig to proctor: CMD starts" "no ready marker"
+		kill -KILL "$pid" 2>/dev/null
+		wait "$pid" 2>/dev/null
+		return
+	fi
+	kill -"$sig" "$pid"
+	# bounded wait for proctor to end
+	for _ in $(seq 100); do
+		kill -0 "$pid" 2>/dev/null || break
+		sleep 0.1
+	done
+	if kill -0 "$pid" 2>/dev/null; then
+		pt_fail "SIG$sig to proctor: proctor ends within 10 s"
+		kill -KILL "$pid" 2>/dev/null
+	fi
+	wait "$pid"
+	PT_RC=$?
+	pt_grep "SIG$sig to proctor reaches CMD (its trap ran)" "$WS/got" \
+		"^$sig\$"
+	pt_status "SIG$sig to proctor: proctor exits with CMD's status" "$2"
+}
+
+forward TERM 3
+forward HUP 4
+forward INT 5
+
+# SIGTERM to proctor when CMD does not catch it: 128+15.
+rm -f "$WS/ready"
+"$PROCTOR" run --no-log -- sh -c 'echo ready >ready; exec sleep 30' \
+	</dev/null >/dev/null 2>&1 &
+pid=$!
+pt_wait_for 10 test -s "$WS/ready"
+sleep 0.2
+kill -TERM "$pid"
+pt_wait_for 10 eval '! kill -0 $pid 2>/dev/null'
+kill -KILL "$pid" 2>/dev/null
+wait "$pid"
+PT_RC=$?
+pt_status "SIGTERM to proctor kills an uncatching CMD: 128+15" 143
+
+# ---- what CMD leaves running is ended when CMD ends
+start=$(date +%s)
+pt_run -- sh -c 'sleep 60 & echo $! >bg.pid; exit 0'
+end=$(date +%s)
+pt_status "CMD that leaves a background job: proctor exits 0" 0
+if [ $((end - start)) -lt 15 ]; then
+	pt_ok "proctor does not wait for the leftover job"
+else
+	pt_fail "proctor does not wait for the leftover job" \
+		"it took $((end - start)) s"
+fi
+bg=$(cat "$WS/bg.pid" 2>/dev/null)
+if [ -n "$bg" ] && pt_wait_for 5 eval '! kill -0 $bg 2>/dev/null'; then
+	pt_ok "the leftover job was ended"
+else
+	pt_fail "the leftover job was ended" "pid '$bg' is still alive"
+	[ -n "$bg" ] && kill -KILL "$bg" 2>/dev/null
+fi
+
+# --wait-all waits for it.
+pt_run --wait-all -- sh -c '(sleep 1; echo late >late) & exit 0'
+pt_status "--wait-all: proctor exits with CMD's status" 0
+pt_grep "--wait-all: the background job finished its work" "$WS/late" \
+	'^late$'
+
+pt_done

@@ -1,0 +1,64 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Capabilities that would undo the supervision, dropped from the child
+ * before it execs CMD (for root, or a program with file capabilities):
+ * from the bounding set, so no later exec brings them back, and from the
+ * effective, permitted, inheritable and ambient sets.
+ */
+#include <errno.h>
+#include <linux/capability.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "tracer/tracer.h"
+
+static const int dropped[] = {
+	CAP_SYS_PTRACE,		/* attach to the supervisor or outsiders */
+	CAP_SYS_ADMIN,		/* mount, namespaces, seccomp tricks */
+	CAP_SYS_MODULE,		/* load a kernel module */
+	CAP_SYS_RAWIO,		/* raw block and port I/O */
+	CAP_MKNOD,		/* make a device node for a raw disk */
+	CAP_SYS_CHROOT,		/* change the root under the supervisor */
+	CAP_DAC_READ_SEARCH,	/* open_by_handle_at(2) */
+	CAP_NET_ADMIN,		/* routes, firewall, interfaces */
+	CAP_NET_RAW,		/* raw and packet sockets */
+	CAP_SYS_BOOT,
+	CAP_SYS_TIME,
+	CAP_LINUX_IMMUTABLE,
+	CAP_MAC_ADMIN,
+	CAP_MAC_OVERRIDE,
+	CAP_AUDIT_CONTROL,
+	CAP_SYSLOG,
+	CAP_BPF,
+	CAP_PERFMON,
+};
+
+#define N_DROPPED (sizeof(dropped) / sizeof(*dropped))
+
+int tracer_caps_drop(void)
+{
+	struct __user_cap_header_struct hdr = {
+		.version = _LINUX_CAPABILITY_VERSION_3,
+	};
+	struct __user_cap_data_struct data[2];
+	size_t i;
+
+	if (syscall(SYS_capget, &hdr, data) < 0)
+		return -errno;
+	for (i = 0; i < N_DROPPED; i++) {
+		int c = dropped[i];
+
+		/* EINVAL: the kernel does not know this one. */
+		if (prctl(PR_CAPBSET_DROP, c, 0, 0, 0) < 0 && errno != EINVAL &&
+		    errno != EPERM)
+			return -errno;
+		data[c / 32].effective &= ~(1u << (c % 32));
+		data[c / 32].permitted &= ~(1u << (c % 32));
+		data[c / 32].inheritable &= ~(1u << (c % 32));
+	}
+	prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0);
+	if (syscall(SYS_capset, &hdr, data) < 0)
+		return -errno;
+	return 0;
+}

@@ -1,0 +1,101 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Signals may only reach the traced tree (THREATS.md class 17): not the
+ * supervisor, not the user's other processes.  The target is a number in
+ * a register, so a verdict taken here cannot be raced and the kernel may
+ * carry the call out (CONTINUE).  Group targets (0, -PGRP, -1) are
+ * carried out here, on the members of the tree only.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "tracer/tracer.h"
+
+struct group_kill {
+	pid_t pgrp;		/* 0: every process of the tree */
+	pid_t caller;
+	int sig;
+	int hits;
+};
+
+static void kill_member(struct tracer_proc *p, void *arg)
+{
+	struct group_kill *g = arg;
+
+	if (p->tid != p->tgid || p->tgid == g->caller)
+		return;
+	if (g->pgrp && getpgid(p->tgid) != g->pgrp)
+		return;
+	if (kill(p->tgid, g->sig) == 0)
+		g->hits++;
+}
+
+static void refuse(struct tracer_req *r, pid_t target)
+{
+	static const struct rules_verdict outside = {
+		.action = RULES_DENY,
+		.origin = "proctor",
+		.where = "signals",
+		.pattern = "a process outside the traced tree",
+	};
+	char what[64];
+
+	snprintf(what, sizeof(what), "pid %d", target);
+	r->verdict = outside;
+	tracer_req_decide(r, RULES_EXEC, "target", what, false);
+	r->ev.cls_name = "signal";
+	r->err = EPERM;
+}
+
+/* kill(2) with 0, -1 or -PGRP. */
+static void group(struct tracer_req *r, pid_t pid, int sig)
+{
+	struct group_kill g = { .caller = r->tgid, .sig = sig };
+
+	g.pgrp = pid == 0 ? getpgid(r->tgid) : pid == -1 ? 0 : -pid;
+	tracer_proc_lock();
+	tracer_proc_each(kill_member, &g);
+	tracer_proc_unlock();
+	if (pid == 0 || pid < -1)
+		g.hits += kill(r->tgid, sig) == 0 &&
+			  getpgid(r->tgid) == g.pgrp;
+	if (g.hits == 0)
+		r->err = ESRCH;
+}
+
+void tracer_on_signal(struct tracer_req *r)
+{
+	const char *n = r->name;
+	pid_t target;
+	int sig;
+
+	if (!strcmp(n, "kill") || !strcmp(n, "rt_sigqueueinfo")) {
+		target = (pid_t)r->args[0];
+		sig = (int)r->args[1];
+	} else if (!strcmp(n, "tkill")) {
+		target = (pid_t)r->args[0];
+		sig = (int)r->args[1];
+	} else if (!strcmp(n, "pidfd_open")) {
+		target = (pid_t)r->args[0];
+		sig = -1;
+	} else {
+		/* tgkill, rt_tgsigqueueinfo: the thread decides */
+		target = (pid_t)r->args[1];
+		sig = (int)r->args[2];
+	}
+
+	if (!strcmp(n, "kill") && target <= 0) {
+		group(r, target, sig);
+		return;
+	}
+	/* Probing for a process (signal 0) is harmless and common. */
+	if (sig == 0 || tracer_proc_in_tree(target)) {
+		r->cont = true;
+		return;
+	}
+	refuse(r, target);
+}
