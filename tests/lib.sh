@@ -249,8 +249,16 @@ $_p"
 	done
 }
 
+# pt_at_exit CMD: run CMD (with eval) when the test ends, before the
+# files go; for servers and sessions a test starts itself.
+pt_at_exit() {
+	PT_AT_EXIT="$1
+${PT_AT_EXIT:-}"
+}
+
 pt_cleanup() {
 	_rc=$?
+	[ -n "${PT_AT_EXIT:-}" ] && eval "$PT_AT_EXIT" >/dev/null 2>&1
 	pt_listen_stop
 	printf '%s\n' "$PT_CLEANUP_FILES" | while IFS= read -r _p; do
 		[ -n "$_p" ] && rm -rf -- "$_p"

@@ -15,6 +15,7 @@
 #include <sched.h>
 #include <seccomp.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/syscall.h>
@@ -61,7 +62,12 @@ static int add_notify(scmp_filter_ctx ctx)
 
 		if (nr < 0)
 			continue;	/* this ABI lacks it */
-		rc = seccomp_rule_add(ctx, SCMP_ACT_NOTIFY, nr, 0);
+		/* sendto without an address goes to the socket's peer */
+		if (!strcmp(name, "sendto"))
+			rc = seccomp_rule_add(ctx, SCMP_ACT_NOTIFY, nr, 1,
+					      SCMP_A4(SCMP_CMP_NE, 0));
+		else
+			rc = seccomp_rule_add(ctx, SCMP_ACT_NOTIFY, nr, 0);
 		if (rc < 0)
 			return rc;
 	}

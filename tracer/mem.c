@@ -95,3 +95,13 @@ int tracer_mem_argv(pid_t tid, uint64_t addr, char *buf, size_t size,
 	*len = used > size ? size : used;
 	return 0;
 }
+
+/* Writes back what the kernel would have written (sendmmsg's msg_len). */
+int tracer_mem_write(pid_t tid, uint64_t addr, const void *buf, size_t len)
+{
+	struct iovec local = { (void *)buf, len };
+	struct iovec remote = { (void *)(uintptr_t)addr, len };
+	ssize_t n = process_vm_writev(tid, &local, 1, &remote, 1, 0);
+
+	return n == (ssize_t)len ? 0 : -EFAULT;
+}

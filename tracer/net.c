@@ -131,3 +131,71 @@ void tracer_on_connect(struct tracer_req *r)
 out:
 	tracer_path_release(&p);
 }
+
+/*
+ * bind(2).  A unix path creates a file: judged as a write of that path
+ * (class 6).  Every bind is carried out here on the supervisor's copy of
+ * the address, since a copy checked as AF_INET could become a path.
+ */
+void tracer_on_bind(struct tracer_req *r)
+{
+	struct sockaddr_storage ss;
+	struct sockaddr_un sun;
+	struct rules_addr ra;
+	struct tracer_path p = { .parent = -1, .magic = -1 };
+	socklen_t len = r->args[2];
+	const struct sockaddr *use = (void *)&ss;
+	bool override;
+	int sock, err;
+
+	if (len > sizeof(ss)) {
+		r->err = EINVAL;
+		return;
+	}
+	memset(&ss, 0, sizeof(ss));
+	err = tracer_mem_read(r->tid, r->args[1], &ss, len);
+	if (err) {
+		r->err = -err;
+		return;
+	}
+	if (rules_addr_decode(&ss, len, &ra) == 0 &&
+	    ra.kind == RULES_ADDR_UNIX_PATH) {
+		err = tracer_path_resolve(r->tid, r->tgid, AT_FDCWD, ra.path, 0,
+					  &p);
+		if (err) {
+			r->err = -err;
+			return;
+		}
+		if (!tracer_judge_write(r->sup, &p, &r->verdict, &override)) {
+			tracer_req_decide(r, RULES_WRITE, "path", p.path, false);
+			r->err = EACCES;
+			goto out;
+		}
+		if (p.exists || p.magic >= 0) {
+			r->err = EADDRINUSE;
+			goto out;
+		}
+		memset(&sun, 0, sizeof(sun));
+		sun.sun_family = AF_UNIX;
+		if ((size_t)snprintf(sun.sun_path, sizeof(sun.sun_path),
+				     "/proc/self/fd/%d/%s", p.parent, p.name) >=
+		    sizeof(sun.sun_path)) {
+			r->err = ENAMETOOLONG;
+			goto out;
+		}
+		use = (void *)&sun;
+		len = sizeof(sun);
+	}
+	if (!tracer_req_valid(r))
+		goto out;
+	sock = steal_fd(r->tgid, (int)r->args[0]);
+	if (sock < 0) {
+		r->err = -sock;
+		goto out;
+	}
+	if (bind(sock, use, len) < 0)
+		r->err = errno;
+	close(sock);
+out:
+	tracer_path_release(&p);
+}

@@ -82,6 +82,10 @@ static const struct {
 	{ "rt_sigqueueinfo", tracer_on_signal },
 	{ "rt_tgsigqueueinfo", tracer_on_signal },
 	{ "pidfd_open", tracer_on_signal },
+	{ "bind", tracer_on_bind },
+	{ "sendto", tracer_on_send },
+	{ "sendmsg", tracer_on_send },
+	{ "sendmmsg", tracer_on_send },
 };
 
 const char *tracer_notified_call(size_t i)

@@ -96,6 +96,7 @@ void tracer_created_remove(dev_t dev, ino_t ino);
 int tracer_mem_string(pid_t tid, uint64_t addr, char *buf, size_t size);
 /* Copies exactly len bytes; -EFAULT on a short read. */
 int tracer_mem_read(pid_t tid, uint64_t addr, void *buf, size_t len);
+int tracer_mem_write(pid_t tid, uint64_t addr, const void *buf, size_t len);
 /* Copies a NULL-terminated array of strings (argv) as NUL-joined words. */
 int tracer_mem_argv(pid_t tid, uint64_t addr, char *buf, size_t size,
 		    size_t *len);
@@ -242,6 +243,8 @@ void tracer_on_rename(struct tracer_req *r);
 void tracer_on_link(struct tracer_req *r);
 void tracer_on_meta(struct tracer_req *r);
 void tracer_on_signal(struct tracer_req *r);
+void tracer_on_send(struct tracer_req *r);
+void tracer_on_bind(struct tracer_req *r);
 
 /* The name of the i-th call sent to the supervisor; NULL past the end. */
 const char *tracer_notified_call(size_t i);

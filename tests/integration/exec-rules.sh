@@ -61,8 +61,18 @@ pt_status "--deny-exec 'git push': git --version as CMD runs" 0
 # ---- the built-in policy asks before git push; no one is asked here
 pt_run -- git push -q origin "$branch"
 pt_isnt "built-in policy: git push is not run without a prompt" "$PT_RC" 0
-pt_grep "built-in policy: the log says the rule was ask" "$PT_LOG" \
-	'"class":"exec".*"ask"|"ask".*"class":"exec"'
+n=$("$PT_PY" - "$PT_LOG" <<'PY'
+import json, sys
+print(sum(1 for l in open(sys.argv[1])
+          if (r := json.loads(l)).get("type") == "decision"
+          and r.get("class") == "exec"
+          and r.get("argv", [])[:2] == ["git", "push"]
+          and r.get("decision") != "allow"
+          and ("ask" in r.get("decision", "")
+               or ".ask" in (r.get("rule") or {}).get("where", ""))))
+PY
+)
+pt_is "built-in policy: the log says an ask rule refused git push" "$n" 1
 if remote_has_head; then
 	pt_fail "built-in policy: nothing reached the remote"
 else
@@ -70,7 +80,7 @@ else
 fi
 
 pt_run --allow-exec 'git push' -- git push -q origin "$branch"
-pt_status "--allow-exec 'git push' lets it run" 0
+pt_status "--allow-exec 'git push' (the denial's advice) lets it run" 0
 if remote_has_head; then
 	pt_ok "--allow-exec 'git push': the commit reached the remote"
 else

@@ -1,0 +1,110 @@
+#!/bin/bash
+# Policy files: `proctor policy check` accepts a good file and rejects a
+# bad one naming the file and the JSON path; a --policy layer adds a
+# write grant; a project policy in the workspace counts only once
+# approved; a path denied for reading is denied for writing too.
+. "$(dirname "$0")/../lib.sh"
+pt_init "$@"
+
+extra=$T/extra
+mkdir -p "$extra"
+
+# ---- proctor policy check
+cat >"$T/good.json" <<JSON
+{
+  "files": {
+    "read":  {"deny": ["~/.secret-notes"]},
+    "write": {"allow": ["$extra", "\$WORKSPACE/out"]}
+  },
+  "network": {"allow": ["127.0.0.1:8080", "10.0.0.0/8"]},
+  "exec":    {"deny": ["rm -rf /", ["git", "push", "--force"]]}
+}
+JSON
+pt_proctor policy check "$T/good.json"
+pt_status "policy check accepts a good file" 0
+
+# check_bad NAME JSON PATH-IN-MESSAGE
+check_bad() {
+	printf '%s\n' "$2" >"$T/bad.json"
+	pt_proctor policy check "$T/bad.json"
+	if [ "$PT_RC" != 0 ]; then
+		pt_ok "policy check rejects $1"
+	else
+		pt_fail "policy check rejects $1" "exit 0 for: $2"
+	fi
+	pt_grep "policy check names the file ($1)" "$PT_ERR" "bad\\.json"
+	[ -n "$3" ] && pt_grep "policy check names the JSON path ${3//\\/}" \
+		"$PT_ERR" "$3"
+}
+
+check_bad "an unknown key" '{"files": {"write": {"alow": []}}}' \
+	'files\.write\.alow'
+check_bad "an unknown top-level key" '{"network": {}, "netwrok": {}}' \
+	'netwrok'
+check_bad "a wrong type in a list" '{"network": {"allow": ["1.2.3.4", 5]}}' \
+	'network\.allow\[1\]'
+check_bad "a bad action" '{"exec": {"default": "perhaps"}}' \
+	'exec\.default'
+check_bad "a list that is not a list" '{"files": {"read": {"deny": "~/.ssh"}}}' \
+	'files\.read\.deny'
+check_bad "a bad address" '{"network": {"allow": ["999.1.1.1"]}}' \
+	'network\.allow\[0\]'
+check_bad "malformed JSON" '{"files": {"read": {"deny": ["~/.ssh",]}}' ''
+pt_grep "malformed JSON: the message gives a line" "$PT_ERR" 'line [0-9]'
+check_bad "a JSON value that is not an object" '["files"]' ''
+
+pt_proctor policy check "$T/no-such-policy.json"
+pt_isnt "policy check rejects a missing file" "$PT_RC" 0
+pt_grep "policy check names the missing file" "$PT_ERR" 'no-such-policy'
+
+pt_proctor policy show
+pt_status "policy show prints the merged policy" 0
+pt_grep "policy show mentions the workspace" "$PT_OUT" "$WS"
+
+# ---- a --policy layer adds a write grant
+pt_run -- sh -c "echo x >'$extra/granted'"
+pt_isnt "without the layer, writing to $(basename "$extra") fails" \
+	"$PT_RC" 0
+pt_absent "without the layer, nothing was written" "$extra/granted"
+pt_run --policy "$T/good.json" -- sh -c "echo x >'$extra/granted'"
+pt_status "with --policy, the granted directory is writable" 0
+pt_grep "with --policy, the file was written" "$extra/granted" '^x$'
+pt_run --policy "$T/good.json" -- sh -c "echo x >'$CANARY/new'"
+pt_isnt "the layer grants nothing else" "$PT_RC" 0
+pt_run --allow-write "$extra" -- sh -c "echo y >'$extra/quick'"
+pt_status "--allow-write grants the same for one run" 0
+
+# ---- a project policy counts only once its content is approved
+extra2=$T/extra2
+mkdir -p "$extra2"
+printf '{"files": {"write": {"allow": ["%s"]}}}\n' "$extra2" \
+	>"$WS/.proctor.json"
+pt_run -- sh -c "echo x >'$extra2/f'"
+pt_isnt "an unapproved project policy grants nothing" "$PT_RC" 0
+pt_grep "proctor says the project policy is not approved" "$PT_ERR" \
+	'approve'
+pt_proctor policy approve "$WS/.proctor.json"
+pt_status "policy approve accepts it" 0
+pt_run -- sh -c "echo x >'$extra2/f'"
+pt_status "the approved project policy grants its write" 0
+pt_run -- sh -c 'echo "{}" >.proctor.json'
+pt_isnt "the run cannot rewrite the project policy" "$PT_RC" 0
+printf '{"files": {"write": {"allow": ["%s", "/"]}}}\n' "$extra2" \
+	>"$WS/.proctor.json"
+rm -f "$extra2/f"
+pt_run -- sh -c "echo x >'$extra2/f'"
+pt_isnt "a changed project policy needs approving again" "$PT_RC" 0
+rm -f "$WS/.proctor.json"
+pt_run -- sh -c "echo x >>'$XDG_CONFIG_HOME/proctor/approved'"
+pt_isnt "the run cannot approve anything itself" "$PT_RC" 0
+
+# ---- denied for reading means denied for writing
+echo "original" >"$WS/private.txt"
+pt_run --deny-read "$WS/private.txt" -- sh -c 'echo changed >private.txt'
+pt_isnt "a path denied for reading cannot be written" "$PT_RC" 0
+pt_is "it keeps its content" "$(cat "$WS/private.txt")" original
+pt_run --deny-read "$WS/private.txt" --allow-write "$WS/private.txt" -- \
+	sh -c 'echo changed >private.txt'
+pt_status "the denial's advice (--allow-write PATH) makes it writable" 0
+
+pt_done

@@ -1,0 +1,299 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Sends that carry a destination (THREATS.md class 12): sendto with an
+ * address, sendmsg and sendmmsg.  A datagram send is carried out by the
+ * supervisor on its own duplicate of the socket with its own copy of the
+ * address, data and control messages (descriptors passed with SCM_RIGHTS
+ * are the tracee's, taken with pidfd_getfd).  A stream socket ignores a
+ * destination unless MSG_FASTOPEN asks for one, so there the kernel may
+ * carry the call out.
+ */
+#include <errno.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <sys/uio.h>
+#include <unistd.h>
+
+#include "tracer/tracer.h"
+
+#define SEND_MAX_DATA (256 * 1024)
+#define SEND_MAX_IOV 64
+#define SEND_MAX_CTRL 4096
+#define SEND_MAX_FDS 64
+
+struct send_copy {
+	struct sockaddr_storage name;
+	socklen_t namelen;
+	struct iovec iov[SEND_MAX_IOV];
+	size_t niov;
+	char *data;
+	char ctrl[SEND_MAX_CTRL];
+	size_t ctrllen;
+	int fds[SEND_MAX_FDS];	/* ours, to close */
+	int nfds;
+};
+
+static int steal(pid_t tgid, int fd)
+{
+	int pidfd = syscall(SYS_pidfd_open, tgid, 0);
+	int dup, err;
+
+	if (pidfd < 0)
+		return -errno;
+	dup = syscall(SYS_pidfd_getfd, pidfd, fd, 0);
+	err = errno;
+	close(pidfd);
+	return dup < 0 ? -err : dup;
+}
+
+/* Copies the data of the tracee's iovec array into c->data. */
+static int copy_iov(struct tracer_req *r, uint64_t addr, size_t n,
+		    struct send_copy *c)
+{
+	struct iovec remote[SEND_MAX_IOV];
+	size_t i, total = 0, off = 0;
+	int err;
+
+	if (n > SEND_MAX_IOV)
+		return -EMSGSIZE;
+	err = tracer_mem_read(r->tid, addr, remote, n * sizeof(*remote));
+	if (err)
+		return err;
+	for (i = 0; i < n; i++) {
+		if (remote[i].iov_len > SEND_MAX_DATA - total)
+			return -EMSGSIZE;
+		total += remote[i].iov_len;
+	}
+	c->data = malloc(total ? total : 1);
+	if (!c->data)
+		return -ENOMEM;
+	for (i = 0; i < n; i++) {
+		err = tracer_mem_read(r->tid, (uintptr_t)remote[i].iov_base,
+				      c->data + off, remote[i].iov_len);
+		if (err)
+			return err;
+		off += remote[i].iov_len;
+	}
+	c->iov[0].iov_base = c->data;
+	c->iov[0].iov_len = total;
+	c->niov = 1;
+	return 0;
+}
+
+/* Replaces the tracee's descriptor numbers in SCM_RIGHTS with ours. */
+static int translate_rights(struct tracer_req *r, struct send_copy *c)
+{
+	struct msghdr m = { .msg_control = c->ctrl,
+			    .msg_controllen = c->ctrllen };
+	struct cmsghdr *cm;
+
+	for (cm = CMSG_FIRSTHDR(&m); cm; cm = CMSG_NXTHDR(&m, cm)) {
+		int *fds = (int *)CMSG_DATA(cm);
+		size_t i, n;
+
+		if (cm->cmsg_level != SOL_SOCKET || cm->cmsg_type != SCM_RIGHTS)
+			continue;
+		n = (cm->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+		for (i = 0; i < n; i++) {
+			int fd;
+
+			if (c->nfds >= SEND_MAX_FDS)
+				return -ETOOMANYREFS;
+			fd = steal(r->tgid, fds[i]);
+			if (fd < 0)
+				return fd;
+			c->fds[c->nfds++] = fd;
+			fds[i] = fd;
+		}
+	}
+	return 0;
+}
+
+static int copy_msghdr(struct tracer_req *r, uint64_t addr,
+		       struct send_copy *c)
+{
+	struct msghdr m;
+	int err = tracer_mem_read(r->tid, addr, &m, sizeof(m));
+
+	if (err)
+		return err;
+	if (m.msg_name && m.msg_namelen) {
+		if (m.msg_namelen > sizeof(c->name))
+			return -EINVAL;
+		c->namelen = m.msg_namelen;
+		err = tracer_mem_read(r->tid, (uintptr_t)m.msg_name, &c->name,
+				      c->namelen);
+		if (err)
+			return err;
+	}
+	if (m.msg_control && m.msg_controllen) {
+		if (m.msg_controllen > sizeof(c->ctrl))
+			return -ENOBUFS;
+		c->ctrllen = m.msg_controllen;
+		err = tracer_mem_read(r->tid, (uintptr_t)m.msg_control, c->ctrl,
+				      c->ctrllen);
+		if (!err)
+			err = translate_rights(r, c);
+		if (err)
+			return err;
+	}
+	return copy_iov(r, (uintptr_t)m.msg_iov, m.msg_iovlen, c);
+}
+
+static void release(struct send_copy *c)
+{
+	int i;
+
+	for (i = 0; i < c->nfds; i++)
+		close(c->fds[i]);
+	free(c->data);
+	memset(c, 0, sizeof(*c));
+}
+
+/* Judges the destination; true when the send may go. */
+static bool judge(struct tracer_req *r, struct send_copy *c)
+{
+	struct rules_addr ra;
+	char text[300];
+	int err;
+
+	if (c->namelen == 0)
+		return true;	/* the socket's own peer, judged at connect */
+	err = rules_addr_decode(&c->name, c->namelen, &ra);
+	if (err == 0 && ra.kind == RULES_ADDR_UNIX_PATH) {
+		/* TODO(#3): resolve a relative unix path as connect does */
+		if (ra.path[0] != '/')
+			err = -EACCES;
+	}
+	if (err) {
+		r->err = err == -EAFNOSUPPORT ? EAFNOSUPPORT : -err;
+		return false;
+	}
+	rules_check_addr(r->sup->o->policy, &ra, &r->verdict);
+	rules_addr_format(&ra, text, sizeof(text));
+	tracer_req_decide(r, RULES_CONNECT, "addr", text,
+			  r->verdict.action == RULES_ALLOW);
+	if (!r->ev.allowed)
+		r->err = ECONNREFUSED;
+	return r->ev.allowed;
+}
+
+static ssize_t send_one(int sock, struct send_copy *c, int flags)
+{
+	struct msghdr m = {
+		.msg_name = c->namelen ? &c->name : NULL,
+		.msg_namelen = c->namelen,
+		.msg_iov = c->iov,
+		.msg_iovlen = c->niov,
+		.msg_control = c->ctrllen ? c->ctrl : NULL,
+		.msg_controllen = c->ctrllen,
+	};
+	ssize_t n = sendmsg(sock, &m, flags | MSG_NOSIGNAL);
+
+	return n < 0 ? -errno : n;
+}
+
+static bool is_stream(int sock)
+{
+	int type = 0;
+	socklen_t len = sizeof(type);
+
+	return getsockopt(sock, SOL_SOCKET, SO_TYPE, &type, &len) == 0 &&
+	       type == SOCK_STREAM;
+}
+
+/* sendmmsg: each message in turn, as the kernel does, up to a refusal. */
+static void send_many(struct tracer_req *r, int sock)
+{
+	unsigned i, n = r->args[2] > 64 ? 64 : (unsigned)r->args[2];
+	struct send_copy c = { 0 };
+	int sent = 0;
+
+	for (i = 0; i < n; i++) {
+		uint64_t hdr = r->args[1] + i * sizeof(struct mmsghdr);
+		ssize_t rc;
+		int err = copy_msghdr(r, hdr, &c);
+
+		if (err || !judge(r, &c)) {
+			if (err)
+				r->err = -err;
+			break;
+		}
+		rc = send_one(sock, &c, (int)r->args[3]);
+		if (rc < 0) {
+			r->err = -rc;
+			break;
+		}
+		/* the kernel reports each message's length in msg_len */
+		tracer_mem_write(r->tid, hdr + offsetof(struct mmsghdr, msg_len),
+				 &(unsigned){ (unsigned)rc }, sizeof(unsigned));
+		release(&c);
+		sent++;
+	}
+	release(&c);
+	if (sent) {
+		r->err = 0;
+		r->val = sent;
+	}
+}
+
+void tracer_on_send(struct tracer_req *r)
+{
+	struct send_copy c = { 0 };
+	int sock, err = 0;
+	ssize_t n;
+
+	sock = steal(r->tgid, (int)r->args[0]);
+	if (sock < 0) {
+		r->err = -sock;
+		return;
+	}
+	/* A stream socket sends to its peer whatever the call names. */
+	if (is_stream(sock) && !((int)r->args[!strcmp(r->name, "sendto") ?
+					      3 : 2] & MSG_FASTOPEN)) {
+		r->cont = true;	/* TODO(#3): a descriptor swapped meanwhile */
+		goto out;
+	}
+	if (!strcmp(r->name, "sendmmsg")) {
+		send_many(r, sock);
+		goto out;
+	}
+	if (!strcmp(r->name, "sendto")) {
+		c.namelen = r->args[5];
+		if (c.namelen > sizeof(c.name))
+			err = -EINVAL;
+		if (!err)
+			err = tracer_mem_read(r->tid, r->args[4], &c.name,
+					      c.namelen);
+		if (!err && r->args[2] > SEND_MAX_DATA)
+			err = -EMSGSIZE;
+		if (!err && (c.data = malloc(r->args[2] + 1)) == NULL)
+			err = -ENOMEM;
+		if (!err)
+			err = tracer_mem_read(r->tid, r->args[1], c.data,
+					      r->args[2]);
+		c.iov[0] = (struct iovec){ c.data, r->args[2] };
+		c.niov = 1;
+	} else {
+		err = copy_msghdr(r, r->args[1], &c);
+	}
+	if (err) {
+		r->err = -err;
+		goto out;
+	}
+	if (!tracer_req_valid(r) || !judge(r, &c))
+		goto out;
+	n = send_one(sock, &c, (int)r->args[!strcmp(r->name, "sendto") ? 3 :
+					      2]);
+	if (n < 0)
+		r->err = -n;
+	else
+		r->val = n;
+out:
+	release(&c);
+	close(sock);
+}
