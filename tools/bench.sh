@@ -30,7 +30,6 @@ if [ $# -ne 1 ] || [ ! -x "$1" ]; then
 	echo "usage: $0 PATH/TO/proctor" >&2
 	exit 2
 fi
-proctor=$(realpath "$1")
 here=$(cd "$(dirname "$0")" && pwd)
 
 for tool in python3 cc make git; do
@@ -43,15 +42,20 @@ done
 work=$(mktemp -d "${TMPDIR:-/tmp}/proctor-bench.XXXXXX")
 trap 'rm -rf "$work"' EXIT
 
-# The helper programs are built here, never in the source tree.
+# A private copy of proctor, so that a rebuild during the benchmark does not
+# change (or break) the binary being measured.  The helper programs are built
+# here too, never in the source tree.
 mkdir -p "$work/bin"
+proctor=$work/bin/proctor
+cp "$1" "$proctor"
+measured="$(realpath "$1") (sha256 $(sha256sum "$proctor" | cut -c1-12))"
 for src in "$here"/bench/*.c; do
 	cc -O2 -Wall -Wextra -D_GNU_SOURCE -o "$work/bin/$(basename "$src" .c)" "$src"
 done
 
 # The harness proper.  Its stdin is this here-document; every workload gets
 # /dev/null as stdin.
-python3 - "$proctor" "$work" <<'PYTHON'
+python3 - "$proctor" "$work" "$measured" <<'PYTHON'
 import os
 import shutil
 import statistics
@@ -59,7 +63,7 @@ import subprocess
 import sys
 import time
 
-PROCTOR, WORK = sys.argv[1], sys.argv[2]
+PROCTOR, WORK, MEASURED = sys.argv[1:4]
 BIN = os.path.join(WORK, "bin")
 QUICK = os.environ.get("BENCH_QUICK") == "1"
 ROUNDS = int(os.environ.get("BENCH_ROUNDS", "1" if QUICK else "5"))
@@ -334,7 +338,9 @@ def report(done):
     head = (f"{'workload':<46} {'mode':<12} {'min s':>8} {'median s':>9} "
             f"{'max s':>8} {'ratio':>7} {'+us/op':>8} {'/strace':>8} "
             f"{'target':>12} {'log lines':>10}")
-    print(f"\nproctor benchmark: {ROUNDS} round(s), interleaved; "
+    print(f"\nproctor benchmark of {MEASURED}, kernel {os.uname().release}, "
+          f"{os.cpu_count()} CPUs")
+    print(f"{ROUNDS} round(s), interleaved; "
           f"{'QUICK sizes; ' if QUICK else ''}"
           f"ratio = median / native median; +us/op = (median - native "
           f"median) / ops; /strace = proctor's added time / strace's")
@@ -382,8 +388,8 @@ def main():
         unknown = set(ONLY) - {w.key for w in chosen}
         if unknown:
             die(f"BENCH_ONLY names unknown workloads: {sorted(unknown)}")
-        print(f"bench: {ROUNDS} round(s), modes: {', '.join(MODES)}",
-              file=sys.stderr)
+        print(f"bench: {MEASURED}: {ROUNDS} round(s), modes: "
+              f"{', '.join(MODES)}", file=sys.stderr)
         for w in chosen:
             bench(w)
     finally:

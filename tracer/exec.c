@@ -35,23 +35,6 @@ static bool shebang(int fd, char *interp, size_t size)
 	return true;
 }
 
-/* The interpreter of a script is allowed as the image that loads. */
-static void interp_identity(struct tracer_req *r, int fd, struct stat *ist)
-{
-	struct tracer_path ip;
-	char interp[256];
-
-	memset(ist, 0, sizeof(*ist));
-	if (!shebang(fd, interp, sizeof(interp)))
-		return;
-	if (tracer_path_resolve(r->tid, r->tgid, AT_FDCWD, interp,
-				TRACER_PATH_FOLLOW, &ip) == 0) {
-		if (fstatat(ip.parent, ip.name, ist, 0) < 0)
-			memset(ist, 0, sizeof(*ist));
-		tracer_path_release(&ip);
-	}
-}
-
 static size_t split_words(char *argv, size_t len, const char **words)
 {
 	size_t n = 0, i = 0;
@@ -61,34 +44,6 @@ static size_t split_words(char *argv, size_t len, const char **words)
 		i += strlen(argv + i) + 1;
 	}
 	return n;
-}
-
-static int strictness(enum rules_action a)
-{
-	return a == RULES_DENY ? 3 : a == RULES_ASK ? 2 : 1;
-}
-
-/*
- * Rules name programs as users type them (/bin/true) while the kernel
- * runs what that resolves to (/usr/bin/true on a merged /usr): judge
- * both names, an entry beats a default, and the stricter entry wins.
- */
-static void judge(struct tracer_req *r, const char *resolved,
-		  const char *given, const char **words, size_t n)
-{
-	const struct rules_policy *pol = r->sup->o->policy;
-	struct rules_verdict other;
-
-	rules_check_exec(pol, resolved, words, n, &r->verdict);
-	if (given[0] != '/' || !strcmp(given, resolved))
-		return;
-	rules_check_exec(pol, given, words, n, &other);
-	/* a name rules will not judge ("..") adds nothing: skip it */
-	if (other.is_default || !strcmp(other.origin, "rules"))
-		return;
-	if (r->verdict.is_default ||
-	    strictness(other.action) > strictness(r->verdict.action))
-		r->verdict = other;
 }
 
 static int open_image(const struct tracer_path *p)
@@ -102,13 +57,120 @@ static int open_image(const struct tracer_path *p)
 	return openat(p->parent, p->name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
 }
 
+static int strictness(enum rules_action a)
+{
+	return a == RULES_DENY ? 3 : a == RULES_ASK ? 2 : 1;
+}
+
+/*
+ * Rules name programs as users type them (/bin/true) while the kernel
+ * runs what that resolves to (/usr/bin/true on a merged /usr): judge
+ * both names, an entry beats a default, and the stricter entry wins.
+ */
+static void judge_one(struct tracer_req *r, const char *resolved,
+		      const char *given, const char *const *words, size_t n,
+		      struct rules_verdict *v)
+{
+	const struct rules_policy *pol = r->sup->o->policy;
+	struct rules_verdict other;
+
+	rules_check_exec(pol, resolved, words, n, v);
+	if (given[0] != '/' || !strcmp(given, resolved))
+		return;
+	rules_check_exec(pol, given, words, n, &other);
+	/* a name rules will not judge ("..") adds nothing: skip it */
+	if (other.is_default || !strcmp(other.origin, "rules"))
+		return;
+	if (v->is_default || strictness(other.action) > strictness(v->action))
+		*v = other;
+}
+
+/* Keeps the stricter of two verdicts in r->verdict. */
+static void keep_stricter(struct tracer_req *r, const struct rules_verdict *v)
+{
+	if (strictness(v->action) > strictness(r->verdict.action) ||
+	    (r->verdict.is_default && !v->is_default &&
+	     v->action == r->verdict.action))
+		r->verdict = *v;
+}
+
+/*
+ * A script runs its interpreter: "#!/usr/bin/python3" makes the command
+ * "python3 script args", judged as such (class 9).  The interpreter's
+ * identity is what /proc/PID/exe will show.
+ */
+static void judge_interp(struct tracer_req *r, int fd, const char *script,
+			 const char *const *words, size_t n, struct stat *ist)
+{
+	static __thread const char *iwords[EXEC_MAX_WORDS];
+	struct rules_verdict v;
+	struct tracer_path ip;
+	char interp[256];
+	size_t i;
+
+	memset(ist, 0, sizeof(*ist));
+	if (!shebang(fd, interp, sizeof(interp)))
+		return;
+	if (tracer_path_resolve(r->tid, r->tgid, AT_FDCWD, interp,
+				TRACER_PATH_FOLLOW, &ip) < 0)
+		return;	/* the kernel fails the exec: ENOENT */
+	if (fstatat(ip.parent, ip.name, ist, 0) < 0)
+		memset(ist, 0, sizeof(*ist));
+
+	iwords[0] = interp;
+	iwords[1] = script;
+	for (i = 1; i < n && i + 1 < EXEC_MAX_WORDS; i++)
+		iwords[i + 1] = words[i];
+	judge_one(r, ip.path, interp, iwords, i + 1, &v);
+	keep_stricter(r, &v);
+	tracer_path_release(&ip);
+}
+
+static bool is_loader(const char *path)
+{
+	const char *base = strrchr(path, '/');
+
+	base = base ? base + 1 : path;
+	return !strncmp(base, "ld-linux", 8) || !strncmp(base, "ld.so", 5) ||
+	       (!strncmp(base, "ld-", 3) && strstr(base, ".so"));
+}
+
+/*
+ * "ld-linux.so PROGRAM ARGS" runs PROGRAM: it is judged as the command
+ * (class 9).  Loader options before it are skipped.
+ */
+static void judge_loaded(struct tracer_req *r, const char *const *words,
+			 size_t n)
+{
+	static const char *const with_arg[] = { "--library-path", "--preload",
+						"--argv0", "--audit",
+						"--glibc-hwcaps-mask" };
+	struct rules_verdict v;
+	struct tracer_path pp;
+	size_t i, j;
+
+	for (i = 1; i < n && words[i][0] == '-'; i++)
+		for (j = 0; j < sizeof(with_arg) / sizeof(*with_arg); j++)
+			if (!strcmp(words[i], with_arg[j]))
+				i++;
+	if (i >= n)
+		return;
+	if (tracer_path_resolve(r->tid, r->tgid, AT_FDCWD, words[i],
+				TRACER_PATH_FOLLOW, &pp) < 0)
+		return;
+	judge_one(r, pp.path, words[i], words + i, n - i, &v);
+	keep_stricter(r, &v);
+	tracer_path_release(&pp);
+}
+
 void tracer_on_exec(struct tracer_req *r)
 {
 	bool at = !strcmp(r->name, "execveat");
 	int dirfd = at ? (int)r->args[0] : AT_FDCWD;
 	uint64_t flags = at ? r->args[4] : 0;
 	static __thread char argv[TRACER_ARGV_MAX];
-	const char *words[EXEC_MAX_WORDS];
+	static __thread const char *words[EXEC_MAX_WORDS];
+	struct tracer_exec_expect ex = { 0 };
 	struct tracer_path p;
 	struct stat st, ist;
 	char path[4096];
@@ -141,10 +203,12 @@ void tracer_on_exec(struct tracer_req *r)
 		r->err = fd < 0 ? errno : EACCES;
 		goto out;
 	}
-	interp_identity(r, fd, &ist);
 
 	n = split_words(argv, len, words);
-	judge(r, p.path, path, words, n);
+	judge_one(r, p.path, path, words, n, &r->verdict);
+	judge_interp(r, fd, p.path, words, n, &ist);
+	if (is_loader(p.path))
+		judge_loaded(r, words, n);
 	tracer_req_decide(r, RULES_EXEC, "command", p.path,
 			  r->verdict.action == RULES_ALLOW);
 	r->ev.argv = words;
@@ -153,8 +217,15 @@ void tracer_on_exec(struct tracer_req *r)
 		r->err = EACCES;
 		goto out;
 	}
-	tracer_exec_expect(r->tid, st.st_dev, st.st_ino, ist.st_dev,
-			   ist.st_ino);
+
+	ex.dev[0] = st.st_dev;
+	ex.ino[0] = st.st_ino;
+	ex.dev[1] = ist.st_dev;
+	ex.ino[1] = ist.st_ino;
+	ex.script = ist.st_ino != 0;
+	ex.argv = argv;
+	ex.argv_len = len;
+	tracer_exec_expect(r->tid, &ex);
 	r->cont = true;
 out:
 	if (fd >= 0)

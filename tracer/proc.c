@@ -77,6 +77,7 @@ void tracer_proc_remove(pid_t tid)
 	if (!p)
 		return;
 	*pp = p->next;
+	tracer_exec_expect_free(p->exec);
 	free(p);
 	count--;
 }
@@ -180,4 +181,12 @@ void tracer_proc_who(pid_t tid, struct tracer_who *w)
 			  sizeof(w->cmdline));
 	}
 	tracer_proc_unlock();
+}
+
+void tracer_exec_expect_free(struct tracer_exec_expect *ex)
+{
+	if (ex) {
+		free(ex->argv);
+		free(ex);
+	}
 }

@@ -85,65 +85,109 @@ static struct tracer_proc *meet(pid_t tid)
 	return p;
 }
 
-void tracer_exec_expect(pid_t tid, dev_t dev, ino_t ino, dev_t dev2,
-			ino_t ino2)
+void tracer_exec_expect(pid_t tid, const struct tracer_exec_expect *ex)
 {
+	struct tracer_exec_expect *copy = malloc(sizeof(*copy));
 	struct tracer_proc *p;
 
+	if (!copy)
+		return;	/* no expectation: the exec event kills it */
+	*copy = *ex;
+	copy->argv = malloc(ex->argv_len + 1);
+	if (!copy->argv) {
+		free(copy);
+		return;
+	}
+	memcpy(copy->argv, ex->argv, ex->argv_len);
 	tracer_proc_lock();
 	p = tracer_proc_find(tid);
 	if (p) {
-		p->exec_pending = true;
-		p->exec_dev[0] = dev;
-		p->exec_ino[0] = ino;
-		p->exec_dev[1] = dev2;
-		p->exec_ino[1] = ino2;
+		tracer_exec_expect_free(p->exec);
+		p->exec = copy;
+		copy = NULL;
 	}
 	tracer_proc_unlock();
+	tracer_exec_expect_free(copy);
+}
+
+/* The judged words after the first: where a script's argv ends up. */
+static bool argv_tail_matches(const struct tracer_exec_expect *ex,
+			      const char *got, size_t len)
+{
+	const char *rest = memchr(ex->argv, '\0', ex->argv_len);
+	size_t rlen;
+
+	if (!rest)
+		return ex->argv_len == 0;
+	rest++;
+	rlen = ex->argv_len - (rest - ex->argv);
+	return rlen <= len && !memcmp(got + len - rlen, rest, rlen);
+}
+
+/*
+ * The image and argv the kernel loaded must be those judged at entry; a
+ * thread could have changed the path or argv in between (classes 1, 8).
+ * A kept argv is a prefix when it was longer than we keep.
+ */
+static bool exec_matches(const struct tracer_exec_expect *ex, pid_t pid,
+			 const struct tracer_proc *now)
+{
+	char path[64];
+	struct stat st;
+	size_t len;
+
+	snprintf(path, sizeof(path), "/proc/%d/exe", pid);
+	if (!ex || stat(path, &st) < 0)
+		return false;
+	if (!(st.st_dev == ex->dev[0] && st.st_ino == ex->ino[0]) &&
+	    !(ex->script && st.st_dev == ex->dev[1] &&
+	      st.st_ino == ex->ino[1]))
+		return false;
+	len = now->argv_len;
+	if (ex->argv_len >= TRACER_ARGV_MAX - 1 || len >= TRACER_ARGV_MAX)
+		return true;	/* too long to compare whole */
+	if (ex->script)
+		return argv_tail_matches(ex, now->argv, len);
+	return len == ex->argv_len && !memcmp(now->argv, ex->argv, len);
 }
 
 /*
  * After an exec the task has the process's id; the thread that called
- * exec is gone.  The image loaded must be the file judged at entry, or
- * the interpreter named by its "#!" line.
+ * exec is gone.
  */
 static void on_exec(pid_t pid, unsigned long former)
 {
+	struct tracer_exec_expect *ex = NULL;
 	struct tracer_proc *p, *old;
 	struct tracer_who w;
-	char path[64];
-	struct stat st;
-	bool ok = false;
+	pid_t ppid = 0;
+	bool ok;
 
-	snprintf(path, sizeof(path), "/proc/%d/exe", pid);
 	tracer_proc_lock();
 	old = tracer_proc_find((pid_t)former);
-	if (old && stat(path, &st) == 0 && old->exec_pending)
-		ok = (st.st_dev == old->exec_dev[0] &&
-		      st.st_ino == old->exec_ino[0]) ||
-		     (old->exec_ino[1] && st.st_dev == old->exec_dev[1] &&
-		      st.st_ino == old->exec_ino[1]);
-	if (old && (pid_t)former != pid) {
-		pid_t ppid = old->ppid;
-
+	if (old) {
+		ex = old->exec;
+		old->exec = NULL;
+		ppid = old->ppid;
+	}
+	if (old && (pid_t)former != pid)
 		tracer_proc_remove((pid_t)former);
+	p = tracer_proc_find(pid);
+	if (!p)
 		p = tracer_proc_add(pid, pid, ppid);
-	} else {
-		p = old ? old : tracer_proc_add(pid, pid, 0);
-	}
-	if (p) {
-		p->exec_pending = false;
+	if (p)
 		tracer_proc_refresh(p);
-	}
+	ok = p && exec_matches(ex, pid, p);
 	tracer_proc_unlock();
+	tracer_exec_expect_free(ex);
 
 	tracer_proc_who(pid, &w);
 	if (!ok) {
-		/* Not what was judged: a swapped path or a missed exec. */
 		kill(pid, SIGKILL);
 		tracer_log_lifecycle("exec-mismatch", &w, NULL, NULL, -1);
-		fprintf(stderr, "proctor: killed pid %d: the program it loaded "
-				"is not the one that was checked\n", pid);
+		fprintf(stderr, "proctor: killed pid %d: the program or "
+				"arguments it loaded are not those that were "
+				"checked\n", pid);
 		return;
 	}
 	tracer_log_lifecycle("exec", &w, NULL, NULL, -1);

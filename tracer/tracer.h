@@ -40,6 +40,18 @@ struct tracer_opts {
  */
 int tracer_run(const struct tracer_opts *o);
 
+/*
+ * What an exec judged at entry must load: the file (or, for a script, its
+ * interpreter) and the argv that was judged.
+ */
+struct tracer_exec_expect {
+	dev_t dev[2];
+	ino_t ino[2];
+	bool script;
+	char *argv;		/* NUL-joined words */
+	size_t argv_len;
+};
+
 /* --- process table (proc.c) ------------------------------------------- */
 
 #define TRACER_ARGV_MAX 4096	/* bytes of argv kept per process */
@@ -54,9 +66,7 @@ struct tracer_proc {
 	char argv[TRACER_ARGV_MAX];	/* words joined by NUL */
 	size_t argv_len;
 	/* exec judged at entry, verified at PTRACE_EVENT_EXEC */
-	bool exec_pending;
-	dev_t exec_dev[2];
-	ino_t exec_ino[2];
+	struct tracer_exec_expect *exec;
 	struct tracer_proc *next;	/* hash chain */
 };
 
@@ -276,8 +286,9 @@ int tracer_task_umask(pid_t tid);
 
 int tracer_ptrace_loop(pid_t child, const struct tracer_opts *o,
 		       int *status);
-void tracer_exec_expect(pid_t tid, dev_t dev, ino_t ino, dev_t dev2,
-			ino_t ino2);
+void tracer_exec_expect_free(struct tracer_exec_expect *ex);
+/* Records what the exec of tid must load; copies ex. */
+void tracer_exec_expect(pid_t tid, const struct tracer_exec_expect *ex);
 
 void tracer_job_setup(pid_t child);
 void tracer_job_child_stopped(pid_t child);
