@@ -20,9 +20,11 @@
  *      socket names: the longer literal prefix, then a name without
  *      globs.
  *    - Commands: more words win.
- * 2. Among equally specific entries the strictest action wins: deny,
- *    then ask, then create, then allow.  Among equal actions the earliest
- *    layer is reported.
+ * 2. Among equally specific entries an entry given on the command line
+ *    wins (it is the user's word for this one run, so the advice printed
+ *    with a denial, "allow with --allow-exec 'git push'", works); then
+ *    the strictest action wins: deny, then ask, then create, then allow.
+ *    Among equal actions the earliest layer is reported.
  * 3. When no entry matches, the class default decides.  A layer's
  *    "default" replaces the one of the layers before it; lists add up.
  * 4. A write must also pass the read denials: every files.read entry
@@ -66,14 +68,25 @@ static int strictness(enum rules_action a)
 	return 0;
 }
 
+static bool from_command_line(const struct rules_entry *e)
+{
+	return !strcmp(e->origin, "command line");
+}
+
 /* Keeps e if it matched (spec >= 0) and wins over the best so far. */
 static void consider(struct best *b, const struct rules_entry *e, int spec)
 {
 	if (spec < 0 || spec < b->spec)
 		return;
-	if (spec == b->spec && b->e &&
-	    strictness(e->action) <= strictness(b->e->action))
-		return;
+	if (spec == b->spec && b->e) {
+		if (from_command_line(e) != from_command_line(b->e)) {
+			if (!from_command_line(e))
+				return;
+		} else if (strictness(e->action) <=
+			   strictness(b->e->action)) {
+			return;
+		}
+	}
 	b->e = e;
 	b->spec = spec;
 }

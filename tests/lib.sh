@@ -173,7 +173,7 @@ pt_default_base() {
 	if [ -n "${PROCTOR_TEST_TMPDIR:-}" ]; then
 		echo "$PROCTOR_TEST_TMPDIR"
 	else
-		echo "$HOME/.cache/proctor-tests"
+		echo "$HOME/.proctor-tests"
 	fi
 }
 
@@ -210,12 +210,12 @@ pt_init() {
 	WS=$T/ws
 	CANARY=$T/canary
 	PT_HOME=$T/home
-	mkdir -p "$WS" "$CANARY" "$PT_HOME" "$T/tmp" "$T/state" \
+	mkdir -p "$WS" "$CANARY" "$PT_HOME" "$T/t" "$T/state" \
 		"$T/config" "$T/out" || exit 1
 	echo "canary: must stay as it is" >"$CANARY/existing"
 
 	export HOME=$PT_HOME
-	export TMPDIR=$T/tmp
+	export TMPDIR=$T/t
 	export XDG_STATE_HOME=$T/state
 	export XDG_CONFIG_HOME=$T/config
 	export GIT_CEILING_DIRECTORIES=$T
@@ -268,8 +268,8 @@ pt_cleanup() {
 	# to look: PT_KEEP=1.
 	if [ -z "${PT_KEEP:-}" ]; then
 		[ -n "$PT_OWN_TMP" ] && rm -rf -- "$PT_OWN_TMP"
-		[ -n "${PT_TMP:-}" ] && rm -rf -- "$PT_TMP"/* \
-			"$PT_TMP"/.[!.]* 2>/dev/null
+		[ -n "${PT_TMP:-}" ] && rm -rf -- "${PT_TMP:?}"/* \
+			"${PT_TMP:?}"/.[!.]* 2>/dev/null
 	fi
 	exit $_rc
 }
@@ -295,6 +295,14 @@ pt_proctor() {
 		</dev/null >"$PT_OUT" 2>"$PT_ERR"
 	PT_RC=$?
 	return 0
+}
+
+# pt_advice FILE: the way out the first denial line in FILE gives, as
+# two lines: the flag (e.g. --allow-write) and its value.  Nothing when
+# there is no such advice.
+pt_advice() {
+	sed -n "s/^proctor: denied.* allow with \(--[a-z-]*\) '\(.*\)'\$/\1\n\2/p" \
+		"$1" | head -n 2
 }
 
 # pt_json_lines FILE: every line of FILE is one JSON object.  Prints

@@ -56,56 +56,49 @@ for f in "$here"/integration/*.sh "$here"/escape/*.sh; do
 	scripts+=("$f")
 done
 
-# count FILE: adds its result lines to the totals; prints how many
-# failures it had.
+# count FILE: adds its result lines to the totals; sets NF to the
+# number of failures it had.
 count() {
-	local p f s
+	local p s
 	p=$(grep -c '^ok - ' "$1")
-	f=$(grep -c '^not ok - ' "$1")
+	NF=$(grep -c '^not ok - ' "$1")
 	s=$(grep -c '^skip - ' "$1")
 	PASS=$((PASS + p))
-	FAIL=$((FAIL + f))
+	FAIL=$((FAIL + NF))
 	SKIP=$((SKIP + s))
-	echo "$f"
 }
 
 # run_script MODE SCRIPT ROOTDIR RUNNER...: runs SCRIPT with RUNNER (a
 # command prefix that starts it as the right user with the right
 # environment) in a fresh directory under ROOTDIR.
 run_script() {
-	local mode=$1 script=$2 root=$3 name dir out rc nf
+	local mode=$1 script=$2 root=$3 name dir out rc shell=()
 	shift 3
 	name=${script#"$here"/}
 	out=$(mktemp)
 	dir=$root/$(basename "$script" .sh)
 	"$@" mkdir -p "$dir"
+	[ -x "$script" ] || shell=(bash)
 
 	echo "# ---- $name ($mode)"
-	if [ -x "$script" ]; then
-		set -- "$@" env PT_TMP="$dir" PT_MODE="$mode" \
-			${PT_KEEP:+PT_KEEP=1} \
-			timeout -k 10 "$script_timeout" "$script" "$bin"
-	else
-		set -- "$@" env PT_TMP="$dir" PT_MODE="$mode" \
-			${PT_KEEP:+PT_KEEP=1} \
-			timeout -k 10 "$script_timeout" bash "$script" "$bin"
-	fi
-	(cd "$dir" && "$@") </dev/null >"$out" 2>&1
+	(cd "$dir" && "$@" env PT_TMP="$dir" PT_MODE="$mode" \
+		${PT_KEEP:+PT_KEEP=1} timeout -k 10 "$script_timeout" \
+		"${shell[@]}" "$script" "$bin") </dev/null >"$out" 2>&1
 	rc=$?
 	cat "$out"
-	nf=$(count "$out")
+	count "$out"
 	if [ "$rc" = 124 ] || [ "$rc" = 137 ]; then
 		echo "not ok - $name ($mode): finished within ${script_timeout} s"
 		FAIL=$((FAIL + 1))
-		nf=1
-	elif [ "$rc" != 0 ] && [ "$nf" = 0 ]; then
+		NF=1
+	elif [ "$rc" != 0 ] && [ "$NF" = 0 ]; then
 		echo "not ok - $name ($mode): exited $rc without a failed test"
 		FAIL=$((FAIL + 1))
-		nf=1
-	elif [ "$rc" = 0 ] && [ "$nf" != 0 ]; then
-		echo "# note: $name exited 0 despite $nf failed test(s)"
+		NF=1
+	elif [ "$rc" = 0 ] && [ "$NF" != 0 ]; then
+		echo "# note: $name exited 0 despite $NF failed test(s)"
 	fi
-	[ "$nf" != 0 ] && FAILED_NAMES="$FAILED_NAMES $name($mode)"
+	[ "$NF" != 0 ] && FAILED_NAMES="$FAILED_NAMES $name($mode)"
 	rm -f "$out"
 	[ -z "${PT_KEEP:-}" ] && "$@" rm -rf "$dir" 2>/dev/null
 	return 0
@@ -119,12 +112,16 @@ run_pass() {
 	for s in "${scripts[@]}"; do
 		run_script "$mode" "$s" "$root" "$@"
 	done
-	[ -z "${PT_KEEP:-}" ] && "$@" rm -rf "$root"
+	if [ -z "${PT_KEEP:-}" ]; then
+		"$@" rm -rf "$root"
+		"$@" rmdir "$(dirname "$root")" 2>/dev/null
+	fi
+	return 0
 }
 
 # A test directory for the user whose home is $1; not in /tmp.
 make_root() {
-	local base=${PROCTOR_TEST_TMPDIR:-$1/.cache/proctor-tests}
+	local base=${PROCTOR_TEST_TMPDIR:-$1/.proctor-tests}
 	shift
 	"$@" mkdir -p "$base" && "$@" mktemp -d "$base/run.XXXXXX"
 }

@@ -298,6 +298,7 @@ def run(w, mode, what):
     w.prepare()
     if os.path.exists(w.log):
         os.remove(w.log)
+    os.sync()  # the previous run's writeback is not charged to this one
     argv = command(w, mode)
     out = os.path.join(WORK, "output.txt")
     with open(out, "wb") as f:
@@ -309,7 +310,9 @@ def run(w, mode, what):
     if status != 0:
         with open(out, errors="replace") as f:
             tail = "".join(f.readlines()[-30:])
-        die(f"{w.key} ({what}, {mode}) exited with status {status}\n"
+        how = (f"was killed by signal {-status}" if status < 0 else
+               f"exited with status {status}")
+        die(f"{w.key} ({what}, {mode}) {how}\n"
             f"  command: {' '.join(argv)}\n  cwd: {w.cwd}\n"
             f"--- last lines of its output ---\n{tail}")
     if mode == "proctor+log":
@@ -343,7 +346,9 @@ def report(done):
     print(f"{ROUNDS} round(s), interleaved; "
           f"{'QUICK sizes; ' if QUICK else ''}"
           f"ratio = median / native median; +us/op = (median - native "
-          f"median) / ops; /strace = proctor's added time / strace's")
+          f"median) / ops; /strace = proctor's added time / strace's;")
+    print("target: issue 9's bar for proctor with the default policy "
+          "(x: ratio to native, st: fraction of strace's added time)")
     if not STRACE:
         print("strace not found: strace mode skipped")
     print(head)

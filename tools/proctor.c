@@ -14,7 +14,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -162,8 +164,11 @@ static int apply_opt(struct cli *c, const struct run_opt *o, char *arg)
 	return -1;
 }
 
-/* Parses run's options; returns the index of CMD in argv or -1. */
-static int parse_run(struct cli *c, int argc, char **argv)
+/*
+ * Parses run's options; returns the index of CMD in argv (argc when
+ * there is none and none is needed) or -1.
+ */
+static int parse_run(struct cli *c, int argc, char **argv, bool need_cmd)
 {
 	struct option longs[N_RUN_OPTS + 1];
 	size_t i;
@@ -191,7 +196,7 @@ static int parse_run(struct cli *c, int argc, char **argv)
 		if (apply_opt(c, o, optarg) < 0)
 			return -1;
 	}
-	if (optind >= argc) {
+	if (optind >= argc && need_cmd) {
 		fprintf(stderr, "proctor: no command given: "
 				"proctor run [OPTION]... -- CMD [ARG]...\n");
 		return -1;
@@ -467,6 +472,68 @@ static int rm_one(const char *path, const struct stat *st, int flag,
 	return 0;
 }
 
+/*
+ * The run's TMPDIR is removed by a small process started before the
+ * supervisor confines itself with Landlock (whose floor does not hold the
+ * TMPDIR's parent).  It waits for the end of the run (its pipe closes,
+ * also if proctor is killed), removes the directory, and then closes
+ * its own pipe so that proctor can wait for it.  It is a grandchild, so
+ * the supervisor's wait for the traced tree never sees it.
+ */
+struct reaper {
+	int go;		/* closed by proctor at the end */
+	int done;	/* closed by the reaper when it is done */
+};
+
+static void reaper_main(const char *tmpdir, int go, int done)
+{
+	sigset_t all;
+	char c;
+
+	sigfillset(&all);
+	sigprocmask(SIG_BLOCK, &all, NULL);
+	setsid();
+	while (read(go, &c, 1) > 0)
+		;
+	nftw(tmpdir, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+	close(done);
+	_exit(0);
+}
+
+static int start_tmp_reaper(const char *tmpdir, struct reaper *r)
+{
+	int go[2], done[2];
+	pid_t pid;
+
+	if (pipe2(go, O_CLOEXEC) < 0 || pipe2(done, O_CLOEXEC) < 0)
+		return -1;
+	pid = fork();
+	if (pid == 0) {
+		close(go[1]);
+		close(done[0]);
+		if (fork() == 0)
+			reaper_main(tmpdir, go[0], done[1]);
+		_exit(0);
+	}
+	close(go[0]);
+	close(done[1]);
+	if (pid < 0 || waitpid(pid, NULL, 0) < 0)
+		return -1;
+	r->go = go[1];
+	r->done = done[0];
+	return 0;
+}
+
+static void finish_tmp_reaper(struct reaper *r)
+{
+	char c;
+
+	close(r->go);
+	while (read(r->done, &c, 1) > 0)
+		;
+	close(r->done);
+}
+
 static void run_id(char *out, size_t size)
 {
 	struct timespec ts;
@@ -587,11 +654,12 @@ static int cmd_run(int argc, char **argv)
 	struct tracer_opts o = { .log_fd = -1 };
 	char *ws[MAX_LIST], *tmpdir, exe[PATH_MAX], id[64], logpath[PATH_MAX];
 	char home[PATH_MAX], hash[65], *dump;
+	struct reaper reaper = { -1, -1 };
 	struct rules_vars v;
 	int first, rc;
 	size_t n_ws;
 
-	first = parse_run(&c, argc, argv);
+	first = parse_run(&c, argc, argv, true);
 	if (first < 0 || resolve_workspaces(&c, ws, &n_ws) < 0)
 		return EXIT_FAIL;
 	rc = find_command(argv[first], exe, sizeof(exe));
@@ -640,13 +708,17 @@ static int cmd_run(int argc, char **argv)
 		log_run_start(&o, ws, n_ws);
 	}
 
+	if (!c.keep_tmp && start_tmp_reaper(tmpdir, &reaper) < 0) {
+		fprintf(stderr, "proctor: cannot start: %s\n", strerror(errno));
+		return EXIT_FAIL;
+	}
 	rc = tracer_run(&o);
 
 	if (tracer_log_denials() && !c.quiet && o.log_path)
 		fprintf(stderr, "proctor: %llu denied; log: %s\n",
 			(unsigned long long)tracer_log_denials(), o.log_path);
 	if (!c.keep_tmp)
-		nftw(tmpdir, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+		finish_tmp_reaper(&reaper);
 	return rc;
 }
 
@@ -726,12 +798,15 @@ static int policy_show(int argc, char **argv)
 	size_t n;
 
 	/* The same options as run; no command is needed here. */
-	parse_run(&c, argc + 1, argv - 1);
+	if (parse_run(&c, argc + 1, argv - 1, false) < 0)
+		return EXIT_FAIL;
 	if (resolve_workspaces(&c, ws, &n) < 0)
 		return EXIT_FAIL;
 	if (!realpath(home_dir(), home))
 		snprintf(home, sizeof(home), "%s", home_dir());
-	v = (struct rules_vars){ home, "$TMPDIR", (const char *const *)ws, n };
+	/* a run's TMPDIR does not exist yet: show where it would be */
+	v = (struct rules_vars){ home, "/tmp/proctor-RUN",
+				 (const char *const *)ws, n };
 	p = build_policy(&c, &v);
 	if (!p)
 		return EXIT_FAIL;

@@ -137,14 +137,27 @@ out:
  * (class 6).  Every bind is carried out here on the supervisor's copy of
  * the address, since a copy checked as AF_INET could become a path.
  */
+/* Moves this worker (it has its own fs context) into the task's cwd. */
+static int enter_cwd(pid_t tid)
+{
+	char link[64];
+	int fd, rc;
+
+	snprintf(link, sizeof(link), "/proc/%d/cwd", tid);
+	fd = open(link, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	rc = fchdir(fd) < 0 ? -errno : 0;
+	close(fd);
+	return rc;
+}
+
 void tracer_on_bind(struct tracer_req *r)
 {
 	struct sockaddr_storage ss;
-	struct sockaddr_un sun;
 	struct rules_addr ra;
 	struct tracer_path p = { .parent = -1, .magic = -1 };
 	socklen_t len = r->args[2];
-	const struct sockaddr *use = (void *)&ss;
 	bool override;
 	int sock, err;
 
@@ -175,16 +188,17 @@ void tracer_on_bind(struct tracer_req *r)
 			r->err = EADDRINUSE;
 			goto out;
 		}
-		memset(&sun, 0, sizeof(sun));
-		sun.sun_family = AF_UNIX;
-		if ((size_t)snprintf(sun.sun_path, sizeof(sun.sun_path),
-				     "/proc/self/fd/%d/%s", p.parent, p.name) >=
-		    sizeof(sun.sun_path)) {
-			r->err = ENAMETOOLONG;
+		/*
+		 * The socket keeps the name it was bound with, and programs
+		 * hand it to others (getsockname): bind with the program's
+		 * own string from the program's cwd.  A swap of a directory
+		 * in between cannot reach past the Landlock floor.
+		 */
+		err = enter_cwd(r->tid);
+		if (err) {
+			r->err = -err;
 			goto out;
 		}
-		use = (void *)&sun;
-		len = sizeof(sun);
 	}
 	if (!tracer_req_valid(r))
 		goto out;
@@ -193,7 +207,7 @@ void tracer_on_bind(struct tracer_req *r)
 		r->err = -sock;
 		goto out;
 	}
-	if (bind(sock, use, len) < 0)
+	if (bind(sock, (struct sockaddr *)&ss, len) < 0)
 		r->err = errno;
 	close(sock);
 out:

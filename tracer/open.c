@@ -24,6 +24,12 @@
 #define O_TMPFILE (020000000 | O_DIRECTORY)
 #endif
 
+#define OPEN_KNOWN_FLAGS                                                   \
+	(O_ACCMODE | O_CREAT | O_EXCL | O_NOCTTY | O_TRUNC | O_APPEND |    \
+	 O_NONBLOCK | O_DSYNC | FASYNC | O_DIRECT | O_LARGEFILE |          \
+	 O_DIRECTORY | O_NOFOLLOW | O_NOATIME | O_CLOEXEC | O_SYNC |       \
+	 O_PATH | O_TMPFILE)
+
 struct open_args {
 	int dirfd;
 	uint64_t path;
@@ -63,8 +69,11 @@ static int decode(struct tracer_req *r, struct open_args *a)
 		a->flags = how.flags;
 		a->mode = how.mode;
 		a->resolve = how.resolve;
+		/* the kernel refuses unknown bits here: so will our openat2 */
+		return how.flags >> 32 ? -EINVAL : 0;
 	}
-	a->flags &= 0xffffffffu;
+	/* open and openat ignore unknown bits; our openat2 would not */
+	a->flags &= OPEN_KNOWN_FLAGS;
 	return 0;
 }
 
@@ -233,13 +242,15 @@ static int sys_openat2(int dirfd, const char *path, struct open_how *how)
 static int do_open(struct tracer_req *r, const struct tracer_path *p,
 		   const struct open_args *a, bool *created)
 {
-	int flags = (int)(a->flags & ~(uint64_t)O_CLOEXEC) | O_CLOEXEC |
-		    O_NOCTTY;
+	int flags = (int)(a->flags & ~(uint64_t)O_CLOEXEC) | O_CLOEXEC;
 	struct open_how how = { .resolve = RESOLVE_NO_SYMLINKS };
 	char link[64];
 	int fd, um = -1;
 
 	*created = false;
+	/* openat2 takes no other flag with O_PATH */
+	if (!(flags & O_PATH))
+		flags |= O_NOCTTY;
 	if (p->magic >= 0) {
 		if (!strcmp(p->path, "/dev/tty"))
 			return open_ctty(r->tid, flags & ~O_CREAT);
@@ -310,12 +321,16 @@ void tracer_on_open(struct tracer_req *r)
 	if (!(a.flags & O_NOFOLLOW) &&
 	    !((a.flags & (O_CREAT | O_EXCL)) == (O_CREAT | O_EXCL)))
 		rflags |= TRACER_PATH_FOLLOW;
-	err = tracer_path_resolve(r->tid, r->tgid, a.dirfd, path, rflags, &p);
+	if (a.resolve)
+		err = tracer_path_resolve_how(r->tid, r->tgid, a.dirfd, path,
+					      rflags, a.resolve, &p);
+	else
+		err = tracer_path_resolve(r->tid, r->tgid, a.dirfd, path,
+					  rflags, &p);
 	if (err) {
 		r->err = -err;
 		return;
 	}
-	/* TODO(#3): honour openat2's RESOLVE_* flags in the walk itself. */
 
 	if (!judge(r, &p, a.flags)) {
 		r->err = EACCES;
@@ -323,6 +338,17 @@ void tracer_on_open(struct tracer_req *r)
 		return;
 	}
 
+	/*
+	 * ADDFD cannot pass an O_PATH descriptor (the kernel's fget skips
+	 * them), so the kernel opens it.  An O_PATH descriptor reads and
+	 * writes nothing; every use of it (a dirfd, fchdir, a reopen through
+	 * /proc/self/fd, execveat) is judged on the object it names.
+	 */
+	if (a.flags & O_PATH) {
+		r->cont = true;
+		tracer_path_release(&p);
+		return;
+	}
 	fd = do_open(r, &p, &a, &created);
 	if (fd < 0) {
 		r->err = -fd;

@@ -141,6 +141,10 @@ enum {
  */
 int tracer_path_resolve(pid_t tid, pid_t tgid, int dirfd, const char *path,
 			int flags, struct tracer_path *p);
+/* Same, under openat2's RESOLVE_* flags. */
+int tracer_path_resolve_how(pid_t tid, pid_t tgid, int dirfd,
+			    const char *path, int flags, uint64_t resolve,
+			    struct tracer_path *p);
 void tracer_path_release(struct tracer_path *p);
 
 /* --- the log (log.c) ------------------------------------------------------ */

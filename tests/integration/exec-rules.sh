@@ -79,12 +79,22 @@ else
 	pt_ok "built-in policy: nothing reached the remote"
 fi
 
-pt_run --allow-exec 'git push' -- git push -q origin "$branch"
-pt_status "--allow-exec 'git push' (the denial's advice) lets it run" 0
-if remote_has_head; then
-	pt_ok "--allow-exec 'git push': the commit reached the remote"
+# The denial says how to allow it; following that advice must work.
+pt_run -- git push -q origin "$branch"
+flag=$(pt_advice "$PT_ERR" | sed -n 1p)
+value=$(pt_advice "$PT_ERR" | sed -n 2p)
+if [ -z "$flag" ]; then
+	pt_fail "built-in policy: the git push denial says how to allow it"
+	pt_diag_file "$PT_ERR" stderr
 else
-	pt_fail "--allow-exec 'git push': the commit reached the remote"
+	pt_ok "built-in policy: the git push denial says how to allow it"
+	pt_run "$flag" "$value" -- git push -q origin "$branch"
+	pt_status "the advice ($flag '$value') lets git push run" 0
+	if remote_has_head; then
+		pt_ok "with the advice followed, the commit reached the remote"
+	else
+		pt_fail "with the advice followed, the commit reached the remote"
+	fi
 fi
 
 pt_done

@@ -149,6 +149,17 @@ pt_grep "the unix socket in the workspace answers" "$PT_OUT" \
 pt_run -- sh -c 'python3 unix.py "$TMPDIR/sock" both'
 pt_status "a unix socket in \$TMPDIR works" 0
 
+# The address a socket was bound to is what getsockname() reports:
+# programs pass it on to their children (multiprocessing does).
+pt_run -- python3 -c '
+import socket
+s = socket.socket(socket.AF_UNIX)
+s.bind("named.sock")
+print("name:", s.getsockname())'
+pt_status "binding a unix socket in the workspace works" 0
+pt_grep "getsockname() gives the address the program bound" "$PT_OUT" \
+	'^name: named\.sock$'
+
 # A unix socket outside both, served from outside proctor.
 "$PT_PY" - "$CANARY/outside.sock" "$T/outside.count" <<'PY' &
 import socket, sys

@@ -103,8 +103,29 @@ echo "original" >"$WS/private.txt"
 pt_run --deny-read "$WS/private.txt" -- sh -c 'echo changed >private.txt'
 pt_isnt "a path denied for reading cannot be written" "$PT_RC" 0
 pt_is "it keeps its content" "$(cat "$WS/private.txt")" original
-pt_run --deny-read "$WS/private.txt" --allow-write "$WS/private.txt" -- \
-	sh -c 'echo changed >private.txt'
-pt_status "the denial's advice (--allow-write PATH) makes it writable" 0
+flag=$(pt_advice "$PT_ERR" | sed -n 1p)
+value=$(pt_advice "$PT_ERR" | sed -n 2p)
+if [ -z "$flag" ]; then
+	pt_fail "the denial says how to allow the write"
+	pt_diag_file "$PT_ERR" stderr
+else
+	pt_ok "the denial says how to allow the write"
+	pt_run --deny-read "$WS/private.txt" "$flag" "$value" -- \
+		sh -c 'echo changed >private.txt'
+	pt_status "the denial's advice ($flag PATH) makes it writable" 0
+fi
+
+# The advice for a plain write outside the workspace works too.
+pt_run -- sh -c "echo x >'$CANARY/advised'"
+flag=$(pt_advice "$PT_ERR" | sed -n 1p)
+value=$(pt_advice "$PT_ERR" | sed -n 2p)
+if [ -n "$flag" ]; then
+	pt_run "$flag" "$value" -- sh -c "echo x >'$CANARY/advised'"
+	pt_status "the advice for a write outside ($flag PATH) works" 0
+else
+	pt_fail "the advice for a write outside ($flag PATH) works" \
+		"no advice in the denial"
+	pt_diag_file "$PT_ERR" stderr
+fi
 
 pt_done

@@ -798,6 +798,32 @@ START_TEST(test_exec_tie)
 }
 END_TEST
 
+/* The command line is the user's word for this run: it wins a tie. */
+START_TEST(test_command_line_tie)
+{
+	static const char *const argv[] = { "git", "push" };
+	struct rules_policy *p = load_builtin(&vars);
+	struct rules_verdict v;
+	char err[512] = "";
+
+	rules_check_exec(p, "/usr/bin/git", argv, 2, &v);
+	expect("built-in ask", &v, ASK, "exec.ask[0]");
+	ck_assert_int_eq(rules_policy_add_entry(p, RULES_EXEC, RULES_ALLOW,
+						"git push", err, sizeof(err)),
+			 0);
+	rules_check_exec(p, "/usr/bin/git", argv, 2, &v);
+	expect("--allow-exec 'git push'", &v, ALLOW, "--allow-exec");
+
+	/* two command-line entries still tie to the stricter */
+	ck_assert_int_eq(rules_policy_add_entry(p, RULES_EXEC, RULES_DENY,
+						"git push", err, sizeof(err)),
+			 0);
+	rules_check_exec(p, "/usr/bin/git", argv, 2, &v);
+	expect("and --deny-exec 'git push'", &v, DENY, "--deny-exec");
+	rules_policy_free(p);
+}
+END_TEST
+
 /* Layers. */
 
 START_TEST(test_layers)
@@ -1258,6 +1284,7 @@ static Suite *rules_suite(void)
 	tcase_add_loop_test(exec, test_exec, 0, N(execs));
 	tcase_add_test(exec, test_exec_builtin);
 	tcase_add_test(exec, test_exec_tie);
+	tcase_add_test(exec, test_command_line_tie);
 	suite_add_tcase(s, exec);
 
 	tcase_add_test(policy, test_layers);
