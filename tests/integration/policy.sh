@@ -99,10 +99,13 @@ pt_run -- sh -c "echo x >>'$XDG_CONFIG_HOME/proctor/approved'"
 pt_isnt "the run cannot approve anything itself" "$PT_RC" 0
 
 # ---- denied for reading means denied for writing
-echo "original" >"$WS/private.txt"
-pt_run --deny-read "$WS/private.txt" -- sh -c 'echo changed >private.txt'
+# (a directory denied for reading; a strictly more specific write entry,
+# which the denial's advice names, makes one file in it writable)
+mkdir -p "$WS/private"
+echo "original" >"$WS/private/f.txt"
+pt_run --deny-read "$WS/private" -- sh -c 'echo changed >private/f.txt'
 pt_isnt "a path denied for reading cannot be written" "$PT_RC" 0
-pt_is "it keeps its content" "$(cat "$WS/private.txt")" original
+pt_is "it keeps its content" "$(cat "$WS/private/f.txt")" original
 flag=$(pt_advice "$PT_ERR" | sed -n 1p)
 value=$(pt_advice "$PT_ERR" | sed -n 2p)
 if [ -z "$flag" ]; then
@@ -110,8 +113,8 @@ if [ -z "$flag" ]; then
 	pt_diag_file "$PT_ERR" stderr
 else
 	pt_ok "the denial says how to allow the write"
-	pt_run --deny-read "$WS/private.txt" "$flag" "$value" -- \
-		sh -c 'echo changed >private.txt'
+	pt_run --deny-read "$WS/private" "$flag" "$value" -- \
+		sh -c 'echo changed >private/f.txt'
 	pt_status "the denial's advice ($flag PATH) makes it writable" 0
 fi
 
