@@ -11,9 +11,9 @@
 #include <stdint.h>
 
 struct arch_desc {
-	const char *name;	/* "x86_64" */
-	uint32_t audit_arch;	/* AUDIT_ARCH_* in seccomp_data.arch */
-	uint32_t scmp_arch;	/* SCMP_ARCH_* token for libseccomp */
+	const char *name;    /* "x86_64" */
+	uint32_t audit_arch; /* AUDIT_ARCH_* in seccomp_data.arch */
+	uint32_t scmp_arch;  /* SCMP_ARCH_* token for libseccomp */
 	/*
 	 * ABIs that share this kernel entry and must be refused by the
 	 * filter's first instructions (x32, i386 on x86_64).

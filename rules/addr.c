@@ -247,14 +247,14 @@ static bool looks_like_domain(const char *s)
 	return letter;
 }
 
-static int not_an_ip(const char *host, const char *spec, char *msg,
-		     size_t len)
+static int not_an_ip(const char *host, const char *spec, char *msg, size_t len)
 {
 	/* TODO(#5): domain names: resolve allowed names, match answers. */
 	if (!looks_like_domain(host))
 		return fail(msg, len, spec,
 			    "an IP address, a CIDR, \"*\" or unix:PATH");
-	snprintf(msg, len, "\"%s\": domain names are not supported yet "
+	snprintf(msg, len,
+		 "\"%s\": domain names are not supported yet "
 		 "(TODO(#5)); expected an IP address, a CIDR or unix:PATH",
 		 spec);
 	return -EINVAL;
@@ -287,8 +287,8 @@ static int parse_ip(struct rules_entry *e, char *host, const char *spec,
 		return 0;
 	if (!parse_uint(slash + 1, 0, is_v4 ? 32 : 128, &bits))
 		return fail(msg, len, spec,
-			    is_v4 ? "a prefix length 0-32 after '/'" :
-				    "a prefix length 0-128 after '/'");
+			    is_v4 ? "a prefix length 0-32 after '/'"
+				  : "a prefix length 0-128 after '/'");
 	e->prefix = (unsigned int)bits + (is_v4 ? 96 : 0);
 	return 0;
 }

@@ -65,8 +65,8 @@ struct doc {
 static cJSON *add(struct doc *d, cJSON *parent, const char *key, cJSON *item)
 {
 	if (!item || !parent ||
-	    !(key ? cJSON_AddItemToObject(parent, key, item) :
-		    cJSON_AddItemToArray(parent, item))) {
+	    !(key ? cJSON_AddItemToObject(parent, key, item)
+		  : cJSON_AddItemToArray(parent, item))) {
 		cJSON_Delete(item);
 		d->oom = true;
 		return NULL;
@@ -108,14 +108,13 @@ static const char *written_path(const struct rules_entry *e)
 }
 
 /* What a path pattern stands for, unless that is what was written. */
-static void add_expanded(struct doc *d, cJSON *obj,
-			 const struct rules_entry *e)
+static void add_expanded(struct doc *d, cJSON *obj, const struct rules_entry *e)
 {
 	cJSON *exp;
 	size_t i;
 
-	if (e->kind != RULES_ENTRY_PATH && !(e->kind == RULES_ENTRY_EXEC &&
-					     !e->name))
+	if (e->kind != RULES_ENTRY_PATH &&
+	    !(e->kind == RULES_ENTRY_EXEC && !e->name))
 		return;
 	if (e->nglobs == 1 && strcmp(e->globs[0].text, written_path(e)) == 0)
 		return;
@@ -124,8 +123,7 @@ static void add_expanded(struct doc *d, cJSON *obj,
 		add_str(d, exp, NULL, e->globs[i].text);
 }
 
-static void add_pattern(struct doc *d, cJSON *obj,
-			const struct rules_entry *e)
+static void add_pattern(struct doc *d, cJSON *obj, const struct rules_entry *e)
 {
 	cJSON *words;
 	size_t i;

@@ -64,8 +64,7 @@ static char *join(const char *const *words, size_t n)
 	return s;
 }
 
-static int copy_words(struct rules_entry *e, const char *const *words,
-		      size_t n)
+static int copy_words(struct rules_entry *e, const char *const *words, size_t n)
 {
 	size_t i;
 
@@ -84,9 +83,8 @@ static int copy_words(struct rules_entry *e, const char *const *words,
 }
 
 /* Fills e from a command prefix.  Returns 0, -EINVAL with msg, -ENOMEM. */
-int rules_exec_entry(struct rules_entry *e, const char *const *words,
-		     size_t n, const struct rules_env *env, char *msg,
-		     size_t len)
+int rules_exec_entry(struct rules_entry *e, const char *const *words, size_t n,
+		     const struct rules_env *env, char *msg, size_t len)
 {
 	int rc;
 

@@ -82,8 +82,7 @@ static void consider(struct best *b, const struct rules_entry *e, int spec)
 		if (from_command_line(e) != from_command_line(b->e)) {
 			if (!from_command_line(e))
 				return;
-		} else if (strictness(e->action) <=
-			   strictness(b->e->action)) {
+		} else if (strictness(e->action) <= strictness(b->e->action)) {
 			return;
 		}
 	}
@@ -178,8 +177,8 @@ void rules_check_path(const struct rules_policy *p, enum rules_class c,
 	decide(p, c, &b, out);
 }
 
-void rules_check_addr(const struct rules_policy *p,
-		      const struct rules_addr *a, struct rules_verdict *out)
+void rules_check_addr(const struct rules_policy *p, const struct rules_addr *a,
+		      struct rules_verdict *out)
 {
 	const struct rules_list *l = &p->cls[RULES_CONNECT];
 	struct best b = { NULL, RULES_SPEC_DEFAULT };

@@ -23,7 +23,7 @@
 struct start {
 	const char *const *dirs;
 	size_t n;
-	const char *one;	/* storage for a single directory */
+	const char *one; /* storage for a single directory */
 	const char *rest;
 };
 
@@ -107,8 +107,10 @@ static int start_var(struct start *st, const char *pat,
 		st->n = p->n_workspaces;
 		return 0;
 	}
-	return msgf(msg, len, "unknown variable $%s; "
-		    "expected $HOME, $WORKSPACE or $TMPDIR", name);
+	return msgf(msg, len,
+		    "unknown variable $%s; "
+		    "expected $HOME, $WORKSPACE or $TMPDIR",
+		    name);
 }
 
 static int find_start(struct start *st, const char *pat,
@@ -121,8 +123,10 @@ static int find_start(struct start *st, const char *pat,
 		return set_one(st, "/", "/", msg, len);
 	if (pat[0] == '~') {
 		if (pat[1] != '\0' && pat[1] != '/')
-			return msgf(msg, len, "\"%s\": ~user is not "
-				    "supported; expected ~ or ~/...", pat);
+			return msgf(msg, len,
+				    "\"%s\": ~user is not "
+				    "supported; expected ~ or ~/...",
+				    pat);
 		st->rest = pat + 1;
 		return set_one(st, env->p->home, "~ (the home directory)", msg,
 			       len);
@@ -156,18 +160,21 @@ static bool has_dotdot(const char *s)
  * rather than resolved: without the file system, "a/.." is not known to
  * mean "." when "a" is a symlink.
  */
-static int check_rest(const char *pat, const char *rest, char *msg,
-		      size_t len)
+static int check_rest(const char *pat, const char *rest, char *msg, size_t len)
 {
 	const char *d;
 
 	for (d = strchr(rest, '$'); d; d = strchr(d + 1, '$'))
 		if (d[1] == '{' || is_var_char(d[1], true))
-			return msgf(msg, len, "variables may only start "
-				    "a pattern, got \"%s\"", pat);
+			return msgf(msg, len,
+				    "variables may only start "
+				    "a pattern, got \"%s\"",
+				    pat);
 	if (has_dotdot(rest))
-		return msgf(msg, len, "expected a path without \"..\" "
-			    "components, got \"%s\"", pat);
+		return msgf(msg, len,
+			    "expected a path without \"..\" "
+			    "components, got \"%s\"",
+			    pat);
 	return 0;
 }
 
@@ -176,8 +183,8 @@ static int check_rest(const char *pat, const char *rest, char *msg,
  * collapsed.  check_rest() has refused ".." in rest; one in dir (a
  * variable or the base directory) is refused here.
  */
-static int normalise(const char *dir, const char *rest, char *out,
-		     size_t size, char *msg, size_t len)
+static int normalise(const char *dir, const char *rest, char *out, size_t size,
+		     char *msg, size_t len)
 {
 	char tmp[PATH_MAX];
 	size_t o = 0;
@@ -192,7 +199,8 @@ static int normalise(const char *dir, const char *rest, char *out,
 		if (strcmp(c, ".") == 0)
 			continue;
 		if (strcmp(c, "..") == 0)
-			return msgf(msg, len, "expected a directory "
+			return msgf(msg, len,
+				    "expected a directory "
 				    "without \"..\" components, got \"%s\"",
 				    dir);
 		o += (size_t)snprintf(out + o, size - o, "/%s", c);
@@ -387,8 +395,8 @@ static bool comp_match(const struct rules_comp *c, const char *s)
  * there is enough because every other component matches exactly one
  * component, and it keeps the cost at O(pattern * path).
  */
-bool rules_glob_match(const struct rules_glob *g,
-		      const struct rules_pathv *pv, bool beneath)
+bool rules_glob_match(const struct rules_glob *g, const struct rules_pathv *pv,
+		      bool beneath)
 {
 	size_t pi = 0, si = 0, star = SIZE_MAX, mark = 0;
 
@@ -396,8 +404,8 @@ bool rules_glob_match(const struct rules_glob *g,
 		if (pi < g->ncomp && g->comp[pi].kind == RULES_COMP_ANY) {
 			star = pi++;
 			mark = si;
-		} else if (pi < g->ncomp && comp_match(&g->comp[pi],
-						       pv->comp[si])) {
+		} else if (pi < g->ncomp &&
+			   comp_match(&g->comp[pi], pv->comp[si])) {
 			pi++;
 			si++;
 		} else if (pi == g->ncomp && beneath) {

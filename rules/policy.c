@@ -44,8 +44,8 @@ static const char *const root_keys[] = { "files", "network", "exec", NULL };
 static const char *const files_keys[] = { "read", "write", NULL };
 static const char *const class_keys[] = { "default", "allow", "deny", "ask",
 					  NULL };
-static const char *const write_keys[] = { "default", "allow", "deny", "ask",
-					  "create", NULL };
+static const char *const write_keys[] = { "default", "allow",  "deny",
+					  "ask",     "create", NULL };
 
 static int fail(struct layer *l, const char *where, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
@@ -267,8 +267,7 @@ static bool action_valid(enum rules_class c, enum rules_action a)
 	return a != RULES_CREATE || c == RULES_WRITE;
 }
 
-static int action_parse(enum rules_class c, const char *s,
-			enum rules_action *a)
+static int action_parse(enum rules_class c, const char *s, enum rules_action *a)
 {
 	static const enum rules_action all[] = { RULES_ALLOW, RULES_DENY,
 						 RULES_ASK, RULES_CREATE };
@@ -317,8 +316,8 @@ static int compile_spec(struct layer *l, enum rules_class c,
 	}
 	rc = rules_exec_split(spec, &words, &n);
 	if (rc == 0)
-		rc = rules_exec_entry(e, (const char *const *)words, n,
-				      &l->env, msg, len);
+		rc = rules_exec_entry(e, (const char *const *)words, n, &l->env,
+				      msg, len);
 	for (i = 0; i < n; i++)
 		free(words[i]);
 	free(words);
@@ -335,14 +334,17 @@ static int compile_words(struct layer *l, struct rules_entry *e,
 	char at[160];
 	size_t n = 0;
 
-	cJSON_ArrayForEach(w, arr) {
+	cJSON_ArrayForEach(w, arr)
+	{
 		snprintf(at, sizeof(at), "%s[%zu]", where, n);
 		if (n == RULES_ARRAY_SIZE(words))
 			return fail(l, where, "expected at most %zu words",
 				    RULES_ARRAY_SIZE(words));
 		if (!cJSON_IsString(w))
-			return fail(l, at, "expected a string (a word of "
-				    "the command), got %s", type_name(w));
+			return fail(l, at,
+				    "expected a string (a word of "
+				    "the command), got %s",
+				    type_name(w));
 		words[n++] = w->valuestring;
 	}
 	e->from_array = true;
@@ -393,8 +395,7 @@ static int add_spec(struct layer *l, enum rules_class c, enum rules_action a,
 	int rc;
 
 	e.where = strdup(where);
-	rc = e.where ? compile_spec(l, c, &e, spec, msg, sizeof(msg)) :
-		       -ENOMEM;
+	rc = e.where ? compile_spec(l, c, &e, spec, msg, sizeof(msg)) : -ENOMEM;
 	return finish_entry(l, c, &e, rc, where, msg);
 }
 
@@ -413,8 +414,8 @@ static int add_item(struct layer *l, enum rules_class c, enum rules_action a,
 			    type_name(item));
 
 	e.where = strdup(where);
-	rc = e.where ? compile_words(l, &e, item, where, msg, sizeof(msg)) :
-		       -ENOMEM;
+	rc = e.where ? compile_words(l, &e, item, where, msg, sizeof(msg))
+		     : -ENOMEM;
 	return finish_entry(l, c, &e, rc, where, msg);
 }
 
@@ -453,7 +454,8 @@ static int check_object(struct layer *l, const cJSON *obj, const char *where,
 		return fail(l, where, "expected an object with keys %s, got %s",
 			    expected, type_name(obj));
 
-	cJSON_ArrayForEach(k, obj) {
+	cJSON_ArrayForEach(k, obj)
+	{
 		const char *sep = where && *where ? "." : "";
 
 		if (!key_known(k->string, keys))
@@ -463,14 +465,13 @@ static int check_object(struct layer *l, const cJSON *obj, const char *where,
 		for (prev = obj->child; prev != k; prev = prev->next)
 			if (strcmp(prev->string, k->string) == 0)
 				return fail(l, NULL, "%s%s%s: duplicate key",
-					    where ? where : "", sep,
-					    k->string);
+					    where ? where : "", sep, k->string);
 	}
 	return 0;
 }
 
-static int parse_default(struct layer *l, enum rules_class c,
-			 const cJSON *item, const char *where)
+static int parse_default(struct layer *l, enum rules_class c, const cJSON *item,
+			 const char *where)
 {
 	struct rules_list *list = &l->p->cls[c];
 	enum rules_action a;
@@ -486,8 +487,8 @@ static int parse_default(struct layer *l, enum rules_class c,
 	return 0;
 }
 
-static int parse_list(struct layer *l, enum rules_class c,
-		      enum rules_action a, const cJSON *arr, const char *where)
+static int parse_list(struct layer *l, enum rules_class c, enum rules_action a,
+		      const cJSON *arr, const char *where)
 {
 	const cJSON *item;
 	char at[128];
@@ -496,10 +497,12 @@ static int parse_list(struct layer *l, enum rules_class c,
 
 	if (!cJSON_IsArray(arr))
 		return fail(l, where, "expected an array of %s, got %s",
-			    c == RULES_EXEC ? "commands" :
-			    c == RULES_CONNECT ? "addresses" : "path patterns",
+			    c == RULES_EXEC	 ? "commands"
+			    : c == RULES_CONNECT ? "addresses"
+						 : "path patterns",
 			    type_name(arr));
-	cJSON_ArrayForEach(item, arr) {
+	cJSON_ArrayForEach(item, arr)
+	{
 		snprintf(at, sizeof(at), "%s[%zu]", where, i++);
 		rc = add_item(l, c, a, item, at);
 		if (rc < 0)
@@ -508,8 +511,7 @@ static int parse_list(struct layer *l, enum rules_class c,
 	return 0;
 }
 
-static int parse_class(struct layer *l, enum rules_class c,
-		       const cJSON *obj)
+static int parse_class(struct layer *l, enum rules_class c, const cJSON *obj)
 {
 	const char *where = rules_class_where[c];
 	enum rules_action a;
@@ -521,7 +523,8 @@ static int parse_class(struct layer *l, enum rules_class c,
 			  c == RULES_WRITE ? write_keys : class_keys);
 	if (rc < 0)
 		return rc;
-	cJSON_ArrayForEach(item, obj) {
+	cJSON_ArrayForEach(item, obj)
+	{
 		snprintf(at, sizeof(at), "%s.%s", where, item->string);
 		if (strcmp(item->string, "default") == 0)
 			rc = parse_default(l, c, item, at);
@@ -586,8 +589,8 @@ static int json_error(struct layer *l, const char *json, const char *end)
 }
 
 int rules_policy_add_json(struct rules_policy *p, const char *json,
-			  const char *origin, const char *base_dir,
-			  char *err, size_t errlen)
+			  const char *origin, const char *base_dir, char *err,
+			  size_t errlen)
 {
 	struct layer l;
 	const char *end = NULL;
@@ -670,8 +673,8 @@ int rules_policy_add_file(struct rules_policy *p, const char *path,
  * the tool knows its cwd better than a pure module does.
  */
 int rules_policy_add_entry(struct rules_policy *p, enum rules_class c,
-			   enum rules_action a, const char *spec,
-			   char *err, size_t errlen)
+			   enum rules_action a, const char *spec, char *err,
+			   size_t errlen)
 {
 	struct layer l;
 	char where[64];

@@ -15,7 +15,7 @@
 
 enum rules_action {
 	RULES_ALLOW,
-	RULES_ASK,	/* behaves as deny until prompts exist: TODO(#6) */
+	RULES_ASK, /* behaves as deny until prompts exist: TODO(#6) */
 	RULES_DENY,
 	/* files.write only: may create new objects and change those. */
 	RULES_CREATE,
@@ -35,7 +35,7 @@ enum rules_class {
  */
 struct rules_vars {
 	const char *home;
-	const char *tmpdir;		/* the run's private temporary dir */
+	const char *tmpdir; /* the run's private temporary dir */
 	const char *const *workspaces;
 	size_t n_workspaces;
 };
@@ -46,10 +46,10 @@ struct rules_vars {
  */
 struct rules_verdict {
 	enum rules_action action;
-	const char *origin;	/* "built-in", a file name, "command line" */
-	const char *where;	/* JSON path, e.g. "files.write.deny[2]" */
-	const char *pattern;	/* the entry as written, e.g. "~/.ssh" */
-	bool is_default;	/* no entry matched; the class default */
+	const char *origin;  /* "built-in", a file name, "command line" */
+	const char *where;   /* JSON path, e.g. "files.write.deny[2]" */
+	const char *pattern; /* the entry as written, e.g. "~/.ssh" */
+	bool is_default;     /* no entry matched; the class default */
 };
 
 /*
@@ -60,14 +60,14 @@ enum rules_addr_kind {
 	RULES_ADDR_IP,
 	RULES_ADDR_UNIX_PATH,
 	RULES_ADDR_UNIX_ABSTRACT,
-	RULES_ADDR_UNNAMED,	/* AF_UNSPEC or an empty AF_UNIX address */
+	RULES_ADDR_UNNAMED, /* AF_UNSPEC or an empty AF_UNIX address */
 };
 
 struct rules_addr {
 	enum rules_addr_kind kind;
 	uint8_t ip[16];
-	uint16_t port;		/* host byte order */
-	char path[256];		/* unix path (resolved) or abstract name */
+	uint16_t port;	/* host byte order */
+	char path[256]; /* unix path (resolved) or abstract name */
 };
 
 struct rules_policy;
@@ -87,8 +87,8 @@ extern const char rules_default_json[];
  * expected" into err.
  */
 int rules_policy_add_json(struct rules_policy *p, const char *json,
-			  const char *origin, const char *base_dir,
-			  char *err, size_t errlen);
+			  const char *origin, const char *base_dir, char *err,
+			  size_t errlen);
 
 /* Same, reading the file at path; origin is the path. */
 int rules_policy_add_file(struct rules_policy *p, const char *path,
@@ -100,8 +100,8 @@ int rules_policy_add_file(struct rules_policy *p, const char *path,
  * ("git push" is split on blanks).
  */
 int rules_policy_add_entry(struct rules_policy *p, enum rules_class c,
-			   enum rules_action a, const char *spec,
-			   char *err, size_t errlen);
+			   enum rules_action a, const char *spec, char *err,
+			   size_t errlen);
 
 /*
  * Verdicts.  path is absolute and canonical.  For RULES_WRITE, a read deny
@@ -110,8 +110,8 @@ int rules_policy_add_entry(struct rules_policy *p, enum rules_class c,
  */
 void rules_check_path(const struct rules_policy *p, enum rules_class c,
 		      const char *path, struct rules_verdict *out);
-void rules_check_addr(const struct rules_policy *p,
-		      const struct rules_addr *a, struct rules_verdict *out);
+void rules_check_addr(const struct rules_policy *p, const struct rules_addr *a,
+		      struct rules_verdict *out);
 /* exe: resolved path of the program; argv[0] is not used for matching. */
 void rules_check_exec(const struct rules_policy *p, const char *exe,
 		      const char *const *argv, size_t argc,

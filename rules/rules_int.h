@@ -19,9 +19,9 @@
 #define RULES_ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 
 enum rules_comp_kind {
-	RULES_COMP_LIT,		/* matched with strcmp */
-	RULES_COMP_GLOB,	/* matched with fnmatch: * ? [...] */
-	RULES_COMP_ANY,		/* "**": zero or more whole components */
+	RULES_COMP_LIT,	 /* matched with strcmp */
+	RULES_COMP_GLOB, /* matched with fnmatch: * ? [...] */
+	RULES_COMP_ANY,	 /* "**": zero or more whole components */
 };
 
 struct rules_comp {
@@ -31,8 +31,8 @@ struct rules_comp {
 
 /* A path pattern after expansion of ~ and $VARS and normalisation. */
 struct rules_glob {
-	char *text;		/* "/w/ws/.git/hooks", for dumps */
-	char *buf;		/* the components, NUL-separated */
+	char *text; /* "/w/ws/.git/hooks", for dumps */
+	char *buf;  /* the components, NUL-separated */
 	struct rules_comp *comp;
 	size_t ncomp;
 	int spec;
@@ -46,18 +46,18 @@ struct rules_pathv {
 };
 
 enum rules_entry_kind {
-	RULES_ENTRY_PATH,	/* files, and unix: paths for network */
+	RULES_ENTRY_PATH, /* files, and unix: paths for network */
 	RULES_ENTRY_IP,
-	RULES_ENTRY_ABSTRACT,	/* unix:@name */
+	RULES_ENTRY_ABSTRACT, /* unix:@name */
 	RULES_ENTRY_EXEC,
 };
 
 struct rules_entry {
 	enum rules_entry_kind kind;
 	enum rules_action action;
-	const char *origin;	/* interned in the policy */
-	char *where;		/* "files.read.deny[3]" */
-	char *pattern;		/* as written; exec words joined by blanks */
+	const char *origin; /* interned in the policy */
+	char *where;	    /* "files.read.deny[3]" */
+	char *pattern;	    /* as written; exec words joined by blanks */
 
 	/* PATH; EXEC whose first word has a '/'.  $WORKSPACE gives one
 	 * glob per workspace, possibly none. */
@@ -70,7 +70,7 @@ struct rules_entry {
 	/* EXEC: every word as written; words[0] names the program. */
 	char **words;
 	size_t nwords;
-	bool from_array;	/* written as a JSON array (for dumps) */
+	bool from_array; /* written as a JSON array (for dumps) */
 
 	/* IP: ip[] in IPv4-mapped form for IPv4, prefix over 128 bits. */
 	uint8_t ip[16];
@@ -94,7 +94,7 @@ struct rules_policy {
 
 	struct rules_list cls[RULES_NCLASS];
 
-	char **origins;		/* layer names, shared by their entries */
+	char **origins; /* layer names, shared by their entries */
 	size_t n_origins;
 };
 
@@ -109,8 +109,8 @@ int rules_glob_compile(struct rules_entry *e, const char *pat,
 		       const struct rules_env *env, char *msg, size_t len);
 void rules_glob_free(struct rules_glob *g);
 int rules_pathv_split(struct rules_pathv *pv, const char *path);
-bool rules_glob_match(const struct rules_glob *g,
-		      const struct rules_pathv *pv, bool beneath);
+bool rules_glob_match(const struct rules_glob *g, const struct rules_pathv *pv,
+		      bool beneath);
 int rules_path_entry_match(const struct rules_entry *e,
 			   const struct rules_pathv *pv, bool beneath);
 int rules_name_spec(const char *glob);
@@ -123,9 +123,8 @@ int rules_addr_entry_match(const struct rules_entry *e,
 			   const struct rules_pathv *pv);
 
 /* exec.c */
-int rules_exec_entry(struct rules_entry *e, const char *const *words,
-		     size_t n, const struct rules_env *env, char *msg,
-		     size_t len);
+int rules_exec_entry(struct rules_entry *e, const char *const *words, size_t n,
+		     const struct rules_env *env, char *msg, size_t len);
 int rules_exec_split(const char *spec, char ***words, size_t *n);
 int rules_exec_entry_match(const struct rules_entry *e, const char *exe,
 			   const struct rules_pathv *pv,

@@ -24,8 +24,8 @@
 #include "tracer/tracer.h"
 
 #define PROCTOR_VERSION "0.1.0"
-#define EXIT_FAIL 125
-#define MAX_LIST 64
+#define EXIT_FAIL	125
+#define MAX_LIST	64
 
 extern char **environ;
 
@@ -49,9 +49,18 @@ struct cli {
 /* ---- options ------------------------------------------------------------ */
 
 enum opt_kind {
-	OPT_WORKSPACE = 256, OPT_POLICY, OPT_LOG, OPT_NO_LOG, OPT_GRANT,
-	OPT_WAIT_ALL, OPT_FORCE, OPT_KEEP_TMP, OPT_HELP, OPT_VERBOSE,
-	OPT_QUIET, OPT_KEEP_CAPS,
+	OPT_WORKSPACE = 256,
+	OPT_POLICY,
+	OPT_LOG,
+	OPT_NO_LOG,
+	OPT_GRANT,
+	OPT_WAIT_ALL,
+	OPT_FORCE,
+	OPT_KEEP_TMP,
+	OPT_HELP,
+	OPT_VERBOSE,
+	OPT_QUIET,
+	OPT_KEEP_CAPS,
 };
 
 static const struct run_opt {
@@ -101,14 +110,14 @@ static void usage(FILE *f)
 		   "       proctor policy approve FILE\n"
 		   "       proctor --version\n\nrun options:\n");
 	for (i = 0; i < N_RUN_OPTS; i++)
-		fprintf(f, "  --%-12s %s\n", run_opts[i].name, run_opts[i].help);
+		fprintf(f, "  --%-12s %s\n", run_opts[i].name,
+			run_opts[i].help);
 	fprintf(f, "\nExit status: CMD's; 128+N if it died of signal N; "
 		   "125 if proctor failed;\n126 if CMD could not be run, "
 		   "127 if it was not found.\n");
 }
 
-static int add_to(const char **list, size_t *n, const char *v,
-		  const char *flag)
+static int add_to(const char **list, size_t *n, const char *v, const char *flag)
 {
 	if (*n >= MAX_LIST) {
 		fprintf(stderr, "proctor: too many --%s\n", flag);
@@ -433,9 +442,10 @@ static int resolve_workspaces(struct cli *c, char **out, size_t *n)
 			fprintf(stderr,
 				"proctor: workspace %s is %s; every file there "
 				"would be writable.\nproctor: choose a project "
-				"directory, or pass --force\n", r,
-				strcmp(r, "/") ? "your home directory" :
-						 "the root");
+				"directory, or pass --force\n",
+				r,
+				strcmp(r, "/") ? "your home directory"
+					       : "the root");
 			free(r);
 			return -1;
 		}
@@ -481,8 +491,8 @@ static int rm_one(const char *path, const struct stat *st, int flag,
  * the supervisor's wait for the traced tree never sees it.
  */
 struct reaper {
-	int go;		/* closed by proctor at the end */
-	int done;	/* closed by the reaper when it is done */
+	int go;	  /* closed by proctor at the end */
+	int done; /* closed by the reaper when it is done */
 };
 
 static void reaper_main(const char *tmpdir, int go, int done)
@@ -595,7 +605,8 @@ static int find_command(const char *cmd, char *out, size_t size)
 		return access(cmd, X_OK) < 0 ? 126 : 0;
 	}
 	dirs = strdup(path ? path : "/usr/local/bin:/usr/bin:/bin");
-	for (d = strtok_r(dirs, ":", &save); d; d = strtok_r(NULL, ":", &save)) {
+	for (d = strtok_r(dirs, ":", &save); d;
+	     d = strtok_r(NULL, ":", &save)) {
 		struct stat st;
 
 		snprintf(out, size, "%s/%s", *d ? d : ".", cmd);
@@ -638,10 +649,11 @@ static void log_run_start(const struct tracer_opts *o, char **ws, size_t n)
 
 	len = snprintf(fields, sizeof(fields),
 		       "\"proctor\":\"%s\",\"policy_sha256\":\"%s\","
-		       "\"workspaces\":[", PROCTOR_VERSION, o->policy_hash);
+		       "\"workspaces\":[",
+		       PROCTOR_VERSION, o->policy_hash);
 	for (i = 0; i < n && len < sizeof(fields) - 512; i++)
-		len += snprintf(fields + len, sizeof(fields) - len,
-				"%s\"%s\"", i ? "," : "", ws[i]);
+		len += snprintf(fields + len, sizeof(fields) - len, "%s\"%s\"",
+				i ? "," : "", ws[i]);
 	snprintf(fields + len, sizeof(fields) - len, "],\"tmpdir\":\"%s\"",
 		 o->tmpdir);
 	/* TODO(#4): escape workspace names; canonical paths are plain. */
@@ -673,7 +685,8 @@ static int cmd_run(int argc, char **argv)
 		return EXIT_FAIL;
 	if (!realpath(home_dir(), home))
 		snprintf(home, sizeof(home), "%s", home_dir());
-	v = (struct rules_vars){ .home = home, .tmpdir = tmpdir,
+	v = (struct rules_vars){ .home = home,
+				 .tmpdir = tmpdir,
 				 .workspaces = (const char *const *)ws,
 				 .n_workspaces = n_ws };
 	o.policy = build_policy(&c, &v);
@@ -839,8 +852,8 @@ int main(int argc, char **argv)
 		printf("proctor %s\n", PROCTOR_VERSION);
 		return 0;
 	}
-	if (argc >= 2 && (!strcmp(argv[1], "--help") ||
-			  !strcmp(argv[1], "-h"))) {
+	if (argc >= 2 &&
+	    (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
 		usage(stdout);
 		return 0;
 	}

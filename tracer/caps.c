@@ -14,24 +14,18 @@
 #include "tracer/tracer.h"
 
 static const int dropped[] = {
-	CAP_SYS_PTRACE,		/* attach to the supervisor or outsiders */
-	CAP_SYS_ADMIN,		/* mount, namespaces, seccomp tricks */
-	CAP_SYS_MODULE,		/* load a kernel module */
-	CAP_SYS_RAWIO,		/* raw block and port I/O */
-	CAP_MKNOD,		/* make a device node for a raw disk */
-	CAP_SYS_CHROOT,		/* change the root under the supervisor */
-	CAP_DAC_READ_SEARCH,	/* open_by_handle_at(2) */
-	CAP_NET_ADMIN,		/* routes, firewall, interfaces */
-	CAP_NET_RAW,		/* raw and packet sockets */
-	CAP_SYS_BOOT,
-	CAP_SYS_TIME,
-	CAP_LINUX_IMMUTABLE,
-	CAP_MAC_ADMIN,
-	CAP_MAC_OVERRIDE,
-	CAP_AUDIT_CONTROL,
-	CAP_SYSLOG,
-	CAP_BPF,
-	CAP_PERFMON,
+	CAP_SYS_PTRACE,	     /* attach to the supervisor or outsiders */
+	CAP_SYS_ADMIN,	     /* mount, namespaces, seccomp tricks */
+	CAP_SYS_MODULE,	     /* load a kernel module */
+	CAP_SYS_RAWIO,	     /* raw block and port I/O */
+	CAP_MKNOD,	     /* make a device node for a raw disk */
+	CAP_SYS_CHROOT,	     /* change the root under the supervisor */
+	CAP_DAC_READ_SEARCH, /* open_by_handle_at(2) */
+	CAP_NET_ADMIN,	     /* routes, firewall, interfaces */
+	CAP_NET_RAW,	     /* raw and packet sockets */
+	CAP_SYS_BOOT,	     CAP_SYS_TIME,     CAP_LINUX_IMMUTABLE,
+	CAP_MAC_ADMIN,	     CAP_MAC_OVERRIDE, CAP_AUDIT_CONTROL,
+	CAP_SYSLOG,	     CAP_BPF,	       CAP_PERFMON,
 };
 
 #define N_DROPPED (sizeof(dropped) / sizeof(*dropped))

@@ -113,7 +113,7 @@ static void judge_interp(struct tracer_req *r, int fd, const char *script,
 		return;
 	if (tracer_path_resolve(r->tid, r->tgid, AT_FDCWD, interp,
 				TRACER_PATH_FOLLOW, &ip) < 0)
-		return;	/* the kernel fails the exec: ENOENT */
+		return; /* the kernel fails the exec: ENOENT */
 	if (fstatat(ip.parent, ip.name, ist, 0) < 0)
 		memset(ist, 0, sizeof(*ist));
 
@@ -191,9 +191,9 @@ void tracer_on_exec(struct tracer_req *r)
 	/* execveat(fd, "", ..., AT_EMPTY_PATH) runs what fd refers to. */
 	if (path[0] == '\0' && flags & AT_EMPTY_PATH)
 		snprintf(path, sizeof(path), "/proc/self/fd/%d", dirfd);
-	err = tracer_path_resolve(r->tid, r->tgid, dirfd, path,
-				  flags & AT_SYMLINK_NOFOLLOW ? 0 :
-				  TRACER_PATH_FOLLOW, &p);
+	err = tracer_path_resolve(
+		r->tid, r->tgid, dirfd, path,
+		flags & AT_SYMLINK_NOFOLLOW ? 0 : TRACER_PATH_FOLLOW, &p);
 	if (err) {
 		r->err = -err;
 		return;

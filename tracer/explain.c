@@ -99,9 +99,9 @@ void tracer_explain_denial(const struct tracer_who *w,
 {
 	const struct rules_verdict *v = e->verdict;
 	char key[4200], obj[1024], prog[64], rule[600], pat[256];
-	const char *ask = v->action == RULES_ASK ?
-				  " (an ask rule: no prompts yet, so denied)" :
-				  "";
+	const char *ask = v->action == RULES_ASK
+				  ? " (an ask rule: no prompts yet, so denied)"
+				  : "";
 
 	snprintf(key, sizeof(key), "%d:%s", e->cls, e->object);
 	if (!first_time(key))

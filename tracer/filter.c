@@ -32,7 +32,6 @@
 #define CLONE_UNTRACED 0x00800000
 #endif
 
-
 /* Refused in the kernel with the errno given. */
 static const struct {
 	const char *name;
@@ -61,7 +60,7 @@ static int add_notify(scmp_filter_ctx ctx)
 		int rc;
 
 		if (nr < 0)
-			continue;	/* this ABI lacks it */
+			continue; /* this ABI lacks it */
 		/* sendto without an address goes to the socket's peer */
 		if (!strcmp(name, "sendto"))
 			rc = seccomp_rule_add(ctx, SCMP_ACT_NOTIFY, nr, 1,
@@ -84,8 +83,8 @@ static int add_refused(scmp_filter_ctx ctx)
 
 		if (nr < 0)
 			continue;
-		rc = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(refused[i].err),
-				      nr, 0);
+		rc = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(refused[i].err), nr,
+				      0);
 		if (rc < 0)
 			return rc;
 	}
@@ -102,24 +101,22 @@ static int add_masked(scmp_filter_ctx ctx)
 			      SCMP_A1(SCMP_CMP_MASKED_EQ, 0xffffffffu,
 				      TIOCSTI));
 	if (rc == 0)
-		rc = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EPERM),
-				      SCMP_SYS(ioctl), 1,
-				      SCMP_A1(SCMP_CMP_MASKED_EQ, 0xffffffffu,
-					      TIOCLINUX));
+		rc = seccomp_rule_add(
+			ctx, SCMP_ACT_ERRNO(EPERM), SCMP_SYS(ioctl), 1,
+			SCMP_A1(SCMP_CMP_MASKED_EQ, 0xffffffffu, TIOCLINUX));
 	/* a child that would escape the tracer (class 18) */
 	if (rc == 0)
 		rc = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EPERM),
 				      SCMP_SYS(clone), 1,
 				      SCMP_A0(SCMP_CMP_MASKED_EQ,
-					      CLONE_UNTRACED,
-					      CLONE_UNTRACED));
+					      CLONE_UNTRACED, CLONE_UNTRACED));
 	/* a listener of the program's own would answer for us (class 3) */
 	if (rc == 0)
-		rc = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EPERM),
-				      SCMP_SYS(seccomp), 1,
-				      SCMP_A1(SCMP_CMP_MASKED_EQ,
-					      SECCOMP_FILTER_FLAG_NEW_LISTENER,
-					      SECCOMP_FILTER_FLAG_NEW_LISTENER));
+		rc = seccomp_rule_add(
+			ctx, SCMP_ACT_ERRNO(EPERM), SCMP_SYS(seccomp), 1,
+			SCMP_A1(SCMP_CMP_MASKED_EQ,
+				SECCOMP_FILTER_FLAG_NEW_LISTENER,
+				SECCOMP_FILTER_FLAG_NEW_LISTENER));
 	return rc;
 }
 
@@ -146,8 +143,8 @@ static int add_families(scmp_filter_ctx ctx)
 		rc = seccomp_rule_add(ctx, eaf, SCMP_SYS(socket), 1,
 				      SCMP_A0(SCMP_CMP_EQ, af));
 		if (rc == 0)
-			rc = seccomp_rule_add(ctx, eaf, SCMP_SYS(socketpair),
-					      1, SCMP_A0(SCMP_CMP_EQ, af));
+			rc = seccomp_rule_add(ctx, eaf, SCMP_SYS(socketpair), 1,
+					      SCMP_A0(SCMP_CMP_EQ, af));
 	}
 	if (rc == 0)
 		rc = seccomp_rule_add(ctx, eaf, SCMP_SYS(socket), 1,
@@ -158,7 +155,8 @@ static int add_families(scmp_filter_ctx ctx)
 				      SCMP_A0(SCMP_CMP_EQ, AF_NETLINK),
 				      SCMP_A2(SCMP_CMP_NE, NETLINK_ROUTE));
 	/* raw and ICMP sockets reach past the connect judgment */
-	for (af = AF_INET; rc == 0 && af <= AF_INET6; af += AF_INET6 - AF_INET) {
+	for (af = AF_INET; rc == 0 && af <= AF_INET6;
+	     af += AF_INET6 - AF_INET) {
 		rc = seccomp_rule_add(ctx, eperm, SCMP_SYS(socket), 2,
 				      SCMP_A0(SCMP_CMP_EQ, af),
 				      SCMP_A1(SCMP_CMP_MASKED_EQ, 0xf,
@@ -167,9 +165,9 @@ static int add_families(scmp_filter_ctx ctx)
 			rc = seccomp_rule_add(
 				ctx, eperm, SCMP_SYS(socket), 2,
 				SCMP_A0(SCMP_CMP_EQ, af),
-				SCMP_A2(SCMP_CMP_EQ, af == AF_INET ?
-						     IPPROTO_ICMP :
-						     IPPROTO_ICMPV6));
+				SCMP_A2(SCMP_CMP_EQ, af == AF_INET
+							     ? IPPROTO_ICMP
+							     : IPPROTO_ICMPV6));
 	}
 	return rc;
 }
@@ -185,8 +183,8 @@ static int add_namespaces(scmp_filter_ctx ctx)
 				      CLONE_NEWUSER));
 	if (rc == 0)
 		rc = seccomp_rule_add(ctx, eperm, SCMP_SYS(clone), 1,
-				      SCMP_A0(SCMP_CMP_MASKED_EQ,
-					      CLONE_NEWUSER, CLONE_NEWUSER));
+				      SCMP_A0(SCMP_CMP_MASKED_EQ, CLONE_NEWUSER,
+					      CLONE_NEWUSER));
 	if (rc == 0)
 		rc = seccomp_rule_add(ctx, eperm, SCMP_SYS(setns), 0);
 	return rc;

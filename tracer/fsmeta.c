@@ -22,19 +22,18 @@
 
 /* How a call names its object. */
 enum meta_kind {
-	META_PATH,	/* path in args[p] relative to cwd */
-	META_AT,	/* dirfd in args[p - 1], path in args[p] */
-	META_FD,	/* descriptor in args[0] */
+	META_PATH, /* path in args[p] relative to cwd */
+	META_AT,   /* dirfd in args[p - 1], path in args[p] */
+	META_FD,   /* descriptor in args[0] */
 };
 
 struct meta_call {
 	const char *name;
 	enum meta_kind kind;
-	int p;			/* argument index of the path */
-	bool nofollow;		/* never follows a final symlink */
-	int flags_arg;		/* -1, or where AT_SYMLINK_NOFOLLOW lives */
-	int (*op)(struct tracer_req *r, const struct tracer_path *p,
-		  int fd);
+	int p;	       /* argument index of the path */
+	bool nofollow; /* never follows a final symlink */
+	int flags_arg; /* -1, or where AT_SYMLINK_NOFOLLOW lives */
+	int (*op)(struct tracer_req *r, const struct tracer_path *p, int fd);
 };
 
 static __thread char xattr_name[256];
@@ -54,11 +53,12 @@ static int ret(int rc)
 	return rc < 0 ? -errno : 0;
 }
 
-static int op_chmod(struct tracer_req *r, const struct tracer_path *p,
-		    int fd)
+static int op_chmod(struct tracer_req *r, const struct tracer_path *p, int fd)
 {
-	mode_t mode = r->args[!strcmp(r->name, "chmod") ? 1 :
-			      !strcmp(r->name, "fchmod") ? 1 : 2] & 07777;
+	mode_t mode = r->args[!strcmp(r->name, "chmod")	   ? 1
+			      : !strcmp(r->name, "fchmod") ? 1
+							   : 2] &
+		      07777;
 	char path[4200];
 
 	if (fd >= 0)
@@ -68,8 +68,7 @@ static int op_chmod(struct tracer_req *r, const struct tracer_path *p,
 	return ret(chmod(path, mode));
 }
 
-static int op_chown(struct tracer_req *r, const struct tracer_path *p,
-		    int fd)
+static int op_chown(struct tracer_req *r, const struct tracer_path *p, int fd)
 {
 	int base = !strcmp(r->name, "fchownat") ? 2 : 1;
 	uid_t uid = r->args[base];
@@ -79,8 +78,7 @@ static int op_chown(struct tracer_req *r, const struct tracer_path *p,
 		return ret(fchown(fd, uid, gid));
 	if (p->magic >= 0)
 		return ret(fchownat(p->magic, "", uid, gid, AT_EMPTY_PATH));
-	return ret(fchownat(p->parent, p->name, uid, gid,
-			    AT_SYMLINK_NOFOLLOW));
+	return ret(fchownat(p->parent, p->name, uid, gid, AT_SYMLINK_NOFOLLOW));
 }
 
 static int op_truncate(struct tracer_req *r, const struct tracer_path *p,
@@ -98,8 +96,7 @@ static int op_truncate(struct tracer_req *r, const struct tracer_path *p,
 	return rc;
 }
 
-static int op_utimens(struct tracer_req *r, const struct tracer_path *p,
-		      int fd)
+static int op_utimens(struct tracer_req *r, const struct tracer_path *p, int fd)
 {
 	struct timespec ts[2], *tp = NULL;
 	int err;
@@ -117,8 +114,7 @@ static int op_utimens(struct tracer_req *r, const struct tracer_path *p,
 	return ret(utimensat(p->parent, p->name, tp, AT_SYMLINK_NOFOLLOW));
 }
 
-static int op_mknod(struct tracer_req *r, const struct tracer_path *p,
-		    int fd)
+static int op_mknod(struct tracer_req *r, const struct tracer_path *p, int fd)
 {
 	bool at = !strcmp(r->name, "mknodat");
 	mode_t mode = r->args[at + 1];
@@ -136,8 +132,7 @@ static int op_mknod(struct tracer_req *r, const struct tracer_path *p,
 	return 0;
 }
 
-static int op_symlink(struct tracer_req *r, const struct tracer_path *p,
-		      int fd)
+static int op_symlink(struct tracer_req *r, const struct tracer_path *p, int fd)
 {
 	char target[4096];
 	struct stat st;
@@ -170,8 +165,7 @@ static int xattr_args(struct tracer_req *r, int base, bool set, size_t *len)
 	return tracer_mem_read(r->tid, r->args[base + 1], xattr_value, *len);
 }
 
-static int op_xattr(struct tracer_req *r, const struct tracer_path *p,
-		    int fd)
+static int op_xattr(struct tracer_req *r, const struct tracer_path *p, int fd)
 {
 	bool set = strstr(r->name, "setxattr") != NULL;
 	char path[4200];
@@ -182,12 +176,12 @@ static int op_xattr(struct tracer_req *r, const struct tracer_path *p,
 	if (err)
 		return err;
 	if (fd >= 0)
-		return ret(set ? fsetxattr(fd, xattr_name, xattr_value, len,
-					   flags) :
-				 fremovexattr(fd, xattr_name));
+		return ret(
+			set ? fsetxattr(fd, xattr_name, xattr_value, len, flags)
+			    : fremovexattr(fd, xattr_name));
 	proc_path(p, path, sizeof(path));
-	return ret(set ? lsetxattr(path, xattr_name, xattr_value, len, flags) :
-			 lremovexattr(path, xattr_name));
+	return ret(set ? lsetxattr(path, xattr_name, xattr_value, len, flags)
+		       : lremovexattr(path, xattr_name));
 }
 
 static const struct meta_call calls[] = {
@@ -258,8 +252,8 @@ static int resolve(struct tracer_req *r, const struct meta_call *c,
 		return err;
 	if (c->kind == META_AT)
 		dirfd = (int)r->args[c->p - 1];
-	if (c->nofollow || (c->flags_arg >= 0 &&
-			    r->args[c->flags_arg] & AT_SYMLINK_NOFOLLOW))
+	if (c->nofollow ||
+	    (c->flags_arg >= 0 && r->args[c->flags_arg] & AT_SYMLINK_NOFOLLOW))
 		flags = 0;
 	return tracer_path_resolve(r->tid, r->tgid, dirfd, path, flags, p);
 }

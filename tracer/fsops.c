@@ -70,8 +70,9 @@ void tracer_on_unlink(struct tracer_req *r)
 {
 	bool at = !strcmp(r->name, "unlinkat");
 	int dirfd = at ? (int)r->args[0] : AT_FDCWD;
-	int flags = at ? (int)r->args[2] :
-		    !strcmp(r->name, "rmdir") ? AT_REMOVEDIR : 0;
+	int flags = at				? (int)r->args[2]
+		    : !strcmp(r->name, "rmdir") ? AT_REMOVEDIR
+						: 0;
 	struct tracer_path p;
 	struct stat st;
 	bool had;
@@ -131,8 +132,8 @@ void tracer_on_rename(struct tracer_req *r)
 	r->ev.object2 = r->object2;
 	if (from.magic >= 0 || to.magic >= 0)
 		r->err = EXDEV;
-	else if (renameat2(from.parent, from.name, to.parent, to.name,
-			   flags) < 0)
+	else if (renameat2(from.parent, from.name, to.parent, to.name, flags) <
+		 0)
 		r->err = errno;
 out:
 	tracer_path_release(&from);
@@ -159,9 +160,10 @@ void tracer_on_link(struct tracer_req *r)
 	if (!err && path[0] == '\0' && flags & AT_EMPTY_PATH)
 		snprintf(path, sizeof(path), "/proc/self/fd/%d", olddir);
 	if (!err)
-		err = tracer_path_resolve(r->tid, r->tgid, olddir, path,
-					  flags & AT_SYMLINK_FOLLOW ?
-					  TRACER_PATH_FOLLOW : 0, &from);
+		err = tracer_path_resolve(
+			r->tid, r->tgid, olddir, path,
+			flags & AT_SYMLINK_FOLLOW ? TRACER_PATH_FOLLOW : 0,
+			&from);
 	if (!err)
 		err = resolve_arg(r, newdir, r->args[at ? 3 : 1], &to);
 	if (err) {

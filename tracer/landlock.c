@@ -23,9 +23,9 @@
 #ifndef LANDLOCK_CREATE_RULESET_VERSION
 #define LANDLOCK_CREATE_RULESET_VERSION (1U << 0)
 #endif
-#define LL_FS_TRUNCATE (1ULL << 14)		/* ABI 3 */
-#define LL_SCOPE_ABSTRACT_UNIX (1ULL << 0)	/* ABI 6 */
-#define LL_SCOPE_SIGNAL (1ULL << 1)		/* ABI 6 */
+#define LL_FS_TRUNCATE	       (1ULL << 14) /* ABI 3 */
+#define LL_SCOPE_ABSTRACT_UNIX (1ULL << 0)  /* ABI 6 */
+#define LL_SCOPE_SIGNAL	       (1ULL << 1)  /* ABI 6 */
 
 /* struct landlock_ruleset_attr as of ABI 6; older kernels take less. */
 struct ll_attr {
@@ -36,10 +36,10 @@ struct ll_attr {
 
 #define LL_FILE_RIGHTS (LANDLOCK_ACCESS_FS_WRITE_FILE | LL_FS_TRUNCATE)
 #define LL_DIR_RIGHTS                                                     \
-	(LANDLOCK_ACCESS_FS_REMOVE_DIR | LANDLOCK_ACCESS_FS_REMOVE_FILE |  \
-	 LANDLOCK_ACCESS_FS_MAKE_CHAR | LANDLOCK_ACCESS_FS_MAKE_DIR |      \
-	 LANDLOCK_ACCESS_FS_MAKE_REG | LANDLOCK_ACCESS_FS_MAKE_SOCK |      \
-	 LANDLOCK_ACCESS_FS_MAKE_FIFO | LANDLOCK_ACCESS_FS_MAKE_BLOCK |    \
+	(LANDLOCK_ACCESS_FS_REMOVE_DIR | LANDLOCK_ACCESS_FS_REMOVE_FILE | \
+	 LANDLOCK_ACCESS_FS_MAKE_CHAR | LANDLOCK_ACCESS_FS_MAKE_DIR |     \
+	 LANDLOCK_ACCESS_FS_MAKE_REG | LANDLOCK_ACCESS_FS_MAKE_SOCK |     \
+	 LANDLOCK_ACCESS_FS_MAKE_FIFO | LANDLOCK_ACCESS_FS_MAKE_BLOCK |   \
 	 LANDLOCK_ACCESS_FS_MAKE_SYM | LANDLOCK_ACCESS_FS_REFER)
 
 struct floor {
@@ -85,14 +85,15 @@ static void add_root(const char *root, void *arg)
 	int fd = open_root(root);
 
 	if (fd < 0)
-		return;	/* unreadable: nothing can be written there either */
+		return; /* unreadable: nothing can be written there either */
 	pb.parent_fd = fd;
 	pb.allowed_access = LL_FILE_RIGHTS | LL_DIR_RIGHTS;
 	if (fstat(fd, &st) == 0 && !S_ISDIR(st.st_mode))
 		pb.allowed_access = LL_FILE_RIGHTS;
 	pb.allowed_access &= f->handled;
 	if (syscall(SYS_landlock_add_rule, f->ruleset,
-		    LANDLOCK_RULE_PATH_BENEATH, &pb, 0) < 0 && !f->err)
+		    LANDLOCK_RULE_PATH_BENEATH, &pb, 0) < 0 &&
+	    !f->err)
 		f->err = -errno;
 	close(fd);
 }
@@ -122,7 +123,7 @@ int tracer_landlock_ruleset(const struct rules_policy *p, bool scopes)
 		return -errno;
 	if (rules_write_roots(p, add_root, &f) == 1) {
 		close(f.ruleset);
-		return -ERANGE;	/* writes are unbounded: no floor */
+		return -ERANGE; /* writes are unbounded: no floor */
 	}
 	if (f.err) {
 		close(f.ruleset);

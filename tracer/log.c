@@ -61,7 +61,8 @@ static void putf(struct buf *b, const char *fmt, ...)
 	n = vsnprintf(tmp, sizeof(tmp), fmt, ap);
 	va_end(ap);
 	if (n > 0)
-		put(b, tmp, (size_t)n < sizeof(tmp) ? (size_t)n : sizeof(tmp) - 1);
+		put(b, tmp,
+		    (size_t)n < sizeof(tmp) ? (size_t)n : sizeof(tmp) - 1);
 }
 
 /* Length of the valid UTF-8 sequence at s, or 0. */
@@ -118,8 +119,7 @@ static void put_key(struct buf *b, const char *key)
 
 static void put_who(struct buf *b, const struct tracer_who *w)
 {
-	putf(b, ",\"pid\":%d,\"tid\":%d,\"ppid\":%d", w->tgid, w->tid,
-	     w->ppid);
+	putf(b, ",\"pid\":%d,\"tid\":%d,\"ppid\":%d", w->tgid, w->tid, w->ppid);
 	put_key(b, "comm");
 	put_str(b, w->comm);
 	put_key(b, "exe");
@@ -165,7 +165,7 @@ static void emit(const char *type, struct buf *body)
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n <= 0)
-			break;	/* disk full: the run goes on, unlogged */
+			break; /* disk full: the run goes on, unlogged */
 		done += n;
 		/* a short write: move the vectors past what was written */
 		if ((size_t)n >= iov[0].iov_len) {
@@ -253,8 +253,8 @@ void tracer_log_decision(const struct tracer_who *w,
 	put_verdict(&b, e->verdict);
 	if (e->created_override)
 		put(&b, ",\"created_by_run\":true", 22);
-	putf(&b, ",\"errno\":%d,\"result\":%ld", e->err, e->err ? -1L :
-	     e->result);
+	putf(&b, ",\"errno\":%d,\"result\":%ld", e->err,
+	     e->err ? -1L : e->result);
 	emit("decision", &b);
 	free(b.s);
 }

@@ -82,7 +82,7 @@ int tracer_mem_argv(pid_t tid, uint64_t addr, char *buf, size_t size,
 		if (p == 0)
 			break;
 		if (used + 1 >= size)
-			break;	/* kept argv is a prefix; enough to judge */
+			break; /* kept argv is a prefix; enough to judge */
 		err = tracer_mem_string(tid, p, buf + used, size - used);
 		if (err == -ENAMETOOLONG) {
 			used = size;

@@ -54,15 +54,14 @@ static int unix_resolve(struct tracer_req *r, struct rules_addr *ra,
 		snprintf(sun->sun_path, sizeof(sun->sun_path),
 			 "/proc/self/fd/%d", p->magic);
 	else if ((size_t)snprintf(sun->sun_path, sizeof(sun->sun_path),
-				  "/proc/self/fd/%d/%s", p->parent, p->name) >=
-		 sizeof(sun->sun_path))
+				  "/proc/self/fd/%d/%s", p->parent,
+				  p->name) >= sizeof(sun->sun_path))
 		return -ENAMETOOLONG;
 	*len = sizeof(*sun);
 	return 0;
 }
 
-static void judge(struct tracer_req *r, const struct rules_addr *ra,
-		  bool *ok)
+static void judge(struct tracer_req *r, const struct rules_addr *ra, bool *ok)
 {
 	char text[300];
 
@@ -111,7 +110,7 @@ void tracer_on_connect(struct tracer_req *r)
 	}
 
 	if (ra.kind == RULES_ADDR_UNNAMED) {
-		ok = true;	/* AF_UNSPEC dissolves an association */
+		ok = true; /* AF_UNSPEC dissolves an association */
 	} else {
 		judge(r, &ra, &ok);
 		if (!ok) {
@@ -180,7 +179,8 @@ void tracer_on_bind(struct tracer_req *r)
 			return;
 		}
 		if (!tracer_judge_write(r->sup, &p, &r->verdict, &override)) {
-			tracer_req_decide(r, RULES_WRITE, "path", p.path, false);
+			tracer_req_decide(r, RULES_WRITE, "path", p.path,
+					  false);
 			r->err = EACCES;
 			goto out;
 		}

@@ -29,7 +29,7 @@
 #endif
 
 #define NOTIFY_MAX_WORKERS 64
-#define NOTIFY_NR_MAX 1024
+#define NOTIFY_NR_MAX	   1024
 
 static tracer_handler handlers[NOTIFY_NR_MAX];
 static atomic_int idle;
@@ -103,8 +103,7 @@ bool tracer_req_valid(const struct tracer_req *r)
 }
 
 void tracer_req_decide(struct tracer_req *r, enum rules_class cls,
-		       const char *object_key, const char *object,
-		       bool allowed)
+		       const char *object_key, const char *object, bool allowed)
 {
 	if (object != r->object)
 		snprintf(r->object, sizeof(r->object), "%s", object);
@@ -170,7 +169,10 @@ static void respond(struct tracer_req *r)
 static void serve(struct tracer_sup *s, struct seccomp_notif *n)
 {
 	struct tracer_req r = {
-		.sup = s, .id = n->id, .tid = n->pid, .nr = n->data.nr,
+		.sup = s,
+		.id = n->id,
+		.tid = n->pid,
+		.nr = n->data.nr,
 		.addfd = -1,
 	};
 	tracer_handler fn = NULL;
@@ -183,7 +185,7 @@ static void serve(struct tracer_sup *s, struct seccomp_notif *n)
 	if (fn)
 		fn(&r);
 	else
-		r.err = ENOSYS;	/* the filter and this table disagree */
+		r.err = ENOSYS; /* the filter and this table disagree */
 
 	if (r.addfd >= 0)
 		inject_fd(&r);
@@ -237,7 +239,7 @@ static void *worker(void *arg)
 		if (ioctl(s->listener, SECCOMP_IOCTL_NOTIF_RECV, &n) < 0) {
 			if (errno == EINTR || errno == ENOENT)
 				continue;
-			break;	/* the listener is gone */
+			break; /* the listener is gone */
 		}
 		if (atomic_fetch_sub(&idle, 1) == 1)
 			spawn_worker(s);
@@ -268,8 +270,8 @@ int tracer_notify_start(struct tracer_sup *s)
 
 	handlers_load();
 	/* 6.6+: wake the waiting task on our CPU; ten times faster. */
-	s->sync_wakeup = ioctl(s->listener, SECCOMP_IOCTL_NOTIF_SET_FLAGS,
-			       flags) == 0;
+	s->sync_wakeup =
+		ioctl(s->listener, SECCOMP_IOCTL_NOTIF_SET_FLAGS, flags) == 0;
 	for (i = 0; i < 2; i++)
 		spawn_worker(s);
 	return atomic_load(&workers) > 0 ? 0 : -EAGAIN;

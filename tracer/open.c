@@ -24,11 +24,11 @@
 #define O_TMPFILE (020000000 | O_DIRECTORY)
 #endif
 
-#define OPEN_KNOWN_FLAGS                                                   \
-	(O_ACCMODE | O_CREAT | O_EXCL | O_NOCTTY | O_TRUNC | O_APPEND |    \
-	 O_NONBLOCK | O_DSYNC | FASYNC | O_DIRECT | O_LARGEFILE |          \
-	 O_DIRECTORY | O_NOFOLLOW | O_NOATIME | O_CLOEXEC | O_SYNC |       \
-	 O_PATH | O_TMPFILE)
+#define OPEN_KNOWN_FLAGS                                                      \
+	(O_ACCMODE | O_CREAT | O_EXCL | O_NOCTTY | O_TRUNC | O_APPEND |       \
+	 O_NONBLOCK | O_DSYNC | FASYNC | O_DIRECT | O_LARGEFILE |             \
+	 O_DIRECTORY | O_NOFOLLOW | O_NOATIME | O_CLOEXEC | O_SYNC | O_PATH | \
+	 O_TMPFILE)
 
 struct open_args {
 	int dirfd;
@@ -79,8 +79,7 @@ static int decode(struct tracer_req *r, struct open_args *a)
 
 static bool wants_write(uint64_t flags)
 {
-	return (flags & O_ACCMODE) != O_RDONLY ||
-	       flags & (O_CREAT | O_TRUNC) ||
+	return (flags & O_ACCMODE) != O_RDONLY || flags & (O_CREAT | O_TRUNC) ||
 	       (flags & O_TMPFILE) == O_TMPFILE;
 }
 
@@ -109,9 +108,8 @@ static void verdict_proctor(struct rules_verdict *v, enum rules_action a,
 	v->is_default = false;
 }
 
-bool tracer_judge_write(const struct tracer_sup *s,
-			const struct tracer_path *p, struct rules_verdict *v,
-			bool *override)
+bool tracer_judge_write(const struct tracer_sup *s, const struct tracer_path *p,
+			struct rules_verdict *v, bool *override)
 {
 	struct stat st;
 
@@ -153,8 +151,8 @@ static pid_t proc_pid(const char *path)
 	return *end == '/' || *end == '\0' ? (pid_t)pid : 0;
 }
 
-bool tracer_judge_read(const struct tracer_sup *s,
-		       const struct tracer_path *p, struct rules_verdict *v)
+bool tracer_judge_read(const struct tracer_sup *s, const struct tracer_path *p,
+		       struct rules_verdict *v)
 {
 	pid_t pid;
 
@@ -269,8 +267,9 @@ static int do_open(struct tracer_req *r, const struct tracer_path *p,
 	if (flags & O_CREAT && !p->exists)
 		flags |= O_EXCL;
 	how.flags = flags;
-	how.mode = flags & O_CREAT || (flags & O_TMPFILE) == O_TMPFILE ?
-			   a->mode & 07777 : 0;
+	how.mode = flags & O_CREAT || (flags & O_TMPFILE) == O_TMPFILE
+			   ? a->mode & 07777
+			   : 0;
 	/* The last component was checked; a symlink swapped in is refused. */
 	fd = sys_openat2(p->parent, p->name, &how);
 	if (fd < 0 && errno == EEXIST && !(a->flags & O_EXCL)) {

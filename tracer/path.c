@@ -27,7 +27,7 @@
 
 #include "tracer/tracer.h"
 
-#define PATH_MAX_LINKS 40	/* the kernel's MAXSYMLINKS */
+#define PATH_MAX_LINKS 40 /* the kernel's MAXSYMLINKS */
 
 static int sys_openat2(int dirfd, const char *path, struct open_how *how)
 {
@@ -175,8 +175,8 @@ static int fast_walk(int start, const char *path, int flags,
 	}
 	p->exists = true;
 
-	if (S_ISLNK(st.st_mode) && (flags & TRACER_PATH_FOLLOW ||
-				    trailing_slash(path))) {
+	if (S_ISLNK(st.st_mode) &&
+	    (flags & TRACER_PATH_FOLLOW || trailing_slash(path))) {
 		ssize_t n;
 
 		if (++*links > PATH_MAX_LINKS)
@@ -185,7 +185,7 @@ static int fast_walk(int start, const char *path, int flags,
 		if (n < 0)
 			return -errno;
 		next[n] = '\0';
-		return 2;	/* follow: resolve next from p->parent */
+		return 2; /* follow: resolve next from p->parent */
 	}
 	if (trailing_slash(path) && !S_ISDIR(st.st_mode))
 		return -ENOTDIR;
@@ -230,8 +230,10 @@ int tracer_path_resolve(pid_t tid, pid_t tgid, int dirfd, const char *path,
 	if (rc == 1) {
 		tracer_path_release(p);
 		p->parent = -1;
-		rc = slow_walk(tid, tgid, dirfd == AT_FDCWD || path[0] == '/'
-				? AT_FDCWD : dirfd, path, flags, p);
+		rc = slow_walk(tid, tgid,
+			       dirfd == AT_FDCWD || path[0] == '/' ? AT_FDCWD
+								   : dirfd,
+			       path, flags, p);
 	}
 	close(start);
 	if (rc < 0)
@@ -246,9 +248,8 @@ int tracer_path_resolve(pid_t tid, pid_t tgid, int dirfd, const char *path,
  * the last component is refused rather than followed outside the kernel's
  * constraint: TODO(#3) follow it within the root.
  */
-int tracer_path_resolve_how(pid_t tid, pid_t tgid, int dirfd,
-			    const char *path, int flags, uint64_t resolve,
-			    struct tracer_path *p)
+int tracer_path_resolve_how(pid_t tid, pid_t tgid, int dirfd, const char *path,
+			    int flags, uint64_t resolve, struct tracer_path *p)
 {
 	struct open_how how = {
 		.flags = O_PATH | O_DIRECTORY | O_CLOEXEC,
@@ -263,14 +264,14 @@ int tracer_path_resolve_how(pid_t tid, pid_t tgid, int dirfd,
 	p->magic = -1;
 	if (path[0] == '\0')
 		return -ENOENT;
-	start = start_fd(tid, tgid, dirfd, resolve & (RESOLVE_BENEATH |
-					       RESOLVE_IN_ROOT) ? "." : path);
+	start = start_fd(tid, tgid, dirfd,
+			 resolve & (RESOLVE_BENEATH | RESOLVE_IN_ROOT) ? "."
+								       : path);
 	if (start < 0)
 		return start;
 	split(path, dir, sizeof(dir), p->name, sizeof(p->name));
 	p->parent = sys_openat2(start, dir, &how);
-	err = p->parent < 0 ? -errno : fd_name(p->parent, canon,
-					       sizeof(canon));
+	err = p->parent < 0 ? -errno : fd_name(p->parent, canon, sizeof(canon));
 	close(start);
 	if (!err && (in_procfs(canon) || !strcmp(p->name, "..")))
 		err = -ELOOP;
@@ -409,8 +410,8 @@ static int slow_walk(pid_t tid, pid_t tgid, int dirfd, const char *path,
 
 		memmove(buf, rest, strlen(rest) + 1);
 		rest = buf;
-		translate_self(cur, comp, sizeof(comp), buf, sizeof(buf),
-			       tid, tgid);
+		translate_self(cur, comp, sizeof(comp), buf, sizeof(buf), tid,
+			       tgid);
 		if (strcmp(comp, ".") == 0 && !last)
 			continue;
 
@@ -432,8 +433,8 @@ static int slow_walk(pid_t tid, pid_t tgid, int dirfd, const char *path,
 					err = take_magic(cur, comp, p);
 					goto out;
 				}
-				fd = openat(cur, comp, O_PATH | O_DIRECTORY |
-					    O_CLOEXEC);
+				fd = openat(cur, comp,
+					    O_PATH | O_DIRECTORY | O_CLOEXEC);
 				if (fd < 0) {
 					err = -errno;
 					break;
@@ -443,8 +444,7 @@ static int slow_walk(pid_t tid, pid_t tgid, int dirfd, const char *path,
 				continue;
 			}
 			/* An ordinary link: splice its text into the rest. */
-			ssize_t n = readlinkat(cur, comp, tmp,
-					       sizeof(tmp) - 1);
+			ssize_t n = readlinkat(cur, comp, tmp, sizeof(tmp) - 1);
 			if (n < 0) {
 				err = -errno;
 				break;
@@ -466,8 +466,8 @@ static int slow_walk(pid_t tid, pid_t tgid, int dirfd, const char *path,
 			p->exists = true;
 			break;
 		}
-		fd = openat(cur, comp, O_PATH | O_DIRECTORY | O_NOFOLLOW |
-			    O_CLOEXEC);
+		fd = openat(cur, comp,
+			    O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 		if (fd < 0) {
 			err = -errno;
 			break;

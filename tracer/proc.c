@@ -177,8 +177,7 @@ void tracer_proc_who(pid_t tid, struct tracer_who *w)
 	if (p) {
 		memcpy(w->comm, p->comm, sizeof(w->comm));
 		snprintf(w->exe, sizeof(w->exe), "%s", p->exe);
-		join_argv(p->argv, p->argv_len, w->cmdline,
-			  sizeof(w->cmdline));
+		join_argv(p->argv, p->argv_len, w->cmdline, sizeof(w->cmdline));
 	}
 	tracer_proc_unlock();
 }

@@ -91,7 +91,7 @@ void tracer_exec_expect(pid_t tid, const struct tracer_exec_expect *ex)
 	struct tracer_proc *p;
 
 	if (!copy)
-		return;	/* no expectation: the exec event kills it */
+		return; /* no expectation: the exec event kills it */
 	*copy = *ex;
 	copy->argv = malloc(ex->argv_len + 1);
 	if (!copy->argv) {
@@ -140,12 +140,11 @@ static bool exec_matches(const struct tracer_exec_expect *ex, pid_t pid,
 	if (!ex || stat(path, &st) < 0)
 		return false;
 	if (!(st.st_dev == ex->dev[0] && st.st_ino == ex->ino[0]) &&
-	    !(ex->script && st.st_dev == ex->dev[1] &&
-	      st.st_ino == ex->ino[1]))
+	    !(ex->script && st.st_dev == ex->dev[1] && st.st_ino == ex->ino[1]))
 		return false;
 	len = now->argv_len;
 	if (ex->argv_len >= TRACER_ARGV_MAX - 1 || len >= TRACER_ARGV_MAX)
-		return true;	/* too long to compare whole */
+		return true; /* too long to compare whole */
 	if (ex->script)
 		return argv_tail_matches(ex, now->argv, len);
 	return len == ex->argv_len && !memcmp(now->argv, ex->argv, len);
@@ -185,9 +184,11 @@ static void on_exec(pid_t pid, unsigned long former)
 	if (!ok) {
 		kill(pid, SIGKILL);
 		tracer_log_lifecycle("exec-mismatch", &w, NULL, NULL, -1);
-		fprintf(stderr, "proctor: killed pid %d: the program or "
-				"arguments it loaded are not those that were "
-				"checked\n", pid);
+		fprintf(stderr,
+			"proctor: killed pid %d: the program or "
+			"arguments it loaded are not those that were "
+			"checked\n",
+			pid);
 		return;
 	}
 	tracer_log_lifecycle("exec", &w, NULL, NULL, -1);
@@ -208,8 +209,8 @@ static void on_exit_status(struct loop *l, pid_t pid, int st)
 
 	if (leader)
 		tracer_log_lifecycle("exit", &w, NULL, NULL,
-				     WIFEXITED(st) ? WEXITSTATUS(st) :
-						     256 + WTERMSIG(st));
+				     WIFEXITED(st) ? WEXITSTATUS(st)
+						   : 256 + WTERMSIG(st));
 	if (pid == l->child) {
 		l->child_done = true;
 		l->status = st;
@@ -298,7 +299,7 @@ int tracer_ptrace_loop(pid_t child, const struct tracer_opts *o, int *status)
 		if (pid < 0) {
 			if (errno == EINTR)
 				continue;
-			break;	/* ECHILD: the whole tree is gone */
+			break; /* ECHILD: the whole tree is gone */
 		}
 		if (WIFEXITED(st) || WIFSIGNALED(st))
 			on_exit_status(&l, pid, st);

@@ -21,11 +21,11 @@
 
 #include "tracer/tracer.h"
 
-#define RUN_PTRACE_OPTS                                                    \
-	(PTRACE_O_TRACEFORK | PTRACE_O_TRACEVFORK | PTRACE_O_TRACECLONE |  \
+#define RUN_PTRACE_OPTS                                                   \
+	(PTRACE_O_TRACEFORK | PTRACE_O_TRACEVFORK | PTRACE_O_TRACECLONE | \
 	 PTRACE_O_TRACEEXEC | PTRACE_O_EXITKILL)
 
-static const int forwarded[] = { SIGTERM, SIGHUP, SIGINT, SIGQUIT,
+static const int forwarded[] = { SIGTERM, SIGHUP,  SIGINT,  SIGQUIT,
 				 SIGUSR1, SIGUSR2, SIGWINCH };
 static volatile pid_t forward_to;
 static struct rlimit nofile_orig;
@@ -53,8 +53,8 @@ static int read_int(int fd, int *v)
 }
 
 /* In the child: nothing returns; failures go up the pipes. */
-static void child_main(const struct tracer_opts *o, int ready, int go,
-		       int fail, bool job, int floor)
+static void child_main(const struct tracer_opts *o, int ready, int go, int fail,
+		       bool job, int floor)
 {
 	bool killable = false;
 	sigset_t none;
@@ -84,7 +84,7 @@ static void child_main(const struct tracer_opts *o, int ready, int go,
 	write_all(ready, &v, sizeof(v));
 	if (listener < 0 || read_int(go, &v) < 0)
 		_exit(125);
-	close(listener);	/* the supervisor holds it now */
+	close(listener); /* the supervisor holds it now */
 
 	execve(o->exe, o->argv, o->envp);
 	v = errno;
@@ -104,8 +104,7 @@ static void install_forwarding(pid_t child)
 	signal(SIGPIPE, SIG_IGN);
 }
 
-static int take_listener(pid_t child, int ready, int *listener,
-			 bool *killable)
+static int take_listener(pid_t child, int ready, int *listener, bool *killable)
 {
 	int num, pidfd, err, k;
 
@@ -136,11 +135,11 @@ static void report_features(const struct tracer_opts *o,
 	snprintf(fields, sizeof(fields),
 		 "\"features\":{\"sync_wakeup\":%s,\"wait_killable\":%s,"
 		 "\"landlock_abi\":%d},\"write_floor\":%s",
-		 s->sync_wakeup ? "true" : "false",
-		 killable ? "true" : "false", abi,
-		 floor >= 0 ? "\"landlock\"" :
-		 floor == -ERANGE ? "\"none: writes are unbounded\"" :
-				    "\"none\"");
+		 s->sync_wakeup ? "true" : "false", killable ? "true" : "false",
+		 abi,
+		 floor >= 0	    ? "\"landlock\""
+		 : floor == -ERANGE ? "\"none: writes are unbounded\""
+				    : "\"none\"");
 	tracer_log_raw("kernel", fields);
 	if (o->quiet)
 		return;
@@ -152,10 +151,11 @@ static void report_features(const struct tracer_opts *o,
 				"wake-up of user notifications (6.6+): "
 				"supervised calls are slower\n");
 	if (!killable)
-		fprintf(stderr, "proctor: this kernel lacks "
-				"SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV (5.19+): "
-				"a signal can interrupt a call proctor "
-				"carried out\n");
+		fprintf(stderr,
+			"proctor: this kernel lacks "
+			"SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV (5.19+): "
+			"a signal can interrupt a call proctor "
+			"carried out\n");
 }
 
 static void add_first_process(pid_t child, const struct tracer_opts *o)
@@ -166,11 +166,11 @@ static void add_first_process(pid_t child, const struct tracer_opts *o)
 	tracer_proc_lock();
 	p = tracer_proc_add(child, child, getpid());
 	if (p) {
-		p->seen_stop = true;	/* SEIZE does not stop it */
+		p->seen_stop = true; /* SEIZE does not stop it */
 		snprintf(p->exe, sizeof(p->exe), "%s", o->exe);
 		snprintf(p->comm, sizeof(p->comm), "%s",
-			 strrchr(o->exe, '/') ? strrchr(o->exe, '/') + 1 :
-						o->exe);
+			 strrchr(o->exe, '/') ? strrchr(o->exe, '/') + 1
+					      : o->exe);
 		for (i = 0; o->argv[i]; i++) {
 			size_t n = strlen(o->argv[i]) + 1;
 

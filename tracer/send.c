@@ -21,9 +21,9 @@
 #include "tracer/tracer.h"
 
 #define SEND_MAX_DATA (256 * 1024)
-#define SEND_MAX_IOV 64
+#define SEND_MAX_IOV  64
 #define SEND_MAX_CTRL 4096
-#define SEND_MAX_FDS 64
+#define SEND_MAX_FDS  64
 
 struct send_copy {
 	struct sockaddr_storage name;
@@ -33,7 +33,7 @@ struct send_copy {
 	char *data;
 	char ctrl[SEND_MAX_CTRL];
 	size_t ctrllen;
-	int fds[SEND_MAX_FDS];	/* ours, to close */
+	int fds[SEND_MAX_FDS]; /* ours, to close */
 	int nfds;
 };
 
@@ -113,8 +113,7 @@ static int translate_rights(struct tracer_req *r, struct send_copy *c)
 	return 0;
 }
 
-static int copy_msghdr(struct tracer_req *r, uint64_t addr,
-		       struct send_copy *c)
+static int copy_msghdr(struct tracer_req *r, uint64_t addr, struct send_copy *c)
 {
 	struct msghdr m;
 	int err = tracer_mem_read(r->tid, addr, &m, sizeof(m));
@@ -162,7 +161,7 @@ static bool judge(struct tracer_req *r, struct send_copy *c)
 	int err;
 
 	if (c->namelen == 0)
-		return true;	/* the socket's own peer, judged at connect */
+		return true; /* the socket's own peer, judged at connect */
 	err = rules_addr_decode(&c->name, c->namelen, &ra);
 	if (err == 0 && ra.kind == RULES_ADDR_UNIX_PATH) {
 		/* TODO(#3): resolve a relative unix path as connect does */
@@ -229,7 +228,8 @@ static void send_many(struct tracer_req *r, int sock)
 			break;
 		}
 		/* the kernel reports each message's length in msg_len */
-		tracer_mem_write(r->tid, hdr + offsetof(struct mmsghdr, msg_len),
+		tracer_mem_write(r->tid,
+				 hdr + offsetof(struct mmsghdr, msg_len),
 				 &(unsigned){ (unsigned)rc }, sizeof(unsigned));
 		release(&c);
 		sent++;
@@ -253,9 +253,10 @@ void tracer_on_send(struct tracer_req *r)
 		return;
 	}
 	/* A stream socket sends to its peer whatever the call names. */
-	if (is_stream(sock) && !((int)r->args[!strcmp(r->name, "sendto") ?
-					      3 : 2] & MSG_FASTOPEN)) {
-		r->cont = true;	/* TODO(#3): a descriptor swapped meanwhile */
+	if (is_stream(sock) &&
+	    !((int)r->args[!strcmp(r->name, "sendto") ? 3 : 2] &
+	      MSG_FASTOPEN)) {
+		r->cont = true; /* TODO(#3): a descriptor swapped meanwhile */
 		goto out;
 	}
 	if (!strcmp(r->name, "sendmmsg")) {
@@ -287,8 +288,8 @@ void tracer_on_send(struct tracer_req *r)
 	}
 	if (!tracer_req_valid(r) || !judge(r, &c))
 		goto out;
-	n = send_one(sock, &c, (int)r->args[!strcmp(r->name, "sendto") ? 3 :
-					      2]);
+	n = send_one(sock, &c,
+		     (int)r->args[!strcmp(r->name, "sendto") ? 3 : 2]);
 	if (n < 0)
 		r->err = -n;
 	else

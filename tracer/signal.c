@@ -16,7 +16,7 @@
 #include "tracer/tracer.h"
 
 struct group_kill {
-	pid_t pgrp;		/* 0: every process of the tree */
+	pid_t pgrp; /* 0: every process of the tree */
 	pid_t caller;
 	int sig;
 	int hits;
@@ -61,8 +61,7 @@ static void group(struct tracer_req *r, pid_t pid, int sig)
 	tracer_proc_each(kill_member, &g);
 	tracer_proc_unlock();
 	if (pid == 0 || pid < -1)
-		g.hits += kill(r->tgid, sig) == 0 &&
-			  getpgid(r->tgid) == g.pgrp;
+		g.hits += kill(r->tgid, sig) == 0 && getpgid(r->tgid) == g.pgrp;
 	if (g.hits == 0)
 		r->err = ESRCH;
 }

@@ -19,18 +19,18 @@
 /* What `proctor run` was asked to do; filled by tools/proctor.c. */
 struct tracer_opts {
 	struct rules_policy *policy;
-	char *const *argv;		/* CMD and its arguments */
-	const char *exe;		/* CMD resolved through PATH */
+	char *const *argv; /* CMD and its arguments */
+	const char *exe;   /* CMD resolved through PATH */
 	char **envp;
-	const char *tmpdir;		/* the run's private TMPDIR */
-	int log_fd;			/* -1: no log */
-	const char *log_path;		/* shown to the user; may be NULL */
+	const char *tmpdir;   /* the run's private TMPDIR */
+	int log_fd;	      /* -1: no log */
+	const char *log_path; /* shown to the user; may be NULL */
 	const char *run_id;
-	const char *policy_hash;	/* hex SHA-256 of the merged policy */
-	bool quiet;			/* no denial lines on stderr */
+	const char *policy_hash; /* hex SHA-256 of the merged policy */
+	bool quiet;		 /* no denial lines on stderr */
 	int verbose;
-	bool wait_all;			/* wait for the whole tree */
-	bool keep_caps;			/* root keeps every capability */
+	bool wait_all;	/* wait for the whole tree */
+	bool keep_caps; /* root keeps every capability */
 };
 
 /*
@@ -48,26 +48,26 @@ struct tracer_exec_expect {
 	dev_t dev[2];
 	ino_t ino[2];
 	bool script;
-	char *argv;		/* NUL-joined words */
+	char *argv; /* NUL-joined words */
 	size_t argv_len;
 };
 
 /* --- process table (proc.c) ------------------------------------------- */
 
-#define TRACER_ARGV_MAX 4096	/* bytes of argv kept per process */
+#define TRACER_ARGV_MAX 4096 /* bytes of argv kept per process */
 
 struct tracer_proc {
 	pid_t tid;
 	pid_t tgid;
-	pid_t ppid;		/* parent process (tgid) */
-	bool seen_stop;		/* its first ptrace stop arrived */
+	pid_t ppid;	/* parent process (tgid) */
+	bool seen_stop; /* its first ptrace stop arrived */
 	char comm[16];
 	char exe[4096];
-	char argv[TRACER_ARGV_MAX];	/* words joined by NUL */
+	char argv[TRACER_ARGV_MAX]; /* words joined by NUL */
 	size_t argv_len;
 	/* exec judged at entry, verified at PTRACE_EVENT_EXEC */
 	struct tracer_exec_expect *exec;
-	struct tracer_proc *next;	/* hash chain */
+	struct tracer_proc *next; /* hash chain */
 };
 
 /* Snapshot of what a log record says about a task. */
@@ -75,7 +75,7 @@ struct tracer_who {
 	pid_t tid, tgid, ppid;
 	char comm[16];
 	char exe[256];
-	char cmdline[512];	/* argv joined by spaces, for people */
+	char cmdline[512]; /* argv joined by spaces, for people */
 };
 
 void tracer_proc_init(void);
@@ -122,16 +122,16 @@ int tracer_mem_argv(pid_t tid, uint64_t addr, char *buf, size_t size,
  */
 struct tracer_path {
 	int parent;
-	int magic;		/* -1 unless via a magic link */
+	int magic; /* -1 unless via a magic link */
 	char name[256];
-	char path[4096];	/* absolute, canonical: what rules judge */
+	char path[4096]; /* absolute, canonical: what rules judge */
 	bool exists;
-	bool is_proc_object;	/* a pipe:, socket:, anon_inode: object */
+	bool is_proc_object; /* a pipe:, socket:, anon_inode: object */
 };
 
 enum {
-	TRACER_PATH_FOLLOW = 1,		/* follow a symlink in the last part */
-	TRACER_PATH_DIR_OK = 2,		/* "." or a trailing slash is fine */
+	TRACER_PATH_FOLLOW = 1, /* follow a symlink in the last part */
+	TRACER_PATH_DIR_OK = 2, /* "." or a trailing slash is fine */
 };
 
 /*
@@ -142,27 +142,26 @@ enum {
 int tracer_path_resolve(pid_t tid, pid_t tgid, int dirfd, const char *path,
 			int flags, struct tracer_path *p);
 /* Same, under openat2's RESOLVE_* flags. */
-int tracer_path_resolve_how(pid_t tid, pid_t tgid, int dirfd,
-			    const char *path, int flags, uint64_t resolve,
-			    struct tracer_path *p);
+int tracer_path_resolve_how(pid_t tid, pid_t tgid, int dirfd, const char *path,
+			    int flags, uint64_t resolve, struct tracer_path *p);
 void tracer_path_release(struct tracer_path *p);
 
 /* --- the log (log.c) ------------------------------------------------------ */
 
 struct tracer_event {
 	const char *syscall;
-	const uint64_t *args;		/* six raw arguments, or NULL */
+	const uint64_t *args; /* six raw arguments, or NULL */
 	enum rules_class cls;
-	const char *cls_name;		/* overrides cls in the log */
-	const char *object;		/* path, address or command */
-	const char *object_key;		/* "path", "addr" or "command" */
-	const char *object2;		/* rename and link: the new name */
-	const char *const *argv;	/* exec: the new argv */
+	const char *cls_name;	 /* overrides cls in the log */
+	const char *object;	 /* path, address or command */
+	const char *object_key;	 /* "path", "addr" or "command" */
+	const char *object2;	 /* rename and link: the new name */
+	const char *const *argv; /* exec: the new argv */
 	size_t argc;
 	const struct rules_verdict *verdict;
 	bool allowed;
-	bool created_override;		/* allowed: the run made the object */
-	int err;			/* errno returned, 0 on success */
+	bool created_override; /* allowed: the run made the object */
+	int err;	       /* errno returned, 0 on success */
 	long result;
 };
 
@@ -212,7 +211,7 @@ struct tracer_sup {
 	const struct tracer_opts *o;
 	int listener;
 	bool sync_wakeup;
-	int floor;		/* Landlock ruleset for workers, or -1 */
+	int floor; /* Landlock ruleset for workers, or -1 */
 };
 
 int tracer_notify_start(struct tracer_sup *s);
@@ -237,13 +236,13 @@ struct tracer_req {
 	struct rules_verdict verdict;
 	char object[4096 + 16];
 	char object2[4096];
-	bool log;		/* false: nothing worth a record */
+	bool log; /* false: nothing worth a record */
 	/* response */
 	int64_t val;
-	int err;		/* positive errno, 0 for success */
-	bool cont;		/* let the kernel run the call */
-	int addfd;		/* >= 0: inject this fd, val becomes its number */
-	int addfd_flags;	/* O_CLOEXEC or 0 */
+	int err;	 /* positive errno, 0 for success */
+	bool cont;	 /* let the kernel run the call */
+	int addfd;	 /* >= 0: inject this fd, val becomes its number */
+	int addfd_flags; /* O_CLOEXEC or 0 */
 };
 
 typedef void (*tracer_handler)(struct tracer_req *r);
@@ -276,20 +275,18 @@ void tracer_req_decide(struct tracer_req *r, enum rules_class cls,
  * the run's own files stay writable to it.  Fills v; returns true when
  * allowed.  *override tells that the run-created rule allowed it.
  */
-bool tracer_judge_write(const struct tracer_sup *s,
-			const struct tracer_path *p, struct rules_verdict *v,
-			bool *override);
+bool tracer_judge_write(const struct tracer_sup *s, const struct tracer_path *p,
+			struct rules_verdict *v, bool *override);
 /* Policy plus proctor's own limits (other processes' /proc). */
-bool tracer_judge_read(const struct tracer_sup *s,
-		       const struct tracer_path *p, struct rules_verdict *v);
+bool tracer_judge_read(const struct tracer_sup *s, const struct tracer_path *p,
+		       struct rules_verdict *v);
 
 /* The tracee's umask, for calls that create; -errno if unknown. */
 int tracer_task_umask(pid_t tid);
 
 /* --- ptrace (ptrace.c) and the terminal (job.c) --------------------------- */
 
-int tracer_ptrace_loop(pid_t child, const struct tracer_opts *o,
-		       int *status);
+int tracer_ptrace_loop(pid_t child, const struct tracer_opts *o, int *status);
 void tracer_exec_expect_free(struct tracer_exec_expect *ex);
 /* Records what the exec of tid must load; copies ex. */
 void tracer_exec_expect(pid_t tid, const struct tracer_exec_expect *ex);
