@@ -166,6 +166,21 @@ static void respond(struct tracer_req *r)
 	ioctl(r->sup->listener, SECCOMP_IOCTL_NOTIF_SEND, &resp);
 }
 
+/* The log line, and the line on stderr for a denial. */
+static void record(struct tracer_sup *s, struct tracer_req *r)
+{
+	struct tracer_who w;
+
+	r->ev.err = r->err;
+	r->ev.result = r->err ? -1 : r->val;
+	if (r->ev.allowed && s->o->log_fd < 0)
+		return; /* nobody will read about it */
+	tracer_proc_who(r->tid, &w);
+	tracer_log_decision(&w, &r->ev);
+	if (!r->ev.allowed && !s->o->quiet)
+		tracer_explain_denial(&w, &r->ev);
+}
+
 static void serve(struct tracer_sup *s, struct seccomp_notif *n)
 {
 	struct tracer_req r = {
@@ -189,17 +204,8 @@ static void serve(struct tracer_sup *s, struct seccomp_notif *n)
 
 	if (r.addfd >= 0)
 		inject_fd(&r);
-	if (r.log) {
-		struct tracer_who w;
-
-		r.ev.err = r.err;
-		if (!r.addfd_flags && !r.ev.result && !r.err)
-			r.ev.result = r.val;
-		tracer_proc_who(r.tid, &w);
-		tracer_log_decision(&w, &r.ev);
-		if (!r.ev.allowed && !s->o->quiet)
-			tracer_explain_denial(&w, &r.ev);
-	}
+	if (r.log)
+		record(s, &r);
 	respond(&r);
 }
 

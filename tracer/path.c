@@ -206,8 +206,9 @@ int tracer_path_resolve(pid_t tid, pid_t tgid, int dirfd, const char *path,
 	if (strlen(path) >= sizeof(cur))
 		return -ENAMETOOLONG;
 
-	start = start_fd(tid, tgid, dirfd, path);
-	if (start < 0)
+	/* openat2 reads an absolute path from the root, whatever dirfd */
+	start = path[0] == '/' ? AT_FDCWD : start_fd(tid, tgid, dirfd, path);
+	if (start < 0 && start != AT_FDCWD)
 		return start;
 	snprintf(cur, sizeof(cur), "%s", path);
 
@@ -217,9 +218,10 @@ int tracer_path_resolve(pid_t tid, pid_t tgid, int dirfd, const char *path,
 		if (rc != 2)
 			break;
 		/* A symlink in the last component: go on from its target. */
-		close(start);
+		if (start >= 0)
+			close(start);
 		if (next[0] == '/') {
-			start = open("/", O_PATH | O_CLOEXEC);
+			start = AT_FDCWD;
 			close(p->parent);
 		} else {
 			start = p->parent;
@@ -235,7 +237,8 @@ int tracer_path_resolve(pid_t tid, pid_t tgid, int dirfd, const char *path,
 								   : dirfd,
 			       path, flags, p);
 	}
-	close(start);
+	if (start >= 0)
+		close(start);
 	if (rc < 0)
 		tracer_path_release(p);
 	return rc;
