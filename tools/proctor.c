@@ -15,12 +15,14 @@
 #include <stdlib.h>
 #include <string.h>
 #include <signal.h>
+#include <sys/random.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "rules/rules.h"
+#include "tools/tools.h"
 #include "tracer/tracer.h"
 
 #define PROCTOR_VERSION "0.1.0"
@@ -108,6 +110,7 @@ static void usage(FILE *f)
 		   "       proctor policy check FILE...\n"
 		   "       proctor policy show [--workspace DIR]...\n"
 		   "       proctor policy approve FILE\n"
+		   "       proctor log verify FILE...\n"
 		   "       proctor --version\n\nrun options:\n");
 	for (i = 0; i < N_RUN_OPTS; i++)
 		fprintf(f, "  --%-12s %s\n", run_opts[i].name,
@@ -227,8 +230,8 @@ static const char *home_dir(void)
 }
 
 /* $XDG_<kind>_HOME or ~/<fallback>, then /proctor. */
-static void xdg_dir(char *out, size_t size, const char *env,
-		    const char *fallback)
+void tools_xdg_dir(char *out, size_t size, const char *env,
+		   const char *fallback)
 {
 	const char *x = getenv(env);
 
@@ -299,7 +302,7 @@ static void sha256_hex(const void *data, size_t len, char out[65])
 
 static void approved_path(char *out, size_t size)
 {
-	xdg_dir(out, size, "XDG_CONFIG_HOME", ".config");
+	tools_xdg_dir(out, size, "XDG_CONFIG_HOME", ".config");
 	strncat(out, "/approved", size - strlen(out) - 1);
 }
 
@@ -397,7 +400,7 @@ static struct rules_policy *build_policy(const struct cli *c,
 		fprintf(stderr, "proctor: %s\n", err);
 		goto fail;
 	}
-	xdg_dir(user, sizeof(user), "XDG_CONFIG_HOME", ".config");
+	tools_xdg_dir(user, sizeof(user), "XDG_CONFIG_HOME", ".config");
 	strncat(user, "/policy.json", sizeof(user) - strlen(user) - 1);
 	if (access(user, F_OK) == 0 &&
 	    add_file_layer(p, user, v->workspaces[0]) < 0)
@@ -556,6 +559,43 @@ static void run_id(char *out, size_t size)
 	snprintf(out, size, "%s-%d", t, getpid());
 }
 
+/*
+ * The user's key for the log's MACs, made on first use, kept where the
+ * sandbox can neither read nor write it (~/.config/proctor is denied).
+ */
+static int load_log_key(uint8_t key[32])
+{
+	char dir[PATH_MAX], path[PATH_MAX + 16];
+	int fd;
+
+	tools_xdg_dir(dir, sizeof(dir), "XDG_CONFIG_HOME", ".config");
+	snprintf(path, sizeof(path), "%s/log.key", dir);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0 && errno == ENOENT && mkdirs(dir, 0700) == 0) {
+		if (getrandom(key, 32, 0) != 32)
+			return -EIO;
+		fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+		if (fd >= 0 && write(fd, key, 32) == 32) {
+			close(fd);
+			return 0;
+		}
+		if (fd >= 0)
+			close(fd);
+		fd = open(path, O_RDONLY | O_CLOEXEC); /* made meanwhile */
+	}
+	if (fd < 0 || read(fd, key, 32) != 32) {
+		fprintf(stderr,
+			"proctor: no log key (%s): the log will carry "
+			"no MACs\n",
+			path);
+		if (fd >= 0)
+			close(fd);
+		return -EIO;
+	}
+	close(fd);
+	return 0;
+}
+
 /* Opens the log; *path is what to tell the user.  -2: no log wanted. */
 static int open_log(const struct cli *c, const char *id, char *path,
 		    size_t size)
@@ -572,7 +612,8 @@ static int open_log(const struct cli *c, const char *id, char *path,
 	if (c->log) {
 		snprintf(path, size, "%s", c->log);
 	} else {
-		xdg_dir(dir, sizeof(dir), "XDG_STATE_HOME", ".local/state");
+		tools_xdg_dir(dir, sizeof(dir), "XDG_STATE_HOME",
+			      ".local/state");
 		strncat(dir, "/runs", sizeof(dir) - strlen(dir) - 1);
 		err = mkdirs(dir, 0700);
 		if (err) {
@@ -587,6 +628,26 @@ static int open_log(const struct cli *c, const char *id, char *path,
 		fprintf(stderr, "proctor: cannot open log %s: %s\n", path,
 			strerror(errno));
 	return fd;
+}
+
+/*
+ * The sandbox never writes its own log, wherever --log put it: a deny
+ * on that exact path beats any grant around it.
+ */
+static int protect_log(struct rules_policy *p, int fd, const char *path)
+{
+	char real[PATH_MAX], err[1024];
+	struct stat st;
+
+	if (fd < 0 || fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) ||
+	    !realpath(path, real))
+		return 0;
+	if (rules_policy_add_entry(p, RULES_WRITE, RULES_DENY, real, err,
+				   sizeof(err)) < 0) {
+		fprintf(stderr, "proctor: %s\n", err);
+		return -1;
+	}
+	return 0;
 }
 
 /* ---- the command -------------------------------------------------------- */
@@ -667,6 +728,7 @@ static int cmd_run(int argc, char **argv)
 	char *ws[MAX_LIST], *tmpdir, exe[PATH_MAX], id[64], logpath[PATH_MAX];
 	char home[PATH_MAX], hash[65], *dump;
 	struct reaper reaper = { -1, -1 };
+	uint8_t key[32];
 	struct rules_vars v;
 	int first, rc;
 	size_t n_ws;
@@ -701,6 +763,10 @@ static int cmd_run(int argc, char **argv)
 		rmdir(tmpdir);
 		return EXIT_FAIL;
 	}
+	if (protect_log(o.policy, o.log_fd, logpath) < 0) {
+		rmdir(tmpdir);
+		return EXIT_FAIL;
+	}
 	dump = rules_policy_dump(o.policy);
 	sha256_hex(dump ? dump : "", dump ? strlen(dump) : 0, hash);
 	free(dump);
@@ -717,7 +783,8 @@ static int cmd_run(int argc, char **argv)
 	o.wait_all = c.wait_all;
 	o.keep_caps = c.keep_caps;
 	if (o.log_fd >= 0) {
-		tracer_log_open(o.log_fd, id);
+		tracer_log_open(o.log_fd, id,
+				load_log_key(key) == 0 ? key : NULL);
 		log_run_start(&o, ws, n_ws);
 	}
 
@@ -726,6 +793,7 @@ static int cmd_run(int argc, char **argv)
 		return EXIT_FAIL;
 	}
 	rc = tracer_run(&o);
+	tracer_log_end(rc);
 
 	if (tracer_log_denials() && !c.quiet && o.log_path)
 		fprintf(stderr, "proctor: %llu denied; log: %s\n",
@@ -786,7 +854,7 @@ static int policy_approve(int argc, char **argv)
 	}
 	sha256_hex(text, len, hash);
 	free(text);
-	xdg_dir(dir, sizeof(dir), "XDG_CONFIG_HOME", ".config");
+	tools_xdg_dir(dir, sizeof(dir), "XDG_CONFIG_HOME", ".config");
 	mkdirs(dir, 0700);
 	approved_path(path, sizeof(path));
 	f = fopen(path, "ae");
@@ -848,6 +916,8 @@ int main(int argc, char **argv)
 		return cmd_run(argc - 1, argv + 1);
 	if (argc >= 2 && !strcmp(argv[1], "policy"))
 		return cmd_policy(argc - 2, argv + 2);
+	if (argc >= 2 && !strcmp(argv[1], "log"))
+		return proctor_log_main(argc - 2, argv + 2);
 	if (argc >= 2 && !strcmp(argv[1], "--version")) {
 		printf("proctor %s\n", PROCTOR_VERSION);
 		return 0;

@@ -13,8 +13,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/uio.h>
 #include <time.h>
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
 #include <unistd.h>
 
 #include "tracer/tracer.h"
@@ -30,7 +31,11 @@ static int log_fd = -1;
 static const char *log_run;
 static uint64_t log_seq;
 static atomic_uint_fast64_t denials;
+static atomic_uint_fast64_t decisions;
 static pthread_mutex_t log_lock = PTHREAD_MUTEX_INITIALIZER;
+static bool log_keyed;
+static uint8_t log_key[32];
+static uint8_t log_prev[32]; /* the chain: the last record's MAC */
 
 static void put(struct buf *b, const char *s, size_t n)
 {
@@ -138,54 +143,79 @@ static void put_time(struct buf *b)
 	putf(b, "\"time\":\"%s.%06ldZ\"", t, ts.tv_nsec / 1000);
 }
 
-/*
- * Writes one record: the time and sequence number are taken under the
- * lock, so both grow with the file.
- */
-static void emit(const char *type, struct buf *body)
+void tracer_log_mac(const uint8_t key[32], const uint8_t prev[32],
+		    const char *line, size_t len, uint8_t out[32])
 {
-	struct buf head = { 0 };
-	struct iovec iov[2];
-	size_t total, done = 0;
+	unsigned char *buf = malloc(32 + len);
+	unsigned int outlen = 32;
 
-	if (log_fd < 0)
+	if (!buf) {
+		memset(out, 0, 32);
 		return;
-	pthread_mutex_lock(&log_lock);
-	put(&head, "{", 1);
-	put_time(&head);
-	putf(&head, ",\"v\":%d,\"type\":\"%s\",\"run\":\"%s\",\"seq\":%" PRIu64,
-	     LOG_SCHEMA, type, log_run, ++log_seq);
-	put(body, "}\n", 2);
-	iov[0] = (struct iovec){ head.s, head.len };
-	iov[1] = (struct iovec){ body->s, body->len };
-	total = head.len + body->len;
-	while (done < total) {
-		ssize_t n = writev(log_fd, iov, 2);
+	}
+	memcpy(buf, prev, 32);
+	memcpy(buf + 32, line, len);
+	HMAC(EVP_sha256(), key, 32, buf, 32 + len, out, &outlen);
+	free(buf);
+}
+
+static void write_all(int fd, const char *s, size_t len)
+{
+	while (len > 0) {
+		ssize_t n = write(fd, s, len);
 
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n <= 0)
-			break; /* disk full: the run goes on, unlogged */
-		done += n;
-		/* a short write: move the vectors past what was written */
-		if ((size_t)n >= iov[0].iov_len) {
-			n -= iov[0].iov_len;
-			iov[0].iov_len = 0;
-			iov[1].iov_base = (char *)iov[1].iov_base + n;
-			iov[1].iov_len -= n;
-		} else {
-			iov[0].iov_base = (char *)iov[0].iov_base + n;
-			iov[0].iov_len -= n;
-		}
+			return; /* disk full: the run goes on, unlogged */
+		s += n;
+		len -= n;
 	}
-	pthread_mutex_unlock(&log_lock);
-	free(head.s);
 }
 
-int tracer_log_open(int fd, const char *run_id)
+/*
+ * Writes one record: the time and sequence number are taken under the
+ * lock, so both grow with the file.  With a key, the record ends with a
+ * MAC over the previous record's MAC and this record's text, so a
+ * changed, removed or reordered line breaks the chain (`proctor log
+ * verify`).
+ */
+static void emit(const char *type, struct buf *body)
+{
+	struct buf line = { 0 };
+	uint8_t mac[32];
+	int i;
+
+	if (log_fd < 0)
+		return;
+	pthread_mutex_lock(&log_lock);
+	put(&line, "{", 1);
+	put_time(&line);
+	putf(&line, ",\"v\":%d,\"type\":\"%s\",\"run\":\"%s\",\"seq\":%" PRIu64,
+	     LOG_SCHEMA, type, log_run, ++log_seq);
+	put(&line, body->s ? body->s : "", body->len);
+	if (log_keyed) {
+		tracer_log_mac(log_key, log_prev, line.s, line.len, mac);
+		memcpy(log_prev, mac, 32);
+		put(&line, ",\"mac\":\"", 8);
+		for (i = 0; i < 32; i++)
+			putf(&line, "%02x", mac[i]);
+		put(&line, "\"", 1);
+	}
+	put(&line, "}\n", 2);
+	write_all(log_fd, line.s, line.len);
+	pthread_mutex_unlock(&log_lock);
+	free(line.s);
+}
+
+int tracer_log_open(int fd, const char *run_id, const uint8_t *key)
 {
 	log_fd = fd;
 	log_run = run_id;
+	log_keyed = key != NULL;
+	if (key)
+		memcpy(log_key, key, 32);
+	memset(log_prev, 0, sizeof(log_prev));
 	return 0;
 }
 
@@ -228,6 +258,7 @@ void tracer_log_decision(const struct tracer_who *w,
 	struct buf b = { 0 };
 	int i;
 
+	atomic_fetch_add(&decisions, 1);
 	if (!e->allowed)
 		atomic_fetch_add(&denials, 1);
 	if (log_fd < 0)
@@ -297,4 +328,16 @@ void tracer_log_raw(const char *type, const char *json_fields)
 uint64_t tracer_log_denials(void)
 {
 	return atomic_load(&denials);
+}
+
+/* The closing record: without it, verify reports the log as cut. */
+void tracer_log_end(int status)
+{
+	char fields[160];
+
+	snprintf(fields, sizeof(fields),
+		 "\"exit\":%d,\"decisions\":%" PRIu64 ",\"denials\":%" PRIu64,
+		 status, (uint64_t)atomic_load(&decisions),
+		 (uint64_t)atomic_load(&denials));
+	tracer_log_raw("end", fields);
 }

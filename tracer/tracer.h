@@ -165,7 +165,11 @@ struct tracer_event {
 	long result;
 };
 
-int tracer_log_open(int fd, const char *run_id);
+/* key: the user's 32-byte log key, or NULL for records without MACs. */
+int tracer_log_open(int fd, const char *run_id, const uint8_t *key);
+/* HMAC-SHA-256 of prev (the last record's MAC) and the line's text. */
+void tracer_log_mac(const uint8_t key[32], const uint8_t prev[32],
+		    const char *line, size_t len, uint8_t out[32]);
 void tracer_log_decision(const struct tracer_who *w,
 			 const struct tracer_event *e);
 /* status: an exit code 0..255, 256 + N for signal N; -1 for none. */
@@ -175,6 +179,8 @@ void tracer_log_lifecycle(const char *event, const struct tracer_who *w,
 /* A record of the given type whose fields are already JSON. */
 void tracer_log_raw(const char *type, const char *json_fields);
 uint64_t tracer_log_denials(void);
+/* Ends the run's records with proctor's exit status. */
+void tracer_log_end(int status);
 
 /* Explains a denial on stderr, once per object. */
 void tracer_explain_denial(const struct tracer_who *w,
