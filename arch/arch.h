@@ -20,6 +20,16 @@ struct arch_desc {
 	 */
 	const uint32_t *foreign_scmp;
 	int n_foreign;
+	/*
+	 * Calls newer than libseccomp's tables that change files or
+	 * processes in ways proctor does not judge (fchmodat2, the *xattrat
+	 * family, file_setattr): refused with ENOSYS so libc falls back to
+	 * the older calls, which are judged.  Numbers above last_known are
+	 * refused too: proctor does not let through what it cannot know.
+	 */
+	const int *refused_new;
+	int n_refused_new;
+	int last_known;
 };
 
 /* The ABI proctor was built for. */

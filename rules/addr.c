@@ -53,6 +53,22 @@ static bool prefix_equal(const uint8_t *a, const uint8_t *b, unsigned int bits)
 }
 
 /*
+ * A connect to 0.0.0.0 or :: reaches this host's loopback (the kernel
+ * rewrites it), so it is judged as 127.0.0.1 or ::1 (class 15).
+ */
+static void unspecified_is_loopback(struct rules_addr *a)
+{
+	static const uint8_t any6[16], any4[16] = { [10] = 0xff, [11] = 0xff };
+
+	if (!memcmp(a->ip, any6, 16))
+		a->ip[15] = 1;
+	else if (!memcmp(a->ip, any4, 16)) {
+		a->ip[12] = 127;
+		a->ip[15] = 1;
+	}
+}
+
+/*
  * Decoding.  Lengths follow the kernel: inet needs a whole sockaddr_in,
  * inet6 the RFC 2133 size (without sin6_scope_id), unix at most a whole
  * sockaddr_un (unix_validate_addr() in net/unix/af_unix.c).
@@ -67,6 +83,7 @@ static int decode_in(const void *sa, size_t len, struct rules_addr *a)
 	a->kind = RULES_ADDR_IP;
 	map_v4(a->ip, &in.sin_addr);
 	a->port = ntohs(in.sin_port);
+	unspecified_is_loopback(a);
 	return 0;
 }
 
@@ -80,6 +97,7 @@ static int decode_in6(const void *sa, size_t len, struct rules_addr *a)
 	a->kind = RULES_ADDR_IP;
 	memcpy(a->ip, &in6.sin6_addr, sizeof(a->ip));
 	a->port = ntohs(in6.sin6_port);
+	unspecified_is_loopback(a);
 	return 0;
 }
 

@@ -604,6 +604,14 @@ int rules_policy_add_json(struct rules_policy *p, const char *json,
 	if (rc < 0)
 		return rc;
 
+	/*
+	 * cJSON ends a string at an escaped NUL, so "127.0.0.1\u0000:22"
+	 * would read as "127.0.0.1", every port (class 16): refuse them.
+	 */
+	if (strcasestr(json, "\\u0000"))
+		return fail(&l, NULL,
+			    "a string holds \\u0000: NUL characters "
+			    "are not allowed in a policy");
 	root = cJSON_ParseWithOpts(json, &end, true);
 	if (!root)
 		return json_error(&l, json, end);

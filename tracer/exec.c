@@ -16,8 +16,11 @@
 
 #define EXEC_MAX_WORDS 64
 
-/* Reads "#!interp" from the first line of the file, if it has one. */
-static bool shebang(int fd, char *interp, size_t size)
+/*
+ * Reads "#!interp [arg]" from the first line of the file, if it has one;
+ * arg, the rest of the line, may be empty.
+ */
+static bool shebang(int fd, char *interp, size_t size, char *arg, size_t asize)
 {
 	char buf[256];
 	ssize_t n = pread(fd, buf, sizeof(buf) - 1, 0);
@@ -26,12 +29,18 @@ static bool shebang(int fd, char *interp, size_t size)
 	if (n < 3 || buf[0] != '#' || buf[1] != '!')
 		return false;
 	buf[n] = '\0';
+	buf[strcspn(buf, "\n")] = '\0';
 	for (s = buf + 2; *s == ' ' || *s == '\t'; s++)
 		;
-	e = s + strcspn(s, " \t\n");
+	e = s + strcspn(s, " \t");
 	if (e == s)
 		return false;
 	snprintf(interp, size, "%.*s", (int)(e - s), s);
+	for (s = e; *s == ' ' || *s == '\t'; s++)
+		;
+	for (e = s + strlen(s); e > s && (e[-1] == ' ' || e[-1] == '\t'); e--)
+		;
+	snprintf(arg, asize, "%.*s", (int)(e - s), s);
 	return true;
 }
 
@@ -99,17 +108,21 @@ static void keep_stricter(struct tracer_req *r, const struct rules_verdict *v)
  * "python3 script args", judged as such (class 9).  The interpreter's
  * identity is what /proc/PID/exe will show.
  */
+static bool is_loader(const char *path);
+static void judge_loaded(struct tracer_req *r, const char *const *words,
+			 size_t n);
+
 static void judge_interp(struct tracer_req *r, int fd, const char *script,
 			 const char *const *words, size_t n, struct stat *ist)
 {
 	static __thread const char *iwords[EXEC_MAX_WORDS];
+	static __thread char interp[256], arg[256];
 	struct rules_verdict v;
 	struct tracer_path ip;
-	char interp[256];
-	size_t i;
+	size_t i, k = 0;
 
 	memset(ist, 0, sizeof(*ist));
-	if (!shebang(fd, interp, sizeof(interp)))
+	if (!shebang(fd, interp, sizeof(interp), arg, sizeof(arg)))
 		return;
 	if (tracer_path_resolve(r->tid, r->tgid, AT_FDCWD, interp,
 				TRACER_PATH_FOLLOW, &ip) < 0)
@@ -117,12 +130,18 @@ static void judge_interp(struct tracer_req *r, int fd, const char *script,
 	if (fstatat(ip.parent, ip.name, ist, 0) < 0)
 		memset(ist, 0, sizeof(*ist));
 
-	iwords[0] = interp;
-	iwords[1] = script;
-	for (i = 1; i < n && i + 1 < EXEC_MAX_WORDS; i++)
-		iwords[i + 1] = words[i];
-	judge_one(r, ip.path, interp, iwords, i + 1, &v);
+	/* the argv the kernel builds: interp [arg] script args... */
+	iwords[k++] = interp;
+	if (arg[0])
+		iwords[k++] = arg;
+	iwords[k++] = script;
+	for (i = 1; i < n && k < EXEC_MAX_WORDS; i++)
+		iwords[k++] = words[i];
+	judge_one(r, ip.path, interp, iwords, k, &v);
 	keep_stricter(r, &v);
+	/* "#!/lib64/ld-linux-x86-64.so.2 /bin/x" runs /bin/x */
+	if (is_loader(ip.path))
+		judge_loaded(r, iwords, k);
 	tracer_path_release(&ip);
 }
 
@@ -142,17 +161,26 @@ static bool is_loader(const char *path)
 static void judge_loaded(struct tracer_req *r, const char *const *words,
 			 size_t n)
 {
-	static const char *const with_arg[] = { "--library-path", "--preload",
-						"--argv0", "--audit",
-						"--glibc-hwcaps-mask" };
+	static const char *const with_arg[] = {
+		"--library-path",
+		"--preload",
+		"--argv0",
+		"--audit",
+		"--glibc-hwcaps-mask",
+		"--glibc-hwcaps-prepend",
+		"--inhibit-rpath",
+	};
 	struct rules_verdict v;
 	struct tracer_path pp;
 	size_t i, j;
 
-	for (i = 1; i < n && words[i][0] == '-'; i++)
+	for (i = 1; i < n && words[i][0] == '-'; i++) {
 		for (j = 0; j < sizeof(with_arg) / sizeof(*with_arg); j++)
 			if (!strcmp(words[i], with_arg[j]))
-				i++;
+				break;
+		if (j < sizeof(with_arg) / sizeof(*with_arg))
+			i++; /* skip the option's argument */
+	}
 	if (i >= n)
 		return;
 	if (tracer_path_resolve(r->tid, r->tgid, AT_FDCWD, words[i],

@@ -8,6 +8,7 @@
  */
 #include <errno.h>
 #include <linux/filter.h>
+#include <linux/fs.h>
 #include <linux/netlink.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
@@ -65,6 +66,10 @@ static int add_notify(scmp_filter_ctx ctx)
 		if (!strcmp(name, "sendto"))
 			rc = seccomp_rule_add(ctx, SCMP_ACT_NOTIFY, nr, 1,
 					      SCMP_A4(SCMP_CMP_NE, 0));
+		/* prlimit64 of the caller itself needs no judge */
+		else if (!strcmp(name, "prlimit64"))
+			rc = seccomp_rule_add(ctx, SCMP_ACT_NOTIFY, nr, 1,
+					      SCMP_A0(SCMP_CMP_NE, 0));
 		else
 			rc = seccomp_rule_add(ctx, SCMP_ACT_NOTIFY, nr, 0);
 		if (rc < 0)
@@ -91,6 +96,20 @@ static int add_refused(scmp_filter_ctx ctx)
 	return 0;
 }
 
+/* Calls newer than proctor knows: ENOSYS, so libc uses the older ones. */
+static int add_refused_new(scmp_filter_ctx ctx)
+{
+	const struct arch_desc *a = arch_native();
+	int i, nr, rc = 0;
+
+	for (i = 0; i < a->n_refused_new && rc == 0; i++)
+		rc = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(ENOSYS),
+				      a->refused_new[i], 0);
+	for (nr = a->last_known + 1; nr < 512 && rc == 0; nr++)
+		rc = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(ENOSYS), nr, 0);
+	return rc;
+}
+
 /* Argument checks: only registers, so the kernel can decide them. */
 static int add_masked(scmp_filter_ctx ctx)
 {
@@ -104,6 +123,17 @@ static int add_masked(scmp_filter_ctx ctx)
 		rc = seccomp_rule_add(
 			ctx, SCMP_ACT_ERRNO(EPERM), SCMP_SYS(ioctl), 1,
 			SCMP_A1(SCMP_CMP_MASKED_EQ, 0xffffffffu, TIOCLINUX));
+	/* file attribute flags, settable through a read-only descriptor */
+	if (rc == 0)
+		rc = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EPERM),
+				      SCMP_SYS(ioctl), 1,
+				      SCMP_A1(SCMP_CMP_MASKED_EQ, 0xffffffffu,
+					      FS_IOC_SETFLAGS));
+	if (rc == 0)
+		rc = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EPERM),
+				      SCMP_SYS(ioctl), 1,
+				      SCMP_A1(SCMP_CMP_MASKED_EQ, 0xffffffffu,
+					      FS_IOC_FSSETXATTR));
 	/* a child that would escape the tracer (class 18) */
 	if (rc == 0)
 		rc = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EPERM),
@@ -201,7 +231,7 @@ static scmp_filter_ctx build(void)
 	    seccomp_attr_set(ctx, SCMP_FLTATR_CTL_NNP, 0) < 0 ||
 	    add_notify(ctx) < 0 || add_refused(ctx) < 0 ||
 	    add_masked(ctx) < 0 || add_families(ctx) < 0 ||
-	    add_namespaces(ctx) < 0) {
+	    add_refused_new(ctx) < 0 || add_namespaces(ctx) < 0) {
 		seccomp_release(ctx);
 		return NULL;
 	}

@@ -13,6 +13,7 @@
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/xattr.h>
+#include <sys/time.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -39,13 +40,27 @@ struct meta_call {
 static __thread char xattr_name[256];
 static __thread char xattr_value[XATTR_MAX];
 
-/* A path the supervisor can hand to calls that take no dirfd. */
-static void proc_path(const struct tracer_path *p, char *out, size_t size)
+/*
+ * A path the supervisor can hand to calls that take no dirfd: our own
+ * O_PATH descriptor of the object, taken without following a symlink, so
+ * a symlink swapped in after the check is not followed (class 4).
+ * Returns the descriptor to close, or -errno.
+ */
+static int proc_path(const struct tracer_path *p, char *out, size_t size)
 {
-	if (p->magic >= 0)
-		snprintf(out, size, "/proc/self/fd/%d", p->magic);
-	else
-		snprintf(out, size, "/proc/self/fd/%d/%s", p->parent, p->name);
+	int fd = p->magic >= 0 ? dup(p->magic)
+			       : openat(p->parent, p->name,
+					O_PATH | O_NOFOLLOW | O_CLOEXEC);
+	struct stat st;
+
+	if (fd < 0)
+		return -errno;
+	if (p->magic < 0 && fstat(fd, &st) == 0 && S_ISLNK(st.st_mode)) {
+		close(fd);
+		return -ELOOP;
+	}
+	snprintf(out, size, "/proc/self/fd/%d", fd);
+	return fd;
 }
 
 static int ret(int rc)
@@ -59,13 +74,18 @@ static int op_chmod(struct tracer_req *r, const struct tracer_path *p, int fd)
 			      : !strcmp(r->name, "fchmod") ? 1
 							   : 2] &
 		      07777;
-	char path[4200];
+	char path[64];
+	int held, rc;
 
 	if (fd >= 0)
 		return ret(fchmod(fd, mode));
 	/* fchmodat cannot skip a final symlink: it is judged resolved. */
-	proc_path(p, path, sizeof(path));
-	return ret(chmod(path, mode));
+	held = proc_path(p, path, sizeof(path));
+	if (held < 0)
+		return held;
+	rc = ret(chmod(path, mode));
+	close(held);
+	return rc;
 }
 
 static int op_chown(struct tracer_req *r, const struct tracer_path *p, int fd)
@@ -84,11 +104,14 @@ static int op_chown(struct tracer_req *r, const struct tracer_path *p, int fd)
 static int op_truncate(struct tracer_req *r, const struct tracer_path *p,
 		       int fd)
 {
-	char path[4200];
-	int wfd, rc;
+	char path[64];
+	int held, wfd, rc;
 
-	proc_path(p, path, sizeof(path));
-	wfd = open(path, O_WRONLY | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY);
+	held = proc_path(p, path, sizeof(path));
+	if (held < 0)
+		return held;
+	wfd = open(path, O_WRONLY | O_CLOEXEC | O_NOCTTY);
+	close(held);
 	if (wfd < 0)
 		return -errno;
 	rc = ret(ftruncate(wfd, (off_t)r->args[1]));
@@ -96,17 +119,44 @@ static int op_truncate(struct tracer_req *r, const struct tracer_path *p,
 	return rc;
 }
 
-static int op_utimens(struct tracer_req *r, const struct tracer_path *p, int fd)
+/*
+ * The times argument: utimensat's timespec[2], the older utimes and
+ * futimesat's timeval[2], utime's utimbuf (seconds).  NULL means now.
+ */
+static int read_times(struct tracer_req *r, struct timespec ts[2],
+		      struct timespec **tp)
 {
-	struct timespec ts[2], *tp = NULL;
+	bool old = !strcmp(r->name, "utimes") || !strcmp(r->name, "utime");
+	uint64_t addr = r->args[old ? 1 : 2];
+	struct timeval tv[2];
+	long ub[2];
 	int err;
 
-	if (r->args[2]) {
-		err = tracer_mem_read(r->tid, r->args[2], ts, sizeof(ts));
-		if (err)
-			return err;
-		tp = ts;
+	*tp = NULL;
+	if (!addr)
+		return 0;
+	*tp = ts;
+	if (!strcmp(r->name, "utime")) {
+		err = tracer_mem_read(r->tid, addr, ub, sizeof(ub));
+		ts[0] = (struct timespec){ ub[0], 0 };
+		ts[1] = (struct timespec){ ub[1], 0 };
+		return err;
 	}
+	if (!strcmp(r->name, "utimensat"))
+		return tracer_mem_read(r->tid, addr, ts, 2 * sizeof(*ts));
+	err = tracer_mem_read(r->tid, addr, tv, sizeof(tv));
+	ts[0] = (struct timespec){ tv[0].tv_sec, tv[0].tv_usec * 1000 };
+	ts[1] = (struct timespec){ tv[1].tv_sec, tv[1].tv_usec * 1000 };
+	return err;
+}
+
+static int op_utimens(struct tracer_req *r, const struct tracer_path *p, int fd)
+{
+	struct timespec ts[2], *tp;
+	int err = read_times(r, ts, &tp);
+
+	if (err)
+		return err;
 	if (fd >= 0)
 		return ret(futimens(fd, tp));
 	if (p->magic >= 0)
@@ -168,9 +218,9 @@ static int xattr_args(struct tracer_req *r, int base, bool set, size_t *len)
 static int op_xattr(struct tracer_req *r, const struct tracer_path *p, int fd)
 {
 	bool set = strstr(r->name, "setxattr") != NULL;
-	char path[4200];
+	char path[64];
 	size_t len;
-	int err, flags = set ? (int)r->args[4] : 0;
+	int err, held, flags = set ? (int)r->args[4] : 0;
 
 	err = xattr_args(r, 1, set, &len);
 	if (err)
@@ -179,9 +229,14 @@ static int op_xattr(struct tracer_req *r, const struct tracer_path *p, int fd)
 		return ret(
 			set ? fsetxattr(fd, xattr_name, xattr_value, len, flags)
 			    : fremovexattr(fd, xattr_name));
-	proc_path(p, path, sizeof(path));
-	return ret(set ? lsetxattr(path, xattr_name, xattr_value, len, flags)
-		       : lremovexattr(path, xattr_name));
+	held = proc_path(p, path, sizeof(path));
+	if (held < 0)
+		return held;
+	/* our descriptor names the object itself: follow it */
+	err = ret(set ? setxattr(path, xattr_name, xattr_value, len, flags)
+		      : removexattr(path, xattr_name));
+	close(held);
+	return err;
 }
 
 static const struct meta_call calls[] = {
@@ -194,6 +249,9 @@ static const struct meta_call calls[] = {
 	{ "fchown", META_FD, 0, false, -1, op_chown },
 	{ "truncate", META_PATH, 0, false, -1, op_truncate },
 	{ "utimensat", META_AT, 1, false, 3, op_utimens },
+	{ "utimes", META_PATH, 0, false, -1, op_utimens },
+	{ "utime", META_PATH, 0, false, -1, op_utimens },
+	{ "futimesat", META_AT, 1, false, -1, op_utimens },
 	{ "mknod", META_PATH, 0, true, -1, op_mknod },
 	{ "mknodat", META_AT, 1, true, -1, op_mknod },
 	{ "symlink", META_PATH, 1, true, -1, op_symlink },
@@ -234,18 +292,27 @@ static int steal(pid_t tgid, int fd)
  * with a NULL path) what /proc/PID/fd/N names.
  */
 static int resolve(struct tracer_req *r, const struct meta_call *c,
-		   struct tracer_path *p, bool *by_fd)
+		   struct tracer_path *p, bool *by_fd, int *fd)
 {
 	char path[4096];
 	int dirfd = AT_FDCWD, flags = TRACER_PATH_FOLLOW, err;
 
+	/* utimensat and futimesat with no path change dirfd itself */
 	*by_fd = c->kind == META_FD ||
-		 (!strcmp(c->name, "utimensat") && r->args[1] == 0);
+		 (c->op == op_utimens && c->kind == META_AT && !r->args[1]);
 	if (*by_fd) {
-		snprintf(path, sizeof(path), "/proc/self/fd/%d",
-			 (int)r->args[0]);
-		return tracer_path_resolve(r->tid, r->tgid, AT_FDCWD, path,
-					   TRACER_PATH_FOLLOW, p);
+		/*
+		 * Take the descriptor first and judge what we hold: the
+		 * tracee's number may point elsewhere a moment later.
+		 */
+		*fd = steal(r->tgid, (int)r->args[0]);
+		if (*fd < 0)
+			return *fd;
+		snprintf(path, sizeof(path), "/proc/self/fd/%d", *fd);
+		err = tracer_path_resolve(gettid(), getpid(), AT_FDCWD, path,
+					  TRACER_PATH_FOLLOW, p);
+		p->via_pid = 0; /* our own duplicate, not a neighbour's */
+		return err;
 	}
 	err = tracer_mem_string(r->tid, r->args[c->p], path, sizeof(path));
 	if (err)
@@ -269,10 +336,10 @@ void tracer_on_meta(struct tracer_req *r)
 		r->err = ENOSYS;
 		return;
 	}
-	err = resolve(r, c, &p, &by_fd);
+	err = resolve(r, c, &p, &by_fd, &fd);
 	if (err) {
 		r->err = -err;
-		return;
+		goto out;
 	}
 	if (!tracer_req_valid(r))
 		goto out;
@@ -283,14 +350,6 @@ void tracer_on_meta(struct tracer_req *r)
 	if (!ok) {
 		r->err = EACCES;
 		goto out;
-	}
-	/* The descriptor judged is the one used: no re-lookup by number. */
-	if (by_fd) {
-		fd = steal(r->tgid, (int)r->args[0]);
-		if (fd < 0) {
-			r->err = -fd;
-			goto out;
-		}
 	}
 	err = c->op(r, &p, fd);
 	r->err = -err;

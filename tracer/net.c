@@ -61,6 +61,25 @@ static int unix_resolve(struct tracer_req *r, struct rules_addr *ra,
 	return 0;
 }
 
+static bool is_loopback(const struct rules_addr *a)
+{
+	static const uint8_t v6[16] = { [15] = 1 };
+	static const uint8_t mapped[12] = { [10] = 0xff, [11] = 0xff };
+
+	if (a->kind != RULES_ADDR_IP)
+		return false;
+	return !memcmp(a->ip, v6, 16) ||
+	       (!memcmp(a->ip, mapped, 12) && a->ip[12] == 127);
+}
+
+/* A blocking socket's connect can wait, except on this host's loopback. */
+static bool may_wait(int sock, const struct rules_addr *a)
+{
+	int fl = fcntl(sock, F_GETFL);
+
+	return fl >= 0 && !(fl & O_NONBLOCK) && !is_loopback(a);
+}
+
 static void judge(struct tracer_req *r, const struct rules_addr *ra, bool *ok)
 {
 	char text[300];
@@ -122,6 +141,13 @@ void tracer_on_connect(struct tracer_req *r)
 	sock = steal_fd(r->tgid, (int)r->args[0]);
 	if (sock < 0) {
 		r->err = -sock;
+		goto out;
+	}
+	/* A blocking connect to another host may take a while. */
+	if (!r->may_block && may_wait(sock, &ra)) {
+		r->defer = true;
+		r->log = false;
+		close(sock);
 		goto out;
 	}
 	if (connect(sock, use, len) < 0)

@@ -12,8 +12,8 @@
 #include <pthread.h>
 #include <sched.h>
 #include <signal.h>
-#include <stdatomic.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <unistd.h>
@@ -32,8 +32,6 @@
 #define NOTIFY_NR_MAX	   1024
 
 static tracer_handler handlers[NOTIFY_NR_MAX];
-static atomic_int idle;
-static atomic_int workers;
 
 /* Every call the filter sends here, and who answers it. */
 static const struct {
@@ -66,6 +64,9 @@ static const struct {
 	{ "fchown", tracer_on_meta },
 	{ "truncate", tracer_on_meta },
 	{ "utimensat", tracer_on_meta },
+	{ "utimes", tracer_on_meta },
+	{ "utime", tracer_on_meta },
+	{ "futimesat", tracer_on_meta },
 	{ "mknod", tracer_on_meta },
 	{ "mknodat", tracer_on_meta },
 	{ "symlink", tracer_on_meta },
@@ -82,6 +83,7 @@ static const struct {
 	{ "rt_sigqueueinfo", tracer_on_signal },
 	{ "rt_tgsigqueueinfo", tracer_on_signal },
 	{ "pidfd_open", tracer_on_signal },
+	{ "prlimit64", tracer_on_signal },
 	{ "bind", tracer_on_bind },
 	{ "sendto", tracer_on_send },
 	{ "sendmsg", tracer_on_send },
@@ -166,6 +168,8 @@ static void respond(struct tracer_req *r)
 	ioctl(r->sup->listener, SECCOMP_IOCTL_NOTIF_SEND, &resp);
 }
 
+static void pool_submit(struct tracer_sup *s, const struct seccomp_notif *n);
+
 /* The log line, and the line on stderr for a denial. */
 static void record(struct tracer_sup *s, struct tracer_req *r)
 {
@@ -181,7 +185,13 @@ static void record(struct tracer_sup *s, struct tracer_req *r)
 		tracer_explain_denial(&w, &r->ev);
 }
 
-static void serve(struct tracer_sup *s, struct seccomp_notif *n)
+/*
+ * Runs the handler.  On the receiver (may_block false) a handler that
+ * would wait (a FIFO open, a blocking connect) sets r->defer instead,
+ * and the request goes to the pool, which runs it again from the start.
+ */
+static void serve(struct tracer_sup *s, const struct seccomp_notif *n,
+		  bool may_block)
 {
 	struct tracer_req r = {
 		.sup = s,
@@ -189,6 +199,7 @@ static void serve(struct tracer_sup *s, struct seccomp_notif *n)
 		.tid = n->pid,
 		.nr = n->data.nr,
 		.addfd = -1,
+		.may_block = may_block,
 	};
 	tracer_handler fn = NULL;
 
@@ -202,6 +213,12 @@ static void serve(struct tracer_sup *s, struct seccomp_notif *n)
 	else
 		r.err = ENOSYS; /* the filter and this table disagree */
 
+	if (r.defer && !may_block) {
+		if (r.addfd >= 0)
+			close(r.addfd);
+		pool_submit(s, n);
+		return;
+	}
 	if (r.addfd >= 0)
 		inject_fd(&r);
 	if (r.log)
@@ -209,37 +226,117 @@ static void serve(struct tracer_sup *s, struct seccomp_notif *n)
 	respond(&r);
 }
 
-static void *worker(void *arg);
-
-static void spawn_worker(struct tracer_sup *s)
+/* Blocks every signal and gives the thread its own cwd and umask. */
+static int thread_setup(void)
 {
-	pthread_attr_t attr;
-	pthread_t t;
-
-	if (atomic_fetch_add(&workers, 1) >= NOTIFY_MAX_WORKERS) {
-		atomic_fetch_sub(&workers, 1);
-		return;
-	}
-	pthread_attr_init(&attr);
-	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
-	pthread_attr_setstacksize(&attr, 256 * 1024);
-	if (pthread_create(&t, &attr, worker, s))
-		atomic_fetch_sub(&workers, 1);
-	pthread_attr_destroy(&attr);
-}
-
-static void *worker(void *arg)
-{
-	struct tracer_sup *s = arg;
-	struct seccomp_notif n;
 	sigset_t all;
 
 	sigfillset(&all);
 	pthread_sigmask(SIG_BLOCK, &all, NULL);
-	if (unshare(CLONE_FS) < 0)
-		return NULL;
+	return unshare(CLONE_FS) < 0 ? -errno : 0;
+}
 
-	atomic_fetch_add(&idle, 1);
+static int start_thread(void *(*fn)(void *), void *arg)
+{
+	pthread_attr_t attr;
+	pthread_t t;
+	int rc;
+
+	pthread_attr_init(&attr);
+	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+	pthread_attr_setstacksize(&attr, 256 * 1024);
+	rc = pthread_create(&t, &attr, fn, arg);
+	pthread_attr_destroy(&attr);
+	return -rc;
+}
+
+/* ---- the pool, for calls that may wait ---------------------------------- */
+
+struct job {
+	struct seccomp_notif n;
+	struct job *next;
+};
+
+static struct {
+	pthread_mutex_t lock;
+	pthread_cond_t more;
+	struct job *head, **tail;
+	int idle, threads;
+} pool = {
+	.lock = PTHREAD_MUTEX_INITIALIZER,
+	.more = PTHREAD_COND_INITIALIZER,
+	.tail = &pool.head,
+};
+
+static void *pool_thread(void *arg)
+{
+	struct tracer_sup *s = arg;
+	struct job *j;
+
+	if (thread_setup() < 0)
+		return NULL;
+	pthread_mutex_lock(&pool.lock);
+	for (;;) {
+		while (!pool.head) {
+			pool.idle++;
+			pthread_cond_wait(&pool.more, &pool.lock);
+			pool.idle--;
+		}
+		j = pool.head;
+		pool.head = j->next;
+		if (!pool.head)
+			pool.tail = &pool.head;
+		pthread_mutex_unlock(&pool.lock);
+
+		serve(s, &j->n, true);
+		free(j);
+
+		pthread_mutex_lock(&pool.lock);
+	}
+	return NULL;
+}
+
+/* Hands n to an idle pool thread, starting one if none is idle. */
+static void pool_submit(struct tracer_sup *s, const struct seccomp_notif *n)
+{
+	struct job *j = malloc(sizeof(*j));
+	bool start;
+
+	if (!j) {
+		serve(s, n, true); /* no memory: wait here rather than fail */
+		return;
+	}
+	j->n = *n;
+	j->next = NULL;
+	pthread_mutex_lock(&pool.lock);
+	*pool.tail = j;
+	pool.tail = &j->next;
+	start = pool.idle == 0 && pool.threads < NOTIFY_MAX_WORKERS;
+	if (start)
+		pool.threads++;
+	pthread_cond_signal(&pool.more);
+	pthread_mutex_unlock(&pool.lock);
+	if (start && start_thread(pool_thread, s) < 0) {
+		pthread_mutex_lock(&pool.lock);
+		pool.threads--;
+		pthread_mutex_unlock(&pool.lock);
+	}
+}
+
+/*
+ * The receivers: one per CPU (at most four), so that a parallel build is
+ * served in parallel.  The kernel wakes every thread waiting on the
+ * listener for each notification, so more would each cost a context
+ * switch for nothing.  They serve what cannot wait and pass on to the
+ * pool what can.
+ */
+static void *receiver(void *arg)
+{
+	struct tracer_sup *s = arg;
+	struct seccomp_notif n;
+
+	if (thread_setup() < 0)
+		return NULL;
 	for (;;) {
 		memset(&n, 0, sizeof(n));
 		if (ioctl(s->listener, SECCOMP_IOCTL_NOTIF_RECV, &n) < 0) {
@@ -247,13 +344,8 @@ static void *worker(void *arg)
 				continue;
 			break; /* the listener is gone */
 		}
-		if (atomic_fetch_sub(&idle, 1) == 1)
-			spawn_worker(s);
-		serve(s, &n);
-		atomic_fetch_add(&idle, 1);
+		serve(s, &n, false);
 	}
-	atomic_fetch_sub(&idle, 1);
-	atomic_fetch_sub(&workers, 1);
 	return NULL;
 }
 
@@ -272,13 +364,19 @@ static void handlers_load(void)
 int tracer_notify_start(struct tracer_sup *s)
 {
 	uint64_t flags = SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP;
-	int i;
+	long n, i;
+	int rc;
 
 	handlers_load();
 	/* 6.6+: wake the waiting task on our CPU; ten times faster. */
 	s->sync_wakeup =
 		ioctl(s->listener, SECCOMP_IOCTL_NOTIF_SET_FLAGS, flags) == 0;
-	for (i = 0; i < 2; i++)
-		spawn_worker(s);
-	return atomic_load(&workers) > 0 ? 0 : -EAGAIN;
+	n = sysconf(_SC_NPROCESSORS_ONLN);
+	n = n < 1 ? 1 : n > 4 ? 4 : n;
+	for (i = 0; i < n; i++) {
+		rc = start_thread(receiver, s);
+		if (rc < 0 && i == 0)
+			return rc;
+	}
+	return 0;
 }

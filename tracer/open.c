@@ -108,12 +108,41 @@ static void verdict_proctor(struct rules_verdict *v, enum rules_action a,
 	v->is_default = false;
 }
 
+/* "/proc/1234/..." gives 1234; anything else 0. */
+static pid_t proc_pid(const char *path)
+{
+	char *end;
+	long pid;
+
+	if (strncmp(path, "/proc/", 6) || path[6] < '1' || path[6] > '9')
+		return 0;
+	pid = strtol(path + 6, &end, 10);
+	return *end == '/' || *end == '\0' ? (pid_t)pid : 0;
+}
+
+/*
+ * Processes outside the traced tree keep their environ, mem and fd, also
+ * when reached through a magic link (/proc/PID/fd/N of a neighbour).
+ */
+static bool outsider(const struct tracer_path *p, struct rules_verdict *v)
+{
+	pid_t pid = p->via_pid ? p->via_pid : proc_pid(p->path);
+
+	if (!pid || tracer_proc_in_tree(pid))
+		return false;
+	verdict_proctor(v, RULES_DENY, "proc",
+			"/proc/PID outside the traced tree");
+	return true;
+}
+
 bool tracer_judge_write(const struct tracer_sup *s, const struct tracer_path *p,
 			struct rules_verdict *v, bool *override)
 {
 	struct stat st;
 
 	*override = false;
+	if (outsider(p, v))
+		return false;
 	if (p->is_proc_object) {
 		verdict_proctor(v, RULES_ALLOW, "objects", "pipe or socket");
 		return true;
@@ -139,33 +168,14 @@ bool tracer_judge_write(const struct tracer_sup *s, const struct tracer_path *p,
 	return *override;
 }
 
-/* "/proc/1234/..." gives 1234; anything else 0. */
-static pid_t proc_pid(const char *path)
-{
-	char *end;
-	long pid;
-
-	if (strncmp(path, "/proc/", 6) || path[6] < '1' || path[6] > '9')
-		return 0;
-	pid = strtol(path + 6, &end, 10);
-	return *end == '/' || *end == '\0' ? (pid_t)pid : 0;
-}
-
 bool tracer_judge_read(const struct tracer_sup *s, const struct tracer_path *p,
 		       struct rules_verdict *v)
 {
-	pid_t pid;
-
+	if (outsider(p, v))
+		return false;
 	if (p->is_proc_object) {
 		verdict_proctor(v, RULES_ALLOW, "objects", "pipe or socket");
 		return true;
-	}
-	/* Processes outside the traced tree keep their environ, mem, fd. */
-	pid = proc_pid(p->path);
-	if (pid && !tracer_proc_in_tree(pid)) {
-		verdict_proctor(v, RULES_DENY, "proc",
-				"/proc/PID outside the traced tree");
-		return false;
 	}
 	rules_check_path(s->o->policy, RULES_READ, p->path, v);
 	return v->action == RULES_ALLOW;
@@ -281,6 +291,24 @@ static int do_open(struct tracer_req *r, const struct tracer_path *p,
 	return fd < 0 ? -errno : fd;
 }
 
+/*
+ * Opening a FIFO waits for its other end, and some character devices
+ * (serial lines) wait too; the memory devices, terminals and
+ * pseudo-terminals do not.
+ */
+static bool may_wait(const struct tracer_path *p, uint64_t flags)
+{
+	if (!p->exists || flags & O_NONBLOCK)
+		return false;
+	if (S_ISFIFO(p->mode) || p->is_proc_object)
+		return true;
+	return S_ISCHR(p->mode) && strncmp(p->path, "/dev/pts/", 9) &&
+	       strcmp(p->path, "/dev/null") && strcmp(p->path, "/dev/zero") &&
+	       strcmp(p->path, "/dev/tty") && strcmp(p->path, "/dev/ptmx") &&
+	       strcmp(p->path, "/dev/urandom") &&
+	       strcmp(p->path, "/dev/random") && strcmp(p->path, "/dev/full");
+}
+
 /* Reads are judged first: a denied read names the read rule. */
 static bool judge(struct tracer_req *r, const struct tracer_path *p,
 		  uint64_t flags)
@@ -345,6 +373,12 @@ void tracer_on_open(struct tracer_req *r)
 	 */
 	if (a.flags & O_PATH) {
 		r->cont = true;
+		tracer_path_release(&p);
+		return;
+	}
+	/* An open that waits for a peer must not hold up the receiver. */
+	if (!r->may_block && may_wait(&p, a.flags)) {
+		r->defer = true;
 		tracer_path_release(&p);
 		return;
 	}

@@ -19,6 +19,7 @@
 #include <linux/magic.h>
 #include <linux/openat2.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
@@ -166,14 +167,15 @@ static int fast_walk(int start, const char *path, int flags,
 	}
 
 	join(p->path, sizeof(p->path), canon, p->name);
-	if (fstatat(fd = p->parent, p->name, &st, AT_SYMLINK_NOFOLLOW) < 0) {
+	fd = p->parent;
+	if (fstatat(fd, p->name, &st, AT_SYMLINK_NOFOLLOW) < 0) {
 		if (errno != ENOENT)
 			return -errno;
 		p->exists = false;
-		/* "dir/missing/" can only be created as a directory. */
 		return 0;
 	}
 	p->exists = true;
+	p->mode = st.st_mode;
 
 	if (S_ISLNK(st.st_mode) &&
 	    (flags & TRACER_PATH_FOLLOW || trailing_slash(path))) {
@@ -289,6 +291,7 @@ int tracer_path_resolve_how(pid_t tid, pid_t tgid, int dirfd, const char *path,
 		return 0;
 	}
 	p->exists = true;
+	p->mode = st.st_mode;
 	if (S_ISLNK(st.st_mode) && flags & TRACER_PATH_FOLLOW) {
 		err = -ELOOP;
 		goto fail;
@@ -352,24 +355,39 @@ static bool only_slashes(const char *s)
 /* The object behind a magic link is what the link's text names. */
 static int take_magic(int cur, const char *comp, struct tracer_path *p)
 {
-	ssize_t n = readlinkat(cur, comp, p->path, sizeof(p->path) - 1);
 	const char *del = " (deleted)";
+	struct stat st;
 	size_t len;
+	int err;
 
-	if (n < 0)
-		return -errno;
-	p->path[n] = '\0';
+	/*
+	 * Hold the object first, then name it from our own descriptor: the
+	 * tracee's descriptor may be swapped meanwhile (class 5).
+	 */
 	p->magic = openat(cur, comp, O_PATH | O_CLOEXEC);
 	if (p->magic < 0)
 		return -errno;
+	err = fd_name(p->magic, p->path, sizeof(p->path));
+	if (err)
+		return err;
 	p->exists = true;
 	p->is_proc_object = p->path[0] != '/';
+	if (fstat(p->magic, &st) == 0)
+		p->mode = st.st_mode;
 
 	/* A deleted file is judged by the name it had. */
 	len = strlen(p->path);
 	if (len > strlen(del) && !strcmp(p->path + len - strlen(del), del))
 		p->path[len - strlen(del)] = '\0';
 	return 0;
+}
+
+/* Remembers /proc/PID on the way: the object behind it is that PID's. */
+static void note_proc_pid(int cur, const char *comp, struct tracer_path *p)
+{
+	if (comp[0] >= '1' && comp[0] <= '9' &&
+	    strspn(comp, "0123456789") == strlen(comp) && is_proc_root(cur))
+		p->via_pid = atoi(comp);
 }
 
 /* Replaces "self" and "thread-self" directly under /proc. */
@@ -415,6 +433,7 @@ static int slow_walk(pid_t tid, pid_t tgid, int dirfd, const char *path,
 		rest = buf;
 		translate_self(cur, comp, sizeof(comp), buf, sizeof(buf), tid,
 			       tgid);
+		note_proc_pid(cur, comp, p);
 		if (strcmp(comp, ".") == 0 && !last)
 			continue;
 
@@ -467,6 +486,7 @@ static int slow_walk(pid_t tid, pid_t tgid, int dirfd, const char *path,
 		}
 		if (last) {
 			p->exists = true;
+			p->mode = st.st_mode;
 			break;
 		}
 		fd = openat(cur, comp,

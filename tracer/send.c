@@ -1,14 +1,14 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Sends that carry a destination (THREATS.md class 12): sendto with an
- * address, sendmsg and sendmmsg.  A datagram send is carried out by the
+ * Sends that can carry a destination (THREATS.md class 12): sendto with
+ * an address, sendmsg and sendmmsg.  Each is carried out by the
  * supervisor on its own duplicate of the socket with its own copy of the
  * address, data and control messages (descriptors passed with SCM_RIGHTS
- * are the tracee's, taken with pidfd_getfd).  A stream socket ignores a
- * destination unless MSG_FASTOPEN asks for one, so there the kernel may
- * carry the call out.
+ * are the tracee's, taken with pidfd_getfd).  A stream send larger than
+ * 256 KiB sends its first 256 KiB, as a stream send may.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,6 +16,8 @@
 #include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/uio.h>
+#include <sys/un.h>
+#include <fcntl.h>
 #include <unistd.h>
 
 #include "tracer/tracer.h"
@@ -35,6 +37,8 @@ struct send_copy {
 	size_t ctrllen;
 	int fds[SEND_MAX_FDS]; /* ours, to close */
 	int nfds;
+	bool stream;		     /* may send part of the data */
+	struct tracer_path unix_dir; /* holds a unix destination's dir */
 };
 
 static int steal(pid_t tgid, int fd)
@@ -64,9 +68,15 @@ static int copy_iov(struct tracer_req *r, uint64_t addr, size_t n,
 	if (err)
 		return err;
 	for (i = 0; i < n; i++) {
-		if (remote[i].iov_len > SEND_MAX_DATA - total)
-			return -EMSGSIZE;
-		total += remote[i].iov_len;
+		size_t len = remote[i].iov_len;
+
+		if (len > SEND_MAX_DATA - total) {
+			if (!c->stream)
+				return -EMSGSIZE;
+			/* a stream may take part of it: send what fits */
+			remote[i].iov_len = len = SEND_MAX_DATA - total;
+		}
+		total += len;
 	}
 	c->data = malloc(total ? total : 1);
 	if (!c->data)
@@ -147,10 +157,40 @@ static void release(struct send_copy *c)
 {
 	int i;
 
+	if (c->unix_dir.parent > 0 || c->unix_dir.magic > 0)
+		tracer_path_release(&c->unix_dir);
 	for (i = 0; i < c->nfds; i++)
 		close(c->fds[i]);
 	free(c->data);
 	memset(c, 0, sizeof(*c));
+}
+
+/*
+ * A unix path is resolved like any path, from the tracee's cwd, and the
+ * send goes through our own descriptor of its directory, so a symlink
+ * swapped in cannot move it (class 13).
+ */
+static int unix_destination(struct tracer_req *r, struct send_copy *c,
+			    struct rules_addr *ra)
+{
+	struct sockaddr_un *sun = (struct sockaddr_un *)&c->name;
+	struct tracer_path *p = &c->unix_dir;
+	int err = tracer_path_resolve(r->tid, r->tgid, AT_FDCWD, ra->path,
+				      TRACER_PATH_FOLLOW, p);
+
+	if (err)
+		return err;
+	snprintf(ra->path, sizeof(ra->path), "%s", p->path);
+	memset(sun, 0, sizeof(*sun));
+	sun->sun_family = AF_UNIX;
+	if (p->magic >= 0)
+		snprintf(sun->sun_path, sizeof(sun->sun_path),
+			 "/proc/self/fd/%d", p->magic);
+	else
+		snprintf(sun->sun_path, sizeof(sun->sun_path),
+			 "/proc/self/fd/%d/%s", p->parent, p->name);
+	c->namelen = sizeof(*sun);
+	return 0;
 }
 
 /* Judges the destination; true when the send may go. */
@@ -163,11 +203,8 @@ static bool judge(struct tracer_req *r, struct send_copy *c)
 	if (c->namelen == 0)
 		return true; /* the socket's own peer, judged at connect */
 	err = rules_addr_decode(&c->name, c->namelen, &ra);
-	if (err == 0 && ra.kind == RULES_ADDR_UNIX_PATH) {
-		/* TODO(#3): resolve a relative unix path as connect does */
-		if (ra.path[0] != '/')
-			err = -EACCES;
-	}
+	if (err == 0 && ra.kind == RULES_ADDR_UNIX_PATH)
+		err = unix_destination(r, c, &ra);
 	if (err) {
 		r->err = err == -EAFNOSUPPORT ? EAFNOSUPPORT : -err;
 		return false;
@@ -205,11 +242,38 @@ static bool is_stream(int sock)
 	       type == SOCK_STREAM;
 }
 
+/* sendmsg(fd, msg, flags); sendto and sendmmsg have it fourth. */
+static int send_flags(const struct tracer_req *r)
+{
+	return (int)r->args[strcmp(r->name, "sendmsg") ? 3 : 2];
+}
+
+/* sendmmsg: each message in turn, as the kernel does, up to a refusal. */
+/*
+ * Sends what was copied.  On the receiver a send that would wait is
+ * tried without waiting first; if it would wait, the request goes to the
+ * pool (-EAGAIN back to the caller, with r->defer set).
+ */
+static ssize_t send_now(struct tracer_req *r, int sock, struct send_copy *c)
+{
+	int flags = send_flags(r);
+	bool blocking = !(fcntl(sock, F_GETFL) & O_NONBLOCK) &&
+			!(flags & MSG_DONTWAIT);
+	ssize_t n;
+
+	if (r->may_block || !blocking)
+		return send_one(sock, c, flags);
+	n = send_one(sock, c, flags | MSG_DONTWAIT);
+	if (n == -EAGAIN)
+		r->defer = true;
+	return n;
+}
+
 /* sendmmsg: each message in turn, as the kernel does, up to a refusal. */
 static void send_many(struct tracer_req *r, int sock)
 {
 	unsigned i, n = r->args[2] > 64 ? 64 : (unsigned)r->args[2];
-	struct send_copy c = { 0 };
+	struct send_copy c = { .stream = is_stream(sock) };
 	int sent = 0;
 
 	for (i = 0; i < n; i++) {
@@ -222,7 +286,7 @@ static void send_many(struct tracer_req *r, int sock)
 				r->err = -err;
 			break;
 		}
-		rc = send_one(sock, &c, (int)r->args[3]);
+		rc = send_now(r, sock, &c);
 		if (rc < 0) {
 			r->err = -rc;
 			break;
@@ -232,19 +296,48 @@ static void send_many(struct tracer_req *r, int sock)
 				 hdr + offsetof(struct mmsghdr, msg_len),
 				 &(unsigned){ (unsigned)rc }, sizeof(unsigned));
 		release(&c);
+		c.stream = is_stream(sock);
 		sent++;
 	}
 	release(&c);
 	if (sent) {
 		r->err = 0;
 		r->val = sent;
+		r->defer = false;
 	}
 }
 
+static int copy_sendto(struct tracer_req *r, struct send_copy *c)
+{
+	size_t len = r->args[2];
+
+	c->namelen = r->args[5];
+	if (c->namelen > sizeof(c->name))
+		return -EINVAL;
+	if (tracer_mem_read(r->tid, r->args[4], &c->name, c->namelen))
+		return -EFAULT;
+	if (len > SEND_MAX_DATA) {
+		if (!c->stream)
+			return -EMSGSIZE;
+		len = SEND_MAX_DATA; /* a stream may take part of it */
+	}
+	c->data = malloc(len + 1);
+	if (!c->data)
+		return -ENOMEM;
+	c->iov[0] = (struct iovec){ c->data, len };
+	c->niov = 1;
+	return tracer_mem_read(r->tid, r->args[1], c->data, len);
+}
+
+/*
+ * Every send is carried out here, stream ones too: the kernel would look
+ * the descriptor number up again, and a thread could have put a
+ * datagram socket there meanwhile (class 1).
+ */
 void tracer_on_send(struct tracer_req *r)
 {
 	struct send_copy c = { 0 };
-	int sock, err = 0;
+	int sock, err;
 	ssize_t n;
 
 	sock = steal(r->tgid, (int)r->args[0]);
@@ -252,49 +345,29 @@ void tracer_on_send(struct tracer_req *r)
 		r->err = -sock;
 		return;
 	}
-	/* A stream socket sends to its peer whatever the call names. */
-	if (is_stream(sock) &&
-	    !((int)r->args[!strcmp(r->name, "sendto") ? 3 : 2] &
-	      MSG_FASTOPEN)) {
-		r->cont = true; /* TODO(#3): a descriptor swapped meanwhile */
-		goto out;
-	}
+	c.stream = is_stream(sock);
 	if (!strcmp(r->name, "sendmmsg")) {
 		send_many(r, sock);
 		goto out;
 	}
-	if (!strcmp(r->name, "sendto")) {
-		c.namelen = r->args[5];
-		if (c.namelen > sizeof(c.name))
-			err = -EINVAL;
-		if (!err)
-			err = tracer_mem_read(r->tid, r->args[4], &c.name,
-					      c.namelen);
-		if (!err && r->args[2] > SEND_MAX_DATA)
-			err = -EMSGSIZE;
-		if (!err && (c.data = malloc(r->args[2] + 1)) == NULL)
-			err = -ENOMEM;
-		if (!err)
-			err = tracer_mem_read(r->tid, r->args[1], c.data,
-					      r->args[2]);
-		c.iov[0] = (struct iovec){ c.data, r->args[2] };
-		c.niov = 1;
-	} else {
+	if (!strcmp(r->name, "sendto"))
+		err = copy_sendto(r, &c);
+	else
 		err = copy_msghdr(r, r->args[1], &c);
-	}
 	if (err) {
 		r->err = -err;
 		goto out;
 	}
 	if (!tracer_req_valid(r) || !judge(r, &c))
 		goto out;
-	n = send_one(sock, &c,
-		     (int)r->args[!strcmp(r->name, "sendto") ? 3 : 2]);
+	n = send_now(r, sock, &c);
 	if (n < 0)
 		r->err = -n;
 	else
 		r->val = n;
 out:
+	if (r->defer)
+		r->log = false;
 	release(&c);
 	close(sock);
 }

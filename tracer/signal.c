@@ -60,8 +60,10 @@ static void group(struct tracer_req *r, pid_t pid, int sig)
 	tracer_proc_lock();
 	tracer_proc_each(kill_member, &g);
 	tracer_proc_unlock();
-	if (pid == 0 || pid < -1)
-		g.hits += kill(r->tgid, sig) == 0 && getpgid(r->tgid) == g.pgrp;
+	/* the caller is in its own group, but not in another one */
+	if ((pid == 0 || pid < -1) && getpgid(r->tgid) == g.pgrp &&
+	    kill(r->tgid, sig) == 0)
+		g.hits++;
 	if (g.hits == 0)
 		r->err = ESRCH;
 }
@@ -81,6 +83,10 @@ void tracer_on_signal(struct tracer_req *r)
 	} else if (!strcmp(n, "pidfd_open")) {
 		target = (pid_t)r->args[0];
 		sig = -1;
+	} else if (!strcmp(n, "prlimit64")) {
+		/* 0 is the caller; another process's limits are its own */
+		target = (pid_t)r->args[0];
+		sig = target == 0 ? 0 : -1;
 	} else {
 		/* tgkill, rt_tgsigqueueinfo: the thread decides */
 		target = (pid_t)r->args[1];

@@ -126,6 +126,8 @@ struct tracer_path {
 	char name[256];
 	char path[4096]; /* absolute, canonical: what rules judge */
 	bool exists;
+	mode_t mode;	     /* its type, when it exists */
+	pid_t via_pid;	     /* went through /proc/PID: that PID, else 0 */
 	bool is_proc_object; /* a pipe:, socket:, anon_inode: object */
 };
 
@@ -236,6 +238,9 @@ struct tracer_req {
 	int nr;
 	const char *name;
 	uint64_t args[6];
+
+	bool may_block; /* false on the receiver: set defer instead */
+	bool defer;	/* run again where waiting is fine */
 
 	/* filled by the handler */
 	struct tracer_event ev;

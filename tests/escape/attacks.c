@@ -37,6 +37,7 @@
 #include <signal.h>
 #include <stdarg.h>
 #include <stdatomic.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -209,15 +210,15 @@ static void setup(void)
 	signal(SIGPIPE, SIG_IGN);
 }
 
+/* A formatted path; the memory is never freed (a short-lived program). */
 static char *pathf(const char *fmt, ...)
 {
-	static char bufs[8][4096];
-	static int next;
-	char *b = bufs[next++ % 8];
+	char *b = NULL;
 	va_list ap;
 
 	va_start(ap, fmt);
-	vsnprintf(b, 4096, fmt, ap);
+	if (vasprintf(&b, fmt, ap) < 0)
+		die("out of memory");
 	va_end(ap);
 	return b;
 }
@@ -311,14 +312,18 @@ static void snap_reset(void)
 	canary_state = snap();
 }
 
+/* The first line that differs between two snapshots, for the report. */
+static char changed_line[1024];
+
 static bool canary_changed(void)
 {
 	char *now = snap();
 	bool changed = strcmp(now, canary_state) != 0;
 
+	changed_line[0] = '\0';
 	if (changed) {
-		/* show the first differing line */
 		const char *a = canary_state, *b = now;
+		size_t skip = strlen(T);
 
 		while (*a && *a == *b)
 			a++, b++;
@@ -326,8 +331,13 @@ static bool canary_changed(void)
 			a--;
 		while (b > now && b[-1] != '\n')
 			b--;
-		printf("INFO canary changed: was '%.*s' now '%.*s'\n",
-		       (int)strcspn(a, "\n"), a, (int)strcspn(b, "\n"), b);
+		if (!strncmp(a, T, skip))
+			a += skip;
+		if (!strncmp(b, T, skip))
+			b += skip;
+		snprintf(changed_line, sizeof(changed_line),
+			 "canary changed: was '%.*s' now '%.*s'",
+			 (int)strcspn(a, "\n"), a, (int)strcspn(b, "\n"), b);
 	}
 	free(canary_state);
 	canary_state = now;
@@ -338,6 +348,8 @@ static bool canary_changed(void)
  * Reports one attempt.  rc is the call's result (errno taken from err);
  * success_is_win: a call that succeeded is itself the forbidden effect.
  */
+static const char *errno_text;	/* instead of the errno name, once */
+
 static void call_report(const char *name, long rc, int err,
 			bool success_is_win, bool extra_win)
 {
@@ -347,7 +359,10 @@ static void call_report(const char *name, long rc, int err,
 	total_attempts++;
 	total_wins += win;
 	printf("CALL %s rc=%ld errno=%s win=%d\n", name, rc,
-	       rc < 0 ? ename(err) : "0", win);
+	       errno_text ? errno_text : rc < 0 ? ename(err) : "0", win);
+	errno_text = NULL;
+	if (changed_line[0])
+		printf("INFO %s\n", changed_line);
 }
 
 #define TRY(name, expr)                                                   \
@@ -549,17 +564,11 @@ static void cmd_race_open(long n, bool write_mode)
 	pthread_t th;
 	double t0;
 
-	race_paths(write_mode ? "race1w" : "race1r", allowed, denied,
+	race_paths(write_mode ? "race1w" : "secret", allowed, denied,
 		   sizeof(allowed));
-	if (!write_mode) {
-		/* a workspace twin of the secret, so reads succeed there */
+	/* reads: a workspace twin of the secret, so that side succeeds */
+	if (!write_mode)
 		write_file(allowed, "not the secret\n");
-		/* the canary side: the secret itself (read denied) */
-		snprintf(denied, sizeof(denied), "%s", allowed);
-		memcpy(denied + strlen(denied) - strlen("race1r"), "xxxxxx", 6);
-		race_paths("secret", allowed, denied, sizeof(allowed));
-		write_file(allowed, "not the secret\n");
-	}
 	f.len = strlen(allowed) + 1;
 	memcpy(buf, allowed, f.len);
 	atomic_store(&stop_flag, 0);
@@ -720,6 +729,83 @@ static void cmd_race_sendto(long n, int denied)
 	pthread_join(th, NULL);
 	/* the listener counts the datagrams: the script reads its count */
 	race_report("race-sendto-fd", n, sent);
+}
+
+struct word_flip {
+	volatile uint64_t *w;
+	uint64_t a, b;
+};
+
+static void *word_flipper(void *arg)
+{
+	struct word_flip *f = arg;
+
+	while (!atomic_load_explicit(&stop_flag, memory_order_relaxed)) {
+		*f->w = f->a;
+		*f->w = f->b;
+	}
+	return NULL;
+}
+
+/*
+ * openat2 on the canary file while another thread flips how.flags
+ * between O_RDONLY (allowed) and O_WRONLY|O_APPEND (denied): a win is a
+ * descriptor that can write.
+ */
+static void cmd_race_openat2_how(long n)
+{
+	struct { uint64_t flags, mode, resolve; } how = { O_RDONLY, 0, 0 };
+	struct word_flip f = { &how.flags, O_RDONLY | O_CLOEXEC,
+			       O_WRONLY | O_APPEND | O_CLOEXEC };
+	const char *cfile = pathf("%s/existing", CANARY);
+	long wins = 0, ok = 0, i;
+	pthread_t th;
+
+	atomic_store(&stop_flag, 0);
+	pthread_create(&th, NULL, word_flipper, &f);
+	for (i = 0; i < n; i++) {
+		int fd = syscall(SYS_openat2, AT_FDCWD, cfile, &how,
+				 sizeof(how));
+
+		if (fd < 0)
+			continue;
+		ok++;
+		if ((fcntl(fd, F_GETFL) & O_ACCMODE) != O_RDONLY)
+			wins++;
+		close(fd);
+	}
+	atomic_store(&stop_flag, 1);
+	pthread_join(th, NULL);
+	printf("INFO race-openat2-how: %ld read-only opens\n", ok);
+	race_report("race-openat2-how-flags", n, wins);
+}
+
+/*
+ * sendmsg on a UDP socket while another thread flips the port in
+ * msg_name between an allowed and a denied listener.
+ */
+static void cmd_race_sendmsg(long n, int allowed, int denied)
+{
+	struct sockaddr_in sa = sin4("127.0.0.1", allowed);
+	struct port_flip f = { &sa, htons(allowed), htons(denied) };
+	struct iovec iov = { "N", 1 };
+	struct msghdr mh = { .msg_name = &sa, .msg_namelen = sizeof(sa),
+			     .msg_iov = &iov, .msg_iovlen = 1 };
+	int s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	long sent = 0, i;
+	pthread_t th;
+
+	atomic_store(&stop_flag, 0);
+	pthread_create(&th, NULL, port_flipper, &f);
+	for (i = 0; i < n; i++)
+		if (sendmsg(s, &mh, 0) == 1)
+			sent++;
+	atomic_store(&stop_flag, 1);
+	pthread_join(th, NULL);
+	printf("INFO race-sendmsg: %ld datagrams sent (the allowed port)\n",
+	       sent);
+	/* the denied listener's count is the script's measure */
+	race_report("race-sendmsg-name", n, 0);
 }
 
 /* ---- class 2: stale notifications -------------------------------------- */
@@ -1064,16 +1150,17 @@ static void cmd_race_linkswap(long n, const char *op)
 static void cmd_links(void)
 {
 	const char *cfile = pathf("%s/existing", CANARY);
-	int rofd, tfd, fd;
+	int rofd, tfd, fd, e;
 	long rc;
 
 	/* a hard link of a canary file into the workspace, then a write */
 	errno = 0;
 	rc = link(cfile, pathf("%s/hl4", WS));
+	e = errno;
 	fd = open(pathf("%s/hl4", WS), O_WRONLY | O_APPEND | O_CLOEXEC);
 	if (fd >= 0 && write(fd, "pwned\n", 6) < 0)
 		;
-	call_report("link-canary-into-ws-then-write", rc, errno, true, false);
+	call_report("link-canary-into-ws-then-write", rc, e, true, false);
 	if (fd >= 0)
 		close(fd);
 
@@ -1284,6 +1371,71 @@ static void cmd_magic(void)
 	close(rofd);
 	close(pfd);
 	close(dfd);
+}
+
+/*
+ * A call on "/proc/self/fd/N" while another thread swaps what N is: a
+ * workspace file or a read-only descriptor of the canary file.  The
+ * object judged must be the object changed.
+ */
+static void cmd_race_magic(const char *op, long n)
+{
+	int wfd = open(pathf("%s/race5-file", WS),
+		       O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+	int cfd = open(pathf("%s/existing", CANARY), O_RDONLY | O_CLOEXEC);
+	struct fd_flip f = { 102, wfd, cfd };
+	const char *path = pathf("/proc/self/fd/%d", f.target);
+	struct timespec ts[2] = { { 1000000000, 0 }, { 1000000000, 0 } };
+	struct stat st;
+	mode_t last;
+	time_t mlast;
+	long wins = 0, ok = 0, i;
+	pthread_t th;
+
+	if (wfd < 0 || cfd < 0)
+		die("race-magic setup: %s", strerror(errno));
+	fstat(cfd, &st);
+	last = st.st_mode & 07777;
+	mlast = st.st_mtim.tv_sec;
+	dup3(wfd, f.target, O_CLOEXEC);
+	atomic_store(&stop_flag, 0);
+	pthread_create(&th, NULL, fd_flipper, &f);
+	for (i = 0; i < n; i++) {
+		int rc;
+
+		if (!strcmp(op, "chmod")) {
+			mode_t want = (i & 1) ? 0600 : 0640;
+
+			if (want == last)
+				want = 0604;
+			rc = chmod(path, want);
+		} else if (!strcmp(op, "utimens")) {
+			ts[0].tv_sec = ts[1].tv_sec = 1000000000 + i;
+			rc = utimensat(AT_FDCWD, path, ts, 0);
+		} else if (!strcmp(op, "open")) {
+			rc = open(path, O_WRONLY | O_APPEND | O_CLOEXEC);
+			if (rc >= 0) {
+				if (fd_in_canary(rc) && write(rc, "X", 1) == 1)
+					wins++;
+				close(rc);
+			}
+		} else {
+			die("unknown op %s", op);
+		}
+		if (rc >= 0)
+			ok++;
+		fstat(cfd, &st);
+		if ((st.st_mode & 07777) != last ||
+		    st.st_mtim.tv_sec != mlast) {
+			wins++;
+			last = st.st_mode & 07777;
+			mlast = st.st_mtim.tv_sec;
+		}
+	}
+	atomic_store(&stop_flag, 1);
+	pthread_join(th, NULL);
+	printf("INFO race-magic-%s: %ld calls succeeded\n", op, ok);
+	race_report(pathf("race-proc-self-fd-%s", op), n, wins);
 }
 
 /* ---- class 6: other syscalls that write ------------------------------- */
@@ -1710,13 +1862,6 @@ static void cmd_exec_race(long n, bool flip_argv)
 	race_report(flip_argv ? "exec-race-argv" : "exec-race-path", n, wins);
 }
 
-/* spawn NAME PROG ARGS...: exec PROG in a child and report. */
-static void cmd_spawn(const char *name, char **argv)
-{
-	exec_case(name, (int (*)(void *))(void *)NULL, NULL);
-	(void)argv;
-}
-
 /* ---- class 10: foreign ABIs ------------------------------------------- */
 
 static long int80(long nr, long a, long b, long c)
@@ -1792,6 +1937,8 @@ static void abi_case(const char *name, int kind)
 	close(p[0]);
 	wait_child(pid, how, sizeof(how));
 	printf("INFO %s: child %s, call returned %ld\n", name, how, rc);
+	if (rc == -1000)
+		errno_text = pathf("killed-%s", how);
 	/* int 0x80 returns -errno; syscall() returns -1 */
 	call_report(name, rc == -1000 ? -1 : rc, rc < 0 && rc > -4096 ?
 		    (int)-rc : errno, true, exists(MARKER));
@@ -1814,15 +1961,13 @@ static void cmd_foreign_abi(void)
 
 static void cmd_io_uring(void)
 {
-	unsigned char params[120];
+	uint32_t params[30];
 
 	memset(params, 0, sizeof(params));
 	TRY("io-uring-setup", syscall(SYS_io_uring_setup, 8, params));
 	memset(params, 0, sizeof(params));
-	TRY("io-uring-setup-sqpoll",
-	    syscall(SYS_io_uring_setup, 8,
-		    (memset(params + 8, 0, 4), *(uint32_t *)(params + 8) = 2,
-		     params)));
+	params[2] = 2;	/* flags: IORING_SETUP_SQPOLL */
+	TRY("io-uring-setup-sqpoll", syscall(SYS_io_uring_setup, 8, params));
 }
 
 /* ---- class 12: sends with a destination ------------------------------- */
@@ -2246,7 +2391,36 @@ static void cmd_supervisor(pid_t victim, pid_t outside)
 		siginfo_t si = { .si_signo = SIGKILL, .si_code = SI_QUEUE };
 
 		TRY("kill-outside", kill(outside, SIGKILL));
-		TRY("kill-outside-group", kill(-outside, SIGKILL));
+		/* in a child: a wrong answer could signal the caller */
+		{
+			pid_t c = fork();
+			char how[32];
+			int p[2], st;
+			long rc = -1;
+			int e = 0;
+
+			if (pipe(p) < 0)
+				die("pipe");
+			if (c == 0) {
+				errno = 0;
+				rc = kill(-outside, SIGTERM);
+				e = errno;
+				if (write(p[1], &rc, sizeof(rc)) < 0 ||
+				    write(p[1], &e, sizeof(e)) < 0)
+					;
+				_exit(0);
+			}
+			close(p[1]);
+			if (read(p[0], &rc, sizeof(rc)) != sizeof(rc) ||
+			    read(p[0], &e, sizeof(e)) != sizeof(e))
+				rc = -1, e = 0;
+			close(p[0]);
+			st = wait_child(c, how, sizeof(how));
+			call_report("kill-outside-group", rc, e, true, false);
+			printf("INFO kill(-outside pgrp) caller: %s\n", how);
+			good("kill-of-another-group-leaves-the-caller-alone",
+			     WIFEXITED(st));
+		}
 		TRY("tgkill-outside", syscall(SYS_tgkill, outside, outside,
 					      SIGKILL));
 		TRY("tkill-outside", syscall(SYS_tkill, outside, SIGKILL));
@@ -2272,6 +2446,45 @@ static void cmd_supervisor(pid_t victim, pid_t outside)
 		if (prlimit(outside, RLIMIT_NOFILE, NULL, &rl) == 0)
 			TRY("prlimit-outside-set-nofile",
 			    prlimit(outside, RLIMIT_NOFILE, &rl, NULL));
+		/* F_SETOWN + F_SETSIG: the kernel signals the owner on I/O */
+		{
+			int p[2];
+			long rc;
+			int e;
+
+			if (pipe2(p, O_CLOEXEC) < 0)
+				die("pipe");
+			errno = 0;
+			rc = fcntl(p[0], F_SETOWN, outside);
+			e = errno;
+			if (rc == 0) {
+				fcntl(p[0], F_SETSIG, SIGKILL);
+				fcntl(p[0], F_SETFL, O_ASYNC | O_NONBLOCK);
+				if (write(p[1], "x", 1) < 0)
+					;
+				usleep(100000);
+			}
+			call_report("fsetown-sigkill-outside", rc, e, true,
+				    kill(outside, 0) < 0);
+			close(p[0]);
+			close(p[1]);
+			if (pipe2(p, O_CLOEXEC) < 0)
+				die("pipe");
+			errno = 0;
+			rc = fcntl(p[0], F_SETOWN, -outside);
+			e = errno;
+			if (rc == 0) {
+				fcntl(p[0], F_SETSIG, SIGKILL);
+				fcntl(p[0], F_SETFL, O_ASYNC | O_NONBLOCK);
+				if (write(p[1], "x", 1) < 0)
+					;
+				usleep(100000);
+			}
+			call_report("fsetown-sigkill-outside-group", rc, e,
+				    true, kill(outside, 0) < 0);
+			close(p[0]);
+			close(p[1]);
+		}
 		TRY("open-proc-outside-environ",
 		    open(pathf("/proc/%d/environ", outside),
 			 O_RDONLY | O_CLOEXEC));
@@ -2751,11 +2964,13 @@ static void cmd_probe(const char *what)
 		rc = socket(AF_PACKET, SOCK_RAW, htons(3));
 	} else if (!strcmp(what, "userns")) {
 		pid_t pid = fork();
+		int st = -1;
 
 		if (pid == 0)
-			_exit(unshare(CLONE_NEWUSER) == 0 ? 0 : 1);
-		waitpid(pid, (int *)&rc, 0);
-		rc = rc == 0 ? 0 : -1;
+			_exit(unshare(CLONE_NEWUSER) == 0 ? 0 : errno);
+		waitpid(pid, &st, 0);
+		rc = WIFEXITED(st) && WEXITSTATUS(st) == 0 ? 0 : -1;
+		errno = WIFEXITED(st) ? WEXITSTATUS(st) : 0;
 	} else if (!strcmp(what, "fchmodat2")) {
 		rc = syscall(SYS_fchmodat2, AT_FDCWD, ".", 0755, 0);
 	} else if (!strcmp(what, "setxattrat")) {
@@ -2814,6 +3029,10 @@ int main(int argc, char **argv)
 		cmd_race_connect(atol(argv[2]), atoi(argv[3]), atoi(argv[4]));
 	else if (!strcmp(c, "race-fchmod"))
 		cmd_race_fchmod(attempts_arg(argc, argv, 2, 20000));
+	else if (!strcmp(c, "race-openat2-how"))
+		cmd_race_openat2_how(attempts_arg(argc, argv, 2, 20000));
+	else if (!strcmp(c, "race-sendmsg") && argc >= 5)
+		cmd_race_sendmsg(atol(argv[2]), atoi(argv[3]), atoi(argv[4]));
 	else if (!strcmp(c, "race-sendto") && argc >= 4)
 		cmd_race_sendto(atol(argv[2]), atoi(argv[3]));
 	else if (!strcmp(c, "stale-children"))
@@ -2830,6 +3049,8 @@ int main(int argc, char **argv)
 		cmd_links();
 	else if (!strcmp(c, "magic"))
 		cmd_magic();
+	else if (!strcmp(c, "race-magic") && argc >= 4)
+		cmd_race_magic(argv[2], atol(argv[3]));
 	else if (!strcmp(c, "write-calls"))
 		cmd_write_calls();
 	else if (!strcmp(c, "handles"))
@@ -2837,11 +3058,9 @@ int main(int argc, char **argv)
 	else if (!strcmp(c, "exec-variants"))
 		cmd_exec_variants();
 	else if (!strcmp(c, "exec-race"))
-		cmd_exec_race(attempts_arg(argc, argv, 2, 300), false);
+		cmd_exec_race(attempts_arg(argc, argv, 2, 1000), false);
 	else if (!strcmp(c, "exec-race-argv"))
-		cmd_exec_race(attempts_arg(argc, argv, 2, 300), true);
-	else if (!strcmp(c, "spawn") && argc >= 4)
-		cmd_spawn(argv[2], argv + 3);
+		cmd_exec_race(attempts_arg(argc, argv, 2, 1000), true);
 	else if (!strcmp(c, "foreign-abi"))
 		cmd_foreign_abi();
 	else if (!strcmp(c, "io-uring"))

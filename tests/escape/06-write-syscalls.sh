@@ -1,0 +1,35 @@
+#!/bin/bash
+# Class 6, other syscalls that write: every call that can create,
+# change or remove a file, aimed at the canary (by path, by dirfd, by a
+# read-only or O_PATH descriptor), including the newer calls (fchmodat2,
+# setxattrat, removexattrat, file_setattr) and the old ones (utime,
+# utimes, futimesat), ioctl flags, and bind of a unix socket path.
+# Also: the Landlock write floor is in force however proctor's output
+# is connected.
+. "$(dirname "$0")/../lib.sh"
+pt_init "$@"
+. "$PT_TESTS/escape/helpers.bash"
+esc_init 6
+
+esc_run -- "$T/attacks" write-calls
+esc_results
+esc_canary_ok "every write call"
+
+# The floor is the kernel's backstop under every class: it must not
+# depend on where stdout and stderr go.
+floor() {
+	grep '"type":"kernel"' "$PT_LOG" | sed -n 's/.*"write_floor":"\([^"]*\)".*/\1/p'
+}
+esc_run -- true
+want=$(floor)
+pt_diag "write floor with output to files: ${want:-?}"
+: >"$PT_LOG"
+"$PROCTOR" run --log "$PT_LOG" -- true </dev/null 2>&1 | cat >/dev/null
+pt_is "class 6: the write floor with stdout and stderr to a pipe" \
+	"$(floor)" "$want"
+: >"$PT_LOG"
+"$PROCTOR" run --log "$PT_LOG" -- true </dev/null 2>&1 >/dev/null | cat >/dev/null
+pt_is "class 6: the write floor with stderr to a pipe" "$(floor)" "$want"
+
+esc_summary
+pt_done

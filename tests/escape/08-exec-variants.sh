@@ -1,0 +1,43 @@
+#!/bin/bash
+# Class 8, exec variants: a denied program ($T/prog-no, --deny-exec by
+# path) run through execveat(AT_EMPTY_PATH), fexecve, /proc/self/fd/N,
+# /dev/fd/N, a symlink made in the workspace, a dirfd, "..", /proc/self
+# and PATH.  Then the image check: a thread swaps the exec path (or
+# argv[1]) between an allowed and the denied program while the main
+# thread execs in a loop; the denied one must never run, and an exec that
+# loaded something other than what was judged is killed.
+# (A memfd or other copy of a denied program is not caught by name: the
+# README says command rules are a convenience, so that is not tested.)
+. "$(dirname "$0")/../lib.sh"
+pt_init "$@"
+. "$PT_TESTS/escape/helpers.bash"
+esc_init 8
+esc_progs
+
+PT_TIMEOUT=90
+deny=(--deny-exec "$T/prog-no" --deny-exec "$T/prog-ok --evil")
+
+# control: the denied program itself, as the command
+esc_run "${deny[@]}" -- "$T/prog-no"
+pt_status "class 8: the denied program as the command exits 126" 126
+esc_attempt "$([ -e "$ESC_MARKER" ] && echo 1 || echo 0)"
+esc_marker_ok "the denied program as the command"
+
+esc_run "${deny[@]}" -- "$T/attacks" exec-variants
+esc_results
+esc_marker_ok "exec variants"
+
+n=${ESCAPE_ATTEMPTS:-1000}
+esc_run "${deny[@]}" -- "$T/attacks" exec-race "$n"
+esc_results "path swapped during exec"
+esc_marker_ok "path swapped during exec"
+if grep -q '"type":"exec-mismatch"' "$PT_LOG"; then
+	pt_diag "exec-mismatch records: $(grep -c '"type":"exec-mismatch"' "$PT_LOG")"
+fi
+
+esc_run "${deny[@]}" -- "$T/attacks" exec-race-argv "$n"
+esc_results "argv swapped during exec"
+esc_marker_ok "argv swapped during exec"
+
+esc_summary
+pt_done

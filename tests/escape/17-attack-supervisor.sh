@@ -1,0 +1,103 @@
+#!/bin/bash
+# Class 17, attacking the supervisor and the neighbours: from inside,
+# ptrace, process_vm_readv/writev, /proc/PID/mem, environ and fd of the
+# supervisor (its pid is the command's parent), signals to it, pidfd_open
+# and pidfd_getfd, prlimit; signals and pidfds aimed at a process outside
+# the tree (a sleep the test starts), which must survive; a neighbour's
+# stdin pipe reopened through /proc.  From outside: killing proctor with
+# SIGKILL ends the whole tree.
+. "$(dirname "$0")/../lib.sh"
+pt_init "$@"
+. "$PT_TESTS/escape/helpers.bash"
+esc_init 17
+
+# alive PID: running (a zombie waiting to be reaped is dead)
+alive() {
+	kill -0 "$1" 2>/dev/null &&
+		[ "$(awk '{print $3}' "/proc/$1/stat" 2>/dev/null)" != Z ]
+}
+
+# a process outside the tree, in a process group of its own
+start_outside() {
+	setsid sleep 120 </dev/null >/dev/null 2>&1 &
+	outside=$!
+	pt_at_exit "kill $outside"
+}
+start_outside
+# a neighbour reading a pipe
+mkdir -p "$T/victim"
+sleep 120 | (cd "$T/victim" && exec "$T/attacks" victim "$T/victim/got") &
+victim=$!
+pt_at_exit "kill $victim"
+sleep 0.3
+victim_pid=$(pgrep -f "attacks victim $T/victim/got" | head -n 1)
+
+esc_run -- "$T/attacks" supervisor "${victim_pid:-0}" "$outside"
+esc_results
+esc_canary_ok "attacks on the supervisor"
+sup=$(sed -n 's/^INFO supervisor pid //p' "$PT_OUT")
+pt_isnt "class 17: the command's parent is proctor (not the test)" \
+	"${sup:-0}" "$$"
+sleep 0.2
+pt_check "class 17: the process outside the tree survived" alive "$outside"
+if [ -s "$T/victim/got" ]; then
+	pt_fail "class 17: nothing was written into the neighbour's pipe" \
+		"it received: $(head -c 100 "$T/victim/got")"
+	esc_attempt 1
+else
+	pt_ok "class 17: nothing was written into the neighbour's pipe"
+fi
+pt_absent "class 17: nothing was created in the neighbour's cwd" \
+	"$T/victim/victim-cwd-file"
+
+# the same with proctor's output going to pipes, as when a caller
+# captures it
+alive "$outside" || start_outside
+esc_run_piped -- "$T/attacks" supervisor "${victim_pid:-0}" "$outside"
+esc_results "output to a pipe"
+esc_canary_ok "output to a pipe, attacks on the supervisor"
+pt_check "class 17: output to a pipe: the process outside the tree survived" \
+	alive "$outside"
+if [ -s "$T/victim/got" ]; then
+	pt_fail "class 17: output to a pipe: nothing was written into the neighbour's pipe" \
+		"it received: $(head -c 100 "$T/victim/got")"
+	esc_attempt 1
+else
+	pt_ok "class 17: output to a pipe: nothing was written into the neighbour's pipe"
+fi
+pt_absent "class 17: output to a pipe: nothing was created in the neighbour's cwd" \
+	"$T/victim/victim-cwd-file"
+
+# Killing proctor from outside ends the tree: two processes that write a
+# counter every 10 ms stop.
+"$PROCTOR" run --log "$T/out/kill.jsonl" -- "$T/attacks" counter \
+	"$WS/counter" </dev/null >"$T/out/kill.out" 2>&1 &
+ppid=$!
+if pt_wait_for 10 test -s "$WS/counter.child"; then
+	sleep 0.2
+	kill -KILL "$ppid"
+	wait "$ppid" 2>/dev/null
+	sleep 0.5
+	a1=$(cat "$WS/counter" "$WS/counter.child" 2>/dev/null)
+	sleep 0.6
+	a2=$(cat "$WS/counter" "$WS/counter.child" 2>/dev/null)
+	pt_is "class 17: after SIGKILL to proctor the counters stop" \
+		"$(echo $a2)" "$(echo $a1)"
+	for f in "$WS/counter.pid" "$WS/counter.child.pid"; do
+		p=$(cat "$f" 2>/dev/null)
+		if [ -n "$p" ] && alive "$p"; then
+			pt_fail "class 17: counter process $p is gone" \
+				"$(ps -o pid,ppid,stat,cmd -p "$p" | tail -n 1)"
+			kill -KILL "$p" 2>/dev/null
+		else
+			pt_ok "class 17: counter process ${p:-?} is gone"
+		fi
+	done
+else
+	pt_fail "class 17: the counter started under proctor"
+	pt_diag_file "$T/out/kill.out" output
+	kill -KILL "$ppid" 2>/dev/null
+fi
+
+esc_summary
+pt_done
