@@ -216,6 +216,15 @@ static int parse_run(struct cli *c, int argc, char **argv, bool need_cmd)
 	return optind;
 }
 
+/* A message that quotes a policy file: shown without its controls. */
+static void print_error(const char *err)
+{
+	char safe[2048];
+
+	tracer_printable(safe, sizeof(safe), err);
+	fprintf(stderr, "proctor: %s\n", safe);
+}
+
 /* ---- paths and files ---------------------------------------------------- */
 
 static const char *home_dir(void)
@@ -324,7 +333,7 @@ static int add_file_layer(struct rules_policy *p, const char *file,
 	char err[1024];
 
 	if (rules_policy_add_file(p, file, base, err, sizeof(err)) < 0) {
-		fprintf(stderr, "proctor: %s\n", err);
+		print_error(err);
 		return -1;
 	}
 	return 0;
@@ -379,7 +388,7 @@ static int add_grants(struct rules_policy *p, const struct cli *c)
 		if (rules_policy_add_entry(p, c->grants[i].cls,
 					   c->grants[i].act, spec, err,
 					   sizeof(err)) < 0) {
-			fprintf(stderr, "proctor: %s\n", err);
+			print_error(err);
 			return -1;
 		}
 	}
@@ -397,7 +406,7 @@ static struct rules_policy *build_policy(const struct cli *c,
 		return NULL;
 	if (rules_policy_add_json(p, rules_default_json, "built-in", NULL, err,
 				  sizeof(err)) < 0) {
-		fprintf(stderr, "proctor: %s\n", err);
+		print_error(err);
 		goto fail;
 	}
 	tools_xdg_dir(user, sizeof(user), "XDG_CONFIG_HOME", ".config");
@@ -644,7 +653,7 @@ static int protect_log(struct rules_policy *p, int fd, const char *path)
 		return 0;
 	if (rules_policy_add_entry(p, RULES_WRITE, RULES_DENY, real, err,
 				   sizeof(err)) < 0) {
-		fprintf(stderr, "proctor: %s\n", err);
+		print_error(err);
 		return -1;
 	}
 	return 0;
@@ -823,7 +832,7 @@ static int policy_check(int argc, char **argv)
 			return EXIT_FAIL;
 		if (rules_policy_add_file(p, argv[i], "/workspace", err,
 					  sizeof(err)) < 0) {
-			fprintf(stderr, "proctor: %s\n", err);
+			print_error(err);
 			bad = 1;
 		} else {
 			printf("%s: ok\n", argv[i]);

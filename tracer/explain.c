@@ -48,8 +48,11 @@ static bool first_time(const char *key)
 	return first;
 }
 
-/* Copies s for a terminal: control and non-ASCII bytes become '?'. */
-static void printable(char *out, size_t size, const char *s)
+/*
+ * Copies s for a terminal: control bytes, and every non-ASCII byte (so
+ * C1 controls and bidi marks too), become '?'.
+ */
+void tracer_printable(char *out, size_t size, const char *s)
 {
 	size_t i;
 
@@ -68,7 +71,7 @@ static void command_text(char *out, size_t size, const struct tracer_event *e)
 	size_t i;
 
 	for (i = 0; i < e->argc && i < 4; i++) {
-		printable(one, sizeof(one), e->argv[i]);
+		tracer_printable(one, sizeof(one), e->argv[i]);
 		if (i == 0 && strrchr(one, '/'))
 			memmove(one, strrchr(one, '/') + 1,
 				strlen(strrchr(one, '/')));
@@ -76,8 +79,29 @@ static void command_text(char *out, size_t size, const struct tracer_event *e)
 			strncat(words, " ", sizeof(words) - strlen(words) - 1);
 		strncat(words, one, sizeof(words) - strlen(words) - 1);
 	}
-	printable(one, sizeof(one), e->object);
+	tracer_printable(one, sizeof(one), e->object);
 	snprintf(out, size, "%s (%s)", words, one);
+}
+
+/*
+ * Single-quotes s for a shell, so that pasting the advice can run
+ * nothing a path smuggled in ('$(...)' and the like).
+ */
+static void shell_quote(char *out, size_t size, const char *s)
+{
+	size_t o = 0;
+
+	out[o++] = '\'';
+	for (; *s && o + 6 < size; s++) {
+		if (*s == '\'') {
+			memcpy(out + o, "'\\''", 4);
+			o += 4;
+		} else {
+			out[o++] = *s;
+		}
+	}
+	out[o++] = '\'';
+	out[o] = '\0';
 }
 
 static const char *flag_for(enum rules_class c)
@@ -99,6 +123,7 @@ void tracer_explain_denial(const struct tracer_who *w,
 {
 	const struct rules_verdict *v = e->verdict;
 	char key[4200], obj[1024], prog[64], rule[600], pat[256];
+	char quoted[2100];
 	const char *ask = v->action == RULES_ASK
 				  ? " (an ask rule: no prompts yet, so denied)"
 				  : "";
@@ -109,9 +134,9 @@ void tracer_explain_denial(const struct tracer_who *w,
 	if (e->argv && e->argc)
 		command_text(obj, sizeof(obj), e);
 	else
-		printable(obj, sizeof(obj), e->object);
-	printable(prog, sizeof(prog), w->comm[0] ? w->comm : "?");
-	printable(pat, sizeof(pat), v->pattern);
+		tracer_printable(obj, sizeof(obj), e->object);
+	tracer_printable(prog, sizeof(prog), w->comm[0] ? w->comm : "?");
+	tracer_printable(pat, sizeof(pat), v->pattern);
 	if (v->is_default)
 		snprintf(rule, sizeof(rule), "%s is %s by default (%s)",
 			 rules_class_name(e->cls), rules_action_name(v->action),
@@ -119,14 +144,17 @@ void tracer_explain_denial(const struct tracer_who *w,
 	else
 		snprintf(rule, sizeof(rule), "rule %s \"%s\" (%s)%s", v->where,
 			 pat, v->origin, ask);
-	if (!strcmp(v->origin, "proctor"))
+	if (!strcmp(v->origin, "proctor")) {
 		fprintf(stderr, "proctor: denied %s %s by %s (pid %d): %s\n",
 			e->cls_name ? e->cls_name : rules_class_name(e->cls),
 			obj, prog, w->tgid, pat);
-	else
+	} else {
+		shell_quote(quoted, sizeof(quoted),
+			    e->cls == RULES_EXEC ? pat : obj);
 		fprintf(stderr,
 			"proctor: denied %s %s by %s (pid %d): %s; "
-			"allow with %s '%s'\n",
+			"allow with %s %s\n",
 			rules_class_name(e->cls), obj, prog, w->tgid, rule,
-			flag_for(e->cls), e->cls == RULES_EXEC ? pat : obj);
+			flag_for(e->cls), quoted);
+	}
 }

@@ -7,6 +7,7 @@
  * libseccomp puts that check first.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <linux/filter.h>
 #include <linux/fs.h>
 #include <linux/netlink.h>
@@ -66,6 +67,17 @@ static int add_notify(scmp_filter_ctx ctx)
 		if (!strcmp(name, "sendto"))
 			rc = seccomp_rule_add(ctx, SCMP_ACT_NOTIFY, nr, 1,
 					      SCMP_A4(SCMP_CMP_NE, 0));
+		/* fcntl only when it names a process to signal */
+		else if (!strcmp(name, "fcntl")) {
+			rc = seccomp_rule_add(ctx, SCMP_ACT_NOTIFY, nr, 1,
+					      SCMP_A1(SCMP_CMP_MASKED_EQ,
+						      0xffffffffu, F_SETOWN));
+			if (rc == 0)
+				rc = seccomp_rule_add(
+					ctx, SCMP_ACT_NOTIFY, nr, 1,
+					SCMP_A1(SCMP_CMP_MASKED_EQ, 0xffffffffu,
+						F_SETOWN_EX));
+		}
 		/* prlimit64 of the caller itself needs no judge */
 		else if (!strcmp(name, "prlimit64"))
 			rc = seccomp_rule_add(ctx, SCMP_ACT_NOTIFY, nr, 1,
@@ -171,10 +183,12 @@ static int add_families(scmp_filter_ctx ctx)
 		if (family_allowed(af))
 			continue;
 		rc = seccomp_rule_add(ctx, eaf, SCMP_SYS(socket), 1,
-				      SCMP_A0(SCMP_CMP_EQ, af));
+				      SCMP_A0(SCMP_CMP_MASKED_EQ, 0xffffffffu,
+					      af));
 		if (rc == 0)
 			rc = seccomp_rule_add(ctx, eaf, SCMP_SYS(socketpair), 1,
-					      SCMP_A0(SCMP_CMP_EQ, af));
+					      SCMP_A0(SCMP_CMP_MASKED_EQ,
+						      0xffffffffu, af));
 	}
 	if (rc == 0)
 		rc = seccomp_rule_add(ctx, eaf, SCMP_SYS(socket), 1,
@@ -182,22 +196,23 @@ static int add_families(scmp_filter_ctx ctx)
 	/* netlink: NETLINK_ROUTE, which getaddrinfo reads, and no other */
 	if (rc == 0)
 		rc = seccomp_rule_add(ctx, eperm, SCMP_SYS(socket), 2,
-				      SCMP_A0(SCMP_CMP_EQ, AF_NETLINK),
+				      SCMP_A0(SCMP_CMP_MASKED_EQ, 0xffffffffu,
+					      AF_NETLINK),
 				      SCMP_A2(SCMP_CMP_NE, NETLINK_ROUTE));
 	/* raw and ICMP sockets reach past the connect judgment */
 	for (af = AF_INET; rc == 0 && af <= AF_INET6;
 	     af += AF_INET6 - AF_INET) {
-		rc = seccomp_rule_add(ctx, eperm, SCMP_SYS(socket), 2,
-				      SCMP_A0(SCMP_CMP_EQ, af),
-				      SCMP_A1(SCMP_CMP_MASKED_EQ, 0xf,
-					      SOCK_RAW));
+		rc = seccomp_rule_add(
+			ctx, eperm, SCMP_SYS(socket), 2,
+			SCMP_A0(SCMP_CMP_MASKED_EQ, 0xffffffffu, af),
+			SCMP_A1(SCMP_CMP_MASKED_EQ, 0xf, SOCK_RAW));
 		if (rc == 0)
 			rc = seccomp_rule_add(
 				ctx, eperm, SCMP_SYS(socket), 2,
-				SCMP_A0(SCMP_CMP_EQ, af),
-				SCMP_A2(SCMP_CMP_EQ, af == AF_INET
-							     ? IPPROTO_ICMP
-							     : IPPROTO_ICMPV6));
+				SCMP_A0(SCMP_CMP_MASKED_EQ, 0xffffffffu, af),
+				SCMP_A2(SCMP_CMP_MASKED_EQ, 0xffffffffu,
+					af == AF_INET ? IPPROTO_ICMP
+						      : IPPROTO_ICMPV6));
 	}
 	return rc;
 }

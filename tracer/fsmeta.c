@@ -274,19 +274,6 @@ static const struct meta_call *find_call(const char *name)
 	return NULL;
 }
 
-static int steal(pid_t tgid, int fd)
-{
-	int pidfd = syscall(SYS_pidfd_open, tgid, 0);
-	int dup, err;
-
-	if (pidfd < 0)
-		return -errno;
-	dup = syscall(SYS_pidfd_getfd, pidfd, fd, 0);
-	err = errno;
-	close(pidfd);
-	return dup < 0 ? -err : dup;
-}
-
 /*
  * Resolves the object: a path, or for descriptor calls (and utimensat
  * with a NULL path) what /proc/PID/fd/N names.
@@ -305,7 +292,7 @@ static int resolve(struct tracer_req *r, const struct meta_call *c,
 		 * Take the descriptor first and judge what we hold: the
 		 * tracee's number may point elsewhere a moment later.
 		 */
-		*fd = steal(r->tgid, (int)r->args[0]);
+		*fd = tracer_steal_fd(r->tgid, (int)r->args[0]);
 		if (*fd < 0)
 			return *fd;
 		snprintf(path, sizeof(path), "/proc/self/fd/%d", *fd);

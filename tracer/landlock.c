@@ -86,9 +86,18 @@ static void add_root(const char *root, void *arg)
 
 	if (fd < 0)
 		return; /* unreadable: nothing can be written there either */
+	/*
+	 * /dev/stdout may be a pipe or a socket: Landlock does not govern
+	 * those (they have no place in a filesystem), so no rule is needed.
+	 */
+	if (fstat(fd, &st) < 0 || S_ISFIFO(st.st_mode) ||
+	    S_ISSOCK(st.st_mode)) {
+		close(fd);
+		return;
+	}
 	pb.parent_fd = fd;
 	pb.allowed_access = LL_FILE_RIGHTS | LL_DIR_RIGHTS;
-	if (fstat(fd, &st) == 0 && !S_ISDIR(st.st_mode))
+	if (!S_ISDIR(st.st_mode))
 		pb.allowed_access = LL_FILE_RIGHTS;
 	pb.allowed_access &= f->handled;
 	if (syscall(SYS_landlock_add_rule, f->ruleset,

@@ -21,7 +21,7 @@
 #define NET_DENY_ERRNO ECONNREFUSED
 
 /* A duplicate of the tracee's descriptor fd in this process. */
-static int steal_fd(pid_t tgid, int fd)
+int tracer_steal_fd(pid_t tgid, int fd)
 {
 	int pidfd = syscall(SYS_pidfd_open, tgid, 0);
 	int dup, err;
@@ -138,7 +138,7 @@ void tracer_on_connect(struct tracer_req *r)
 		}
 	}
 
-	sock = steal_fd(r->tgid, (int)r->args[0]);
+	sock = tracer_steal_fd(r->tgid, (int)r->args[0]);
 	if (sock < 0) {
 		r->err = -sock;
 		goto out;
@@ -228,7 +228,7 @@ void tracer_on_bind(struct tracer_req *r)
 	}
 	if (!tracer_req_valid(r))
 		goto out;
-	sock = steal_fd(r->tgid, (int)r->args[0]);
+	sock = tracer_steal_fd(r->tgid, (int)r->args[0]);
 	if (sock < 0) {
 		r->err = -sock;
 		goto out;

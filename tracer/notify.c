@@ -84,6 +84,7 @@ static const struct {
 	{ "rt_tgsigqueueinfo", tracer_on_signal },
 	{ "pidfd_open", tracer_on_signal },
 	{ "prlimit64", tracer_on_signal },
+	{ "fcntl", tracer_on_fcntl },
 	{ "bind", tracer_on_bind },
 	{ "sendto", tracer_on_send },
 	{ "sendmsg", tracer_on_send },

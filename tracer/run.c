@@ -146,6 +146,12 @@ static void report_features(const struct tracer_opts *o,
 	if (abi == 0)
 		fprintf(stderr, "proctor: this kernel lacks Landlock: the "
 				"supervisor alone enforces the policy\n");
+	else if (floor < 0 && floor != -ERANGE)
+		fprintf(stderr,
+			"proctor: cannot build the Landlock write "
+			"floor (%s): the supervisor alone enforces "
+			"the policy\n",
+			strerror(-floor));
 	if (!s->sync_wakeup)
 		fprintf(stderr, "proctor: this kernel lacks the synchronous "
 				"wake-up of user notifications (6.6+): "

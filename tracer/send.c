@@ -41,19 +41,6 @@ struct send_copy {
 	struct tracer_path unix_dir; /* holds a unix destination's dir */
 };
 
-static int steal(pid_t tgid, int fd)
-{
-	int pidfd = syscall(SYS_pidfd_open, tgid, 0);
-	int dup, err;
-
-	if (pidfd < 0)
-		return -errno;
-	dup = syscall(SYS_pidfd_getfd, pidfd, fd, 0);
-	err = errno;
-	close(pidfd);
-	return dup < 0 ? -err : dup;
-}
-
 /* Copies the data of the tracee's iovec array into c->data. */
 static int copy_iov(struct tracer_req *r, uint64_t addr, size_t n,
 		    struct send_copy *c)
@@ -113,7 +100,7 @@ static int translate_rights(struct tracer_req *r, struct send_copy *c)
 
 			if (c->nfds >= SEND_MAX_FDS)
 				return -ETOOMANYREFS;
-			fd = steal(r->tgid, fds[i]);
+			fd = tracer_steal_fd(r->tgid, fds[i]);
 			if (fd < 0)
 				return fd;
 			c->fds[c->nfds++] = fd;
@@ -340,7 +327,7 @@ void tracer_on_send(struct tracer_req *r)
 	int sock, err;
 	ssize_t n;
 
-	sock = steal(r->tgid, (int)r->args[0]);
+	sock = tracer_steal_fd(r->tgid, (int)r->args[0]);
 	if (sock < 0) {
 		r->err = -sock;
 		return;

@@ -8,6 +8,7 @@
  */
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
@@ -103,4 +104,44 @@ void tracer_on_signal(struct tracer_req *r)
 		return;
 	}
 	refuse(r, target);
+}
+
+/*
+ * fcntl(F_SETOWN, F_SETOWN_EX) names the process that gets SIGIO (or the
+ * signal F_SETSIG chose, SIGKILL included) when the descriptor is ready:
+ * a signal by other means, so it too may only name the tree.
+ */
+void tracer_on_fcntl(struct tracer_req *r)
+{
+	struct f_owner_ex ex = { .type = F_OWNER_PID };
+	int sock, err;
+
+	if ((int)r->args[1] == F_SETOWN) {
+		ex.pid = (int)r->args[2];
+		if (ex.pid < 0)
+			ex.pid = -ex.pid; /* a group, named by its leader */
+		if (ex.pid == 0 || tracer_proc_in_tree(ex.pid))
+			r->cont = true;
+		else
+			refuse(r, ex.pid);
+		return;
+	}
+	/* F_SETOWN_EX: the owner lives in memory, so we carry it out */
+	err = tracer_mem_read(r->tid, r->args[2], &ex, sizeof(ex));
+	if (err) {
+		r->err = -err;
+		return;
+	}
+	if (ex.pid != 0 && !tracer_proc_in_tree(ex.pid)) {
+		refuse(r, ex.pid);
+		return;
+	}
+	sock = tracer_steal_fd(r->tgid, (int)r->args[0]);
+	if (sock < 0) {
+		r->err = -sock;
+		return;
+	}
+	if (fcntl(sock, F_SETOWN_EX, &ex) < 0)
+		r->err = errno;
+	close(sock);
 }

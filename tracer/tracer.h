@@ -184,6 +184,9 @@ uint64_t tracer_log_denials(void);
 /* Ends the run's records with proctor's exit status. */
 void tracer_log_end(int status);
 
+/* Copies s for a terminal: controls and non-ASCII bytes become '?'. */
+void tracer_printable(char *out, size_t size, const char *s);
+
 /* Explains a denial on stderr, once per object. */
 void tracer_explain_denial(const struct tracer_who *w,
 			   const struct tracer_event *e);
@@ -267,6 +270,10 @@ void tracer_on_rename(struct tracer_req *r);
 void tracer_on_link(struct tracer_req *r);
 void tracer_on_meta(struct tracer_req *r);
 void tracer_on_signal(struct tracer_req *r);
+void tracer_on_fcntl(struct tracer_req *r);
+
+/* A duplicate of the tracee's descriptor fd (pidfd_getfd); or -errno. */
+int tracer_steal_fd(pid_t tgid, int fd);
 void tracer_on_send(struct tracer_req *r);
 void tracer_on_bind(struct tracer_req *r);
 
