@@ -22,6 +22,17 @@ for op in chmod utimens open; do
 	esc_canary_ok "descriptor swap under /proc/self/fd/N, $op"
 done
 
+# again where the policy leaves no Landlock floor: the supervisor alone
+esc_nofloor
+esc_run --policy "$T/nofloor.json" -- "$T/attacks" magic
+esc_results "no floor"
+esc_canary_ok "no floor, magic links"
+for op in chmod open; do
+	esc_run --policy "$T/nofloor.json" -- "$T/attacks" race-magic "$op" "$n"
+	esc_results "no floor, descriptor swap under /proc/self/fd/N, $op"
+	esc_canary_ok "no floor, descriptor swap under /proc/self/fd/N, $op"
+done
+
 # The same reopen race with proctor's output going to a pipe, as when a
 # caller captures it (the write floor must hold there too).
 esc_run_piped -- "$T/attacks" race-magic open "$n"

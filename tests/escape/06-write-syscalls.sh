@@ -15,6 +15,13 @@ esc_run -- "$T/attacks" write-calls
 esc_results
 esc_canary_ok "every write call"
 
+# again where the policy leaves no Landlock floor (writes allowed by
+# default, the canary denied): the supervisor alone
+esc_nofloor
+esc_run --policy "$T/nofloor.json" -- "$T/attacks" write-calls
+esc_results "no floor"
+esc_canary_ok "no floor, every write call"
+
 # The floor is the kernel's backstop under every class: it must not
 # depend on where stdout and stderr go.
 floor() {

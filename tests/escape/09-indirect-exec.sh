@@ -65,6 +65,16 @@ if [ -n "$ld" ]; then
 	try "ld.so --glibc-hwcaps-mask LIST denied" \
 		"$ld" --glibc-hwcaps-mask x86-64-v2 "$T/prog-no"
 	try "ld.so -- denied" "$ld" -- "$T/prog-no"
+	# the loader takes the first word it does not know as the program,
+	# even one that starts with "-"
+	mkdir -p "$WS/-d"
+	ln -s "$T/prog-no" "$WS/-d/p"
+	try "ld.so -d/p (a dash-named path to denied) /bin/true" \
+		"$ld" -d/p /bin/true
+	try "ld.so --inhibit-cache -d/p /bin/true" \
+		"$ld" --inhibit-cache -d/p /bin/true
+	script s-ld-dash "#!$ld -d/p"
+	try "#!ld.so -d/p" "$WS/s-ld-dash"
 	try "ld.so through a workspace symlink" "$WS/ld-link" "$T/prog-no"
 	try "ld.so with the program through a workspace symlink" \
 		"$ld" "$WS/prog-link"

@@ -15,6 +15,12 @@ esc_baseline
 esc_run -- "$T/attacks" local-daemons "$CANARY/daemon.sock" \
 	"$CANARY/dgram.sock" "$abs" "$abs-d"
 esc_results
+# and where the policy leaves no Landlock floor (nor its abstract
+# socket scope): the supervisor alone
+esc_nofloor
+esc_run --policy "$T/nofloor.json" -- "$T/attacks" local-daemons \
+	"$CANARY/daemon.sock" "$CANARY/dgram.sock" "$abs" "$abs-d"
+esc_results "no floor"
 sleep 0.2
 esc_no_traffic "unix stream socket in the canary" usock
 esc_no_traffic "unix datagram socket in the canary" dgram

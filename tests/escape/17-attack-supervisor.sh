@@ -26,11 +26,14 @@ start_outside() {
 start_outside
 # a neighbour reading a pipe
 mkdir -p "$T/victim"
-sleep 120 | (cd "$T/victim" && exec "$T/attacks" victim "$T/victim/got") &
-victim=$!
-pt_at_exit "kill $victim"
-sleep 0.3
-victim_pid=$(pgrep -f "attacks victim $T/victim/got" | head -n 1)
+{
+	sleep 120 &
+	echo $! >"$T/victim/feeder.pid"
+	wait
+} | (cd "$T/victim" && exec "$T/attacks" victim "$T/victim/got") &
+victim_pid=$!
+pt_wait_for 5 test -e "$T/victim/got"
+pt_at_exit "kill $victim_pid \$(cat '$T/victim/feeder.pid')"
 
 esc_run -- "$T/attacks" supervisor "${victim_pid:-0}" "$outside"
 esc_results
@@ -82,6 +85,30 @@ else
 fi
 pt_absent "class 17: output to a pipe: nothing was created in the neighbour's cwd" \
 	"$T/victim/victim-cwd-file"
+
+# and where the policy leaves no Landlock floor (nor its signal and
+# abstract socket scopes): the supervisor alone
+alive "$outside" || start_outside
+esc_nofloor
+esc_run --policy "$T/nofloor.json" -- "$T/attacks" supervisor \
+	"${victim_pid:-0}" "$outside"
+esc_results "no floor"
+esc_canary_ok "no floor, attacks on the supervisor"
+if alive "$outside"; then
+	pt_ok "class 17: no floor: the process outside the tree survived"
+	esc_attempt 0
+else
+	pt_fail "class 17: no floor: the process outside the tree survived" \
+		"$(grep '^INFO F_SETOWN' "$PT_OUT")"
+	esc_attempt 1
+fi
+if [ -s "$T/victim/got" ]; then
+	pt_fail "class 17: no floor: nothing was written into the neighbour's pipe" \
+		"it received: $(head -c 100 "$T/victim/got")"
+	esc_attempt 1
+else
+	pt_ok "class 17: no floor: nothing was written into the neighbour's pipe"
+fi
 
 # Killing proctor from outside ends the tree: two processes that write a
 # counter every 10 ms stop.

@@ -245,7 +245,8 @@ static void snap_tree(FILE *out, const char *dir, int depth)
 	struct dirent *e;
 
 	if (lstat(dir, &st) == 0)
-		fprintf(out, "%s m%o u%d g%d s%lld M%ld.%09ld C%ld.%09ld n%ld\n",
+		fprintf(out,
+			"%s m%o u%d g%d s%lld M%ld.%09ld C%ld.%09ld n%ld\n",
 			dir, st.st_mode, st.st_uid, st.st_gid,
 			(long long)st.st_size, st.st_mtim.tv_sec,
 			st.st_mtim.tv_nsec, st.st_ctim.tv_sec,
@@ -271,7 +272,8 @@ static void snap_tree(FILE *out, const char *dir, int depth)
 			fprintf(out, "%s gone\n", p);
 			continue;
 		}
-		fprintf(out, "%s m%o u%d g%d s%lld M%ld.%09ld C%ld.%09ld n%ld i%lu\n",
+		fprintf(out,
+			"%s m%o u%d g%d s%lld M%ld.%09ld C%ld.%09ld n%ld i%lu\n",
 			p, st.st_mode, st.st_uid, st.st_gid,
 			(long long)st.st_size, st.st_mtim.tv_sec,
 			st.st_mtim.tv_nsec, st.st_ctim.tv_sec,
@@ -348,10 +350,10 @@ static bool canary_changed(void)
  * Reports one attempt.  rc is the call's result (errno taken from err);
  * success_is_win: a call that succeeded is itself the forbidden effect.
  */
-static const char *errno_text;	/* instead of the errno name, once */
+static const char *errno_text; /* instead of the errno name, once */
 
-static void call_report(const char *name, long rc, int err,
-			bool success_is_win, bool extra_win)
+static void call_report(const char *name, long rc, int err, bool success_is_win,
+			bool extra_win)
 {
 	bool changed = canary_changed();
 	bool win = (success_is_win && rc >= 0) || changed || extra_win;
@@ -359,18 +361,21 @@ static void call_report(const char *name, long rc, int err,
 	total_attempts++;
 	total_wins += win;
 	printf("CALL %s rc=%ld errno=%s win=%d\n", name, rc,
-	       errno_text ? errno_text : rc < 0 ? ename(err) : "0", win);
+	       errno_text ? errno_text
+	       : rc < 0	  ? ename(err)
+			  : "0",
+	       win);
 	errno_text = NULL;
 	if (changed_line[0])
 		printf("INFO %s\n", changed_line);
 }
 
-#define TRY(name, expr)                                                   \
-	do {                                                               \
-		long rc_;                                                  \
-		errno = 0;                                                 \
-		rc_ = (long)(expr);                                        \
-		call_report(name, rc_, errno, true, false);                \
+#define TRY(name, expr)                                     \
+	do {                                                \
+		long rc_;                                   \
+		errno = 0;                                  \
+		rc_ = (long)(expr);                         \
+		call_report(name, rc_, errno, true, false); \
 	} while (0)
 
 static void good(const char *name, bool ok)
@@ -575,9 +580,9 @@ static void cmd_race_open(long n, bool write_mode)
 	pthread_create(&th, NULL, flipper, &f);
 	t0 = now_s();
 	for (i = 0; i < n; i++) {
-		int fd = write_mode ?
-				 open(buf, O_WRONLY | O_CREAT | O_CLOEXEC, 0644) :
-				 open(buf, O_RDONLY | O_CLOEXEC);
+		int fd = write_mode ? open(buf, O_WRONLY | O_CREAT | O_CLOEXEC,
+					   0644)
+				    : open(buf, O_RDONLY | O_CLOEXEC);
 
 		if (fd < 0)
 			continue;
@@ -589,12 +594,11 @@ static void cmd_race_open(long n, bool write_mode)
 	atomic_store(&stop_flag, 1);
 	pthread_join(th, NULL);
 	printf("INFO race-open-%s: %ld opens succeeded (workspace side), "
-	       "%.0f attempts/s\n", write_mode ? "write" : "read", ok,
-	       n / (now_s() - t0));
+	       "%.0f attempts/s\n",
+	       write_mode ? "write" : "read", ok, n / (now_s() - t0));
 	if (write_mode && exists(denied))
 		wins += wins == 0;
-	race_report(write_mode ? "race-open-write" : "race-open-read", n,
-		    wins);
+	race_report(write_mode ? "race-open-write" : "race-open-read", n, wins);
 }
 
 struct port_flip {
@@ -644,7 +648,8 @@ static void cmd_race_connect(long n, int allowed, int denied)
 	atomic_store(&stop_flag, 1);
 	pthread_join(th, NULL);
 	printf("INFO race-connect: %ld connects to the allowed port, "
-	       "%.0f attempts/s\n", ok, n / (now_s() - t0));
+	       "%.0f attempts/s\n",
+	       ok, n / (now_s() - t0));
 	race_report("race-connect", n, wins);
 }
 
@@ -754,7 +759,9 @@ static void *word_flipper(void *arg)
  */
 static void cmd_race_openat2_how(long n)
 {
-	struct { uint64_t flags, mode, resolve; } how = { O_RDONLY, 0, 0 };
+	struct {
+		uint64_t flags, mode, resolve;
+	} how = { O_RDONLY, 0, 0 };
 	struct word_flip f = { &how.flags, O_RDONLY | O_CLOEXEC,
 			       O_WRONLY | O_APPEND | O_CLOEXEC };
 	const char *cfile = pathf("%s/existing", CANARY);
@@ -789,8 +796,10 @@ static void cmd_race_sendmsg(long n, int allowed, int denied)
 	struct sockaddr_in sa = sin4("127.0.0.1", allowed);
 	struct port_flip f = { &sa, htons(allowed), htons(denied) };
 	struct iovec iov = { "N", 1 };
-	struct msghdr mh = { .msg_name = &sa, .msg_namelen = sizeof(sa),
-			     .msg_iov = &iov, .msg_iovlen = 1 };
+	struct msghdr mh = { .msg_name = &sa,
+			     .msg_namelen = sizeof(sa),
+			     .msg_iov = &iov,
+			     .msg_iovlen = 1 };
 	int s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
 	long sent = 0, i;
 	pthread_t th;
@@ -871,7 +880,7 @@ static void cmd_signal_storm(long n)
 	pthread_t th;
 
 	sigemptyset(&sa.sa_mask);
-	sigaction(SIGUSR1, &sa, NULL);	/* no SA_RESTART */
+	sigaction(SIGUSR1, &sa, NULL); /* no SA_RESTART */
 	atomic_store(&stop_flag, 0);
 	pthread_create(&th, NULL, stormer, &s);
 	for (i = 0; i < n; i++) {
@@ -894,7 +903,8 @@ static void cmd_signal_storm(long n)
 	atomic_store(&stop_flag, 1);
 	pthread_join(th, NULL);
 	printf("INFO signal-storm: %ld signals, workspace opens: %ld ok, "
-	       "%ld EINTR\n", s.sent, ok, eintr);
+	       "%ld EINTR\n",
+	       s.sent, ok, eintr);
 	race_report("signal-storm", n, wins);
 }
 
@@ -935,9 +945,9 @@ static void *continue_all(void *arg)
 
 static void nested_try(const char *name, unsigned long flags)
 {
-	struct sock_fprog prog = { sizeof(notify_openat) /
-					   sizeof(*notify_openat),
-				   notify_openat };
+	struct sock_fprog prog = {
+		sizeof(notify_openat) / sizeof(*notify_openat), notify_openat
+	};
 	int p[2];
 	pid_t pid;
 	char how[32], line[256] = "";
@@ -963,8 +973,7 @@ static void nested_try(const char *name, unsigned long flags)
 			cfd = open(pathf("%s/nested-%s", CANARY, name),
 				   O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
 		}
-		n = snprintf(line, sizeof(line), "%ld %d %d", fd, e,
-			     cfd >= 0);
+		n = snprintf(line, sizeof(line), "%ld %d %d", fd, e, cfd >= 0);
 		if (write(p[1], line, n) < 0)
 			;
 		_exit(0);
@@ -986,16 +995,17 @@ static void nested_try(const char *name, unsigned long flags)
 static void cmd_nested_listener(void)
 {
 	struct sock_fprog all = { 1, allow_all };
-	struct sock_fprog notif = { sizeof(notify_openat) /
-					    sizeof(*notify_openat),
-				    notify_openat };
+	struct sock_fprog notif = {
+		sizeof(notify_openat) / sizeof(*notify_openat), notify_openat
+	};
 	pid_t pid;
 	char how[32];
 	int st;
 
 	nested_try("seccomp-new-listener", SECCOMP_FILTER_FLAG_NEW_LISTENER);
 	nested_try("seccomp-new-listener-tsync",
-		   SECCOMP_FILTER_FLAG_NEW_LISTENER | SECCOMP_FILTER_FLAG_TSYNC |
+		   SECCOMP_FILTER_FLAG_NEW_LISTENER |
+			   SECCOMP_FILTER_FLAG_TSYNC |
 			   SECCOMP_FILTER_FLAG_TSYNC_ESRCH);
 	nested_try("seccomp-new-listener-killable",
 		   SECCOMP_FILTER_FLAG_NEW_LISTENER |
@@ -1192,9 +1202,8 @@ static void cmd_links(void)
 		    linkat(AT_FDCWD, pathf("/dev/fd/%d", tfd), AT_FDCWD,
 			   pathf("%s/tmp4c", CANARY), AT_SYMLINK_FOLLOW));
 		good("tmpfile-linkat-into-workspace",
-		     linkat(AT_FDCWD, pathf("/proc/self/fd/%d", tfd),
-			    AT_FDCWD, pathf("%s/tmp4-ok", WS),
-			    AT_SYMLINK_FOLLOW) == 0);
+		     linkat(AT_FDCWD, pathf("/proc/self/fd/%d", tfd), AT_FDCWD,
+			    pathf("%s/tmp4-ok", WS), AT_SYMLINK_FOLLOW) == 0);
 	}
 
 	/* the prefix trap: WS-evil is not WS */
@@ -1205,8 +1214,8 @@ static void cmd_links(void)
 		    open(pathf("%s/p4", EXTRA), O_WRONLY | O_CREAT | O_CLOEXEC,
 			 0644));
 		TRY("prefix-sibling-relative",
-		    open(pathf("../%s/p4b", rel), O_WRONLY | O_CREAT | O_CLOEXEC,
-			 0644));
+		    open(pathf("../%s/p4b", rel),
+			 O_WRONLY | O_CREAT | O_CLOEXEC, 0644));
 		TRY("prefix-sibling-append",
 		    open(pathf("%s/file", EXTRA),
 			 O_WRONLY | O_APPEND | O_CLOEXEC));
@@ -1214,8 +1223,7 @@ static void cmd_links(void)
 		TRY("prefix-sibling-rename-into",
 		    (write_file(pathf("%s/mine4b", WS), "x\n"),
 		     rename(pathf("%s/mine4b", WS), pathf("%s/m4", EXTRA))));
-		TRY("prefix-new-sibling-mkdir",
-		    mkdir(pathf("%s2", WS), 0755));
+		TRY("prefix-new-sibling-mkdir", mkdir(pathf("%s2", WS), 0755));
 		if (exists(pathf("%s2", WS)))
 			rmdir(pathf("%s2", WS));
 	}
@@ -1258,15 +1266,13 @@ static void cmd_magic(void)
 	if (rofd < 0 || pfd < 0 || dfd < 0)
 		die("magic setup: %s", strerror(errno));
 
-	TRY("proc-self-root",
-	    open(pathf("/proc/self/root%s/m1", CANARY),
-		 O_WRONLY | O_CREAT | O_CLOEXEC, 0644));
+	TRY("proc-self-root", open(pathf("/proc/self/root%s/m1", CANARY),
+				   O_WRONLY | O_CREAT | O_CLOEXEC, 0644));
 	TRY("proc-thread-self-root",
 	    open(pathf("/proc/thread-self/root%s/m4", CANARY),
 		 O_WRONLY | O_CREAT | O_CLOEXEC, 0644));
-	TRY("proc-pid-root",
-	    open(pathf("/proc/%d/root%s/m5", getpid(), CANARY),
-		 O_WRONLY | O_CREAT | O_CLOEXEC, 0644));
+	TRY("proc-pid-root", open(pathf("/proc/%d/root%s/m5", getpid(), CANARY),
+				  O_WRONLY | O_CREAT | O_CLOEXEC, 0644));
 	TRY("proc-self-task-tid-root",
 	    open(pathf("/proc/self/task/%d/root%s/m6", gettid(), CANARY),
 		 O_WRONLY | O_CREAT | O_CLOEXEC, 0644));
@@ -1279,9 +1285,8 @@ static void cmd_magic(void)
 		 O_WRONLY | O_CREAT | O_CLOEXEC, 0644));
 	TRY("openat-canary-dirfd",
 	    openat(dfd, "m9", O_WRONLY | O_CREAT | O_CLOEXEC, 0644));
-	TRY("dev-fd-dirfd-as-dir",
-	    open(pathf("/dev/fd/%d/m10", dfd),
-		 O_WRONLY | O_CREAT | O_CLOEXEC, 0644));
+	TRY("dev-fd-dirfd-as-dir", open(pathf("/dev/fd/%d/m10", dfd),
+					O_WRONLY | O_CREAT | O_CLOEXEC, 0644));
 
 	/* reopen a read-only (or O_PATH) descriptor for writing */
 	for (k = 0; k < 5; k++) {
@@ -1292,8 +1297,7 @@ static void cmd_magic(void)
 		    open(pathf("/dev/fd/%d", rofd), wflags[k] | O_CLOEXEC));
 	}
 	TRY("reopen-proc-thread-self-fd-wronly",
-	    open(pathf("/proc/thread-self/fd/%d", rofd),
-		 O_WRONLY | O_CLOEXEC));
+	    open(pathf("/proc/thread-self/fd/%d", rofd), O_WRONLY | O_CLOEXEC));
 	TRY("reopen-proc-pid-fd-wronly",
 	    open(pathf("/proc/%d/fd/%d", getpid(), rofd),
 		 O_WRONLY | O_CLOEXEC));
@@ -1314,8 +1318,9 @@ static void cmd_magic(void)
 		int f3 = open("existing", O_WRONLY | O_APPEND);
 		int f4 = mkdir("m3d", 0755);
 
-		_exit(a < 0 ? 10 : (f1 >= 0 || f2 >= 0 || f3 >= 0 ||
-				    f4 == 0) ? 99 : 0);
+		_exit(a < 0					   ? 10
+		      : (f1 >= 0 || f2 >= 0 || f3 >= 0 || f4 == 0) ? 99
+								   : 0);
 	}
 	{
 		int st = wait_child(pid, how, sizeof(how));
@@ -1354,7 +1359,8 @@ static void cmd_magic(void)
 				  O_RDONLY | O_CLOEXEC);
 			if (fd >= 0) {
 				printf("INFO /proc/self/fd/%d opened something "
-				       "we do not have open\n", k);
+				       "we do not have open\n",
+				       k);
 				wins++;
 				close(fd);
 			}
@@ -1380,8 +1386,8 @@ static void cmd_magic(void)
  */
 static void cmd_race_magic(const char *op, long n)
 {
-	int wfd = open(pathf("%s/race5-file", WS),
-		       O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+	int wfd = open(pathf("%s/race5-file", WS), O_RDWR | O_CREAT | O_CLOEXEC,
+		       0644);
 	int cfd = open(pathf("%s/existing", CANARY), O_RDONLY | O_CLOEXEC);
 	struct fd_flip f = { 102, wfd, cfd };
 	const char *path = pathf("/proc/self/fd/%d", f.target);
@@ -1448,12 +1454,17 @@ static void cmd_write_calls(void)
 	struct timespec ts[2] = { { 1000000000, 0 }, { 1000000000, 0 } };
 	struct timeval tv[2] = { { 1000000000, 0 }, { 1000000000, 0 } };
 	struct utimbuf ub = { 1000000000, 1000000000 };
-	struct { uint64_t flags, mode, resolve; } how = {
-		O_WRONLY | O_CREAT, 0644, 0 };
-	struct { uint64_t value; uint32_t size, flags; } xa = {
-		(uintptr_t)"1", 1, 0 };
-	struct { uint64_t xflags; uint32_t extsize, nextents, projid,
-		 cowextsize; } fa = { 0 };
+	struct {
+		uint64_t flags, mode, resolve;
+	} how = { O_WRONLY | O_CREAT, 0644, 0 };
+	struct {
+		uint64_t value;
+		uint32_t size, flags;
+	} xa = { (uintptr_t) "1", 1, 0 };
+	struct {
+		uint64_t xflags;
+		uint32_t extsize, nextents, projid, cowextsize;
+	} fa = { 0 };
 	struct sockaddr_un un = { .sun_family = AF_UNIX };
 	int rofd = open(cfile, O_RDONLY | O_CLOEXEC);
 	int pfd = open(cfile, O_PATH | O_CLOEXEC);
@@ -1472,18 +1483,18 @@ static void cmd_write_calls(void)
 	TRY("open-rdwr", open(cfile, O_RDWR | O_CLOEXEC));
 	TRY("open-append", open(cfile, O_WRONLY | O_APPEND | O_CLOEXEC));
 	TRY("open-rdonly-trunc", open(cfile, O_RDONLY | O_TRUNC | O_CLOEXEC));
-	TRY("open-creat-in-subdir", open(pathf("%s/x", cdir),
-					 O_WRONLY | O_CREAT | O_CLOEXEC, 0644));
-	TRY("openat2-creat", syscall(SYS_openat2, AT_FDCWD,
-				     pathf("%s/new6b", CANARY), &how,
-				     sizeof(how)));
+	TRY("open-creat-in-subdir",
+	    open(pathf("%s/x", cdir), O_WRONLY | O_CREAT | O_CLOEXEC, 0644));
+	TRY("openat2-creat",
+	    syscall(SYS_openat2, AT_FDCWD, pathf("%s/new6b", CANARY), &how,
+		    sizeof(how)));
 	how.flags = O_WRONLY | O_TRUNC;
-	TRY("openat2-trunc", syscall(SYS_openat2, AT_FDCWD, cfile, &how,
-				     sizeof(how)));
+	TRY("openat2-trunc",
+	    syscall(SYS_openat2, AT_FDCWD, cfile, &how, sizeof(how)));
 	how.flags = O_WRONLY | O_CREAT;
 	how.resolve = 0x08; /* RESOLVE_BENEATH */
-	TRY("openat2-dirfd-beneath", syscall(SYS_openat2, dfd, "new6c", &how,
-					     sizeof(how)));
+	TRY("openat2-dirfd-beneath",
+	    syscall(SYS_openat2, dfd, "new6c", &how, sizeof(how)));
 	TRY("openat-tmpfile-in-canary",
 	    open(CANARY, O_TMPFILE | O_RDWR | O_CLOEXEC, 0644));
 	TRY("truncate", truncate(cfile, 0));
@@ -1496,17 +1507,16 @@ static void cmd_write_calls(void)
 	TRY("renameat2-noreplace-into",
 	    syscall(SYS_renameat2, AT_FDCWD, mine, AT_FDCWD,
 		    pathf("%s/moved6b", CANARY), RENAME_NOREPLACE));
-	TRY("renameat2-exchange",
-	    syscall(SYS_renameat2, AT_FDCWD, mine, AT_FDCWD, cfile,
-		    RENAME_EXCHANGE));
+	TRY("renameat2-exchange", syscall(SYS_renameat2, AT_FDCWD, mine,
+					  AT_FDCWD, cfile, RENAME_EXCHANGE));
 	TRY("renameat2-whiteout",
 	    syscall(SYS_renameat2, AT_FDCWD, cfile, AT_FDCWD,
 		    pathf("%s/white6", WS), RENAME_WHITEOUT));
 	TRY("rename-dir-out-of", rename(cdir, pathf("%s/stolen-dir6", WS)));
 	TRY("link-into", link(mine, pathf("%s/link6", CANARY)));
 	TRY("link-out-of", link(cfile, pathf("%s/link6", WS)));
-	TRY("linkat-dirfd", linkat(dfd, "existing", AT_FDCWD,
-				   pathf("%s/link6b", WS), 0));
+	TRY("linkat-dirfd",
+	    linkat(dfd, "existing", AT_FDCWD, pathf("%s/link6b", WS), 0));
 	TRY("symlink", symlink("/etc/passwd", pathf("%s/sym6", CANARY)));
 	TRY("symlinkat", symlinkat("/etc/passwd", dfd, "sym6b"));
 	TRY("unlink", unlink(cfile));
@@ -1523,8 +1533,8 @@ static void cmd_write_calls(void)
 	TRY("fchmodat-dirfd", fchmodat(dfd, "existing", 0600, 0));
 	TRY("fchmod-rdonly-fd", fchmod(rofd, 0600));
 	TRY("fchmodat2", syscall(SYS_fchmodat2, AT_FDCWD, cfile, 0600, 0));
-	TRY("fchmodat2-nofollow", syscall(SYS_fchmodat2, AT_FDCWD, cfile, 0600,
-					  AT_SYMLINK_NOFOLLOW));
+	TRY("fchmodat2-nofollow",
+	    syscall(SYS_fchmodat2, AT_FDCWD, cfile, 0600, AT_SYMLINK_NOFOLLOW));
 	TRY("fchmodat2-empty-path-opath-fd",
 	    syscall(SYS_fchmodat2, pfd, "", 0600, AT_EMPTY_PATH));
 	TRY("chown-own-ids", chown(cfile, uid, gid));
@@ -1535,8 +1545,8 @@ static void cmd_write_calls(void)
 	TRY("fchown-rdonly-fd", fchown(rofd, uid, gid));
 	TRY("utimensat", utimensat(AT_FDCWD, cfile, ts, 0));
 	TRY("utimensat-now", utimensat(AT_FDCWD, cfile, NULL, 0));
-	TRY("utimensat-nofollow", utimensat(AT_FDCWD, cfile, ts,
-					    AT_SYMLINK_NOFOLLOW));
+	TRY("utimensat-nofollow",
+	    utimensat(AT_FDCWD, cfile, ts, AT_SYMLINK_NOFOLLOW));
 	TRY("futimens-rdonly-fd", futimens(rofd, ts));
 	TRY("utimensat-empty-path-opath-fd",
 	    utimensat(pfd, "", ts, AT_EMPTY_PATH));
@@ -1549,12 +1559,12 @@ static void cmd_write_calls(void)
 	TRY("setxattrat", syscall(SYS_setxattrat, AT_FDCWD, cfile, 0,
 				  "user.escape", &xa, sizeof(xa)));
 	TRY("setxattrat-empty-path-opath-fd",
-	    syscall(SYS_setxattrat, pfd, "", AT_EMPTY_PATH, "user.escape",
-		    &xa, sizeof(xa)));
+	    syscall(SYS_setxattrat, pfd, "", AT_EMPTY_PATH, "user.escape", &xa,
+		    sizeof(xa)));
 	TRY("removexattr", removexattr(cfile, "user.keep"));
 	TRY("fremovexattr-rdonly-fd", fremovexattr(rofd, "user.keep"));
-	TRY("removexattrat", syscall(SYS_removexattrat, AT_FDCWD, cfile, 0,
-				     "user.keep"));
+	TRY("removexattrat",
+	    syscall(SYS_removexattrat, AT_FDCWD, cfile, 0, "user.keep"));
 	flags = 0;
 	if (ioctl(rofd, FS_IOC_GETFLAGS, &flags) == 0) {
 		int nf = flags ^ FS_NODUMP_FL;
@@ -1565,8 +1575,8 @@ static void cmd_write_calls(void)
 		printf("INFO FS_IOC_GETFLAGS: %s\n", strerror(errno));
 	}
 	fa.xflags = 0x00000080; /* FS_XFLAG_NODUMP */
-	TRY("file-setattr", syscall(SYS_file_setattr, AT_FDCWD, cfile, &fa,
-				    sizeof(fa), 0));
+	TRY("file-setattr",
+	    syscall(SYS_file_setattr, AT_FDCWD, cfile, &fa, sizeof(fa), 0));
 	s = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	snprintf(un.sun_path, sizeof(un.sun_path), "%s/sock6", CANARY);
 	TRY("bind-unix-path", bind(s, (void *)&un, sizeof(un)));
@@ -1590,8 +1600,9 @@ static void cmd_write_calls(void)
 	good("workspace-still-writable",
 	     open(pathf("%s/after6", WS), O_WRONLY | O_CREAT | O_CLOEXEC,
 		  0644) >= 0);
-	good("chmod-in-workspace-works", chmod(mine, 0600) == 0 ||
-					  chmod(pathf("%s/after6", WS), 0600) == 0);
+	good("chmod-in-workspace-works",
+	     chmod(mine, 0600) == 0 ||
+		     chmod(pathf("%s/after6", WS), 0600) == 0);
 }
 
 /* ---- class 7: file handles -------------------------------------------- */
@@ -1784,7 +1795,7 @@ static void cmd_exec_variants(void)
 struct exec_flip {
 	char *path;
 	char **argv;
-	const char *a, *b;	/* path or argv[1] variants */
+	const char *a, *b; /* path or argv[1] variants */
 	size_t len;
 	bool flip_argv;
 };
@@ -1820,8 +1831,8 @@ static void cmd_exec_race(long n, bool flip_argv)
 		if (pid == 0) {
 			static char path[4096], a1[16];
 			static char *argv[3] = { "prog", a1, NULL };
-			struct exec_flip f = { path, argv, NULL, NULL, 0,
-					       flip_argv };
+			struct exec_flip f = { path, argv, NULL,
+					       NULL, 0,	   flip_argv };
 			pthread_t th;
 			int k;
 
@@ -1892,37 +1903,37 @@ static void abi_case(const char *name, int kind)
 	if (pid == 0) {
 		close(p[0]);
 		switch (kind) {
-		case 0:	/* i386 open = 5 */
+		case 0: /* i386 open = 5 */
 			strcpy(low, pathf("%s/i386-open", CANARY));
 			rc = int80(5, (long)low, O_WRONLY | O_CREAT, 0644);
 			break;
-		case 1:	/* i386 creat = 8 */
+		case 1: /* i386 creat = 8 */
 			strcpy(low, pathf("%s/i386-creat", CANARY));
 			rc = int80(8, (long)low, 0644, 0);
 			break;
-		case 2:	/* i386 mkdir = 39 */
+		case 2: /* i386 mkdir = 39 */
 			strcpy(low, pathf("%s/i386-mkdir", CANARY));
 			rc = int80(39, (long)low, 0755, 0);
 			break;
-		case 3:	/* i386 execve = 11 */
+		case 3: /* i386 execve = 11 */
 			strcpy(low, PROG_NO);
 			rc = int80(11, (long)low, 0, 0);
 			break;
-		case 4:	/* i386 chmod = 15 */
+		case 4: /* i386 chmod = 15 */
 			strcpy(low, pathf("%s/existing", CANARY));
 			rc = int80(15, (long)low, 0600, 0);
 			break;
-		case 5:	/* x32 open (nr 2 with the x32 bit) */
+		case 5: /* x32 open (nr 2 with the x32 bit) */
 			rc = syscall(0x40000000 | 2,
 				     pathf("%s/x32-open", CANARY),
 				     O_WRONLY | O_CREAT, 0644);
 			break;
-		case 6:	/* x32 openat */
+		case 6: /* x32 openat */
 			rc = syscall(0x40000000 | 257, AT_FDCWD,
 				     pathf("%s/x32-openat", CANARY),
 				     O_WRONLY | O_CREAT, 0644);
 			break;
-		case 7:	/* x32 execve = 520 */
+		case 7: /* x32 execve = 520 */
 			rc = syscall(0x40000000 | 520, PROG_NO, no_argv,
 				     environ);
 			break;
@@ -1933,15 +1944,16 @@ static void abi_case(const char *name, int kind)
 	}
 	close(p[1]);
 	if (read(p[0], &rc, sizeof(rc)) != sizeof(rc))
-		rc = -1000;	/* the child died in the call */
+		rc = -1000; /* the child died in the call */
 	close(p[0]);
 	wait_child(pid, how, sizeof(how));
 	printf("INFO %s: child %s, call returned %ld\n", name, how, rc);
 	if (rc == -1000)
 		errno_text = pathf("killed-%s", how);
 	/* int 0x80 returns -errno; syscall() returns -1 */
-	call_report(name, rc == -1000 ? -1 : rc, rc < 0 && rc > -4096 ?
-		    (int)-rc : errno, true, exists(MARKER));
+	call_report(name, rc == -1000 ? -1 : rc,
+		    rc < 0 && rc > -4096 ? (int)-rc : errno, true,
+		    exists(MARKER));
 	munmap(low, 8192);
 }
 
@@ -1966,7 +1978,7 @@ static void cmd_io_uring(void)
 	memset(params, 0, sizeof(params));
 	TRY("io-uring-setup", syscall(SYS_io_uring_setup, 8, params));
 	memset(params, 0, sizeof(params));
-	params[2] = 2;	/* flags: IORING_SETUP_SQPOLL */
+	params[2] = 2; /* flags: IORING_SETUP_SQPOLL */
 	TRY("io-uring-setup-sqpoll", syscall(SYS_io_uring_setup, 8, params));
 }
 
@@ -1978,8 +1990,10 @@ static void cmd_send_dest(int udp_port, int tcp_port)
 	struct sockaddr_in t = sin4("127.0.0.1", tcp_port);
 	struct sockaddr_in6 u6 = sin6("::ffff:127.0.0.1", udp_port);
 	struct iovec iov = { "M", 1 };
-	struct msghdr mh = { .msg_name = &u, .msg_namelen = sizeof(u),
-			     .msg_iov = &iov, .msg_iovlen = 1 };
+	struct msghdr mh = { .msg_name = &u,
+			     .msg_namelen = sizeof(u),
+			     .msg_iov = &iov,
+			     .msg_iovlen = 1 };
 	struct mmsghdr mm[2];
 	int s;
 
@@ -1991,8 +2005,7 @@ static void cmd_send_dest(int udp_port, int tcp_port)
 	mm[1].msg_hdr = mh;
 	TRY("udp-sendmmsg", sendmmsg(s, mm, 2, 0));
 	TRY("udp-sendto-then-send",
-	    (sendto(s, "S", 1, 0, (void *)&u, sizeof(u)),
-	     send(s, "S", 1, 0)));
+	    (sendto(s, "S", 1, 0, (void *)&u, sizeof(u)), send(s, "S", 1, 0)));
 	close(s);
 
 	s = socket(AF_INET6, SOCK_DGRAM | SOCK_CLOEXEC, 0);
@@ -2072,7 +2085,8 @@ static long unix_sendto(const char *path, bool abstract, bool use_msg)
 	socklen_t len = sizeof(un);
 	int s = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
 	struct iovec iov = { "D", 1 };
-	struct msghdr mh = { .msg_name = &un, .msg_iov = &iov,
+	struct msghdr mh = { .msg_name = &un,
+			     .msg_iov = &iov,
 			     .msg_iovlen = 1 };
 	long rc;
 	int e;
@@ -2085,8 +2099,8 @@ static long unix_sendto(const char *path, bool abstract, bool use_msg)
 		strncpy(un.sun_path, path, sizeof(un.sun_path) - 1);
 	}
 	mh.msg_namelen = len;
-	rc = use_msg ? sendmsg(s, &mh, 0) :
-		       sendto(s, "D", 1, 0, (void *)&un, len);
+	rc = use_msg ? sendmsg(s, &mh, 0)
+		     : sendto(s, "D", 1, 0, (void *)&un, len);
 	e = errno;
 	close(s);
 	errno = e;
@@ -2116,8 +2130,7 @@ static void cmd_local_daemons(const char *sock, const char *dgram,
 			 pathf("../%s/%s", base, strrchr(sock, '/') + 1),
 			 false));
 	TRY("unix-stream-connect-proc-self-root",
-	    unix_connect(SOCK_STREAM, pathf("/proc/self/root%s", sock),
-			 false));
+	    unix_connect(SOCK_STREAM, pathf("/proc/self/root%s", sock), false));
 	TRY("unix-stream-connect-proc-fd-dir",
 	    unix_connect(SOCK_STREAM,
 			 pathf("/proc/self/fd/%d/%s", dfd,
@@ -2138,12 +2151,11 @@ static void cmd_local_daemons(const char *sock, const char *dgram,
 	    unix_sendto(pathf("%s/l13dir/%s", WS, strrchr(dgram, '/') + 1),
 			false, false));
 	TRY("unix-dgram-sendto-ws-dotdot",
-	    unix_sendto(pathf("%s/../%s/%s", WS, base,
-			      strrchr(dgram, '/') + 1),
+	    unix_sendto(pathf("%s/../%s/%s", WS, base, strrchr(dgram, '/') + 1),
 			false, false));
 	TRY("unix-dgram-sendto-relative",
-	    unix_sendto(pathf("../%s/%s", base, strrchr(dgram, '/') + 1),
-			false, false));
+	    unix_sendto(pathf("../%s/%s", base, strrchr(dgram, '/') + 1), false,
+			false));
 	TRY("unix-dgram-sendto-proc-self-root",
 	    unix_sendto(pathf("/proc/self/root%s", dgram), false, false));
 	close(dfd);
@@ -2167,7 +2179,8 @@ static void cmd_families(void)
 	TRY("netlink-audit", socket(AF_NETLINK, SOCK_RAW, NETLINK_AUDIT));
 	TRY("netlink-uevent",
 	    socket(AF_NETLINK, SOCK_RAW, NETLINK_KOBJECT_UEVENT));
-	TRY("netlink-sock-diag", socket(AF_NETLINK, SOCK_RAW, NETLINK_SOCK_DIAG));
+	TRY("netlink-sock-diag",
+	    socket(AF_NETLINK, SOCK_RAW, NETLINK_SOCK_DIAG));
 	TRY("netlink-generic", socket(AF_NETLINK, SOCK_RAW, NETLINK_GENERIC));
 	TRY("netlink-netfilter",
 	    socket(AF_NETLINK, SOCK_RAW, NETLINK_NETFILTER));
@@ -2319,12 +2332,13 @@ static void cmd_supervisor(pid_t victim, pid_t outside)
 	TRY("open-proc-sup-task-environ",
 	    open(pathf("/proc/%d/task/%d/environ", sup, sup),
 		 O_RDONLY | O_CLOEXEC));
-	TRY("open-proc-sup-fd-dir",
-	    open(pathf("/proc/%d/fd", sup), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+	TRY("open-proc-sup-fd-dir", open(pathf("/proc/%d/fd", sup),
+					 O_RDONLY | O_DIRECTORY | O_CLOEXEC));
 	/* the supervisor's descriptors, reopened on our behalf */
 	wins = 0;
 	for (k = 0; k < 64; k++) {
-		fd = open(pathf("/proc/%d/fd/%d", sup, k), O_RDONLY | O_CLOEXEC);
+		fd = open(pathf("/proc/%d/fd/%d", sup, k),
+			  O_RDONLY | O_CLOEXEC);
 		if (fd >= 0) {
 			char l[256] = "";
 			ssize_t n = readlink(pathf("/proc/self/fd/%d", fd), l,
@@ -2332,11 +2346,13 @@ static void cmd_supervisor(pid_t victim, pid_t outside)
 
 			l[n > 0 ? n : 0] = '\0';
 			printf("INFO opened the supervisor's fd %d for reading:"
-			       " %s\n", k, l);
+			       " %s\n",
+			       k, l);
 			wins++;
 			close(fd);
 		}
-		fd = open(pathf("/proc/%d/fd/%d", sup, k), O_WRONLY | O_CLOEXEC);
+		fd = open(pathf("/proc/%d/fd/%d", sup, k),
+			  O_WRONLY | O_CLOEXEC);
 		if (fd >= 0) {
 			char l[256] = "";
 			ssize_t n = readlink(pathf("/proc/self/fd/%d", fd), l,
@@ -2344,12 +2360,36 @@ static void cmd_supervisor(pid_t victim, pid_t outside)
 
 			l[n > 0 ? n : 0] = '\0';
 			printf("INFO opened the supervisor's fd %d for writing:"
-			       " %s\n", k, l);
+			       " %s\n",
+			       k, l);
 			wins++;
 			close(fd);
 		}
 	}
 	call_report("open-proc-sup-fd-N", wins ? 0 : -1, EACCES, true, false);
+	/* the same descriptors by other names */
+	symlink(pathf("/proc/%d", sup), pathf("%s/sup17", WS));
+	wins = 0;
+	for (k = 0; k < 64; k++) {
+		const char *names[] = {
+			pathf("/proc/%d/task/%d/fd/%d", sup, sup, k),
+			pathf("/proc/self/../%d/fd/%d", sup, k),
+			pathf("%s/sup17/fd/%d", WS, k),
+			pathf("/proc/%d/fdinfo/%d", sup, k),
+		};
+		size_t m;
+
+		for (m = 0; m < sizeof(names) / sizeof(*names); m++) {
+			fd = open(names[m], O_RDONLY | O_CLOEXEC);
+			if (fd >= 0) {
+				printf("INFO opened %s\n", names[m]);
+				wins++;
+				close(fd);
+			}
+		}
+	}
+	call_report("open-proc-sup-fd-N-other-names", wins ? 0 : -1, EACCES,
+		    true, false);
 	TRY("kill-sup-sigstop", kill(sup, SIGSTOP));
 	kill(sup, SIGCONT);
 	TRY("tgkill-sup-sigstop", syscall(SYS_tgkill, sup, sup, SIGSTOP));
@@ -2383,8 +2423,10 @@ static void cmd_supervisor(pid_t victim, pid_t outside)
 	}
 	errno = 0;
 	printf("INFO setpriority(supervisor, current): %s\n",
-	       setpriority(PRIO_PROCESS, sup, getpriority(PRIO_PROCESS, sup))
-	       == 0 ? "allowed" : strerror(errno));
+	       setpriority(PRIO_PROCESS, sup, getpriority(PRIO_PROCESS, sup)) ==
+			       0
+		       ? "allowed"
+		       : strerror(errno));
 
 	/* a process outside the tree */
 	if (outside > 0) {
@@ -2421,8 +2463,8 @@ static void cmd_supervisor(pid_t victim, pid_t outside)
 			good("kill-of-another-group-leaves-the-caller-alone",
 			     WIFEXITED(st));
 		}
-		TRY("tgkill-outside", syscall(SYS_tgkill, outside, outside,
-					      SIGKILL));
+		TRY("tgkill-outside",
+		    syscall(SYS_tgkill, outside, outside, SIGKILL));
 		TRY("tkill-outside", syscall(SYS_tkill, outside, SIGKILL));
 		TRY("rt-sigqueueinfo-outside",
 		    syscall(SYS_rt_sigqueueinfo, outside, SIGKILL, &si));
@@ -2481,6 +2523,27 @@ static void cmd_supervisor(pid_t victim, pid_t outside)
 				usleep(100000);
 			}
 			printf("INFO F_SETOWN(-outside) + F_SETSIG(SIGKILL): %s\n",
+			       rc == 0 ? "accepted, I/O done" : ename(e));
+			close(p[0]);
+			close(p[1]);
+			/* F_SETOWN_EX: the owner is in a struct */
+			if (pipe2(p, O_CLOEXEC) < 0)
+				die("pipe");
+			{
+				struct f_owner_ex ox = { F_OWNER_PID, outside };
+
+				errno = 0;
+				rc = fcntl(p[0], F_SETOWN_EX, &ox);
+				e = errno;
+			}
+			if (rc == 0) {
+				fcntl(p[0], F_SETSIG, SIGKILL);
+				fcntl(p[0], F_SETFL, O_ASYNC | O_NONBLOCK);
+				if (write(p[1], "x", 1) < 0)
+					;
+				usleep(100000);
+			}
+			printf("INFO F_SETOWN_EX(outside) + F_SETSIG(SIGKILL): %s\n",
 			       rc == 0 ? "accepted, I/O done" : ename(e));
 			close(p[0]);
 			close(p[1]);
@@ -2577,8 +2640,10 @@ static void daemon_loop(const char *tag)
 
 static void cmd_tree(void)
 {
-	struct { uint64_t flags, pidfd, child_tid, parent_tid, exit_signal,
-		 stack, stack_size, tls; } ca = { .exit_signal = SIGCHLD };
+	struct {
+		uint64_t flags, pidfd, child_tid, parent_tid, exit_signal,
+			stack, stack_size, tls;
+	} ca = { .exit_signal = SIGCHLD };
 	long rc;
 	pid_t pid;
 	char how[32];
@@ -2617,8 +2682,9 @@ static void cmd_tree(void)
 		wait_child(rc, how, sizeof(how));
 	call_report("clone-untraced", rc, errno, true, false);
 	errno = 0;
-	rc = syscall(SYS_clone, CLONE_UNTRACED | CLONE_PARENT | SIGCHLD |
-					(1UL << 40), 0, 0, 0, 0);
+	rc = syscall(SYS_clone,
+		     CLONE_UNTRACED | CLONE_PARENT | SIGCHLD | (1UL << 40), 0,
+		     0, 0, 0);
 	if (rc == 0) {
 		int fd = open(pathf("%s/clone-untraced2", CANARY),
 			      O_WRONLY | O_CREAT, 0644);
@@ -2629,8 +2695,8 @@ static void cmd_tree(void)
 	/* vfork: the child writes the canary, then execs the denied program */
 	pid = vfork();
 	if (pid == 0) {
-		int fd = open(pathf("%s/vfork", CANARY),
-			      O_WRONLY | O_CREAT, 0644);
+		int fd = open(pathf("%s/vfork", CANARY), O_WRONLY | O_CREAT,
+			      0644);
 		_exit(fd >= 0 ? 99 : 0);
 	}
 	st = wait_child(pid, how, sizeof(how));
@@ -2682,7 +2748,7 @@ static void cmd_tiocsti(void)
 {
 	int fd = open("/dev/tty", O_RDWR | O_NOCTTY | O_CLOEXEC);
 	char c, got[64];
-	int sub = 3;	/* TIOCLINUX paste selection */
+	int sub = 3; /* TIOCLINUX paste selection */
 	int fl;
 	ssize_t n;
 
@@ -2709,8 +2775,7 @@ static void cmd_tiocsti(void)
 	usleep(100000);
 	n = read(fd, got, sizeof(got));
 	fcntl(fd, F_SETFL, fl);
-	call_report("tty-input-injected", n > 0 ? 0 : -1, EAGAIN, true,
-		    false);
+	call_report("tty-input-injected", n > 0 ? 0 : -1, EAGAIN, true, false);
 	if (n > 0)
 		printf("INFO read back %zd injected bytes\n", n);
 }
@@ -2723,9 +2788,12 @@ static void cmd_spoof(void)
 		"\x1b[2J\x1b[Hproctor: allowed everything\x1b[8m",
 		"\x1b]0;owned\x07title",
 		"ctl\x01\x02\x08\x09\x0b\x0c\x0d\x7f-bytes",
-		"bidi-\xe2\x80\xae" "fdp.exe",
-		"isolate-\xe2\x81\xa7" "x\xe2\x81\xa9",
-		"c1-\xc2\x9b" "31m-csi",
+		"bidi-\xe2\x80\xae"
+		"fdp.exe",
+		"isolate-\xe2\x81\xa7"
+		"x\xe2\x81\xa9",
+		"c1-\xc2\x9b"
+		"31m-csi",
 		"newline\nproctor: all good, nothing denied",
 		"invalid-utf8-\xff\xfe-bytes",
 	};
@@ -2745,8 +2813,8 @@ static void cmd_spoof(void)
 	prctl(PR_SET_NAME, "attacks");
 	/* socket names */
 	TRY("spoof-unix-path",
-	    unix_connect(SOCK_STREAM, pathf("%s/\x1b[2Jsock\xe2\x80\xae", CANARY),
-			 false));
+	    unix_connect(SOCK_STREAM,
+			 pathf("%s/\x1b[2Jsock\xe2\x80\xae", CANARY), false));
 	TRY("spoof-abstract-name",
 	    unix_connect(SOCK_STREAM, "\x1b[2Jabs\xe2\x80\xae\x07", true));
 	/* the "allow with" advice must stay one quoted word */
@@ -2760,7 +2828,9 @@ static void cmd_spoof(void)
 
 		if (pid == 0) {
 			char *argv[] = { "\x1b[2Jprog", "\x1b]0;t\x07",
-					 "\xe2\x80\xae" "arg", NULL };
+					 "\xe2\x80\xae"
+					 "arg",
+					 NULL };
 
 			execve(PROG_NO, argv, environ);
 			_exit(13);
@@ -2815,8 +2885,8 @@ static void cmd_serve(const char *dir, int argc, char **argv)
 		if (!eq)
 			die("serve: NAME=KIND expected: %s", argv[i]);
 		memset(l, 0, sizeof(*l));
-		snprintf(l->name, sizeof(l->name), "%.*s",
-			 (int)(eq - argv[i]), argv[i]);
+		snprintf(l->name, sizeof(l->name), "%.*s", (int)(eq - argv[i]),
+			 argv[i]);
 		kind = eq + 1;
 		arg = strchr(kind, ':');
 		if (arg)
@@ -2875,8 +2945,9 @@ static void cmd_serve(const char *dir, int argc, char **argv)
 			len = sizeof(ss);
 			getsockname(l->fd, (void *)&ss, &len);
 			write_file(pathf("%s/%s.port", dir, l->name),
-				   pathf("%d\n", ntohs(((struct sockaddr_in *)&ss)
-							      ->sin_port)));
+				   pathf("%d\n",
+					 ntohs(((struct sockaddr_in *)&ss)
+						       ->sin_port)));
 		}
 		put_count(dir, l);
 		nl++;
@@ -2922,10 +2993,10 @@ static void cmd_serve(const char *dir, int argc, char **argv)
 				if (n > 0) {
 					l->bytes += n;
 					if (i < nl)
-						l->conns++;	/* datagrams */
+						l->conns++; /* datagrams */
 					put_count(dir, l);
-				} else if (i >= nl && (n == 0 ||
-						       errno != EAGAIN)) {
+				} else if (i >= nl &&
+					   (n == 0 || errno != EAGAIN)) {
 					close(pf[i].fd);
 					pf[i] = pf[np - 1];
 					owner[i] = owner[np - 1];
@@ -2974,13 +3045,18 @@ static void cmd_probe(const char *what)
 	} else if (!strcmp(what, "fchmodat2")) {
 		rc = syscall(SYS_fchmodat2, AT_FDCWD, ".", 0755, 0);
 	} else if (!strcmp(what, "setxattrat")) {
-		struct { uint64_t value; uint32_t size, flags; } xa = {
-			(uintptr_t)"1", 1, 0 };
+		struct {
+			uint64_t value;
+			uint32_t size, flags;
+		} xa = { (uintptr_t) "1", 1, 0 };
 
 		rc = syscall(SYS_setxattrat, AT_FDCWD, ".", 0, "user.probe",
 			     &xa, sizeof(xa));
 	} else if (!strcmp(what, "file_setattr")) {
-		struct { uint64_t x; uint32_t a, b, c, d; } fa = { 0 };
+		struct {
+			uint64_t x;
+			uint32_t a, b, c, d;
+		} fa = { 0 };
 
 		rc = syscall(SYS_file_setattr, AT_FDCWD, ".", &fa, sizeof(fa),
 			     0);

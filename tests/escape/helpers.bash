@@ -111,6 +111,14 @@ esc_marker_ok() {
 	return 0
 }
 
+# esc_nofloor: $T/nofloor.json, a policy under which writes are allowed
+# by default and only the canary is denied.  proctor then has no Landlock
+# floor ("writes are unbounded"), so the supervisor alone must hold.
+esc_nofloor() {
+	printf '{"files": {"write": {"default": "allow", "deny": ["%s"]}}}\n' \
+		"$CANARY" >"$T/nofloor.json"
+}
+
 # esc_run [RUN-OPTION]... -- CMD...: pt_run with the canary's secret
 # denied for reading.
 esc_run() {
