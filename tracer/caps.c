@@ -23,9 +23,16 @@ static const int dropped[] = {
 	CAP_DAC_READ_SEARCH, /* open_by_handle_at(2) */
 	CAP_NET_ADMIN,	     /* routes, firewall, interfaces */
 	CAP_NET_RAW,	     /* raw and packet sockets */
-	CAP_SYS_BOOT,	     CAP_SYS_TIME,     CAP_LINUX_IMMUTABLE,
-	CAP_MAC_ADMIN,	     CAP_MAC_OVERRIDE, CAP_AUDIT_CONTROL,
-	CAP_SYSLOG,	     CAP_BPF,	       CAP_PERFMON,
+	CAP_SYS_BOOT,
+	CAP_SYS_PACCT,
+	/* acct(2) appends to any file it is given */ CAP_SYS_TIME,
+	CAP_LINUX_IMMUTABLE,
+	CAP_MAC_ADMIN,
+	CAP_MAC_OVERRIDE,
+	CAP_AUDIT_CONTROL,
+	CAP_SYSLOG,
+	CAP_BPF,
+	CAP_PERFMON,
 };
 
 #define N_DROPPED (sizeof(dropped) / sizeof(*dropped))

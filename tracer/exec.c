@@ -145,6 +145,18 @@ static void judge_interp(struct tracer_req *r, int fd, const char *script,
 	tracer_path_release(&ip);
 }
 
+#define ARRAY_SIZE(a) (sizeof(a) / sizeof(*(a)))
+
+static bool in_list(const char *w, const char *const *list, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (!strcmp(w, list[i]))
+			return true;
+	return false;
+}
+
 static bool is_loader(const char *path)
 {
 	const char *base = strrchr(path, '/');
@@ -170,16 +182,26 @@ static void judge_loaded(struct tracer_req *r, const char *const *words,
 		"--glibc-hwcaps-prepend",
 		"--inhibit-rpath",
 	};
+	static const char *const alone[] = {
+		"--list",	   "--verify",		 "--inhibit-cache",
+		"--list-tunables", "--list-diagnostics", "--help",
+		"--version",
+	};
 	struct rules_verdict v;
 	struct tracer_path pp;
-	size_t i, j;
+	size_t i = 1;
 
-	for (i = 1; i < n && words[i][0] == '-'; i++) {
-		for (j = 0; j < sizeof(with_arg) / sizeof(*with_arg); j++)
-			if (!strcmp(words[i], with_arg[j]))
-				break;
-		if (j < sizeof(with_arg) / sizeof(*with_arg))
-			i++; /* skip the option's argument */
+	/*
+	 * As the loader reads its arguments: known options are skipped, and
+	 * the first other word, whatever it starts with, is the program.
+	 */
+	while (i < n) {
+		if (in_list(words[i], with_arg, ARRAY_SIZE(with_arg)))
+			i += 2;
+		else if (in_list(words[i], alone, ARRAY_SIZE(alone)))
+			i++;
+		else
+			break;
 	}
 	if (i >= n)
 		return;

@@ -50,6 +50,8 @@ static const struct {
 	{ "ptrace", EPERM },
 	{ "process_vm_writev", EPERM },
 	{ "pidfd_getfd", EPERM },
+	/* process accounting appends to a file named by path */
+	{ "acct", EPERM },
 };
 
 static int add_notify(scmp_filter_ctx ctx)
