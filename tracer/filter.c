@@ -246,6 +246,8 @@ static scmp_filter_ctx build(void)
 	if (seccomp_attr_set(ctx, SCMP_FLTATR_ACT_BADARCH,
 			     SCMP_ACT_KILL_PROCESS) < 0 ||
 	    seccomp_attr_set(ctx, SCMP_FLTATR_CTL_NNP, 0) < 0 ||
+	    /* a binary tree: every call of the program runs this filter */
+	    seccomp_attr_set(ctx, SCMP_FLTATR_CTL_OPTIMIZE, 2) < 0 ||
 	    add_notify(ctx) < 0 || add_refused(ctx) < 0 ||
 	    add_masked(ctx) < 0 || add_families(ctx) < 0 ||
 	    add_refused_new(ctx) < 0 || add_namespaces(ctx) < 0) {
