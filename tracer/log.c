@@ -129,6 +129,12 @@ static void put_who(struct buf *b, const struct tracer_who *w)
 	put_str(b, w->comm);
 	put_key(b, "exe");
 	put_str(b, w->exe);
+	if (w->uid >= 0)
+		putf(b, ",\"uid\":%ld", w->uid);
+	if (w->cwd[0]) {
+		put_key(b, "cwd");
+		put_str(b, w->cwd);
+	}
 }
 
 static void put_time(struct buf *b)
@@ -284,6 +290,7 @@ void tracer_log_decision(const struct tracer_who *w,
 	put_verdict(&b, e->verdict);
 	if (e->created_override)
 		put(&b, ",\"created_by_run\":true", 22);
+	putf(&b, ",\"latency_us\":%ld", e->latency_us);
 	putf(&b, ",\"errno\":%d,\"result\":%ld", e->err,
 	     e->err ? -1L : e->result);
 	emit("decision", &b);

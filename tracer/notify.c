@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "arch/arch.h"
@@ -174,13 +175,19 @@ static void pool_submit(struct tracer_sup *s, const struct seccomp_notif *n);
 /* The log line, and the line on stderr for a denial. */
 static void record(struct tracer_sup *s, struct tracer_req *r)
 {
+	struct timespec now;
 	struct tracer_who w;
 
 	r->ev.err = r->err;
 	r->ev.result = r->err ? -1 : r->val;
 	if (r->ev.allowed && s->o->log_fd < 0)
 		return; /* nobody will read about it */
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	r->ev.latency_us = (now.tv_sec - r->arrived.tv_sec) * 1000000 +
+			   (now.tv_nsec - r->arrived.tv_nsec) / 1000;
 	tracer_proc_who(r->tid, &w);
+	if (s->o->log_fd >= 0)
+		tracer_proc_who_now(r->tid, &w);
 	tracer_log_decision(&w, &r->ev);
 	if (!r->ev.allowed && !s->o->quiet)
 		tracer_explain_denial(&w, &r->ev);
@@ -204,6 +211,7 @@ static void serve(struct tracer_sup *s, const struct seccomp_notif *n,
 	};
 	tracer_handler fn = NULL;
 
+	clock_gettime(CLOCK_MONOTONIC, &r.arrived);
 	memcpy(r.args, n->data.args, sizeof(r.args));
 	r.tgid = tgid_of(r.tid);
 	r.name = arch_syscall_name(r.nr);

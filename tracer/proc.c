@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "tracer/tracer.h"
@@ -163,6 +164,7 @@ void tracer_proc_who(pid_t tid, struct tracer_who *w)
 	struct tracer_proc *p;
 
 	memset(w, 0, sizeof(*w));
+	w->uid = -1;
 	w->tid = tid;
 	w->tgid = tid;
 	tracer_proc_lock();
@@ -172,8 +174,8 @@ void tracer_proc_who(pid_t tid, struct tracer_who *w)
 		w->ppid = p->ppid;
 	}
 	/* Threads share their process's identity; the leader has it. */
-	if (p && p->tgid != tid)
-		p = tracer_proc_find(p->tgid) ? tracer_proc_find(p->tgid) : p;
+	if (p && p->tgid != tid && tracer_proc_find(p->tgid))
+		p = tracer_proc_find(p->tgid);
 	if (p) {
 		memcpy(w->comm, p->comm, sizeof(w->comm));
 		snprintf(w->exe, sizeof(w->exe), "%s", p->exe);
@@ -188,4 +190,20 @@ void tracer_exec_expect_free(struct tracer_exec_expect *ex)
 		free(ex->argv);
 		free(ex);
 	}
+}
+
+/* Adds what a decision record says beyond the process table: the task's
+ * user (the owner of /proc/TID is its effective uid) and its cwd. */
+void tracer_proc_who_now(pid_t tid, struct tracer_who *w)
+{
+	char path[64];
+	struct stat st;
+	ssize_t n;
+
+	snprintf(path, sizeof(path), "/proc/%d", tid);
+	if (stat(path, &st) == 0)
+		w->uid = st.st_uid;
+	snprintf(path, sizeof(path), "/proc/%d/cwd", tid);
+	n = readlink(path, w->cwd, sizeof(w->cwd) - 1);
+	w->cwd[n > 0 ? n : 0] = '\0';
 }

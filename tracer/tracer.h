@@ -13,6 +13,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
+#include <time.h>
 
 #include "rules/rules.h"
 
@@ -76,6 +77,8 @@ struct tracer_who {
 	char comm[16];
 	char exe[256];
 	char cmdline[512]; /* argv joined by spaces, for people */
+	long uid;	   /* -1: not read (lifecycle records) */
+	char cwd[512];
 };
 
 void tracer_proc_init(void);
@@ -89,6 +92,8 @@ void tracer_proc_unlock(void);
 void tracer_proc_refresh(struct tracer_proc *p);
 /* Fills w for tid; a task proctor does not know gets what /proc says. */
 void tracer_proc_who(pid_t tid, struct tracer_who *w);
+/* Adds the task's uid and cwd (two more calls: for decision records). */
+void tracer_proc_who_now(pid_t tid, struct tracer_who *w);
 bool tracer_proc_in_tree(pid_t pid);
 size_t tracer_proc_count(void);
 /* Calls fn for every task; used to kill what is left at the end. */
@@ -163,6 +168,7 @@ struct tracer_event {
 	const struct rules_verdict *verdict;
 	bool allowed;
 	bool created_override; /* allowed: the run made the object */
+	long latency_us;       /* from the call's arrival to its answer */
 	int err;	       /* errno returned, 0 on success */
 	long result;
 };
@@ -243,7 +249,8 @@ struct tracer_req {
 	uint64_t args[6];
 
 	bool may_block; /* false on the receiver: set defer instead */
-	bool defer;	/* run again where waiting is fine */
+	struct timespec arrived;
+	bool defer; /* run again where waiting is fine */
 
 	/* filled by the handler */
 	struct tracer_event ev;
