@@ -8,8 +8,9 @@
  * program, but ask before "git push".
  *
  * Inside the workspace, writes to what runs code on the user's behalf
- * later (git hooks and config, direnv, editor settings, proctor's own
- * project policy) are denied: changing them would outlive the sandbox.
+ * later (git hooks and config, of nested repositories and submodules too,
+ * direnv, editor settings, proctor's own project policy) are denied:
+ * changing them would outlive the sandbox.  /dev/shm is shared like /tmp.
  */
 #include "rules/rules.h"
 
@@ -28,11 +29,15 @@ const char rules_default_json[] =
 	"      \"default\": \"deny\",\n"
 	"      \"allow\": [\"$WORKSPACE\", \"$TMPDIR\", \"/dev/null\",\n"
 	"                \"/dev/zero\", \"/dev/full\", \"/dev/tty\",\n"
-	"                \"/dev/ptmx\", \"/dev/pts\", \"/dev/shm\",\n"
+	"                \"/dev/ptmx\", \"/dev/pts\",\n"
 	"                \"/dev/stdout\", \"/dev/stderr\"],\n"
-	"      \"create\": [\"/tmp\", \"/var/tmp\"],\n"
+	"      \"create\": [\"/tmp\", \"/var/tmp\", \"/dev/shm\"],\n"
 	"      \"deny\": [\"$WORKSPACE/.git/hooks\",\n"
 	"               \"$WORKSPACE/.git/config\",\n"
+	"               \"$WORKSPACE/**/.git/hooks\",\n"
+	"               \"$WORKSPACE/**/.git/config\",\n"
+	"               \"$WORKSPACE/.git/modules/**/hooks\",\n"
+	"               \"$WORKSPACE/.git/modules/**/config\",\n"
 	"               \"$WORKSPACE/.envrc\", \"$WORKSPACE/.vscode\",\n"
 	"               \"$WORKSPACE/.proctor.json\"]\n"
 	"    }\n"

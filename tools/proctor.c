@@ -193,6 +193,7 @@ static int parse_run(struct cli *c, int argc, char **argv, bool need_cmd)
 		longs[i].val = 1000 + (int)i;
 	}
 	optind = 1;
+	opterr = 0; /* our own messages, which say "proctor" */
 	while ((ch = getopt_long(argc, argv, "+vqhw:", longs, &idx)) != -1) {
 		const struct run_opt *o = NULL;
 
@@ -202,7 +203,13 @@ static int parse_run(struct cli *c, int argc, char **argv, bool need_cmd)
 			if (run_opts[i].short_opt == ch)
 				o = &run_opts[i];
 		if (!o) {
-			fprintf(stderr, "proctor: see 'proctor run --help'\n");
+			fprintf(stderr,
+				"proctor: %s: %s; see 'proctor run --help'\n",
+				argv[optind - 1],
+				ch == ':' || (optopt && ch == '?' &&
+					      strchr("w", optopt))
+					? "needs a value"
+					: "unknown option");
 			return -1;
 		}
 		if (apply_opt(c, o, optarg) < 0)
@@ -376,6 +383,35 @@ static void grant_spec(const struct grant *g, char *out, size_t size)
 		snprintf(out, size, "%s/%s", cwd, g->spec);
 }
 
+/*
+ * proctor's own config (policy, approvals, the log key) and state (the
+ * logs) are secrets to the sandbox wherever XDG_* puts them: the
+ * built-in policy can only name the defaults under ~.
+ */
+static int protect_own_dirs(struct rules_policy *p)
+{
+	static const char *const dirs[][2] = {
+		{ "XDG_CONFIG_HOME", ".config" },
+		{ "XDG_STATE_HOME", ".local/state" },
+	};
+	char dir[PATH_MAX], real[PATH_MAX], err[1024];
+	size_t i;
+
+	for (i = 0; i < 2; i++) {
+		tools_xdg_dir(dir, sizeof(dir), dirs[i][0], dirs[i][1]);
+		if (realpath(dir, real))
+			snprintf(dir, sizeof(dir), "%s", real);
+		if (rules_policy_add_entry(p, RULES_READ, RULES_DENY, dir, err,
+					   sizeof(err)) < 0 ||
+		    rules_policy_add_entry(p, RULES_WRITE, RULES_DENY, dir, err,
+					   sizeof(err)) < 0) {
+			print_error(err);
+			return -1;
+		}
+	}
+	return 0;
+}
+
 static int add_grants(struct rules_policy *p, const struct cli *c)
 {
 	char err[1024];
@@ -420,7 +456,7 @@ static struct rules_policy *build_policy(const struct cli *c,
 	for (i = 0; i < c->n_policies; i++)
 		if (add_file_layer(p, c->policies[i], v->workspaces[0]) < 0)
 			goto fail;
-	if (add_grants(p, c) < 0)
+	if (add_grants(p, c) < 0 || protect_own_dirs(p) < 0)
 		goto fail;
 	return p;
 fail:
@@ -429,6 +465,15 @@ fail:
 }
 
 /* ---- workspaces, TMPDIR, log -------------------------------------------- */
+
+/* "/", the home directory, or a directory that holds it. */
+static bool holds_home(const char *ws, const char *home)
+{
+	size_t n = strlen(ws);
+
+	return !strcmp(ws, "/") ||
+	       (!strncmp(home, ws, n) && (home[n] == '\0' || home[n] == '/'));
+}
 
 static int resolve_workspaces(struct cli *c, char **out, size_t *n)
 {
@@ -450,14 +495,16 @@ static int resolve_workspaces(struct cli *c, char **out, size_t *n)
 			free(r);
 			return -1;
 		}
-		if (!c->force && (!strcmp(r, "/") || !strcmp(r, home))) {
+		if (!c->force && holds_home(r, home)) {
 			fprintf(stderr,
 				"proctor: workspace %s is %s; every file there "
 				"would be writable.\nproctor: choose a project "
 				"directory, or pass --force\n",
 				r,
-				strcmp(r, "/") ? "your home directory"
-					       : "the root");
+				!strcmp(r, "/") ? "the root"
+				: !strcmp(r, home)
+					? "your home directory"
+					: "above your home directory");
 			free(r);
 			return -1;
 		}
@@ -610,6 +657,7 @@ static int open_log(const struct cli *c, const char *id, char *path,
 		    size_t size)
 {
 	char dir[PATH_MAX];
+	struct stat st;
 	int fd, err;
 
 	if (c->no_log)
@@ -632,10 +680,26 @@ static int open_log(const struct cli *c, const char *id, char *path,
 		}
 		snprintf(path, size, "%s/%s.jsonl", dir, id);
 	}
-	fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
-	if (fd < 0)
+	/*
+	 * Never through a symlink, and only into a regular file of ours:
+	 * a repository could ship logs/run.jsonl -> ~/.bashrc.
+	 */
+	fd = open(path, O_RDWR | O_CREAT | O_APPEND | O_CLOEXEC | O_NOFOLLOW,
+		  0600);
+	if (fd < 0) {
 		fprintf(stderr, "proctor: cannot open log %s: %s\n", path,
-			strerror(errno));
+			errno == ELOOP ? "it is a symlink" : strerror(errno));
+		return -1;
+	}
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) ||
+	    st.st_uid != geteuid()) {
+		fprintf(stderr,
+			"proctor: log %s: not a regular file of "
+			"yours; choose another --log\n",
+			path);
+		close(fd);
+		return -1;
+	}
 	return fd;
 }
 

@@ -330,6 +330,12 @@ void tracer_on_meta(struct tracer_req *r)
 	}
 	if (!tracer_req_valid(r))
 		goto out;
+	/* making a name that exists is EEXIST, whoever may write there */
+	if ((c->op == op_mknod || c->op == op_symlink) &&
+	    (p.exists || p.magic >= 0)) {
+		r->err = EEXIST;
+		goto out;
+	}
 
 	ok = tracer_judge_write(r->sup, &p, &r->verdict, &override);
 	r->ev.created_override = override;

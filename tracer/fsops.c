@@ -50,6 +50,11 @@ void tracer_on_mkdir(struct tracer_req *r)
 		r->err = -err;
 		return;
 	}
+	/* as the kernel: an existing name is EEXIST, whoever may write */
+	if (p.exists || p.magic >= 0) {
+		r->err = EEXIST;
+		goto out;
+	}
 	if (!tracer_req_valid(r) || !judge_write(r, &p)) {
 		r->err = EACCES;
 		goto out;
@@ -172,6 +177,10 @@ void tracer_on_link(struct tracer_req *r)
 	}
 	if (!tracer_req_valid(r))
 		goto out;
+	if (to.magic >= 0 || to.exists) {
+		r->err = EEXIST;
+		goto out;
+	}
 
 	if (!judge_write(r, &from) || !judge_write(r, &to)) {
 		r->err = EACCES;
@@ -180,9 +189,7 @@ void tracer_on_link(struct tracer_req *r)
 	snprintf(r->object, sizeof(r->object), "%s", from.path);
 	snprintf(r->object2, sizeof(r->object2), "%s", to.path);
 	r->ev.object2 = r->object2;
-	if (to.magic >= 0 || to.exists) {
-		r->err = EEXIST;
-	} else if (from.magic >= 0) {
+	if (from.magic >= 0) {
 		/* an O_TMPFILE or an open file, linked by its descriptor */
 		snprintf(link, sizeof(link), "/proc/self/fd/%d", from.magic);
 		if (linkat(AT_FDCWD, link, to.parent, to.name,

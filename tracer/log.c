@@ -214,6 +214,41 @@ static void emit(const char *type, struct buf *body)
 	free(line.s);
 }
 
+/*
+ * A log that already holds runs goes on from its last MAC, so the chain
+ * runs through the whole file: removing or replaying a whole run breaks
+ * it too.
+ */
+static void chain_from_file(int fd)
+{
+	char tail[256], *m;
+	off_t end = lseek(fd, 0, SEEK_END);
+	ssize_t n;
+	int i;
+
+	memset(log_prev, 0, sizeof(log_prev));
+	if (end <= 0)
+		return;
+	n = pread(fd, tail, sizeof(tail) - 1,
+		  end > (off_t)sizeof(tail) - 1 ? end - (off_t)sizeof(tail) + 1
+						: 0);
+	if (n <= 0)
+		return;
+	tail[n] = '\0';
+	m = strstr(tail, ",\"mac\":\"");
+	while (m && strstr(m + 1, ",\"mac\":\""))
+		m = strstr(m + 1, ",\"mac\":\"");
+	if (!m || strlen(m) < 8 + 64)
+		return;
+	for (i = 0; i < 32; i++) {
+		unsigned b;
+
+		if (sscanf(m + 8 + 2 * i, "%2x", &b) != 1)
+			return;
+		log_prev[i] = b;
+	}
+}
+
 int tracer_log_open(int fd, const char *run_id, const uint8_t *key)
 {
 	log_fd = fd;
@@ -221,7 +256,7 @@ int tracer_log_open(int fd, const char *run_id, const uint8_t *key)
 	log_keyed = key != NULL;
 	if (key)
 		memcpy(log_key, key, 32);
-	memset(log_prev, 0, sizeof(log_prev));
+	chain_from_file(fd);
 	return 0;
 }
 

@@ -135,6 +135,38 @@ static bool outsider(const struct tracer_path *p, struct rules_verdict *v)
 	return true;
 }
 
+/*
+ * A "create" entry lets the run make new files in the directory it names
+ * (/tmp), and anything in directories the run made there; not new files
+ * in somebody else's directory under it (another checkout's .git/hooks
+ * in /tmp).  The parent is the named directory when its own parent is
+ * not under the same entry.
+ */
+static bool creates_at_root(const struct tracer_sup *s,
+			    const struct tracer_path *p,
+			    const struct rules_verdict *v)
+{
+	struct rules_verdict up;
+	char dir[4096], *slash;
+	struct stat st;
+
+	if (fstat(p->parent, &st) == 0 &&
+	    tracer_created_has(st.st_dev, st.st_ino))
+		return true;
+	snprintf(dir, sizeof(dir), "%s", p->path);
+	slash = strrchr(dir, '/'); /* dir = the parent */
+	if (!slash)
+		return false;
+	*slash = '\0';
+	slash = strrchr(dir, '/'); /* dir = the grandparent */
+	if (!slash)
+		return false;
+	slash[slash == dir ? 1 : 0] = '\0';
+	rules_check_path(s->o->policy, RULES_WRITE, dir, &up);
+	return !(up.action == RULES_CREATE && !up.is_default &&
+		 !strcmp(up.where, v->where));
+}
+
 bool tracer_judge_write(const struct tracer_sup *s, const struct tracer_path *p,
 			struct rules_verdict *v, bool *override)
 {
@@ -160,7 +192,7 @@ bool tracer_judge_write(const struct tracer_sup *s, const struct tracer_path *p,
 		*override = object_stat(p, &st) == 0 &&
 			    tracer_created_has(st.st_dev, st.st_ino);
 	} else if (v->action == RULES_CREATE) {
-		*override = true;
+		*override = creates_at_root(s, p, v);
 	} else {
 		*override = fstat(p->parent, &st) == 0 &&
 			    tracer_created_has(st.st_dev, st.st_ino);
