@@ -20,6 +20,23 @@ pt_run -- bash -c 'mkfifo g; (cat g >/dev/null) & sleep 0.2;
 pt_status "a waiting FIFO open stalls nothing" 0
 pt_grep "the others finished while it waited" "$PT_OUT" '^all-done$'
 
+# A program waiting to open a FIFO still dies of Ctrl-C (SIGINT).
+mkfifo "$WS/lonely"
+"$PROCTOR" run --quiet --log "$PT_LOG" -- cat lonely </dev/null \
+	>/dev/null 2>&1 &
+sup=$!
+sleep 1
+kill -INT "$sup"
+for i in $(seq 30); do kill -0 "$sup" 2>/dev/null || break; sleep 0.1; done
+if kill -0 "$sup" 2>/dev/null; then
+	pt_fail "SIGINT ends a program waiting on a FIFO open"
+	kill -KILL "$sup"
+else
+	pt_ok "SIGINT ends a program waiting on a FIFO open"
+fi
+wait "$sup" 2>/dev/null
+pt_is "and proctor exits with 128+SIGINT" "$?" 130
+
 # python3 venv and pip install of a wheel built here, offline (the
 # distribution's python, which has setuptools).
 py=python3
