@@ -9,6 +9,7 @@
 #include <ftw.h>
 #include <getopt.h>
 #include <limits.h>
+#include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <pwd.h>
 #include <stdio.h>
@@ -985,8 +986,18 @@ static int cmd_policy(int argc, char **argv)
 
 int main(int argc, char **argv)
 {
-	if (argc >= 2 && !strcmp(argv[1], "run"))
-		return cmd_run(argc - 1, argv + 1);
+	/*
+	 * No cleanup of OpenSSL at exit: the supervisor's threads may still
+	 * be signing a record when main returns.
+	 */
+	OPENSSL_init_crypto(OPENSSL_INIT_NO_ATEXIT, NULL);
+	if (argc >= 2 && !strcmp(argv[1], "run")) {
+		int rc = cmd_run(argc - 1, argv + 1);
+
+		/* the receivers may still be running: end without cleanup */
+		fflush(NULL);
+		_exit(rc);
+	}
 	if (argc >= 2 && !strcmp(argv[1], "policy"))
 		return cmd_policy(argc - 2, argv + 2);
 	if (argc >= 2 && !strcmp(argv[1], "log"))

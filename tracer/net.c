@@ -36,9 +36,10 @@ int tracer_steal_fd(pid_t tgid, int fd)
 
 /*
  * A unix socket path is resolved like any path, from the tracee's cwd;
- * we then connect through our own descriptor of its directory.
+ * we then connect or send through our own descriptor of its directory,
+ * so a symlink swapped in cannot move it (class 13).
  */
-static int unix_resolve(struct tracer_req *r, struct rules_addr *ra,
+int tracer_unix_resolve(struct tracer_req *r, struct rules_addr *ra,
 			struct sockaddr_un *sun, socklen_t *len,
 			struct tracer_path *p)
 {
@@ -120,7 +121,7 @@ void tracer_on_connect(struct tracer_req *r)
 		err = 0;
 		ra.kind = RULES_ADDR_UNNAMED;
 	} else if (err == 0 && ra.kind == RULES_ADDR_UNIX_PATH) {
-		err = unix_resolve(r, &ra, &sun, &len, &p);
+		err = tracer_unix_resolve(r, &ra, &sun, &len, &p);
 		use = (void *)&sun;
 	}
 	if (err) {

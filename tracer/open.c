@@ -425,7 +425,7 @@ void tracer_on_open(struct tracer_req *r)
 	struct open_args a;
 	struct tracer_path p;
 	char path[4096];
-	bool created;
+	bool created = false;
 	int err, fd, rflags = 0;
 
 	err = decode(r, &a);

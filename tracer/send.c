@@ -152,34 +152,6 @@ static void release(struct send_copy *c)
 	memset(c, 0, sizeof(*c));
 }
 
-/*
- * A unix path is resolved like any path, from the tracee's cwd, and the
- * send goes through our own descriptor of its directory, so a symlink
- * swapped in cannot move it (class 13).
- */
-static int unix_destination(struct tracer_req *r, struct send_copy *c,
-			    struct rules_addr *ra)
-{
-	struct sockaddr_un *sun = (struct sockaddr_un *)&c->name;
-	struct tracer_path *p = &c->unix_dir;
-	int err = tracer_path_resolve(r->tid, r->tgid, AT_FDCWD, ra->path,
-				      TRACER_PATH_FOLLOW, p);
-
-	if (err)
-		return err;
-	snprintf(ra->path, sizeof(ra->path), "%s", p->path);
-	memset(sun, 0, sizeof(*sun));
-	sun->sun_family = AF_UNIX;
-	if (p->magic >= 0)
-		snprintf(sun->sun_path, sizeof(sun->sun_path),
-			 "/proc/self/fd/%d", p->magic);
-	else
-		snprintf(sun->sun_path, sizeof(sun->sun_path),
-			 "/proc/self/fd/%d/%s", p->parent, p->name);
-	c->namelen = sizeof(*sun);
-	return 0;
-}
-
 /* Judges the destination; true when the send may go. */
 static bool judge(struct tracer_req *r, struct send_copy *c)
 {
@@ -191,7 +163,9 @@ static bool judge(struct tracer_req *r, struct send_copy *c)
 		return true; /* the socket's own peer, judged at connect */
 	err = rules_addr_decode(&c->name, c->namelen, &ra);
 	if (err == 0 && ra.kind == RULES_ADDR_UNIX_PATH)
-		err = unix_destination(r, c, &ra);
+		err = tracer_unix_resolve(r, &ra,
+					  (struct sockaddr_un *)&c->name,
+					  &c->namelen, &c->unix_dir);
 	if (err) {
 		r->err = err == -EAFNOSUPPORT ? EAFNOSUPPORT : -err;
 		return false;

@@ -279,6 +279,16 @@ void tracer_on_meta(struct tracer_req *r);
 void tracer_on_signal(struct tracer_req *r);
 void tracer_on_fcntl(struct tracer_req *r);
 
+struct sockaddr_un;
+/*
+ * Resolves the unix path in ra as task r would, rewrites ra->path to the
+ * canonical path and fills sun with a name through our own descriptor of
+ * its directory, held in p.
+ */
+int tracer_unix_resolve(struct tracer_req *r, struct rules_addr *ra,
+			struct sockaddr_un *sun, unsigned int *len,
+			struct tracer_path *p);
+
 /* A duplicate of the tracee's descriptor fd (pidfd_getfd); or -errno. */
 int tracer_steal_fd(pid_t tgid, int fd);
 void tracer_on_send(struct tracer_req *r);
