@@ -62,6 +62,16 @@ int tracer_unix_resolve(struct tracer_req *r, struct rules_addr *ra,
 	return 0;
 }
 
+/* Our own copy of the address argument (args[1], length len). */
+static int copy_sockaddr(struct tracer_req *r, struct sockaddr_storage *ss,
+			 socklen_t len)
+{
+	if (len > sizeof(*ss))
+		return -EINVAL;
+	memset(ss, 0, sizeof(*ss));
+	return tracer_mem_read(r->tid, r->args[1], ss, len);
+}
+
 static bool is_loopback(const struct rules_addr *a)
 {
 	static const uint8_t v6[16] = { [15] = 1 };
@@ -102,12 +112,7 @@ void tracer_on_connect(struct tracer_req *r)
 	int sock, err;
 	bool ok;
 
-	if (len > sizeof(ss)) {
-		r->err = EINVAL;
-		return;
-	}
-	memset(&ss, 0, sizeof(ss));
-	err = tracer_mem_read(r->tid, r->args[1], &ss, len);
+	err = copy_sockaddr(r, &ss, len);
 	if (err) {
 		r->err = -err;
 		return;
@@ -187,12 +192,7 @@ void tracer_on_bind(struct tracer_req *r)
 	bool override;
 	int sock, err;
 
-	if (len > sizeof(ss)) {
-		r->err = EINVAL;
-		return;
-	}
-	memset(&ss, 0, sizeof(ss));
-	err = tracer_mem_read(r->tid, r->args[1], &ss, len);
+	err = copy_sockaddr(r, &ss, len);
 	if (err) {
 		r->err = -err;
 		return;

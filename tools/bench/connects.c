@@ -30,13 +30,15 @@ int main(int argc, char **argv)
 	for (long i = 0; i < count; i++) {
 		int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
 		if (fd < 0) {
-			fprintf(stderr, "connects: socket: %s\n", strerror(errno));
+			fprintf(stderr, "connects: socket: %s\n",
+				strerror(errno));
 			return 1;
 		}
-		struct linger reset = {.l_onoff = 1, .l_linger = 0};
+		struct linger reset = { .l_onoff = 1, .l_linger = 0 };
 		setsockopt(fd, SOL_SOCKET, SO_LINGER, &reset, sizeof(reset));
 		if (connect(fd, (struct sockaddr *)&addr, sizeof(addr)) < 0) {
-			fprintf(stderr, "connects: connect 127.0.0.1:%s #%ld: %s\n",
+			fprintf(stderr,
+				"connects: connect 127.0.0.1:%s #%ld: %s\n",
 				argv[2], i, strerror(errno));
 			return 1;
 		}

@@ -19,7 +19,7 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	long count = strtol(argv[1], NULL, 10);
-	char *child_argv[] = {argv[2], NULL};
+	char *child_argv[] = { argv[2], NULL };
 
 	for (long i = 0; i < count; i++) {
 		pid_t pid = fork();
@@ -36,11 +36,13 @@ int main(int argc, char **argv)
 		}
 		int status;
 		if (waitpid(pid, &status, 0) < 0) {
-			fprintf(stderr, "forkexec: waitpid: %s\n", strerror(errno));
+			fprintf(stderr, "forkexec: waitpid: %s\n",
+				strerror(errno));
 			return 1;
 		}
 		if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
-			fprintf(stderr, "forkexec: child #%ld ended with status 0x%x\n",
+			fprintf(stderr,
+				"forkexec: child #%ld ended with status 0x%x\n",
 				i, status);
 			return 1;
 		}
