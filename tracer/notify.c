@@ -9,6 +9,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/seccomp.h>
+#include <poll.h>
 #include <pthread.h>
 #include <sched.h>
 #include <signal.h>
@@ -341,6 +342,13 @@ static void pool_submit(struct tracer_sup *s, const struct seccomp_notif *n)
  * thread on an idle virtual CPU is what costs.  So: one per CPU and one
  * more.  They serve what cannot wait and pass on to the pool what can.
  */
+static bool listener_hung_up(int listener)
+{
+	struct pollfd pfd = { .fd = listener, .events = POLLIN };
+
+	return poll(&pfd, 1, 0) > 0 && pfd.revents & (POLLHUP | POLLERR);
+}
+
 static void *receiver(void *arg)
 {
 	struct tracer_sup *s = arg;
@@ -351,9 +359,16 @@ static void *receiver(void *arg)
 	for (;;) {
 		memset(&n, 0, sizeof(n));
 		if (ioctl(s->listener, SECCOMP_IOCTL_NOTIF_RECV, &n) < 0) {
-			if (errno == EINTR || errno == ENOENT)
+			if (errno == EINTR)
 				continue;
-			break; /* the listener is gone */
+			/*
+			 * ENOENT: another receiver took it, or no task uses
+			 * the filter any more and RECV no longer waits: then
+			 * the listener reports a hang-up, and we are done.
+			 */
+			if (errno == ENOENT && !listener_hung_up(s->listener))
+				continue;
+			break;
 		}
 		serve(s, &n, false);
 	}
