@@ -18,4 +18,7 @@ echo "proctor exited with $status; $(wc -l < "$top/decisions.jsonl") log records
 echo "denied:"
 grep '"decision":"deny"' "$top/decisions.jsonl" |
 	sed 's/.*"class":"\([a-z]*\)","[a-z]*":"\([^"]*\)".*/  \1 \2/' | sort -u
+echo
+echo "read it:   HOME=$top/home $proctor log tree $top/decisions.jsonl"
+echo "verify it: HOME=$top/home $proctor log verify $top/decisions.jsonl"
 exit "$status"
