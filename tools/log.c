@@ -34,6 +34,7 @@ struct verify {
 	long long seq;
 	bool open;	/* a run started and has not ended */
 	bool skip_macs; /* the key does not fit: say so once */
+	bool cut;	/* the last line was cut: stop there */
 	long lines, runs, problems;
 };
 
@@ -175,9 +176,14 @@ static void verify_line(struct verify *v, long n, char *line, size_t len)
 	cJSON_Delete(rec);
 }
 
-static int verify_file(const char *file, const uint8_t key[32])
+/*
+ * Calls fn with every line of file, without its newline; cut tells that
+ * the last line had none.  Returns 0, or 2 when the file cannot be read.
+ */
+static int each_line(const char *file,
+		     void (*fn)(char *line, size_t len, bool cut, void *arg),
+		     void *arg)
 {
-	struct verify v = { .file = file };
 	char *line = NULL;
 	size_t cap = 0;
 	ssize_t len;
@@ -187,19 +193,40 @@ static int verify_file(const char *file, const uint8_t key[32])
 		fprintf(stderr, "proctor: %s: %s\n", file, strerror(errno));
 		return 2;
 	}
-	memcpy(v.key, key, 32);
 	while ((len = getline(&line, &cap, f)) > 0) {
-		v.lines++;
-		if (line[len - 1] != '\n') {
-			problem(&v, v.lines, "%s",
-				"the last line is cut: proctor stopped while "
-				"writing it");
-			break;
-		}
-		verify_line(&v, v.lines, line, len - 1);
+		bool cut = line[len - 1] != '\n';
+
+		fn(line, cut ? len : len - 1, cut, arg);
 	}
 	free(line);
 	fclose(f);
+	return 0;
+}
+
+static void verify_one(char *line, size_t len, bool cut, void *arg)
+{
+	struct verify *v = arg;
+
+	if (v->cut)
+		return;
+	v->lines++;
+	if (cut) {
+		problem(v, v->lines, "%s",
+			"the last line is cut: proctor stopped while "
+			"writing it");
+		v->cut = true;
+		return;
+	}
+	verify_line(v, v->lines, line, len);
+}
+
+static int verify_file(const char *file, const uint8_t key[32])
+{
+	struct verify v = { .file = file };
+
+	memcpy(v.key, key, 32);
+	if (each_line(file, verify_one, &v))
+		return 2;
 	if (v.open)
 		problem(&v, v.lines,
 			"run %s has no closing record: the log "
@@ -335,28 +362,27 @@ static void print_decision(cJSON *r)
 	putchar('\n');
 }
 
+struct records {
+	void (*fn)(cJSON *, void *);
+	void *arg;
+};
+
+static void record_one(char *line, size_t len, bool cut, void *arg)
+{
+	struct records *rs = arg;
+	cJSON *r = cJSON_ParseWithLength(line, len);
+
+	if (r)
+		rs->fn(r, rs->arg);
+	cJSON_Delete(r);
+}
+
 /* Calls fn for every record of file; returns 0 or 2. */
 static int each_record(const char *file, void (*fn)(cJSON *, void *), void *arg)
 {
-	char *line = NULL;
-	size_t cap = 0;
-	ssize_t len;
-	FILE *f = fopen(file, "re");
+	struct records rs = { fn, arg };
 
-	if (!f) {
-		fprintf(stderr, "proctor: %s: %s\n", file, strerror(errno));
-		return 2;
-	}
-	while ((len = getline(&line, &cap, f)) > 0) {
-		cJSON *r = cJSON_ParseWithLength(line, len);
-
-		if (r)
-			fn(r, arg);
-		cJSON_Delete(r);
-	}
-	free(line);
-	fclose(f);
-	return 0;
+	return each_line(file, record_one, &rs);
 }
 
 static void show_one(cJSON *r, void *arg)

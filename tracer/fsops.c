@@ -36,6 +36,21 @@ static bool judge_write(struct tracer_req *r, const struct tracer_path *p)
 	return ok;
 }
 
+/*
+ * Rename and link: both names are writes, the first refusal is the one
+ * reported; an allowed call is logged with both names.
+ */
+static bool judge_both(struct tracer_req *r, const struct tracer_path *from,
+		       const struct tracer_path *to)
+{
+	if (!judge_write(r, from) || !judge_write(r, to))
+		return false;
+	snprintf(r->object, sizeof(r->object), "%s", from->path);
+	snprintf(r->object2, sizeof(r->object2), "%s", to->path);
+	r->ev.object2 = r->object2;
+	return true;
+}
+
 void tracer_on_mkdir(struct tracer_req *r)
 {
 	bool at = !strcmp(r->name, "mkdirat");
@@ -127,14 +142,10 @@ void tracer_on_rename(struct tracer_req *r)
 	if (!tracer_req_valid(r))
 		goto out;
 
-	/* Both ends are writes; the first refusal is the one reported. */
-	if (!judge_write(r, &from) || !judge_write(r, &to)) {
+	if (!judge_both(r, &from, &to)) {
 		r->err = EACCES;
 		goto out;
 	}
-	snprintf(r->object, sizeof(r->object), "%s", from.path);
-	snprintf(r->object2, sizeof(r->object2), "%s", to.path);
-	r->ev.object2 = r->object2;
 	if (from.magic >= 0 || to.magic >= 0)
 		r->err = EXDEV;
 	else if (renameat2(from.parent, from.name, to.parent, to.name, flags) <
@@ -182,13 +193,10 @@ void tracer_on_link(struct tracer_req *r)
 		goto out;
 	}
 
-	if (!judge_write(r, &from) || !judge_write(r, &to)) {
+	if (!judge_both(r, &from, &to)) {
 		r->err = EACCES;
 		goto out;
 	}
-	snprintf(r->object, sizeof(r->object), "%s", from.path);
-	snprintf(r->object2, sizeof(r->object2), "%s", to.path);
-	r->ev.object2 = r->object2;
 	if (from.magic >= 0) {
 		/* an O_TMPFILE or an open file, linked by its descriptor */
 		snprintf(link, sizeof(link), "/proc/self/fd/%d", from.magic);

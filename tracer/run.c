@@ -141,6 +141,13 @@ static void report_features(const struct tracer_opts *o,
 		 : floor == -ERANGE ? "\"none: writes are unbounded\""
 				    : "\"none\"");
 	tracer_log_raw("kernel", fields);
+	if (o->verbose)
+		fprintf(stderr,
+			"proctor: run %s; log %s; Landlock ABI %d, "
+			"write floor %s; synchronous wake-up %s\n",
+			o->run_id, o->log_path ? o->log_path : "none", abi,
+			floor >= 0 ? "on" : "off",
+			s->sync_wakeup ? "on" : "off");
 	if (o->quiet)
 		return;
 	if (abi == 0)

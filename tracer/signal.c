@@ -75,10 +75,8 @@ void tracer_on_signal(struct tracer_req *r)
 	pid_t target;
 	int sig;
 
-	if (!strcmp(n, "kill") || !strcmp(n, "rt_sigqueueinfo")) {
-		target = (pid_t)r->args[0];
-		sig = (int)r->args[1];
-	} else if (!strcmp(n, "tkill")) {
+	if (!strcmp(n, "kill") || !strcmp(n, "rt_sigqueueinfo") ||
+	    !strcmp(n, "tkill")) {
 		target = (pid_t)r->args[0];
 		sig = (int)r->args[1];
 	} else if (!strcmp(n, "pidfd_open")) {

@@ -138,7 +138,6 @@ struct tracer_path {
 
 enum {
 	TRACER_PATH_FOLLOW = 1, /* follow a symlink in the last part */
-	TRACER_PATH_DIR_OK = 2, /* "." or a trailing slash is fine */
 };
 
 /*

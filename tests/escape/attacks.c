@@ -273,7 +273,8 @@ static void snap_tree(FILE *out, const char *dir, int depth)
 			continue;
 		}
 		fprintf(out,
-			"%s m%o u%d g%d s%lld M%ld.%09ld C%ld.%09ld n%ld i%lu\n",
+			"%s m%o u%d g%d s%lld M%ld.%09ld "
+			"C%ld.%09ld n%ld i%lu\n",
 			p, st.st_mode, st.st_uid, st.st_gid,
 			(long long)st.st_size, st.st_mtim.tv_sec,
 			st.st_mtim.tv_nsec, st.st_ctim.tv_sec,
@@ -2506,7 +2507,8 @@ static void cmd_supervisor(pid_t victim, pid_t outside)
 					;
 				usleep(100000);
 			}
-			printf("INFO F_SETOWN(outside) + F_SETSIG(SIGKILL): %s\n",
+			printf("INFO F_SETOWN(outside) + F_SETSIG(SIGKILL): "
+			       "%s\n",
 			       rc == 0 ? "accepted, I/O done" : ename(e));
 			close(p[0]);
 			close(p[1]);
@@ -2522,7 +2524,8 @@ static void cmd_supervisor(pid_t victim, pid_t outside)
 					;
 				usleep(100000);
 			}
-			printf("INFO F_SETOWN(-outside) + F_SETSIG(SIGKILL): %s\n",
+			printf("INFO F_SETOWN(-outside) + F_SETSIG(SIGKILL): "
+			       "%s\n",
 			       rc == 0 ? "accepted, I/O done" : ename(e));
 			close(p[0]);
 			close(p[1]);
@@ -2543,7 +2546,8 @@ static void cmd_supervisor(pid_t victim, pid_t outside)
 					;
 				usleep(100000);
 			}
-			printf("INFO F_SETOWN_EX(outside) + F_SETSIG(SIGKILL): %s\n",
+			printf("INFO F_SETOWN_EX(outside) + F_SETSIG(SIGKILL): "
+			       "%s\n",
 			       rc == 0 ? "accepted, I/O done" : ename(e));
 			close(p[0]);
 			close(p[1]);
