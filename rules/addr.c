@@ -398,7 +398,7 @@ int rules_addr_entry_match(const struct rules_entry *e,
 	case RULES_ADDR_UNIX_PATH:
 		if (e->kind != RULES_ENTRY_PATH)
 			return -1;
-		return rules_path_entry_match(e, pv, true);
+		return rules_path_entry_match(e, pv, !e->answer);
 	case RULES_ADDR_UNIX_ABSTRACT:
 		if (e->kind != RULES_ENTRY_ABSTRACT ||
 		    fnmatch(e->name, a->path, FNM_NOESCAPE) != 0)

@@ -16,6 +16,7 @@
  * "expanded" lists what a path pattern stands for after ~, $VARS and the
  * base directory; it is left out when that is the pattern itself.
  */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -54,6 +55,19 @@ const char *rules_class_name(enum rules_class c)
 		break;
 	}
 	return "unknown";
+}
+
+int rules_class_parse(const char *name, enum rules_class *out)
+{
+	int c;
+
+	for (c = 0; c < RULES_NCLASS; c++) {
+		if (!strcmp(name, rules_class_name(c))) {
+			*out = c;
+			return 0;
+		}
+	}
+	return -EINVAL;
 }
 
 /* cJSON calls accept NULL parents, so a failure only needs noting. */
@@ -137,6 +151,39 @@ static void add_pattern(struct doc *d, cJSON *obj, const struct rules_entry *e)
 		add_str(d, words, NULL, e->words[i]);
 }
 
+/* "grant": "full", or the lists of what it allows. */
+static void add_grant(struct doc *d, cJSON *obj, const struct rules_grant *g)
+{
+	static const char *const keys[RULES_NCLASS] = {
+		[RULES_READ] = "read",
+		[RULES_WRITE] = "write",
+		[RULES_CONNECT] = "network",
+	};
+	cJSON *o, *list;
+	size_t i;
+	int c;
+
+	if (g->full) {
+		add_str(d, obj, "grant", "full");
+		return;
+	}
+	o = add(d, obj, "grant", cJSON_CreateObject());
+	for (c = 0; c < RULES_NCLASS; c++) {
+		const struct rules_list *l = &g->p->cls[c];
+
+		if (!keys[c])
+			continue;
+		list = NULL;
+		for (i = 0; i < l->n; i++) {
+			if (l->v[i].action != RULES_ALLOW)
+				continue;
+			if (!list)
+				list = add(d, o, keys[c], cJSON_CreateArray());
+			add_str(d, list, NULL, l->v[i].pattern);
+		}
+	}
+}
+
 static void add_entry(struct doc *d, cJSON *cls, const struct rules_entry *e)
 {
 	const char *key = rules_action_name(e->action);
@@ -150,6 +197,8 @@ static void add_entry(struct doc *d, cJSON *cls, const struct rules_entry *e)
 	add_str(d, obj, "origin", e->origin);
 	add_str(d, obj, "where", e->where);
 	add_expanded(d, obj, e);
+	if (e->grant)
+		add_grant(d, obj, e->grant);
 }
 
 static void add_class(struct doc *d, const struct rules_policy *p,
@@ -169,6 +218,18 @@ static void add_class(struct doc *d, const struct rules_policy *p,
 		add_entry(d, cls, &l->v[i]);
 }
 
+static void add_prompt(struct doc *d, const struct rules_policy *p)
+{
+	cJSON *pr = object_at(d, "prompt");
+	cJSON *t = add(d, pr, "timeout", cJSON_CreateObject());
+	cJSON *u = add(d, pr, "unattended", cJSON_CreateObject());
+
+	add(d, t, "seconds", cJSON_CreateNumber(p->prompt.timeout));
+	add_str(d, t, "origin", p->prompt.timeout_origin);
+	add_str(d, u, "action", rules_action_name(p->prompt.unattended));
+	add_str(d, u, "origin", p->prompt.unattended_origin);
+}
+
 char *rules_policy_dump(const struct rules_policy *p)
 {
 	static const enum rules_class order[] = { RULES_READ, RULES_WRITE,
@@ -179,6 +240,7 @@ char *rules_policy_dump(const struct rules_policy *p)
 
 	for (i = 0; d.root && i < RULES_ARRAY_SIZE(order); i++)
 		add_class(&d, p, order[i]);
+	add_prompt(&d, p);
 	if (d.root && !d.oom)
 		s = cJSON_Print(d.root);
 	cJSON_Delete(d.root);

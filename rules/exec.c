@@ -105,6 +105,24 @@ int rules_exec_entry(struct rules_entry *e, const char *const *words, size_t n,
 }
 
 /*
+ * A saved answer's command: the program's canonical path taken as it is
+ * (no globs, no variables) and the arguments it ran with.
+ */
+int rules_exec_entry_literal(struct rules_entry *e, const char *const *words,
+			     size_t n, char *msg, size_t len)
+{
+	int rc;
+
+	if (n == 0 || words[0][0] != '/') {
+		snprintf(msg, len, "expected the program's absolute path");
+		return -EINVAL;
+	}
+	e->kind = RULES_ENTRY_EXEC;
+	rc = copy_words(e, words, n);
+	return rc < 0 ? rc : rules_glob_literal(e, words[0], msg, len);
+}
+
+/*
  * The specificity with which e matches the program exe (pv: exe cut into
  * components) run with argv, or -1.  Specificity is the number of words.
  */
@@ -116,6 +134,9 @@ int rules_exec_entry_match(const struct rules_entry *e, const char *exe,
 	size_t i;
 
 	if (e->nwords > 1 && argc < e->nwords)
+		return -1;
+	/* a saved answer is about that command line, no more arguments */
+	if (e->answer && argc != e->nwords)
 		return -1;
 	for (i = 1; i < e->nwords; i++)
 		if (!argv[i] || strcmp(argv[i], e->words[i]) != 0)

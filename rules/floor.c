@@ -5,6 +5,7 @@
  * write entry that can grant (allow, create, ask: an answer may grant
  * it) gives the literal part of its pattern before the first glob, so
  * the floor is a superset of what the rules allow, never a subset.
+ * Saved answers ("allow always") are write entries like any other.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -25,8 +26,8 @@ static void literal_root(const struct rules_glob *g, char *out, size_t size)
 		snprintf(out, size, "/");
 }
 
-int rules_write_roots(const struct rules_policy *p,
-		      void (*fn)(const char *root, void *arg), void *arg)
+static int write_roots(const struct rules_policy *p,
+		       void (*fn)(const char *root, void *arg), void *arg)
 {
 	const struct rules_list *l = &p->cls[RULES_WRITE];
 	char root[PATH_MAX];
@@ -44,5 +45,25 @@ int rules_write_roots(const struct rules_policy *p,
 			fn(root, arg);
 		}
 	}
+	return 0;
+}
+
+/*
+ * The writes a command's grant may give its subtree belong to the floor
+ * too (the floor is fixed before the first exec); a "full" grant makes
+ * writes unbounded.
+ */
+int rules_write_roots(const struct rules_policy *p,
+		      void (*fn)(const char *root, void *arg), void *arg)
+{
+	const struct rules_list *x = &p->cls[RULES_EXEC];
+	size_t i;
+
+	if (write_roots(p, fn, arg))
+		return 1;
+	for (i = 0; i < x->n; i++)
+		if (x->v[i].grant && x->v[i].action != RULES_DENY &&
+		    write_roots(x->v[i].grant->p, fn, arg))
+			return 1;
 	return 0;
 }

@@ -21,10 +21,13 @@
  *      globs.
  *    - Commands: more words win.
  * 2. Among equally specific entries an entry given on the command line
- *    wins (it is the user's word for this one run, so the advice printed
- *    with a denial, "allow with --allow-exec 'git push'", works); then
+ *    or a saved answer wins (it is the user's own word, so the advice
+ *    printed with a denial, "allow with --allow-exec 'git push'", works,
+ *    and "allow always" beats the ask rule that asked); then
  *    the strictest action wins: deny, then ask, then create, then allow.
- *    Among equal actions the earliest layer is reported.
+ *    Among equal actions an entry with a grant wins (a later layer
+ *    that gives "git push" a grant must not lose to the built-in "git
+ *    push" without one); otherwise the earliest layer is reported.
  * 3. When no entry matches, the class default decides.  A layer's
  *    "default" replaces the one of the layers before it; lists add up.
  * 4. A write must also pass the read denials: every files.read entry
@@ -68,9 +71,13 @@ static int strictness(enum rules_action a)
 	return 0;
 }
 
-static bool from_command_line(const struct rules_entry *e)
+/*
+ * The user's own word: an entry from the command line or a saved answer.
+ * It wins a tie with an equally specific entry of another kind.
+ */
+static bool user_word(const struct rules_entry *e)
 {
-	return !strcmp(e->origin, "command line");
+	return e->answer || !strcmp(e->origin, "command line");
 }
 
 /* Keeps e if it matched (spec >= 0) and wins over the best so far. */
@@ -79,11 +86,14 @@ static void consider(struct best *b, const struct rules_entry *e, int spec)
 	if (spec < 0 || spec < b->spec)
 		return;
 	if (spec == b->spec && b->e) {
-		if (from_command_line(e) != from_command_line(b->e)) {
-			if (!from_command_line(e))
+		if (user_word(e) != user_word(b->e)) {
+			if (!user_word(e))
 				return;
-		} else if (strictness(e->action) <= strictness(b->e->action)) {
+		} else if (strictness(e->action) < strictness(b->e->action)) {
 			return;
+		} else if (strictness(e->action) == strictness(b->e->action) &&
+			   (!e->grant || b->e->grant)) {
+			return; /* the same: only a grant is worth more */
 		}
 	}
 	b->e = e;
@@ -101,6 +111,7 @@ static void decide(const struct rules_policy *p, enum rules_class c,
 		out->where = b->e->where;
 		out->pattern = b->e->pattern;
 		out->is_default = false;
+		out->grant = b->e->grant;
 		return;
 	}
 	out->action = l->def;
@@ -108,6 +119,7 @@ static void decide(const struct rules_policy *p, enum rules_class c,
 	out->where = default_where[c];
 	out->pattern = rules_action_name(l->def);
 	out->is_default = true;
+	out->grant = NULL;
 }
 
 static void refuse(struct rules_verdict *out, const char *why)
@@ -117,6 +129,7 @@ static void refuse(struct rules_verdict *out, const char *why)
 	out->where = why;
 	out->pattern = "";
 	out->is_default = false;
+	out->grant = NULL;
 }
 
 static void best_path(struct best *b, const struct rules_list *l,
@@ -128,7 +141,7 @@ static void best_path(struct best *b, const struct rules_list *l,
 		if (denials_only && e->action != RULES_DENY &&
 		    e->action != RULES_ASK)
 			continue;
-		consider(b, e, rules_path_entry_match(e, pv, true));
+		consider(b, e, rules_path_entry_match(e, pv, !e->answer));
 	}
 }
 

@@ -257,8 +257,8 @@ static int glob_spec(const struct rules_glob *g)
 	return (int)(lit << 16 | named << 1 | (lit == g->ncomp));
 }
 
-/* Cuts the normalised text into components. */
-static int glob_split(struct rules_glob *g, char *msg, size_t len)
+/* Cuts the normalised text into components; literal: no globs at all. */
+static int glob_split(struct rules_glob *g, bool literal, char *msg, size_t len)
 {
 	char *c, *save = NULL;
 	int rc;
@@ -271,7 +271,8 @@ static int glob_split(struct rules_glob *g, char *msg, size_t len)
 	for (c = strtok_r(g->buf, "/", &save); c;
 	     c = strtok_r(NULL, "/", &save)) {
 		g->comp[g->ncomp].s = c;
-		rc = classify(&g->comp[g->ncomp], msg, len);
+		g->comp[g->ncomp].kind = RULES_COMP_LIT;
+		rc = literal ? 0 : classify(&g->comp[g->ncomp], msg, len);
 		if (rc < 0)
 			return rc;
 		g->ncomp++;
@@ -291,7 +292,7 @@ static int glob_one(struct rules_glob *g, const char *dir, const char *rest,
 	g->text = strdup(out);
 	if (!g->text)
 		return -ENOMEM;
-	return glob_split(g, msg, len);
+	return glob_split(g, false, msg, len);
 }
 
 /*
@@ -333,6 +334,32 @@ int rules_glob_compile(struct rules_entry *e, const char *pat,
 			return rc;
 	}
 	return 0;
+}
+
+/*
+ * A saved answer names a canonical path as it is: "*" or "$HOME" in it
+ * are characters of a file name, not a glob or a variable.
+ */
+int rules_glob_literal(struct rules_entry *e, const char *path, char *msg,
+		       size_t len)
+{
+	struct rules_pathv pv;
+
+	if (rules_pathv_split(&pv, path) < 0 || strstr(path, "//") ||
+	    strstr(path, "/./") ||
+	    (strlen(path) > 1 && path[strlen(path) - 1] == '/'))
+		return msgf(msg, len,
+			    "expected an absolute canonical path, "
+			    "got \"%s\"",
+			    path);
+	e->globs = calloc(1, sizeof(*e->globs));
+	if (!e->globs)
+		return -ENOMEM;
+	e->nglobs = 1;
+	e->globs[0].text = strdup(path);
+	if (!e->globs[0].text)
+		return -ENOMEM;
+	return glob_split(&e->globs[0], true, msg, len);
 }
 
 void rules_glob_free(struct rules_glob *g)

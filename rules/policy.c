@@ -38,9 +38,14 @@ struct layer {
 	size_t saved_n[RULES_NCLASS];
 	enum rules_action saved_def[RULES_NCLASS];
 	const char *saved_origin[RULES_NCLASS];
+	struct rules_prompt saved_prompt;
 };
 
-static const char *const root_keys[] = { "files", "network", "exec", NULL };
+static const char *const root_keys[] = { "files", "network", "exec", "prompt",
+					 NULL };
+static const char *const prompt_keys[] = { "timeout", "unattended", NULL };
+static const char *const exec_item_keys[] = { "command", "grant", NULL };
+static const char *const grant_keys[] = { "read", "write", "network", NULL };
 static const char *const files_keys[] = { "read", "write", NULL };
 static const char *const class_keys[] = { "default", "allow", "deny", "ask",
 					  NULL };
@@ -136,6 +141,11 @@ int rules_policy_new(struct rules_policy **out, const struct rules_vars *v)
 		p->cls[c].def = RULES_DENY;
 		p->cls[c].def_origin = "empty policy";
 	}
+	/* no timeout: a question waits for its answer; nobody there: deny */
+	p->prompt.timeout = 0;
+	p->prompt.timeout_origin = "empty policy";
+	p->prompt.unattended = RULES_DENY;
+	p->prompt.unattended_origin = "empty policy";
 	rc = copy_vars(p, v ? v : &none);
 	if (rc < 0) {
 		rules_policy_free(p);
@@ -145,10 +155,21 @@ int rules_policy_new(struct rules_policy **out, const struct rules_vars *v)
 	return 0;
 }
 
+void rules_grant_free(struct rules_grant *g)
+{
+	if (!g)
+		return;
+	rules_policy_free(g->p);
+	free(g->where);
+	free(g->text);
+	free(g);
+}
+
 void rules_entry_free(struct rules_entry *e)
 {
 	size_t i;
 
+	rules_grant_free(e->grant);
 	for (i = 0; i < e->nglobs; i++)
 		rules_glob_free(&e->globs[i]);
 	free(e->globs);
@@ -184,7 +205,7 @@ void rules_policy_free(struct rules_policy *p)
 }
 
 /* Entries of one layer share one copy of its name. */
-static const char *intern(struct rules_policy *p, const char *s)
+const char *rules_intern(struct rules_policy *p, const char *s)
 {
 	char **o;
 	size_t i;
@@ -216,7 +237,7 @@ static int layer_begin(struct layer *l, struct rules_policy *p,
 	if (err && errlen)
 		err[0] = '\0';
 
-	l->origin = intern(p, origin);
+	l->origin = rules_intern(p, origin);
 	if (!l->origin) {
 		l->origin = origin;
 		return out_of_memory(l);
@@ -226,6 +247,7 @@ static int layer_begin(struct layer *l, struct rules_policy *p,
 		l->saved_def[c] = p->cls[c].def;
 		l->saved_origin[c] = p->cls[c].def_origin;
 	}
+	l->saved_prompt = p->prompt;
 	return 0;
 }
 
@@ -241,9 +263,10 @@ static void layer_rollback(struct layer *l)
 		list->def = l->saved_def[c];
 		list->def_origin = l->saved_origin[c];
 	}
+	l->p->prompt = l->saved_prompt;
 }
 
-static int append(struct rules_list *list, const struct rules_entry *e)
+int rules_list_append(struct rules_list *list, const struct rules_entry *e)
 {
 	struct rules_entry *v;
 	size_t cap;
@@ -362,7 +385,8 @@ static const char *item_expected(enum rules_class c)
 	default:
 		break;
 	}
-	return "a string or an array of strings (command prefix)";
+	return "a string or an array of strings (command prefix), or an "
+	       "object with \"command\" and \"grant\"";
 }
 
 /*
@@ -374,7 +398,7 @@ static int finish_entry(struct layer *l, enum rules_class c,
 			const char *msg)
 {
 	if (rc == 0)
-		rc = append(&l->p->cls[c], e);
+		rc = rules_list_append(&l->p->cls[c], e);
 	if (rc == 0)
 		return 0;
 
@@ -399,6 +423,9 @@ static int add_spec(struct layer *l, enum rules_class c, enum rules_action a,
 	return finish_entry(l, c, &e, rc, where, msg);
 }
 
+static int add_exec_object(struct layer *l, enum rules_action a,
+			   const cJSON *obj, const char *where);
+
 /* Adds item, a string or (exec only) an array of words, at where. */
 static int add_item(struct layer *l, enum rules_class c, enum rules_action a,
 		    const cJSON *item, const char *where)
@@ -409,6 +436,8 @@ static int add_item(struct layer *l, enum rules_class c, enum rules_action a,
 
 	if (cJSON_IsString(item))
 		return add_spec(l, c, a, item->valuestring, where);
+	if (c == RULES_EXEC && cJSON_IsObject(item))
+		return add_exec_object(l, a, item, where);
 	if (c != RULES_EXEC || !cJSON_IsArray(item))
 		return fail(l, where, "expected %s, got %s", item_expected(c),
 			    type_name(item));
@@ -417,6 +446,210 @@ static int add_item(struct layer *l, enum rules_class c, enum rules_action a,
 	rc = e.where ? compile_words(l, &e, item, where, msg, sizeof(msg))
 		     : -ENOMEM;
 	return finish_entry(l, c, &e, rc, where, msg);
+}
+
+/* Grants: what a command's process subtree gets beyond the policy. */
+
+static int parse_list(struct layer *l, enum rules_class c, enum rules_action a,
+		      const cJSON *arr, const char *where);
+static int check_object(struct layer *l, const cJSON *obj, const char *where,
+			const char *const *keys);
+
+/* "write ~/.cache/x, /y" appended to the grant's text for prompts. */
+static int describe_list(struct rules_grant *g, const char *name,
+			 const cJSON *arr)
+{
+	const cJSON *item;
+	size_t len = g->text ? strlen(g->text) : 0, add = strlen(name) + 3;
+	char *t;
+
+	cJSON_ArrayForEach(item, arr) add += strlen(item->valuestring) + 2;
+	t = realloc(g->text, len + add + 1);
+	if (!t)
+		return -ENOMEM;
+	g->text = t;
+	t[len] = '\0';
+	if (len)
+		strcat(t, "; ");
+	strcat(t, name);
+	cJSON_ArrayForEach(item, arr)
+	{
+		strcat(t, item == arr->child ? " " : ", ");
+		strcat(t, item->valuestring);
+	}
+	return 0;
+}
+
+/* Every class allowed: the command runs as if unsandboxed. */
+static int grant_full(struct layer *l, struct rules_grant *g)
+{
+	int c;
+
+	for (c = 0; c < RULES_NCLASS; c++) {
+		g->p->cls[c].def = RULES_ALLOW;
+		g->p->cls[c].def_origin = l->origin;
+	}
+	g->full = true;
+	g->text = strdup("full access");
+	return g->text ? 0 : out_of_memory(l);
+}
+
+/*
+ * The lists of a grant object, each an allow list of its class in the
+ * grant's own policy.  The sub-layer shares the layer's name and error
+ * buffer; the entry that holds the grant frees it on a rollback.
+ */
+static int grant_lists(struct layer *l, struct rules_grant *g, const cJSON *j)
+{
+	static const struct {
+		const char *key;
+		enum rules_class c;
+	} lists[] = { { "read", RULES_READ },
+		      { "write", RULES_WRITE },
+		      { "network", RULES_CONNECT } };
+	struct layer sub = *l;
+	const cJSON *arr;
+	char at[256];
+	size_t i;
+	int rc;
+
+	sub.p = g->p;
+	sub.env.p = g->p;
+	for (i = 0; i < RULES_ARRAY_SIZE(lists); i++) {
+		arr = cJSON_GetObjectItemCaseSensitive(j, lists[i].key);
+		if (!arr)
+			continue;
+		snprintf(at, sizeof(at), "%s.%s", g->where, lists[i].key);
+		rc = parse_list(&sub, lists[i].c, RULES_ALLOW, arr, at);
+		if (rc < 0)
+			return rc;
+		if (describe_list(g, lists[i].key, arr) < 0)
+			return out_of_memory(l);
+	}
+	if (!g->text && !(g->text = strdup("nothing")))
+		return out_of_memory(l);
+	return 0;
+}
+
+static int add_grant(struct layer *l, struct rules_entry *e, const cJSON *j,
+		     const char *where)
+{
+	struct rules_vars v = {
+		.home = l->p->home,
+		.tmpdir = l->p->tmpdir,
+		.workspaces = (const char *const *)l->p->workspaces,
+		.n_workspaces = l->p->n_workspaces,
+	};
+	bool full = cJSON_IsString(j) && !strcmp(j->valuestring, "full");
+	struct rules_grant *g;
+	char at[256];
+	int rc;
+
+	snprintf(at, sizeof(at), "%s.grant", where);
+	if (!full && !cJSON_IsObject(j))
+		return fail(l, at,
+			    "expected \"full\" or an object with keys read, "
+			    "write or network, got %s",
+			    type_name(j));
+	if (e->action == RULES_DENY)
+		return fail(l, at,
+			    "a deny entry grants nothing; expected the "
+			    "command under \"allow\" or \"ask\"");
+	g = calloc(1, sizeof(*g));
+	if (!g || !(g->where = strdup(at)) || rules_policy_new(&g->p, &v) < 0) {
+		rules_grant_free(g);
+		return out_of_memory(l);
+	}
+	g->origin = l->origin;
+	e->grant = g;
+	if (full)
+		return grant_full(l, g);
+	rc = check_object(l, j, at, grant_keys);
+	return rc < 0 ? rc : grant_lists(l, g, j);
+}
+
+/*
+ * {"command": "git push", "grant": {...}}: a command whose process
+ * subtree gets more than the policy once it may run.  The entry is made
+ * from "command" and named by the item's own place.
+ */
+static int add_exec_object(struct layer *l, enum rules_action a,
+			   const cJSON *obj, const char *where)
+{
+	const cJSON *cmd = cJSON_GetObjectItemCaseSensitive(obj, "command");
+	const cJSON *grant = cJSON_GetObjectItemCaseSensitive(obj, "grant");
+	struct rules_list *list = &l->p->cls[RULES_EXEC];
+	struct rules_entry *e;
+	char at[192], *w;
+	int rc;
+
+	rc = check_object(l, obj, where, exec_item_keys);
+	if (rc < 0)
+		return rc;
+	if (!cmd)
+		return fail(l, where, "expected a \"command\" key");
+	snprintf(at, sizeof(at), "%s.command", where);
+	if (cJSON_IsObject(cmd))
+		return fail(l, at, "expected %s, got object",
+			    "a string or an array of strings (command prefix)");
+	rc = add_item(l, RULES_EXEC, a, cmd, at);
+	if (rc < 0)
+		return rc;
+
+	e = &list->v[list->n - 1];
+	w = strdup(where);
+	if (!w)
+		return out_of_memory(l);
+	free(e->where);
+	e->where = w;
+	return grant ? add_grant(l, e, grant, where) : 0;
+}
+
+/* Prompt settings. */
+
+static int parse_timeout(struct layer *l, const cJSON *j)
+{
+	const char *at = "prompt.timeout";
+
+	if (!cJSON_IsNumber(j) ||
+	    j->valuedouble != (double)(int)j->valuedouble ||
+	    j->valuedouble < 0 || j->valuedouble > 86400)
+		return fail(l, at,
+			    "expected a whole number of seconds from 0 (wait "
+			    "for the answer) to 86400, got %s",
+			    cJSON_IsNumber(j) ? "another number"
+					      : type_name(j));
+	l->p->prompt.timeout = (int)j->valuedouble;
+	l->p->prompt.timeout_origin = l->origin;
+	return 0;
+}
+
+static int parse_prompt(struct layer *l, const cJSON *obj)
+{
+	const cJSON *t = cJSON_GetObjectItemCaseSensitive(obj, "timeout");
+	const cJSON *u = cJSON_GetObjectItemCaseSensitive(obj, "unattended");
+	const char *at = "prompt.unattended";
+	int rc;
+
+	rc = check_object(l, obj, "prompt", prompt_keys);
+	if (rc == 0 && t)
+		rc = parse_timeout(l, t);
+	if (rc < 0 || !u)
+		return rc;
+	if (!cJSON_IsString(u) ||
+	    (strcmp(u->valuestring, "allow") && strcmp(u->valuestring, "deny")))
+		return fail(l, at, "expected \"allow\" or \"deny\", got %s",
+			    cJSON_IsString(u) ? u->valuestring : type_name(u));
+	l->p->prompt.unattended = strcmp(u->valuestring, "allow") ? RULES_DENY
+								  : RULES_ALLOW;
+	l->p->prompt.unattended_origin = l->origin;
+	return 0;
+}
+
+void rules_prompt_settings(const struct rules_policy *p,
+			   struct rules_prompt *out)
+{
+	*out = p->prompt;
 }
 
 /* JSON documents. */
@@ -555,6 +788,7 @@ static int parse_root(struct layer *l, const cJSON *root)
 	const cJSON *files = cJSON_GetObjectItemCaseSensitive(root, "files");
 	const cJSON *net = cJSON_GetObjectItemCaseSensitive(root, "network");
 	const cJSON *exec = cJSON_GetObjectItemCaseSensitive(root, "exec");
+	const cJSON *prompt = cJSON_GetObjectItemCaseSensitive(root, "prompt");
 	int rc;
 
 	rc = check_object(l, root, NULL, root_keys);
@@ -564,6 +798,8 @@ static int parse_root(struct layer *l, const cJSON *root)
 		rc = parse_class(l, RULES_CONNECT, net);
 	if (rc == 0 && exec)
 		rc = parse_class(l, RULES_EXEC, exec);
+	if (rc == 0 && prompt)
+		rc = parse_prompt(l, prompt);
 	return rc;
 }
 
@@ -703,5 +939,31 @@ int rules_policy_add_entry(struct rules_policy *p, enum rules_class c,
 	rc = add_spec(&l, c, a, spec, where);
 	if (rc < 0)
 		layer_rollback(&l);
+	return rc;
+}
+
+/*
+ * proctor's own files are out of reach of the policy and of every grant
+ * in it: a "full" grant is full access to everything but these.
+ */
+int rules_policy_add_protected(struct rules_policy *p, const char *path,
+			       char *err, size_t errlen)
+{
+	const struct rules_list *l;
+	size_t i;
+	int rc;
+
+	if (!p)
+		return -EINVAL;
+	rc = rules_policy_add_entry(p, RULES_READ, RULES_DENY, path, err,
+				    errlen);
+	if (rc == 0)
+		rc = rules_policy_add_entry(p, RULES_WRITE, RULES_DENY, path,
+					    err, errlen);
+	l = &p->cls[RULES_EXEC];
+	for (i = 0; rc == 0 && i < l->n; i++)
+		if (l->v[i].grant)
+			rc = rules_policy_add_protected(l->v[i].grant->p, path,
+							err, errlen);
 	return rc;
 }

@@ -15,7 +15,7 @@
 
 enum rules_action {
 	RULES_ALLOW,
-	RULES_ASK, /* behaves as deny until prompts exist: TODO(#6) */
+	RULES_ASK, /* the user is asked (tracer/prompt.c) */
 	RULES_DENY,
 	/* files.write only: may create new objects and change those. */
 	RULES_CREATE,
@@ -44,12 +44,17 @@ struct rules_vars {
  * What decided a verdict, for the log and for messages to people.
  * Strings point into the policy and live as long as it does.
  */
+struct rules_grant;
+
 struct rules_verdict {
 	enum rules_action action;
 	const char *origin;  /* "built-in", a file name, "command line" */
 	const char *where;   /* JSON path, e.g. "files.write.deny[2]" */
 	const char *pattern; /* the entry as written, e.g. "~/.ssh" */
 	bool is_default;     /* no entry matched; the class default */
+	/* exec: what the command and its descendants get beyond the
+	 * policy, when the entry that matched carries a grant */
+	const struct rules_grant *grant;
 };
 
 /*
@@ -143,5 +148,79 @@ char *rules_policy_dump(const struct rules_policy *p);
 
 const char *rules_action_name(enum rules_action a);
 const char *rules_class_name(enum rules_class c);
+/* "read" gives RULES_READ; -EINVAL for a name it does not know. */
+int rules_class_parse(const char *name, enum rules_class *out);
+
+/* --- prompts (#6) -------------------------------------------------------- */
+
+/*
+ * The policy's "prompt" settings, merged over its layers: how long a
+ * question waits before the default answer (deny) applies, and what an
+ * ask rule decides when there is nobody to ask.
+ */
+struct rules_prompt {
+	int timeout; /* seconds; 0: wait for the answer */
+	const char *timeout_origin;
+	enum rules_action unattended; /* RULES_ALLOW or RULES_DENY */
+	const char *unattended_origin;
+};
+
+void rules_prompt_settings(const struct rules_policy *p,
+			   struct rules_prompt *out);
+
+/*
+ * A saved answer: one line of the user's answers file.  object is the
+ * canonical path, the address as rules_addr_format writes it, or the
+ * program's path; argv is the whole command (exec only).  An answer
+ * names exactly its object: nothing beneath a path, no more arguments.
+ */
+struct rules_answer {
+	enum rules_class cls;
+	enum rules_action action; /* RULES_ALLOW or RULES_DENY */
+	const char *object;
+	const char *const *argv;
+	size_t argc;
+	/* for people; may be NULL */
+	const char *time, *program, *by, *workspace;
+	void *priv; /* what rules_answer_parse allocated */
+};
+
+/*
+ * Parses one line of an answers file into a (release with
+ * rules_answer_free).  On error returns -EINVAL with the reason in err.
+ */
+int rules_answer_parse(const char *line, struct rules_answer *a, char *err,
+		       size_t errlen);
+void rules_answer_free(struct rules_answer *a);
+/* The answer as one line of JSON, without the newline; malloc'd. */
+char *rules_answer_format(const struct rules_answer *a);
+
+/*
+ * Adds every line of an answers file (text) as a layer named origin; its
+ * entries are "answers:LINE".  An answer wins over an equally specific
+ * entry of another layer, as the command line does.  On error returns
+ * -EINVAL with "ORIGIN: line N: what was expected" in err.
+ */
+int rules_policy_add_answers(struct rules_policy *p, const char *text,
+			     const char *origin, char *err, size_t errlen);
+
+/*
+ * Denies reading and writing path (proctor's own files) in the policy
+ * and in every grant it holds, so that no grant reaches them.  Call it
+ * after the last layer.
+ */
+int rules_policy_add_protected(struct rules_policy *p, const char *path,
+			       char *err, size_t errlen);
+
+/* --- grants: escalation for a command's process subtree (#6) ------------ */
+
+/* The grant's own policy: deny by default, allow what it names. */
+const struct rules_policy *rules_grant_policy(const struct rules_grant *g);
+bool rules_grant_full(const struct rules_grant *g);
+/* Where the grant is written ("exec.ask[0].grant") and in which layer. */
+const char *rules_grant_where(const struct rules_grant *g);
+const char *rules_grant_origin(const struct rules_grant *g);
+/* "full access", or "write ~/.cache/x; network 10.0.0.1:443" */
+void rules_grant_describe(const struct rules_grant *g, char *buf, size_t len);
 
 #endif

@@ -72,6 +72,12 @@ struct rules_entry {
 	size_t nwords;
 	bool from_array; /* written as a JSON array (for dumps) */
 
+	/* A saved answer: names exactly its object, and wins ties like
+	 * the command line (answer.c). */
+	bool answer;
+	/* EXEC: what the command's subtree gets beyond the policy. */
+	struct rules_grant *grant;
+
 	/* IP: ip[] in IPv4-mapped form for IPv4, prefix over 128 bits. */
 	uint8_t ip[16];
 	unsigned int prefix;
@@ -93,9 +99,22 @@ struct rules_policy {
 	size_t n_workspaces;
 
 	struct rules_list cls[RULES_NCLASS];
+	struct rules_prompt prompt;
 
 	char **origins; /* layer names, shared by their entries */
 	size_t n_origins;
+};
+
+/*
+ * An exec entry's grant: a policy of its own (deny by default, or allow
+ * everything when full) with the same variables as the one holding it.
+ */
+struct rules_grant {
+	struct rules_policy *p;
+	bool full;
+	char *where; /* "exec.ask[0].grant" */
+	const char *origin;
+	char *text; /* for prompts: "write ~/x; network 10.0.0.1" */
 };
 
 /* What a pattern may refer to while its layer is being added. */
@@ -113,6 +132,9 @@ bool rules_glob_match(const struct rules_glob *g, const struct rules_pathv *pv,
 		      bool beneath);
 int rules_path_entry_match(const struct rules_entry *e,
 			   const struct rules_pathv *pv, bool beneath);
+/* A path taken as it is: no variables, every component literal. */
+int rules_glob_literal(struct rules_entry *e, const char *path, char *msg,
+		       size_t len);
 int rules_name_spec(const char *glob);
 
 /* addr.c */
@@ -126,12 +148,19 @@ int rules_addr_entry_match(const struct rules_entry *e,
 int rules_exec_entry(struct rules_entry *e, const char *const *words, size_t n,
 		     const struct rules_env *env, char *msg, size_t len);
 int rules_exec_split(const char *spec, char ***words, size_t *n);
+int rules_exec_entry_literal(struct rules_entry *e, const char *const *words,
+			     size_t n, char *msg, size_t len);
 int rules_exec_entry_match(const struct rules_entry *e, const char *exe,
 			   const struct rules_pathv *pv,
 			   const char *const *argv, size_t argc);
 
 /* policy.c */
 void rules_entry_free(struct rules_entry *e);
+void rules_grant_free(struct rules_grant *g);
+/* Interns s among the policy's layer names; NULL without memory. */
+const char *rules_intern(struct rules_policy *p, const char *s);
+/* Appends a copy of e to the class's list; 0 or -ENOMEM. */
+int rules_list_append(struct rules_list *list, const struct rules_entry *e);
 extern const char *const rules_class_where[RULES_NCLASS];
 
 #endif

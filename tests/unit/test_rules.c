@@ -985,10 +985,11 @@ static const struct error_case {
 	{ "", NULL, "t.json: line 1, column 1: malformed JSON" },
 	{ "{} x", NULL, "t.json: line 1, column 4: malformed JSON" },
 	{ "[]", NULL,
-	  "t.json: expected an object with keys files, network or exec, "
+	  "t.json: expected an object with keys files, network, exec or prompt, "
 	  "got array" },
 	{ "{\"netwrok\": {}}", NULL,
-	  "t.json: netwrok: unknown key; expected files, network or exec" },
+	  "t.json: netwrok: unknown key; expected files, network, exec or "
+	  "prompt" },
 	{ "{\"files\": {\"read\": {\"dney\": []}}}", NULL,
 	  "t.json: files.read.dney: unknown key; expected default, allow, "
 	  "deny or ask" },
@@ -1010,8 +1011,10 @@ static const struct error_case {
 	  "t.json: network.allow[0]: expected a string (address, CIDR or "
 	  "unix:PATH), got null" },
 	{ "{\"exec\": {\"deny\": [{}]}}", NULL,
-	  "t.json: exec.deny[0]: expected a string or an array of strings "
-	  "(command prefix), got object" },
+	  "t.json: exec.deny[0]: expected a \"command\" key" },
+	{ "{\"exec\": {\"deny\": [{\"command\": {}}]}}", NULL,
+	  "t.json: exec.deny[0].command: expected a string or an array of "
+	  "strings (command prefix), got object" },
 	{ "{\"exec\": {\"deny\": [[\"git\", 1]]}}", NULL,
 	  "t.json: exec.deny[0][1]: expected a string (a word of the "
 	  "command), got number" },
