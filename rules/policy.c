@@ -143,9 +143,9 @@ int rules_policy_new(struct rules_policy **out, const struct rules_vars *v)
 	}
 	/* no timeout: a question waits for its answer; nobody there: deny */
 	p->prompt.timeout = 0;
-	p->prompt.timeout_origin = "empty policy";
+	p->prompt.timeout_origin = "proctor's default";
 	p->prompt.unattended = RULES_DENY;
-	p->prompt.unattended_origin = "empty policy";
+	p->prompt.unattended_origin = "proctor's default";
 	rc = copy_vars(p, v ? v : &none);
 	if (rc < 0) {
 		rules_policy_free(p);
@@ -947,16 +947,17 @@ int rules_policy_add_entry(struct rules_policy *p, enum rules_class c,
  * in it: a "full" grant is full access to everything but these.
  */
 int rules_policy_add_protected(struct rules_policy *p, const char *path,
-			       char *err, size_t errlen)
+			       bool write_only, char *err, size_t errlen)
 {
 	const struct rules_list *l;
 	size_t i;
-	int rc;
+	int rc = 0;
 
 	if (!p)
 		return -EINVAL;
-	rc = rules_policy_add_entry(p, RULES_READ, RULES_DENY, path, err,
-				    errlen);
+	if (!write_only)
+		rc = rules_policy_add_entry(p, RULES_READ, RULES_DENY, path,
+					    err, errlen);
 	if (rc == 0)
 		rc = rules_policy_add_entry(p, RULES_WRITE, RULES_DENY, path,
 					    err, errlen);
@@ -964,6 +965,7 @@ int rules_policy_add_protected(struct rules_policy *p, const char *path,
 	for (i = 0; rc == 0 && i < l->n; i++)
 		if (l->v[i].grant)
 			rc = rules_policy_add_protected(l->v[i].grant->p, path,
-							err, errlen);
+							write_only, err,
+							errlen);
 	return rc;
 }

@@ -205,12 +205,12 @@ int rules_policy_add_answers(struct rules_policy *p, const char *text,
 			     const char *origin, char *err, size_t errlen);
 
 /*
- * Denies reading and writing path (proctor's own files) in the policy
- * and in every grant it holds, so that no grant reaches them.  Call it
- * after the last layer.
+ * Denies writing path (proctor's own files), and reading it unless
+ * write_only, in the policy and in every grant it holds, so that no
+ * grant reaches them.  Call it after the last layer.
  */
 int rules_policy_add_protected(struct rules_policy *p, const char *path,
-			       char *err, size_t errlen);
+			       bool write_only, char *err, size_t errlen);
 
 /* --- grants: escalation for a command's process subtree (#6) ------------ */
 

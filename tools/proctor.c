@@ -47,6 +47,9 @@ struct cli {
 	const char *log;
 	bool no_log, quiet, wait_all, force, keep_tmp, keep_caps;
 	int verbose;
+	bool ask;		    /* --ask */
+	int prompt_timeout;	    /* -1: the policy's */
+	const char *approve_socket; /* --approve-socket */
 };
 
 /* ---- options ------------------------------------------------------------ */
@@ -64,6 +67,9 @@ enum opt_kind {
 	OPT_VERBOSE,
 	OPT_QUIET,
 	OPT_KEEP_CAPS,
+	OPT_ASK,
+	OPT_PROMPT_TIMEOUT,
+	OPT_APPROVE_SOCKET,
 };
 
 static const struct run_opt {
@@ -96,6 +102,12 @@ static const struct run_opt {
 	{ "keep-tmp", 0, OPT_KEEP_TMP, 0, 0, "      keep the run's TMPDIR" },
 	{ "keep-caps", 0, OPT_KEEP_CAPS, 0, 0,
 	  "      root keeps CAP_SYS_ADMIN, CAP_SYS_PTRACE, ..." },
+	{ "ask", 0, OPT_ASK, 0, 0,
+	  "      ask instead of denying by a default" },
+	{ "prompt-timeout", 1, OPT_PROMPT_TIMEOUT, 0, 0,
+	  "SECS  unanswered questions are denied after SECS" },
+	{ "approve-socket", 1, OPT_APPROVE_SOCKET, 0, 0,
+	  "PATH  also ask over a unix socket (see README)" },
 	{ "quiet", 0, OPT_QUIET, 0, 0, "      no denial lines on stderr", 'q' },
 	{ "verbose", 0, OPT_VERBOSE, 0, 0, "      say more", 'v' },
 	{ "help", 0, OPT_HELP, 0, 0, "      this text", 'h' },
@@ -107,14 +119,17 @@ static void usage(FILE *f)
 {
 	size_t i;
 
-	fprintf(f, "usage: proctor run [OPTION]... -- CMD [ARG]...\n"
-		   "       proctor policy check FILE...\n"
-		   "       proctor policy show [--workspace DIR]...\n"
-		   "       proctor policy approve FILE\n"
-		   "       proctor log verify FILE...\n"
-		   "       proctor --version\n\nrun options:\n");
+	fprintf(f,
+		"usage: proctor run [OPTION]... -- CMD [ARG]...\n"
+		"       proctor policy check FILE...\n"
+		"       proctor policy show [--workspace DIR]...\n"
+		"       proctor policy approve FILE\n"
+		"       proctor policy answers [list | remove N... | clear]\n"
+		"       proctor approve [--answer ANSWER] SOCKET\n"
+		"       proctor log verify FILE...\n"
+		"       proctor --version\n\nrun options:\n");
 	for (i = 0; i < N_RUN_OPTS; i++)
-		fprintf(f, "  --%-12s %s\n", run_opts[i].name,
+		fprintf(f, "  --%-14s %s\n", run_opts[i].name,
 			run_opts[i].help);
 	fprintf(f, "\nExit status: CMD's; 128+N if it died of signal N; "
 		   "125 if proctor failed;\n126 if CMD could not be run, "
@@ -128,6 +143,24 @@ static int add_to(const char **list, size_t *n, const char *v, const char *flag)
 		return -1;
 	}
 	list[(*n)++] = v;
+	return 0;
+}
+
+static int parse_timeout(struct cli *c, const char *arg)
+{
+	char *end;
+	long v;
+
+	errno = 0;
+	v = strtol(arg, &end, 10);
+	if (errno || end == arg || *end || v < 0 || v > 86400) {
+		fprintf(stderr,
+			"proctor: --prompt-timeout %s: expected a whole number "
+			"of seconds from 0 (wait for the answer) to 86400\n",
+			arg);
+		return -1;
+	}
+	c->prompt_timeout = (int)v;
 	return 0;
 }
 
@@ -170,6 +203,14 @@ static int apply_opt(struct cli *c, const struct run_opt *o, char *arg)
 	case OPT_VERBOSE:
 		c->verbose++;
 		return 0;
+	case OPT_ASK:
+		c->ask = true;
+		return 0;
+	case OPT_PROMPT_TIMEOUT:
+		return parse_timeout(c, arg);
+	case OPT_APPROVE_SOCKET:
+		c->approve_socket = arg;
+		return 0;
 	case OPT_HELP:
 		usage(stdout);
 		exit(0);
@@ -188,6 +229,7 @@ static int parse_run(struct cli *c, int argc, char **argv, bool need_cmd)
 	int ch, idx;
 
 	memset(longs, 0, sizeof(longs));
+	c->prompt_timeout = -1;
 	for (i = 0; i < N_RUN_OPTS; i++) {
 		longs[i].name = run_opts[i].name;
 		longs[i].has_arg = run_opts[i].has_arg;
@@ -323,6 +365,37 @@ static void approved_path(char *out, size_t size)
 	strncat(out, "/approved", size - strlen(out) - 1);
 }
 
+void tools_answers_path(char *out, size_t size)
+{
+	tools_xdg_dir(out, size, "XDG_CONFIG_HOME", ".config");
+	strncat(out, "/answers.jsonl", size - strlen(out) - 1);
+}
+
+/*
+ * The user's saved answers ("allow always", "deny always"), one layer
+ * after the policy files.  A line proctor cannot read stops the run: the
+ * user decides what it meant.
+ */
+static int add_answers_layer(struct rules_policy *p)
+{
+	char path[PATH_MAX], err[1024], *text;
+
+	tools_answers_path(path, sizeof(path));
+	text = read_all(path, NULL);
+	if (!text)
+		return 0;
+	if (rules_policy_add_answers(p, text, path, err, sizeof(err)) < 0) {
+		print_error(err);
+		fprintf(stderr, "proctor: see `proctor policy answers`; "
+				"`proctor policy answers remove N` removes "
+				"line N\n");
+		free(text);
+		return -1;
+	}
+	free(text);
+	return 0;
+}
+
 static bool is_approved(const char *hash)
 {
 	char path[PATH_MAX], *list;
@@ -402,10 +475,8 @@ static int protect_own_dirs(struct rules_policy *p)
 		tools_xdg_dir(dir, sizeof(dir), dirs[i][0], dirs[i][1]);
 		if (realpath(dir, real))
 			snprintf(dir, sizeof(dir), "%s", real);
-		if (rules_policy_add_entry(p, RULES_READ, RULES_DENY, dir, err,
-					   sizeof(err)) < 0 ||
-		    rules_policy_add_entry(p, RULES_WRITE, RULES_DENY, dir, err,
-					   sizeof(err)) < 0) {
+		if (rules_policy_add_protected(p, dir, false, err,
+					       sizeof(err)) < 0) {
 			print_error(err);
 			return -1;
 		}
@@ -457,7 +528,8 @@ static struct rules_policy *build_policy(const struct cli *c,
 	for (i = 0; i < c->n_policies; i++)
 		if (add_file_layer(p, c->policies[i], v->workspaces[0]) < 0)
 			goto fail;
-	if (add_grants(p, c) < 0 || protect_own_dirs(p) < 0)
+	if (add_answers_layer(p) < 0 || add_grants(p, c) < 0 ||
+	    protect_own_dirs(p) < 0)
 		goto fail;
 	return p;
 fail:
@@ -553,10 +625,16 @@ static int rm_one(const char *path, const struct stat *st, int flag,
 struct reaper {
 	int go;	  /* closed by proctor at the end */
 	int done; /* closed by the reaper when it is done */
+	/* the approval socket, removed too if it is still ours */
+	const char *sock;
+	dev_t sock_dev;
+	ino_t sock_ino;
 };
 
-static void reaper_main(const char *tmpdir, int go, int done)
+static void reaper_main(const char *tmpdir, const struct reaper *r, int go,
+			int done)
 {
+	struct stat st;
 	sigset_t all;
 	char c;
 
@@ -565,7 +643,11 @@ static void reaper_main(const char *tmpdir, int go, int done)
 	setsid();
 	while (read(go, &c, 1) > 0)
 		;
-	nftw(tmpdir, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+	if (tmpdir)
+		nftw(tmpdir, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+	if (r->sock && lstat(r->sock, &st) == 0 && st.st_dev == r->sock_dev &&
+	    st.st_ino == r->sock_ino)
+		unlink(r->sock);
 	close(done);
 	_exit(0);
 }
@@ -582,7 +664,7 @@ static int start_tmp_reaper(const char *tmpdir, struct reaper *r)
 		close(go[1]);
 		close(done[0]);
 		if (fork() == 0)
-			reaper_main(tmpdir, go[0], done[1]);
+			reaper_main(tmpdir, r, go[0], done[1]);
 		_exit(0);
 	}
 	close(go[0]);
@@ -716,8 +798,7 @@ static int protect_log(struct rules_policy *p, int fd, const char *path)
 	if (fd < 0 || fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) ||
 	    !realpath(path, real))
 		return 0;
-	if (rules_policy_add_entry(p, RULES_WRITE, RULES_DENY, real, err,
-				   sizeof(err)) < 0) {
+	if (rules_policy_add_protected(p, real, true, err, sizeof(err)) < 0) {
 		print_error(err);
 		return -1;
 	}
@@ -777,6 +858,99 @@ static char **child_env(const char *tmpdir, const char *id)
 	return env;
 }
 
+/*
+ * The approval socket must be out of the sandbox's reach: neither it
+ * nor its directory may be writable under the policy (the sandbox could
+ * put a socket of its own there), and it becomes a protected path.
+ */
+static int check_socket_place(struct rules_policy *p, const char *path,
+			      char *real, size_t size)
+{
+	char dir[PATH_MAX], rdir[PATH_MAX], err[1024];
+	const char *base = strrchr(path, '/');
+	struct rules_verdict v, vd;
+
+	snprintf(dir, sizeof(dir), "%.*s", base ? (int)(base - path) : 1,
+		 base ? path : ".");
+	if (base == path)
+		snprintf(dir, sizeof(dir), "/");
+	if (!realpath(dir, rdir)) {
+		fprintf(stderr, "proctor: --approve-socket %s: %s: %s\n", path,
+			dir, strerror(errno));
+		return -1;
+	}
+	snprintf(real, size, "%s/%s", strcmp(rdir, "/") ? rdir : "",
+		 base ? base + 1 : path);
+	rules_check_path(p, RULES_WRITE, real, &v);
+	rules_check_path(p, RULES_WRITE, rdir, &vd);
+	if (v.action != RULES_DENY || vd.action != RULES_DENY) {
+		fprintf(stderr,
+			"proctor: --approve-socket %s: the sandbox may write "
+			"there (%s); choose a place outside the workspace and "
+			"the temporary directories, e.g. "
+			"$XDG_RUNTIME_DIR/proctor.sock\n",
+			real, v.action != RULES_DENY ? v.where : vd.where);
+		return -1;
+	}
+	if (rules_policy_add_protected(p, real, false, err, sizeof(err)) < 0) {
+		print_error(err);
+		return -1;
+	}
+	return 0;
+}
+
+static int open_approve_socket(const struct cli *c, struct tracer_opts *o,
+			       struct reaper *r)
+{
+	static char real[PATH_MAX];
+	int fd;
+
+	if (!c->approve_socket)
+		return 0;
+	if (check_socket_place(o->policy, c->approve_socket, real,
+			       sizeof(real)) < 0)
+		return -1;
+	fd = tracer_approve_listen(real, &o->approve_dev, &o->approve_ino);
+	if (fd < 0) {
+		fprintf(stderr, "proctor: --approve-socket %s: %s\n", real,
+			fd == -EEXIST	    ? "something else is there"
+			: fd == -EADDRINUSE ? "another run listens there"
+					    : strerror(-fd));
+		return -1;
+	}
+	o->approve_fd = fd;
+	o->approve_path = real;
+	r->sock = real;
+	r->sock_dev = o->approve_dev;
+	r->sock_ino = o->approve_ino;
+	return 0;
+}
+
+/*
+ * The answers file, opened for appending before the supervisor confines
+ * itself (the Landlock floor does not hold proctor's config directory),
+ * when a question can be asked at all.
+ */
+static int open_answers(const struct cli *c)
+{
+	char path[PATH_MAX], dir[PATH_MAX];
+	int fd;
+
+	if (!c->approve_socket && !tracer_job_foreground())
+		return -1;
+	tools_xdg_dir(dir, sizeof(dir), "XDG_CONFIG_HOME", ".config");
+	mkdirs(dir, 0700);
+	tools_answers_path(path, sizeof(path));
+	fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW,
+		  0600);
+	if (fd < 0)
+		fprintf(stderr,
+			"proctor: %s: %s: \"always\" answers will hold for "
+			"this run only\n",
+			path, strerror(errno));
+	return fd;
+}
+
 static void log_run_start(const struct tracer_opts *o, char **ws, size_t n)
 {
 	char fields[8192];
@@ -798,10 +972,12 @@ static void log_run_start(const struct tracer_opts *o, char **ws, size_t n)
 static int cmd_run(int argc, char **argv)
 {
 	static struct cli c;
-	struct tracer_opts o = { .log_fd = -1 };
+	struct tracer_opts o = { .log_fd = -1,
+				 .approve_fd = -1,
+				 .answers_fd = -1 };
 	char *ws[MAX_LIST], *tmpdir, exe[PATH_MAX], id[64], logpath[PATH_MAX];
 	char home[PATH_MAX], hash[65], *dump;
-	struct reaper reaper = { -1, -1 };
+	struct reaper reaper = { .go = -1, .done = -1 };
 	uint8_t key[32];
 	struct rules_vars v;
 	int first, rc;
@@ -837,7 +1013,8 @@ static int cmd_run(int argc, char **argv)
 		rmdir(tmpdir);
 		return EXIT_FAIL;
 	}
-	if (protect_log(o.policy, o.log_fd, logpath) < 0) {
+	if (protect_log(o.policy, o.log_fd, logpath) < 0 ||
+	    open_approve_socket(&c, &o, &reaper) < 0) {
 		rmdir(tmpdir);
 		return EXIT_FAIL;
 	}
@@ -856,13 +1033,18 @@ static int cmd_run(int argc, char **argv)
 	o.verbose = c.verbose;
 	o.wait_all = c.wait_all;
 	o.keep_caps = c.keep_caps;
+	o.ask_defaults = c.ask;
+	o.prompt_timeout = c.prompt_timeout;
+	o.answers_fd = open_answers(&c);
+	o.workspace = ws[0];
 	if (o.log_fd >= 0) {
 		tracer_log_open(o.log_fd, id,
 				load_log_key(key) == 0 ? key : NULL);
 		log_run_start(&o, ws, n_ws);
 	}
 
-	if (!c.keep_tmp && start_tmp_reaper(tmpdir, &reaper) < 0) {
+	if ((!c.keep_tmp || reaper.sock) &&
+	    start_tmp_reaper(c.keep_tmp ? NULL : tmpdir, &reaper) < 0) {
 		fprintf(stderr, "proctor: cannot start: %s\n", strerror(errno));
 		return EXIT_FAIL;
 	}
@@ -872,7 +1054,7 @@ static int cmd_run(int argc, char **argv)
 	if (tracer_log_denials() && !c.quiet && o.log_path)
 		fprintf(stderr, "proctor: %llu denied; log: %s\n",
 			(unsigned long long)tracer_log_denials(), o.log_path);
-	if (!c.keep_tmp)
+	if (!c.keep_tmp || reaper.sock)
 		finish_tmp_reaper(&reaper);
 	return rc;
 }
@@ -980,7 +1162,9 @@ static int cmd_policy(int argc, char **argv)
 		return policy_approve(argc - 1, argv + 1);
 	if (argc >= 1 && !strcmp(argv[0], "show"))
 		return policy_show(argc - 1, argv + 1);
-	fprintf(stderr, "proctor: policy check|show|approve\n");
+	if (argc >= 1 && !strcmp(argv[0], "answers"))
+		return proctor_answers_main(argc - 1, argv + 1);
+	fprintf(stderr, "proctor: policy check|show|approve|answers\n");
 	return 2;
 }
 
@@ -1002,6 +1186,8 @@ int main(int argc, char **argv)
 		return cmd_policy(argc - 2, argv + 2);
 	if (argc >= 2 && !strcmp(argv[1], "log"))
 		return proctor_log_main(argc - 2, argv + 2);
+	if (argc >= 2 && !strcmp(argv[1], "approve"))
+		return proctor_approve_main(argc - 2, argv + 2);
 	if (argc >= 2 && !strcmp(argv[1], "--version")) {
 		printf("proctor %s\n", PROCTOR_VERSION);
 		return 0;

@@ -14,4 +14,12 @@ int proctor_log_main(int argc, char **argv);
 void tools_xdg_dir(char *out, size_t size, const char *env,
 		   const char *fallback);
 
+/* The user's saved answers: $XDG_CONFIG_HOME/proctor/answers.jsonl. */
+void tools_answers_path(char *out, size_t size);
+
+/* `proctor policy answers ...` and `proctor approve ...` (answers.c,
+ * approve.c); return the exit status. */
+int proctor_answers_main(int argc, char **argv);
+int proctor_approve_main(int argc, char **argv);
+
 #endif

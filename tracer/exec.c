@@ -213,6 +213,26 @@ static void judge_loaded(struct tracer_req *r, const char *const *words,
 	tracer_path_release(&pp);
 }
 
+/*
+ * The grant the command's entry carries goes with the exec's
+ * expectation: it begins once the exec is verified (grant.c).
+ */
+static void expect_grant(const struct tracer_req *r,
+			 struct tracer_exec_expect *ex)
+{
+	const struct rules_verdict *v = &r->verdict;
+
+	if (!v->grant)
+		return;
+	ex->grant = v->grant;
+	if (r->ev.answered_by)
+		snprintf(ex->grant_by, sizeof(ex->grant_by),
+			 "the user: %s (%s)", r->ev.answer, r->ev.answered_by);
+	else
+		snprintf(ex->grant_by, sizeof(ex->grant_by), "rule %s (%s)",
+			 v->where, v->origin);
+}
+
 void tracer_on_exec(struct tracer_req *r)
 {
 	bool at = !strcmp(r->name, "execveat");
@@ -259,14 +279,15 @@ void tracer_on_exec(struct tracer_req *r)
 	judge_interp(r, fd, p.path, words, n, &ist);
 	if (is_loader(p.path))
 		judge_loaded(r, words, n);
-	tracer_req_decide(r, RULES_EXEC, "command", p.path,
-			  r->verdict.action == RULES_ALLOW);
+	/* the command is part of a question about it */
 	r->ev.argv = words;
 	r->ev.argc = n;
-	if (!r->ev.allowed) {
+	if (!tracer_req_decide(r, RULES_EXEC, "command", p.path,
+			       r->verdict.action == RULES_ALLOW)) {
 		r->err = EACCES;
 		goto out;
 	}
+	expect_grant(r, &ex);
 
 	ex.dev[0] = st.st_dev;
 	ex.ino[0] = st.st_ino;

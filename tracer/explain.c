@@ -50,18 +50,38 @@ static bool first_time(const char *key)
 
 /*
  * Copies s for a terminal: control bytes, and every non-ASCII byte (so
- * C1 controls and bidi marks too), become '?'.
+ * C1 controls and bidi marks too), become '?'; with TRACER_PRINT_ESCAPE
+ * they become \xNN and a backslash \\, so that a name shown in a prompt
+ * is unambiguous.  Output that does not fit is cut at a whole escape.
  */
+void tracer_printable_ex(char *out, size_t size, const char *s, int flags)
+{
+	bool esc = flags & TRACER_PRINT_ESCAPE;
+	size_t o = 0;
+
+	for (; s && *s; s++) {
+		unsigned char c = *s;
+		bool bad = c < 0x20 || c >= 0x7f;
+
+		if (esc && (bad || c == '\\')) {
+			if (o + 5 > size)
+				break;
+			o += c == '\\' ? (size_t)snprintf(out + o, 3, "\\\\")
+				       : (size_t)snprintf(out + o, 5, "\\x%02x",
+							  c);
+			continue;
+		}
+		if (o + 2 > size)
+			break;
+		out[o++] = bad ? '?' : c;
+	}
+	if (size)
+		out[o < size ? o : size - 1] = '\0';
+}
+
 void tracer_printable(char *out, size_t size, const char *s)
 {
-	size_t i;
-
-	for (i = 0; s && s[i] && i + 1 < size; i++) {
-		unsigned char c = s[i];
-
-		out[i] = c < 0x20 || c >= 0x7f ? '?' : c;
-	}
-	out[i] = '\0';
+	tracer_printable_ex(out, size, s, 0);
 }
 
 /* "git push (/usr/bin/git)": what the user typed, then what ran. */
@@ -118,15 +138,35 @@ static const char *flag_for(enum rules_class c)
 	}
 }
 
+/* What became of the question, when there was one. */
+static void why_asked(char *out, size_t size, const struct tracer_event *e)
+{
+	const char *by = e->answered_by;
+
+	if (!by)
+		return;
+	if (!strcmp(by, "unattended"))
+		snprintf(out, size,
+			 " (a question, with no terminal and no "
+			 "approval socket to ask: denied)");
+	else if (!strcmp(by, "timeout"))
+		snprintf(out, size,
+			 " (a question, not answered in time: "
+			 "denied)");
+	else if (!strcmp(by, "gone"))
+		snprintf(out, size, "; the program ended before the answer");
+	else
+		snprintf(out, size, "; answered %s (%s)",
+			 e->answer ? e->answer : "deny", by);
+}
+
 void tracer_explain_denial(const struct tracer_who *w,
 			   const struct tracer_event *e)
 {
 	const struct rules_verdict *v = e->verdict;
 	char key[4200], obj[1024], prog[64], rule[600], pat[256];
 	char quoted[2100];
-	const char *ask = v->action == RULES_ASK
-				  ? " (an ask rule: no prompts yet, so denied)"
-				  : "";
+	char ask[160] = "";
 
 	snprintf(key, sizeof(key), "%d:%s", e->cls, e->object);
 	if (!first_time(key))
@@ -137,10 +177,18 @@ void tracer_explain_denial(const struct tracer_who *w,
 		tracer_printable(obj, sizeof(obj), e->object);
 	tracer_printable(prog, sizeof(prog), w->comm[0] ? w->comm : "?");
 	tracer_printable(pat, sizeof(pat), v->pattern);
+	why_asked(ask, sizeof(ask), e);
+	if (e->answered_by && strcmp(e->answered_by, "unattended") &&
+	    strcmp(e->answered_by, "timeout")) {
+		/* the user said no: no advice needed */
+		fprintf(stderr, "proctor: denied %s %s by %s (pid %d): %s\n",
+			rules_class_name(e->cls), obj, prog, w->tgid, ask + 2);
+		return;
+	}
 	if (v->is_default)
-		snprintf(rule, sizeof(rule), "%s is %s by default (%s)",
+		snprintf(rule, sizeof(rule), "%s is %s by default (%s)%s",
 			 rules_class_name(e->cls), rules_action_name(v->action),
-			 v->origin);
+			 v->origin, ask);
 	else
 		snprintf(rule, sizeof(rule), "rule %s \"%s\" (%s)%s", v->where,
 			 pat, v->origin, ask);

@@ -5,7 +5,8 @@
  * terminal with it, so Ctrl-C and Ctrl-Z reach CMD and not the supervisor.
  * When CMD stops, proctor takes the terminal back and stops too, so the
  * user's shell sees the job stop; `fg` continues proctor, which hands the
- * terminal back to CMD and continues it.
+ * terminal back to CMD and continues it.  A question (prompt.c) takes the
+ * terminal for a while, the same way.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -31,8 +32,13 @@ bool tracer_job_foreground(void)
 	return fg;
 }
 
+int tracer_job_tty(void)
+{
+	return tty;
+}
+
 /* tcsetpgrp from a background group raises SIGTTOU unless it is blocked. */
-static void give_terminal(pid_t pgrp)
+void tracer_job_give_terminal(pid_t pgrp)
 {
 	sigset_t ttou, old;
 
@@ -52,19 +58,19 @@ void tracer_job_setup(pid_t child)
 	child_pgrp = child;
 	/* Both sides set the group: whichever runs first wins the race. */
 	setpgid(child, child);
-	give_terminal(child_pgrp);
+	tracer_job_give_terminal(child_pgrp);
 }
 
 void tracer_job_child_stopped(pid_t child)
 {
 	if (tty < 0)
 		return;
-	give_terminal(getpgrp());
+	tracer_job_give_terminal(getpgrp());
 	kill(getpid(), SIGSTOP);
 
 	/* Continued: by `fg` when we have the terminal again, else `bg`. */
 	if (tcgetpgrp(tty) == getpgrp())
-		give_terminal(child_pgrp);
+		tracer_job_give_terminal(child_pgrp);
 	kill(-child_pgrp, SIGCONT);
 }
 
@@ -72,7 +78,7 @@ void tracer_job_restore(void)
 {
 	if (tty < 0)
 		return;
-	give_terminal(getpgrp());
+	tracer_job_give_terminal(getpgrp());
 	close(tty);
 	tty = -1;
 }

@@ -320,6 +320,28 @@ static void put_argv(struct buf *b, const char *const *argv, size_t argc)
 	put(b, "]", 1);
 }
 
+/*
+ * A question's answer and who gave it; a grant's holder and who approved
+ * it (#6).
+ */
+static void put_asked(struct buf *b, const struct tracer_event *e)
+{
+	if (e->answered_by) {
+		put_key(b, "asked");
+		put(b, "{\"answer\":", 10);
+		put_str(b, e->answer);
+		put_key(b, "by");
+		put_str(b, e->answered_by);
+		putf(b, ",\"wait_ms\":%ld}", e->answer_ms);
+	}
+	if (e->grant_by) {
+		putf(b, ",\"grant\":{\"pid\":%d", e->grant_root);
+		put_key(b, "approved_by");
+		put_str(b, e->grant_by);
+		put(b, "}", 1);
+	}
+}
+
 static const char *decision_name(const struct tracer_event *e)
 {
 	if (e->allowed)
@@ -359,6 +381,7 @@ void tracer_log_decision(const struct tracer_who *w,
 	put_verdict(&b, e->verdict);
 	if (e->created_override)
 		put(&b, ",\"created_by_run\":true", 22);
+	put_asked(&b, e);
 	putf(&b, ",\"latency_us\":%ld", e->latency_us);
 	putf(&b, ",\"errno\":%d,\"result\":%ld", e->err,
 	     e->err ? -1L : e->result);

@@ -96,9 +96,10 @@ static void judge(struct tracer_req *r, const struct rules_addr *ra, bool *ok)
 	char text[300];
 
 	rules_check_addr(r->sup->o->policy, ra, &r->verdict);
-	*ok = r->verdict.action == RULES_ALLOW;
 	rules_addr_format(ra, text, sizeof(text));
-	tracer_req_decide(r, RULES_CONNECT, "addr", text, *ok);
+	r->addr = ra;
+	*ok = tracer_req_decide(r, RULES_CONNECT, "addr", text,
+				r->verdict.action == RULES_ALLOW);
 }
 
 void tracer_on_connect(struct tracer_req *r)
@@ -136,6 +137,9 @@ void tracer_on_connect(struct tracer_req *r)
 
 	if (ra.kind == RULES_ADDR_UNNAMED) {
 		ok = true; /* AF_UNSPEC dissolves an association */
+	} else if (tracer_approve_refuses(r, &ra, &p)) {
+		r->err = NET_DENY_ERRNO;
+		goto out;
 	} else {
 		judge(r, &ra, &ok);
 		if (!ok) {
@@ -205,9 +209,8 @@ void tracer_on_bind(struct tracer_req *r)
 			r->err = -err;
 			return;
 		}
-		if (!tracer_judge_write(r->sup, &p, &r->verdict, &override)) {
-			tracer_req_decide(r, RULES_WRITE, "path", p.path,
-					  false);
+		if (!tracer_judge_write(r->sup, &p, &r->verdict, &override) &&
+		    !tracer_req_decide(r, RULES_WRITE, "path", p.path, false)) {
 			r->err = EACCES;
 			goto out;
 		}

@@ -2,9 +2,9 @@
 /*
  * Notification service: a few receiver threads answer the listener, and a
  * pool takes the calls that may wait (a FIFO open, a blocking connect or
- * send) so that they stall nothing else.  Each thread has its own
- * filesystem context (unshare(CLONE_FS)) because it sets the tracee's
- * umask, or cwd, while it acts on its behalf.
+ * send, a question to the user) so that they stall nothing else.  Each thread
+ * has its own filesystem context (unshare(CLONE_FS)) because it sets the
+ * tracee's umask, or cwd, while it acts on its behalf.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -107,7 +107,7 @@ bool tracer_req_valid(const struct tracer_req *r)
 	return ioctl(r->sup->listener, SECCOMP_IOCTL_NOTIF_ID_VALID, &id) == 0;
 }
 
-void tracer_req_decide(struct tracer_req *r, enum rules_class cls,
+bool tracer_req_decide(struct tracer_req *r, enum rules_class cls,
 		       const char *object_key, const char *object, bool allowed)
 {
 	if (object != r->object)
@@ -119,7 +119,14 @@ void tracer_req_decide(struct tracer_req *r, enum rules_class cls,
 	r->ev.object_key = object_key;
 	r->ev.object = r->object;
 	r->ev.verdict = &r->verdict;
+
+	/* a grant of the process's subtree first: it needs no question */
+	if (!allowed)
+		allowed = tracer_grant_allows(r, cls, object_key, r->object);
+	if (!allowed && tracer_prompt_askable(r->sup, &r->verdict))
+		allowed = tracer_prompt_decide(r);
 	r->ev.allowed = allowed;
+	return allowed;
 }
 
 static pid_t tgid_of(pid_t tid)
@@ -215,6 +222,7 @@ static void serve(struct tracer_sup *s, const struct seccomp_notif *n,
 	clock_gettime(CLOCK_MONOTONIC, &r.arrived);
 	memcpy(r.args, n->data.args, sizeof(r.args));
 	r.tgid = tgid_of(r.tid);
+	tracer_grant_serving(r.tgid);
 	r.name = arch_syscall_name(r.nr);
 	if (r.nr >= 0 && r.nr < NOTIFY_NR_MAX)
 		fn = handlers[r.nr];

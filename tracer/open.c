@@ -129,11 +129,20 @@ static bool outsider(const struct tracer_path *p, struct rules_verdict *v)
 {
 	pid_t pid = p->via_pid ? p->via_pid : proc_pid(p->path);
 
-	if (!pid || tracer_proc_in_tree(pid))
+	if (!pid)
 		return false;
-	verdict_proctor(v, RULES_DENY, "proc",
-			"/proc/PID outside the traced tree");
-	return true;
+	if (!tracer_proc_in_tree(pid)) {
+		verdict_proctor(v, RULES_DENY, "proc",
+				"/proc/PID outside the traced tree");
+		return true;
+	}
+	/* a process holding a grant is out of reach of the rest (#6) */
+	if (tracer_grant_shields(pid)) {
+		verdict_proctor(v, RULES_DENY, "proc",
+				"/proc/PID of a process holding a grant");
+		return true;
+	}
+	return false;
 }
 
 /*
@@ -402,22 +411,33 @@ static bool may_wait(const struct tracer_path *p, uint64_t flags)
 	       strcmp(p->path, "/dev/random") && strcmp(p->path, "/dev/full");
 }
 
-/* Reads are judged first: a denied read names the read rule. */
+/*
+ * Reads are judged first: a denied read names the read rule.  An open
+ * that reads and writes is one question at most: about the write when
+ * the write needs an answer (its answer covers the read), else about
+ * the read.
+ */
 static bool judge(struct tracer_req *r, const struct tracer_path *p,
 		  uint64_t flags)
 {
-	enum rules_class cls = RULES_READ;
-	bool override = false, ok = true;
+	struct rules_verdict rv;
+	bool override = false, rd = true, wr;
 
-	if (wants_read(flags))
-		ok = tracer_judge_read(r->sup, p, &r->verdict);
-	if (ok && wants_write(flags)) {
-		cls = RULES_WRITE;
-		ok = tracer_judge_write(r->sup, p, &r->verdict, &override);
-		r->ev.created_override = override;
+	if (wants_read(flags)) {
+		rd = tracer_judge_read(r->sup, p, &r->verdict);
+		if (!wants_write(flags) ||
+		    (!rd && !tracer_prompt_askable(r->sup, &r->verdict)))
+			return tracer_req_decide(r, RULES_READ, "path", p->path,
+						 rd);
+		rv = r->verdict;
 	}
-	tracer_req_decide(r, cls, "path", p->path, ok);
-	return ok;
+	wr = tracer_judge_write(r->sup, p, &r->verdict, &override);
+	r->ev.created_override = override;
+	if (!rd && wr) {
+		r->verdict = rv;
+		return tracer_req_decide(r, RULES_READ, "path", p->path, false);
+	}
+	return tracer_req_decide(r, RULES_WRITE, "path", p->path, wr);
 }
 
 void tracer_on_open(struct tracer_req *r)

@@ -79,6 +79,7 @@ void tracer_proc_remove(pid_t tid)
 		return;
 	*pp = p->next;
 	tracer_exec_expect_free(p->exec);
+	tracer_grant_release(p);
 	free(p);
 	count--;
 }

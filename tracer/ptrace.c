@@ -73,6 +73,7 @@ static struct tracer_proc *meet(pid_t tid)
 			memcpy(p->exe, parent->exe, sizeof(p->exe));
 			memcpy(p->argv, parent->argv, parent->argv_len);
 			p->argv_len = parent->argv_len;
+			tracer_grant_inherit(p, parent);
 		} else if (p) {
 			tracer_proc_refresh(p);
 		}
@@ -177,6 +178,8 @@ static void on_exec(pid_t pid, unsigned long former)
 	if (p)
 		tracer_proc_refresh(p);
 	ok = p && exec_matches(ex, pid, p);
+	if (ok)
+		tracer_grant_on_exec(p, ex);
 	tracer_proc_unlock();
 	tracer_exec_expect_free(ex);
 
@@ -253,7 +256,8 @@ static void on_event_stop(struct loop *l, pid_t pid, int sig)
 	if (is_stop_signal(sig)) {
 		/* group-stop: stay stopped, but hear about SIGCONT */
 		ptrace(PTRACE_LISTEN, pid, 0, 0);
-		if (pid == l->child)
+		/* a stop the prompt caused is not the user's Ctrl-Z */
+		if (!tracer_prompt_own_stop(pid, sig) && pid == l->child)
 			tracer_job_child_stopped(l->child);
 		return;
 	}

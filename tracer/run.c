@@ -286,10 +286,14 @@ int tracer_run(const struct tracer_opts *o)
 	report_features(o, &sup, killable, tracee_floor);
 	if (job)
 		tracer_job_setup(child);
+	err = tracer_prompt_start(&sup);
+	if (err)
+		return fail_setup(child, "cannot start the prompt", err);
 
 	write_all(go[1], &one, sizeof(one));
 	close(go[1]);
 	tracer_ptrace_loop(child, o, &st);
+	tracer_prompt_stop();
 	tracer_job_restore();
 	return exit_code(o, st, fail[0]);
 }

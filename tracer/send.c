@@ -172,6 +172,7 @@ static bool judge(struct tracer_req *r, struct send_copy *c)
 	}
 	rules_check_addr(r->sup->o->policy, &ra, &r->verdict);
 	rules_addr_format(&ra, text, sizeof(text));
+	r->addr = &ra;
 	tracer_req_decide(r, RULES_CONNECT, "addr", text,
 			  r->verdict.action == RULES_ALLOW);
 	if (!r->ev.allowed)

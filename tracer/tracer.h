@@ -32,6 +32,16 @@ struct tracer_opts {
 	int verbose;
 	bool wait_all;	/* wait for the whole tree */
 	bool keep_caps; /* root keeps every capability */
+
+	/* asking the user (#6) */
+	bool ask_defaults;	  /* --ask: default denials become questions */
+	int prompt_timeout;	  /* seconds; 0: wait for the answer */
+	int approve_fd;		  /* listening approval socket, or -1 */
+	const char *approve_path; /* its name, for messages */
+	dev_t approve_dev;	  /* its identity: the sandbox never */
+	ino_t approve_ino;	  /* connects to it, whatever the name */
+	int answers_fd;		  /* the user's answers file, or -1 */
+	const char *workspace;	  /* the first one, saved with answers */
 };
 
 /*
@@ -51,17 +61,24 @@ struct tracer_exec_expect {
 	bool script;
 	char *argv; /* NUL-joined words */
 	size_t argv_len;
+	/* the grant the command gets once it runs, and who approved it */
+	const struct rules_grant *grant;
+	char grant_by[128];
 };
 
 /* --- process table (proc.c) ------------------------------------------- */
 
 #define TRACER_ARGV_MAX 4096 /* bytes of argv kept per process */
 
+struct tracer_grant_hold;
+
 struct tracer_proc {
 	pid_t tid;
 	pid_t tgid;
 	pid_t ppid;	/* parent process (tgid) */
 	bool seen_stop; /* its first ptrace stop arrived */
+	/* a grant this task's subtree holds (grant.c), or NULL */
+	struct tracer_grant_hold *grant;
 	char comm[16];
 	char exe[4096];
 	char argv[TRACER_ARGV_MAX]; /* words joined by NUL */
@@ -170,6 +187,14 @@ struct tracer_event {
 	long latency_us;       /* from the call's arrival to its answer */
 	int err;	       /* errno returned, 0 on success */
 	long result;
+	/* a question: the answer ("allow-once"...), who gave it
+	 * ("terminal", "socket", "timeout", "unattended", "this run") */
+	const char *answer;
+	const char *answered_by;
+	long answer_ms;
+	/* allowed by a grant: the process that holds it, who approved */
+	pid_t grant_root;
+	const char *grant_by;
 };
 
 /* key: the user's 32-byte log key, or NULL for records without MACs. */
@@ -191,6 +216,13 @@ void tracer_log_end(int status);
 
 /* Copies s for a terminal: controls and non-ASCII bytes become '?'. */
 void tracer_printable(char *out, size_t size, const char *s);
+
+enum {
+	/* such bytes become \xNN, and a backslash \\: two different
+	 * names never look the same (prompts) */
+	TRACER_PRINT_ESCAPE = 1,
+};
+void tracer_printable_ex(char *out, size_t size, const char *s, int flags);
 
 /* Explains a denial on stderr, once per object. */
 void tracer_explain_denial(const struct tracer_who *w,
@@ -251,6 +283,9 @@ struct tracer_req {
 	struct timespec arrived;
 	bool defer; /* run again where waiting is fine */
 
+	/* connect and send: the address judged (grants check it) */
+	const struct rules_addr *addr;
+
 	/* filled by the handler */
 	struct tracer_event ev;
 	struct rules_verdict verdict;
@@ -299,8 +334,13 @@ const char *tracer_notified_call(size_t i);
 /* True while the notification is still live (the task did not die). */
 bool tracer_req_valid(const struct tracer_req *r);
 
-/* Records the verdict in r->ev; returns true when it allows. */
-void tracer_req_decide(struct tracer_req *r, enum rules_class cls,
+/*
+ * Records the verdict in r->ev and settles it: a grant the process holds
+ * may allow what the policy does not, and a question is asked when the
+ * verdict asks (on the receiver that sets r->defer instead, unless an
+ * answer is at hand).  Returns true when the call may go ahead.
+ */
+bool tracer_req_decide(struct tracer_req *r, enum rules_class cls,
 		       const char *object_key, const char *object,
 		       bool allowed);
 
@@ -318,6 +358,103 @@ bool tracer_judge_read(const struct tracer_sup *s, const struct tracer_path *p,
 /* The tracee's umask, for calls that create; -errno if unknown. */
 int tracer_task_umask(pid_t tid);
 
+/* --- asking the user (prompt.c, approve.c) -------------------------------- */
+
+/* What a question shows, on the terminal and over the approval socket. */
+struct tracer_ask_facts {
+	uint64_t id;
+	pid_t pid, tid;
+	char comm[16];
+	char cmdline[512]; /* the asking program, argv joined by spaces */
+	char what[16];	   /* "read", "write", "exec", "connect" */
+	char object[4096 + 16];
+	char command[1024]; /* exec: the new command line */
+	char rule[700];	    /* which rule asked, for people */
+	char grant[512];    /* exec: what the command would be granted */
+	int timeout;	    /* seconds, 0: none */
+};
+
+/* Starts the prompt on the terminal and the approval socket, as set up. */
+int tracer_prompt_start(struct tracer_sup *s);
+/* Gives the terminal back as it was, if a question holds it. */
+void tracer_prompt_stop(void);
+/* True when the verdict is a question (ask, or a default with --ask). */
+bool tracer_prompt_askable(const struct tracer_sup *s,
+			   const struct rules_verdict *v);
+/* Settles r->verdict, a question, into an answer; see tracer_req_decide. */
+bool tracer_prompt_decide(struct tracer_req *r);
+/*
+ * A stop of pid by signal sig that the prompt caused (the tree is held
+ * still while a question is on the terminal): job control ignores it.
+ */
+bool tracer_prompt_own_stop(pid_t pid, int sig);
+/* The answer a key gives ("allow-once" for 'y'...), or NULL. */
+const char *tracer_prompt_key_answer(char key);
+/* The question on the terminal, as people read it (terminal or client). */
+void tracer_prompt_render(int fd, const struct tracer_ask_facts *f, int index,
+			  int count);
+/*
+ * For the details view: a stack of task tid, written into out.  A stack
+ * module (#4) sets it; without one the view shows what
+ * /proc/TID/syscall tells (the call, stack pointer, program counter).
+ */
+extern int (*tracer_prompt_stack)(pid_t tid, char *out, size_t size);
+
+/* Questions, for the approval socket (approve.c). */
+int tracer_prompt_answer(uint64_t id, const char *answer, const char *by);
+/* Calls fn for each question not yet answered, oldest first. */
+void tracer_prompt_each(void (*fn)(const struct tracer_ask_facts *, void *),
+			void *arg);
+
+int tracer_approve_start(struct tracer_sup *s);
+/* Tells the approval clients about a new question or an answer. */
+void tracer_approve_kick(void);
+void tracer_approve_answered(uint64_t id, const char *answer, const char *by);
+/* The protocol's request line (no newline); malloc'd. */
+char *tracer_approve_request_json(const struct tracer_ask_facts *f);
+/* Reads a request line back (the client); 0 or -EINVAL. */
+int tracer_approve_request_parse(const char *line, struct tracer_ask_facts *f);
+/*
+ * True when a connect of r reaches the approval socket (by its inode,
+ * whatever the name): then refused, with a proctor verdict in r.
+ */
+bool tracer_approve_refuses(struct tracer_req *r, const struct rules_addr *ra,
+			    const struct tracer_path *p);
+/* Opens the listening socket at path, mode 0600; the fd or -errno. */
+int tracer_approve_listen(const char *path, dev_t *dev, ino_t *ino);
+
+/* --- grants held by process subtrees (grant.c) ---------------------------- */
+
+/*
+ * A grant one process got at exec (its subtree shares it).  Holds are
+ * counted: the grant ends when the last process holding it ends.
+ */
+struct tracer_grant_hold {
+	const struct rules_grant *grant;
+	pid_t root; /* the process it was granted to */
+	char by[128];
+	int refs;
+};
+
+/* Gives tid the grant ex carries, once its exec is verified. */
+void tracer_grant_on_exec(struct tracer_proc *p,
+			  const struct tracer_exec_expect *ex);
+/* A new task shares its parent's grant; called with the table locked. */
+void tracer_grant_inherit(struct tracer_proc *child,
+			  const struct tracer_proc *parent);
+/* Called with the table locked when p is removed. */
+void tracer_grant_release(struct tracer_proc *p);
+/*
+ * Overrides r->verdict when the grant r's process holds allows the
+ * object; returns true then.
+ */
+bool tracer_grant_allows(struct tracer_req *r, enum rules_class cls,
+			 const char *object_key, const char *object);
+/* True when target holds a grant the task being served does not. */
+bool tracer_grant_shields(pid_t target);
+/* The task whose call this thread is serving (for grant checks). */
+void tracer_grant_serving(pid_t tgid);
+
 /* --- ptrace (ptrace.c) and the terminal (job.c) --------------------------- */
 
 int tracer_ptrace_loop(pid_t child, const struct tracer_opts *o, int *status);
@@ -329,5 +466,9 @@ void tracer_job_setup(pid_t child);
 void tracer_job_child_stopped(pid_t child);
 void tracer_job_restore(void);
 bool tracer_job_foreground(void);
+/* proctor's terminal when it runs in its foreground, else -1. */
+int tracer_job_tty(void);
+/* Makes pgrp the terminal's foreground group (SIGTTOU blocked). */
+void tracer_job_give_terminal(pid_t pgrp);
 
 #endif

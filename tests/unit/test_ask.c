@@ -353,7 +353,7 @@ START_TEST(test_grant_protected)
 	char err[512] = "";
 
 	ck_assert_int_eq(rules_policy_add_protected(p, "/home/u/.config/"
-						    "proctor", err,
+						    "proctor", false, err,
 						    sizeof(err)),
 			 0);
 	rules_check_exec(p, "/opt/tool", tool, 1, &v);

@@ -1,0 +1,212 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Grants held by process subtrees (#6).  An exec entry may carry a grant
+ * (rules/grant.c): once the command it names runs, allowed by the policy
+ * or by the user's answer, that process and every process it starts get
+ * what the grant names beyond the policy.  The grant begins when the
+ * exec is verified (ptrace.c), passes to children at fork and clone, and
+ * ends with the last process holding it; each step is logged.
+ *
+ * A grant trusts the command, not the process that ran it: it is
+ * withheld when the loader was told to load more into the command
+ * (LD_PRELOAD, LD_AUDIT, LD_LIBRARY_PATH in its environment), and the
+ * rest of the tree cannot reach into a process that holds one (its
+ * /proc/PID entries: memory, descriptors, environment).  proctor's own
+ * files stay out of reach of every grant (rules_policy_add_protected).
+ */
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cjson/cJSON.h>
+
+#include "tracer/tracer.h"
+
+static __thread pid_t serving;
+
+void tracer_grant_serving(pid_t tgid)
+{
+	serving = tgid;
+}
+
+/* A record of type "grant" or "grant-end"; fields made with cJSON. */
+static void log_grant(const char *type, const struct tracer_grant_hold *h,
+		      const char *withheld)
+{
+	cJSON *o = cJSON_CreateObject();
+	char *s;
+
+	if (!o)
+		return;
+	cJSON_AddNumberToObject(o, "pid", h->root);
+	cJSON_AddStringToObject(o, "where", rules_grant_where(h->grant));
+	cJSON_AddStringToObject(o, "origin", rules_grant_origin(h->grant));
+	cJSON_AddStringToObject(o, "approved_by", h->by);
+	if (withheld)
+		cJSON_AddStringToObject(o, "withheld", withheld);
+	s = cJSON_PrintUnformatted(o);
+	cJSON_Delete(o);
+	if (!s)
+		return;
+	s[strlen(s) - 1] = '\0'; /* the fields without their braces */
+	tracer_log_raw(type, s + 1);
+	free(s);
+}
+
+/*
+ * What in the new program's environment would load code the grant did
+ * not name; NULL if nothing.  Read after the exec, from the new image:
+ * the program has not run a single instruction of it yet.
+ */
+static const char *loader_told(pid_t pid)
+{
+	static const char *const vars[] = { "LD_PRELOAD=", "LD_AUDIT=",
+					    "LD_LIBRARY_PATH=" };
+	static __thread char env[65536];
+	char path[64];
+	ssize_t n, off = 0;
+	size_t i;
+	int fd;
+
+	snprintf(path, sizeof(path), "/proc/%d/environ", pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return "its environment is unreadable";
+	while ((n = read(fd, env + off, sizeof(env) - 1 - off)) > 0)
+		off += n;
+	close(fd);
+	if (off == (ssize_t)sizeof(env) - 1)
+		return "its environment is too large to check";
+	env[off] = '\0';
+	for (n = 0; n < off; n += strlen(env + n) + 1)
+		for (i = 0; i < sizeof(vars) / sizeof(*vars); i++)
+			if (!strncmp(env + n, vars[i], strlen(vars[i])) &&
+			    env[n + strlen(vars[i])])
+				return vars[i];
+	return NULL;
+}
+
+static void drop_hold(struct tracer_grant_hold *h)
+{
+	if (h && --h->refs == 0) {
+		log_grant("grant-end", h, NULL);
+		free(h);
+	}
+}
+
+/* Called with the table locked, at a verified exec. */
+void tracer_grant_on_exec(struct tracer_proc *p,
+			  const struct tracer_exec_expect *ex)
+{
+	struct tracer_grant_hold *h;
+	const char *why;
+
+	if (!ex || !ex->grant)
+		return; /* a holder that runs another program still holds */
+	h = calloc(1, sizeof(*h));
+	if (!h)
+		return;
+	h->grant = ex->grant;
+	h->root = p->tgid;
+	h->refs = 1;
+	snprintf(h->by, sizeof(h->by), "%s", ex->grant_by);
+	why = loader_told(p->tgid);
+	if (why) {
+		log_grant("grant", h, why);
+		fprintf(stderr,
+			"proctor: pid %d runs without the grant of %s: %s is "
+			"set\n",
+			p->tgid, rules_grant_where(h->grant), why);
+		free(h);
+		return;
+	}
+	log_grant("grant", h, NULL);
+	drop_hold(p->grant);
+	p->grant = h;
+}
+
+void tracer_grant_inherit(struct tracer_proc *child,
+			  const struct tracer_proc *parent)
+{
+	if (!parent->grant || child->grant == parent->grant)
+		return;
+	drop_hold(child->grant);
+	child->grant = parent->grant;
+	child->grant->refs++;
+}
+
+void tracer_grant_release(struct tracer_proc *p)
+{
+	drop_hold(p->grant);
+	p->grant = NULL;
+}
+
+/* The grant tid holds, copied out under the lock; false if none. */
+static bool held(pid_t tid, struct tracer_grant_hold *out)
+{
+	struct tracer_proc *p;
+	bool found = false;
+
+	tracer_proc_lock();
+	p = tracer_proc_find(tid);
+	if (p && p->grant) {
+		*out = *p->grant;
+		found = true;
+	}
+	tracer_proc_unlock();
+	return found;
+}
+
+static void check(const struct rules_grant *g, struct tracer_req *r,
+		  enum rules_class cls, const char *key, const char *object,
+		  struct rules_verdict *v)
+{
+	const struct rules_policy *gp = rules_grant_policy(g);
+
+	v->action = RULES_DENY;
+	if (!strcmp(key, "path"))
+		rules_check_path(gp, cls, object, v);
+	else if (!strcmp(key, "addr") && r->addr)
+		rules_check_addr(gp, r->addr, v);
+	else if (!strcmp(key, "command"))
+		rules_check_exec(gp, object, r->ev.argv, r->ev.argc, v);
+}
+
+bool tracer_grant_allows(struct tracer_req *r, enum rules_class cls,
+			 const char *key, const char *object)
+{
+	static __thread char by[160];
+	struct tracer_grant_hold h;
+	struct rules_verdict v;
+
+	if (!strcmp(r->verdict.origin, "proctor") ||
+	    !strcmp(r->verdict.origin, "rules") || !held(r->tid, &h))
+		return false;
+	check(h.grant, r, cls, key, object, &v);
+	if (v.action != RULES_ALLOW)
+		return false;
+	/* "full" allows by its defaults: name the grant, not a default */
+	if (v.is_default) {
+		v.where = rules_grant_where(h.grant);
+		v.pattern = "full";
+		v.is_default = false;
+	}
+	v.grant = NULL;
+	r->verdict = v;
+	snprintf(by, sizeof(by), "%s", h.by);
+	r->ev.grant_root = h.root;
+	r->ev.grant_by = by;
+	return true;
+}
+
+bool tracer_grant_shields(pid_t target)
+{
+	struct tracer_grant_hold theirs, mine;
+
+	if (!held(target, &theirs))
+		return false;
+	return !held(serving, &mine) || mine.grant != theirs.grant ||
+	       mine.root != theirs.root;
+}
