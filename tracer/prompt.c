@@ -32,6 +32,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/syscall.h>
 #include <termios.h>
 #include <time.h>
 #include <unistd.h>
@@ -500,9 +501,11 @@ struct pidset {
 static struct {
 	pthread_mutex_t lock;
 	struct pidset held, expect;
-	bool holding;	      /* a question holds the terminal */
-	struct termios saved; /* the terminal's settings before it */
-	pid_t saved_pgrp;     /* and its foreground group */
+	bool frozen;		/* the tree is held still */
+	struct timespec thawed; /* when it was let go */
+	bool holding;		/* a question holds the terminal */
+	struct termios saved;	/* the terminal's settings before it */
+	pid_t saved_pgrp;	/* and its foreground group */
 } hold = { .lock = PTHREAD_MUTEX_INITIALIZER };
 
 static void pid_add(struct pidset *s, pid_t pid)
@@ -523,23 +526,11 @@ static void pid_add(struct pidset *s, pid_t pid)
 	s->v[s->n++] = pid;
 }
 
-/* Removes pid; true when it was there. */
-static bool pid_take(struct pidset *s, pid_t pid)
-{
-	size_t i;
-
-	for (i = 0; i < s->n; i++) {
-		if (s->v[i] == pid) {
-			s->v[i] = s->v[--s->n];
-			return true;
-		}
-	}
-	return false;
-}
-
+/* Every task goes in expect, each process's leader in held. */
 static void collect(struct tracer_proc *p, void *arg)
 {
 	(void)arg;
+	pid_add(&hold.expect, p->tid);
 	if (p->tid == p->tgid)
 		pid_add(&hold.held, p->tid);
 }
@@ -552,14 +543,27 @@ static double since(const struct timespec *t)
 	return (now.tv_sec - t->tv_sec) + (now.tv_nsec - t->tv_nsec) / 1e9;
 }
 
-/* 'T' or 't' in /proc/PID/stat: stopped, or in a ptrace stop. */
-static bool stopped(pid_t pid)
+static pid_t task_tgid(pid_t tid)
+{
+	struct tracer_proc *p;
+	pid_t tgid = tid;
+
+	tracer_proc_lock();
+	p = tracer_proc_find(tid);
+	if (p)
+		tgid = p->tgid;
+	tracer_proc_unlock();
+	return tgid;
+}
+
+/* 'T' or 't' in /proc/TID/stat: stopped, or in a ptrace stop. */
+static bool stopped(pid_t tid)
 {
 	char path[64], buf[512], *p;
 	int fd = -1;
 	ssize_t n;
 
-	snprintf(path, sizeof(path), "/proc/%d/stat", pid);
+	snprintf(path, sizeof(path), "/proc/%d/stat", tid);
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return true; /* gone */
@@ -572,24 +576,30 @@ static bool stopped(pid_t pid)
 }
 
 /*
- * Stops every process of the tree, and waits a little for them to stop:
- * a write to the terminal under way when the signal came ends before the
- * question is drawn.  The asker waits for us and does not stop.
+ * Stops every thread of the tree, and waits a little for them to stop: a
+ * write to the terminal under way when the signal came ends before the
+ * question is drawn.  The signal goes to each thread (tgkill), not to
+ * the process: the kernel wakes one thread for a process's signal, and
+ * one that sleeps in a read of the terminal meanwhile would wake for the
+ * first key typed and take it.  The asking thread waits for us and does
+ * not stop.
  */
 static void freeze(pid_t asker)
 {
+	pid_t tgid;
 	size_t i;
 	int tries;
 
 	pthread_mutex_lock(&hold.lock);
+	hold.frozen = true;
 	hold.held.n = 0;
 	hold.expect.n = 0; /* a stop still expected was cancelled */
 	tracer_proc_lock();
 	tracer_proc_each(collect, NULL);
 	tracer_proc_unlock();
-	for (i = 0; i < hold.held.n; i++) {
-		pid_add(&hold.expect, hold.held.v[i]);
-		kill(hold.held.v[i], SIGSTOP);
+	for (i = 0; i < hold.expect.n; i++) {
+		tgid = task_tgid(hold.expect.v[i]);
+		syscall(SYS_tgkill, tgid, hold.expect.v[i], SIGSTOP);
 	}
 	pthread_mutex_unlock(&hold.lock);
 
@@ -597,9 +607,9 @@ static void freeze(pid_t asker)
 		bool all = true;
 
 		pthread_mutex_lock(&hold.lock);
-		for (i = 0; i < hold.held.n && all; i++)
-			all = hold.held.v[i] == asker ||
-			      stopped(hold.held.v[i]);
+		for (i = 0; i < hold.expect.n && all; i++)
+			all = hold.expect.v[i] == asker ||
+			      stopped(hold.expect.v[i]);
 		pthread_mutex_unlock(&hold.lock);
 		if (all)
 			break;
@@ -612,6 +622,8 @@ static void thaw(void)
 	size_t i;
 
 	pthread_mutex_lock(&hold.lock);
+	hold.frozen = false;
+	clock_gettime(CLOCK_MONOTONIC, &hold.thawed);
 	for (i = 0; i < hold.held.n; i++)
 		kill(hold.held.v[i], SIGCONT);
 	hold.held.n = 0;
@@ -622,22 +634,25 @@ static void thaw(void)
  * Called by the ptrace thread for each group-stop.  Our own SIGSTOP, or
  * a SIGTTIN/SIGTTOU while the terminal is ours, is the prompt's doing:
  * such a process is continued when the question is answered, or at once
- * when the stop is reported after the answer (a SIGCONT that came
- * before the stop does not undo it).
+ * when the stop is reported just after the answer (a SIGCONT that came
+ * before the stop does not undo it; a thread may report more than one
+ * stop, one per SIGSTOP it took).
  */
 bool tracer_prompt_own_stop(pid_t pid, int sig)
 {
 	bool ours = false;
+	size_t i;
 
 	pthread_mutex_lock(&hold.lock);
 	if (hold.holding && (sig == SIGTTIN || sig == SIGTTOU)) {
 		pid_add(&hold.held, pid);
 		ours = true;
-	} else if (sig == SIGSTOP && pid_take(&hold.expect, pid)) {
-		ours = true;
-		if (!hold.holding)
-			kill(pid, SIGCONT);
 	}
+	for (i = 0; !ours && sig == SIGSTOP && i < hold.expect.n; i++)
+		ours = hold.expect.v[i] == pid &&
+		       (hold.frozen || since(&hold.thawed) < 2);
+	if (ours && sig == SIGSTOP && !hold.frozen)
+		kill(pid, SIGCONT);
 	pthread_mutex_unlock(&hold.lock);
 	return ours;
 }
@@ -901,7 +916,7 @@ static void *terminal_thread(void *arg)
 		}
 		pthread_mutex_unlock(&ask.lock);
 		if (!held)
-			take_terminal(tty, f.pid);
+			take_terminal(tty, f.tid);
 		held = true;
 		if (ask_on_terminal(tty, &f, count) < 0)
 			break;
