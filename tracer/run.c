@@ -252,6 +252,15 @@ int tracer_run(const struct tracer_opts *o)
 	 */
 	sup.floor = tracer_landlock_ruleset(o->policy, false);
 	tracee_floor = tracer_landlock_ruleset(o->policy, true);
+	/* with --ask any write the default denies may be approved */
+	if (o->ask_defaults && sup.floor >= 0) {
+		close(sup.floor);
+		sup.floor = -ERANGE;
+	}
+	if (o->ask_defaults && tracee_floor >= 0) {
+		close(tracee_floor);
+		tracee_floor = -ERANGE;
+	}
 	if (sup.floor >= 0 && (err = tracer_landlock_enforce(sup.floor))) {
 		fprintf(stderr, "proctor: cannot enforce Landlock: %s\n",
 			strerror(-err));
