@@ -1,0 +1,153 @@
+#!/bin/bash
+# Escalation (issue 6): an exec entry may grant its command, and every
+# process the command starts, named writes, reads and addresses beyond
+# the policy, or full access; automatically (allow) or after a question
+# (ask).  The grant covers that subtree only and ends with it: a sibling
+# gets nothing, nor can it reach into the holder's /proc entries; the
+# loader being told to load more (LD_LIBRARY_PATH) withholds it; the
+# Landlock floor covers what grants may write; the log says who approved
+# it; proctor's own files stay out of reach even of a full grant.
+. "$(dirname "$0")/../lib.sh"
+pt_init "$@"
+. "$PT_TESTS/integration/prompt.bash"
+
+GD=$T/granted
+mkdir -p "$GD" "$T/bin" "$PT_HOME/.ssh" "$T/sock"
+echo key >"$PT_HOME/.ssh/id_test"
+pt_listen || { pt_fail "the test server starts"; pt_done; }
+export GD PORT=$PT_PORT
+
+# the tool: writes, starts a child that writes, reads a secret, connects
+cat >"$T/bin/tool" <<'SH'
+#!/bin/bash
+echo "tool-pid=$$" >>"$RES"
+echo tool >"$GD/by-tool"; echo "tool-w=$?" >>"$RES"
+bash -c 'echo child >"$GD/by-child"; echo "child-w=$?"' >>"$RES"
+cat ~/.ssh/id_test >/dev/null 2>&1; echo "tool-r=$?" >>"$RES"
+(exec 3<>"/dev/tcp/127.0.0.1/$PORT") 2>/dev/null; echo "tool-c=$?" >>"$RES"
+sleep "${HOLD:-0}"
+SH
+cp "$T/bin/tool" "$T/bin/asked-tool"
+cp "$T/bin/tool" "$T/bin/full-tool"
+chmod +x "$T/bin/"*
+cat >"$T/grant.json" <<JSON
+{"exec": {
+  "allow": [{"command": ["$T/bin/tool"],
+             "grant": {"write": ["$GD"], "read": ["~/.ssh/id_test"],
+                       "network": ["127.0.0.1:$PORT"]}},
+            {"command": ["$T/bin/full-tool"], "grant": "full"}],
+  "ask": [{"command": ["$T/bin/asked-tool"], "grant": {"write": ["$GD"]}}]}}
+JSON
+# full-tool's grant makes writes unbounded: that policy is separate
+jq_free() { "$PT_PY" -c 'import json,sys
+d = json.load(open(sys.argv[1]))
+d["exec"]["allow"] = d["exec"]["allow"][:1]
+json.dump(d, open(sys.argv[2], "w"))' "$@"; }
+jq_free "$T/grant.json" "$T/named.json"
+RUN=(--policy "$T/named.json")
+
+# ---- the subtree gets the grant; the sibling does not
+export RES=$WS/sub.res HOLD=2
+pt_run "${RUN[@]}" -- bash -c "'$T/bin/tool' &
+	sleep 1
+	echo sib >'$GD/by-sibling'; echo \"sib-w=\$?\" >>'$RES'
+	tp=\$(sed -n 's/^tool-pid=//p' '$RES')
+	cat /proc/\$tp/environ >/dev/null 2>&1; echo \"sib-proc=\$?\" >>'$RES'
+	cat ~/.ssh/id_test >/dev/null 2>&1; echo \"sib-r=\$?\" >>'$RES'
+	wait
+	echo after >'$GD/by-parent'; echo \"after-w=\$?\" >>'$RES'"
+unset HOLD
+pt_grep "grant: the command writes where it grants" "$RES" '^tool-w=0$'
+pt_grep "grant: so does the child it starts" "$RES" '^child-w=0$'
+pt_grep "grant: the command reads the granted secret" "$RES" '^tool-r=0$'
+pt_grep "grant: the command reaches the granted address" "$RES" '^tool-c=0$'
+pt_is "grant: the server saw one connection" "$(pt_listen_count)" 1
+pt_grep "grant: a sibling may not write there" "$RES" '^sib-w=1$'
+pt_grep "grant: a sibling may not read the secret" "$RES" '^sib-r=1$'
+pt_grep "grant: a sibling cannot reach into the holder's /proc" \
+	"$RES" '^sib-proc=1$'
+pt_grep "grant: it ends with the subtree" "$RES" '^after-w=1$'
+pt_absent "grant: nothing of the sibling's or parent's was written" \
+	"$GD/by-sibling" "$GD/by-parent"
+pt_is "grant: the tool's files are there" \
+	"$(cat "$GD/by-tool" "$GD/by-child" 2>&1 | tr '\n' ' ')" "tool child "
+pt_grep "the log has the grant, and who approved it" "$PT_LOG" \
+	"\"type\":\"grant\".*\"where\":\"exec.allow\[0\].grant\",\"origin\":\"$T/named.json\",\"approved_by\":\"rule exec.allow\[0\] \($T/named.json\)\""
+pt_grep "the log has its end" "$PT_LOG" '"type":"grant-end"'
+pt_grep "a decision allowed by the grant names it" "$PT_LOG" \
+	"\"path\":\"$GD/by-child\".*\"decision\":\"allow\".*\"grant\":\{\"pid\":[0-9]+,\"approved_by\":\"rule exec.allow"
+if [ "$(tracer_abi=$(grep -o '"landlock_abi":[0-9]*' "$PT_LOG" | cut -d: -f2); echo "${tracer_abi:-0}")" -gt 0 ]; then
+	pt_grep "the Landlock floor holds, and covers what the grant writes" \
+		"$PT_LOG" '"write_floor":"landlock"'
+else
+	pt_skip "the Landlock floor covers grants" "no Landlock here"
+fi
+
+# ---- the loader told to load more: no grant
+rm -f "$GD"/*
+export RES=$WS/ld.res
+pt_run "${RUN[@]}" -- env LD_LIBRARY_PATH=/nonexistent "$T/bin/tool"
+pt_grep "LD_LIBRARY_PATH: the grant is withheld" "$RES" '^tool-w=1$'
+pt_grep "... and stderr says why" "$PT_ERR" \
+	'runs without the grant of exec.allow\[0\].grant: LD_LIBRARY_PATH= is set'
+pt_grep "... the log too" "$PT_LOG" '"type":"grant".*"withheld":"LD_LIBRARY_PATH="'
+
+# ---- after a question: the grant shows in it
+SOCK=$T/sock/a.sock
+export RES=$WS/ask.res
+cat >"$T/client.py" <<'PY'
+import json, socket, sys, time
+sock, out = sys.argv[1:3]
+for _ in range(200):
+    try:
+        s = socket.socket(socket.AF_UNIX); s.connect(sock); break
+    except OSError:
+        time.sleep(0.05)
+log = open(out, "w", buffering=1)
+for line in s.makefile("rb"):
+    log.write(line.decode())
+    m = json.loads(line)
+    if m.get("type") == "request":
+        s.sendall(b'{"id":%d,"answer":"allow-once"}\n' % m["id"])
+PY
+"$PT_PY" "$T/client.py" "$SOCK" "$T/client.out" </dev/null >/dev/null 2>&1 &
+cpid=$!
+pt_at_exit "kill $cpid"
+pt_run "${RUN[@]}" --approve-socket "$SOCK" --prompt-timeout 10 -- \
+	"$T/bin/asked-tool"
+kill "$cpid" 2>/dev/null
+pt_grep "ask + grant: the question shows the grant" "$T/client.out" \
+	"\"grant\":\"write $GD\""
+pt_grep "ask + grant: allowed, the command writes" "$RES" '^tool-w=0$'
+pt_grep "ask + grant: ... and its child" "$RES" '^child-w=0$'
+pt_grep "ask + grant: the grant names no read" "$RES" '^tool-r=1$'
+pt_grep "ask + grant: the log says the user approved it" "$PT_LOG" \
+	'"type":"grant".*"approved_by":"the user: allow-once \(socket\)"'
+
+# ---- full access, and what it never reaches
+export RES=$WS/full.res
+mkdir -p "$T/anywhere"
+pt_run --policy "$T/grant.json" -- bash -c "'$T/bin/full-tool'
+	'$T/bin/full-tool' -c x 2>/dev/null
+	echo hi >'$T/anywhere/by-parent'; echo \"parent-w=\$?\" >>'$RES'"
+pt_grep "full: the command may write anywhere" "$RES" '^tool-w=0$'
+pt_grep "full: ... connect anywhere" "$RES" '^tool-c=0$'
+pt_grep "full: the parent still may not" "$RES" '^parent-w=1$'
+pt_grep "full: a full grant means no write floor, and the log says so" \
+	"$PT_LOG" '"write_floor":"none: writes are unbounded"'
+cat >"$T/bin/full-tool" <<SH
+#!/bin/bash
+echo x >>'$XDG_CONFIG_HOME/proctor/answers.jsonl'; echo "ans-w=\$?" >>"\$RES"
+cat '$XDG_CONFIG_HOME/proctor/log.key' >/dev/null; echo "key-r=\$?" >>"\$RES"
+SH
+pt_run --policy "$T/grant.json" -- "$T/bin/full-tool"
+pt_grep "full: proctor's answers stay out of reach" "$RES" '^ans-w=1$'
+pt_grep "full: so does proctor's log key" "$RES" '^key-r=1$'
+
+# ---- policy errors about grants name the place
+printf '{"exec": {"deny": [{"command": "x", "grant": "full"}]}}\n' >"$T/bad.json"
+pt_proctor policy check "$T/bad.json"
+pt_grep "a grant on a deny entry is an error that names it" "$PT_ERR" \
+	'bad.json: exec.deny\[0\].grant: a deny entry grants nothing'
+
+pt_done
