@@ -1,11 +1,14 @@
 #!/bin/bash
-# Class 20, prompt spoofing, as far as it exists before prompts (issue
-# 6): what proctor shows on stderr about a denied path, socket name,
-# program name or argument, and about a policy file, carries none of the
-# bytes that draw on a terminal (ESC, other C0 controls, DEL, C1
-# controls, bidi overrides and isolates), no line of its own can be
-# forged with a newline, the "allow with" advice stays one shell word,
-# and the log stays valid JSON.
+# Class 20, prompt spoofing.  What proctor shows on stderr about a denied
+# path, socket name, program name or argument, and about a policy file,
+# carries none of the bytes that draw on a terminal (ESC, other C0
+# controls, DEL, C1 controls, bidi overrides and isolates), no line of
+# its own can be forged with a newline, the "allow with" advice stays one
+# shell word, and the log stays valid JSON.  On a real terminal (tmux),
+# while proctor asks (issue 6): a program that draws a fake prompt, has
+# "y" typed ahead and pushes "y" with TIOCSTI does not get its write of
+# the canary; escape sequences and bidi marks in the name asked about
+# are shown as bytes, not obeyed.
 . "$(dirname "$0")/../lib.sh"
 pt_init "$@"
 . "$PT_TESTS/escape/helpers.bash"
@@ -82,6 +85,81 @@ else
 	pt_fail "class 20: a project policy's errors show no terminal control or bidi bytes" "$bad"
 fi
 rm -f "$WS/.proctor.json"
+
+# ---- on the terminal, while proctor asks
+. "$PT_TESTS/integration/prompt.bash"
+if pr_need "class 20: spoofing the question on a terminal"; then
+	printf '{"files": {"write": {"ask": ["%s"]}}}\n' "$CANARY" >"$T/ask.json"
+	cat >"$T/spoof.py" <<'PY'
+import errno, fcntl, os, sys, termios, time
+res, target = sys.argv[1], sys.argv[2]
+def note(s):
+    with open(res, "a") as f:
+        f.write(s + "\n")
+sys.stdout.write("\n=== proctor asks (question 1 of 1, #1) ===\n"
+                 "  program:  make (pid 1): make\n"
+                 "  wants to: READ ./Makefile\n"
+                 "  [y] allow once  [r] allow for this run  [A] allow always\n"
+                 "proctor> ")
+sys.stdout.flush()
+note("fake-drawn")
+time.sleep(2)
+try:
+    fd = os.open("/dev/tty", os.O_RDWR)
+    for c in b"y\n":
+        fcntl.ioctl(fd, termios.TIOCSTI, bytes([c]))
+    note("tiocsti=injected")
+except OSError as e:
+    note("tiocsti=refused:" + errno.errorcode.get(e.errno, str(e.errno)))
+try:
+    with open(target, "a") as f:
+        f.write("pwned\n")
+    note("w=0")
+except OSError:
+    note("w=1")
+PY
+	R=$WS/spoof.res
+	pr_start spoof --policy "$T/ask.json" -- \
+		python3 "$T/spoof.py" "$R" "$CANARY/existing"
+	pt_wait_for 10 grep -q fake-drawn "$R" 2>/dev/null
+	pr_keys y
+	pr_wait "class 20: the real question follows the fake one" \
+		"wants to: WRITE $CANARY/existing" 10
+	sleep 1.5
+	esc_attempt "$(grep -q '^w=0' "$R" && echo 1 || echo 0)"
+	pt_nogrep "class 20: neither the typed-ahead nor the pushed y answered" \
+		"$R" '^w='
+	pr_keys n
+	pr_end
+	esc_attempt "$(grep -q '^tiocsti=injected' "$R" && echo 1 || echo 0)"
+	pt_grep "class 20: TIOCSTI at the prompt was refused" "$R" \
+		'^tiocsti=refused'
+	pt_grep "class 20: the write was denied as answered" "$R" '^w=1$'
+	esc_canary_ok "a fake prompt and pre-typed answers"
+
+	evil=$(printf 'evil\033[2J\033]2;pwned\007\342\200\256gnp.exe')
+	pr_start evil --policy "$T/ask.json" -- bash -c "echo MARKER-BEFORE-QUESTION
+		echo a >'$CANARY/$evil'; echo \"w=\$?\" >>'$WS/evil.res'"
+	pr_wait "class 20: the question about the evil name is shown" \
+		'wants to: WRITE .*/evil'
+	bad=0
+	pr_on_screen 'evil\\x1b\[2J\\x1b\]2;pwned\\x07' || bad=1
+	pt_check "class 20: ESC in a name is shown as \\x1b, not obeyed" \
+		test $bad = 0
+	pt_check "class 20: a bidi override is shown as bytes" \
+		pr_on_screen '\\xe2\\x80\\xaegnp\.exe'
+	pr_on_screen '^MARKER-BEFORE-QUESTION$' || bad=1
+	pt_check "class 20: the screen was not cleared" \
+		pr_on_screen '^MARKER-BEFORE-QUESTION$'
+	title=$(pr_tm display -p -t evil '#{pane_title}')
+	[ "$title" = pwned ] && bad=1
+	pt_isnt "class 20: the window title was not set" "$title" pwned
+	esc_attempt "$bad"
+	pr_keys n
+	pr_end
+	pt_is "class 20: the write was denied" "$(cat "$WS/evil.res")" w=1
+	esc_canary_ok "an evil name in a question"
+fi
 
 esc_summary
 pt_done

@@ -19,13 +19,14 @@ pt_at_exit "tmux -S '$PR_SOCK' kill-server"
 
 pr_tm() { tmux -S "$PR_SOCK" "$@"; }
 
-# pr_need: skips the whole test without tmux or a working server.
+# pr_need NAME: false, with a skip line for NAME, without tmux or a
+# working server.
 pr_need() {
-	pt_need "$1" tmux || pt_done
+	pt_need "$1" tmux || return 1
 	if ! pr_tm -f /dev/null new-session -d -s probe -x 80 -y 10 \
 		"sleep 30" 2>"$T/out/tmux.err"; then
 		pt_skip "$1" "tmux cannot start a session: $(head -n 1 "$T/out/tmux.err")"
-		pt_done
+		return 1
 	fi
 	pr_tm kill-session -t probe 2>/dev/null
 }
