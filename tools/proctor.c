@@ -22,6 +22,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <cjson/cJSON.h>
+
 #include "rules/rules.h"
 #include "tools/tools.h"
 #include "tracer/tracer.h"
@@ -951,6 +953,30 @@ static int open_answers(const struct cli *c)
 	return fd;
 }
 
+static int prompt_timeout(const struct rules_policy *p)
+{
+	struct rules_prompt pr;
+
+	rules_prompt_settings(p, &pr);
+	return pr.timeout;
+}
+
+/* How questions are asked in this run, for the run record. */
+static void prompt_fields(const struct tracer_opts *o, char *out, size_t size)
+{
+	cJSON *s = cJSON_CreateString(o->approve_path ? o->approve_path : "");
+	char *sock = s ? cJSON_PrintUnformatted(s) : NULL;
+
+	snprintf(out, size,
+		 ",\"prompt\":{\"terminal\":%s,\"socket\":%s,"
+		 "\"timeout\":%d,\"ask_defaults\":%s}",
+		 tracer_job_foreground() ? "true" : "false",
+		 o->approve_path && sock ? sock : "null", o->prompt_timeout,
+		 o->ask_defaults ? "true" : "false");
+	free(sock);
+	cJSON_Delete(s);
+}
+
 static void log_run_start(const struct tracer_opts *o, char **ws, size_t n)
 {
 	char fields[8192];
@@ -963,8 +989,9 @@ static void log_run_start(const struct tracer_opts *o, char **ws, size_t n)
 	for (i = 0; i < n && len < sizeof(fields) - 512; i++)
 		len += snprintf(fields + len, sizeof(fields) - len, "%s\"%s\"",
 				i ? "," : "", ws[i]);
-	snprintf(fields + len, sizeof(fields) - len, "],\"tmpdir\":\"%s\"",
-		 o->tmpdir);
+	len += snprintf(fields + len, sizeof(fields) - len,
+			"],\"tmpdir\":\"%s\"", o->tmpdir);
+	prompt_fields(o, fields + len, sizeof(fields) - len);
 	/* TODO(#4): escape workspace names; canonical paths are plain. */
 	tracer_log_raw("run", fields);
 }
@@ -1034,7 +1061,8 @@ static int cmd_run(int argc, char **argv)
 	o.wait_all = c.wait_all;
 	o.keep_caps = c.keep_caps;
 	o.ask_defaults = c.ask;
-	o.prompt_timeout = c.prompt_timeout;
+	o.prompt_timeout = c.prompt_timeout >= 0 ? c.prompt_timeout
+						 : prompt_timeout(o.policy);
 	o.answers_fd = open_answers(&c);
 	o.workspace = ws[0];
 	if (o.log_fd >= 0) {

@@ -477,6 +477,19 @@ static int ask_on_terminal(int tty, const struct tracer_ask_facts *f, int count)
 }
 
 /*
+ * The terminal is the run's to take when its foreground group is proctor's
+ * or one of the tree's; when the user moved the job to the background
+ * (Ctrl-Z, bg), the shell has it, and the question waits for `fg` (or
+ * the approval socket).
+ */
+static bool terminal_ours(int tty)
+{
+	pid_t fg = tcgetpgrp(tty);
+
+	return fg > 0 && (fg == getpgrp() || tracer_proc_in_tree(fg));
+}
+
+/*
  * The thread that owns the terminal: it takes it for the first question
  * and keeps it while more wait, one at a time; gives it back when none
  * is left.
@@ -495,6 +508,10 @@ void *tracer_prompt_terminal(void *arg)
 		if (!tracer_prompt_next(&f, &count, !held)) {
 			give_back_terminal(tty);
 			held = false;
+			continue;
+		}
+		if (!held && !terminal_ours(tty)) {
+			usleep(500000);
 			continue;
 		}
 		if (!held)
