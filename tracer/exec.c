@@ -225,7 +225,11 @@ static void expect_grant(const struct tracer_req *r,
 	if (!v->grant)
 		return;
 	ex->grant = v->grant;
-	if (r->ev.answered_by)
+	if (r->ev.answered_by && !strcmp(r->ev.answered_by, "unattended"))
+		snprintf(ex->grant_by, sizeof(ex->grant_by),
+			 "prompt.unattended, nobody to ask (rule %s)",
+			 v->where);
+	else if (r->ev.answered_by)
 		snprintf(ex->grant_by, sizeof(ex->grant_by),
 			 "the user: %s (%s)", r->ev.answer, r->ev.answered_by);
 	else

@@ -624,7 +624,7 @@ bool tracer_prompt_decide(struct tracer_req *r)
 	struct timespec t0;
 	struct question *q;
 	enum answer a;
-	bool known;
+	bool known, nobody;
 	char *key;
 
 	if (!ask.sup)
@@ -634,15 +634,16 @@ bool tracer_prompt_decide(struct tracer_req *r)
 		return false;
 	pthread_mutex_lock(&ask.lock);
 	known = run_answer(key, &a);
+	nobody = !ask.tty && !ask.socket;
 	pthread_mutex_unlock(&ask.lock);
-	if (known || (!ask.tty && !ask.socket) || !r->may_block) {
+	if (known || nobody || !r->may_block) {
 		free(key);
 		if (known) {
 			r->ev.answer = answer_name(a);
 			r->ev.answered_by = "this run";
 			return allows(a);
 		}
-		if (!ask.tty && !ask.socket)
+		if (nobody)
 			return unattended(r);
 		r->defer = true; /* asking takes a pool thread */
 		return false;

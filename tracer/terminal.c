@@ -31,9 +31,6 @@
 #include "tracer/prompt_int.h"
 #include "tracer/tracer.h"
 
-/* ---- the terminal
- * ------------------------------------------------------------ */
-
 struct text {
 	char s[16384];
 	size_t len;
@@ -90,7 +87,10 @@ static const char *verb(const char *what)
  * The question.  Every string from the program goes through
  * tracer_printable_ex: an escape sequence in a file name is shown as
  * "\x1b[2J", not obeyed.  A line of its own starts it, so a half-written
- * line of the program's cannot run into it.
+ * line of the program's cannot run into it, and the drawing state the
+ * program left is reset first (the ASCII character set, plain visible
+ * attributes, a visible cursor): concealed or black-on-black text, or the
+ * line-drawing set, would hide the question behind a fake one.
  */
 void tracer_prompt_render(int fd, const struct tracer_ask_facts *f, int index,
 			  int count)
@@ -103,7 +103,9 @@ void tracer_prompt_render(int fd, const struct tracer_ask_facts *f, int index,
 	tracer_printable_ex(comm, sizeof(comm), f->comm[0] ? f->comm : "?",
 			    TRACER_PRINT_ESCAPE);
 	tracer_printable_ex(b, sizeof(b), f->cmdline, TRACER_PRINT_ESCAPE);
-	add(&t, "\r\n=== proctor asks (question %d of %d, #%llu) ===\r\n",
+	add(&t,
+	    "\x0f\x1b(B\x1b[0m\x1b[?25h\r\n"
+	    "=== proctor asks (question %d of %d, #%llu) ===\r\n",
 	    index, count, (unsigned long long)f->id);
 	add(&t, "  program:  %s (pid %d): %s\r\n", comm, f->pid, b);
 	if (f->command[0]) {

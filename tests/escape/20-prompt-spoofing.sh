@@ -8,7 +8,9 @@
 # while proctor asks (issue 6): a program that draws a fake prompt, has
 # "y" typed ahead and pushes "y" with TIOCSTI does not get its write of
 # the canary; escape sequences and bidi marks in the name asked about
-# are shown as bytes, not obeyed.
+# are shown as bytes, not obeyed; concealed or black-on-black text and
+# the line-drawing character set, left by the program, do not hide the
+# question.
 . "$(dirname "$0")/../lib.sh"
 pt_init "$@"
 . "$PT_TESTS/escape/helpers.bash"
@@ -138,7 +140,10 @@ PY
 	esc_canary_ok "a fake prompt and pre-typed answers"
 
 	evil=$(printf 'evil\033[2J\033]2;pwned\007\342\200\256gnp.exe')
+	# and the drawing state left to hide the question: concealed,
+	# black on black, the line-drawing character set
 	pr_start evil --policy "$T/ask.json" -- bash -c "echo MARKER-BEFORE-QUESTION
+		printf '\033[8m\033[30;40m\016'
 		echo a >'$CANARY/$evil'; echo \"w=\$?\" >>'$WS/evil.res'"
 	pr_wait "class 20: the question about the evil name is shown" \
 		'wants to: WRITE .*/evil'
@@ -151,6 +156,12 @@ PY
 	pr_on_screen '^MARKER-BEFORE-QUESTION$' || bad=1
 	pt_check "class 20: the screen was not cleared" \
 		pr_on_screen '^MARKER-BEFORE-QUESTION$'
+	shown=$(pr_tm capture-pane -p -e -t evil | grep -a '=== proctor asks')
+	case $shown in
+	*'[8m'* | *'[30m'* | '') bad=1 ;;
+	esac
+	pt_check "class 20: the question is drawn plain, whatever the program set" \
+		test -n "$shown" -a "${shown#*\[8m}" = "$shown"
 	title=$(pr_tm display -p -t evil '#{pane_title}')
 	[ "$title" = pwned ] && bad=1
 	pt_isnt "class 20: the window title was not set" "$title" pwned
