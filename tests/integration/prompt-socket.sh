@@ -27,7 +27,8 @@ cat >"$T/client.py" <<'PY'
 #   send:TEXT         send TEXT and a newline as it is
 #   long              send a line of 10000 bytes
 #   expect:TYPE       wait for a line of that type
-import json, socket, sys, time
+#   file:PATH         wait (up to 20 s) for PATH to exist
+import json, os, socket, sys, time
 sock, out, steps = sys.argv[1], sys.argv[2], sys.argv[3:]
 log = open(out, "w", buffering=1)
 for _ in range(200):
@@ -72,6 +73,12 @@ for step in steps:
     elif kind == "expect":
         while read_one().get("type") != arg:
             pass
+    elif kind == "file":
+        for _ in range(200):
+            if os.path.exists(arg):
+                break
+            time.sleep(0.1)
+        log.write("FILE %s\n" % os.path.exists(arg))
 while True:
     read_one()
 PY
@@ -186,6 +193,23 @@ pt_is "two at once: both were offered before either was answered" \
 first=$(field "$T/c4" request 1 object)
 if [ "$first" = "$O/f2" ]; then want="0 1"; else want="1 0"; fi
 pt_is "two at once: each got its own answer" "$(cat "$WS/two.res")" "$want"
+
+# two processes: both questions wait at once; the rest goes on meanwhile
+client "$T/c6" wait:2 "file:$WS/others-done" first:deny-once first:allow-once
+pt_run "${RUN[@]}" -- bash -c "(echo p >'$O/f2'; echo \"p1=\$?\" >>'$WS/procs.res') &
+	(echo q >'$O/f3'; echo \"p2=\$?\" >>'$WS/procs.res') &
+	sleep 0.5
+	for i in 1 2 3 4 5 6 7 8; do echo \$i >'$WS/other-'\$i; done
+	touch '$WS/others-done'
+	wait"
+wait_client
+pt_is "two processes: both questions waited at once" \
+	"$(grep -c '"type":"request"' "$T/c6")" 2
+pt_grep "while they waited, the other calls were decided" "$T/c6" \
+	'^FILE True$'
+pt_is "... all of them" "$(cat "$WS"/other-* 2>/dev/null | wc -l)" 8
+pt_is "two processes: one denied, one allowed" \
+	"$(sed 's/p[12]=//' "$WS/procs.res" | sort | tr '\n' ' ')" "0 1 "
 
 client "$T/c5" wait:2 first:allow-run
 pt_run "${RUN[@]}" -- python3 "$T/two.py" "$WS/same.res" "$O/fs" "$O/fs"
