@@ -252,7 +252,8 @@ static int parse_run(struct cli *c, int argc, char **argv, bool need_cmd)
 				"proctor: %s: %s; see 'proctor run --help'\n",
 				argv[optind - 1],
 				ch == ':' || (optopt && ch == '?' &&
-					      strchr("w", optopt))
+					      (optopt >= 1000 ||
+					       strchr("w", optopt)))
 					? "needs a value"
 					: "unknown option");
 			return -1;
