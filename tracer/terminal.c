@@ -302,6 +302,29 @@ static void freeze(pid_t asker)
 	}
 }
 
+/* How many of pid's ancestors the tree holds; with the table locked. */
+static int depth(pid_t pid)
+{
+	struct tracer_proc *p = tracer_proc_find(pid);
+	int d = 0;
+
+	while (p && d < 256 && (p = tracer_proc_find(p->ppid)))
+		d++;
+	return d;
+}
+
+static int deeper_first(const void *a, const void *b)
+{
+	const pid_t *x = a, *y = b;
+
+	return depth(*y) - depth(*x);
+}
+
+/*
+ * Continues what the prompt stopped, children before their parents: a
+ * shell waiting for its job must not find it still stopped when it wakes
+ * and report "Stopped" (the stop is gone for waitpid once continued).
+ */
 static void thaw(void)
 {
 	size_t i;
@@ -309,6 +332,9 @@ static void thaw(void)
 	pthread_mutex_lock(&hold.lock);
 	hold.frozen = false;
 	clock_gettime(CLOCK_MONOTONIC, &hold.thawed);
+	tracer_proc_lock();
+	qsort(hold.held.v, hold.held.n, sizeof(*hold.held.v), deeper_first);
+	tracer_proc_unlock();
 	for (i = 0; i < hold.held.n; i++)
 		kill(hold.held.v[i], SIGCONT);
 	hold.held.n = 0;

@@ -139,6 +139,23 @@ pr_end
 pt_is "type-ahead: the write failed as answered" "$(sed -n 2p "$R")" w=1
 pt_is "type-ahead: nothing was written" "$(cat "$O/f7")" before
 
+# ---- an interactive shell whose job asks: the job is not reported
+# stopped (the prompt stops and continues the tree), the shell goes on
+pr_start shell "${ASK[@]}" -- bash --norc --noprofile -i
+pr_wait "shell: it starts" '[$#] *$'
+for i in 1 2 3; do
+	pr_tm send-keys -t shell -l "sh -c \"echo $i >'$O/f9'\"; echo \"job$i=\$?\""
+	pr_tm send-keys -t shell Enter
+	pr_wait "shell: job $i asks" "#$i\\)" 10 && pr_keys y
+	pr_wait "shell: job $i completes" "^job$i=0\$" 10
+done
+pr_tm send-keys -t shell -l "exit 4"
+pr_tm send-keys -t shell Enter
+pr_end
+pt_is "shell: no job was reported stopped" "$(pr_count 'Stopped')" 0
+pt_is "shell: proctor ends with the shell's status" "$PR_RC" 4
+echo before >"$O/f9"
+
 # ---- the program cannot read the keys meant for the question
 cat >"$T/steal.py" <<'PY'
 import os, sys, threading, time
