@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/un.h>
 #include <unistd.h>
@@ -111,8 +112,54 @@ static bool udp_to_nameserver(struct tracer_req *r, const struct rules_addr *ra)
 	return true;
 }
 
+static void verdict_proctor(struct rules_verdict *v, const char *where,
+			    const char *why)
+{
+	*v = (struct rules_verdict){
+		.action = RULES_ALLOW,
+		.origin = "proctor",
+		.where = where,
+		.pattern = why,
+	};
+}
+
+/* A unix socket file the run made by binding it (its identity). */
+static bool run_made_socket(const struct tracer_path *p)
+{
+	struct stat st;
+	int rc;
+
+	if (!p || (p->parent < 0 && p->magic < 0))
+		return false;
+	if (p->magic >= 0)
+		rc = fstat(p->magic, &st);
+	else
+		rc = fstatat(p->parent, p->name, &st, AT_SYMLINK_NOFOLLOW);
+	return rc == 0 && S_ISSOCK(st.st_mode) &&
+	       tracer_created_has(st.st_dev, st.st_ino);
+}
+
+/*
+ * What the run made itself is reachable when no rule says otherwise: a
+ * loopback listener it bound, a unix socket it created.  A deny or ask
+ * entry still stands.
+ */
+static void own_sockets(struct rules_verdict *v, const struct rules_addr *ra,
+			bool stream, const struct tracer_path *p)
+{
+	if (!v->is_default || v->action == RULES_ALLOW)
+		return;
+	if (ra->kind == RULES_ADDR_IP && is_loopback(ra) &&
+	    tracer_owned_listener(ra, stream))
+		verdict_proctor(v, "own listener",
+				"a loopback listener this run opened");
+	else if (ra->kind == RULES_ADDR_UNIX_PATH && run_made_socket(p))
+		verdict_proctor(v, "own socket",
+				"a unix socket this run created");
+}
+
 bool tracer_judge_addr(struct tracer_req *r, const struct rules_addr *ra,
-		       bool stream)
+		       bool stream, const struct tracer_path *p)
 {
 	char names[8][TRACER_NAME_MAX], text[300];
 	const char *list[8];
@@ -125,6 +172,7 @@ bool tracer_judge_addr(struct tracer_req *r, const struct rules_addr *ra,
 		list[i] = names[i];
 	rules_check_connect(r->sup->o->policy, ra, list, n, &r->verdict,
 			    &which);
+	own_sockets(&r->verdict, ra, stream, p);
 	if (!stream)
 		udp_to_nameserver(r, ra);
 
@@ -258,7 +306,7 @@ void tracer_on_connect(struct tracer_req *r)
 	}
 	/* AF_UNSPEC dissolves an association: nothing to judge */
 	if (ra.kind != RULES_ADDR_UNNAMED &&
-	    !tracer_judge_addr(r, &ra, type == SOCK_STREAM)) {
+	    !tracer_judge_addr(r, &ra, type == SOCK_STREAM, &p)) {
 		r->err = NET_DENY_ERRNO;
 		close(sock);
 		goto out;
@@ -297,6 +345,20 @@ static int enter_cwd(pid_t tid)
 	return rc;
 }
 
+/* What the run binds, it may reach (own_sockets()). */
+static void note_bound(int sock, const struct rules_addr *ra,
+		       const struct tracer_path *p)
+{
+	struct stat st;
+
+	if (ra->kind == RULES_ADDR_IP)
+		tracer_owned_add(sock);
+	else if (ra->kind == RULES_ADDR_UNIX_PATH && p->parent >= 0 &&
+		 fstatat(p->parent, p->name, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
+		 S_ISSOCK(st.st_mode))
+		tracer_created_add(st.st_dev, st.st_ino);
+}
+
 void tracer_on_bind(struct tracer_req *r)
 {
 	struct sockaddr_storage ss;
@@ -311,8 +373,9 @@ void tracer_on_bind(struct tracer_req *r)
 		r->err = -err;
 		return;
 	}
-	if (rules_addr_decode(&ss, len, &ra) == 0 &&
-	    ra.kind == RULES_ADDR_UNIX_PATH) {
+	if (rules_addr_decode(&ss, len, &ra) < 0)
+		ra.kind = RULES_ADDR_UNNAMED; /* the kernel will say why */
+	if (ra.kind == RULES_ADDR_UNIX_PATH) {
 		err = tracer_path_resolve(r->tid, r->tgid, AT_FDCWD, ra.path, 0,
 					  &p);
 		if (err) {
@@ -350,6 +413,8 @@ void tracer_on_bind(struct tracer_req *r)
 	}
 	if (bind(sock, (struct sockaddr *)&ss, len) < 0)
 		r->err = errno;
+	else
+		note_bound(sock, &ra, &p);
 	close(sock);
 out:
 	tracer_path_release(&p);

@@ -169,7 +169,7 @@ static bool judge(struct tracer_req *r, struct send_copy *c)
 		r->err = err == -EAFNOSUPPORT ? EAFNOSUPPORT : -err;
 		return false;
 	}
-	if (!tracer_judge_addr(r, &ra, false))
+	if (!tracer_judge_addr(r, &ra, false, &c->unix_dir))
 		r->err = ECONNREFUSED;
 	return r->ev.allowed;
 }

@@ -320,11 +320,19 @@ int tracer_unix_resolve(struct tracer_req *r, struct rules_addr *ra,
 
 /*
  * Judges a connect or send to ra by the names proctor answered for it,
- * then its address (stream: a TCP-like socket); records the decision in
- * r.  Returns true when it allows.
+ * then its address, then whether the run made the socket (stream: a
+ * TCP-like socket; p: the resolved unix path, or NULL); records the
+ * decision in r.  Returns true when it allows.
  */
 bool tracer_judge_addr(struct tracer_req *r, const struct rules_addr *ra,
-		       bool stream);
+		       bool stream, const struct tracer_path *p);
+
+/* --- sockets the run owns (owned.c) -------------------------------------- */
+
+/* Notes an IP socket the run bound. */
+void tracer_owned_add(int sock);
+/* Every socket on a's port that could take a connect to a is the run's. */
+bool tracer_owned_listener(const struct rules_addr *a, bool stream);
 /* A duplicate of the tracee's descriptor fd (pidfd_getfd); or -errno. */
 int tracer_steal_fd(pid_t tgid, int fd);
 void tracer_on_send(struct tracer_req *r);
