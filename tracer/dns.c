@@ -185,6 +185,37 @@ bool tracer_dns_is_nameserver(const struct rules_addr *a)
 	return false;
 }
 
+/*
+ * Names of /etc/hosts count as answered for the whole run: glibc reads
+ * them before it asks any server, so a connect to such an address is
+ * judged by its name too.
+ */
+static void note_hosts_file(void)
+{
+	char line[1024], *tok, *save, canon[TRACER_NAME_MAX];
+	uint8_t ip[16] = { [10] = 0xff, [11] = 0xff };
+	FILE *f = fopen("/etc/hosts", "re");
+	bool v4;
+
+	while (f && fgets(line, sizeof(line), f)) {
+		line[strcspn(line, "#")] = '\0';
+		tok = strtok_r(line, " \t\n", &save);
+		if (!tok)
+			continue;
+		v4 = inet_pton(AF_INET, tok, ip + 12) == 1;
+		if (!v4 && inet_pton(AF_INET6, tok, ip) != 1)
+			continue;
+		while ((tok = strtok_r(NULL, " \t\n", &save)))
+			if (rules_name_canon(tok, canon, sizeof(canon)) == 0)
+				tracer_names_add(ip, canon, UINT32_MAX);
+		if (!v4) /* back to the IPv4-mapped prefix */
+			memcpy(ip, (uint8_t[12]){ [10] = 0xff, [11] = 0xff },
+			       12);
+	}
+	if (f)
+		fclose(f);
+}
+
 /* --- taking a client ---------------------------------------------------- */
 
 int tracer_dns_attach(pid_t tid, int *theirs)
@@ -677,6 +708,7 @@ int tracer_dns_start(const struct tracer_sup *s)
 			      ARES_OPT_TIMEOUTMS | ARES_OPT_TRIES) !=
 		    ARES_SUCCESS)
 		return -EIO;
+	note_hosts_file();
 	dns.resolv_fd = make_resolv_conf();
 	if (dns.resolv_fd < 0)
 		return dns.resolv_fd;

@@ -85,6 +85,15 @@ print(urllib.request.urlopen("http://allowed.test/", timeout=10).read().decode()
 pt_status "python3 urllib reaches an allowed name" 0
 pt_grep "python3 got the page" "$PT_OUT" "hello from the lab"
 
+# A name from /etc/hosts is a name too.
+printf '127.0.0.1 localhost\n10.77.0.2 fromhosts.test\n' \
+	>"/etc/netns/$LAB_C/hosts"
+pt_lab_run --allow-net fromhosts.test -- curl -sS -m 10 http://fromhosts.test/
+pt_status "a name of /etc/hosts allowed by the policy connects" 0
+pt_lab_run --allow-net allowed.test -- curl -sS -m 10 http://fromhosts.test/
+pt_status "and is refused when the policy does not name it" 7
+rm -f "/etc/netns/$LAB_C/hosts"
+
 # --- wildcards and deny over allow ----------------------------------------
 
 pt_lab_run --allow-net '*.allowed.test' -- sh -c '
