@@ -514,7 +514,8 @@ bool tracer_approve_refuses(struct tracer_req *r, const struct rules_addr *ra,
 	struct stat st;
 	int rc;
 
-	if (o->approve_fd < 0 || ra->kind != RULES_ADDR_UNIX_PATH)
+	if (o->approve_fd < 0 || ra->kind != RULES_ADDR_UNIX_PATH || !p ||
+	    (p->parent < 0 && p->magic < 0))
 		return false;
 	if (p->magic >= 0)
 		rc = fstat(p->magic, &st);

@@ -159,6 +159,22 @@ static bool held(pid_t tid, struct tracer_grant_hold *out)
 	return found;
 }
 
+/* A connect, by the names proctor answered for its address too. */
+static void check_connect(const struct rules_policy *gp,
+			  const struct rules_addr *a, struct rules_verdict *v)
+{
+	char names[8][TRACER_NAME_MAX];
+	const char *list[8];
+	size_t n = 0, i;
+	int which;
+
+	if (a->kind == RULES_ADDR_IP)
+		n = tracer_names_find(a->ip, names, 8);
+	for (i = 0; i < n; i++)
+		list[i] = names[i];
+	rules_check_connect(gp, a, list, n, v, &which);
+}
+
 static void check(const struct rules_grant *g, struct tracer_req *r,
 		  enum rules_class cls, const char *key, const char *object,
 		  struct rules_verdict *v)
@@ -169,9 +185,28 @@ static void check(const struct rules_grant *g, struct tracer_req *r,
 	if (!strcmp(key, "path"))
 		rules_check_path(gp, cls, object, v);
 	else if (!strcmp(key, "addr") && r->addr)
-		rules_check_addr(gp, r->addr, v);
+		check_connect(gp, r->addr, v);
 	else if (!strcmp(key, "command"))
 		rules_check_exec(gp, object, r->ev.argv, r->ev.argc, v);
+}
+
+bool tracer_grant_name(pid_t tid, const char *name, struct rules_verdict *v)
+{
+	struct tracer_grant_hold h;
+	struct rules_verdict gv;
+
+	if (!held(tid, &h))
+		return false;
+	rules_check_name(rules_grant_policy(h.grant), name, &gv);
+	if (gv.action != RULES_ALLOW)
+		return false;
+	if (gv.is_default) {
+		gv.where = rules_grant_where(h.grant);
+		gv.pattern = "full";
+		gv.is_default = false;
+	}
+	*v = gv;
+	return true;
 }
 
 bool tracer_grant_allows(struct tracer_req *r, enum rules_class cls,

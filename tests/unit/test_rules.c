@@ -21,12 +21,12 @@
 
 #define N(a) ((int)(sizeof(a) / sizeof((a)[0])))
 
-#define ALLOW RULES_ALLOW
-#define DENY RULES_DENY
-#define ASK RULES_ASK
+#define ALLOW  RULES_ALLOW
+#define DENY   RULES_DENY
+#define ASK    RULES_ASK
 #define CREATE RULES_CREATE
-#define READ RULES_READ
-#define WRITE RULES_WRITE
+#define READ   RULES_READ
+#define WRITE  RULES_WRITE
 
 static const char *const ws1[] = { "/w/ws" };
 static const struct rules_vars vars = {
@@ -36,8 +36,8 @@ static const struct rules_vars vars = {
 	.n_workspaces = 1,
 };
 
-static struct rules_policy *load(const struct rules_vars *v,
-				 const char *json, const char *base_dir)
+static struct rules_policy *load(const struct rules_vars *v, const char *json,
+				 const char *base_dir)
 {
 	struct rules_policy *p;
 	char err[512] = "";
@@ -284,12 +284,13 @@ START_TEST(test_globs)
 
 	snprintf(json, sizeof(json),
 		 "{\"files\": {\"read\": {\"default\": \"deny\", "
-		 "\"allow\": [\"%s\"]}}}", t->pattern);
+		 "\"allow\": [\"%s\"]}}}",
+		 t->pattern);
 	p = load(&vars, json, NULL);
 	rules_check_path(p, READ, t->path, &v);
 	ck_assert_msg((v.action == ALLOW) == t->match,
-		      "\"%s\" against %s: got %s, want %s", t->pattern,
-		      t->path, rules_action_name(v.action),
+		      "\"%s\" against %s: got %s, want %s", t->pattern, t->path,
+		      rules_action_name(v.action),
 		      t->match ? "a match" : "no match");
 	rules_policy_free(p);
 }
@@ -298,8 +299,9 @@ END_TEST
 START_TEST(test_relative_base_dir)
 {
 	struct rules_policy *p = load(&vars,
-		"{\"files\": {\"write\": {\"allow\":"
-		" [\"build\", \"./out/\"]}}}", "/w/ws");
+				      "{\"files\": {\"write\": {\"allow\":"
+				      " [\"build\", \"./out/\"]}}}",
+				      "/w/ws");
 	struct rules_verdict v;
 
 	rules_check_path(p, WRITE, "/w/ws/build/x.o", &v);
@@ -316,8 +318,9 @@ START_TEST(test_bad_input_path)
 {
 	static const char *const bad[] = { "relative/x", "", "/w/ws/../etc",
 					   "/w/ws/.." };
-	struct rules_policy *p = load(&vars,
-		"{\"files\": {\"write\": {\"default\": \"allow\"}}}", NULL);
+	struct rules_policy *p = load(
+		&vars, "{\"files\": {\"write\": {\"default\": \"allow\"}}}",
+		NULL);
 	struct rules_verdict v;
 	int i;
 
@@ -387,8 +390,8 @@ static const struct prec_case {
 	  " \"create\": [\"/w/ws\"]}}}",
 	  WRITE, "/w/ws/a", CREATE, "files.write.create[0]" },
 	{ "tie of equal actions: the first",
-	  "{\"files\": {\"read\": {\"deny\": [\"/w/ws\", \"/w/ws/\"]}}}",
-	  READ, "/w/ws/a", DENY, "files.read.deny[0]" },
+	  "{\"files\": {\"read\": {\"deny\": [\"/w/ws\", \"/w/ws/\"]}}}", READ,
+	  "/w/ws/a", DENY, "files.read.deny[0]" },
 	{ "read deny covers writes",
 	  "{\"files\": {\"read\": {\"deny\": [\"/w/ws/secret\"]},"
 	  " \"write\": {\"allow\": [\"/w/ws\"]}}}",
@@ -414,8 +417,8 @@ static const struct prec_case {
 	  " \"write\": {\"allow\": [\"$WORKSPACE\"]}}}",
 	  WRITE, "/w/ws/app/.env", DENY, "files.read.deny[0]" },
 	{ "read allow grants no write",
-	  "{\"files\": {\"read\": {\"allow\": [\"/w/ws/pub\"]}}}",
-	  WRITE, "/w/ws/pub/x", DENY, NULL },
+	  "{\"files\": {\"read\": {\"allow\": [\"/w/ws/pub\"]}}}", WRITE,
+	  "/w/ws/pub/x", DENY, NULL },
 	{ "read deny does not touch other writes",
 	  "{\"files\": {\"read\": {\"deny\": [\"/w/ws/secret\"]},"
 	  " \"write\": {\"allow\": [\"/w/ws\"]}}}",
@@ -578,12 +581,10 @@ START_TEST(test_builtin_network)
 	struct rules_addr a;
 	struct rules_verdict v;
 
+	/* sockets the run made are the supervisor's business, not rules' */
 	a = addr_of("/w/ws/.run/s", 0);
 	rules_check_addr(p, &a, &v);
-	expect("/w/ws/.run/s", &v, ALLOW, "network.allow[0]");
-	a = addr_of("/tmp/proctor-1/s", 0);
-	rules_check_addr(p, &a, &v);
-	expect("/tmp/proctor-1/s", &v, ALLOW, "network.allow[1]");
+	expect("/w/ws/.run/s", &v, DENY, NULL);
 	a = addr_of("/run/dbus/system_bus_socket", 0);
 	rules_check_addr(p, &a, &v);
 	expect("system bus", &v, DENY, NULL);
@@ -593,24 +594,154 @@ START_TEST(test_builtin_network)
 
 	/* A path checked as a socket, through rules_check_path. */
 	rules_check_path(p, RULES_CONNECT, "/w/ws/s", &v);
-	expect("connect /w/ws/s", &v, ALLOW, "network.allow[0]");
+	expect("connect /w/ws/s", &v, DENY, NULL);
+	rules_policy_free(p);
+}
+END_TEST
+
+/* Domain names: which may resolve, and how names meet addresses. */
+
+static const char names_policy[] =
+	"{\"network\": {\"default\": \"deny\","
+	" \"allow\": [\"github.com\", \"*.pythonhosted.org\", \"ok.test:443\","
+	"            \"*.cdn.test\", \"10.9.0.0/16\"],"
+	" \"deny\": [\"evil.cdn.test\", \"github.com:22\", \"10.9.9.9\","
+	"           \"*.x.pythonhosted.org\"],"
+	" \"ask\": [\"ask.test\"]}}";
+
+static const struct name_case {
+	const char *name;
+	enum rules_action want;
+	const char *where; /* NULL: the default */
+} name_cases[] = {
+	{ "github.com", ALLOW, "network.allow[0]" },
+	{ "GitHub.COM.", ALLOW, "network.allow[0]" },
+	{ "api.github.com", DENY, NULL },
+	{ "files.pythonhosted.org", ALLOW, "network.allow[1]" },
+	{ "a.b.files.pythonhosted.org", ALLOW, "network.allow[1]" },
+	{ "pythonhosted.org", DENY, NULL },
+	{ "evilpythonhosted.org", DENY, NULL },
+	{ "a.x.pythonhosted.org", DENY, "network.deny[3]" },
+	{ "ok.test", ALLOW, "network.allow[2]" },
+	{ "evil.cdn.test", DENY, "network.deny[0]" },
+	{ "good.cdn.test", ALLOW, "network.allow[3]" },
+	{ "ask.test", ASK, "network.ask[0]" },
+	{ "secret-data.denied.test", DENY, NULL },
+	{ "a..b", DENY, "not a domain name" },
+	{ "a\x1b[2J.test", DENY, "not a domain name" },
+	{ "", DENY, "not a domain name" },
+};
+
+START_TEST(test_check_name)
+{
+	const struct name_case *t = &name_cases[_i];
+	struct rules_policy *p = load(&vars, names_policy, NULL);
+	struct rules_verdict v;
+
+	rules_check_name(p, t->name, &v);
+	expect(t->name, &v, t->want, t->where);
+	rules_policy_free(p);
+}
+END_TEST
+
+static const struct connect_case {
+	const char *ip;
+	uint16_t port;
+	const char *names[2];
+	enum rules_action want;
+	const char *where;
+	int which;
+} connect_cases[] = {
+	{ "140.82.1.1", 443, { "github.com" }, ALLOW, "network.allow[0]", 0 },
+	{ "140.82.1.1", 22, { "github.com" }, DENY, "network.deny[1]", 0 },
+	{ "140.82.1.1", 443, { NULL }, DENY, NULL, -1 },
+	{ "140.82.1.1", 80, { "ok.test" }, DENY, NULL, -1 },
+	{ "140.82.1.1", 443, { "ok.test" }, ALLOW, "network.allow[2]", 0 },
+	/* two names for one address: the most specific entry decides */
+	{ "140.82.1.1",
+	  443,
+	  { "good.cdn.test", "evil.cdn.test" },
+	  DENY,
+	  "network.deny[0]",
+	  1 },
+	{ "140.82.1.1",
+	  443,
+	  { "other.test", "github.com" },
+	  ALLOW,
+	  "network.allow[0]",
+	  1 },
+	/* an address entry that denies stands; one that allows yields */
+	{ "10.9.9.9", 443, { "github.com" }, DENY, "network.deny[2]", -1 },
+	{ "10.9.1.1", 22, { "github.com" }, DENY, "network.deny[1]", 0 },
+	{ "10.9.1.1", 22, { NULL }, ALLOW, "network.allow[4]", -1 },
+	/* names never grant this host or link-local addresses */
+	{ "127.0.0.1", 443, { "github.com" }, DENY, NULL, -1 },
+	{ "::1", 443, { "github.com" }, DENY, NULL, -1 },
+	{ "169.254.169.254", 80, { "github.com" }, DENY, NULL, -1 },
+	{ "fe80::1", 443, { "github.com" }, DENY, NULL, -1 },
+	{ "2001:db8::1", 443, { "github.com" }, ALLOW, "network.allow[0]", 0 },
+};
+
+START_TEST(test_check_connect)
+{
+	const struct connect_case *t = &connect_cases[_i];
+	struct rules_policy *p = load(&vars, names_policy, NULL);
+	struct rules_addr a = addr_of(t->ip, t->port);
+	struct rules_verdict v;
+	size_t n = t->names[0] ? (t->names[1] ? 2 : 1) : 0;
+	int which;
+
+	rules_check_connect(p, &a, t->names, n, &v, &which);
+	expect(t->ip, &v, t->want, t->where);
+	ck_assert_int_eq(which, t->which);
+	rules_policy_free(p);
+}
+END_TEST
+
+/* "*" lets every name resolve; an empty allow list none. */
+START_TEST(test_name_defaults)
+{
+	struct rules_policy *p;
+	struct rules_verdict v;
+
+	p = load(&vars, "{\"network\": {\"allow\": [\"*:443\"]}}", NULL);
+	rules_check_name(p, "any.test", &v);
+	expect("any.test under *:443", &v, ALLOW, "network.allow[0]");
+	rules_policy_free(p);
+
+	p = load(&vars,
+		 "{\"network\": {\"allow\": [\"*\"], "
+		 "\"deny\": [\"evil.test\"]}}",
+		 NULL);
+	rules_check_name(p, "evil.test", &v);
+	expect("evil.test under * and its deny", &v, DENY, "network.deny[0]");
+	rules_policy_free(p);
+
+	p = load(&vars, "{\"network\": {\"allow\": []}}", NULL);
+	rules_check_name(p, "any.test", &v);
+	expect("any.test, empty allow list", &v, DENY, NULL);
+	rules_policy_free(p);
+
+	p = load(&vars, "{\"network\": {\"default\": \"allow\"}}", NULL);
+	rules_check_name(p, "any.test", &v);
+	expect("any.test, default allow", &v, ALLOW, NULL);
 	rules_policy_free(p);
 }
 END_TEST
 
 /* Decoding crafted sockaddrs. */
 
-#define SIN sizeof(struct sockaddr_in)
-#define SIN6 sizeof(struct sockaddr_in6)
-#define SUN sizeof(struct sockaddr_un)
+#define SIN	sizeof(struct sockaddr_in)
+#define SIN6	sizeof(struct sockaddr_in6)
+#define SUN	sizeof(struct sockaddr_un)
 #define SUN_OFF offsetof(struct sockaddr_un, sun_path)
-#define BAD 0, NULL	/* no kind and no text: decoding fails */
+#define BAD	0, NULL /* no kind and no text: decoding fails */
 
 static const struct decode_case {
 	const char *name;
 	sa_family_t family;
-	const char *host;	/* IP literal, or the bytes of sun_path */
-	size_t hostlen;		/* AF_UNIX: how many bytes of host */
+	const char *host; /* IP literal, or the bytes of sun_path */
+	size_t hostlen;	  /* AF_UNIX: how many bytes of host */
 	uint16_t port;
 	size_t len;
 	int rc;
@@ -622,8 +753,7 @@ static const struct decode_case {
 	{ "inet, long", AF_INET, "10.0.0.1", 0, 1, SIN + 8, 0, RULES_ADDR_IP,
 	  "10.0.0.1:1" },
 	{ "inet, short", AF_INET, "127.0.0.1", 0, 80, SIN - 1, -EINVAL, BAD },
-	{ "inet6", AF_INET6, "::1", 0, 22, SIN6, 0, RULES_ADDR_IP,
-	  "[::1]:22" },
+	{ "inet6", AF_INET6, "::1", 0, 22, SIN6, 0, RULES_ADDR_IP, "[::1]:22" },
 	{ "inet6, RFC 2133 size", AF_INET6, "2001:db8::5", 0, 443, 24, 0,
 	  RULES_ADDR_IP, "[2001:db8::5]:443" },
 	{ "inet6, short", AF_INET6, "::1", 0, 22, 23, -EINVAL, BAD },
@@ -701,8 +831,9 @@ END_TEST
 
 START_TEST(test_decode_mapped_bytes)
 {
-	static const uint8_t want[16] = { [10] = 0xff, [11] = 0xff, 127, 0, 0,
-					  1 };
+	static const uint8_t want[16] = {
+		[10] = 0xff, [11] = 0xff, 127, 0, 0, 1
+	};
 	struct sockaddr_in in = { .sin_family = AF_INET,
 				  .sin_port = htons(8080) };
 	struct rules_addr a;
@@ -741,9 +872,13 @@ static const struct exec_case {
 	{ "/usr/bin/git", { "git", "pull" }, ALLOW, NULL },
 	{ "/usr/bin/git", { "git" }, ALLOW, NULL },
 	{ "/usr/bin/git", { "git", "pull", "push" }, ALLOW, NULL },
-	{ "/usr/bin/git", { "git", "push", "--dry-run" }, ALLOW,
+	{ "/usr/bin/git",
+	  { "git", "push", "--dry-run" },
+	  ALLOW,
 	  "exec.allow[0]" },
-	{ "/usr/bin/git", { "git", "push", "--force", "o" }, DENY,
+	{ "/usr/bin/git",
+	  { "git", "push", "--force", "o" },
+	  DENY,
 	  "exec.deny[3]" },
 	{ "/usr/local/bin/git", { "git", "push" }, ASK, "exec.ask[0]" },
 	{ "/usr/bin/git", { "not-git", "push" }, ASK, "exec.ask[0]" },
@@ -796,9 +931,11 @@ END_TEST
 START_TEST(test_exec_tie)
 {
 	static const char *const argv[] = { "git", "push" };
-	struct rules_policy *p = load(&vars,
-		"{\"exec\": {\"allow\": [\"git push\"],"
-		" \"deny\": [[\"/usr/bin/git\", \"push\"]]}}", NULL);
+	struct rules_policy *p =
+		load(&vars,
+		     "{\"exec\": {\"allow\": [\"git push\"],"
+		     " \"deny\": [[\"/usr/bin/git\", \"push\"]]}}",
+		     NULL);
 	struct rules_verdict v;
 
 	rules_check_exec(p, "/usr/bin/git", argv, 2, &v);
@@ -842,7 +979,8 @@ START_TEST(test_layers)
 	char err[512] = "";
 	int rc;
 
-	rc = rules_policy_add_json(p,
+	rc = rules_policy_add_json(
+		p,
 		"{\"files\": {\"write\": {\"default\": \"ask\","
 		" \"allow\": [\"/opt/data\"]}},"
 		" \"network\": {\"default\": \"ask\"}}",
@@ -894,7 +1032,8 @@ START_TEST(test_layer_atomic)
 	char err[512] = "";
 	int rc;
 
-	rc = rules_policy_add_json(p,
+	rc = rules_policy_add_json(
+		p,
 		"{\"files\": {\"write\": {\"default\": \"allow\","
 		" \"allow\": [\"/ok\"], \"deny\": [\"/x\", 1]}}}",
 		"bad.json", NULL, err, sizeof(err));
@@ -928,9 +1067,9 @@ static const struct entry_case {
 	  "\"deny\" or \"ask\", got create" },
 	{ WRITE, ALLOW, "build", -EINVAL,
 	  "command line: --allow-write: \"build\" is relative" },
-	{ RULES_CONNECT, ALLOW, "example.com", -EINVAL,
-	  "command line: --allow-net: \"example.com\": domain names are "
-	  "not supported yet (TODO(#5))" },
+	{ RULES_CONNECT, ALLOW, "exa mple.com", -EINVAL,
+	  "command line: --allow-net: expected an IP address, a CIDR, "
+	  "\"*\", unix:PATH or a domain name" },
 	{ RULES_EXEC, ALLOW, "  ", -EINVAL,
 	  "command line: --allow-exec: expected a command" },
 };
@@ -976,7 +1115,7 @@ END_TEST
 static const struct error_case {
 	const char *json;
 	const char *base_dir;
-	const char *want;	/* the message starts with this */
+	const char *want; /* the message starts with this */
 } errors[] = {
 	{ "{\"files\": {\"read\": }}", NULL,
 	  "t.json: line 1, column 20: malformed JSON near \"}}\"" },
@@ -1049,12 +1188,18 @@ static const struct error_case {
 	  "t.json: network.allow[0]: expected an IP address" },
 	{ "{\"network\": {\"allow\": [\"*/8\"]}}", NULL,
 	  "t.json: network.allow[0]: expected an IP address" },
-	{ "{\"network\": {\"allow\": [\"example.com\"]}}", NULL,
-	  "t.json: network.allow[0]: \"example.com\": domain names are not "
-	  "supported yet (TODO(#5))" },
-	{ "{\"network\": {\"deny\": [\"api.github.com:443\"]}}", NULL,
-	  "t.json: network.deny[0]: \"api.github.com:443\": domain names are "
-	  "not supported yet (TODO(#5))" },
+	{ "{\"network\": {\"allow\": [\"exa\\u0000mple.com\"]}}", NULL,
+	  "t.json: a string holds \\u0000" },
+	{ "{\"network\": {\"allow\": [\"a..b\"]}}", NULL,
+	  "t.json: network.allow[0]: expected an IP address, a CIDR, \"*\", "
+	  "unix:PATH or a domain name" },
+	{ "{\"network\": {\"deny\": [\"api.github.com:0\"]}}", NULL,
+	  "t.json: network.deny[0]: expected a port 1-65535 after ':', got "
+	  "\"api.github.com:0\"" },
+	{ "{\"network\": {\"allow\": [\"*.b\u00fccher.de\"]}}", NULL,
+	  "t.json: network.allow[0]: expected an IP address" },
+	{ "{\"network\": {\"allow\": [\"a.*.org\"]}}", NULL,
+	  "t.json: network.allow[0]: expected an IP address" },
 	{ "{\"network\": {\"allow\": [\"unix:sock\"]}}", NULL,
 	  "t.json: network.allow[0]: \"sock\" is relative" },
 	{ "{\"files\": {\"read\": {\"deny\": [\"secrets\"]}}}", NULL,
@@ -1110,19 +1255,27 @@ START_TEST(test_missing_vars)
 	struct rules_policy *p = load(NULL, NULL, NULL);
 	char err[512] = "";
 
-	ck_assert_int_eq(rules_policy_add_json(p,
-		"{\"files\": {\"read\": {\"deny\": [\"~/.ssh\"]}}}", "t.json",
-		NULL, err, sizeof(err)), -EINVAL);
+	ck_assert_int_eq(
+		rules_policy_add_json(
+			p, "{\"files\": {\"read\": {\"deny\": [\"~/.ssh\"]}}}",
+			"t.json", NULL, err, sizeof(err)),
+		-EINVAL);
 	ck_assert_str_eq(err, "t.json: files.read.deny[0]: ~ (the home "
 			      "directory) is not known in this run");
-	ck_assert_int_eq(rules_policy_add_json(p,
-		"{\"files\": {\"write\": {\"allow\": [\"$WORKSPACE\"]}}}",
-		"t.json", NULL, err, sizeof(err)), 0);
+	ck_assert_int_eq(
+		rules_policy_add_json(
+			p,
+			"{\"files\": {\"write\": {\"allow\": [\"$WORKSPACE\"]}}}",
+			"t.json", NULL, err, sizeof(err)),
+		0);
 
 	/* Without a workspace the entry names nothing, but is checked. */
-	ck_assert_int_eq(rules_policy_add_json(p,
-		"{\"files\": {\"write\": {\"allow\": [\"$WORKSPACE/[a\"]}}}",
-		"t.json", NULL, err, sizeof(err)), -EINVAL);
+	ck_assert_int_eq(
+		rules_policy_add_json(
+			p,
+			"{\"files\": {\"write\": {\"allow\": [\"$WORKSPACE/[a\"]}}}",
+			"t.json", NULL, err, sizeof(err)),
+		-EINVAL);
 	ck_assert_str_eq(err, "t.json: files.write.allow[0]: unclosed '[' "
 			      "in \"[a\"");
 	rules_policy_free(p);
@@ -1161,19 +1314,20 @@ START_TEST(test_add_file)
 	fclose(f);
 
 	ck_assert_msg(rules_policy_add_file(p, path, "/w/ws", err,
-					    sizeof(err)) == 0, "%s", err);
+					    sizeof(err)) == 0,
+		      "%s", err);
 	rules_check_path(p, WRITE, "/w/ws/out/a", &v);
 	expect("/w/ws/out/a", &v, ALLOW, "files.write.allow[0]");
 	ck_assert_str_eq(v.origin, path);
 
 	/* Errors name the file. */
-	ck_assert_int_eq(rules_policy_add_file(p, path, NULL, err,
-					       sizeof(err)), -EINVAL);
+	ck_assert_int_eq(rules_policy_add_file(p, path, NULL, err, sizeof(err)),
+			 -EINVAL);
 	ck_assert_msg(strncmp(err, path, strlen(path)) == 0, "%s", err);
 	unlink(path);
 
-	ck_assert_int_eq(rules_policy_add_file(p, path, NULL, err,
-					       sizeof(err)), -ENOENT);
+	ck_assert_int_eq(rules_policy_add_file(p, path, NULL, err, sizeof(err)),
+			 -ENOENT);
 	ck_assert_msg(strstr(err, "cannot read") != NULL, "%s", err);
 	rules_policy_free(p);
 }
@@ -1213,7 +1367,7 @@ START_TEST(test_dump)
 		{ { "files", "write", "create", "0", "pattern" }, "/tmp" },
 		{ { "files", "write", "default", "action" }, "ask" },
 		{ { "files", "write", "default", "origin" }, "user.json" },
-		{ { "network", "allow", "1", "expanded", "0" },
+		{ { "files", "write", "allow", "1", "expanded", "0" },
 		  "/tmp/proctor-1" },
 		{ { "exec", "ask", "0", "pattern", "1" }, "push" },
 		{ { "exec", "deny", "0", "pattern" }, "rm -rf" },
@@ -1226,11 +1380,14 @@ START_TEST(test_dump)
 	char *s;
 	int i;
 
-	ck_assert_int_eq(rules_policy_add_json(p,
-		"{\"files\": {\"write\": {\"default\": \"ask\"}}}", "user.json",
-		NULL, err, sizeof(err)), 0);
+	ck_assert_int_eq(
+		rules_policy_add_json(
+			p, "{\"files\": {\"write\": {\"default\": \"ask\"}}}",
+			"user.json", NULL, err, sizeof(err)),
+		0);
 	ck_assert_int_eq(rules_policy_add_entry(p, RULES_EXEC, DENY, "rm -rf",
-						err, sizeof(err)), 0);
+						err, sizeof(err)),
+			 0);
 	s = rules_policy_dump(p);
 	ck_assert_ptr_nonnull(s);
 	root = cJSON_Parse(s);
@@ -1244,10 +1401,15 @@ START_TEST(test_dump)
 	}
 	/* A pattern that is its own expansion shows no "expanded". */
 	ck_assert_ptr_null(cJSON_GetObjectItemCaseSensitive(
-		cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(
+		cJSON_GetArrayItem(
 			cJSON_GetObjectItemCaseSensitive(
-				cJSON_GetObjectItemCaseSensitive(root, "files"),
-				"write"), "allow"), 2), "expanded"));
+				cJSON_GetObjectItemCaseSensitive(
+					cJSON_GetObjectItemCaseSensitive(
+						root, "files"),
+					"write"),
+				"allow"),
+			2),
+		"expanded"));
 	cJSON_Delete(root);
 	free(s);
 	rules_policy_free(p);
@@ -1289,6 +1451,9 @@ static Suite *rules_suite(void)
 	tcase_add_loop_test(addr, test_addrs, 0, N(addrs));
 	tcase_add_test(addr, test_abstract_nul);
 	tcase_add_test(addr, test_builtin_network);
+	tcase_add_loop_test(addr, test_check_name, 0, N(name_cases));
+	tcase_add_loop_test(addr, test_check_connect, 0, N(connect_cases));
+	tcase_add_test(addr, test_name_defaults);
 	tcase_add_loop_test(addr, test_decode, 0, N(decodes));
 	tcase_add_test(addr, test_decode_mapped_bytes);
 	suite_add_tcase(s, addr);
