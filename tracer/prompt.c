@@ -137,9 +137,27 @@ static void wake_terminal(void)
  * What a question is about: the class, the object, and for a command
  * its whole argv.  Two calls with the same key get the same answer.
  */
+/*
+ * What the question is about, as the user thinks of it: a connect to an
+ * address proctor answered a name for is about "NAME:PORT"; anything
+ * else is about its object.
+ */
+static const char *subject(const struct tracer_req *r, char *buf, size_t size)
+{
+	const char *port;
+
+	if (r->ev.cls != RULES_CONNECT || !r->ev.name || !r->ev.name[0])
+		return r->object;
+	port = strrchr(r->object, ':');
+	snprintf(buf, size, "%s%s", r->ev.name, port ? port : "");
+	return buf;
+}
+
 static char *make_key(const struct tracer_req *r)
 {
-	size_t len = strlen(r->object) + 16, i;
+	char buf[TRACER_NAME_MAX + 16];
+	const char *obj = subject(r, buf, sizeof(buf));
+	size_t len = strlen(obj) + 16, i;
 	char *k;
 
 	for (i = 0; i < r->ev.argc; i++)
@@ -147,7 +165,7 @@ static char *make_key(const struct tracer_req *r)
 	k = malloc(len);
 	if (!k)
 		return NULL;
-	snprintf(k, len, "%d\x01%s", r->ev.cls, r->object);
+	snprintf(k, len, "%d\x01%s", r->ev.cls, obj);
 	for (i = 0; i < r->ev.argc; i++) {
 		strcat(k, "\x01");
 		strcat(k, r->ev.argv[i]);
@@ -323,7 +341,11 @@ static void fill_facts(struct tracer_ask_facts *f, const struct tracer_req *r)
 	memcpy(f->comm, w.comm, sizeof(f->comm));
 	snprintf(f->cmdline, sizeof(f->cmdline), "%s", w.cmdline);
 	snprintf(f->what, sizeof(f->what), "%s", rules_class_name(r->ev.cls));
-	snprintf(f->object, sizeof(f->object), "%s", r->object);
+	if (r->ev.cls == RULES_CONNECT && r->ev.name && r->ev.name[0])
+		snprintf(f->object, sizeof(f->object), "%s (%s)", r->object,
+			 r->ev.name);
+	else
+		snprintf(f->object, sizeof(f->object), "%s", r->object);
 	if (r->ev.argv)
 		join_words(f->command, sizeof(f->command), r->ev.argv,
 			   r->ev.argc);
@@ -559,10 +581,11 @@ static void wait_answer(struct tracer_req *r, struct question *q)
 static void save(const struct tracer_req *r, enum answer a, const char *by)
 {
 	int fd = r->sup->o->answers_fd;
+	char buf[TRACER_NAME_MAX + 16];
 	struct rules_answer ra = {
 		.cls = r->ev.cls,
 		.action = allows(a) ? RULES_ALLOW : RULES_DENY,
-		.object = r->object,
+		.object = subject(r, buf, sizeof(buf)),
 		.argv = r->ev.argv,
 		.argc = r->ev.argc,
 		.by = by,
