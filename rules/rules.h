@@ -129,6 +129,9 @@ int rules_addr_decode(const void *sa, size_t len, struct rules_addr *a);
  * "unix:@name") into buf. */
 void rules_addr_format(const struct rules_addr *a, char *buf, size_t len);
 
+/* Reads back what rules_addr_format() wrote: 0 or -EINVAL. */
+int rules_addr_parse(const char *text, struct rules_addr *a);
+
 /*
  * Calls fn with every directory or file under which some write entry
  * could grant a write (the literal part before any glob).  Returns 0, or

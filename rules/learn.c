@@ -1,0 +1,790 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Learning: events of a run in, a policy that allows them out.  The rules
+ * of generalisation are listed in learn.h and the README; this file
+ * applies them in three passes:
+ *
+ * 1. rules_learn_add() turns each event into an item (a pattern with a
+ *    count of events and a reason) as soon as it arrives: paths are
+ *    named with ~ / $WORKSPACE / $TMPDIR and their per-run names become
+ *    globs; commands and host names are kept whole for now.
+ * 2. rules_learn_policy() collapses: entries beneath one directory past
+ *    the threshold, host names under one registrable domain, command
+ *    invocations into prefixes.
+ * 3. It writes the policy, one entry per line.
+ *
+ * The public suffix list comes from libpsl's built-in copy, so that
+ * learning reads no file.
+ */
+#include <ctype.h>
+#include <errno.h>
+#include <libpsl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "rules/learn.h"
+#include "rules/rules_int.h"
+
+enum kind {
+	K_EXACT,
+	K_SYSTEM,
+	K_TMPDIR,
+	K_GLOB,
+	K_BUILD,
+	K_DEV,
+	K_CREATE,
+	K_SECRET,
+	K_NEEDED,
+	K_DIR,
+	K_FLOOR,
+};
+
+/* One entry of the learned policy. */
+struct item {
+	enum rules_class cls;
+	enum rules_action action; /* allow or create */
+	bool review;
+	bool alive; /* false once merged into another item */
+	enum kind kind;
+	char *pattern; /* exec: the words, separated by '\n' */
+	unsigned long events;
+	char *why;
+};
+
+/* One distinct command line (exec) or host name (connect). */
+struct seen {
+	char *key;    /* exec: program '\n' words...; connect: the name */
+	bool review;  /* denied */
+	bool interp;  /* exec: as a script's interpreter */
+	char *why;    /* review: why it was denied */
+	unsigned long events;
+};
+
+struct list {
+	void *v;
+	size_t n, cap;
+};
+
+struct rules_learn {
+	char *home, *tmpdir;
+	char **ws;
+	size_t n_ws;
+	const struct rules_policy *base;
+	bool permissive;
+
+	struct list items; /* struct item */
+	struct list cmds;  /* struct seen */
+	struct list names; /* struct seen */
+};
+
+/* ---- small helpers ------------------------------------------------------ */
+
+static void *grow(struct list *l, size_t size)
+{
+	void *v;
+	size_t cap;
+
+	if (l->n == l->cap) {
+		cap = l->cap ? l->cap * 2 : 32;
+		v = realloc(l->v, cap * size);
+		if (!v)
+			return NULL;
+		l->v = v;
+		l->cap = cap;
+	}
+	return (char *)l->v + l->n++ * size;
+}
+
+static char *fmt(const char *f, ...) __attribute__((format(printf, 1, 2)));
+
+static char *fmt(const char *f, ...)
+{
+	va_list ap;
+	char *s;
+
+	va_start(ap, f);
+	if (vasprintf(&s, f, ap) < 0)
+		s = NULL;
+	va_end(ap);
+	return s;
+}
+
+/* path is dir or beneath it, by whole components. */
+static bool beneath(const char *path, const char *dir)
+{
+	size_t n = strlen(dir);
+
+	if (n == 1 && dir[0] == '/')
+		return path[0] == '/';
+	return strncmp(path, dir, n) == 0 && (path[n] == '\0' || path[n] == '/');
+}
+
+static void free_vars(struct rules_learn *l)
+{
+	size_t i;
+
+	for (i = 0; i < l->n_ws; i++)
+		free(l->ws[i]);
+	free(l->ws);
+	free(l->home);
+	free(l->tmpdir);
+	l->ws = NULL;
+	l->n_ws = 0;
+	l->home = l->tmpdir = NULL;
+}
+
+int rules_learn_set_run(struct rules_learn *l, const struct rules_vars *v,
+			const struct rules_policy *base, bool permissive)
+{
+	size_t i;
+
+	free_vars(l);
+	l->base = base;
+	l->permissive = permissive;
+	if ((v->home && !(l->home = strdup(v->home))) ||
+	    (v->tmpdir && !(l->tmpdir = strdup(v->tmpdir))))
+		return -ENOMEM;
+	l->ws = calloc(v->n_workspaces + 1, sizeof(*l->ws));
+	if (!l->ws)
+		return -ENOMEM;
+	for (i = 0; i < v->n_workspaces; i++) {
+		l->ws[i] = strdup(v->workspaces[i]);
+		if (!l->ws[i])
+			return -ENOMEM;
+		l->n_ws++;
+	}
+	return 0;
+}
+
+int rules_learn_new(struct rules_learn **out, const struct rules_vars *v,
+		    const struct rules_policy *base, bool permissive)
+{
+	struct rules_learn *l = calloc(1, sizeof(*l));
+	int rc;
+
+	*out = NULL;
+	if (!l)
+		return -ENOMEM;
+	rc = rules_learn_set_run(l, v, base, permissive);
+	if (rc < 0) {
+		rules_learn_free(l);
+		return rc;
+	}
+	*out = l;
+	return 0;
+}
+
+static void free_seen(struct list *list)
+{
+	struct seen *s = list->v;
+	size_t i;
+
+	for (i = 0; i < list->n; i++) {
+		free(s[i].key);
+		free(s[i].why);
+	}
+	free(list->v);
+}
+
+void rules_learn_free(struct rules_learn *l)
+{
+	struct item *it;
+	size_t i;
+
+	if (!l)
+		return;
+	it = l->items.v;
+	for (i = 0; i < l->items.n; i++) {
+		free(it[i].pattern);
+		free(it[i].why);
+	}
+	free(l->items.v);
+	free_seen(&l->cmds);
+	free_seen(&l->names);
+	free_vars(l);
+	free(l);
+}
+
+/* ---- names: globs for what changes from run to run ----------------------- */
+
+/* A run of letters and digits that no person chose. */
+static bool random_run(const char *s, size_t n)
+{
+	size_t i, digits = 0, letters = 0, hex = 0, flips = 0;
+
+	for (i = 0; i < n; i++) {
+		digits += isdigit((unsigned char)s[i]) != 0;
+		letters += isalpha((unsigned char)s[i]) != 0;
+		hex += isxdigit((unsigned char)s[i]) != 0;
+		if (i && !isdigit((unsigned char)s[i]) !=
+				 !isdigit((unsigned char)s[i - 1]))
+			flips++;
+	}
+	if (n >= 16 && hex == n && digits && letters)
+		return true; /* a hash */
+	if (n >= 5 && digits == n)
+		return true; /* a pid, a time */
+	/* mkstemp's XXXXXX: letters and digits mixed */
+	return n >= 6 && digits >= 2 && letters >= 2 && flips >= 2;
+}
+
+/* Appends c to out, escaped so that a glob matches it literally. */
+static size_t put_lit(char *out, size_t o, size_t size, char c)
+{
+	if (strchr("*?[$", c) && o + 3 < size) {
+		out[o++] = '[';
+		out[o++] = c;
+		out[o++] = ']';
+	} else if (o + 1 < size) {
+		out[o++] = c;
+	}
+	return o;
+}
+
+/*
+ * Python's tempfile names: "tmp" and eight of [a-z0-9_], which split
+ * into runs too short to look random.
+ */
+static size_t tmp_prefix(const char *name)
+{
+	size_t n;
+
+	if (strncmp(name, "tmp", 3) != 0)
+		return 0;
+	n = strspn(name + 3, "abcdefghijklmnopqrstuvwxyz0123456789_");
+	return n >= 6 ? 3 + n : 0;
+}
+
+/* Writes name, its random runs as "*" when glob, into out. */
+static bool name_to(const char *name, char *out, size_t size, bool glob)
+{
+	size_t o = 0, n, t = glob ? tmp_prefix(name) : 0;
+	bool changed = false;
+	const char *s = name;
+
+	if (t) {
+		o = (size_t)snprintf(out, size, "tmp*");
+		s += t;
+		changed = true;
+	}
+	while (*s && o + 1 < size) {
+		n = 0;
+		while (isalnum((unsigned char)s[n]))
+			n++;
+		if (glob && n && random_run(s, n)) {
+			if (!(o && out[o - 1] == '*'))
+				out[o++] = '*';
+			s += n;
+			changed = true;
+			continue;
+		}
+		if (!n)
+			n = 1;
+		while (n--)
+			o = put_lit(out, o, size, *s++);
+	}
+	out[o] = '\0';
+	return changed;
+}
+
+void rules_learn_name(const char *name, char *out, size_t size)
+{
+	name_to(name, out, size, true);
+}
+
+/* Build outputs: one glob per extension and directory. */
+static const char *build_ext(const char *name)
+{
+	static const char *const exts[] = { "o",   "a",	  "so",	 "lo",
+					    "la",  "d",	  "pyc", "pyo",
+					    "gch", "class", "obj", "dep" };
+	const char *dot = strrchr(name, '.');
+	size_t i;
+
+	if (!dot || dot == name)
+		return NULL;
+	for (i = 0; i < RULES_ARRAY_SIZE(exts); i++)
+		if (strcmp(dot + 1, exts[i]) == 0)
+			return dot + 1;
+	return NULL;
+}
+
+/* ---- paths ----------------------------------------------------------------- */
+
+static const char *const system_roots[] = { "/usr",   "/etc",	"/lib",
+					    "/lib32", "/lib64", "/libx32",
+					    "/bin",   "/sbin",	"/opt" };
+
+static const char *system_root(const char *path)
+{
+	size_t i;
+
+	for (i = 0; i < RULES_ARRAY_SIZE(system_roots); i++)
+		if (beneath(path, system_roots[i]))
+			return system_roots[i];
+	return NULL;
+}
+
+/* The variable path starts with, and how much of path it stands for. */
+static const char *start_of(const struct rules_learn *l, const char *path,
+			    size_t *len)
+{
+	size_t i, best = 0;
+
+	if (l->tmpdir && beneath(path, l->tmpdir)) {
+		*len = strlen(l->tmpdir);
+		return "$TMPDIR";
+	}
+	for (i = 0; i < l->n_ws; i++)
+		if (beneath(path, l->ws[i]) && strlen(l->ws[i]) > best)
+			best = strlen(l->ws[i]);
+	if (best) {
+		*len = best;
+		return "$WORKSPACE";
+	}
+	if (l->home && strcmp(l->home, "/") && beneath(path, l->home)) {
+		*len = strlen(l->home);
+		return "~";
+	}
+	*len = 0;
+	return "";
+}
+
+/* A component of /proc or /dev that names a process or a terminal. */
+static bool per_process(const char *prev2, const char *prev, const char *c)
+{
+	bool num = c[0] && strspn(c, "0123456789") == strlen(c);
+
+	if (!num)
+		return false;
+	return (prev && !prev2 && !strcmp(prev, "proc")) ||
+	       (prev && prev2 && !strcmp(prev, "task")) ||
+	       (prev && !strcmp(prev, "pts"));
+}
+
+/*
+ * Writes path as the policy names it.  exact: only the variables (for
+ * entries that wait for review).  Sets *kind to the rule that applied.
+ */
+static int path_to(const struct rules_learn *l, enum rules_class c,
+		   const char *path, bool exact, char *out, size_t size,
+		   enum kind *kind)
+{
+	const char *var, *sys = system_root(path), *comp[3] = { 0 };
+	char copy[PATH_MAX], name[NAME_MAX * 3 + 8], *s, *save = NULL;
+	size_t skip, o, depth = 0;
+
+	*kind = K_EXACT;
+	var = start_of(l, path, &skip);
+	if (!exact && !strcmp(var, "$TMPDIR")) {
+		*kind = K_TMPDIR;
+		return snprintf(out, size, "$TMPDIR") < (int)size
+			       ? 0
+			       : -ENAMETOOLONG;
+	}
+	if (!exact && c == RULES_READ && sys && !*var) {
+		*kind = K_SYSTEM;
+		snprintf(out, size, "%s", sys);
+		return 0;
+	}
+	if (snprintf(copy, sizeof(copy), "%s", path + skip) >=
+	    (int)sizeof(copy))
+		return -ENAMETOOLONG;
+
+	o = (size_t)snprintf(out, size, "%s", var);
+	for (s = strtok_r(copy, "/", &save); s; s = strtok_r(NULL, "/", &save)) {
+		bool last = !save || !*save;
+		const char *ext = last && !exact ? build_ext(s) : NULL;
+
+		if (!exact && !*var && per_process(comp[1], comp[0], s)) {
+			snprintf(name, sizeof(name), "*");
+			*kind = K_DEV;
+		} else if (ext) {
+			snprintf(name, sizeof(name), "*.%s", ext);
+			*kind = K_BUILD;
+		} else if (name_to(s, name, sizeof(name), !exact)) {
+			*kind = K_GLOB;
+		}
+		if (o + strlen(name) + 2 >= size)
+			return -ENAMETOOLONG;
+		o += (size_t)snprintf(out + o, size - o, "/%s", name);
+		if (depth++ < 2) {
+			comp[1] = comp[0];
+			comp[0] = s;
+		} else {
+			comp[1] = comp[0] = "";
+		}
+	}
+	if (o == 0)
+		snprintf(out, size, "/");
+	return 0;
+}
+
+int rules_learn_path(const struct rules_learn *l, enum rules_class c,
+		     const char *path, char *out, size_t size)
+{
+	enum kind k;
+
+	return path_to(l, c, path, false, out, size, &k);
+}
+
+/* ---- items ---------------------------------------------------------------- */
+
+static struct item *find_item(struct rules_learn *l, enum rules_class c,
+			      enum rules_action a, bool review,
+			      const char *pattern)
+{
+	struct item *it = l->items.v;
+	size_t i;
+
+	/* TODO(#7): a hash table, if logs of millions of events need it */
+	for (i = l->items.n; i-- > 0;)
+		if (it[i].alive && it[i].cls == c && it[i].action == a &&
+		    it[i].review == review && !strcmp(it[i].pattern, pattern))
+			return &it[i];
+	return NULL;
+}
+
+/* Counts n events for the item, made on first sight with why. */
+static int add_item(struct rules_learn *l, enum rules_class c,
+		    enum rules_action a, bool review, const char *pattern,
+		    enum kind k, char *why, unsigned long n)
+{
+	struct item *it = find_item(l, c, a, review, pattern);
+
+	if (it) {
+		it->events += n;
+		free(why);
+		return 0;
+	}
+	it = grow(&l->items, sizeof(*it));
+	if (!it) {
+		free(why);
+		return -ENOMEM;
+	}
+	*it = (struct item){ .cls = c,
+			     .action = a,
+			     .review = review,
+			     .alive = true,
+			     .kind = k,
+			     .pattern = strdup(pattern),
+			     .events = n,
+			     .why = why };
+	if (!it->pattern) {
+		l->items.n--;
+		free(why);
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+static char *why_of(enum kind k, enum rules_class c)
+{
+	switch (k) {
+	case K_SYSTEM:
+		return fmt("system files: reads beneath it collapse to it");
+	case K_TMPDIR:
+		return fmt("the run's private temporary directory");
+	case K_GLOB:
+		return fmt("per-run names (temporary, hash, number) as a glob");
+	case K_BUILD:
+		return fmt("build outputs: a glob of their extension");
+	case K_DEV:
+		return fmt("per-process or per-terminal names as a glob");
+	default:
+		break;
+	}
+	return fmt("the run %s it", c == RULES_READ ? "read" : "wrote");
+}
+
+/*
+ * A path the base denies reading by an entry is a secret: written as it
+ * was, for review, whatever the run was allowed.
+ */
+static bool secret(const struct rules_learn *l, const char *path,
+		   struct rules_verdict *v)
+{
+	if (!l->base)
+		return false;
+	rules_check_path(l->base, RULES_READ, path, v);
+	return !v->is_default &&
+	       (v->action == RULES_DENY || v->action == RULES_ASK);
+}
+
+static char *why_review(bool is_secret, const struct rules_verdict *v,
+			enum rules_class c, bool denied)
+{
+	if (is_secret)
+		return fmt("secret: %s %s \"%s\" denies reading it; the run "
+			   "%s it%s. Remove \"review\" only if it must",
+			   v->origin, v->where, v->pattern,
+			   c == RULES_READ ? "read" : "wrote",
+			   denied ? " and was denied" : "");
+	return fmt("needed: the base policy denied it (%s%s%s); remove "
+		   "\"review\" to grant it",
+		   v->where, v->pattern[0] ? " " : "", v->pattern);
+}
+
+/*
+ * A directory that was read itself (listed): its entry would cover
+ * everything beneath it, so ~, / and the directories above ~ or a
+ * workspace wait for review.
+ */
+static bool floor_dir(const struct rules_learn *l, const char *path)
+{
+	size_t i;
+
+	if (!strcmp(path, "/") || (l->home && beneath(l->home, path)))
+		return true;
+	for (i = 0; i < l->n_ws; i++)
+		if (beneath(l->ws[i], path) && strcmp(l->ws[i], path))
+			return true;
+	return l->tmpdir && beneath(l->tmpdir, path) && strcmp(l->tmpdir, path);
+}
+
+static int add_path(struct rules_learn *l, enum rules_class c,
+		    const char *path, bool denied, bool created)
+{
+	struct rules_verdict v = { 0 }, sv;
+	enum action_kind { A_ALLOW, A_CREATE } ak = A_ALLOW;
+	bool sec = secret(l, path, &sv), review;
+	char pat[PATH_MAX * 2];
+	enum kind k;
+	int rc;
+
+	if (path[0] != '/')
+		return -EINVAL;
+	if (l->base)
+		rules_check_path(l->base, c, path, &v);
+	if (l->permissive && l->base)
+		denied = denied || (v.action != RULES_ALLOW &&
+				    v.action != RULES_CREATE);
+
+	/* A create rule names the directory: learn the rule itself. */
+	if (c == RULES_WRITE && !denied && !sec && l->base &&
+	    v.action == RULES_CREATE)
+		ak = A_CREATE;
+	else if (created && !denied && !sec)
+		return 0; /* the run's own: allowed again when it makes it */
+
+	review = denied || sec;
+	if (ak == A_CREATE)
+		return add_item(l, c, RULES_CREATE, false, v.pattern, K_CREATE,
+				fmt("the run made files here (%s %s)", v.where,
+				    v.origin),
+				1);
+	if (!review && floor_dir(l, path)) {
+		rc = path_to(l, c, path, true, pat, sizeof(pat), &k);
+		return rc ? rc
+			  : add_item(l, c, RULES_ALLOW, true, pat, K_FLOOR,
+				     fmt("the run listed this directory; an "
+					 "entry for it covers everything "
+					 "beneath it"),
+				     1);
+	}
+	rc = path_to(l, c, path, review, pat, sizeof(pat), &k);
+	if (rc)
+		return rc;
+	if (review)
+		return add_item(l, c, RULES_ALLOW, true, pat,
+				sec ? K_SECRET : K_NEEDED,
+				why_review(sec, sec ? &sv : &v, c, denied), 1);
+	return add_item(l, c, RULES_ALLOW, false, pat, k, why_of(k, c), 1);
+}
+
+/* ---- commands and hosts ---------------------------------------------------- */
+
+static struct seen *find_seen(struct list *list, const char *key, bool review,
+			      bool interp)
+{
+	struct seen *s = list->v;
+	size_t i;
+
+	for (i = list->n; i-- > 0;)
+		if (s[i].review == review && s[i].interp == interp &&
+		    !strcmp(s[i].key, key))
+			return &s[i];
+	return NULL;
+}
+
+static int add_seen(struct list *list, char *key, bool review, bool interp,
+		    char *why)
+{
+	struct seen *s;
+
+	if (!key) {
+		free(why);
+		return -ENOMEM;
+	}
+	s = find_seen(list, key, review, interp);
+	if (s) {
+		s->events++;
+		free(key);
+		free(why);
+		return 0;
+	}
+	s = grow(list, sizeof(*s));
+	if (!s) {
+		free(key);
+		free(why);
+		return -ENOMEM;
+	}
+	*s = (struct seen){ .key = key,
+			    .review = review,
+			    .interp = interp,
+			    .why = why,
+			    .events = 1 };
+	return 0;
+}
+
+/* How a program is named: by base name when the system holds it. */
+static int program_to(const struct rules_learn *l, const char *exe, char *out,
+		      size_t size)
+{
+	const char *base = strrchr(exe, '/');
+	enum kind k;
+	size_t skip;
+
+	if (system_root(exe)) {
+		name_to(base ? base + 1 : exe, out, size, false);
+		return 0;
+	}
+	if (!strcmp(start_of(l, exe, &skip), "$TMPDIR")) {
+		snprintf(out, size, "$TMPDIR/**");
+		return 0;
+	}
+	return path_to(l, RULES_EXEC, exe, false, out, size, &k);
+}
+
+/* program '\n' word '\n' word ... */
+static char *command_key(const char *prog, const char *const *argv,
+			 size_t argc)
+{
+	size_t i, len = strlen(prog) + 1;
+	char *key, *o;
+
+	for (i = 1; i < argc; i++)
+		len += strlen(argv[i]) + 1;
+	key = malloc(len);
+	if (!key)
+		return NULL;
+	o = stpcpy(key, prog);
+	for (i = 1; i < argc; i++) {
+		*o++ = '\n';
+		o = stpcpy(o, argv[i]);
+	}
+	return key;
+}
+
+static int add_exec(struct rules_learn *l, const struct rules_learn_event *e,
+		    bool denied)
+{
+	struct rules_verdict v = { 0 };
+	char prog[PATH_MAX * 2];
+	char *why = NULL;
+	int rc;
+
+	if (l->base && !e->interpreter)
+		rules_check_exec(l->base, e->object, e->argv, e->argc, &v);
+	if (l->permissive && l->base && !e->interpreter)
+		denied = denied || v.action != RULES_ALLOW;
+	rc = program_to(l, e->object, prog, sizeof(prog));
+	if (rc)
+		return rc;
+	if (denied && l->base && !e->interpreter)
+		why = why_review(false, &v, RULES_EXEC, true);
+	if (e->interpreter)
+		return add_seen(&l->cmds, strdup(prog), denied, true, why);
+	return add_seen(&l->cmds, command_key(prog, e->argv, e->argc), denied,
+			false, why);
+}
+
+/* Lower case, no trailing dot: names compare as DNS compares them. */
+static char *host_name(const char *name)
+{
+	char *s = strdup(name), *c;
+	size_t n;
+
+	if (!s)
+		return NULL;
+	for (c = s; *c; c++)
+		*c = (char)tolower((unsigned char)*c);
+	n = strlen(s);
+	if (n > 1 && s[n - 1] == '.')
+		s[n - 1] = '\0';
+	return s;
+}
+
+/* A unix socket path is named like a file; an address stays as it is. */
+static char *address_to(const struct rules_learn *l, const char *addr,
+			bool exact)
+{
+	char pat[PATH_MAX * 2], name[512];
+	enum kind k;
+
+	if (!strncmp(addr, "unix:@", 6)) {
+		name_to(addr + 6, name, sizeof(name), !exact);
+		return fmt("unix:@%s", name);
+	}
+	if (!strncmp(addr, "unix:", 5)) {
+		if (path_to(l, RULES_CONNECT, addr + 5, exact, pat, sizeof(pat),
+			    &k))
+			return NULL;
+		return fmt("unix:%s", pat);
+	}
+	return strdup(addr);
+}
+
+static int add_connect(struct rules_learn *l,
+		       const struct rules_learn_event *e, bool denied)
+{
+	struct rules_verdict v = { .where = "network.default", .pattern = "" };
+	struct rules_addr a;
+
+	if (l->base && rules_addr_parse(e->object, &a) == 0)
+		rules_check_addr(l->base, &a, &v);
+	if (l->permissive && l->base)
+		denied = denied || v.action != RULES_ALLOW;
+	if (e->name)
+		return add_seen(&l->names, host_name(e->name), denied, false,
+				denied ? why_review(false, &v, RULES_CONNECT,
+						    true)
+				       : NULL);
+	return add_item(l, RULES_CONNECT, RULES_ALLOW, denied,
+			address_to(l, e->object, denied) ?: "", K_EXACT,
+			denied ? why_review(false, &v, RULES_CONNECT, true)
+			       : fmt("the run connected to it"),
+			1);
+}
+
+int rules_learn_add(struct rules_learn *l, const struct rules_learn_event *e)
+{
+	int rc;
+
+	if (!e->object || !e->object[0])
+		return -EINVAL;
+	switch (e->cls) {
+	case RULES_READ:
+		return add_path(l, RULES_READ, e->object, e->denied, false);
+	case RULES_WRITE:
+		rc = add_path(l, RULES_WRITE, e->object, e->denied, e->created);
+		if (rc == 0 && e->to)
+			rc = add_path(l, RULES_WRITE, e->to, e->denied,
+				      e->created);
+		if (rc == 0 && e->also_read)
+			rc = add_path(l, RULES_READ, e->object, e->denied,
+				      false);
+		return rc;
+	case RULES_EXEC:
+		if (!e->interpreter && (!e->argv || e->argc == 0))
+			return -EINVAL;
+		return add_exec(l, e, e->denied);
+	case RULES_CONNECT:
+		return add_connect(l, e, e->denied);
+	default:
+		break;
+	}
+	return -EINVAL;
+}
