@@ -352,16 +352,18 @@ static const char *start_of(const struct rules_learn *l, const char *path,
 	return "";
 }
 
-/* A component of /proc or /dev that names a process or a terminal. */
-static bool per_process(const char *prev2, const char *prev, const char *c)
+/*
+ * A component that names a process or a terminal: the N of /proc/N,
+ * /proc/N/task/N and /dev/pts/N (depth counts from 0).
+ */
+static bool per_process(const char *path, size_t depth, const char *c)
 {
-	bool num = c[0] && strspn(c, "0123456789") == strlen(c);
-
-	if (!num)
+	if (!c[0] || strspn(c, "0123456789") != strlen(c))
 		return false;
-	return (prev && !prev2 && !strcmp(prev, "proc")) ||
-	       (prev && prev2 && !strcmp(prev, "task")) ||
-	       (prev && !strcmp(prev, "pts"));
+	return (depth == 1 && !strncmp(path, "/proc/", 6)) ||
+	       (depth == 3 && !strncmp(path, "/proc/", 6) &&
+		strstr(path, "/task/") == strchr(path + 6, '/')) ||
+	       (depth == 2 && !strncmp(path, "/dev/pts/", 9));
 }
 
 /*
@@ -372,7 +374,7 @@ static int path_to(const struct rules_learn *l, enum rules_class c,
 		   const char *path, bool exact, char *out, size_t size,
 		   enum kind *kind)
 {
-	const char *var, *sys = system_root(path), *comp[3] = { 0 };
+	const char *var, *sys = system_root(path);
 	char copy[PATH_MAX], name[NAME_MAX * 3 + 8], *s, *save = NULL;
 	size_t skip, o, depth = 0;
 
@@ -398,7 +400,7 @@ static int path_to(const struct rules_learn *l, enum rules_class c,
 		bool last = !save || !*save;
 		const char *ext = last && !exact ? build_ext(s) : NULL;
 
-		if (!exact && !*var && per_process(comp[1], comp[0], s)) {
+		if (!exact && !*var && per_process(path, depth, s)) {
 			snprintf(name, sizeof(name), "*");
 			*kind = K_DEV;
 		} else if (ext) {
@@ -410,12 +412,7 @@ static int path_to(const struct rules_learn *l, enum rules_class c,
 		if (o + strlen(name) + 2 >= size)
 			return -ENAMETOOLONG;
 		o += (size_t)snprintf(out + o, size - o, "/%s", name);
-		if (depth++ < 2) {
-			comp[1] = comp[0];
-			comp[0] = s;
-		} else {
-			comp[1] = comp[0] = "";
-		}
+		depth++;
 	}
 	if (o == 0)
 		snprintf(out, size, "/");
@@ -742,6 +739,8 @@ static int add_connect(struct rules_learn *l,
 {
 	struct rules_verdict v = { .where = "network.default", .pattern = "" };
 	struct rules_addr a;
+	char *pat;
+	int rc;
 
 	if (l->base && rules_addr_parse(e->object, &a) == 0)
 		rules_check_addr(l->base, &a, &v);
@@ -752,11 +751,15 @@ static int add_connect(struct rules_learn *l,
 				denied ? why_review(false, &v, RULES_CONNECT,
 						    true)
 				       : NULL);
-	return add_item(l, RULES_CONNECT, RULES_ALLOW, denied,
-			address_to(l, e->object, denied) ?: "", K_EXACT,
-			denied ? why_review(false, &v, RULES_CONNECT, true)
-			       : fmt("the run connected to it"),
-			1);
+	pat = address_to(l, e->object, denied);
+	if (!pat)
+		return -ENOMEM;
+	rc = add_item(l, RULES_CONNECT, RULES_ALLOW, denied, pat, K_EXACT,
+		      denied ? why_review(false, &v, RULES_CONNECT, true)
+			     : fmt("the run connected to it"),
+		      1);
+	free(pat);
+	return rc;
 }
 
 int rules_learn_add(struct rules_learn *l, const struct rules_learn_event *e)
@@ -787,4 +790,614 @@ int rules_learn_add(struct rules_learn *l, const struct rules_learn_event *e)
 		break;
 	}
 	return -EINVAL;
+}
+
+/* ---- pass 2: collapsing ---------------------------------------------------- */
+
+static size_t depth_of(const char *p)
+{
+	size_t n = 0;
+
+	for (; *p; p++)
+		n += *p == '/';
+	return n;
+}
+
+/*
+ * Whether dir, a written pattern, may stand for everything beneath it:
+ * not /, not a top-level directory, not ~, nothing above ~, a workspace
+ * or the run's TMPDIR.
+ */
+static bool collapsible(const struct rules_learn *l, const char *dir)
+{
+	size_t i;
+
+	if (!strcmp(dir, "~") || !dir[0])
+		return false;
+	if (dir[0] != '/')
+		return true; /* beneath ~ or a workspace */
+	if (!strchr(dir + 1, '/'))
+		return false;
+	if (l->home && beneath(l->home, dir))
+		return false;
+	for (i = 0; i < l->n_ws; i++)
+		if (beneath(l->ws[i], dir))
+			return false;
+	return !(l->tmpdir && beneath(l->tmpdir, dir));
+}
+
+static bool in_group(const struct item *it, enum rules_class c)
+{
+	return it->alive && it->cls == c && it->action == RULES_ALLOW &&
+	       !it->review;
+}
+
+/* The parent of a written pattern, in place; false at the top. */
+static bool up(char *p)
+{
+	char *s = strrchr(p, '/');
+
+	if (!s || s == p)
+		return false;
+	*s = '\0';
+	return true;
+}
+
+/* An entry beneath another of its group adds nothing: merge it. */
+static void subsume(struct rules_learn *l, enum rules_class c)
+{
+	struct item *it = l->items.v, *a;
+	char anc[PATH_MAX * 2];
+	size_t i;
+
+	for (i = 0; i < l->items.n; i++) {
+		if (!in_group(&it[i], c))
+			continue;
+		snprintf(anc, sizeof(anc), "%s", it[i].pattern);
+		while (up(anc)) {
+			a = find_item(l, c, RULES_ALLOW, false, anc);
+			if (a && a != &it[i]) {
+				a->events += it[i].events;
+				it[i].alive = false;
+				break;
+			}
+		}
+	}
+}
+
+static int cmp_dirs(const void *a, const void *b)
+{
+	const char *x = *(char *const *)a, *y = *(char *const *)b;
+	size_t dx = depth_of(x), dy = depth_of(y);
+
+	if (dx != dy)
+		return dx > dy ? -1 : 1;
+	return strcmp(x, y);
+}
+
+/* Every directory above an entry of the group, deepest first. */
+static char **candidate_dirs(struct rules_learn *l, enum rules_class c,
+			     size_t *n)
+{
+	struct item *it = l->items.v;
+	char anc[PATH_MAX * 2], **v = NULL, **nv;
+	size_t i, j, cap = 0;
+
+	*n = 0;
+	for (i = 0; i < l->items.n; i++) {
+		if (!in_group(&it[i], c))
+			continue;
+		snprintf(anc, sizeof(anc), "%s", it[i].pattern);
+		while (up(anc)) {
+			for (j = 0; j < *n && strcmp(v[j], anc); j++)
+				;
+			if (j < *n || !collapsible(l, anc))
+				continue;
+			if (*n == cap) {
+				cap = cap ? cap * 2 : 64;
+				nv = realloc(v, cap * sizeof(*v));
+				if (!nv)
+					goto oom;
+				v = nv;
+			}
+			v[*n] = strdup(anc);
+			if (!v[*n])
+				goto oom;
+			(*n)++;
+		}
+	}
+	if (*n)
+		qsort(v, *n, sizeof(*v), cmp_dirs);
+	return v;
+oom:
+	while (*n)
+		free(v[--*n]);
+	free(v);
+	return NULL;
+}
+
+/* Merges the entries beneath dir into one when there are enough. */
+static int collapse_dir(struct rules_learn *l, enum rules_class c,
+			const char *dir)
+{
+	struct item *it = l->items.v;
+	unsigned long events = 0;
+	size_t i, n = 0;
+
+	for (i = 0; i < l->items.n; i++)
+		if (in_group(&it[i], c) && beneath(it[i].pattern, dir) &&
+		    strcmp(it[i].pattern, dir))
+			n++;
+	if (n < RULES_LEARN_DIR_THRESHOLD)
+		return 0;
+	for (i = 0; i < l->items.n; i++) {
+		if (in_group(&it[i], c) && beneath(it[i].pattern, dir) &&
+		    strcmp(it[i].pattern, dir)) {
+			events += it[i].events;
+			it[i].alive = false;
+		}
+	}
+	return add_item(l, c, RULES_ALLOW, false, dir, K_DIR,
+			fmt("%zu entries beneath it (threshold %d)", n,
+			    RULES_LEARN_DIR_THRESHOLD),
+			events);
+}
+
+static int collapse_paths(struct rules_learn *l, enum rules_class c)
+{
+	char **dirs;
+	size_t n, i;
+	int rc = 0;
+
+	subsume(l, c);
+	dirs = candidate_dirs(l, c, &n);
+	if (!dirs && n)
+		return -ENOMEM;
+	for (i = 0; i < n; i++) {
+		if (rc == 0)
+			rc = collapse_dir(l, c, dirs[i]);
+		free(dirs[i]);
+	}
+	free(dirs);
+	return rc;
+}
+
+/* Hosts. */
+
+static bool looks_like_ip(const char *s)
+{
+	return strspn(s, "0123456789.") == strlen(s) || strchr(s, ':');
+}
+
+/* The registrable domain (example.co.uk for a.b.example.co.uk) or NULL. */
+static const char *registrable(const char *name)
+{
+	const psl_ctx_t *psl = psl_builtin();
+
+	if (!psl || looks_like_ip(name))
+		return NULL;
+	return psl_registrable_domain(psl, name);
+}
+
+/* How many distinct names lie strictly under domain. */
+static size_t names_under(const struct list *names, const char *domain)
+{
+	const struct seen *s = names->v;
+	size_t i, n = 0, dl = strlen(domain), kl;
+
+	for (i = 0; i < names->n; i++) {
+		kl = strlen(s[i].key);
+		n += !s[i].review && kl > dl + 1 &&
+		     !strcmp(s[i].key + kl - dl, domain) &&
+		     s[i].key[kl - dl - 1] == '.';
+	}
+	return n;
+}
+
+static int learn_host(struct rules_learn *l, const struct seen *s)
+{
+	const char *reg = s->review ? NULL : registrable(s->key);
+	size_t n = reg ? names_under(&l->names, reg) : 0;
+
+	if (s->review)
+		return add_item(l, RULES_CONNECT, RULES_ALLOW, true, s->key,
+				K_NEEDED, s->why ? strdup(s->why) : NULL,
+				s->events);
+	if (n >= RULES_LEARN_HOST_THRESHOLD && strcmp(s->key, reg)) {
+		char wild[512];
+
+		snprintf(wild, sizeof(wild), "*.%s", reg);
+		return add_item(l, RULES_CONNECT, RULES_ALLOW, false, wild,
+				K_DIR,
+				fmt("%zu names under %s, a registrable "
+				    "domain (threshold %d)",
+				    n, reg, RULES_LEARN_HOST_THRESHOLD),
+				s->events);
+	}
+	/* TODO(#5): a port, once name entries take one */
+	return add_item(l, RULES_CONNECT, RULES_ALLOW, false, s->key, K_EXACT,
+			fmt("the run connected to it by name"), s->events);
+}
+
+/* Commands. */
+
+struct inv {
+	char **w; /* w[0]: the program */
+	size_t n;
+	unsigned long events;
+};
+
+/* A word people type as a subcommand or an operand, not a value. */
+static bool plain_word(const char *w)
+{
+	char g[256];
+	size_t n = strlen(w);
+
+	if (!n || n > 64 || !isalnum((unsigned char)w[0]) ||
+	    strspn(w, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+		      "0123456789._+-") != n)
+		return false;
+	return !name_to(w, g, sizeof(g), true);
+}
+
+static int emit_prefix(struct rules_learn *l, struct inv *v, size_t n,
+		       size_t depth, bool review, const char *why)
+{
+	unsigned long events = 0;
+	char *pat, *o;
+	size_t i, len = 1;
+	int rc;
+
+	for (i = 0; i < depth; i++)
+		len += strlen(v[0].w[i]) + 1;
+	pat = calloc(1, len);
+	if (!pat)
+		return -ENOMEM;
+	for (i = 0, o = pat; i < depth; i++)
+		o += sprintf(o, "%s%s", i ? "\n" : "", v[0].w[i]);
+	for (i = 0; i < n; i++)
+		events += v[i].events;
+	rc = add_item(l, RULES_EXEC, RULES_ALLOW, review, pat,
+		      review ? K_NEEDED : K_EXACT,
+		      why    ? strdup(why)
+		      : n > 1 ? fmt("%zu command lines share this prefix", n)
+			     : fmt("the run ran it"),
+		      events);
+	free(pat);
+	return rc;
+}
+
+/* The word at depth of every invocation: same, few and plain, or not. */
+static int word_spread(const struct inv *v, size_t n, size_t depth,
+		       size_t *distinct)
+{
+	size_t i, j;
+
+	*distinct = 0;
+	for (i = 0; i < n; i++) {
+		if (depth >= v[i].n || !plain_word(v[i].w[depth]))
+			return -1;
+		for (j = 0; j < i && strcmp(v[j].w[depth], v[i].w[depth]); j++)
+			;
+		*distinct += j == i;
+	}
+	return 0;
+}
+
+/*
+ * Grows the prefix v[*].w[0..depth) while every invocation has the same
+ * plain next word; splits into subcommands while they differ by a few
+ * plain words; otherwise stops.
+ */
+static int prefix(struct rules_learn *l, struct inv *v, size_t n, size_t depth,
+		  bool review, const char *why)
+{
+	struct inv *sub;
+	size_t distinct, i, j, k;
+	int rc = 0;
+
+	if (depth > RULES_LEARN_MAX_WORDS ||
+	    word_spread(v, n, depth, &distinct) < 0 ||
+	    distinct > RULES_LEARN_SPLIT_MAX)
+		return emit_prefix(l, v, n, depth, review, why);
+	if (distinct == 1)
+		return prefix(l, v, n, depth + 1, review, why);
+
+	sub = calloc(n, sizeof(*sub));
+	if (!sub)
+		return -ENOMEM;
+	for (i = 0; i < n && rc == 0; i++) {
+		for (j = 0; j < i && strcmp(v[j].w[depth], v[i].w[depth]); j++)
+			;
+		if (j < i)
+			continue; /* this word's group was done */
+		for (j = i, k = 0; j < n; j++)
+			if (!strcmp(v[j].w[depth], v[i].w[depth]))
+				sub[k++] = v[j];
+		rc = prefix(l, sub, k, depth + 1, review, why);
+	}
+	free(sub);
+	return rc;
+}
+
+static void free_invs(struct inv *v, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		while (v[i].n)
+			free(v[i].w[--v[i].n]);
+		free(v[i].w);
+	}
+	free(v);
+}
+
+static int split_key(const char *key, struct inv *inv)
+{
+	const char *s = key;
+	size_t n = 1, len;
+
+	for (; *s; s++)
+		n += *s == '\n';
+	inv->w = calloc(n, sizeof(*inv->w));
+	if (!inv->w)
+		return -ENOMEM;
+	for (s = key; inv->n < n; s += len + 1) {
+		len = strcspn(s, "\n");
+		inv->w[inv->n] = strndup(s, len);
+		if (!inv->w[inv->n])
+			return -ENOMEM;
+		inv->n++;
+	}
+	return 0;
+}
+
+/* The invocations of the program prog (first of key's lines). */
+static int learn_program(struct rules_learn *l, size_t first, bool review)
+{
+	struct seen *s = l->cmds.v;
+	size_t plen = strcspn(s[first].key, "\n"), i, n = 0;
+	struct inv *v = calloc(l->cmds.n, sizeof(*v));
+	int rc = 0;
+
+	if (!v)
+		return -ENOMEM;
+	for (i = first; i < l->cmds.n && rc == 0; i++) {
+		if (s[i].interp || s[i].review != review ||
+		    strncmp(s[i].key, s[first].key, plen) ||
+		    (s[i].key[plen] && s[i].key[plen] != '\n'))
+			continue;
+		rc = split_key(s[i].key, &v[n]);
+		v[n++].events = s[i].events;
+		s[i].events = 0; /* done */
+	}
+	if (rc == 0)
+		rc = prefix(l, v, n, 1, review, review ? s[first].why : NULL);
+	free_invs(v, n);
+	return rc;
+}
+
+static int learn_commands(struct rules_learn *l)
+{
+	struct seen *s = l->cmds.v;
+	size_t i;
+	int rc = 0;
+
+	for (i = 0; i < l->cmds.n && rc == 0; i++) {
+		if (!s[i].events)
+			continue;
+		if (s[i].interp)
+			rc = add_item(l, RULES_EXEC, RULES_ALLOW, s[i].review,
+				      s[i].key, K_EXACT,
+				      fmt("interpreter of a script the run "
+					  "ran"),
+				      s[i].events);
+		else
+			rc = learn_program(l, i, s[i].review);
+	}
+	return rc;
+}
+
+/* ---- pass 3: writing -------------------------------------------------------- */
+
+struct out {
+	char *s;
+	size_t len, cap;
+	bool oom;
+};
+
+static void put(struct out *o, const char *s, size_t n)
+{
+	char *ns;
+	size_t cap;
+
+	if (o->oom)
+		return;
+	if (o->len + n + 1 > o->cap) {
+		for (cap = o->cap ? o->cap : 4096; cap < o->len + n + 1;)
+			cap *= 2;
+		ns = realloc(o->s, cap);
+		if (!ns) {
+			o->oom = true;
+			return;
+		}
+		o->s = ns;
+		o->cap = cap;
+	}
+	memcpy(o->s + o->len, s, n);
+	o->len += n;
+	o->s[o->len] = '\0';
+}
+
+static void puts_(struct out *o, const char *s)
+{
+	put(o, s, strlen(s));
+}
+
+static void put_str(struct out *o, const char *s)
+{
+	char esc[8];
+
+	puts_(o, "\"");
+	for (; *s; s++) {
+		if (*s == '"' || *s == '\\') {
+			esc[0] = '\\';
+			esc[1] = *s;
+			put(o, esc, 2);
+		} else if ((unsigned char)*s < 0x20 || *s == 0x7f) {
+			snprintf(esc, sizeof(esc), "\\u%04x", (unsigned char)*s);
+			puts_(o, esc);
+		} else {
+			put(o, s, 1);
+		}
+	}
+	puts_(o, "\"");
+}
+
+static void put_pattern(struct out *o, const struct item *it)
+{
+	const char *s = it->pattern;
+	char word[4096];
+	size_t n;
+
+	if (it->cls != RULES_EXEC) {
+		put_str(o, s);
+		return;
+	}
+	puts_(o, "[");
+	for (; ; s += n + 1) {
+		n = strcspn(s, "\n");
+		snprintf(word, sizeof(word), "%.*s", (int)n, s);
+		put_str(o, word);
+		if (!s[n])
+			break;
+		puts_(o, ", ");
+	}
+	puts_(o, "]");
+}
+
+static void put_item(struct out *o, const struct item *it, const char *ind,
+		     bool comma)
+{
+	char num[32];
+
+	puts_(o, ind);
+	puts_(o, "    {\"pattern\": ");
+	put_pattern(o, it);
+	snprintf(num, sizeof(num), ", \"events\": %lu", it->events);
+	puts_(o, num);
+	if (it->why) {
+		puts_(o, ", \"why\": ");
+		put_str(o, it->why);
+	}
+	if (it->review)
+		puts_(o, ", \"review\": true");
+	puts_(o, comma ? "},\n" : "}\n");
+}
+
+static int cmp_items(const void *a, const void *b)
+{
+	const struct item *x = a, *y = b;
+
+	if (x->alive != y->alive)
+		return x->alive ? -1 : 1;
+	if (x->cls != y->cls)
+		return (int)x->cls - (int)y->cls;
+	if (x->action != y->action)
+		return (int)x->action - (int)y->action;
+	if (x->review != y->review)
+		return x->review ? 1 : -1;
+	return strcmp(x->pattern, y->pattern);
+}
+
+/*
+ * One list ("allow": [...]) of class c and action a, if not empty; ind
+ * is the indentation of the class's keys.
+ */
+static void put_list(struct out *o, const struct rules_learn *l,
+		     enum rules_class c, enum rules_action a, const char *ind)
+{
+	const struct item *it = l->items.v;
+	size_t i, last = SIZE_MAX;
+
+	for (i = 0; i < l->items.n; i++)
+		if (it[i].alive && it[i].cls == c && it[i].action == a)
+			last = i;
+	if (last == SIZE_MAX)
+		return;
+	puts_(o, ",\n");
+	puts_(o, ind);
+	puts_(o, "\"");
+	puts_(o, rules_action_name(a));
+	puts_(o, "\": [\n");
+	for (i = 0; i <= last; i++)
+		if (it[i].alive && it[i].cls == c && it[i].action == a)
+			put_item(o, &it[i], ind, i != last);
+	puts_(o, ind);
+	puts_(o, "]");
+}
+
+/* "KEY": {"default": "deny", LISTS}, at the indentation of KEY. */
+static void put_class(struct out *o, const struct rules_learn *l,
+		      enum rules_class c, const char *key, const char *ind,
+		      bool comma)
+{
+	char inner[16];
+
+	snprintf(inner, sizeof(inner), "%s  ", ind);
+	puts_(o, ind);
+	puts_(o, key);
+	puts_(o, ": {\n");
+	puts_(o, inner);
+	puts_(o, "\"default\": \"deny\"");
+	put_list(o, l, c, RULES_ALLOW, inner);
+	if (c == RULES_WRITE)
+		put_list(o, l, c, RULES_CREATE, inner);
+	puts_(o, "\n");
+	puts_(o, ind);
+	puts_(o, comma ? "},\n" : "}\n");
+}
+
+static char *write_policy(struct rules_learn *l)
+{
+	struct out o = { 0 };
+
+	qsort(l->items.v, l->items.n, sizeof(struct item), cmp_items);
+	puts_(&o, "{\n  \"files\": {\n");
+	put_class(&o, l, RULES_READ, "\"read\"", "    ", true);
+	put_class(&o, l, RULES_WRITE, "\"write\"", "    ", false);
+	puts_(&o, "  },\n");
+	put_class(&o, l, RULES_CONNECT, "\"network\"", "  ", true);
+	put_class(&o, l, RULES_EXEC, "\"exec\"", "  ", false);
+	puts_(&o, "}\n");
+	if (o.oom) {
+		free(o.s);
+		return NULL;
+	}
+	return o.s;
+}
+
+char *rules_learn_policy(struct rules_learn *l, size_t *n_review)
+{
+	const struct seen *s;
+	const struct item *it;
+	size_t i;
+	int rc;
+
+	rc = collapse_paths(l, RULES_READ);
+	if (rc == 0)
+		rc = collapse_paths(l, RULES_WRITE);
+	s = l->names.v;
+	for (i = 0; i < l->names.n && rc == 0; i++)
+		rc = learn_host(l, &s[i]);
+	if (rc == 0)
+		rc = learn_commands(l);
+	if (rc < 0)
+		return NULL;
+
+	it = l->items.v;
+	if (n_review)
+		for (*n_review = 0, i = 0; i < l->items.n; i++)
+			*n_review += it[i].alive && it[i].review;
+	return write_policy(l);
 }

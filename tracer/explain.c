@@ -149,8 +149,9 @@ void tracer_explain_denial(const struct tracer_who *w,
 			e->cls_name ? e->cls_name : rules_class_name(e->cls),
 			obj, prog, w->tgid, pat);
 	} else {
+		/* a denying exec entry names its prefix; a default, none */
 		shell_quote(quoted, sizeof(quoted),
-			    e->cls == RULES_EXEC ? pat : obj);
+			    e->cls == RULES_EXEC && !v->is_default ? pat : obj);
 		fprintf(stderr,
 			"proctor: denied %s %s by %s (pid %d): %s; "
 			"allow with %s %s\n",
