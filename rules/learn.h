@@ -35,10 +35,10 @@
 
 #include "rules/rules.h"
 
-#define RULES_LEARN_DIR_THRESHOLD 8
+#define RULES_LEARN_DIR_THRESHOLD  8
 #define RULES_LEARN_HOST_THRESHOLD 4
-#define RULES_LEARN_SPLIT_MAX 4
-#define RULES_LEARN_MAX_WORDS 3
+#define RULES_LEARN_SPLIT_MAX	   8
+#define RULES_LEARN_MAX_WORDS	   3
 
 struct rules_learn;
 
@@ -48,13 +48,13 @@ struct rules_learn_event {
 	/* read, write: the path; connect: the address as the log prints
 	 * it; exec: the resolved program */
 	const char *object;
-	const char *to;	  /* rename and link: the new name, or NULL */
-	const char *name; /* connect: the domain name, or NULL (#5) */
+	const char *to;		 /* rename and link: the new name, or NULL */
+	const char *name;	 /* connect: the domain name, or NULL (#5) */
 	const char *const *argv; /* exec */
 	size_t argc;
-	bool denied;	 /* the run denied it */
-	bool created;	 /* allowed because the run made the object */
-	bool also_read;	 /* a write that also read (O_RDWR) */
+	bool denied;	  /* the run denied it */
+	bool created;	  /* allowed because the run made the object */
+	bool also_read;	  /* a write that also read (O_RDWR) */
 	bool interpreter; /* exec: ran as a script's interpreter */
 };
 

@@ -52,8 +52,8 @@ static const char *const class_keys[] = { "default", "allow", "deny", "ask",
 static const char *const write_keys[] = { "default", "allow",  "deny",
 					  "ask",     "create", NULL };
 /* An entry written as an object, as `proctor learn` writes them. */
-static const char *const entry_keys[] = { "pattern", "events", "why",
-					  "review", NULL };
+static const char *const entry_keys[] = { "pattern", "events", "why", "review",
+					  NULL };
 
 static int fail(struct layer *l, const char *where, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
@@ -520,11 +520,12 @@ static int check_notes(struct layer *l, const cJSON *obj, const char *where)
 		return fail(l, NULL, "%s.events: expected a count (0, 1, ...)",
 			    where);
 	if (why && !cJSON_IsString(why))
-		return fail(l, NULL, "%s.why: expected a string, got %s",
-			    where, type_name(why));
+		return fail(l, NULL, "%s.why: expected a string, got %s", where,
+			    type_name(why));
 	if (rev && !cJSON_IsBool(rev))
-		return fail(l, NULL, "%s.review: expected true or false, got %s",
-			    where, type_name(rev));
+		return fail(l, NULL,
+			    "%s.review: expected true or false, got %s", where,
+			    type_name(rev));
 	return 0;
 }
 
@@ -541,8 +542,7 @@ static int add_object(struct layer *l, enum rules_class c, enum rules_action a,
 	if (rc < 0)
 		return rc;
 	if (!pat)
-		return fail(l, where,
-			    "expected a \"pattern\" key holding %s",
+		return fail(l, where, "expected a \"pattern\" key holding %s",
 			    item_expected(c));
 	if (cJSON_IsObject(pat))
 		return fail(l, NULL, "%s.pattern: expected %s, got object",

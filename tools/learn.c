@@ -32,7 +32,7 @@
 #include "tracer/tracer.h"
 
 #define EXIT_FAIL 125
-#define MAX_WS 64
+#define MAX_WS	  64
 
 struct learn_opts {
 	const char *out;
@@ -106,11 +106,10 @@ static struct rules_policy *base_policy(struct reader *r,
 		return NULL;
 	if (rules_policy_add_json(p, rules_default_json, "built-in", NULL, err,
 				  sizeof(err)) < 0 ||
-	    (r->o->base && rules_policy_add_file(p, r->o->base,
-						 v->n_workspaces
-							 ? v->workspaces[0]
-							 : NULL,
-						 err, sizeof(err)) < 0)) {
+	    (r->o->base &&
+	     rules_policy_add_file(p, r->o->base,
+				   v->n_workspaces ? v->workspaces[0] : NULL,
+				   err, sizeof(err)) < 0)) {
 		fprintf(stderr, "proctor: %s\n", err);
 		rules_policy_free(p);
 		return NULL;
@@ -137,8 +136,9 @@ static void on_run(struct reader *r, const cJSON *rec)
 	{
 		if (!cJSON_IsString(w) || w->valuestring[0] != '/' ||
 		    r->n_ws == MAX_WS)
-			return bad(r, "%s", "a workspace that is not an "
-					    "absolute path");
+			return bad(r, "%s",
+				   "a workspace that is not an "
+				   "absolute path");
 		r->ws[r->n_ws++] = strdup(w->valuestring);
 	}
 	v.home = home_of(rec);
@@ -258,8 +258,9 @@ static void on_decision(struct reader *r, const cJSON *rec)
 	int rc;
 
 	if (!cls || !dec)
-		return bad(r, "%s", "a decision without \"class\" and "
-				    "\"decision\"");
+		return bad(r, "%s",
+			   "a decision without \"class\" and "
+			   "\"decision\"");
 	e.cls = class_of(cls, &skip);
 	if (skip)
 		return;
@@ -283,7 +284,8 @@ static void on_decision(struct reader *r, const cJSON *rec)
 		e.argv = argv;
 		if (!argv || !e.argc) {
 			free(argv);
-			return bad(r, "%s", "an exec decision without \"argv\"");
+			return bad(r, "%s",
+				   "an exec decision without \"argv\"");
 		}
 		if (!e.denied && cJSON_IsNumber(pid))
 			remember_exec(r, (long)pid->valuedouble, obj);
@@ -348,13 +350,15 @@ static void on_line(char *line, size_t len, bool cut, void *arg)
 	rec = cJSON_ParseWithLength(line, len);
 	if (!cJSON_IsObject(rec)) {
 		cJSON_Delete(rec);
-		return bad(r, "%s", "not a JSON object: is this a proctor log?");
+		return bad(r, "%s",
+			   "not a JSON object: is this a proctor log?");
 	}
 	v = cJSON_GetObjectItemCaseSensitive(rec, "v");
 	type = str(rec, "type");
 	if (!type || !cJSON_IsNumber(v))
-		bad(r, "%s", "a record without \"type\" and \"v\": is this a "
-			     "proctor log?");
+		bad(r, "%s",
+		    "a record without \"type\" and \"v\": is this a "
+		    "proctor log?");
 	else if (v->valuedouble != 1)
 		bad(r, "%s", "a record of another log schema (\"v\" is not 1)");
 	else if (!strcmp(type, "run"))
@@ -366,7 +370,8 @@ static void on_line(char *line, size_t len, bool cut, void *arg)
 	cJSON_Delete(rec);
 }
 
-/* ---- writing the policy ------------------------------------------------------ */
+/* ---- writing the policy
+ * ------------------------------------------------------ */
 
 /* Whole or not at all: a temporary file beside it, then a rename. */
 static int write_file(const char *path, const char *text)
@@ -409,8 +414,8 @@ static void check_learned(const char *text, struct reader *r)
 		return;
 	if (rules_policy_add_json(p, text, "the learned policy", "/workspace",
 				  err, sizeof(err)) < 0)
-		fprintf(stderr,
-			"proctor: warning: %s (host names need #5)\n", err);
+		fprintf(stderr, "proctor: warning: %s (host names need #5)\n",
+			err);
 	rules_policy_free(p);
 }
 
@@ -460,7 +465,8 @@ static int learn_from(const struct learn_opts *o, const char *log)
 	return rc;
 }
 
-/* ---- running the command ---------------------------------------------------- */
+/* ---- running the command ----------------------------------------------------
+ */
 
 /* A run log of its own, named like the runs of `proctor run`. */
 static int log_name(char *out, size_t size)
@@ -560,10 +566,10 @@ static void usage(FILE *f)
 static int parse(struct learn_opts *o, int argc, char **argv)
 {
 	static const struct option longs[] = {
-		{ "output", 1, 0, 'o' },    { "base", 1, 0, 'b' },
+		{ "output", 1, 0, 'o' },     { "base", 1, 0, 'b' },
 		{ "permissive", 0, 0, 'p' }, { "from", 1, 0, 'f' },
-		{ "workspace", 1, 0, 'w' }, { "quiet", 0, 0, 'q' },
-		{ "help", 0, 0, 'h' },	    { 0, 0, 0, 0 },
+		{ "workspace", 1, 0, 'w' },  { "quiet", 0, 0, 'q' },
+		{ "help", 0, 0, 'h' },	     { 0, 0, 0, 0 },
 	};
 	int ch;
 
@@ -645,7 +651,8 @@ int proctor_learn_main(int argc, char **argv)
 	return rc ? EXIT_FAIL : status;
 }
 
-/* ---- proctor policy diff ------------------------------------------------------ */
+/* ---- proctor policy diff
+ * ------------------------------------------------------ */
 
 /* One entry of a policy file, as the diff compares them. */
 struct pentry {
@@ -711,8 +718,8 @@ static const char *action_keys[] = { "allow", "deny", "ask", "create" };
 
 static int load_class(struct pfile *f, enum rules_class c)
 {
-	const cJSON *o = cJSON_GetObjectItemCaseSensitive(f->root,
-							  class_path[c][0]);
+	const cJSON *o =
+		cJSON_GetObjectItemCaseSensitive(f->root, class_path[c][0]);
 	const cJSON *item;
 	size_t a;
 
@@ -803,8 +810,7 @@ static void print_pentry(char sign, const struct pentry *e)
 }
 
 /* Lines of one sign: what b has that a has not (or changed review). */
-static size_t diff_side(const struct pfile *a, const struct pfile *b,
-			char sign)
+static size_t diff_side(const struct pfile *a, const struct pfile *b, char sign)
 {
 	const struct pentry *other;
 	size_t i, n = 0;
@@ -816,10 +822,10 @@ static size_t diff_side(const struct pfile *a, const struct pfile *b,
 			n++;
 		} else if (sign == '+' && other->review != b->v[i].review) {
 			print_pentry('~', &b->v[i]);
-			printf("    %s\n", b->v[i].review
-					       ? "now waits for review"
-					       : "no longer waits for review: "
-						 "it grants");
+			printf("    %s\n",
+			       b->v[i].review ? "now waits for review"
+					      : "no longer waits for review: "
+						"it grants");
 			n++;
 		}
 	}

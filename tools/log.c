@@ -181,8 +181,8 @@ static void verify_line(struct verify *v, long n, char *line, size_t len)
  * the last line had none.  Returns 0, or 2 when the file cannot be read.
  */
 int tools_each_line(const char *file,
-		     void (*fn)(char *line, size_t len, bool cut, void *arg),
-		     void *arg)
+		    void (*fn)(char *line, size_t len, bool cut, void *arg),
+		    void *arg)
 {
 	char *line = NULL;
 	size_t cap = 0;

@@ -21,12 +21,12 @@
 
 #define N(a) ((int)(sizeof(a) / sizeof((a)[0])))
 
-#define ALLOW RULES_ALLOW
-#define DENY RULES_DENY
-#define ASK RULES_ASK
+#define ALLOW  RULES_ALLOW
+#define DENY   RULES_DENY
+#define ASK    RULES_ASK
 #define CREATE RULES_CREATE
-#define READ RULES_READ
-#define WRITE RULES_WRITE
+#define READ   RULES_READ
+#define WRITE  RULES_WRITE
 
 static const char *const ws1[] = { "/w/ws" };
 static const struct rules_vars vars = {
@@ -36,8 +36,8 @@ static const struct rules_vars vars = {
 	.n_workspaces = 1,
 };
 
-static struct rules_policy *load(const struct rules_vars *v,
-				 const char *json, const char *base_dir)
+static struct rules_policy *load(const struct rules_vars *v, const char *json,
+				 const char *base_dir)
 {
 	struct rules_policy *p;
 	char err[512] = "";
@@ -284,12 +284,13 @@ START_TEST(test_globs)
 
 	snprintf(json, sizeof(json),
 		 "{\"files\": {\"read\": {\"default\": \"deny\", "
-		 "\"allow\": [\"%s\"]}}}", t->pattern);
+		 "\"allow\": [\"%s\"]}}}",
+		 t->pattern);
 	p = load(&vars, json, NULL);
 	rules_check_path(p, READ, t->path, &v);
 	ck_assert_msg((v.action == ALLOW) == t->match,
-		      "\"%s\" against %s: got %s, want %s", t->pattern,
-		      t->path, rules_action_name(v.action),
+		      "\"%s\" against %s: got %s, want %s", t->pattern, t->path,
+		      rules_action_name(v.action),
 		      t->match ? "a match" : "no match");
 	rules_policy_free(p);
 }
@@ -298,8 +299,9 @@ END_TEST
 START_TEST(test_relative_base_dir)
 {
 	struct rules_policy *p = load(&vars,
-		"{\"files\": {\"write\": {\"allow\":"
-		" [\"build\", \"./out/\"]}}}", "/w/ws");
+				      "{\"files\": {\"write\": {\"allow\":"
+				      " [\"build\", \"./out/\"]}}}",
+				      "/w/ws");
 	struct rules_verdict v;
 
 	rules_check_path(p, WRITE, "/w/ws/build/x.o", &v);
@@ -316,8 +318,9 @@ START_TEST(test_bad_input_path)
 {
 	static const char *const bad[] = { "relative/x", "", "/w/ws/../etc",
 					   "/w/ws/.." };
-	struct rules_policy *p = load(&vars,
-		"{\"files\": {\"write\": {\"default\": \"allow\"}}}", NULL);
+	struct rules_policy *p = load(
+		&vars, "{\"files\": {\"write\": {\"default\": \"allow\"}}}",
+		NULL);
 	struct rules_verdict v;
 	int i;
 
@@ -387,8 +390,8 @@ static const struct prec_case {
 	  " \"create\": [\"/w/ws\"]}}}",
 	  WRITE, "/w/ws/a", CREATE, "files.write.create[0]" },
 	{ "tie of equal actions: the first",
-	  "{\"files\": {\"read\": {\"deny\": [\"/w/ws\", \"/w/ws/\"]}}}",
-	  READ, "/w/ws/a", DENY, "files.read.deny[0]" },
+	  "{\"files\": {\"read\": {\"deny\": [\"/w/ws\", \"/w/ws/\"]}}}", READ,
+	  "/w/ws/a", DENY, "files.read.deny[0]" },
 	{ "read deny covers writes",
 	  "{\"files\": {\"read\": {\"deny\": [\"/w/ws/secret\"]},"
 	  " \"write\": {\"allow\": [\"/w/ws\"]}}}",
@@ -414,8 +417,8 @@ static const struct prec_case {
 	  " \"write\": {\"allow\": [\"$WORKSPACE\"]}}}",
 	  WRITE, "/w/ws/app/.env", DENY, "files.read.deny[0]" },
 	{ "read allow grants no write",
-	  "{\"files\": {\"read\": {\"allow\": [\"/w/ws/pub\"]}}}",
-	  WRITE, "/w/ws/pub/x", DENY, NULL },
+	  "{\"files\": {\"read\": {\"allow\": [\"/w/ws/pub\"]}}}", WRITE,
+	  "/w/ws/pub/x", DENY, NULL },
 	{ "read deny does not touch other writes",
 	  "{\"files\": {\"read\": {\"deny\": [\"/w/ws/secret\"]},"
 	  " \"write\": {\"allow\": [\"/w/ws\"]}}}",
@@ -600,17 +603,17 @@ END_TEST
 
 /* Decoding crafted sockaddrs. */
 
-#define SIN sizeof(struct sockaddr_in)
-#define SIN6 sizeof(struct sockaddr_in6)
-#define SUN sizeof(struct sockaddr_un)
+#define SIN	sizeof(struct sockaddr_in)
+#define SIN6	sizeof(struct sockaddr_in6)
+#define SUN	sizeof(struct sockaddr_un)
 #define SUN_OFF offsetof(struct sockaddr_un, sun_path)
-#define BAD 0, NULL	/* no kind and no text: decoding fails */
+#define BAD	0, NULL /* no kind and no text: decoding fails */
 
 static const struct decode_case {
 	const char *name;
 	sa_family_t family;
-	const char *host;	/* IP literal, or the bytes of sun_path */
-	size_t hostlen;		/* AF_UNIX: how many bytes of host */
+	const char *host; /* IP literal, or the bytes of sun_path */
+	size_t hostlen;	  /* AF_UNIX: how many bytes of host */
 	uint16_t port;
 	size_t len;
 	int rc;
@@ -622,8 +625,7 @@ static const struct decode_case {
 	{ "inet, long", AF_INET, "10.0.0.1", 0, 1, SIN + 8, 0, RULES_ADDR_IP,
 	  "10.0.0.1:1" },
 	{ "inet, short", AF_INET, "127.0.0.1", 0, 80, SIN - 1, -EINVAL, BAD },
-	{ "inet6", AF_INET6, "::1", 0, 22, SIN6, 0, RULES_ADDR_IP,
-	  "[::1]:22" },
+	{ "inet6", AF_INET6, "::1", 0, 22, SIN6, 0, RULES_ADDR_IP, "[::1]:22" },
 	{ "inet6, RFC 2133 size", AF_INET6, "2001:db8::5", 0, 443, 24, 0,
 	  RULES_ADDR_IP, "[2001:db8::5]:443" },
 	{ "inet6, short", AF_INET6, "::1", 0, 22, 23, -EINVAL, BAD },
@@ -701,8 +703,9 @@ END_TEST
 
 START_TEST(test_decode_mapped_bytes)
 {
-	static const uint8_t want[16] = { [10] = 0xff, [11] = 0xff, 127, 0, 0,
-					  1 };
+	static const uint8_t want[16] = {
+		[10] = 0xff, [11] = 0xff, 127, 0, 0, 1
+	};
 	struct sockaddr_in in = { .sin_family = AF_INET,
 				  .sin_port = htons(8080) };
 	struct rules_addr a;
@@ -741,9 +744,13 @@ static const struct exec_case {
 	{ "/usr/bin/git", { "git", "pull" }, ALLOW, NULL },
 	{ "/usr/bin/git", { "git" }, ALLOW, NULL },
 	{ "/usr/bin/git", { "git", "pull", "push" }, ALLOW, NULL },
-	{ "/usr/bin/git", { "git", "push", "--dry-run" }, ALLOW,
+	{ "/usr/bin/git",
+	  { "git", "push", "--dry-run" },
+	  ALLOW,
 	  "exec.allow[0]" },
-	{ "/usr/bin/git", { "git", "push", "--force", "o" }, DENY,
+	{ "/usr/bin/git",
+	  { "git", "push", "--force", "o" },
+	  DENY,
 	  "exec.deny[3]" },
 	{ "/usr/local/bin/git", { "git", "push" }, ASK, "exec.ask[0]" },
 	{ "/usr/bin/git", { "not-git", "push" }, ASK, "exec.ask[0]" },
@@ -796,9 +803,11 @@ END_TEST
 START_TEST(test_exec_tie)
 {
 	static const char *const argv[] = { "git", "push" };
-	struct rules_policy *p = load(&vars,
-		"{\"exec\": {\"allow\": [\"git push\"],"
-		" \"deny\": [[\"/usr/bin/git\", \"push\"]]}}", NULL);
+	struct rules_policy *p =
+		load(&vars,
+		     "{\"exec\": {\"allow\": [\"git push\"],"
+		     " \"deny\": [[\"/usr/bin/git\", \"push\"]]}}",
+		     NULL);
 	struct rules_verdict v;
 
 	rules_check_exec(p, "/usr/bin/git", argv, 2, &v);
@@ -842,7 +851,8 @@ START_TEST(test_layers)
 	char err[512] = "";
 	int rc;
 
-	rc = rules_policy_add_json(p,
+	rc = rules_policy_add_json(
+		p,
 		"{\"files\": {\"write\": {\"default\": \"ask\","
 		" \"allow\": [\"/opt/data\"]}},"
 		" \"network\": {\"default\": \"ask\"}}",
@@ -894,7 +904,8 @@ START_TEST(test_layer_atomic)
 	char err[512] = "";
 	int rc;
 
-	rc = rules_policy_add_json(p,
+	rc = rules_policy_add_json(
+		p,
 		"{\"files\": {\"write\": {\"default\": \"allow\","
 		" \"allow\": [\"/ok\"], \"deny\": [\"/x\", 1]}}}",
 		"bad.json", NULL, err, sizeof(err));
@@ -976,7 +987,7 @@ END_TEST
 static const struct error_case {
 	const char *json;
 	const char *base_dir;
-	const char *want;	/* the message starts with this */
+	const char *want; /* the message starts with this */
 } errors[] = {
 	{ "{\"files\": {\"read\": }}", NULL,
 	  "t.json: line 1, column 20: malformed JSON near \"}}\"" },
@@ -1150,19 +1161,27 @@ START_TEST(test_missing_vars)
 	struct rules_policy *p = load(NULL, NULL, NULL);
 	char err[512] = "";
 
-	ck_assert_int_eq(rules_policy_add_json(p,
-		"{\"files\": {\"read\": {\"deny\": [\"~/.ssh\"]}}}", "t.json",
-		NULL, err, sizeof(err)), -EINVAL);
+	ck_assert_int_eq(
+		rules_policy_add_json(
+			p, "{\"files\": {\"read\": {\"deny\": [\"~/.ssh\"]}}}",
+			"t.json", NULL, err, sizeof(err)),
+		-EINVAL);
 	ck_assert_str_eq(err, "t.json: files.read.deny[0]: ~ (the home "
 			      "directory) is not known in this run");
-	ck_assert_int_eq(rules_policy_add_json(p,
-		"{\"files\": {\"write\": {\"allow\": [\"$WORKSPACE\"]}}}",
-		"t.json", NULL, err, sizeof(err)), 0);
+	ck_assert_int_eq(
+		rules_policy_add_json(
+			p,
+			"{\"files\": {\"write\": {\"allow\": [\"$WORKSPACE\"]}}}",
+			"t.json", NULL, err, sizeof(err)),
+		0);
 
 	/* Without a workspace the entry names nothing, but is checked. */
-	ck_assert_int_eq(rules_policy_add_json(p,
-		"{\"files\": {\"write\": {\"allow\": [\"$WORKSPACE/[a\"]}}}",
-		"t.json", NULL, err, sizeof(err)), -EINVAL);
+	ck_assert_int_eq(
+		rules_policy_add_json(
+			p,
+			"{\"files\": {\"write\": {\"allow\": [\"$WORKSPACE/[a\"]}}}",
+			"t.json", NULL, err, sizeof(err)),
+		-EINVAL);
 	ck_assert_str_eq(err, "t.json: files.write.allow[0]: unclosed '[' "
 			      "in \"[a\"");
 	rules_policy_free(p);
@@ -1201,19 +1220,20 @@ START_TEST(test_add_file)
 	fclose(f);
 
 	ck_assert_msg(rules_policy_add_file(p, path, "/w/ws", err,
-					    sizeof(err)) == 0, "%s", err);
+					    sizeof(err)) == 0,
+		      "%s", err);
 	rules_check_path(p, WRITE, "/w/ws/out/a", &v);
 	expect("/w/ws/out/a", &v, ALLOW, "files.write.allow[0]");
 	ck_assert_str_eq(v.origin, path);
 
 	/* Errors name the file. */
-	ck_assert_int_eq(rules_policy_add_file(p, path, NULL, err,
-					       sizeof(err)), -EINVAL);
+	ck_assert_int_eq(rules_policy_add_file(p, path, NULL, err, sizeof(err)),
+			 -EINVAL);
 	ck_assert_msg(strncmp(err, path, strlen(path)) == 0, "%s", err);
 	unlink(path);
 
-	ck_assert_int_eq(rules_policy_add_file(p, path, NULL, err,
-					       sizeof(err)), -ENOENT);
+	ck_assert_int_eq(rules_policy_add_file(p, path, NULL, err, sizeof(err)),
+			 -ENOENT);
 	ck_assert_msg(strstr(err, "cannot read") != NULL, "%s", err);
 	rules_policy_free(p);
 }
@@ -1266,11 +1286,14 @@ START_TEST(test_dump)
 	char *s;
 	int i;
 
-	ck_assert_int_eq(rules_policy_add_json(p,
-		"{\"files\": {\"write\": {\"default\": \"ask\"}}}", "user.json",
-		NULL, err, sizeof(err)), 0);
+	ck_assert_int_eq(
+		rules_policy_add_json(
+			p, "{\"files\": {\"write\": {\"default\": \"ask\"}}}",
+			"user.json", NULL, err, sizeof(err)),
+		0);
 	ck_assert_int_eq(rules_policy_add_entry(p, RULES_EXEC, DENY, "rm -rf",
-						err, sizeof(err)), 0);
+						err, sizeof(err)),
+			 0);
 	s = rules_policy_dump(p);
 	ck_assert_ptr_nonnull(s);
 	root = cJSON_Parse(s);
@@ -1284,10 +1307,15 @@ START_TEST(test_dump)
 	}
 	/* A pattern that is its own expansion shows no "expanded". */
 	ck_assert_ptr_null(cJSON_GetObjectItemCaseSensitive(
-		cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(
+		cJSON_GetArrayItem(
 			cJSON_GetObjectItemCaseSensitive(
-				cJSON_GetObjectItemCaseSensitive(root, "files"),
-				"write"), "allow"), 2), "expanded"));
+				cJSON_GetObjectItemCaseSensitive(
+					cJSON_GetObjectItemCaseSensitive(
+						root, "files"),
+					"write"),
+				"allow"),
+			2),
+		"expanded"));
 	cJSON_Delete(root);
 	free(s);
 	rules_policy_free(p);
