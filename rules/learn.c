@@ -245,8 +245,8 @@ static size_t put_lit(char *out, size_t o, size_t size, char c)
 }
 
 /*
- * Python's tempfile names: "tmp" and eight of [a-z0-9_], which split
- * into runs too short to look random.
+ * Python's tempfile names: "tmp", eight of [a-z0-9_] and perhaps a
+ * suffix; the underscores split them into runs too short to look random.
  */
 static size_t tmp_prefix(const char *name)
 {
@@ -255,7 +255,7 @@ static size_t tmp_prefix(const char *name)
 	if (strncmp(name, "tmp", 3) != 0)
 		return 0;
 	n = strspn(name + 3, "abcdefghijklmnopqrstuvwxyz0123456789_");
-	return n >= 6 ? 3 + n : 0;
+	return n == 8 && (!name[11] || name[11] == '.') ? 3 + n : 0;
 }
 
 /* Writes name, its random runs as "*" when glob, into out. */
