@@ -513,7 +513,7 @@ static bool secret(const struct rules_learn *l, const char *path,
 }
 
 static char *why_review(bool is_secret, const struct rules_verdict *v,
-			enum rules_class c, bool denied)
+			enum rules_class c, bool denied, const char *rule)
 {
 	if (is_secret)
 		return fmt("secret: %s %s \"%s\" denies reading it; the run "
@@ -521,7 +521,11 @@ static char *why_review(bool is_secret, const struct rules_verdict *v,
 			   v->origin, v->where, v->pattern,
 			   c == RULES_READ ? "read" : "wrote",
 			   denied ? " and was denied" : "");
-	return fmt("needed: the base policy denied it (%s%s%s); remove "
+	if (rule)
+		return fmt("needed: the run was denied it (%s); remove "
+			   "\"review\" to grant it",
+			   rule);
+	return fmt("needed: the base policy denies it (%s%s%s); remove "
 		   "\"review\" to grant it",
 		   v->where, v->pattern[0] ? " " : "", v->pattern);
 }
@@ -537,7 +541,7 @@ static bool floor_dir(const struct rules_learn *l, const char *path)
 }
 
 static int add_path(struct rules_learn *l, enum rules_class c, const char *path,
-		    bool denied, bool created)
+		    bool denied, bool created, const char *rule)
 {
 	struct rules_verdict v = { 0 }, sv;
 	enum action_kind { A_ALLOW, A_CREATE } ak = A_ALLOW;
@@ -580,9 +584,9 @@ static int add_path(struct rules_learn *l, enum rules_class c, const char *path,
 	if (rc)
 		return rc;
 	if (review)
-		return add_item(l, c, RULES_ALLOW, true, pat,
-				sec ? K_SECRET : K_NEEDED,
-				why_review(sec, sec ? &sv : &v, c, denied), 1);
+		return add_item(
+			l, c, RULES_ALLOW, true, pat, sec ? K_SECRET : K_NEEDED,
+			why_review(sec, sec ? &sv : &v, c, denied, rule), 1);
 	return add_item(l, c, RULES_ALLOW, false, pat, k, why_of(k, c), 1);
 }
 
@@ -685,7 +689,7 @@ static int add_exec(struct rules_learn *l, const struct rules_learn_event *e,
 	if (rc)
 		return rc;
 	if (denied && l->base && !e->interpreter)
-		why = why_review(false, &v, RULES_EXEC, true);
+		why = why_review(false, &v, RULES_EXEC, true, e->rule);
 	if (e->interpreter)
 		return add_seen(&l->cmds, strdup(prog), denied, true, why);
 	return add_seen(&l->cmds, command_key(prog, e->argv, e->argc), denied,
@@ -743,13 +747,14 @@ static int add_connect(struct rules_learn *l, const struct rules_learn_event *e,
 	if (e->name)
 		return add_seen(&l->names, host_name(e->name), denied, false,
 				denied ? why_review(false, &v, RULES_CONNECT,
-						    true)
+						    true, e->rule)
 				       : NULL);
 	pat = address_to(l, e->object, denied);
 	if (!pat)
 		return -ENOMEM;
 	rc = add_item(l, RULES_CONNECT, RULES_ALLOW, denied, pat, K_EXACT,
-		      denied ? why_review(false, &v, RULES_CONNECT, true)
+		      denied ? why_review(false, &v, RULES_CONNECT, true,
+					  e->rule)
 			     : fmt("the run connected to it"),
 		      1);
 	free(pat);
@@ -764,15 +769,17 @@ int rules_learn_add(struct rules_learn *l, const struct rules_learn_event *e)
 		return -EINVAL;
 	switch (e->cls) {
 	case RULES_READ:
-		return add_path(l, RULES_READ, e->object, e->denied, false);
+		return add_path(l, RULES_READ, e->object, e->denied, false,
+				e->rule);
 	case RULES_WRITE:
-		rc = add_path(l, RULES_WRITE, e->object, e->denied, e->created);
+		rc = add_path(l, RULES_WRITE, e->object, e->denied, e->created,
+			      e->rule);
 		if (rc == 0 && e->to)
 			rc = add_path(l, RULES_WRITE, e->to, e->denied,
-				      e->created);
+				      e->created, e->rule);
 		if (rc == 0 && e->also_read)
 			rc = add_path(l, RULES_READ, e->object, e->denied,
-				      false);
+				      false, e->rule);
 		return rc;
 	case RULES_EXEC:
 		if (!e->interpreter && (!e->argv || e->argc == 0))

@@ -56,6 +56,8 @@ struct rules_learn_event {
 	bool created;	  /* allowed because the run made the object */
 	bool also_read;	  /* a write that also read (O_RDWR) */
 	bool interpreter; /* exec: ran as a script's interpreter */
+	/* denied: the rule that denied it, as people read it, or NULL */
+	const char *rule;
 };
 
 /*

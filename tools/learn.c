@@ -247,6 +247,24 @@ static const char **argv_of(const cJSON *rec, size_t *n)
 	return v;
 }
 
+/* "files.read.deny[0] \"~/.ssh\" (built-in)": the rule a record names. */
+static const char *rule_text(const cJSON *rec, char *out, size_t size)
+{
+	const cJSON *rule = cJSON_GetObjectItemCaseSensitive(rec, "rule");
+	const char *where = str(rule, "where"), *pat = str(rule, "pattern");
+	const char *origin = str(rule, "origin");
+
+	if (!where || !origin)
+		return NULL;
+	if (cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(rule, "default")))
+		snprintf(out, size, "%s %s, %s", where, pat ? pat : "?",
+			 origin);
+	else
+		snprintf(out, size, "%s \"%s\", %s", where, pat ? pat : "?",
+			 origin);
+	return out;
+}
+
 static void on_decision(struct reader *r, const cJSON *rec)
 {
 	const char *cls = str(rec, "class"), *dec = str(rec, "decision");
@@ -254,6 +272,7 @@ static void on_decision(struct reader *r, const cJSON *rec)
 	struct rules_learn_event e = { 0 };
 	const char **argv = NULL;
 	const cJSON *pid = cJSON_GetObjectItemCaseSensitive(rec, "pid");
+	char rule[1024];
 	bool skip;
 	int rc;
 
@@ -279,6 +298,8 @@ static void on_decision(struct reader *r, const cJSON *rec)
 	e.created = cJSON_IsTrue(
 		cJSON_GetObjectItemCaseSensitive(rec, "created_by_run"));
 	e.also_read = e.cls == RULES_WRITE && also_read(rec);
+	if (e.denied)
+		e.rule = rule_text(rec, rule, sizeof(rule));
 	if (e.cls == RULES_EXEC) {
 		argv = argv_of(rec, &e.argc);
 		e.argv = argv;

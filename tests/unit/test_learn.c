@@ -387,7 +387,7 @@ START_TEST(test_needed)
 	expect_entry(&f, "files.write.allow", "/etc/tool/x.conf", 1, true);
 	expect_entry(&f, "files.write.allow", "/tmp/ab12cd34ef/out", 1, true);
 	expect_entry(&f, "network.allow", "10.0.0.1:80", 1, true);
-	ck_assert_ptr_nonnull(strstr(f.text, "needed: the base policy denied "
+	ck_assert_ptr_nonnull(strstr(f.text, "needed: the base policy denies "
 					     "it (files.write.default deny)"));
 	stop(&f);
 }
