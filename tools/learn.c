@@ -632,6 +632,26 @@ static int parse(struct learn_opts *o, int argc, char **argv)
 	return optind;
 }
 
+/* A bad --base is said before anything runs, with its file and path. */
+static int check_base(const struct learn_opts *o)
+{
+	const char *ws[] = { "/workspace" };
+	struct rules_vars v = { "/home/user", "/tmp/proctor-run", ws, 1 };
+	struct rules_policy *p;
+	char err[1024];
+	int rc;
+
+	if (!o->base)
+		return 0;
+	if (rules_policy_new(&p, &v) < 0)
+		return -1;
+	rc = rules_policy_add_file(p, o->base, "/workspace", err, sizeof(err));
+	if (rc < 0)
+		fprintf(stderr, "proctor: %s\n", err);
+	rules_policy_free(p);
+	return rc < 0 ? -1 : 0;
+}
+
 int proctor_learn_main(int argc, char **argv)
 {
 	struct learn_opts o = { 0 };
@@ -651,6 +671,8 @@ int proctor_learn_main(int argc, char **argv)
 		}
 		if (!o.out)
 			o.out = "-";
+		if (check_base(&o) < 0)
+			return EXIT_FAIL;
 		return learn_from(&o, o.from) ? EXIT_FAIL : 0;
 	}
 	if (first >= argc) {
@@ -660,10 +682,16 @@ int proctor_learn_main(int argc, char **argv)
 	}
 	if (!o.out)
 		o.out = "proctor-learned.json";
-	if (log_name(log, sizeof(log)) < 0)
+	if (check_base(&o) < 0 || log_name(log, sizeof(log)) < 0)
 		return EXIT_FAIL;
 
 	status = run_cmd(&o, argv + first, log);
+	if (access(log, F_OK) < 0) {
+		/* proctor run said why: no command, a bad workspace, ... */
+		fprintf(stderr, "proctor: the run left no log: nothing "
+				"learned\n");
+		return status ? status : EXIT_FAIL;
+	}
 	if (!o.quiet)
 		fprintf(stderr, "proctor: %s exited %d; learning from %s\n",
 			argv[first], status, log);

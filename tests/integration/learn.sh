@@ -250,6 +250,20 @@ pt_proctor learn --from "$PT_LOG" -o "$T/from.json"
 pt_status "learn --from a good log exits 0" 0
 policy_ok "learn --from: its policy passes policy check" "$T/from.json"
 
+# ---- bad input: a bad base, a missing command, an unwritable output ------
+echo '{"files": {"read": {"allow": [42]}}}' >"$T/badbase.json"
+learn "$T/x.json" --base "$T/badbase.json" -- true
+pt_status "learn: a bad --base fails before anything runs" 125
+pt_grep "learn: the error names the base and the JSON path" "$PT_ERR" \
+	'badbase\.json: files\.read\.allow\[0\]'
+learn "$T/x.json" -- no-such-command-proctor
+pt_status "learn: a command that is not found exits 127" 127
+pt_grep "learn: it says nothing was learned" "$PT_ERR" 'nothing learned'
+pt_absent "learn: no policy from a run that did not start" "$T/x.json"
+learn "$T/no/such/dir/x.json" -- true
+pt_status "learn: an output it cannot write fails" 125
+pt_grep "learn: it names the output" "$PT_ERR" 'cannot write .*no/such/dir'
+
 # ---- two hosts in a network namespace of our own (root only) ------------------
 if [ "$(id -u)" != 0 ]; then
 	pt_skip "learn: two hosts in a network namespace" "needs root"

@@ -1339,6 +1339,8 @@ START_TEST(test_review_held)
 	const char *argv[] = { "git", "push" };
 	const struct rules_review *r;
 	struct rules_verdict v;
+	cJSON *root, *held;
+	char *dump;
 	size_t n;
 
 	rules_check_path(p, READ, "/home/u/.ssh/config", &v);
@@ -1358,6 +1360,26 @@ START_TEST(test_review_held)
 	ck_assert_str_eq(r[0].origin, "t.json");
 	ck_assert_str_eq(r[1].pattern, "git push");
 	ck_assert_ptr_null(r[1].why);
+
+	/* policy show lists them apart, with the action they would have */
+	dump = rules_policy_dump(p);
+	ck_assert_ptr_nonnull(dump);
+	root = cJSON_Parse(dump);
+	held = cJSON_GetArrayItem(
+		cJSON_GetObjectItemCaseSensitive(
+			cJSON_GetObjectItemCaseSensitive(
+				cJSON_GetObjectItemCaseSensitive(root, "files"),
+				"read"),
+			"review"),
+		0);
+	ck_assert_str_eq(
+		cJSON_GetObjectItemCaseSensitive(held, "pattern")->valuestring,
+		"~/.ssh/config");
+	ck_assert_str_eq(
+		cJSON_GetObjectItemCaseSensitive(held, "action")->valuestring,
+		"allow");
+	cJSON_Delete(root);
+	free(dump);
 	rules_policy_free(p);
 }
 END_TEST
@@ -1377,6 +1399,38 @@ START_TEST(test_review_rollback)
 			 -EINVAL);
 	ck_assert_uint_eq(rules_policy_reviews(p, &r), 0);
 	rules_policy_free(p);
+}
+END_TEST
+
+/* rules_addr_parse reads back what rules_addr_format writes. */
+START_TEST(test_addr_parse)
+{
+	static const char *const good[] = {
+		"127.0.0.1:8080",   "[::1]:22",		"[2001:db8::1]:443",
+		"unix:/run/x.sock", "unix:@dbus-1\\0x", "10.0.0.1:0",
+	};
+	static const char *const bad[] = {
+		"127.0.0.1", "1.2.3:80", "[::1]",
+		"unix:rel",  "host:80",	 "1.2.3.4:65536",
+	};
+	struct rules_addr a;
+	char back[300];
+	int i;
+
+	for (i = 0; i < N(good); i++) {
+		ck_assert_msg(rules_addr_parse(good[i], &a) == 0, "%s",
+			      good[i]);
+		rules_addr_format(&a, back, sizeof(back));
+		ck_assert_str_eq(back, good[i]);
+	}
+	for (i = 0; i < N(bad); i++)
+		ck_assert_msg(rules_addr_parse(bad[i], &a) == -EINVAL, "%s",
+			      bad[i]);
+	/* IPv4 reads as its mapped form, like a decoded sockaddr */
+	ck_assert_int_eq(rules_addr_parse("10.1.2.3:80", &a), 0);
+	ck_assert_int_eq(a.ip[10], 0xff);
+	ck_assert_int_eq(a.ip[12], 10);
+	ck_assert_int_eq(a.port, 80);
 }
 END_TEST
 
@@ -1417,6 +1471,7 @@ static Suite *rules_suite(void)
 	tcase_add_test(addr, test_builtin_network);
 	tcase_add_loop_test(addr, test_decode, 0, N(decodes));
 	tcase_add_test(addr, test_decode_mapped_bytes);
+	tcase_add_test(addr, test_addr_parse);
 	suite_add_tcase(s, addr);
 
 	tcase_add_loop_test(exec, test_exec, 0, N(execs));
