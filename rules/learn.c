@@ -51,6 +51,7 @@ struct item {
 	char *pattern; /* exec: the words, separated by '\n' */
 	unsigned long events;
 	char *why;
+	size_t merged; /* entries beneath it merged into it */
 };
 
 /* One distinct command line (exec) or host name (connect). */
@@ -859,6 +860,7 @@ static void subsume(struct rules_learn *l, enum rules_class c)
 			a = find_item(l, c, RULES_ALLOW, false, anc);
 			if (a && a != &it[i]) {
 				a->events += it[i].events;
+				a->merged += 1 + it[i].merged;
 				it[i].alive = false;
 				break;
 			}
@@ -944,6 +946,27 @@ static int collapse_dir(struct rules_learn *l, enum rules_class c,
 			events);
 }
 
+/* An entry that took others in says so. */
+static int note_merged(struct rules_learn *l, enum rules_class c)
+{
+	struct item *it = l->items.v;
+	char *why;
+	size_t i;
+
+	for (i = 0; i < l->items.n; i++) {
+		if (!in_group(&it[i], c) || !it[i].merged ||
+		    it[i].kind == K_DIR)
+			continue;
+		why = fmt("%s, and covers %zu entr%s beneath it", it[i].why,
+			  it[i].merged, it[i].merged == 1 ? "y" : "ies");
+		if (!why)
+			return -ENOMEM;
+		free(it[i].why);
+		it[i].why = why;
+	}
+	return 0;
+}
+
 static int collapse_paths(struct rules_learn *l, enum rules_class c)
 {
 	char **dirs;
@@ -951,6 +974,8 @@ static int collapse_paths(struct rules_learn *l, enum rules_class c)
 	int rc = 0;
 
 	subsume(l, c);
+	if (note_merged(l, c) < 0)
+		return -ENOMEM;
 	dirs = candidate_dirs(l, c, &n);
 	if (!dirs && n)
 		return -ENOMEM;
