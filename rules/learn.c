@@ -15,6 +15,11 @@
  *
  * The public suffix list comes from libpsl's built-in copy, so that
  * learning reads no file.
+ *
+ * TODO(#7): a learned policy is a layer over the built-in one, so it
+ * cannot take back the built-in's grants (writes to $WORKSPACE and
+ * $TMPDIR), and an approved entry that ties with a built-in ask or deny
+ * ("git push") still loses the tie.
  */
 #include <ctype.h>
 #include <errno.h>
