@@ -7,6 +7,7 @@
  *   "10.0.0.0/8", "fe80::/10"    a network
  *   "127.0.0.1:8080", "10.0.0.0/8:22", "[::1]:22", "[fe80::/10]:22"
  *   "*", "*:443"                 any IP address (on that port)
+ *   "github.com", "*.example.org" domain names (host.c)
  *   "unix:/run/x", "unix:~/s"    unix socket paths, as file patterns
  *   "unix:@name", "unix:@dbus-*" abstract unix socket names (* ? [...])
  *
@@ -288,31 +289,24 @@ int rules_addr_parse(const char *text, struct rules_addr *a)
 	return inet_pton(AF_INET6, host, a->ip) == 1 ? 0 : -EINVAL;
 }
 
-/* Letters where an address was expected: a host name. */
-static bool looks_like_domain(const char *s)
+/*
+ * A domain name entry rather than an address: a letter, at most one ':'
+ * (an IPv6 address has two or more), no brackets and no prefix length.
+ */
+static bool looks_like_host(const char *s)
 {
+	const char *colon = strchr(s, ':');
 	bool letter = false;
 
-	for (; *s; s++) {
+	if (colon && strchr(colon + 1, ':'))
+		return false;
+	for (; *s && *s != ':'; s++) {
 		if (isalpha((unsigned char)*s))
 			letter = true;
-		else if (!isdigit((unsigned char)*s) && !strchr(".-*_", *s))
+		else if (*s == '[' || *s == '/')
 			return false;
 	}
 	return letter;
-}
-
-static int not_an_ip(const char *host, const char *spec, char *msg, size_t len)
-{
-	/* TODO(#5): domain names: resolve allowed names, match answers. */
-	if (!looks_like_domain(host))
-		return fail(msg, len, spec,
-			    "an IP address, a CIDR, \"*\" or unix:PATH");
-	snprintf(msg, len,
-		 "\"%s\": domain names are not supported yet "
-		 "(TODO(#5)); expected an IP address, a CIDR or unix:PATH",
-		 spec);
-	return -EINVAL;
 }
 
 /* The address and optional "/LEN" of host into e. */
@@ -335,7 +329,9 @@ static int parse_ip(struct rules_entry *e, char *host, const char *spec,
 	if (is_v4)
 		map_v4(e->ip, v4);
 	else if (inet_pton(AF_INET6, host, e->ip) != 1)
-		return not_an_ip(host, spec, msg, len);
+		return fail(msg, len, spec,
+			    "an IP address, a CIDR, \"*\", unix:PATH or a "
+			    "domain name");
 
 	e->prefix = 128;
 	if (!slash)
@@ -414,6 +410,8 @@ int rules_addr_entry(struct rules_entry *e, const char *spec,
 		e->kind = RULES_ENTRY_PATH;
 		return rules_glob_compile(e, spec + 5, env, msg, len);
 	}
+	if (looks_like_host(spec))
+		return rules_host_entry(e, spec, msg, len);
 	return ip_entry(e, spec, msg, len);
 }
 

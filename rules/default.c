@@ -4,8 +4,8 @@
  * anything but the usual credential stores and proctor's own state; write
  * only in the workspace, the run's temporary directory and the harmless
  * devices, and create in the shared temporary directories; no network
- * but unix sockets in the workspace and the temporary directory; run any
- * program, but ask before "git push".
+ * (the supervisor still lets a run reach the sockets it made itself);
+ * run any program, but ask before "git push".
  *
  * Inside the workspace, writes to what runs code on the user's behalf
  * later (git hooks and config, of nested repositories and submodules too,
@@ -43,8 +43,7 @@ const char rules_default_json[] =
 	"    }\n"
 	"  },\n"
 	"  \"network\": {\n"
-	"    \"default\": \"deny\",\n"
-	"    \"allow\": [\"unix:$WORKSPACE\", \"unix:$TMPDIR\"]\n"
+	"    \"default\": \"deny\"\n"
 	"  },\n"
 	"  \"exec\": {\n"
 	"    \"default\": \"allow\",\n"

@@ -702,22 +702,6 @@ static int add_exec(struct rules_learn *l, const struct rules_learn_event *e,
 			false, why);
 }
 
-/* Lower case, no trailing dot: names compare as DNS compares them. */
-static char *host_name(const char *name)
-{
-	char *s = strdup(name), *c;
-	size_t n;
-
-	if (!s)
-		return NULL;
-	for (c = s; *c; c++)
-		*c = (char)tolower((unsigned char)*c);
-	n = strlen(s);
-	if (n > 1 && s[n - 1] == '.')
-		s[n - 1] = '\0';
-	return s;
-}
-
 /* A unix socket path is named like a file; an address stays as it is. */
 static char *address_to(const struct rules_learn *l, const char *addr,
 			bool exact)
@@ -738,32 +722,86 @@ static char *address_to(const struct rules_learn *l, const char *addr,
 	return strdup(addr);
 }
 
-static int add_connect(struct rules_learn *l, const struct rules_learn_event *e,
-		       bool denied)
+/* Loopback and link-local: a name entry never grants them. */
+static bool local_addr(const struct rules_addr *a)
 {
-	struct rules_verdict v = { .where = "network.default", .pattern = "" };
-	struct rules_addr a;
-	char *pat;
+	static const uint8_t mapped[12] = { [10] = 0xff, [11] = 0xff };
+	static const uint8_t loop6[16] = { [15] = 1 };
+
+	if (a->kind != RULES_ADDR_IP)
+		return false;
+	if (!memcmp(a->ip, mapped, 12))
+		return a->ip[12] == 127 ||
+		       (a->ip[12] == 169 && a->ip[13] == 254);
+	return !memcmp(a->ip, loop6, 16) ||
+	       (a->ip[0] == 0xfe && (a->ip[1] & 0xc0) == 0x80);
+}
+
+/* The base's verdict on a connect (or, without an address, a lookup). */
+static void judge_connect(const struct rules_learn *l, const char *name,
+			  const struct rules_addr *a, struct rules_verdict *v)
+{
+	const char *names[1] = { name };
+	int which;
+
+	*v = (struct rules_verdict){ .action = RULES_DENY,
+				     .where = "network.default",
+				     .pattern = "" };
+	if (!l->base)
+		return;
+	if (a)
+		rules_check_connect(l->base, a, names, name ? 1 : 0, v, &which);
+	else if (name)
+		rules_check_name(l->base, name, v);
+}
+
+static int add_address(struct rules_learn *l, const struct rules_learn_event *e,
+		       bool denied, const struct rules_verdict *v)
+{
+	char *pat = address_to(l, e->object, denied);
 	int rc;
 
-	if (l->base && rules_addr_parse(e->object, &a) == 0)
-		rules_check_addr(l->base, &a, &v);
-	if (l->permissive && l->base)
-		denied = denied || v.action != RULES_ALLOW;
-	if (e->name)
-		return add_seen(&l->names, host_name(e->name), denied, false,
-				denied ? why_review(false, &v, RULES_CONNECT,
-						    true, e->rule)
-				       : NULL);
-	pat = address_to(l, e->object, denied);
 	if (!pat)
 		return -ENOMEM;
 	rc = add_item(l, RULES_CONNECT, RULES_ALLOW, denied, pat, K_EXACT,
-		      denied ? why_review(false, &v, RULES_CONNECT, true,
+		      denied ? why_review(false, v, RULES_CONNECT, true,
 					  e->rule)
 			     : fmt("the run connected to it"),
 		      1);
 	free(pat);
+	return rc;
+}
+
+/*
+ * A connect (object: the address; name: the name proctor answered for
+ * it) or a lookup (object and name: the name).  Hosts are learned by
+ * name, and by address too where a name cannot grant it.
+ */
+static int add_connect(struct rules_learn *l, const struct rules_learn_event *e,
+		       bool denied)
+{
+	struct rules_verdict v;
+	struct rules_addr a;
+	char canon[256];
+	bool named = e->name &&
+		     !rules_name_canon(e->name, canon, sizeof(canon));
+	bool addr = rules_addr_parse(e->object, &a) == 0;
+	int rc;
+
+	if (e->created && !denied)
+		return 0; /* the run's own socket: allowed again when made */
+	judge_connect(l, named ? canon : NULL, addr ? &a : NULL, &v);
+	if (l->permissive && l->base)
+		denied = denied || v.action != RULES_ALLOW;
+	if (!named)
+		return add_address(l, e, denied, &v);
+
+	rc = add_seen(&l->names, strdup(canon), denied, false,
+		      denied ? why_review(false, &v, RULES_CONNECT, true,
+					  e->rule)
+			     : NULL);
+	if (rc == 0 && addr && local_addr(&a))
+		rc = add_address(l, e, denied, &v);
 	return rc;
 }
 
@@ -1047,7 +1085,8 @@ static int learn_host(struct rules_learn *l, const struct seen *s)
 	}
 	/* TODO(#5): a port, once name entries take one */
 	return add_item(l, RULES_CONNECT, RULES_ALLOW, false, s->key, K_EXACT,
-			fmt("the run connected to it by name"), s->events);
+			fmt("the run looked it up or connected to it by name"),
+			s->events);
 }
 
 /* Commands. */

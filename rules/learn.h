@@ -21,7 +21,9 @@
  *   RULES_LEARN_DIR_THRESHOLD entries beneath it becomes one entry
  *   (never /, a top-level directory, ~, or a directory above ~ or a
  *   workspace).
- * - Hosts keep their names; at least RULES_LEARN_HOST_THRESHOLD names
+ * - Hosts keep their names (and loopback or link-local addresses, which a
+ *   name never grants, their address too); at least
+ *   RULES_LEARN_HOST_THRESHOLD names
  *   under one registrable domain (public suffix list) become
  *   "*.DOMAIN"; a public suffix never gets a wildcard.
  * - Commands: invocations of one program share a prefix; it grows while
@@ -46,14 +48,18 @@ struct rules_learn;
 struct rules_learn_event {
 	enum rules_class cls;
 	/* read, write: the path; connect: the address as the log prints
-	 * it; exec: the resolved program */
+	 * it, or for a lookup the name; exec: the resolved program */
 	const char *object;
-	const char *to;		 /* rename and link: the new name, or NULL */
-	const char *name;	 /* connect: the domain name, or NULL (#5) */
+	/* rename and link: the new name, or NULL */
+	const char *to;
+	/* connect: the name proctor answered for the address; a lookup:
+	 * the name looked up; or NULL */
+	const char *name;
 	const char *const *argv; /* exec */
 	size_t argc;
-	bool denied;	  /* the run denied it */
-	bool created;	  /* allowed because the run made the object */
+	bool denied; /* the run denied it */
+	/* allowed because the run made the object (a file, a socket) */
+	bool created;
 	bool also_read;	  /* a write that also read (O_RDWR) */
 	bool interpreter; /* exec: ran as a script's interpreter */
 	/* denied: the rule that denied it, as people read it, or NULL */

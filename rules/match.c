@@ -48,11 +48,6 @@ static const char *const default_where[RULES_NCLASS] = {
 	[RULES_CONNECT] = "network.default",
 };
 
-struct best {
-	const struct rules_entry *e;
-	int spec;
-};
-
 static int strictness(enum rules_action a)
 {
 	switch (a) {
@@ -74,7 +69,7 @@ static bool from_command_line(const struct rules_entry *e)
 }
 
 /* Keeps e if it matched (spec >= 0) and wins over the best so far. */
-static void consider(struct best *b, const struct rules_entry *e, int spec)
+void rules_consider(struct rules_best *b, const struct rules_entry *e, int spec)
 {
 	if (spec < 0 || spec < b->spec)
 		return;
@@ -90,8 +85,8 @@ static void consider(struct best *b, const struct rules_entry *e, int spec)
 	b->spec = spec;
 }
 
-static void decide(const struct rules_policy *p, enum rules_class c,
-		   const struct best *b, struct rules_verdict *out)
+void rules_decide(const struct rules_policy *p, enum rules_class c,
+		  const struct rules_best *b, struct rules_verdict *out)
 {
 	const struct rules_list *l = &p->cls[c];
 
@@ -110,7 +105,7 @@ static void decide(const struct rules_policy *p, enum rules_class c,
 	out->is_default = true;
 }
 
-static void refuse(struct rules_verdict *out, const char *why)
+void rules_refuse(struct rules_verdict *out, const char *why)
 {
 	out->action = RULES_DENY;
 	out->origin = "rules";
@@ -119,7 +114,7 @@ static void refuse(struct rules_verdict *out, const char *why)
 	out->is_default = false;
 }
 
-static void best_path(struct best *b, const struct rules_list *l,
+static void best_path(struct rules_best *b, const struct rules_list *l,
 		      const struct rules_pathv *pv, bool denials_only)
 {
 	const struct rules_entry *e;
@@ -128,7 +123,7 @@ static void best_path(struct best *b, const struct rules_list *l,
 		if (denials_only && e->action != RULES_DENY &&
 		    e->action != RULES_ASK)
 			continue;
-		consider(b, e, rules_path_entry_match(e, pv, true));
+		rules_consider(b, e, rules_path_entry_match(e, pv, true));
 	}
 }
 
@@ -139,7 +134,7 @@ static void check_socket_path(const struct rules_policy *p, const char *path,
 	struct rules_addr a = { .kind = RULES_ADDR_UNIX_PATH };
 
 	if (!path || strlen(path) >= sizeof(a.path)) {
-		refuse(out, "socket path too long");
+		rules_refuse(out, "socket path too long");
 		return;
 	}
 	strcpy(a.path, path);
@@ -149,7 +144,7 @@ static void check_socket_path(const struct rules_policy *p, const char *path,
 void rules_check_path(const struct rules_policy *p, enum rules_class c,
 		      const char *path, struct rules_verdict *out)
 {
-	struct best b = { NULL, RULES_SPEC_DEFAULT };
+	struct rules_best b = { NULL, RULES_SPEC_DEFAULT };
 	struct rules_pathv pv;
 
 	switch (c) {
@@ -163,42 +158,42 @@ void rules_check_path(const struct rules_policy *p, enum rules_class c,
 	case RULES_WRITE:
 		break;
 	default:
-		refuse(out, "unknown class");
+		rules_refuse(out, "unknown class");
 		return;
 	}
 	if (rules_pathv_split(&pv, path) < 0) {
-		refuse(out, "not an absolute canonical path");
+		rules_refuse(out, "not an absolute canonical path");
 		return;
 	}
 
 	best_path(&b, &p->cls[c], &pv, false);
 	if (c == RULES_WRITE)
 		best_path(&b, &p->cls[RULES_READ], &pv, true);
-	decide(p, c, &b, out);
+	rules_decide(p, c, &b, out);
 }
 
 void rules_check_addr(const struct rules_policy *p, const struct rules_addr *a,
 		      struct rules_verdict *out)
 {
 	const struct rules_list *l = &p->cls[RULES_CONNECT];
-	struct best b = { NULL, RULES_SPEC_DEFAULT };
+	struct rules_best b = { NULL, RULES_SPEC_DEFAULT };
 	const struct rules_entry *e;
 	struct rules_pathv pv;
 
 	pv.n = 0;
 	if (!a || strnlen(a->path, sizeof(a->path)) == sizeof(a->path)) {
-		refuse(out, "address not NUL-terminated");
+		rules_refuse(out, "address not NUL-terminated");
 		return;
 	}
 	if (a->kind == RULES_ADDR_UNIX_PATH &&
 	    rules_pathv_split(&pv, a->path) < 0) {
-		refuse(out, "socket path not absolute and canonical");
+		rules_refuse(out, "socket path not absolute and canonical");
 		return;
 	}
 
 	for (e = l->v; e < l->v + l->n; e++)
-		consider(&b, e, rules_addr_entry_match(e, a, &pv));
-	decide(p, RULES_CONNECT, &b, out);
+		rules_consider(&b, e, rules_addr_entry_match(e, a, &pv));
+	rules_decide(p, RULES_CONNECT, &b, out);
 }
 
 void rules_check_exec(const struct rules_policy *p, const char *exe,
@@ -206,19 +201,19 @@ void rules_check_exec(const struct rules_policy *p, const char *exe,
 		      struct rules_verdict *out)
 {
 	const struct rules_list *l = &p->cls[RULES_EXEC];
-	struct best b = { NULL, RULES_SPEC_DEFAULT };
+	struct rules_best b = { NULL, RULES_SPEC_DEFAULT };
 	const struct rules_entry *e;
 	struct rules_pathv pv;
 
 	if (rules_pathv_split(&pv, exe) < 0) {
-		refuse(out, "program not an absolute canonical path");
+		rules_refuse(out, "program not an absolute canonical path");
 		return;
 	}
 	if (!argv)
 		argc = 0;
 
 	for (e = l->v; e < l->v + l->n; e++)
-		consider(&b, e,
-			 rules_exec_entry_match(e, exe, &pv, argv, argc));
-	decide(p, RULES_EXEC, &b, out);
+		rules_consider(&b, e,
+			       rules_exec_entry_match(e, exe, &pv, argv, argc));
+	rules_decide(p, RULES_EXEC, &b, out);
 }

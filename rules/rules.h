@@ -112,6 +112,29 @@ void rules_check_path(const struct rules_policy *p, enum rules_class c,
 		      const char *path, struct rules_verdict *out);
 void rules_check_addr(const struct rules_policy *p, const struct rules_addr *a,
 		      struct rules_verdict *out);
+/*
+ * Whether a program may resolve name (any spelling: case and a final dot
+ * do not matter; a name that is not one is refused).  Allowed names are
+ * answered by proctor, others get "no such name".
+ */
+void rules_check_name(const struct rules_policy *p, const char *name,
+		      struct rules_verdict *out);
+/*
+ * A connect to a, which proctor answered for the n names (canonical).
+ * Name entries decide first, then address entries, except that an
+ * address entry that denies or asks always stands and that a name never
+ * grants a loopback or link-local address.  *which is the index of the
+ * name whose entry decided, or -1.
+ */
+void rules_check_connect(const struct rules_policy *p,
+			 const struct rules_addr *a, const char *const *names,
+			 size_t n, struct rules_verdict *out, int *which);
+/*
+ * The canonical form of a domain name (lower case, no final dot) into
+ * out; -EINVAL when it is not a name of letters, digits, '-' and '_'.
+ */
+int rules_name_canon(const char *name, char *out, size_t size);
+
 /* exe: resolved path of the program; argv[0] is not used for matching. */
 void rules_check_exec(const struct rules_policy *p, const char *exe,
 		      const char *const *argv, size_t argc,

@@ -50,6 +50,7 @@ enum rules_entry_kind {
 	RULES_ENTRY_IP,
 	RULES_ENTRY_ABSTRACT, /* unix:@name */
 	RULES_ENTRY_EXEC,
+	RULES_ENTRY_HOST, /* a domain name, or "*." and one */
 };
 
 struct rules_entry {
@@ -71,6 +72,10 @@ struct rules_entry {
 	char **words;
 	size_t nwords;
 	bool from_array; /* written as a JSON array (for dumps) */
+
+	/* HOST: name is the canonical name; wild for "*.NAME"; prefix
+	 * counts its labels; port as for IP. */
+	bool wild;
 
 	/* IP: ip[] in IPv4-mapped form for IPv4, prefix over 128 bits. */
 	uint8_t ip[16];
@@ -125,6 +130,22 @@ int rules_addr_entry(struct rules_entry *e, const char *spec,
 int rules_addr_entry_match(const struct rules_entry *e,
 			   const struct rules_addr *a,
 			   const struct rules_pathv *pv);
+
+/* host.c */
+int rules_host_entry(struct rules_entry *e, const char *spec, char *msg,
+		     size_t len);
+
+/* match.c: the best entry so far of one check */
+struct rules_best {
+	const struct rules_entry *e;
+	int spec;
+};
+
+void rules_consider(struct rules_best *b, const struct rules_entry *e,
+		    int spec);
+void rules_decide(const struct rules_policy *p, enum rules_class c,
+		  const struct rules_best *b, struct rules_verdict *out);
+void rules_refuse(struct rules_verdict *out, const char *why);
 
 /* exec.c */
 int rules_exec_entry(struct rules_entry *e, const char *const *words, size_t n,

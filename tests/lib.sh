@@ -432,3 +432,86 @@ pt_wait_for() {
 	done
 	return 1
 }
+
+# ---- a network of the test's own, with a name server ----------------------
+
+# pt_dns_lab ZONE-LINES: two network namespaces joined by a veth pair.
+# The server side holds 10.77.0.1 (a DNS server, tests/lib/dnsd.py,
+# answering from ZONE-LINES, "NAME TYPE VALUE TTL" per line) and
+# 10.77.0.2-4 (HTTP servers on port 80 serving $LAB/www, one access log
+# each in $LAB/http-N.log).  The client side, where proctor runs, has
+# 10.77.0.100, a loopback, no route anywhere else, and a resolv.conf
+# naming 10.77.0.1.  Queries that reach the server are in $LAB/queries.
+# Needs root; returns 1 (with a skip) otherwise.
+pt_dns_lab() {
+	if [ "$(id -u)" != 0 ]; then
+		pt_skip "$(basename "$0" .sh): the network lab" \
+			"needs root (network namespaces of the test's own)"
+		return 1
+	fi
+	pt_need "the network lab" ip "$PT_PY" || return 1
+	LAB=$T/lab
+	LAB_S=pt-s-$$
+	LAB_C=pt-c-$$
+	mkdir -p "$LAB/www" || return 1
+	printf '%s\n' "$1" >"$LAB/zone"
+	: >"$LAB/queries"
+	pt_at_exit "ip netns delete $LAB_S; ip netns delete $LAB_C; rm -rf /etc/netns/$LAB_C"
+	ip netns add "$LAB_S" && ip netns add "$LAB_C" &&
+		ip -n "$LAB_S" link set lo up && ip -n "$LAB_C" link set lo up &&
+		ip link add vs netns "$LAB_S" type veth peer name vc \
+			netns "$LAB_C" &&
+		ip -n "$LAB_S" addr add 10.77.0.1/24 dev vs &&
+		ip -n "$LAB_S" addr add 10.77.0.2/24 dev vs &&
+		ip -n "$LAB_S" addr add 10.77.0.3/24 dev vs &&
+		ip -n "$LAB_S" addr add 10.77.0.4/24 dev vs &&
+		ip -n "$LAB_C" addr add 10.77.0.100/24 dev vc &&
+		ip -n "$LAB_S" link set vs up && ip -n "$LAB_C" link set vc up ||
+		{
+			pt_fail "the network lab is set up"
+			return 1
+		}
+	mkdir -p "/etc/netns/$LAB_C"
+	echo "nameserver 10.77.0.1" >"/etc/netns/$LAB_C/resolv.conf"
+	echo "hello from the lab" >"$LAB/www/index.html"
+	ip netns exec "$LAB_S" "$PT_PY" "$PT_TESTS/lib/dnsd.py" 10.77.0.1 \
+		"$LAB/zone" "$LAB/queries" "$LAB/dns-ready" \
+		</dev/null >"$LAB/dnsd.log" 2>&1 &
+	pt_at_exit "kill $!"
+	for _n in 2 3 4; do
+		ip netns exec "$LAB_S" "$PT_PY" -m http.server --bind \
+			"10.77.0.$_n" --directory "$LAB/www" 80 \
+			</dev/null >"$LAB/http-$_n.log" 2>&1 &
+		pt_at_exit "kill $!"
+	done
+	if ! pt_wait_for 10 test -e "$LAB/dns-ready" ||
+		! pt_wait_for 10 ip netns exec "$LAB_C" "$PT_PY" -c '
+import socket, sys
+for n in (2, 3, 4):
+    socket.create_connection(("10.77.0.%d" % n, 80), timeout=1).close()
+' 2>/dev/null; then
+		pt_fail "the network lab's servers start"
+		pt_diag_file "$LAB/dnsd.log" "dnsd"
+		return 1
+	fi
+	# wait for the HTTP servers' own log lines of the probe, then start
+	# from empty logs
+	sleep 0.2
+	for _n in 2 3 4; do : >"$LAB/http-$_n.log"; done
+	return 0
+}
+
+# pt_lab_run [RUN-OPTION]... -- CMD...: pt_run on the lab's client side.
+pt_lab_run() {
+	PT_NRUN=$((PT_NRUN + 1))
+	: >"$PT_LOG"
+	timeout -k 5 "$PT_TIMEOUT" ip netns exec "$LAB_C" "$PROCTOR" run \
+		--log "$PT_LOG" "$@" </dev/null >"$PT_OUT" 2>"$PT_ERR"
+	PT_RC=$?
+	return 0
+}
+
+# pt_lab_queried NAME: the lab's name server was asked for NAME.
+pt_lab_queried() {
+	grep -q " $1 " "$LAB/queries"
+}

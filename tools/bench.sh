@@ -14,13 +14,17 @@
 # open(O_WRONLY|O_CREAT)+close in the workspace, 2,000 fork+exec of /bin/true,
 # git init/add/commit/status/log over 2,000 files, 20 python3 processes
 # importing much of the standard library, 5,000 TCP connects to a listener on
-# 127.0.0.1 that this script starts (and allows with --allow-net).
+# 127.0.0.1 that this script starts (and allows with --allow-net).  As
+# root, in a network lab of its own (two network namespaces, the test name
+# server tests/lib/dnsd.py, a listener; no route anywhere else): 500 name
+# resolutions (getaddrinfo, A and AAAA) of an allowed name, and 2,000
+# connects to the address of an allowed name (issue 5).
 #
 # Environment:
 #   BENCH_ROUNDS=N   rounds per workload (default 5)
 #   BENCH_QUICK=1    smoke run: 1 round (unless BENCH_ROUNDS is set), small sizes
 #   BENCH_ONLY=a,b   only these workloads: startup build opens-read opens-write
-#                    forkexec git python connect
+#                    forkexec git python connect resolve connect-name
 #
 # Exits 0 on success and 1, loudly, if any workload fails in any mode.  The
 # table reports the issue-9 targets but missing one does not fail the run.
@@ -55,7 +59,8 @@ done
 
 # The harness proper.  Its stdin is this here-document; every workload gets
 # /dev/null as stdin.
-python3 - "$proctor" "$work" "$measured" <<'PYTHON'
+python3 - "$proctor" "$work" "$measured" "$here/../tests/lib/dnsd.py" \
+	<<'PYTHON'
 import os
 import shutil
 import statistics
@@ -63,7 +68,7 @@ import subprocess
 import sys
 import time
 
-PROCTOR, WORK, MEASURED = sys.argv[1:4]
+PROCTOR, WORK, MEASURED, DNSD = sys.argv[1:5]
 BIN = os.path.join(WORK, "bin")
 QUICK = os.environ.get("BENCH_QUICK") == "1"
 ROUNDS = int(os.environ.get("BENCH_ROUNDS", "1" if QUICK else "5"))
@@ -80,6 +85,8 @@ SIZES = {  # full run, quick run
     "git_files": (2_000, 200),
     "python_runs": (20, 3),
     "connects": (5_000, 500),
+    "resolves": (500, 50),
+    "name_connects": (2_000, 200),
 }
 N = {key: quick if QUICK else full for key, (full, quick) in SIZES.items()}
 
@@ -123,8 +130,9 @@ class Workload:
     every run, untimed; `ops` is the operation count of a microbenchmark."""
 
     def __init__(self, key, label, argv, ops=None, target=None,
-                 prepare=None, allow_net=None):
+                 prepare=None, allow_net=None, netns=None):
         self.key, self.label, self.argv = key, label, argv
+        self.netns = netns
         self.ops, self.target = ops, target
         self.prepare = prepare or (lambda: None)
         self.allow_net = allow_net
@@ -266,6 +274,16 @@ def workloads(port):
                  [f"{BIN}/connects", str(N["connects"]), str(port)],
                  ops=N["connects"], target=("strace", 0.2),
                  allow_net=f"127.0.0.1:{port}"),
+        Workload("resolve", f"{N['resolves']} getaddrinfo, name server "
+                 "in a netns", [f"{BIN}/names", "resolve", str(N["resolves"]),
+                                "allowed.bench"],
+                 ops=N["resolves"], allow_net="allowed.bench", netns=LAB_C),
+        Workload("connect-name", f"{N['name_connects']} TCP connects by "
+                 "name, in a netns",
+                 [f"{BIN}/names", "connect", str(N["name_connects"]),
+                  "allowed.bench", "80"],
+                 ops=N["name_connects"], allow_net="allowed.bench",
+                 netns=LAB_C),
     ]
 
 
@@ -284,13 +302,14 @@ def set_up(w):
 
 def command(w, mode):
     net = ["--allow-net", w.allow_net] if w.allow_net else []
+    ns = ["ip", "netns", "exec", w.netns] if w.netns else []
     if mode == "native":
-        return w.argv
+        return [*ns, *w.argv]
     if mode == "proctor":
-        return [PROCTOR, "run", "--no-log", *net, "--", *w.argv]
+        return [*ns, PROCTOR, "run", "--no-log", *net, "--", *w.argv]
     if mode == "proctor+log":
-        return [PROCTOR, "run", "--log", w.log, *net, "--", *w.argv]
-    return [STRACE, *STRACE_ARGS, "--", *w.argv]
+        return [*ns, PROCTOR, "run", "--log", w.log, *net, "--", *w.argv]
+    return [*ns, STRACE, *STRACE_ARGS, "--", *w.argv]
 
 
 def run(w, mode, what):
@@ -385,11 +404,73 @@ def report(done):
         print()
 
 
+# --- the network lab (root only) ----------------------------------------------
+
+LAB_S, LAB_C = f"proctor-bench-s-{os.getpid()}", f"proctor-bench-c-{os.getpid()}"
+LAB = []  # processes to stop
+
+
+def lab_up():
+    """Two namespaces and a veth pair: the name server on 10.77.0.1 and a
+    listener on 10.77.0.2:80 on one side; the client side, where the
+    workloads run, has no route anywhere else."""
+    if os.geteuid() != 0 or not shutil.which("ip"):
+        return False
+    zone = os.path.join(WORK, "zone")
+    write(zone, "allowed.bench A 10.77.0.2 300\n"
+          "allowed.bench AAAA fd77::2 300\n")
+    for argv in (["ip", "netns", "add", LAB_S], ["ip", "netns", "add", LAB_C],
+                 ["ip", "-n", LAB_S, "link", "set", "lo", "up"],
+                 ["ip", "-n", LAB_C, "link", "set", "lo", "up"],
+                 ["ip", "link", "add", "vs", "netns", LAB_S, "type", "veth",
+                  "peer", "name", "vc", "netns", LAB_C],
+                 ["ip", "-n", LAB_S, "addr", "add", "10.77.0.1/24", "dev",
+                  "vs"],
+                 ["ip", "-n", LAB_S, "addr", "add", "10.77.0.2/24", "dev",
+                  "vs"],
+                 ["ip", "-n", LAB_C, "addr", "add", "10.77.0.100/24", "dev",
+                  "vc"],
+                 ["ip", "-n", LAB_S, "link", "set", "vs", "up"],
+                 ["ip", "-n", LAB_C, "link", "set", "vc", "up"]):
+        native(argv, WORK)
+    os.makedirs(f"/etc/netns/{LAB_C}", exist_ok=True)
+    write(f"/etc/netns/{LAB_C}/resolv.conf", "nameserver 10.77.0.1\n")
+    ready = os.path.join(WORK, "dns-ready")
+    LAB.append(subprocess.Popen(
+        ["ip", "netns", "exec", LAB_S, sys.executable, DNSD, "10.77.0.1",
+         zone, os.devnull, ready], stdin=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
+    LAB.append(subprocess.Popen(
+        ["ip", "netns", "exec", LAB_S, f"{BIN}/listener", "10.77.0.2", "80"],
+        stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL))
+    for _ in range(100):
+        if os.path.exists(ready):
+            return True
+        time.sleep(0.05)
+    die("the lab's name server did not start")
+
+
+def lab_down():
+    for p in LAB:
+        p.terminate()
+        p.wait()
+    for ns in (LAB_S, LAB_C):
+        subprocess.call(["ip", "netns", "delete", ns],
+                        stderr=subprocess.DEVNULL)
+    shutil.rmtree(f"/etc/netns/{LAB_C}", ignore_errors=True)
+
+
 def main():
     os.makedirs(os.path.join(WORK, "logs"))
     listener, port = start_listener()
+    lab = bool(not ONLY or {"resolve", "connect-name"} & set(ONLY))
     try:
+        lab = lab and lab_up()
+        if not lab and (not ONLY or {"resolve", "connect-name"} & set(ONLY)):
+            print("bench: resolve and connect-name need root (a network "
+                  "namespace of their own): skipped", file=sys.stderr)
         chosen = [w for w in workloads(port) if not ONLY or w.key in ONLY]
+        chosen = [w for w in chosen if lab or not w.netns]
         unknown = set(ONLY) - {w.key for w in chosen}
         if unknown:
             die(f"BENCH_ONLY names unknown workloads: {sorted(unknown)}")
@@ -400,6 +481,7 @@ def main():
     finally:
         listener.terminate()
         listener.wait()
+        lab_down()
     report(chosen)
 
 

@@ -171,7 +171,7 @@ static enum rules_class class_of(const char *s, bool *skip)
 		return RULES_WRITE;
 	if (!strcmp(s, "exec"))
 		return RULES_EXEC;
-	if (!strcmp(s, "connect"))
+	if (!strcmp(s, "connect") || !strcmp(s, "resolve"))
 		return RULES_CONNECT;
 	*skip = true; /* "signal": nothing a policy file grants */
 	return RULES_NCLASS;
@@ -247,6 +247,19 @@ static const char **argv_of(const cJSON *rec, size_t *n)
 	return v;
 }
 
+/*
+ * Decided by proctor rather than by the policy: a pipe or socket object,
+ * another process's /proc, a query it cannot answer, a socket the run
+ * made (which it will be let reach again).
+ */
+static bool by_proctor(const cJSON *rec)
+{
+	const cJSON *rule = cJSON_GetObjectItemCaseSensitive(rec, "rule");
+	const char *origin = str(rule, "origin");
+
+	return origin && !strcmp(origin, "proctor");
+}
+
 /* "files.read.deny[0] \"~/.ssh\" (built-in)": the rule a record names. */
 static const char *rule_text(const cJSON *rec, char *out, size_t size)
 {
@@ -285,7 +298,11 @@ static void on_decision(struct reader *r, const cJSON *rec)
 		return;
 	if (!r->learn)
 		return bad(r, "%s", "a decision before the \"run\" record");
-	if (e.cls == RULES_CONNECT)
+	if (by_proctor(rec))
+		return; /* proctor's own limits: no policy grants or needs */
+	if (!strcmp(cls, "resolve"))
+		obj = str(rec, "name");
+	else if (e.cls == RULES_CONNECT)
 		obj = str(rec, "addr");
 	else if (e.cls == RULES_EXEC)
 		obj = str(rec, "command");
@@ -420,11 +437,8 @@ static int write_file(const char *path, const char *text)
 	return err;
 }
 
-/*
- * The learned text must read back as a policy.  Host names wait for the
- * network issue: until then a policy naming one fails here, and says so.
- */
-static void check_learned(const char *text, struct reader *r)
+/* The learned text must read back as a policy: a failure is a bug. */
+static void check_learned(const char *text)
 {
 	const char *ws[] = { "/workspace" };
 	struct rules_vars v = { "/home/user", "/tmp/proctor-run", ws, 1 };
@@ -435,8 +449,7 @@ static void check_learned(const char *text, struct reader *r)
 		return;
 	if (rules_policy_add_json(p, text, "the learned policy", "/workspace",
 				  err, sizeof(err)) < 0)
-		fprintf(stderr, "proctor: warning: %s (host names need #5)\n",
-			err);
+		fprintf(stderr, "proctor: warning: %s\n", err);
 	rules_policy_free(p);
 }
 
@@ -461,7 +474,7 @@ static int learn_from(const struct learn_opts *o, const char *log)
 
 	text = rules_learn_policy(r.learn, &n_review);
 	if (text) {
-		check_learned(text, &r);
+		check_learned(text);
 		rc = write_file(o->out, text);
 	}
 	if (!text || rc) {

@@ -86,7 +86,7 @@ static const struct run_opt {
 	{ "allow-write", 1, OPT_GRANT, RULES_WRITE, RULES_ALLOW, "PATH" },
 	{ "deny-write", 1, OPT_GRANT, RULES_WRITE, RULES_DENY, "PATH" },
 	{ "allow-net", 1, OPT_GRANT, RULES_CONNECT, RULES_ALLOW,
-	  "ADDR  IP, CIDR, [IP]:PORT, unix:PATH" },
+	  "ADDR  name, *.name, IP, CIDR, [IP]:PORT, unix:PATH" },
 	{ "deny-net", 1, OPT_GRANT, RULES_CONNECT, RULES_DENY, "ADDR" },
 	{ "allow-exec", 1, OPT_GRANT, RULES_EXEC, RULES_ALLOW,
 	  "CMD   command prefix, e.g. 'git push'" },

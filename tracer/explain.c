@@ -123,7 +123,9 @@ void tracer_explain_denial(const struct tracer_who *w,
 {
 	const struct rules_verdict *v = e->verdict;
 	char key[4200], obj[1024], prog[64], rule[600], pat[256];
-	char quoted[2100];
+	char quoted[2100], name[256], by_name[300];
+	const char *what = e->cls_name ? e->cls_name : rules_class_name(e->cls);
+	const char *advice, *port;
 	const char *ask = v->action == RULES_ASK
 				  ? " (an ask rule: no prompts yet, so denied)"
 				  : "";
@@ -135,27 +137,38 @@ void tracer_explain_denial(const struct tracer_who *w,
 		command_text(obj, sizeof(obj), e);
 	else
 		tracer_printable(obj, sizeof(obj), e->object);
+	/* a denying exec entry names its prefix; a default, none */
+	advice = e->cls == RULES_EXEC && !v->is_default ? pat : obj;
+	if (e->name && e->name[0]) {
+		/* "10.0.0.2:443 (example.org)"; allow the name on the port */
+		port = strrchr(e->object, ':');
+		tracer_printable(name, sizeof(name), e->name);
+		snprintf(by_name, sizeof(by_name), "%s%s", name,
+			 port ? port : "");
+		snprintf(obj + strlen(obj), sizeof(obj) - strlen(obj), " (%s)",
+			 name);
+		advice = by_name;
+	}
 	tracer_printable(prog, sizeof(prog), w->comm[0] ? w->comm : "?");
 	tracer_printable(pat, sizeof(pat), v->pattern);
 	if (v->is_default)
 		snprintf(rule, sizeof(rule), "%s is %s by default (%s)",
-			 rules_class_name(e->cls), rules_action_name(v->action),
-			 v->origin);
+			 e->cls_name && e->cls == RULES_CONNECT
+				 ? "network"
+				 : rules_class_name(e->cls),
+			 rules_action_name(v->action), v->origin);
 	else
 		snprintf(rule, sizeof(rule), "rule %s \"%s\" (%s)%s", v->where,
 			 pat, v->origin, ask);
 	if (!strcmp(v->origin, "proctor")) {
 		fprintf(stderr, "proctor: denied %s %s by %s (pid %d): %s\n",
-			e->cls_name ? e->cls_name : rules_class_name(e->cls),
-			obj, prog, w->tgid, pat);
+			what, obj, prog, w->tgid, pat);
 	} else {
-		/* a denying exec entry names its prefix; a default, none */
-		shell_quote(quoted, sizeof(quoted),
-			    e->cls == RULES_EXEC && !v->is_default ? pat : obj);
+		shell_quote(quoted, sizeof(quoted), advice);
 		fprintf(stderr,
 			"proctor: denied %s %s by %s (pid %d): %s; "
 			"allow with %s %s\n",
-			rules_class_name(e->cls), obj, prog, w->tgid, rule,
-			flag_for(e->cls), quoted);
+			what, obj, prog, w->tgid, rule, flag_for(e->cls),
+			quoted);
 	}
 }

@@ -353,6 +353,10 @@ void tracer_log_decision(const struct tracer_who *w,
 		put_key(&b, "to");
 		put_str(&b, e->object2);
 	}
+	if (e->name && e->name[0]) {
+		put_key(&b, "name");
+		put_str(&b, e->name);
+	}
 	if (e->argv)
 		put_argv(&b, e->argv, e->argc);
 	putf(&b, ",\"decision\":\"%s\"", decision_name(e));
@@ -362,6 +366,10 @@ void tracer_log_decision(const struct tracer_who *w,
 	putf(&b, ",\"latency_us\":%ld", e->latency_us);
 	putf(&b, ",\"errno\":%d,\"result\":%ld", e->err,
 	     e->err ? -1L : e->result);
+	if (e->extra) {
+		put(&b, ",", 1);
+		put(&b, e->extra, strlen(e->extra));
+	}
 	emit("decision", &b);
 	free(b.s);
 }

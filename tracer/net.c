@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/un.h>
 #include <unistd.h>
@@ -91,14 +92,173 @@ static bool may_wait(int sock, const struct rules_addr *a)
 	return fl >= 0 && !(fl & O_NONBLOCK) && !is_loopback(a);
 }
 
-static void judge(struct tracer_req *r, const struct rules_addr *ra, bool *ok)
+/*
+ * A query to the nameserver over UDP, which proctor cannot answer: the C
+ * library only takes an answer from the address it asked.  Refused with
+ * a reason of proctor's own, unless an address entry allows it.
+ */
+static bool udp_to_nameserver(struct tracer_req *r, const struct rules_addr *ra)
+{
+	if (!tracer_dns_is_nameserver(ra) || r->verdict.action == RULES_ALLOW)
+		return false;
+	r->verdict = (struct rules_verdict){
+		.action = RULES_DENY,
+		.origin = "proctor",
+		.where = "dns",
+		.pattern = "names are resolved through proctor over TCP "
+			   "(resolv.conf options use-vc); this program asks "
+			   "over UDP, which proctor cannot answer",
+	};
+	return true;
+}
+
+static void verdict_proctor(struct rules_verdict *v, const char *where,
+			    const char *why)
+{
+	*v = (struct rules_verdict){
+		.action = RULES_ALLOW,
+		.origin = "proctor",
+		.where = where,
+		.pattern = why,
+	};
+}
+
+/* A unix socket file the run made by binding it (its identity). */
+static bool run_made_socket(const struct tracer_path *p)
+{
+	struct stat st;
+	int rc;
+
+	if (!p || (p->parent < 0 && p->magic < 0))
+		return false;
+	if (p->magic >= 0)
+		rc = fstat(p->magic, &st);
+	else
+		rc = fstatat(p->parent, p->name, &st, AT_SYMLINK_NOFOLLOW);
+	return rc == 0 && S_ISSOCK(st.st_mode) &&
+	       tracer_created_has(st.st_dev, st.st_ino);
+}
+
+/*
+ * What the run made itself is reachable when no rule says otherwise: a
+ * loopback listener it bound, a unix socket it created.  A deny or ask
+ * entry still stands.
+ */
+static void own_sockets(struct rules_verdict *v, const struct rules_addr *ra,
+			bool stream, const struct tracer_path *p)
+{
+	if (!v->is_default || v->action == RULES_ALLOW)
+		return;
+	if (ra->kind == RULES_ADDR_IP && is_loopback(ra) &&
+	    tracer_owned_listener(ra, stream))
+		verdict_proctor(v, "own listener",
+				"a loopback listener this run opened");
+	else if (ra->kind == RULES_ADDR_UNIX_PATH && run_made_socket(p))
+		verdict_proctor(v, "own socket",
+				"a unix socket this run created");
+}
+
+bool tracer_judge_addr(struct tracer_req *r, const struct rules_addr *ra,
+		       bool stream, const struct tracer_path *p)
+{
+	char names[8][TRACER_NAME_MAX], text[300];
+	const char *list[8];
+	size_t n = 0, i;
+	int which = -1;
+
+	if (ra->kind == RULES_ADDR_IP)
+		n = tracer_names_find(ra->ip, names, 8);
+	for (i = 0; i < n; i++)
+		list[i] = names[i];
+	rules_check_connect(r->sup->o->policy, ra, list, n, &r->verdict,
+			    &which);
+	own_sockets(&r->verdict, ra, stream, p);
+	if (!stream)
+		udp_to_nameserver(r, ra);
+
+	/* The name that decided, else the last one answered, for the log. */
+	r->host[0] = '\0';
+	if (n)
+		snprintf(r->host, sizeof(r->host), "%s",
+			 names[which >= 0 ? which : 0]);
+	rules_addr_format(ra, text, sizeof(text));
+	tracer_req_decide(r, RULES_CONNECT, "addr", text,
+			  r->verdict.action == RULES_ALLOW);
+	r->ev.name = r->host;
+	return r->ev.allowed;
+}
+
+/* The socket's type (SOCK_STREAM, SOCK_DGRAM...), or -errno. */
+static int sock_type(int sock)
+{
+	socklen_t len = sizeof(int);
+	int type;
+
+	if (getsockopt(sock, SOL_SOCKET, SO_TYPE, &type, &len) < 0)
+		return -errno;
+	return type;
+}
+
+/*
+ * A connect to the nameserver goes to proctor's resolver, unless an
+ * address entry names the nameserver (a user testing a DNS server).
+ */
+static bool answered_by_proctor(struct tracer_req *r,
+				const struct rules_addr *ra)
 {
 	char text[300];
 
+	if (!tracer_dns_is_nameserver(ra))
+		return false;
 	rules_check_addr(r->sup->o->policy, ra, &r->verdict);
-	*ok = r->verdict.action == RULES_ALLOW;
+	if (!r->verdict.is_default && r->verdict.action == RULES_ALLOW)
+		return false;
+	r->verdict = (struct rules_verdict){
+		.action = RULES_ALLOW,
+		.origin = "proctor",
+		.where = "dns",
+		.pattern = "answered by proctor's resolver",
+	};
 	rules_addr_format(ra, text, sizeof(text));
-	tracer_req_decide(r, RULES_CONNECT, "addr", text, *ok);
+	tracer_req_decide(r, RULES_CONNECT, "addr", text, true);
+	return true;
+}
+
+/*
+ * A TCP connect to the nameserver: the socket is replaced by one end of
+ * a socketpair that proctor's resolver answers (dns.c).  The program's
+ * descriptor number, close-on-exec and non-blocking flags stay.
+ */
+static void attach_resolver(struct tracer_req *r, int sock)
+{
+	int fd = (int)r->args[0], theirs, err, fl;
+	char info[64], line[128];
+	FILE *f;
+
+	err = tracer_dns_attach(r->tid, &theirs);
+	if (err) {
+		r->err = -err;
+		r->ev.allowed = false;
+		return;
+	}
+	fl = fcntl(sock, F_GETFL);
+	if (fl >= 0 && fl & O_NONBLOCK)
+		fcntl(theirs, F_SETFL, O_NONBLOCK);
+	r->addfd_flags = 0;
+	snprintf(info, sizeof(info), "/proc/%d/fdinfo/%d", r->tgid, fd);
+	f = fopen(info, "re");
+	while (f && fgets(line, sizeof(line), f)) {
+		unsigned long flags;
+
+		if (sscanf(line, "flags: %lo", &flags) == 1 &&
+		    flags & O_CLOEXEC)
+			r->addfd_flags = O_CLOEXEC;
+	}
+	if (f)
+		fclose(f);
+	r->addfd = theirs;
+	r->addfd_at = fd;
+	r->val = 0;
 }
 
 void tracer_on_connect(struct tracer_req *r)
@@ -109,8 +269,7 @@ void tracer_on_connect(struct tracer_req *r)
 	struct tracer_path p = { .parent = -1, .magic = -1 };
 	socklen_t len = r->args[2];
 	const struct sockaddr *use = (void *)&ss;
-	int sock, err;
-	bool ok;
+	int sock, err, type;
 
 	err = copy_sockaddr(r, &ss, len);
 	if (err) {
@@ -134,19 +293,22 @@ void tracer_on_connect(struct tracer_req *r)
 		return;
 	}
 
-	if (ra.kind == RULES_ADDR_UNNAMED) {
-		ok = true; /* AF_UNSPEC dissolves an association */
-	} else {
-		judge(r, &ra, &ok);
-		if (!ok) {
-			r->err = NET_DENY_ERRNO;
-			goto out;
-		}
-	}
-
 	sock = tracer_steal_fd(r->tgid, (int)r->args[0]);
 	if (sock < 0) {
 		r->err = -sock;
+		goto out;
+	}
+	type = sock_type(sock);
+	if (type == SOCK_STREAM && answered_by_proctor(r, &ra)) {
+		attach_resolver(r, sock);
+		close(sock);
+		goto out;
+	}
+	/* AF_UNSPEC dissolves an association: nothing to judge */
+	if (ra.kind != RULES_ADDR_UNNAMED &&
+	    !tracer_judge_addr(r, &ra, type == SOCK_STREAM, &p)) {
+		r->err = NET_DENY_ERRNO;
+		close(sock);
 		goto out;
 	}
 	/* A blocking connect to another host may take a while. */
@@ -183,6 +345,20 @@ static int enter_cwd(pid_t tid)
 	return rc;
 }
 
+/* What the run binds, it may reach (own_sockets()). */
+static void note_bound(int sock, const struct rules_addr *ra,
+		       const struct tracer_path *p)
+{
+	struct stat st;
+
+	if (ra->kind == RULES_ADDR_IP)
+		tracer_owned_add(sock);
+	else if (ra->kind == RULES_ADDR_UNIX_PATH && p->parent >= 0 &&
+		 fstatat(p->parent, p->name, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
+		 S_ISSOCK(st.st_mode))
+		tracer_created_add(st.st_dev, st.st_ino);
+}
+
 void tracer_on_bind(struct tracer_req *r)
 {
 	struct sockaddr_storage ss;
@@ -197,8 +373,9 @@ void tracer_on_bind(struct tracer_req *r)
 		r->err = -err;
 		return;
 	}
-	if (rules_addr_decode(&ss, len, &ra) == 0 &&
-	    ra.kind == RULES_ADDR_UNIX_PATH) {
+	if (rules_addr_decode(&ss, len, &ra) < 0)
+		ra.kind = RULES_ADDR_UNNAMED; /* the kernel will say why */
+	if (ra.kind == RULES_ADDR_UNIX_PATH) {
 		err = tracer_path_resolve(r->tid, r->tgid, AT_FDCWD, ra.path, 0,
 					  &p);
 		if (err) {
@@ -236,6 +413,8 @@ void tracer_on_bind(struct tracer_req *r)
 	}
 	if (bind(sock, (struct sockaddr *)&ss, len) < 0)
 		r->err = errno;
+	else
+		note_bound(sock, &ra, &p);
 	close(sock);
 out:
 	tracer_path_release(&p);

@@ -135,7 +135,10 @@ static pid_t tgid_of(pid_t tid)
 	return tgid;
 }
 
-/* Injects r->addfd into the tracee; its number becomes the result. */
+/*
+ * Injects r->addfd into the tracee; its number becomes the result, unless
+ * it replaces the descriptor r->addfd_at.
+ */
 static void inject_fd(struct tracer_req *r)
 {
 	struct seccomp_notif_addfd add = {
@@ -143,12 +146,17 @@ static void inject_fd(struct tracer_req *r)
 		.srcfd = r->addfd,
 		.newfd_flags = r->addfd_flags,
 	};
-	int fd = ioctl(r->sup->listener, SECCOMP_IOCTL_NOTIF_ADDFD, &add);
+	int fd;
 
+	if (r->addfd_at >= 0) {
+		add.flags = SECCOMP_ADDFD_FLAG_SETFD;
+		add.newfd = (uint32_t)r->addfd_at;
+	}
+	fd = ioctl(r->sup->listener, SECCOMP_IOCTL_NOTIF_ADDFD, &add);
 	if (fd < 0) {
 		r->err = errno == ENOENT ? EINTR : errno; /* EMFILE */
 		r->ev.err = r->err;
-	} else {
+	} else if (r->addfd_at < 0) {
 		r->val = fd;
 		r->ev.result = fd;
 	}
@@ -208,6 +216,7 @@ static void serve(struct tracer_sup *s, const struct seccomp_notif *n,
 		.tid = n->pid,
 		.nr = n->data.nr,
 		.addfd = -1,
+		.addfd_at = -1,
 		.may_block = may_block,
 	};
 	tracer_handler fn = NULL;

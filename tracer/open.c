@@ -475,10 +475,13 @@ void tracer_on_open(struct tracer_req *r)
 		tracer_path_release(&p);
 		return;
 	}
-	if (S_ISFIFO(p.mode) && p.magic < 0 && !(a.flags & O_NONBLOCK))
-		fd = open_fifo(r, &p, &a);
-	else
-		fd = do_open(r, &p, &a, &created);
+	/* resolv.conf as proctor's resolver needs it read (dns.c) */
+	if (!tracer_dns_resolv_conf(&p, (int)a.flags, &fd)) {
+		if (S_ISFIFO(p.mode) && p.magic < 0 && !(a.flags & O_NONBLOCK))
+			fd = open_fifo(r, &p, &a);
+		else
+			fd = do_open(r, &p, &a, &created);
+	}
 	if (fd < 0) {
 		r->err = -fd;
 	} else {

@@ -283,6 +283,12 @@ int tracer_run(const struct tracer_opts *o)
 	err = tracer_notify_start(&sup);
 	if (err)
 		return fail_setup(child, "cannot start workers", err);
+	err = tracer_dns_start(&sup);
+	if (err)
+		fprintf(stderr,
+			"proctor: cannot start the resolver (%s): the command "
+			"cannot resolve names\n",
+			strerror(-err));
 	report_features(o, &sup, killable, tracee_floor);
 	if (job)
 		tracer_job_setup(child);

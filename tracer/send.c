@@ -156,7 +156,6 @@ static void release(struct send_copy *c)
 static bool judge(struct tracer_req *r, struct send_copy *c)
 {
 	struct rules_addr ra;
-	char text[300];
 	int err;
 
 	if (c->namelen == 0)
@@ -170,11 +169,7 @@ static bool judge(struct tracer_req *r, struct send_copy *c)
 		r->err = err == -EAFNOSUPPORT ? EAFNOSUPPORT : -err;
 		return false;
 	}
-	rules_check_addr(r->sup->o->policy, &ra, &r->verdict);
-	rules_addr_format(&ra, text, sizeof(text));
-	tracer_req_decide(r, RULES_CONNECT, "addr", text,
-			  r->verdict.action == RULES_ALLOW);
-	if (!r->ev.allowed)
+	if (!tracer_judge_addr(r, &ra, false, &c->unix_dir))
 		r->err = ECONNREFUSED;
 	return r->ev.allowed;
 }

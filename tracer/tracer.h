@@ -162,6 +162,8 @@ struct tracer_event {
 	const char *object;	 /* path, address or command */
 	const char *object_key;	 /* "path", "addr" or "command" */
 	const char *object2;	 /* rename and link: the new name */
+	const char *name;	 /* connect: the name the address is for */
+	const char *extra;	 /* more fields, already JSON */
 	const char *const *argv; /* exec: the new argv */
 	size_t argc;
 	const struct rules_verdict *verdict;
@@ -195,6 +197,32 @@ void tracer_printable(char *out, size_t size, const char *s);
 /* Explains a denial on stderr, once per object. */
 void tracer_explain_denial(const struct tracer_who *w,
 			   const struct tracer_event *e);
+
+/* --- names proctor answered for addresses (names.c) -------------------- */
+
+#define TRACER_NAME_MAX 256
+
+/* Notes that name resolved to ip (IPv4-mapped for IPv4) for ttl seconds. */
+void tracer_names_add(const uint8_t ip[16], const char *name, uint32_t ttl);
+/* Copies up to max live names of ip into names; returns how many. */
+size_t tracer_names_find(const uint8_t ip[16], char (*names)[TRACER_NAME_MAX],
+			 size_t max);
+
+/* --- the sandbox's resolver (dns.c) ------------------------------------- */
+
+struct tracer_sup;
+/* Starts the answerer; without it, programs cannot resolve (fail closed). */
+int tracer_dns_start(const struct tracer_sup *s);
+/*
+ * For a read-only open of the host's resolv.conf: true, with *fd a
+ * descriptor of the copy programs read ("options use-vc" added) or
+ * -errno.  False for any other open.
+ */
+bool tracer_dns_resolv_conf(const struct tracer_path *p, int flags, int *fd);
+/* True for a nameserver of resolv.conf, port 53. */
+bool tracer_dns_is_nameserver(const struct rules_addr *a);
+/* A new client for task tid: *theirs is the socket to give it. */
+int tracer_dns_attach(pid_t tid, int *theirs);
 
 /* --- capabilities (caps.c) ---------------------------------------------- */
 
@@ -263,6 +291,8 @@ struct tracer_req {
 	bool cont;	 /* let the kernel run the call */
 	int addfd;	 /* >= 0: inject this fd, val becomes its number */
 	int addfd_flags; /* O_CLOEXEC or 0 */
+	int addfd_at;	 /* >= 0: replace this fd; the result stays val */
+	char host[256];	 /* connect: the name the address was for */
 };
 
 typedef void (*tracer_handler)(struct tracer_req *r);
@@ -288,6 +318,21 @@ int tracer_unix_resolve(struct tracer_req *r, struct rules_addr *ra,
 			struct sockaddr_un *sun, unsigned int *len,
 			struct tracer_path *p);
 
+/*
+ * Judges a connect or send to ra by the names proctor answered for it,
+ * then its address, then whether the run made the socket (stream: a
+ * TCP-like socket; p: the resolved unix path, or NULL); records the
+ * decision in r.  Returns true when it allows.
+ */
+bool tracer_judge_addr(struct tracer_req *r, const struct rules_addr *ra,
+		       bool stream, const struct tracer_path *p);
+
+/* --- sockets the run owns (owned.c) -------------------------------------- */
+
+/* Notes an IP socket the run bound. */
+void tracer_owned_add(int sock);
+/* Every socket on a's port that could take a connect to a is the run's. */
+bool tracer_owned_listener(const struct rules_addr *a, bool stream);
 /* A duplicate of the tracee's descriptor fd (pidfd_getfd); or -errno. */
 int tracer_steal_fd(pid_t tgid, int fd);
 void tracer_on_send(struct tracer_req *r);

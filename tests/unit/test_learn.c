@@ -410,7 +410,8 @@ START_TEST(test_permissive)
 	expect_entry(&f, "files.write.allow", "/etc/tool.conf", 1, true);
 	expect_entry(&f, "files.write.allow", "$WORKSPACE/out.txt", 1, false);
 	expect_entry(&f, "network.allow", "127.0.0.1:8080", 1, true);
-	expect_entry(&f, "network.allow", "unix:$WORKSPACE/s.sock", 1, false);
+	/* sockets need entries (the run's own are let through) */
+	expect_entry(&f, "network.allow", "unix:$WORKSPACE/s.sock", 1, true);
 	/* the built-in asks before git push */
 	expect_entry(&f, "exec.allow", "git push origin", 1, true);
 	expect_entry(&f, "exec.allow", "git status", 1, false);
@@ -485,6 +486,50 @@ START_TEST(test_hosts)
 	ck_assert_ptr_null(strstr(f.text, "\"*.co.uk\""));
 	ck_assert_ptr_null(strstr(f.text, "\"*.github.io\""));
 	ck_assert_ptr_null(strstr(f.text, "\"*.uk\""));
+	stop(&f);
+}
+END_TEST
+
+/* Names answered for addresses, lookups, and what a name cannot grant. */
+START_TEST(test_names_and_addresses)
+{
+	struct rules_learn_event lookup = { .cls = RULES_CONNECT,
+					    .object = "Pypi.ORG.",
+					    .name = "Pypi.ORG." };
+	struct rules_learn_event local = { .cls = RULES_CONNECT,
+					   .object = "127.0.0.1:8080",
+					   .name = "dev.test" };
+	struct rules_learn_event own = { .cls = RULES_CONNECT,
+					 .object = "127.0.0.1:9999",
+					 .created = true };
+	struct rules_learn_event bad = { .cls = RULES_CONNECT,
+					 .object = "192.0.2.7:80",
+					 .name = "not a name" };
+	struct fixture f;
+
+	start(&f, false);
+	add_name(&f, "api.example.com");
+	ck_assert_int_eq(rules_learn_add(f.l, &lookup), 0);
+	ck_assert_int_eq(rules_learn_add(f.l, &local), 0);
+	ck_assert_int_eq(rules_learn_add(f.l, &own), 0);
+	ck_assert_int_eq(rules_learn_add(f.l, &bad), 0);
+	finish(&f);
+	expect_valid(&f);
+	expect_entry(&f, "network.allow", "api.example.com", 1, false);
+	ck_assert_ptr_null(entry(&f, "network.allow", "192.0.2.1:443"));
+	expect_entry(&f, "network.allow", "pypi.org", 1, false);
+	/* a name never grants loopback: its address is learned too */
+	expect_entry(&f, "network.allow", "dev.test", 1, false);
+	expect_entry(&f, "network.allow", "127.0.0.1:8080", 1, false);
+	ck_assert_ptr_null(entry(&f, "network.allow", "127.0.0.1:9999"));
+	expect_entry(&f, "network.allow", "192.0.2.7:80", 1, false);
+	stop(&f);
+
+	/* unconfined, a lookup the base refuses waits for review */
+	start(&f, true);
+	ck_assert_int_eq(rules_learn_add(f.l, &lookup), 0);
+	finish(&f);
+	expect_entry(&f, "network.allow", "pypi.org", 1, true);
 	stop(&f);
 }
 END_TEST
@@ -598,6 +643,7 @@ static Suite *learn_suite(void)
 	tcase_add_test(t, test_permissive);
 	tcase_add_test(t, test_create_and_created);
 	tcase_add_test(t, test_hosts);
+	tcase_add_test(t, test_names_and_addresses);
 	tcase_add_test(t, test_commands);
 	tcase_add_test(t, test_bad_events);
 	tcase_add_test(t, test_sorted);

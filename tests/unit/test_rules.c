@@ -581,12 +581,10 @@ START_TEST(test_builtin_network)
 	struct rules_addr a;
 	struct rules_verdict v;
 
+	/* sockets the run made are the supervisor's business, not rules' */
 	a = addr_of("/w/ws/.run/s", 0);
 	rules_check_addr(p, &a, &v);
-	expect("/w/ws/.run/s", &v, ALLOW, "network.allow[0]");
-	a = addr_of("/tmp/proctor-1/s", 0);
-	rules_check_addr(p, &a, &v);
-	expect("/tmp/proctor-1/s", &v, ALLOW, "network.allow[1]");
+	expect("/w/ws/.run/s", &v, DENY, NULL);
 	a = addr_of("/run/dbus/system_bus_socket", 0);
 	rules_check_addr(p, &a, &v);
 	expect("system bus", &v, DENY, NULL);
@@ -596,7 +594,137 @@ START_TEST(test_builtin_network)
 
 	/* A path checked as a socket, through rules_check_path. */
 	rules_check_path(p, RULES_CONNECT, "/w/ws/s", &v);
-	expect("connect /w/ws/s", &v, ALLOW, "network.allow[0]");
+	expect("connect /w/ws/s", &v, DENY, NULL);
+	rules_policy_free(p);
+}
+END_TEST
+
+/* Domain names: which may resolve, and how names meet addresses. */
+
+static const char names_policy[] =
+	"{\"network\": {\"default\": \"deny\","
+	" \"allow\": [\"github.com\", \"*.pythonhosted.org\", \"ok.test:443\","
+	"            \"*.cdn.test\", \"10.9.0.0/16\"],"
+	" \"deny\": [\"evil.cdn.test\", \"github.com:22\", \"10.9.9.9\","
+	"           \"*.x.pythonhosted.org\"],"
+	" \"ask\": [\"ask.test\"]}}";
+
+static const struct name_case {
+	const char *name;
+	enum rules_action want;
+	const char *where; /* NULL: the default */
+} name_cases[] = {
+	{ "github.com", ALLOW, "network.allow[0]" },
+	{ "GitHub.COM.", ALLOW, "network.allow[0]" },
+	{ "api.github.com", DENY, NULL },
+	{ "files.pythonhosted.org", ALLOW, "network.allow[1]" },
+	{ "a.b.files.pythonhosted.org", ALLOW, "network.allow[1]" },
+	{ "pythonhosted.org", DENY, NULL },
+	{ "evilpythonhosted.org", DENY, NULL },
+	{ "a.x.pythonhosted.org", DENY, "network.deny[3]" },
+	{ "ok.test", ALLOW, "network.allow[2]" },
+	{ "evil.cdn.test", DENY, "network.deny[0]" },
+	{ "good.cdn.test", ALLOW, "network.allow[3]" },
+	{ "ask.test", ASK, "network.ask[0]" },
+	{ "secret-data.denied.test", DENY, NULL },
+	{ "a..b", DENY, "not a domain name" },
+	{ "a\x1b[2J.test", DENY, "not a domain name" },
+	{ "", DENY, "not a domain name" },
+};
+
+START_TEST(test_check_name)
+{
+	const struct name_case *t = &name_cases[_i];
+	struct rules_policy *p = load(&vars, names_policy, NULL);
+	struct rules_verdict v;
+
+	rules_check_name(p, t->name, &v);
+	expect(t->name, &v, t->want, t->where);
+	rules_policy_free(p);
+}
+END_TEST
+
+static const struct connect_case {
+	const char *ip;
+	uint16_t port;
+	const char *names[2];
+	enum rules_action want;
+	const char *where;
+	int which;
+} connect_cases[] = {
+	{ "140.82.1.1", 443, { "github.com" }, ALLOW, "network.allow[0]", 0 },
+	{ "140.82.1.1", 22, { "github.com" }, DENY, "network.deny[1]", 0 },
+	{ "140.82.1.1", 443, { NULL }, DENY, NULL, -1 },
+	{ "140.82.1.1", 80, { "ok.test" }, DENY, NULL, -1 },
+	{ "140.82.1.1", 443, { "ok.test" }, ALLOW, "network.allow[2]", 0 },
+	/* two names for one address: the most specific entry decides */
+	{ "140.82.1.1",
+	  443,
+	  { "good.cdn.test", "evil.cdn.test" },
+	  DENY,
+	  "network.deny[0]",
+	  1 },
+	{ "140.82.1.1",
+	  443,
+	  { "other.test", "github.com" },
+	  ALLOW,
+	  "network.allow[0]",
+	  1 },
+	/* an address entry that denies stands; one that allows yields */
+	{ "10.9.9.9", 443, { "github.com" }, DENY, "network.deny[2]", -1 },
+	{ "10.9.1.1", 22, { "github.com" }, DENY, "network.deny[1]", 0 },
+	{ "10.9.1.1", 22, { NULL }, ALLOW, "network.allow[4]", -1 },
+	/* names never grant this host or link-local addresses */
+	{ "127.0.0.1", 443, { "github.com" }, DENY, NULL, -1 },
+	{ "::1", 443, { "github.com" }, DENY, NULL, -1 },
+	{ "169.254.169.254", 80, { "github.com" }, DENY, NULL, -1 },
+	{ "fe80::1", 443, { "github.com" }, DENY, NULL, -1 },
+	{ "2001:db8::1", 443, { "github.com" }, ALLOW, "network.allow[0]", 0 },
+};
+
+START_TEST(test_check_connect)
+{
+	const struct connect_case *t = &connect_cases[_i];
+	struct rules_policy *p = load(&vars, names_policy, NULL);
+	struct rules_addr a = addr_of(t->ip, t->port);
+	struct rules_verdict v;
+	size_t n = t->names[0] ? (t->names[1] ? 2 : 1) : 0;
+	int which;
+
+	rules_check_connect(p, &a, t->names, n, &v, &which);
+	expect(t->ip, &v, t->want, t->where);
+	ck_assert_int_eq(which, t->which);
+	rules_policy_free(p);
+}
+END_TEST
+
+/* "*" lets every name resolve; an empty allow list none. */
+START_TEST(test_name_defaults)
+{
+	struct rules_policy *p;
+	struct rules_verdict v;
+
+	p = load(&vars, "{\"network\": {\"allow\": [\"*:443\"]}}", NULL);
+	rules_check_name(p, "any.test", &v);
+	expect("any.test under *:443", &v, ALLOW, "network.allow[0]");
+	rules_policy_free(p);
+
+	p = load(&vars,
+		 "{\"network\": {\"allow\": [\"*\"], "
+		 "\"deny\": [\"evil.test\"]}}",
+		 NULL);
+	rules_check_name(p, "evil.test", &v);
+	expect("evil.test under * and its deny", &v, DENY, "network.deny[0]");
+	rules_policy_free(p);
+
+	p = load(&vars, "{\"network\": {\"allow\": []}}", NULL);
+	rules_check_name(p, "any.test", &v);
+	expect("any.test, empty allow list", &v, DENY, NULL);
+	rules_policy_free(p);
+
+	p = load(&vars, "{\"network\": {\"default\": \"allow\"}}", NULL);
+	rules_check_name(p, "any.test", &v);
+	expect("any.test, default allow", &v, ALLOW, NULL);
 	rules_policy_free(p);
 }
 END_TEST
@@ -939,9 +1067,9 @@ static const struct entry_case {
 	  "\"deny\" or \"ask\", got create" },
 	{ WRITE, ALLOW, "build", -EINVAL,
 	  "command line: --allow-write: \"build\" is relative" },
-	{ RULES_CONNECT, ALLOW, "example.com", -EINVAL,
-	  "command line: --allow-net: \"example.com\": domain names are "
-	  "not supported yet (TODO(#5))" },
+	{ RULES_CONNECT, ALLOW, "exa mple.com", -EINVAL,
+	  "command line: --allow-net: expected an IP address, a CIDR, "
+	  "\"*\", unix:PATH or a domain name" },
 	{ RULES_EXEC, ALLOW, "  ", -EINVAL,
 	  "command line: --allow-exec: expected a command" },
 };
@@ -1100,12 +1228,18 @@ static const struct error_case {
 	  "t.json: network.allow[0]: expected an IP address" },
 	{ "{\"network\": {\"allow\": [\"*/8\"]}}", NULL,
 	  "t.json: network.allow[0]: expected an IP address" },
-	{ "{\"network\": {\"allow\": [\"example.com\"]}}", NULL,
-	  "t.json: network.allow[0]: \"example.com\": domain names are not "
-	  "supported yet (TODO(#5))" },
-	{ "{\"network\": {\"deny\": [\"api.github.com:443\"]}}", NULL,
-	  "t.json: network.deny[0]: \"api.github.com:443\": domain names are "
-	  "not supported yet (TODO(#5))" },
+	{ "{\"network\": {\"allow\": [\"exa\\u0000mple.com\"]}}", NULL,
+	  "t.json: a string holds \\u0000" },
+	{ "{\"network\": {\"allow\": [\"a..b\"]}}", NULL,
+	  "t.json: network.allow[0]: expected an IP address, a CIDR, \"*\", "
+	  "unix:PATH or a domain name" },
+	{ "{\"network\": {\"deny\": [\"api.github.com:0\"]}}", NULL,
+	  "t.json: network.deny[0]: expected a port 1-65535 after ':', got "
+	  "\"api.github.com:0\"" },
+	{ "{\"network\": {\"allow\": [\"*.b\u00fccher.de\"]}}", NULL,
+	  "t.json: network.allow[0]: expected an IP address" },
+	{ "{\"network\": {\"allow\": [\"a.*.org\"]}}", NULL,
+	  "t.json: network.allow[0]: expected an IP address" },
 	{ "{\"network\": {\"allow\": [\"unix:sock\"]}}", NULL,
 	  "t.json: network.allow[0]: \"sock\" is relative" },
 	{ "{\"files\": {\"read\": {\"deny\": [\"secrets\"]}}}", NULL,
@@ -1273,7 +1407,7 @@ START_TEST(test_dump)
 		{ { "files", "write", "create", "0", "pattern" }, "/tmp" },
 		{ { "files", "write", "default", "action" }, "ask" },
 		{ { "files", "write", "default", "origin" }, "user.json" },
-		{ { "network", "allow", "1", "expanded", "0" },
+		{ { "files", "write", "allow", "1", "expanded", "0" },
 		  "/tmp/proctor-1" },
 		{ { "exec", "ask", "0", "pattern", "1" }, "push" },
 		{ { "exec", "deny", "0", "pattern" }, "rm -rf" },
@@ -1469,6 +1603,9 @@ static Suite *rules_suite(void)
 	tcase_add_loop_test(addr, test_addrs, 0, N(addrs));
 	tcase_add_test(addr, test_abstract_nul);
 	tcase_add_test(addr, test_builtin_network);
+	tcase_add_loop_test(addr, test_check_name, 0, N(name_cases));
+	tcase_add_loop_test(addr, test_check_connect, 0, N(connect_cases));
+	tcase_add_test(addr, test_name_defaults);
 	tcase_add_loop_test(addr, test_decode, 0, N(decodes));
 	tcase_add_test(addr, test_decode_mapped_bytes);
 	tcase_add_test(addr, test_addr_parse);

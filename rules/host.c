@@ -1,0 +1,225 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Domain names in network entries, and the verdicts that use them:
+ *
+ *   "github.com", "github.com:443"   one name (any port, one port)
+ *   "*.example.org"                  every name below example.org, at
+ *                                    any depth; not example.org itself
+ *
+ * Names are compared in their canonical form: ASCII, lower case, without
+ * the final dot.  A name is a list of labels of letters, digits, '-' and
+ * '_', 1 to 63 bytes each, at most 253 bytes in all; anything else (a
+ * NUL, a control byte, a space, a percent sign) is not a name, in a
+ * policy or in a query (THREATS.md class 16).
+ *
+ * Precedence: a name entry is more specific when it names more labels; an
+ * exact name beats a wildcard over the same labels; with a port beats
+ * without.  See rules_check_connect() for how names and addresses meet.
+ */
+#include <ctype.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "rules/rules_int.h"
+
+int rules_name_canon(const char *name, char *out, size_t size)
+{
+	size_t n = strlen(name), i, label = 0;
+
+	if (n > 0 && name[n - 1] == '.')
+		n--;
+	if (n == 0 || n > 253 || n >= size)
+		return -EINVAL;
+
+	for (i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)name[i];
+
+		if (c == '.') {
+			if (label == 0)
+				return -EINVAL;
+			label = 0;
+		} else if (isalnum(c) || c == '-' || c == '_') {
+			if (++label > 63)
+				return -EINVAL;
+		} else {
+			return -EINVAL;
+		}
+		out[i] = (char)tolower(c);
+	}
+	if (label == 0)
+		return -EINVAL;
+	out[n] = '\0';
+	return 0;
+}
+
+static size_t count_labels(const char *name)
+{
+	size_t n = 1;
+
+	for (; *name; name++)
+		n += *name == '.';
+	return n;
+}
+
+/* Fills e from "NAME", "*.NAME", with an optional ":PORT". */
+int rules_host_entry(struct rules_entry *e, const char *spec, char *msg,
+		     size_t len)
+{
+	char buf[300], canon[256], *colon, *name = buf, *end;
+	unsigned long port = 0;
+
+	if (strlen(spec) >= sizeof(buf))
+		goto bad;
+	strcpy(buf, spec);
+
+	colon = strchr(buf, ':');
+	if (colon) {
+		*colon = '\0';
+		errno = 0;
+		port = strtoul(colon + 1, &end, 10);
+		if (!isdigit((unsigned char)colon[1]) || *end || errno ||
+		    port < 1 || port > 65535) {
+			snprintf(msg, len,
+				 "expected a port 1-65535 after ':', got "
+				 "\"%s\"",
+				 spec);
+			return -EINVAL;
+		}
+	}
+	e->wild = strncmp(name, "*.", 2) == 0;
+	if (e->wild)
+		name += 2;
+	if (rules_name_canon(name, canon, sizeof(canon)) < 0)
+		goto bad;
+
+	e->kind = RULES_ENTRY_HOST;
+	e->name = strdup(canon);
+	e->has_port = colon != NULL;
+	e->port = (uint16_t)port;
+	e->prefix = (unsigned int)count_labels(canon);
+	return e->name ? 0 : -ENOMEM;
+bad:
+	snprintf(msg, len,
+		 "expected an IP address, a CIDR, \"*\", unix:PATH or a "
+		 "domain name (\"example.org\", \"*.example.org\", labels of "
+		 "letters, digits, '-' and '_'), got \"%s\"",
+		 spec);
+	return -EINVAL;
+}
+
+/*
+ * The specificity with which host entry e matches the canonical name,
+ * or -1.  port < 0: any port (the question is whether the name may be
+ * resolved at all).
+ */
+static int host_match(const struct rules_entry *e, const char *name, int port)
+{
+	size_t n = strlen(name), m = strlen(e->name);
+
+	if (e->kind != RULES_ENTRY_HOST)
+		return -1;
+	if (port >= 0 && e->has_port && e->port != port)
+		return -1;
+	if (!e->wild && strcmp(name, e->name) != 0)
+		return -1;
+	if (e->wild && (n <= m + 1 || name[n - m - 1] != '.' ||
+			strcmp(name + n - m, e->name) != 0))
+		return -1;
+	return (int)((e->prefix << 2) | (!e->wild << 1) | e->has_port);
+}
+
+/* The best host entry for any of names on port, as in match.c. */
+static void best_host(struct rules_best *b, const struct rules_list *l,
+		      const char *const *names, size_t n, int port,
+		      size_t *which)
+{
+	const struct rules_entry *e, *before;
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		for (e = l->v; e < l->v + l->n; e++) {
+			before = b->e;
+			rules_consider(b, e, host_match(e, names[i], port));
+			if (b->e != before && which)
+				*which = i;
+		}
+	}
+}
+
+/*
+ * Whether the name may be resolved: some port of it could be reached.
+ * A deny entry with a port leaves the other ports, so it does not stop
+ * resolution; every other entry counts as for a connect.  With no name
+ * entry, an allow for every IP address ("*") or an allowing network
+ * default lets every name resolve: the program could reach any address
+ * anyway.
+ */
+void rules_check_name(const struct rules_policy *p, const char *name,
+		      struct rules_verdict *out)
+{
+	const struct rules_list *l = &p->cls[RULES_CONNECT];
+	struct rules_best b = { NULL, RULES_SPEC_DEFAULT };
+	const struct rules_entry *e;
+	char canon[256];
+
+	if (rules_name_canon(name, canon, sizeof(canon)) < 0) {
+		rules_refuse(out, "not a domain name");
+		return;
+	}
+	for (e = l->v; e < l->v + l->n; e++) {
+		if (e->has_port && e->action == RULES_DENY)
+			continue;
+		rules_consider(&b, e, host_match(e, canon, -1));
+	}
+	if (!b.e) {
+		for (e = l->v; e < l->v + l->n; e++)
+			if (e->kind == RULES_ENTRY_IP && e->prefix == 0)
+				rules_consider(&b, e, 0);
+		if (b.e && b.e->action != RULES_ALLOW)
+			b.e = NULL;
+	}
+	rules_decide(p, RULES_CONNECT, &b, out);
+}
+
+/* Addresses a name never grants: this host and link-local networks. */
+static bool name_cannot_grant(const struct rules_addr *a)
+{
+	static const uint8_t lo6[16] = { [15] = 1 };
+	const uint8_t *v4 = a->ip + 12;
+	bool mapped = !memcmp(a->ip, lo6, 10) && a->ip[10] == 0xff &&
+		      a->ip[11] == 0xff;
+
+	if (mapped)
+		return v4[0] == 127 || v4[0] == 0 ||
+		       (v4[0] == 169 && v4[1] == 254);
+	return !memcmp(a->ip, lo6, 16) ||
+	       (a->ip[0] == 0xfe && (a->ip[1] & 0xc0) == 0x80);
+}
+
+void rules_check_connect(const struct rules_policy *p,
+			 const struct rules_addr *a, const char *const *names,
+			 size_t n, struct rules_verdict *out, int *which)
+{
+	const struct rules_list *l = &p->cls[RULES_CONNECT];
+	struct rules_best b = { NULL, RULES_SPEC_DEFAULT };
+	size_t i = 0;
+
+	*which = -1;
+	rules_check_addr(p, a, out);
+	if (a->kind != RULES_ADDR_IP || n == 0)
+		return;
+
+	/* An address entry that denies or asks is never overridden. */
+	if (!out->is_default && out->action != RULES_ALLOW)
+		return;
+
+	best_host(&b, l, names, n, a->port, &i);
+	if (!b.e)
+		return;
+	if (b.e->action == RULES_ALLOW && name_cannot_grant(a))
+		return;
+	rules_decide(p, RULES_CONNECT, &b, out);
+	*which = (int)i;
+}

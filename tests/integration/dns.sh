@@ -1,0 +1,205 @@
+#!/bin/bash
+# Network policy by domain name (issue #5), in a network of the test's
+# own (pt_dns_lab: a name server and HTTP servers on 10.77.0.1-4, no
+# route anywhere else).  proctor answers the program's queries itself:
+# allowed names resolve through the lab's server, others get "no such
+# name" and never reach it; connects are judged by the name the address
+# was answered for.  getent, curl, python3, git and ssh use the C
+# library's resolver unchanged.
+. "$(dirname "$0")/../lib.sh"
+pt_init "$@"
+
+pt_dns_lab "allowed.test A 10.77.0.2 300
+allowed.test AAAA fd77::2 300
+www.allowed.test A 10.77.0.2 120
+deep.www.allowed.test A 10.77.0.2 120
+denied.test A 10.77.0.3 300
+*.denied.test A 10.77.0.3 300
+shared-good.test A 10.77.0.4 300
+shared-bad.test A 10.77.0.4 300
+rebind.test A 127.0.0.1 300
+meta.test A 169.254.169.254 300" || pt_done
+
+# --- resolution ---------------------------------------------------------
+
+pt_lab_run --allow-net allowed.test -- getent ahostsv4 allowed.test
+pt_status "getent resolves an allowed name" 0
+pt_grep "its address is the lab's" "$PT_OUT" "10\.77\.0\.2"
+pt_check "the lab's server was asked for it" pt_lab_queried allowed.test
+n=$("$PT_PY" - "$PT_LOG" <<'PY'
+import json, sys
+for line in open(sys.argv[1]):
+    r = json.loads(line)
+    if r.get("class") == "resolve" and r.get("qtype") == "A":
+        print(r["name"], r["decision"], r["answers"], r["ttl"],
+              r["rule"]["pattern"])
+PY
+)
+pt_is "the log records the name, answer and TTL" "$n" \
+	"allowed.test allow ['10.77.0.2'] 300 allowed.test"
+
+pt_lab_run --allow-net allowed.test -- getent hosts denied.test
+pt_status "a denied name does not resolve" 2
+pt_grep "the denial is explained" "$PT_ERR" \
+	"^proctor: denied resolve denied.test by getent .*--allow-net 'denied.test'"
+if pt_lab_queried denied.test; then
+	pt_fail "no query for a denied name reaches the server"
+else
+	pt_ok "no query for a denied name reaches the server"
+fi
+
+pt_lab_run --allow-net allowed.test -- \
+	getent hosts secret-data.denied.test
+pt_status "secret-data.denied.test does not resolve" 2
+if grep -q secret-data "$LAB/queries"; then
+	pt_fail "the exfiltration query never reaches the server"
+else
+	pt_ok "the exfiltration query never reaches the server"
+fi
+
+pt_lab_run -- getent hosts allowed.test
+pt_status "with the default policy no name resolves" 2
+
+# --- connects judged by name ---------------------------------------------
+
+pt_lab_run --allow-net allowed.test -- curl -sS -m 10 http://allowed.test/
+pt_status "curl reaches an allowed name" 0
+pt_grep "curl got the page" "$PT_OUT" "hello from the lab"
+n=$(pt_count_decisions "$PT_LOG" name allowed.test allow)
+pt_check "the connect records the name it was for ($n)" test "$n" -ge 1
+
+pt_lab_run --allow-net allowed.test -- curl -sS -m 10 http://10.77.0.3/
+pt_status "a hard-coded address of a denied name is refused" 7
+sleep 0.2
+pt_is "the denied host saw no request" "$(wc -l <"$LAB/http-3.log")" 0
+
+pt_lab_run --allow-net allowed.test:443 -- curl -sS -m 10 \
+	http://allowed.test/
+pt_status "a name allowed on another port is refused on port 80" 7
+pt_grep "the denial names the address and the name" "$PT_ERR" \
+	"denied connect 10.77.0.2:80 \(allowed.test\) .*--allow-net 'allowed.test:80'"
+
+pt_lab_run --allow-net allowed.test -- "$PT_PY" -c '
+import urllib.request
+print(urllib.request.urlopen("http://allowed.test/", timeout=10).read().decode())'
+pt_status "python3 urllib reaches an allowed name" 0
+pt_grep "python3 got the page" "$PT_OUT" "hello from the lab"
+
+# A name from /etc/hosts is a name too.
+printf '127.0.0.1 localhost\n10.77.0.2 fromhosts.test\n' \
+	>"/etc/netns/$LAB_C/hosts"
+pt_lab_run --allow-net fromhosts.test -- curl -sS -m 10 http://fromhosts.test/
+pt_status "a name of /etc/hosts allowed by the policy connects" 0
+pt_lab_run --allow-net allowed.test -- curl -sS -m 10 http://fromhosts.test/
+pt_status "and is refused when the policy does not name it" 7
+rm -f "/etc/netns/$LAB_C/hosts"
+
+# --- wildcards and deny over allow ----------------------------------------
+
+pt_lab_run --allow-net '*.allowed.test' -- sh -c '
+getent hosts deep.www.allowed.test && getent hosts www.allowed.test &&
+! getent hosts allowed.test'
+pt_status "*.allowed.test: names below it, not allowed.test itself" 0
+
+pt_lab_run --allow-net '*.denied.test' --deny-net evil.denied.test -- \
+	sh -c 'getent hosts ok.denied.test && ! getent hosts evil.denied.test'
+pt_status "a deny entry beats a wildcard allow" 0
+if grep -q "evil.denied.test" "$LAB/queries"; then
+	pt_fail "the denied name under the wildcard was not queried"
+else
+	pt_ok "the denied name under the wildcard was not queried"
+fi
+
+cat >"$T/names.json" <<'JSON'
+{"network": {"allow": ["*.denied.test"], "deny": ["bad.denied.test"]}}
+JSON
+pt_lab_run --policy "$T/names.json" -- sh -c '
+getent hosts a.denied.test && ! getent hosts bad.denied.test'
+pt_status "policy files take names, wildcards and deny lists" 0
+
+# --- one address, two names ----------------------------------------------
+
+pt_lab_run --allow-net shared-good.test -- sh -c '
+! getent hosts shared-bad.test &&
+curl -sS -m 10 -H "Host: shared-bad.test" http://shared-good.test/'
+pt_status "an address shared with a denied name: reached by the allowed name" 0
+if grep -q "shared-bad" "$LAB/queries"; then
+	pt_fail "the denied name of the shared address was not queried"
+else
+	pt_ok "the denied name of the shared address was not queried"
+fi
+
+pt_lab_run --allow-net shared-bad.test:22 -- curl -sS -m 10 http://10.77.0.4/
+pt_status "the shared address, hard-coded, is judged by address" 7
+
+# --- names never grant this host or link-local addresses (rebinding) ------
+
+ip netns exec "$LAB_C" "$PT_PY" -m http.server --bind 127.0.0.1 8080 \
+	</dev/null >"$LAB/host-lo.log" 2>&1 &
+pt_at_exit "kill $!"
+pt_wait_for 10 ip netns exec "$LAB_C" "$PT_PY" -c '
+import socket; socket.create_connection(("127.0.0.1", 8080), 1).close()' \
+	2>/dev/null
+: >"$LAB/host-lo.log"
+pt_lab_run --allow-net rebind.test -- curl -sS -m 10 http://rebind.test:8080/
+pt_status "an allowed name answering 127.0.0.1 does not reach the host" 7
+pt_lab_run --allow-net meta.test -- curl -sS -m 5 http://meta.test/
+pt_status "an allowed name answering 169.254.169.254 is refused" 7
+sleep 0.2
+pt_is "the host's loopback listener saw nothing" \
+	"$(wc -l <"$LAB/host-lo.log")" 0
+
+# --- what cannot be served fails closed ----------------------------------
+
+cat >"$T/udp.py" <<'PY'
+import socket, struct
+q = struct.pack("!HHHHHH", 7, 0x0100, 1, 0, 0, 0)
+for label in b"udp-leak.denied.test".split(b"."):
+    q += bytes([len(label)]) + label
+q += b"\0\0\1\0\1"
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.settimeout(2)
+try:
+    s.sendto(q, ("10.77.0.1", 53))
+    s.recv(512)
+    print("answered")
+except OSError as e:
+    print("failed:", e)
+PY
+pt_lab_run --allow-net allowed.test -- "$PT_PY" "$T/udp.py"
+pt_grep "a UDP query of its own fails" "$PT_OUT" "failed:"
+pt_grep "and is explained" "$PT_ERR" "proctor cannot answer"
+if grep -q "udp-leak" "$LAB/queries"; then
+	pt_fail "the UDP query never left"
+else
+	pt_ok "the UDP query never left"
+fi
+
+# --- programs --------------------------------------------------------------
+
+if command -v git >/dev/null 2>&1; then
+	git init -q --bare -b main "$LAB/www/repo.git"
+	git -C "$LAB/www/repo.git" --bare update-server-info
+	git init -q "$T/src" && (cd "$T/src" && echo hi >f &&
+		git add f && git commit -qm one &&
+		git push -q "$LAB/www/repo.git" HEAD:refs/heads/main) &&
+		git -C "$LAB/www/repo.git" update-server-info
+	pt_lab_run --allow-net allowed.test -- \
+		git clone -q http://allowed.test/repo.git clone
+	pt_status "git clones over http from an allowed name" 0
+	pt_check "the clone has the file" test -f "$WS/clone/f"
+fi
+
+if command -v ssh >/dev/null 2>&1; then
+	pt_lab_run --allow-net allowed.test -- ssh -4 -o BatchMode=yes \
+		-o ConnectTimeout=5 -o StrictHostKeyChecking=no \
+		-o UserKnownHostsFile=/dev/null -p 22 test@allowed.test true
+	pt_grep "ssh resolves an allowed name (nobody listens on 22)" \
+		"$PT_ERR" "Connection refused"
+	pt_lab_run --allow-net allowed.test -- ssh -o BatchMode=yes \
+		-o ConnectTimeout=5 test@denied.test true
+	pt_grep "ssh cannot resolve a denied name" "$PT_ERR" \
+		"Could not resolve hostname denied.test"
+fi
+
+pt_done

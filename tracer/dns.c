@@ -1,0 +1,727 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * proctor as the sandbox's only resolver (issue #5, THREATS.md 12, 16).
+ *
+ * The C library asks a nameserver over UDP and drops an answer that does
+ * not come from the address it asked, so a UDP query cannot be answered
+ * by anyone else.  Over TCP it checks nothing of the peer.  So:
+ *
+ *  - a program that opens /etc/resolv.conf reads the host's file with
+ *    "options use-vc" added, served from a sealed memfd; glibc then
+ *    resolves over TCP;
+ *  - its TCP connect() to a nameserver, port 53, is answered by
+ *    replacing the socket with one end of a socketpair whose other end
+ *    this answerer reads;
+ *  - each query is judged by name (rules_check_name): a name the policy
+ *    does not allow gets "no such name" and no query leaves the machine;
+ *    an allowed one is asked upstream with c-ares, under the host's
+ *    resolver configuration, and the upstream answer goes back as it
+ *    came, TTLs and all, after its addresses were noted (names.c) so
+ *    that the connect that follows is judged by the name.
+ *
+ * A program that queries over UDP anyway (musl, a static binary with its
+ * own stub) is refused at its connect or send to port 53: it fails, and
+ * nothing leaves.  Only the query's name and type go upstream, in a
+ * query proctor builds itself, so nothing else a program puts in its
+ * query leaves either.
+ *
+ * One thread serves every client with poll(2); the receivers hand it new
+ * clients through a list and an eventfd.
+ */
+#include <ares.h>
+#include <arpa/inet.h>
+#include <arpa/nameser.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <sys/mman.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "tracer/tracer.h"
+
+#define DNS_MAX_CLIENTS 256
+#define DNS_MAX_PENDING 32	     /* queries upstream per client */
+#define DNS_MAX_OUT	(256 * 1024) /* answers a client has not read */
+#define DNS_MAX_QUERY	4096
+#define DNS_MAX_NS	8
+#define RCODE_SERVFAIL	2
+#define RCODE_NXDOMAIN	3
+#define RCODE_NOTIMP	4
+#define RCODE_REFUSED	5
+
+struct dns_client {
+	int fd;
+	pid_t tid;
+	uint8_t in[2 + DNS_MAX_QUERY];
+	size_t in_len;
+	uint8_t *out;
+	size_t out_len;
+	int pending;
+	bool closed; /* the program hung up, or misbehaved */
+	struct dns_client *next;
+};
+
+/* One question from a client, while upstream answers it. */
+struct dns_query {
+	struct dns_client *c;
+	uint8_t id[2];
+	char name[TRACER_NAME_MAX];
+	int type;
+	uint8_t question[DNS_MAX_QUERY]; /* as the client sent it */
+	size_t qlen;
+	struct timespec arrived;
+	struct rules_verdict verdict;
+};
+
+static struct {
+	const struct tracer_sup *sup;
+	pthread_mutex_t lock;
+	struct dns_client *incoming; /* handed over by receivers */
+	int nclients;		     /* under lock */
+	int wake;
+	struct dns_client *clients;
+	ares_channel ch;
+	int resolv_fd; /* memfd: the resolv.conf programs read */
+	char resolv_path[4096];
+	uint8_t ns[DNS_MAX_NS][16];
+	int nns;
+	bool on;
+} dns = { .lock = PTHREAD_MUTEX_INITIALIZER, .wake = -1, .resolv_fd = -1 };
+
+/* --- what programs read as /etc/resolv.conf -------------------------- */
+
+static void note_nameserver(const char *line)
+{
+	char addr[64];
+	uint8_t v4[4];
+	uint8_t *ip = dns.ns[dns.nns];
+
+	if (dns.nns == DNS_MAX_NS ||
+	    sscanf(line, " nameserver %63s", addr) != 1)
+		return;
+	if (inet_pton(AF_INET, addr, v4) == 1) {
+		memset(ip, 0, 10);
+		ip[10] = ip[11] = 0xff;
+		memcpy(ip + 12, v4, 4);
+	} else if (inet_pton(AF_INET6, addr, ip) != 1) {
+		return;
+	}
+	dns.nns++;
+}
+
+/* The host's file, its nameservers noted, with "options use-vc" added. */
+static int make_resolv_conf(void)
+{
+	static const char add[] = "\n# added by proctor: it answers over "
+				  "TCP\noptions use-vc\n";
+	char line[1024];
+	FILE *f = fopen("/etc/resolv.conf", "re");
+	int fd = memfd_create("resolv.conf", MFD_CLOEXEC | MFD_ALLOW_SEALING);
+
+	if (fd < 0) {
+		if (f)
+			fclose(f);
+		return -errno;
+	}
+	while (f && fgets(line, sizeof(line), f)) {
+		note_nameserver(line);
+		if (write(fd, line, strlen(line)) < 0)
+			break;
+	}
+	if (f)
+		fclose(f);
+	if (write(fd, add, sizeof(add) - 1) < 0 ||
+	    fcntl(fd, F_ADD_SEALS,
+		  F_SEAL_WRITE | F_SEAL_GROW | F_SEAL_SHRINK | F_SEAL_SEAL) <
+		    0) {
+		close(fd);
+		return -errno;
+	}
+	/* glibc's default when the file names none (resolv.conf(5)) */
+	if (dns.nns == 0) {
+		dns.ns[0][10] = dns.ns[0][11] = 0xff;
+		dns.ns[0][12] = 127;
+		dns.ns[0][15] = 1;
+		dns.nns = 1;
+	}
+	if (!realpath("/etc/resolv.conf", dns.resolv_path))
+		snprintf(dns.resolv_path, sizeof(dns.resolv_path), "%s",
+			 "/etc/resolv.conf");
+	return fd;
+}
+
+bool tracer_dns_resolv_conf(const struct tracer_path *p, int flags, int *fd)
+{
+	char link[64];
+
+	if (!dns.on || (flags & O_ACCMODE) != O_RDONLY ||
+	    flags & (O_CREAT | O_TRUNC | O_DIRECTORY) || p->magic >= 0 ||
+	    strcmp(p->path, dns.resolv_path) != 0)
+		return false;
+	snprintf(link, sizeof(link), "/proc/self/fd/%d", dns.resolv_fd);
+	*fd = open(link, O_RDONLY | O_CLOEXEC | (flags & O_NONBLOCK));
+	if (*fd < 0)
+		*fd = -errno;
+	return true;
+}
+
+bool tracer_dns_is_nameserver(const struct rules_addr *a)
+{
+	int i;
+
+	if (!dns.on || a->kind != RULES_ADDR_IP || a->port != 53)
+		return false;
+	for (i = 0; i < dns.nns; i++)
+		if (!memcmp(dns.ns[i], a->ip, 16))
+			return true;
+	return false;
+}
+
+/*
+ * Names of /etc/hosts count as answered for the whole run: glibc reads
+ * them before it asks any server, so a connect to such an address is
+ * judged by its name too.
+ */
+static void note_hosts_file(void)
+{
+	char line[1024], *tok, *save, canon[TRACER_NAME_MAX];
+	uint8_t ip[16] = { [10] = 0xff, [11] = 0xff };
+	FILE *f = fopen("/etc/hosts", "re");
+	bool v4;
+
+	while (f && fgets(line, sizeof(line), f)) {
+		line[strcspn(line, "#")] = '\0';
+		tok = strtok_r(line, " \t\n", &save);
+		if (!tok)
+			continue;
+		v4 = inet_pton(AF_INET, tok, ip + 12) == 1;
+		if (!v4 && inet_pton(AF_INET6, tok, ip) != 1)
+			continue;
+		while ((tok = strtok_r(NULL, " \t\n", &save)))
+			if (rules_name_canon(tok, canon, sizeof(canon)) == 0)
+				tracer_names_add(ip, canon, UINT32_MAX);
+		if (!v4) /* back to the IPv4-mapped prefix */
+			memcpy(ip, (uint8_t[12]){ [10] = 0xff, [11] = 0xff },
+			       12);
+	}
+	if (f)
+		fclose(f);
+}
+
+/* --- taking a client ---------------------------------------------------- */
+
+int tracer_dns_attach(pid_t tid, int *theirs)
+{
+	struct dns_client *c;
+	uint64_t one = 1;
+	int sv[2];
+
+	if (!dns.on)
+		return -ECONNREFUSED;
+	c = calloc(1, sizeof(*c));
+	if (!c)
+		return -ENOMEM;
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0) {
+		free(c);
+		return -errno;
+	}
+	fcntl(sv[0], F_SETFL, O_NONBLOCK);
+	c->fd = sv[0];
+	c->tid = tid;
+
+	pthread_mutex_lock(&dns.lock);
+	if (dns.nclients >= DNS_MAX_CLIENTS) {
+		pthread_mutex_unlock(&dns.lock);
+		close(sv[0]);
+		close(sv[1]);
+		free(c);
+		return -ECONNREFUSED;
+	}
+	dns.nclients++;
+	c->next = dns.incoming;
+	dns.incoming = c;
+	pthread_mutex_unlock(&dns.lock);
+	/* EAGAIN: the counter is full, so the thread is awake anyway */
+	(void)!write(dns.wake, &one, sizeof(one));
+	*theirs = sv[1];
+	return 0;
+}
+
+/* --- answers ------------------------------------------------------------- */
+
+static void send_msg(struct dns_client *c, const uint8_t *msg, size_t len)
+{
+	uint8_t *out;
+
+	if (c->closed)
+		return;
+	if (c->out_len + len + 2 > DNS_MAX_OUT || len > 65535) {
+		c->closed = true; /* it asks and does not read */
+		return;
+	}
+	out = realloc(c->out, c->out_len + len + 2);
+	if (!out) {
+		c->closed = true;
+		return;
+	}
+	c->out = out;
+	out[c->out_len] = (uint8_t)(len >> 8);
+	out[c->out_len + 1] = (uint8_t)len;
+	memcpy(out + c->out_len + 2, msg, len);
+	c->out_len += len + 2;
+}
+
+/* An answer with no records: the question back with rcode set. */
+static void send_rcode(struct dns_client *c, const uint8_t *q, size_t qlen,
+		       int rcode)
+{
+	uint8_t m[DNS_MAX_QUERY];
+
+	memcpy(m, q, qlen);
+	m[2] = (uint8_t)((q[2] & 0x79) | 0x80); /* QR, opcode, RD kept */
+	m[3] = (uint8_t)(0x80 | rcode);		/* RA */
+	memset(m + 6, 0, 6);			/* no other sections */
+	if (qlen == 12)
+		m[4] = m[5] = 0; /* nor the question we could not read */
+	send_msg(c, m, qlen);
+}
+
+static const char *type_name(int type)
+{
+	static char other[16];
+
+	switch (type) {
+	case ns_t_a:
+		return "A";
+	case ns_t_aaaa:
+		return "AAAA";
+	case ns_t_cname:
+		return "CNAME";
+	case ns_t_mx:
+		return "MX";
+	case ns_t_txt:
+		return "TXT";
+	case ns_t_srv:
+		return "SRV";
+	case ns_t_ptr:
+		return "PTR";
+	case 65:
+		return "HTTPS";
+	}
+	snprintf(other, sizeof(other), "TYPE%d", type);
+	return other;
+}
+
+static const char *rcode_name(int rcode)
+{
+	static const char *const names[] = { "NOERROR",	 "FORMERR", "SERVFAIL",
+					     "NXDOMAIN", "NOTIMP",  "REFUSED" };
+
+	return rcode >= 0 && rcode < 6 ? names[rcode] : "OTHER";
+}
+
+/* The decision record, and the line on stderr for a refused name. */
+static void record(struct dns_query *q, bool allowed, int rcode,
+		   const char *answers, uint32_t ttl)
+{
+	struct tracer_event ev = {
+		.syscall = "resolve",
+		.cls = RULES_CONNECT,
+		.cls_name = "resolve",
+		.object = q->name,
+		.object_key = "name",
+		.verdict = &q->verdict,
+		.allowed = allowed,
+	};
+	struct tracer_who w;
+	struct timespec t;
+	char extra[1200];
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	ev.latency_us = (t.tv_sec - q->arrived.tv_sec) * 1000000 +
+			(t.tv_nsec - q->arrived.tv_nsec) / 1000;
+	snprintf(extra, sizeof(extra),
+		 "\"qtype\":\"%s\",\"rcode\":\"%s\",\"answers\":[%s]",
+		 type_name(q->type), rcode_name(rcode), answers);
+	if (answers[0])
+		snprintf(extra + strlen(extra), sizeof(extra) - strlen(extra),
+			 ",\"ttl\":%u", ttl);
+	ev.extra = extra;
+	ev.err = allowed ? 0 : ENOENT;
+	if (dns.sup->o->log_fd < 0 && allowed)
+		return;
+	tracer_proc_who(q->c->tid, &w);
+	if (dns.sup->o->log_fd >= 0)
+		tracer_proc_who_now(q->c->tid, &w);
+	tracer_log_decision(&w, &ev);
+	if (!allowed && !dns.sup->o->quiet)
+		tracer_explain_denial(&w, &ev);
+}
+
+static void append_ip(char *list, size_t size, int family, const void *ip)
+{
+	char text[INET6_ADDRSTRLEN];
+	size_t n = strlen(list);
+
+	inet_ntop(family, ip, text, sizeof(text));
+	snprintf(list + n, size - n, "%s\"%s\"", n ? "," : "", text);
+}
+
+/*
+ * Notes every address of an A or AAAA answer under the name asked, and
+ * lists them for the log.  Returns the smallest TTL.
+ */
+static uint32_t note_addresses(const struct dns_query *q, const uint8_t *abuf,
+			       int alen, char *list, size_t size)
+{
+	struct ares_addrttl a4[32];
+	struct ares_addr6ttl a6[32];
+	uint32_t ttl = UINT32_MAX;
+	uint8_t ip[16] = { [10] = 0xff, [11] = 0xff };
+	int n = 32, i;
+
+	list[0] = '\0';
+	if (q->type == ns_t_a &&
+	    ares_parse_a_reply(abuf, alen, NULL, a4, &n) == ARES_SUCCESS) {
+		for (i = 0; i < n; i++) {
+			memcpy(ip + 12, &a4[i].ipaddr, 4);
+			tracer_names_add(ip, q->name, (uint32_t)a4[i].ttl);
+			append_ip(list, size, AF_INET, &a4[i].ipaddr);
+			if ((uint32_t)a4[i].ttl < ttl)
+				ttl = (uint32_t)a4[i].ttl;
+		}
+	} else if (q->type == ns_t_aaaa &&
+		   ares_parse_aaaa_reply(abuf, alen, NULL, a6, &n) ==
+			   ARES_SUCCESS) {
+		for (i = 0; i < n; i++) {
+			tracer_names_add((const uint8_t *)&a6[i].ip6addr,
+					 q->name, (uint32_t)a6[i].ttl);
+			append_ip(list, size, AF_INET6, &a6[i].ip6addr);
+			if ((uint32_t)a6[i].ttl < ttl)
+				ttl = (uint32_t)a6[i].ttl;
+		}
+	}
+	return ttl == UINT32_MAX ? 0 : ttl;
+}
+
+static void client_release(struct dns_client *c)
+{
+	c->pending--;
+}
+
+static void on_upstream(void *arg, int status, int timeouts,
+			unsigned char *abuf, int alen)
+{
+	struct dns_query *q = arg;
+	char list[1024];
+	uint32_t ttl;
+
+	(void)timeouts;
+	if (status == ARES_EDESTRUCTION) {
+		client_release(q->c);
+		free(q);
+		return;
+	}
+	if (!abuf || alen < 12) {
+		record(q, true, RCODE_SERVFAIL, "", 0);
+		send_rcode(q->c, q->question, q->qlen, RCODE_SERVFAIL);
+	} else {
+		/* addresses first: the connect may come right after */
+		ttl = note_addresses(q, abuf, alen, list, sizeof(list));
+		record(q, true, abuf[3] & 0x0f, list, ttl);
+		abuf[0] = q->id[0];
+		abuf[1] = q->id[1];
+		send_msg(q->c, abuf, (size_t)alen);
+	}
+	client_release(q->c);
+	free(q);
+}
+
+/* --- questions ---------------------------------------------------------- */
+
+/*
+ * The name of a query's one question as text, and the offset past its
+ * type and class.  Labels must be letters, digits, '-' and '_' (a NUL, a
+ * dot or a control byte inside a label is refused by rules_name_canon
+ * after this turns them into text); compression is refused: a query has
+ * nothing to point back to.
+ */
+static int parse_question(const uint8_t *m, size_t len, char *name, size_t size,
+			  int *type, int *class)
+{
+	size_t off = 12, o = 0;
+
+	while (off < len && m[off] != 0) {
+		size_t l = m[off];
+
+		if (l > 63 || off + 1 + l >= len || o + l + 2 > size)
+			return -1;
+		if (o)
+			name[o++] = '.';
+		memcpy(name + o, m + off + 1, l);
+		if (memchr(name + o, '\0', l) || memchr(name + o, '.', l))
+			return -1;
+		o += l;
+		off += 1 + l;
+	}
+	if (off + 5 > len)
+		return -1;
+	name[o] = '\0';
+	*type = m[off + 1] << 8 | m[off + 2];
+	*class = m[off + 3] << 8 | m[off + 4];
+	return (int)(off + 5);
+}
+
+static void on_query(struct dns_client *c, const uint8_t *m, size_t len)
+{
+	struct dns_query *q;
+	char raw[TRACER_NAME_MAX];
+	unsigned char *buf;
+	int type = 0, class = 0, qend, blen;
+
+	if (len < 12 || (m[2] & 0x80) || m[4] != 0 || m[5] != 1) {
+		c->closed = true; /* not a query with one question */
+		return;
+	}
+	qend = parse_question(m, len, raw, sizeof(raw), &type, &class);
+	q = calloc(1, sizeof(*q));
+	if (!q) {
+		c->closed = true;
+		return;
+	}
+	q->c = c;
+	memcpy(q->id, m, 2);
+	q->type = type;
+	clock_gettime(CLOCK_MONOTONIC, &q->arrived);
+	memcpy(q->question, m, len);
+	q->qlen = qend > 0 ? (size_t)qend : len;
+
+	if (qend < 0 || ((m[2] >> 3) & 0x0f) != 0 || class != ns_c_in) {
+		send_rcode(c, m, qend < 0 ? 12 : (size_t)qend,
+			   qend < 0 ? 1 : RCODE_NOTIMP);
+		free(q);
+		return;
+	}
+	if (rules_name_canon(raw, q->name, sizeof(q->name)) < 0)
+		tracer_printable(q->name, sizeof(q->name), raw);
+	rules_check_name(dns.sup->o->policy, raw, &q->verdict);
+	if (q->verdict.action != RULES_ALLOW) {
+		/* TODO(#6): ask rules will ask here, before any query. */
+		record(q, false, RCODE_NXDOMAIN, "", 0);
+		send_rcode(c, m, q->qlen, RCODE_NXDOMAIN);
+		free(q);
+		return;
+	}
+	if (c->pending >= DNS_MAX_PENDING ||
+	    ares_create_query(q->name, ns_c_in, type, 0, 1, &buf, &blen, 0) !=
+		    ARES_SUCCESS) {
+		record(q, true, RCODE_SERVFAIL, "", 0);
+		send_rcode(c, m, q->qlen, RCODE_SERVFAIL);
+		free(q);
+		return;
+	}
+	c->pending++;
+	ares_send(dns.ch, buf, blen, on_upstream, q);
+	ares_free_string(buf);
+}
+
+/* Reads what the client sent and answers each whole query. */
+static void client_read(struct dns_client *c)
+{
+	size_t need, len;
+	ssize_t n;
+
+	for (;;) {
+		need = c->in_len < 2 ? 2 : 2 + (c->in[0] << 8 | c->in[1]);
+		if (need > sizeof(c->in)) {
+			c->closed = true;
+			return;
+		}
+		n = read(c->fd, c->in + c->in_len, need - c->in_len);
+		if (n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR)) {
+			c->closed = true;
+			return;
+		}
+		if (n < 0)
+			return;
+		c->in_len += (size_t)n;
+		if (c->in_len < 2)
+			continue;
+		len = (size_t)(c->in[0] << 8 | c->in[1]);
+		if (c->in_len < 2 + len)
+			continue;
+		c->in_len = 0;
+		if (len == 0)
+			continue;
+		on_query(c, c->in + 2, len);
+		if (c->closed)
+			return;
+	}
+}
+
+static void client_write(struct dns_client *c)
+{
+	ssize_t n = write(c->fd, c->out, c->out_len);
+
+	if (n < 0 && errno != EAGAIN && errno != EINTR) {
+		c->closed = true;
+		return;
+	}
+	if (n > 0) {
+		memmove(c->out, c->out + n, c->out_len - (size_t)n);
+		c->out_len -= (size_t)n;
+	}
+}
+
+/* --- the thread ----------------------------------------------------------- */
+
+static void take_incoming(void)
+{
+	struct dns_client *c, *next;
+	uint64_t v;
+
+	(void)!read(dns.wake, &v, sizeof(v)); /* EAGAIN: nothing new */
+	pthread_mutex_lock(&dns.lock);
+	c = dns.incoming;
+	dns.incoming = NULL;
+	pthread_mutex_unlock(&dns.lock);
+	for (; c; c = next) {
+		next = c->next;
+		c->next = dns.clients;
+		dns.clients = c;
+	}
+}
+
+/* Frees clients that hung up once upstream has answered them. */
+static void reap(void)
+{
+	struct dns_client **pp = &dns.clients, *c;
+
+	while ((c = *pp)) {
+		if (!c->closed || c->pending > 0) {
+			pp = &c->next;
+			continue;
+		}
+		*pp = c->next;
+		close(c->fd);
+		free(c->out);
+		free(c);
+		pthread_mutex_lock(&dns.lock);
+		dns.nclients--;
+		pthread_mutex_unlock(&dns.lock);
+	}
+}
+
+static int fill_poll(struct pollfd *pfd, struct dns_client **who, int max,
+		     int *timeout)
+{
+	ares_socket_t socks[ARES_GETSOCK_MAXNUM];
+	struct timeval tv, *tvp;
+	struct dns_client *c;
+	int n = 0, bits, i;
+
+	pfd[n].fd = dns.wake;
+	pfd[n].events = POLLIN;
+	who[n++] = NULL;
+	for (c = dns.clients; c && n < max; c = c->next) {
+		if (c->closed)
+			continue;
+		pfd[n].fd = c->fd;
+		pfd[n].events = POLLIN | (c->out_len ? POLLOUT : 0);
+		who[n++] = c;
+	}
+	bits = ares_getsock(dns.ch, socks, ARES_GETSOCK_MAXNUM);
+	for (i = 0; i < ARES_GETSOCK_MAXNUM && n < max; i++) {
+		short ev = (ARES_GETSOCK_READABLE(bits, i) ? POLLIN : 0) |
+			   (ARES_GETSOCK_WRITABLE(bits, i) ? POLLOUT : 0);
+
+		if (!ev)
+			continue;
+		pfd[n].fd = socks[i];
+		pfd[n].events = ev;
+		who[n++] = NULL;
+	}
+	tvp = ares_timeout(dns.ch, NULL, &tv);
+	*timeout = tvp ? (int)(tv.tv_sec * 1000 + tv.tv_usec / 1000) + 1 : -1;
+	return n;
+}
+
+static void *dns_thread(void *arg)
+{
+	enum { MAX = 1 + DNS_MAX_CLIENTS + ARES_GETSOCK_MAXNUM };
+	struct pollfd pfd[MAX];
+	struct dns_client *who[MAX];
+	sigset_t all;
+	int n, i, timeout;
+
+	(void)arg;
+	sigfillset(&all);
+	pthread_sigmask(SIG_BLOCK, &all, NULL);
+	for (;;) {
+		reap();
+		n = fill_poll(pfd, who, MAX, &timeout);
+		if (poll(pfd, n, timeout) < 0 && errno != EINTR)
+			break;
+		for (i = 0; i < n; i++) {
+			short re = pfd[i].revents;
+
+			if (!re)
+				continue;
+			if (pfd[i].fd == dns.wake)
+				take_incoming();
+			else if (who[i] && re & (POLLIN | POLLHUP | POLLERR))
+				client_read(who[i]);
+			else if (!who[i])
+				ares_process_fd(dns.ch,
+						re & (POLLIN | POLLHUP |
+						      POLLERR)
+							? pfd[i].fd
+							: ARES_SOCKET_BAD,
+						re & POLLOUT ? pfd[i].fd
+							     : ARES_SOCKET_BAD);
+			if (who[i] && re & POLLOUT && !who[i]->closed)
+				client_write(who[i]);
+		}
+		ares_process_fd(dns.ch, ARES_SOCKET_BAD, ARES_SOCKET_BAD);
+	}
+	return NULL;
+}
+
+int tracer_dns_start(const struct tracer_sup *s)
+{
+	struct ares_options opts = { .timeout = 3000, .tries = 2 };
+	pthread_attr_t attr;
+	pthread_t t;
+	int rc;
+
+	dns.sup = s;
+	if (ares_library_init(ARES_LIB_INIT_ALL) != ARES_SUCCESS ||
+	    ares_init_options(&dns.ch, &opts,
+			      ARES_OPT_TIMEOUTMS | ARES_OPT_TRIES) !=
+		    ARES_SUCCESS)
+		return -EIO;
+	note_hosts_file();
+	dns.resolv_fd = make_resolv_conf();
+	if (dns.resolv_fd < 0)
+		return dns.resolv_fd;
+	dns.wake = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	if (dns.wake < 0)
+		return -errno;
+
+	pthread_attr_init(&attr);
+	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+	rc = pthread_create(&t, &attr, dns_thread, NULL);
+	pthread_attr_destroy(&attr);
+	if (rc)
+		return -rc;
+	dns.on = true;
+	return 0;
+}
