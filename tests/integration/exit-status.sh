@@ -78,8 +78,9 @@ bad "workspace that is a file" "plainfile" \
 bad "no command" "" --
 bad "no command and no --" ""
 bad "unknown option" "" --no-such-option -- touch "$marker"
-bad "bad --allow-net address" "not-an-address" \
-	--allow-net not-an-address -- touch "$marker"
+# (a word like "not-an-address" is a domain name since #5)
+bad "bad --allow-net address" "not an address" \
+	--allow-net "not an address" -- touch "$marker"
 bad "workspace /" "" --workspace / -- touch "$marker"
 bad "workspace = home directory" "" --workspace "$HOME" -- \
 	touch "$marker"
