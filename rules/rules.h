@@ -152,6 +152,9 @@ int rules_addr_decode(const void *sa, size_t len, struct rules_addr *a);
  * "unix:@name") into buf. */
 void rules_addr_format(const struct rules_addr *a, char *buf, size_t len);
 
+/* Reads back what rules_addr_format() wrote: 0 or -EINVAL. */
+int rules_addr_parse(const char *text, struct rules_addr *a);
+
 /*
  * Calls fn with every directory or file under which some write entry
  * could grant a write (the literal part before any glob).  Returns 0, or
@@ -159,6 +162,27 @@ void rules_addr_format(const struct rules_addr *a, char *buf, size_t len);
  */
 int rules_write_roots(const struct rules_policy *p,
 		      void (*fn)(const char *root, void *arg), void *arg);
+
+/*
+ * An entry held back for review.  A list entry may be written as an
+ * object: {"pattern": ..., "events": N, "why": "...", "review": true}
+ * ("events" and "why" are notes for people, as `proctor learn` writes
+ * them).  One with "review": true is checked like any other but grants
+ * nothing until the user removes the flag; only entries that grant
+ * (allow, create) may carry it.  Strings live as long as the policy.
+ */
+struct rules_review {
+	enum rules_class cls;
+	enum rules_action action;
+	const char *origin;
+	const char *where;   /* "files.read.allow[3]" */
+	const char *pattern; /* exec words joined by blanks */
+	const char *why;     /* may be NULL */
+};
+
+/* The entries held back, in the order they were added; sets *out. */
+size_t rules_policy_reviews(const struct rules_policy *p,
+			    const struct rules_review **out);
 
 /* The policy as one JSON document with every layer merged, for
  * `proctor policy show`.  Returns a malloc'd string or NULL. */

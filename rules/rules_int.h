@@ -101,6 +101,10 @@ struct rules_policy {
 
 	char **origins; /* layer names, shared by their entries */
 	size_t n_origins;
+
+	/* entries written with "review": true: checked, never matched */
+	struct rules_review *reviews;
+	size_t n_reviews, cap_reviews;
 };
 
 /* What a pattern may refer to while its layer is being added. */

@@ -45,7 +45,7 @@ struct cli {
 	} grants[256];
 	size_t n_grants;
 	const char *log;
-	bool no_log, quiet, wait_all, force, keep_tmp, keep_caps;
+	bool no_log, quiet, wait_all, force, keep_tmp, keep_caps, permissive;
 	int verbose;
 };
 
@@ -64,6 +64,7 @@ enum opt_kind {
 	OPT_VERBOSE,
 	OPT_QUIET,
 	OPT_KEEP_CAPS,
+	OPT_PERMISSIVE,
 };
 
 static const struct run_opt {
@@ -96,6 +97,8 @@ static const struct run_opt {
 	{ "keep-tmp", 0, OPT_KEEP_TMP, 0, 0, "      keep the run's TMPDIR" },
 	{ "keep-caps", 0, OPT_KEEP_CAPS, 0, 0,
 	  "      root keeps CAP_SYS_ADMIN, CAP_SYS_PTRACE, ..." },
+	{ "permissive", 0, OPT_PERMISSIVE, 0, 0,
+	  "      allow everything, log it (for proctor learn)" },
 	{ "quiet", 0, OPT_QUIET, 0, 0, "      no denial lines on stderr", 'q' },
 	{ "verbose", 0, OPT_VERBOSE, 0, 0, "      say more", 'v' },
 	{ "help", 0, OPT_HELP, 0, 0, "      this text", 'h' },
@@ -112,6 +115,10 @@ static void usage(FILE *f)
 		   "       proctor policy show [--workspace DIR]...\n"
 		   "       proctor policy approve FILE\n"
 		   "       proctor log verify FILE...\n"
+		   "       proctor learn [-o FILE] [--base POLICY] "
+		   "[--permissive] -- CMD [ARG]...\n"
+		   "       proctor learn --from LOG [-o FILE]\n"
+		   "       proctor policy diff OLD NEW\n"
 		   "       proctor --version\n\nrun options:\n");
 	for (i = 0; i < N_RUN_OPTS; i++)
 		fprintf(f, "  --%-12s %s\n", run_opts[i].name,
@@ -163,6 +170,9 @@ static int apply_opt(struct cli *c, const struct run_opt *o, char *arg)
 		return 0;
 	case OPT_KEEP_CAPS:
 		c->keep_caps = true;
+		return 0;
+	case OPT_PERMISSIVE:
+		c->permissive = true;
 		return 0;
 	case OPT_QUIET:
 		c->quiet = true;
@@ -235,6 +245,8 @@ static void print_error(const char *err)
 
 /* ---- paths and files ---------------------------------------------------- */
 
+static char *read_all(const char *path, size_t *len);
+
 static const char *home_dir(void)
 {
 	const char *h = getenv("HOME");
@@ -258,7 +270,7 @@ void tools_xdg_dir(char *out, size_t size, const char *env,
 		snprintf(out, size, "%s/%s/proctor", home_dir(), fallback);
 }
 
-static int mkdirs(const char *path, mode_t mode)
+int tools_mkdirs(const char *path, mode_t mode)
 {
 	char buf[PATH_MAX], *s;
 
@@ -274,6 +286,11 @@ static int mkdirs(const char *path, mode_t mode)
 	if (mkdir(buf, mode) < 0 && errno != EEXIST)
 		return -errno;
 	return 0;
+}
+
+char *tools_read_file(const char *path)
+{
+	return read_all(path, NULL);
 }
 
 static char *read_all(const char *path, size_t *len)
@@ -432,6 +449,16 @@ static int add_grants(struct rules_policy *p, const struct cli *c)
 	return 0;
 }
 
+/*
+ * --permissive: everything allowed (and logged), for `proctor learn`.
+ * Only proctor's own directories and the log stay out of reach.
+ */
+static const char permissive_json[] =
+	"{\"files\": {\"read\": {\"default\": \"allow\"},"
+	" \"write\": {\"default\": \"allow\"}},"
+	" \"network\": {\"default\": \"allow\"},"
+	" \"exec\": {\"default\": \"allow\"}}";
+
 static struct rules_policy *build_policy(const struct cli *c,
 					 const struct rules_vars *v)
 {
@@ -441,6 +468,13 @@ static struct rules_policy *build_policy(const struct cli *c,
 
 	if (rules_policy_new(&p, v) < 0)
 		return NULL;
+	if (c->permissive) {
+		if (rules_policy_add_json(p, permissive_json, "--permissive",
+					  NULL, err, sizeof(err)) < 0 ||
+		    protect_own_dirs(p) < 0)
+			goto fail;
+		return p;
+	}
 	if (rules_policy_add_json(p, rules_default_json, "built-in", NULL, err,
 				  sizeof(err)) < 0) {
 		print_error(err);
@@ -628,7 +662,7 @@ static int load_log_key(uint8_t key[32])
 	tools_xdg_dir(dir, sizeof(dir), "XDG_CONFIG_HOME", ".config");
 	snprintf(path, sizeof(path), "%s/log.key", dir);
 	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0 && errno == ENOENT && mkdirs(dir, 0700) == 0) {
+	if (fd < 0 && errno == ENOENT && tools_mkdirs(dir, 0700) == 0) {
 		if (getrandom(key, 32, 0) != 32)
 			return -EIO;
 		fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
@@ -673,7 +707,7 @@ static int open_log(const struct cli *c, const char *id, char *path,
 		tools_xdg_dir(dir, sizeof(dir), "XDG_STATE_HOME",
 			      ".local/state");
 		strncat(dir, "/runs", sizeof(dir) - strlen(dir) - 1);
-		err = mkdirs(dir, 0700);
+		err = tools_mkdirs(dir, 0700);
 		if (err) {
 			fprintf(stderr, "proctor: cannot create %s: %s\n", dir,
 				strerror(-err));
@@ -777,7 +811,8 @@ static char **child_env(const char *tmpdir, const char *id)
 	return env;
 }
 
-static void log_run_start(const struct tracer_opts *o, char **ws, size_t n)
+static void log_run_start(const struct tracer_opts *o, char **ws, size_t n,
+			  const char *home, bool permissive)
 {
 	char fields[8192];
 	size_t i, len;
@@ -789,8 +824,10 @@ static void log_run_start(const struct tracer_opts *o, char **ws, size_t n)
 	for (i = 0; i < n && len < sizeof(fields) - 512; i++)
 		len += snprintf(fields + len, sizeof(fields) - len, "%s\"%s\"",
 				i ? "," : "", ws[i]);
-	snprintf(fields + len, sizeof(fields) - len, "],\"tmpdir\":\"%s\"",
-		 o->tmpdir);
+	/* home: what ~ meant, for `proctor learn --from` */
+	snprintf(fields + len, sizeof(fields) - len,
+		 "],\"tmpdir\":\"%s\",\"home\":\"%s\"%s", o->tmpdir, home,
+		 permissive ? ",\"permissive\":true" : "");
 	/* TODO(#4): escape workspace names; canonical paths are plain. */
 	tracer_log_raw("run", fields);
 }
@@ -830,6 +867,11 @@ static int cmd_run(int argc, char **argv)
 		rmdir(tmpdir);
 		return EXIT_FAIL;
 	}
+	if (c.permissive)
+		fprintf(stderr,
+			"proctor: --permissive: %s runs unconfined: every "
+			"file, address and program is allowed, only logged\n",
+			argv[first]);
 
 	run_id(id, sizeof(id));
 	o.log_fd = open_log(&c, id, logpath, sizeof(logpath));
@@ -859,7 +901,7 @@ static int cmd_run(int argc, char **argv)
 	if (o.log_fd >= 0) {
 		tracer_log_open(o.log_fd, id,
 				load_log_key(key) == 0 ? key : NULL);
-		log_run_start(&o, ws, n_ws);
+		log_run_start(&o, ws, n_ws, home, c.permissive);
 	}
 
 	if (!c.keep_tmp && start_tmp_reaper(tmpdir, &reaper) < 0) {
@@ -878,6 +920,28 @@ static int cmd_run(int argc, char **argv)
 }
 
 /* ---- proctor policy ----------------------------------------------------- */
+
+/* Entries written with "review": true grant nothing: say which. */
+static void print_reviews(const struct rules_policy *p)
+{
+	const struct rules_review *r;
+	char safe[1024];
+	size_t n = rules_policy_reviews(p, &r), i;
+
+	if (n)
+		printf("%s: %zu entr%s wait for review and grant nothing "
+		       "until their \"review\" is removed:\n",
+		       r[0].origin, n, n == 1 ? "y" : "ies");
+	for (i = 0; i < n; i++) {
+		tracer_printable(safe, sizeof(safe), r[i].pattern);
+		printf("  %s %s", r[i].where, safe);
+		if (r[i].why) {
+			tracer_printable(safe, sizeof(safe), r[i].why);
+			printf(": %s", safe);
+		}
+		putchar('\n');
+	}
+}
 
 static int policy_check(int argc, char **argv)
 {
@@ -901,6 +965,7 @@ static int policy_check(int argc, char **argv)
 			bad = 1;
 		} else {
 			printf("%s: ok\n", argv[i]);
+			print_reviews(p);
 		}
 		rules_policy_free(p);
 	}
@@ -929,7 +994,7 @@ static int policy_approve(int argc, char **argv)
 	sha256_hex(text, len, hash);
 	free(text);
 	tools_xdg_dir(dir, sizeof(dir), "XDG_CONFIG_HOME", ".config");
-	mkdirs(dir, 0700);
+	tools_mkdirs(dir, 0700);
 	approved_path(path, sizeof(path));
 	f = fopen(path, "ae");
 	real = realpath(argv[0], NULL);
@@ -980,7 +1045,9 @@ static int cmd_policy(int argc, char **argv)
 		return policy_approve(argc - 1, argv + 1);
 	if (argc >= 1 && !strcmp(argv[0], "show"))
 		return policy_show(argc - 1, argv + 1);
-	fprintf(stderr, "proctor: policy check|show|approve\n");
+	if (argc >= 1 && !strcmp(argv[0], "diff"))
+		return proctor_policy_diff(argc - 1, argv + 1);
+	fprintf(stderr, "proctor: policy check|show|approve|diff\n");
 	return 2;
 }
 
@@ -1002,6 +1069,8 @@ int main(int argc, char **argv)
 		return cmd_policy(argc - 2, argv + 2);
 	if (argc >= 2 && !strcmp(argv[1], "log"))
 		return proctor_log_main(argc - 2, argv + 2);
+	if (argc >= 2 && !strcmp(argv[1], "learn"))
+		return proctor_learn_main(argc - 2, argv + 2);
 	if (argc >= 2 && !strcmp(argv[1], "--version")) {
 		printf("proctor %s\n", PROCTOR_VERSION);
 		return 0;

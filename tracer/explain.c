@@ -137,7 +137,8 @@ void tracer_explain_denial(const struct tracer_who *w,
 		command_text(obj, sizeof(obj), e);
 	else
 		tracer_printable(obj, sizeof(obj), e->object);
-	advice = e->cls == RULES_EXEC ? pat : obj;
+	/* a denying exec entry names its prefix; a default, none */
+	advice = e->cls == RULES_EXEC && !v->is_default ? pat : obj;
 	if (e->name && e->name[0]) {
 		/* "10.0.0.2:443 (example.org)"; allow the name on the port */
 		port = strrchr(e->object, ':');
