@@ -129,6 +129,16 @@ void rules_check_name(const struct rules_policy *p, const char *name,
 void rules_check_connect(const struct rules_policy *p,
 			 const struct rules_addr *a, const char *const *names,
 			 size_t n, struct rules_verdict *out, int *which);
+/* True when an address entry naming a's port allows a. */
+bool rules_addr_port_allowed(const struct rules_policy *p,
+			     const struct rules_addr *a);
+/*
+ * Addresses no name grants: loopback, link-local (169.254.0.0/16 and
+ * fe80::/10, where metadata services live), unspecified, and the
+ * metadata addresses outside those (fd00:ec2::254, 100.100.100.200,
+ * 168.63.129.16).
+ */
+bool rules_name_cannot_grant(const struct rules_addr *a);
 /*
  * The canonical form of a domain name (lower case, no final dot) into
  * out; -EINVAL when it is not a name of letters, digits, '-' and '_'.
