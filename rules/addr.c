@@ -253,6 +253,43 @@ static bool split_port(char *s, char **host, char **port)
 }
 
 /*
+ * The inverse of rules_addr_format(), for addresses read back from a
+ * log: "1.2.3.4:80", "[::1]:22", "unix:/x", "unix:@name" (with the
+ * escapes rules_addr_format() keeps).
+ */
+int rules_addr_parse(const char *text, struct rules_addr *a)
+{
+	char buf[sizeof(a->path) + 8], *host, *port;
+	unsigned long p;
+	uint8_t v4[4];
+
+	memset(a, 0, sizeof(*a));
+	if (strncmp(text, "unix:", 5) == 0) {
+		a->kind = text[5] == '@' ? RULES_ADDR_UNIX_ABSTRACT
+					 : RULES_ADDR_UNIX_PATH;
+		text += 5 + (text[5] == '@');
+		if (strlen(text) >= sizeof(a->path) ||
+		    (a->kind == RULES_ADDR_UNIX_PATH && text[0] != '/'))
+			return -EINVAL;
+		strcpy(a->path, text);
+		return 0;
+	}
+	if (strlen(text) >= sizeof(buf))
+		return -EINVAL;
+	strcpy(buf, text);
+	if (!split_port(buf, &host, &port) || !port ||
+	    !parse_uint(port, 0, 65535, &p))
+		return -EINVAL;
+	a->kind = RULES_ADDR_IP;
+	a->port = (uint16_t)p;
+	if (inet_pton(AF_INET, host, v4) == 1) {
+		map_v4(a->ip, v4);
+		return 0;
+	}
+	return inet_pton(AF_INET6, host, a->ip) == 1 ? 0 : -EINVAL;
+}
+
+/*
  * A domain name entry rather than an address: a letter, at most one ':'
  * (an IPv6 address has two or more), no brackets and no prefix length.
  */

@@ -15,6 +15,8 @@
  *
  * "expanded" lists what a path pattern stands for after ~, $VARS and the
  * base directory; it is left out when that is the pattern itself.
+ * Entries held back for review are listed under "review", with the
+ * action they would have: they grant nothing.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -201,6 +203,22 @@ static void add_entry(struct doc *d, cJSON *cls, const struct rules_entry *e)
 		add_grant(d, obj, e->grant);
 }
 
+static void add_review(struct doc *d, cJSON *cls, const struct rules_review *r)
+{
+	cJSON *list = cJSON_GetObjectItemCaseSensitive(cls, "review");
+	cJSON *obj;
+
+	if (!list)
+		list = add(d, cls, "review", cJSON_CreateArray());
+	obj = add(d, list, NULL, cJSON_CreateObject());
+	add_str(d, obj, "pattern", r->pattern);
+	add_str(d, obj, "action", rules_action_name(r->action));
+	add_str(d, obj, "origin", r->origin);
+	add_str(d, obj, "where", r->where);
+	if (r->why)
+		add_str(d, obj, "why", r->why);
+}
+
 static void add_class(struct doc *d, const struct rules_policy *p,
 		      enum rules_class c)
 {
@@ -216,6 +234,9 @@ static void add_class(struct doc *d, const struct rules_policy *p,
 	add_str(d, def, "where", where);
 	for (i = 0; i < l->n; i++)
 		add_entry(d, cls, &l->v[i]);
+	for (i = 0; i < p->n_reviews; i++)
+		if (p->reviews[i].cls == c)
+			add_review(d, cls, &p->reviews[i]);
 }
 
 static void add_prompt(struct doc *d, const struct rules_policy *p)

@@ -63,6 +63,35 @@ static size_t count_labels(const char *name)
 	return n;
 }
 
+/* Says what is wrong with name, part of the entry spec. */
+static int bad_name(const char *spec, const char *name, char *msg, size_t len)
+{
+	const char *why = "labels of letters, digits, '-' and '_' "
+			  "separated by dots";
+	const char *dot, *s;
+	size_t label = 0;
+
+	for (s = name; *s; s++) {
+		if ((unsigned char)*s >= 0x80)
+			why = "ASCII only: write an internationalised name in "
+			      "its xn-- form";
+		label = *s == '.' ? 0 : label + 1;
+		if (label > 63)
+			why = "a label of at most 63 bytes";
+	}
+	dot = strrchr(name, '.');
+	if (strlen(name) > (size_t)(253 + (dot && !dot[1])))
+		why = "at most 253 bytes";
+	if (strstr(spec, "://"))
+		why = "a name, not a URL: \"example.org\", not "
+		      "\"https://example.org\"";
+	snprintf(msg, len,
+		 "expected an IP address, a CIDR, \"*\", unix:PATH or a "
+		 "domain name (%s), got \"%s\"",
+		 why, spec);
+	return -EINVAL;
+}
+
 /* Fills e from "NAME", "*.NAME", with an optional ":PORT". */
 int rules_host_entry(struct rules_entry *e, const char *spec, char *msg,
 		     size_t len)
@@ -70,7 +99,7 @@ int rules_host_entry(struct rules_entry *e, const char *spec, char *msg,
 	char buf[300], canon[256], *colon, *name = buf, *end;
 	unsigned long port = 0;
 
-	if (strlen(spec) >= sizeof(buf))
+	if (strlen(spec) >= sizeof(buf) || strstr(spec, "://"))
 		goto bad;
 	strcpy(buf, spec);
 
@@ -92,7 +121,7 @@ int rules_host_entry(struct rules_entry *e, const char *spec, char *msg,
 	if (e->wild)
 		name += 2;
 	if (rules_name_canon(name, canon, sizeof(canon)) < 0)
-		goto bad;
+		return bad_name(spec, name, msg, len);
 
 	e->kind = RULES_ENTRY_HOST;
 	e->name = strdup(canon);
@@ -101,12 +130,7 @@ int rules_host_entry(struct rules_entry *e, const char *spec, char *msg,
 	e->prefix = (unsigned int)count_labels(canon);
 	return e->name ? 0 : -ENOMEM;
 bad:
-	snprintf(msg, len,
-		 "expected an IP address, a CIDR, \"*\", unix:PATH or a "
-		 "domain name (\"example.org\", \"*.example.org\", labels of "
-		 "letters, digits, '-' and '_'), got \"%s\"",
-		 spec);
-	return -EINVAL;
+	return bad_name(spec, spec, msg, len);
 }
 
 /*
@@ -183,18 +207,44 @@ void rules_check_name(const struct rules_policy *p, const char *name,
 	rules_decide(p, RULES_CONNECT, &b, out);
 }
 
+/*
+ * Whether the address entry that decides for a allows it and names its
+ * port: "10.0.0.1:53" does, "10.0.0.0/8" and a name do not.  For the
+ * nameserver, which only such an entry takes from proctor's resolver.
+ */
+bool rules_addr_port_allowed(const struct rules_policy *p,
+			     const struct rules_addr *a)
+{
+	const struct rules_list *l = &p->cls[RULES_CONNECT];
+	struct rules_best b = { NULL, RULES_SPEC_DEFAULT };
+	const struct rules_entry *e;
+	struct rules_pathv pv = { .n = 0 };
+
+	if (a->kind != RULES_ADDR_IP)
+		return false;
+	for (e = l->v; e < l->v + l->n; e++)
+		rules_consider(&b, e, rules_addr_entry_match(e, a, &pv));
+	return b.e && b.e->action == RULES_ALLOW && b.e->has_port;
+}
+
 /* Addresses a name never grants: this host and link-local networks. */
-static bool name_cannot_grant(const struct rules_addr *a)
+bool rules_name_cannot_grant(const struct rules_addr *a)
 {
 	static const uint8_t lo6[16] = { [15] = 1 };
 	const uint8_t *v4 = a->ip + 12;
 	bool mapped = !memcmp(a->ip, lo6, 10) && a->ip[10] == 0xff &&
 		      a->ip[11] == 0xff;
 
+	/* metadata services outside link-local: AWS IPv6, Alibaba, Azure */
+	static const uint8_t ec2[16] = { 0xfd, 0x00,	    0x0e,
+					 0xc2, [14] = 0x02, [15] = 0x54 };
+
 	if (mapped)
 		return v4[0] == 127 || v4[0] == 0 ||
-		       (v4[0] == 169 && v4[1] == 254);
-	return !memcmp(a->ip, lo6, 16) ||
+		       (v4[0] == 169 && v4[1] == 254) ||
+		       !memcmp(v4, "\x64\x64\x64\xc8", 4) ||
+		       !memcmp(v4, "\xa8\x3f\x81\x10", 4);
+	return !memcmp(a->ip, lo6, 16) || !memcmp(a->ip, ec2, 16) ||
 	       (a->ip[0] == 0xfe && (a->ip[1] & 0xc0) == 0x80);
 }
 
@@ -218,7 +268,7 @@ void rules_check_connect(const struct rules_policy *p,
 	best_host(&b, l, names, n, a->port, &i);
 	if (!b.e)
 		return;
-	if (b.e->action == RULES_ALLOW && name_cannot_grant(a))
+	if (b.e->action == RULES_ALLOW && rules_name_cannot_grant(a))
 		return;
 	rules_decide(p, RULES_CONNECT, &b, out);
 	*which = (int)i;

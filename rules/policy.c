@@ -38,19 +38,29 @@ struct layer {
 	size_t saved_n[RULES_NCLASS];
 	enum rules_action saved_def[RULES_NCLASS];
 	const char *saved_origin[RULES_NCLASS];
+	size_t saved_reviews;
 	struct rules_prompt saved_prompt;
+
+	/* the entry being added waits for review: keep it apart */
+	bool hold;
+	const char *hold_why;
 };
 
 static const char *const root_keys[] = { "files", "network", "exec", "prompt",
 					 NULL };
 static const char *const prompt_keys[] = { "timeout", "unattended", NULL };
-static const char *const exec_item_keys[] = { "command", "grant", NULL };
 static const char *const grant_keys[] = { "read", "write", "network", NULL };
 static const char *const files_keys[] = { "read", "write", NULL };
 static const char *const class_keys[] = { "default", "allow", "deny", "ask",
 					  NULL };
 static const char *const write_keys[] = { "default", "allow",  "deny",
 					  "ask",     "create", NULL };
+/* An entry written as an object, as `proctor learn` writes them. */
+static const char *const entry_keys[] = { "pattern", "events", "why", "review",
+					  NULL };
+/* An exec entry may also give its command more: a grant (#6). */
+static const char *const exec_entry_keys[] = { "pattern", "events", "why",
+					       "review",  "grant",  NULL };
 
 static int fail(struct layer *l, const char *where, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
@@ -181,6 +191,13 @@ void rules_entry_free(struct rules_entry *e)
 	free(e->where);
 }
 
+static void review_free(struct rules_review *r)
+{
+	free((char *)r->where);
+	free((char *)r->pattern);
+	free((char *)r->why);
+}
+
 void rules_policy_free(struct rules_policy *p)
 {
 	size_t i;
@@ -193,6 +210,9 @@ void rules_policy_free(struct rules_policy *p)
 			rules_entry_free(&p->cls[c].v[i]);
 		free(p->cls[c].v);
 	}
+	for (i = 0; i < p->n_reviews; i++)
+		review_free(&p->reviews[i]);
+	free(p->reviews);
 	for (i = 0; i < p->n_workspaces; i++)
 		free(p->workspaces[i]);
 	for (i = 0; i < p->n_origins; i++)
@@ -247,6 +267,7 @@ static int layer_begin(struct layer *l, struct rules_policy *p,
 		l->saved_def[c] = p->cls[c].def;
 		l->saved_origin[c] = p->cls[c].def_origin;
 	}
+	l->saved_reviews = p->n_reviews;
 	l->saved_prompt = p->prompt;
 	return 0;
 }
@@ -263,6 +284,8 @@ static void layer_rollback(struct layer *l)
 		list->def = l->saved_def[c];
 		list->def_origin = l->saved_origin[c];
 	}
+	while (l->p->n_reviews > l->saved_reviews)
+		review_free(&l->p->reviews[--l->p->n_reviews]);
 	l->p->prompt = l->saved_prompt;
 }
 
@@ -385,69 +408,11 @@ static const char *item_expected(enum rules_class c)
 	default:
 		break;
 	}
-	return "a string or an array of strings (command prefix), or an "
-	       "object with \"command\" and \"grant\"";
+	return "a string or an array of strings (command prefix)";
 }
 
-/*
- * Appends e, compiled with result rc, or frees it and reports why not.
- * A bad word of an exec array has been reported already (msg empty).
- */
-static int finish_entry(struct layer *l, enum rules_class c,
-			struct rules_entry *e, int rc, const char *where,
-			const char *msg)
-{
-	if (rc == 0)
-		rc = rules_list_append(&l->p->cls[c], e);
-	if (rc == 0)
-		return 0;
-
-	rules_entry_free(e);
-	if (rc == -ENOMEM)
-		return out_of_memory(l);
-	if (msg[0])
-		fail(l, where, "%s", msg);
-	return rc;
-}
-
-/* Adds spec, an entry written as a string, at where. */
-static int add_spec(struct layer *l, enum rules_class c, enum rules_action a,
-		    const char *spec, const char *where)
-{
-	struct rules_entry e = { .action = a, .origin = l->origin };
-	char msg[512] = "";
-	int rc;
-
-	e.where = strdup(where);
-	rc = e.where ? compile_spec(l, c, &e, spec, msg, sizeof(msg)) : -ENOMEM;
-	return finish_entry(l, c, &e, rc, where, msg);
-}
-
-static int add_exec_object(struct layer *l, enum rules_action a,
-			   const cJSON *obj, const char *where);
-
-/* Adds item, a string or (exec only) an array of words, at where. */
 static int add_item(struct layer *l, enum rules_class c, enum rules_action a,
-		    const cJSON *item, const char *where)
-{
-	struct rules_entry e = { .action = a, .origin = l->origin };
-	char msg[512] = "";
-	int rc;
-
-	if (cJSON_IsString(item))
-		return add_spec(l, c, a, item->valuestring, where);
-	if (c == RULES_EXEC && cJSON_IsObject(item))
-		return add_exec_object(l, a, item, where);
-	if (c != RULES_EXEC || !cJSON_IsArray(item))
-		return fail(l, where, "expected %s, got %s", item_expected(c),
-			    type_name(item));
-
-	e.where = strdup(where);
-	rc = e.where ? compile_words(l, &e, item, where, msg, sizeof(msg))
-		     : -ENOMEM;
-	return finish_entry(l, c, &e, rc, where, msg);
-}
-
+		    const cJSON *item, const char *where);
 /* Grants: what a command's process subtree gets beyond the policy. */
 
 static int parse_list(struct layer *l, enum rules_class c, enum rules_action a,
@@ -569,40 +534,18 @@ static int add_grant(struct layer *l, struct rules_entry *e, const cJSON *j,
 }
 
 /*
- * {"command": "git push", "grant": {...}}: a command whose process
- * subtree gets more than the policy once it may run.  The entry is made
- * from "command" and named by the item's own place.
+ * The grant of an exec entry written as an object ("pattern" and
+ * "grant"), given to the entry just added.  An entry held for review is
+ * not in the policy: nor is its grant.
  */
-static int add_exec_object(struct layer *l, enum rules_action a,
-			   const cJSON *obj, const char *where)
+static int attach_grant(struct layer *l, const cJSON *grant, const char *where,
+			size_t before)
 {
-	const cJSON *cmd = cJSON_GetObjectItemCaseSensitive(obj, "command");
-	const cJSON *grant = cJSON_GetObjectItemCaseSensitive(obj, "grant");
 	struct rules_list *list = &l->p->cls[RULES_EXEC];
-	struct rules_entry *e;
-	char at[192], *w;
-	int rc;
 
-	rc = check_object(l, obj, where, exec_item_keys);
-	if (rc < 0)
-		return rc;
-	if (!cmd)
-		return fail(l, where, "expected a \"command\" key");
-	snprintf(at, sizeof(at), "%s.command", where);
-	if (cJSON_IsObject(cmd))
-		return fail(l, at, "expected %s, got object",
-			    "a string or an array of strings (command prefix)");
-	rc = add_item(l, RULES_EXEC, a, cmd, at);
-	if (rc < 0)
-		return rc;
-
-	e = &list->v[list->n - 1];
-	w = strdup(where);
-	if (!w)
-		return out_of_memory(l);
-	free(e->where);
-	e->where = w;
-	return grant ? add_grant(l, e, grant, where) : 0;
+	if (!grant || list->n == before)
+		return 0;
+	return add_grant(l, &list->v[list->n - 1], grant, where);
 }
 
 /* Prompt settings. */
@@ -650,6 +593,185 @@ void rules_prompt_settings(const struct rules_policy *p,
 			   struct rules_prompt *out)
 {
 	*out = p->prompt;
+}
+
+/*
+ * Keeps what people need to know of e, an entry that waits for review,
+ * in the policy's list of held entries.  The entry itself is dropped: it
+ * was compiled only to check it.
+ */
+static int hold_entry(struct layer *l, enum rules_class c,
+		      const struct rules_entry *e)
+{
+	struct rules_policy *p = l->p;
+	struct rules_review *v, *r;
+	size_t cap;
+
+	if (p->n_reviews == p->cap_reviews) {
+		cap = p->cap_reviews ? p->cap_reviews * 2 : 8;
+		v = realloc(p->reviews, cap * sizeof(*v));
+		if (!v)
+			return -ENOMEM;
+		p->reviews = v;
+		p->cap_reviews = cap;
+	}
+	r = &p->reviews[p->n_reviews];
+	*r = (struct rules_review){ .cls = c,
+				    .action = e->action,
+				    .origin = l->origin,
+				    .where = strdup(e->where),
+				    .pattern = strdup(e->pattern) };
+	if (l->hold_why)
+		r->why = strdup(l->hold_why);
+	if (!r->where || !r->pattern || (l->hold_why && !r->why)) {
+		free((char *)r->where);
+		free((char *)r->pattern);
+		free((char *)r->why);
+		return -ENOMEM;
+	}
+	p->n_reviews++;
+	return 0;
+}
+
+size_t rules_policy_reviews(const struct rules_policy *p,
+			    const struct rules_review **out)
+{
+	*out = p->reviews;
+	return p->n_reviews;
+}
+
+/*
+ * Appends e, compiled with result rc, or frees it and reports why not.
+ * A bad word of an exec array has been reported already (msg empty).
+ */
+static int finish_entry(struct layer *l, enum rules_class c,
+			struct rules_entry *e, int rc, const char *where,
+			const char *msg)
+{
+	if (rc == 0 && l->hold) {
+		rc = hold_entry(l, c, e);
+		if (rc == 0) {
+			rules_entry_free(e);
+			return 0;
+		}
+	} else if (rc == 0) {
+		rc = rules_list_append(&l->p->cls[c], e);
+	}
+	if (rc == 0)
+		return 0;
+
+	rules_entry_free(e);
+	if (rc == -ENOMEM)
+		return out_of_memory(l);
+	if (msg[0])
+		fail(l, where, "%s", msg);
+	return rc;
+}
+
+/* Adds spec, an entry written as a string, at where. */
+static int add_spec(struct layer *l, enum rules_class c, enum rules_action a,
+		    const char *spec, const char *where)
+{
+	struct rules_entry e = { .action = a, .origin = l->origin };
+	char msg[512] = "";
+	int rc;
+
+	e.where = strdup(where);
+	rc = e.where ? compile_spec(l, c, &e, spec, msg, sizeof(msg)) : -ENOMEM;
+	return finish_entry(l, c, &e, rc, where, msg);
+}
+
+static int add_object(struct layer *l, enum rules_class c, enum rules_action a,
+		      const cJSON *obj, const char *where);
+
+/*
+ * Adds item at where: a string, (exec only) an array of words, or an
+ * object with a "pattern" that is one of these.
+ */
+static int add_item(struct layer *l, enum rules_class c, enum rules_action a,
+		    const cJSON *item, const char *where)
+{
+	struct rules_entry e = { .action = a, .origin = l->origin };
+	char msg[512] = "";
+	int rc;
+
+	if (cJSON_IsString(item))
+		return add_spec(l, c, a, item->valuestring, where);
+	if (cJSON_IsObject(item))
+		return add_object(l, c, a, item, where);
+	if (c != RULES_EXEC || !cJSON_IsArray(item))
+		return fail(l, where, "expected %s, got %s", item_expected(c),
+			    type_name(item));
+
+	e.where = strdup(where);
+	rc = e.where ? compile_words(l, &e, item, where, msg, sizeof(msg))
+		     : -ENOMEM;
+	return finish_entry(l, c, &e, rc, where, msg);
+}
+
+/*
+ * An entry written as an object: its pattern, and notes for people.
+ * "review": true holds a granting entry back until the user removes the
+ * flag; a deny that waits for review would be a grant by omission, so
+ * only allow and create entries may carry it.
+ */
+static int check_object(struct layer *l, const cJSON *obj, const char *where,
+			const char *const *keys);
+
+static int check_notes(struct layer *l, const cJSON *obj, const char *where)
+{
+	const cJSON *ev = cJSON_GetObjectItemCaseSensitive(obj, "events");
+	const cJSON *why = cJSON_GetObjectItemCaseSensitive(obj, "why");
+	const cJSON *rev = cJSON_GetObjectItemCaseSensitive(obj, "review");
+
+	if (ev && (!cJSON_IsNumber(ev) || ev->valuedouble < 0 ||
+		   ev->valuedouble != (double)(long long)ev->valuedouble))
+		return fail(l, NULL, "%s.events: expected a count (0, 1, ...)",
+			    where);
+	if (why && !cJSON_IsString(why))
+		return fail(l, NULL, "%s.why: expected a string, got %s", where,
+			    type_name(why));
+	if (rev && !cJSON_IsBool(rev))
+		return fail(l, NULL,
+			    "%s.review: expected true or false, got %s", where,
+			    type_name(rev));
+	return 0;
+}
+
+static int add_object(struct layer *l, enum rules_class c, enum rules_action a,
+		      const cJSON *obj, const char *where)
+{
+	const cJSON *pat = cJSON_GetObjectItemCaseSensitive(obj, "pattern");
+	const cJSON *why = cJSON_GetObjectItemCaseSensitive(obj, "why");
+	const cJSON *grant = cJSON_GetObjectItemCaseSensitive(obj, "grant");
+	size_t before = l->p->cls[c].n;
+	int rc;
+
+	rc = check_object(l, obj, where,
+			  c == RULES_EXEC ? exec_entry_keys : entry_keys);
+	if (rc == 0)
+		rc = check_notes(l, obj, where);
+	if (rc < 0)
+		return rc;
+	if (!pat)
+		return fail(l, where, "expected a \"pattern\" key holding %s",
+			    item_expected(c));
+	if (cJSON_IsObject(pat))
+		return fail(l, NULL, "%s.pattern: expected %s, got object",
+			    where, item_expected(c));
+
+	l->hold = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(obj, "review"));
+	l->hold_why = cJSON_IsString(why) ? why->valuestring : NULL;
+	if (l->hold && a != RULES_ALLOW && a != RULES_CREATE)
+		rc = fail(l, NULL,
+			  "%s.review: only entries that grant (allow, create) "
+			  "can wait for review",
+			  where);
+	else
+		rc = add_item(l, c, a, pat, where);
+	l->hold = false;
+	l->hold_why = NULL;
+	return rc < 0 ? rc : attach_grant(l, grant, where, before);
 }
 
 /* JSON documents. */

@@ -134,6 +134,16 @@ void rules_check_name(const struct rules_policy *p, const char *name,
 void rules_check_connect(const struct rules_policy *p,
 			 const struct rules_addr *a, const char *const *names,
 			 size_t n, struct rules_verdict *out, int *which);
+/* True when an address entry naming a's port allows a. */
+bool rules_addr_port_allowed(const struct rules_policy *p,
+			     const struct rules_addr *a);
+/*
+ * Addresses no name grants: loopback, link-local (169.254.0.0/16 and
+ * fe80::/10, where metadata services live), unspecified, and the
+ * metadata addresses outside those (fd00:ec2::254, 100.100.100.200,
+ * 168.63.129.16).
+ */
+bool rules_name_cannot_grant(const struct rules_addr *a);
 /*
  * The canonical form of a domain name (lower case, no final dot) into
  * out; -EINVAL when it is not a name of letters, digits, '-' and '_'.
@@ -157,6 +167,9 @@ int rules_addr_decode(const void *sa, size_t len, struct rules_addr *a);
  * "unix:@name") into buf. */
 void rules_addr_format(const struct rules_addr *a, char *buf, size_t len);
 
+/* Reads back what rules_addr_format() wrote: 0 or -EINVAL. */
+int rules_addr_parse(const char *text, struct rules_addr *a);
+
 /*
  * Calls fn with every directory or file under which some write entry
  * could grant a write (the literal part before any glob).  Returns 0, or
@@ -164,6 +177,27 @@ void rules_addr_format(const struct rules_addr *a, char *buf, size_t len);
  */
 int rules_write_roots(const struct rules_policy *p,
 		      void (*fn)(const char *root, void *arg), void *arg);
+
+/*
+ * An entry held back for review.  A list entry may be written as an
+ * object: {"pattern": ..., "events": N, "why": "...", "review": true}
+ * ("events" and "why" are notes for people, as `proctor learn` writes
+ * them).  One with "review": true is checked like any other but grants
+ * nothing until the user removes the flag; only entries that grant
+ * (allow, create) may carry it.  Strings live as long as the policy.
+ */
+struct rules_review {
+	enum rules_class cls;
+	enum rules_action action;
+	const char *origin;
+	const char *where;   /* "files.read.allow[3]" */
+	const char *pattern; /* exec words joined by blanks */
+	const char *why;     /* may be NULL */
+};
+
+/* The entries held back, in the order they were added; sets *out. */
+size_t rules_policy_reviews(const struct rules_policy *p,
+			    const struct rules_review **out);
 
 /* The policy as one JSON document with every layer merged, for
  * `proctor policy show`.  Returns a malloc'd string or NULL. */

@@ -108,6 +108,10 @@ struct rules_policy {
 
 	char **origins; /* layer names, shared by their entries */
 	size_t n_origins;
+
+	/* entries written with "review": true: checked, never matched */
+	struct rules_review *reviews;
+	size_t n_reviews, cap_reviews;
 };
 
 /*

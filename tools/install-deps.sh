@@ -5,8 +5,8 @@
 set -eu
 
 pkgs="gcc make pkg-config libseccomp-dev libunwind-dev libcjson-dev
-check libssl-dev libc-ares-dev git python3 iproute2 util-linux tmux strace
-clang-format curl"
+check libssl-dev libc-ares-dev libpsl-dev git python3 iproute2 util-linux tmux
+strace clang-format curl"
 
 missing=""
 for p in $pkgs; do

@@ -180,9 +180,9 @@ static void verify_line(struct verify *v, long n, char *line, size_t len)
  * Calls fn with every line of file, without its newline; cut tells that
  * the last line had none.  Returns 0, or 2 when the file cannot be read.
  */
-static int each_line(const char *file,
-		     void (*fn)(char *line, size_t len, bool cut, void *arg),
-		     void *arg)
+int tools_each_line(const char *file,
+		    void (*fn)(char *line, size_t len, bool cut, void *arg),
+		    void *arg)
 {
 	char *line = NULL;
 	size_t cap = 0;
@@ -225,7 +225,7 @@ static int verify_file(const char *file, const uint8_t key[32])
 	struct verify v = { .file = file };
 
 	memcpy(v.key, key, 32);
-	if (each_line(file, verify_one, &v))
+	if (tools_each_line(file, verify_one, &v))
 		return 2;
 	if (v.open)
 		problem(&v, v.lines,
@@ -382,7 +382,7 @@ static int each_record(const char *file, void (*fn)(cJSON *, void *), void *arg)
 {
 	struct records rs = { fn, arg };
 
-	return each_line(file, record_one, &rs);
+	return tools_each_line(file, record_one, &rs);
 }
 
 static void show_one(cJSON *r, void *arg)

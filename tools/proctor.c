@@ -47,7 +47,7 @@ struct cli {
 	} grants[256];
 	size_t n_grants;
 	const char *log;
-	bool no_log, quiet, wait_all, force, keep_tmp, keep_caps;
+	bool no_log, quiet, wait_all, force, keep_tmp, keep_caps, permissive;
 	int verbose;
 	bool ask;		    /* --ask */
 	int prompt_timeout;	    /* -1: the policy's */
@@ -72,6 +72,7 @@ enum opt_kind {
 	OPT_ASK,
 	OPT_PROMPT_TIMEOUT,
 	OPT_APPROVE_SOCKET,
+	OPT_PERMISSIVE,
 };
 
 static const struct run_opt {
@@ -110,6 +111,8 @@ static const struct run_opt {
 	  "SECS  unanswered questions are denied after SECS" },
 	{ "approve-socket", 1, OPT_APPROVE_SOCKET, 0, 0,
 	  "PATH  also ask over a unix socket (see README)" },
+	{ "permissive", 0, OPT_PERMISSIVE, 0, 0,
+	  "      allow everything, log it (for proctor learn)" },
 	{ "quiet", 0, OPT_QUIET, 0, 0, "      no denial lines on stderr", 'q' },
 	{ "verbose", 0, OPT_VERBOSE, 0, 0, "      say more", 'v' },
 	{ "help", 0, OPT_HELP, 0, 0, "      this text", 'h' },
@@ -127,8 +130,12 @@ static void usage(FILE *f)
 		"       proctor policy show [--workspace DIR]...\n"
 		"       proctor policy approve FILE\n"
 		"       proctor policy answers [list | remove N... | clear]\n"
+		"       proctor policy diff OLD NEW\n"
 		"       proctor approve [--answer ANSWER] SOCKET\n"
 		"       proctor log verify FILE...\n"
+		"       proctor learn [-o FILE] [--base POLICY] "
+		"[--permissive] -- CMD [ARG]...\n"
+		"       proctor learn --from LOG [-o FILE]\n"
 		"       proctor --version\n\nrun options:\n");
 	for (i = 0; i < N_RUN_OPTS; i++)
 		fprintf(f, "  --%-14s %s\n", run_opts[i].name,
@@ -198,6 +205,9 @@ static int apply_opt(struct cli *c, const struct run_opt *o, char *arg)
 		return 0;
 	case OPT_KEEP_CAPS:
 		c->keep_caps = true;
+		return 0;
+	case OPT_PERMISSIVE:
+		c->permissive = true;
 		return 0;
 	case OPT_QUIET:
 		c->quiet = true;
@@ -280,6 +290,8 @@ static void print_error(const char *err)
 
 /* ---- paths and files ---------------------------------------------------- */
 
+static char *read_all(const char *path, size_t *len);
+
 static const char *home_dir(void)
 {
 	const char *h = getenv("HOME");
@@ -303,7 +315,7 @@ void tools_xdg_dir(char *out, size_t size, const char *env,
 		snprintf(out, size, "%s/%s/proctor", home_dir(), fallback);
 }
 
-static int mkdirs(const char *path, mode_t mode)
+int tools_mkdirs(const char *path, mode_t mode)
 {
 	char buf[PATH_MAX], *s;
 
@@ -319,6 +331,11 @@ static int mkdirs(const char *path, mode_t mode)
 	if (mkdir(buf, mode) < 0 && errno != EEXIST)
 		return -errno;
 	return 0;
+}
+
+char *tools_read_file(const char *path)
+{
+	return read_all(path, NULL);
 }
 
 static char *read_all(const char *path, size_t *len)
@@ -506,6 +523,16 @@ static int add_grants(struct rules_policy *p, const struct cli *c)
 	return 0;
 }
 
+/*
+ * --permissive: everything allowed (and logged), for `proctor learn`.
+ * Only proctor's own directories and the log stay out of reach.
+ */
+static const char permissive_json[] =
+	"{\"files\": {\"read\": {\"default\": \"allow\"},"
+	" \"write\": {\"default\": \"allow\"}},"
+	" \"network\": {\"default\": \"allow\"},"
+	" \"exec\": {\"default\": \"allow\"}}";
+
 static struct rules_policy *build_policy(const struct cli *c,
 					 const struct rules_vars *v)
 {
@@ -515,6 +542,13 @@ static struct rules_policy *build_policy(const struct cli *c,
 
 	if (rules_policy_new(&p, v) < 0)
 		return NULL;
+	if (c->permissive) {
+		if (rules_policy_add_json(p, permissive_json, "--permissive",
+					  NULL, err, sizeof(err)) < 0 ||
+		    protect_own_dirs(p) < 0)
+			goto fail;
+		return p;
+	}
 	if (rules_policy_add_json(p, rules_default_json, "built-in", NULL, err,
 				  sizeof(err)) < 0) {
 		print_error(err);
@@ -713,7 +747,7 @@ static int load_log_key(uint8_t key[32])
 	tools_xdg_dir(dir, sizeof(dir), "XDG_CONFIG_HOME", ".config");
 	snprintf(path, sizeof(path), "%s/log.key", dir);
 	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0 && errno == ENOENT && mkdirs(dir, 0700) == 0) {
+	if (fd < 0 && errno == ENOENT && tools_mkdirs(dir, 0700) == 0) {
 		if (getrandom(key, 32, 0) != 32)
 			return -EIO;
 		fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
@@ -758,7 +792,7 @@ static int open_log(const struct cli *c, const char *id, char *path,
 		tools_xdg_dir(dir, sizeof(dir), "XDG_STATE_HOME",
 			      ".local/state");
 		strncat(dir, "/runs", sizeof(dir) - strlen(dir) - 1);
-		err = mkdirs(dir, 0700);
+		err = tools_mkdirs(dir, 0700);
 		if (err) {
 			fprintf(stderr, "proctor: cannot create %s: %s\n", dir,
 				strerror(-err));
@@ -942,7 +976,7 @@ static int open_answers(const struct cli *c)
 	if (!c->approve_socket && !tracer_job_foreground())
 		return -1;
 	tools_xdg_dir(dir, sizeof(dir), "XDG_CONFIG_HOME", ".config");
-	mkdirs(dir, 0700);
+	tools_mkdirs(dir, 0700);
 	tools_answers_path(path, sizeof(path));
 	fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW,
 		  0600);
@@ -978,7 +1012,8 @@ static void prompt_fields(const struct tracer_opts *o, char *out, size_t size)
 	cJSON_Delete(s);
 }
 
-static void log_run_start(const struct tracer_opts *o, char **ws, size_t n)
+static void log_run_start(const struct tracer_opts *o, char **ws, size_t n,
+			  const char *home, bool permissive)
 {
 	char fields[8192];
 	size_t i, len;
@@ -990,8 +1025,10 @@ static void log_run_start(const struct tracer_opts *o, char **ws, size_t n)
 	for (i = 0; i < n && len < sizeof(fields) - 512; i++)
 		len += snprintf(fields + len, sizeof(fields) - len, "%s\"%s\"",
 				i ? "," : "", ws[i]);
+	/* home: what ~ meant, for `proctor learn --from` */
 	len += snprintf(fields + len, sizeof(fields) - len,
-			"],\"tmpdir\":\"%s\"", o->tmpdir);
+			"],\"tmpdir\":\"%s\",\"home\":\"%s\"%s", o->tmpdir,
+			home, permissive ? ",\"permissive\":true" : "");
 	prompt_fields(o, fields + len, sizeof(fields) - len);
 	/* TODO(#4): escape workspace names; canonical paths are plain. */
 	tracer_log_raw("run", fields);
@@ -1034,6 +1071,11 @@ static int cmd_run(int argc, char **argv)
 		rmdir(tmpdir);
 		return EXIT_FAIL;
 	}
+	if (c.permissive)
+		fprintf(stderr,
+			"proctor: --permissive: %s runs unconfined: every "
+			"file, address and program is allowed, only logged\n",
+			argv[first]);
 
 	run_id(id, sizeof(id));
 	o.log_fd = open_log(&c, id, logpath, sizeof(logpath));
@@ -1069,7 +1111,7 @@ static int cmd_run(int argc, char **argv)
 	if (o.log_fd >= 0) {
 		tracer_log_open(o.log_fd, id,
 				load_log_key(key) == 0 ? key : NULL);
-		log_run_start(&o, ws, n_ws);
+		log_run_start(&o, ws, n_ws, home, c.permissive);
 	}
 
 	if ((!c.keep_tmp || reaper.sock) &&
@@ -1089,6 +1131,28 @@ static int cmd_run(int argc, char **argv)
 }
 
 /* ---- proctor policy ----------------------------------------------------- */
+
+/* Entries written with "review": true grant nothing: say which. */
+static void print_reviews(const struct rules_policy *p)
+{
+	const struct rules_review *r;
+	char safe[1024];
+	size_t n = rules_policy_reviews(p, &r), i;
+
+	if (n)
+		printf("%s: %zu entr%s wait for review and grant nothing "
+		       "until their \"review\" is removed:\n",
+		       r[0].origin, n, n == 1 ? "y" : "ies");
+	for (i = 0; i < n; i++) {
+		tracer_printable(safe, sizeof(safe), r[i].pattern);
+		printf("  %s %s", r[i].where, safe);
+		if (r[i].why) {
+			tracer_printable(safe, sizeof(safe), r[i].why);
+			printf(": %s", safe);
+		}
+		putchar('\n');
+	}
+}
 
 static int policy_check(int argc, char **argv)
 {
@@ -1112,6 +1176,7 @@ static int policy_check(int argc, char **argv)
 			bad = 1;
 		} else {
 			printf("%s: ok\n", argv[i]);
+			print_reviews(p);
 		}
 		rules_policy_free(p);
 	}
@@ -1140,7 +1205,7 @@ static int policy_approve(int argc, char **argv)
 	sha256_hex(text, len, hash);
 	free(text);
 	tools_xdg_dir(dir, sizeof(dir), "XDG_CONFIG_HOME", ".config");
-	mkdirs(dir, 0700);
+	tools_mkdirs(dir, 0700);
 	approved_path(path, sizeof(path));
 	f = fopen(path, "ae");
 	real = realpath(argv[0], NULL);
@@ -1193,7 +1258,9 @@ static int cmd_policy(int argc, char **argv)
 		return policy_show(argc - 1, argv + 1);
 	if (argc >= 1 && !strcmp(argv[0], "answers"))
 		return proctor_answers_main(argc - 1, argv + 1);
-	fprintf(stderr, "proctor: policy check|show|approve|answers\n");
+	if (argc >= 1 && !strcmp(argv[0], "diff"))
+		return proctor_policy_diff(argc - 1, argv + 1);
+	fprintf(stderr, "proctor: policy check|show|approve|answers|diff\n");
 	return 2;
 }
 
@@ -1217,6 +1284,8 @@ int main(int argc, char **argv)
 		return proctor_log_main(argc - 2, argv + 2);
 	if (argc >= 2 && !strcmp(argv[1], "approve"))
 		return proctor_approve_main(argc - 2, argv + 2);
+	if (argc >= 2 && !strcmp(argv[1], "learn"))
+		return proctor_learn_main(argc - 2, argv + 2);
 	if (argc >= 2 && !strcmp(argv[1], "--version")) {
 		printf("proctor %s\n", PROCTOR_VERSION);
 		return 0;

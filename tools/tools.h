@@ -6,6 +6,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 /* `proctor log ...`; returns the exit status. */
 int proctor_log_main(int argc, char **argv);
@@ -21,5 +22,24 @@ void tools_answers_path(char *out, size_t size);
  * approve.c); return the exit status. */
 int proctor_answers_main(int argc, char **argv);
 int proctor_approve_main(int argc, char **argv);
+
+/* A whole small file as a string (malloc'd), or NULL with errno. */
+char *tools_read_file(const char *path);
+
+/* mkdir -p; 0 or -errno. */
+int tools_mkdirs(const char *path, mode_t mode);
+
+/*
+ * Calls fn with every line of file, without its newline; cut tells that
+ * the last line had none.  Returns 0, or 2 when the file cannot be read
+ * (said on stderr).
+ */
+int tools_each_line(const char *file,
+		    void (*fn)(char *line, size_t len, bool cut, void *arg),
+		    void *arg);
+
+/* `proctor learn ...` and `proctor policy diff ...`; exit statuses. */
+int proctor_learn_main(int argc, char **argv);
+int proctor_policy_diff(int argc, char **argv);
 
 #endif

@@ -31,8 +31,10 @@
 #include <ares.h>
 #include <arpa/inet.h>
 #include <arpa/nameser.h>
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <netdb.h>
 #include <poll.h>
 #include <pthread.h>
 #include <signal.h>
@@ -47,7 +49,7 @@
 
 #include "tracer/tracer.h"
 
-#define DNS_MAX_CLIENTS 256
+#define DNS_MAX_CLIENTS 1024
 #define DNS_MAX_PENDING 32	     /* queries upstream per client */
 #define DNS_MAX_OUT	(256 * 1024) /* answers a client has not read */
 #define DNS_MAX_QUERY	4096
@@ -59,7 +61,9 @@
 
 struct dns_client {
 	int fd;
-	pid_t tid;
+	pid_t tid;    /* who connected */
+	pid_t writer; /* who wrote the last bytes read (SO_PASSCRED) */
+	bool eof;     /* it will send no more: answer what it asked */
 	uint8_t in[2 + DNS_MAX_QUERY];
 	size_t in_len;
 	uint8_t *out;
@@ -72,6 +76,7 @@ struct dns_client {
 /* One question from a client, while upstream answers it. */
 struct dns_query {
 	struct dns_client *c;
+	pid_t pid; /* the process that wrote the query */
 	uint8_t id[2];
 	char name[TRACER_NAME_MAX];
 	int type;
@@ -234,6 +239,8 @@ int tracer_dns_attach(pid_t tid, int *theirs)
 		return -errno;
 	}
 	fcntl(sv[0], F_SETFL, O_NONBLOCK);
+	/* each read says which process wrote: a child may use the socket */
+	setsockopt(sv[0], SOL_SOCKET, SO_PASSCRED, &(int){ 1 }, sizeof(int));
 	c->fd = sv[0];
 	c->tid = tid;
 
@@ -320,6 +327,26 @@ static const char *type_name(int type)
 	return other;
 }
 
+/*
+ * The query types passed upstream for an allowed name: what programs
+ * ask.  Any other type would let a program choose 16 bits of each query
+ * that leaves.
+ */
+static bool type_served(int type)
+{
+	static const int served[] = { ns_t_a,	     ns_t_ns,	     ns_t_cname,
+				      ns_t_soa,	     ns_t_ptr,	     ns_t_mx,
+				      ns_t_txt,	     ns_t_aaaa,	     ns_t_srv,
+				      ns_t_naptr,    ns_t_sshfp,     ns_t_tlsa,
+				      64 /* SVCB */, 65 /* HTTPS */, ns_t_caa };
+	size_t i;
+
+	for (i = 0; i < sizeof(served) / sizeof(served[0]); i++)
+		if (served[i] == type)
+			return true;
+	return false;
+}
+
 static const char *rcode_name(int rcode)
 {
 	static const char *const names[] = { "NOERROR",	 "FORMERR", "SERVFAIL",
@@ -330,7 +357,7 @@ static const char *rcode_name(int rcode)
 
 /* The decision record, and the line on stderr for a refused name. */
 static void record(struct dns_query *q, bool allowed, int rcode,
-		   const char *answers, uint32_t ttl)
+		   const char *more)
 {
 	struct tracer_event ev = {
 		.syscall = "resolve",
@@ -343,73 +370,148 @@ static void record(struct dns_query *q, bool allowed, int rcode,
 	};
 	struct tracer_who w;
 	struct timespec t;
-	char extra[1200];
+	char *extra = NULL;
 
+	if (dns.sup->o->log_fd < 0 && allowed)
+		return;
 	clock_gettime(CLOCK_MONOTONIC, &t);
 	ev.latency_us = (t.tv_sec - q->arrived.tv_sec) * 1000000 +
 			(t.tv_nsec - q->arrived.tv_nsec) / 1000;
-	snprintf(extra, sizeof(extra),
-		 "\"qtype\":\"%s\",\"rcode\":\"%s\",\"answers\":[%s]",
-		 type_name(q->type), rcode_name(rcode), answers);
-	if (answers[0])
-		snprintf(extra + strlen(extra), sizeof(extra) - strlen(extra),
-			 ",\"ttl\":%u", ttl);
+	if (asprintf(&extra, "\"qtype\":\"%s\",\"rcode\":\"%s\"%s",
+		     type_name(q->type), rcode_name(rcode),
+		     more ? more : "") < 0)
+		extra = NULL;
 	ev.extra = extra;
 	ev.err = allowed ? 0 : ENOENT;
-	if (dns.sup->o->log_fd < 0 && allowed)
-		return;
-	tracer_proc_who(q->c->tid, &w);
+	tracer_proc_who(q->pid, &w);
 	if (dns.sup->o->log_fd >= 0)
-		tracer_proc_who_now(q->c->tid, &w);
+		tracer_proc_who_now(q->pid, &w);
 	tracer_log_decision(&w, &ev);
 	if (!allowed && !dns.sup->o->quiet)
 		tracer_explain_denial(&w, &ev);
+	free(extra);
 }
 
-static void append_ip(char *list, size_t size, int family, const void *ip)
-{
-	char text[INET6_ADDRSTRLEN];
-	size_t n = strlen(list);
+/* What an A or AAAA answer holds: its addresses and its CNAME chain. */
+struct answer {
+	int n;
+	uint8_t (*ip)[16]; /* IPv4-mapped for A */
+	uint32_t *ttl;
+	struct hostent *host; /* h_name and h_aliases: the chain */
+};
 
-	inet_ntop(family, ip, text, sizeof(text));
-	snprintf(list + n, size - n, "%s\"%s\"", n ? "," : "", text);
+static void answer_free(struct answer *a)
+{
+	free(a->ip);
+	free(a->ttl);
+	if (a->host)
+		ares_free_hostent(a->host);
+}
+
+static int parse_answer(const struct dns_query *q, const uint8_t *abuf,
+			int alen, struct answer *a)
+{
+	int max = alen / 16 + 1, i, rc = ARES_ENODATA;
+	struct ares_addrttl *a4 = calloc((size_t)max, sizeof(*a4));
+	struct ares_addr6ttl *a6 = calloc((size_t)max, sizeof(*a6));
+
+	memset(a, 0, sizeof(*a));
+	a->ip = calloc((size_t)max, sizeof(*a->ip));
+	a->ttl = calloc((size_t)max, sizeof(*a->ttl));
+	a->n = max;
+	if (a4 && a6 && a->ip && a->ttl && q->type == ns_t_a)
+		rc = ares_parse_a_reply(abuf, alen, &a->host, a4, &a->n);
+	else if (a4 && a6 && a->ip && a->ttl && q->type == ns_t_aaaa)
+		rc = ares_parse_aaaa_reply(abuf, alen, &a->host, a6, &a->n);
+	if (rc != ARES_SUCCESS)
+		a->n = 0;
+	for (i = 0; i < a->n; i++) {
+		if (q->type == ns_t_a) {
+			a->ip[i][10] = a->ip[i][11] = 0xff;
+			memcpy(a->ip[i] + 12, &a4[i].ipaddr, 4);
+			a->ttl[i] = (uint32_t)a4[i].ttl;
+		} else {
+			memcpy(a->ip[i], &a6[i].ip6addr, 16);
+			a->ttl[i] = (uint32_t)a6[i].ttl;
+		}
+	}
+	free(a4);
+	free(a6);
+	return rc;
 }
 
 /*
- * Notes every address of an A or AAAA answer under the name asked, and
- * lists them for the log.  Returns the smallest TTL.
+ * A name of the CNAME chain that an entry denies (not merely one no
+ * entry allows: CDN names are rarely listed), or NULL.  Fills v.
  */
-static uint32_t note_addresses(const struct dns_query *q, const uint8_t *abuf,
-			       int alen, char *list, size_t size)
+static const char *chain_denied(const struct dns_query *q,
+				const struct answer *a, struct rules_verdict *v)
 {
-	struct ares_addrttl a4[32];
-	struct ares_addr6ttl a6[32];
-	uint32_t ttl = UINT32_MAX;
-	uint8_t ip[16] = { [10] = 0xff, [11] = 0xff };
-	int n = 32, i;
+	char **alias;
 
-	list[0] = '\0';
-	if (q->type == ns_t_a &&
-	    ares_parse_a_reply(abuf, alen, NULL, a4, &n) == ARES_SUCCESS) {
-		for (i = 0; i < n; i++) {
-			memcpy(ip + 12, &a4[i].ipaddr, 4);
-			tracer_names_add(ip, q->name, (uint32_t)a4[i].ttl);
-			append_ip(list, size, AF_INET, &a4[i].ipaddr);
-			if ((uint32_t)a4[i].ttl < ttl)
-				ttl = (uint32_t)a4[i].ttl;
-		}
-	} else if (q->type == ns_t_aaaa &&
-		   ares_parse_aaaa_reply(abuf, alen, NULL, a6, &n) ==
-			   ARES_SUCCESS) {
-		for (i = 0; i < n; i++) {
-			tracer_names_add((const uint8_t *)&a6[i].ip6addr,
-					 q->name, (uint32_t)a6[i].ttl);
-			append_ip(list, size, AF_INET6, &a6[i].ip6addr);
-			if ((uint32_t)a6[i].ttl < ttl)
-				ttl = (uint32_t)a6[i].ttl;
-		}
+	if (!a->host)
+		return NULL;
+	for (alias = a->host->h_aliases; alias && *alias; alias++) {
+		rules_check_name(dns.sup->o->policy, *alias, v);
+		if (!v->is_default && v->action != RULES_ALLOW)
+			return *alias;
 	}
-	return ttl == UINT32_MAX ? 0 : ttl;
+	rules_check_name(dns.sup->o->policy, a->host->h_name, v);
+	if (!v->is_default && v->action != RULES_ALLOW)
+		return a->host->h_name;
+	return NULL;
+}
+
+/*
+ * A name from an upstream answer as a JSON string: c-ares escapes odd
+ * bytes its own way, so anything but a name's own characters is '?'.
+ */
+static void put_name(FILE *f, const char *name)
+{
+	fputc('"', f);
+	for (; *name; name++)
+		fputc(isalnum((unsigned char)*name) || strchr("-_.*", *name)
+			      ? *name
+			      : '?',
+		      f);
+	fputc('"', f);
+}
+
+/* The log's view of an answer: addresses, TTL and the CNAME chain. */
+static char *describe(const struct dns_query *q, const struct answer *a)
+{
+	char text[INET6_ADDRSTRLEN], *out = NULL, **alias;
+	uint32_t ttl = UINT32_MAX;
+	size_t size = 0;
+	FILE *f = open_memstream(&out, &size);
+	int i;
+
+	if (!f)
+		return NULL;
+	fputs(",\"answers\":[", f);
+	for (i = 0; i < a->n; i++) {
+		bool v4 = q->type == ns_t_a;
+
+		inet_ntop(v4 ? AF_INET : AF_INET6, a->ip[i] + (v4 ? 12 : 0),
+			  text, sizeof(text));
+		fprintf(f, "%s\"%s\"", i ? "," : "", text);
+		if (a->ttl[i] < ttl)
+			ttl = a->ttl[i];
+	}
+	fputs("]", f);
+	if (a->n)
+		fprintf(f, ",\"ttl\":%u", ttl);
+	if (a->host && a->host->h_aliases && a->host->h_aliases[0]) {
+		fputs(",\"cname\":[", f);
+		for (alias = a->host->h_aliases; *alias; alias++) {
+			put_name(f, *alias);
+			fputc(',', f);
+		}
+		put_name(f, a->host->h_name);
+		fputc(']', f);
+	}
+	fclose(f);
+	return out;
 }
 
 static void client_release(struct dns_client *c)
@@ -417,12 +519,38 @@ static void client_release(struct dns_client *c)
 	c->pending--;
 }
 
+static void relay(struct dns_query *q, unsigned char *abuf, int alen)
+{
+	struct rules_verdict v;
+	struct answer a;
+	const char *denied;
+	char *more;
+	int i;
+
+	parse_answer(q, abuf, alen, &a);
+	more = describe(q, &a);
+	denied = chain_denied(q, &a, &v);
+	if (denied) {
+		q->verdict = v;
+		record(q, false, RCODE_NXDOMAIN, more);
+		send_rcode(q->c, q->question, q->qlen, RCODE_NXDOMAIN);
+	} else {
+		/* addresses first: the connect may come right after */
+		for (i = 0; i < a.n; i++)
+			tracer_names_add(a.ip[i], q->name, a.ttl[i]);
+		record(q, true, abuf[3] & 0x0f, more);
+		abuf[0] = q->id[0];
+		abuf[1] = q->id[1];
+		send_msg(q->c, abuf, (size_t)alen);
+	}
+	free(more);
+	answer_free(&a);
+}
+
 static void on_upstream(void *arg, int status, int timeouts,
 			unsigned char *abuf, int alen)
 {
 	struct dns_query *q = arg;
-	char list[1024];
-	uint32_t ttl;
 
 	(void)timeouts;
 	if (status == ARES_EDESTRUCTION) {
@@ -431,15 +559,10 @@ static void on_upstream(void *arg, int status, int timeouts,
 		return;
 	}
 	if (!abuf || alen < 12) {
-		record(q, true, RCODE_SERVFAIL, "", 0);
+		record(q, true, RCODE_SERVFAIL, NULL);
 		send_rcode(q->c, q->question, q->qlen, RCODE_SERVFAIL);
 	} else {
-		/* addresses first: the connect may come right after */
-		ttl = note_addresses(q, abuf, alen, list, sizeof(list));
-		record(q, true, abuf[3] & 0x0f, list, ttl);
-		abuf[0] = q->id[0];
-		abuf[1] = q->id[1];
-		send_msg(q->c, abuf, (size_t)alen);
+		relay(q, abuf, alen);
 	}
 	client_release(q->c);
 	free(q);
@@ -513,6 +636,7 @@ static void on_query(struct dns_client *c, const uint8_t *m, size_t len)
 		return;
 	}
 	q->c = c;
+	q->pid = c->writer > 0 ? c->writer : c->tid;
 	memcpy(q->id, m, 2);
 	q->type = type;
 	clock_gettime(CLOCK_MONOTONIC, &q->arrived);
@@ -530,9 +654,17 @@ static void on_query(struct dns_client *c, const uint8_t *m, size_t len)
 	rules_check_name(dns.sup->o->policy, raw, &q->verdict);
 	/* a grant the asking process holds may name it (#6) */
 	if (q->verdict.action != RULES_ALLOW)
-		tracer_grant_name(q->c->tid, raw, &q->verdict);
+		tracer_grant_name(q->pid, raw, &q->verdict);
+	if ((q->verdict.action == RULES_ALLOW || asked_at_connect(q)) &&
+	    !type_served(type))
+		q->verdict = (struct rules_verdict){
+			.action = RULES_DENY,
+			.origin = "proctor",
+			.where = "dns",
+			.pattern = "a query type proctor does not pass on",
+		};
 	if (q->verdict.action != RULES_ALLOW && !asked_at_connect(q)) {
-		record(q, false, RCODE_NXDOMAIN, "", 0);
+		record(q, false, RCODE_NXDOMAIN, NULL);
 		send_rcode(c, m, q->qlen, RCODE_NXDOMAIN);
 		free(q);
 		return;
@@ -540,7 +672,7 @@ static void on_query(struct dns_client *c, const uint8_t *m, size_t len)
 	if (c->pending >= DNS_MAX_PENDING ||
 	    ares_create_query(q->name, ns_c_in, type, 0, 1, &buf, &blen, 0) !=
 		    ARES_SUCCESS) {
-		record(q, true, RCODE_SERVFAIL, "", 0);
+		record(q, true, RCODE_SERVFAIL, NULL);
 		send_rcode(c, m, q->qlen, RCODE_SERVFAIL);
 		free(q);
 		return;
@@ -551,6 +683,32 @@ static void on_query(struct dns_client *c, const uint8_t *m, size_t len)
 }
 
 /* Reads what the client sent and answers each whole query. */
+/* Reads up to len bytes, noting the writer's pid; as read(2). */
+static ssize_t read_noting_writer(struct dns_client *c, void *buf, size_t len)
+{
+	union {
+		struct cmsghdr h;
+		char buf[CMSG_SPACE(sizeof(struct ucred))];
+	} ctl;
+	struct iovec iov = { buf, len };
+	struct msghdr m = { .msg_iov = &iov,
+			    .msg_iovlen = 1,
+			    .msg_control = &ctl,
+			    .msg_controllen = sizeof(ctl) };
+	struct cmsghdr *h;
+	struct ucred cred;
+	ssize_t n = recvmsg(c->fd, &m, MSG_CMSG_CLOEXEC);
+
+	for (h = n > 0 ? CMSG_FIRSTHDR(&m) : NULL; h; h = CMSG_NXTHDR(&m, h)) {
+		if (h->cmsg_level == SOL_SOCKET &&
+		    h->cmsg_type == SCM_CREDENTIALS) {
+			memcpy(&cred, CMSG_DATA(h), sizeof(cred));
+			c->writer = cred.pid;
+		}
+	}
+	return n;
+}
+
 static void client_read(struct dns_client *c)
 {
 	size_t need, len;
@@ -562,8 +720,12 @@ static void client_read(struct dns_client *c)
 			c->closed = true;
 			return;
 		}
-		n = read(c->fd, c->in + c->in_len, need - c->in_len);
-		if (n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR)) {
+		n = read_noting_writer(c, c->in + c->in_len, need - c->in_len);
+		if (n == 0) {
+			c->eof = true; /* half-closed: the answers still go */
+			return;
+		}
+		if (n < 0 && errno != EAGAIN && errno != EINTR) {
 			c->closed = true;
 			return;
 		}
@@ -586,7 +748,7 @@ static void client_read(struct dns_client *c)
 
 static void client_write(struct dns_client *c)
 {
-	ssize_t n = write(c->fd, c->out, c->out_len);
+	ssize_t n = send(c->fd, c->out, c->out_len, MSG_NOSIGNAL);
 
 	if (n < 0 && errno != EAGAIN && errno != EINTR) {
 		c->closed = true;
@@ -623,6 +785,8 @@ static void reap(void)
 	struct dns_client **pp = &dns.clients, *c;
 
 	while ((c = *pp)) {
+		if (c->eof && c->out_len == 0 && c->pending == 0)
+			c->closed = true;
 		if (!c->closed || c->pending > 0) {
 			pp = &c->next;
 			continue;
@@ -649,10 +813,11 @@ static int fill_poll(struct pollfd *pfd, struct dns_client **who, int max,
 	pfd[n].events = POLLIN;
 	who[n++] = NULL;
 	for (c = dns.clients; c && n < max; c = c->next) {
-		if (c->closed)
+		if (c->closed || (c->eof && !c->out_len))
 			continue;
 		pfd[n].fd = c->fd;
-		pfd[n].events = POLLIN | (c->out_len ? POLLOUT : 0);
+		pfd[n].events = (c->eof ? 0 : POLLIN) |
+				(c->out_len ? POLLOUT : 0);
 		who[n++] = c;
 	}
 	bits = ares_getsock(dns.ch, socks, ARES_GETSOCK_MAXNUM);

@@ -12,6 +12,7 @@
 #include "tracer/tracer.h"
 
 #define SEEN_BUCKETS 1024
+#define SEEN_MAX     4096 /* objects explained; the log keeps the rest */
 
 struct seen {
 	char *key;
@@ -19,6 +20,7 @@ struct seen {
 };
 
 static struct seen *seen[SEEN_BUCKETS];
+static int n_seen;
 static pthread_mutex_t seen_lock = PTHREAD_MUTEX_INITIALIZER;
 
 /* True the first time key is offered. */
@@ -35,7 +37,18 @@ static bool first_time(const char *key)
 	for (s = seen[h % SEEN_BUCKETS]; s; s = s->next)
 		if (!strcmp(s->key, key))
 			first = false;
+	if (first && n_seen == SEEN_MAX) {
+		/* a flood of new names: say so once, keep memory flat */
+		n_seen++;
+		fprintf(stderr,
+			"proctor: more than %d different denials; "
+			"the others are in the log only\n",
+			SEEN_MAX);
+	}
+	if (n_seen > SEEN_MAX)
+		first = false;
 	if (first) {
+		n_seen++;
 		s = malloc(sizeof(*s));
 		if (s && (s->key = strdup(key))) {
 			s->next = seen[h % SEEN_BUCKETS];
@@ -170,6 +183,14 @@ void tracer_explain_denial(const struct tracer_who *w,
 	const char *advice, *port;
 	char ask[160] = "";
 
+	/*
+	 * A datagram socket aimed at port 0: glibc does that to sort the
+	 * addresses it found.  Logged; not worth a line.
+	 */
+	if (e->cls == RULES_CONNECT && e->object_key &&
+	    !strcmp(e->object_key, "addr") && strlen(e->object) > 2 &&
+	    !strcmp(e->object + strlen(e->object) - 2, ":0"))
+		return;
 	snprintf(key, sizeof(key), "%d:%s", e->cls, e->object);
 	if (!first_time(key))
 		return;
@@ -177,7 +198,8 @@ void tracer_explain_denial(const struct tracer_who *w,
 		command_text(obj, sizeof(obj), e);
 	else
 		tracer_printable(obj, sizeof(obj), e->object);
-	advice = e->cls == RULES_EXEC ? pat : obj;
+	/* a denying exec entry names its prefix; a default, none */
+	advice = e->cls == RULES_EXEC && !v->is_default ? pat : obj;
 	if (e->name && e->name[0]) {
 		/* "10.0.0.2:443 (example.org)"; allow the name on the port */
 		port = strrchr(e->object, ':');

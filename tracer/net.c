@@ -9,6 +9,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <netinet/in.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -99,7 +100,8 @@ static bool may_wait(int sock, const struct rules_addr *a)
  */
 static bool udp_to_nameserver(struct tracer_req *r, const struct rules_addr *ra)
 {
-	if (!tracer_dns_is_nameserver(ra) || r->verdict.action == RULES_ALLOW)
+	if (!tracer_dns_is_nameserver(ra) ||
+	    rules_addr_port_allowed(r->sup->o->policy, ra))
 		return false;
 	r->verdict = (struct rules_verdict){
 		.action = RULES_DENY,
@@ -174,13 +176,23 @@ bool tracer_judge_addr(struct tracer_req *r, const struct rules_addr *ra,
 		list[i] = names[i];
 	rules_check_connect(r->sup->o->policy, ra, list, n, &r->verdict,
 			    &which);
+	if (which >= 0 && r->verdict.action == RULES_ALLOW &&
+	    tracer_address_is_local(ra)) {
+		rules_check_addr(r->sup->o->policy, ra, &r->verdict);
+		which = -1;
+	}
 	own_sockets(&r->verdict, ra, stream, p);
 	if (!stream)
 		udp_to_nameserver(r, ra);
 
-	/* The name that decided, else the last one answered, for the log. */
+	/*
+	 * The name that decided, else one the address was answered for if
+	 * a name could grant it (the log, and the advice on a denial).
+	 */
 	r->host[0] = '\0';
-	if (n)
+	if (which >= 0 ||
+	    (n && r->verdict.is_default && !rules_name_cannot_grant(ra) &&
+	     !tracer_address_is_local(ra)))
 		snprintf(r->host, sizeof(r->host), "%s",
 			 names[which >= 0 ? which : 0]);
 	rules_addr_format(ra, text, sizeof(text));
@@ -188,6 +200,38 @@ bool tracer_judge_addr(struct tracer_req *r, const struct rules_addr *ra,
 	r->addr = ra; /* for a grant's check (#6) */
 	return tracer_req_decide(r, RULES_CONNECT, "addr", text,
 				 r->verdict.action == RULES_ALLOW);
+}
+
+/*
+ * Whether ra is an address of this host (any interface).  The kernel
+ * answers: a socket binds only to a local address.  A name that answers
+ * with the host's own address must not reach its services (rebinding).
+ */
+bool tracer_address_is_local(const struct rules_addr *ra)
+{
+	struct sockaddr_storage ss = { 0 };
+	struct sockaddr_in *in = (void *)&ss;
+	struct sockaddr_in6 *in6 = (void *)&ss;
+	bool v4 = ra->ip[10] == 0xff && ra->ip[11] == 0xff &&
+		  !memcmp(ra->ip, "\0\0\0\0\0\0\0\0\0\0", 10);
+	socklen_t len;
+	int s, rc;
+
+	if (v4) {
+		in->sin_family = AF_INET;
+		memcpy(&in->sin_addr, ra->ip + 12, 4);
+		len = sizeof(*in);
+	} else {
+		in6->sin6_family = AF_INET6;
+		memcpy(&in6->sin6_addr, ra->ip, 16);
+		len = sizeof(*in6);
+	}
+	s = socket(ss.ss_family, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (s < 0)
+		return true; /* cannot tell: the name grants nothing */
+	rc = bind(s, (struct sockaddr *)&ss, len);
+	close(s);
+	return rc == 0 || errno != EADDRNOTAVAIL;
 }
 
 /* The socket's type (SOCK_STREAM, SOCK_DGRAM...), or -errno. */
@@ -203,17 +247,17 @@ static int sock_type(int sock)
 
 /*
  * A connect to the nameserver goes to proctor's resolver, unless an
- * address entry names the nameserver (a user testing a DNS server).
+ * address entry names the nameserver and port 53 (a user testing a DNS
+ * server): a network that happens to hold it ("10.0.0.0/8") or a name
+ * that answers with its address does not turn the resolver off.
  */
 static bool answered_by_proctor(struct tracer_req *r,
 				const struct rules_addr *ra)
 {
 	char text[300];
 
-	if (!tracer_dns_is_nameserver(ra))
-		return false;
-	rules_check_addr(r->sup->o->policy, ra, &r->verdict);
-	if (!r->verdict.is_default && r->verdict.action == RULES_ALLOW)
+	if (!tracer_dns_is_nameserver(ra) ||
+	    rules_addr_port_allowed(r->sup->o->policy, ra))
 		return false;
 	r->verdict = (struct rules_verdict){
 		.action = RULES_ALLOW,

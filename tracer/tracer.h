@@ -362,6 +362,9 @@ int tracer_unix_resolve(struct tracer_req *r, struct rules_addr *ra,
 bool tracer_judge_addr(struct tracer_req *r, const struct rules_addr *ra,
 		       bool stream, const struct tracer_path *p);
 
+/* An address of this host's own interfaces (or one that cannot be told). */
+bool tracer_address_is_local(const struct rules_addr *ra);
+
 /* --- sockets the run owns (owned.c) -------------------------------------- */
 
 /* Notes an IP socket the run bound. */

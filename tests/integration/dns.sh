@@ -18,7 +18,16 @@ denied.test A 10.77.0.3 300
 shared-good.test A 10.77.0.4 300
 shared-bad.test A 10.77.0.4 300
 rebind.test A 127.0.0.1 300
-meta.test A 169.254.169.254 300" || pt_done
+meta.test A 169.254.169.254 300
+ns.allowed.test A 10.77.0.1 300
+self.allowed.test A 10.77.0.100 300
+cname.allowed.test CNAME evil.test 300
+evil.test A 10.77.0.3 300
+cdn.allowed.test CNAME edge.cdn-provider.test 300
+edge.cdn-provider.test A 10.77.0.2 60
+$(for i in $(seq 1 40); do
+	echo "big6.allowed.test AAAA fd77:0:0:0:0:0:0:$i 300"
+done)" || pt_done
 
 # --- resolution ---------------------------------------------------------
 
@@ -173,6 +182,128 @@ if grep -q "udp-leak" "$LAB/queries"; then
 	pt_fail "the UDP query never left"
 else
 	pt_ok "the UDP query never left"
+fi
+
+# The nameserver's own address, reached through an allowed name or inside
+# an allowed network, is still not a way to send queries past proctor.
+cat >"$T/udpns.py" <<'PY'
+import socket, struct, sys
+host, leak = sys.argv[1], sys.argv[2]
+addr = socket.getaddrinfo(host, 53, socket.AF_INET)[0][4][0]
+q = struct.pack("!HHHHHH", 7, 0x0100, 1, 0, 0, 0)
+for label in leak.encode().split(b"."):
+    q += bytes([len(label)]) + label
+q += b"\0\0\1\0\1"
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.settimeout(2)
+try:
+    s.sendto(q, (addr, 53))
+    s.recv(512)
+    print("answered")
+except OSError as e:
+    print("failed:", e)
+PY
+pt_lab_run --allow-net '*.allowed.test' -- "$PT_PY" "$T/udpns.py" \
+	ns.allowed.test udp-via-name.denied.test
+pt_grep "UDP to the nameserver, reached through an allowed name, fails" \
+	"$PT_OUT" "failed:"
+pt_lab_run --allow-net 10.77.0.0/24 -- sh -c '
+getent hosts cidr-leak.denied.test; curl -sS -m 10 -o /dev/null http://10.77.0.2/'
+pt_status "a network holding the nameserver keeps proctor's resolver" 0
+if grep -E -q "udp-via-name|cidr-leak" "$LAB/queries"; then
+	pt_fail "neither query reached the server" "$(cat "$LAB/queries")"
+else
+	pt_ok "neither query reached the server"
+fi
+
+# A name that answers with this host's own address (not loopback).
+ip netns exec "$LAB_C" "$PT_PY" -m http.server --bind 10.77.0.100 7003 \
+	</dev/null >"$LAB/host-if.log" 2>&1 &
+pt_at_exit "kill $!"
+pt_wait_for 10 ip netns exec "$LAB_C" "$PT_PY" -c '
+import socket; socket.create_connection(("10.77.0.100", 7003), 1).close()' \
+	2>/dev/null
+: >"$LAB/host-if.log"
+pt_lab_run --allow-net '*.allowed.test' -- curl -sS -m 5 \
+	http://self.allowed.test:7003/
+pt_status "a name answering the host's own address does not reach it" 7
+sleep 0.2
+pt_is "the host's service saw nothing" "$(wc -l <"$LAB/host-if.log")" 0
+
+# CNAME chains: a denied target refuses the answer; an unlisted one not.
+pt_lab_run --allow-net '*.allowed.test' --deny-net evil.test -- \
+	getent hosts cname.allowed.test
+pt_status "a CNAME to a denied name is refused" 2
+pt_grep "the log names the chain" "$PT_LOG" '"cname":\["cname.allowed.test","evil.test"\]'
+pt_lab_run --allow-net '*.allowed.test' -- curl -sS -m 10 \
+	http://cdn.allowed.test/
+pt_status "a CNAME to an unlisted name (a CDN) connects" 0
+
+# Many addresses: all noted, and the log stays valid.
+pt_lab_run --allow-net '*.allowed.test' -- getent ahostsv6 big6.allowed.test
+pt_status "an answer with 40 addresses" 0
+pt_is "all of them reach the program" \
+	"$(awk '{print $1}' "$PT_OUT" | sort -u | wc -l)" 40
+"$PROCTOR" log verify "$PT_LOG" >"$T/verify.out" 2>&1
+pt_is "and the log verifies" "$?" 0
+
+# Who asked: the process that wrote the query, not the one that
+# connected; a half-closed socket still gets its answer; query types
+# nobody needs do not leave.
+cat >"$T/rawq.py" <<'PY'
+import os, socket, struct, sys
+def query(name, qtype):
+    q = struct.pack("!HHHHHH", 5, 0x0100, 1, 0, 0, 0)
+    for label in name.encode().split(b"."):
+        q += bytes([len(label)]) + label
+    return q + b"\0" + struct.pack("!HH", qtype, 1)
+def ask(s, name, qtype=1):
+    q = query(name, qtype)
+    s.sendall(struct.pack("!H", len(q)) + q)
+def answer(s):
+    head = s.recv(2)
+    if len(head) < 2:
+        return "closed"
+    n, = struct.unpack("!H", head)
+    a = b""
+    while len(a) < n:
+        a += s.recv(n - len(a))
+    return "rcode %d answers %d" % (a[3] & 15, a[7])
+s = socket.create_connection(("10.77.0.1", 53), timeout=5)
+mode = sys.argv[1]
+if mode == "fork":
+    pid = os.fork()
+    if pid == 0:
+        ask(s, "allowed.test")
+        print("child", os.getpid(), answer(s))
+        os._exit(0)
+    os.waitpid(pid, 0)
+elif mode == "half":
+    ask(s, "allowed.test")
+    s.shutdown(socket.SHUT_WR)
+    print("half", answer(s))
+elif mode == "type":
+    ask(s, "allowed.test", 60956)
+    print("type", answer(s))
+PY
+pt_lab_run --allow-net allowed.test -- "$PT_PY" "$T/rawq.py" fork
+child=$(awk '/^child/ {print $2}' "$PT_OUT")
+n=$("$PT_PY" - "$PT_LOG" "$child" <<'PY'
+import json, sys
+print(sum(1 for l in open(sys.argv[1]) if json.loads(l).get("class") ==
+          "resolve" and json.loads(l).get("pid") == int(sys.argv[2])))
+PY
+)
+pt_is "a query written by a child is recorded under the child" "$n" 1
+pt_lab_run --allow-net allowed.test -- "$PT_PY" "$T/rawq.py" half
+pt_grep "a half-closed resolver socket gets its answer" "$PT_OUT" \
+	"^half rcode 0 answers 1"
+pt_lab_run --allow-net allowed.test -- "$PT_PY" "$T/rawq.py" type
+pt_grep "an unusual query type is refused" "$PT_OUT" "^type rcode 3"
+if grep -q " 60956$" "$LAB/queries"; then
+	pt_fail "and does not leave"
+else
+	pt_ok "and does not leave"
 fi
 
 # --- programs --------------------------------------------------------------

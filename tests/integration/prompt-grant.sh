@@ -32,11 +32,11 @@ cp "$T/bin/tool" "$T/bin/full-tool"
 chmod +x "$T/bin/"*
 cat >"$T/grant.json" <<JSON
 {"exec": {
-  "allow": [{"command": ["$T/bin/tool"],
+  "allow": [{"pattern": ["$T/bin/tool"],
              "grant": {"write": ["$GD"], "read": ["~/.ssh/id_test"],
                        "network": ["127.0.0.1:$PORT"]}},
-            {"command": ["$T/bin/full-tool"], "grant": "full"}],
-  "ask": [{"command": ["$T/bin/asked-tool"], "grant": {"write": ["$GD"]}}]}}
+            {"pattern": ["$T/bin/full-tool"], "grant": "full"}],
+  "ask": [{"pattern": ["$T/bin/asked-tool"], "grant": {"write": ["$GD"]}}]}}
 JSON
 # full-tool's grant makes writes unbounded: that policy is separate
 jq_free() { "$PT_PY" -c 'import json,sys
@@ -145,7 +145,7 @@ pt_grep "full: proctor's answers stay out of reach" "$RES" '^ans-w=1$'
 pt_grep "full: so does proctor's log key" "$RES" '^key-r=1$'
 
 # ---- policy errors about grants name the place
-printf '{"exec": {"deny": [{"command": "x", "grant": "full"}]}}\n' >"$T/bad.json"
+printf '{"exec": {"deny": [{"pattern": "x", "grant": "full"}]}}\n' >"$T/bad.json"
 pt_proctor policy check "$T/bad.json"
 pt_grep "a grant on a deny entry is an error that names it" "$PT_ERR" \
 	'bad.json: exec.deny\[0\].grant: a deny entry grants nothing'

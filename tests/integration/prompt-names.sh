@@ -90,7 +90,7 @@ cat >"$T/bin/fetcher" <<SH
 $(fetch other.test) >>'$WS/grant.res' 2>/dev/null; echo "tool=\$?" >>'$WS/grant.res'
 SH
 chmod +x "$T/bin/fetcher"
-printf '{"exec": {"allow": [{"command": ["%s"], "grant": {"network": ["other.test:80"]}}]}}\n' \
+printf '{"exec": {"allow": [{"pattern": ["%s"], "grant": {"network": ["other.test:80"]}}]}}\n' \
 	"$T/bin/fetcher" >"$T/grant.json"
 pt_lab_run --policy "$T/grant.json" -- sh -c "'$T/bin/fetcher'
 	$(fetch other.test) >/dev/null 2>&1; echo \"sibling=\$?\" >>'$WS/grant.res'"

@@ -3,9 +3,10 @@
 
     dnsd.py ADDR ZONE QUERYLOG READY
 
-Answers A and AAAA queries over UDP and TCP on ADDR port 53 from ZONE,
-lines of "NAME TYPE VALUE TTL" ("*.NAME" answers every name below NAME),
-and NXDOMAIN for every other name.  Every query that arrives is appended
+Answers A, AAAA and CNAME records over UDP and TCP on ADDR port 53 from
+ZONE, lines of "NAME TYPE VALUE TTL" ("*.NAME" answers every name below
+NAME; a CNAME is followed one step to its target's records), and
+NXDOMAIN for every other name.  Every query that arrives is appended
 to QUERYLOG as "PROTO NAME TYPE", so a test can tell which names reached
 the server.  READY is created once both sockets listen.
 """
@@ -15,7 +16,8 @@ import struct
 import sys
 import threading
 
-TYPES = {1: "A", 28: "AAAA"}
+TYPES = {1: "A", 5: "CNAME", 28: "AAAA"}
+CODES = {v: k for k, v in TYPES.items()}
 
 
 def load(path):
@@ -39,6 +41,25 @@ def lookup(zone, name, qtype):
     return exists, out
 
 
+def encode(name):
+    return b"".join(bytes([len(l)]) + l.encode()
+                    for l in name.rstrip(".").split(".")) + b"\0"
+
+
+def records(zone, name, tname):
+    """(owner, type, rdata, ttl) for name, following one CNAME."""
+    exists, out = lookup(zone, name, "CNAME")
+    if out:
+        target, ttl = out[0]
+        _, more = lookup(zone, target.lower(), tname)
+        return True, [(name, "CNAME", encode(target), ttl)] + \
+            [(target, tname, ipaddress.ip_address(v).packed, t)
+             for v, t in more]
+    exists, out = lookup(zone, name, tname)
+    return exists, [(name, tname, ipaddress.ip_address(v).packed, t)
+                    for v, t in out]
+
+
 def parse_question(msg):
     off, labels = 12, []
     while msg[off] != 0:
@@ -54,14 +75,14 @@ def answer(zone, msg, proto, log):
     tname = TYPES.get(qtype, str(qtype))
     with open(log, "a") as f:
         f.write("%s %s %s\n" % (proto, name, tname))
-    exists, records = lookup(zone, name, tname)
+    exists, rrs = records(zone, name, tname)
     rcode = 0 if exists else 3
     head = msg[:2] + struct.pack("!BBHHHH", 0x84 | (msg[2] & 1), rcode,
-                                 1, len(records), 0, 0)
+                                 1, len(rrs), 0, 0)
     body = msg[12:qend]
-    for value, ttl in records:
-        data = ipaddress.ip_address(value).packed
-        body += struct.pack("!HHHIH", 0xC00C, qtype, 1, ttl, len(data))
+    for owner, rtype, data, ttl in rrs:
+        body += encode(owner) + struct.pack("!HHIH", CODES[rtype], 1, ttl,
+                                            len(data))
         body += data
     return head + body
 

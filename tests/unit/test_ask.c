@@ -273,10 +273,10 @@ END_TEST
 /* ---- grants ------------------------------------------------------------------ */
 
 static const char grant_policy[] =
-	"{\"exec\": {\"ask\": [{\"command\": \"git push\", \"grant\": "
+	"{\"exec\": {\"ask\": [{\"pattern\": \"git push\", \"grant\": "
 	"{\"write\": [\"~/.cache/git\"], \"network\": [\"10.9.8.7:443\"]}}],"
-	" \"allow\": [{\"command\": [\"/opt/tool\"], \"grant\": \"full\"},"
-	" {\"command\": \"make\"}]}}";
+	" \"allow\": [{\"pattern\": [\"/opt/tool\"], \"grant\": \"full\"},"
+	" {\"pattern\": \"make\"}]}}";
 
 START_TEST(test_grant_parse)
 {
@@ -329,7 +329,7 @@ static void count_root(const char *root, void *arg)
 
 START_TEST(test_grant_floor)
 {
-	struct rules_policy *p = load("{\"exec\": {\"ask\": [{\"command\": "
+	struct rules_policy *p = load("{\"exec\": {\"ask\": [{\"pattern\": "
 				      "\"git push\", \"grant\": {\"write\": "
 				      "[\"~/.cache/git/**/x\"]}}]}}");
 	char seen[1] = { 0 };
@@ -374,23 +374,31 @@ END_TEST
 static const struct {
 	const char *json, *want;
 } grant_errors[] = {
-	{ "{\"exec\": {\"deny\": [{\"command\": \"x\", \"grant\": \"full\"}]}}",
+	{ "{\"exec\": {\"deny\": [{\"pattern\": \"x\", \"grant\": \"full\"}]}}",
 	  "t.json: exec.deny[0].grant: a deny entry grants nothing" },
-	{ "{\"exec\": {\"allow\": [{\"command\": \"x\", \"grant\": \"all\"}]}}",
+	{ "{\"exec\": {\"allow\": [{\"pattern\": \"x\", \"grant\": \"all\"}]}}",
 	  "t.json: exec.allow[0].grant: expected \"full\" or an object" },
-	{ "{\"exec\": {\"allow\": [{\"command\": \"x\", \"grant\": "
+	{ "{\"exec\": {\"allow\": [{\"pattern\": \"x\", \"grant\": "
 	  "{\"exec\": []}}]}}",
 	  "t.json: exec.allow[0].grant.exec: unknown key; expected read, "
 	  "write or network" },
-	{ "{\"exec\": {\"allow\": [{\"command\": \"x\", \"grant\": "
+	{ "{\"exec\": {\"allow\": [{\"pattern\": \"x\", \"grant\": "
 	  "{\"write\": [\"rel/x\"]}}]}}",
 	  "" /* relative to the base directory: fine */ },
-	{ "{\"exec\": {\"allow\": [{\"command\": \"x\", \"grant\": "
+	{ "{\"exec\": {\"allow\": [{\"pattern\": \"x\", \"grant\": "
 	  "{\"network\": [\"1.2.3.4:0\"]}}]}}",
 	  "t.json: exec.allow[0].grant.network[0]: expected a port" },
-	{ "{\"exec\": {\"allow\": [{\"command\": \"x\", \"grants\": {}}]}}",
-	  "t.json: exec.allow[0].grants: unknown key; expected command or "
-	  "grant" },
+	{ "{\"exec\": {\"allow\": [{\"pattern\": \"x\", \"grants\": {}}]}}",
+	  "t.json: exec.allow[0].grants: unknown key; expected pattern, "
+	  "events, why, review or grant" },
+	{ "{\"files\": {\"read\": {\"allow\": [{\"pattern\": \"/x\", "
+	  "\"grant\": \"full\"}]}}}",
+	  "t.json: files.read.allow[0].grant: unknown key; expected pattern, "
+	  "events, why or review" },
+	/* an entry held for review is not in the policy, nor its grant */
+	{ "{\"exec\": {\"allow\": [{\"pattern\": \"x\", \"review\": true, "
+	  "\"grant\": \"full\"}]}}",
+	  "" },
 };
 
 START_TEST(test_grant_errors)

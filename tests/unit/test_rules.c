@@ -1150,10 +1150,51 @@ static const struct error_case {
 	  "t.json: network.allow[0]: expected a string (address, CIDR or "
 	  "unix:PATH), got null" },
 	{ "{\"exec\": {\"deny\": [{}]}}", NULL,
-	  "t.json: exec.deny[0]: expected a \"command\" key" },
-	{ "{\"exec\": {\"deny\": [{\"command\": {}}]}}", NULL,
-	  "t.json: exec.deny[0].command: expected a string or an array of "
-	  "strings (command prefix), got object" },
+	  "t.json: exec.deny[0]: expected a \"pattern\" key holding a string "
+	  "or an array of strings (command prefix)" },
+	/* entries written as objects, as `proctor learn` writes them */
+	{ "{\"exec\": {\"allow\": [{\"pattern\": [\"git\", \"log\"], "
+	  "\"events\": 2, \"why\": \"seen\"}]}}",
+	  NULL, "" },
+	{ "{\"files\": {\"read\": {\"allow\": [{\"pattern\": \"/a\", "
+	  "\"review\": true}]}}}",
+	  NULL, "" },
+	{ "{\"files\": {\"read\": {\"allow\": [{\"pattern\": \"/a\", "
+	  "\"note\": 1}]}}}",
+	  NULL,
+	  "t.json: files.read.allow[0].note: unknown key; expected pattern, "
+	  "events, why or review" },
+	{ "{\"files\": {\"read\": {\"allow\": [{\"pattern\": \"/a\", "
+	  "\"events\": -1}]}}}",
+	  NULL, "t.json: files.read.allow[0].events: expected a count" },
+	{ "{\"files\": {\"read\": {\"allow\": [{\"pattern\": \"/a\", "
+	  "\"events\": 1.5}]}}}",
+	  NULL, "t.json: files.read.allow[0].events: expected a count" },
+	{ "{\"files\": {\"read\": {\"allow\": [{\"pattern\": \"/a\", "
+	  "\"why\": 3}]}}}",
+	  NULL,
+	  "t.json: files.read.allow[0].why: expected a string, got number" },
+	{ "{\"files\": {\"read\": {\"allow\": [{\"pattern\": \"/a\", "
+	  "\"review\": \"yes\"}]}}}",
+	  NULL,
+	  "t.json: files.read.allow[0].review: expected true or false, got "
+	  "string" },
+	{ "{\"files\": {\"read\": {\"deny\": [{\"pattern\": \"/a\", "
+	  "\"review\": true}]}}}",
+	  NULL,
+	  "t.json: files.read.deny[0].review: only entries that grant (allow, "
+	  "create) can wait for review" },
+	{ "{\"files\": {\"read\": {\"allow\": [{\"pattern\": {}}]}}}", NULL,
+	  "t.json: files.read.allow[0].pattern: expected a string (path "
+	  "pattern), got object" },
+	{ "{\"files\": {\"read\": {\"allow\": [{\"pattern\": \"rel\", "
+	  "\"review\": true}]}}}",
+	  NULL,
+	  "t.json: files.read.allow[0]: \"rel\" is relative and there is no "
+	  "base directory" },
+	{ "{\"network\": {\"allow\": [{\"pattern\": [\"1.2.3.4\"]}]}}", NULL,
+	  "t.json: network.allow[0]: expected a string (address, CIDR or "
+	  "unix:PATH), got array" },
 	{ "{\"exec\": {\"deny\": [[\"git\", 1]]}}", NULL,
 	  "t.json: exec.deny[0][1]: expected a string (a word of the "
 	  "command), got number" },
@@ -1416,6 +1457,118 @@ START_TEST(test_dump)
 }
 END_TEST
 
+/*
+ * An entry with "review": true is checked and listed, but grants nothing
+ * until the flag goes; its neighbours without the flag do grant.
+ */
+START_TEST(test_review_held)
+{
+	static const char json[] =
+		"{\"files\": {\"read\": {\"default\": \"deny\", \"allow\": ["
+		"{\"pattern\": \"~/.ssh/config\", \"events\": 1, "
+		"\"why\": \"secret\", \"review\": true},"
+		"{\"pattern\": \"/etc\", \"events\": 9, \"review\": false}]}},"
+		"\"exec\": {\"allow\": [{\"pattern\": [\"git\", \"push\"], "
+		"\"review\": true}]}}";
+	struct rules_policy *p = load(&vars, json, NULL);
+	const char *argv[] = { "git", "push" };
+	const struct rules_review *r;
+	struct rules_verdict v;
+	cJSON *root, *held;
+	char *dump;
+	size_t n;
+
+	rules_check_path(p, READ, "/home/u/.ssh/config", &v);
+	expect("held entry", &v, DENY, NULL);
+	rules_check_path(p, READ, "/etc/passwd", &v);
+	expect("entry beside it", &v, ALLOW, "files.read.allow[1]");
+	rules_check_exec(p, "/usr/bin/git", argv, 2, &v);
+	expect("held exec entry", &v, DENY, NULL);
+
+	n = rules_policy_reviews(p, &r);
+	ck_assert_uint_eq(n, 2);
+	ck_assert_int_eq(r[0].cls, READ);
+	ck_assert_int_eq(r[0].action, ALLOW);
+	ck_assert_str_eq(r[0].where, "files.read.allow[0]");
+	ck_assert_str_eq(r[0].pattern, "~/.ssh/config");
+	ck_assert_str_eq(r[0].why, "secret");
+	ck_assert_str_eq(r[0].origin, "t.json");
+	ck_assert_str_eq(r[1].pattern, "git push");
+	ck_assert_ptr_null(r[1].why);
+
+	/* policy show lists them apart, with the action they would have */
+	dump = rules_policy_dump(p);
+	ck_assert_ptr_nonnull(dump);
+	root = cJSON_Parse(dump);
+	held = cJSON_GetArrayItem(
+		cJSON_GetObjectItemCaseSensitive(
+			cJSON_GetObjectItemCaseSensitive(
+				cJSON_GetObjectItemCaseSensitive(root, "files"),
+				"read"),
+			"review"),
+		0);
+	ck_assert_str_eq(
+		cJSON_GetObjectItemCaseSensitive(held, "pattern")->valuestring,
+		"~/.ssh/config");
+	ck_assert_str_eq(
+		cJSON_GetObjectItemCaseSensitive(held, "action")->valuestring,
+		"allow");
+	cJSON_Delete(root);
+	free(dump);
+	rules_policy_free(p);
+}
+END_TEST
+
+/* A layer that fails takes its held entries back too. */
+START_TEST(test_review_rollback)
+{
+	static const char json[] =
+		"{\"files\": {\"read\": {\"allow\": ["
+		"{\"pattern\": \"/a\", \"review\": true}, 7]}}}";
+	struct rules_policy *p = load(&vars, NULL, NULL);
+	const struct rules_review *r;
+	char err[256];
+
+	ck_assert_int_eq(rules_policy_add_json(p, json, "t.json", NULL, err,
+					       sizeof(err)),
+			 -EINVAL);
+	ck_assert_uint_eq(rules_policy_reviews(p, &r), 0);
+	rules_policy_free(p);
+}
+END_TEST
+
+/* rules_addr_parse reads back what rules_addr_format writes. */
+START_TEST(test_addr_parse)
+{
+	static const char *const good[] = {
+		"127.0.0.1:8080",   "[::1]:22",		"[2001:db8::1]:443",
+		"unix:/run/x.sock", "unix:@dbus-1\\0x", "10.0.0.1:0",
+	};
+	static const char *const bad[] = {
+		"127.0.0.1", "1.2.3:80", "[::1]",
+		"unix:rel",  "host:80",	 "1.2.3.4:65536",
+	};
+	struct rules_addr a;
+	char back[300];
+	int i;
+
+	for (i = 0; i < N(good); i++) {
+		ck_assert_msg(rules_addr_parse(good[i], &a) == 0, "%s",
+			      good[i]);
+		rules_addr_format(&a, back, sizeof(back));
+		ck_assert_str_eq(back, good[i]);
+	}
+	for (i = 0; i < N(bad); i++)
+		ck_assert_msg(rules_addr_parse(bad[i], &a) == -EINVAL, "%s",
+			      bad[i]);
+	/* IPv4 reads as its mapped form, like a decoded sockaddr */
+	ck_assert_int_eq(rules_addr_parse("10.1.2.3:80", &a), 0);
+	ck_assert_int_eq(a.ip[10], 0xff);
+	ck_assert_int_eq(a.ip[12], 10);
+	ck_assert_int_eq(a.port, 80);
+}
+END_TEST
+
 START_TEST(test_names)
 {
 	ck_assert_str_eq(rules_action_name(ALLOW), "allow");
@@ -1456,6 +1609,7 @@ static Suite *rules_suite(void)
 	tcase_add_test(addr, test_name_defaults);
 	tcase_add_loop_test(addr, test_decode, 0, N(decodes));
 	tcase_add_test(addr, test_decode_mapped_bytes);
+	tcase_add_test(addr, test_addr_parse);
 	suite_add_tcase(s, addr);
 
 	tcase_add_loop_test(exec, test_exec, 0, N(execs));
@@ -1473,6 +1627,8 @@ static Suite *rules_suite(void)
 	tcase_add_test(policy, test_add_file);
 	tcase_add_test(policy, test_dump);
 	tcase_add_test(policy, test_names);
+	tcase_add_test(policy, test_review_held);
+	tcase_add_test(policy, test_review_rollback);
 	suite_add_tcase(s, policy);
 	return s;
 }

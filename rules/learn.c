@@ -1,0 +1,1475 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Learning: events of a run in, a policy that allows them out.  The rules
+ * of generalisation are listed in learn.h and the README; this file
+ * applies them in three passes:
+ *
+ * 1. rules_learn_add() turns each event into an item (a pattern with a
+ *    count of events and a reason) as soon as it arrives: paths are
+ *    named with ~ / $WORKSPACE / $TMPDIR and their per-run names become
+ *    globs; commands and host names are kept whole for now.
+ * 2. rules_learn_policy() collapses: entries beneath one directory past
+ *    the threshold, host names under one registrable domain, command
+ *    invocations into prefixes.
+ * 3. It writes the policy, one entry per line.
+ *
+ * The public suffix list comes from libpsl's built-in copy, so that
+ * learning reads no file.
+ *
+ * TODO(#7): a learned policy is a layer over the built-in one, so it
+ * cannot take back the built-in's grants (writes to $WORKSPACE and
+ * $TMPDIR), and an approved entry that ties with a built-in ask or deny
+ * ("git push") still loses the tie.
+ */
+#include <ctype.h>
+#include <errno.h>
+#include <libpsl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "rules/learn.h"
+#include "rules/rules_int.h"
+
+enum kind {
+	K_EXACT,
+	K_SYSTEM,
+	K_TMPDIR,
+	K_GLOB,
+	K_BUILD,
+	K_DEV,
+	K_CREATE,
+	K_SECRET,
+	K_NEEDED,
+	K_DIR,
+	K_FLOOR,
+};
+
+/* One entry of the learned policy. */
+struct item {
+	enum rules_class cls;
+	enum rules_action action; /* allow or create */
+	bool review;
+	bool alive; /* false once merged into another item */
+	enum kind kind;
+	char *pattern; /* exec: the words, separated by '\n' */
+	unsigned long events;
+	char *why;
+	size_t merged; /* entries beneath it merged into it */
+};
+
+/* One distinct command line (exec) or host name (connect). */
+struct seen {
+	char *key;   /* exec: program '\n' words...; connect: the name */
+	bool review; /* denied */
+	bool interp; /* exec: as a script's interpreter */
+	char *why;   /* review: why it was denied */
+	unsigned long events;
+};
+
+struct list {
+	void *v;
+	size_t n, cap;
+};
+
+struct rules_learn {
+	char *home, *tmpdir;
+	char **ws;
+	size_t n_ws;
+	const struct rules_policy *base;
+	bool permissive;
+
+	struct list items; /* struct item */
+	struct list cmds;  /* struct seen */
+	struct list names; /* struct seen */
+};
+
+/* ---- small helpers ------------------------------------------------------ */
+
+static void *grow(struct list *l, size_t size)
+{
+	void *v;
+	size_t cap;
+
+	if (l->n == l->cap) {
+		cap = l->cap ? l->cap * 2 : 32;
+		v = realloc(l->v, cap * size);
+		if (!v)
+			return NULL;
+		l->v = v;
+		l->cap = cap;
+	}
+	return (char *)l->v + l->n++ * size;
+}
+
+static char *fmt(const char *f, ...) __attribute__((format(printf, 1, 2)));
+
+static char *fmt(const char *f, ...)
+{
+	va_list ap;
+	char *s;
+
+	va_start(ap, f);
+	if (vasprintf(&s, f, ap) < 0)
+		s = NULL;
+	va_end(ap);
+	return s;
+}
+
+/* path is dir or beneath it, by whole components. */
+static bool beneath(const char *path, const char *dir)
+{
+	size_t n = strlen(dir);
+
+	if (n == 1 && dir[0] == '/')
+		return path[0] == '/';
+	return strncmp(path, dir, n) == 0 &&
+	       (path[n] == '\0' || path[n] == '/');
+}
+
+static void free_vars(struct rules_learn *l)
+{
+	size_t i;
+
+	for (i = 0; i < l->n_ws; i++)
+		free(l->ws[i]);
+	free(l->ws);
+	free(l->home);
+	free(l->tmpdir);
+	l->ws = NULL;
+	l->n_ws = 0;
+	l->home = l->tmpdir = NULL;
+}
+
+int rules_learn_set_run(struct rules_learn *l, const struct rules_vars *v,
+			const struct rules_policy *base, bool permissive)
+{
+	size_t i;
+
+	free_vars(l);
+	l->base = base;
+	l->permissive = permissive;
+	if ((v->home && !(l->home = strdup(v->home))) ||
+	    (v->tmpdir && !(l->tmpdir = strdup(v->tmpdir))))
+		return -ENOMEM;
+	l->ws = calloc(v->n_workspaces + 1, sizeof(*l->ws));
+	if (!l->ws)
+		return -ENOMEM;
+	for (i = 0; i < v->n_workspaces; i++) {
+		l->ws[i] = strdup(v->workspaces[i]);
+		if (!l->ws[i])
+			return -ENOMEM;
+		l->n_ws++;
+	}
+	return 0;
+}
+
+int rules_learn_new(struct rules_learn **out, const struct rules_vars *v,
+		    const struct rules_policy *base, bool permissive)
+{
+	struct rules_learn *l = calloc(1, sizeof(*l));
+	int rc;
+
+	*out = NULL;
+	if (!l)
+		return -ENOMEM;
+	rc = rules_learn_set_run(l, v, base, permissive);
+	if (rc < 0) {
+		rules_learn_free(l);
+		return rc;
+	}
+	*out = l;
+	return 0;
+}
+
+static void free_seen(struct list *list)
+{
+	struct seen *s = list->v;
+	size_t i;
+
+	for (i = 0; i < list->n; i++) {
+		free(s[i].key);
+		free(s[i].why);
+	}
+	free(list->v);
+}
+
+void rules_learn_free(struct rules_learn *l)
+{
+	struct item *it;
+	size_t i;
+
+	if (!l)
+		return;
+	it = l->items.v;
+	for (i = 0; i < l->items.n; i++) {
+		free(it[i].pattern);
+		free(it[i].why);
+	}
+	free(l->items.v);
+	free_seen(&l->cmds);
+	free_seen(&l->names);
+	free_vars(l);
+	free(l);
+}
+
+/* ---- names: globs for what changes from run to run ----------------------- */
+
+/* A run of letters and digits that no person chose. */
+static bool random_run(const char *s, size_t n)
+{
+	size_t i, digits = 0, letters = 0, hex = 0, flips = 0;
+
+	for (i = 0; i < n; i++) {
+		digits += isdigit((unsigned char)s[i]) != 0;
+		letters += isalpha((unsigned char)s[i]) != 0;
+		hex += isxdigit((unsigned char)s[i]) != 0;
+		if (i && !isdigit((unsigned char)s[i]) !=
+				 !isdigit((unsigned char)s[i - 1]))
+			flips++;
+	}
+	if (n >= 16 && hex == n && digits && letters)
+		return true; /* a hash */
+	if (n >= 5 && digits == n)
+		return true; /* a pid, a time */
+	/* mkstemp's XXXXXX: letters and digits mixed */
+	return n >= 6 && digits >= 2 && letters >= 2 && flips >= 2;
+}
+
+/* Appends c to out, escaped so that a glob matches it literally. */
+static size_t put_lit(char *out, size_t o, size_t size, char c)
+{
+	if (strchr("*?[$", c) && o + 3 < size) {
+		out[o++] = '[';
+		out[o++] = c;
+		out[o++] = ']';
+	} else if (o + 1 < size) {
+		out[o++] = c;
+	}
+	return o;
+}
+
+/*
+ * Python's tempfile names: "tmp", eight of [a-z0-9_] and perhaps a
+ * suffix; the underscores split them into runs too short to look random.
+ */
+static size_t tmp_prefix(const char *name)
+{
+	size_t n;
+
+	if (strncmp(name, "tmp", 3) != 0)
+		return 0;
+	n = strspn(name + 3, "abcdefghijklmnopqrstuvwxyz0123456789_");
+	return n == 8 && (!name[11] || name[11] == '.') ? 3 + n : 0;
+}
+
+/* Writes name, its random runs as "*" when glob, into out. */
+static bool name_to(const char *name, char *out, size_t size, bool glob)
+{
+	size_t o = 0, n, t = glob ? tmp_prefix(name) : 0;
+	bool changed = false;
+	const char *s = name;
+
+	if (t) {
+		o = (size_t)snprintf(out, size, "tmp*");
+		s += t;
+		changed = true;
+	}
+	while (*s && o + 1 < size) {
+		n = 0;
+		while (isalnum((unsigned char)s[n]))
+			n++;
+		if (glob && n && random_run(s, n)) {
+			if (!(o && out[o - 1] == '*'))
+				out[o++] = '*';
+			s += n;
+			changed = true;
+			continue;
+		}
+		if (!n)
+			n = 1;
+		while (n--)
+			o = put_lit(out, o, size, *s++);
+	}
+	out[o] = '\0';
+	return changed;
+}
+
+void rules_learn_name(const char *name, char *out, size_t size)
+{
+	name_to(name, out, size, true);
+}
+
+/* Build outputs: one glob per extension and directory. */
+static const char *build_ext(const char *name)
+{
+	static const char *const exts[] = { "o",   "a",	    "so",  "lo",
+					    "la",  "d",	    "pyc", "pyo",
+					    "gch", "class", "obj", "dep" };
+	const char *dot = strrchr(name, '.');
+	size_t i;
+
+	if (!dot || dot == name)
+		return NULL;
+	for (i = 0; i < RULES_ARRAY_SIZE(exts); i++)
+		if (strcmp(dot + 1, exts[i]) == 0)
+			return dot + 1;
+	return NULL;
+}
+
+/* ---- paths ----------------------------------------------------------------- */
+
+static const char *const system_roots[] = { "/usr",   "/etc",	"/lib",
+					    "/lib32", "/lib64", "/libx32",
+					    "/bin",   "/sbin",	"/opt" };
+
+static const char *system_root(const char *path)
+{
+	size_t i;
+
+	for (i = 0; i < RULES_ARRAY_SIZE(system_roots); i++)
+		if (beneath(path, system_roots[i]))
+			return system_roots[i];
+	return NULL;
+}
+
+/* The variable path starts with, and how much of path it stands for. */
+static const char *start_of(const struct rules_learn *l, const char *path,
+			    size_t *len)
+{
+	size_t i, best = 0;
+
+	if (l->tmpdir && beneath(path, l->tmpdir)) {
+		*len = strlen(l->tmpdir);
+		return "$TMPDIR";
+	}
+	for (i = 0; i < l->n_ws; i++)
+		if (beneath(path, l->ws[i]) && strlen(l->ws[i]) > best)
+			best = strlen(l->ws[i]);
+	if (best) {
+		*len = best;
+		return "$WORKSPACE";
+	}
+	if (l->home && strcmp(l->home, "/") && beneath(path, l->home)) {
+		*len = strlen(l->home);
+		return "~";
+	}
+	*len = 0;
+	return "";
+}
+
+/*
+ * A component that names a process or a terminal: the N of /proc/N,
+ * /proc/N/task/N and /dev/pts/N (depth counts from 0).
+ */
+static bool per_process(const char *path, size_t depth, const char *c)
+{
+	if (!c[0] || strspn(c, "0123456789") != strlen(c))
+		return false;
+	return (depth == 1 && !strncmp(path, "/proc/", 6)) ||
+	       (depth == 3 && !strncmp(path, "/proc/", 6) &&
+		strstr(path, "/task/") == strchr(path + 6, '/')) ||
+	       (depth == 2 && !strncmp(path, "/dev/pts/", 9));
+}
+
+/*
+ * Writes path as the policy names it.  exact: only the variables (for
+ * entries that wait for review).  Sets *kind to the rule that applied.
+ */
+static int path_to(const struct rules_learn *l, enum rules_class c,
+		   const char *path, bool exact, char *out, size_t size,
+		   enum kind *kind)
+{
+	const char *var, *sys = system_root(path);
+	char copy[PATH_MAX], name[NAME_MAX * 3 + 8], *s, *save = NULL;
+	size_t skip, o, depth = 0;
+
+	*kind = K_EXACT;
+	var = start_of(l, path, &skip);
+	if (!exact && !strcmp(var, "$TMPDIR")) {
+		*kind = K_TMPDIR;
+		return snprintf(out, size, "$TMPDIR") < (int)size
+			       ? 0
+			       : -ENAMETOOLONG;
+	}
+	if (!exact && c == RULES_READ && sys && !*var) {
+		*kind = K_SYSTEM;
+		snprintf(out, size, "%s", sys);
+		return 0;
+	}
+	if (snprintf(copy, sizeof(copy), "%s", path + skip) >=
+	    (int)sizeof(copy))
+		return -ENAMETOOLONG;
+
+	o = (size_t)snprintf(out, size, "%s", var);
+	for (s = strtok_r(copy, "/", &save); s;
+	     s = strtok_r(NULL, "/", &save)) {
+		bool last = !save || !*save;
+		const char *ext = last && !exact ? build_ext(s) : NULL;
+
+		if (!exact && !*var && per_process(path, depth, s)) {
+			snprintf(name, sizeof(name), "*");
+			*kind = K_DEV;
+		} else if (ext) {
+			snprintf(name, sizeof(name), "*.%s", ext);
+			*kind = K_BUILD;
+		} else if (name_to(s, name, sizeof(name), !exact)) {
+			*kind = K_GLOB;
+		}
+		if (o + strlen(name) + 2 >= size)
+			return -ENAMETOOLONG;
+		o += (size_t)snprintf(out + o, size - o, "/%s", name);
+		depth++;
+	}
+	if (o == 0)
+		snprintf(out, size, "/");
+	return 0;
+}
+
+int rules_learn_path(const struct rules_learn *l, enum rules_class c,
+		     const char *path, char *out, size_t size)
+{
+	enum kind k;
+
+	return path_to(l, c, path, false, out, size, &k);
+}
+
+/* ---- items ---------------------------------------------------------------- */
+
+static struct item *find_item(struct rules_learn *l, enum rules_class c,
+			      enum rules_action a, bool review,
+			      const char *pattern)
+{
+	struct item *it = l->items.v;
+	size_t i;
+
+	/* TODO(#7): a hash table, if logs of millions of events need it */
+	for (i = l->items.n; i-- > 0;)
+		if (it[i].alive && it[i].cls == c && it[i].action == a &&
+		    it[i].review == review && !strcmp(it[i].pattern, pattern))
+			return &it[i];
+	return NULL;
+}
+
+/* Counts n events for the item, made on first sight with why. */
+static int add_item(struct rules_learn *l, enum rules_class c,
+		    enum rules_action a, bool review, const char *pattern,
+		    enum kind k, char *why, unsigned long n)
+{
+	struct item *it = find_item(l, c, a, review, pattern);
+
+	if (it) {
+		it->events += n;
+		free(why);
+		return 0;
+	}
+	it = grow(&l->items, sizeof(*it));
+	if (!it) {
+		free(why);
+		return -ENOMEM;
+	}
+	*it = (struct item){ .cls = c,
+			     .action = a,
+			     .review = review,
+			     .alive = true,
+			     .kind = k,
+			     .pattern = strdup(pattern),
+			     .events = n,
+			     .why = why };
+	if (!it->pattern) {
+		l->items.n--;
+		free(why);
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+static char *why_of(enum kind k, enum rules_class c)
+{
+	switch (k) {
+	case K_SYSTEM:
+		return fmt("system files: reads beneath it collapse to it");
+	case K_TMPDIR:
+		return fmt("the run's private temporary directory");
+	case K_GLOB:
+		return fmt("per-run names (temporary, hash, number) as a glob");
+	case K_BUILD:
+		return fmt("build outputs: a glob of their extension");
+	case K_DEV:
+		return fmt("per-process or per-terminal names as a glob");
+	default:
+		break;
+	}
+	return fmt("the run %s it", c == RULES_READ ? "read" : "wrote");
+}
+
+/*
+ * A path the base denies reading by an entry is a secret: written as it
+ * was, for review, whatever the run was allowed.
+ */
+static bool secret(const struct rules_learn *l, const char *path,
+		   struct rules_verdict *v)
+{
+	if (!l->base)
+		return false;
+	rules_check_path(l->base, RULES_READ, path, v);
+	return !v->is_default &&
+	       (v->action == RULES_DENY || v->action == RULES_ASK);
+}
+
+static char *why_review(bool is_secret, const struct rules_verdict *v,
+			enum rules_class c, bool denied, const char *rule)
+{
+	if (is_secret)
+		return fmt("secret: %s %s \"%s\" denies reading it; the run "
+			   "%s it%s. Remove \"review\" only if it must",
+			   v->origin, v->where, v->pattern,
+			   c == RULES_READ ? "read" : "wrote",
+			   denied ? " and was denied" : "");
+	if (rule)
+		return fmt("needed: the run was denied it (%s); remove "
+			   "\"review\" to grant it",
+			   rule);
+	return fmt("needed: the base policy denies it (%s%s%s); remove "
+		   "\"review\" to grant it",
+		   v->where, v->pattern[0] ? " " : "", v->pattern);
+}
+
+/*
+ * A directory that was read itself (listed): its entry would cover
+ * everything beneath it, so / and ~ and the directories above ~ wait for
+ * review.  TODO(#7): the policy format has no "this directory only".
+ */
+static bool floor_dir(const struct rules_learn *l, const char *path)
+{
+	return !strcmp(path, "/") || (l->home && beneath(l->home, path));
+}
+
+static int add_path(struct rules_learn *l, enum rules_class c, const char *path,
+		    bool denied, bool created, const char *rule)
+{
+	struct rules_verdict v = { 0 }, sv;
+	enum action_kind { A_ALLOW, A_CREATE } ak = A_ALLOW;
+	bool sec = secret(l, path, &sv), review;
+	char pat[PATH_MAX * 2];
+	enum kind k;
+	int rc;
+
+	if (path[0] != '/')
+		return -EINVAL;
+	if (l->base)
+		rules_check_path(l->base, c, path, &v);
+	if (l->permissive && l->base)
+		denied = denied ||
+			 (v.action != RULES_ALLOW && v.action != RULES_CREATE);
+
+	/* A create rule names the directory: learn the rule itself. */
+	if (c == RULES_WRITE && !denied && !sec && l->base &&
+	    v.action == RULES_CREATE)
+		ak = A_CREATE;
+	else if (created && !denied && !sec)
+		return 0; /* the run's own: allowed again when it makes it */
+
+	review = denied || sec;
+	if (ak == A_CREATE)
+		return add_item(l, c, RULES_CREATE, false, v.pattern, K_CREATE,
+				fmt("the run made files here (%s %s)", v.where,
+				    v.origin),
+				1);
+	if (!review && floor_dir(l, path)) {
+		rc = path_to(l, c, path, true, pat, sizeof(pat), &k);
+		return rc ? rc
+			  : add_item(l, c, RULES_ALLOW, true, pat, K_FLOOR,
+				     fmt("the run listed this directory; an "
+					 "entry for it covers everything "
+					 "beneath it"),
+				     1);
+	}
+	rc = path_to(l, c, path, review, pat, sizeof(pat), &k);
+	if (rc)
+		return rc;
+	if (review)
+		return add_item(
+			l, c, RULES_ALLOW, true, pat, sec ? K_SECRET : K_NEEDED,
+			why_review(sec, sec ? &sv : &v, c, denied, rule), 1);
+	return add_item(l, c, RULES_ALLOW, false, pat, k, why_of(k, c), 1);
+}
+
+/* ---- commands and hosts ---------------------------------------------------- */
+
+static struct seen *find_seen(struct list *list, const char *key, bool review,
+			      bool interp)
+{
+	struct seen *s = list->v;
+	size_t i;
+
+	for (i = list->n; i-- > 0;)
+		if (s[i].review == review && s[i].interp == interp &&
+		    !strcmp(s[i].key, key))
+			return &s[i];
+	return NULL;
+}
+
+static int add_seen(struct list *list, char *key, bool review, bool interp,
+		    char *why)
+{
+	struct seen *s;
+
+	if (!key) {
+		free(why);
+		return -ENOMEM;
+	}
+	s = find_seen(list, key, review, interp);
+	if (s) {
+		s->events++;
+		free(key);
+		free(why);
+		return 0;
+	}
+	s = grow(list, sizeof(*s));
+	if (!s) {
+		free(key);
+		free(why);
+		return -ENOMEM;
+	}
+	*s = (struct seen){ .key = key,
+			    .review = review,
+			    .interp = interp,
+			    .why = why,
+			    .events = 1 };
+	return 0;
+}
+
+/* How a program is named: by base name when the system holds it. */
+static int program_to(const struct rules_learn *l, const char *exe, char *out,
+		      size_t size)
+{
+	const char *base = strrchr(exe, '/');
+	enum kind k;
+	size_t skip;
+
+	if (system_root(exe)) {
+		name_to(base ? base + 1 : exe, out, size, false);
+		return 0;
+	}
+	if (!strcmp(start_of(l, exe, &skip), "$TMPDIR")) {
+		snprintf(out, size, "$TMPDIR/**");
+		return 0;
+	}
+	return path_to(l, RULES_EXEC, exe, false, out, size, &k);
+}
+
+/* program '\n' word '\n' word ... */
+static char *command_key(const char *prog, const char *const *argv, size_t argc)
+{
+	size_t i, len = strlen(prog) + 1;
+	char *key, *o;
+
+	for (i = 1; i < argc; i++)
+		len += strlen(argv[i]) + 1;
+	key = malloc(len);
+	if (!key)
+		return NULL;
+	o = stpcpy(key, prog);
+	for (i = 1; i < argc; i++) {
+		*o++ = '\n';
+		o = stpcpy(o, argv[i]);
+	}
+	return key;
+}
+
+static int add_exec(struct rules_learn *l, const struct rules_learn_event *e,
+		    bool denied)
+{
+	struct rules_verdict v = { 0 };
+	char prog[PATH_MAX * 2];
+	char *why = NULL;
+	int rc;
+
+	if (l->base && !e->interpreter)
+		rules_check_exec(l->base, e->object, e->argv, e->argc, &v);
+	if (l->permissive && l->base && !e->interpreter)
+		denied = denied || v.action != RULES_ALLOW;
+	rc = program_to(l, e->object, prog, sizeof(prog));
+	if (rc)
+		return rc;
+	if (denied && l->base && !e->interpreter)
+		why = why_review(false, &v, RULES_EXEC, true, e->rule);
+	if (e->interpreter)
+		return add_seen(&l->cmds, strdup(prog), denied, true, why);
+	return add_seen(&l->cmds, command_key(prog, e->argv, e->argc), denied,
+			false, why);
+}
+
+/* A unix socket path is named like a file; an address stays as it is. */
+static char *address_to(const struct rules_learn *l, const char *addr,
+			bool exact)
+{
+	char pat[PATH_MAX * 2], name[512];
+	enum kind k;
+
+	if (!strncmp(addr, "unix:@", 6)) {
+		name_to(addr + 6, name, sizeof(name), !exact);
+		return fmt("unix:@%s", name);
+	}
+	if (!strncmp(addr, "unix:", 5)) {
+		if (path_to(l, RULES_CONNECT, addr + 5, exact, pat, sizeof(pat),
+			    &k))
+			return NULL;
+		return fmt("unix:%s", pat);
+	}
+	return strdup(addr);
+}
+
+/* Loopback and link-local: a name entry never grants them. */
+static bool local_addr(const struct rules_addr *a)
+{
+	static const uint8_t mapped[12] = { [10] = 0xff, [11] = 0xff };
+	static const uint8_t loop6[16] = { [15] = 1 };
+
+	if (a->kind != RULES_ADDR_IP)
+		return false;
+	if (!memcmp(a->ip, mapped, 12))
+		return a->ip[12] == 127 ||
+		       (a->ip[12] == 169 && a->ip[13] == 254);
+	return !memcmp(a->ip, loop6, 16) ||
+	       (a->ip[0] == 0xfe && (a->ip[1] & 0xc0) == 0x80);
+}
+
+/* The base's verdict on a connect (or, without an address, a lookup). */
+static void judge_connect(const struct rules_learn *l, const char *name,
+			  const struct rules_addr *a, struct rules_verdict *v)
+{
+	const char *names[1] = { name };
+	int which;
+
+	*v = (struct rules_verdict){ .action = RULES_DENY,
+				     .where = "network.default",
+				     .pattern = "" };
+	if (!l->base)
+		return;
+	if (a)
+		rules_check_connect(l->base, a, names, name ? 1 : 0, v, &which);
+	else if (name)
+		rules_check_name(l->base, name, v);
+}
+
+static int add_address(struct rules_learn *l, const struct rules_learn_event *e,
+		       bool denied, const struct rules_verdict *v)
+{
+	char *pat = address_to(l, e->object, denied);
+	int rc;
+
+	if (!pat)
+		return -ENOMEM;
+	rc = add_item(l, RULES_CONNECT, RULES_ALLOW, denied, pat, K_EXACT,
+		      denied ? why_review(false, v, RULES_CONNECT, true,
+					  e->rule)
+			     : fmt("the run connected to it"),
+		      1);
+	free(pat);
+	return rc;
+}
+
+/*
+ * A connect (object: the address; name: the name proctor answered for
+ * it) or a lookup (object and name: the name).  Hosts are learned by
+ * name, and by address too where a name cannot grant it.
+ */
+static int add_connect(struct rules_learn *l, const struct rules_learn_event *e,
+		       bool denied)
+{
+	struct rules_verdict v;
+	struct rules_addr a;
+	char canon[256];
+	bool named = e->name &&
+		     !rules_name_canon(e->name, canon, sizeof(canon));
+	bool addr = rules_addr_parse(e->object, &a) == 0;
+	int rc;
+
+	if (e->created && !denied)
+		return 0; /* the run's own socket: allowed again when made */
+	judge_connect(l, named ? canon : NULL, addr ? &a : NULL, &v);
+	if (l->permissive && l->base)
+		denied = denied || v.action != RULES_ALLOW;
+	if (!named)
+		return add_address(l, e, denied, &v);
+
+	rc = add_seen(&l->names, strdup(canon), denied, false,
+		      denied ? why_review(false, &v, RULES_CONNECT, true,
+					  e->rule)
+			     : NULL);
+	if (rc == 0 && addr && local_addr(&a))
+		rc = add_address(l, e, denied, &v);
+	return rc;
+}
+
+int rules_learn_add(struct rules_learn *l, const struct rules_learn_event *e)
+{
+	int rc;
+
+	if (!e->object || !e->object[0])
+		return -EINVAL;
+	switch (e->cls) {
+	case RULES_READ:
+		return add_path(l, RULES_READ, e->object, e->denied, false,
+				e->rule);
+	case RULES_WRITE:
+		rc = add_path(l, RULES_WRITE, e->object, e->denied, e->created,
+			      e->rule);
+		if (rc == 0 && e->to)
+			rc = add_path(l, RULES_WRITE, e->to, e->denied,
+				      e->created, e->rule);
+		if (rc == 0 && e->also_read)
+			rc = add_path(l, RULES_READ, e->object, e->denied,
+				      false, e->rule);
+		return rc;
+	case RULES_EXEC:
+		if (!e->interpreter && (!e->argv || e->argc == 0))
+			return -EINVAL;
+		return add_exec(l, e, e->denied);
+	case RULES_CONNECT:
+		return add_connect(l, e, e->denied);
+	default:
+		break;
+	}
+	return -EINVAL;
+}
+
+/* ---- pass 2: collapsing ---------------------------------------------------- */
+
+static size_t depth_of(const char *p)
+{
+	size_t n = 0;
+
+	for (; *p; p++)
+		n += *p == '/';
+	return n;
+}
+
+/*
+ * Whether dir, a written pattern, may stand for everything beneath it:
+ * not /, not a top-level directory, not ~, nothing above ~, a workspace
+ * or the run's TMPDIR.
+ */
+static bool collapsible(const struct rules_learn *l, const char *dir)
+{
+	size_t i;
+
+	if (!strcmp(dir, "~") || !dir[0])
+		return false;
+	if (dir[0] != '/')
+		return true; /* beneath ~ or a workspace */
+	if (!strchr(dir + 1, '/'))
+		return false;
+	if (l->home && beneath(l->home, dir))
+		return false;
+	for (i = 0; i < l->n_ws; i++)
+		if (beneath(l->ws[i], dir))
+			return false;
+	return !(l->tmpdir && beneath(l->tmpdir, dir));
+}
+
+static bool in_group(const struct item *it, enum rules_class c)
+{
+	return it->alive && it->cls == c && it->action == RULES_ALLOW &&
+	       !it->review;
+}
+
+/* The parent of a written pattern, in place; false at the top. */
+static bool up(char *p)
+{
+	char *s = strrchr(p, '/');
+
+	if (!s || s == p)
+		return false;
+	*s = '\0';
+	return true;
+}
+
+/* An entry beneath another of its group adds nothing: merge it. */
+static void subsume(struct rules_learn *l, enum rules_class c)
+{
+	struct item *it = l->items.v, *a;
+	char anc[PATH_MAX * 2];
+	size_t i;
+
+	for (i = 0; i < l->items.n; i++) {
+		if (!in_group(&it[i], c))
+			continue;
+		snprintf(anc, sizeof(anc), "%s", it[i].pattern);
+		while (up(anc)) {
+			a = find_item(l, c, RULES_ALLOW, false, anc);
+			if (a && a != &it[i]) {
+				a->events += it[i].events;
+				a->merged += 1 + it[i].merged;
+				it[i].alive = false;
+				break;
+			}
+		}
+	}
+}
+
+static int cmp_dirs(const void *a, const void *b)
+{
+	const char *x = *(char *const *)a, *y = *(char *const *)b;
+	size_t dx = depth_of(x), dy = depth_of(y);
+
+	if (dx != dy)
+		return dx > dy ? -1 : 1;
+	return strcmp(x, y);
+}
+
+/* Every directory above an entry of the group, deepest first. */
+static char **candidate_dirs(struct rules_learn *l, enum rules_class c,
+			     size_t *n)
+{
+	struct item *it = l->items.v;
+	char anc[PATH_MAX * 2], **v = NULL, **nv;
+	size_t i, j, cap = 0;
+
+	*n = 0;
+	for (i = 0; i < l->items.n; i++) {
+		if (!in_group(&it[i], c))
+			continue;
+		snprintf(anc, sizeof(anc), "%s", it[i].pattern);
+		while (up(anc)) {
+			for (j = 0; j < *n && strcmp(v[j], anc); j++)
+				;
+			if (j < *n || !collapsible(l, anc))
+				continue;
+			if (*n == cap) {
+				cap = cap ? cap * 2 : 64;
+				nv = realloc(v, cap * sizeof(*v));
+				if (!nv)
+					goto oom;
+				v = nv;
+			}
+			v[*n] = strdup(anc);
+			if (!v[*n])
+				goto oom;
+			(*n)++;
+		}
+	}
+	if (*n)
+		qsort(v, *n, sizeof(*v), cmp_dirs);
+	return v;
+oom:
+	while (*n)
+		free(v[--*n]);
+	free(v);
+	return NULL;
+}
+
+/* Merges the entries beneath dir into one when there are enough. */
+static int collapse_dir(struct rules_learn *l, enum rules_class c,
+			const char *dir)
+{
+	struct item *it = l->items.v;
+	unsigned long events = 0;
+	size_t i, n = 0;
+
+	for (i = 0; i < l->items.n; i++)
+		if (in_group(&it[i], c) && beneath(it[i].pattern, dir) &&
+		    strcmp(it[i].pattern, dir))
+			n++;
+	if (n < RULES_LEARN_DIR_THRESHOLD)
+		return 0;
+	for (i = 0; i < l->items.n; i++) {
+		if (in_group(&it[i], c) && beneath(it[i].pattern, dir) &&
+		    strcmp(it[i].pattern, dir)) {
+			events += it[i].events;
+			it[i].alive = false;
+		}
+	}
+	return add_item(l, c, RULES_ALLOW, false, dir, K_DIR,
+			fmt("%zu entries beneath it (threshold %d)", n,
+			    RULES_LEARN_DIR_THRESHOLD),
+			events);
+}
+
+/* An entry that took others in says so. */
+static int note_merged(struct rules_learn *l, enum rules_class c)
+{
+	struct item *it = l->items.v;
+	char *why;
+	size_t i;
+
+	for (i = 0; i < l->items.n; i++) {
+		if (!in_group(&it[i], c) || !it[i].merged ||
+		    it[i].kind == K_DIR)
+			continue;
+		why = fmt("%s, and covers %zu entr%s beneath it", it[i].why,
+			  it[i].merged, it[i].merged == 1 ? "y" : "ies");
+		if (!why)
+			return -ENOMEM;
+		free(it[i].why);
+		it[i].why = why;
+	}
+	return 0;
+}
+
+static int collapse_paths(struct rules_learn *l, enum rules_class c)
+{
+	char **dirs;
+	size_t n, i;
+	int rc = 0;
+
+	subsume(l, c);
+	if (note_merged(l, c) < 0)
+		return -ENOMEM;
+	dirs = candidate_dirs(l, c, &n);
+	if (!dirs && n)
+		return -ENOMEM;
+	for (i = 0; i < n; i++) {
+		if (rc == 0)
+			rc = collapse_dir(l, c, dirs[i]);
+		free(dirs[i]);
+	}
+	free(dirs);
+	return rc;
+}
+
+/* Hosts. */
+
+static bool looks_like_ip(const char *s)
+{
+	return strspn(s, "0123456789.") == strlen(s) || strchr(s, ':');
+}
+
+/* The registrable domain (example.co.uk for a.b.example.co.uk) or NULL. */
+static const char *registrable(const char *name)
+{
+	const psl_ctx_t *psl = psl_builtin();
+
+	if (!psl || looks_like_ip(name))
+		return NULL;
+	return psl_registrable_domain(psl, name);
+}
+
+/* How many distinct names lie strictly under domain. */
+static size_t names_under(const struct list *names, const char *domain)
+{
+	const struct seen *s = names->v;
+	size_t i, n = 0, dl = strlen(domain), kl;
+
+	for (i = 0; i < names->n; i++) {
+		kl = strlen(s[i].key);
+		n += !s[i].review && kl > dl + 1 &&
+		     !strcmp(s[i].key + kl - dl, domain) &&
+		     s[i].key[kl - dl - 1] == '.';
+	}
+	return n;
+}
+
+static int learn_host(struct rules_learn *l, const struct seen *s)
+{
+	const char *reg = s->review ? NULL : registrable(s->key);
+	size_t n = reg ? names_under(&l->names, reg) : 0;
+
+	if (s->review)
+		return add_item(l, RULES_CONNECT, RULES_ALLOW, true, s->key,
+				K_NEEDED, s->why ? strdup(s->why) : NULL,
+				s->events);
+	if (n >= RULES_LEARN_HOST_THRESHOLD && strcmp(s->key, reg)) {
+		char wild[512];
+
+		snprintf(wild, sizeof(wild), "*.%s", reg);
+		return add_item(l, RULES_CONNECT, RULES_ALLOW, false, wild,
+				K_DIR,
+				fmt("%zu names under %s, a registrable "
+				    "domain (threshold %d)",
+				    n, reg, RULES_LEARN_HOST_THRESHOLD),
+				s->events);
+	}
+	/* TODO(#5): a port, once name entries take one */
+	return add_item(l, RULES_CONNECT, RULES_ALLOW, false, s->key, K_EXACT,
+			fmt("the run looked it up or connected to it by name"),
+			s->events);
+}
+
+/* Commands. */
+
+struct inv {
+	char **w; /* w[0]: the program */
+	size_t n;
+	unsigned long events;
+};
+
+/* A word people type as a subcommand or an operand, not a value. */
+static bool plain_word(const char *w)
+{
+	char g[256];
+	size_t n = strlen(w);
+
+	if (!n || n > 64 || !isalnum((unsigned char)w[0]) ||
+	    strspn(w, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+		      "0123456789._+-") != n)
+		return false;
+	return !name_to(w, g, sizeof(g), true);
+}
+
+static int emit_prefix(struct rules_learn *l, struct inv *v, size_t n,
+		       size_t depth, bool review, const char *why)
+{
+	unsigned long events = 0;
+	char *pat, *o;
+	size_t i, len = 1;
+	int rc;
+
+	for (i = 0; i < depth; i++)
+		len += strlen(v[0].w[i]) + 1;
+	pat = calloc(1, len);
+	if (!pat)
+		return -ENOMEM;
+	for (i = 0, o = pat; i < depth; i++)
+		o += sprintf(o, "%s%s", i ? "\n" : "", v[0].w[i]);
+	for (i = 0; i < n; i++)
+		events += v[i].events;
+	rc = add_item(l, RULES_EXEC, RULES_ALLOW, review, pat,
+		      review ? K_NEEDED : K_EXACT,
+		      why     ? strdup(why)
+		      : n > 1 ? fmt("%zu command lines share this prefix", n)
+			      : fmt("the run ran it"),
+		      events);
+	free(pat);
+	return rc;
+}
+
+/* The word at depth of every invocation: same, few and plain, or not. */
+static int word_spread(const struct inv *v, size_t n, size_t depth,
+		       size_t *distinct)
+{
+	size_t i, j;
+
+	*distinct = 0;
+	for (i = 0; i < n; i++) {
+		if (depth >= v[i].n || !plain_word(v[i].w[depth]))
+			return -1;
+		for (j = 0; j < i && strcmp(v[j].w[depth], v[i].w[depth]); j++)
+			;
+		*distinct += j == i;
+	}
+	return 0;
+}
+
+/*
+ * Grows the prefix v[*].w[0..depth) while every invocation has the same
+ * plain next word; splits into subcommands while they differ by a few
+ * plain words; otherwise stops.
+ */
+static int prefix(struct rules_learn *l, struct inv *v, size_t n, size_t depth,
+		  bool review, const char *why)
+{
+	struct inv *sub;
+	size_t distinct, i, j, k;
+	int rc = 0;
+
+	if (depth > RULES_LEARN_MAX_WORDS ||
+	    word_spread(v, n, depth, &distinct) < 0 ||
+	    distinct > RULES_LEARN_SPLIT_MAX)
+		return emit_prefix(l, v, n, depth, review, why);
+	if (distinct == 1)
+		return prefix(l, v, n, depth + 1, review, why);
+
+	sub = calloc(n, sizeof(*sub));
+	if (!sub)
+		return -ENOMEM;
+	for (i = 0; i < n && rc == 0; i++) {
+		for (j = 0; j < i && strcmp(v[j].w[depth], v[i].w[depth]); j++)
+			;
+		if (j < i)
+			continue; /* this word's group was done */
+		for (j = i, k = 0; j < n; j++)
+			if (!strcmp(v[j].w[depth], v[i].w[depth]))
+				sub[k++] = v[j];
+		rc = prefix(l, sub, k, depth + 1, review, why);
+	}
+	free(sub);
+	return rc;
+}
+
+static void free_invs(struct inv *v, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		while (v[i].n)
+			free(v[i].w[--v[i].n]);
+		free(v[i].w);
+	}
+	free(v);
+}
+
+static int split_key(const char *key, struct inv *inv)
+{
+	const char *s = key;
+	size_t n = 1, len;
+
+	for (; *s; s++)
+		n += *s == '\n';
+	inv->w = calloc(n, sizeof(*inv->w));
+	if (!inv->w)
+		return -ENOMEM;
+	for (s = key; inv->n < n; s += len + 1) {
+		len = strcspn(s, "\n");
+		inv->w[inv->n] = strndup(s, len);
+		if (!inv->w[inv->n])
+			return -ENOMEM;
+		inv->n++;
+	}
+	return 0;
+}
+
+/* The invocations of the program prog (first of key's lines). */
+static int learn_program(struct rules_learn *l, size_t first, bool review)
+{
+	struct seen *s = l->cmds.v;
+	size_t plen = strcspn(s[first].key, "\n"), i, n = 0;
+	struct inv *v = calloc(l->cmds.n, sizeof(*v));
+	int rc = 0;
+
+	if (!v)
+		return -ENOMEM;
+	for (i = first; i < l->cmds.n && rc == 0; i++) {
+		if (s[i].interp || s[i].review != review ||
+		    strncmp(s[i].key, s[first].key, plen) ||
+		    (s[i].key[plen] && s[i].key[plen] != '\n'))
+			continue;
+		rc = split_key(s[i].key, &v[n]);
+		v[n++].events = s[i].events;
+		s[i].events = 0; /* done */
+	}
+	if (rc == 0)
+		rc = prefix(l, v, n, 1, review, review ? s[first].why : NULL);
+	free_invs(v, n);
+	return rc;
+}
+
+static int learn_commands(struct rules_learn *l)
+{
+	struct seen *s = l->cmds.v;
+	size_t i;
+	int rc = 0;
+
+	for (i = 0; i < l->cmds.n && rc == 0; i++) {
+		if (!s[i].events)
+			continue;
+		if (s[i].interp)
+			rc = add_item(l, RULES_EXEC, RULES_ALLOW, s[i].review,
+				      s[i].key, K_EXACT,
+				      fmt("interpreter of a script the run "
+					  "ran"),
+				      s[i].events);
+		else
+			rc = learn_program(l, i, s[i].review);
+	}
+	return rc;
+}
+
+/* ---- pass 3: writing --------------------------------------------------------
+ */
+
+struct out {
+	char *s;
+	size_t len, cap;
+	bool oom;
+};
+
+static void put(struct out *o, const char *s, size_t n)
+{
+	char *ns;
+	size_t cap;
+
+	if (o->oom)
+		return;
+	if (o->len + n + 1 > o->cap) {
+		for (cap = o->cap ? o->cap : 4096; cap < o->len + n + 1;)
+			cap *= 2;
+		ns = realloc(o->s, cap);
+		if (!ns) {
+			o->oom = true;
+			return;
+		}
+		o->s = ns;
+		o->cap = cap;
+	}
+	memcpy(o->s + o->len, s, n);
+	o->len += n;
+	o->s[o->len] = '\0';
+}
+
+static void puts_(struct out *o, const char *s)
+{
+	put(o, s, strlen(s));
+}
+
+static void put_str(struct out *o, const char *s)
+{
+	char esc[8];
+
+	puts_(o, "\"");
+	for (; *s; s++) {
+		if (*s == '"' || *s == '\\') {
+			esc[0] = '\\';
+			esc[1] = *s;
+			put(o, esc, 2);
+		} else if ((unsigned char)*s < 0x20 || *s == 0x7f) {
+			snprintf(esc, sizeof(esc), "\\u%04x",
+				 (unsigned char)*s);
+			puts_(o, esc);
+		} else {
+			put(o, s, 1);
+		}
+	}
+	puts_(o, "\"");
+}
+
+static void put_pattern(struct out *o, const struct item *it)
+{
+	const char *s = it->pattern;
+	char word[4096];
+	size_t n;
+
+	if (it->cls != RULES_EXEC) {
+		put_str(o, s);
+		return;
+	}
+	puts_(o, "[");
+	for (;; s += n + 1) {
+		n = strcspn(s, "\n");
+		snprintf(word, sizeof(word), "%.*s", (int)n, s);
+		put_str(o, word);
+		if (!s[n])
+			break;
+		puts_(o, ", ");
+	}
+	puts_(o, "]");
+}
+
+static void put_item(struct out *o, const struct item *it, const char *ind,
+		     bool comma)
+{
+	char num[32];
+
+	puts_(o, ind);
+	puts_(o, "    {\"pattern\": ");
+	put_pattern(o, it);
+	snprintf(num, sizeof(num), ", \"events\": %lu", it->events);
+	puts_(o, num);
+	if (it->why) {
+		puts_(o, ", \"why\": ");
+		put_str(o, it->why);
+	}
+	if (it->review)
+		puts_(o, ", \"review\": true");
+	puts_(o, comma ? "},\n" : "}\n");
+}
+
+static int cmp_items(const void *a, const void *b)
+{
+	const struct item *x = a, *y = b;
+
+	if (x->alive != y->alive)
+		return x->alive ? -1 : 1;
+	if (x->cls != y->cls)
+		return (int)x->cls - (int)y->cls;
+	if (x->action != y->action)
+		return (int)x->action - (int)y->action;
+	if (x->review != y->review)
+		return x->review ? 1 : -1;
+	return strcmp(x->pattern, y->pattern);
+}
+
+/*
+ * One list ("allow": [...]) of class c and action a, if not empty; ind
+ * is the indentation of the class's keys.
+ */
+static void put_list(struct out *o, const struct rules_learn *l,
+		     enum rules_class c, enum rules_action a, const char *ind)
+{
+	const struct item *it = l->items.v;
+	size_t i, last = SIZE_MAX;
+
+	for (i = 0; i < l->items.n; i++)
+		if (it[i].alive && it[i].cls == c && it[i].action == a)
+			last = i;
+	if (last == SIZE_MAX)
+		return;
+	puts_(o, ",\n");
+	puts_(o, ind);
+	puts_(o, "\"");
+	puts_(o, rules_action_name(a));
+	puts_(o, "\": [\n");
+	for (i = 0; i <= last; i++)
+		if (it[i].alive && it[i].cls == c && it[i].action == a)
+			put_item(o, &it[i], ind, i != last);
+	puts_(o, ind);
+	puts_(o, "]");
+}
+
+/* "KEY": {"default": "deny", LISTS}, at the indentation of KEY. */
+static void put_class(struct out *o, const struct rules_learn *l,
+		      enum rules_class c, const char *key, const char *ind,
+		      bool comma)
+{
+	char inner[16];
+
+	snprintf(inner, sizeof(inner), "%s  ", ind);
+	puts_(o, ind);
+	puts_(o, key);
+	puts_(o, ": {\n");
+	puts_(o, inner);
+	puts_(o, "\"default\": \"deny\"");
+	put_list(o, l, c, RULES_ALLOW, inner);
+	if (c == RULES_WRITE)
+		put_list(o, l, c, RULES_CREATE, inner);
+	puts_(o, "\n");
+	puts_(o, ind);
+	puts_(o, comma ? "},\n" : "}\n");
+}
+
+static char *write_policy(struct rules_learn *l)
+{
+	struct out o = { 0 };
+
+	qsort(l->items.v, l->items.n, sizeof(struct item), cmp_items);
+	puts_(&o, "{\n  \"files\": {\n");
+	put_class(&o, l, RULES_READ, "\"read\"", "    ", true);
+	put_class(&o, l, RULES_WRITE, "\"write\"", "    ", false);
+	puts_(&o, "  },\n");
+	put_class(&o, l, RULES_CONNECT, "\"network\"", "  ", true);
+	put_class(&o, l, RULES_EXEC, "\"exec\"", "  ", false);
+	puts_(&o, "}\n");
+	if (o.oom) {
+		free(o.s);
+		return NULL;
+	}
+	return o.s;
+}
+
+char *rules_learn_policy(struct rules_learn *l, size_t *n_review)
+{
+	const struct seen *s;
+	const struct item *it;
+	size_t i;
+	int rc;
+
+	rc = collapse_paths(l, RULES_READ);
+	if (rc == 0)
+		rc = collapse_paths(l, RULES_WRITE);
+	s = l->names.v;
+	for (i = 0; i < l->names.n && rc == 0; i++)
+		rc = learn_host(l, &s[i]);
+	if (rc == 0)
+		rc = learn_commands(l);
+	if (rc < 0)
+		return NULL;
+
+	it = l->items.v;
+	if (n_review)
+		for (*n_review = 0, i = 0; i < l->items.n; i++)
+			*n_review += it[i].alive && it[i].review;
+	return write_policy(l);
+}

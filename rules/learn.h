@@ -1,0 +1,103 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Learning: from what a run did to a policy that allows it.  Pure like
+ * the rest of rules/: events go in, the policy's text comes out.
+ *
+ * Generalisation, in the order it is applied (README, "Learning"):
+ *
+ * - What the base policy denied ("needed") and what its read denials
+ *   name (secrets) are written as they were, with only ~, $WORKSPACE and
+ *   $TMPDIR put in, and "review": true: they grant nothing until the
+ *   user removes the flag.
+ * - The home directory becomes ~, a workspace $WORKSPACE; anything in the
+ *   run's private temporary directory becomes $TMPDIR.
+ * - Reads under /usr, /etc, /lib*, /bin, /sbin and /opt become that
+ *   directory.
+ * - Per-process and temporary names become globs: /proc/PID and
+ *   /proc/PID/task/TID, /dev/pts/N, mkstemp-like names, long hex
+ *   hashes, long numbers; build outputs (*.o, *.pyc, ...) become a glob
+ *   of their extension in their directory.
+ * - Then, deepest directory first, a directory with at least
+ *   RULES_LEARN_DIR_THRESHOLD entries beneath it becomes one entry
+ *   (never /, a top-level directory, ~, or a directory above ~ or a
+ *   workspace).
+ * - Hosts keep their names (and loopback or link-local addresses, which a
+ *   name never grants, their address too); at least
+ *   RULES_LEARN_HOST_THRESHOLD names
+ *   under one registrable domain (public suffix list) become
+ *   "*.DOMAIN"; a public suffix never gets a wildcard.
+ * - Commands: invocations of one program share a prefix; it grows while
+ *   every invocation has the same next word, splits while they differ
+ *   by at most RULES_LEARN_SPLIT_MAX plain words (subcommands), and
+ *   stops at an option, a path, a per-run name, or RULES_LEARN_MAX_WORDS
+ *   words after the program.
+ */
+#ifndef PROCTOR_RULES_LEARN_H
+#define PROCTOR_RULES_LEARN_H
+
+#include "rules/rules.h"
+
+#define RULES_LEARN_DIR_THRESHOLD  8
+#define RULES_LEARN_HOST_THRESHOLD 4
+#define RULES_LEARN_SPLIT_MAX	   8
+#define RULES_LEARN_MAX_WORDS	   3
+
+struct rules_learn;
+
+/* One decision of the run, as its log record tells it. */
+struct rules_learn_event {
+	enum rules_class cls;
+	/* read, write: the path; connect: the address as the log prints
+	 * it, or for a lookup the name; exec: the resolved program */
+	const char *object;
+	/* rename and link: the new name, or NULL */
+	const char *to;
+	/* connect: the name proctor answered for the address; a lookup:
+	 * the name looked up; or NULL */
+	const char *name;
+	const char *const *argv; /* exec */
+	size_t argc;
+	bool denied; /* the run denied it */
+	/* allowed because the run made the object (a file, a socket) */
+	bool created;
+	bool also_read;	  /* a write that also read (O_RDWR) */
+	bool interpreter; /* exec: ran as a script's interpreter */
+	/* denied: the rule that denied it, as people read it, or NULL */
+	const char *rule;
+};
+
+/*
+ * A learner for runs with these names; base is the policy that decides
+ * what is "needed" and what is secret (it must outlive the learner, or
+ * be replaced with rules_learn_set_run first).  permissive: the run was
+ * unconfined, so base judges every event again.
+ */
+int rules_learn_new(struct rules_learn **out, const struct rules_vars *v,
+		    const struct rules_policy *base, bool permissive);
+void rules_learn_free(struct rules_learn *l);
+
+/* The next events come from another run, with these names. */
+int rules_learn_set_run(struct rules_learn *l, const struct rules_vars *v,
+			const struct rules_policy *base, bool permissive);
+
+/* Returns 0, -EINVAL for an event without its object, -ENOMEM. */
+int rules_learn_add(struct rules_learn *l, const struct rules_learn_event *e);
+
+/*
+ * The learned policy as JSON text (malloc'd), grouped by class, each
+ * list sorted with the entries that wait for review last; NULL without
+ * memory.  *n_review, if given, is how many entries wait for review.
+ */
+char *rules_learn_policy(struct rules_learn *l, size_t *n_review);
+
+/*
+ * One path as the learner writes it, before directories collapse;
+ * for tests.  Returns 0 or -ENAMETOOLONG.
+ */
+int rules_learn_path(const struct rules_learn *l, enum rules_class c,
+		     const char *path, char *out, size_t size);
+
+/* The glob a file name becomes, or the name with globs escaped. */
+void rules_learn_name(const char *name, char *out, size_t size);
+
+#endif

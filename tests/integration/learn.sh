@@ -1,0 +1,351 @@
+#!/bin/bash
+# Learning mode: `proctor learn` runs a C build, a python script that
+# reads its config and writes output, and a git workflow; each learned
+# policy passes `policy check`, lets the same work run again with no
+# denial, and denies a variant that does one thing more.  Secrets are
+# never learned as an allow; --permissive says it runs unconfined;
+# `policy diff` shows what a second run adds; a damaged log is refused
+# with its file and line.  Two hosts in a network namespace of the test's
+# own (root only) round-trip too.
+. "$(dirname "$0")/../lib.sh"
+pt_init "$@"
+
+# learn OUT [LEARN-OPTION]... -- CMD...: `proctor learn`, captured as
+# pt_run captures.
+learn() {
+	_out=$1
+	shift
+	timeout -k 5 "$PT_TIMEOUT" "$PROCTOR" learn -o "$_out" "$@" \
+		</dev/null >"$PT_OUT" 2>"$PT_ERR"
+	PT_RC=$?
+}
+
+# no_denials NAME: the last pt_run denied nothing, in its log and on
+# stderr.
+no_denials() {
+	_n=$(pt_count_decisions "$PT_LOG" decision deny)
+	_a=$(pt_count_decisions "$PT_LOG" decision ask-denied)
+	if [ "$_n" = 0 ] && [ "$_a" = 0 ]; then
+		pt_ok "$1"
+	else
+		pt_fail "$1" "$_n denied, $_a ask-denied"
+		grep '"decision":"deny' "$PT_LOG" | head -n 5 | cut -c1-400 |
+			sed 's/^/# /'
+	fi
+}
+
+# policy_ok NAME FILE: `proctor policy check` accepts it.
+policy_ok() {
+	pt_proctor policy check "$2"
+	pt_status "$1" 0
+}
+
+# reviews FILE: how many entries of FILE wait for review.
+reviews() {
+	grep -c '"review": true' "$1"
+}
+
+# ---- a C build --------------------------------------------------------------
+if pt_need "learn a C build" make cc; then
+	c=$T/cbuild
+	mkdir -p "$c/src"
+	cat >"$c/src/greet.h" <<'C'
+const char *greeting(void);
+C
+	cat >"$c/src/greet.c" <<'C'
+#include "greet.h"
+const char *greeting(void) { return "hello"; }
+C
+	cat >"$c/src/main.c" <<'C'
+#include <stdio.h>
+#include "greet.h"
+int main(void) { puts(greeting()); return 0; }
+C
+	cat >"$c/Makefile" <<'MK'
+CFLAGS = -O2 -Isrc
+OBJ = build/main.o build/greet.o
+prog: $(OBJ)
+	$(CC) -o $@ $(OBJ)
+build/%.o: src/%.c src/greet.h | build
+	$(CC) $(CFLAGS) -c -o $@ $<
+build:
+	mkdir -p build
+clean:
+	rm -rf build prog
+MK
+	cd "$c" || exit 1
+	learn "$T/c.json" -w "$c" -- make -j2
+	pt_status "learn: the C build runs and exits 0" 0
+	pt_check "learn: the C build made its program" test -x "$c/prog"
+	pt_grep "learn: it says where the policy went" "$PT_ERR" \
+		"into $T/c.json"
+	policy_ok "learn: the C build's policy passes policy check" "$T/c.json"
+	pt_is "learn: nothing in it waits for review" "$(reviews "$T/c.json")" 0
+	pt_grep "learn: object files become a glob" "$T/c.json" \
+		'"pattern": "\$WORKSPACE/build(/\*\.o)?"'
+	pt_grep "learn: system reads collapse to /usr" "$T/c.json" \
+		'"pattern": "/usr", "events": [0-9]+'
+	pt_grep "learn: make is learned as a command" "$T/c.json" \
+		'"pattern": \["make"'
+	rm -rf build prog
+	pt_run -w "$c" --policy "$T/c.json" -- make -j2
+	pt_status "round trip: the C build exits 0 under its policy" 0
+	no_denials "round trip: the C build is denied nothing"
+	rm -rf build prog
+	mkdir -p "$CANARY/inc"
+	echo 'const char *greeting(void);' >"$CANARY/inc/extra.h"
+	pt_run -w "$c" --policy "$T/c.json" -- make -j2 \
+		CFLAGS="-O2 -Isrc -include $CANARY/inc/extra.h"
+	pt_isnt "variant: the build that reads a header outside fails" \
+		"$PT_RC" 0
+	pt_grep "variant: the read outside is what was denied" "$PT_ERR" \
+		"denied read $CANARY/inc/extra.h"
+	cd "$WS" || exit 1
+fi
+
+# ---- a python script: reads its config, writes its output ------------------
+if pt_need "learn a python script" python3; then
+	mkdir -p "$HOME/.config/tool" "$WS/py"
+	echo '{"greeting": "hi"}' >"$WS/py/config.json"
+	echo 'level = 3' >"$HOME/.config/tool/settings.ini"
+	echo 'not for the tool' >"$HOME/notes.txt"
+	cat >"$WS/py/tool.py" <<'PY'
+import json, os, sys
+home = os.path.expanduser("~")
+cfg = json.load(open(os.path.join(os.path.dirname(__file__), "config.json")))
+level = open(os.path.join(home, ".config/tool/settings.ini")).read().strip()
+os.makedirs("out", exist_ok=True)
+with open("out/result.txt", "w") as f:
+    f.write("%s %s\n" % (cfg["greeting"], level))
+if len(sys.argv) > 1:
+    print(open(os.path.join(home, sys.argv[1])).read())
+PY
+	cd "$WS/py" || exit 1
+	learn "$T/py.json" -w "$WS/py" -- python3 tool.py
+	pt_status "learn: the python script exits 0" 0
+	policy_ok "learn: the python policy passes policy check" "$T/py.json"
+	pt_grep "learn: the home directory becomes ~" "$T/py.json" \
+		'"pattern": "~/\.config/tool/settings\.ini"'
+	pt_grep "learn: the command is python3 and its script" "$T/py.json" \
+		'"pattern": \["([^"]*/)?python3(\.[0-9]+)?", "tool\.py"\]'
+	rm -rf out
+	pt_run -w "$WS/py" --policy "$T/py.json" -- python3 tool.py
+	pt_status "round trip: the python script exits 0 under its policy" 0
+	no_denials "round trip: the python script is denied nothing"
+	pt_grep "round trip: it wrote its output" "$WS/py/out/result.txt" \
+		'^hi level = 3$'
+	pt_run -w "$WS/py" --policy "$T/py.json" -- python3 tool.py notes.txt
+	pt_isnt "variant: reading one more file in ~ fails" "$PT_RC" 0
+	pt_grep "variant: the read of ~/notes.txt was denied" "$PT_ERR" \
+		'denied read .*/notes\.txt'
+	cd "$WS" || exit 1
+fi
+
+# ---- a git workflow -----------------------------------------------------------
+if pt_need "learn a git workflow" git; then
+	g=$T/gitws
+	mkdir -p "$g"
+	cd "$g" || exit 1
+	workflow='git init -q && git add . && git commit -q -m first &&
+		echo more >>README && git commit -q -am second &&
+		git log --oneline >/dev/null'
+	reset() { rm -rf .git && echo "# demo" >README && echo x >main.c; }
+	reset
+	learn "$T/git.json" -w "$g" -- sh -c "$workflow"
+	pt_status "learn: the git workflow exits 0" 0
+	policy_ok "learn: the git policy passes policy check" "$T/git.json"
+	pt_grep "learn: git subcommands are learned apart" "$T/git.json" \
+		'"pattern": \["git", "commit"\]'
+	reset
+	pt_run -w "$g" --policy "$T/git.json" -- sh -c "$workflow"
+	pt_status "round trip: the git workflow exits 0 under its policy" 0
+	no_denials "round trip: the git workflow is denied nothing"
+	reset
+	pt_run -w "$g" --policy "$T/git.json" -- sh -c "$workflow && git gc -q"
+	pt_isnt "variant: a git subcommand not learned (gc) is denied" \
+		"$PT_RC" 0
+	pt_grep "variant: git gc was the denial" "$PT_ERR" 'denied exec git gc'
+	cd "$WS" || exit 1
+fi
+
+# ---- secrets are never learned as an allow -----------------------------------
+mkdir -p "$HOME/.ssh"
+echo "PRIVATE KEY" >"$HOME/.ssh/id_ed25519"
+# secret_held NAME FILE: every entry naming ~/.ssh waits for review.
+secret_held() {
+	"$PT_PY" - "$2" <<'EOF'
+import json, sys
+p = json.load(open(sys.argv[1]))
+bad = [e for c in (p["files"]["read"], p["files"]["write"])
+       for a in ("allow", "create") for e in c.get(a, [])
+       if ".ssh" in json.dumps(e.get("pattern") if isinstance(e, dict) else e)
+       and not (isinstance(e, dict) and e.get("review") is True)]
+found = [e for c in (p["files"]["read"],) for e in c.get("allow", [])
+         if isinstance(e, dict) and ".ssh" in e["pattern"]]
+if bad or not found:
+    print("# granted:", bad, "held:", found)
+    sys.exit(1)
+EOF
+}
+learn "$T/secret.json" -- sh -c 'cat ~/.ssh/id_ed25519; cat README 2>/dev/null; true'
+pt_status "learn: a run that reads a secret exits as its command does" 0
+pt_check "learn: the secret's entry waits for review, nothing grants it" \
+	secret_held x "$T/secret.json"
+pt_grep "learn: the review entry says it is a secret" "$T/secret.json" \
+	'"pattern": "~/\.ssh/id_ed25519".*secret.*"review": true'
+pt_proctor policy check "$T/secret.json"
+pt_grep "policy check lists the entries that wait for review" "$PT_OUT" \
+	'files\.read\.allow\[[0-9]+\] ~/\.ssh/id_ed25519'
+pt_run --policy "$T/secret.json" -- cat "$HOME/.ssh/id_ed25519"
+pt_isnt "a held entry grants nothing: the secret stays unreadable" \
+	"$PT_RC" 0
+
+learn "$T/perm.json" --permissive -- cat "$HOME/.ssh/id_ed25519"
+pt_status "learn --permissive: the command runs and exits 0" 0
+pt_grep "learn --permissive: the command really read the secret" \
+	"$PT_OUT" 'PRIVATE KEY'
+pt_grep "learn --permissive: it says the run is unconfined" "$PT_ERR" \
+	'runs unconfined'
+first=$(grep -n 'unconfined' "$PT_ERR" | head -n 1 | cut -d: -f1)
+pt_is "learn --permissive: it says so before the command starts" \
+	"$(grep -n 'PRIVATE' "$PT_OUT" >/dev/null && echo "${first:-none}")" 1
+pt_check "learn --permissive: the secret still waits for review" \
+	secret_held x "$T/perm.json"
+
+# ---- what the base denies is learned as needed ------------------------------
+learn "$T/needed.json" -- sh -c "echo x >'$CANARY/out.txt'"
+pt_grep "learn: a write the base denied is an entry for review" \
+	"$T/needed.json" "\"pattern\": \"$CANARY/out.txt\".*needed.*\"review\": true"
+pt_absent "learn: the denied write did not happen" "$CANARY/out.txt"
+
+# ---- policy diff ------------------------------------------------------------------
+echo a >"$WS/a.txt"
+echo b >"$WS/b.txt"
+learn "$T/d1.json" -- cat a.txt
+learn "$T/d2.json" -- sh -c 'cat a.txt; cat b.txt'
+pt_proctor policy diff "$T/d1.json" "$T/d2.json"
+pt_status "policy diff: differences exit 1" 1
+pt_grep "policy diff: the read a second run adds" "$PT_OUT" \
+	'^\+ files\.read\.allow \$WORKSPACE/b\.txt'
+pt_grep "policy diff: the command it adds" "$PT_OUT" \
+	'^\+ exec\.allow \["cat","b\.txt"\]'
+pt_proctor policy diff "$T/d2.json" "$T/d1.json"
+pt_grep "policy diff: what a new run no longer needs is a removal" \
+	"$PT_OUT" '^- files\.read\.allow \$WORKSPACE/b\.txt'
+pt_proctor policy diff "$T/d1.json" "$T/d1.json"
+pt_status "policy diff: a policy and itself: exit 0" 0
+pt_is "policy diff: ... and nothing printed" "$(cat "$PT_OUT")" ""
+
+# ---- learn --from: a damaged log names its file and line ---------------------
+pt_run -- cat a.txt
+cp "$PT_LOG" "$T/bad.jsonl"
+sed -i '2s/.*/{"type": "decision", this is not json/' "$T/bad.jsonl"
+pt_proctor learn --from "$T/bad.jsonl" -o "$T/bad.json"
+pt_isnt "learn --from: a damaged log fails" "$PT_RC" 0
+pt_grep "learn --from: the error names the file and line" "$PT_ERR" \
+	'bad\.jsonl:2: not a JSON object'
+pt_absent "learn --from: nothing is written from a damaged log" \
+	"$T/bad.json"
+pt_proctor learn --from "$PT_LOG" -o "$T/from.json"
+pt_status "learn --from a good log exits 0" 0
+policy_ok "learn --from: its policy passes policy check" "$T/from.json"
+
+# ---- bad input: a bad base, a missing command, an unwritable output ------
+echo '{"files": {"read": {"allow": [42]}}}' >"$T/badbase.json"
+learn "$T/x.json" --base "$T/badbase.json" -- true
+pt_status "learn: a bad --base fails before anything runs" 125
+pt_grep "learn: the error names the base and the JSON path" "$PT_ERR" \
+	'badbase\.json: files\.read\.allow\[0\]'
+learn "$T/x.json" -- no-such-command-proctor
+pt_status "learn: a command that is not found exits 127" 127
+pt_grep "learn: it says nothing was learned" "$PT_ERR" 'nothing learned'
+pt_absent "learn: no policy from a run that did not start" "$T/x.json"
+learn "$T/no/such/dir/x.json" -- true
+pt_status "learn: an output it cannot write fails" 125
+pt_grep "learn: it names the output" "$PT_ERR" 'cannot write .*no/such/dir'
+
+# ---- two hosts in a network namespace of our own (root only) ------------------
+if [ "$(id -u)" != 0 ]; then
+	pt_skip "learn: two hosts in a network namespace" "needs root"
+elif ! command -v unshare >/dev/null || ! command -v ip >/dev/null; then
+	pt_skip "learn: two hosts in a network namespace" "no unshare or ip"
+else
+	# the client lives in the workspace: its directory is read
+	mkdir -p "$WS/net"
+	cat >"$WS/net/srv.py" <<'PY'
+import socket, sys, threading, time
+def serve(host, port):
+    s = socket.socket()
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    s.bind((host, port))
+    s.listen(8)
+    while True:
+        c, _ = s.accept()
+        c.sendall(b"pong\n")
+        c.close()
+for a in sys.argv[1:]:
+    h, p = a.split(":")
+    threading.Thread(target=serve, args=(h, int(p)), daemon=True).start()
+time.sleep(60)
+PY
+	cat >"$WS/net/cli.py" <<'PY'
+import socket, sys
+for a in sys.argv[1:]:
+    h, p = a.split(":")
+    s = socket.create_connection((h, int(p)), timeout=5)
+    print(a, s.recv(10).decode().strip())
+PY
+	cat >"$T/net.sh" <<'SH'
+set -u
+T=$1 P=$2 N=$3
+ip link set lo up
+ip addr add 10.77.0.1/32 dev lo
+ip addr add 10.77.0.2/32 dev lo
+ip addr add 10.77.0.3/32 dev lo
+python3 "$N/srv.py" 10.77.0.1:8081 10.77.0.2:8082 10.77.0.3:8083 &
+srv=$!
+sleep 0.5
+echo '{"network": {"allow": ["10.77.0.0/24"]}}' >"$T/netbase.json"
+two="10.77.0.1:8081 10.77.0.2:8082"
+"$P" learn -o "$T/net.json" --base "$T/netbase.json" -- \
+	python3 "$N/cli.py" $two >"$T/net.learn" 2>&1
+echo "learn=$?"
+"$P" run --log "$T/net1.jsonl" --policy "$T/net.json" -- \
+	python3 "$N/cli.py" $two >"$T/net.rt" 2>&1
+echo "roundtrip=$?"
+"$P" run --log "$T/net2.jsonl" --policy "$T/net.json" -- \
+	python3 "$N/cli.py" $two 10.77.0.3:8083 >"$T/net.var" 2>&1
+echo "variant=$?"
+"$P" learn -o "$T/netreview.json" --permissive -- python3 "$N/cli.py" \
+	$two >"$T/net.review" 2>&1
+"$P" run --log "$T/net3.jsonl" --policy "$T/netreview.json" -- \
+	python3 "$N/cli.py" $two >/dev/null 2>&1
+echo "held=$?"
+sed 's/, "review": true//' "$T/netreview.json" >"$T/netok.json"
+"$P" run --log "$T/net4.jsonl" --policy "$T/netok.json" -- \
+	python3 "$N/cli.py" $two >/dev/null 2>&1
+echo "approved=$?"
+kill $srv
+SH
+	timeout -k 5 120 unshare -n bash "$T/net.sh" "$T" "$PROCTOR" "$WS/net" \
+		>"$T/net.out" 2>&1
+	pt_grep "learn: the two-host client exits 0" "$T/net.out" '^learn=0$'
+	pt_grep "learn: the first host is learned by address" "$T/net.json" \
+		'"pattern": "10\.77\.0\.1:8081"'
+	pt_grep "learn: the second host too" "$T/net.json" \
+		'"pattern": "10\.77\.0\.2:8082"'
+	pt_grep "round trip: the client reaches both hosts" "$T/net.out" \
+		'^roundtrip=0$'
+	pt_nogrep "round trip: no denial" "$T/net.rt" '^proctor: denied'
+	pt_grep "variant: a third host is refused" "$T/net.var" \
+		'denied connect 10\.77\.0\.3:8083'
+	pt_grep "learn --permissive: hosts the base denies wait for review" \
+		"$T/netreview.json" '"pattern": "10\.77\.0\.2:8082".*"review": true'
+	pt_isnt "held network entries grant nothing" \
+		"$(grep '^held=' "$T/net.out")" "held=0"
+	pt_grep "with the review flags removed, the client connects" \
+		"$T/net.out" '^approved=0$'
+	pt_diag_file "$T/net.out" "network namespace run"
+fi
+
+pt_done
