@@ -444,6 +444,27 @@ static int parse_answer(const struct dns_query *q, const uint8_t *abuf,
  * A name of the CNAME chain that an entry denies (not merely one no
  * entry allows: CDN names are rarely listed), or NULL.  Fills v.
  */
+static bool asked_at_connect(const struct dns_query *q);
+
+/*
+ * Whether an entry denies name.  A grant of the asking process may allow
+ * it, and the name asked about, on an ask list, is asked about at the
+ * connect (#6).
+ */
+static bool name_denied(const struct dns_query *q, const char *name,
+			struct rules_verdict *v)
+{
+	char canon[TRACER_NAME_MAX];
+
+	rules_check_name(dns.sup->o->policy, name, v);
+	if (v->is_default || v->action == RULES_ALLOW ||
+	    tracer_grant_name(q->pid, name, v))
+		return false;
+	return !(asked_at_connect(q) &&
+		 rules_name_canon(name, canon, sizeof(canon)) == 0 &&
+		 !strcmp(canon, q->name));
+}
+
 static const char *chain_denied(const struct dns_query *q,
 				const struct answer *a, struct rules_verdict *v)
 {
@@ -451,13 +472,10 @@ static const char *chain_denied(const struct dns_query *q,
 
 	if (!a->host)
 		return NULL;
-	for (alias = a->host->h_aliases; alias && *alias; alias++) {
-		rules_check_name(dns.sup->o->policy, *alias, v);
-		if (!v->is_default && v->action != RULES_ALLOW)
+	for (alias = a->host->h_aliases; alias && *alias; alias++)
+		if (name_denied(q, *alias, v))
 			return *alias;
-	}
-	rules_check_name(dns.sup->o->policy, a->host->h_name, v);
-	if (!v->is_default && v->action != RULES_ALLOW)
+	if (name_denied(q, a->host->h_name, v))
 		return a->host->h_name;
 	return NULL;
 }

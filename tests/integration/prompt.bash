@@ -23,12 +23,13 @@ pr_tm() { tmux -S "$PR_SOCK" "$@"; }
 # working server.
 pr_need() {
 	pt_need "$1" tmux || return 1
-	if ! pr_tm -f /dev/null new-session -d -s probe -x 80 -y 10 \
-		"sleep 30" 2>"$T/out/tmux.err"; then
+	# the first session stays for the whole test: a server whose last
+	# session ends exits, and one started meanwhile may meet it dying
+	if ! pr_tm -f /dev/null new-session -d -s keep -x 80 -y 10 \
+		"sleep 3600" 2>"$T/out/tmux.err"; then
 		pt_skip "$1" "tmux cannot start a session: $(head -n 1 "$T/out/tmux.err")"
 		return 1
 	fi
-	pr_tm kill-session -t probe 2>/dev/null
 }
 
 # pr_start NAME [RUN-OPTION]... -- CMD...
