@@ -119,7 +119,8 @@ static void usage(FILE *f)
 		   "       proctor policy check FILE...\n"
 		   "       proctor policy show [--workspace DIR]...\n"
 		   "       proctor policy approve FILE\n"
-		   "       proctor log verify FILE...\n"
+		   "       proctor log [tree|summary|verify] ...   "
+		   "(see proctor log --help)\n"
 		   "       proctor --version\n\nrun options:\n");
 	for (i = 0; i < N_RUN_OPTS; i++)
 		fprintf(f, "  --%-12s %s\n", run_opts[i].name,

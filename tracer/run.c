@@ -171,9 +171,14 @@ static void report_features(const struct tracer_opts *o,
 			"carried out\n");
 }
 
+/*
+ * CMD enters the table, and the log, as the first process: its start
+ * record, like every other process's, names its parent (proctor).
+ */
 static void add_first_process(pid_t child, const struct tracer_opts *o)
 {
 	struct tracer_proc *p;
+	struct tracer_who w;
 	size_t i, len = 0;
 
 	tracer_proc_lock();
@@ -195,6 +200,8 @@ static void add_first_process(pid_t child, const struct tracer_opts *o)
 		p->argv_len = len;
 	}
 	tracer_proc_unlock();
+	tracer_proc_who(child, &w);
+	tracer_log_lifecycle("start", &w, NULL, NULL, -1);
 }
 
 static int exit_code(const struct tracer_opts *o, int st, int fail)
