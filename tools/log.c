@@ -703,6 +703,7 @@ static int log_show(int argc, char **argv)
 /* ---- the process tree ------------------------------------------------ */
 
 struct node {
+	char *run; /* pids are unique within a run, not across runs */
 	long pid, ppid;
 	char *cmdline; /* at its start: its parent's, for a fork */
 	char **execs;  /* what it executed, in order */
@@ -715,23 +716,28 @@ struct node {
 	struct node *next;
 };
 
-static struct node *node_of(struct node **list, long pid)
+/* The node of pid; a new one goes last, so children keep their order. */
+static struct node *node_of(struct node **list, const char *run, long pid)
 {
-	struct node *n;
+	struct node **pp, *n;
 
-	for (n = *list; n; n = n->next)
-		if (n->pid == pid)
-			return n;
+	for (pp = list; *pp; pp = &(*pp)->next)
+		if ((*pp)->pid == pid && !strcmp((*pp)->run, run))
+			return *pp;
 	n = calloc(1, sizeof(*n));
-	if (!n)
+	if (!n || !(n->run = strdup(run)))
 		exit(2);
 	n->pid = pid;
 	n->ppid = -1;
 	n->status = -1;
 	n->signal = -1;
-	n->next = *list;
-	*list = n;
+	*pp = n;
 	return n;
+}
+
+static bool parent_of(const struct node *p, const struct node *c)
+{
+	return c->ppid == p->pid && c != p && !strcmp(c->run, p->run);
 }
 
 static void push(char ***list, size_t *n, const char *s)
@@ -762,9 +768,9 @@ static void tree_one(cJSON *r, void *arg)
 	const char *type = str(r, "type");
 	struct node *n;
 
-	if (num(r, "pid") < 0)
+	if (num(r, "pid") < 0 || !str(r, "run"))
 		return;
-	n = node_of(arg, num(r, "pid"));
+	n = node_of(arg, str(r, "run"), num(r, "pid"));
 	if (num(r, "ppid") > 0 && n->ppid < 0)
 		n->ppid = num(r, "ppid");
 	if (!strcmp(type, "start")) {
@@ -785,12 +791,13 @@ static void tree_one(cJSON *r, void *arg)
 	}
 }
 
-static bool known(struct node *list, long pid)
+/* A root: a process whose parent is not in the log of its run. */
+static bool is_root(struct node *list, const struct node *n)
 {
 	for (; list; list = list->next)
-		if (list->pid == pid)
-			return true;
-	return false;
+		if (parent_of(list, n))
+			return false;
+	return true;
 }
 
 /* What it ran: its execs in order, or, without any, its start. */
@@ -824,7 +831,7 @@ static void print_tree(struct node *list, struct node *n, int depth)
 		printf("%*s  denied %s\n", depth * 2, "",
 		       shown(n->denials[i], buf));
 	for (c = list; c; c = c->next)
-		if (c->ppid == n->pid && c != n)
+		if (parent_of(n, c))
 			print_tree(list, c, depth + 1);
 }
 
@@ -843,6 +850,7 @@ static cJSON *tree_json(struct node *list, struct node *n)
 	cJSON *o = cJSON_CreateObject(), *kids = cJSON_CreateArray();
 	struct node *c;
 
+	cJSON_AddStringToObject(o, "run", n->run);
 	cJSON_AddNumberToObject(o, "pid", n->pid);
 	cJSON_AddNumberToObject(o, "ppid", n->ppid);
 	cJSON_AddStringToObject(o, "cmdline", n->cmdline ? n->cmdline : "");
@@ -855,7 +863,7 @@ static cJSON *tree_json(struct node *list, struct node *n)
 	cJSON_AddNumberToObject(o, "denied", n->denied);
 	cJSON_AddItemToObject(o, "denials", strings(n->denials, n->n_denials));
 	for (c = list; c; c = c->next)
-		if (c->ppid == n->pid && c != n)
+		if (parent_of(n, c))
 			cJSON_AddItemToArray(kids, tree_json(list, c));
 	cJSON_AddItemToObject(o, "children", kids);
 	return o;
@@ -868,8 +876,9 @@ static int log_tree(int argc, char **argv)
 		{ 0, 0, 0, 0 },
 	};
 	struct node *list = NULL, *n;
-	cJSON *roots = NULL;
-	char file[PATH_MAX];
+	cJSON *roots = NULL, *out;
+	char file[PATH_MAX], buf[SHOWN_MAX];
+	const char *run = NULL;
 	bool json = false;
 	int rc, ch;
 
@@ -884,18 +893,26 @@ static int log_tree(int argc, char **argv)
 	rc = each_record(file, tree_one, &list);
 	if (json)
 		roots = cJSON_CreateArray();
-	/* roots: processes whose parent is not in the log */
 	for (n = list; n; n = n->next) {
-		if (known(list, n->ppid))
+		if (!is_root(list, n))
 			continue;
-		if (json)
+		if (json) {
 			cJSON_AddItemToArray(roots, tree_json(list, n));
-		else
-			print_tree(list, n, 0);
+			continue;
+		}
+		/* a file of several runs: say where each begins */
+		if (!run || strcmp(run, n->run))
+			printf("%srun %s\n", run ? "\n" : "",
+			       shown(n->run, buf));
+		run = n->run;
+		print_tree(list, n, 0);
 	}
 	if (json) {
-		print_json(roots);
-		cJSON_Delete(roots);
+		out = cJSON_CreateObject();
+		cJSON_AddStringToObject(out, "file", file);
+		cJSON_AddItemToObject(out, "roots", roots);
+		print_json(out);
+		cJSON_Delete(out);
 	}
 	return rc;
 }
@@ -1010,7 +1027,7 @@ static void print_counts(const char *title, const struct counts *c, long top)
 		printf("\n%s (top %ld of %ld)\n", title, top, c->n);
 	else
 		printf("\n%s\n", title);
-	printf("  %9s %9s  %s\n", "decisions", "denied", "");
+	printf("  %9s %9s\n", "decisions", "denied");
 	for (i = 0; i < c->n && i < top; i++)
 		printf("  %9ld %9ld  %s\n", v[i]->decisions, v[i]->denied,
 		       shown(v[i]->name, buf));
