@@ -71,5 +71,23 @@ pt_grep "verify says the run has no closing record" "$T/verify.txt" \
 	'no closing record'
 pt_nogrep "no record before the cut is damaged" "$T/verify.txt" \
 	'MAC mismatch|sequence'
+"$PT_PY" - "$PT_LOG" >"$T/cut.txt" <<'PY'
+import json, sys
+lines = open(sys.argv[1], "rb").read().split(b"\n")
+bad = 0
+for l in lines[:-1]:
+    try:
+        json.loads(l)
+    except ValueError:
+        bad += 1
+print(bad, "cut" if lines[-1] else "whole")
+PY
+pt_is "at most the last line is cut" "$(cut -d' ' -f1 "$T/cut.txt")" 0
+if grep -q cut "$T/cut.txt"; then
+	pt_grep "and verify says so" "$T/verify.txt" 'the last line is cut'
+else
+	pt_nogrep "the last line is whole, and verify does not call it cut" \
+		"$T/verify.txt" 'the last line is cut'
+fi
 
 pt_done
