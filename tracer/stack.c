@@ -17,7 +17,9 @@
  * nearest slot above the frame that holds a frame-pointer record (the
  * caller's frame pointer, then a return address just after a call), and
  * the record says from which frame on the stack rests on that search
- * (stack_scanned_from).
+ * (stack_scanned_from).  TODO(#4): for such code, stop the thread at the
+ * end of its call (ptrace, after the answer) and unwind from all its
+ * registers, in a record of its own.
  *
  * Symbols come from the objects' own .symtab, or .dynsym when stripped,
  * read here with bounds checks: the program's files are the program's
@@ -521,7 +523,10 @@ static int acc_find_proc_info(unw_addr_space_t as, unw_word_t ip,
 	/*
 	 * A handle keeps one object's tables mapped: one per object, so
 	 * that a stack going back and forth between a program and its
-	 * libraries maps each once.
+	 * libraries maps each once.  TODO(#4): libunwind opens the object
+	 * again by the name in /proc/PID/maps; a program that renames a FIFO
+	 * there between map_open() and that open stalls this worker until
+	 * the FIFO is opened for writing (its own call waits meanwhile).
 	 */
 	if (!m->upt)
 		m->upt = _UPT_create(cur->tid);
