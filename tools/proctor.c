@@ -84,8 +84,8 @@ static const struct run_opt {
 	{ "log", 1, OPT_LOG, 0, 0, "FILE  decision log ('-': stderr)" },
 	{ "no-log", 0, OPT_NO_LOG, 0, 0, "      keep no log" },
 	{ "stacks", 1, OPT_STACKS, 0, 0,
-	  "WHICH none, denied (default) or all: decisions logged with "
-	  "the call stack" },
+	  "WHICH none, denied (default) or all: which decisions carry a "
+	  "call stack" },
 	{ "log-syslog", 0, OPT_SYSLOG, 0, 0,
 	  "      each record to syslog too (authpriv, ident proctor)" },
 	{ "allow-read", 1, OPT_GRANT, RULES_READ, RULES_ALLOW, "PATH" },
