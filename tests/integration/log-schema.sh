@@ -221,7 +221,8 @@ pt_is "each exec was judged with its argv, in the same order" \
 
 # ---- names that are not UTF-8: shown with U+FFFD, exact in _b64
 "$PT_PY" -c 'import os; open(os.fsencode("caf\udce9.txt"), "w").write("x\n")'
-pt_run -- sh -c "cat caf*.txt; : >'$CANARY/'\$(printf 'bad\\377')"
+pt_run -- sh -c "cat caf*.txt; for n in 'bad\\377' 'sur\\355\\240\\200' \\
+	'long\\340\\200\\257'; do true >'$CANARY/'\$(printf \$n); done"
 pt_schema "a log with names that are not UTF-8 fits the schema"
 pt_is "the read of caf\\xe9.txt is shown with U+FFFD and exact in path_b64" \
 	"$(q 'r.get("path") == "'"$WS"'/caf\ufffd.txt"
@@ -232,6 +233,9 @@ pt_is "the argv of cat is exact in argv_b64" \
 pt_is "the denied write of bad\\xff too" \
 	"$(q 'r["decision"] == "deny"
 		and base64.b64decode(r["path_b64"]).endswith(b"/bad\xff")')" 1
+pt_is "a surrogate and an overlong form are not UTF-8 either" \
+	"$(q 'r["decision"] == "deny" and base64.b64decode(r.get("path_b64", ""))
+		.split(b"/")[-1] in (b"sur\xed\xa0\x80", b"long\xe0\x80\xaf")')" 2
 "$PROCTOR" log --json --path "$WS/caf$(printf '\351').txt" "$PT_LOG" \
 	>"$T/sel.txt" 2>&1
 pt_is "proctor log --path matches the exact bytes" \
