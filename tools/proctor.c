@@ -808,7 +808,8 @@ static char **child_env(const char *tmpdir, const char *id)
 static int cmd_run(int argc, char **argv)
 {
 	static struct cli c;
-	struct tracer_opts o = { .log_fd = -1 };
+	/* static: the supervisor's threads read it until proctor exits */
+	static struct tracer_opts o = { .log_fd = -1 };
 	char *ws[MAX_LIST], *tmpdir, exe[PATH_MAX], id[64], logpath[PATH_MAX];
 	char home[PATH_MAX], hash[65], *dump;
 	struct reaper reaper = { -1, -1 };
@@ -868,7 +869,6 @@ static int cmd_run(int argc, char **argv)
 	o.wait_all = c.wait_all;
 	o.keep_caps = c.keep_caps;
 	o.stacks = c.stacks;
-	o.syslog = c.syslog;
 	if (o.log_fd >= 0 || c.syslog) {
 		tracer_log_open(o.log_fd, id,
 				load_log_key(key) == 0 ? key : NULL, c.syslog);

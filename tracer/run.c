@@ -234,12 +234,17 @@ static int fail_setup(pid_t child, const char *what, int err)
 int tracer_run(const struct tracer_opts *o)
 {
 	int ready[2], go[2], fail[2], st = -1, err, one = 1;
-	struct tracer_sup sup = { .o = o, .listener = -1 };
+	/*
+	 * Static: the receivers keep a pointer to it, and one may still be
+	 * answering a call of a process killed at the end when this returns.
+	 */
+	static struct tracer_sup sup;
 	int tracee_floor;
 	bool job = tracer_job_foreground(), killable = false;
 	struct rlimit rl;
 	pid_t child;
 
+	sup = (struct tracer_sup){ .o = o, .listener = -1 };
 	if (pipe2(ready, O_CLOEXEC) || pipe2(go, O_CLOEXEC) ||
 	    pipe2(fail, O_CLOEXEC)) {
 		perror("proctor: pipe");

@@ -40,7 +40,6 @@ struct tracer_opts {
 	bool wait_all;	/* wait for the whole tree */
 	bool keep_caps; /* root keeps every capability */
 	enum tracer_stacks stacks;
-	bool syslog; /* each record to syslog(3) too */
 };
 
 /*
