@@ -36,6 +36,17 @@ static const char *log_run;
 static uint64_t log_seq;
 static atomic_uint_fast64_t denials;
 static atomic_uint_fast64_t decisions;
+/* under log_lock: the decision records written, and the end written */
+static uint64_t logged_decisions, logged_denials;
+static bool log_closed;
+
+/* What a record counts for in the closing one. */
+enum rec_kind {
+	REC_OTHER,
+	REC_ALLOWED,
+	REC_DENIED,
+	REC_END,
+};
 static pthread_mutex_t log_lock = PTHREAD_MUTEX_INITIALIZER;
 static bool log_keyed;
 static uint8_t log_key[32];
@@ -276,8 +287,13 @@ static void write_all(int fd, const char *s, size_t len)
  * changed, removed or reordered line breaks the chain (`proctor log
  * verify`).  syslog gets the same line, under the same lock, so that it
  * sees the records in order too.
+ *
+ * The closing record counts the decision records written before it, and
+ * nothing follows it: a worker still answering a call of a process that
+ * was killed at the end (its answer reaches nobody) writes no record.
  */
-static void emit(const char *type, struct buf *body, int prio)
+static void emit(const char *type, struct buf *body, int prio,
+		 enum rec_kind kind)
 {
 	struct buf line = { 0 };
 	uint8_t mac[32];
@@ -286,11 +302,22 @@ static void emit(const char *type, struct buf *body, int prio)
 	if (log_fd < 0 && !log_syslog)
 		return;
 	pthread_mutex_lock(&log_lock);
+	if (log_closed) {
+		pthread_mutex_unlock(&log_lock);
+		return;
+	}
 	put_lit(&line, "{");
 	put_time(&line);
 	putf(&line, ",\"v\":%d,\"type\":\"%s\",\"run\":\"%s\",\"seq\":%" PRIu64,
 	     LOG_SCHEMA, type, log_run, ++log_seq);
 	put(&line, body->s ? body->s : "", body->len);
+	if (kind == REC_END) {
+		putf(&line, ",\"decisions\":%" PRIu64 ",\"denials\":%" PRIu64,
+		     logged_decisions, logged_denials);
+		log_closed = true;
+	}
+	logged_decisions += kind == REC_ALLOWED || kind == REC_DENIED;
+	logged_denials += kind == REC_DENIED;
 	if (log_keyed) {
 		tracer_log_mac(log_key, log_prev, line.s, line.len, mac);
 		memcpy(log_prev, mac, 32);
@@ -472,7 +499,10 @@ void tracer_log_decision(const struct tracer_who *w,
 	     e->err ? -1L : e->result);
 	if (e->stack)
 		put_stack(&b, e->stack);
-	emit("decision", &b, e->allowed ? LOG_INFO : LOG_WARNING);
+	if (e->allowed)
+		emit("decision", &b, LOG_INFO, REC_ALLOWED);
+	else
+		emit("decision", &b, LOG_WARNING, REC_DENIED);
 	free(b.s);
 }
 
@@ -494,8 +524,8 @@ void tracer_log_lifecycle(const char *event, const struct tracer_who *w,
 		else if (status >= 256)
 			putf(&b, ",\"signal\":%d", status - 256);
 	}
-	emit(event, &b,
-	     strcmp(event, "exec-mismatch") ? LOG_INFO : LOG_WARNING);
+	emit(event, &b, strcmp(event, "exec-mismatch") ? LOG_INFO : LOG_WARNING,
+	     REC_OTHER);
 	free(b.s);
 }
 
@@ -517,7 +547,7 @@ void tracer_log_run(const struct tracer_opts *o, const char *version,
 	put_list(&b, "workspaces", (const char *const *)workspaces, n);
 	put_field(&b, "tmpdir", o->tmpdir);
 	put_field(&b, "stacks", tracer_stacks_name(o->stacks));
-	emit("run", &b, LOG_INFO);
+	emit("run", &b, LOG_INFO, REC_OTHER);
 	free(b.s);
 }
 
@@ -527,7 +557,7 @@ void tracer_log_raw(const char *type, const char *json_fields)
 
 	put_lit(&b, ",");
 	put(&b, json_fields, strlen(json_fields));
-	emit(type, &b, LOG_INFO);
+	emit(type, &b, LOG_INFO, REC_OTHER);
 	free(b.s);
 }
 
@@ -539,11 +569,9 @@ uint64_t tracer_log_denials(void)
 /* The closing record: without it, verify reports the log as cut. */
 void tracer_log_end(int status)
 {
-	char fields[160];
+	struct buf b = { 0 };
 
-	snprintf(fields, sizeof(fields),
-		 "\"exit\":%d,\"decisions\":%" PRIu64 ",\"denials\":%" PRIu64,
-		 status, (uint64_t)atomic_load(&decisions),
-		 (uint64_t)atomic_load(&denials));
-	tracer_log_raw("end", fields);
+	putf(&b, ",\"exit\":%d", status);
+	emit("end", &b, LOG_INFO, REC_END);
+	free(b.s);
 }
