@@ -17,6 +17,13 @@
 
 #include "rules/rules.h"
 
+/* Which decisions carry the call stack of the thread that asked. */
+enum tracer_stacks {
+	TRACER_STACKS_NONE,
+	TRACER_STACKS_DENIED, /* denials, and asks (which deny for now) */
+	TRACER_STACKS_ALL,
+};
+
 /* What `proctor run` was asked to do; filled by tools/proctor.c. */
 struct tracer_opts {
 	struct rules_policy *policy;
@@ -32,6 +39,7 @@ struct tracer_opts {
 	int verbose;
 	bool wait_all;	/* wait for the whole tree */
 	bool keep_caps; /* root keeps every capability */
+	enum tracer_stacks stacks;
 };
 
 /*
@@ -152,6 +160,34 @@ int tracer_path_resolve_how(pid_t tid, pid_t tgid, int dirfd, const char *path,
 			    int flags, uint64_t resolve, struct tracer_path *p);
 void tracer_path_release(struct tracer_path *p);
 
+/* --- call stacks (stack.c) ----------------------------------------------- */
+
+#define TRACER_STACK_MAX 32
+
+struct tracer_frame {
+	uint64_t pc;
+	uint64_t off;  /* the ELF address in obj (for addr2line), or 0 */
+	char sym[128]; /* "name+0xN", or "" */
+	char obj[256]; /* the mapped file, or "" */
+};
+
+struct tracer_stack {
+	size_t n;
+	const char *cut; /* why it ends before the outermost frame, or NULL */
+	/*
+	 * 0, or the first frame found through a frame pointer that was
+	 * looked for on the stack rather than read (stack.c).
+	 */
+	size_t scanned_from;
+	struct tracer_frame f[TRACER_STACK_MAX];
+};
+
+/*
+ * Unwinds the user stack of task tid (of process tgid), which waits in
+ * call nr for a decision.  0, or -errno (-ESRCH: it no longer waits).
+ */
+int tracer_stack_capture(pid_t tgid, pid_t tid, int nr, struct tracer_stack *s);
+
 /* --- the log (log.c) ------------------------------------------------------ */
 
 struct tracer_event {
@@ -167,6 +203,7 @@ struct tracer_event {
 	const char *const *argv; /* exec: the new argv */
 	size_t argc;
 	const struct rules_verdict *verdict;
+	const struct tracer_stack *stack; /* or NULL */
 	bool allowed;
 	bool created_override; /* allowed: the run made the object */
 	long latency_us;       /* from the call's arrival to its answer */
@@ -174,8 +211,19 @@ struct tracer_event {
 	long result;
 };
 
-/* key: the user's 32-byte log key, or NULL for records without MACs. */
-int tracer_log_open(int fd, const char *run_id, const uint8_t *key);
+/*
+ * fd: the log file, or -1; key: the user's 32-byte log key, or NULL for
+ * records without MACs; to_syslog: each record to syslog(3) as well.
+ */
+int tracer_log_open(int fd, const char *run_id, const uint8_t *key,
+		    bool to_syslog);
+/* True when records go somewhere. */
+bool tracer_log_on(void);
+/* The run's first record: version, policy hash, workspaces, TMPDIR. */
+void tracer_log_run(const struct tracer_opts *o, const char *version,
+		    char *const *workspaces, size_t n, const char *home,
+		    bool permissive);
+const char *tracer_stacks_name(enum tracer_stacks s);
 /* HMAC-SHA-256 of prev (the last record's MAC) and the line's text. */
 void tracer_log_mac(const uint8_t key[32], const uint8_t prev[32],
 		    const char *line, size_t len, uint8_t out[32]);
