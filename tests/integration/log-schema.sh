@@ -17,7 +17,8 @@ TIME = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z$")
 COMMON = {"time", "v", "type", "run", "seq", "mac"}
 WHO = {"pid", "tid", "ppid", "comm", "exe"}
 KEYS = {
-    "run": {"proctor", "policy_sha256", "workspaces", "tmpdir", "stacks"},
+    "run": {"proctor", "policy_sha256", "workspaces", "tmpdir", "home",
+            "permissive", "stacks"},
     "kernel": {"features", "write_floor"},
     "start": WHO | {"cmdline"},
     "exec": WHO | {"cmdline"},
@@ -27,11 +28,12 @@ KEYS = {
                        "addr", "command", "target", "to", "argv",
                        "decision", "rule", "created_by_run", "latency_us",
                        "errno", "result", "stack", "stack_cut",
-                       "stack_scanned_from"},
+                       "stack_scanned_from", "name", "qtype", "rcode",
+                       "answers", "ttl", "cname"},
     "end": {"exit", "decisions", "denials"},
 }
 OBJECTS = {"read": "path", "write": "path", "exec": "command",
-           "connect": "addr", "signal": "target"}
+           "connect": "addr", "signal": "target", "resolve": "name"}
 bad = []
 
 
