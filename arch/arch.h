@@ -8,6 +8,7 @@
 #ifndef PROCTOR_ARCH_H
 #define PROCTOR_ARCH_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 struct arch_desc {
@@ -30,6 +31,19 @@ struct arch_desc {
 	const int *refused_new;
 	int n_refused_new;
 	int last_known;
+	/*
+	 * libunwind's numbers for the two registers that
+	 * /proc/PID/task/TID/syscall shows of a thread waiting in a call:
+	 * its stack pointer and program counter (tracer/stack.c).
+	 */
+	int unw_sp;
+	int unw_pc;
+	/*
+	 * The frame pointer, which frame-pointer code computes its frame
+	 * from; not readable then, so tracer/stack.c looks for it on the
+	 * stack (arch_follows_call).
+	 */
+	int unw_fp;
 };
 
 /* The ABI proctor was built for. */
@@ -40,6 +54,12 @@ const struct arch_desc *arch_native(void);
  * it (open and creat do not exist on aarch64).
  */
 int arch_syscall_nr(const char *name);
+
+/*
+ * True when the 8 bytes of code before an address end with a call
+ * instruction: the address can be a return address.
+ */
+bool arch_follows_call(const uint8_t before[8]);
 
 /* Name of syscall nr on the native ABI; "?" when unknown. */
 const char *arch_syscall_name(int nr);

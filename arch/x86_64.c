@@ -2,6 +2,7 @@
 /* x86_64: the only ABI decoded.  x32 and i386 share its entry point. */
 #if defined(__x86_64__)
 
+#include <libunwind-x86_64.h>
 #include <linux/audit.h>
 #include <seccomp.h>
 
@@ -26,11 +27,53 @@ static const struct arch_desc x86_64_desc = {
 	.refused_new = x86_64_refused_new,
 	.n_refused_new = 8,
 	.last_known = 469,
+	.unw_sp = UNW_X86_64_RSP,
+	.unw_pc = UNW_X86_64_RIP,
+	.unw_fp = UNW_X86_64_RBP,
 };
 
 const struct arch_desc *arch_native(void)
 {
 	return &x86_64_desc;
+}
+
+/*
+ * An indirect call, ff /2, whose ModRM byte is at m and that ends at end
+ * (a REX prefix before ff changes no length).
+ */
+static bool indirect_call(const uint8_t *m, const uint8_t *end)
+{
+	unsigned mod = m[0] >> 6, rm = m[0] & 7;
+	size_t len = 1; /* ModRM */
+
+	if ((m[0] & 0x38) != 0x10 || m >= end)
+		return false;
+	if (mod != 3 && rm == 4) {
+		if (m + 1 >= end)
+			return false;
+		len++; /* SIB */
+		if (mod == 0 && (m[1] & 7) == 5)
+			len += 4; /* no base: disp32 */
+	}
+	if (mod == 1)
+		len += 1;
+	else if (mod == 2 || (mod == 0 && rm == 5))
+		len += 4;
+	return m + len == end;
+}
+
+/* call rel32 (e8), or call through a register or memory (ff /2). */
+bool arch_follows_call(const uint8_t before[8])
+{
+	const uint8_t *end = before + 8;
+	int i;
+
+	if (before[3] == 0xe8)
+		return true;
+	for (i = 0; i < 7; i++)
+		if (before[i] == 0xff && indirect_call(before + i + 1, end))
+			return true;
+	return false;
 }
 
 #endif

@@ -2,7 +2,9 @@
 # tools/bench.sh PROCTOR: how much proctor slows real work down.
 #
 # Runs each workload natively, under `proctor run --no-log` (default policy),
-# under `proctor run --log FILE` (every decision logged) and under
+# under `proctor run --log FILE --stacks none` (every decision logged), for
+# the build and the opens also under `proctor run --log FILE` (logged, with
+# the call stack of each denial: the default) and under
 # `strace -f --seccomp-bpf` on the same syscalls as a reference.  Runs are
 # interleaved (native, proctor, proctor+log, strace, native, ...), repeated,
 # wall-clock timed, and summed up in a table: min / median / max seconds, the
@@ -11,7 +13,8 @@
 #
 # Workloads (issue 9): startup (one /bin/true), a `make -j2` build of a
 # generated tree of 200 C files, 100k open+close read-only and 100k
-# open(O_WRONLY|O_CREAT)+close in the workspace, 2,000 fork+exec of /bin/true,
+# open(O_WRONLY|O_CREAT)+close in the workspace, 5,000 such opens outside it
+# (denied: what a stack costs), 2,000 fork+exec of /bin/true,
 # git init/add/commit/status/log over 2,000 files, 20 python3 processes
 # importing much of the standard library, 5,000 TCP connects to a listener on
 # 127.0.0.1 that this script starts (and allows with --allow-net).  As
@@ -24,7 +27,8 @@
 #   BENCH_ROUNDS=N   rounds per workload (default 5)
 #   BENCH_QUICK=1    smoke run: 1 round (unless BENCH_ROUNDS is set), small sizes
 #   BENCH_ONLY=a,b   only these workloads: startup build opens-read opens-write
-#                    forkexec git python connect resolve connect-name
+#                    opens-denied forkexec git python connect resolve
+#                    connect-name
 #
 # Exits 0 on success and 1, loudly, if any workload fails in any mode.  The
 # table reports the issue-9 targets but missing one does not fail the run.
@@ -81,6 +85,7 @@ STRACE_ARGS = ["-f", "--seccomp-bpf",
 SIZES = {  # full run, quick run
     "build_files": (200, 40),
     "opens": (100_000, 10_000),
+    "denied": (5_000, 500),
     "forkexec": (2_000, 200),
     "git_files": (2_000, 200),
     "python_runs": (20, 3),
@@ -90,7 +95,8 @@ SIZES = {  # full run, quick run
 }
 N = {key: quick if QUICK else full for key, (full, quick) in SIZES.items()}
 
-MODES = ["native", "proctor", "proctor+log"] + (["strace"] if STRACE else [])
+MODES = ["native", "proctor", "proctor+log", "proctor+log+stacks"] + \
+    (["strace"] if STRACE else [])
 
 # Workloads must not see the `make bench` that may have started us.
 ENV = {k: v for k, v in os.environ.items()
@@ -130,16 +136,19 @@ class Workload:
     every run, untimed; `ops` is the operation count of a microbenchmark."""
 
     def __init__(self, key, label, argv, ops=None, target=None,
-                 prepare=None, allow_net=None, netns=None):
+                 prepare=None, allow_net=None, netns=None, stacks=False):
         self.key, self.label, self.argv = key, label, argv
         self.netns = netns
+        # stacks: also timed with the stacks of denials (proctor+log+stacks)
+        self.modes = [m for m in MODES
+                      if stacks or m != "proctor+log+stacks"]
         self.ops, self.target = ops, target
         self.prepare = prepare or (lambda: None)
         self.allow_net = allow_net
         self.cwd = os.path.join(WORK, "ws", key)
         self.log = os.path.join(WORK, "logs", key + ".jsonl")
-        self.times = {mode: [] for mode in MODES}
-        self.log_lines = None
+        self.times = {mode: [] for mode in self.modes}
+        self.log_lines = {}
 
 
 # --- workload generators ---------------------------------------------------
@@ -251,13 +260,18 @@ def workloads(port):
         Workload("startup", "startup (/bin/true once)", ["/bin/true"], ops=1),
         Workload("build", f"make -j2, {N['build_files']} C files",
                  ["make", "-j2", "-s"], target=("ratio", 1.05),
-                 prepare=lambda: native(["make", "-s", "clean"], ws("build"))),
+                 prepare=lambda: native(["make", "-s", "clean"], ws("build")),
+                 stacks=True),
         Workload("opens-read", f"{N['opens']} open O_RDONLY+close",
                  [f"{BIN}/opens", "read", str(N["opens"]), "data.txt"],
-                 ops=N["opens"], target=("strace", 0.2)),
+                 ops=N["opens"], target=("strace", 0.2), stacks=True),
         Workload("opens-write", f"{N['opens']} open O_WRONLY|O_CREAT+close",
                  [f"{BIN}/opens", "write", str(N["opens"]), "out.txt"],
-                 ops=N["opens"], target=("strace", 0.2)),
+                 ops=N["opens"], target=("strace", 0.2), stacks=True),
+        Workload("opens-denied", f"{N['denied']} open O_WRONLY outside, "
+                 "denied", [f"{BIN}/opens", "denied", str(N["denied"]),
+                            os.path.join(WORK, "outside", "denied.txt")],
+                 ops=N["denied"], stacks=True),
         Workload("forkexec", f"{N['forkexec']} fork+exec /bin/true",
                  [f"{BIN}/forkexec", str(N["forkexec"]), "/bin/true"],
                  ops=N["forkexec"], target=("ratio", 1.25)),
@@ -291,6 +305,8 @@ def set_up(w):
     os.makedirs(w.cwd, exist_ok=True)
     if w.key == "build":
         make_c_tree(w.cwd, N["build_files"])
+    elif w.key == "opens-denied":
+        os.makedirs(os.path.join(WORK, "outside"), exist_ok=True)
     elif w.key.startswith("opens"):
         write(f"{w.cwd}/data.txt", "read me\n")
         write(f"{w.cwd}/out.txt", "")
@@ -308,7 +324,11 @@ def command(w, mode):
     if mode == "proctor":
         return [*ns, PROCTOR, "run", "--no-log", *net, "--", *w.argv]
     if mode == "proctor+log":
-        return [*ns, PROCTOR, "run", "--log", w.log, *net, "--", *w.argv]
+        return [*ns, PROCTOR, "run", "--log", w.log, "--stacks", "none",
+                *net, "--", *w.argv]
+    if mode == "proctor+log+stacks":
+        return [*ns, PROCTOR, "run", "--quiet", "--log", w.log, *net,
+                "--", *w.argv]
     return [*ns, STRACE, *STRACE_ARGS, "--", *w.argv]
 
 
@@ -334,11 +354,11 @@ def run(w, mode, what):
         die(f"{w.key} ({what}, {mode}) {how}\n"
             f"  command: {' '.join(argv)}\n  cwd: {w.cwd}\n"
             f"--- last lines of its output ---\n{tail}")
-    if mode == "proctor+log":
+    if mode.startswith("proctor+log"):
         with open(w.log, "rb") as f:
-            w.log_lines = sum(1 for _ in f)
+            w.log_lines[mode] = sum(1 for _ in f)
         os.remove(w.log)
-        if w.log_lines == 0:
+        if w.log_lines[mode] == 0:
             die(f"{w.key}: proctor --log {w.log} wrote nothing")
     return seconds
 
@@ -347,17 +367,17 @@ def bench(w):
     set_up(w)
     run(w, "native", "warm-up")
     for r in range(1, ROUNDS + 1):
-        for mode in MODES:
+        for mode in w.modes:
             seconds = run(w, mode, f"round {r}/{ROUNDS}")
             w.times[mode].append(seconds)
-            print(f"  {w.key:<12} round {r}/{ROUNDS}  {mode:<12}"
+            print(f"  {w.key:<12} round {r}/{ROUNDS}  {mode:<18}"
                   f"{seconds:9.4f} s", file=sys.stderr, flush=True)
 
 
 # --- the table ----------------------------------------------------------------
 
 def report(done):
-    head = (f"{'workload':<46} {'mode':<12} {'min s':>8} {'median s':>9} "
+    head = (f"{'workload':<46} {'mode':<18} {'min s':>8} {'median s':>9} "
             f"{'max s':>8} {'ratio':>7} {'+us/op':>8} {'/strace':>8} "
             f"{'target':>12} {'log lines':>10}")
     print(f"\nproctor benchmark of {MEASURED}, kernel {os.uname().release}, "
@@ -376,7 +396,7 @@ def report(done):
         base = statistics.median(w.times["native"])
         strace_added = (statistics.median(w.times["strace"]) - base
                         if STRACE else None)
-        for mode in MODES:
+        for mode in w.modes:
             t = w.times[mode]
             med = statistics.median(t)
             ratio = us = frac = target = logs = ""
@@ -396,9 +416,9 @@ def report(done):
                         (med - base) / strace_added <= limit
                     target = f"<={limit:.2f}st "
                 target += "ok" if ok else "MISS"
-            if mode == "proctor+log":
-                logs = str(w.log_lines)
-            print(f"{w.label if mode == 'native' else '':<46} {mode:<12} "
+            if mode.startswith("proctor+log"):
+                logs = str(w.log_lines[mode])
+            print(f"{w.label if mode == 'native' else '':<46} {mode:<18} "
                   f"{min(t):8.4f} {med:9.4f} {max(t):8.4f} {ratio:>7} "
                   f"{us:>8} {frac:>8} {target:>12} {logs:>10}")
         print()

@@ -48,6 +48,8 @@ struct cli {
 	size_t n_grants;
 	const char *log;
 	bool no_log, quiet, wait_all, force, keep_tmp, keep_caps, permissive;
+	bool syslog;
+	enum tracer_stacks stacks;
 	int verbose;
 	bool ask;		    /* --ask */
 	int prompt_timeout;	    /* -1: the policy's */
@@ -73,6 +75,8 @@ enum opt_kind {
 	OPT_PROMPT_TIMEOUT,
 	OPT_APPROVE_SOCKET,
 	OPT_PERMISSIVE,
+	OPT_STACKS,
+	OPT_SYSLOG,
 };
 
 static const struct run_opt {
@@ -89,6 +93,11 @@ static const struct run_opt {
 	{ "policy", 1, OPT_POLICY, 0, 0, "FILE  add a policy layer" },
 	{ "log", 1, OPT_LOG, 0, 0, "FILE  decision log ('-': stderr)" },
 	{ "no-log", 0, OPT_NO_LOG, 0, 0, "      keep no log" },
+	{ "stacks", 1, OPT_STACKS, 0, 0,
+	  "WHICH none, denied (default) or all: which decisions carry a "
+	  "call stack" },
+	{ "log-syslog", 0, OPT_SYSLOG, 0, 0,
+	  "      each record to syslog too (authpriv, ident proctor)" },
 	{ "allow-read", 1, OPT_GRANT, RULES_READ, RULES_ALLOW, "PATH" },
 	{ "deny-read", 1, OPT_GRANT, RULES_READ, RULES_DENY, "PATH" },
 	{ "allow-write", 1, OPT_GRANT, RULES_WRITE, RULES_ALLOW, "PATH" },
@@ -132,7 +141,8 @@ static void usage(FILE *f)
 		"       proctor policy answers [list | remove N... | clear]\n"
 		"       proctor policy diff OLD NEW\n"
 		"       proctor approve [--answer ANSWER] SOCKET\n"
-		"       proctor log verify FILE...\n"
+		"       proctor log [tree|summary|verify] ...   "
+		"(see proctor log --help)\n"
 		"       proctor learn [-o FILE] [--base POLICY] "
 		"[--permissive] -- CMD [ARG]...\n"
 		"       proctor learn --from LOG [-o FILE]\n"
@@ -173,6 +183,20 @@ static int parse_timeout(struct cli *c, const char *arg)
 	return 0;
 }
 
+static int parse_stacks(struct cli *c, const char *arg)
+{
+	enum tracer_stacks s;
+
+	for (s = TRACER_STACKS_NONE; s <= TRACER_STACKS_ALL; s++)
+		if (!strcmp(arg, tracer_stacks_name(s))) {
+			c->stacks = s;
+			return 0;
+		}
+	fprintf(stderr, "proctor: --stacks %s: expected none, denied or all\n",
+		arg);
+	return -1;
+}
+
 static int apply_opt(struct cli *c, const struct run_opt *o, char *arg)
 {
 	switch (o->kind) {
@@ -185,6 +209,11 @@ static int apply_opt(struct cli *c, const struct run_opt *o, char *arg)
 		return 0;
 	case OPT_NO_LOG:
 		c->no_log = true;
+		return 0;
+	case OPT_STACKS:
+		return parse_stacks(c, arg);
+	case OPT_SYSLOG:
+		c->syslog = true;
 		return 0;
 	case OPT_GRANT:
 		if (c->n_grants >= sizeof(c->grants) / sizeof(*c->grants))
@@ -996,50 +1025,13 @@ static int prompt_timeout(const struct rules_policy *p)
 	return pr.timeout;
 }
 
-/* How questions are asked in this run, for the run record. */
-static void prompt_fields(const struct tracer_opts *o, char *out, size_t size)
-{
-	cJSON *s = cJSON_CreateString(o->approve_path ? o->approve_path : "");
-	char *sock = s ? cJSON_PrintUnformatted(s) : NULL;
-
-	snprintf(out, size,
-		 ",\"prompt\":{\"terminal\":%s,\"socket\":%s,"
-		 "\"timeout\":%d,\"ask_defaults\":%s}",
-		 tracer_job_foreground() ? "true" : "false",
-		 o->approve_path && sock ? sock : "null", o->prompt_timeout,
-		 o->ask_defaults ? "true" : "false");
-	free(sock);
-	cJSON_Delete(s);
-}
-
-static void log_run_start(const struct tracer_opts *o, char **ws, size_t n,
-			  const char *home, bool permissive)
-{
-	char fields[8192];
-	size_t i, len;
-
-	len = snprintf(fields, sizeof(fields),
-		       "\"proctor\":\"%s\",\"policy_sha256\":\"%s\","
-		       "\"workspaces\":[",
-		       PROCTOR_VERSION, o->policy_hash);
-	for (i = 0; i < n && len < sizeof(fields) - 512; i++)
-		len += snprintf(fields + len, sizeof(fields) - len, "%s\"%s\"",
-				i ? "," : "", ws[i]);
-	/* home: what ~ meant, for `proctor learn --from` */
-	len += snprintf(fields + len, sizeof(fields) - len,
-			"],\"tmpdir\":\"%s\",\"home\":\"%s\"%s", o->tmpdir,
-			home, permissive ? ",\"permissive\":true" : "");
-	prompt_fields(o, fields + len, sizeof(fields) - len);
-	/* TODO(#4): escape workspace names; canonical paths are plain. */
-	tracer_log_raw("run", fields);
-}
-
 static int cmd_run(int argc, char **argv)
 {
 	static struct cli c;
-	struct tracer_opts o = { .log_fd = -1,
-				 .approve_fd = -1,
-				 .answers_fd = -1 };
+	/* static: the supervisor's threads read it until proctor exits */
+	static struct tracer_opts o = { .log_fd = -1,
+					.approve_fd = -1,
+					.answers_fd = -1 };
 	char *ws[MAX_LIST], *tmpdir, exe[PATH_MAX], id[64], logpath[PATH_MAX];
 	char home[PATH_MAX], hash[65], *dump;
 	struct reaper reaper = { .go = -1, .done = -1 };
@@ -1048,6 +1040,7 @@ static int cmd_run(int argc, char **argv)
 	int first, rc;
 	size_t n_ws;
 
+	c.stacks = TRACER_STACKS_DENIED;
 	first = parse_run(&c, argc, argv, true);
 	if (first < 0 || resolve_workspaces(&c, ws, &n_ws) < 0)
 		return EXIT_FAIL;
@@ -1103,15 +1096,17 @@ static int cmd_run(int argc, char **argv)
 	o.verbose = c.verbose;
 	o.wait_all = c.wait_all;
 	o.keep_caps = c.keep_caps;
+	o.stacks = c.stacks;
 	o.ask_defaults = c.ask;
 	o.prompt_timeout = c.prompt_timeout >= 0 ? c.prompt_timeout
 						 : prompt_timeout(o.policy);
 	o.answers_fd = open_answers(&c);
 	o.workspace = ws[0];
-	if (o.log_fd >= 0) {
+	if (o.log_fd >= 0 || c.syslog) {
 		tracer_log_open(o.log_fd, id,
-				load_log_key(key) == 0 ? key : NULL);
-		log_run_start(&o, ws, n_ws, home, c.permissive);
+				load_log_key(key) == 0 ? key : NULL, c.syslog);
+		tracer_log_run(&o, PROCTOR_VERSION, ws, n_ws, home,
+			       c.permissive);
 	}
 
 	if ((!c.keep_tmp || reaper.sock) &&

@@ -3,7 +3,8 @@
  * The decision log: one JSON object per line, appended under a lock with
  * one write(2) per record, before the decision reaches the program.  So
  * the file is ordered, never torn, and holds every decision the program
- * saw even if it is killed.  Schema: README.md, "The log".
+ * saw even if it is killed.  With --log-syslog each record also goes to
+ * syslog(3), in the same order.  Schema: README.md, "The log".
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -13,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <syslog.h>
 #include <time.h>
 #include <openssl/evp.h>
 #include <openssl/core_names.h>
@@ -21,7 +23,7 @@
 
 #include "tracer/tracer.h"
 
-#define LOG_SCHEMA 1
+#define LOG_SCHEMA 2
 
 struct buf {
 	char *s;
@@ -29,10 +31,22 @@ struct buf {
 };
 
 static int log_fd = -1;
+static bool log_syslog;
 static const char *log_run;
 static uint64_t log_seq;
 static atomic_uint_fast64_t denials;
 static atomic_uint_fast64_t decisions;
+/* under log_lock: the decision records written, and the end written */
+static uint64_t logged_decisions, logged_denials;
+static bool log_closed;
+
+/* What a record counts for in the closing one. */
+enum rec_kind {
+	REC_OTHER,
+	REC_ALLOWED,
+	REC_DENIED,
+	REC_END,
+};
 static pthread_mutex_t log_lock = PTHREAD_MUTEX_INITIALIZER;
 static bool log_keyed;
 static uint8_t log_key[32];
@@ -57,6 +71,9 @@ static void put(struct buf *b, const char *s, size_t n)
 	b->s[b->len] = '\0';
 }
 
+/* A string literal, without counting it by hand. */
+#define put_lit(b, lit) put(b, lit, sizeof(lit) - 1)
+
 static void putf(struct buf *b, const char *fmt, ...)
 {
 	char tmp[512];
@@ -71,42 +88,62 @@ static void putf(struct buf *b, const char *fmt, ...)
 		    (size_t)n < sizeof(tmp) ? (size_t)n : sizeof(tmp) - 1);
 }
 
-/* Length of the valid UTF-8 sequence at s, or 0. */
+/*
+ * Length of the valid UTF-8 sequence at s, or 0.  Valid as RFC 3629
+ * says: no overlong forms, no surrogates (U+D800..U+DFFF), nothing past
+ * U+10FFFF; so that strict decoders take every line.
+ */
 static size_t utf8_len(const unsigned char *s)
 {
+	unsigned char lo = 0x80, hi = 0xbf; /* the second byte's range */
 	size_t n, i;
 
 	if (s[0] < 0x80)
 		return 1;
-	if ((s[0] & 0xe0) == 0xc0 && s[0] >= 0xc2)
+	if (s[0] >= 0xc2 && s[0] <= 0xdf)
 		n = 2;
-	else if ((s[0] & 0xf0) == 0xe0)
+	else if (s[0] >= 0xe0 && s[0] <= 0xef)
 		n = 3;
-	else if ((s[0] & 0xf8) == 0xf0 && s[0] <= 0xf4)
+	else if (s[0] >= 0xf0 && s[0] <= 0xf4)
 		n = 4;
 	else
 		return 0;
-	for (i = 1; i < n; i++)
+	if (s[0] == 0xe0)
+		lo = 0xa0; /* overlong */
+	else if (s[0] == 0xed)
+		hi = 0x9f; /* surrogates */
+	else if (s[0] == 0xf0)
+		lo = 0x90; /* overlong */
+	else if (s[0] == 0xf4)
+		hi = 0x8f; /* past U+10FFFF */
+	if (s[1] < lo || s[1] > hi)
+		return 0;
+	for (i = 2; i < n; i++)
 		if ((s[i] & 0xc0) != 0x80)
 			return 0;
 	return n;
 }
 
 /*
- * A JSON string.  Bytes that are not UTF-8 (paths may hold any) become
- * \u00XX so the line stays valid JSON.  TODO(#4): a lossless encoding.
+ * A JSON string.  Bytes that are not UTF-8 (a file name may hold any)
+ * become U+FFFD, so the line stays valid JSON and readable; returns false
+ * when that happened, and the caller adds the exact bytes (put_field).
  */
-static void put_str(struct buf *b, const char *str)
+static bool put_str(struct buf *b, const char *str)
 {
 	const unsigned char *s = (const unsigned char *)(str ? str : "");
+	bool exact = true;
 
-	put(b, "\"", 1);
+	put_lit(b, "\"");
 	while (*s) {
 		size_t n = utf8_len(s);
 
 		if (*s == '"' || *s == '\\') {
 			putf(b, "\\%c", *s);
-		} else if (*s < 0x20 || *s == 0x7f || n == 0) {
+		} else if (n == 0) {
+			put_lit(b, "\\ufffd");
+			exact = false;
+		} else if (*s < 0x20 || *s == 0x7f) {
 			putf(b, "\\u%04x", *s);
 		} else {
 			put(b, (const char *)s, n);
@@ -115,7 +152,8 @@ static void put_str(struct buf *b, const char *str)
 		}
 		s++;
 	}
-	put(b, "\"", 1);
+	put_lit(b, "\"");
+	return exact;
 }
 
 static void put_key(struct buf *b, const char *key)
@@ -123,19 +161,48 @@ static void put_key(struct buf *b, const char *key)
 	putf(b, ",\"%s\":", key);
 }
 
+static void put_b64(struct buf *b, const char *s)
+{
+	size_t n = strlen(s);
+	unsigned char *out = malloc(4 * ((n + 2) / 3) + 1);
+	int len;
+
+	if (!out) {
+		put_lit(b, "\"\""); /* the line stays JSON */
+		return;
+	}
+	len = EVP_EncodeBlock(out, (const unsigned char *)s, (int)n);
+	put_lit(b, "\"");
+	put(b, (const char *)out, len > 0 ? (size_t)len : 0);
+	put_lit(b, "\"");
+	free(out);
+}
+
+/*
+ * ,"key":"value", and when value is not UTF-8 also ,"key_b64":"..." with
+ * its exact bytes in base64: the lossless form (README.md, "The log").
+ */
+static void put_field(struct buf *b, const char *key, const char *value)
+{
+	char k[64];
+
+	put_key(b, key);
+	if (put_str(b, value))
+		return;
+	snprintf(k, sizeof(k), "%s_b64", key);
+	put_key(b, k);
+	put_b64(b, value ? value : "");
+}
+
 static void put_who(struct buf *b, const struct tracer_who *w)
 {
 	putf(b, ",\"pid\":%d,\"tid\":%d,\"ppid\":%d", w->tgid, w->tid, w->ppid);
-	put_key(b, "comm");
-	put_str(b, w->comm);
-	put_key(b, "exe");
-	put_str(b, w->exe);
+	put_field(b, "comm", w->comm);
+	put_field(b, "exe", w->exe);
 	if (w->uid >= 0)
 		putf(b, ",\"uid\":%ld", w->uid);
-	if (w->cwd[0]) {
-		put_key(b, "cwd");
-		put_str(b, w->cwd);
-	}
+	if (w->cwd[0])
+		put_field(b, "cwd", w->cwd);
 }
 
 static void put_time(struct buf *b)
@@ -218,32 +285,52 @@ static void write_all(int fd, const char *s, size_t len)
  * lock, so both grow with the file.  With a key, the record ends with a
  * MAC over the previous record's MAC and this record's text, so a
  * changed, removed or reordered line breaks the chain (`proctor log
- * verify`).
+ * verify`).  syslog gets the same line, under the same lock, so that it
+ * sees the records in order too.
+ *
+ * The closing record counts the decision records written before it, and
+ * nothing follows it: a worker still answering a call of a process that
+ * was killed at the end (its answer reaches nobody) writes no record.
  */
-static void emit(const char *type, struct buf *body)
+static void emit(const char *type, struct buf *body, int prio,
+		 enum rec_kind kind)
 {
 	struct buf line = { 0 };
 	uint8_t mac[32];
 	int i;
 
-	if (log_fd < 0)
+	if (log_fd < 0 && !log_syslog)
 		return;
 	pthread_mutex_lock(&log_lock);
-	put(&line, "{", 1);
+	if (log_closed) {
+		pthread_mutex_unlock(&log_lock);
+		return;
+	}
+	put_lit(&line, "{");
 	put_time(&line);
 	putf(&line, ",\"v\":%d,\"type\":\"%s\",\"run\":\"%s\",\"seq\":%" PRIu64,
 	     LOG_SCHEMA, type, log_run, ++log_seq);
 	put(&line, body->s ? body->s : "", body->len);
+	if (kind == REC_END) {
+		putf(&line, ",\"decisions\":%" PRIu64 ",\"denials\":%" PRIu64,
+		     logged_decisions, logged_denials);
+		log_closed = true;
+	}
+	logged_decisions += kind == REC_ALLOWED || kind == REC_DENIED;
+	logged_denials += kind == REC_DENIED;
 	if (log_keyed) {
 		tracer_log_mac(log_key, log_prev, line.s, line.len, mac);
 		memcpy(log_prev, mac, 32);
-		put(&line, ",\"mac\":\"", 8);
+		put_lit(&line, ",\"mac\":\"");
 		for (i = 0; i < 32; i++)
 			putf(&line, "%02x", mac[i]);
-		put(&line, "\"", 1);
+		put_lit(&line, "\"");
 	}
-	put(&line, "}\n", 2);
-	write_all(log_fd, line.s, line.len);
+	put_lit(&line, "}\n");
+	if (log_fd >= 0)
+		write_all(log_fd, line.s, line.len);
+	if (log_syslog)
+		syslog(prio, "%.*s", (int)line.len - 1, line.s);
 	pthread_mutex_unlock(&log_lock);
 	free(line.s);
 }
@@ -283,41 +370,93 @@ static void chain_from_file(int fd)
 	}
 }
 
-int tracer_log_open(int fd, const char *run_id, const uint8_t *key)
+int tracer_log_open(int fd, const char *run_id, const uint8_t *key,
+		    bool to_syslog)
 {
 	log_fd = fd;
 	log_run = run_id;
 	log_keyed = key != NULL;
 	if (key)
 		memcpy(log_key, key, 32);
-	chain_from_file(fd);
+	if (fd >= 0)
+		chain_from_file(fd);
+	/*
+	 * LOG_AUTHPRIV: records name files and commands, which belong in
+	 * the restricted security log, not the world-readable one.
+	 * LOG_NDELAY connects now, before the supervisor confines itself.
+	 */
+	log_syslog = to_syslog;
+	if (to_syslog)
+		openlog("proctor", LOG_PID | LOG_NDELAY, LOG_AUTHPRIV);
 	return 0;
+}
+
+bool tracer_log_on(void)
+{
+	return log_fd >= 0 || log_syslog;
 }
 
 static void put_verdict(struct buf *b, const struct rules_verdict *v)
 {
-	put_key(b, "rule");
-	put(b, "{\"origin\":", 10);
+	put_lit(b, ",\"rule\":{\"origin\":");
 	put_str(b, v->origin);
-	put_key(b, "where");
-	put_str(b, v->where);
-	put_key(b, "pattern");
-	put_str(b, v->pattern);
+	put_field(b, "where", v->where);
+	put_field(b, "pattern", v->pattern);
 	putf(b, ",\"default\":%s}", v->is_default ? "true" : "false");
 }
 
-static void put_argv(struct buf *b, const char *const *argv, size_t argc)
+/* ,"key":[words], and key_b64 with every word when one is not UTF-8. */
+static void put_list(struct buf *b, const char *key, const char *const *words,
+		     size_t n)
+{
+	bool exact = true;
+	char k[64];
+	size_t i;
+
+	put_key(b, key);
+	put_lit(b, "[");
+	for (i = 0; i < n; i++) {
+		if (i)
+			put_lit(b, ",");
+		exact &= put_str(b, words[i]);
+	}
+	put_lit(b, "]");
+	if (exact)
+		return;
+	snprintf(k, sizeof(k), "%s_b64", key);
+	put_key(b, k);
+	put_lit(b, "[");
+	for (i = 0; i < n; i++) {
+		if (i)
+			put_lit(b, ",");
+		put_b64(b, words[i]);
+	}
+	put_lit(b, "]");
+}
+
+/* "stack":[{"pc":..,"obj":..,"off":..,"sym":..},...] and why it ends. */
+static void put_stack(struct buf *b, const struct tracer_stack *st)
 {
 	size_t i;
 
-	put_key(b, "argv");
-	put(b, "[", 1);
-	for (i = 0; i < argc; i++) {
-		if (i)
-			put(b, ",", 1);
-		put_str(b, argv[i]);
+	put_lit(b, ",\"stack\":[");
+	for (i = 0; i < st->n; i++) {
+		const struct tracer_frame *f = &st->f[i];
+
+		putf(b, "%s{\"pc\":\"0x%" PRIx64 "\"", i ? "," : "", f->pc);
+		if (f->obj[0])
+			put_field(b, "obj", f->obj);
+		if (f->off)
+			putf(b, ",\"off\":\"0x%" PRIx64 "\"", f->off);
+		if (f->sym[0])
+			put_field(b, "sym", f->sym);
+		put_lit(b, "}");
 	}
-	put(b, "]", 1);
+	put_lit(b, "]");
+	if (st->cut)
+		put_field(b, "stack_cut", st->cut);
+	if (st->scanned_from)
+		putf(b, ",\"stack_scanned_from\":%zu", st->scanned_from);
 }
 
 /*
@@ -358,42 +497,41 @@ void tracer_log_decision(const struct tracer_who *w,
 	atomic_fetch_add(&decisions, 1);
 	if (!e->allowed)
 		atomic_fetch_add(&denials, 1);
-	if (log_fd < 0)
+	if (!tracer_log_on())
 		return;
 	put_who(&b, w);
-	put_key(&b, "syscall");
-	put_str(&b, e->syscall);
-	put(&b, ",\"args\":[", 9);
+	put_field(&b, "syscall", e->syscall);
+	put_lit(&b, ",\"args\":[");
 	for (i = 0; i < 6 && e->args; i++)
 		putf(&b, "%s\"0x%" PRIx64 "\"", i ? "," : "", e->args[i]);
-	put(&b, "]", 1);
+	put_lit(&b, "]");
 	putf(&b, ",\"class\":\"%s\"",
 	     e->cls_name ? e->cls_name : rules_class_name(e->cls));
-	put_key(&b, e->object_key);
-	put_str(&b, e->object);
-	if (e->object2) {
-		put_key(&b, "to");
-		put_str(&b, e->object2);
-	}
-	if (e->name && e->name[0]) {
-		put_key(&b, "name");
-		put_str(&b, e->name);
-	}
+	put_field(&b, e->object_key, e->object);
+	if (e->object2)
+		put_field(&b, "to", e->object2);
+	if (e->name && e->name[0])
+		put_field(&b, "name", e->name);
 	if (e->argv)
-		put_argv(&b, e->argv, e->argc);
+		put_list(&b, "argv", e->argv, e->argc);
 	putf(&b, ",\"decision\":\"%s\"", decision_name(e));
 	put_verdict(&b, e->verdict);
 	if (e->created_override)
-		put(&b, ",\"created_by_run\":true", 22);
+		put_lit(&b, ",\"created_by_run\":true");
 	put_asked(&b, e);
 	putf(&b, ",\"latency_us\":%ld", e->latency_us);
 	putf(&b, ",\"errno\":%d,\"result\":%ld", e->err,
 	     e->err ? -1L : e->result);
 	if (e->extra) {
-		put(&b, ",", 1);
+		put_lit(&b, ",");
 		put(&b, e->extra, strlen(e->extra));
 	}
-	emit("decision", &b);
+	if (e->stack)
+		put_stack(&b, e->stack);
+	if (e->allowed)
+		emit("decision", &b, LOG_INFO, REC_ALLOWED);
+	else
+		emit("decision", &b, LOG_WARNING, REC_DENIED);
 	free(b.s);
 }
 
@@ -403,22 +541,61 @@ void tracer_log_lifecycle(const char *event, const struct tracer_who *w,
 {
 	struct buf b = { 0 };
 
-	if (log_fd < 0)
+	if (!tracer_log_on())
 		return;
 	put_who(&b, w);
-	put_key(&b, "cmdline");
-	put_str(&b, w->cmdline);
-	if (detail_key) {
-		put_key(&b, detail_key);
-		put_str(&b, detail);
-	}
+	put_field(&b, "cmdline", w->cmdline);
+	if (detail_key)
+		put_field(&b, detail_key, detail);
 	if (!strcmp(event, "exit")) {
 		if (status >= 0 && status < 256)
 			putf(&b, ",\"status\":%d", status);
 		else if (status >= 256)
 			putf(&b, ",\"signal\":%d", status - 256);
 	}
-	emit(event, &b);
+	emit(event, &b, strcmp(event, "exec-mismatch") ? LOG_INFO : LOG_WARNING,
+	     REC_OTHER);
+	free(b.s);
+}
+
+static const char *const stacks_names[] = { "none", "denied", "all" };
+
+const char *tracer_stacks_name(enum tracer_stacks s)
+{
+	return s <= TRACER_STACKS_ALL ? stacks_names[s] : "?";
+}
+
+/* The run's first record: what it was set up with. */
+/* How questions are asked in the run (#6). */
+static void put_prompt(struct buf *b, const struct tracer_opts *o)
+{
+	putf(b,
+	     ",\"prompt\":{\"terminal\":%s,\"timeout\":%d,"
+	     "\"ask_defaults\":%s",
+	     tracer_job_foreground() ? "true" : "false", o->prompt_timeout,
+	     o->ask_defaults ? "true" : "false");
+	if (o->approve_path)
+		put_field(b, "socket", o->approve_path);
+	put_lit(b, "}");
+}
+
+void tracer_log_run(const struct tracer_opts *o, const char *version,
+		    char *const *workspaces, size_t n, const char *home,
+		    bool permissive)
+{
+	struct buf b = { 0 };
+
+	put_field(&b, "proctor", version);
+	put_field(&b, "policy_sha256", o->policy_hash);
+	put_list(&b, "workspaces", (const char *const *)workspaces, n);
+	put_field(&b, "tmpdir", o->tmpdir);
+	/* what ~ meant, for `proctor learn --from` */
+	put_field(&b, "home", home);
+	if (permissive)
+		put_lit(&b, ",\"permissive\":true");
+	put_field(&b, "stacks", tracer_stacks_name(o->stacks));
+	put_prompt(&b, o);
+	emit("run", &b, LOG_INFO, REC_OTHER);
 	free(b.s);
 }
 
@@ -426,9 +603,9 @@ void tracer_log_raw(const char *type, const char *json_fields)
 {
 	struct buf b = { 0 };
 
-	put(&b, ",", 1);
+	put_lit(&b, ",");
 	put(&b, json_fields, strlen(json_fields));
-	emit(type, &b);
+	emit(type, &b, LOG_INFO, REC_OTHER);
 	free(b.s);
 }
 
@@ -440,11 +617,9 @@ uint64_t tracer_log_denials(void)
 /* The closing record: without it, verify reports the log as cut. */
 void tracer_log_end(int status)
 {
-	char fields[160];
+	struct buf b = { 0 };
 
-	snprintf(fields, sizeof(fields),
-		 "\"exit\":%d,\"decisions\":%" PRIu64 ",\"denials\":%" PRIu64,
-		 status, (uint64_t)atomic_load(&decisions),
-		 (uint64_t)atomic_load(&denials));
-	tracer_log_raw("end", fields);
+	putf(&b, ",\"exit\":%d", status);
+	emit("end", &b, LOG_INFO, REC_END);
+	free(b.s);
 }

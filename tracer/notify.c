@@ -188,23 +188,45 @@ static void respond(struct tracer_req *r)
 
 static void pool_submit(struct tracer_sup *s, const struct seccomp_notif *n);
 
-/* The log line, and the line on stderr for a denial. */
+static bool wants_stack(const struct tracer_sup *s, const struct tracer_req *r)
+{
+	if (!tracer_log_on())
+		return false;
+	/* "denied" covers the questions too, whatever their answer */
+	return s->o->stacks == TRACER_STACKS_ALL ||
+	       (s->o->stacks == TRACER_STACKS_DENIED &&
+		(!r->ev.allowed || r->ev.answered_by));
+}
+
+/*
+ * The log line, and the line on stderr for a denial.  The stack is read
+ * now, while the thread still waits for its answer; latency_us is what
+ * the decision took, without it.
+ */
 static void record(struct tracer_sup *s, struct tracer_req *r)
 {
+	struct tracer_stack *stack = NULL;
 	struct timespec now;
 	struct tracer_who w;
 
 	r->ev.err = r->err;
 	r->ev.result = r->err ? -1 : r->val;
-	if (r->ev.allowed && s->o->log_fd < 0)
+	if (r->ev.allowed && !tracer_log_on())
 		return; /* nobody will read about it */
 	clock_gettime(CLOCK_MONOTONIC, &now);
 	r->ev.latency_us = (now.tv_sec - r->arrived.tv_sec) * 1000000 +
 			   (now.tv_nsec - r->arrived.tv_nsec) / 1000;
 	tracer_proc_who(r->tid, &w);
-	if (s->o->log_fd >= 0)
+	if (tracer_log_on())
 		tracer_proc_who_now(r->tid, &w);
+	if (wants_stack(s, r) && (stack = malloc(sizeof(*stack))) &&
+	    tracer_stack_capture(r->tgid, r->tid, r->nr, stack) < 0) {
+		free(stack); /* it died, or no longer waits */
+		stack = NULL;
+	}
+	r->ev.stack = stack;
 	tracer_log_decision(&w, &r->ev);
+	free(stack);
 	if (!r->ev.allowed && !s->o->quiet)
 		tracer_explain_denial(&w, &r->ev);
 }

@@ -92,8 +92,6 @@ static struct {
 	.wake = { -1, -1 },
 };
 
-int (*tracer_prompt_stack)(pid_t tid, char *out, size_t size);
-
 static const char *answer_name(enum answer a)
 {
 	return a > ANS_NONE && a < ANS_N ? answers[a].name : "none";
@@ -354,6 +352,7 @@ static void fill_facts(struct tracer_ask_facts *f, const struct tracer_req *r)
 		rules_grant_describe(r->verdict.grant, f->grant,
 				     sizeof(f->grant));
 	f->timeout = ask.timeout;
+	f->nr = r->nr;
 }
 
 /* The first question not yet answered, and how many wait. */

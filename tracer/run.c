@@ -171,9 +171,14 @@ static void report_features(const struct tracer_opts *o,
 			"carried out\n");
 }
 
+/*
+ * CMD enters the table, and the log, as the first process: its start
+ * record, like every other process's, names its parent (proctor).
+ */
 static void add_first_process(pid_t child, const struct tracer_opts *o)
 {
 	struct tracer_proc *p;
+	struct tracer_who w;
 	size_t i, len = 0;
 
 	tracer_proc_lock();
@@ -195,6 +200,8 @@ static void add_first_process(pid_t child, const struct tracer_opts *o)
 		p->argv_len = len;
 	}
 	tracer_proc_unlock();
+	tracer_proc_who(child, &w);
+	tracer_log_lifecycle("start", &w, NULL, NULL, -1);
 }
 
 static int exit_code(const struct tracer_opts *o, int st, int fail)
@@ -227,12 +234,17 @@ static int fail_setup(pid_t child, const char *what, int err)
 int tracer_run(const struct tracer_opts *o)
 {
 	int ready[2], go[2], fail[2], st = -1, err, one = 1;
-	struct tracer_sup sup = { .o = o, .listener = -1 };
+	/*
+	 * Static: the receivers keep a pointer to it, and one may still be
+	 * answering a call of a process killed at the end when this returns.
+	 */
+	static struct tracer_sup sup;
 	int tracee_floor;
 	bool job = tracer_job_foreground(), killable = false;
 	struct rlimit rl;
 	pid_t child;
 
+	sup = (struct tracer_sup){ .o = o, .listener = -1 };
 	if (pipe2(ready, O_CLOEXEC) || pipe2(go, O_CLOEXEC) ||
 	    pipe2(fail, O_CLOEXEC)) {
 		perror("proctor: pipe");

@@ -134,14 +134,39 @@ void tracer_prompt_render(int fd, const struct tracer_ask_facts *f, int index,
 	write_text(fd, &t);
 }
 
-/* The parent chain, and a stack when a module (#4) provides one. */
+/* The stack of the thread that asks, unwound while it waits (stack.c). */
+static void add_stack(struct text *t, const struct tracer_ask_facts *f)
+{
+	static __thread struct tracer_stack s;
+	char sym[160], obj[300];
+	size_t i;
+
+	if (tracer_stack_capture(f->pid, f->tid, f->nr, &s) < 0 || !s.n) {
+		add(t, "  no stack of thread %d\r\n", f->tid);
+		return;
+	}
+	add(t, "  stack of thread %d:\r\n", f->tid);
+	for (i = 0; i < s.n; i++) {
+		tracer_printable_ex(sym, sizeof(sym), s.f[i].sym,
+				    TRACER_PRINT_ESCAPE);
+		tracer_printable_ex(obj, sizeof(obj), s.f[i].obj,
+				    TRACER_PRINT_ESCAPE);
+		add(t, "    #%zu 0x%llx %s%s%s%s\r\n", i,
+		    (unsigned long long)s.f[i].pc, sym, obj[0] ? " (" : "", obj,
+		    obj[0] ? ")" : "");
+	}
+	if (s.cut)
+		add(t, "    (%s)\r\n", s.cut);
+}
+
+/* The parent chain, and the asking thread's stack. */
 static void render_details(int fd, const struct tracer_ask_facts *f)
 {
 	static __thread struct text t;
 	struct tracer_who w;
-	char line[600], sys[256];
+	char line[600];
 	pid_t pid = f->pid;
-	int i, n;
+	int i;
 
 	t.len = 0;
 	add(&t, "\r\n  process chain (the asking one first):\r\n");
@@ -153,23 +178,7 @@ static void render_details(int fd, const struct tracer_ask_facts *f)
 		pid = w.ppid;
 	}
 	add(&t, "    %d  proctor\r\n", getpid());
-	line[0] = '\0';
-	if (tracer_prompt_stack &&
-	    tracer_prompt_stack(f->tid, line, sizeof(line)) == 0) {
-		add(&t, "  stack of thread %d:\r\n%s\r\n", f->tid, line);
-	} else {
-		/* TODO(#4): a stack, unwound while the thread waits */
-		snprintf(line, sizeof(line), "/proc/%d/syscall", f->tid);
-		n = open(line, O_RDONLY | O_CLOEXEC);
-		i = n >= 0 ? (int)read(n, sys, sizeof(sys) - 1) : -1;
-		if (n >= 0)
-			close(n);
-		sys[i > 0 ? i : 0] = '\0';
-		sys[strcspn(sys, "\n")] = '\0';
-		tracer_printable(line, sizeof(line), sys);
-		add(&t, "  thread %d: no stack yet; /proc/%d/syscall: %s\r\n",
-		    f->tid, f->tid, line[0] ? line : "?");
-	}
+	add_stack(&t, f);
 	add(&t, "proctor> ");
 	write_text(fd, &t);
 }

@@ -17,6 +17,13 @@
 
 #include "rules/rules.h"
 
+/* Which decisions carry the call stack of the thread that asked. */
+enum tracer_stacks {
+	TRACER_STACKS_NONE,
+	TRACER_STACKS_DENIED, /* denials, and asks (which deny for now) */
+	TRACER_STACKS_ALL,
+};
+
 /* What `proctor run` was asked to do; filled by tools/proctor.c. */
 struct tracer_opts {
 	struct rules_policy *policy;
@@ -32,6 +39,7 @@ struct tracer_opts {
 	int verbose;
 	bool wait_all;	/* wait for the whole tree */
 	bool keep_caps; /* root keeps every capability */
+	enum tracer_stacks stacks;
 
 	/* asking the user (#6) */
 	bool ask_defaults;	  /* --ask: default denials become questions */
@@ -169,6 +177,34 @@ int tracer_path_resolve_how(pid_t tid, pid_t tgid, int dirfd, const char *path,
 			    int flags, uint64_t resolve, struct tracer_path *p);
 void tracer_path_release(struct tracer_path *p);
 
+/* --- call stacks (stack.c) ----------------------------------------------- */
+
+#define TRACER_STACK_MAX 32
+
+struct tracer_frame {
+	uint64_t pc;
+	uint64_t off;  /* the ELF address in obj (for addr2line), or 0 */
+	char sym[128]; /* "name+0xN", or "" */
+	char obj[256]; /* the mapped file, or "" */
+};
+
+struct tracer_stack {
+	size_t n;
+	const char *cut; /* why it ends before the outermost frame, or NULL */
+	/*
+	 * 0, or the first frame found through a frame pointer that was
+	 * looked for on the stack rather than read (stack.c).
+	 */
+	size_t scanned_from;
+	struct tracer_frame f[TRACER_STACK_MAX];
+};
+
+/*
+ * Unwinds the user stack of task tid (of process tgid), which waits in
+ * call nr for a decision.  0, or -errno (-ESRCH: it no longer waits).
+ */
+int tracer_stack_capture(pid_t tgid, pid_t tid, int nr, struct tracer_stack *s);
+
 /* --- the log (log.c) ------------------------------------------------------ */
 
 struct tracer_event {
@@ -184,6 +220,7 @@ struct tracer_event {
 	const char *const *argv; /* exec: the new argv */
 	size_t argc;
 	const struct rules_verdict *verdict;
+	const struct tracer_stack *stack; /* or NULL */
 	bool allowed;
 	bool created_override; /* allowed: the run made the object */
 	long latency_us;       /* from the call's arrival to its answer */
@@ -199,8 +236,19 @@ struct tracer_event {
 	const char *grant_by;
 };
 
-/* key: the user's 32-byte log key, or NULL for records without MACs. */
-int tracer_log_open(int fd, const char *run_id, const uint8_t *key);
+/*
+ * fd: the log file, or -1; key: the user's 32-byte log key, or NULL for
+ * records without MACs; to_syslog: each record to syslog(3) as well.
+ */
+int tracer_log_open(int fd, const char *run_id, const uint8_t *key,
+		    bool to_syslog);
+/* True when records go somewhere. */
+bool tracer_log_on(void);
+/* The run's first record: version, policy hash, workspaces, TMPDIR. */
+void tracer_log_run(const struct tracer_opts *o, const char *version,
+		    char *const *workspaces, size_t n, const char *home,
+		    bool permissive);
+const char *tracer_stacks_name(enum tracer_stacks s);
 /* HMAC-SHA-256 of prev (the last record's MAC) and the line's text. */
 void tracer_log_mac(const uint8_t key[32], const uint8_t prev[32],
 		    const char *line, size_t len, uint8_t out[32]);
@@ -420,6 +468,7 @@ struct tracer_ask_facts {
 	char rule[700];	    /* which rule asked, for people */
 	char grant[512];    /* exec: what the command would be granted */
 	int timeout;	    /* seconds, 0: none */
+	int nr;		    /* the call that waits (for its stack) */
 };
 
 /* Starts the prompt on the terminal and the approval socket, as set up. */
@@ -441,12 +490,6 @@ const char *tracer_prompt_key_answer(char key);
 /* The question on the terminal, as people read it (terminal or client). */
 void tracer_prompt_render(int fd, const struct tracer_ask_facts *f, int index,
 			  int count);
-/*
- * For the details view: a stack of task tid, written into out.  A stack
- * module (#4) sets it; without one the view shows what
- * /proc/TID/syscall tells (the call, stack pointer, program counter).
- */
-extern int (*tracer_prompt_stack)(pid_t tid, char *out, size_t size);
 
 /* Questions, for the approval socket (approve.c). */
 int tracer_prompt_answer(uint64_t id, const char *answer, const char *by);

@@ -52,6 +52,26 @@ pt_is "sequence numbers without a gap or a swap" "$(cat "$T/seq.txt")" 0
 "$PROCTOR" log verify "$PT_LOG" >"$T/verify.txt" 2>&1
 pt_is "proctor log verify accepts the whole log" "$?" 0
 
+# CMD ends while a job it left keeps making calls: the job is killed
+# with calls in flight.  proctor exits cleanly, and no record of such a
+# call follows the run's closing record.  (A race: each run has a
+# chance to show it.)
+: >"$T/ends.jsonl"
+crashed=0
+for i in $(seq 20); do
+	"$PROCTOR" run --quiet --log "$T/ends.jsonl" -- sh -c \
+		"(while :; do cat '$WS/target.txt'; done) >/dev/null & sleep 0.05" \
+		</dev/null >/dev/null 2>&1
+	[ $? = 0 ] || crashed=$((crashed + 1))
+done
+pt_is "20 runs ending with calls in flight exit 0" "$crashed" 0
+if "$PROCTOR" log verify "$T/ends.jsonl" >"$T/verify.txt" 2>&1; then
+	pt_ok "and their log verifies: nothing after a closing record"
+else
+	pt_fail "and their log verifies: nothing after a closing record"
+	pt_diag_file "$T/verify.txt" verify 3
+fi
+
 # Kill the supervisor in the middle: the tree dies with it, and verify
 # names the cut.
 : >"$PT_LOG"
@@ -71,5 +91,23 @@ pt_grep "verify says the run has no closing record" "$T/verify.txt" \
 	'no closing record'
 pt_nogrep "no record before the cut is damaged" "$T/verify.txt" \
 	'MAC mismatch|sequence'
+"$PT_PY" - "$PT_LOG" >"$T/cut.txt" <<'PY'
+import json, sys
+lines = open(sys.argv[1], "rb").read().split(b"\n")
+bad = 0
+for l in lines[:-1]:
+    try:
+        json.loads(l)
+    except ValueError:
+        bad += 1
+print(bad, "cut" if lines[-1] else "whole")
+PY
+pt_is "at most the last line is cut" "$(cut -d' ' -f1 "$T/cut.txt")" 0
+if grep -q cut "$T/cut.txt"; then
+	pt_grep "and verify says so" "$T/verify.txt" 'the last line is cut'
+else
+	pt_nogrep "the last line is whole, and verify does not call it cut" \
+		"$T/verify.txt" 'the last line is cut'
+fi
 
 pt_done

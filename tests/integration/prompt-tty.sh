@@ -104,7 +104,9 @@ pr_wait "i: the question is shown" 'wants to: WRITE .*/f5'
 pr_keys i
 pr_wait "i: the details show the process chain" 'process chain' 5 &&
 	pr_wait "i: ... with the shell that runs the write" \
-		'^ +[0-9]+  bash -c echo a' 1
+		'^ +[0-9]+  bash -c echo a' 1 &&
+	pr_wait "i: ... and the asking thread's call stack" \
+		'^ +#0 0x[0-9a-f]+ ' 1
 pr_tm send-keys -t details C-c
 pr_end
 pt_is "Ctrl-C: denies once" "$(pr_res)" w=1
