@@ -18,7 +18,7 @@ COMMON = {"time", "v", "type", "run", "seq", "mac"}
 WHO = {"pid", "tid", "ppid", "comm", "exe"}
 KEYS = {
     "run": {"proctor", "policy_sha256", "workspaces", "tmpdir", "home",
-            "permissive", "stacks"},
+            "permissive", "stacks", "prompt"},
     "kernel": {"features", "write_floor"},
     "start": WHO | {"cmdline"},
     "exec": WHO | {"cmdline"},
@@ -29,7 +29,9 @@ KEYS = {
                        "decision", "rule", "created_by_run", "latency_us",
                        "errno", "result", "stack", "stack_cut",
                        "stack_scanned_from", "name", "qtype", "rcode",
-                       "answers", "ttl", "cname"},
+                       "answers", "ttl", "cname", "asked", "grant"},
+    "grant": {"pid", "where", "origin", "approved_by", "withheld"},
+    "grant-end": {"pid", "where", "origin", "approved_by"},
     "end": {"exit", "decisions", "denials"},
 }
 OBJECTS = {"read": "path", "write": "path", "exec": "command",
@@ -176,6 +178,18 @@ pt_is "one deny record with EACCES, the rule and a stack" \
 		and r["errno"] == 13 and r["class"] == "write"
 		and r["rule"]["where"] == "files.write.default"
 		and len(r["stack"]) > 0')" 1
+
+# ---- a question nobody can answer, and a grant (issue 6)
+printf '{"files": {"write": {"ask": ["%s"]}}, "exec": {"allow": [{"pattern": ["%s"], "grant": {"write": ["%s"]}}]}}\n' \
+	"$CANARY" "$(command -v touch)" "$CANARY" >"$T/ask.json"
+pt_run --policy "$T/ask.json" -- sh -c "echo x >'$CANARY/asked'; touch '$CANARY/granted'"
+pt_schema "a log with a question and a grant fits the schema"
+pt_is "the question's answer is recorded" \
+	"$(q 'r.get("asked", {}).get("by") == "unattended"
+		and r["decision"] == "ask-denied" and len(r["stack"]) > 0')" 1
+pt_is "the grant's decision names it" \
+	"$(q 'r.get("grant", {}).get("approved_by", "").startswith("rule exec.allow[0]")')" 1
+rm -f "$CANARY/granted"
 
 # ---- a denied connect to a loopback server
 if pt_listen; then
