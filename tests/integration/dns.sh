@@ -306,6 +306,17 @@ else
 	pt_ok "and does not leave"
 fi
 
+# Per-command grants: curl (and what it starts) may reach allowed.test;
+# nothing else in the run may even resolve it.
+cat >"$T/grant.json" <<'JSON'
+{"exec": {"allow": [{"pattern": "curl",
+                     "grant": {"network": ["allowed.test"]}}]}}
+JSON
+pt_lab_run --policy "$T/grant.json" -- sh -c '
+curl -sS -m 10 http://allowed.test/ && ! getent hosts allowed.test'
+pt_status "a command's grant: curl reaches the name, getent cannot resolve it" 0
+pt_grep "curl got the page under its grant" "$PT_OUT" "hello from the lab"
+
 # --- programs --------------------------------------------------------------
 
 if command -v git >/dev/null 2>&1; then
