@@ -717,31 +717,47 @@ struct node {
 	long allowed, denied;
 	char **denials; /* "CLASS OBJECT", each once */
 	size_t n_denials;
+	struct node *parent; /* an earlier node: the tree has no cycles */
 	struct node *next;
 };
 
-/* The node of pid; a new one goes last, so children keep their order. */
-static struct node *node_of(struct node **list, const char *run, long pid)
+/*
+ * The latest process with pid in run.  A pid is used again once its
+ * process is gone, so each start record begins a new node, and what
+ * follows belongs to the newest one.
+ */
+static struct node *latest(struct node *list, const char *run, long pid)
 {
-	struct node **pp, *n;
+	struct node *found = NULL;
 
-	for (pp = list; *pp; pp = &(*pp)->next)
-		if ((*pp)->pid == pid && !strcmp((*pp)->run, run))
-			return *pp;
-	n = calloc(1, sizeof(*n));
+	for (; list; list = list->next)
+		if (list->pid == pid && !strcmp(list->run, run))
+			found = list;
+	return found;
+}
+
+/* A new node goes last, so children keep their order. */
+static struct node *new_node(struct node **list, const char *run, long pid,
+			     long ppid)
+{
+	struct node **pp, *n = calloc(1, sizeof(*n));
+
 	if (!n || !(n->run = strdup(run)))
 		exit(2);
 	n->pid = pid;
-	n->ppid = -1;
+	n->ppid = ppid;
 	n->status = -1;
 	n->signal = -1;
+	n->parent = ppid > 0 ? latest(*list, run, ppid) : NULL;
+	for (pp = list; *pp; pp = &(*pp)->next)
+		;
 	*pp = n;
 	return n;
 }
 
 static bool parent_of(const struct node *p, const struct node *c)
 {
-	return c->ppid == p->pid && c != p && !strcmp(c->run, p->run);
+	return c->parent == p;
 }
 
 static void push(char ***list, size_t *n, const char *s)
@@ -774,9 +790,9 @@ static void tree_one(cJSON *r, void *arg)
 
 	if (num(r, "pid") < 0 || !str(r, "run"))
 		return;
-	n = node_of(arg, str(r, "run"), num(r, "pid"));
-	if (num(r, "ppid") > 0 && n->ppid < 0)
-		n->ppid = num(r, "ppid");
+	n = latest(*(struct node **)arg, str(r, "run"), num(r, "pid"));
+	if (!n || !strcmp(type, "start"))
+		n = new_node(arg, str(r, "run"), num(r, "pid"), num(r, "ppid"));
 	if (!strcmp(type, "start")) {
 		free(n->cmdline);
 		n->cmdline = strdup(str(r, "cmdline") ? str(r, "cmdline") : "");
@@ -798,10 +814,8 @@ static void tree_one(cJSON *r, void *arg)
 /* A root: a process whose parent is not in the log of its run. */
 static bool is_root(struct node *list, const struct node *n)
 {
-	for (; list; list = list->next)
-		if (parent_of(list, n))
-			return false;
-	return true;
+	(void)list;
+	return !n->parent;
 }
 
 /* What it ran: its execs in order, or, without any, its start. */

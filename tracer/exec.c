@@ -255,7 +255,8 @@ void tracer_on_exec(struct tracer_req *r)
 	if (!err)
 		err = tracer_mem_argv(r->tid, r->args[at + 1], argv,
 				      sizeof(argv), &len);
-	if (err) {
+	r->ev.argv_cut = err > 0;
+	if (err < 0) {
 		r->err = -err;
 		return;
 	}

@@ -514,6 +514,8 @@ void tracer_log_decision(const struct tracer_who *w,
 		put_field(&b, "name", e->name);
 	if (e->argv)
 		put_list(&b, "argv", e->argv, e->argc);
+	if (e->argv_cut)
+		put_lit(&b, ",\"argv_cut\":true");
 	putf(&b, ",\"decision\":\"%s\"", decision_name(e));
 	put_verdict(&b, e->verdict);
 	if (e->created_override)

@@ -69,6 +69,7 @@ int tracer_mem_argv(pid_t tid, uint64_t addr, char *buf, size_t size,
 {
 	size_t used = 0;
 	unsigned i;
+	int cut = 0;
 
 	*len = 0;
 	if (addr == 0)
@@ -81,11 +82,14 @@ int tracer_mem_argv(pid_t tid, uint64_t addr, char *buf, size_t size,
 			return err;
 		if (p == 0)
 			break;
-		if (used + 1 >= size)
-			break; /* kept argv is a prefix; enough to judge */
+		if (used + 1 >= size) {
+			cut = 1; /* kept argv is a prefix; enough to judge */
+			break;
+		}
 		err = tracer_mem_string(tid, p, buf + used, size - used);
 		if (err == -ENAMETOOLONG) {
 			used = size;
+			cut = 1;
 			break;
 		}
 		if (err)
@@ -93,7 +97,7 @@ int tracer_mem_argv(pid_t tid, uint64_t addr, char *buf, size_t size,
 		used += strlen(buf + used) + 1;
 	}
 	*len = used > size ? size : used;
-	return 0;
+	return cut;
 }
 
 /* Writes back what the kernel would have written (sendmmsg's msg_len). */

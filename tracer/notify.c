@@ -129,19 +129,6 @@ bool tracer_req_decide(struct tracer_req *r, enum rules_class cls,
 	return allowed;
 }
 
-static pid_t tgid_of(pid_t tid)
-{
-	struct tracer_proc *p;
-	pid_t tgid = tid;
-
-	tracer_proc_lock();
-	p = tracer_proc_find(tid);
-	if (p)
-		tgid = p->tgid;
-	tracer_proc_unlock();
-	return tgid;
-}
-
 /*
  * Injects r->addfd into the tracee; its number becomes the result, unless
  * it replaces the descriptor r->addfd_at.
@@ -252,7 +239,7 @@ static void serve(struct tracer_sup *s, const struct seccomp_notif *n,
 
 	clock_gettime(CLOCK_MONOTONIC, &r.arrived);
 	memcpy(r.args, n->data.args, sizeof(r.args));
-	r.tgid = tgid_of(r.tid);
+	r.tgid = tracer_proc_tgid(r.tid);
 	tracer_grant_serving(r.tgid);
 	r.name = arch_syscall_name(r.nr);
 	if (r.nr >= 0 && r.nr < NOTIFY_NR_MAX)

@@ -226,18 +226,12 @@ bool tracer_judge_read(const struct tracer_sup *s, const struct tracer_path *p,
 int tracer_task_umask(pid_t tid)
 {
 	char path[64], buf[2048], *u;
-	int fd;
 	ssize_t n;
 
 	snprintf(path, sizeof(path), "/proc/%d/status", tid);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
+	n = tracer_proc_read(path, buf, sizeof(buf));
 	if (n <= 0)
-		return -EIO;
-	buf[n] = '\0';
+		return n < 0 ? (int)n : -EIO;
 	u = strstr(buf, "\nUmask:");
 	return u ? (int)strtol(u + 7, NULL, 8) : -EIO;
 }

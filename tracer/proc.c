@@ -4,6 +4,7 @@
  * keyed by tid.  The ptrace thread adds and removes entries on fork,
  * clone, exec and exit events; workers read them to name who asked.
  */
+#include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -87,6 +88,36 @@ void tracer_proc_remove(pid_t tid)
 size_t tracer_proc_count(void)
 {
 	return count;
+}
+
+pid_t tracer_proc_tgid(pid_t tid)
+{
+	struct tracer_proc *p;
+	pid_t tgid = tid;
+
+	tracer_proc_lock();
+	p = tracer_proc_find(tid);
+	if (p)
+		tgid = p->tgid;
+	tracer_proc_unlock();
+	return tgid;
+}
+
+/* Reads a small file of /proc into buf, NUL-terminated. */
+ssize_t tracer_proc_read(const char *path, char *buf, size_t size)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	ssize_t n;
+
+	if (fd < 0)
+		return -errno;
+	n = read(fd, buf, size - 1);
+	if (n < 0)
+		n = -errno;
+	close(fd);
+	if (n >= 0)
+		buf[n] = '\0';
+	return n;
 }
 
 bool tracer_proc_in_tree(pid_t pid)

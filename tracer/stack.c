@@ -114,18 +114,13 @@ static int read_regs(pid_t tgid, pid_t tid, int nr, uint64_t *sp, uint64_t *pc)
 {
 	char path[64], buf[256];
 	unsigned long long a[8];
-	int fd, got_nr;
+	int got_nr;
 	ssize_t n;
 
 	snprintf(path, sizeof(path), "/proc/%d/task/%d/syscall", tgid, tid);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
+	n = tracer_proc_read(path, buf, sizeof(buf));
 	if (n <= 0)
-		return -ESRCH;
-	buf[n] = '\0';
+		return n < 0 ? (int)n : -ESRCH;
 	if (sscanf(buf, "%d %llx %llx %llx %llx %llx %llx %llx %llx", &got_nr,
 		   &a[0], &a[1], &a[2], &a[3], &a[4], &a[5], &a[6],
 		   &a[7]) != 9 ||

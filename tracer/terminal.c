@@ -237,19 +237,6 @@ static double since(const struct timespec *t)
 	return (now.tv_sec - t->tv_sec) + (now.tv_nsec - t->tv_nsec) / 1e9;
 }
 
-static pid_t task_tgid(pid_t tid)
-{
-	struct tracer_proc *p;
-	pid_t tgid = tid;
-
-	tracer_proc_lock();
-	p = tracer_proc_find(tid);
-	if (p)
-		tgid = p->tgid;
-	tracer_proc_unlock();
-	return tgid;
-}
-
 /* 'T' or 't' in /proc/TID/stat: stopped, or in a ptrace stop. */
 static bool stopped(pid_t tid)
 {
@@ -292,7 +279,7 @@ static void freeze(pid_t asker)
 	tracer_proc_each(collect, NULL);
 	tracer_proc_unlock();
 	for (i = 0; i < hold.expect.n; i++) {
-		tgid = task_tgid(hold.expect.v[i]);
+		tgid = tracer_proc_tgid(hold.expect.v[i]);
 		syscall(SYS_tgkill, tgid, hold.expect.v[i], SIGSTOP);
 	}
 	pthread_mutex_unlock(&hold.lock);

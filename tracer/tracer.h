@@ -120,6 +120,10 @@ void tracer_proc_who(pid_t tid, struct tracer_who *w);
 /* Adds the task's uid and cwd (two more calls: for decision records). */
 void tracer_proc_who_now(pid_t tid, struct tracer_who *w);
 bool tracer_proc_in_tree(pid_t pid);
+/* The thread group of task tid (tid itself when proctor does not know). */
+pid_t tracer_proc_tgid(pid_t tid);
+/* Reads a small /proc file into buf, NUL-terminated; bytes or -errno. */
+ssize_t tracer_proc_read(const char *path, char *buf, size_t size);
 size_t tracer_proc_count(void);
 /* Calls fn for every task; used to kill what is left at the end. */
 void tracer_proc_each(void (*fn)(struct tracer_proc *, void *), void *arg);
@@ -137,7 +141,10 @@ int tracer_mem_string(pid_t tid, uint64_t addr, char *buf, size_t size);
 /* Copies exactly len bytes; -EFAULT on a short read. */
 int tracer_mem_read(pid_t tid, uint64_t addr, void *buf, size_t len);
 int tracer_mem_write(pid_t tid, uint64_t addr, const void *buf, size_t len);
-/* Copies a NULL-terminated array of strings (argv) as NUL-joined words. */
+/*
+ * Copies a NULL-terminated array of strings (argv) as NUL-joined words.
+ * Returns 0, 1 when it did not fit (buf holds a prefix), or -errno.
+ */
 int tracer_mem_argv(pid_t tid, uint64_t addr, char *buf, size_t size,
 		    size_t *len);
 
@@ -218,6 +225,7 @@ struct tracer_event {
 	const char *name;	 /* connect: the name the address is for */
 	const char *extra;	 /* more fields, already JSON */
 	const char *const *argv; /* exec: the new argv */
+	bool argv_cut;		 /* argv is a prefix of what the call had */
 	size_t argc;
 	const struct rules_verdict *verdict;
 	const struct tracer_stack *stack; /* or NULL */
