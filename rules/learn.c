@@ -416,6 +416,16 @@ static int path_to(const struct rules_learn *l, enum rules_class c,
 			*kind = K_BUILD;
 		} else if (name_to(s, name, sizeof(name), !exact)) {
 			*kind = K_GLOB;
+			/*
+			 * A whole name made of the run ("20240101") becomes
+			 * "*", all of its directory: near the top (the home
+			 * directory, /tmp, /var/lib) one read would open the
+			 * whole directory, so there it stays as it was.
+			 */
+			if (!strcmp(name, "*") && depth < (*var ? 2u : 3u)) {
+				name_to(s, name, sizeof(name), false);
+				*kind = K_EXACT;
+			}
 		}
 		if (o + strlen(name) + 2 >= size)
 			return -ENAMETOOLONG;

@@ -429,8 +429,73 @@ static void say(int tty, const char *fmt, ...)
 	write_text(tty, &t);
 }
 
+/*
+ * Escape sequences arrive as input too: keys (arrows send ESC [ A),
+ * mouse reports, and the terminal's replies to queries the program sent
+ * (a colour query is answered "ESC ] 11 ; rgb:..."), which the program
+ * can time to land during a question.  None of their bytes is a key:
+ * each sequence is read whole and dropped.
+ */
+enum scan_state {
+	SCAN_TEXT,
+	SCAN_ESC,     /* after ESC */
+	SCAN_CSI,     /* ESC [ ... up to a final byte */
+	SCAN_STRING,  /* OSC, DCS, SOS, PM, APC: up to BEL or ESC \ */
+	SCAN_STR_ESC, /* ESC inside a string */
+	SCAN_SKIP,    /* n more bytes: SS3, X10 mouse reports */
+};
+
+struct scan {
+	enum scan_state state;
+	int skip;
+	bool csi_params; /* a CSI with parameters is no X10 mouse report */
+};
+
+/* True when c is a key, not part of an escape sequence. */
+static bool scan_key(struct scan *sc, unsigned char c)
+{
+	switch (sc->state) {
+	case SCAN_TEXT:
+		if (c != 0x1b)
+			return true;
+		sc->state = SCAN_ESC;
+		return false;
+	case SCAN_ESC:
+		sc->state = c == '['		      ? SCAN_CSI
+			    : strchr("]PX^_", c) && c ? SCAN_STRING
+			    : c == 'O'		      ? SCAN_SKIP
+						      : SCAN_TEXT;
+		sc->skip = 1;
+		sc->csi_params = false;
+		return false;
+	case SCAN_CSI:
+		if (c >= 0x40 && c <= 0x7e) {
+			sc->state = c == 'M' && !sc->csi_params ? SCAN_SKIP
+								: SCAN_TEXT;
+			sc->skip = 3;
+		} else {
+			sc->csi_params = true;
+		}
+		return false;
+	case SCAN_STRING:
+		if (c == 0x07)
+			sc->state = SCAN_TEXT;
+		else if (c == 0x1b)
+			sc->state = SCAN_STR_ESC;
+		return false;
+	case SCAN_STR_ESC:
+		sc->state = c == '\\' ? SCAN_TEXT : SCAN_STRING;
+		return false;
+	case SCAN_SKIP:
+		if (--sc->skip <= 0)
+			sc->state = SCAN_TEXT;
+		return false;
+	}
+	return false;
+}
+
 /* Handles typed bytes; -1 when the terminal is gone. */
-static int on_keys(int tty, const struct tracer_ask_facts *f)
+static int on_keys(int tty, const struct tracer_ask_facts *f, struct scan *sc)
 {
 	char keys[32];
 	ssize_t n = read(tty, keys, sizeof(keys));
@@ -440,6 +505,8 @@ static int on_keys(int tty, const struct tracer_ask_facts *f)
 	if (n == 0 || (n < 0 && errno != EINTR && errno != EAGAIN))
 		return -1;
 	for (i = 0; i < n; i++) {
+		if (!scan_key(sc, (unsigned char)keys[i]))
+			continue;
 		if (keys[i] == 'i' || keys[i] == '?') {
 			render_details(tty, f);
 			continue;
@@ -476,9 +543,19 @@ static int ask_on_terminal(int tty, const struct tracer_ask_facts *f, int count)
 	struct pollfd pfd[2] = { { .fd = tty, .events = POLLIN },
 				 { .fd = tracer_prompt_wake_fd(),
 				   .events = POLLIN } };
+	/* ST ends a string the program left open, so the terminal answers
+	 * a query it holds now; mouse and focus reports stop */
+	static const char quiet[] = "\x1b\\\x1b[?1000l\x1b[?1002l\x1b[?1003l"
+				    "\x1b[?1004l\x1b[?1005l\x1b[?1006l"
+				    "\x1b[?1015l";
+	struct scan sc = { SCAN_TEXT, 0, false };
 	const char *answer, *by;
 	char drain[64];
 
+	if (write(tty, quiet, sizeof(quiet) - 1) < 0)
+		return -1;
+	/* replies to queries sent before the question arrive meanwhile */
+	usleep(150 * 1000);
 	tcflush(tty, TCIFLUSH);
 	tracer_prompt_render(tty, f, 1, count);
 	tracer_prompt_start_deadline(f->id);
@@ -489,7 +566,7 @@ static int ask_on_terminal(int tty, const struct tracer_ask_facts *f, int count)
 		    read(pfd[1].fd, drain, sizeof(drain)) < 0) {
 			/* nothing to drain */
 		}
-		if (pfd[0].revents & POLLIN && on_keys(tty, f) < 0)
+		if (pfd[0].revents & POLLIN && on_keys(tty, f, &sc) < 0)
 			return -1;
 		if (pfd[0].revents & (POLLHUP | POLLERR | POLLNVAL))
 			return -1;

@@ -58,6 +58,10 @@ static const struct path_case {
 	{ RULES_READ, "/proc/sys/kernel/ngroups_max",
 	  "/proc/sys/kernel/ngroups_max" },
 	{ RULES_WRITE, "/dev/pts/3", "/dev/pts/*" },
+	/* a whole per-run name near the top is no glob of its directory */
+	{ RULES_READ, "/home/u/20240101", "~/20240101" },
+	{ RULES_WRITE, "/tmp/8675309421", "/tmp/8675309421" },
+	{ RULES_READ, "/var/lib/a1b2c3d4", "/var/lib/a1b2c3d4" },
 	{ RULES_READ, "/dev/null", "/dev/null" },
 	{ RULES_WRITE, "/w/ws/build/main.o", "$WORKSPACE/build/*.o" },
 	{ RULES_READ, "/w/ws/__pycache__/m.cpython-311.pyc",
