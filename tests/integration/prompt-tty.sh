@@ -265,4 +265,22 @@ if command -v git >/dev/null; then
 		"$(git rev-parse HEAD)"
 fi
 
+# ---- escape sequences answer nothing: an arrow key (ESC [ A), and the
+# terminal's reply to a colour query the program left open just before
+# its call (ESC ] 11 ; rgb:..., whose r would be "allow for this run")
+echo before >"$O/fe"
+pr_tm set -g window-style 'fg=white,bg=black'
+R=$WS/esc.res
+pr_start esc "${ASK[@]}" -- bash -c "printf '\\033]11;?'
+	echo x >'$O/fe'; echo \"w=\$?\" >>'$R'"
+pr_wait "esc: the question is shown" 'wants to: WRITE .*/fe'
+pr_tm send-keys -t esc Up Left
+sleep 1
+pt_is "esc: neither the reply nor arrow keys answered" \
+	"$(cat "$R" 2>/dev/null)" ""
+pr_keys n
+pr_end
+pt_is "esc: n answered it" "$(cat "$R" 2>/dev/null)" w=1
+pr_tm set -gu window-style
+
 pt_done
