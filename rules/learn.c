@@ -875,6 +875,12 @@ static bool collapsible(const struct rules_learn *l, const char *dir)
 		return false;
 	if (l->home && beneath(l->home, dir))
 		return false;
+	/* shared places: other users' and programs' files live there too */
+	if (!strcmp(dir, "/var/tmp") || !strcmp(dir, "/dev/shm") ||
+	    !strcmp(dir, "/run/user") || !strcmp(dir, "/home") ||
+	    (!strncmp(dir, "/run/user/", 10) && !strchr(dir + 10, '/')) ||
+	    (!strncmp(dir, "/home/", 6) && !strchr(dir + 6, '/')))
+		return false;
 	for (i = 0; i < l->n_ws; i++)
 		if (beneath(l->ws[i], dir))
 			return false;

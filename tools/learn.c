@@ -443,20 +443,30 @@ static int write_file(const char *path, const char *text)
 	return err;
 }
 
-/* The learned text must read back as a policy: a failure is a bug. */
-static void check_learned(const char *text)
+/*
+ * The learned text must read back as a policy, or nothing is written: a
+ * log can hold what no policy can say (a crafted one: ".." in a path, a
+ * name with a blank).  0, or -EINVAL said on stderr.
+ */
+static int check_learned(const char *text)
 {
 	const char *ws[] = { "/workspace" };
 	struct rules_vars v = { "/home/user", "/tmp/proctor-run", ws, 1 };
 	struct rules_policy *p;
 	char err[1024];
+	int rc;
 
 	if (rules_policy_new(&p, &v) < 0)
-		return;
-	if (rules_policy_add_json(p, text, "the learned policy", "/workspace",
-				  err, sizeof(err)) < 0)
-		fprintf(stderr, "proctor: warning: %s\n", err);
+		return -ENOMEM;
+	rc = rules_policy_add_json(p, text, "the learned policy", "/workspace",
+				   err, sizeof(err));
+	if (rc < 0)
+		fprintf(stderr,
+			"proctor: %s\nproctor: the log holds what no policy "
+			"can say; nothing was written\n",
+			err);
 	rules_policy_free(p);
+	return rc;
 }
 
 static int learn_from(const struct learn_opts *o, const char *log)
@@ -479,10 +489,14 @@ static int learn_from(const struct learn_opts *o, const char *log)
 	}
 
 	text = rules_learn_policy(r.learn, &n_review);
-	if (text) {
-		check_learned(text);
-		rc = write_file(o->out, text);
+	if (text && check_learned(text) < 0) {
+		free(text);
+		text = NULL;
+		rc = EXIT_FAIL;
+		goto out;
 	}
+	if (text)
+		rc = write_file(o->out, text);
 	if (!text || rc) {
 		fprintf(stderr, "proctor: cannot write %s: %s\n", o->out,
 			strerror(text ? -rc : ENOMEM));
@@ -496,6 +510,7 @@ static int learn_from(const struct learn_opts *o, const char *log)
 			strcmp(o->out, "-") ? o->out : "stdout", n_review,
 			n_review == 1 ? "y" : "ies");
 	}
+out:
 	free(text);
 	for (size_t i = 0; i < r.n_pend; i++)
 		free(r.pend[i].command);

@@ -340,6 +340,9 @@ static int unhex(const char *s, uint8_t out[32])
 {
 	int i;
 
+	/* as written: lower-case hex only, so a changed byte is a change */
+	if (strspn(s, "0123456789abcdef") < 64)
+		return -1;
 	for (i = 0; i < 32; i++) {
 		unsigned b;
 
