@@ -306,13 +306,31 @@ void tracer_prompt_each(void (*fn)(const struct tracer_ask_facts *, void *),
 /* ---- what a question says ---------------------------------------------------
  */
 
-static void join_words(char *out, size_t size, const char *const *w, size_t n)
+#define CUT_MARK " [...cut]"
+
+/*
+ * The words for people: a word with a blank or a shell character is
+ * quoted, so "a b" and "a" "b" differ; a command that does not fit, or
+ * whose argv was cut, ends with CUT_MARK, so nothing hides past the end.
+ */
+static void join_words(char *out, size_t size, const char *const *w, size_t n,
+		       bool cut)
 {
-	size_t i, o = 0;
+	size_t i, o = 0, room = size - sizeof(CUT_MARK);
 
 	out[0] = '\0';
-	for (i = 0; i < n && o + 1 < size; i++)
-		o += snprintf(out + o, size - o, "%s%s", i ? " " : "", w[i]);
+	for (i = 0; i < n; i++) {
+		bool q = !w[i][0] || strpbrk(w[i], " \t'\"\\$`;&|<>()*?[]#~");
+
+		if (o + strlen(w[i]) + 3 > room) {
+			cut = true;
+			break;
+		}
+		o += snprintf(out + o, size - o, q ? "%s'%s'" : "%s%s",
+			      i ? " " : "", w[i]);
+	}
+	if (cut)
+		snprintf(out + o, size - o, "%s", CUT_MARK);
 }
 
 static void describe_rule(char *out, size_t size, const struct tracer_req *r)
@@ -338,6 +356,9 @@ static void fill_facts(struct tracer_ask_facts *f, const struct tracer_req *r)
 	f->tid = r->tid;
 	memcpy(f->comm, w.comm, sizeof(f->comm));
 	snprintf(f->cmdline, sizeof(f->cmdline), "%s", w.cmdline);
+	if (strlen(w.cmdline) + 1 >= sizeof(w.cmdline))
+		snprintf(f->cmdline + sizeof(f->cmdline) - sizeof(CUT_MARK),
+			 sizeof(CUT_MARK), "%s", CUT_MARK);
 	snprintf(f->what, sizeof(f->what), "%s", rules_class_name(r->ev.cls));
 	if (r->ev.cls == RULES_CONNECT && r->ev.name && r->ev.name[0])
 		snprintf(f->object, sizeof(f->object), "%s (%s)", r->object,
@@ -346,7 +367,7 @@ static void fill_facts(struct tracer_ask_facts *f, const struct tracer_req *r)
 		snprintf(f->object, sizeof(f->object), "%s", r->object);
 	if (r->ev.argv)
 		join_words(f->command, sizeof(f->command), r->ev.argv,
-			   r->ev.argc);
+			   r->ev.argc, r->ev.argv_cut);
 	describe_rule(f->rule, sizeof(f->rule), r);
 	if (r->ev.cls == RULES_EXEC && r->verdict.grant)
 		rules_grant_describe(r->verdict.grant, f->grant,
