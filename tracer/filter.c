@@ -237,6 +237,22 @@ static int add_namespaces(scmp_filter_ctx ctx)
 	return rc;
 }
 
+/*
+ * The supervisor's process group is the terminal's foreground while it
+ * asks a question (tracer/terminal.c): a program that joined it could
+ * read the keys.  Called in the child, whose own group is then another.
+ */
+static int add_pgrp_guard(scmp_filter_ctx ctx)
+{
+	pid_t sup = getpgid(getppid());
+
+	if (sup <= 0 || sup == getpgrp())
+		return 0; /* not a job of a terminal: nothing is asked there */
+	return seccomp_rule_add(
+		ctx, SCMP_ACT_ERRNO(EPERM), SCMP_SYS(setpgid), 1,
+		SCMP_A1(SCMP_CMP_MASKED_EQ, 0xffffffffu, (uint32_t)sup));
+}
+
 static scmp_filter_ctx build(void)
 {
 	scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_ALLOW);
@@ -250,7 +266,8 @@ static scmp_filter_ctx build(void)
 	    seccomp_attr_set(ctx, SCMP_FLTATR_CTL_OPTIMIZE, 2) < 0 ||
 	    add_notify(ctx) < 0 || add_refused(ctx) < 0 ||
 	    add_masked(ctx) < 0 || add_families(ctx) < 0 ||
-	    add_refused_new(ctx) < 0 || add_namespaces(ctx) < 0) {
+	    add_refused_new(ctx) < 0 || add_namespaces(ctx) < 0 ||
+	    add_pgrp_guard(ctx) < 0) {
 		seccomp_release(ctx);
 		return NULL;
 	}

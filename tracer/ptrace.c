@@ -250,6 +250,8 @@ static void on_event_stop(struct loop *l, pid_t pid, int sig)
 		if (p)
 			p->seen_stop = true;
 		tracer_proc_unlock();
+		/* born during a question: it stops with the rest (SIGSTOP) */
+		tracer_prompt_hold_new(pid);
 		ptrace(PTRACE_CONT, pid, 0, 0);
 		return;
 	}

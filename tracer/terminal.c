@@ -338,6 +338,26 @@ static void thaw(void)
 }
 
 /*
+ * A process born while a question holds the tree would run free: the
+ * ptrace thread calls this at its first stop, and it stops with the rest
+ * and is continued with them.  True when it was held.
+ */
+bool tracer_prompt_hold_new(pid_t tid)
+{
+	bool held = false;
+
+	pthread_mutex_lock(&hold.lock);
+	if (hold.frozen) {
+		pid_add(&hold.expect, tid);
+		pid_add(&hold.held, tid);
+		syscall(SYS_tgkill, tracer_proc_tgid(tid), tid, SIGSTOP);
+		held = true;
+	}
+	pthread_mutex_unlock(&hold.lock);
+	return held;
+}
+
+/*
  * Called by the ptrace thread for each group-stop.  Our own SIGSTOP, or
  * a SIGTTIN/SIGTTOU while the terminal is ours, is the prompt's doing:
  * such a process is continued when the question is answered, or at once

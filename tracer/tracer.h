@@ -493,6 +493,8 @@ bool tracer_prompt_decide(struct tracer_req *r);
  * still while a question is on the terminal): job control ignores it.
  */
 bool tracer_prompt_own_stop(pid_t pid, int sig);
+/* A process born while a question holds the tree stops with it. */
+bool tracer_prompt_hold_new(pid_t tid);
 /* The answer a key gives ("allow-once" for 'y'...), or NULL. */
 const char *tracer_prompt_key_answer(char key);
 /* The question on the terminal, as people read it (terminal or client). */

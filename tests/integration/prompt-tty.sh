@@ -283,4 +283,51 @@ pr_end
 pt_is "esc: n answered it" "$(cat "$R" 2>/dev/null)" w=1
 pr_tm set -gu window-style
 
+# ---- the program cannot join proctor's process group, which holds the
+# terminal while a question is asked
+R=$WS/pgrp.res
+pr_start pgrp -- python3 -c "
+import os
+try:
+    os.setpgid(0, os.getpgid(os.getppid()))
+    r = 'joined'
+except OSError as e:
+    r = 'refused %d' % e.errno
+open('$R', 'w').write(r)"
+pr_end
+pt_is "pgrp: joining proctor's process group is refused" \
+	"$(cat "$R" 2>/dev/null)" "refused 1"
+
+# ---- processes born while a question waits stop too: children forked
+# in a loop, ignoring SIGTTOU, try to draw on the terminal
+echo before >"$O/ff"
+cat >"$T/forker.py" <<'PY'
+import os, signal, sys, threading, time
+def forker():
+    for i in range(150):
+        if os.fork() == 0:
+            signal.signal(signal.SIGTTOU, signal.SIG_IGN)
+            time.sleep(0.3)
+            try:
+                with open("/dev/tty", "w") as t:
+                    t.write("FAKE-LINE-%d\n" % i)
+            except OSError:
+                pass
+            os._exit(0)
+for _ in range(4):
+    threading.Thread(target=forker, daemon=True).start()
+time.sleep(0.5)
+try:
+    open(sys.argv[1], "w").write("x")
+except OSError:
+    pass
+PY
+pr_start forker "${ASK[@]}" -- python3 "$T/forker.py" "$O/ff"
+pr_wait "forker: the question is shown" 'wants to: WRITE .*/ff'
+sleep 1.5
+pt_is "forker: nothing drew below the question while it waited" \
+	"$(pr_screen | sed -n '/proctor asks/,$p' | grep -c FAKE-LINE)" 0
+pr_keys n
+pr_end 20
+
 pt_done
