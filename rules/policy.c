@@ -1068,6 +1068,28 @@ int rules_policy_add_entry(struct rules_policy *p, enum rules_class c,
  * proctor's own files are out of reach of the policy and of every grant
  * in it: a "full" grant is full access to everything but these.
  */
+/*
+ * A deny entry for proctor's own files: from the command line, so it wins
+ * every tie, but named for what it is (RULES_WHERE_OWN), so that no one
+ * is told to allow it with a flag.
+ */
+static int add_own(struct rules_policy *p, enum rules_class c, const char *path,
+		   char *err, size_t errlen)
+{
+	struct rules_list *l = &p->cls[c];
+	char *where;
+	int rc = rules_policy_add_entry(p, c, RULES_DENY, path, err, errlen);
+
+	if (rc < 0)
+		return rc;
+	where = strdup(RULES_WHERE_OWN);
+	if (!where)
+		return -ENOMEM;
+	free(l->v[l->n - 1].where);
+	l->v[l->n - 1].where = where;
+	return 0;
+}
+
 int rules_policy_add_protected(struct rules_policy *p, const char *path,
 			       bool write_only, char *err, size_t errlen)
 {
@@ -1078,11 +1100,9 @@ int rules_policy_add_protected(struct rules_policy *p, const char *path,
 	if (!p)
 		return -EINVAL;
 	if (!write_only)
-		rc = rules_policy_add_entry(p, RULES_READ, RULES_DENY, path,
-					    err, errlen);
+		rc = add_own(p, RULES_READ, path, err, errlen);
 	if (rc == 0)
-		rc = rules_policy_add_entry(p, RULES_WRITE, RULES_DENY, path,
-					    err, errlen);
+		rc = add_own(p, RULES_WRITE, path, err, errlen);
 	l = &p->cls[RULES_EXEC];
 	for (i = 0; rc == 0 && i < l->n; i++)
 		if (l->v[i].grant)

@@ -46,6 +46,9 @@ struct rules_vars {
  */
 struct rules_grant;
 
+/* The "where" of the entries that keep proctor's own files out of reach. */
+#define RULES_WHERE_OWN "proctor's own files"
+
 struct rules_verdict {
 	enum rules_action action;
 	const char *origin;  /* "built-in", a file name, "command line" */

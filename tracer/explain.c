@@ -229,7 +229,13 @@ void tracer_explain_denial(const struct tracer_who *w,
 	else
 		snprintf(rule, sizeof(rule), "rule %s \"%s\" (%s)%s", v->where,
 			 pat, v->origin, ask);
-	if (!strcmp(v->origin, "proctor")) {
+	if (!strcmp(v->where, RULES_WHERE_OWN)) {
+		fprintf(stderr,
+			"proctor: denied %s %s by %s (pid %d): proctor's own "
+			"files (its log, key and settings) are out of the "
+			"sandbox's reach\n",
+			what, obj, prog, w->tgid);
+	} else if (!strcmp(v->origin, "proctor")) {
 		fprintf(stderr, "proctor: denied %s %s by %s (pid %d): %s\n",
 			what, obj, prog, w->tgid, pat);
 	} else {
