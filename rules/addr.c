@@ -31,12 +31,12 @@
 
 static const uint8_t v4_mapped[12] = { [10] = 0xff, [11] = 0xff };
 
-static bool is_mapped(const uint8_t ip[16])
+bool rules_ip_is_v4(const uint8_t ip[16])
 {
 	return memcmp(ip, v4_mapped, sizeof(v4_mapped)) == 0;
 }
 
-static void map_v4(uint8_t ip[16], const void *v4)
+void rules_ip_map_v4(uint8_t ip[16], const void *v4)
 {
 	memcpy(ip, v4_mapped, sizeof(v4_mapped));
 	memcpy(ip + 12, v4, 4);
@@ -82,7 +82,7 @@ static int decode_in(const void *sa, size_t len, struct rules_addr *a)
 		return -EINVAL;
 	memcpy(&in, sa, sizeof(in));
 	a->kind = RULES_ADDR_IP;
-	map_v4(a->ip, &in.sin_addr);
+	rules_ip_map_v4(a->ip, &in.sin_addr);
 	a->port = ntohs(in.sin_port);
 	unspecified_is_loopback(a);
 	return 0;
@@ -184,7 +184,7 @@ void rules_addr_format(const struct rules_addr *a, char *buf, size_t len)
 
 	switch (a->kind) {
 	case RULES_ADDR_IP:
-		if (is_mapped(a->ip)) {
+		if (rules_ip_is_v4(a->ip)) {
 			inet_ntop(AF_INET, a->ip + 12, ip, sizeof(ip));
 			snprintf(buf, len, "%s:%u", ip, a->port);
 		} else {
@@ -283,7 +283,7 @@ int rules_addr_parse(const char *text, struct rules_addr *a)
 	a->kind = RULES_ADDR_IP;
 	a->port = (uint16_t)p;
 	if (inet_pton(AF_INET, host, v4) == 1) {
-		map_v4(a->ip, v4);
+		rules_ip_map_v4(a->ip, v4);
 		return 0;
 	}
 	return inet_pton(AF_INET6, host, a->ip) == 1 ? 0 : -EINVAL;
@@ -327,7 +327,7 @@ static int parse_ip(struct rules_entry *e, char *host, const char *spec,
 
 	is_v4 = inet_pton(AF_INET, host, v4) == 1;
 	if (is_v4)
-		map_v4(e->ip, v4);
+		rules_ip_map_v4(e->ip, v4);
 	else if (inet_pton(AF_INET6, host, e->ip) != 1)
 		return fail(msg, len, spec,
 			    "an IP address, a CIDR, \"*\", unix:PATH or a "
@@ -360,14 +360,14 @@ static int check_host_bits(const struct rules_entry *e, const char *spec,
 	if (memcmp(net, e->ip, sizeof(net)) == 0)
 		return 0;
 
-	if (is_mapped(net))
+	if (rules_ip_is_v4(net))
 		inet_ntop(AF_INET, net + 12, text, sizeof(text));
 	else
 		inet_ntop(AF_INET6, net, text, sizeof(text));
 	snprintf(msg, len,
 		 "expected a network address with no bits set after the "
 		 "prefix length, got \"%s\" (network %s/%u)",
-		 spec, text, e->prefix - (is_mapped(net) ? 96 : 0));
+		 spec, text, e->prefix - (rules_ip_is_v4(net) ? 96 : 0));
 	return -EINVAL;
 }
 

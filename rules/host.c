@@ -232,8 +232,7 @@ bool rules_name_cannot_grant(const struct rules_addr *a)
 {
 	static const uint8_t lo6[16] = { [15] = 1 };
 	const uint8_t *v4 = a->ip + 12;
-	bool mapped = !memcmp(a->ip, lo6, 10) && a->ip[10] == 0xff &&
-		      a->ip[11] == 0xff;
+	bool mapped = rules_ip_is_v4(a->ip);
 
 	/* metadata services outside link-local: AWS IPv6, Alibaba, Azure */
 	static const uint8_t ec2[16] = { 0xfd, 0x00,	    0x0e,

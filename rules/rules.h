@@ -158,6 +158,10 @@ void rules_check_exec(const struct rules_policy *p, const char *exe,
 		      const char *const *argv, size_t argc,
 		      struct rules_verdict *out);
 
+/* IPv4 in its IPv4-mapped form (::ffff:a.b.c.d), as rules keep it. */
+bool rules_ip_is_v4(const uint8_t ip[16]);
+void rules_ip_map_v4(uint8_t ip[16], const void *v4);
+
 /*
  * Decodes a struct sockaddr (as copied from the tracee) into a.
  * Returns 0, -EAFNOSUPPORT for a family it does not know, -EINVAL for a

@@ -112,13 +112,10 @@ static void note_nameserver(const char *line)
 	if (dns.nns == DNS_MAX_NS ||
 	    sscanf(line, " nameserver %63s", addr) != 1)
 		return;
-	if (inet_pton(AF_INET, addr, v4) == 1) {
-		memset(ip, 0, 10);
-		ip[10] = ip[11] = 0xff;
-		memcpy(ip + 12, v4, 4);
-	} else if (inet_pton(AF_INET6, addr, ip) != 1) {
+	if (inet_pton(AF_INET, addr, v4) == 1)
+		rules_ip_map_v4(ip, v4);
+	else if (inet_pton(AF_INET6, addr, ip) != 1)
 		return;
-	}
 	dns.nns++;
 }
 
@@ -152,9 +149,7 @@ static int make_resolv_conf(void)
 	}
 	/* glibc's default when the file names none (resolv.conf(5)) */
 	if (dns.nns == 0) {
-		dns.ns[0][10] = dns.ns[0][11] = 0xff;
-		dns.ns[0][12] = 127;
-		dns.ns[0][15] = 1;
+		rules_ip_map_v4(dns.ns[0], (uint8_t[4]){ 127, 0, 0, 1 });
 		dns.nns = 1;
 	}
 	if (!realpath("/etc/resolv.conf", dns.resolv_path))
@@ -198,24 +193,21 @@ bool tracer_dns_is_nameserver(const struct rules_addr *a)
 static void note_hosts_file(void)
 {
 	char line[1024], *tok, *save, canon[TRACER_NAME_MAX];
-	uint8_t ip[16] = { [10] = 0xff, [11] = 0xff };
+	uint8_t ip[16], v4[4];
 	FILE *f = fopen("/etc/hosts", "re");
-	bool v4;
 
 	while (f && fgets(line, sizeof(line), f)) {
 		line[strcspn(line, "#")] = '\0';
 		tok = strtok_r(line, " \t\n", &save);
 		if (!tok)
 			continue;
-		v4 = inet_pton(AF_INET, tok, ip + 12) == 1;
-		if (!v4 && inet_pton(AF_INET6, tok, ip) != 1)
+		if (inet_pton(AF_INET, tok, v4) == 1)
+			rules_ip_map_v4(ip, v4);
+		else if (inet_pton(AF_INET6, tok, ip) != 1)
 			continue;
 		while ((tok = strtok_r(NULL, " \t\n", &save)))
 			if (rules_name_canon(tok, canon, sizeof(canon)) == 0)
 				tracer_names_add(ip, canon, UINT32_MAX);
-		if (!v4) /* back to the IPv4-mapped prefix */
-			memcpy(ip, (uint8_t[12]){ [10] = 0xff, [11] = 0xff },
-			       12);
 	}
 	if (f)
 		fclose(f);
@@ -427,8 +419,7 @@ static int parse_answer(const struct dns_query *q, const uint8_t *abuf,
 		a->n = 0;
 	for (i = 0; i < a->n; i++) {
 		if (q->type == ns_t_a) {
-			a->ip[i][10] = a->ip[i][11] = 0xff;
-			memcpy(a->ip[i] + 12, &a4[i].ipaddr, 4);
+			rules_ip_map_v4(a->ip[i], &a4[i].ipaddr);
 			a->ttl[i] = (uint32_t)a4[i].ttl;
 		} else {
 			memcpy(a->ip[i], &a6[i].ip6addr, 16);

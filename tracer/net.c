@@ -77,12 +77,11 @@ static int copy_sockaddr(struct tracer_req *r, struct sockaddr_storage *ss,
 static bool is_loopback(const struct rules_addr *a)
 {
 	static const uint8_t v6[16] = { [15] = 1 };
-	static const uint8_t mapped[12] = { [10] = 0xff, [11] = 0xff };
 
 	if (a->kind != RULES_ADDR_IP)
 		return false;
 	return !memcmp(a->ip, v6, 16) ||
-	       (!memcmp(a->ip, mapped, 12) && a->ip[12] == 127);
+	       (rules_ip_is_v4(a->ip) && a->ip[12] == 127);
 }
 
 /* A blocking socket's connect can wait, except on this host's loopback. */
@@ -93,36 +92,42 @@ static bool may_wait(int sock, const struct rules_addr *a)
 	return fl >= 0 && !(fl & O_NONBLOCK) && !is_loopback(a);
 }
 
-/*
- * A query to the nameserver over UDP, which proctor cannot answer: the C
- * library only takes an answer from the address it asked.  Refused with
- * a reason of proctor's own, unless an address entry allows it.
- */
-static bool udp_to_nameserver(struct tracer_req *r, const struct rules_addr *ra)
-{
-	if (!tracer_dns_is_nameserver(ra) ||
-	    rules_addr_port_allowed(r->sup->o->policy, ra))
-		return false;
-	r->verdict = (struct rules_verdict){
-		.action = RULES_DENY,
-		.origin = "proctor",
-		.where = "dns",
-		.pattern = "names are resolved through proctor over TCP "
-			   "(resolv.conf options use-vc); this program asks "
-			   "over UDP, which proctor cannot answer",
-	};
-	return true;
-}
-
-static void verdict_proctor(struct rules_verdict *v, const char *where,
-			    const char *why)
+static void verdict_proctor(struct rules_verdict *v, enum rules_action a,
+			    const char *where, const char *why)
 {
 	*v = (struct rules_verdict){
-		.action = RULES_ALLOW,
+		.action = a,
 		.origin = "proctor",
 		.where = where,
 		.pattern = why,
 	};
+}
+
+/*
+ * The nameserver, port 53, is proctor's resolver's, unless an address
+ * entry names it and port 53 (a user testing a DNS server): a network
+ * that happens to hold it ("10.0.0.0/8") or a name that answers with its
+ * address does not turn the resolver off.
+ */
+static bool resolver_owns(const struct tracer_req *r,
+			  const struct rules_addr *ra)
+{
+	return tracer_dns_is_nameserver(ra) &&
+	       !rules_addr_port_allowed(r->sup->o->policy, ra);
+}
+
+/*
+ * A query to the nameserver over UDP, which proctor cannot answer: the C
+ * library only takes an answer from the address it asked.  Refused with
+ * a reason of proctor's own.
+ */
+static void udp_to_nameserver(struct tracer_req *r, const struct rules_addr *ra)
+{
+	if (resolver_owns(r, ra))
+		verdict_proctor(&r->verdict, RULES_DENY, "dns",
+				"names are resolved through proctor over TCP "
+				"(resolv.conf options use-vc); this program "
+				"asks over UDP, which proctor cannot answer");
 }
 
 /* A unix socket file the run made by binding it (its identity). */
@@ -153,10 +158,10 @@ static void own_sockets(struct rules_verdict *v, const struct rules_addr *ra,
 		return;
 	if (ra->kind == RULES_ADDR_IP && is_loopback(ra) &&
 	    tracer_owned_listener(ra, stream))
-		verdict_proctor(v, "own listener",
+		verdict_proctor(v, RULES_ALLOW, "own listener",
 				"a loopback listener this run opened");
 	else if (ra->kind == RULES_ADDR_UNIX_PATH && run_made_socket(p))
-		verdict_proctor(v, "own socket",
+		verdict_proctor(v, RULES_ALLOW, "own socket",
 				"a unix socket this run created");
 }
 
@@ -212,8 +217,7 @@ bool tracer_address_is_local(const struct rules_addr *ra)
 	struct sockaddr_storage ss = { 0 };
 	struct sockaddr_in *in = (void *)&ss;
 	struct sockaddr_in6 *in6 = (void *)&ss;
-	bool v4 = ra->ip[10] == 0xff && ra->ip[11] == 0xff &&
-		  !memcmp(ra->ip, "\0\0\0\0\0\0\0\0\0\0", 10);
+	bool v4 = rules_ip_is_v4(ra->ip);
 	socklen_t len;
 	int s, rc;
 
@@ -245,26 +249,16 @@ static int sock_type(int sock)
 	return type;
 }
 
-/*
- * A connect to the nameserver goes to proctor's resolver, unless an
- * address entry names the nameserver and port 53 (a user testing a DNS
- * server): a network that happens to hold it ("10.0.0.0/8") or a name
- * that answers with its address does not turn the resolver off.
- */
+/* A connect to the nameserver goes to proctor's resolver (dns.c). */
 static bool answered_by_proctor(struct tracer_req *r,
 				const struct rules_addr *ra)
 {
 	char text[300];
 
-	if (!tracer_dns_is_nameserver(ra) ||
-	    rules_addr_port_allowed(r->sup->o->policy, ra))
+	if (!resolver_owns(r, ra))
 		return false;
-	r->verdict = (struct rules_verdict){
-		.action = RULES_ALLOW,
-		.origin = "proctor",
-		.where = "dns",
-		.pattern = "answered by proctor's resolver",
-	};
+	verdict_proctor(&r->verdict, RULES_ALLOW, "dns",
+			"answered by proctor's resolver");
 	rules_addr_format(ra, text, sizeof(text));
 	tracer_req_decide(r, RULES_CONNECT, "addr", text, true);
 	return true;

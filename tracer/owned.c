@@ -137,7 +137,7 @@ bool tracer_owned_listener(const struct rules_addr *a, bool stream)
 	int proto = stream ? IPPROTO_TCP : IPPROTO_UDP;
 	int nl = socket(AF_NETLINK, SOCK_DGRAM | SOCK_CLOEXEC,
 			NETLINK_SOCK_DIAG);
-	bool v4 = a->ip[10] == 0xff && a->ip[11] == 0xff;
+	bool v4 = rules_ip_is_v4(a->ip);
 	int err;
 
 	if (nl < 0)
