@@ -2296,6 +2296,35 @@ static void cmd_connect(int port, int argc, char **argv)
 
 /* ---- class 17: attacking the supervisor and neighbours ---------------- */
 
+/*
+ * Makes owner (a pid, or -pgid) the owner of a pipe with SIGKILL as its
+ * I/O signal, then does I/O on it: the kernel would signal the owner.
+ * cmd is F_SETOWN, or F_SETOWN_EX with the owner in a struct.
+ */
+static void setown_attempt(int cmd, pid_t owner, const char *label)
+{
+	struct f_owner_ex ox = { F_OWNER_PID, owner };
+	long rc;
+	int p[2], e;
+
+	if (pipe2(p, O_CLOEXEC) < 0)
+		die("pipe");
+	errno = 0;
+	rc = cmd == F_SETOWN_EX ? fcntl(p[0], cmd, &ox)
+				: fcntl(p[0], cmd, owner);
+	e = errno;
+	if (rc == 0) {
+		fcntl(p[0], F_SETSIG, SIGKILL);
+		fcntl(p[0], F_SETFL, O_ASYNC | O_NONBLOCK);
+		if (write(p[1], "x", 1) < 0)
+			;
+		usleep(100000);
+	}
+	printf("INFO %s + F_SETSIG(SIGKILL): %s\n", label,
+	       rc == 0 ? "accepted, I/O done" : ename(e));
+	close(p[0]);
+	close(p[1]);
+}
 static void cmd_supervisor(pid_t victim, pid_t outside)
 {
 	pid_t sup = getppid();
@@ -2490,68 +2519,10 @@ static void cmd_supervisor(pid_t victim, pid_t outside)
 			TRY("prlimit-outside-set-nofile",
 			    prlimit(outside, RLIMIT_NOFILE, &rl, NULL));
 		/* F_SETOWN + F_SETSIG: the kernel signals the owner on I/O */
-		{
-			int p[2];
-			long rc;
-			int e;
-
-			if (pipe2(p, O_CLOEXEC) < 0)
-				die("pipe");
-			errno = 0;
-			rc = fcntl(p[0], F_SETOWN, outside);
-			e = errno;
-			if (rc == 0) {
-				fcntl(p[0], F_SETSIG, SIGKILL);
-				fcntl(p[0], F_SETFL, O_ASYNC | O_NONBLOCK);
-				if (write(p[1], "x", 1) < 0)
-					;
-				usleep(100000);
-			}
-			printf("INFO F_SETOWN(outside) + F_SETSIG(SIGKILL): "
-			       "%s\n",
-			       rc == 0 ? "accepted, I/O done" : ename(e));
-			close(p[0]);
-			close(p[1]);
-			if (pipe2(p, O_CLOEXEC) < 0)
-				die("pipe");
-			errno = 0;
-			rc = fcntl(p[0], F_SETOWN, -outside);
-			e = errno;
-			if (rc == 0) {
-				fcntl(p[0], F_SETSIG, SIGKILL);
-				fcntl(p[0], F_SETFL, O_ASYNC | O_NONBLOCK);
-				if (write(p[1], "x", 1) < 0)
-					;
-				usleep(100000);
-			}
-			printf("INFO F_SETOWN(-outside) + F_SETSIG(SIGKILL): "
-			       "%s\n",
-			       rc == 0 ? "accepted, I/O done" : ename(e));
-			close(p[0]);
-			close(p[1]);
-			/* F_SETOWN_EX: the owner is in a struct */
-			if (pipe2(p, O_CLOEXEC) < 0)
-				die("pipe");
-			{
-				struct f_owner_ex ox = { F_OWNER_PID, outside };
-
-				errno = 0;
-				rc = fcntl(p[0], F_SETOWN_EX, &ox);
-				e = errno;
-			}
-			if (rc == 0) {
-				fcntl(p[0], F_SETSIG, SIGKILL);
-				fcntl(p[0], F_SETFL, O_ASYNC | O_NONBLOCK);
-				if (write(p[1], "x", 1) < 0)
-					;
-				usleep(100000);
-			}
-			printf("INFO F_SETOWN_EX(outside) + F_SETSIG(SIGKILL): "
-			       "%s\n",
-			       rc == 0 ? "accepted, I/O done" : ename(e));
-			close(p[0]);
-			close(p[1]);
-		}
+		setown_attempt(F_SETOWN, outside, "F_SETOWN(outside)");
+		setown_attempt(F_SETOWN, -outside, "F_SETOWN(-outside)");
+		/* F_SETOWN_EX: the owner is in a struct */
+		setown_attempt(F_SETOWN_EX, outside, "F_SETOWN_EX(outside)");
 		TRY("open-proc-outside-environ",
 		    open(pathf("/proc/%d/environ", outside),
 			 O_RDONLY | O_CLOEXEC));
