@@ -318,6 +318,9 @@ static int read_key(uint8_t key[32])
 	return n == 32 ? 0 : -1;
 }
 
+/* Problems listed per file; a count tells of the rest. */
+#define VERIFY_SHOWN 50
+
 static void problem(struct verify *v, long line, const char *fmt,
 		    const char *detail)
 {
@@ -327,7 +330,9 @@ static void problem(struct verify *v, long line, const char *fmt,
 	v->problems++;
 	snprintf(msg, sizeof(msg), fmt, detail);
 	if (!v->json) {
-		printf("%s:%ld: %s\n", v->file, line, msg);
+		/* a damaged file may have a problem on every line */
+		if (v->problems <= VERIFY_SHOWN)
+			printf("%s:%ld: %s\n", v->file, line, msg);
 		return;
 	}
 	p = cJSON_CreateObject();
@@ -470,6 +475,10 @@ static void verify_report(struct verify *v)
 	cJSON *out;
 
 	if (!v->json) {
+		if (v->problems > VERIFY_SHOWN)
+			printf("%s: %ld more problems not shown (--json lists "
+			       "them all)\n",
+			       v->file, v->problems - VERIFY_SHOWN);
 		if (v->problems == 0)
 			printf("%s: ok: %ld records in %ld run%s, every MAC "
 			       "valid\n",

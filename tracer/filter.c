@@ -20,6 +20,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <termios.h>
 #include <unistd.h>
@@ -84,6 +85,32 @@ static int add_notify(scmp_filter_ctx ctx)
 		else if (!strcmp(name, "prlimit64"))
 			rc = seccomp_rule_add(ctx, SCMP_ACT_NOTIFY, nr, 1,
 					      SCMP_A0(SCMP_CMP_NE, 0));
+		else
+			rc = seccomp_rule_add(ctx, SCMP_ACT_NOTIFY, nr, 0);
+		if (rc < 0)
+			return rc;
+	}
+	return 0;
+}
+
+/* While a log is written: the calls that change what a record says of
+ * its task (tracer/ident.c). */
+static int add_ident(scmp_filter_ctx ctx)
+{
+	const char *name;
+	size_t i;
+
+	for (i = 0; (name = tracer_ident_call(i)) != NULL; i++) {
+		int nr = arch_syscall_nr(name);
+		int rc;
+
+		if (nr < 0)
+			continue;
+		if (!strcmp(name, "prctl"))
+			rc = seccomp_rule_add(ctx, SCMP_ACT_NOTIFY, nr, 1,
+					      SCMP_A0(SCMP_CMP_MASKED_EQ,
+						      0xffffffffu,
+						      PR_SET_DUMPABLE));
 		else
 			rc = seccomp_rule_add(ctx, SCMP_ACT_NOTIFY, nr, 0);
 		if (rc < 0)
@@ -253,7 +280,7 @@ static int add_pgrp_guard(scmp_filter_ctx ctx)
 		SCMP_A1(SCMP_CMP_MASKED_EQ, 0xffffffffu, (uint32_t)sup));
 }
 
-static scmp_filter_ctx build(void)
+static scmp_filter_ctx build(bool ident)
 {
 	scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_ALLOW);
 
@@ -267,7 +294,7 @@ static scmp_filter_ctx build(void)
 	    add_notify(ctx) < 0 || add_refused(ctx) < 0 ||
 	    add_masked(ctx) < 0 || add_families(ctx) < 0 ||
 	    add_refused_new(ctx) < 0 || add_namespaces(ctx) < 0 ||
-	    add_pgrp_guard(ctx) < 0) {
+	    add_pgrp_guard(ctx) < 0 || (ident && add_ident(ctx) < 0)) {
 		seccomp_release(ctx);
 		return NULL;
 	}
@@ -303,12 +330,12 @@ static int export(scmp_filter_ctx ctx, struct sock_fprog *prog)
 	return 0;
 }
 
-int tracer_filter_install(bool *killable)
+int tracer_filter_install(bool ident, bool *killable)
 {
 	unsigned long flags = SECCOMP_FILTER_FLAG_NEW_LISTENER |
 			      SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV;
 	struct sock_fprog prog;
-	scmp_filter_ctx ctx = build();
+	scmp_filter_ctx ctx = build(ident);
 	int fd, err;
 
 	if (!ctx)

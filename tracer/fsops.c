@@ -113,6 +113,8 @@ void tracer_on_unlink(struct tracer_req *r)
 		r->err = p.magic >= 0 ? EBUSY : errno;
 		goto out;
 	}
+	if (flags & AT_REMOVEDIR)
+		tracer_ident_changed(); /* it may have been someone's cwd */
 	/* Its inode number may come back for a file the run did not make. */
 	if (had && st.st_nlink <= 1)
 		tracer_created_remove(st.st_dev, st.st_ino);
@@ -151,6 +153,8 @@ void tracer_on_rename(struct tracer_req *r)
 	else if (renameat2(from.parent, from.name, to.parent, to.name, flags) <
 		 0)
 		r->err = errno;
+	else
+		tracer_ident_changed(); /* a cwd below it has a new name */
 out:
 	tracer_path_release(&from);
 	tracer_path_release(&to);

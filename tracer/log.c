@@ -89,6 +89,60 @@ static void putf(struct buf *b, const char *fmt, ...)
 }
 
 /*
+ * Numbers without printf: a record holds a few dozen of them, and
+ * vsnprintf per number was a third of what writing a record cost.
+ */
+static void put_u64(struct buf *b, uint64_t v)
+{
+	char tmp[24], *p = tmp + sizeof(tmp);
+
+	do {
+		*--p = (char)('0' + v % 10);
+		v /= 10;
+	} while (v);
+	put(b, p, (size_t)(tmp + sizeof(tmp) - p));
+}
+
+static void put_i64(struct buf *b, int64_t v)
+{
+	if (v < 0) {
+		put(b, "-", 1);
+		put_u64(b, -(uint64_t)v);
+	} else {
+		put_u64(b, (uint64_t)v);
+	}
+}
+
+/* "0x1f": lower case, no leading zeros, as "0x%" PRIx64 writes it. */
+static void put_hex64(struct buf *b, uint64_t v)
+{
+	static const char digits[] = "0123456789abcdef";
+	char tmp[20], *p = tmp + sizeof(tmp);
+
+	do {
+		*--p = digits[v & 15];
+		v >>= 4;
+	} while (v);
+	*--p = 'x';
+	*--p = '0';
+	put(b, p, (size_t)(tmp + sizeof(tmp) - p));
+}
+
+/* Bytes as lower-case hex, two digits each. */
+static void put_hex_bytes(struct buf *b, const uint8_t *v, size_t n)
+{
+	static const char digits[] = "0123456789abcdef";
+	char tmp[128];
+	size_t i;
+
+	for (i = 0; i < n && i < sizeof(tmp) / 2; i++) {
+		tmp[2 * i] = digits[v[i] >> 4];
+		tmp[2 * i + 1] = digits[v[i] & 15];
+	}
+	put(b, tmp, 2 * i);
+}
+
+/*
  * Length of the valid UTF-8 sequence at s, or 0.  Valid as RFC 3629
  * says: no overlong forms, no surrogates (U+D800..U+DFFF), nothing past
  * U+10FFFF; so that strict decoders take every line.
@@ -136,10 +190,18 @@ static bool put_str(struct buf *b, const char *str)
 
 	put_lit(b, "\"");
 	while (*s) {
-		size_t n = utf8_len(s);
+		const unsigned char *run = s;
+		size_t n;
 
+		while (*s >= 0x20 && *s < 0x7f && *s != '"' && *s != '\\')
+			s++;
+		put(b, (const char *)run, (size_t)(s - run));
+		if (!*s)
+			break;
+		n = utf8_len(s);
 		if (*s == '"' || *s == '\\') {
-			putf(b, "\\%c", *s);
+			put(b, "\\", 1);
+			put(b, (const char *)s, 1);
 		} else if (n == 0) {
 			put_lit(b, "\\ufffd");
 			exact = false;
@@ -158,7 +220,9 @@ static bool put_str(struct buf *b, const char *str)
 
 static void put_key(struct buf *b, const char *key)
 {
-	putf(b, ",\"%s\":", key);
+	put_lit(b, ",\"");
+	put(b, key, strlen(key));
+	put_lit(b, "\":");
 }
 
 static void put_b64(struct buf *b, const char *s)
@@ -196,25 +260,47 @@ static void put_field(struct buf *b, const char *key, const char *value)
 
 static void put_who(struct buf *b, const struct tracer_who *w)
 {
-	putf(b, ",\"pid\":%d,\"tid\":%d,\"ppid\":%d", w->tgid, w->tid, w->ppid);
+	put_lit(b, ",\"pid\":");
+	put_i64(b, w->tgid);
+	put_lit(b, ",\"tid\":");
+	put_i64(b, w->tid);
+	put_lit(b, ",\"ppid\":");
+	put_i64(b, w->ppid);
 	put_field(b, "comm", w->comm);
 	put_field(b, "exe", w->exe);
-	if (w->uid >= 0)
-		putf(b, ",\"uid\":%ld", w->uid);
+	if (w->uid >= 0) {
+		put_lit(b, ",\"uid\":");
+		put_i64(b, w->uid);
+	}
 	if (w->cwd[0])
 		put_field(b, "cwd", w->cwd);
 }
 
+/* Called under log_lock, which guards the second last formatted. */
 static void put_time(struct buf *b)
 {
+	static char shown[32];
+	static time_t shown_sec = -1;
 	struct timespec ts;
+	char frac[6];
 	struct tm tm;
-	char t[32];
+	long usec;
+	int i;
 
 	clock_gettime(CLOCK_REALTIME, &ts);
-	gmtime_r(&ts.tv_sec, &tm);
-	strftime(t, sizeof(t), "%Y-%m-%dT%H:%M:%S", &tm);
-	putf(b, "\"time\":\"%s.%06ldZ\"", t, ts.tv_nsec / 1000);
+	if (ts.tv_sec != shown_sec) { /* under log_lock: one writer */
+		gmtime_r(&ts.tv_sec, &tm);
+		strftime(shown, sizeof(shown), "%Y-%m-%dT%H:%M:%S", &tm);
+		shown_sec = ts.tv_sec;
+	}
+	usec = ts.tv_nsec / 1000;
+	for (i = 5; i >= 0; i--, usec /= 10)
+		frac[i] = (char)('0' + usec % 10);
+	put_lit(b, "\"time\":\"");
+	put(b, shown, strlen(shown));
+	put_lit(b, ".");
+	put(b, frac, sizeof(frac));
+	put_lit(b, "Z\"");
 }
 
 /*
@@ -297,7 +383,6 @@ static void emit(const char *type, struct buf *body, int prio,
 {
 	struct buf line = { 0 };
 	uint8_t mac[32];
-	int i;
 
 	if (log_fd < 0 && !log_syslog)
 		return;
@@ -308,8 +393,14 @@ static void emit(const char *type, struct buf *body, int prio,
 	}
 	put_lit(&line, "{");
 	put_time(&line);
-	putf(&line, ",\"v\":%d,\"type\":\"%s\",\"run\":\"%s\",\"seq\":%" PRIu64,
-	     LOG_SCHEMA, type, log_run, ++log_seq);
+	put_lit(&line, ",\"v\":");
+	put_u64(&line, LOG_SCHEMA);
+	put_lit(&line, ",\"type\":\"");
+	put(&line, type, strlen(type));
+	put_lit(&line, "\",\"run\":\"");
+	put(&line, log_run, strlen(log_run));
+	put_lit(&line, "\",\"seq\":");
+	put_u64(&line, ++log_seq);
 	put(&line, body->s ? body->s : "", body->len);
 	if (kind == REC_END) {
 		putf(&line, ",\"decisions\":%" PRIu64 ",\"denials\":%" PRIu64,
@@ -322,8 +413,7 @@ static void emit(const char *type, struct buf *body, int prio,
 		tracer_log_mac(log_key, log_prev, line.s, line.len, mac);
 		memcpy(log_prev, mac, 32);
 		put_lit(&line, ",\"mac\":\"");
-		for (i = 0; i < 32; i++)
-			putf(&line, "%02x", mac[i]);
+		put_hex_bytes(&line, mac, sizeof(mac));
 		put_lit(&line, "\"");
 	}
 	put_lit(&line, "}\n");
@@ -402,7 +492,10 @@ static void put_verdict(struct buf *b, const struct rules_verdict *v)
 	put_str(b, v->origin);
 	put_field(b, "where", v->where);
 	put_field(b, "pattern", v->pattern);
-	putf(b, ",\"default\":%s}", v->is_default ? "true" : "false");
+	if (v->is_default)
+		put_lit(b, ",\"default\":true}");
+	else
+		put_lit(b, ",\"default\":false}");
 }
 
 /* ,"key":[words], and key_b64 with every word when one is not UTF-8. */
@@ -502,11 +595,16 @@ void tracer_log_decision(const struct tracer_who *w,
 	put_who(&b, w);
 	put_field(&b, "syscall", e->syscall);
 	put_lit(&b, ",\"args\":[");
-	for (i = 0; i < 6 && e->args; i++)
-		putf(&b, "%s\"0x%" PRIx64 "\"", i ? "," : "", e->args[i]);
+	for (i = 0; i < 6 && e->args; i++) {
+		if (i)
+			put_lit(&b, ",");
+		put_lit(&b, "\"");
+		put_hex64(&b, e->args[i]);
+		put_lit(&b, "\"");
+	}
 	put_lit(&b, "]");
-	putf(&b, ",\"class\":\"%s\"",
-	     e->cls_name ? e->cls_name : rules_class_name(e->cls));
+	put_key(&b, "class");
+	put_str(&b, e->cls_name ? e->cls_name : rules_class_name(e->cls));
 	put_field(&b, e->object_key, e->object);
 	if (e->object2)
 		put_field(&b, "to", e->object2);
@@ -516,14 +614,19 @@ void tracer_log_decision(const struct tracer_who *w,
 		put_list(&b, "argv", e->argv, e->argc);
 	if (e->argv_cut)
 		put_lit(&b, ",\"argv_cut\":true");
-	putf(&b, ",\"decision\":\"%s\"", decision_name(e));
+	put_lit(&b, ",\"decision\":\"");
+	put(&b, decision_name(e), strlen(decision_name(e)));
+	put_lit(&b, "\"");
 	put_verdict(&b, e->verdict);
 	if (e->created_override)
 		put_lit(&b, ",\"created_by_run\":true");
 	put_asked(&b, e);
-	putf(&b, ",\"latency_us\":%ld", e->latency_us);
-	putf(&b, ",\"errno\":%d,\"result\":%ld", e->err,
-	     e->err ? -1L : e->result);
+	put_lit(&b, ",\"latency_us\":");
+	put_i64(&b, e->latency_us);
+	put_lit(&b, ",\"errno\":");
+	put_i64(&b, e->err);
+	put_lit(&b, ",\"result\":");
+	put_i64(&b, e->err ? -1L : e->result);
 	if (e->extra) {
 		put_lit(&b, ",");
 		put(&b, e->extra, strlen(e->extra));

@@ -238,6 +238,7 @@ static void serve(struct tracer_sup *s, const struct seccomp_notif *n,
 	tracer_handler fn = NULL;
 
 	clock_gettime(CLOCK_MONOTONIC, &r.arrived);
+	tracer_ident_settle(r.tid); /* its last call, if a change, is done */
 	memcpy(r.args, n->data.args, sizeof(r.args));
 	r.tgid = tracer_proc_tgid(r.tid);
 	tracer_grant_serving(r.tgid);
@@ -403,6 +404,7 @@ static void *receiver(void *arg)
 
 static void handlers_load(void)
 {
+	const char *name;
 	size_t i;
 
 	for (i = 0; i < sizeof(handler_names) / sizeof(*handler_names); i++) {
@@ -410,6 +412,12 @@ static void handlers_load(void)
 
 		if (nr >= 0 && nr < NOTIFY_NR_MAX)
 			handlers[nr] = handler_names[i].fn;
+	}
+	for (i = 0; (name = tracer_ident_call(i)) != NULL; i++) {
+		int nr = arch_syscall_nr(name);
+
+		if (nr >= 0 && nr < NOTIFY_NR_MAX)
+			handlers[nr] = tracer_on_identity;
 	}
 }
 

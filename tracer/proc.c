@@ -79,6 +79,7 @@ void tracer_proc_remove(pid_t tid)
 	if (!p)
 		return;
 	*pp = p->next;
+	tracer_ident_settle_locked(p);
 	tracer_exec_expect_free(p->exec);
 	tracer_grant_release(p);
 	free(p);
@@ -162,6 +163,7 @@ void tracer_proc_refresh(struct tracer_proc *p)
 	char path[64];
 	ssize_t n;
 
+	tracer_ident_changed_locked();
 	snprintf(path, sizeof(path), "/proc/%d/exe", p->tid);
 	n = readlink(path, p->exe, sizeof(p->exe) - 1);
 	if (n >= 0)
@@ -222,20 +224,4 @@ void tracer_exec_expect_free(struct tracer_exec_expect *ex)
 		free(ex->argv);
 		free(ex);
 	}
-}
-
-/* Adds what a decision record says beyond the process table: the task's
- * user (the owner of /proc/TID is its effective uid) and its cwd. */
-void tracer_proc_who_now(pid_t tid, struct tracer_who *w)
-{
-	char path[64];
-	struct stat st;
-	ssize_t n;
-
-	snprintf(path, sizeof(path), "/proc/%d", tid);
-	if (stat(path, &st) == 0)
-		w->uid = st.st_uid;
-	snprintf(path, sizeof(path), "/proc/%d/cwd", tid);
-	n = readlink(path, w->cwd, sizeof(w->cwd) - 1);
-	w->cwd[n > 0 ? n : 0] = '\0';
 }

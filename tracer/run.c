@@ -78,7 +78,7 @@ static void child_main(const struct tracer_opts *o, int ready, int go, int fail,
 	else if (floor >= 0 && (v = tracer_landlock_enforce(floor)) < 0)
 		listener = v;
 	else
-		listener = tracer_filter_install(&killable);
+		listener = tracer_filter_install(tracer_log_on(), &killable);
 	v = killable;
 	write_all(ready, &listener, sizeof(listener));
 	write_all(ready, &v, sizeof(v));

@@ -93,6 +93,12 @@ struct tracer_proc {
 	size_t argv_len;
 	/* exec judged at entry, verified at PTRACE_EVENT_EXEC */
 	struct tracer_exec_expect *exec;
+	/* uid and cwd as last read, valid while ident_gen is current
+	 * (ident.c); ident_pending: a call that changes them is under way */
+	uint64_t ident_gen;
+	bool ident_pending;
+	long ident_uid;
+	char ident_cwd[512];
 	struct tracer_proc *next; /* hash chain */
 };
 
@@ -117,8 +123,16 @@ void tracer_proc_unlock(void);
 void tracer_proc_refresh(struct tracer_proc *p);
 /* Fills w for tid; a task proctor does not know gets what /proc says. */
 void tracer_proc_who(pid_t tid, struct tracer_who *w);
-/* Adds the task's uid and cwd (two more calls: for decision records). */
+/* Adds the task's uid and cwd, for decision records (ident.c). */
 void tracer_proc_who_now(pid_t tid, struct tracer_who *w);
+/* The cache of uid and cwd: a call that changes them has ended
+ * (settle), or something else may have changed them (changed). */
+void tracer_ident_settle(pid_t tid);
+void tracer_ident_settle_locked(struct tracer_proc *p);
+void tracer_ident_changed(void);
+void tracer_ident_changed_locked(void);
+/* The i-th call that changes a task's uid or cwd, or NULL past the end. */
+const char *tracer_ident_call(size_t i);
 bool tracer_proc_in_tree(pid_t pid);
 /* The thread group of task tid (tid itself when proctor does not know). */
 pid_t tracer_proc_tgid(pid_t tid);
@@ -335,7 +349,7 @@ int tracer_landlock_enforce(int ruleset);
  * Installs the filter in the calling process; returns the listener fd.
  * *killable tells whether the kernel took WAIT_KILLABLE_RECV (5.19+).
  */
-int tracer_filter_install(bool *killable);
+int tracer_filter_install(bool ident, bool *killable);
 
 /* --- notification workers (notify.c) ------------------------------------- */
 
@@ -396,6 +410,7 @@ void tracer_on_unlink(struct tracer_req *r);
 void tracer_on_rename(struct tracer_req *r);
 void tracer_on_link(struct tracer_req *r);
 void tracer_on_meta(struct tracer_req *r);
+void tracer_on_identity(struct tracer_req *r);
 void tracer_on_signal(struct tracer_req *r);
 void tracer_on_fcntl(struct tracer_req *r);
 
