@@ -33,7 +33,6 @@
 #include <fcntl.h>
 #include <inttypes.h>
 #include <libunwind.h>
-#include <libunwind-ptrace.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -69,7 +68,6 @@ struct stack_map {
 	Elf64_Phdr *ph; /* eh.e_phnum of them, read with the header */
 	Elf64_Shdr *sh; /* eh.e_shnum of them, or NULL */
 	off_t size;
-	void *upt; /* libunwind's handle for its unwind tables, once needed */
 };
 
 /* A page of the program's memory, read once per stack. */
@@ -266,8 +264,6 @@ static void ctx_free(struct stack_ctx *c)
 	for (i = 0; i < c->n_maps; i++) {
 		if (c->maps[i].fd >= 0)
 			close(c->maps[i].fd);
-		if (c->maps[i].upt)
-			_UPT_destroy(c->maps[i].upt);
 		free(c->maps[i].ph);
 		free(c->maps[i].sh);
 		free(c->maps[i].path);
@@ -323,26 +319,61 @@ static int mem_read(struct stack_ctx *c, uint64_t addr, void *buf, size_t len)
 /* ---- ELF: what libunwind assumes, and symbols --------------------------- */
 
 /*
- * libunwind reads .eh_frame_hdr from the mapped file without checking
- * that it lies inside it, and abort()s on a search table it does not
- * know: check both first, so a crafted object costs its stack, never
- * the supervisor.
+ * The binary search table of .eh_frame_hdr, which libunwind searches for
+ * the frame description of a pc.  Checked here in the file: a table
+ * libunwind does not know makes it abort(), so a crafted object costs
+ * its stack, never the supervisor.
  */
-static bool cfi_usable(const struct stack_map *m)
+struct stack_cfi {
+	uint64_t hdr_vaddr; /* .eh_frame_hdr's ELF address */
+	uint64_t fde_count; /* entries of 8 bytes, after a 12-byte header */
+};
+
+static bool cfi_read(const struct stack_map *m, struct stack_cfi *cfi)
 {
 	const Elf64_Phdr *ph;
-	unsigned char hdr[4];
+	unsigned char hdr[12];
+	uint32_t count;
 	unsigned i;
 
 	for (i = 0; i < m->eh.e_phnum; i++) {
 		ph = &m->ph[i];
 		if (ph->p_type != PT_GNU_EH_FRAME)
 			continue;
-		return in_file(m, ph->p_offset, ph->p_filesz) &&
-		       ph->p_filesz >= sizeof(hdr) &&
-		       pread(m->fd, hdr, sizeof(hdr), ph->p_offset) ==
-			       sizeof(hdr) &&
-		       hdr[0] == 1 && hdr[3] == 0x3b; /* datarel | sdata4 */
+		if (!in_file(m, ph->p_offset, ph->p_filesz) ||
+		    ph->p_filesz < sizeof(hdr) ||
+		    pread(m->fd, hdr, sizeof(hdr), ph->p_offset) != sizeof(hdr))
+			return false;
+		/* version 1; a 4-byte .eh_frame pointer; a udata4 count;
+		 * entries datarel | sdata4 */
+		if (hdr[0] != 1 || (hdr[1] & 0x0f) != 0x0b || hdr[2] != 0x03 ||
+		    hdr[3] != 0x3b)
+			return false;
+		memcpy(&count, hdr + 8, sizeof(count));
+		if (count == 0 ||
+		    (uint64_t)count * 8 > ph->p_filesz - sizeof(hdr))
+			return false;
+		cfi->hdr_vaddr = ph->p_vaddr;
+		cfi->fde_count = count;
+		return true;
+	}
+	return false;
+}
+
+/* Where the object's ELF address 0 lies in the program's memory. */
+static bool load_bias(const struct stack_map *m, uint64_t *bias)
+{
+	const Elf64_Phdr *ph;
+	unsigned i;
+
+	for (i = 0; i < m->eh.e_phnum; i++) {
+		ph = &m->ph[i];
+		if (ph->p_type == PT_LOAD && m->offset >= ph->p_offset &&
+		    m->offset - ph->p_offset < ph->p_filesz) {
+			*bias = m->start - m->offset + ph->p_offset -
+				ph->p_vaddr;
+			return true;
+		}
 	}
 	return false;
 }
@@ -507,34 +538,50 @@ static int frame_pointer(struct stack_ctx *c, uint64_t *val)
 
 /* ---- libunwind's accessors ---------------------------------------------- */
 
+/* Exported by libunwind but not declared in its headers (perf, too,
+ * declares it itself): the search of one object's table, through the
+ * accessors. */
+extern int UNW_OBJ(dwarf_search_unwind_table)(unw_addr_space_t as,
+					      unw_word_t ip, unw_dyn_info_t *di,
+					      unw_proc_info_t *pi,
+					      int need_unwind_info, void *arg);
+
+/*
+ * The table is read from the program's memory, where the object is
+ * mapped, through acc_access_mem: libunwind's own finder (_UPT) opens
+ * the object again by its name in /proc/PID/maps, which a program can
+ * point at a FIFO whose open never returns.
+ */
 static int acc_find_proc_info(unw_addr_space_t as, unw_word_t ip,
 			      unw_proc_info_t *pi, int need_unwind_info,
 			      void *arg)
 {
 	struct stack_map *m = map_of(cur, ip);
+	struct stack_cfi cfi;
+	unw_dyn_info_t di;
+	uint64_t bias;
 
-	if (!m || !map_open(m) || !m->elf || !cfi_usable(m))
+	if (!m || !map_open(m) || !m->elf || !cfi_read(m, &cfi) ||
+	    !load_bias(m, &bias))
 		return -UNW_ENOINFO;
-	/*
-	 * A handle keeps one object's tables mapped: one per object, so
-	 * that a stack going back and forth between a program and its
-	 * libraries maps each once.  TODO(#4): libunwind opens the object
-	 * again by the name in /proc/PID/maps; a program that renames a FIFO
-	 * there between map_open() and that open stalls this worker until
-	 * the FIFO is opened for writing (its own call waits meanwhile).
-	 */
-	if (!m->upt)
-		m->upt = _UPT_create(cur->tid);
-	if (!m->upt)
-		return -UNW_ENOMEM;
-	return _UPT_find_proc_info(as, ip, pi, need_unwind_info, m->upt);
+
+	memset(&di, 0, sizeof(di));
+	di.format = UNW_INFO_FORMAT_REMOTE_TABLE;
+	di.start_ip = m->start;
+	di.end_ip = m->end;
+	di.u.rti.segbase = bias + cfi.hdr_vaddr;
+	di.u.rti.table_data = di.u.rti.segbase + 12;
+	di.u.rti.table_len = cfi.fde_count * 8 / sizeof(unw_word_t);
+	return UNW_OBJ(dwarf_search_unwind_table)(as, ip, &di, pi,
+						  need_unwind_info, arg);
 }
 
-/* It frees what find_proc_info gave, whichever handle that came from. */
+/* What the search gave is libunwind's malloc(). */
 static void acc_put_unwind_info(unw_addr_space_t as, unw_proc_info_t *pi,
 				void *arg)
 {
-	_UPT_put_unwind_info(as, pi, arg);
+	free(pi->unwind_info);
+	pi->unwind_info = NULL;
 }
 
 /*
