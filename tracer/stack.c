@@ -95,10 +95,9 @@ struct stack_ctx {
 };
 
 /*
- * libunwind hands its accessors the argument given to unw_init_remote,
- * but _UPT_find_proc_info hands its own (a _UPT_create handle) to the
- * same access_mem.  So the accessors find the stack being unwound here:
- * a worker unwinds one stack at a time.
+ * The stack being unwound by this worker (one at a time), for the
+ * accessors: libunwind hands them an argument, but not to every call
+ * the same one.
  */
 static __thread struct stack_ctx *cur;
 
