@@ -29,7 +29,7 @@ const char rules_default_json[] =
 	"      \"default\": \"deny\",\n"
 	"      \"allow\": [\"$WORKSPACE\", \"$TMPDIR\", \"/dev/null\",\n"
 	"                \"/dev/zero\", \"/dev/full\", \"/dev/tty\",\n"
-	"                \"/dev/ptmx\", \"/dev/pts\",\n"
+	"                \"/dev/ptmx\", \"/dev/pts/ptmx\",\n"
 	"                \"/dev/stdout\", \"/dev/stderr\"],\n"
 	"      \"create\": [\"/tmp\", \"/var/tmp\", \"/dev/shm\"],\n"
 	"      \"deny\": [\"$WORKSPACE/.git/hooks\",\n"

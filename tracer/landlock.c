@@ -130,6 +130,12 @@ int tracer_landlock_ruleset(const struct rules_policy *p, bool scopes)
 	f.ruleset = syscall(SYS_landlock_create_ruleset, &attr, size, 0);
 	if (f.ruleset < 0)
 		return -errno;
+	/*
+	 * Terminals of the run are judged by proctor (pts.c), which Landlock
+	 * cannot tell apart; openpty(3) opens the slave through its master
+	 * (TIOCGPTPEER), where only the floor is asked.
+	 */
+	add_root("/dev/pts", &f);
 	if (rules_write_roots(p, add_root, &f) == 1) {
 		close(f.ruleset);
 		return -ERANGE; /* writes are unbounded: no floor */

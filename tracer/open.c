@@ -146,6 +146,34 @@ static bool outsider(const struct tracer_path *p, struct rules_verdict *v)
 }
 
 /*
+ * /dev/pts/N (tracer/pts.c): the run's own terminals are the run's to
+ * use; another is somebody else's session and takes an entry that names
+ * it, which a default is not.  Returns whether this decided, in *ok.
+ */
+static bool terminal(const struct tracer_sup *s, const struct tracer_path *p,
+		     enum rules_class cls, struct rules_verdict *v, bool *ok)
+{
+	struct stat st;
+
+	if (tracer_pts_index(p->path) < 0)
+		return false;
+	if (tracer_pts_of_run(p, object_stat(p, &st) == 0 ? &st : NULL)) {
+		verdict_proctor(v, RULES_ALLOW, "terminals",
+				"a terminal of the run");
+		*ok = true;
+		return true;
+	}
+	rules_check_path(s->o->policy, cls, p->path, v);
+	*ok = v->action == RULES_ALLOW && !v->is_default;
+	if (!*ok)
+		verdict_proctor(v, RULES_DENY, "terminals",
+				"a terminal that is not the run's (another "
+				"window's keys and screen); a policy entry "
+				"naming it allows it");
+	return true;
+}
+
+/*
  * A "create" entry lets the run make new files in the directory it names
  * (/tmp), and anything in directories the run made there; not new files
  * in somebody else's directory under it (another checkout's .git/hooks
@@ -181,10 +209,13 @@ bool tracer_judge_write(const struct tracer_sup *s, const struct tracer_path *p,
 			struct rules_verdict *v, bool *override)
 {
 	struct stat st;
+	bool ok;
 
 	*override = false;
 	if (outsider(p, v))
 		return false;
+	if (terminal(s, p, RULES_WRITE, v, &ok))
+		return ok;
 	if (p->is_proc_object) {
 		verdict_proctor(v, RULES_ALLOW, "objects", "pipe or socket");
 		return true;
@@ -213,8 +244,12 @@ bool tracer_judge_write(const struct tracer_sup *s, const struct tracer_path *p,
 bool tracer_judge_read(const struct tracer_sup *s, const struct tracer_path *p,
 		       struct rules_verdict *v)
 {
+	bool ok;
+
 	if (outsider(p, v))
 		return false;
+	if (terminal(s, p, RULES_READ, v, &ok))
+		return ok;
 	if (p->is_proc_object) {
 		verdict_proctor(v, RULES_ALLOW, "objects", "pipe or socket");
 		return true;

@@ -256,6 +256,7 @@ int tracer_run(const struct tracer_opts *o)
 	rl.rlim_cur = rl.rlim_max;
 	setrlimit(RLIMIT_NOFILE, &rl);
 	tracer_proc_init();
+	tracer_pts_init();
 	/*
 	 * The floor holds for the supervisor's own threads, which carry out
 	 * calls for the tracee, and, nested below with signal and socket

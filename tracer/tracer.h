@@ -113,6 +113,12 @@ struct tracer_who {
 };
 
 void tracer_proc_init(void);
+
+/* Terminals (pts.c): proctor's own are noted at start; /dev/pts/N is the
+ * run's when it is one of those or a process of the run holds its master
+ * (st: the node's stat, or NULL). */
+void tracer_pts_init(void);
+int tracer_pts_index(const char *path);
 struct tracer_proc *tracer_proc_add(pid_t tid, pid_t tgid, pid_t ppid);
 void tracer_proc_remove(pid_t tid);
 /* The caller holds tracer_proc_lock() while using the pointer. */
@@ -197,6 +203,8 @@ int tracer_path_resolve(pid_t tid, pid_t tgid, int dirfd, const char *path,
 int tracer_path_resolve_how(pid_t tid, pid_t tgid, int dirfd, const char *path,
 			    int flags, uint64_t resolve, struct tracer_path *p);
 void tracer_path_release(struct tracer_path *p);
+struct stat;
+bool tracer_pts_of_run(const struct tracer_path *p, const struct stat *st);
 
 /* --- call stacks (stack.c) ----------------------------------------------- */
 

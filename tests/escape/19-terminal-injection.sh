@@ -34,5 +34,51 @@ else
 fi
 esc_canary_ok "terminal injection"
 
+# ---- another terminal of the user: a pty made here, outside the run,
+# stands for another window; the run writes to it and reads from it by
+# path.  Its own pty (openpty, then the slave by path) stays usable.
+if [ -n "$PT_PY" ]; then
+	cat >"$T/other-tty.py" <<'PY'
+import os, select, subprocess, sys
+m, s = os.openpty()
+other = os.ttyname(s)
+inner = r'''
+import os, sys
+for mode, name in ((os.O_WRONLY, "write"), (os.O_RDONLY, "read")):
+    try:
+        fd = os.open(sys.argv[1], mode | os.O_NOCTTY)
+        if mode == os.O_WRONLY:
+            os.write(fd, b"\x1b]0;owned\x07INJECTED\n")
+        os.close(fd)
+        print("other", name, "ALLOWED")
+    except OSError as e:
+        print("other", name, "denied", e.errno)
+m, s = os.openpty()
+try:
+    os.close(os.open(os.ttyname(s), os.O_RDWR | os.O_NOCTTY))
+    print("own pty allowed")
+except OSError as e:
+    print("own pty denied", e.errno)
+'''
+r = subprocess.run([sys.argv[1], "run", "--log", sys.argv[2], "--",
+                    sys.executable, "-c", inner, other],
+                   stdin=subprocess.DEVNULL, capture_output=True, text=True)
+print(r.stdout, end="")
+got = b""
+while select.select([m], [], [], 0.2)[0]:
+    got += os.read(m, 4096)
+print("other terminal received", len(got), "bytes")
+PY
+	"$PT_PY" "$T/other-tty.py" "$PROCTOR" "$PT_LOG" >"$T/out/other" 2>&1
+	pt_grep "class 19: a write to another terminal of the user is denied" \
+		"$T/out/other" '^other write denied 13$'
+	pt_grep "class 19: and a read of it (its keys) too" "$T/out/other" \
+		'^other read denied 13$'
+	pt_grep "class 19: that terminal received nothing" "$T/out/other" \
+		'^other terminal received 0 bytes$'
+	pt_grep "class 19: the run's own pty opens by path" "$T/out/other" \
+		'^own pty allowed$'
+fi
+
 esc_summary
 pt_done
