@@ -321,7 +321,7 @@ void tracer_on_connect(struct tracer_req *r)
 
 	err = rules_addr_decode(&ss, len, &ra);
 	if (err == -EAFNOSUPPORT && ss.ss_family == AF_NETLINK) {
-		/* TODO(#3): families are judged where sockets are made. */
+		/* the filter let this family's socket be made */
 		err = 0;
 		ra.kind = RULES_ADDR_UNNAMED;
 	} else if (err == 0 && ra.kind == RULES_ADDR_UNIX_PATH) {
