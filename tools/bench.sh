@@ -14,7 +14,9 @@
 # Workloads (issue 9): startup (one /bin/true), a `make -j2` build of a
 # generated tree of 200 C files, 100k open+close read-only and 100k
 # open(O_WRONLY|O_CREAT)+close in the workspace, 5,000 such opens outside it
-# (denied: what a stack costs), 2,000 fork+exec of /bin/true,
+# (denied: what a stack costs), 1,000 live processes at once (the
+# supervisor's peak memory, read from the log's closing record, is in the
+# table for the logged modes), 2,000 fork+exec of /bin/true,
 # git init/add/commit/status/log over 2,000 files, 20 python3 processes
 # importing much of the standard library, 5,000 TCP connects to a listener on
 # 127.0.0.1 that this script starts (and allows with --allow-net).  As
@@ -27,7 +29,7 @@
 #   BENCH_ROUNDS=N   rounds per workload (default 5)
 #   BENCH_QUICK=1    smoke run: 1 round (unless BENCH_ROUNDS is set), small sizes
 #   BENCH_ONLY=a,b   only these workloads: startup build opens-read opens-write
-#                    opens-denied forkexec git python connect resolve
+#                    opens-denied procs forkexec git python connect resolve
 #                    connect-name
 #
 # Exits 0 on success and 1, loudly, if any workload fails in any mode.  The
@@ -65,6 +67,7 @@ done
 # /dev/null as stdin.
 python3 - "$proctor" "$work" "$measured" "$here/../tests/lib/dnsd.py" \
 	<<'PYTHON'
+import json
 import os
 import shutil
 import statistics
@@ -87,6 +90,7 @@ SIZES = {  # full run, quick run
     "opens": (100_000, 10_000),
     "denied": (5_000, 500),
     "forkexec": (2_000, 200),
+    "procs": (1_000, 100),
     "git_files": (2_000, 200),
     "python_runs": (20, 3),
     "connects": (5_000, 500),
@@ -136,7 +140,8 @@ class Workload:
     every run, untimed; `ops` is the operation count of a microbenchmark."""
 
     def __init__(self, key, label, argv, ops=None, target=None,
-                 prepare=None, allow_net=None, netns=None, stacks=False):
+                 prepare=None, allow_net=None, netns=None, stacks=False,
+                 memory=None):
         self.key, self.label, self.argv = key, label, argv
         self.netns = netns
         # stacks: also timed with the stacks of denials (proctor+log+stacks)
@@ -149,6 +154,9 @@ class Workload:
         self.log = os.path.join(WORK, "logs", key + ".jsonl")
         self.times = {mode: [] for mode in self.modes}
         self.log_lines = {}
+        # issue 9's bound on the supervisor's peak resident size, in MiB
+        self.memory = memory
+        self.peak_kib = {}
 
 
 # --- workload generators ---------------------------------------------------
@@ -259,7 +267,7 @@ def workloads(port):
     return [
         Workload("startup", "startup (/bin/true once)", ["/bin/true"], ops=1),
         Workload("build", f"make -j2, {N['build_files']} C files",
-                 ["make", "-j2", "-s"], target=("ratio", 1.05),
+                 ["make", "-j2", "-s"], target=("ratio", 1.05), memory=16,
                  prepare=lambda: native(["make", "-s", "clean"], ws("build")),
                  stacks=True),
         Workload("opens-read", f"{N['opens']} open O_RDONLY+close",
@@ -272,6 +280,9 @@ def workloads(port):
                  "denied", [f"{BIN}/opens", "denied", str(N["denied"]),
                             os.path.join(WORK, "outside", "denied.txt")],
                  ops=N["denied"], stacks=True),
+        Workload("procs", f"{N['procs']} live processes at once",
+                 [f"{BIN}/procs", str(N["procs"])], ops=N["procs"],
+                 memory=64),
         Workload("forkexec", f"{N['forkexec']} fork+exec /bin/true",
                  [f"{BIN}/forkexec", str(N["forkexec"]), "/bin/true"],
                  ops=N["forkexec"], target=("ratio", 1.25)),
@@ -356,7 +367,11 @@ def run(w, mode, what):
             f"--- last lines of its output ---\n{tail}")
     if mode.startswith("proctor+log"):
         with open(w.log, "rb") as f:
-            w.log_lines[mode] = sum(1 for _ in f)
+            lines = f.readlines()
+        w.log_lines[mode] = len(lines)
+        end = json.loads(lines[-1]) if lines else {}
+        w.peak_kib[mode] = max(w.peak_kib.get(mode, 0),
+                               end.get("peak_rss_kib", 0))
         os.remove(w.log)
         if w.log_lines[mode] == 0:
             die(f"{w.key}: proctor --log {w.log} wrote nothing")
@@ -379,7 +394,7 @@ def bench(w):
 def report(done):
     head = (f"{'workload':<46} {'mode':<18} {'min s':>8} {'median s':>9} "
             f"{'max s':>8} {'ratio':>7} {'+us/op':>8} {'/strace':>8} "
-            f"{'target':>12} {'log lines':>10}")
+            f"{'target':>12} {'log lines':>10} {'peak MiB':>12}")
     print(f"\nproctor benchmark of {MEASURED}, kernel {os.uname().release}, "
           f"{os.cpu_count()} CPUs")
     print(f"{ROUNDS} round(s), interleaved; "
@@ -416,11 +431,17 @@ def report(done):
                         (med - base) / strace_added <= limit
                     target = f"<={limit:.2f}st "
                 target += "ok" if ok else "MISS"
+            peak = ""
             if mode.startswith("proctor+log"):
                 logs = str(w.log_lines[mode])
+                mib = w.peak_kib[mode] / 1024
+                peak = f"{mib:.1f}"
+                if w.memory:
+                    peak += (f" <={w.memory} " +
+                             ("ok" if mib <= w.memory else "MISS"))
             print(f"{w.label if mode == 'native' else '':<46} {mode:<18} "
                   f"{min(t):8.4f} {med:9.4f} {max(t):8.4f} {ratio:>7} "
-                  f"{us:>8} {frac:>8} {target:>12} {logs:>10}")
+                  f"{us:>8} {frac:>8} {target:>12} {logs:>10} {peak:>12}")
         print()
 
 

@@ -720,11 +720,31 @@ uint64_t tracer_log_denials(void)
 }
 
 /* The closing record: without it, verify reports the log as cut. */
+/*
+ * The supervisor's peak resident size in KiB, or -1.  VmHWM, not
+ * getrusage's ru_maxrss, which keeps the peak of whatever process
+ * exec()ed proctor (a vfork()ing Python counts its own).
+ */
+static long peak_rss_kib(void)
+{
+	char buf[4096], *at;
+
+	if (tracer_proc_read("/proc/self/status", buf, sizeof(buf)) <= 0)
+		return -1;
+	at = strstr(buf, "\nVmHWM:");
+	return at ? strtol(at + 7, NULL, 10) : -1;
+}
+
+/* The closing record also says how much memory the supervisor took at
+ * its peak (issue 9's bound; tools/bench.sh reads it). */
 void tracer_log_end(int status)
 {
 	struct buf b = { 0 };
+	long peak = peak_rss_kib();
 
 	putf(&b, ",\"exit\":%d", status);
+	if (peak >= 0)
+		putf(&b, ",\"peak_rss_kib\":%ld", peak);
 	emit("end", &b, LOG_INFO, REC_END);
 	free(b.s);
 }

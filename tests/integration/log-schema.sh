@@ -33,7 +33,7 @@ KEYS = {
                        "answers", "ttl", "cname", "asked", "grant"},
     "grant": {"pid", "where", "origin", "approved_by", "withheld"},
     "grant-end": {"pid", "where", "origin", "approved_by"},
-    "end": {"exit", "decisions", "denials"},
+    "end": {"exit", "decisions", "denials", "peak_rss_kib"},
 }
 OBJECTS = {"read": "path", "write": "path", "exec": "command",
            "connect": "addr", "signal": "target", "resolve": "name"}
