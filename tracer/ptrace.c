@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ptrace.h>
+#include <sys/syscall.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -52,19 +53,25 @@ static void who_of(struct tracer_proc *p, struct tracer_who *w)
 	tracer_proc_who(p->tid, w);
 }
 
-/* A task seen for the first time: from a fork event or its first stop. */
-static struct tracer_proc *meet(pid_t tid)
+/*
+ * A task seen for the first time: from a fork event or its first stop.
+ * A fork or vfork event says the child's process and parent (parent > 0:
+ * the child leads a process of its own), which saves reading them from
+ * /proc; a clone may be a thread or a process.
+ */
+static struct tracer_proc *meet(pid_t tid, pid_t parent_tgid)
 {
 	struct tracer_proc *p, *parent;
 	struct tracer_who w;
-	pid_t tgid, ppid;
+	pid_t tgid = tid, ppid = parent_tgid;
 	bool is_new;
 
 	tracer_proc_lock();
 	p = tracer_proc_find(tid);
 	is_new = !p;
 	if (is_new) {
-		task_ids(tid, &tgid, &ppid);
+		if (parent_tgid <= 0)
+			task_ids(tid, &tgid, &ppid);
 		p = tracer_proc_add(tid, tgid, ppid);
 		parent = p ? tracer_proc_find(tgid == tid ? ppid : tgid) : NULL;
 		/* A fork runs the parent's image until it execs. */
@@ -245,7 +252,7 @@ static void on_event_stop(struct loop *l, pid_t pid, int sig)
 	tracer_proc_unlock();
 
 	if (first) {
-		p = meet(pid);
+		p = meet(pid, 0);
 		tracer_proc_lock();
 		if (p)
 			p->seen_stop = true;
@@ -266,6 +273,21 @@ static void on_event_stop(struct loop *l, pid_t pid, int sig)
 	ptrace(PTRACE_CONT, pid, 0, 0);
 }
 
+/*
+ * The parent's process when a fork or vfork event made a process of its
+ * own, 0 when that must be read from /proc: a clone with CLONE_THREAD and
+ * SIGCHLD as its exit signal is reported as a fork too, and tgkill tells
+ * whether the child is a thread of the parent's process.
+ */
+static pid_t forked_process(pid_t child, pid_t parent)
+{
+	pid_t tgid = tracer_proc_tgid(parent);
+
+	if (syscall(SYS_tgkill, tgid, child, 0) == 0 || errno != ESRCH)
+		return 0;
+	return tgid;
+}
+
 static void on_stop(struct loop *l, pid_t pid, int st)
 {
 	int sig = WSTOPSIG(st), event = (st >> 16) & 0xff;
@@ -274,9 +296,13 @@ static void on_stop(struct loop *l, pid_t pid, int st)
 	switch (event) {
 	case PTRACE_EVENT_FORK:
 	case PTRACE_EVENT_VFORK:
+		ptrace(PTRACE_GETEVENTMSG, pid, 0, &msg);
+		meet((pid_t)msg, forked_process((pid_t)msg, pid));
+		ptrace(PTRACE_CONT, pid, 0, 0);
+		break;
 	case PTRACE_EVENT_CLONE:
 		ptrace(PTRACE_GETEVENTMSG, pid, 0, &msg);
-		meet((pid_t)msg);
+		meet((pid_t)msg, 0);
 		ptrace(PTRACE_CONT, pid, 0, 0);
 		break;
 	case PTRACE_EVENT_EXEC:
