@@ -123,7 +123,9 @@ static const struct path_case {
 	{ WRITE, "/tmp/proctor-1/x", ALLOW, "files.write.allow[1]" },
 	{ WRITE, "/tmp/proctor-10", CREATE, "files.write.create[0]" },
 	{ WRITE, "/dev/null", ALLOW, "files.write.allow[2]" },
-	{ WRITE, "/dev/pts/3", ALLOW, "files.write.allow[7]" },
+	{ WRITE, "/dev/pts/ptmx", ALLOW, "files.write.allow[7]" },
+	/* terminals: proctor decides which are the run's (tracer/pts.c) */
+	{ WRITE, "/dev/pts/3", DENY, NULL },
 	{ WRITE, "/dev/sda", DENY, NULL },
 	/* The read deny is more specific than the write default. */
 	{ WRITE, "/home/u/.ssh/authorized_keys", DENY, "files.read.deny[0]" },
