@@ -73,6 +73,17 @@ struct list {
 	size_t n, cap;
 };
 
+/*
+ * A chained hash index over the positions of a list, which only grows:
+ * looking an entry up costs the same with 10 entries or a million.
+ */
+struct index {
+	size_t *head; /* cap chains; SIZE_MAX ends one */
+	size_t *next; /* per position */
+	uint64_t *hash;
+	size_t cap, n, ncap;
+};
+
 struct rules_learn {
 	char *home, *tmpdir;
 	char **ws;
@@ -83,6 +94,7 @@ struct rules_learn {
 	struct list items; /* struct item */
 	struct list cmds;  /* struct seen */
 	struct list names; /* struct seen */
+	struct index items_ix, cmds_ix, names_ix;
 };
 
 /* ---- small helpers ------------------------------------------------------ */
@@ -101,6 +113,87 @@ static void *grow(struct list *l, size_t size)
 		l->cap = cap;
 	}
 	return (char *)l->v + l->n++ * size;
+}
+
+/* FNV-1a of s, mixed with a few bits of the key that are not text. */
+static uint64_t hash_of(const char *s, unsigned int extra)
+{
+	uint64_t h = 1469598103934665603ULL ^ extra;
+
+	for (; *s; s++)
+		h = (h ^ (unsigned char)*s) * 1099511628211ULL;
+	return h ^ (h >> 29);
+}
+
+static void index_free(struct index *x)
+{
+	free(x->head);
+	free(x->next);
+	free(x->hash);
+	memset(x, 0, sizeof(*x));
+}
+
+/* The first position in the chain of h, or SIZE_MAX. */
+static size_t index_first(const struct index *x, uint64_t h)
+{
+	return x->cap ? x->head[h & (x->cap - 1)] : SIZE_MAX;
+}
+
+static size_t index_next(const struct index *x, size_t i)
+{
+	return x->next[i];
+}
+
+/* Doubles the chains when they grow long, and links every position again. */
+static int index_grow(struct index *x)
+{
+	size_t cap = x->cap ? x->cap * 2 : 256, i, *head;
+
+	head = malloc(cap * sizeof(*head));
+	if (!head)
+		return -ENOMEM;
+	for (i = 0; i < cap; i++)
+		head[i] = SIZE_MAX;
+	free(x->head);
+	x->head = head;
+	x->cap = cap;
+	for (i = 0; i < x->n; i++) {
+		x->next[i] = head[x->hash[i] & (cap - 1)];
+		head[x->hash[i] & (cap - 1)] = i;
+	}
+	return 0;
+}
+
+/* Indexes position x->n (the list's newest entry) under h. */
+static int index_add(struct index *x, uint64_t h)
+{
+	size_t ncap, *next;
+	uint64_t *hash;
+
+	if (x->n == x->ncap) {
+		ncap = x->ncap ? x->ncap * 2 : 256;
+		next = realloc(x->next, ncap * sizeof(*next));
+		if (!next)
+			return -ENOMEM;
+		x->next = next;
+		hash = realloc(x->hash, ncap * sizeof(*hash));
+		if (!hash)
+			return -ENOMEM;
+		x->hash = hash;
+		x->ncap = ncap;
+	}
+	x->hash[x->n++] = h;
+	if (x->n > x->cap) {
+		/* links every position, this one included */
+		if (index_grow(x) < 0) {
+			x->n--;
+			return -ENOMEM;
+		}
+		return 0;
+	}
+	x->next[x->n - 1] = x->head[h & (x->cap - 1)];
+	x->head[h & (x->cap - 1)] = x->n - 1;
+	return 0;
 }
 
 static char *fmt(const char *f, ...) __attribute__((format(printf, 1, 2)));
@@ -210,6 +303,9 @@ void rules_learn_free(struct rules_learn *l)
 	free(l->items.v);
 	free_seen(&l->cmds);
 	free_seen(&l->names);
+	index_free(&l->items_ix);
+	index_free(&l->cmds_ix);
+	index_free(&l->names_ix);
 	free_vars(l);
 	free(l);
 }
@@ -447,17 +543,26 @@ int rules_learn_path(const struct rules_learn *l, enum rules_class c,
 
 /* ---- items ---------------------------------------------------------------- */
 
+static uint64_t item_hash(enum rules_class c, enum rules_action a, bool review,
+			  const char *pattern)
+{
+	return hash_of(pattern,
+		       (unsigned int)c << 8 | (unsigned int)a << 1 | review);
+}
+
 static struct item *find_item(struct rules_learn *l, enum rules_class c,
 			      enum rules_action a, bool review,
 			      const char *pattern)
 {
+	uint64_t h = item_hash(c, a, review, pattern);
 	struct item *it = l->items.v;
 	size_t i;
 
-	/* TODO(#7): a hash table, if logs of millions of events need it */
-	for (i = l->items.n; i-- > 0;)
-		if (it[i].alive && it[i].cls == c && it[i].action == a &&
-		    it[i].review == review && !strcmp(it[i].pattern, pattern))
+	for (i = index_first(&l->items_ix, h); i != SIZE_MAX;
+	     i = index_next(&l->items_ix, i))
+		if (l->items_ix.hash[i] == h && it[i].alive && it[i].cls == c &&
+		    it[i].action == a && it[i].review == review &&
+		    !strcmp(it[i].pattern, pattern))
 			return &it[i];
 	return NULL;
 }
@@ -487,7 +592,9 @@ static int add_item(struct rules_learn *l, enum rules_class c,
 			     .pattern = strdup(pattern),
 			     .events = n,
 			     .why = why };
-	if (!it->pattern) {
+	if (!it->pattern ||
+	    index_add(&l->items_ix, item_hash(c, a, review, pattern)) < 0) {
+		free(it->pattern);
 		l->items.n--;
 		free(why);
 		return -ENOMEM;
@@ -608,21 +715,27 @@ static int add_path(struct rules_learn *l, enum rules_class c, const char *path,
 
 /* ---- commands and hosts ---------------------------------------------------- */
 
-static struct seen *find_seen(struct list *list, const char *key, bool review,
-			      bool interp)
+static uint64_t seen_hash(const char *key, bool review, bool interp)
 {
+	return hash_of(key, (unsigned int)review << 1 | interp);
+}
+
+static struct seen *find_seen(struct list *list, const struct index *x,
+			      const char *key, bool review, bool interp)
+{
+	uint64_t h = seen_hash(key, review, interp);
 	struct seen *s = list->v;
 	size_t i;
 
-	for (i = list->n; i-- > 0;)
-		if (s[i].review == review && s[i].interp == interp &&
-		    !strcmp(s[i].key, key))
+	for (i = index_first(x, h); i != SIZE_MAX; i = index_next(x, i))
+		if (x->hash[i] == h && s[i].review == review &&
+		    s[i].interp == interp && !strcmp(s[i].key, key))
 			return &s[i];
 	return NULL;
 }
 
-static int add_seen(struct list *list, char *key, bool review, bool interp,
-		    char *why)
+static int add_seen(struct list *list, struct index *x, char *key, bool review,
+		    bool interp, char *why)
 {
 	struct seen *s;
 
@@ -630,7 +743,7 @@ static int add_seen(struct list *list, char *key, bool review, bool interp,
 		free(why);
 		return -ENOMEM;
 	}
-	s = find_seen(list, key, review, interp);
+	s = find_seen(list, x, key, review, interp);
 	if (s) {
 		s->events++;
 		free(key);
@@ -638,7 +751,9 @@ static int add_seen(struct list *list, char *key, bool review, bool interp,
 		return 0;
 	}
 	s = grow(list, sizeof(*s));
-	if (!s) {
+	if (!s || index_add(x, seen_hash(key, review, interp)) < 0) {
+		if (s)
+			list->n--;
 		free(key);
 		free(why);
 		return -ENOMEM;
@@ -707,9 +822,11 @@ static int add_exec(struct rules_learn *l, const struct rules_learn_event *e,
 	if (denied && l->base && !e->interpreter)
 		why = why_review(false, &v, RULES_EXEC, true, e->rule);
 	if (e->interpreter)
-		return add_seen(&l->cmds, strdup(prog), denied, true, why);
-	return add_seen(&l->cmds, command_key(prog, e->argv, e->argc), denied,
-			false, why);
+		return add_seen(&l->cmds, &l->cmds_ix, strdup(prog), denied,
+				true, why);
+	return add_seen(&l->cmds, &l->cmds_ix,
+			command_key(prog, e->argv, e->argc), denied, false,
+			why);
 }
 
 /* A unix socket path is named like a file; an address stays as it is. */
@@ -806,7 +923,7 @@ static int add_connect(struct rules_learn *l, const struct rules_learn_event *e,
 	if (!named)
 		return add_address(l, e, denied, &v);
 
-	rc = add_seen(&l->names, strdup(canon), denied, false,
+	rc = add_seen(&l->names, &l->names_ix, strdup(canon), denied, false,
 		      denied ? why_review(false, &v, RULES_CONNECT, true,
 					  e->rule)
 			     : NULL);
@@ -927,84 +1044,6 @@ static void subsume(struct rules_learn *l, enum rules_class c)
 	}
 }
 
-static int cmp_dirs(const void *a, const void *b)
-{
-	const char *x = *(char *const *)a, *y = *(char *const *)b;
-	size_t dx = depth_of(x), dy = depth_of(y);
-
-	if (dx != dy)
-		return dx > dy ? -1 : 1;
-	return strcmp(x, y);
-}
-
-/* Every directory above an entry of the group, deepest first. */
-static char **candidate_dirs(struct rules_learn *l, enum rules_class c,
-			     size_t *n)
-{
-	struct item *it = l->items.v;
-	char anc[PATH_MAX * 2], **v = NULL, **nv;
-	size_t i, j, cap = 0;
-
-	*n = 0;
-	for (i = 0; i < l->items.n; i++) {
-		if (!in_group(&it[i], c))
-			continue;
-		snprintf(anc, sizeof(anc), "%s", it[i].pattern);
-		while (up(anc)) {
-			for (j = 0; j < *n && strcmp(v[j], anc); j++)
-				;
-			if (j < *n || !collapsible(l, anc))
-				continue;
-			if (*n == cap) {
-				cap = cap ? cap * 2 : 64;
-				nv = realloc(v, cap * sizeof(*v));
-				if (!nv)
-					goto oom;
-				v = nv;
-			}
-			v[*n] = strdup(anc);
-			if (!v[*n])
-				goto oom;
-			(*n)++;
-		}
-	}
-	if (*n)
-		qsort(v, *n, sizeof(*v), cmp_dirs);
-	return v;
-oom:
-	while (*n)
-		free(v[--*n]);
-	free(v);
-	return NULL;
-}
-
-/* Merges the entries beneath dir into one when there are enough. */
-static int collapse_dir(struct rules_learn *l, enum rules_class c,
-			const char *dir)
-{
-	struct item *it = l->items.v;
-	unsigned long events = 0;
-	size_t i, n = 0;
-
-	for (i = 0; i < l->items.n; i++)
-		if (in_group(&it[i], c) && beneath(it[i].pattern, dir) &&
-		    strcmp(it[i].pattern, dir))
-			n++;
-	if (n < RULES_LEARN_DIR_THRESHOLD)
-		return 0;
-	for (i = 0; i < l->items.n; i++) {
-		if (in_group(&it[i], c) && beneath(it[i].pattern, dir) &&
-		    strcmp(it[i].pattern, dir)) {
-			events += it[i].events;
-			it[i].alive = false;
-		}
-	}
-	return add_item(l, c, RULES_ALLOW, false, dir, K_DIR,
-			fmt("%zu entries beneath it (threshold %d)", n,
-			    RULES_LEARN_DIR_THRESHOLD),
-			events);
-}
-
 /* An entry that took others in says so. */
 static int note_merged(struct rules_learn *l, enum rules_class c)
 {
@@ -1026,24 +1065,186 @@ static int note_merged(struct rules_learn *l, enum rules_class c)
 	return 0;
 }
 
+/*
+ * A directory above entries of the group: how many alive entries lie
+ * beneath it (a collapsed directory counts as one), and their events.
+ */
+struct dir {
+	char *path;
+	size_t n, n_then; /* n when it collapsed */
+	unsigned long events;
+	bool collapsible, collapsed;
+};
+
+struct dirs {
+	struct list v; /* struct dir */
+	struct index ix;
+};
+
+static struct dir *find_dir(struct dirs *d, const char *path)
+{
+	uint64_t h = hash_of(path, 0);
+	struct dir *v = d->v.v;
+	size_t i;
+
+	for (i = index_first(&d->ix, h); i != SIZE_MAX;
+	     i = index_next(&d->ix, i))
+		if (d->ix.hash[i] == h && !strcmp(v[i].path, path))
+			return &v[i];
+	return NULL;
+}
+
+static struct dir *add_dir(struct rules_learn *l, struct dirs *d,
+			   const char *path)
+{
+	struct dir *x = find_dir(d, path);
+
+	if (x)
+		return x;
+	x = grow(&d->v, sizeof(*x));
+	if (!x)
+		return NULL;
+	*x = (struct dir){ .path = strdup(path),
+			   .collapsible = collapsible(l, path) };
+	if (!x->path || index_add(&d->ix, hash_of(path, 0)) < 0) {
+		free(x->path);
+		d->v.n--;
+		return NULL;
+	}
+	return x;
+}
+
+static void free_dirs(struct dirs *d)
+{
+	struct dir *v = d->v.v;
+	size_t i;
+
+	for (i = 0; i < d->v.n; i++)
+		free(v[i].path);
+	free(d->v.v);
+	index_free(&d->ix);
+}
+
+/* Counts every alive entry of the group in each directory above it. */
+static int count_dirs(struct rules_learn *l, enum rules_class c, struct dirs *d)
+{
+	struct item *it = l->items.v;
+	char anc[PATH_MAX * 2];
+	struct dir *x;
+	size_t i;
+
+	for (i = 0; i < l->items.n; i++) {
+		if (!in_group(&it[i], c))
+			continue;
+		snprintf(anc, sizeof(anc), "%s", it[i].pattern);
+		while (up(anc)) {
+			x = add_dir(l, d, anc);
+			if (!x)
+				return -ENOMEM;
+			x->n++;
+			x->events += it[i].events;
+		}
+	}
+	return 0;
+}
+
+static int cmp_dirs(const void *a, const void *b)
+{
+	const struct dir *x = *(struct dir *const *)a;
+	const struct dir *y = *(struct dir *const *)b;
+	size_t dx = depth_of(x->path), dy = depth_of(y->path);
+
+	if (dx != dy)
+		return dx > dy ? -1 : 1;
+	return strcmp(x->path, y->path);
+}
+
+/*
+ * Deepest first, a directory with enough entries beneath it collapses:
+ * for each directory above it, those entries become one.
+ */
+static int mark_collapsed(struct dirs *d)
+{
+	struct dir *v = d->v.v, **order, *a;
+	char anc[PATH_MAX * 2];
+	size_t i, n = d->v.n;
+
+	order = malloc((n ? n : 1) * sizeof(*order));
+	if (!order)
+		return -ENOMEM;
+	for (i = 0; i < n; i++)
+		order[i] = &v[i];
+	qsort(order, n, sizeof(*order), cmp_dirs);
+	for (i = 0; i < n; i++) {
+		if (!order[i]->collapsible ||
+		    order[i]->n < RULES_LEARN_DIR_THRESHOLD)
+			continue;
+		order[i]->collapsed = true;
+		order[i]->n_then = order[i]->n;
+		snprintf(anc, sizeof(anc), "%s", order[i]->path);
+		while (up(anc))
+			if ((a = find_dir(d, anc)))
+				a->n -= order[i]->n_then - 1;
+	}
+	free(order);
+	return 0;
+}
+
+/* The highest collapsed directory above pattern, or NULL. */
+static struct dir *collapsed_above(struct dirs *d, const char *pattern)
+{
+	char anc[PATH_MAX * 2];
+	struct dir *x, *top = NULL;
+
+	snprintf(anc, sizeof(anc), "%s", pattern);
+	while (up(anc))
+		if ((x = find_dir(d, anc)) && x->collapsed)
+			top = x;
+	return top;
+}
+
+/* Entries beneath a collapsed directory give way to one for it. */
+static int apply_collapsed(struct rules_learn *l, enum rules_class c,
+			   struct dirs *d)
+{
+	struct item *it = l->items.v;
+	struct dir *v = d->v.v;
+	size_t i, n = l->items.n;
+	int rc = 0;
+
+	for (i = 0; i < n; i++)
+		if (in_group(&it[i], c) && collapsed_above(d, it[i].pattern))
+			it[i].alive = false;
+	for (i = 0; i < d->v.n && rc == 0; i++)
+		if (v[i].collapsed && !collapsed_above(d, v[i].path))
+			rc = add_item(
+				l, c, RULES_ALLOW, false, v[i].path, K_DIR,
+				fmt("%zu entries beneath it (threshold "
+				    "%d)",
+				    v[i].n_then, RULES_LEARN_DIR_THRESHOLD),
+				v[i].events);
+	return rc;
+}
+
+/*
+ * Linear in the entries times their depth: each entry is counted once
+ * in every directory above it, and a collapse updates the directories
+ * above the one that collapsed.
+ */
 static int collapse_paths(struct rules_learn *l, enum rules_class c)
 {
-	char **dirs;
-	size_t n, i;
-	int rc = 0;
+	struct dirs d = { 0 };
+	int rc;
 
 	subsume(l, c);
 	if (note_merged(l, c) < 0)
 		return -ENOMEM;
-	dirs = candidate_dirs(l, c, &n);
-	if (!dirs && n)
-		return -ENOMEM;
-	for (i = 0; i < n; i++) {
-		if (rc == 0)
-			rc = collapse_dir(l, c, dirs[i]);
-		free(dirs[i]);
-	}
-	free(dirs);
+	rc = count_dirs(l, c, &d);
+	if (rc == 0)
+		rc = mark_collapsed(&d);
+	if (rc == 0)
+		rc = apply_collapsed(l, c, &d);
+	free_dirs(&d);
 	return rc;
 }
 
@@ -1064,25 +1265,38 @@ static const char *registrable(const char *name)
 	return psl_registrable_domain(psl, name);
 }
 
-/* How many distinct names lie strictly under domain. */
-static size_t names_under(const struct list *names, const char *domain)
+/*
+ * How many distinct names lie strictly under each domain: every name
+ * counts once for each domain above it (a.b.example.com for
+ * b.example.com, example.com and com).
+ */
+static int count_under(struct rules_learn *l, struct dirs *under)
 {
-	const struct seen *s = names->v;
-	size_t i, n = 0, dl = strlen(domain), kl;
+	const struct seen *s = l->names.v;
+	const char *dot;
+	struct dir *x;
+	size_t i;
 
-	for (i = 0; i < names->n; i++) {
-		kl = strlen(s[i].key);
-		n += !s[i].review && kl > dl + 1 &&
-		     !strcmp(s[i].key + kl - dl, domain) &&
-		     s[i].key[kl - dl - 1] == '.';
+	for (i = 0; i < l->names.n; i++) {
+		if (s[i].review)
+			continue;
+		for (dot = strchr(s[i].key, '.'); dot;
+		     dot = strchr(dot + 1, '.')) {
+			x = add_dir(l, under, dot + 1);
+			if (!x)
+				return -ENOMEM;
+			x->n++;
+		}
 	}
-	return n;
+	return 0;
 }
 
-static int learn_host(struct rules_learn *l, const struct seen *s)
+static int learn_host(struct rules_learn *l, struct dirs *under,
+		      const struct seen *s)
 {
 	const char *reg = s->review ? NULL : registrable(s->key);
-	size_t n = reg ? names_under(&l->names, reg) : 0;
+	struct dir *x = reg ? find_dir(under, reg) : NULL;
+	size_t n = x ? x->n : 0;
 
 	if (s->review)
 		return add_item(l, RULES_CONNECT, RULES_ALLOW, true, s->key,
@@ -1103,6 +1317,21 @@ static int learn_host(struct rules_learn *l, const struct seen *s)
 	return add_item(l, RULES_CONNECT, RULES_ALLOW, false, s->key, K_EXACT,
 			fmt("the run looked it up or connected to it by name"),
 			s->events);
+}
+
+static int learn_hosts(struct rules_learn *l)
+{
+	struct dirs under = { 0 };
+	const struct seen *s;
+	size_t i;
+	int rc;
+
+	rc = count_under(l, &under);
+	s = l->names.v;
+	for (i = 0; i < l->names.n && rc == 0; i++)
+		rc = learn_host(l, &under, &s[i]);
+	free_dirs(&under);
+	return rc;
 }
 
 /* Commands. */
@@ -1155,7 +1384,7 @@ static int emit_prefix(struct rules_learn *l, struct inv *v, size_t n,
 
 /* The word at depth of every invocation: same, few and plain, or not. */
 static int word_spread(const struct inv *v, size_t n, size_t depth,
-		       size_t *distinct)
+		       const char **words, size_t *distinct)
 {
 	size_t i, j;
 
@@ -1163,9 +1392,14 @@ static int word_spread(const struct inv *v, size_t n, size_t depth,
 	for (i = 0; i < n; i++) {
 		if (depth >= v[i].n || !plain_word(v[i].w[depth]))
 			return -1;
-		for (j = 0; j < i && strcmp(v[j].w[depth], v[i].w[depth]); j++)
+		for (j = 0; j < *distinct && strcmp(words[j], v[i].w[depth]);
+		     j++)
 			;
-		*distinct += j == i;
+		if (j < *distinct)
+			continue;
+		if (*distinct > RULES_LEARN_SPLIT_MAX)
+			return -1; /* too many to be subcommands */
+		words[(*distinct)++] = v[i].w[depth];
 	}
 	return 0;
 }
@@ -1178,12 +1412,13 @@ static int word_spread(const struct inv *v, size_t n, size_t depth,
 static int prefix(struct rules_learn *l, struct inv *v, size_t n, size_t depth,
 		  bool review, const char *why)
 {
+	const char *words[RULES_LEARN_SPLIT_MAX + 1];
 	struct inv *sub;
 	size_t distinct, i, j, k;
 	int rc = 0;
 
 	if (depth > RULES_LEARN_MAX_WORDS ||
-	    word_spread(v, n, depth, &distinct) < 0 ||
+	    word_spread(v, n, depth, words, &distinct) < 0 ||
 	    distinct > RULES_LEARN_SPLIT_MAX)
 		return emit_prefix(l, v, n, depth, review, why);
 	if (distinct == 1)
@@ -1192,13 +1427,9 @@ static int prefix(struct rules_learn *l, struct inv *v, size_t n, size_t depth,
 	sub = calloc(n, sizeof(*sub));
 	if (!sub)
 		return -ENOMEM;
-	for (i = 0; i < n && rc == 0; i++) {
-		for (j = 0; j < i && strcmp(v[j].w[depth], v[i].w[depth]); j++)
-			;
-		if (j < i)
-			continue; /* this word's group was done */
-		for (j = i, k = 0; j < n; j++)
-			if (!strcmp(v[j].w[depth], v[i].w[depth]))
+	for (i = 0; i < distinct && rc == 0; i++) {
+		for (j = 0, k = 0; j < n; j++)
+			if (!strcmp(v[j].w[depth], words[i]))
 				sub[k++] = v[j];
 		rc = prefix(l, sub, k, depth + 1, review, why);
 	}
@@ -1238,40 +1469,61 @@ static int split_key(const char *key, struct inv *inv)
 	return 0;
 }
 
-/* The invocations of the program prog (first of key's lines). */
-static int learn_program(struct rules_learn *l, size_t first, bool review)
+/* The invocations s[idx[0..n)] of one program, all held or none. */
+static int learn_program(struct rules_learn *l, const size_t *idx, size_t n)
 {
 	struct seen *s = l->cmds.v;
-	size_t plen = strcspn(s[first].key, "\n"), i, n = 0;
-	struct inv *v = calloc(l->cmds.n, sizeof(*v));
+	struct inv *v = calloc(n, sizeof(*v));
+	bool review = s[idx[0]].review;
+	size_t i, m = 0;
 	int rc = 0;
 
 	if (!v)
 		return -ENOMEM;
-	for (i = first; i < l->cmds.n && rc == 0; i++) {
-		if (s[i].interp || s[i].review != review ||
-		    strncmp(s[i].key, s[first].key, plen) ||
-		    (s[i].key[plen] && s[i].key[plen] != '\n'))
-			continue;
-		rc = split_key(s[i].key, &v[n]);
-		v[n++].events = s[i].events;
-		s[i].events = 0; /* done */
+	for (i = 0; i < n && rc == 0; i++) {
+		rc = split_key(s[idx[i]].key, &v[m]);
+		v[m++].events = s[idx[i]].events;
 	}
 	if (rc == 0)
-		rc = prefix(l, v, n, 1, review, review ? s[first].why : NULL);
-	free_invs(v, n);
+		rc = prefix(l, v, m, 1, review, review ? s[idx[0]].why : NULL);
+	free_invs(v, m);
 	return rc;
+}
+
+/* By program (the key's first line), held or not, then as they came. */
+static int cmp_cmds(const void *a, const void *b, void *arg)
+{
+	size_t x = *(const size_t *)a, y = *(const size_t *)b;
+	const struct seen *s = arg;
+	size_t lx = strcspn(s[x].key, "\n"), ly = strcspn(s[y].key, "\n");
+	int d = strncmp(s[x].key, s[y].key, lx < ly ? lx : ly);
+
+	if (d)
+		return d;
+	if (lx != ly)
+		return lx < ly ? -1 : 1;
+	if (s[x].review != s[y].review)
+		return s[x].review ? 1 : -1;
+	return x < y ? -1 : x > y;
+}
+
+static bool same_program(const struct seen *s, size_t x, size_t y)
+{
+	size_t lx = strcspn(s[x].key, "\n");
+
+	return s[x].review == s[y].review && lx == strcspn(s[y].key, "\n") &&
+	       !strncmp(s[x].key, s[y].key, lx);
 }
 
 static int learn_commands(struct rules_learn *l)
 {
 	struct seen *s = l->cmds.v;
-	size_t i;
+	size_t i, j, n = 0, *idx = malloc((l->cmds.n + 1) * sizeof(*idx));
 	int rc = 0;
 
+	if (!idx)
+		return -ENOMEM;
 	for (i = 0; i < l->cmds.n && rc == 0; i++) {
-		if (!s[i].events)
-			continue;
 		if (s[i].interp)
 			rc = add_item(l, RULES_EXEC, RULES_ALLOW, s[i].review,
 				      s[i].key, K_EXACT,
@@ -1279,8 +1531,15 @@ static int learn_commands(struct rules_learn *l)
 					  "ran"),
 				      s[i].events);
 		else
-			rc = learn_program(l, i, s[i].review);
+			idx[n++] = i;
 	}
+	qsort_r(idx, n, sizeof(*idx), cmp_cmds, s);
+	for (i = 0; i < n && rc == 0; i = j) {
+		for (j = i + 1; j < n && same_program(s, idx[i], idx[j]); j++)
+			;
+		rc = learn_program(l, idx + i, j - i);
+	}
+	free(idx);
 	return rc;
 }
 
@@ -1446,11 +1705,28 @@ static void put_class(struct out *o, const struct rules_learn *l,
 	puts_(o, comma ? "},\n" : "}\n");
 }
 
+/* Sorting moved the items: index them again where they now are. */
+static int reindex_items(struct rules_learn *l)
+{
+	const struct item *it = l->items.v;
+	size_t i;
+
+	index_free(&l->items_ix);
+	for (i = 0; i < l->items.n; i++)
+		if (index_add(&l->items_ix,
+			      item_hash(it[i].cls, it[i].action, it[i].review,
+					it[i].pattern)) < 0)
+			return -ENOMEM;
+	return 0;
+}
+
 static char *write_policy(struct rules_learn *l)
 {
 	struct out o = { 0 };
 
 	qsort(l->items.v, l->items.n, sizeof(struct item), cmp_items);
+	if (reindex_items(l) < 0)
+		return NULL;
 	puts_(&o, "{\n  \"files\": {\n");
 	put_class(&o, l, RULES_READ, "\"read\"", "    ", true);
 	put_class(&o, l, RULES_WRITE, "\"write\"", "    ", false);
@@ -1467,7 +1743,6 @@ static char *write_policy(struct rules_learn *l)
 
 char *rules_learn_policy(struct rules_learn *l, size_t *n_review)
 {
-	const struct seen *s;
 	const struct item *it;
 	size_t i;
 	int rc;
@@ -1475,9 +1750,8 @@ char *rules_learn_policy(struct rules_learn *l, size_t *n_review)
 	rc = collapse_paths(l, RULES_READ);
 	if (rc == 0)
 		rc = collapse_paths(l, RULES_WRITE);
-	s = l->names.v;
-	for (i = 0; i < l->names.n && rc == 0; i++)
-		rc = learn_host(l, &s[i]);
+	if (rc == 0)
+		rc = learn_hosts(l);
 	if (rc == 0)
 		rc = learn_commands(l);
 	if (rc < 0)
