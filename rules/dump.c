@@ -199,6 +199,8 @@ static void add_entry(struct doc *d, cJSON *cls, const struct rules_entry *e)
 	add_str(d, obj, "origin", e->origin);
 	add_str(d, obj, "where", e->where);
 	add_expanded(d, obj, e);
+	if (e->itself)
+		add(d, obj, "beneath", cJSON_CreateFalse());
 	if (e->grant)
 		add_grant(d, obj, e->grant);
 }

@@ -53,6 +53,9 @@ struct item {
 	bool review;
 	bool alive; /* false once merged into another item */
 	enum kind kind;
+	/* a directory alone ("beneath": false): the run listed it, made
+	 * it or changed it, which grants nothing beneath it */
+	bool itself;
 	char *pattern; /* exec: the words, separated by '\n' */
 	unsigned long events;
 	char *why;
@@ -544,17 +547,18 @@ int rules_learn_path(const struct rules_learn *l, enum rules_class c,
 /* ---- items ---------------------------------------------------------------- */
 
 static uint64_t item_hash(enum rules_class c, enum rules_action a, bool review,
-			  const char *pattern)
+			  bool itself, const char *pattern)
 {
-	return hash_of(pattern,
-		       (unsigned int)c << 8 | (unsigned int)a << 1 | review);
+	return hash_of(pattern, (unsigned int)c << 8 | (unsigned int)a << 2 |
+					(unsigned int)itself << 1 | review);
 }
 
-static struct item *find_item(struct rules_learn *l, enum rules_class c,
-			      enum rules_action a, bool review,
-			      const char *pattern)
+/* The alive entry with this key, or NULL. */
+static struct item *find_entry(struct rules_learn *l, enum rules_class c,
+			       enum rules_action a, bool review, bool itself,
+			       const char *pattern)
 {
-	uint64_t h = item_hash(c, a, review, pattern);
+	uint64_t h = item_hash(c, a, review, itself, pattern);
 	struct item *it = l->items.v;
 	size_t i;
 
@@ -562,17 +566,26 @@ static struct item *find_item(struct rules_learn *l, enum rules_class c,
 	     i = index_next(&l->items_ix, i))
 		if (l->items_ix.hash[i] == h && it[i].alive && it[i].cls == c &&
 		    it[i].action == a && it[i].review == review &&
-		    !strcmp(it[i].pattern, pattern))
+		    it[i].itself == itself && !strcmp(it[i].pattern, pattern))
 			return &it[i];
 	return NULL;
 }
 
-/* Counts n events for the item, made on first sight with why. */
-static int add_item(struct rules_learn *l, enum rules_class c,
-		    enum rules_action a, bool review, const char *pattern,
-		    enum kind k, char *why, unsigned long n)
+/* An entry that covers what is beneath its pattern, or NULL. */
+static struct item *find_item(struct rules_learn *l, enum rules_class c,
+			      enum rules_action a, bool review,
+			      const char *pattern)
 {
-	struct item *it = find_item(l, c, a, review, pattern);
+	return find_entry(l, c, a, review, false, pattern);
+}
+
+/* Counts n events for the item, made on first sight with why. */
+static int add_entry(struct rules_learn *l, enum rules_class c,
+		     enum rules_action a, bool review, bool itself,
+		     const char *pattern, enum kind k, char *why,
+		     unsigned long n)
+{
+	struct item *it = find_entry(l, c, a, review, itself, pattern);
 
 	if (it) {
 		it->events += n;
@@ -587,19 +600,28 @@ static int add_item(struct rules_learn *l, enum rules_class c,
 	*it = (struct item){ .cls = c,
 			     .action = a,
 			     .review = review,
+			     .itself = itself,
 			     .alive = true,
 			     .kind = k,
 			     .pattern = strdup(pattern),
 			     .events = n,
 			     .why = why };
 	if (!it->pattern ||
-	    index_add(&l->items_ix, item_hash(c, a, review, pattern)) < 0) {
+	    index_add(&l->items_ix, item_hash(c, a, review, itself, pattern)) <
+		    0) {
 		free(it->pattern);
 		l->items.n--;
 		free(why);
 		return -ENOMEM;
 	}
 	return 0;
+}
+
+static int add_item(struct rules_learn *l, enum rules_class c,
+		    enum rules_action a, bool review, const char *pattern,
+		    enum kind k, char *why, unsigned long n)
+{
+	return add_entry(l, c, a, review, false, pattern, k, why, n);
 }
 
 static char *why_of(enum kind k, enum rules_class c)
@@ -654,9 +676,8 @@ static char *why_review(bool is_secret, const struct rules_verdict *v,
 }
 
 /*
- * A directory that was read itself (listed): its entry would cover
- * everything beneath it, so / and ~ and the directories above ~ wait for
- * review.  TODO(#7): the policy format has no "this directory only".
+ * /, ~ and the directories above ~ are directories whatever the log
+ * says (a log without "dir" cannot tell a listing from a read).
  */
 static bool floor_dir(const struct rules_learn *l, const char *path)
 {
@@ -664,11 +685,11 @@ static bool floor_dir(const struct rules_learn *l, const char *path)
 }
 
 static int add_path(struct rules_learn *l, enum rules_class c, const char *path,
-		    bool denied, bool created, const char *rule)
+		    bool denied, bool created, bool dir, const char *rule)
 {
 	struct rules_verdict v = { 0 }, sv;
 	enum action_kind { A_ALLOW, A_CREATE } ak = A_ALLOW;
-	bool sec = secret(l, path, &sv), review;
+	bool sec = secret(l, path, &sv), review, itself;
 	char pat[PATH_MAX * 2];
 	enum kind k;
 	int rc;
@@ -694,22 +715,24 @@ static int add_path(struct rules_learn *l, enum rules_class c, const char *path,
 				fmt("the run made files here (%s %s)", v.where,
 				    v.origin),
 				1);
-	if (!review && floor_dir(l, path)) {
-		rc = path_to(l, c, path, true, pat, sizeof(pat), &k);
-		return rc ? rc
-			  : add_item(l, c, RULES_ALLOW, true, pat, K_FLOOR,
-				     fmt("the run listed this directory; an "
-					 "entry for it covers everything "
-					 "beneath it"),
-				     1);
-	}
-	rc = path_to(l, c, path, review, pat, sizeof(pat), &k);
+	dir = dir || floor_dir(l, path);
+	rc = path_to(l, c, path, review || floor_dir(l, path), pat, sizeof(pat),
+		     &k);
 	if (rc)
 		return rc;
+	/* a directory named as a whole stays whole (/usr, $TMPDIR) */
+	itself = dir && k != K_SYSTEM && k != K_TMPDIR;
 	if (review)
-		return add_item(
-			l, c, RULES_ALLOW, true, pat, sec ? K_SECRET : K_NEEDED,
+		return add_entry(
+			l, c, RULES_ALLOW, true, itself, pat,
+			sec ? K_SECRET : K_NEEDED,
 			why_review(sec, sec ? &sv : &v, c, denied, rule), 1);
+	if (itself)
+		return add_entry(l, c, RULES_ALLOW, false, true, pat, K_FLOOR,
+				 fmt("the run %s this directory: it alone, "
+				     "not what is beneath it",
+				     c == RULES_READ ? "listed" : "changed"),
+				 1);
 	return add_item(l, c, RULES_ALLOW, false, pat, k, why_of(k, c), 1);
 }
 
@@ -941,16 +964,16 @@ int rules_learn_add(struct rules_learn *l, const struct rules_learn_event *e)
 	switch (e->cls) {
 	case RULES_READ:
 		return add_path(l, RULES_READ, e->object, e->denied, false,
-				e->rule);
+				e->dir, e->rule);
 	case RULES_WRITE:
 		rc = add_path(l, RULES_WRITE, e->object, e->denied, e->created,
-			      e->rule);
+			      e->dir, e->rule);
 		if (rc == 0 && e->to)
 			rc = add_path(l, RULES_WRITE, e->to, e->denied,
-				      e->created, e->rule);
+				      e->created, e->dir, e->rule);
 		if (rc == 0 && e->also_read)
 			rc = add_path(l, RULES_READ, e->object, e->denied,
-				      false, e->rule);
+				      false, e->dir, e->rule);
 		return rc;
 	case RULES_EXEC:
 		if (!e->interpreter && (!e->argv || e->argc == 0))
@@ -1031,6 +1054,15 @@ static void subsume(struct rules_learn *l, enum rules_class c)
 	for (i = 0; i < l->items.n; i++) {
 		if (!in_group(&it[i], c))
 			continue;
+		/* a directory alone, beside an entry covering it */
+		a = it[i].itself
+			    ? find_item(l, c, RULES_ALLOW, false, it[i].pattern)
+			    : NULL;
+		if (a) {
+			a->events += it[i].events;
+			it[i].alive = false;
+			continue;
+		}
 		snprintf(anc, sizeof(anc), "%s", it[i].pattern);
 		while (up(anc)) {
 			a = find_item(l, c, RULES_ALLOW, false, anc);
@@ -1074,6 +1106,8 @@ struct dir {
 	size_t n, n_then; /* n when it collapsed */
 	unsigned long events;
 	bool collapsible, collapsed;
+	bool self; /* an entry names it alone; it counts above it */
+	unsigned long self_events;
 };
 
 struct dirs {
@@ -1136,6 +1170,13 @@ static int count_dirs(struct rules_learn *l, enum rules_class c, struct dirs *d)
 	for (i = 0; i < l->items.n; i++) {
 		if (!in_group(&it[i], c))
 			continue;
+		if (it[i].itself) {
+			x = add_dir(l, d, it[i].pattern);
+			if (!x)
+				return -ENOMEM;
+			x->self = true;
+			x->self_events += it[i].events;
+		}
 		snprintf(anc, sizeof(anc), "%s", it[i].pattern);
 		while (up(anc)) {
 			x = add_dir(l, d, anc);
@@ -1181,10 +1222,12 @@ static int mark_collapsed(struct dirs *d)
 			continue;
 		order[i]->collapsed = true;
 		order[i]->n_then = order[i]->n;
+		/* its entries, and the one for it alone, become one */
+		order[i]->events += order[i]->self_events;
 		snprintf(anc, sizeof(anc), "%s", order[i]->path);
 		while (up(anc))
 			if ((a = find_dir(d, anc)))
-				a->n -= order[i]->n_then - 1;
+				a->n -= order[i]->n_then + order[i]->self - 1;
 	}
 	free(order);
 	return 0;
@@ -1208,12 +1251,15 @@ static int apply_collapsed(struct rules_learn *l, enum rules_class c,
 			   struct dirs *d)
 {
 	struct item *it = l->items.v;
-	struct dir *v = d->v.v;
+	struct dir *v = d->v.v, *x;
 	size_t i, n = l->items.n;
 	int rc = 0;
 
 	for (i = 0; i < n; i++)
-		if (in_group(&it[i], c) && collapsed_above(d, it[i].pattern))
+		if (in_group(&it[i], c) &&
+		    (collapsed_above(d, it[i].pattern) ||
+		     (it[i].itself && (x = find_dir(d, it[i].pattern)) &&
+		      x->collapsed)))
 			it[i].alive = false;
 	for (i = 0; i < d->v.n && rc == 0; i++)
 		if (v[i].collapsed && !collapsed_above(d, v[i].path))
@@ -1631,6 +1677,8 @@ static void put_item(struct out *o, const struct item *it, const char *ind,
 	puts_(o, ind);
 	puts_(o, "    {\"pattern\": ");
 	put_pattern(o, it);
+	if (it->itself)
+		puts_(o, ", \"beneath\": false");
 	snprintf(num, sizeof(num), ", \"events\": %lu", it->events);
 	puts_(o, num);
 	if (it->why) {
@@ -1654,7 +1702,9 @@ static int cmp_items(const void *a, const void *b)
 		return (int)x->action - (int)y->action;
 	if (x->review != y->review)
 		return x->review ? 1 : -1;
-	return strcmp(x->pattern, y->pattern);
+	if (strcmp(x->pattern, y->pattern))
+		return strcmp(x->pattern, y->pattern);
+	return (int)x->itself - (int)y->itself;
 }
 
 /*
@@ -1715,7 +1765,7 @@ static int reindex_items(struct rules_learn *l)
 	for (i = 0; i < l->items.n; i++)
 		if (index_add(&l->items_ix,
 			      item_hash(it[i].cls, it[i].action, it[i].review,
-					it[i].pattern)) < 0)
+					it[i].itself, it[i].pattern)) < 0)
 			return -ENOMEM;
 	return 0;
 }

@@ -17,6 +17,8 @@
  *   /proc/PID/task/TID, /dev/pts/N, mkstemp-like names, long hex
  *   hashes, long numbers; build outputs (*.o, *.pyc, ...) become a glob
  *   of their extension in their directory.
+ * - A directory the run listed, made or changed is an entry for it
+ *   alone ("beneath": false), which grants nothing beneath it.
  * - Then, deepest directory first, a directory with at least
  *   RULES_LEARN_DIR_THRESHOLD entries beneath it becomes one entry
  *   (never /, a top-level directory, ~, or a directory above ~ or a
@@ -62,6 +64,9 @@ struct rules_learn_event {
 	bool created;
 	bool also_read;	  /* a write that also read (O_RDWR) */
 	bool interpreter; /* exec: ran as a script's interpreter */
+	/* read, write: the object is a directory (listed, made, changed),
+	 * learned as an entry for it alone ("beneath": false) */
+	bool dir;
 	/* denied: the rule that denied it, as people read it, or NULL */
 	const char *rule;
 };

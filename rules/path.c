@@ -456,6 +456,7 @@ int rules_path_entry_match(const struct rules_entry *e,
 	int best = -1;
 	size_t i;
 
+	beneath = beneath && !e->itself;
 	for (i = 0; i < e->nglobs; i++)
 		if (e->globs[i].spec > best &&
 		    rules_glob_match(&e->globs[i], pv, beneath))

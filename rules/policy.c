@@ -44,6 +44,8 @@ struct layer {
 	/* the entry being added waits for review: keep it apart */
 	bool hold;
 	const char *hold_why;
+	/* the entry being added names its object alone ("beneath": false) */
+	bool itself;
 };
 
 static const char *const root_keys[] = { "files", "network", "exec", "prompt",
@@ -56,8 +58,8 @@ static const char *const class_keys[] = { "default", "allow", "deny", "ask",
 static const char *const write_keys[] = { "default", "allow",  "deny",
 					  "ask",     "create", NULL };
 /* An entry written as an object, as `proctor learn` writes them. */
-static const char *const entry_keys[] = { "pattern", "events", "why", "review",
-					  NULL };
+static const char *const entry_keys[] = { "pattern", "events",	"why",
+					  "review",  "beneath", NULL };
 /* An exec entry may also give its command more: a grant (#6). */
 static const char *const exec_entry_keys[] = { "pattern", "events", "why",
 					       "review",  "grant",  NULL };
@@ -677,6 +679,7 @@ static int add_spec(struct layer *l, enum rules_class c, enum rules_action a,
 	int rc;
 
 	e.where = strdup(where);
+	e.itself = l->itself;
 	rc = e.where ? compile_spec(l, c, &e, spec, msg, sizeof(msg)) : -ENOMEM;
 	return finish_entry(l, c, &e, rc, where, msg);
 }
@@ -738,6 +741,32 @@ static int check_notes(struct layer *l, const cJSON *obj, const char *where)
 	return 0;
 }
 
+/*
+ * "beneath": false names a directory itself (its list of names, its
+ * mode), not what lies beneath it; true, as a string entry, covers
+ * both.  Only file entries name directories.
+ */
+static int check_beneath(struct layer *l, enum rules_class c, const cJSON *obj,
+			 const char *where)
+{
+	const cJSON *b = cJSON_GetObjectItemCaseSensitive(obj, "beneath");
+
+	l->itself = false;
+	if (!b)
+		return 0;
+	if (!cJSON_IsBool(b))
+		return fail(l, NULL,
+			    "%s.beneath: expected true or false, got %s", where,
+			    type_name(b));
+	if (c != RULES_READ && c != RULES_WRITE)
+		return fail(l, NULL,
+			    "%s.beneath: only file entries (files.read, "
+			    "files.write) name a directory alone",
+			    where);
+	l->itself = cJSON_IsFalse(b);
+	return 0;
+}
+
 static int add_object(struct layer *l, enum rules_class c, enum rules_action a,
 		      const cJSON *obj, const char *where)
 {
@@ -751,6 +780,8 @@ static int add_object(struct layer *l, enum rules_class c, enum rules_action a,
 			  c == RULES_EXEC ? exec_entry_keys : entry_keys);
 	if (rc == 0)
 		rc = check_notes(l, obj, where);
+	if (rc == 0)
+		rc = check_beneath(l, c, obj, where);
 	if (rc < 0)
 		return rc;
 	if (!pat)
@@ -771,6 +802,7 @@ static int add_object(struct layer *l, enum rules_class c, enum rules_action a,
 		rc = add_item(l, c, a, pat, where);
 	l->hold = false;
 	l->hold_why = NULL;
+	l->itself = false;
 	return rc < 0 ? rc : attach_grant(l, grant, where, before);
 }
 

@@ -207,6 +207,29 @@ static bool also_read(const cJSON *rec)
 	return (flags & O_ACCMODE) != O_WRONLY || flags & O_PATH;
 }
 
+/*
+ * Whether the object is a directory: the record says so ("dir"), or,
+ * in logs written before it did, the call asked for one (O_DIRECTORY,
+ * mkdir, rmdir).
+ */
+static bool is_dir(const cJSON *rec)
+{
+	const char *sc = str(rec, "syscall");
+
+	if (cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(rec, "dir")))
+		return true;
+	if (!sc)
+		return false;
+	if (!strcmp(sc, "mkdir") || !strcmp(sc, "mkdirat") ||
+	    !strcmp(sc, "rmdir"))
+		return true;
+	if (!strcmp(sc, "open"))
+		return arg_of(rec, 1) & O_DIRECTORY;
+	if (!strcmp(sc, "openat"))
+		return arg_of(rec, 2) & O_DIRECTORY;
+	return false;
+}
+
 static void remember_exec(struct reader *r, long pid, const char *command)
 {
 	size_t i;
@@ -315,6 +338,7 @@ static void on_decision(struct reader *r, const cJSON *rec)
 	e.created = cJSON_IsTrue(
 		cJSON_GetObjectItemCaseSensitive(rec, "created_by_run"));
 	e.also_read = e.cls == RULES_WRITE && also_read(rec);
+	e.dir = (e.cls == RULES_READ || e.cls == RULES_WRITE) && is_dir(rec);
 	if (e.denied)
 		e.rule = rule_text(rec, rule, sizeof(rule));
 	if (e.cls == RULES_EXEC) {
@@ -792,6 +816,24 @@ static int with_grant(struct pentry *e, const cJSON *item)
 	return 0;
 }
 
+/*
+ * "beneath": false is part of what the entry says: "~ (itself)" is not
+ * "~", which covers everything beneath it.
+ */
+static int itself_only(struct pentry *e, const cJSON *item)
+{
+	char *both;
+
+	if (!cJSON_IsObject(item) ||
+	    !cJSON_IsFalse(cJSON_GetObjectItemCaseSensitive(item, "beneath")))
+		return 0;
+	if (asprintf(&both, "%s (itself, not beneath)", e->pattern) < 0)
+		return -ENOMEM;
+	free(e->pattern);
+	e->pattern = both;
+	return 0;
+}
+
 static int add_pentry(struct pfile *f, const char *list, const cJSON *item)
 {
 	const cJSON *pat = item, *ev;
@@ -813,7 +855,7 @@ static int add_pentry(struct pfile *f, const char *list, const cJSON *item)
 	}
 	e->pattern = cJSON_IsString(pat) ? strdup(pat->valuestring)
 					 : cJSON_PrintUnformatted(pat);
-	if (!e->pattern || with_grant(e, item) < 0)
+	if (!e->pattern || with_grant(e, item) < 0 || itself_only(e, item) < 0)
 		return -ENOMEM;
 	f->n++;
 	return 0;

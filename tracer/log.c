@@ -520,6 +520,8 @@ void tracer_log_decision(const struct tracer_who *w,
 	put_verdict(&b, e->verdict);
 	if (e->created_override)
 		put_lit(&b, ",\"created_by_run\":true");
+	if (e->is_dir)
+		put_lit(&b, ",\"dir\":true");
 	put_asked(&b, e);
 	putf(&b, ",\"latency_us\":%ld", e->latency_us);
 	putf(&b, ",\"errno\":%d,\"result\":%ld", e->err,

@@ -231,8 +231,11 @@ struct tracer_event {
 	const struct tracer_stack *stack; /* or NULL */
 	bool allowed;
 	bool created_override; /* allowed: the run made the object */
-	long latency_us;       /* from the call's arrival to its answer */
-	int err;	       /* errno returned, 0 on success */
+	/* the object is a directory, or the call makes one (for learning:
+	 * an entry for the directory itself, not what is beneath it) */
+	bool is_dir;
+	long latency_us; /* from the call's arrival to its answer */
+	int err;	 /* errno returned, 0 on success */
 	long result;
 	/* a question: the answer ("allow-once"...), who gave it
 	 * ("terminal", "socket", "timeout", "unattended", "this run") */
