@@ -624,6 +624,38 @@ static int add_item(struct rules_learn *l, enum rules_class c,
 	return add_entry(l, c, a, review, false, pattern, k, why, n);
 }
 
+/*
+ * A policy is UTF-8 text, and no JSON escape names a byte that is not
+ * UTF-8 (\u00e9 is the character, two bytes).  Such a byte of a name
+ * becomes "?", which matches it, and any other byte there: an entry
+ * broader than what the run did, so it waits for review.  True when a
+ * byte was replaced.
+ */
+static bool not_utf8(char *pat)
+{
+	unsigned char *s = (unsigned char *)pat;
+	bool changed = false;
+	size_t n;
+
+	while (*s) {
+		n = rules_utf8_len(s);
+		if (n) {
+			s += n;
+			continue;
+		}
+		*s++ = '?';
+		changed = true;
+	}
+	return changed;
+}
+
+static char *why_not_utf8(void)
+{
+	return fmt("a name that is not UTF-8: each byte that is not is "
+		   "\"?\" here, which matches it and any other one byte; "
+		   "remove \"review\" if that is narrow enough");
+}
+
 static char *why_of(enum kind k, enum rules_class c)
 {
 	switch (k) {
@@ -722,6 +754,9 @@ static int add_path(struct rules_learn *l, enum rules_class c, const char *path,
 		return rc;
 	/* a directory named as a whole stays whole (/usr, $TMPDIR) */
 	itself = dir && k != K_SYSTEM && k != K_TMPDIR;
+	if (not_utf8(pat) && !review)
+		return add_entry(l, c, RULES_ALLOW, true, itself, pat, K_NEEDED,
+				 why_not_utf8(), 1);
 	if (review)
 		return add_entry(
 			l, c, RULES_ALLOW, true, itself, pat,
@@ -844,6 +879,10 @@ static int add_exec(struct rules_learn *l, const struct rules_learn_event *e,
 		return rc;
 	if (denied && l->base && !e->interpreter)
 		why = why_review(false, &v, RULES_EXEC, true, e->rule);
+	if (not_utf8(prog) && !denied) {
+		denied = true;
+		why = why_not_utf8();
+	}
 	if (e->interpreter)
 		return add_seen(&l->cmds, &l->cmds_ix, strdup(prog), denied,
 				true, why);
@@ -913,11 +952,16 @@ static int add_address(struct rules_learn *l, const struct rules_learn_event *e,
 
 	if (!pat)
 		return -ENOMEM;
-	rc = add_item(l, RULES_CONNECT, RULES_ALLOW, denied, pat, K_EXACT,
-		      denied ? why_review(false, v, RULES_CONNECT, true,
-					  e->rule)
-			     : fmt("the run connected to it"),
-		      1);
+	if (not_utf8(pat) && !denied)
+		rc = add_item(l, RULES_CONNECT, RULES_ALLOW, true, pat,
+			      K_NEEDED, why_not_utf8(), 1);
+	else
+		rc = add_item(l, RULES_CONNECT, RULES_ALLOW, denied, pat,
+			      K_EXACT,
+			      denied ? why_review(false, v, RULES_CONNECT, true,
+						  e->rule)
+				     : fmt("the run connected to it"),
+			      1);
 	free(pat);
 	return rc;
 }

@@ -210,6 +210,12 @@ size_t rules_policy_reviews(const struct rules_policy *p,
  * `proctor policy show`.  Returns a malloc'd string or NULL. */
 char *rules_policy_dump(const struct rules_policy *p);
 
+/*
+ * Length of the valid UTF-8 sequence at s (RFC 3629: no overlong forms,
+ * no surrogates, nothing past U+10FFFF), or 0.
+ */
+size_t rules_utf8_len(const unsigned char *s);
+
 const char *rules_action_name(enum rules_action a);
 const char *rules_class_name(enum rules_class c);
 /* "read" gives RULES_READ; -EINVAL for a name it does not know. */

@@ -14,6 +14,7 @@
  * learning writes them.
  */
 #include <cjson/cJSON.h>
+#include <openssl/evp.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
@@ -60,8 +61,10 @@ struct reader {
 	struct rules_policy *base;
 	char *ws[MAX_WS];
 	size_t n_ws;
-	struct pending pend[256];
-	size_t n_pend;
+	/* one per process between its exec decision and its exec record
+	 * (or exit): as many as the run had processes at once */
+	struct pending *pend;
+	size_t n_pend, cap_pend;
 	unsigned long decisions, runs;
 };
 
@@ -80,6 +83,58 @@ static const char *str(const cJSON *o, const char *key)
 	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
 
 	return cJSON_IsString(v) ? v->valuestring : NULL;
+}
+
+/*
+ * The exact bytes of a base64 field (schema 2's KEY_b64, beside a KEY
+ * that shows them as readable text), malloc'd; NULL when it is not
+ * base64 or holds a NUL (no name does).
+ */
+static char *unbase64(const char *b64)
+{
+	size_t len = strlen(b64), pad = 0;
+	unsigned char *out;
+	int n;
+
+	if (len % 4)
+		return NULL;
+	out = malloc(len / 4 * 3 + 1);
+	if (!out)
+		return NULL;
+	n = EVP_DecodeBlock(out, (const unsigned char *)b64, (int)len);
+	if (n < 0) {
+		free(out);
+		return NULL;
+	}
+	pad = len && b64[len - 1] == '=' ? 1 + (len > 1 && b64[len - 2] == '=')
+					 : 0;
+	n -= (int)pad;
+	out[n] = '\0';
+	if (memchr(out, '\0', (size_t)n)) {
+		free(out);
+		return NULL;
+	}
+	return (char *)out;
+}
+
+/*
+ * KEY of rec as the run saw it: KEY_b64's bytes when the record has
+ * them (a name that is not UTF-8), else KEY.  *keep is what to free.
+ */
+static const char *exact(const cJSON *rec, const char *key, char **keep,
+			 bool *bad)
+{
+	char k[64];
+	const char *b64;
+
+	snprintf(k, sizeof(k), "%s_b64", key);
+	b64 = str(rec, k);
+	if (!b64)
+		return str(rec, key);
+	*keep = unbase64(b64);
+	if (!*keep)
+		*bad = true;
+	return *keep;
 }
 
 static const char *home_of(const cJSON *rec)
@@ -123,6 +178,53 @@ static void free_ws(struct reader *r)
 		free(r->ws[--r->n_ws]);
 }
 
+static struct pending *find_pending(struct reader *r, long pid)
+{
+	size_t i;
+
+	for (i = 0; i < r->n_pend; i++)
+		if (r->pend[i].pid == pid)
+			return &r->pend[i];
+	return NULL;
+}
+
+static void drop_pending(struct reader *r, struct pending *p)
+{
+	free(p->command);
+	*p = r->pend[--r->n_pend];
+}
+
+static void clear_pending(struct reader *r)
+{
+	while (r->n_pend)
+		free(r->pend[--r->n_pend].command);
+}
+
+/* An exec judged for pid: the next exec record of pid tells what ran. */
+static void remember_exec(struct reader *r, long pid, const char *command)
+{
+	struct pending *p = find_pending(r, pid), *v;
+	size_t cap;
+
+	if (!p) {
+		if (r->n_pend == r->cap_pend) {
+			cap = r->cap_pend ? r->cap_pend * 2 : 64;
+			v = realloc(r->pend, cap * sizeof(*v));
+			if (!v)
+				return bad(r, "%s", "out of memory");
+			r->pend = v;
+			r->cap_pend = cap;
+		}
+		p = &r->pend[r->n_pend++];
+		p->command = NULL;
+	}
+	free(p->command);
+	p->pid = pid;
+	p->command = strdup(command);
+	if (!p->command)
+		bad(r, "%s", "out of memory");
+}
+
 /* A "run" record: the names of this run, and its base policy. */
 static void on_run(struct reader *r, const cJSON *rec)
 {
@@ -132,6 +234,7 @@ static void on_run(struct reader *r, const cJSON *rec)
 	bool permissive;
 
 	free_ws(r);
+	clear_pending(r); /* pids of another run */
 	cJSON_ArrayForEach(w, ws)
 	{
 		if (!cJSON_IsString(w) || w->valuestring[0] != '/' ||
@@ -230,44 +333,49 @@ static bool is_dir(const cJSON *rec)
 	return false;
 }
 
-static void remember_exec(struct reader *r, long pid, const char *command)
+/*
+ * argv as a vector of the record's strings, or of argv_b64's exact
+ * words when it has them (kept in *words, to free).
+ */
+static const char **argv_of(const cJSON *rec, size_t *n, char ***words)
 {
-	size_t i;
-
-	for (i = 0; i < r->n_pend && r->pend[i].pid != pid; i++)
-		;
-	if (i == r->n_pend) {
-		if (r->n_pend == sizeof(r->pend) / sizeof(*r->pend))
-			return; /* TODO(#7): only the last 256 pending execs */
-		r->n_pend++;
-	} else {
-		free(r->pend[i].command);
-	}
-	r->pend[i].pid = pid;
-	r->pend[i].command = strdup(command);
-}
-
-/* argv as a vector of the record's strings. */
-static const char **argv_of(const cJSON *rec, size_t *n)
-{
-	const cJSON *a = cJSON_GetObjectItemCaseSensitive(rec, "argv"), *w;
+	const cJSON *a = cJSON_GetObjectItemCaseSensitive(rec, "argv_b64"), *w;
+	bool b64 = a != NULL;
 	const char **v;
+	size_t len;
 
 	*n = 0;
+	*words = NULL;
+	if (!b64)
+		a = cJSON_GetObjectItemCaseSensitive(rec, "argv");
 	if (!cJSON_IsArray(a))
 		return NULL;
-	v = calloc((size_t)cJSON_GetArraySize(a) + 1, sizeof(*v));
-	if (!v)
+	len = (size_t)cJSON_GetArraySize(a) + 1;
+	v = calloc(len, sizeof(*v));
+	if (!v || (b64 && !(*words = calloc(len, sizeof(**words))))) {
+		free(v);
 		return NULL;
+	}
 	cJSON_ArrayForEach(w, a)
 	{
-		if (!cJSON_IsString(w)) {
+		if (!cJSON_IsString(w) ||
+		    (b64 && !((*words)[*n] = unbase64(w->valuestring)))) {
 			free(v);
 			return NULL;
 		}
-		v[(*n)++] = w->valuestring;
+		v[*n] = b64 ? (*words)[*n] : w->valuestring;
+		(*n)++;
 	}
 	return v;
+}
+
+static void free_words(char **words)
+{
+	size_t i;
+
+	for (i = 0; words && words[i]; i++)
+		free(words[i]);
+	free(words);
 }
 
 /*
@@ -301,13 +409,67 @@ static const char *rule_text(const cJSON *rec, char *out, size_t size)
 	return out;
 }
 
+/* The record's names, exact (KEY_b64) where it has them; to free. */
+struct names {
+	char *obj, *to, *name, **words;
+	const char **argv;
+};
+
+static void free_names(struct names *n)
+{
+	free(n->obj);
+	free(n->to);
+	free(n->name);
+	free_words(n->words);
+	free(n->argv);
+}
+
+/* The object of a decision of class cls: its key in the record. */
+static const char *object_key(const char *cls, enum rules_class c)
+{
+	if (!strcmp(cls, "resolve"))
+		return "name";
+	if (c == RULES_CONNECT)
+		return "addr";
+	if (c == RULES_EXEC)
+		return "command";
+	return "path";
+}
+
+/* Fills e's names from rec; false (said) when one is missing or bad. */
+static bool read_names(struct reader *r, const cJSON *rec, const char *cls,
+		       struct rules_learn_event *e, struct names *n)
+{
+	bool b64_bad = false;
+
+	e->object = exact(rec, object_key(cls, e->cls), &n->obj, &b64_bad);
+	e->to = exact(rec, "to", &n->to, &b64_bad);
+	e->name = exact(rec, "name", &n->name, &b64_bad);
+	if (b64_bad) {
+		bad(r, "%s", "a _b64 field that is not base64 of a name");
+		return false;
+	}
+	if (!e->object) {
+		bad(r, "a %s decision without its object", cls);
+		return false;
+	}
+	if (e->cls != RULES_EXEC)
+		return true;
+	n->argv = argv_of(rec, &e->argc, &n->words);
+	e->argv = n->argv;
+	if (!n->argv || !e->argc) {
+		bad(r, "%s", "an exec decision without \"argv\"");
+		return false;
+	}
+	return true;
+}
+
 static void on_decision(struct reader *r, const cJSON *rec)
 {
 	const char *cls = str(rec, "class"), *dec = str(rec, "decision");
-	const char *obj = str(rec, "path");
-	struct rules_learn_event e = { 0 };
-	const char **argv = NULL;
 	const cJSON *pid = cJSON_GetObjectItemCaseSensitive(rec, "pid");
+	struct rules_learn_event e = { 0 };
+	struct names n = { 0 };
 	char rule[1024];
 	bool skip;
 	int rc;
@@ -323,17 +485,10 @@ static void on_decision(struct reader *r, const cJSON *rec)
 		return bad(r, "%s", "a decision before the \"run\" record");
 	if (by_proctor(rec))
 		return; /* proctor's own limits: no policy grants or needs */
-	if (!strcmp(cls, "resolve"))
-		obj = str(rec, "name");
-	else if (e.cls == RULES_CONNECT)
-		obj = str(rec, "addr");
-	else if (e.cls == RULES_EXEC)
-		obj = str(rec, "command");
-	if (!obj)
-		return bad(r, "a %s decision without its object", cls);
-	e.object = obj;
-	e.to = str(rec, "to");
-	e.name = str(rec, "name");
+	if (!read_names(r, rec, cls, &e, &n)) {
+		free_names(&n);
+		return;
+	}
 	e.denied = strcmp(dec, "allow") != 0;
 	e.created = cJSON_IsTrue(
 		cJSON_GetObjectItemCaseSensitive(rec, "created_by_run"));
@@ -341,19 +496,10 @@ static void on_decision(struct reader *r, const cJSON *rec)
 	e.dir = (e.cls == RULES_READ || e.cls == RULES_WRITE) && is_dir(rec);
 	if (e.denied)
 		e.rule = rule_text(rec, rule, sizeof(rule));
-	if (e.cls == RULES_EXEC) {
-		argv = argv_of(rec, &e.argc);
-		e.argv = argv;
-		if (!argv || !e.argc) {
-			free(argv);
-			return bad(r, "%s",
-				   "an exec decision without \"argv\"");
-		}
-		if (!e.denied && cJSON_IsNumber(pid))
-			remember_exec(r, (long)pid->valuedouble, obj);
-	}
+	if (e.cls == RULES_EXEC && !e.denied && cJSON_IsNumber(pid))
+		remember_exec(r, (long)pid->valuedouble, e.object);
 	rc = rules_learn_add(r->learn, &e);
-	free(argv);
+	free_names(&n);
 	if (rc == -EINVAL)
 		return bad(r, "a %s decision the learner cannot read", cls);
 	if (rc < 0)
@@ -369,25 +515,39 @@ static void on_decision(struct reader *r, const cJSON *rec)
 static void on_exec(struct reader *r, const cJSON *rec)
 {
 	const cJSON *pid = cJSON_GetObjectItemCaseSensitive(rec, "pid");
-	const char *exe = str(rec, "exe");
 	struct rules_learn_event e = { .cls = RULES_EXEC, .interpreter = true };
-	size_t i;
+	char *keep = NULL;
+	bool b64_bad = false;
+	const char *exe = exact(rec, "exe", &keep, &b64_bad);
+	struct pending *p;
 
-	if (!cJSON_IsNumber(pid) || !exe || !r->learn)
+	if (b64_bad)
+		return bad(r, "%s",
+			   "a _b64 field that is not base64 of a name");
+	if (!cJSON_IsNumber(pid) || !exe || !r->learn) {
+		free(keep);
 		return;
-	for (i = 0; i < r->n_pend; i++)
-		if (r->pend[i].pid == (long)pid->valuedouble)
-			break;
-	if (i == r->n_pend)
-		return;
-	if (r->pend[i].command && strcmp(r->pend[i].command, exe) &&
-	    exe[0] == '/') {
+	}
+	p = find_pending(r, (long)pid->valuedouble);
+	if (p && p->command && strcmp(p->command, exe) && exe[0] == '/') {
 		e.object = exe;
 		if (rules_learn_add(r->learn, &e) < 0)
 			bad(r, "%s", "out of memory");
 	}
-	free(r->pend[i].command);
-	r->pend[i] = r->pend[--r->n_pend];
+	if (p)
+		drop_pending(r, p);
+	free(keep);
+}
+
+/* A process that ended: an exec it was let try did not happen. */
+static void on_exit_record(struct reader *r, const cJSON *rec)
+{
+	const cJSON *pid = cJSON_GetObjectItemCaseSensitive(rec, "pid");
+	struct pending *p;
+
+	if (cJSON_IsNumber(pid) &&
+	    (p = find_pending(r, (long)pid->valuedouble)))
+		drop_pending(r, p);
 }
 
 static void on_line(char *line, size_t len, bool cut, void *arg)
@@ -435,6 +595,8 @@ static void on_line(char *line, size_t len, bool cut, void *arg)
 		on_decision(r, rec);
 	else if (!strcmp(type, "exec"))
 		on_exec(r, rec);
+	else if (!strcmp(type, "exit"))
+		on_exit_record(r, rec);
 	cJSON_Delete(rec);
 }
 
@@ -536,8 +698,8 @@ static int learn_from(const struct learn_opts *o, const char *log)
 	}
 out:
 	free(text);
-	for (size_t i = 0; i < r.n_pend; i++)
-		free(r.pend[i].command);
+	clear_pending(&r);
+	free(r.pend);
 	rules_learn_free(r.learn);
 	rules_policy_free(r.base);
 	free_ws(&r);

@@ -498,6 +498,54 @@ START_TEST(test_nested_collapse)
 }
 END_TEST
 
+/*
+ * A name that is not UTF-8 cannot be written in a policy: its bytes
+ * become "?" (which matches them), and the entry waits for review; with
+ * the flag removed it matches the real name.  Never the name as the log
+ * shows it (U+FFFD), which would be another file.
+ */
+START_TEST(test_not_utf8)
+{
+	struct fixture f;
+	char *approved, *at;
+	const char *argv[] = { "t\xffol", "run" };
+	struct rules_learn_event e = { .cls = RULES_EXEC,
+				       .object = "/w/ws/bin/t\xffol",
+				       .argv = argv,
+				       .argc = 2 };
+	struct rules_policy *p;
+	struct rules_verdict v;
+	char err[512] = "";
+
+	start(&f, false);
+	add(&f, RULES_READ, "/w/ws/caf\xe9.txt", false, false);
+	add(&f, RULES_WRITE, "/w/ws/out\xc3(", false, false);
+	ck_assert_int_eq(rules_learn_add(f.l, &e), 0);
+	finish(&f);
+	expect_valid(&f);
+	expect_entry(&f, "files.read.allow", "$WORKSPACE/caf?.txt", 1, true);
+	expect_entry(&f, "files.write.allow", "$WORKSPACE/out?(", 1, true);
+	expect_entry(&f, "exec.allow", "$WORKSPACE/bin/t?ol run", 1, true);
+	ck_assert_ptr_nonnull(strstr(f.text, "not UTF-8"));
+
+	/* approved: it matches the real bytes */
+	approved = strdup(f.text);
+	while ((at = strstr(approved, ", \"review\": true")))
+		memmove(at, at + 16, strlen(at + 16) + 1);
+	ck_assert_int_eq(rules_policy_new(&p, &vars), 0);
+	ck_assert_msg(rules_policy_add_json(p, approved, "t", "/w/ws", err,
+					    sizeof(err)) == 0,
+		      "%s", err);
+	rules_check_path(p, RULES_READ, "/w/ws/caf\xe9.txt", &v);
+	ck_assert_int_eq(v.action, RULES_ALLOW);
+	rules_check_exec(p, "/w/ws/bin/t\xffol", argv, 2, &v);
+	ck_assert_int_eq(v.action, RULES_ALLOW);
+	rules_policy_free(p);
+	free(approved);
+	stop(&f);
+}
+END_TEST
+
 /* Many distinct paths: learned in one pass (no time asserted here). */
 START_TEST(test_many_paths)
 {
@@ -818,6 +866,7 @@ static Suite *learn_suite(void)
 	tcase_add_test(t, test_listed_dirs);
 	tcase_add_test(t, test_nested_collapse);
 	tcase_add_test(t, test_many_paths);
+	tcase_add_test(t, test_not_utf8);
 	tcase_add_test(t, test_secrets);
 	tcase_add_test(t, test_needed);
 	tcase_add_test(t, test_permissive);
