@@ -41,7 +41,7 @@ struct learn_opts {
 	const char *from;
 	const char *ws[MAX_WS];
 	size_t n_ws;
-	bool permissive, quiet;
+	bool permissive, quiet, force;
 };
 
 /* ---- reading the log ------------------------------------------------------ */
@@ -56,7 +56,10 @@ struct reader {
 	const struct learn_opts *o;
 	const char *file;
 	long line;
-	bool failed, cut;
+	bool failed;
+	/* the log is incomplete: a cut last line, a run without "end" */
+	bool incomplete;
+	long run_line; /* of the current run's record; 0: none or ended */
 	struct rules_learn *learn;
 	struct rules_policy *base;
 	char *ws[MAX_WS];
@@ -225,6 +228,23 @@ static void remember_exec(struct reader *r, long pid, const char *command)
 		bad(r, "%s", "out of memory");
 }
 
+/*
+ * A run whose "end" record never came was cut short: proctor was killed,
+ * the machine stopped, or the file was cut.  What it logged is learned,
+ * and the user is told, with the line of its "run" record.
+ */
+static void run_unended(struct reader *r)
+{
+	if (!r->run_line)
+		return;
+	fprintf(stderr,
+		"proctor: %s:%ld: this run has no \"end\" record (it was cut "
+		"short); learned from what it logged\n",
+		r->file, r->run_line);
+	r->incomplete = true;
+	r->run_line = 0;
+}
+
 /* A "run" record: the names of this run, and its base policy. */
 static void on_run(struct reader *r, const cJSON *rec)
 {
@@ -233,6 +253,8 @@ static void on_run(struct reader *r, const cJSON *rec)
 	struct rules_vars v = { 0 };
 	bool permissive;
 
+	run_unended(r);
+	r->run_line = r->line;
 	free_ws(r);
 	clear_pending(r); /* pids of another run */
 	cJSON_ArrayForEach(w, ws)
@@ -560,16 +582,18 @@ static void on_line(char *line, size_t len, bool cut, void *arg)
 	r->line++;
 	if (r->failed)
 		return;
-	if (cut) {
+	rec = cJSON_ParseWithLength(line, len);
+	if (cut && !cJSON_IsObject(rec)) {
 		/* proctor was stopped while writing it: the rest is whole */
 		fprintf(stderr,
-			"proctor: %s:%ld: the last line is cut; learning "
-			"from the records before it\n",
-			r->file, r->line);
-		r->cut = true;
+			"proctor: %s:%ld: the last line is cut (proctor stopped "
+			"while writing it); learned from the %ld lines before "
+			"it\n",
+			r->file, r->line, r->line - 1);
+		r->incomplete = true;
+		cJSON_Delete(rec);
 		return;
 	}
-	rec = cJSON_ParseWithLength(line, len);
 	if (!cJSON_IsObject(rec)) {
 		cJSON_Delete(rec);
 		return bad(r, "%s",
@@ -597,6 +621,8 @@ static void on_line(char *line, size_t len, bool cut, void *arg)
 		on_exec(r, rec);
 	else if (!strcmp(type, "exit"))
 		on_exit_record(r, rec);
+	else if (!strcmp(type, "end"))
+		r->run_line = 0;
 	cJSON_Delete(rec);
 }
 
@@ -665,6 +691,8 @@ static int learn_from(const struct learn_opts *o, const char *log)
 	rc = tools_each_line(log, on_line, &r);
 	if (rc)
 		return 2;
+	if (!r.failed)
+		run_unended(&r);
 	if (!r.failed && !r.learn)
 		bad(&r, "%s", "no \"run\" record: is this a proctor log?");
 	if (r.failed) {
@@ -687,15 +715,20 @@ static int learn_from(const struct learn_opts *o, const char *log)
 		fprintf(stderr, "proctor: cannot write %s: %s\n", o->out,
 			strerror(text ? -rc : ENOMEM));
 		rc = EXIT_FAIL;
-	} else if (!o->quiet) {
+	} else if (!o->quiet || r.incomplete) {
 		fprintf(stderr,
 			"proctor: learned from %lu decisions of %lu run%s "
 			"into %s; %zu entr%s wait for review (\"review\": "
-			"true)\n",
+			"true)%s\n",
 			r.decisions, r.runs, r.runs == 1 ? "" : "s",
 			strcmp(o->out, "-") ? o->out : "stdout", n_review,
-			n_review == 1 ? "y" : "ies");
+			n_review == 1 ? "y" : "ies",
+			r.incomplete ? "; the log is incomplete (above): what "
+				       "it lost is not in the policy"
+				     : "");
 	}
+	if (rc == 0 && r.incomplete)
+		rc = 1;
 out:
 	free(text);
 	clear_pending(&r);
@@ -759,6 +792,8 @@ static int run_cmd(const struct learn_opts *o, char **cmd, const char *log)
 		av[n++] = "--permissive";
 	if (o->quiet)
 		av[n++] = "--quiet";
+	if (o->force)
+		av[n++] = "--force";
 	av[n++] = "--";
 	av[n] = NULL;
 
@@ -767,6 +802,10 @@ static int run_cmd(const struct learn_opts *o, char **cmd, const char *log)
 		return EXIT_FAIL;
 	if (pid == 0) {
 		const char **all = calloc(n + 1024, sizeof(*all));
+
+		/* the policy alone goes to stdout: CMD's goes to stderr */
+		if (!strcmp(o->out, "-") && dup2(STDERR_FILENO, STDOUT_FILENO) < 0)
+			_exit(EXIT_FAIL);
 
 		for (i = 0; all && i < n; i++)
 			all[i] = av[i];
@@ -801,6 +840,8 @@ static void usage(FILE *f)
 		"                     what the base would deny as needed\n"
 		"  --from LOG         learn from the log of a run\n"
 		"  -w, --workspace DIR  as for proctor run\n"
+		"  --force            as for proctor run: / or ~ as a "
+		"workspace\n"
 		"  -q, --quiet        no summary\n");
 }
 
@@ -810,7 +851,8 @@ static int parse(struct learn_opts *o, int argc, char **argv)
 		{ "output", 1, 0, 'o' },     { "base", 1, 0, 'b' },
 		{ "permissive", 0, 0, 'p' }, { "from", 1, 0, 'f' },
 		{ "workspace", 1, 0, 'w' },  { "quiet", 0, 0, 'q' },
-		{ "help", 0, 0, 'h' },	     { 0, 0, 0, 0 },
+		{ "help", 0, 0, 'h' },	     { "force", 0, 0, 'F' },
+		{ 0, 0, 0, 0 },
 	};
 	int ch;
 
@@ -837,6 +879,9 @@ static int parse(struct learn_opts *o, int argc, char **argv)
 			break;
 		case 'q':
 			o->quiet = true;
+			break;
+		case 'F':
+			o->force = true;
 			break;
 		case 'h':
 			usage(stdout);
@@ -883,17 +928,19 @@ int proctor_learn_main(int argc, char **argv)
 		return EXIT_FAIL;
 	first--; /* an index into argv */
 	if (o.from) {
-		if (first < argc || o.permissive || o.n_ws) {
+		if (first < argc || o.permissive || o.n_ws || o.force) {
 			fprintf(stderr, "proctor: learn --from LOG takes no "
-					"command, --permissive or "
-					"--workspace\n");
+					"command, --permissive, --workspace "
+					"or --force\n");
 			return EXIT_FAIL;
 		}
 		if (!o.out)
 			o.out = "-";
 		if (check_base(&o) < 0)
 			return EXIT_FAIL;
-		return learn_from(&o, o.from) ? EXIT_FAIL : 0;
+		rc = learn_from(&o, o.from);
+		/* 1: learned from an incomplete log, said on stderr */
+		return rc == 1 ? 1 : rc ? EXIT_FAIL : 0;
 	}
 	if (first >= argc) {
 		fprintf(stderr, "proctor: no command given: proctor learn "
@@ -917,7 +964,7 @@ int proctor_learn_main(int argc, char **argv)
 			argv[first], status, log);
 	rc = learn_from(&o, log);
 	/* like run: CMD's status, unless proctor failed */
-	return rc ? EXIT_FAIL : status;
+	return rc && rc != 1 ? EXIT_FAIL : status;
 }
 
 /* ---- proctor policy diff
