@@ -16,10 +16,8 @@
  * The public suffix list comes from libpsl's built-in copy, so that
  * learning reads no file.
  *
- * TODO(#7): a learned policy is a layer over the built-in one, so it
- * cannot take back the built-in's grants (writes to $WORKSPACE and
- * $TMPDIR), and an approved entry that ties with a built-in ask or deny
- * ("git push") still loses the tie.
+ * The learned policy says "builtin": false: it stands in place of the
+ * base, so the base's deny and ask entries are copied into it (learn.h).
  */
 #include <ctype.h>
 #include <errno.h>
@@ -44,6 +42,7 @@ enum kind {
 	K_NEEDED,
 	K_DIR,
 	K_FLOOR,
+	K_KEPT, /* a deny or ask entry of the base, copied */
 };
 
 /* One entry of the learned policy. */
@@ -238,6 +237,8 @@ static void free_vars(struct rules_learn *l)
 	l->home = l->tmpdir = NULL;
 }
 
+static int keep_protections(struct rules_learn *l);
+
 int rules_learn_set_run(struct rules_learn *l, const struct rules_vars *v,
 			const struct rules_policy *base, bool permissive)
 {
@@ -258,7 +259,7 @@ int rules_learn_set_run(struct rules_learn *l, const struct rules_vars *v,
 			return -ENOMEM;
 		l->n_ws++;
 	}
-	return 0;
+	return keep_protections(l);
 }
 
 int rules_learn_new(struct rules_learn **out, const struct rules_vars *v,
@@ -654,6 +655,58 @@ static char *why_not_utf8(void)
 	return fmt("a name that is not UTF-8: each byte that is not is "
 		   "\"?\" here, which matches it and any other one byte; "
 		   "remove \"review\" if that is narrow enough");
+}
+
+/* An exec entry's words as the learner keys commands: joined by '\n'. */
+static char *words_key(const struct rules_entry *e)
+{
+	size_t i, len = 1;
+	char *key;
+
+	for (i = 0; i < e->nwords; i++)
+		len += strlen(e->words[i]) + 1;
+	key = calloc(1, len);
+	for (i = 0; key && i < e->nwords; i++) {
+		if (i)
+			strcat(key, "\n");
+		strcat(key, e->words[i]);
+	}
+	return key;
+}
+
+/*
+ * The learned policy stands in place of the base ("builtin": false):
+ * what the base denies or asks about is copied into it, so that its
+ * protections hold (a collapsed ~/.config still leaves ~/.config/gh
+ * denied) and the file says all there is.
+ */
+static int keep_protections(struct rules_learn *l)
+{
+	const struct rules_entry *e;
+	char *key;
+	int c, rc = 0;
+
+	for (c = 0; l->base && c < RULES_NCLASS && rc == 0; c++) {
+		for (e = l->base->cls[c].v;
+		     e < l->base->cls[c].v + l->base->cls[c].n && rc == 0;
+		     e++) {
+			if (e->action != RULES_DENY && e->action != RULES_ASK)
+				continue;
+			key = c == RULES_EXEC ? words_key(e)
+					      : strdup(e->pattern);
+			if (!key)
+				return -ENOMEM;
+			rc = add_entry(l, (enum rules_class)c, e->action, false,
+				       e->itself, key, K_KEPT,
+				       fmt("kept from the base: %s %s%s",
+					   e->origin, e->where,
+					   e->grant ? " (without its grant)"
+						    : ""),
+				       0);
+			free(key);
+		}
+	}
+	return rc;
 }
 
 static char *why_of(enum kind k, enum rules_class c)
@@ -1724,7 +1777,8 @@ static void put_item(struct out *o, const struct item *it, const char *ind,
 	if (it->itself)
 		puts_(o, ", \"beneath\": false");
 	snprintf(num, sizeof(num), ", \"events\": %lu", it->events);
-	puts_(o, num);
+	if (it->kind != K_KEPT)
+		puts_(o, num);
 	if (it->why) {
 		puts_(o, ", \"why\": ");
 		put_str(o, it->why);
@@ -1794,6 +1848,8 @@ static void put_class(struct out *o, const struct rules_learn *l,
 	put_list(o, l, c, RULES_ALLOW, inner);
 	if (c == RULES_WRITE)
 		put_list(o, l, c, RULES_CREATE, inner);
+	put_list(o, l, c, RULES_ASK, inner);
+	put_list(o, l, c, RULES_DENY, inner);
 	puts_(o, "\n");
 	puts_(o, ind);
 	puts_(o, comma ? "},\n" : "}\n");
@@ -1821,7 +1877,7 @@ static char *write_policy(struct rules_learn *l)
 	qsort(l->items.v, l->items.n, sizeof(struct item), cmp_items);
 	if (reindex_items(l) < 0)
 		return NULL;
-	puts_(&o, "{\n  \"files\": {\n");
+	puts_(&o, "{\n  \"builtin\": false,\n  \"files\": {\n");
 	put_class(&o, l, RULES_READ, "\"read\"", "    ", true);
 	put_class(&o, l, RULES_WRITE, "\"write\"", "    ", false);
 	puts_(&o, "  },\n");
@@ -1833,6 +1889,39 @@ static char *write_policy(struct rules_learn *l)
 		return NULL;
 	}
 	return o.s;
+}
+
+/*
+ * A protection of the base that an entry waiting for review names
+ * exactly (the run needed "git push", which the built-in asks about) is
+ * left out: held, the entry grants nothing and the default denies;
+ * approved, it grants, where a tie with the copied protection would
+ * have kept denying or asking.
+ */
+static int stand_in(struct rules_learn *l)
+{
+	struct item *it = l->items.v, *held;
+	char *why;
+	size_t i;
+
+	for (i = 0; i < l->items.n; i++) {
+		if (!it[i].alive || it[i].kind != K_KEPT)
+			continue;
+		held = find_entry(l, it[i].cls, RULES_ALLOW, true, it[i].itself,
+				  it[i].pattern);
+		if (!held)
+			continue;
+		why = fmt("%s; it stands in for the base's %s, left out",
+			  held->why ? held->why : "",
+			  strchr(it[i].why, ' ') ? strrchr(it[i].why, ' ') + 1
+						 : it[i].why);
+		if (!why)
+			return -ENOMEM;
+		free(held->why);
+		held->why = why;
+		it[i].alive = false;
+	}
+	return 0;
 }
 
 char *rules_learn_policy(struct rules_learn *l, size_t *n_review)
@@ -1848,6 +1937,8 @@ char *rules_learn_policy(struct rules_learn *l, size_t *n_review)
 		rc = learn_hosts(l);
 	if (rc == 0)
 		rc = learn_commands(l);
+	if (rc == 0)
+		rc = stand_in(l);
 	if (rc < 0)
 		return NULL;
 

@@ -28,6 +28,9 @@
  *   RULES_LEARN_HOST_THRESHOLD names
  *   under one registrable domain (public suffix list) become
  *   "*.DOMAIN"; a public suffix never gets a wildcard.
+ * - The policy stands in place of the base ("builtin": false), so the
+ *   base's deny and ask entries are copied into it; an entry for review
+ *   that names one exactly stands in for it.
  * - Commands: invocations of one program share a prefix; it grows while
  *   every invocation has the same next word, splits while they differ
  *   by at most RULES_LEARN_SPLIT_MAX plain words (subcommands), and

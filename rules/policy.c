@@ -48,8 +48,8 @@ struct layer {
 	bool itself;
 };
 
-static const char *const root_keys[] = { "files", "network", "exec", "prompt",
-					 NULL };
+static const char *const root_keys[] = { "builtin", "files",  "network",
+					 "exec",    "prompt", NULL };
 static const char *const prompt_keys[] = { "timeout", "unattended", NULL };
 static const char *const grant_keys[] = { "read", "write", "network", NULL };
 static const char *const files_keys[] = { "read", "write", NULL };
@@ -943,9 +943,16 @@ static int parse_root(struct layer *l, const cJSON *root)
 	const cJSON *net = cJSON_GetObjectItemCaseSensitive(root, "network");
 	const cJSON *exec = cJSON_GetObjectItemCaseSensitive(root, "exec");
 	const cJSON *prompt = cJSON_GetObjectItemCaseSensitive(root, "prompt");
+	const cJSON *builtin =
+		cJSON_GetObjectItemCaseSensitive(root, "builtin");
 	int rc;
 
 	rc = check_object(l, root, NULL, root_keys);
+	if (rc == 0 && builtin && !cJSON_IsBool(builtin))
+		rc = fail(l, "builtin",
+			  "expected false (this policy stands in place of the "
+			  "built-in one) or true, got %s",
+			  type_name(builtin));
 	if (rc == 0 && files)
 		rc = parse_files(l, files);
 	if (rc == 0 && net)
@@ -1142,4 +1149,14 @@ int rules_policy_add_protected(struct rules_policy *p, const char *path,
 							write_only, err,
 							errlen);
 	return rc;
+}
+
+bool rules_json_drops_builtin(const char *json)
+{
+	cJSON *root = cJSON_Parse(json);
+	bool drops = cJSON_IsFalse(
+		cJSON_GetObjectItemCaseSensitive(root, "builtin"));
+
+	cJSON_Delete(root);
+	return drops;
 }

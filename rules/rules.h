@@ -98,6 +98,13 @@ int rules_policy_add_json(struct rules_policy *p, const char *json,
 			  const char *origin, const char *base_dir, char *err,
 			  size_t errlen);
 
+/*
+ * Whether a policy's JSON says "builtin": false: it stands in place of
+ * the built-in policy, whose layer the caller then leaves out (only for
+ * a file the user names with --policy; see README, "The policy").
+ */
+bool rules_json_drops_builtin(const char *json);
+
 /* Same, reading the file at path; origin is the path. */
 int rules_policy_add_file(struct rules_policy *p, const char *path,
 			  const char *base_dir, char *err, size_t errlen);

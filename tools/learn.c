@@ -140,10 +140,10 @@ static const char *exact(const cJSON *rec, const char *key, char **keep,
 	return *keep;
 }
 
-static const char *home_of(const cJSON *rec)
+static const char *home_of(const cJSON *rec, char **keep, bool *b64_bad)
 {
 	static char real[PATH_MAX];
-	const char *h = str(rec, "home");
+	const char *h = exact(rec, "home", keep, b64_bad);
 
 	/* logs before the "home" field: the reader's home */
 	if (!h)
@@ -160,10 +160,15 @@ static struct rules_policy *base_policy(struct reader *r,
 	struct rules_policy *p;
 	char err[1024];
 
+	char *text = r->o->base ? tools_read_file(r->o->base) : NULL;
+	bool builtin = !text || !rules_json_drops_builtin(text);
+
+	free(text);
 	if (rules_policy_new(&p, v) < 0)
 		return NULL;
-	if (rules_policy_add_json(p, rules_default_json, "built-in", NULL, err,
-				  sizeof(err)) < 0 ||
+	/* as `proctor run --policy BASE` builds it */
+	if ((builtin && rules_policy_add_json(p, rules_default_json, "built-in",
+					      NULL, err, sizeof(err)) < 0) ||
 	    (r->o->base &&
 	     rules_policy_add_file(p, r->o->base,
 				   v->n_workspaces ? v->workspaces[0] : NULL,
@@ -248,28 +253,40 @@ static void run_unended(struct reader *r)
 /* A "run" record: the names of this run, and its base policy. */
 static void on_run(struct reader *r, const cJSON *rec)
 {
-	const cJSON *ws = cJSON_GetObjectItemCaseSensitive(rec, "workspaces");
+	const cJSON *ws =
+		cJSON_GetObjectItemCaseSensitive(rec, "workspaces_b64");
 	const cJSON *w;
 	struct rules_vars v = { 0 };
-	bool permissive;
+	bool permissive, b64 = ws != NULL, b64_bad = false;
+	char *keep_home = NULL, *keep_tmp = NULL;
 
 	run_unended(r);
 	r->run_line = r->line;
 	free_ws(r);
 	clear_pending(r); /* pids of another run */
+	if (!b64)
+		ws = cJSON_GetObjectItemCaseSensitive(rec, "workspaces");
 	cJSON_ArrayForEach(w, ws)
 	{
-		if (!cJSON_IsString(w) || w->valuestring[0] != '/' ||
-		    r->n_ws == MAX_WS)
+		char *one = !cJSON_IsString(w) ? NULL
+			    : b64	       ? unbase64(w->valuestring)
+					       : strdup(w->valuestring);
+
+		if (!one || one[0] != '/' || r->n_ws == MAX_WS) {
+			free(one);
 			return bad(r, "%s",
 				   "a workspace that is not an "
 				   "absolute path");
-		r->ws[r->n_ws++] = strdup(w->valuestring);
+		}
+		r->ws[r->n_ws++] = one;
 	}
-	v.home = home_of(rec);
-	v.tmpdir = str(rec, "tmpdir");
-	if (v.tmpdir && v.tmpdir[0] != '/')
+	v.home = home_of(rec, &keep_home, &b64_bad);
+	v.tmpdir = exact(rec, "tmpdir", &keep_tmp, &b64_bad);
+	if (b64_bad || (v.tmpdir && v.tmpdir[0] != '/')) {
+		free(keep_home);
+		free(keep_tmp);
 		return bad(r, "%s", "\"tmpdir\" is not an absolute path");
+	}
 	v.workspaces = (const char *const *)r->ws;
 	v.n_workspaces = r->n_ws;
 	permissive = cJSON_IsTrue(
@@ -277,14 +294,16 @@ static void on_run(struct reader *r, const cJSON *rec)
 
 	rules_policy_free(r->base);
 	r->base = base_policy(r, &v);
-	if (!r->base) {
+	if (!r->base)
 		r->failed = true;
-		return;
-	}
-	if (r->learn ? rules_learn_set_run(r->learn, &v, r->base, permissive)
-		     : rules_learn_new(&r->learn, &v, r->base, permissive))
-		return bad(r, "%s", "out of memory");
-	r->runs++;
+	else if (r->learn ? rules_learn_set_run(r->learn, &v, r->base,
+						permissive)
+			  : rules_learn_new(&r->learn, &v, r->base, permissive))
+		bad(r, "%s", "out of memory");
+	else
+		r->runs++;
+	free(keep_home);
+	free(keep_tmp);
 }
 
 static enum rules_class class_of(const char *s, bool *skip)
@@ -608,11 +627,7 @@ static void on_line(char *line, size_t len, bool cut, void *arg)
 	else if (v->valuedouble != 1 && v->valuedouble != 2)
 		bad(r, "%s",
 		    "a record of another log schema (\"v\" is not 1 or 2)");
-	/*
-	 * TODO(#7): schema 2's *_b64 fields hold names that are not UTF-8
-	 * exactly; learning uses the readable field, so such a name is
-	 * learned as shown (with U+FFFD) and will not match.
-	 */
+	/* names are read exact: KEY_b64 where a record has it (exact()) */
 	else if (!strcmp(type, "run"))
 		on_run(r, rec);
 	else if (!strcmp(type, "decision"))
@@ -804,7 +819,8 @@ static int run_cmd(const struct learn_opts *o, char **cmd, const char *log)
 		const char **all = calloc(n + 1024, sizeof(*all));
 
 		/* the policy alone goes to stdout: CMD's goes to stderr */
-		if (!strcmp(o->out, "-") && dup2(STDERR_FILENO, STDOUT_FILENO) < 0)
+		if (!strcmp(o->out, "-") &&
+		    dup2(STDERR_FILENO, STDOUT_FILENO) < 0)
 			_exit(EXIT_FAIL);
 
 		for (i = 0; all && i < n; i++)
@@ -848,10 +864,14 @@ static void usage(FILE *f)
 static int parse(struct learn_opts *o, int argc, char **argv)
 {
 	static const struct option longs[] = {
-		{ "output", 1, 0, 'o' },     { "base", 1, 0, 'b' },
-		{ "permissive", 0, 0, 'p' }, { "from", 1, 0, 'f' },
-		{ "workspace", 1, 0, 'w' },  { "quiet", 0, 0, 'q' },
-		{ "help", 0, 0, 'h' },	     { "force", 0, 0, 'F' },
+		{ "output", 1, 0, 'o' },
+		{ "base", 1, 0, 'b' },
+		{ "permissive", 0, 0, 'p' },
+		{ "from", 1, 0, 'f' },
+		{ "workspace", 1, 0, 'w' },
+		{ "quiet", 0, 0, 'q' },
+		{ "help", 0, 0, 'h' },
+		{ "force", 0, 0, 'F' },
 		{ 0, 0, 0, 0 },
 	};
 	int ch;

@@ -546,6 +546,74 @@ START_TEST(test_not_utf8)
 }
 END_TEST
 
+/*
+ * The learned policy stands in place of the base: "builtin": false, and
+ * the base's deny and ask entries copied, except one that an entry for
+ * review names exactly (it stands in: approved, it grants).
+ */
+START_TEST(test_stands_in)
+{
+	struct fixture f;
+	struct rules_policy *p;
+	struct rules_verdict v;
+	const char *push[] = { "git", "push" };
+	char err[512] = "", *approved, *at;
+	int i;
+
+	start(&f, true);
+	add_exec(&f, "/usr/bin/git", "git push");
+	for (i = 0; i < RULES_LEARN_DIR_THRESHOLD; i++) {
+		char path[64];
+
+		snprintf(path, sizeof(path), "/home/u/.config/app%d/x", i);
+		add(&f, RULES_READ, path, false, false);
+	}
+	add(&f, RULES_WRITE, "/w/ws/out.txt", false, false);
+	finish(&f);
+	expect_valid(&f);
+	ck_assert(cJSON_IsFalse(
+		cJSON_GetObjectItemCaseSensitive(f.root, "builtin")));
+	expect_entry(&f, "files.read.allow", "~/.config", -1, false);
+	ck_assert_ptr_nonnull(entry(&f, "files.read.deny", "~/.config/gh"));
+	ck_assert_ptr_nonnull(entry(&f, "files.read.deny", "~/.ssh"));
+	ck_assert_ptr_nonnull(
+		entry(&f, "files.write.deny", "$WORKSPACE/.git/hooks"));
+	/* git push: needed, for review; the built-in's ask left out */
+	expect_entry(&f, "exec.allow", "git push", 1, true);
+	ck_assert_ptr_null(entry(&f, "exec.ask", "git push"));
+	ck_assert_ptr_nonnull(strstr(f.text, "stands in for the base's"));
+
+	/* enforced alone: the protections hold, nothing else is granted */
+	ck_assert_int_eq(rules_policy_new(&p, &vars), 0);
+	ck_assert_msg(rules_policy_add_json(p, f.text, "t", "/w/ws", err,
+					    sizeof(err)) == 0,
+		      "%s", err);
+	rules_check_path(p, RULES_READ, "/home/u/.config/gh/hosts.yml", &v);
+	ck_assert_int_eq(v.action, RULES_DENY);
+	rules_check_path(p, RULES_READ, "/home/u/.config/app3/x", &v);
+	ck_assert_int_eq(v.action, RULES_ALLOW);
+	rules_check_path(p, RULES_WRITE, "/w/ws/other.txt", &v);
+	ck_assert_int_eq(v.action, RULES_DENY);
+	rules_check_exec(p, "/usr/bin/git", push, 2, &v);
+	ck_assert_int_eq(v.action, RULES_DENY);
+	rules_policy_free(p);
+
+	/* approved: git push runs without a question */
+	approved = strdup(f.text);
+	while ((at = strstr(approved, ", \"review\": true")))
+		memmove(at, at + 16, strlen(at + 16) + 1);
+	ck_assert_int_eq(rules_policy_new(&p, &vars), 0);
+	ck_assert_int_eq(rules_policy_add_json(p, approved, "t", "/w/ws", err,
+					       sizeof(err)),
+			 0);
+	rules_check_exec(p, "/usr/bin/git", push, 2, &v);
+	ck_assert_int_eq(v.action, RULES_ALLOW);
+	rules_policy_free(p);
+	free(approved);
+	stop(&f);
+}
+END_TEST
+
 /* Many distinct paths: learned in one pass (no time asserted here). */
 START_TEST(test_many_paths)
 {
@@ -867,6 +935,7 @@ static Suite *learn_suite(void)
 	tcase_add_test(t, test_nested_collapse);
 	tcase_add_test(t, test_many_paths);
 	tcase_add_test(t, test_not_utf8);
+	tcase_add_test(t, test_stands_in);
 	tcase_add_test(t, test_secrets);
 	tcase_add_test(t, test_needed);
 	tcase_add_test(t, test_permissive);

@@ -1124,11 +1124,15 @@ static const struct error_case {
 	{ "", NULL, "t.json: line 1, column 1: malformed JSON" },
 	{ "{} x", NULL, "t.json: line 1, column 4: malformed JSON" },
 	{ "[]", NULL,
-	  "t.json: expected an object with keys files, network, exec or prompt, "
-	  "got array" },
+	  "t.json: expected an object with keys builtin, files, network, exec or "
+	  "prompt, got array" },
 	{ "{\"netwrok\": {}}", NULL,
-	  "t.json: netwrok: unknown key; expected files, network, exec or "
-	  "prompt" },
+	  "t.json: netwrok: unknown key; expected builtin, files, network, "
+	  "exec or prompt" },
+	{ "{\"builtin\": \"no\"}", NULL,
+	  "t.json: builtin: expected false (this policy stands in place of "
+	  "the built-in one) or true, got string" },
+	{ "{\"builtin\": false}", NULL, "" },
 	{ "{\"files\": {\"read\": {\"dney\": []}}}", NULL,
 	  "t.json: files.read.dney: unknown key; expected default, allow, "
 	  "deny or ask" },
@@ -1519,6 +1523,19 @@ START_TEST(test_beneath_false)
 		ck_assert_msg(v.action == cases[i].want, "%s: %s",
 			      cases[i].path, rules_action_name(v.action));
 	}
+	/* the directory alone is narrower than it and all beneath */
+	rules_policy_free(p);
+	p = load(
+		&vars,
+		"{\"files\": {\"read\": {\"deny\": [\"~/.ssh\"], "
+		"\"allow\": [{\"pattern\": \"~/.ssh\", \"beneath\": false}]}}}",
+		NULL);
+	rules_check_path(p, RULES_READ, "/home/u/.ssh", &v);
+	ck_assert_int_eq(v.action, RULES_ALLOW);
+	rules_check_path(p, RULES_READ, "/home/u/.ssh/id_rsa", &v);
+	ck_assert_int_eq(v.action, RULES_DENY);
+	rules_policy_free(p);
+	p = load(&vars, json, NULL);
 	/* a read deny of the directory alone denies writing it alone */
 	rules_check_path(p, RULES_WRITE, "/home/u/d", &v);
 	ck_assert_int_eq(v.action, RULES_DENY);
