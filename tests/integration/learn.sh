@@ -113,10 +113,14 @@ if pt_need "learn a python script" python3; then
 import json, os, sys
 home = os.path.expanduser("~")
 cfg = json.load(open(os.path.join(os.path.dirname(__file__), "config.json")))
-level = open(os.path.join(home, ".config/tool/settings.ini")).read().strip()
+conf = os.path.join(home, ".config/tool")
+names = sorted(os.listdir(conf))
+level = open(os.path.join(conf, "settings.ini")).read().strip()
 os.makedirs("out", exist_ok=True)
 with open("out/result.txt", "w") as f:
     f.write("%s %s\n" % (cfg["greeting"], level))
+if os.environ.get("EXTRA"):
+    open(os.environ["EXTRA"], "w").write("one more\n")
 if len(sys.argv) > 1:
     print(open(os.path.join(home, sys.argv[1])).read())
 PY
@@ -126,6 +130,13 @@ PY
 	policy_ok "learn: the python policy passes policy check" "$T/py.json"
 	pt_grep "learn: the home directory becomes ~" "$T/py.json" \
 		'"pattern": "~/\.config/tool/settings\.ini"'
+	pt_grep "learn: the directory it listed is learned alone" \
+		"$T/py.json" '"pattern": "~/\.config/tool", "beneath": false'
+	pt_grep "learn: the policy stands in place of the built-in one" \
+		"$T/py.json" '^  "builtin": false,$'
+	pt_grep "learn: it keeps the built-in's protections" "$T/py.json" \
+		'"pattern": "~/\.ssh", "why": "kept from the base: built-in'
+	echo 'other = 1' >"$HOME/.config/tool/other.ini"
 	pt_grep "learn: the command is python3 and its script" "$T/py.json" \
 		'"pattern": \["([^"]*/)?python3(\.[0-9]+)?", "tool\.py"\]'
 	rm -rf out
@@ -138,6 +149,15 @@ PY
 	pt_isnt "variant: reading one more file in ~ fails" "$PT_RC" 0
 	pt_grep "variant: the read of ~/notes.txt was denied" "$PT_ERR" \
 		'denied read .*/notes\.txt'
+	pt_run -w "$WS/py" --policy "$T/py.json" -- python3 tool.py \
+		.config/tool/other.ini
+	pt_grep "variant: the listed directory grants no file in it" \
+		"$PT_ERR" 'denied read .*/\.config/tool/other\.ini'
+	EXTRA=$WS/py/extra.txt pt_run -w "$WS/py" --policy "$T/py.json" -- \
+		python3 tool.py
+	pt_grep "variant: one more file written in the workspace is denied" \
+		"$PT_ERR" 'denied write .*/py/extra\.txt'
+	pt_absent "variant: ... and the file was not made" "$WS/py/extra.txt"
 	cd "$WS" || exit 1
 fi
 
@@ -249,6 +269,67 @@ pt_absent "learn --from: nothing is written from a damaged log" \
 pt_proctor learn --from "$PT_LOG" -o "$T/from.json"
 pt_status "learn --from a good log exits 0" 0
 policy_ok "learn --from: its policy passes policy check" "$T/from.json"
+
+# ---- -o -: the policy alone on stdout ----------------------------------------
+learn - -- sh -c 'echo from-the-command; cat a.txt'
+pt_status "learn -o -: exits as its command" 0
+if "$PT_PY" -c 'import json, sys; json.load(open(sys.argv[1]))' "$PT_OUT"; then
+	pt_ok "learn -o -: stdout is the policy alone, as JSON"
+else
+	pt_fail "learn -o -: stdout is the policy alone, as JSON"
+	pt_diag_file "$PT_OUT" stdout
+fi
+pt_grep "learn -o -: the command's stdout went to stderr" "$PT_ERR" \
+	'^from-the-command$'
+
+# ---- --force: the advice of a refused workspace works ---------------------
+learn "$T/home.json" -w "$HOME" -- true
+pt_status "learn -w ~ is refused" 125
+pt_grep "learn -w ~: it says to pass --force" "$PT_ERR" 'pass --force'
+learn "$T/home.json" --force -w "$HOME" -- true
+pt_status "learn --force -w ~ runs" 0
+policy_ok "learn --force -w ~ writes a policy" "$T/home.json"
+
+# ---- "builtin": false only from --policy ------------------------------------
+mkdir -p "$XDG_CONFIG_HOME/proctor"
+echo '{"builtin": false}' >"$XDG_CONFIG_HOME/proctor/policy.json"
+pt_run -- cat a.txt
+pt_status "a policy.json that says builtin false: the run goes on" 0
+pt_grep "... and proctor says it ignores the key there" "$PT_ERR" \
+	'policy\.json: "builtin": false is honoured only in a file given with --policy'
+rm -f "$XDG_CONFIG_HOME/proctor/policy.json"
+
+# ---- names that are not UTF-8 -----------------------------------------------
+latin=$(printf 'caf\351')
+echo x >"$WS/$latin"
+learn "$T/latin.json" -- cat "$latin"
+pt_status "learn: a read of a name that is not UTF-8 runs" 0
+pt_grep "learn: the name's byte is ? and the entry waits for review" \
+	"$T/latin.json" '"pattern": "\$WORKSPACE/caf\?", .*not UTF-8.*"review": true'
+pt_nogrep "learn: never the name as the log shows it (U+FFFD)" \
+	"$T/latin.json" "$(printf '\357\277\275')"
+sed 's/, "review": true//' "$T/latin.json" >"$T/latin-ok.json"
+pt_run --policy "$T/latin-ok.json" -- cat "$latin"
+pt_status "approved, it reads the file with that name" 0
+
+# ---- a cut log: said, with where; the whole lines learned -------------------
+pt_run -- sh -c 'cat a.txt; cat b.txt'
+head -c -40 "$PT_LOG" >"$T/cut.jsonl"
+pt_proctor learn --from "$T/cut.jsonl" -o "$T/cut.json"
+pt_status "learn --from a cut log exits 1" 1
+last=$(wc -l <"$PT_LOG")
+pt_grep "it names the cut line" "$PT_ERR" \
+	"cut\.jsonl:$last: the last line is cut"
+pt_grep "it says the run has no end record, at its run record" "$PT_ERR" \
+	'cut\.jsonl:1: this run has no "end" record'
+pt_grep "it says the policy misses what was lost" "$PT_ERR" \
+	'the log is incomplete'
+pt_grep "it learned from the whole lines" "$T/cut.json" \
+	'"pattern": "\$WORKSPACE/b\.txt"'
+grep -v '"type":"end"' "$PT_LOG" >"$T/noend.jsonl"
+pt_proctor learn --from "$T/noend.jsonl" -o "$T/noend.json"
+pt_status "learn --from a log whose run has no end exits 1" 1
+pt_grep "... and says so" "$PT_ERR" 'noend\.jsonl:1: this run has no "end"'
 
 # ---- bad input: a bad base, a missing command, an unwritable output ------
 echo '{"files": {"read": {"allow": [42]}}}' >"$T/badbase.json"
