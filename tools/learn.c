@@ -2,7 +2,8 @@
 /*
  * `proctor learn`: from a run to a policy.
  *
- *   proctor learn [-o FILE] [--base POLICY] [--permissive] [-w DIR]... -- CMD
+ *   proctor learn [-o FILE] [--base POLICY] [--permissive] [-w DIR]...
+ *                 [--force] -- CMD
  *   proctor learn --from LOG [-o FILE] [--base POLICY]
  *
  * The first runs CMD with `proctor run` (this same binary), logging every
@@ -841,7 +842,7 @@ static void usage(FILE *f)
 {
 	fprintf(f,
 		"usage: proctor learn [-o FILE] [--base POLICY] [--permissive] "
-		"[-w DIR]... -- CMD [ARG]...\n"
+		"[-w DIR]... [--force] -- CMD [ARG]...\n"
 		"       proctor learn --from LOG [-o FILE] [--base POLICY]\n"
 		"\n"
 		"  -o, --output FILE  where the policy goes (default: "
@@ -1208,6 +1209,13 @@ static size_t diff_side(const struct pfile *a, const struct pfile *b, char sign)
 	return n;
 }
 
+/* Whether the policy layers over the built-in one ("builtin" not false). */
+static bool builtin_of(const struct pfile *f)
+{
+	return !cJSON_IsFalse(
+		cJSON_GetObjectItemCaseSensitive(f->root, "builtin"));
+}
+
 int proctor_policy_diff(int argc, char **argv)
 {
 	struct pfile a, b;
@@ -1230,6 +1238,12 @@ int proctor_policy_diff(int argc, char **argv)
 		free_pfile(&a);
 		free_pfile(&b);
 		return 2;
+	}
+	if (builtin_of(&a) != builtin_of(&b)) {
+		printf("~ builtin %s -> %s\n",
+		       builtin_of(&a) ? "true" : "false",
+		       builtin_of(&b) ? "true" : "false");
+		n++;
 	}
 	for (c = 0; c < RULES_NCLASS; c++) {
 		const char *x = a.defaults[c], *y = b.defaults[c];

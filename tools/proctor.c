@@ -144,7 +144,7 @@ static void usage(FILE *f)
 		"       proctor log [tree|summary|verify] ...   "
 		"(see proctor log --help)\n"
 		"       proctor learn [-o FILE] [--base POLICY] "
-		"[--permissive] -- CMD [ARG]...\n"
+		"[--permissive] [-w DIR]... [--force] -- CMD [ARG]...\n"
 		"       proctor learn --from LOG [-o FILE]\n"
 		"       proctor --version\n\nrun options:\n");
 	for (i = 0; i < N_RUN_OPTS; i++)

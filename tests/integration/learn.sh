@@ -255,6 +255,19 @@ pt_grep "policy diff: what a new run no longer needs is a removal" \
 pt_proctor policy diff "$T/d1.json" "$T/d1.json"
 pt_status "policy diff: a policy and itself: exit 0" 0
 pt_is "policy diff: ... and nothing printed" "$(cat "$PT_OUT")" ""
+grep -v '"builtin": false' "$T/d1.json" >"$T/layered.json"
+pt_proctor policy diff "$T/layered.json" "$T/d1.json"
+pt_grep "policy diff: standing in place of the built-in one shows" \
+	"$PT_OUT" '^~ builtin true -> false$'
+learn "$T/ls1.json" -- ls "$WS"
+sed 's/, "beneath": false//' "$T/ls1.json" >"$T/ls2.json"
+pt_proctor policy diff "$T/ls2.json" "$T/ls1.json"
+pt_grep "policy diff: an entry for a directory alone is not the same" \
+	"$PT_OUT" '^\+ files\.read\.allow \$WORKSPACE \(itself, not beneath\)'
+pt_grep "policy diff: ... as the entry covering it" "$PT_OUT" \
+	'^- files\.read\.allow \$WORKSPACE  '
+pt_proctor policy check "$T/ls1.json"
+pt_status "policy check accepts an entry for a directory alone" 0
 
 # ---- learn --from: a damaged log names its file and line ---------------------
 pt_run -- cat a.txt
