@@ -17,9 +17,6 @@
 
 #include "rules/rules_int.h"
 
-/* Policy files are small; a bigger file is a mistake, not a policy. */
-#define MAX_POLICY_FILE (1 << 20)
-
 const char *const rules_class_where[RULES_NCLASS] = {
 	[RULES_READ] = "files.read",
 	[RULES_WRITE] = "files.write",
@@ -1031,15 +1028,15 @@ static int read_file(const char *path, char **out)
 	*out = NULL;
 	if (!f)
 		return -errno;
-	buf = malloc(MAX_POLICY_FILE + 1);
+	buf = malloc(RULES_MAX_POLICY_FILE + 1);
 	if (!buf) {
 		fclose(f);
 		return -ENOMEM;
 	}
-	n = fread(buf, 1, MAX_POLICY_FILE + 1, f);
+	n = fread(buf, 1, RULES_MAX_POLICY_FILE + 1, f);
 	if (ferror(f))
 		rc = -EIO;
-	else if (n > MAX_POLICY_FILE)
+	else if (n > RULES_MAX_POLICY_FILE)
 		rc = -EFBIG;
 	fclose(f);
 	if (rc < 0) {

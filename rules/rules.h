@@ -105,6 +105,9 @@ int rules_policy_add_json(struct rules_policy *p, const char *json,
  */
 bool rules_json_drops_builtin(const char *json);
 
+/* Policy files are small; a bigger file is a mistake, not a policy. */
+#define RULES_MAX_POLICY_FILE (1 << 20)
+
 /* Same, reading the file at path; origin is the path. */
 int rules_policy_add_file(struct rules_policy *p, const char *path,
 			  const char *base_dir, char *err, size_t errlen);

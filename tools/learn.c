@@ -684,6 +684,13 @@ static int check_learned(const char *text)
 	char err[1024];
 	int rc;
 
+	if (strlen(text) > RULES_MAX_POLICY_FILE) {
+		fprintf(stderr,
+			"proctor: the learned policy is %zu bytes, more than a "
+			"policy file may hold (%d); nothing was written\n",
+			strlen(text), RULES_MAX_POLICY_FILE);
+		return -EINVAL;
+	}
 	if (rules_policy_new(&p, &v) < 0)
 		return -ENOMEM;
 	rc = rules_policy_add_json(p, text, "the learned policy", "/workspace",

@@ -344,6 +344,36 @@ pt_proctor learn --from "$T/noend.jsonl" -o "$T/noend.json"
 pt_status "learn --from a log whose run has no end exits 1" 1
 pt_grep "... and says so" "$PT_ERR" 'noend\.jsonl:1: this run has no "end"'
 
+# ---- many distinct paths: learned in one pass ------------------------------
+# 40,000 reads, each alone in a directory of /srv (nothing collapses):
+# the policy would be bigger than a policy file may be, so it is refused
+# with a message instead of written unusable.  (No time is asserted:
+# make bench and the README give figures.)
+"$PT_PY" - "$T/many.jsonl" <<'PY'
+import json, sys
+run = {"time": "2026-01-01T00:00:00.000000Z", "v": 2, "type": "run",
+       "run": "r", "seq": 1, "workspaces": ["/w/ws"], "tmpdir": "/tmp/p",
+       "home": "/home/u"}
+with open(sys.argv[1], "w") as f:
+    f.write(json.dumps(run) + "\n")
+    for i in range(40000):
+        f.write(json.dumps({"v": 2, "type": "decision", "seq": i + 2,
+                            "class": "read", "decision": "allow",
+                            "syscall": "openat",
+                            "path": "/srv/d%d/file.txt" % i}) + "\n")
+    f.write(json.dumps({"v": 2, "type": "end", "seq": 40002}) + "\n")
+PY
+pt_proctor learn --from "$T/many.jsonl" -o "$T/many.json"
+pt_status "learn --from 40,000 distinct paths: too big a policy, refused" 125
+pt_grep "... and it says why" "$PT_ERR" \
+	'the learned policy is [0-9]+ bytes, more than a policy file may hold'
+pt_absent "... and writes nothing" "$T/many.json"
+sed -i 's|/srv/d\([0-9]*\)/|/srv/d/\1/|' "$T/many.jsonl"
+pt_proctor learn --from "$T/many.jsonl" -o "$T/many.json"
+pt_status "learn --from 40,000 paths in one directory exits 0" 0
+pt_grep "... and they collapse to it" "$T/many.json" \
+	'"pattern": "/srv/d", "events": 40000'
+
 # ---- bad input: a bad base, a missing command, an unwritable output ------
 echo '{"files": {"read": {"allow": [42]}}}' >"$T/badbase.json"
 learn "$T/x.json" --base "$T/badbase.json" -- true
