@@ -473,14 +473,21 @@ static bool per_process(const char *path, size_t depth, const char *c)
 	       (depth == 2 && !strncmp(path, "/dev/pts/", 9));
 }
 
+enum {
+	P_EXACT = 1, /* only the variables (entries that wait for review) */
+	P_DIR = 2,   /* a directory: its name is no build output */
+};
+
 /*
- * Writes path as the policy names it.  exact: only the variables (for
- * entries that wait for review).  Sets *kind to the rule that applied.
+ * Writes path as the policy names it, as how says (P_*).  Sets *kind to
+ * the rule that applied.
  */
+
 static int path_to(const struct rules_learn *l, enum rules_class c,
-		   const char *path, bool exact, char *out, size_t size,
+		   const char *path, unsigned int how, char *out, size_t size,
 		   enum kind *kind)
 {
+	bool exact = how & P_EXACT;
 	const char *var, *sys = system_root(path);
 	char copy[PATH_MAX], name[NAME_MAX * 3 + 8], *s, *save = NULL;
 	size_t skip, o, depth = 0;
@@ -506,7 +513,8 @@ static int path_to(const struct rules_learn *l, enum rules_class c,
 	for (s = strtok_r(copy, "/", &save); s;
 	     s = strtok_r(NULL, "/", &save)) {
 		bool last = !save || !*save;
-		const char *ext = last && !exact ? build_ext(s) : NULL;
+		const char *ext =
+			last && !exact && !(how & P_DIR) ? build_ext(s) : NULL;
 
 		if (!exact && !*var && per_process(path, depth, s)) {
 			snprintf(name, sizeof(name), "*");
@@ -801,8 +809,10 @@ static int add_path(struct rules_learn *l, enum rules_class c, const char *path,
 				    v.origin),
 				1);
 	dir = dir || floor_dir(l, path);
-	rc = path_to(l, c, path, review || floor_dir(l, path), pat, sizeof(pat),
-		     &k);
+	rc = path_to(l, c, path,
+		     (review || floor_dir(l, path) ? P_EXACT : 0) |
+			     (dir ? P_DIR : 0),
+		     pat, sizeof(pat), &k);
 	if (rc)
 		return rc;
 	/* a directory named as a whole stays whole (/usr, $TMPDIR) */
@@ -819,7 +829,8 @@ static int add_path(struct rules_learn *l, enum rules_class c, const char *path,
 		return add_entry(l, c, RULES_ALLOW, false, true, pat, K_FLOOR,
 				 fmt("the run %s this directory: it alone, "
 				     "not what is beneath it",
-				     c == RULES_READ ? "listed" : "changed"),
+				     c == RULES_READ ? "listed"
+						     : "made or changed"),
 				 1);
 	return add_item(l, c, RULES_ALLOW, false, pat, k, why_of(k, c), 1);
 }
@@ -956,8 +967,8 @@ static char *address_to(const struct rules_learn *l, const char *addr,
 		return fmt("unix:@%s", name);
 	}
 	if (!strncmp(addr, "unix:", 5)) {
-		if (path_to(l, RULES_CONNECT, addr + 5, exact, pat, sizeof(pat),
-			    &k))
+		if (path_to(l, RULES_CONNECT, addr + 5, exact ? P_EXACT : 0,
+			    pat, sizeof(pat), &k))
 			return NULL;
 		return fmt("unix:%s", pat);
 	}

@@ -399,6 +399,7 @@ START_TEST(test_listed_dirs)
 	add_dir(&f, RULES_READ, "/proc/4242/fd");
 	add_dir(&f, RULES_READ, "/usr/share/doc");
 	add_dir(&f, RULES_WRITE, "/w/ws/out");
+	add_dir(&f, RULES_READ, "/w/ws/conf.d");
 	add_dir(&f, RULES_READ, "/w/ws/big");
 	for (i = 0; i < RULES_LEARN_DIR_THRESHOLD; i++) {
 		snprintf(path, sizeof(path), "/w/ws/big/f%d", i);
@@ -410,6 +411,8 @@ START_TEST(test_listed_dirs)
 	ck_assert(itself(&f, "files.read.allow", "/srv/data"));
 	ck_assert(itself(&f, "files.read.allow", "/proc/*/fd"));
 	ck_assert(itself(&f, "files.write.allow", "$WORKSPACE/out"));
+	/* a directory's name is no build output (*.d) */
+	ck_assert(itself(&f, "files.read.allow", "$WORKSPACE/conf.d"));
 	/* system directories collapse whole, as reads of them do */
 	ck_assert(!itself(&f, "files.read.allow", "/usr"));
 	ck_assert_int_eq(verdict(&f, RULES_READ, "/srv/data"), RULES_ALLOW);
