@@ -232,6 +232,30 @@ pt_is "learn --permissive: it says so before the command starts" \
 pt_check "learn --permissive: the secret still waits for review" \
 	secret_held x "$T/perm.json"
 
+# a directory collapsed around a secret does not grant the secret: the
+# built-in's denials are kept in the learned policy, and more specific
+mkdir -p "$HOME/.config/gh"
+echo "oauth_token: x" >"$HOME/.config/gh/hosts.yml"
+for i in 1 2 3 4 5 6 7 8; do
+	mkdir -p "$HOME/.config/app$i"
+	echo "v=$i" >"$HOME/.config/app$i/conf"
+done
+learn "$T/around.json" --permissive -- sh -c \
+	'cat ~/.config/app*/conf ~/.config/gh/hosts.yml >/dev/null'
+pt_status "learn --permissive: reads around a secret" 0
+pt_grep "learn: eight directories of ~/.config collapse to it" \
+	"$T/around.json" '"pattern": "~/\.config", "events"'
+pt_grep "learn: the secret inside waits for review" "$T/around.json" \
+	'"pattern": "~/\.config/gh/hosts\.yml", .*"review": true'
+pt_grep "learn: the built-in's denial of it is kept" "$T/around.json" \
+	'"pattern": "~/\.config/gh", "why": "kept from the base'
+pt_run --policy "$T/around.json" -- cat "$HOME/.config/app3/conf"
+pt_status "round trip: a file of the collapsed directory is read" 0
+pt_run --policy "$T/around.json" -- cat "$HOME/.config/gh/hosts.yml"
+pt_isnt "round trip: the secret inside it is not" "$PT_RC" 0
+pt_grep "... denied by the kept entry" "$PT_ERR" \
+	'denied read .*/\.config/gh/hosts\.yml.*"~/\.config/gh"'
+
 # ---- what the base denies is learned as needed ------------------------------
 learn "$T/needed.json" -- sh -c "echo x >'$CANARY/out.txt'"
 pt_grep "learn: a write the base denied is an entry for review" \
