@@ -357,6 +357,14 @@ void tracer_explain_denial(const struct tracer_who *w,
 	} else if (!strcmp(v->origin, "proctor")) {
 		fprintf(stderr, "proctor: denied %s %s by %s (pid %d): %s\n",
 			what, obj, prog, w->tgid, pat);
+	} else if (!v->is_default && !strncmp(v->where, "line ", 5)) {
+		/* a saved "deny always": a flag would tie with it and lose */
+		fprintf(stderr,
+			"proctor: denied %s %s by %s (pid %d): your saved "
+			"answer, %s (%s); take it back with proctor policy "
+			"answers remove %s\n",
+			what, obj, prog, w->tgid, v->where, v->origin,
+			v->where + 5);
 	} else {
 		flags_for(quoted, sizeof(quoted), flag_for(e->cls), advice);
 		fprintf(stderr,

@@ -103,6 +103,19 @@ pt_run --policy "$T/deny-ls.json" -- ls -d "$WS"
 pt_isnt "an exec denied by an entry fails" "$PT_RC" 0
 follow "exec denied by an entry" --policy "$T/deny-ls.json" -- ls -d "$WS"
 
+# ---- a saved "deny always": no flag could win against it -----------------
+mkdir -p "$XDG_CONFIG_HOME/proctor"
+printf 'x\n' >"$WS/saved.txt"
+echo "{\"answer\":\"deny\",\"class\":\"read\",\"path\":\"$WS/saved.txt\"}" \
+	>"$XDG_CONFIG_HOME/proctor/answers.jsonl"
+pt_run -- cat "$WS/saved.txt"
+pt_isnt "a read a saved answer denies fails" "$PT_RC" 0
+pt_grep "its line says how to take the answer back" "$PT_ERR" \
+	'your saved answer, line 1 .*; take it back with proctor policy answers remove 1$'
+pt_proctor policy answers remove 1
+pt_run -- cat "$WS/saved.txt"
+pt_status "... and that works" 0
+
 # ---- a unix socket of the host, at a path with a glob character ----------
 if pt_need "advice for a unix socket" python3; then
 	sock="$T/s[1].sock"
