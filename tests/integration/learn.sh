@@ -398,6 +398,40 @@ pt_status "learn --from 40,000 paths in one directory exits 0" 0
 pt_grep "... and they collapse to it" "$T/many.json" \
 	'"pattern": "/srv/d", "events": 40000'
 
+# ---- scripts: every interpreter, however many execs wait at once ----------
+# 300 processes judged to exec a script before any of them loads it (a
+# parallel build does that): each exec record names its interpreter,
+# and each is learned; a process that exits before its exec waits no more.
+"$PT_PY" - "$T/pend.jsonl" <<'PY'
+import json, sys
+seq = 0
+def rec(**kw):
+    global seq
+    seq += 1
+    kw.update({"v": 2, "seq": seq, "run": "r"})
+    return json.dumps(kw)
+out = [rec(type="run", workspaces=["/w/ws"], tmpdir="/tmp/p", home="/home/u")]
+for i in range(300):
+    out.append(rec(type="decision", pid=1000 + i, syscall="execve",
+                   **{"class": "exec"}, command="/w/ws/bin/s%d" % i,
+                   argv=["s%d" % i], decision="allow"))
+out.append(rec(type="decision", pid=5000, syscall="execve",
+               **{"class": "exec"}, command="/w/ws/bin/gone",
+               argv=["gone"], decision="allow"))
+out.append(rec(type="exit", pid=5000, status=1))
+for i in range(300):
+    out.append(rec(type="exec", pid=1000 + i, exe="/w/ws/interp/i%d" % i))
+out.append(rec(type="exec", pid=5000, exe="/w/ws/interp/late"))
+out.append(rec(type="end"))
+open(sys.argv[1], "w").write("\n".join(out) + "\n")
+PY
+pt_proctor learn --from "$T/pend.jsonl" -o "$T/pend.json"
+pt_status "learn --from 300 execs waiting at once exits 0" 0
+pt_is "every one of the 300 interpreters is learned" \
+	"$(grep -c '"pattern": \["\$WORKSPACE/interp/i[0-9]*"\]' "$T/pend.json")" 300
+pt_nogrep "an exec record after its process exited is no interpreter" \
+	"$T/pend.json" 'interp/late'
+
 # ---- bad input: a bad base, a missing command, an unwritable output ------
 echo '{"files": {"read": {"allow": [42]}}}' >"$T/badbase.json"
 learn "$T/x.json" --base "$T/badbase.json" -- true
