@@ -93,6 +93,7 @@ struct rules_learn {
 	const struct rules_policy *base;
 	bool permissive;
 
+	bool unsure;	   /* the event being added: its names may be others */
 	struct list items; /* struct item */
 	struct list cmds;  /* struct seen */
 	struct list names; /* struct seen */
@@ -658,6 +659,14 @@ static bool not_utf8(char *pat)
 	return changed;
 }
 
+static char *why_unsure(void)
+{
+	return fmt("a name from a schema 1 log with characters U+0080 to "
+		   "U+00FF, which that log also wrote for bytes that are not "
+		   "UTF-8: it may be another name; remove \"review\" if "
+		   "it is the right one");
+}
+
 static char *why_not_utf8(void)
 {
 	return fmt("a name that is not UTF-8: each byte that is not is "
@@ -820,6 +829,9 @@ static int add_path(struct rules_learn *l, enum rules_class c, const char *path,
 	if (not_utf8(pat) && !review)
 		return add_entry(l, c, RULES_ALLOW, true, itself, pat, K_NEEDED,
 				 why_not_utf8(), 1);
+	if (l->unsure && !review)
+		return add_entry(l, c, RULES_ALLOW, true, itself, pat, K_NEEDED,
+				 why_unsure(), 1);
 	if (review)
 		return add_entry(
 			l, c, RULES_ALLOW, true, itself, pat,
@@ -946,6 +958,9 @@ static int add_exec(struct rules_learn *l, const struct rules_learn_event *e,
 	if (not_utf8(prog) && !denied) {
 		denied = true;
 		why = why_not_utf8();
+	} else if (l->unsure && !denied) {
+		denied = true;
+		why = why_unsure();
 	}
 	if (e->interpreter)
 		return add_seen(&l->cmds, &l->cmds_ix, strdup(prog), denied,
@@ -1016,9 +1031,10 @@ static int add_address(struct rules_learn *l, const struct rules_learn_event *e,
 
 	if (!pat)
 		return -ENOMEM;
-	if (not_utf8(pat) && !denied)
+	if ((not_utf8(pat) || l->unsure) && !denied)
 		rc = add_item(l, RULES_CONNECT, RULES_ALLOW, true, pat,
-			      K_NEEDED, why_not_utf8(), 1);
+			      K_NEEDED,
+			      l->unsure ? why_unsure() : why_not_utf8(), 1);
 	else
 		rc = add_item(l, RULES_CONNECT, RULES_ALLOW, denied, pat,
 			      K_EXACT,
@@ -1063,7 +1079,19 @@ static int add_connect(struct rules_learn *l, const struct rules_learn_event *e,
 	return rc;
 }
 
+static int add_event(struct rules_learn *l, const struct rules_learn_event *e);
+
 int rules_learn_add(struct rules_learn *l, const struct rules_learn_event *e)
+{
+	int rc;
+
+	l->unsure = e->unsure;
+	rc = add_event(l, e);
+	l->unsure = false;
+	return rc;
+}
+
+static int add_event(struct rules_learn *l, const struct rules_learn_event *e)
 {
 	int rc;
 

@@ -70,6 +70,10 @@ struct rules_learn_event {
 	/* read, write: the object is a directory (listed, made, changed),
 	 * learned as an entry for it alone ("beneath": false) */
 	bool dir;
+	/* the names may not be the real ones (a schema 1 log wrote a byte
+	 * that is not UTF-8 as the character of that number): the entries
+	 * wait for review */
+	bool unsure;
 	/* denied: the rule that denied it, as people read it, or NULL */
 	const char *rule;
 };

@@ -506,6 +506,29 @@ static bool read_names(struct reader *r, const cJSON *rec, const char *cls,
 	return true;
 }
 
+/*
+ * A schema 1 log wrote a byte that is not UTF-8 as \u00XX, the
+ * character U+00XX: a name with U+0080..U+00FF (UTF-8 C2 or C3 and one
+ * more byte) may stand for another name, so its entries wait for review.
+ */
+static bool latin(const char *s)
+{
+	for (; s && *s; s++)
+		if ((unsigned char)*s == 0xc2 || (unsigned char)*s == 0xc3)
+			return true;
+	return false;
+}
+
+static bool schema1_latin(const cJSON *rec, const struct rules_learn_event *e)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(rec, "v");
+
+	if (!cJSON_IsNumber(v) || v->valuedouble != 1)
+		return false;
+	/* (arguments with them end a learned prefix: no plain words) */
+	return latin(e->object) || latin(e->to);
+}
+
 static void on_decision(struct reader *r, const cJSON *rec)
 {
 	const char *cls = str(rec, "class"), *dec = str(rec, "decision");
@@ -536,6 +559,7 @@ static void on_decision(struct reader *r, const cJSON *rec)
 		cJSON_GetObjectItemCaseSensitive(rec, "created_by_run"));
 	e.also_read = e.cls == RULES_WRITE && also_read(rec);
 	e.dir = (e.cls == RULES_READ || e.cls == RULES_WRITE) && is_dir(rec);
+	e.unsure = schema1_latin(rec, &e);
 	if (e.denied)
 		e.rule = rule_text(rec, rule, sizeof(rule));
 	if (e.cls == RULES_EXEC && !e.denied && cJSON_IsNumber(pid))
@@ -573,6 +597,7 @@ static void on_exec(struct reader *r, const cJSON *rec)
 	p = find_pending(r, (long)pid->valuedouble);
 	if (p && p->command && strcmp(p->command, exe) && exe[0] == '/') {
 		e.object = exe;
+		e.unsure = schema1_latin(rec, &e);
 		if (rules_learn_add(r->learn, &e) < 0)
 			bad(r, "%s", "out of memory");
 	}

@@ -617,6 +617,26 @@ START_TEST(test_stands_in)
 }
 END_TEST
 
+/* Names a schema 1 log may have written for other bytes: for review. */
+START_TEST(test_unsure)
+{
+	struct fixture f;
+	struct rules_learn_event e = { .cls = RULES_READ,
+				       .object = "/w/ws/na\xc3\xafve.txt",
+				       .unsure = true };
+
+	start(&f, false);
+	ck_assert_int_eq(rules_learn_add(f.l, &e), 0);
+	add(&f, RULES_READ, "/w/ws/plain.txt", false, false);
+	finish(&f);
+	expect_entry(&f, "files.read.allow", "$WORKSPACE/na\xc3\xafve.txt", 1,
+		     true);
+	expect_entry(&f, "files.read.allow", "$WORKSPACE/plain.txt", 1, false);
+	ck_assert_ptr_nonnull(strstr(f.text, "schema 1"));
+	stop(&f);
+}
+END_TEST
+
 /* Many distinct paths: learned in one pass (no time asserted here). */
 START_TEST(test_many_paths)
 {
@@ -939,6 +959,7 @@ static Suite *learn_suite(void)
 	tcase_add_test(t, test_many_paths);
 	tcase_add_test(t, test_not_utf8);
 	tcase_add_test(t, test_stands_in);
+	tcase_add_test(t, test_unsure);
 	tcase_add_test(t, test_secrets);
 	tcase_add_test(t, test_needed);
 	tcase_add_test(t, test_permissive);
