@@ -219,7 +219,7 @@ void tracer_exec_advice(char *out, size_t size, const char *exe,
 static void advice_for(char *out, size_t size, const struct tracer_event *e,
 		       const struct rules_verdict *v)
 {
-	static __thread char lit[8400];
+	char lit[8400];
 
 	if (e->cls == RULES_EXEC && e->advice && e->advice[0]) {
 		snprintf(out, size, "%s", e->advice);
@@ -299,9 +299,7 @@ void tracer_explain_denial(const struct tracer_who *w,
 {
 	const struct rules_verdict *v = e->verdict;
 	char key[4200], obj[1024], prog[64], rule[600], pat[256];
-	/* thread's own: worker threads have small stacks (notify.c) */
-	static __thread char quoted[2 * 8400 + 8], advice[8400];
-	char name[256];
+	char quoted[2 * 8400 + 8], name[256], advice[8400];
 	const char *what = e->cls_name ? e->cls_name : rules_class_name(e->cls);
 	const char *port;
 	char ask[160] = "";
