@@ -215,11 +215,18 @@ void tracer_exec_advice(char *out, size_t size, const char *exe,
 	strcat(out, line);
 }
 
+/*
+ * Room for the advice: a path of 4 KiB with every byte bracketed would
+ * not fit, and is cut.  The buffers are on the heap: a worker thread's
+ * stack is small, and most of it is thread-local storage.
+ */
+#define ADVICE_MAX 8400
+
 /* What to pass to the --allow-* flag so that the object is allowed. */
 static void advice_for(char *out, size_t size, const struct tracer_event *e,
 		       const struct rules_verdict *v)
 {
-	char lit[8400];
+	char *lit;
 
 	if (e->cls == RULES_EXEC && e->advice && e->advice[0]) {
 		snprintf(out, size, "%s", e->advice);
@@ -233,9 +240,13 @@ static void advice_for(char *out, size_t size, const struct tracer_event *e,
 	} else {
 		size_t skip = e->cls == RULES_CONNECT ? 5 : 0;
 
-		snprintf(lit, sizeof(lit), "%.*s", (int)skip, e->object);
-		literal(lit + skip, sizeof(lit) - skip, e->object + skip);
+		lit = malloc(ADVICE_MAX);
+		if (!lit)
+			return;
+		snprintf(lit, ADVICE_MAX, "%.*s", (int)skip, e->object);
+		literal(lit + skip, ADVICE_MAX - skip, e->object + skip);
 		tracer_printable(out, size, lit);
+		free(lit);
 	}
 }
 
@@ -243,19 +254,20 @@ static void advice_for(char *out, size_t size, const struct tracer_event *e,
 static void flags_for(char *out, size_t size, const char *flag,
 		      const char *advice)
 {
-	static __thread char one[8400];
+	char *one = malloc(ADVICE_MAX);
 	size_t o = 0, n;
 
 	out[0] = '\0';
-	for (; *advice && o + 1 < size; advice += n + (advice[n] != 0)) {
+	for (; one && *advice && o + 1 < size; advice += n + (advice[n] != 0)) {
 		n = strcspn(advice, "\n");
-		snprintf(one, sizeof(one), "%.*s", (int)n, advice);
+		snprintf(one, ADVICE_MAX, "%.*s", (int)n, advice);
 		o += (size_t)snprintf(out + o, size - o, "%s%s ", o ? " " : "",
 				      flag);
 		if (o + 8 < size)
 			shell_quote(out + o, size - o, one);
 		o += strlen(out + o);
 	}
+	free(one);
 }
 
 static const char *flag_for(enum rules_class c)
@@ -294,14 +306,35 @@ static void why_asked(char *out, size_t size, const struct tracer_event *e)
 			 e->answer ? e->answer : "deny", by);
 }
 
+/* The denial, and the flags that would allow it. */
+static void say_with_advice(const struct tracer_event *e, const char *head,
+			    const char *by_name)
+{
+	char *advice = calloc(1, ADVICE_MAX), *quoted = NULL;
+
+	if (advice && by_name)
+		snprintf(advice, ADVICE_MAX, "%s", by_name);
+	else if (advice)
+		advice_for(advice, ADVICE_MAX, e, e->verdict);
+	if (advice && advice[0] && (quoted = calloc(1, 2 * ADVICE_MAX + 8)))
+		flags_for(quoted, 2 * ADVICE_MAX + 8, flag_for(e->cls), advice);
+	if (quoted && quoted[0])
+		fprintf(stderr, "%s; allow with %s\n", head, quoted);
+	else
+		fprintf(stderr, "%s\n", head);
+	free(advice);
+	free(quoted);
+}
+
 void tracer_explain_denial(const struct tracer_who *w,
 			   const struct tracer_event *e)
 {
 	const struct rules_verdict *v = e->verdict;
 	char key[4200], obj[1024], prog[64], rule[600], pat[256];
-	char quoted[2 * 8400 + 8], name[256], advice[8400];
+	char name[256], by_name[300], head[2200];
 	const char *what = e->cls_name ? e->cls_name : rules_class_name(e->cls);
 	const char *port;
+	bool named = e->name && e->name[0];
 	char ask[160] = "";
 
 	/*
@@ -319,12 +352,11 @@ void tracer_explain_denial(const struct tracer_who *w,
 		command_text(obj, sizeof(obj), e);
 	else
 		tracer_printable(obj, sizeof(obj), e->object);
-	advice_for(advice, sizeof(advice), e, v);
-	if (e->name && e->name[0]) {
+	if (named) {
 		/* "10.0.0.2:443 (example.org)"; allow the name on the port */
 		port = strrchr(e->object, ':');
 		tracer_printable(name, sizeof(name), e->name);
-		snprintf(advice, sizeof(advice), "%s%s", name,
+		snprintf(by_name, sizeof(by_name), "%s%s", name,
 			 port ? port : "");
 		snprintf(obj + strlen(obj), sizeof(obj) - strlen(obj), " (%s)",
 			 name);
@@ -366,10 +398,9 @@ void tracer_explain_denial(const struct tracer_who *w,
 			what, obj, prog, w->tgid, v->where, v->origin,
 			v->where + 5);
 	} else {
-		flags_for(quoted, sizeof(quoted), flag_for(e->cls), advice);
-		fprintf(stderr,
-			"proctor: denied %s %s by %s (pid %d): %s; "
-			"allow with %s\n",
-			what, obj, prog, w->tgid, rule, quoted);
+		snprintf(head, sizeof(head),
+			 "proctor: denied %s %s by %s (pid %d): %s", what, obj,
+			 prog, w->tgid, rule);
+		say_with_advice(e, head, named ? by_name : NULL);
 	}
 }
