@@ -5,8 +5,12 @@
 # denial, and denies a variant that does one thing more.  Secrets are
 # never learned as an allow; --permissive says it runs unconfined;
 # `policy diff` shows what a second run adds; a damaged log is refused
-# with its file and line.  Two hosts in a network namespace of the test's
-# own (root only) round-trip too.
+# with its file and line, a cut one learned and said.  The learned policy
+# stands in place of the built-in one (one more write in the workspace is
+# denied; its protections are kept); a listed directory is learned alone;
+# names that are not UTF-8 wait for review; -o - is the policy alone;
+# many paths and many waiting execs.  Two hosts in a network namespace of
+# the test's own (root only) round-trip too.
 . "$(dirname "$0")/../lib.sh"
 pt_init "$@"
 
