@@ -50,7 +50,8 @@ struct learn_opts {
 /* An exec judged for pid, waiting for the record of what it loaded. */
 struct pending {
 	long pid;
-	char *command;
+	char *command; /* NULL: nothing waits */
+	bool used;     /* the slot is pid's */
 };
 
 struct reader {
@@ -65,10 +66,11 @@ struct reader {
 	struct rules_policy *base;
 	char *ws[MAX_WS];
 	size_t n_ws;
-	/* one per process between its exec decision and its exec record
-	 * (or exit): as many as the run had processes at once */
+	/* the exec each process waits on, between its exec decision and
+	 * its exec record (or exit): a table by pid, open addressing, so a
+	 * lookup costs the same however many processes the run had */
 	struct pending *pend;
-	size_t n_pend, cap_pend;
+	size_t n_pend, cap_pend; /* pids in it; slots (a power of two) */
 	unsigned long decisions, runs;
 };
 
@@ -187,48 +189,74 @@ static void free_ws(struct reader *r)
 		free(r->ws[--r->n_ws]);
 }
 
+/* The slot of pid, or the free slot where it would go. */
+static struct pending *slot_of(struct pending *t, size_t cap, long pid)
+{
+	size_t i = ((unsigned long)pid * 2654435761UL) & (cap - 1);
+
+	while (t[i].used && t[i].pid != pid)
+		i = (i + 1) & (cap - 1);
+	return &t[i];
+}
+
 static struct pending *find_pending(struct reader *r, long pid)
 {
-	size_t i;
+	struct pending *p;
 
-	for (i = 0; i < r->n_pend; i++)
-		if (r->pend[i].pid == pid)
-			return &r->pend[i];
-	return NULL;
+	if (!r->cap_pend)
+		return NULL;
+	p = slot_of(r->pend, r->cap_pend, pid);
+	return p->used && p->command ? p : NULL;
 }
 
 static void drop_pending(struct reader *r, struct pending *p)
 {
 	free(p->command);
-	*p = r->pend[--r->n_pend];
+	p->command = NULL; /* the slot stays pid's */
 }
 
 static void clear_pending(struct reader *r)
 {
-	while (r->n_pend)
-		free(r->pend[--r->n_pend].command);
+	size_t i;
+
+	for (i = 0; i < r->cap_pend; i++)
+		free(r->pend[i].command);
+	if (r->pend)
+		memset(r->pend, 0, r->cap_pend * sizeof(*r->pend));
+	r->n_pend = 0;
+}
+
+/* Twice the slots, every pid moved to its place in them. */
+static int grow_pending(struct reader *r)
+{
+	size_t cap = r->cap_pend ? r->cap_pend * 2 : 256, i;
+	struct pending *t = calloc(cap, sizeof(*t));
+
+	if (!t)
+		return -ENOMEM;
+	for (i = 0; i < r->cap_pend; i++)
+		if (r->pend[i].used)
+			*slot_of(t, cap, r->pend[i].pid) = r->pend[i];
+	free(r->pend);
+	r->pend = t;
+	r->cap_pend = cap;
+	return 0;
 }
 
 /* An exec judged for pid: the next exec record of pid tells what ran. */
 static void remember_exec(struct reader *r, long pid, const char *command)
 {
-	struct pending *p = find_pending(r, pid), *v;
-	size_t cap;
+	struct pending *p;
 
-	if (!p) {
-		if (r->n_pend == r->cap_pend) {
-			cap = r->cap_pend ? r->cap_pend * 2 : 64;
-			v = realloc(r->pend, cap * sizeof(*v));
-			if (!v)
-				return bad(r, "%s", "out of memory");
-			r->pend = v;
-			r->cap_pend = cap;
-		}
-		p = &r->pend[r->n_pend++];
-		p->command = NULL;
+	if (2 * (r->n_pend + 1) > r->cap_pend && grow_pending(r) < 0)
+		return bad(r, "%s", "out of memory");
+	p = slot_of(r->pend, r->cap_pend, pid);
+	if (!p->used) {
+		p->used = true;
+		p->pid = pid;
+		r->n_pend++;
 	}
 	free(p->command);
-	p->pid = pid;
 	p->command = strdup(command);
 	if (!p->command)
 		bad(r, "%s", "out of memory");
