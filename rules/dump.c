@@ -181,6 +181,14 @@ static void add_grant(struct doc *d, cJSON *obj, const struct rules_grant *g)
 				continue;
 			if (!list)
 				list = add(d, o, keys[c], cJSON_CreateArray());
+			if (l->v[i].itself) {
+				cJSON *e = add(d, list, NULL,
+					       cJSON_CreateObject());
+
+				add_str(d, e, "pattern", l->v[i].pattern);
+				add(d, e, "beneath", cJSON_CreateFalse());
+				continue;
+			}
 			add_str(d, list, NULL, l->v[i].pattern);
 		}
 	}
@@ -199,6 +207,8 @@ static void add_entry(struct doc *d, cJSON *cls, const struct rules_entry *e)
 	add_str(d, obj, "origin", e->origin);
 	add_str(d, obj, "where", e->where);
 	add_expanded(d, obj, e);
+	if (e->itself)
+		add(d, obj, "beneath", cJSON_CreateFalse());
 	if (e->grant)
 		add_grant(d, obj, e->grant);
 }

@@ -16,10 +16,8 @@
  * The public suffix list comes from libpsl's built-in copy, so that
  * learning reads no file.
  *
- * TODO(#7): a learned policy is a layer over the built-in one, so it
- * cannot take back the built-in's grants (writes to $WORKSPACE and
- * $TMPDIR), and an approved entry that ties with a built-in ask or deny
- * ("git push") still loses the tie.
+ * The learned policy says "builtin": false: it stands in place of the
+ * base, so the base's deny and ask entries are copied into it (learn.h).
  */
 #include <ctype.h>
 #include <errno.h>
@@ -44,6 +42,7 @@ enum kind {
 	K_NEEDED,
 	K_DIR,
 	K_FLOOR,
+	K_KEPT, /* a deny or ask entry of the base, copied */
 };
 
 /* One entry of the learned policy. */
@@ -53,6 +52,9 @@ struct item {
 	bool review;
 	bool alive; /* false once merged into another item */
 	enum kind kind;
+	/* a directory alone ("beneath": false): the run listed it, made
+	 * it or changed it, which grants nothing beneath it */
+	bool itself;
 	char *pattern; /* exec: the words, separated by '\n' */
 	unsigned long events;
 	char *why;
@@ -73,6 +75,17 @@ struct list {
 	size_t n, cap;
 };
 
+/*
+ * A chained hash index over the positions of a list, which only grows:
+ * looking an entry up costs the same with 10 entries or a million.
+ */
+struct index {
+	size_t *head; /* cap chains; SIZE_MAX ends one */
+	size_t *next; /* per position */
+	uint64_t *hash;
+	size_t cap, n, ncap;
+};
+
 struct rules_learn {
 	char *home, *tmpdir;
 	char **ws;
@@ -80,9 +93,11 @@ struct rules_learn {
 	const struct rules_policy *base;
 	bool permissive;
 
+	bool unsure;	   /* the event being added: its names may be others */
 	struct list items; /* struct item */
 	struct list cmds;  /* struct seen */
 	struct list names; /* struct seen */
+	struct index items_ix, cmds_ix, names_ix;
 };
 
 /* ---- small helpers ------------------------------------------------------ */
@@ -101,6 +116,87 @@ static void *grow(struct list *l, size_t size)
 		l->cap = cap;
 	}
 	return (char *)l->v + l->n++ * size;
+}
+
+/* FNV-1a of s, mixed with a few bits of the key that are not text. */
+static uint64_t hash_of(const char *s, unsigned int extra)
+{
+	uint64_t h = 1469598103934665603ULL ^ extra;
+
+	for (; *s; s++)
+		h = (h ^ (unsigned char)*s) * 1099511628211ULL;
+	return h ^ (h >> 29);
+}
+
+static void index_free(struct index *x)
+{
+	free(x->head);
+	free(x->next);
+	free(x->hash);
+	memset(x, 0, sizeof(*x));
+}
+
+/* The first position in the chain of h, or SIZE_MAX. */
+static size_t index_first(const struct index *x, uint64_t h)
+{
+	return x->cap ? x->head[h & (x->cap - 1)] : SIZE_MAX;
+}
+
+static size_t index_next(const struct index *x, size_t i)
+{
+	return x->next[i];
+}
+
+/* Doubles the chains when they grow long, and links every position again. */
+static int index_grow(struct index *x)
+{
+	size_t cap = x->cap ? x->cap * 2 : 256, i, *head;
+
+	head = malloc(cap * sizeof(*head));
+	if (!head)
+		return -ENOMEM;
+	for (i = 0; i < cap; i++)
+		head[i] = SIZE_MAX;
+	free(x->head);
+	x->head = head;
+	x->cap = cap;
+	for (i = 0; i < x->n; i++) {
+		x->next[i] = head[x->hash[i] & (cap - 1)];
+		head[x->hash[i] & (cap - 1)] = i;
+	}
+	return 0;
+}
+
+/* Indexes position x->n (the list's newest entry) under h. */
+static int index_add(struct index *x, uint64_t h)
+{
+	size_t ncap, *next;
+	uint64_t *hash;
+
+	if (x->n == x->ncap) {
+		ncap = x->ncap ? x->ncap * 2 : 256;
+		next = realloc(x->next, ncap * sizeof(*next));
+		if (!next)
+			return -ENOMEM;
+		x->next = next;
+		hash = realloc(x->hash, ncap * sizeof(*hash));
+		if (!hash)
+			return -ENOMEM;
+		x->hash = hash;
+		x->ncap = ncap;
+	}
+	x->hash[x->n++] = h;
+	if (x->n > x->cap) {
+		/* links every position, this one included */
+		if (index_grow(x) < 0) {
+			x->n--;
+			return -ENOMEM;
+		}
+		return 0;
+	}
+	x->next[x->n - 1] = x->head[h & (x->cap - 1)];
+	x->head[h & (x->cap - 1)] = x->n - 1;
+	return 0;
 }
 
 static char *fmt(const char *f, ...) __attribute__((format(printf, 1, 2)));
@@ -142,6 +238,8 @@ static void free_vars(struct rules_learn *l)
 	l->home = l->tmpdir = NULL;
 }
 
+static int keep_protections(struct rules_learn *l);
+
 int rules_learn_set_run(struct rules_learn *l, const struct rules_vars *v,
 			const struct rules_policy *base, bool permissive)
 {
@@ -162,7 +260,7 @@ int rules_learn_set_run(struct rules_learn *l, const struct rules_vars *v,
 			return -ENOMEM;
 		l->n_ws++;
 	}
-	return 0;
+	return keep_protections(l);
 }
 
 int rules_learn_new(struct rules_learn **out, const struct rules_vars *v,
@@ -210,6 +308,9 @@ void rules_learn_free(struct rules_learn *l)
 	free(l->items.v);
 	free_seen(&l->cmds);
 	free_seen(&l->names);
+	index_free(&l->items_ix);
+	index_free(&l->cmds_ix);
+	index_free(&l->names_ix);
 	free_vars(l);
 	free(l);
 }
@@ -373,14 +474,21 @@ static bool per_process(const char *path, size_t depth, const char *c)
 	       (depth == 2 && !strncmp(path, "/dev/pts/", 9));
 }
 
+enum {
+	P_EXACT = 1, /* only the variables (entries that wait for review) */
+	P_DIR = 2,   /* a directory: its name is no build output */
+};
+
 /*
- * Writes path as the policy names it.  exact: only the variables (for
- * entries that wait for review).  Sets *kind to the rule that applied.
+ * Writes path as the policy names it, as how says (P_*).  Sets *kind to
+ * the rule that applied.
  */
+
 static int path_to(const struct rules_learn *l, enum rules_class c,
-		   const char *path, bool exact, char *out, size_t size,
+		   const char *path, unsigned int how, char *out, size_t size,
 		   enum kind *kind)
 {
+	bool exact = how & P_EXACT;
 	const char *var, *sys = system_root(path);
 	char copy[PATH_MAX], name[NAME_MAX * 3 + 8], *s, *save = NULL;
 	size_t skip, o, depth = 0;
@@ -406,7 +514,8 @@ static int path_to(const struct rules_learn *l, enum rules_class c,
 	for (s = strtok_r(copy, "/", &save); s;
 	     s = strtok_r(NULL, "/", &save)) {
 		bool last = !save || !*save;
-		const char *ext = last && !exact ? build_ext(s) : NULL;
+		const char *ext =
+			last && !exact && !(how & P_DIR) ? build_ext(s) : NULL;
 
 		if (!exact && !*var && per_process(path, depth, s)) {
 			snprintf(name, sizeof(name), "*");
@@ -447,27 +556,46 @@ int rules_learn_path(const struct rules_learn *l, enum rules_class c,
 
 /* ---- items ---------------------------------------------------------------- */
 
-static struct item *find_item(struct rules_learn *l, enum rules_class c,
-			      enum rules_action a, bool review,
-			      const char *pattern)
+static uint64_t item_hash(enum rules_class c, enum rules_action a, bool review,
+			  bool itself, const char *pattern)
 {
+	return hash_of(pattern, (unsigned int)c << 8 | (unsigned int)a << 2 |
+					(unsigned int)itself << 1 | review);
+}
+
+/* The alive entry with this key, or NULL. */
+static struct item *find_entry(struct rules_learn *l, enum rules_class c,
+			       enum rules_action a, bool review, bool itself,
+			       const char *pattern)
+{
+	uint64_t h = item_hash(c, a, review, itself, pattern);
 	struct item *it = l->items.v;
 	size_t i;
 
-	/* TODO(#7): a hash table, if logs of millions of events need it */
-	for (i = l->items.n; i-- > 0;)
-		if (it[i].alive && it[i].cls == c && it[i].action == a &&
-		    it[i].review == review && !strcmp(it[i].pattern, pattern))
+	for (i = index_first(&l->items_ix, h); i != SIZE_MAX;
+	     i = index_next(&l->items_ix, i))
+		if (l->items_ix.hash[i] == h && it[i].alive && it[i].cls == c &&
+		    it[i].action == a && it[i].review == review &&
+		    it[i].itself == itself && !strcmp(it[i].pattern, pattern))
 			return &it[i];
 	return NULL;
 }
 
-/* Counts n events for the item, made on first sight with why. */
-static int add_item(struct rules_learn *l, enum rules_class c,
-		    enum rules_action a, bool review, const char *pattern,
-		    enum kind k, char *why, unsigned long n)
+/* An entry that covers what is beneath its pattern, or NULL. */
+static struct item *find_item(struct rules_learn *l, enum rules_class c,
+			      enum rules_action a, bool review,
+			      const char *pattern)
 {
-	struct item *it = find_item(l, c, a, review, pattern);
+	return find_entry(l, c, a, review, false, pattern);
+}
+
+/* Counts n events for the item, made on first sight with why. */
+static int add_entry(struct rules_learn *l, enum rules_class c,
+		     enum rules_action a, bool review, bool itself,
+		     const char *pattern, enum kind k, char *why,
+		     unsigned long n)
+{
+	struct item *it = find_entry(l, c, a, review, itself, pattern);
 
 	if (it) {
 		it->events += n;
@@ -482,17 +610,120 @@ static int add_item(struct rules_learn *l, enum rules_class c,
 	*it = (struct item){ .cls = c,
 			     .action = a,
 			     .review = review,
+			     .itself = itself,
 			     .alive = true,
 			     .kind = k,
 			     .pattern = strdup(pattern),
 			     .events = n,
 			     .why = why };
-	if (!it->pattern) {
+	if (!it->pattern ||
+	    index_add(&l->items_ix, item_hash(c, a, review, itself, pattern)) <
+		    0) {
+		free(it->pattern);
 		l->items.n--;
 		free(why);
 		return -ENOMEM;
 	}
 	return 0;
+}
+
+static int add_item(struct rules_learn *l, enum rules_class c,
+		    enum rules_action a, bool review, const char *pattern,
+		    enum kind k, char *why, unsigned long n)
+{
+	return add_entry(l, c, a, review, false, pattern, k, why, n);
+}
+
+/*
+ * A policy is UTF-8 text, and no JSON escape names a byte that is not
+ * UTF-8 (\u00e9 is the character, two bytes).  Such a byte of a name
+ * becomes "?", which matches it, and any other byte there: an entry
+ * broader than what the run did, so it waits for review.  True when a
+ * byte was replaced.
+ */
+static bool not_utf8(char *pat)
+{
+	unsigned char *s = (unsigned char *)pat;
+	bool changed = false;
+	size_t n;
+
+	while (*s) {
+		n = rules_utf8_len(s);
+		if (n) {
+			s += n;
+			continue;
+		}
+		*s++ = '?';
+		changed = true;
+	}
+	return changed;
+}
+
+static char *why_unsure(void)
+{
+	return fmt("a name from a schema 1 log with characters U+0080 to "
+		   "U+00FF, which that log also wrote for bytes that are not "
+		   "UTF-8: it may be another name; remove \"review\" if "
+		   "it is the right one");
+}
+
+static char *why_not_utf8(void)
+{
+	return fmt("a name that is not UTF-8: each byte that is not is "
+		   "\"?\" here, which matches it and any other one byte; "
+		   "remove \"review\" if that is narrow enough");
+}
+
+/* An exec entry's words as the learner keys commands: joined by '\n'. */
+static char *words_key(const struct rules_entry *e)
+{
+	size_t i, len = 1;
+	char *key;
+
+	for (i = 0; i < e->nwords; i++)
+		len += strlen(e->words[i]) + 1;
+	key = calloc(1, len);
+	for (i = 0; key && i < e->nwords; i++) {
+		if (i)
+			strcat(key, "\n");
+		strcat(key, e->words[i]);
+	}
+	return key;
+}
+
+/*
+ * The learned policy stands in place of the base ("builtin": false):
+ * what the base denies or asks about is copied into it, so that its
+ * protections hold (a collapsed ~/.config still leaves ~/.config/gh
+ * denied) and the file says all there is.
+ */
+static int keep_protections(struct rules_learn *l)
+{
+	const struct rules_entry *e;
+	char *key;
+	int c, rc = 0;
+
+	for (c = 0; l->base && c < RULES_NCLASS && rc == 0; c++) {
+		for (e = l->base->cls[c].v;
+		     e < l->base->cls[c].v + l->base->cls[c].n && rc == 0;
+		     e++) {
+			if (e->action != RULES_DENY && e->action != RULES_ASK)
+				continue;
+			key = c == RULES_EXEC ? words_key(e)
+					      : strdup(e->pattern);
+			if (!key)
+				return -ENOMEM;
+			rc = add_entry(l, (enum rules_class)c, e->action, false,
+				       e->itself, key, K_KEPT,
+				       fmt("kept from the base: %s %s%s",
+					   e->origin, e->where,
+					   e->grant ? " (without its grant)"
+						    : ""),
+				       0);
+			free(key);
+		}
+	}
+	return rc;
 }
 
 static char *why_of(enum kind k, enum rules_class c)
@@ -547,9 +778,8 @@ static char *why_review(bool is_secret, const struct rules_verdict *v,
 }
 
 /*
- * A directory that was read itself (listed): its entry would cover
- * everything beneath it, so / and ~ and the directories above ~ wait for
- * review.  TODO(#7): the policy format has no "this directory only".
+ * /, ~ and the directories above ~ are directories whatever the log
+ * says (a log without "dir" cannot tell a listing from a read).
  */
 static bool floor_dir(const struct rules_learn *l, const char *path)
 {
@@ -557,11 +787,11 @@ static bool floor_dir(const struct rules_learn *l, const char *path)
 }
 
 static int add_path(struct rules_learn *l, enum rules_class c, const char *path,
-		    bool denied, bool created, const char *rule)
+		    bool denied, bool created, bool dir, const char *rule)
 {
 	struct rules_verdict v = { 0 }, sv;
 	enum action_kind { A_ALLOW, A_CREATE } ak = A_ALLOW;
-	bool sec = secret(l, path, &sv), review;
+	bool sec = secret(l, path, &sv), review, itself;
 	char pat[PATH_MAX * 2];
 	enum kind k;
 	int rc;
@@ -587,42 +817,59 @@ static int add_path(struct rules_learn *l, enum rules_class c, const char *path,
 				fmt("the run made files here (%s %s)", v.where,
 				    v.origin),
 				1);
-	if (!review && floor_dir(l, path)) {
-		rc = path_to(l, c, path, true, pat, sizeof(pat), &k);
-		return rc ? rc
-			  : add_item(l, c, RULES_ALLOW, true, pat, K_FLOOR,
-				     fmt("the run listed this directory; an "
-					 "entry for it covers everything "
-					 "beneath it"),
-				     1);
-	}
-	rc = path_to(l, c, path, review, pat, sizeof(pat), &k);
+	dir = dir || floor_dir(l, path);
+	rc = path_to(l, c, path,
+		     (review || floor_dir(l, path) ? P_EXACT : 0) |
+			     (dir ? P_DIR : 0),
+		     pat, sizeof(pat), &k);
 	if (rc)
 		return rc;
+	/* a directory named as a whole stays whole (/usr, $TMPDIR) */
+	itself = dir && k != K_SYSTEM && k != K_TMPDIR;
+	if (not_utf8(pat) && !review)
+		return add_entry(l, c, RULES_ALLOW, true, itself, pat, K_NEEDED,
+				 why_not_utf8(), 1);
+	if (l->unsure && !review)
+		return add_entry(l, c, RULES_ALLOW, true, itself, pat, K_NEEDED,
+				 why_unsure(), 1);
 	if (review)
-		return add_item(
-			l, c, RULES_ALLOW, true, pat, sec ? K_SECRET : K_NEEDED,
+		return add_entry(
+			l, c, RULES_ALLOW, true, itself, pat,
+			sec ? K_SECRET : K_NEEDED,
 			why_review(sec, sec ? &sv : &v, c, denied, rule), 1);
+	if (itself)
+		return add_entry(l, c, RULES_ALLOW, false, true, pat, K_FLOOR,
+				 fmt("the run %s this directory: it alone, "
+				     "not what is beneath it",
+				     c == RULES_READ ? "listed"
+						     : "made or changed"),
+				 1);
 	return add_item(l, c, RULES_ALLOW, false, pat, k, why_of(k, c), 1);
 }
 
 /* ---- commands and hosts ---------------------------------------------------- */
 
-static struct seen *find_seen(struct list *list, const char *key, bool review,
-			      bool interp)
+static uint64_t seen_hash(const char *key, bool review, bool interp)
 {
+	return hash_of(key, (unsigned int)review << 1 | interp);
+}
+
+static struct seen *find_seen(struct list *list, const struct index *x,
+			      const char *key, bool review, bool interp)
+{
+	uint64_t h = seen_hash(key, review, interp);
 	struct seen *s = list->v;
 	size_t i;
 
-	for (i = list->n; i-- > 0;)
-		if (s[i].review == review && s[i].interp == interp &&
-		    !strcmp(s[i].key, key))
+	for (i = index_first(x, h); i != SIZE_MAX; i = index_next(x, i))
+		if (x->hash[i] == h && s[i].review == review &&
+		    s[i].interp == interp && !strcmp(s[i].key, key))
 			return &s[i];
 	return NULL;
 }
 
-static int add_seen(struct list *list, char *key, bool review, bool interp,
-		    char *why)
+static int add_seen(struct list *list, struct index *x, char *key, bool review,
+		    bool interp, char *why)
 {
 	struct seen *s;
 
@@ -630,7 +877,7 @@ static int add_seen(struct list *list, char *key, bool review, bool interp,
 		free(why);
 		return -ENOMEM;
 	}
-	s = find_seen(list, key, review, interp);
+	s = find_seen(list, x, key, review, interp);
 	if (s) {
 		s->events++;
 		free(key);
@@ -638,7 +885,9 @@ static int add_seen(struct list *list, char *key, bool review, bool interp,
 		return 0;
 	}
 	s = grow(list, sizeof(*s));
-	if (!s) {
+	if (!s || index_add(x, seen_hash(key, review, interp)) < 0) {
+		if (s)
+			list->n--;
 		free(key);
 		free(why);
 		return -ENOMEM;
@@ -706,10 +955,19 @@ static int add_exec(struct rules_learn *l, const struct rules_learn_event *e,
 		return rc;
 	if (denied && l->base && !e->interpreter)
 		why = why_review(false, &v, RULES_EXEC, true, e->rule);
+	if (not_utf8(prog) && !denied) {
+		denied = true;
+		why = why_not_utf8();
+	} else if (l->unsure && !denied) {
+		denied = true;
+		why = why_unsure();
+	}
 	if (e->interpreter)
-		return add_seen(&l->cmds, strdup(prog), denied, true, why);
-	return add_seen(&l->cmds, command_key(prog, e->argv, e->argc), denied,
-			false, why);
+		return add_seen(&l->cmds, &l->cmds_ix, strdup(prog), denied,
+				true, why);
+	return add_seen(&l->cmds, &l->cmds_ix,
+			command_key(prog, e->argv, e->argc), denied, false,
+			why);
 }
 
 /* A unix socket path is named like a file; an address stays as it is. */
@@ -724,8 +982,8 @@ static char *address_to(const struct rules_learn *l, const char *addr,
 		return fmt("unix:@%s", name);
 	}
 	if (!strncmp(addr, "unix:", 5)) {
-		if (path_to(l, RULES_CONNECT, addr + 5, exact, pat, sizeof(pat),
-			    &k))
+		if (path_to(l, RULES_CONNECT, addr + 5, exact ? P_EXACT : 0,
+			    pat, sizeof(pat), &k))
 			return NULL;
 		return fmt("unix:%s", pat);
 	}
@@ -773,11 +1031,17 @@ static int add_address(struct rules_learn *l, const struct rules_learn_event *e,
 
 	if (!pat)
 		return -ENOMEM;
-	rc = add_item(l, RULES_CONNECT, RULES_ALLOW, denied, pat, K_EXACT,
-		      denied ? why_review(false, v, RULES_CONNECT, true,
-					  e->rule)
-			     : fmt("the run connected to it"),
-		      1);
+	if ((not_utf8(pat) || l->unsure) && !denied)
+		rc = add_item(l, RULES_CONNECT, RULES_ALLOW, true, pat,
+			      K_NEEDED,
+			      l->unsure ? why_unsure() : why_not_utf8(), 1);
+	else
+		rc = add_item(l, RULES_CONNECT, RULES_ALLOW, denied, pat,
+			      K_EXACT,
+			      denied ? why_review(false, v, RULES_CONNECT, true,
+						  e->rule)
+				     : fmt("the run connected to it"),
+			      1);
 	free(pat);
 	return rc;
 }
@@ -806,7 +1070,7 @@ static int add_connect(struct rules_learn *l, const struct rules_learn_event *e,
 	if (!named)
 		return add_address(l, e, denied, &v);
 
-	rc = add_seen(&l->names, strdup(canon), denied, false,
+	rc = add_seen(&l->names, &l->names_ix, strdup(canon), denied, false,
 		      denied ? why_review(false, &v, RULES_CONNECT, true,
 					  e->rule)
 			     : NULL);
@@ -815,7 +1079,19 @@ static int add_connect(struct rules_learn *l, const struct rules_learn_event *e,
 	return rc;
 }
 
+static int add_event(struct rules_learn *l, const struct rules_learn_event *e);
+
 int rules_learn_add(struct rules_learn *l, const struct rules_learn_event *e)
+{
+	int rc;
+
+	l->unsure = e->unsure;
+	rc = add_event(l, e);
+	l->unsure = false;
+	return rc;
+}
+
+static int add_event(struct rules_learn *l, const struct rules_learn_event *e)
 {
 	int rc;
 
@@ -824,16 +1100,16 @@ int rules_learn_add(struct rules_learn *l, const struct rules_learn_event *e)
 	switch (e->cls) {
 	case RULES_READ:
 		return add_path(l, RULES_READ, e->object, e->denied, false,
-				e->rule);
+				e->dir, e->rule);
 	case RULES_WRITE:
 		rc = add_path(l, RULES_WRITE, e->object, e->denied, e->created,
-			      e->rule);
+			      e->dir, e->rule);
 		if (rc == 0 && e->to)
 			rc = add_path(l, RULES_WRITE, e->to, e->denied,
-				      e->created, e->rule);
+				      e->created, e->dir, e->rule);
 		if (rc == 0 && e->also_read)
 			rc = add_path(l, RULES_READ, e->object, e->denied,
-				      false, e->rule);
+				      false, e->dir, e->rule);
 		return rc;
 	case RULES_EXEC:
 		if (!e->interpreter && (!e->argv || e->argc == 0))
@@ -914,6 +1190,15 @@ static void subsume(struct rules_learn *l, enum rules_class c)
 	for (i = 0; i < l->items.n; i++) {
 		if (!in_group(&it[i], c))
 			continue;
+		/* a directory alone, beside an entry covering it */
+		a = it[i].itself
+			    ? find_item(l, c, RULES_ALLOW, false, it[i].pattern)
+			    : NULL;
+		if (a) {
+			a->events += it[i].events;
+			it[i].alive = false;
+			continue;
+		}
 		snprintf(anc, sizeof(anc), "%s", it[i].pattern);
 		while (up(anc)) {
 			a = find_item(l, c, RULES_ALLOW, false, anc);
@@ -925,84 +1210,6 @@ static void subsume(struct rules_learn *l, enum rules_class c)
 			}
 		}
 	}
-}
-
-static int cmp_dirs(const void *a, const void *b)
-{
-	const char *x = *(char *const *)a, *y = *(char *const *)b;
-	size_t dx = depth_of(x), dy = depth_of(y);
-
-	if (dx != dy)
-		return dx > dy ? -1 : 1;
-	return strcmp(x, y);
-}
-
-/* Every directory above an entry of the group, deepest first. */
-static char **candidate_dirs(struct rules_learn *l, enum rules_class c,
-			     size_t *n)
-{
-	struct item *it = l->items.v;
-	char anc[PATH_MAX * 2], **v = NULL, **nv;
-	size_t i, j, cap = 0;
-
-	*n = 0;
-	for (i = 0; i < l->items.n; i++) {
-		if (!in_group(&it[i], c))
-			continue;
-		snprintf(anc, sizeof(anc), "%s", it[i].pattern);
-		while (up(anc)) {
-			for (j = 0; j < *n && strcmp(v[j], anc); j++)
-				;
-			if (j < *n || !collapsible(l, anc))
-				continue;
-			if (*n == cap) {
-				cap = cap ? cap * 2 : 64;
-				nv = realloc(v, cap * sizeof(*v));
-				if (!nv)
-					goto oom;
-				v = nv;
-			}
-			v[*n] = strdup(anc);
-			if (!v[*n])
-				goto oom;
-			(*n)++;
-		}
-	}
-	if (*n)
-		qsort(v, *n, sizeof(*v), cmp_dirs);
-	return v;
-oom:
-	while (*n)
-		free(v[--*n]);
-	free(v);
-	return NULL;
-}
-
-/* Merges the entries beneath dir into one when there are enough. */
-static int collapse_dir(struct rules_learn *l, enum rules_class c,
-			const char *dir)
-{
-	struct item *it = l->items.v;
-	unsigned long events = 0;
-	size_t i, n = 0;
-
-	for (i = 0; i < l->items.n; i++)
-		if (in_group(&it[i], c) && beneath(it[i].pattern, dir) &&
-		    strcmp(it[i].pattern, dir))
-			n++;
-	if (n < RULES_LEARN_DIR_THRESHOLD)
-		return 0;
-	for (i = 0; i < l->items.n; i++) {
-		if (in_group(&it[i], c) && beneath(it[i].pattern, dir) &&
-		    strcmp(it[i].pattern, dir)) {
-			events += it[i].events;
-			it[i].alive = false;
-		}
-	}
-	return add_item(l, c, RULES_ALLOW, false, dir, K_DIR,
-			fmt("%zu entries beneath it (threshold %d)", n,
-			    RULES_LEARN_DIR_THRESHOLD),
-			events);
 }
 
 /* An entry that took others in says so. */
@@ -1026,24 +1233,200 @@ static int note_merged(struct rules_learn *l, enum rules_class c)
 	return 0;
 }
 
+/*
+ * A directory above entries of the group: how many alive entries lie
+ * beneath it (a collapsed directory counts as one), and their events.
+ */
+struct dir {
+	char *path;
+	size_t n, n_then; /* n when it collapsed */
+	unsigned long events;
+	bool collapsible, collapsed;
+	bool self; /* an entry names it alone; it counts above it */
+	unsigned long self_events;
+};
+
+struct dirs {
+	struct list v; /* struct dir */
+	struct index ix;
+};
+
+static struct dir *find_dir(struct dirs *d, const char *path)
+{
+	uint64_t h = hash_of(path, 0);
+	struct dir *v = d->v.v;
+	size_t i;
+
+	for (i = index_first(&d->ix, h); i != SIZE_MAX;
+	     i = index_next(&d->ix, i))
+		if (d->ix.hash[i] == h && !strcmp(v[i].path, path))
+			return &v[i];
+	return NULL;
+}
+
+static struct dir *add_dir(struct rules_learn *l, struct dirs *d,
+			   const char *path)
+{
+	struct dir *x = find_dir(d, path);
+
+	if (x)
+		return x;
+	x = grow(&d->v, sizeof(*x));
+	if (!x)
+		return NULL;
+	*x = (struct dir){ .path = strdup(path),
+			   .collapsible = collapsible(l, path) };
+	if (!x->path || index_add(&d->ix, hash_of(path, 0)) < 0) {
+		free(x->path);
+		d->v.n--;
+		return NULL;
+	}
+	return x;
+}
+
+static void free_dirs(struct dirs *d)
+{
+	struct dir *v = d->v.v;
+	size_t i;
+
+	for (i = 0; i < d->v.n; i++)
+		free(v[i].path);
+	free(d->v.v);
+	index_free(&d->ix);
+}
+
+/* Counts every alive entry of the group in each directory above it. */
+static int count_dirs(struct rules_learn *l, enum rules_class c, struct dirs *d)
+{
+	struct item *it = l->items.v;
+	char anc[PATH_MAX * 2];
+	struct dir *x;
+	size_t i;
+
+	for (i = 0; i < l->items.n; i++) {
+		if (!in_group(&it[i], c))
+			continue;
+		if (it[i].itself) {
+			x = add_dir(l, d, it[i].pattern);
+			if (!x)
+				return -ENOMEM;
+			x->self = true;
+			x->self_events += it[i].events;
+		}
+		snprintf(anc, sizeof(anc), "%s", it[i].pattern);
+		while (up(anc)) {
+			x = add_dir(l, d, anc);
+			if (!x)
+				return -ENOMEM;
+			x->n++;
+			x->events += it[i].events;
+		}
+	}
+	return 0;
+}
+
+static int cmp_dirs(const void *a, const void *b)
+{
+	const struct dir *x = *(struct dir *const *)a;
+	const struct dir *y = *(struct dir *const *)b;
+	size_t dx = depth_of(x->path), dy = depth_of(y->path);
+
+	if (dx != dy)
+		return dx > dy ? -1 : 1;
+	return strcmp(x->path, y->path);
+}
+
+/*
+ * Deepest first, a directory with enough entries beneath it collapses:
+ * for each directory above it, those entries become one.
+ */
+static int mark_collapsed(struct dirs *d)
+{
+	struct dir *v = d->v.v, **order, *a;
+	char anc[PATH_MAX * 2];
+	size_t i, n = d->v.n;
+
+	order = malloc((n ? n : 1) * sizeof(*order));
+	if (!order)
+		return -ENOMEM;
+	for (i = 0; i < n; i++)
+		order[i] = &v[i];
+	qsort(order, n, sizeof(*order), cmp_dirs);
+	for (i = 0; i < n; i++) {
+		if (!order[i]->collapsible ||
+		    order[i]->n < RULES_LEARN_DIR_THRESHOLD)
+			continue;
+		order[i]->collapsed = true;
+		order[i]->n_then = order[i]->n;
+		/* its entries, and the one for it alone, become one */
+		order[i]->events += order[i]->self_events;
+		snprintf(anc, sizeof(anc), "%s", order[i]->path);
+		while (up(anc))
+			if ((a = find_dir(d, anc)))
+				a->n -= order[i]->n_then + order[i]->self - 1;
+	}
+	free(order);
+	return 0;
+}
+
+/* The highest collapsed directory above pattern, or NULL. */
+static struct dir *collapsed_above(struct dirs *d, const char *pattern)
+{
+	char anc[PATH_MAX * 2];
+	struct dir *x, *top = NULL;
+
+	snprintf(anc, sizeof(anc), "%s", pattern);
+	while (up(anc))
+		if ((x = find_dir(d, anc)) && x->collapsed)
+			top = x;
+	return top;
+}
+
+/* Entries beneath a collapsed directory give way to one for it. */
+static int apply_collapsed(struct rules_learn *l, enum rules_class c,
+			   struct dirs *d)
+{
+	struct item *it = l->items.v;
+	struct dir *v = d->v.v, *x;
+	size_t i, n = l->items.n;
+	int rc = 0;
+
+	for (i = 0; i < n; i++)
+		if (in_group(&it[i], c) &&
+		    (collapsed_above(d, it[i].pattern) ||
+		     (it[i].itself && (x = find_dir(d, it[i].pattern)) &&
+		      x->collapsed)))
+			it[i].alive = false;
+	for (i = 0; i < d->v.n && rc == 0; i++)
+		if (v[i].collapsed && !collapsed_above(d, v[i].path))
+			rc = add_item(
+				l, c, RULES_ALLOW, false, v[i].path, K_DIR,
+				fmt("%zu entries beneath it (threshold "
+				    "%d)",
+				    v[i].n_then, RULES_LEARN_DIR_THRESHOLD),
+				v[i].events);
+	return rc;
+}
+
+/*
+ * Linear in the entries times their depth: each entry is counted once
+ * in every directory above it, and a collapse updates the directories
+ * above the one that collapsed.
+ */
 static int collapse_paths(struct rules_learn *l, enum rules_class c)
 {
-	char **dirs;
-	size_t n, i;
-	int rc = 0;
+	struct dirs d = { 0 };
+	int rc;
 
 	subsume(l, c);
 	if (note_merged(l, c) < 0)
 		return -ENOMEM;
-	dirs = candidate_dirs(l, c, &n);
-	if (!dirs && n)
-		return -ENOMEM;
-	for (i = 0; i < n; i++) {
-		if (rc == 0)
-			rc = collapse_dir(l, c, dirs[i]);
-		free(dirs[i]);
-	}
-	free(dirs);
+	rc = count_dirs(l, c, &d);
+	if (rc == 0)
+		rc = mark_collapsed(&d);
+	if (rc == 0)
+		rc = apply_collapsed(l, c, &d);
+	free_dirs(&d);
 	return rc;
 }
 
@@ -1064,25 +1447,38 @@ static const char *registrable(const char *name)
 	return psl_registrable_domain(psl, name);
 }
 
-/* How many distinct names lie strictly under domain. */
-static size_t names_under(const struct list *names, const char *domain)
+/*
+ * How many distinct names lie strictly under each domain: every name
+ * counts once for each domain above it (a.b.example.com for
+ * b.example.com, example.com and com).
+ */
+static int count_under(struct rules_learn *l, struct dirs *under)
 {
-	const struct seen *s = names->v;
-	size_t i, n = 0, dl = strlen(domain), kl;
+	const struct seen *s = l->names.v;
+	const char *dot;
+	struct dir *x;
+	size_t i;
 
-	for (i = 0; i < names->n; i++) {
-		kl = strlen(s[i].key);
-		n += !s[i].review && kl > dl + 1 &&
-		     !strcmp(s[i].key + kl - dl, domain) &&
-		     s[i].key[kl - dl - 1] == '.';
+	for (i = 0; i < l->names.n; i++) {
+		if (s[i].review)
+			continue;
+		for (dot = strchr(s[i].key, '.'); dot;
+		     dot = strchr(dot + 1, '.')) {
+			x = add_dir(l, under, dot + 1);
+			if (!x)
+				return -ENOMEM;
+			x->n++;
+		}
 	}
-	return n;
+	return 0;
 }
 
-static int learn_host(struct rules_learn *l, const struct seen *s)
+static int learn_host(struct rules_learn *l, struct dirs *under,
+		      const struct seen *s)
 {
 	const char *reg = s->review ? NULL : registrable(s->key);
-	size_t n = reg ? names_under(&l->names, reg) : 0;
+	struct dir *x = reg ? find_dir(under, reg) : NULL;
+	size_t n = x ? x->n : 0;
 
 	if (s->review)
 		return add_item(l, RULES_CONNECT, RULES_ALLOW, true, s->key,
@@ -1103,6 +1499,21 @@ static int learn_host(struct rules_learn *l, const struct seen *s)
 	return add_item(l, RULES_CONNECT, RULES_ALLOW, false, s->key, K_EXACT,
 			fmt("the run looked it up or connected to it by name"),
 			s->events);
+}
+
+static int learn_hosts(struct rules_learn *l)
+{
+	struct dirs under = { 0 };
+	const struct seen *s;
+	size_t i;
+	int rc;
+
+	rc = count_under(l, &under);
+	s = l->names.v;
+	for (i = 0; i < l->names.n && rc == 0; i++)
+		rc = learn_host(l, &under, &s[i]);
+	free_dirs(&under);
+	return rc;
 }
 
 /* Commands. */
@@ -1155,7 +1566,7 @@ static int emit_prefix(struct rules_learn *l, struct inv *v, size_t n,
 
 /* The word at depth of every invocation: same, few and plain, or not. */
 static int word_spread(const struct inv *v, size_t n, size_t depth,
-		       size_t *distinct)
+		       const char **words, size_t *distinct)
 {
 	size_t i, j;
 
@@ -1163,9 +1574,14 @@ static int word_spread(const struct inv *v, size_t n, size_t depth,
 	for (i = 0; i < n; i++) {
 		if (depth >= v[i].n || !plain_word(v[i].w[depth]))
 			return -1;
-		for (j = 0; j < i && strcmp(v[j].w[depth], v[i].w[depth]); j++)
+		for (j = 0; j < *distinct && strcmp(words[j], v[i].w[depth]);
+		     j++)
 			;
-		*distinct += j == i;
+		if (j < *distinct)
+			continue;
+		if (*distinct > RULES_LEARN_SPLIT_MAX)
+			return -1; /* too many to be subcommands */
+		words[(*distinct)++] = v[i].w[depth];
 	}
 	return 0;
 }
@@ -1178,12 +1594,13 @@ static int word_spread(const struct inv *v, size_t n, size_t depth,
 static int prefix(struct rules_learn *l, struct inv *v, size_t n, size_t depth,
 		  bool review, const char *why)
 {
+	const char *words[RULES_LEARN_SPLIT_MAX + 1];
 	struct inv *sub;
 	size_t distinct, i, j, k;
 	int rc = 0;
 
 	if (depth > RULES_LEARN_MAX_WORDS ||
-	    word_spread(v, n, depth, &distinct) < 0 ||
+	    word_spread(v, n, depth, words, &distinct) < 0 ||
 	    distinct > RULES_LEARN_SPLIT_MAX)
 		return emit_prefix(l, v, n, depth, review, why);
 	if (distinct == 1)
@@ -1192,13 +1609,9 @@ static int prefix(struct rules_learn *l, struct inv *v, size_t n, size_t depth,
 	sub = calloc(n, sizeof(*sub));
 	if (!sub)
 		return -ENOMEM;
-	for (i = 0; i < n && rc == 0; i++) {
-		for (j = 0; j < i && strcmp(v[j].w[depth], v[i].w[depth]); j++)
-			;
-		if (j < i)
-			continue; /* this word's group was done */
-		for (j = i, k = 0; j < n; j++)
-			if (!strcmp(v[j].w[depth], v[i].w[depth]))
+	for (i = 0; i < distinct && rc == 0; i++) {
+		for (j = 0, k = 0; j < n; j++)
+			if (!strcmp(v[j].w[depth], words[i]))
 				sub[k++] = v[j];
 		rc = prefix(l, sub, k, depth + 1, review, why);
 	}
@@ -1238,40 +1651,61 @@ static int split_key(const char *key, struct inv *inv)
 	return 0;
 }
 
-/* The invocations of the program prog (first of key's lines). */
-static int learn_program(struct rules_learn *l, size_t first, bool review)
+/* The invocations s[idx[0..n)] of one program, all held or none. */
+static int learn_program(struct rules_learn *l, const size_t *idx, size_t n)
 {
 	struct seen *s = l->cmds.v;
-	size_t plen = strcspn(s[first].key, "\n"), i, n = 0;
-	struct inv *v = calloc(l->cmds.n, sizeof(*v));
+	struct inv *v = calloc(n, sizeof(*v));
+	bool review = s[idx[0]].review;
+	size_t i, m = 0;
 	int rc = 0;
 
 	if (!v)
 		return -ENOMEM;
-	for (i = first; i < l->cmds.n && rc == 0; i++) {
-		if (s[i].interp || s[i].review != review ||
-		    strncmp(s[i].key, s[first].key, plen) ||
-		    (s[i].key[plen] && s[i].key[plen] != '\n'))
-			continue;
-		rc = split_key(s[i].key, &v[n]);
-		v[n++].events = s[i].events;
-		s[i].events = 0; /* done */
+	for (i = 0; i < n && rc == 0; i++) {
+		rc = split_key(s[idx[i]].key, &v[m]);
+		v[m++].events = s[idx[i]].events;
 	}
 	if (rc == 0)
-		rc = prefix(l, v, n, 1, review, review ? s[first].why : NULL);
-	free_invs(v, n);
+		rc = prefix(l, v, m, 1, review, review ? s[idx[0]].why : NULL);
+	free_invs(v, m);
 	return rc;
+}
+
+/* By program (the key's first line), held or not, then as they came. */
+static int cmp_cmds(const void *a, const void *b, void *arg)
+{
+	size_t x = *(const size_t *)a, y = *(const size_t *)b;
+	const struct seen *s = arg;
+	size_t lx = strcspn(s[x].key, "\n"), ly = strcspn(s[y].key, "\n");
+	int d = strncmp(s[x].key, s[y].key, lx < ly ? lx : ly);
+
+	if (d)
+		return d;
+	if (lx != ly)
+		return lx < ly ? -1 : 1;
+	if (s[x].review != s[y].review)
+		return s[x].review ? 1 : -1;
+	return x < y ? -1 : x > y;
+}
+
+static bool same_program(const struct seen *s, size_t x, size_t y)
+{
+	size_t lx = strcspn(s[x].key, "\n");
+
+	return s[x].review == s[y].review && lx == strcspn(s[y].key, "\n") &&
+	       !strncmp(s[x].key, s[y].key, lx);
 }
 
 static int learn_commands(struct rules_learn *l)
 {
 	struct seen *s = l->cmds.v;
-	size_t i;
+	size_t i, j, n = 0, *idx = malloc((l->cmds.n + 1) * sizeof(*idx));
 	int rc = 0;
 
+	if (!idx)
+		return -ENOMEM;
 	for (i = 0; i < l->cmds.n && rc == 0; i++) {
-		if (!s[i].events)
-			continue;
 		if (s[i].interp)
 			rc = add_item(l, RULES_EXEC, RULES_ALLOW, s[i].review,
 				      s[i].key, K_EXACT,
@@ -1279,8 +1713,15 @@ static int learn_commands(struct rules_learn *l)
 					  "ran"),
 				      s[i].events);
 		else
-			rc = learn_program(l, i, s[i].review);
+			idx[n++] = i;
 	}
+	qsort_r(idx, n, sizeof(*idx), cmp_cmds, s);
+	for (i = 0; i < n && rc == 0; i = j) {
+		for (j = i + 1; j < n && same_program(s, idx[i], idx[j]); j++)
+			;
+		rc = learn_program(l, idx + i, j - i);
+	}
+	free(idx);
 	return rc;
 }
 
@@ -1372,8 +1813,11 @@ static void put_item(struct out *o, const struct item *it, const char *ind,
 	puts_(o, ind);
 	puts_(o, "    {\"pattern\": ");
 	put_pattern(o, it);
+	if (it->itself)
+		puts_(o, ", \"beneath\": false");
 	snprintf(num, sizeof(num), ", \"events\": %lu", it->events);
-	puts_(o, num);
+	if (it->kind != K_KEPT)
+		puts_(o, num);
 	if (it->why) {
 		puts_(o, ", \"why\": ");
 		put_str(o, it->why);
@@ -1395,7 +1839,9 @@ static int cmp_items(const void *a, const void *b)
 		return (int)x->action - (int)y->action;
 	if (x->review != y->review)
 		return x->review ? 1 : -1;
-	return strcmp(x->pattern, y->pattern);
+	if (strcmp(x->pattern, y->pattern))
+		return strcmp(x->pattern, y->pattern);
+	return (int)x->itself - (int)y->itself;
 }
 
 /*
@@ -1441,9 +1887,26 @@ static void put_class(struct out *o, const struct rules_learn *l,
 	put_list(o, l, c, RULES_ALLOW, inner);
 	if (c == RULES_WRITE)
 		put_list(o, l, c, RULES_CREATE, inner);
+	put_list(o, l, c, RULES_ASK, inner);
+	put_list(o, l, c, RULES_DENY, inner);
 	puts_(o, "\n");
 	puts_(o, ind);
 	puts_(o, comma ? "},\n" : "}\n");
+}
+
+/* Sorting moved the items: index them again where they now are. */
+static int reindex_items(struct rules_learn *l)
+{
+	const struct item *it = l->items.v;
+	size_t i;
+
+	index_free(&l->items_ix);
+	for (i = 0; i < l->items.n; i++)
+		if (index_add(&l->items_ix,
+			      item_hash(it[i].cls, it[i].action, it[i].review,
+					it[i].itself, it[i].pattern)) < 0)
+			return -ENOMEM;
+	return 0;
 }
 
 static char *write_policy(struct rules_learn *l)
@@ -1451,7 +1914,9 @@ static char *write_policy(struct rules_learn *l)
 	struct out o = { 0 };
 
 	qsort(l->items.v, l->items.n, sizeof(struct item), cmp_items);
-	puts_(&o, "{\n  \"files\": {\n");
+	if (reindex_items(l) < 0)
+		return NULL;
+	puts_(&o, "{\n  \"builtin\": false,\n  \"files\": {\n");
 	put_class(&o, l, RULES_READ, "\"read\"", "    ", true);
 	put_class(&o, l, RULES_WRITE, "\"write\"", "    ", false);
 	puts_(&o, "  },\n");
@@ -1465,9 +1930,41 @@ static char *write_policy(struct rules_learn *l)
 	return o.s;
 }
 
+/*
+ * A protection of the base that an entry waiting for review names
+ * exactly (the run needed "git push", which the built-in asks about) is
+ * left out: held, the entry grants nothing and the default denies;
+ * approved, it grants, where a tie with the copied protection would
+ * have kept denying or asking.
+ */
+static int stand_in(struct rules_learn *l)
+{
+	struct item *it = l->items.v, *held;
+	char *why;
+	size_t i;
+
+	for (i = 0; i < l->items.n; i++) {
+		if (!it[i].alive || it[i].kind != K_KEPT)
+			continue;
+		held = find_entry(l, it[i].cls, RULES_ALLOW, true, it[i].itself,
+				  it[i].pattern);
+		if (!held)
+			continue;
+		why = fmt("%s; it stands in for the base's %s, left out",
+			  held->why ? held->why : "",
+			  strchr(it[i].why, ' ') ? strrchr(it[i].why, ' ') + 1
+						 : it[i].why);
+		if (!why)
+			return -ENOMEM;
+		free(held->why);
+		held->why = why;
+		it[i].alive = false;
+	}
+	return 0;
+}
+
 char *rules_learn_policy(struct rules_learn *l, size_t *n_review)
 {
-	const struct seen *s;
 	const struct item *it;
 	size_t i;
 	int rc;
@@ -1475,11 +1972,12 @@ char *rules_learn_policy(struct rules_learn *l, size_t *n_review)
 	rc = collapse_paths(l, RULES_READ);
 	if (rc == 0)
 		rc = collapse_paths(l, RULES_WRITE);
-	s = l->names.v;
-	for (i = 0; i < l->names.n && rc == 0; i++)
-		rc = learn_host(l, &s[i]);
+	if (rc == 0)
+		rc = learn_hosts(l);
 	if (rc == 0)
 		rc = learn_commands(l);
+	if (rc == 0)
+		rc = stand_in(l);
 	if (rc < 0)
 		return NULL;
 

@@ -17,6 +17,8 @@
  *   /proc/PID/task/TID, /dev/pts/N, mkstemp-like names, long hex
  *   hashes, long numbers; build outputs (*.o, *.pyc, ...) become a glob
  *   of their extension in their directory.
+ * - A directory the run listed, made or changed is an entry for it
+ *   alone ("beneath": false), which grants nothing beneath it.
  * - Then, deepest directory first, a directory with at least
  *   RULES_LEARN_DIR_THRESHOLD entries beneath it becomes one entry
  *   (never /, a top-level directory, ~, or a directory above ~ or a
@@ -26,6 +28,9 @@
  *   RULES_LEARN_HOST_THRESHOLD names
  *   under one registrable domain (public suffix list) become
  *   "*.DOMAIN"; a public suffix never gets a wildcard.
+ * - The policy stands in place of the base ("builtin": false), so the
+ *   base's deny and ask entries are copied into it; an entry for review
+ *   that names one exactly stands in for it.
  * - Commands: invocations of one program share a prefix; it grows while
  *   every invocation has the same next word, splits while they differ
  *   by at most RULES_LEARN_SPLIT_MAX plain words (subcommands), and
@@ -62,6 +67,13 @@ struct rules_learn_event {
 	bool created;
 	bool also_read;	  /* a write that also read (O_RDWR) */
 	bool interpreter; /* exec: ran as a script's interpreter */
+	/* read, write: the object is a directory (listed, made, changed),
+	 * learned as an entry for it alone ("beneath": false) */
+	bool dir;
+	/* the names may not be the real ones (a schema 1 log wrote a byte
+	 * that is not UTF-8 as the character of that number): the entries
+	 * wait for review */
+	bool unsure;
 	/* denied: the rule that denied it, as people read it, or NULL */
 	const char *rule;
 };

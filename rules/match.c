@@ -8,7 +8,9 @@
  *    - Paths (files, unix sockets, programs named by a path) compare, in
  *      this order: the number of leading components without globs; then
  *      the number of components named, a "**" naming none; then a
- *      pattern without globs beats one with globs.  So "~/.ssh" beats
+ *      pattern without globs beats one with globs; then a file entry
+ *      for its object alone ("beneath": false) beats one that covers
+ *      what is beneath it too.  So "~/.ssh" beats
  *      "~"; "$WORKSPACE/build" beats "$WORKSPACE" followed by "*"; a
  *      pattern for ".pem" files at any depth under the workspace beats
  *      "$WORKSPACE" itself, which names fewer components; and
@@ -132,11 +134,15 @@ static void best_path(struct rules_best *b, const struct rules_list *l,
 {
 	const struct rules_entry *e;
 
+	int spec;
+
 	for (e = l->v; e < l->v + l->n; e++) {
 		if (denials_only && e->action != RULES_DENY &&
 		    e->action != RULES_ASK)
 			continue;
-		rules_consider(b, e, rules_path_entry_match(e, pv, !e->answer));
+		/* the object alone is narrower than it and all beneath */
+		spec = rules_path_entry_match(e, pv, !e->answer);
+		rules_consider(b, e, spec < 0 ? spec : spec * 2 + e->itself);
 	}
 }
 

@@ -456,6 +456,7 @@ int rules_path_entry_match(const struct rules_entry *e,
 	int best = -1;
 	size_t i;
 
+	beneath = beneath && !e->itself;
 	for (i = 0; i < e->nglobs; i++)
 		if (e->globs[i].spec > best &&
 		    rules_glob_match(&e->globs[i], pv, beneath))
@@ -472,4 +473,40 @@ int rules_name_spec(const char *glob)
 	size_t lit = strcspn(glob, "*?[");
 
 	return (int)(lit << 1 | (glob[lit] == '\0'));
+}
+
+/*
+ * Length of the valid UTF-8 sequence at s, or 0.  Valid as RFC 3629
+ * says: no overlong forms, no surrogates (U+D800..U+DFFF), nothing past
+ * U+10FFFF; so that strict decoders take every line.
+ */
+size_t rules_utf8_len(const unsigned char *s)
+{
+	unsigned char lo = 0x80, hi = 0xbf; /* the second byte's range */
+	size_t n, i;
+
+	if (s[0] < 0x80)
+		return 1;
+	if (s[0] >= 0xc2 && s[0] <= 0xdf)
+		n = 2;
+	else if (s[0] >= 0xe0 && s[0] <= 0xef)
+		n = 3;
+	else if (s[0] >= 0xf0 && s[0] <= 0xf4)
+		n = 4;
+	else
+		return 0;
+	if (s[0] == 0xe0)
+		lo = 0xa0; /* overlong */
+	else if (s[0] == 0xed)
+		hi = 0x9f; /* surrogates */
+	else if (s[0] == 0xf0)
+		lo = 0x90; /* overlong */
+	else if (s[0] == 0xf4)
+		hi = 0x8f; /* past U+10FFFF */
+	if (s[1] < lo || s[1] > hi)
+		return 0;
+	for (i = 2; i < n; i++)
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;
+	return n;
 }

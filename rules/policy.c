@@ -17,9 +17,6 @@
 
 #include "rules/rules_int.h"
 
-/* Policy files are small; a bigger file is a mistake, not a policy. */
-#define MAX_POLICY_FILE (1 << 20)
-
 const char *const rules_class_where[RULES_NCLASS] = {
 	[RULES_READ] = "files.read",
 	[RULES_WRITE] = "files.write",
@@ -44,10 +41,12 @@ struct layer {
 	/* the entry being added waits for review: keep it apart */
 	bool hold;
 	const char *hold_why;
+	/* the entry being added names its object alone ("beneath": false) */
+	bool itself;
 };
 
-static const char *const root_keys[] = { "files", "network", "exec", "prompt",
-					 NULL };
+static const char *const root_keys[] = { "builtin", "files",  "network",
+					 "exec",    "prompt", NULL };
 static const char *const prompt_keys[] = { "timeout", "unattended", NULL };
 static const char *const grant_keys[] = { "read", "write", "network", NULL };
 static const char *const files_keys[] = { "read", "write", NULL };
@@ -56,8 +55,8 @@ static const char *const class_keys[] = { "default", "allow", "deny", "ask",
 static const char *const write_keys[] = { "default", "allow",  "deny",
 					  "ask",     "create", NULL };
 /* An entry written as an object, as `proctor learn` writes them. */
-static const char *const entry_keys[] = { "pattern", "events", "why", "review",
-					  NULL };
+static const char *const entry_keys[] = { "pattern", "events",	"why",
+					  "review",  "beneath", NULL };
 /* An exec entry may also give its command more: a grant (#6). */
 static const char *const exec_entry_keys[] = { "pattern", "events", "why",
 					       "review",  "grant",  NULL };
@@ -677,6 +676,7 @@ static int add_spec(struct layer *l, enum rules_class c, enum rules_action a,
 	int rc;
 
 	e.where = strdup(where);
+	e.itself = l->itself;
 	rc = e.where ? compile_spec(l, c, &e, spec, msg, sizeof(msg)) : -ENOMEM;
 	return finish_entry(l, c, &e, rc, where, msg);
 }
@@ -738,6 +738,32 @@ static int check_notes(struct layer *l, const cJSON *obj, const char *where)
 	return 0;
 }
 
+/*
+ * "beneath": false names a directory itself (its list of names, its
+ * mode), not what lies beneath it; true, as a string entry, covers
+ * both.  Only file entries name directories.
+ */
+static int check_beneath(struct layer *l, enum rules_class c, const cJSON *obj,
+			 const char *where)
+{
+	const cJSON *b = cJSON_GetObjectItemCaseSensitive(obj, "beneath");
+
+	l->itself = false;
+	if (!b)
+		return 0;
+	if (!cJSON_IsBool(b))
+		return fail(l, NULL,
+			    "%s.beneath: expected true or false, got %s", where,
+			    type_name(b));
+	if (c != RULES_READ && c != RULES_WRITE)
+		return fail(l, NULL,
+			    "%s.beneath: only file entries (files.read, "
+			    "files.write) name a directory alone",
+			    where);
+	l->itself = cJSON_IsFalse(b);
+	return 0;
+}
+
 static int add_object(struct layer *l, enum rules_class c, enum rules_action a,
 		      const cJSON *obj, const char *where)
 {
@@ -751,6 +777,8 @@ static int add_object(struct layer *l, enum rules_class c, enum rules_action a,
 			  c == RULES_EXEC ? exec_entry_keys : entry_keys);
 	if (rc == 0)
 		rc = check_notes(l, obj, where);
+	if (rc == 0)
+		rc = check_beneath(l, c, obj, where);
 	if (rc < 0)
 		return rc;
 	if (!pat)
@@ -771,6 +799,7 @@ static int add_object(struct layer *l, enum rules_class c, enum rules_action a,
 		rc = add_item(l, c, a, pat, where);
 	l->hold = false;
 	l->hold_why = NULL;
+	l->itself = false;
 	return rc < 0 ? rc : attach_grant(l, grant, where, before);
 }
 
@@ -911,9 +940,16 @@ static int parse_root(struct layer *l, const cJSON *root)
 	const cJSON *net = cJSON_GetObjectItemCaseSensitive(root, "network");
 	const cJSON *exec = cJSON_GetObjectItemCaseSensitive(root, "exec");
 	const cJSON *prompt = cJSON_GetObjectItemCaseSensitive(root, "prompt");
+	const cJSON *builtin =
+		cJSON_GetObjectItemCaseSensitive(root, "builtin");
 	int rc;
 
 	rc = check_object(l, root, NULL, root_keys);
+	if (rc == 0 && builtin && !cJSON_IsBool(builtin))
+		rc = fail(l, "builtin",
+			  "expected false (this policy stands in place of the "
+			  "built-in one) or true, got %s",
+			  type_name(builtin));
 	if (rc == 0 && files)
 		rc = parse_files(l, files);
 	if (rc == 0 && net)
@@ -992,15 +1028,15 @@ static int read_file(const char *path, char **out)
 	*out = NULL;
 	if (!f)
 		return -errno;
-	buf = malloc(MAX_POLICY_FILE + 1);
+	buf = malloc(RULES_MAX_POLICY_FILE + 1);
 	if (!buf) {
 		fclose(f);
 		return -ENOMEM;
 	}
-	n = fread(buf, 1, MAX_POLICY_FILE + 1, f);
+	n = fread(buf, 1, RULES_MAX_POLICY_FILE + 1, f);
 	if (ferror(f))
 		rc = -EIO;
-	else if (n > MAX_POLICY_FILE)
+	else if (n > RULES_MAX_POLICY_FILE)
 		rc = -EFBIG;
 	fclose(f);
 	if (rc < 0) {
@@ -1110,4 +1146,14 @@ int rules_policy_add_protected(struct rules_policy *p, const char *path,
 							write_only, err,
 							errlen);
 	return rc;
+}
+
+bool rules_json_drops_builtin(const char *json)
+{
+	cJSON *root = cJSON_Parse(json);
+	bool drops = cJSON_IsFalse(
+		cJSON_GetObjectItemCaseSensitive(root, "builtin"));
+
+	cJSON_Delete(root);
+	return drops;
 }

@@ -98,6 +98,16 @@ int rules_policy_add_json(struct rules_policy *p, const char *json,
 			  const char *origin, const char *base_dir, char *err,
 			  size_t errlen);
 
+/*
+ * Whether a policy's JSON says "builtin": false: it stands in place of
+ * the built-in policy, whose layer the caller then leaves out (only for
+ * a file the user names with --policy; see README, "The policy").
+ */
+bool rules_json_drops_builtin(const char *json);
+
+/* Policy files are small; a bigger file is a mistake, not a policy. */
+#define RULES_MAX_POLICY_FILE (1 << 20)
+
 /* Same, reading the file at path; origin is the path. */
 int rules_policy_add_file(struct rules_policy *p, const char *path,
 			  const char *base_dir, char *err, size_t errlen);
@@ -209,6 +219,12 @@ size_t rules_policy_reviews(const struct rules_policy *p,
 /* The policy as one JSON document with every layer merged, for
  * `proctor policy show`.  Returns a malloc'd string or NULL. */
 char *rules_policy_dump(const struct rules_policy *p);
+
+/*
+ * Length of the valid UTF-8 sequence at s (RFC 3629: no overlong forms,
+ * no surrogates, nothing past U+10FFFF), or 0.
+ */
+size_t rules_utf8_len(const unsigned char *s);
 
 const char *rules_action_name(enum rules_action a);
 const char *rules_class_name(enum rules_class c);

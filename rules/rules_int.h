@@ -76,6 +76,9 @@ struct rules_entry {
 	/* A saved answer: names exactly its object, and wins ties like
 	 * the command line (answer.c). */
 	bool answer;
+	/* PATH: "beneath": false, the object itself (a directory's
+	 * entries, not what lies beneath them) */
+	bool itself;
 	/* EXEC: what the command's subtree gets beyond the policy. */
 	struct rules_grant *grant;
 

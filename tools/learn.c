@@ -2,7 +2,8 @@
 /*
  * `proctor learn`: from a run to a policy.
  *
- *   proctor learn [-o FILE] [--base POLICY] [--permissive] [-w DIR]... -- CMD
+ *   proctor learn [-o FILE] [--base POLICY] [--permissive] [-w DIR]...
+ *                 [--force] -- CMD
  *   proctor learn --from LOG [-o FILE] [--base POLICY]
  *
  * The first runs CMD with `proctor run` (this same binary), logging every
@@ -14,6 +15,7 @@
  * learning writes them.
  */
 #include <cjson/cJSON.h>
+#include <openssl/evp.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
@@ -40,7 +42,7 @@ struct learn_opts {
 	const char *from;
 	const char *ws[MAX_WS];
 	size_t n_ws;
-	bool permissive, quiet;
+	bool permissive, quiet, force;
 };
 
 /* ---- reading the log ------------------------------------------------------ */
@@ -48,20 +50,27 @@ struct learn_opts {
 /* An exec judged for pid, waiting for the record of what it loaded. */
 struct pending {
 	long pid;
-	char *command;
+	char *command; /* NULL: nothing waits */
+	bool used;     /* the slot is pid's */
 };
 
 struct reader {
 	const struct learn_opts *o;
 	const char *file;
 	long line;
-	bool failed, cut;
+	bool failed;
+	/* the log is incomplete: a cut last line, a run without "end" */
+	bool incomplete;
+	long run_line; /* of the current run's record; 0: none or ended */
 	struct rules_learn *learn;
 	struct rules_policy *base;
 	char *ws[MAX_WS];
 	size_t n_ws;
-	struct pending pend[256];
-	size_t n_pend;
+	/* the exec each process waits on, between its exec decision and
+	 * its exec record (or exit): a table by pid, open addressing, so a
+	 * lookup costs the same however many processes the run had */
+	struct pending *pend;
+	size_t n_pend, cap_pend; /* pids in it; slots (a power of two) */
 	unsigned long decisions, runs;
 };
 
@@ -82,10 +91,62 @@ static const char *str(const cJSON *o, const char *key)
 	return cJSON_IsString(v) ? v->valuestring : NULL;
 }
 
-static const char *home_of(const cJSON *rec)
+/*
+ * The exact bytes of a base64 field (schema 2's KEY_b64, beside a KEY
+ * that shows them as readable text), malloc'd; NULL when it is not
+ * base64 or holds a NUL (no name does).
+ */
+static char *unbase64(const char *b64)
+{
+	size_t len = strlen(b64), pad = 0;
+	unsigned char *out;
+	int n;
+
+	if (len % 4)
+		return NULL;
+	out = malloc(len / 4 * 3 + 1);
+	if (!out)
+		return NULL;
+	n = EVP_DecodeBlock(out, (const unsigned char *)b64, (int)len);
+	if (n < 0) {
+		free(out);
+		return NULL;
+	}
+	pad = len && b64[len - 1] == '=' ? 1 + (len > 1 && b64[len - 2] == '=')
+					 : 0;
+	n -= (int)pad;
+	out[n] = '\0';
+	if (memchr(out, '\0', (size_t)n)) {
+		free(out);
+		return NULL;
+	}
+	return (char *)out;
+}
+
+/*
+ * KEY of rec as the run saw it: KEY_b64's bytes when the record has
+ * them (a name that is not UTF-8), else KEY.  *keep is what to free.
+ */
+static const char *exact(const cJSON *rec, const char *key, char **keep,
+			 bool *bad)
+{
+	char k[64];
+	const char *b64;
+
+	snprintf(k, sizeof(k), "%s_b64", key);
+	b64 = str(rec, k);
+	if (!b64)
+		return str(rec, key);
+	*keep = unbase64(b64);
+	if (!*keep)
+		*bad = true;
+	return *keep;
+}
+
+static const char *home_of(const cJSON *rec, char **keep, bool *b64_bad)
 {
 	static char real[PATH_MAX];
-	const char *h = str(rec, "home");
+	const char *h = exact(rec, "home", keep, b64_bad);
 
 	/* logs before the "home" field: the reader's home */
 	if (!h)
@@ -102,10 +163,15 @@ static struct rules_policy *base_policy(struct reader *r,
 	struct rules_policy *p;
 	char err[1024];
 
+	char *text = r->o->base ? tools_read_file(r->o->base) : NULL;
+	bool builtin = !text || !rules_json_drops_builtin(text);
+
+	free(text);
 	if (rules_policy_new(&p, v) < 0)
 		return NULL;
-	if (rules_policy_add_json(p, rules_default_json, "built-in", NULL, err,
-				  sizeof(err)) < 0 ||
+	/* as `proctor run --policy BASE` builds it */
+	if ((builtin && rules_policy_add_json(p, rules_default_json, "built-in",
+					      NULL, err, sizeof(err)) < 0) ||
 	    (r->o->base &&
 	     rules_policy_add_file(p, r->o->base,
 				   v->n_workspaces ? v->workspaces[0] : NULL,
@@ -123,28 +189,133 @@ static void free_ws(struct reader *r)
 		free(r->ws[--r->n_ws]);
 }
 
+/* The slot of pid, or the free slot where it would go. */
+static struct pending *slot_of(struct pending *t, size_t cap, long pid)
+{
+	size_t i = ((unsigned long)pid * 2654435761UL) & (cap - 1);
+
+	while (t[i].used && t[i].pid != pid)
+		i = (i + 1) & (cap - 1);
+	return &t[i];
+}
+
+static struct pending *find_pending(struct reader *r, long pid)
+{
+	struct pending *p;
+
+	if (!r->cap_pend)
+		return NULL;
+	p = slot_of(r->pend, r->cap_pend, pid);
+	return p->used && p->command ? p : NULL;
+}
+
+static void drop_pending(struct reader *r, struct pending *p)
+{
+	free(p->command);
+	p->command = NULL; /* the slot stays pid's */
+}
+
+static void clear_pending(struct reader *r)
+{
+	size_t i;
+
+	for (i = 0; i < r->cap_pend; i++)
+		free(r->pend[i].command);
+	if (r->pend)
+		memset(r->pend, 0, r->cap_pend * sizeof(*r->pend));
+	r->n_pend = 0;
+}
+
+/* Twice the slots, every pid moved to its place in them. */
+static int grow_pending(struct reader *r)
+{
+	size_t cap = r->cap_pend ? r->cap_pend * 2 : 256, i;
+	struct pending *t = calloc(cap, sizeof(*t));
+
+	if (!t)
+		return -ENOMEM;
+	for (i = 0; i < r->cap_pend; i++)
+		if (r->pend[i].used)
+			*slot_of(t, cap, r->pend[i].pid) = r->pend[i];
+	free(r->pend);
+	r->pend = t;
+	r->cap_pend = cap;
+	return 0;
+}
+
+/* An exec judged for pid: the next exec record of pid tells what ran. */
+static void remember_exec(struct reader *r, long pid, const char *command)
+{
+	struct pending *p;
+
+	if (2 * (r->n_pend + 1) > r->cap_pend && grow_pending(r) < 0)
+		return bad(r, "%s", "out of memory");
+	p = slot_of(r->pend, r->cap_pend, pid);
+	if (!p->used) {
+		p->used = true;
+		p->pid = pid;
+		r->n_pend++;
+	}
+	free(p->command);
+	p->command = strdup(command);
+	if (!p->command)
+		bad(r, "%s", "out of memory");
+}
+
+/*
+ * A run whose "end" record never came was cut short: proctor was killed,
+ * the machine stopped, or the file was cut.  What it logged is learned,
+ * and the user is told, with the line of its "run" record.
+ */
+static void run_unended(struct reader *r)
+{
+	if (!r->run_line)
+		return;
+	fprintf(stderr,
+		"proctor: %s:%ld: this run has no \"end\" record (it was cut "
+		"short); learned from what it logged\n",
+		r->file, r->run_line);
+	r->incomplete = true;
+	r->run_line = 0;
+}
+
 /* A "run" record: the names of this run, and its base policy. */
 static void on_run(struct reader *r, const cJSON *rec)
 {
-	const cJSON *ws = cJSON_GetObjectItemCaseSensitive(rec, "workspaces");
+	const cJSON *ws =
+		cJSON_GetObjectItemCaseSensitive(rec, "workspaces_b64");
 	const cJSON *w;
 	struct rules_vars v = { 0 };
-	bool permissive;
+	bool permissive, b64 = ws != NULL, b64_bad = false;
+	char *keep_home = NULL, *keep_tmp = NULL;
 
+	run_unended(r);
+	r->run_line = r->line;
 	free_ws(r);
+	clear_pending(r); /* pids of another run */
+	if (!b64)
+		ws = cJSON_GetObjectItemCaseSensitive(rec, "workspaces");
 	cJSON_ArrayForEach(w, ws)
 	{
-		if (!cJSON_IsString(w) || w->valuestring[0] != '/' ||
-		    r->n_ws == MAX_WS)
+		char *one = !cJSON_IsString(w) ? NULL
+			    : b64	       ? unbase64(w->valuestring)
+					       : strdup(w->valuestring);
+
+		if (!one || one[0] != '/' || r->n_ws == MAX_WS) {
+			free(one);
 			return bad(r, "%s",
 				   "a workspace that is not an "
 				   "absolute path");
-		r->ws[r->n_ws++] = strdup(w->valuestring);
+		}
+		r->ws[r->n_ws++] = one;
 	}
-	v.home = home_of(rec);
-	v.tmpdir = str(rec, "tmpdir");
-	if (v.tmpdir && v.tmpdir[0] != '/')
+	v.home = home_of(rec, &keep_home, &b64_bad);
+	v.tmpdir = exact(rec, "tmpdir", &keep_tmp, &b64_bad);
+	if (b64_bad || (v.tmpdir && v.tmpdir[0] != '/')) {
+		free(keep_home);
+		free(keep_tmp);
 		return bad(r, "%s", "\"tmpdir\" is not an absolute path");
+	}
 	v.workspaces = (const char *const *)r->ws;
 	v.n_workspaces = r->n_ws;
 	permissive = cJSON_IsTrue(
@@ -152,14 +323,16 @@ static void on_run(struct reader *r, const cJSON *rec)
 
 	rules_policy_free(r->base);
 	r->base = base_policy(r, &v);
-	if (!r->base) {
+	if (!r->base)
 		r->failed = true;
-		return;
-	}
-	if (r->learn ? rules_learn_set_run(r->learn, &v, r->base, permissive)
-		     : rules_learn_new(&r->learn, &v, r->base, permissive))
-		return bad(r, "%s", "out of memory");
-	r->runs++;
+	else if (r->learn ? rules_learn_set_run(r->learn, &v, r->base,
+						permissive)
+			  : rules_learn_new(&r->learn, &v, r->base, permissive))
+		bad(r, "%s", "out of memory");
+	else
+		r->runs++;
+	free(keep_home);
+	free(keep_tmp);
 }
 
 static enum rules_class class_of(const char *s, bool *skip)
@@ -207,44 +380,72 @@ static bool also_read(const cJSON *rec)
 	return (flags & O_ACCMODE) != O_WRONLY || flags & O_PATH;
 }
 
-static void remember_exec(struct reader *r, long pid, const char *command)
+/*
+ * Whether the object is a directory: the record says so ("dir"), or,
+ * in logs written before it did, the call asked for one (O_DIRECTORY,
+ * mkdir, rmdir).
+ */
+static bool is_dir(const cJSON *rec)
 {
-	size_t i;
+	const char *sc = str(rec, "syscall");
 
-	for (i = 0; i < r->n_pend && r->pend[i].pid != pid; i++)
-		;
-	if (i == r->n_pend) {
-		if (r->n_pend == sizeof(r->pend) / sizeof(*r->pend))
-			return; /* TODO(#7): only the last 256 pending execs */
-		r->n_pend++;
-	} else {
-		free(r->pend[i].command);
-	}
-	r->pend[i].pid = pid;
-	r->pend[i].command = strdup(command);
+	if (cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(rec, "dir")))
+		return true;
+	if (!sc)
+		return false;
+	if (!strcmp(sc, "mkdir") || !strcmp(sc, "mkdirat") ||
+	    !strcmp(sc, "rmdir"))
+		return true;
+	if (!strcmp(sc, "open"))
+		return arg_of(rec, 1) & O_DIRECTORY;
+	if (!strcmp(sc, "openat"))
+		return arg_of(rec, 2) & O_DIRECTORY;
+	return false;
 }
 
-/* argv as a vector of the record's strings. */
-static const char **argv_of(const cJSON *rec, size_t *n)
+/*
+ * argv as a vector of the record's strings, or of argv_b64's exact
+ * words when it has them (kept in *words, to free).
+ */
+static const char **argv_of(const cJSON *rec, size_t *n, char ***words)
 {
-	const cJSON *a = cJSON_GetObjectItemCaseSensitive(rec, "argv"), *w;
+	const cJSON *a = cJSON_GetObjectItemCaseSensitive(rec, "argv_b64"), *w;
+	bool b64 = a != NULL;
 	const char **v;
+	size_t len;
 
 	*n = 0;
+	*words = NULL;
+	if (!b64)
+		a = cJSON_GetObjectItemCaseSensitive(rec, "argv");
 	if (!cJSON_IsArray(a))
 		return NULL;
-	v = calloc((size_t)cJSON_GetArraySize(a) + 1, sizeof(*v));
-	if (!v)
+	len = (size_t)cJSON_GetArraySize(a) + 1;
+	v = calloc(len, sizeof(*v));
+	if (!v || (b64 && !(*words = calloc(len, sizeof(**words))))) {
+		free(v);
 		return NULL;
+	}
 	cJSON_ArrayForEach(w, a)
 	{
-		if (!cJSON_IsString(w)) {
+		if (!cJSON_IsString(w) ||
+		    (b64 && !((*words)[*n] = unbase64(w->valuestring)))) {
 			free(v);
 			return NULL;
 		}
-		v[(*n)++] = w->valuestring;
+		v[*n] = b64 ? (*words)[*n] : w->valuestring;
+		(*n)++;
 	}
 	return v;
+}
+
+static void free_words(char **words)
+{
+	size_t i;
+
+	for (i = 0; words && words[i]; i++)
+		free(words[i]);
+	free(words);
 }
 
 /*
@@ -278,13 +479,90 @@ static const char *rule_text(const cJSON *rec, char *out, size_t size)
 	return out;
 }
 
+/* The record's names, exact (KEY_b64) where it has them; to free. */
+struct names {
+	char *obj, *to, *name, **words;
+	const char **argv;
+};
+
+static void free_names(struct names *n)
+{
+	free(n->obj);
+	free(n->to);
+	free(n->name);
+	free_words(n->words);
+	free(n->argv);
+}
+
+/* The object of a decision of class cls: its key in the record. */
+static const char *object_key(const char *cls, enum rules_class c)
+{
+	if (!strcmp(cls, "resolve"))
+		return "name";
+	if (c == RULES_CONNECT)
+		return "addr";
+	if (c == RULES_EXEC)
+		return "command";
+	return "path";
+}
+
+/* Fills e's names from rec; false (said) when one is missing or bad. */
+static bool read_names(struct reader *r, const cJSON *rec, const char *cls,
+		       struct rules_learn_event *e, struct names *n)
+{
+	bool b64_bad = false;
+
+	e->object = exact(rec, object_key(cls, e->cls), &n->obj, &b64_bad);
+	e->to = exact(rec, "to", &n->to, &b64_bad);
+	e->name = exact(rec, "name", &n->name, &b64_bad);
+	if (b64_bad) {
+		bad(r, "%s", "a _b64 field that is not base64 of a name");
+		return false;
+	}
+	if (!e->object) {
+		bad(r, "a %s decision without its object", cls);
+		return false;
+	}
+	if (e->cls != RULES_EXEC)
+		return true;
+	n->argv = argv_of(rec, &e->argc, &n->words);
+	e->argv = n->argv;
+	if (!n->argv || !e->argc) {
+		bad(r, "%s", "an exec decision without \"argv\"");
+		return false;
+	}
+	return true;
+}
+
+/*
+ * A schema 1 log wrote a byte that is not UTF-8 as \u00XX, the
+ * character U+00XX: a name with U+0080..U+00FF (UTF-8 C2 or C3 and one
+ * more byte) may stand for another name, so its entries wait for review.
+ */
+static bool latin(const char *s)
+{
+	for (; s && *s; s++)
+		if ((unsigned char)*s == 0xc2 || (unsigned char)*s == 0xc3)
+			return true;
+	return false;
+}
+
+static bool schema1_latin(const cJSON *rec, const struct rules_learn_event *e)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(rec, "v");
+
+	if (!cJSON_IsNumber(v) || v->valuedouble != 1)
+		return false;
+	/* (arguments with them end a learned prefix: no plain words) */
+	return latin(e->object) || latin(e->to);
+}
+
 static void on_decision(struct reader *r, const cJSON *rec)
 {
 	const char *cls = str(rec, "class"), *dec = str(rec, "decision");
-	const char *obj = str(rec, "path");
-	struct rules_learn_event e = { 0 };
-	const char **argv = NULL;
 	const cJSON *pid = cJSON_GetObjectItemCaseSensitive(rec, "pid");
+	struct rules_learn_event e = { 0 };
+	struct names n = { 0 };
 	char rule[1024];
 	bool skip;
 	int rc;
@@ -300,36 +578,22 @@ static void on_decision(struct reader *r, const cJSON *rec)
 		return bad(r, "%s", "a decision before the \"run\" record");
 	if (by_proctor(rec))
 		return; /* proctor's own limits: no policy grants or needs */
-	if (!strcmp(cls, "resolve"))
-		obj = str(rec, "name");
-	else if (e.cls == RULES_CONNECT)
-		obj = str(rec, "addr");
-	else if (e.cls == RULES_EXEC)
-		obj = str(rec, "command");
-	if (!obj)
-		return bad(r, "a %s decision without its object", cls);
-	e.object = obj;
-	e.to = str(rec, "to");
-	e.name = str(rec, "name");
+	if (!read_names(r, rec, cls, &e, &n)) {
+		free_names(&n);
+		return;
+	}
 	e.denied = strcmp(dec, "allow") != 0;
 	e.created = cJSON_IsTrue(
 		cJSON_GetObjectItemCaseSensitive(rec, "created_by_run"));
 	e.also_read = e.cls == RULES_WRITE && also_read(rec);
+	e.dir = (e.cls == RULES_READ || e.cls == RULES_WRITE) && is_dir(rec);
+	e.unsure = schema1_latin(rec, &e);
 	if (e.denied)
 		e.rule = rule_text(rec, rule, sizeof(rule));
-	if (e.cls == RULES_EXEC) {
-		argv = argv_of(rec, &e.argc);
-		e.argv = argv;
-		if (!argv || !e.argc) {
-			free(argv);
-			return bad(r, "%s",
-				   "an exec decision without \"argv\"");
-		}
-		if (!e.denied && cJSON_IsNumber(pid))
-			remember_exec(r, (long)pid->valuedouble, obj);
-	}
+	if (e.cls == RULES_EXEC && !e.denied && cJSON_IsNumber(pid))
+		remember_exec(r, (long)pid->valuedouble, e.object);
 	rc = rules_learn_add(r->learn, &e);
-	free(argv);
+	free_names(&n);
 	if (rc == -EINVAL)
 		return bad(r, "a %s decision the learner cannot read", cls);
 	if (rc < 0)
@@ -345,25 +609,40 @@ static void on_decision(struct reader *r, const cJSON *rec)
 static void on_exec(struct reader *r, const cJSON *rec)
 {
 	const cJSON *pid = cJSON_GetObjectItemCaseSensitive(rec, "pid");
-	const char *exe = str(rec, "exe");
 	struct rules_learn_event e = { .cls = RULES_EXEC, .interpreter = true };
-	size_t i;
+	char *keep = NULL;
+	bool b64_bad = false;
+	const char *exe = exact(rec, "exe", &keep, &b64_bad);
+	struct pending *p;
 
-	if (!cJSON_IsNumber(pid) || !exe || !r->learn)
+	if (b64_bad)
+		return bad(r, "%s",
+			   "a _b64 field that is not base64 of a name");
+	if (!cJSON_IsNumber(pid) || !exe || !r->learn) {
+		free(keep);
 		return;
-	for (i = 0; i < r->n_pend; i++)
-		if (r->pend[i].pid == (long)pid->valuedouble)
-			break;
-	if (i == r->n_pend)
-		return;
-	if (r->pend[i].command && strcmp(r->pend[i].command, exe) &&
-	    exe[0] == '/') {
+	}
+	p = find_pending(r, (long)pid->valuedouble);
+	if (p && p->command && strcmp(p->command, exe) && exe[0] == '/') {
 		e.object = exe;
+		e.unsure = schema1_latin(rec, &e);
 		if (rules_learn_add(r->learn, &e) < 0)
 			bad(r, "%s", "out of memory");
 	}
-	free(r->pend[i].command);
-	r->pend[i] = r->pend[--r->n_pend];
+	if (p)
+		drop_pending(r, p);
+	free(keep);
+}
+
+/* A process that ended: an exec it was let try did not happen. */
+static void on_exit_record(struct reader *r, const cJSON *rec)
+{
+	const cJSON *pid = cJSON_GetObjectItemCaseSensitive(rec, "pid");
+	struct pending *p;
+
+	if (cJSON_IsNumber(pid) &&
+	    (p = find_pending(r, (long)pid->valuedouble)))
+		drop_pending(r, p);
 }
 
 static void on_line(char *line, size_t len, bool cut, void *arg)
@@ -376,16 +655,18 @@ static void on_line(char *line, size_t len, bool cut, void *arg)
 	r->line++;
 	if (r->failed)
 		return;
-	if (cut) {
+	rec = cJSON_ParseWithLength(line, len);
+	if (cut && !cJSON_IsObject(rec)) {
 		/* proctor was stopped while writing it: the rest is whole */
 		fprintf(stderr,
-			"proctor: %s:%ld: the last line is cut; learning "
-			"from the records before it\n",
-			r->file, r->line);
-		r->cut = true;
+			"proctor: %s:%ld: the last line is cut (proctor stopped "
+			"while writing it); learned from the %ld lines before "
+			"it\n",
+			r->file, r->line, r->line - 1);
+		r->incomplete = true;
+		cJSON_Delete(rec);
 		return;
 	}
-	rec = cJSON_ParseWithLength(line, len);
 	if (!cJSON_IsObject(rec)) {
 		cJSON_Delete(rec);
 		return bad(r, "%s",
@@ -400,17 +681,17 @@ static void on_line(char *line, size_t len, bool cut, void *arg)
 	else if (v->valuedouble != 1 && v->valuedouble != 2)
 		bad(r, "%s",
 		    "a record of another log schema (\"v\" is not 1 or 2)");
-	/*
-	 * TODO(#7): schema 2's *_b64 fields hold names that are not UTF-8
-	 * exactly; learning uses the readable field, so such a name is
-	 * learned as shown (with U+FFFD) and will not match.
-	 */
+	/* names are read exact: KEY_b64 where a record has it (exact()) */
 	else if (!strcmp(type, "run"))
 		on_run(r, rec);
 	else if (!strcmp(type, "decision"))
 		on_decision(r, rec);
 	else if (!strcmp(type, "exec"))
 		on_exec(r, rec);
+	else if (!strcmp(type, "exit"))
+		on_exit_record(r, rec);
+	else if (!strcmp(type, "end"))
+		r->run_line = 0;
 	cJSON_Delete(rec);
 }
 
@@ -456,6 +737,13 @@ static int check_learned(const char *text)
 	char err[1024];
 	int rc;
 
+	if (strlen(text) > RULES_MAX_POLICY_FILE) {
+		fprintf(stderr,
+			"proctor: the learned policy is %zu bytes, more than a "
+			"policy file may hold (%d); nothing was written\n",
+			strlen(text), RULES_MAX_POLICY_FILE);
+		return -EINVAL;
+	}
 	if (rules_policy_new(&p, &v) < 0)
 		return -ENOMEM;
 	rc = rules_policy_add_json(p, text, "the learned policy", "/workspace",
@@ -479,6 +767,8 @@ static int learn_from(const struct learn_opts *o, const char *log)
 	rc = tools_each_line(log, on_line, &r);
 	if (rc)
 		return 2;
+	if (!r.failed)
+		run_unended(&r);
 	if (!r.failed && !r.learn)
 		bad(&r, "%s", "no \"run\" record: is this a proctor log?");
 	if (r.failed) {
@@ -501,19 +791,24 @@ static int learn_from(const struct learn_opts *o, const char *log)
 		fprintf(stderr, "proctor: cannot write %s: %s\n", o->out,
 			strerror(text ? -rc : ENOMEM));
 		rc = EXIT_FAIL;
-	} else if (!o->quiet) {
+	} else if (!o->quiet || r.incomplete) {
 		fprintf(stderr,
 			"proctor: learned from %lu decisions of %lu run%s "
 			"into %s; %zu entr%s wait for review (\"review\": "
-			"true)\n",
+			"true)%s\n",
 			r.decisions, r.runs, r.runs == 1 ? "" : "s",
 			strcmp(o->out, "-") ? o->out : "stdout", n_review,
-			n_review == 1 ? "y" : "ies");
+			n_review == 1 ? "y" : "ies",
+			r.incomplete ? "; the log is incomplete (above): what "
+				       "it lost is not in the policy"
+				     : "");
 	}
+	if (rc == 0 && r.incomplete)
+		rc = 1;
 out:
 	free(text);
-	for (size_t i = 0; i < r.n_pend; i++)
-		free(r.pend[i].command);
+	clear_pending(&r);
+	free(r.pend);
 	rules_learn_free(r.learn);
 	rules_policy_free(r.base);
 	free_ws(&r);
@@ -573,6 +868,8 @@ static int run_cmd(const struct learn_opts *o, char **cmd, const char *log)
 		av[n++] = "--permissive";
 	if (o->quiet)
 		av[n++] = "--quiet";
+	if (o->force)
+		av[n++] = "--force";
 	av[n++] = "--";
 	av[n] = NULL;
 
@@ -581,6 +878,11 @@ static int run_cmd(const struct learn_opts *o, char **cmd, const char *log)
 		return EXIT_FAIL;
 	if (pid == 0) {
 		const char **all = calloc(n + 1024, sizeof(*all));
+
+		/* the policy alone goes to stdout: CMD's goes to stderr */
+		if (!strcmp(o->out, "-") &&
+		    dup2(STDERR_FILENO, STDOUT_FILENO) < 0)
+			_exit(EXIT_FAIL);
 
 		for (i = 0; all && i < n; i++)
 			all[i] = av[i];
@@ -600,7 +902,7 @@ static void usage(FILE *f)
 {
 	fprintf(f,
 		"usage: proctor learn [-o FILE] [--base POLICY] [--permissive] "
-		"[-w DIR]... -- CMD [ARG]...\n"
+		"[-w DIR]... [--force] -- CMD [ARG]...\n"
 		"       proctor learn --from LOG [-o FILE] [--base POLICY]\n"
 		"\n"
 		"  -o, --output FILE  where the policy goes (default: "
@@ -615,16 +917,23 @@ static void usage(FILE *f)
 		"                     what the base would deny as needed\n"
 		"  --from LOG         learn from the log of a run\n"
 		"  -w, --workspace DIR  as for proctor run\n"
+		"  --force            as for proctor run: / or ~ as a "
+		"workspace\n"
 		"  -q, --quiet        no summary\n");
 }
 
 static int parse(struct learn_opts *o, int argc, char **argv)
 {
 	static const struct option longs[] = {
-		{ "output", 1, 0, 'o' },     { "base", 1, 0, 'b' },
-		{ "permissive", 0, 0, 'p' }, { "from", 1, 0, 'f' },
-		{ "workspace", 1, 0, 'w' },  { "quiet", 0, 0, 'q' },
-		{ "help", 0, 0, 'h' },	     { 0, 0, 0, 0 },
+		{ "output", 1, 0, 'o' },
+		{ "base", 1, 0, 'b' },
+		{ "permissive", 0, 0, 'p' },
+		{ "from", 1, 0, 'f' },
+		{ "workspace", 1, 0, 'w' },
+		{ "quiet", 0, 0, 'q' },
+		{ "help", 0, 0, 'h' },
+		{ "force", 0, 0, 'F' },
+		{ 0, 0, 0, 0 },
 	};
 	int ch;
 
@@ -651,6 +960,9 @@ static int parse(struct learn_opts *o, int argc, char **argv)
 			break;
 		case 'q':
 			o->quiet = true;
+			break;
+		case 'F':
+			o->force = true;
 			break;
 		case 'h':
 			usage(stdout);
@@ -697,17 +1009,19 @@ int proctor_learn_main(int argc, char **argv)
 		return EXIT_FAIL;
 	first--; /* an index into argv */
 	if (o.from) {
-		if (first < argc || o.permissive || o.n_ws) {
+		if (first < argc || o.permissive || o.n_ws || o.force) {
 			fprintf(stderr, "proctor: learn --from LOG takes no "
-					"command, --permissive or "
-					"--workspace\n");
+					"command, --permissive, --workspace "
+					"or --force\n");
 			return EXIT_FAIL;
 		}
 		if (!o.out)
 			o.out = "-";
 		if (check_base(&o) < 0)
 			return EXIT_FAIL;
-		return learn_from(&o, o.from) ? EXIT_FAIL : 0;
+		rc = learn_from(&o, o.from);
+		/* 1: learned from an incomplete log, said on stderr */
+		return rc == 1 ? 1 : rc ? EXIT_FAIL : 0;
 	}
 	if (first >= argc) {
 		fprintf(stderr, "proctor: no command given: proctor learn "
@@ -731,7 +1045,7 @@ int proctor_learn_main(int argc, char **argv)
 			argv[first], status, log);
 	rc = learn_from(&o, log);
 	/* like run: CMD's status, unless proctor failed */
-	return rc ? EXIT_FAIL : status;
+	return rc && rc != 1 ? EXIT_FAIL : status;
 }
 
 /* ---- proctor policy diff
@@ -792,6 +1106,24 @@ static int with_grant(struct pentry *e, const cJSON *item)
 	return 0;
 }
 
+/*
+ * "beneath": false is part of what the entry says: "~ (itself)" is not
+ * "~", which covers everything beneath it.
+ */
+static int itself_only(struct pentry *e, const cJSON *item)
+{
+	char *both;
+
+	if (!cJSON_IsObject(item) ||
+	    !cJSON_IsFalse(cJSON_GetObjectItemCaseSensitive(item, "beneath")))
+		return 0;
+	if (asprintf(&both, "%s (itself, not beneath)", e->pattern) < 0)
+		return -ENOMEM;
+	free(e->pattern);
+	e->pattern = both;
+	return 0;
+}
+
 static int add_pentry(struct pfile *f, const char *list, const cJSON *item)
 {
 	const cJSON *pat = item, *ev;
@@ -813,7 +1145,7 @@ static int add_pentry(struct pfile *f, const char *list, const cJSON *item)
 	}
 	e->pattern = cJSON_IsString(pat) ? strdup(pat->valuestring)
 					 : cJSON_PrintUnformatted(pat);
-	if (!e->pattern || with_grant(e, item) < 0)
+	if (!e->pattern || with_grant(e, item) < 0 || itself_only(e, item) < 0)
 		return -ENOMEM;
 	f->n++;
 	return 0;
@@ -937,6 +1269,13 @@ static size_t diff_side(const struct pfile *a, const struct pfile *b, char sign)
 	return n;
 }
 
+/* Whether the policy layers over the built-in one ("builtin" not false). */
+static bool builtin_of(const struct pfile *f)
+{
+	return !cJSON_IsFalse(
+		cJSON_GetObjectItemCaseSensitive(f->root, "builtin"));
+}
+
 int proctor_policy_diff(int argc, char **argv)
 {
 	struct pfile a, b;
@@ -959,6 +1298,12 @@ int proctor_policy_diff(int argc, char **argv)
 		free_pfile(&a);
 		free_pfile(&b);
 		return 2;
+	}
+	if (builtin_of(&a) != builtin_of(&b)) {
+		printf("~ builtin %s -> %s\n",
+		       builtin_of(&a) ? "true" : "false",
+		       builtin_of(&b) ? "true" : "false");
+		n++;
 	}
 	for (c = 0; c < RULES_NCLASS; c++) {
 		const char *x = a.defaults[c], *y = b.defaults[c];

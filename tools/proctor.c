@@ -144,7 +144,7 @@ static void usage(FILE *f)
 		"       proctor log [tree|summary|verify] ...   "
 		"(see proctor log --help)\n"
 		"       proctor learn [-o FILE] [--base POLICY] "
-		"[--permissive] -- CMD [ARG]...\n"
+		"[--permissive] [-w DIR]... [--force] -- CMD [ARG]...\n"
 		"       proctor learn --from LOG [-o FILE]\n"
 		"       proctor --version\n\nrun options:\n");
 	for (i = 0; i < N_RUN_OPTS; i++)
@@ -457,6 +457,31 @@ static bool is_approved(const char *hash)
 	return ok;
 }
 
+/* A policy file that says "builtin": false (unreadable: it says not). */
+static bool drops_builtin(const char *file)
+{
+	size_t len;
+	char *text = read_all(file, &len);
+	bool drops = text && rules_json_drops_builtin(text);
+
+	free(text);
+	return drops;
+}
+
+/*
+ * "builtin": false is the user's word, given on the command line: in
+ * the user's own file or a project's it would silently take the
+ * built-in protections from every run.
+ */
+static void builtin_ignored(const char *file)
+{
+	if (drops_builtin(file))
+		fprintf(stderr,
+			"proctor: %s: \"builtin\": false is honoured only in "
+			"a file given with --policy; ignored here\n",
+			file);
+}
+
 static int add_file_layer(struct rules_policy *p, const char *file,
 			  const char *base)
 {
@@ -491,6 +516,7 @@ static int add_project_layer(struct rules_policy *p, const char *ws)
 			file, file);
 		return 0;
 	}
+	builtin_ignored(file);
 	return add_file_layer(p, file, ws);
 }
 
@@ -578,16 +604,22 @@ static struct rules_policy *build_policy(const struct cli *c,
 			goto fail;
 		return p;
 	}
-	if (rules_policy_add_json(p, rules_default_json, "built-in", NULL, err,
+	/* a --policy file that stands in place of the built-in one */
+	for (i = 0; i < c->n_policies && !drops_builtin(c->policies[i]); i++)
+		;
+	if (i == c->n_policies &&
+	    rules_policy_add_json(p, rules_default_json, "built-in", NULL, err,
 				  sizeof(err)) < 0) {
 		print_error(err);
 		goto fail;
 	}
 	tools_xdg_dir(user, sizeof(user), "XDG_CONFIG_HOME", ".config");
 	strncat(user, "/policy.json", sizeof(user) - strlen(user) - 1);
-	if (access(user, F_OK) == 0 &&
-	    add_file_layer(p, user, v->workspaces[0]) < 0)
-		goto fail;
+	if (access(user, F_OK) == 0) {
+		builtin_ignored(user);
+		if (add_file_layer(p, user, v->workspaces[0]) < 0)
+			goto fail;
+	}
 	for (i = 0; i < v->n_workspaces; i++)
 		if (add_project_layer(p, v->workspaces[i]) < 0)
 			goto fail;

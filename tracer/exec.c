@@ -84,14 +84,18 @@ static void judge_one(struct tracer_req *r, const char *resolved,
 	struct rules_verdict other;
 
 	rules_check_exec(pol, resolved, words, n, v);
-	if (given[0] != '/' || !strcmp(given, resolved))
-		return;
-	rules_check_exec(pol, given, words, n, &other);
-	/* a name rules will not judge ("..") adds nothing: skip it */
-	if (other.is_default || !strcmp(other.origin, "rules"))
-		return;
-	if (v->is_default || strictness(other.action) > strictness(v->action))
-		*v = other;
+	if (given[0] == '/' && strcmp(given, resolved)) {
+		rules_check_exec(pol, given, words, n, &other);
+		/* a name rules will not judge ("..") adds nothing */
+		if (!other.is_default && strcmp(other.origin, "rules") &&
+		    (v->is_default ||
+		     strictness(other.action) > strictness(v->action)))
+			*v = other;
+	}
+	/* each judgment that does not allow needs its own way out */
+	if (v->action != RULES_ALLOW)
+		tracer_exec_advice(r->advice, sizeof(r->advice), resolved,
+				   words, n, v);
 }
 
 /* Keeps the stricter of two verdicts in r->verdict. */
@@ -287,6 +291,7 @@ void tracer_on_exec(struct tracer_req *r)
 	/* the command is part of a question about it */
 	r->ev.argv = words;
 	r->ev.argc = n;
+	r->ev.advice = r->advice;
 	if (!tracer_req_decide(r, RULES_EXEC, "command", p.path,
 			       r->verdict.action == RULES_ALLOW)) {
 		r->err = EACCES;

@@ -137,6 +137,139 @@ static void shell_quote(char *out, size_t size, const char *s)
 	out[o] = '\0';
 }
 
+/*
+ * s as a pattern that names it and nothing else: the characters a
+ * pattern reads as a glob or a variable ("*", "?", "[", "$") are
+ * bracketed ("[*]"), so that the flag printed as advice allows exactly
+ * the object that was denied.
+ */
+static void literal(char *out, size_t size, const char *s)
+{
+	size_t o = 0;
+
+	for (; *s && o + 4 < size; s++) {
+		if (strchr("*?[$", *s)) {
+			out[o++] = '[';
+			out[o++] = *s;
+			out[o++] = ']';
+		} else {
+			out[o++] = *s;
+		}
+	}
+	out[o] = '\0';
+}
+
+/* A word the command-line parser takes as one word, unchanged. */
+static bool plain_arg(const char *w)
+{
+	const unsigned char *c = (const unsigned char *)w;
+
+	if (!*c)
+		return false;
+	for (; *c; c++)
+		if (*c <= ' ' || *c >= 0x7f)
+			return false;
+	return true;
+}
+
+/* Whether text, lines separated by '\n', holds line. */
+static bool has_line(const char *text, const char *line)
+{
+	size_t n = strlen(line), len;
+
+	for (; *text; text += len + (text[len] != '\0')) {
+		len = strcspn(text, "\n");
+		if (len == n && !strncmp(text, line, n))
+			return true;
+	}
+	return false;
+}
+
+void tracer_exec_advice(char *out, size_t size, const char *exe,
+			const char *const *words, size_t n,
+			const struct rules_verdict *v)
+{
+	const char *base = strrchr(exe, '/');
+	char name[512], line[1024] = "";
+	size_t i;
+
+	if (!v->is_default) {
+		/* the entry's own prefix: the command line wins the tie */
+		tracer_printable(line, sizeof(line), v->pattern);
+	} else {
+		/* a bare name matches the program's base name (argv[0] is
+		 * the caller's choice); then the arguments the flag's
+		 * blank-separated words can carry */
+		literal(name, sizeof(name), base ? base + 1 : exe);
+		tracer_printable(line, sizeof(line), name);
+		for (i = 1; i < n && i < 4 && plain_arg(words[i]); i++) {
+			strncat(line, " ", sizeof(line) - strlen(line) - 1);
+			strncat(line, words[i],
+				sizeof(line) - strlen(line) - 1);
+		}
+	}
+	if (strlen(out) + strlen(line) + 2 > size || has_line(out, line))
+		return;
+	if (*out)
+		strcat(out, "\n");
+	strcat(out, line);
+}
+
+/*
+ * Room for the advice: a path of 4 KiB with every byte bracketed would
+ * not fit, and is cut.  The buffers are on the heap: a worker thread's
+ * stack is small, and most of it is thread-local storage.
+ */
+#define ADVICE_MAX 8400
+
+/* What to pass to the --allow-* flag so that the object is allowed. */
+static void advice_for(char *out, size_t size, const struct tracer_event *e,
+		       const struct rules_verdict *v)
+{
+	char *lit;
+
+	if (e->cls == RULES_EXEC && e->advice && e->advice[0]) {
+		snprintf(out, size, "%s", e->advice);
+	} else if (e->cls == RULES_EXEC) {
+		tracer_printable(out, size, v->pattern);
+	} else if (e->cls == RULES_CONNECT &&
+		   (!e->object_key || strcmp(e->object_key, "addr") ||
+		    strncmp(e->object, "unix:", 5))) {
+		/* an address or a name: no globs in them */
+		tracer_printable(out, size, e->object);
+	} else {
+		size_t skip = e->cls == RULES_CONNECT ? 5 : 0;
+
+		lit = malloc(ADVICE_MAX);
+		if (!lit)
+			return;
+		snprintf(lit, ADVICE_MAX, "%.*s", (int)skip, e->object);
+		literal(lit + skip, ADVICE_MAX - skip, e->object + skip);
+		tracer_printable(out, size, lit);
+		free(lit);
+	}
+}
+
+/* "--allow-exec 'a' --allow-exec 'b'": one flag per line of advice. */
+static void flags_for(char *out, size_t size, const char *flag,
+		      const char *advice)
+{
+	char *one = malloc(ADVICE_MAX);
+	size_t o = 0, n;
+
+	out[0] = '\0';
+	for (; one && *advice && o + 1 < size; advice += n + (advice[n] != 0)) {
+		n = strcspn(advice, "\n");
+		snprintf(one, ADVICE_MAX, "%.*s", (int)n, advice);
+		o += (size_t)snprintf(out + o, size - o, "%s%s ", o ? " " : "",
+				      flag);
+		if (o + 8 < size)
+			shell_quote(out + o, size - o, one);
+		o += strlen(out + o);
+	}
+	free(one);
+}
+
 static const char *flag_for(enum rules_class c)
 {
 	switch (c) {
@@ -173,14 +306,35 @@ static void why_asked(char *out, size_t size, const struct tracer_event *e)
 			 e->answer ? e->answer : "deny", by);
 }
 
+/* The denial, and the flags that would allow it. */
+static void say_with_advice(const struct tracer_event *e, const char *head,
+			    const char *by_name)
+{
+	char *advice = calloc(1, ADVICE_MAX), *quoted = NULL;
+
+	if (advice && by_name)
+		snprintf(advice, ADVICE_MAX, "%s", by_name);
+	else if (advice)
+		advice_for(advice, ADVICE_MAX, e, e->verdict);
+	if (advice && advice[0] && (quoted = calloc(1, 2 * ADVICE_MAX + 8)))
+		flags_for(quoted, 2 * ADVICE_MAX + 8, flag_for(e->cls), advice);
+	if (quoted && quoted[0])
+		fprintf(stderr, "%s; allow with %s\n", head, quoted);
+	else
+		fprintf(stderr, "%s\n", head);
+	free(advice);
+	free(quoted);
+}
+
 void tracer_explain_denial(const struct tracer_who *w,
 			   const struct tracer_event *e)
 {
 	const struct rules_verdict *v = e->verdict;
 	char key[4200], obj[1024], prog[64], rule[600], pat[256];
-	char quoted[2100], name[256], by_name[300];
+	char name[256], by_name[300], head[2200];
 	const char *what = e->cls_name ? e->cls_name : rules_class_name(e->cls);
-	const char *advice, *port;
+	const char *port;
+	bool named = e->name && e->name[0];
 	char ask[160] = "";
 
 	/*
@@ -198,9 +352,7 @@ void tracer_explain_denial(const struct tracer_who *w,
 		command_text(obj, sizeof(obj), e);
 	else
 		tracer_printable(obj, sizeof(obj), e->object);
-	/* a denying exec entry names its prefix; a default, none */
-	advice = e->cls == RULES_EXEC && !v->is_default ? pat : obj;
-	if (e->name && e->name[0]) {
+	if (named) {
 		/* "10.0.0.2:443 (example.org)"; allow the name on the port */
 		port = strrchr(e->object, ':');
 		tracer_printable(name, sizeof(name), e->name);
@@ -208,7 +360,6 @@ void tracer_explain_denial(const struct tracer_who *w,
 			 port ? port : "");
 		snprintf(obj + strlen(obj), sizeof(obj) - strlen(obj), " (%s)",
 			 name);
-		advice = by_name;
 	}
 	tracer_printable(prog, sizeof(prog), w->comm[0] ? w->comm : "?");
 	tracer_printable(pat, sizeof(pat), v->pattern);
@@ -238,12 +389,18 @@ void tracer_explain_denial(const struct tracer_who *w,
 	} else if (!strcmp(v->origin, "proctor")) {
 		fprintf(stderr, "proctor: denied %s %s by %s (pid %d): %s\n",
 			what, obj, prog, w->tgid, pat);
-	} else {
-		shell_quote(quoted, sizeof(quoted), advice);
+	} else if (!v->is_default && !strncmp(v->where, "line ", 5)) {
+		/* a saved "deny always": a flag would tie with it and lose */
 		fprintf(stderr,
-			"proctor: denied %s %s by %s (pid %d): %s; "
-			"allow with %s %s\n",
-			what, obj, prog, w->tgid, rule, flag_for(e->cls),
-			quoted);
+			"proctor: denied %s %s by %s (pid %d): your saved "
+			"answer, %s (%s); take it back with proctor policy "
+			"answers remove %s\n",
+			what, obj, prog, w->tgid, v->where, v->origin,
+			v->where + 5);
+	} else {
+		snprintf(head, sizeof(head),
+			 "proctor: denied %s %s by %s (pid %d): %s", what, obj,
+			 prog, w->tgid, rule);
+		say_with_advice(e, head, named ? by_name : NULL);
 	}
 }

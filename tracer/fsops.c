@@ -32,6 +32,7 @@ static bool judge_write(struct tracer_req *r, const struct tracer_path *p)
 
 	ok = tracer_judge_write(r->sup, p, &r->verdict, &override);
 	r->ev.created_override = override;
+	r->ev.is_dir = p->exists && S_ISDIR(p->mode);
 	tracer_req_decide(r, RULES_WRITE, "path", p->path, ok);
 	return ok;
 }
@@ -43,7 +44,12 @@ static bool judge_write(struct tracer_req *r, const struct tracer_path *p)
 static bool judge_both(struct tracer_req *r, const struct tracer_path *from,
 		       const struct tracer_path *to)
 {
-	if (!judge_write(r, from) || !judge_write(r, to))
+	bool dir = from->exists && S_ISDIR(from->mode), ok;
+
+	/* the new name of a directory names a directory too */
+	ok = judge_write(r, from) && judge_write(r, to);
+	r->ev.is_dir = dir;
+	if (!ok)
 		return false;
 	snprintf(r->object, sizeof(r->object), "%s", from->path);
 	snprintf(r->object2, sizeof(r->object2), "%s", to->path);
@@ -71,9 +77,11 @@ void tracer_on_mkdir(struct tracer_req *r)
 		goto out;
 	}
 	if (!tracer_req_valid(r) || !judge_write(r, &p)) {
+		r->ev.is_dir = true;
 		r->err = EACCES;
 		goto out;
 	}
+	r->ev.is_dir = true; /* the name it makes */
 	um = tracer_task_umask(r->tid);
 	umask(um < 0 ? 022 : um);
 	if (p.magic >= 0 || mkdirat(p.parent, p.name, mode) < 0) {

@@ -143,42 +143,6 @@ static void put_hex_bytes(struct buf *b, const uint8_t *v, size_t n)
 }
 
 /*
- * Length of the valid UTF-8 sequence at s, or 0.  Valid as RFC 3629
- * says: no overlong forms, no surrogates (U+D800..U+DFFF), nothing past
- * U+10FFFF; so that strict decoders take every line.
- */
-static size_t utf8_len(const unsigned char *s)
-{
-	unsigned char lo = 0x80, hi = 0xbf; /* the second byte's range */
-	size_t n, i;
-
-	if (s[0] < 0x80)
-		return 1;
-	if (s[0] >= 0xc2 && s[0] <= 0xdf)
-		n = 2;
-	else if (s[0] >= 0xe0 && s[0] <= 0xef)
-		n = 3;
-	else if (s[0] >= 0xf0 && s[0] <= 0xf4)
-		n = 4;
-	else
-		return 0;
-	if (s[0] == 0xe0)
-		lo = 0xa0; /* overlong */
-	else if (s[0] == 0xed)
-		hi = 0x9f; /* surrogates */
-	else if (s[0] == 0xf0)
-		lo = 0x90; /* overlong */
-	else if (s[0] == 0xf4)
-		hi = 0x8f; /* past U+10FFFF */
-	if (s[1] < lo || s[1] > hi)
-		return 0;
-	for (i = 2; i < n; i++)
-		if ((s[i] & 0xc0) != 0x80)
-			return 0;
-	return n;
-}
-
-/*
  * A JSON string.  Bytes that are not UTF-8 (a file name may hold any)
  * become U+FFFD, so the line stays valid JSON and readable; returns false
  * when that happened, and the caller adds the exact bytes (put_field).
@@ -198,7 +162,7 @@ static bool put_str(struct buf *b, const char *str)
 		put(b, (const char *)run, (size_t)(s - run));
 		if (!*s)
 			break;
-		n = utf8_len(s);
+		n = rules_utf8_len(s);
 		if (*s == '"' || *s == '\\') {
 			put(b, "\\", 1);
 			put(b, (const char *)s, 1);
@@ -620,6 +584,8 @@ void tracer_log_decision(const struct tracer_who *w,
 	put_verdict(&b, e->verdict);
 	if (e->created_override)
 		put_lit(&b, ",\"created_by_run\":true");
+	if (e->is_dir)
+		put_lit(&b, ",\"dir\":true");
 	put_asked(&b, e);
 	put_lit(&b, ",\"latency_us\":");
 	put_i64(&b, e->latency_us);

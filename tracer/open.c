@@ -452,6 +452,7 @@ static bool judge(struct tracer_req *r, const struct tracer_path *p,
 	struct rules_verdict rv;
 	bool override = false, rd = true, wr;
 
+	r->ev.is_dir = p->exists && S_ISDIR(p->mode);
 	if (wants_read(flags)) {
 		rd = tracer_judge_read(r->sup, p, &r->verdict);
 		if (!wants_write(flags) ||

@@ -253,8 +253,13 @@ struct tracer_event {
 	const struct tracer_stack *stack; /* or NULL */
 	bool allowed;
 	bool created_override; /* allowed: the run made the object */
-	long latency_us;       /* from the call's arrival to its answer */
-	int err;	       /* errno returned, 0 on success */
+	/* the object is a directory, or the call makes one (for learning:
+	 * an entry for the directory itself, not what is beneath it) */
+	bool is_dir;
+	/* exec: the prefixes to allow (one a line), or NULL */
+	const char *advice;
+	long latency_us; /* from the call's arrival to its answer */
+	int err;	 /* errno returned, 0 on success */
 	long result;
 	/* a question: the answer ("allow-once"...), who gave it
 	 * ("terminal", "socket", "timeout", "unattended", "this run") */
@@ -293,6 +298,15 @@ void tracer_log_raw(const char *type, const char *json_fields);
 uint64_t tracer_log_denials(void);
 /* Ends the run's records with proctor's exit status. */
 void tracer_log_end(int status);
+
+/*
+ * Appends to out (a line each) the command prefix that allows the exec
+ * of exe with words, judged v: the entry's own prefix when an entry
+ * decided, else the program's base name and the first arguments.
+ */
+void tracer_exec_advice(char *out, size_t size, const char *exe,
+			const char *const *words, size_t n,
+			const struct rules_verdict *v);
 
 /* Copies s for a terminal: controls and non-ASCII bytes become '?'. */
 void tracer_printable(char *out, size_t size, const char *s);
@@ -397,6 +411,8 @@ struct tracer_req {
 	struct rules_verdict verdict;
 	char object[4096 + 16];
 	char object2[4096];
+	/* exec: the command prefixes that would allow it, one a line */
+	char advice[2048];
 	bool log; /* false: nothing worth a record */
 	/* response */
 	int64_t val;

@@ -74,7 +74,7 @@ pt_grep "a saved allow: the write goes" "$PT_OUT" '^w=0$'
 pt_grep "a saved allow: the read goes" "$PT_OUT" '^secret$'
 pt_grep "a saved deny: the read is denied" "$PT_OUT" '^h=1$'
 pt_grep "the denial names the answers file and its line" "$PT_ERR" \
-	"denied read /etc/hostname .*rule line 2 \"/etc/hostname\" \($ANSWERS\)"
+	"denied read /etc/hostname .*your saved answer, line 2 \($ANSWERS\); take it back with proctor policy answers remove 2"
 pt_is "saved answers ask nothing" "$(pr_log_asked "$PT_LOG")" ""
 pt_proctor policy show
 pt_grep "proctor policy show includes the answers" "$PT_OUT" \

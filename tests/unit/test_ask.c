@@ -51,18 +51,24 @@ START_TEST(test_prompt_settings)
 	ck_assert_int_eq(pr.timeout, 0);
 	ck_assert_int_eq(pr.unattended, RULES_DENY);
 
-	ck_assert_int_eq(rules_policy_add_json(p,
-		"{\"prompt\": {\"timeout\": 30, \"unattended\": \"allow\"}}",
-		"u.json", NULL, err, sizeof(err)), 0);
+	ck_assert_int_eq(
+		rules_policy_add_json(
+			p,
+			"{\"prompt\": {\"timeout\": 30, \"unattended\": \"allow\"}}",
+			"u.json", NULL, err, sizeof(err)),
+		0);
 	rules_prompt_settings(p, &pr);
 	ck_assert_int_eq(pr.timeout, 30);
 	ck_assert_str_eq(pr.timeout_origin, "u.json");
 	ck_assert_int_eq(pr.unattended, RULES_ALLOW);
 
 	/* a later layer replaces; a failed layer takes back its settings */
-	ck_assert_int_eq(rules_policy_add_json(p,
-		"{\"prompt\": {\"timeout\": 5, \"unattended\": \"maybe\"}}",
-		"bad.json", NULL, err, sizeof(err)), -EINVAL);
+	ck_assert_int_eq(
+		rules_policy_add_json(
+			p,
+			"{\"prompt\": {\"timeout\": 5, \"unattended\": \"maybe\"}}",
+			"bad.json", NULL, err, sizeof(err)),
+		-EINVAL);
 	ck_assert_str_eq(err, "bad.json: prompt.unattended: expected "
 			      "\"allow\" or \"deny\", got maybe");
 	rules_prompt_settings(p, &pr);
@@ -242,9 +248,12 @@ START_TEST(test_answer_wins_tie)
 	struct rules_verdict v;
 	char err[512] = "";
 
-	ck_assert_int_eq(rules_policy_add_answers(p,
-		"{\"answer\":\"allow\",\"class\":\"read\",\"path\":\"/etc/motd\"}",
-		"a", err, sizeof(err)), 0);
+	ck_assert_int_eq(
+		rules_policy_add_answers(
+			p,
+			"{\"answer\":\"allow\",\"class\":\"read\",\"path\":\"/etc/motd\"}",
+			"a", err, sizeof(err)),
+		0);
 	rules_check_path(p, RULES_READ, "/etc/motd", &v);
 	ck_assert_int_eq(v.action, RULES_ALLOW);
 	rules_policy_free(p);
@@ -258,19 +267,26 @@ START_TEST(test_answers_bad_line)
 	struct rules_verdict v;
 	char err[512] = "";
 
-	ck_assert_int_eq(rules_policy_add_answers(p,
-		"{\"answer\":\"allow\",\"class\":\"write\",\"path\":\"/x\"}\n"
-		"{\"answer\":\"allow\",\"class\":\"write\",\"path\":\"x\"}\n",
-		"ans", err, sizeof(err)), -EINVAL);
-	ck_assert_msg(!strncmp(err, "ans: line 2: expected an absolute "
-			       "canonical path", 40), "%s", err);
+	ck_assert_int_eq(
+		rules_policy_add_answers(
+			p,
+			"{\"answer\":\"allow\",\"class\":\"write\",\"path\":\"/x\"}\n"
+			"{\"answer\":\"allow\",\"class\":\"write\",\"path\":\"x\"}\n",
+			"ans", err, sizeof(err)),
+		-EINVAL);
+	ck_assert_msg(!strncmp(err,
+			       "ans: line 2: expected an absolute "
+			       "canonical path",
+			       40),
+		      "%s", err);
 	rules_check_path(p, RULES_WRITE, "/x", &v);
 	ck_assert_int_eq(v.action, RULES_DENY);
 	rules_policy_free(p);
 }
 END_TEST
 
-/* ---- grants ------------------------------------------------------------------ */
+/* ---- grants
+ * ------------------------------------------------------------------ */
 
 static const char grant_policy[] =
 	"{\"exec\": {\"ask\": [{\"pattern\": \"git push\", \"grant\": "
@@ -352,9 +368,10 @@ START_TEST(test_grant_protected)
 	struct rules_verdict v, gv;
 	char err[512] = "";
 
-	ck_assert_int_eq(rules_policy_add_protected(p, "/home/u/.config/"
-						    "proctor", false, err,
-						    sizeof(err)),
+	ck_assert_int_eq(rules_policy_add_protected(p,
+						    "/home/u/.config/"
+						    "proctor",
+						    false, err, sizeof(err)),
 			 0);
 	rules_check_exec(p, "/opt/tool", tool, 1, &v);
 	ck_assert_ptr_nonnull(v.grant);
@@ -394,7 +411,7 @@ static const struct {
 	{ "{\"files\": {\"read\": {\"allow\": [{\"pattern\": \"/x\", "
 	  "\"grant\": \"full\"}]}}}",
 	  "t.json: files.read.allow[0].grant: unknown key; expected pattern, "
-	  "events, why or review" },
+	  "events, why, review or beneath" },
 	/* an entry held for review is not in the policy, nor its grant */
 	{ "{\"exec\": {\"allow\": [{\"pattern\": \"x\", \"review\": true, "
 	  "\"grant\": \"full\"}]}}",

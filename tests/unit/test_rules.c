@@ -1126,11 +1126,15 @@ static const struct error_case {
 	{ "", NULL, "t.json: line 1, column 1: malformed JSON" },
 	{ "{} x", NULL, "t.json: line 1, column 4: malformed JSON" },
 	{ "[]", NULL,
-	  "t.json: expected an object with keys files, network, exec or prompt, "
-	  "got array" },
+	  "t.json: expected an object with keys builtin, files, network, exec or "
+	  "prompt, got array" },
 	{ "{\"netwrok\": {}}", NULL,
-	  "t.json: netwrok: unknown key; expected files, network, exec or "
-	  "prompt" },
+	  "t.json: netwrok: unknown key; expected builtin, files, network, "
+	  "exec or prompt" },
+	{ "{\"builtin\": \"no\"}", NULL,
+	  "t.json: builtin: expected false (this policy stands in place of "
+	  "the built-in one) or true, got string" },
+	{ "{\"builtin\": false}", NULL, "" },
 	{ "{\"files\": {\"read\": {\"dney\": []}}}", NULL,
 	  "t.json: files.read.dney: unknown key; expected default, allow, "
 	  "deny or ask" },
@@ -1165,7 +1169,27 @@ static const struct error_case {
 	  "\"note\": 1}]}}}",
 	  NULL,
 	  "t.json: files.read.allow[0].note: unknown key; expected pattern, "
-	  "events, why or review" },
+	  "events, why, review or beneath" },
+	/* "beneath": false names a directory alone; files only */
+	{ "{\"files\": {\"read\": {\"allow\": [{\"pattern\": \"/a\", "
+	  "\"beneath\": false}]}}}",
+	  NULL, "" },
+	{ "{\"files\": {\"write\": {\"deny\": [{\"pattern\": \"/a/*\", "
+	  "\"beneath\": true}]}}}",
+	  NULL, "" },
+	{ "{\"files\": {\"read\": {\"allow\": [{\"pattern\": \"/a\", "
+	  "\"beneath\": 0}]}}}",
+	  NULL,
+	  "t.json: files.read.allow[0].beneath: expected true or false, got "
+	  "number" },
+	{ "{\"network\": {\"allow\": [{\"pattern\": \"unix:/a\", "
+	  "\"beneath\": false}]}}",
+	  NULL,
+	  "t.json: network.allow[0].beneath: only file entries (files.read, "
+	  "files.write) name a directory alone" },
+	{ "{\"exec\": {\"allow\": [{\"pattern\": \"/a\", "
+	  "\"beneath\": false}]}}",
+	  NULL, "t.json: exec.allow[0].beneath: unknown key" },
 	{ "{\"files\": {\"read\": {\"allow\": [{\"pattern\": \"/a\", "
 	  "\"events\": -1}]}}}",
 	  NULL, "t.json: files.read.allow[0].events: expected a count" },
@@ -1463,6 +1487,67 @@ END_TEST
  * An entry with "review": true is checked and listed, but grants nothing
  * until the flag goes; its neighbours without the flag do grant.
  */
+/*
+ * "beneath": false: the directory alone (its list of names), not what
+ * lies beneath it; a deny of ~ alone leaves the files in ~ readable.
+ */
+START_TEST(test_beneath_false)
+{
+	static const char *json =
+		"{\"files\": {\"read\": {\"default\": \"deny\", "
+		"\"allow\": [{\"pattern\": \"$WORKSPACE/src\", "
+		"\"beneath\": false}, \"~\", "
+		"{\"pattern\": \"/proc/*\", \"beneath\": false}], "
+		"\"deny\": [{\"pattern\": \"~/d\", \"beneath\": false}]}}}";
+	static const struct {
+		const char *path;
+		enum rules_action want;
+	} cases[] = {
+		{ "/w/ws/src", RULES_ALLOW },
+		{ "/w/ws/src/a.c", RULES_DENY },
+		{ "/w/ws/src/sub", RULES_DENY },
+		{ "/w/ws", RULES_DENY },
+		{ "/proc/1234", RULES_ALLOW },
+		{ "/proc/1234/environ", RULES_DENY },
+		{ "/home/u/d", RULES_DENY },
+		{ "/home/u/d/x", RULES_ALLOW },
+	};
+	struct rules_policy *p = load(&vars, NULL, NULL);
+	struct rules_verdict v;
+	char err[512] = "", *dump;
+	size_t i;
+
+	ck_assert_msg(rules_policy_add_json(p, json, "t.json", NULL, err,
+					    sizeof(err)) == 0,
+		      "%s", err);
+	for (i = 0; i < N(cases); i++) {
+		rules_check_path(p, RULES_READ, cases[i].path, &v);
+		ck_assert_msg(v.action == cases[i].want, "%s: %s",
+			      cases[i].path, rules_action_name(v.action));
+	}
+	/* the directory alone is narrower than it and all beneath */
+	rules_policy_free(p);
+	p = load(
+		&vars,
+		"{\"files\": {\"read\": {\"deny\": [\"~/.ssh\"], "
+		"\"allow\": [{\"pattern\": \"~/.ssh\", \"beneath\": false}]}}}",
+		NULL);
+	rules_check_path(p, RULES_READ, "/home/u/.ssh", &v);
+	ck_assert_int_eq(v.action, RULES_ALLOW);
+	rules_check_path(p, RULES_READ, "/home/u/.ssh/id_rsa", &v);
+	ck_assert_int_eq(v.action, RULES_DENY);
+	rules_policy_free(p);
+	p = load(&vars, json, NULL);
+	/* a read deny of the directory alone denies writing it alone */
+	rules_check_path(p, RULES_WRITE, "/home/u/d", &v);
+	ck_assert_int_eq(v.action, RULES_DENY);
+	dump = rules_policy_dump(p);
+	ck_assert_ptr_nonnull(strstr(dump, "\"beneath\""));
+	free(dump);
+	rules_policy_free(p);
+}
+END_TEST
+
 START_TEST(test_review_held)
 {
 	static const char json[] =
@@ -1627,6 +1712,7 @@ static Suite *rules_suite(void)
 	tcase_add_test(policy, test_missing_vars);
 	tcase_add_test(policy, test_bad_vars);
 	tcase_add_test(policy, test_add_file);
+	tcase_add_test(policy, test_beneath_false);
 	tcase_add_test(policy, test_dump);
 	tcase_add_test(policy, test_names);
 	tcase_add_test(policy, test_review_held);

@@ -1,0 +1,151 @@
+#!/bin/bash
+# Every denial line ends with the flag that would allow the object
+# ("allow with --allow-read '...'"); pasted as it is, it must work: the
+# same command, run again with the advice, is not denied.  Names with
+# glob characters, blanks and non-ASCII bytes, a program started under
+# another argv[0], a denying command entry, and a unix socket.
+. "$(dirname "$0")/../lib.sh"
+pt_init "$@"
+
+# follow NAME PROCTOR-OPTION... -- CMD...: the last pt_run was denied;
+# run the same again with the advice it printed added, and expect exit 0
+# with no denial.
+# The advice is pasted as a shell would read it (it is single-quoted;
+# an exec judged twice, a script and its interpreter, may need two flags).
+follow() {
+	_name=$1
+	shift
+	_tail=$(sed -n 's/^proctor: denied.* allow with \(--.*\)$/\1/p' \
+		"$PT_ERR" | head -n 1)
+	if [ -z "$_tail" ]; then
+		pt_fail "$_name: the denial gives advice"
+		pt_diag_file "$PT_ERR" stderr
+		return
+	fi
+	eval "_adv=($_tail)"
+	pt_run "${_adv[@]}" "$@"
+	if [ "$PT_RC" = 0 ] && ! grep -q '^proctor: denied' "$PT_ERR"; then
+		pt_ok "$_name: the advice ($_tail) works"
+	else
+		pt_fail "$_name: the advice ($_tail) works" "exit $PT_RC"
+		pt_diag_file "$PT_ERR" stderr
+	fi
+}
+
+# ---- files: glob characters, blanks, non-ASCII --------------------------
+# (the denials come from a policy file: a --deny-read beside the advice
+# would be the user's word against the user's word, and deny wins that)
+echo '{"files": {"read": {"deny": ["$WORKSPACE/a*", "$WORKSPACE/caf*",
+	"$WORKSPACE/dollar"]}}}' >"$T/deny.json"
+printf 'x\n' >"$WS/a[1]*?.txt"
+pt_run --policy "$T/deny.json" -- cat "$WS/a[1]*?.txt"
+pt_isnt "a read denied by a glob entry fails" "$PT_RC" 0
+if grep -qF "allow with --allow-read '$WS/a[[]1][*][?].txt'" "$PT_ERR"; then
+	pt_ok "its advice brackets the glob characters"
+else
+	pt_fail "its advice brackets the glob characters"
+	pt_diag_file "$PT_ERR" stderr
+fi
+follow "read of a name with * ? [" --policy "$T/deny.json" -- \
+	cat "$WS/a[1]*?.txt"
+
+pt_run -- sh -c "echo x >'$CANARY/out put [2].txt'"
+follow "write of a name with blanks and [" -- \
+	sh -c "echo x >'$CANARY/out put [2].txt'"
+
+printf 'x\n' >"$WS/caf$(printf '\303\251')"
+pt_run --policy "$T/deny.json" -- cat "$WS/caf$(printf '\303\251')"
+pt_isnt "a read of a UTF-8 name denied" "$PT_RC" 0
+follow "read of a non-ASCII name" --policy "$T/deny.json" -- \
+	cat "$WS/caf$(printf '\303\251')"
+
+mkdir -p "$WS/dollar"
+printf 'x\n' >"$WS/dollar/\$HOME"
+pt_run --policy "$T/deny.json" -- cat "$WS/dollar/\$HOME"
+follow "read of a name with a \$" --policy "$T/deny.json" -- \
+	cat "$WS/dollar/\$HOME"
+
+# ---- commands --------------------------------------------------------------
+echo '{"exec": {"default": "deny", "allow": ["sh", "dash", "python3*"]}}' \
+	>"$T/exec.json"
+pt_run --policy "$T/exec.json" -- sh -c "ls -d '$WS' >/dev/null"
+pt_isnt "an exec denied by the default fails" "$PT_RC" 0
+pt_grep "its advice is a command prefix, not the display" "$PT_ERR" \
+	"allow with --allow-exec 'ls -d $WS'\$"
+follow "exec denied by the default" --policy "$T/exec.json" -- \
+	sh -c "ls -d '$WS' >/dev/null"
+
+if pt_need "exec under another argv[0]" /usr/bin/python3; then
+	cat >"$T/argv0.py" <<'PY'
+import os, sys
+os.execv("/bin/ls", ["fancy-name", "-d", sys.argv[1]])
+PY
+	pt_run --policy "$T/exec.json" -- /usr/bin/python3 "$T/argv0.py" "$WS"
+	pt_grep "advice names the program, not its argv[0]" "$PT_ERR" \
+		"allow with --allow-exec 'ls -d $WS'\$"
+	follow "exec under another argv[0]" --policy "$T/exec.json" -- \
+		/usr/bin/python3 "$T/argv0.py" "$WS"
+fi
+
+# a script whose interpreter the policy does not allow: both are judged
+printf '#!/bin/cat\nhello\n' >"$WS/hello.sh"
+chmod +x "$WS/hello.sh"
+pt_run --policy "$T/exec.json" -- sh -c "'$WS/hello.sh' >/dev/null"
+pt_isnt "a script whose program and interpreter are denied fails" \
+	"$PT_RC" 0
+pt_grep "both get a flag" "$PT_ERR" \
+	"allow with --allow-exec 'hello.sh' --allow-exec 'cat $WS/hello.sh'\$"
+follow "a script and its interpreter" --policy "$T/exec.json" -- \
+	sh -c "'$WS/hello.sh' >/dev/null"
+
+echo '{"exec": {"deny": [["ls", "-d"]]}}' >"$T/deny-ls.json"
+pt_run --policy "$T/deny-ls.json" -- ls -d "$WS"
+pt_isnt "an exec denied by an entry fails" "$PT_RC" 0
+follow "exec denied by an entry" --policy "$T/deny-ls.json" -- ls -d "$WS"
+
+# ---- a saved "deny always": no flag could win against it -----------------
+mkdir -p "$XDG_CONFIG_HOME/proctor"
+printf 'x\n' >"$WS/saved.txt"
+echo "{\"answer\":\"deny\",\"class\":\"read\",\"path\":\"$WS/saved.txt\"}" \
+	>"$XDG_CONFIG_HOME/proctor/answers.jsonl"
+pt_run -- cat "$WS/saved.txt"
+pt_isnt "a read a saved answer denies fails" "$PT_RC" 0
+pt_grep "its line says how to take the answer back" "$PT_ERR" \
+	'your saved answer, line 1 .*; take it back with proctor policy answers remove 1$'
+pt_proctor policy answers remove 1
+pt_run -- cat "$WS/saved.txt"
+pt_status "... and that works" 0
+
+# ---- a unix socket of the host, at a path with a glob character ----------
+if pt_need "advice for a unix socket" python3; then
+	sock="$T/s[1].sock"
+	python3 - "$sock" <<'PY' &
+import os, socket, sys, time
+s = socket.socket(socket.AF_UNIX)
+s.bind(sys.argv[1])
+s.listen(8)
+s.settimeout(30)
+try:
+    while True:
+        c, _ = s.accept()
+        c.sendall(b"hi\n")
+        c.close()
+except Exception:
+    pass
+PY
+	srv=$!
+	pt_cleanup_add "kill $srv 2>/dev/null"
+	pt_wait_for 10 test -S "$sock"
+	cat >"$T/cli.py" <<'PY'
+import socket, sys
+s = socket.socket(socket.AF_UNIX)
+s.connect(sys.argv[1])
+print(s.recv(10).decode().strip())
+PY
+	pt_run -- python3 "$T/cli.py" "$sock"
+	pt_isnt "a connect to a host socket is denied" "$PT_RC" 0
+	follow "connect to a unix socket" -- python3 "$T/cli.py" "$sock"
+	kill "$srv" 2>/dev/null
+fi
+
+pt_done
