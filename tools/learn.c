@@ -451,13 +451,18 @@ static void free_words(char **words)
 /*
  * Decided by proctor rather than by the policy: a pipe or socket object,
  * another process's /proc, a query it cannot answer, a socket the run
- * made (which it will be let reach again).
+ * made (which it will be let reach again), a terminal (the run's own
+ * are the run's; an entry for /dev/pts/N in an older log would open
+ * another window's, tracer/pts.c).
  */
 static bool by_proctor(const cJSON *rec)
 {
 	const cJSON *rule = cJSON_GetObjectItemCaseSensitive(rec, "rule");
 	const char *origin = str(rule, "origin");
+	const char *path = str(rec, "path");
 
+	if (path && tracer_pts_index(path) >= 0)
+		return true;
 	return origin && !strcmp(origin, "proctor");
 }
 
