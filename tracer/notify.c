@@ -281,7 +281,12 @@ static int start_thread(void *(*fn)(void *), void *arg)
 
 	pthread_attr_init(&attr);
 	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
-	pthread_attr_setstacksize(&attr, 256 * 1024);
+	/*
+	 * glibc carves a thread's static TLS (the per-worker buffers, about
+	 * 190 KiB) out of this size: 256 KiB of stack on top.  Pages are
+	 * only resident once touched.
+	 */
+	pthread_attr_setstacksize(&attr, 512 * 1024);
 	rc = pthread_create(&t, &attr, fn, arg);
 	pthread_attr_destroy(&attr);
 	return -rc;
