@@ -146,18 +146,19 @@ static bool outsider(const struct tracer_path *p, struct rules_verdict *v)
 }
 
 /*
- * /dev/pts/N (tracer/pts.c): the run's own terminals are the run's to
- * use; another is somebody else's session and takes an entry that names
- * it, which a default is not.  Returns whether this decided, in *ok.
+ * Terminals (tracer/pts.c), by what the object is, whatever its path:
+ * the run's own are the run's to use; another is somebody else's session
+ * and takes an entry that names it, which a default is not.  Returns
+ * whether this decided, in *ok.
  */
 static bool terminal(const struct tracer_sup *s, const struct tracer_path *p,
 		     enum rules_class cls, struct rules_verdict *v, bool *ok)
 {
 	struct stat st;
 
-	if (tracer_pts_index(p->path) < 0)
+	if (!p->exists || object_stat(p, &st) < 0 || !tracer_pts_is_slave(&st))
 		return false;
-	if (tracer_pts_of_run(p, object_stat(p, &st) == 0 ? &st : NULL)) {
+	if (tracer_pts_of_run(p, &st)) {
 		verdict_proctor(v, RULES_ALLOW, "terminals",
 				"a terminal of the run");
 		*ok = true;

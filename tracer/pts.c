@@ -10,20 +10,25 @@
  * sequences some terminals answer become typed input.  Those are denied
  * unless an entry of the policy names them; a default does not.
  *
- * The master side is what makes a terminal the run's: a pty lives as
- * long as its master, and while a process of the run holds the master
- * of index N, /dev/pts/N is that pty and no other.  Masters are found by
- * their name (/dev/ptmx, /dev/pts/ptmx) and tty-index in /proc/PID/fd
- * and fdinfo; that walk happens only when a /dev/pts/N that is not
- * proctor's own is opened, which is rare (openpty(3) gets its slave
- * from the master, without a path).
+ * A terminal is known by what it is, not by its name: a pty slave
+ * (character device, majors 136-143) reached by any path, /dev/pts/N or
+ * a bind mount of /dev/pts in a chroot.  The master side is what makes
+ * one the run's: a pty lives as long as its master, and the slave a
+ * master of the run opens (TIOCGPTPEER, as O_PATH: no side effect) is
+ * compared with the object by device and inode.  Masters are found by
+ * their tty-index in /proc/PID/fdinfo; that walk happens only when a
+ * terminal that is not proctor's own is opened, which is rare
+ * (openpty(3) gets its slave from the master, without a path).
  */
 #include <dirent.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <termios.h>
 #include <unistd.h>
 
 #include "tracer/tracer.h"
@@ -81,27 +86,57 @@ int tracer_pts_index(const char *path)
 	return *end == '\0' && n <= 0xfffff ? (int)n : -1;
 }
 
-/* fd of process pid is a pty master of index n. */
-static bool master_of(pid_t pid, const char *fd, int n)
+bool tracer_pts_is_slave(const struct stat *st)
+{
+	return S_ISCHR(st->st_mode) && major(st->st_rdev) >= 136 &&
+	       major(st->st_rdev) <= 143;
+}
+
+/* The pty index of a slave device. */
+static int slave_index(const struct stat *st)
+{
+	unsigned maj = major(st->st_rdev), min = minor(st->st_rdev);
+
+	return maj == 136 ? (int)min : (int)((maj - 136) * 256 + min);
+}
+
+/* The slave that master fd (ours) opens is the object st. */
+static bool peer_is(int master, const struct stat *st)
+{
+	struct stat peer;
+	int fd = ioctl(master, TIOCGPTPEER, O_PATH | O_CLOEXEC);
+	bool same;
+
+	if (fd < 0)
+		return false;
+	same = fstat(fd, &peer) == 0 && peer.st_dev == st->st_dev &&
+	       peer.st_ino == st->st_ino;
+	close(fd);
+	return same;
+}
+
+/* Descriptor fd of process pid is the master of the pty st. */
+static bool master_of(pid_t pid, const char *fd, int n, const struct stat *st)
 {
 	char path[64], buf[512], *at;
-	ssize_t len;
+	bool same;
+	int ours;
 
-	snprintf(path, sizeof(path), "/proc/%d/fd/%s", pid, fd);
-	len = readlink(path, buf, sizeof(buf) - 1);
-	if (len < 0)
-		return false;
-	buf[len] = '\0';
-	if (strcmp(buf, "/dev/ptmx") && strcmp(buf, "/dev/pts/ptmx"))
-		return false;
 	snprintf(path, sizeof(path), "/proc/%d/fdinfo/%s", pid, fd);
 	if (tracer_proc_read(path, buf, sizeof(buf)) <= 0)
 		return false;
 	at = strstr(buf, "\ntty-index:");
-	return at && atoi(at + 11) == n;
+	if (!at || atoi(at + 11) != n)
+		return false;
+	ours = tracer_steal_fd(pid, atoi(fd));
+	if (ours < 0)
+		return false;
+	same = peer_is(ours, st);
+	close(ours);
+	return same;
 }
 
-static bool holds_master(pid_t pid, int n)
+static bool holds_master(pid_t pid, int n, const struct stat *st)
 {
 	char dir[64];
 	struct dirent *e;
@@ -113,7 +148,7 @@ static bool holds_master(pid_t pid, int n)
 	if (!d)
 		return false;
 	while (!found && (e = readdir(d)))
-		found = e->d_name[0] != '.' && master_of(pid, e->d_name, n);
+		found = e->d_name[0] != '.' && master_of(pid, e->d_name, n, st);
 	closedir(d);
 	return found;
 }
@@ -140,7 +175,7 @@ static void add_leader(struct tracer_proc *p, void *arg)
 	s->v[s->n++] = p->tgid;
 }
 
-static bool run_holds_master(int n)
+static bool run_holds_master(const struct stat *st)
 {
 	struct pids s = { 0 };
 	bool found = false;
@@ -150,22 +185,20 @@ static bool run_holds_master(int n)
 	tracer_proc_each(add_leader, &s);
 	tracer_proc_unlock();
 	for (i = 0; i < s.n && !found; i++)
-		found = holds_master(s.v[i], n);
+		found = holds_master(s.v[i], slave_index(st), st);
 	free(s.v);
 	return found;
 }
 
 bool tracer_pts_of_run(const struct tracer_path *p, const struct stat *st)
 {
-	int i, n = tracer_pts_index(p->path);
+	int i;
 
-	if (n < 0)
-		return false;
 	/* a reopen of a descriptor a process of the run holds */
 	if (p->magic >= 0)
 		return true;
 	for (i = 0; i < n_own; i++)
-		if (st && own[i].dev == st->st_dev && own[i].ino == st->st_ino)
+		if (own[i].dev == st->st_dev && own[i].ino == st->st_ino)
 			return true;
-	return run_holds_master(n);
+	return run_holds_master(st);
 }

@@ -23,14 +23,14 @@
 #include "tracer/tracer.h"
 
 #define SEND_MAX_DATA (256 * 1024)
-#define SEND_MAX_IOV  64
+#define SEND_MAX_IOV  1024 /* the kernel's UIO_MAXIOV */
 #define SEND_MAX_CTRL 4096
 #define SEND_MAX_FDS  64
 
 struct send_copy {
 	struct sockaddr_storage name;
 	socklen_t namelen;
-	struct iovec iov[SEND_MAX_IOV];
+	struct iovec iov[1]; /* the copy is one piece */
 	size_t niov;
 	char *data;
 	char ctrl[SEND_MAX_CTRL];
@@ -41,19 +41,13 @@ struct send_copy {
 	struct tracer_path unix_dir; /* holds a unix destination's dir */
 };
 
-/* Copies the data of the tracee's iovec array into c->data. */
-static int copy_iov(struct tracer_req *r, uint64_t addr, size_t n,
-		    struct send_copy *c)
+/* Reads what the n pieces hold into c->data, as one. */
+static int gather(struct tracer_req *r, struct iovec *remote, size_t n,
+		  struct send_copy *c)
 {
-	struct iovec remote[SEND_MAX_IOV];
 	size_t i, total = 0, off = 0;
 	int err;
 
-	if (n > SEND_MAX_IOV)
-		return -EMSGSIZE;
-	err = tracer_mem_read(r->tid, addr, remote, n * sizeof(*remote));
-	if (err)
-		return err;
 	for (i = 0; i < n; i++) {
 		size_t len = remote[i].iov_len;
 
@@ -79,6 +73,25 @@ static int copy_iov(struct tracer_req *r, uint64_t addr, size_t n,
 	c->iov[0].iov_len = total;
 	c->niov = 1;
 	return 0;
+}
+
+/* Copies the data of the tracee's iovec array into c->data. */
+static int copy_iov(struct tracer_req *r, uint64_t addr, size_t n,
+		    struct send_copy *c)
+{
+	struct iovec *remote;
+	int err;
+
+	if (n > SEND_MAX_IOV)
+		return -EMSGSIZE;
+	remote = malloc((n ? n : 1) * sizeof(*remote));
+	if (!remote)
+		return -ENOMEM;
+	err = tracer_mem_read(r->tid, addr, remote, n * sizeof(*remote));
+	if (!err)
+		err = gather(r, remote, n, c);
+	free(remote);
+	return err;
 }
 
 /* Replaces the tracee's descriptor numbers in SCM_RIGHTS with ours. */

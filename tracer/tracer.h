@@ -114,9 +114,9 @@ struct tracer_who {
 
 void tracer_proc_init(void);
 
-/* Terminals (pts.c): proctor's own are noted at start; /dev/pts/N is the
- * run's when it is one of those or a process of the run holds its master
- * (st: the node's stat, or NULL). */
+/* Terminals (pts.c): proctor's own are noted at start; a pty slave (st,
+ * by any path) is the run's when it is one of those or a process of the
+ * run holds its master. */
 void tracer_pts_init(void);
 int tracer_pts_index(const char *path);
 struct tracer_proc *tracer_proc_add(pid_t tid, pid_t tgid, pid_t ppid);
@@ -205,6 +205,7 @@ int tracer_path_resolve_how(pid_t tid, pid_t tgid, int dirfd, const char *path,
 void tracer_path_release(struct tracer_path *p);
 struct stat;
 bool tracer_pts_of_run(const struct tracer_path *p, const struct stat *st);
+bool tracer_pts_is_slave(const struct stat *st);
 
 /* --- call stacks (stack.c) ----------------------------------------------- */
 

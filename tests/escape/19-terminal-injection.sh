@@ -80,5 +80,29 @@ PY
 		'^own pty allowed$'
 fi
 
+# ---- the same terminal by another path: /dev/pts bound into a chroot
+# (schroot, mock and pbuilder do that); root only
+if [ -n "$PT_PY" ] && [ "$(id -u)" = 0 ] &&
+	mkdir -p "$T/chroot/dev/pts" &&
+	mount --bind /dev/pts "$T/chroot/dev/pts" 2>/dev/null; then
+	pt_at_exit "umount $T/chroot/dev/pts"
+	"$PT_PY" - "$PROCTOR" "$T/chroot/dev/pts" >"$T/out/bound" 2>&1 <<'PY'
+import os, subprocess, sys
+m, s = os.openpty()
+path = os.path.join(sys.argv[2], os.path.basename(os.ttyname(s)))
+os.write(m, b"typed-secret\n")
+inner = ("import os, sys\ntry:\n"
+         " fd = os.open(sys.argv[1], os.O_RDONLY | os.O_NOCTTY)\n"
+         " print('bound read ALLOWED', os.read(fd, 100))\n"
+         "except OSError as e:\n print('bound read denied', e.errno)\n")
+r = subprocess.run([sys.argv[1], "run", "--no-log", "--", sys.executable,
+                    "-c", inner, path], stdin=subprocess.DEVNULL,
+                   capture_output=True, text=True, timeout=30)
+print(r.stdout, end="")
+PY
+	pt_grep "class 19: another terminal through a bind mount of /dev/pts is denied too" \
+		"$T/out/bound" '^bound read denied 13$'
+fi
+
 esc_summary
 pt_done
