@@ -33,10 +33,12 @@
 #include <fcntl.h>
 #include <inttypes.h>
 #include <libunwind.h>
+#include <linux/openat2.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "arch/arch.h"
@@ -146,9 +148,12 @@ static int add_map(struct stack_ctx *c, const char *line)
 		c->maps = m;
 	}
 	m = &c->maps[c->n_maps];
-	*m = (struct stack_map){
-		.start = start, .end = end, .offset = off, .ino = ino, .fd = -1
-	};
+	*m = (struct stack_map){ .start = start,
+				 .end = end,
+				 .offset = off,
+				 .ino = ino,
+				 .fd = -1,
+				 .dev = makedev(dmaj, dmin) };
 	m->path = strndup(line + pos, strcspn(line + pos, "\n"));
 	if (!m->path)
 		return -ENOMEM;
@@ -228,26 +233,41 @@ static bool read_elf(struct stack_map *m)
 }
 
 /*
- * Opens the mapped file, if it still is what was mapped: a regular file
- * (never a FIFO, whose open would wait) with the mapping's inode.
+ * Opens the mapped file, if it still is what was mapped.  The name in
+ * /proc/PID/maps is the program's to choose, and not exact (a newline
+ * shows as the text "\012", which another name may hold), so it is only
+ * looked up: O_PATH, no symlinks, which opens no device or FIFO; the
+ * object is read only once it is a regular file with the mapping's
+ * inode.  A wrong file costs a stack its names, never the supervisor:
+ * what is read from it is bounds-checked.
  */
 static bool map_open(struct stack_map *m)
 {
+	struct open_how how = {
+		.flags = O_PATH | O_CLOEXEC,
+		.resolve = RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS,
+	};
+	char self[64];
 	struct stat st;
+	int fd;
 
 	if (m->fd != -1)
 		return m->fd >= 0;
 	m->fd = -2;
 	if (strstr(m->path, " (deleted)"))
 		return false;
-	m->fd = open(m->path, O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
-	if (m->fd < 0) {
-		m->fd = -2;
+	fd = syscall(SYS_openat2, AT_FDCWD, m->path, &how, sizeof(how));
+	if (fd < 0)
+		return false;
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || st.st_ino != m->ino ||
+	    st.st_dev != m->dev) {
+		close(fd);
 		return false;
 	}
-	if (fstat(m->fd, &st) < 0 || !S_ISREG(st.st_mode) ||
-	    st.st_ino != m->ino) {
-		close(m->fd);
+	snprintf(self, sizeof(self), "/proc/self/fd/%d", fd);
+	m->fd = open(self, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	close(fd);
+	if (m->fd < 0) {
 		m->fd = -2;
 		return false;
 	}
