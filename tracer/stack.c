@@ -148,12 +148,9 @@ static int add_map(struct stack_ctx *c, const char *line)
 		c->maps = m;
 	}
 	m = &c->maps[c->n_maps];
-	*m = (struct stack_map){ .start = start,
-				 .end = end,
-				 .offset = off,
-				 .ino = ino,
-				 .fd = -1,
-				 .dev = makedev(dmaj, dmin) };
+	*m = (struct stack_map){
+		.start = start, .end = end, .offset = off, .ino = ino, .fd = -1
+	};
 	m->path = strndup(line + pos, strcspn(line + pos, "\n"));
 	if (!m->path)
 		return -ENOMEM;
@@ -259,8 +256,9 @@ static bool map_open(struct stack_map *m)
 	fd = syscall(SYS_openat2, AT_FDCWD, m->path, &how, sizeof(how));
 	if (fd < 0)
 		return false;
-	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || st.st_ino != m->ino ||
-	    st.st_dev != m->dev) {
+	/* not the device: maps names overlayfs' and btrfs' files by their
+	 * lower file system's, stat by their own */
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || st.st_ino != m->ino) {
 		close(fd);
 		return false;
 	}
