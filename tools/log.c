@@ -293,6 +293,7 @@ struct verify {
 	long long seq;
 	bool open;	/* a run started and has not ended */
 	bool skip_macs; /* the key does not fit: say so once */
+	bool first_bad; /* line 1's MAC did not match */
 	bool cut;	/* the last line was cut: stop there */
 	long lines, runs, problems;
 	cJSON *json; /* --json: the problems, else NULL */
@@ -384,11 +385,16 @@ static void check_chain(struct verify *v, long n, const char *line, size_t len)
 	}
 	tracer_log_mac(v->key, v->prev, line, signed_len, mac);
 	if (n == 1 && memcmp(mac, claimed, 32)) {
-		/* most likely the log of another user, or of another key */
 		problem(v, n, "%s",
-			"the first record's MAC does not match: the log was "
-			"written under another key (XDG_CONFIG_HOME), or its "
-			"first line was changed; MACs are not checked further");
+			"the first record's MAC does not match: this line was "
+			"changed or forged, or the log was written under "
+			"another key (XDG_CONFIG_HOME)");
+		v->first_bad = true;
+	} else if (n == 2 && v->first_bad && memcmp(mac, claimed, 32)) {
+		/* two in a row from the start: the log of another key */
+		problem(v, n, "%s",
+			"this MAC does not match either: the log was written "
+			"under another key; MACs are not checked further");
 		v->skip_macs = true;
 	} else if (!v->skip_macs && memcmp(mac, claimed, 32)) {
 		problem(v, n, "%s",

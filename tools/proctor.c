@@ -1135,8 +1135,18 @@ static int cmd_run(int argc, char **argv)
 	o.answers_fd = open_answers(&c);
 	o.workspace = ws[0];
 	if (o.log_fd >= 0 || c.syslog) {
-		tracer_log_open(o.log_fd, id,
-				load_log_key(key) == 0 ? key : NULL, c.syslog);
+		if (tracer_log_open(o.log_fd, id,
+				    load_log_key(key) == 0 ? key : NULL,
+				    c.syslog) < 0) {
+			fprintf(stderr,
+				"proctor: %s: its last record does not carry "
+				"a MAC of your key (something else wrote it, "
+				"or another XDG_CONFIG_HOME's proctor): proctor "
+				"does not go on with a log it cannot vouch "
+				"for; choose another --log\n",
+				o.log_path ? o.log_path : "the log");
+			return EXIT_FAIL;
+		}
 		tracer_log_run(&o, PROCTOR_VERSION, ws, n_ws, home,
 			       c.permissive);
 	}

@@ -389,39 +389,91 @@ static void emit(const char *type, struct buf *body, int prio,
 	free(line.s);
 }
 
-/*
- * A log that already holds runs goes on from its last MAC, so the chain
- * runs through the whole file: removing or replaying a whole run breaks
- * it too.
- */
-static void chain_from_file(int fd)
+/* The MAC that ends a record (",\"mac\":\"HEX\"}"), and how much of
+ * the line it signs; false when the line has none. */
+static bool line_mac(const char *line, size_t len, uint8_t mac[32],
+		     size_t *signed_len)
 {
-	char tail[256], *m;
-	off_t end = lseek(fd, 0, SEEK_END);
-	ssize_t n;
+	static const char field[] = ",\"mac\":\"";
+	const char *m;
 	int i;
 
-	memset(log_prev, 0, sizeof(log_prev));
-	if (end <= 0)
-		return;
-	n = pread(fd, tail, sizeof(tail) - 1,
-		  end > (off_t)sizeof(tail) - 1 ? end - (off_t)sizeof(tail) + 1
-						: 0);
-	if (n <= 0)
-		return;
-	tail[n] = '\0';
-	m = strstr(tail, ",\"mac\":\"");
-	while (m && strstr(m + 1, ",\"mac\":\""))
-		m = strstr(m + 1, ",\"mac\":\"");
-	if (!m || strlen(m) < 8 + 64)
-		return;
+	if (len < sizeof(field) - 1 + 64 + 2 || line[len - 1] != '}')
+		return false;
+	m = line + len - 2 - 64 - (sizeof(field) - 1);
+	if (strncmp(m, field, sizeof(field) - 1))
+		return false;
+	*signed_len = (size_t)(m - line);
+	m += sizeof(field) - 1;
 	for (i = 0; i < 32; i++) {
 		unsigned b;
 
-		if (sscanf(m + 8 + 2 * i, "%2x", &b) != 1)
-			return;
-		log_prev[i] = b;
+		if (sscanf(m + 2 * i, "%2x", &b) != 1)
+			return false;
+		mac[i] = (uint8_t)b;
 	}
+	return true;
+}
+
+/*
+ * A log that already holds runs goes on from its last MAC, so the chain
+ * runs through the whole file: removing or replaying a whole run breaks
+ * it too.  That MAC must be this key's, checked against the line before
+ * it: else anyone, the sandbox included, could write a record into a
+ * log file for proctor to vouch for by chaining on.  A cut last line
+ * (proctor was killed) is left for verify to report.  Returns -EBADMSG
+ * when the last whole record is not this key's.
+ */
+static int chain_from_file(int fd)
+{
+	enum { TAIL = 256 * 1024 };
+	off_t end = lseek(fd, 0, SEEK_END), from;
+	char *buf, *nl, *last, *before;
+	uint8_t prev[32] = { 0 }, claimed[32], mac[32];
+	size_t signed_len, plen;
+	ssize_t n;
+	int rc = 0;
+
+	memset(log_prev, 0, sizeof(log_prev));
+	if (end <= 0)
+		return 0;
+	from = end > TAIL ? end - TAIL : 0;
+	buf = malloc(TAIL + 1);
+	if (!buf)
+		return 0;
+	n = pread(fd, buf, (size_t)(end - from), from);
+	nl = n > 0 ? memrchr(buf, '\n', (size_t)n) : NULL;
+	if (!nl)
+		goto out; /* no whole line in sight */
+	*nl = '\0';
+	before = memrchr(buf, '\n', (size_t)(nl - buf));
+	last = before ? before + 1 : buf;
+	if (!before && from > 0)
+		goto out; /* longer than we read: not checked */
+	if (!line_mac(last, strlen(last), claimed, &signed_len))
+		goto out; /* written without a key: a new chain */
+	if (before) {
+		*before = '\0';
+		plen = strlen(buf);
+		nl = memrchr(buf, '\n', plen);
+		if (!nl && from > 0)
+			goto chain; /* the line before is not whole */
+		nl = nl ? nl + 1 : buf;
+		if (!line_mac(nl, strlen(nl), prev, &plen))
+			memset(prev, 0, sizeof(prev));
+	}
+	if (log_keyed) {
+		tracer_log_mac(log_key, prev, last, signed_len, mac);
+		if (memcmp(mac, claimed, 32)) {
+			rc = -EBADMSG;
+			goto out;
+		}
+	}
+chain:
+	memcpy(log_prev, claimed, 32);
+out:
+	free(buf);
+	return rc;
 }
 
 int tracer_log_open(int fd, const char *run_id, const uint8_t *key,
@@ -432,8 +484,10 @@ int tracer_log_open(int fd, const char *run_id, const uint8_t *key,
 	log_keyed = key != NULL;
 	if (key)
 		memcpy(log_key, key, 32);
-	if (fd >= 0)
-		chain_from_file(fd);
+	if (fd >= 0 && chain_from_file(fd) < 0) {
+		log_fd = -1;
+		return -EBADMSG;
+	}
 	/*
 	 * LOG_AUTHPRIV: records name files and commands, which belong in
 	 * the restricted security log, not the world-readable one.

@@ -142,6 +142,9 @@ tamper "a truncated last line is named" 'l[-1] = l[-1][:40]' "$lines" \
 	'the last line is cut'
 tamper "a missing closing record is named" 'del l[-1]' "$((lines - 1))" \
 	'has no closing record'
+tamper "a changed first line does not hide a later change" \
+	'l[0] = l[0].replace("\"stacks\":\"denied\"", "\"stacks\":\"none\"");
+l[4] = l[4].replace("/etc/hostname", "/etc/hostnam3")' 5 'MAC mismatch'
 tamper "a run without its end, followed by another, is named" \
 	'del l[[i for i, x in enumerate(l) if "\"type\":\"end\"" in x][0]]' \
 	'[0-9]+' 'has no closing record: its log was cut'
@@ -156,6 +159,19 @@ import json, sys
 v = json.load(open(sys.argv[1]))
 print(v["ok"], [p["line"] for p in v["problems"]])' "$T/v.json")" \
 	"False [5]"
+
+# ---- proctor goes on only with a log whose last record is its key's
+printf '%s\n' '{"time":"x","v":2,"type":"end","run":"r","seq":1,"mac":"'"$(printf 'a%.0s' $(seq 64))"'"}' \
+	>"$T/forged.jsonl"
+"$PROCTOR" run --log "$T/forged.jsonl" -- true </dev/null >"$T/f.out" 2>&1
+pt_is "a log that ends in a record of another key is not appended to" \
+	"$?" 125
+pt_grep "and proctor says why" "$T/f.out" 'cannot vouch for'
+pt_is "and the file is as it was" "$(wc -l <"$T/forged.jsonl")" 1
+cp "$T/good.jsonl" "$T/more.jsonl"
+"$PROCTOR" run --log "$T/more.jsonl" -- true </dev/null >/dev/null 2>&1
+"$PROCTOR" log verify "$T/more.jsonl" >"$T/v.txt" 2>&1
+pt_is "a third run goes on with a log of its key, and it verifies" "$?" 0
 
 # ---- malformed logs: each bad line named, the rest read
 "$PT_PY" - "$T/good.jsonl" "$T/mal.jsonl" <<'PY'
