@@ -106,7 +106,14 @@ static int add_ident(scmp_filter_ctx ctx)
 
 		if (nr < 0)
 			continue;
-		if (!strcmp(name, "prctl"))
+		/* PR_SET_DUMPABLE; to 0 a user's supervisor refuses it */
+		if (!strcmp(name, "prctl") && geteuid() != 0)
+			rc = seccomp_rule_add(ctx, SCMP_ACT_NOTIFY, nr, 2,
+					      SCMP_A0(SCMP_CMP_MASKED_EQ,
+						      0xffffffffu,
+						      PR_SET_DUMPABLE),
+					      SCMP_A1(SCMP_CMP_NE, 0));
+		else if (!strcmp(name, "prctl"))
 			rc = seccomp_rule_add(ctx, SCMP_ACT_NOTIFY, nr, 1,
 					      SCMP_A0(SCMP_CMP_MASKED_EQ,
 						      0xffffffffu,
@@ -280,6 +287,22 @@ static int add_pgrp_guard(scmp_filter_ctx ctx)
 		SCMP_A1(SCMP_CMP_MASKED_EQ, 0xffffffffu, (uint32_t)sup));
 }
 
+/*
+ * A process that is not dumpable is out of reach of a supervisor without
+ * CAP_SYS_PTRACE: its memory cannot be read, so none of its calls could
+ * be judged or logged.  Such a supervisor refuses to let it become so
+ * (ssh-agent and gpg-agent go on without).  Root's supervisor reads it.
+ */
+static int add_dumpable_guard(scmp_filter_ctx ctx)
+{
+	if (geteuid() == 0)
+		return 0;
+	return seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EPERM), SCMP_SYS(prctl), 2,
+				SCMP_A0(SCMP_CMP_MASKED_EQ, 0xffffffffu,
+					PR_SET_DUMPABLE),
+				SCMP_A1(SCMP_CMP_EQ, 0));
+}
+
 static scmp_filter_ctx build(bool ident)
 {
 	scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_ALLOW);
@@ -294,7 +317,8 @@ static scmp_filter_ctx build(bool ident)
 	    add_notify(ctx) < 0 || add_refused(ctx) < 0 ||
 	    add_masked(ctx) < 0 || add_families(ctx) < 0 ||
 	    add_refused_new(ctx) < 0 || add_namespaces(ctx) < 0 ||
-	    add_pgrp_guard(ctx) < 0 || (ident && add_ident(ctx) < 0)) {
+	    add_pgrp_guard(ctx) < 0 || add_dumpable_guard(ctx) < 0 ||
+	    (ident && add_ident(ctx) < 0)) {
 		seccomp_release(ctx);
 		return NULL;
 	}

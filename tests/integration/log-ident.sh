@@ -83,6 +83,32 @@ else
 	pt_skip "records follow a change of user" "needs root and setpriv"
 fi
 
+# ---- a program that makes itself undumpable stays judged and logged:
+# root's supervisor reads it anyway; a user's refuses the prctl (EPERM)
+mkdir -p "$HOME/.ssh"
+echo key >"$HOME/.ssh/id_test"
+pt_run -- python3 -c '
+import ctypes, os
+libc = ctypes.CDLL(None, use_errno=True)
+rc = libc.prctl(4, 0, 0, 0, 0)  # PR_SET_DUMPABLE
+print("prctl", rc, ctypes.get_errno())
+try:
+    open(os.path.expanduser("~/.ssh/id_test")).read()
+    print("read ALLOWED")
+except OSError as e:
+    print("read", e.errno)'
+pt_grep "an undumpable program's read of a secret is denied" "$PT_OUT" \
+	'^read 13$'
+pt_is "and logged" "$(q 'r.get("path") == "'"$HOME"'/.ssh/id_test"
+	and r["decision"] == "deny"')" 1
+if [ "$(id -u)" = 0 ]; then
+	pt_grep "as root, the program may make itself undumpable" "$PT_OUT" \
+		'^prctl 0 0$'
+else
+	pt_grep "as a user, prctl(PR_SET_DUMPABLE, 0) is refused" "$PT_OUT" \
+		'^prctl -1 1$'
+fi
+
 # ---- without a log nothing extra is sent to proctor: cd still works
 timeout -k 5 "$PT_TIMEOUT" "$PROCTOR" run -- bash -c 'cd a && cat x' \
 	</dev/null >"$PT_OUT" 2>"$PT_ERR"
