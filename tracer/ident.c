@@ -21,6 +21,7 @@
  */
 #include <stdatomic.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -122,7 +123,8 @@ static void read_now(pid_t tid, struct tracer_who *w)
 
 static bool cache_fresh(const struct tracer_proc *p)
 {
-	return p && p->ident_gen == gen && unsettled == 0 && !broken;
+	return p && p->ident_cwd && p->ident_gen == gen && unsettled == 0 &&
+	       !broken;
 }
 
 void tracer_proc_who_now(pid_t tid, struct tracer_who *w)
@@ -134,7 +136,7 @@ void tracer_proc_who_now(pid_t tid, struct tracer_who *w)
 	p = tracer_proc_find(tid);
 	if (cache_fresh(p)) {
 		w->uid = p->ident_uid;
-		memcpy(w->cwd, p->ident_cwd, sizeof(w->cwd));
+		snprintf(w->cwd, sizeof(w->cwd), "%s", p->ident_cwd);
 		tracer_proc_unlock();
 		return;
 	}
@@ -147,8 +149,13 @@ void tracer_proc_who_now(pid_t tid, struct tracer_who *w)
 	p = tracer_proc_find(tid);
 	if (p && seen == gen && unsettled == 0 && !broken) {
 		p->ident_uid = w->uid;
-		memcpy(p->ident_cwd, w->cwd, sizeof(p->ident_cwd));
-		p->ident_gen = gen;
+		char *cwd = strdup(w->cwd);
+
+		if (cwd) {
+			free(p->ident_cwd);
+			p->ident_cwd = cwd;
+			p->ident_gen = gen;
+		}
 	}
 	tracer_proc_unlock();
 }

@@ -80,6 +80,7 @@ void tracer_proc_remove(pid_t tid)
 		return;
 	*pp = p->next;
 	tracer_ident_settle_locked(p);
+	free(p->ident_cwd);
 	tracer_exec_expect_free(p->exec);
 	tracer_grant_release(p);
 	free(p);

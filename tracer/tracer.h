@@ -98,7 +98,7 @@ struct tracer_proc {
 	uint64_t ident_gen;
 	bool ident_pending;
 	long ident_uid;
-	char ident_cwd[512];
+	char *ident_cwd;	  /* malloc()ed */
 	struct tracer_proc *next; /* hash chain */
 };
 
@@ -109,7 +109,7 @@ struct tracer_who {
 	char exe[256];
 	char cmdline[512]; /* argv joined by spaces, for people */
 	long uid;	   /* -1: not read (lifecycle records) */
-	char cwd[512];
+	char cwd[4096];
 };
 
 void tracer_proc_init(void);
