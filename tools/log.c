@@ -22,6 +22,7 @@
 #include <dirent.h>
 #include <fnmatch.h>
 #include <getopt.h>
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -666,8 +667,54 @@ static void show_one(cJSON *r, void *arg)
 		print_decision(r);
 }
 
+/* A value of --decision or --class: one the log can hold. */
+static bool one_of(const char *opt, const char *v, const char *const *ok)
+{
+	size_t i;
+
+	for (i = 0; ok[i]; i++)
+		if (!strcmp(v, ok[i]))
+			return true;
+	fprintf(stderr, "proctor: log: %s %s: expected one of", opt, v);
+	for (i = 0; ok[i]; i++)
+		fprintf(stderr, "%s %s", i ? "," : "", ok[i]);
+	fprintf(stderr, "\n");
+	return false;
+}
+
+/*
+ * A value of --since or --until: the start of a time as records write it
+ * (2026-12-04, 2026-12-04T21:30, ..., UTC), compared as text.
+ */
+static bool a_time(const char *opt, const char *v)
+{
+	static const char shape[] = "dddd-dd-ddTdd:dd:dd";
+	size_t i, n = strlen(v);
+
+	for (i = 0; i < n && i < sizeof(shape) - 1; i++)
+		if (shape[i] == 'd' ? !isdigit((unsigned char)v[i])
+				    : v[i] != shape[i])
+			break;
+	/* whole fields only: a year, a date, an hour, minutes, seconds */
+	if (i == n &&
+	    (n == 4 || n == 7 || n == 10 || n == 13 || n == 16 || n == 19))
+		return true;
+	if (i == 19 && v[19] == '.' &&
+	    strspn(v + 20, "0123456789") == n - 20 - (v[n - 1] == 'Z'))
+		return true;
+	fprintf(stderr,
+		"proctor: log: %s %s: expected a UTC time as records write "
+		"it, or its start (2026-12-04, 2026-12-04T21:30)\n",
+		opt, v);
+	return false;
+}
+
 static int log_show(int argc, char **argv)
 {
+	static const char *const decisions[] = { "allow", "deny", "ask", NULL };
+	static const char *const classes[] = { "read",	  "write",  "exec",
+					       "connect", "signal", "resolve",
+					       "http",	  "tls",    NULL };
 	static const struct option opts[] = {
 		{ "pid", 1, 0, 'p' },	{ "decision", 1, 0, 'd' },
 		{ "class", 1, 0, 'c' }, { "path", 1, 0, 'P' },
@@ -693,9 +740,13 @@ static int log_show(int argc, char **argv)
 			}
 			break;
 		case 'd':
+			if (!one_of("--decision", optarg, decisions))
+				return 2;
 			f.decision = optarg;
 			break;
 		case 'c':
+			if (!one_of("--class", optarg, classes))
+				return 2;
 			f.cls = optarg;
 			break;
 		case 'P':
@@ -705,9 +756,13 @@ static int log_show(int argc, char **argv)
 			f.host = optarg;
 			break;
 		case 's':
+			if (!a_time("--since", optarg))
+				return 2;
 			f.since = optarg;
 			break;
 		case 'u':
+			if (!a_time("--until", optarg))
+				return 2;
 			f.until = optarg;
 			break;
 		case 'j':

@@ -160,6 +160,15 @@ v = json.load(open(sys.argv[1]))
 print(v["ok"], [p["line"] for p in v["problems"]])' "$T/v.json")" \
 	"False [5]"
 
+# ---- filters with values a log cannot hold are refused, not empty
+for bad in "--decision bogus" "--class nonsense" "--since yesterday" \
+	"--until 2026-12-4"; do
+	# shellcheck disable=SC2086
+	"$PROCTOR" log $bad "$T/good.jsonl" >"$T/bad.out" 2>&1
+	pt_is "proctor log $bad is refused (exit 2)" "$?" 2
+	pt_grep "and the message names it" "$T/bad.out" "${bad#* }: expected"
+done
+
 # ---- proctor goes on only with a log whose last record is its key's
 printf '%s\n' '{"time":"x","v":2,"type":"end","run":"r","seq":1,"mac":"'"$(printf 'a%.0s' $(seq 64))"'"}' \
 	>"$T/forged.jsonl"
