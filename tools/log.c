@@ -381,7 +381,11 @@ static void check_chain(struct verify *v, long n, const char *line, size_t len)
 	size_t signed_len;
 
 	if (split_mac(line, len, &signed_len, claimed) < 0) {
-		problem(v, n, "%s", "no MAC: written without a key, or edited");
+		problem(v, n, "%s",
+			memmem(line, len, MAC_FIELD, strlen(MAC_FIELD))
+				? "the MAC is not where a record ends it: "
+				  "the line was changed"
+				: "no MAC: written without a key, or edited");
 		return;
 	}
 	tracer_log_mac(v->key, v->prev, line, signed_len, mac);
