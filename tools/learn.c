@@ -703,6 +703,44 @@ static void on_line(char *line, size_t len, bool cut, void *arg)
 /* ---- writing the policy
  * ------------------------------------------------------ */
 
+/*
+ * -o names a regular file or a new name: the policy replaces it by a
+ * rename, which would turn a device, a FIFO or a symlink into a regular
+ * file (as root, -o /dev/null replaced /dev/null).  Said before anything
+ * runs, and again before the rename.
+ */
+static int check_out(const char *path)
+{
+	struct stat st;
+	size_t n = strlen(path);
+
+	if (!strcmp(path, "-"))
+		return 0;
+	if (n == 0 || path[n - 1] == '/') {
+		fprintf(stderr,
+			"proctor: -o %s: names a directory; give a file "
+			"name (or - for stdout)\n",
+			path);
+		return -1;
+	}
+	if (lstat(path, &st) < 0)
+		return 0; /* a new file (or a path the write will report) */
+	if (S_ISREG(st.st_mode))
+		return 0;
+	fprintf(stderr,
+		"proctor: -o %s: exists and is %s, not a regular file: "
+		"the policy would replace it; give a regular file or a new "
+		"name (or - for stdout)\n",
+		path,
+		S_ISLNK(st.st_mode)			     ? "a symbolic link"
+		: S_ISDIR(st.st_mode)			     ? "a directory"
+		: S_ISFIFO(st.st_mode)			     ? "a FIFO"
+		: S_ISCHR(st.st_mode) || S_ISBLK(st.st_mode) ? "a device"
+		: S_ISSOCK(st.st_mode)			     ? "a socket"
+							     : "special");
+	return -1;
+}
+
 /* Whole or not at all: a temporary file beside it, then a rename. */
 static int write_file(const char *path, const char *text)
 {
@@ -790,6 +828,10 @@ static int learn_from(const struct learn_opts *o, const char *log)
 		rc = EXIT_FAIL;
 		goto out;
 	}
+	if (text && check_out(o->out) < 0) {
+		rc = EXIT_FAIL;
+		goto out;
+	}
 	if (text)
 		rc = write_file(o->out, text);
 	if (!text || rc) {
@@ -799,11 +841,11 @@ static int learn_from(const struct learn_opts *o, const char *log)
 	} else if (!o->quiet || r.incomplete) {
 		fprintf(stderr,
 			"proctor: learned from %lu decisions of %lu run%s "
-			"into %s; %zu entr%s wait for review (\"review\": "
+			"into %s; %zu entr%s for review (\"review\": "
 			"true)%s\n",
 			r.decisions, r.runs, r.runs == 1 ? "" : "s",
 			strcmp(o->out, "-") ? o->out : "stdout", n_review,
-			n_review == 1 ? "y" : "ies",
+			n_review == 1 ? "y waits" : "ies wait",
 			r.incomplete ? "; the log is incomplete (above): what "
 				       "it lost is not in the policy"
 				     : "");
@@ -1022,7 +1064,7 @@ int proctor_learn_main(int argc, char **argv)
 		}
 		if (!o.out)
 			o.out = "-";
-		if (check_base(&o) < 0)
+		if (check_out(o.out) < 0 || check_base(&o) < 0)
 			return EXIT_FAIL;
 		rc = learn_from(&o, o.from);
 		/* 1: learned from an incomplete log, said on stderr */
@@ -1035,7 +1077,8 @@ int proctor_learn_main(int argc, char **argv)
 	}
 	if (!o.out)
 		o.out = "proctor-learned.json";
-	if (check_base(&o) < 0 || log_name(log, sizeof(log)) < 0)
+	if (check_out(o.out) < 0 || check_base(&o) < 0 ||
+	    log_name(log, sizeof(log)) < 0)
 		return EXIT_FAIL;
 
 	status = run_cmd(&o, argv + first, log);
