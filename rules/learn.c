@@ -21,6 +21,7 @@
  */
 #include <ctype.h>
 #include <errno.h>
+#include <fnmatch.h>
 #include <libpsl.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -1963,6 +1964,171 @@ static int stand_in(struct rules_learn *l)
 	return 0;
 }
 
+/* ---- protections beneath learned directories ------------------------------ */
+
+/*
+ * A learned directory entry is more specific than a protection with a
+ * glob above it: $WORKSPACE/repo (allow) beats the deny of .git/hooks at
+ * any depth of $WORKSPACE (more leading components without globs), so
+ * it would grant what the base protects beneath it.  Each such
+ * protection is copied again, rooted at the learned directory (.git/hooks
+ * at any depth of $WORKSPACE/repo), which beats it: the README's
+ * precedence is unchanged, and the protection holds.
+ */
+struct meet {
+	const struct rules_glob *p, *d;
+	char *rests[16];
+	size_t n;
+};
+
+static bool comp_meets(const struct rules_comp *a, const struct rules_comp *b)
+{
+	if (a->kind == RULES_COMP_LIT && b->kind == RULES_COMP_LIT)
+		return !strcmp(a->s, b->s);
+	if (a->kind == RULES_COMP_LIT)
+		return fnmatch(b->s, a->s, FNM_NOESCAPE) == 0;
+	if (b->kind == RULES_COMP_LIT)
+		return fnmatch(a->s, b->s, FNM_NOESCAPE) == 0;
+	return true; /* two globs may meet: copy, stricter than the base */
+}
+
+static void add_rest(struct meet *m, size_t i)
+{
+	char rest[PATH_MAX] = "";
+	size_t k, o = 0;
+
+	for (k = i; k < m->p->ncomp && o < sizeof(rest); k++)
+		o += (size_t)snprintf(rest + o, sizeof(rest) - o, "%s%s",
+				      k > i ? "/" : "", m->p->comp[k].s);
+	if (o >= sizeof(rest) || m->n == RULES_ARRAY_SIZE(m->rests))
+		return;
+	for (k = 0; k < m->n; k++)
+		if (!strcmp(m->rests[k], rest))
+			return;
+	m->rests[m->n] = strdup(rest);
+	m->n += m->rests[m->n] != NULL;
+}
+
+/*
+ * What of protection p lies at or beneath directory d, as the rests of
+ * p after d: p's components from i on, d's from j on.
+ */
+static void meet(struct meet *m, size_t i, size_t j, bool p_itself)
+{
+	const struct rules_glob *p = m->p, *d = m->d;
+
+	if (j == d->ncomp) {
+		add_rest(m, i);
+		return;
+	}
+	if (i == p->ncomp) {
+		if (!p_itself) /* p covers d and all beneath it */
+			add_rest(m, i);
+		return;
+	}
+	if (p->comp[i].kind == RULES_COMP_ANY) {
+		meet(m, i + 1, j, p_itself);
+		meet(m, i, j + 1, p_itself);
+	} else if (comp_meets(&p->comp[i], &d->comp[j])) {
+		meet(m, i + 1, j + 1, p_itself);
+	}
+}
+
+static bool any_glob(const struct rules_glob *g)
+{
+	size_t i;
+
+	for (i = 0; i < g->ncomp; i++)
+		if (g->comp[i].kind == RULES_COMP_ANY)
+			return true;
+	return false;
+}
+
+static bool directory_entry(const struct item *it)
+{
+	return it->alive && !it->review && !it->itself &&
+	       (it->cls == RULES_READ || it->cls == RULES_WRITE) &&
+	       (it->action == RULES_ALLOW || it->action == RULES_CREATE) &&
+	       (it->kind == K_DIR || it->kind == K_SYSTEM ||
+		it->kind == K_TMPDIR || it->kind == K_CREATE || it->merged);
+}
+
+static int compile_pattern(const struct rules_learn *l, const char *pat,
+			   struct rules_entry *e)
+{
+	struct rules_env env = { l->base, l->n_ws ? l->ws[0] : "/" };
+	char msg[256];
+
+	*e = (struct rules_entry){ 0 };
+	return rules_glob_compile(e, pat, &env, msg, sizeof(msg));
+}
+
+/* Copies protection p (an item) rooted at the learned directory d. */
+static int guard_one(struct rules_learn *l, const struct item *p,
+		     const struct rules_entry *pe, const struct item *d,
+		     const struct rules_entry *de)
+{
+	struct meet m = { 0 };
+	size_t a, b, k;
+	int rc = 0;
+
+	for (a = 0; a < pe->nglobs; a++)
+		for (b = 0; b < de->nglobs; b++) {
+			if (pe->globs[a].spec >= de->globs[b].spec ||
+			    any_glob(&de->globs[b]))
+				continue; /* the protection wins already */
+			m.p = &pe->globs[a];
+			m.d = &de->globs[b];
+			meet(&m, 0, 0, p->itself);
+		}
+	for (k = 0; k < m.n; k++) {
+		char *pat = m.rests[k][0] ? fmt("%s/%s", d->pattern, m.rests[k])
+					  : strdup(d->pattern);
+
+		if (!pat)
+			rc = -ENOMEM;
+		else if (rc == 0)
+			rc = add_entry(l, p->cls, p->action, false, p->itself,
+				       pat, K_KEPT,
+				       fmt("%s, again beneath the learned "
+					   "\"%s\", which would beat it",
+					   p->why, d->pattern),
+				       0);
+		free(pat);
+		free(m.rests[k]);
+	}
+	return rc;
+}
+
+static int guard_learned(struct rules_learn *l)
+{
+	struct rules_entry pe, de;
+	size_t i, j, n = l->items.n;
+	int rc = 0;
+
+	for (i = 0; i < n && rc == 0; i++) {
+		struct item *d = (struct item *)l->items.v + i;
+
+		if (!directory_entry(d) || compile_pattern(l, d->pattern, &de))
+			continue;
+		for (j = 0; j < n && rc == 0; j++) {
+			struct item *p = (struct item *)l->items.v + j;
+
+			/* a read denial denies writing too */
+			if (!p->alive || p->kind != K_KEPT ||
+			    (p->cls != d->cls && p->cls != RULES_READ) ||
+			    (p->cls != RULES_READ && p->cls != RULES_WRITE))
+				continue;
+			if (compile_pattern(l, p->pattern, &pe) == 0)
+				rc = guard_one(l, p, &pe, d, &de);
+			rules_entry_free(&pe);
+			d = (struct item *)l->items.v + i; /* items may move */
+		}
+		rules_entry_free(&de);
+	}
+	return rc;
+}
+
 char *rules_learn_policy(struct rules_learn *l, size_t *n_review)
 {
 	const struct item *it;
@@ -1976,6 +2142,8 @@ char *rules_learn_policy(struct rules_learn *l, size_t *n_review)
 		rc = learn_hosts(l);
 	if (rc == 0)
 		rc = learn_commands(l);
+	if (rc == 0)
+		rc = guard_learned(l);
 	if (rc == 0)
 		rc = stand_in(l);
 	if (rc < 0)

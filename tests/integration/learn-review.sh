@@ -43,4 +43,69 @@ pt_proctor learn --from "$PT_TESTS/golden/learn/run.jsonl" -o "$o/fifo"
 pt_status "learn --from LOG -o FIFO is refused" 125
 pt_check "learn --from -o FIFO: the FIFO stays" test -p "$o/fifo"
 
+# ---- a learned directory never beats a protection beneath it ----------------
+# plant.sh is learned doing one thing, then run (under the learned policy)
+# doing another: what the base protects beneath the learned directory
+# stays denied.
+if pt_need "learned directory and protections" git; then
+	cat >plant.sh <<'SH'
+git init -q repo && cd repo &&
+for i in 1 2 3 4 5 6 7 8 9; do echo $i >f$i; done &&
+git add . && git commit -qm one && git branch b && git log --oneline
+SH
+	learn "$T/git.json" -- sh plant.sh
+	pt_status "learn the git workflow" 0
+	pt_grep "the git workflow learned \$WORKSPACE/repo" "$T/git.json" \
+		'"pattern": "\$WORKSPACE/repo",'
+	pt_grep "the hooks protection is copied beneath it" "$T/git.json" \
+		'"pattern": "\$WORKSPACE/repo/\*\*/.git/hooks"'
+	cat >plant.sh <<'SH'
+echo evil >repo/.git/hooks/post-commit; echo '[evil]' >>repo/.git/config
+echo ok >>repo/f1
+SH
+	pt_run --policy "$T/git.json" -- sh plant.sh
+	pt_absent "learned repo: .git/hooks/post-commit is not planted" \
+		"$WS/repo/.git/hooks/post-commit"
+	pt_nogrep "learned repo: .git/config is not changed" \
+		"$WS/repo/.git/config" evil
+	pt_grep "learned repo: its files are writable" "$WS/repo/f1" ok
+fi
+
+m=$WS/.git/modules/lib
+mkdir -p "$m/hooks"
+for i in 1 2 3 4 5 6 7 8 9; do echo $i >"$m/o$i"; done
+cat >mod.sh <<'SH'
+for f in .git/modules/lib/o*; do echo x >>"$f"; done
+SH
+learn "$T/mod.json" -- sh mod.sh
+pt_status "learn writes under .git/modules/lib" 0
+pt_grep "writes collapse to \$WORKSPACE/.git/modules/lib" "$T/mod.json" \
+	'"pattern": "\$WORKSPACE/.git/modules/lib",'
+cat >mod.sh <<'SH'
+echo evil >.git/modules/lib/hooks/post-checkout
+echo y >>.git/modules/lib/o1
+SH
+pt_run --policy "$T/mod.json" -- sh mod.sh
+pt_absent "learned .git/modules/lib: hooks/post-checkout is not planted" \
+	"$m/hooks/post-checkout"
+pt_grep "learned .git/modules/lib: its files are writable" "$m/o1" y
+
+mkdir -p certs
+for i in 1 2 3 4 5 6 7 8 9; do echo "c$i" >"certs/c$i.txt"; done
+echo PRIVATE >certs/server.pem
+echo '{"files":{"read":{"deny":["$WORKSPACE/**/*.pem"]}}}' >"$T/pem.json"
+cat >certs.sh <<'SH'
+cat certs/*.txt
+SH
+learn "$T/certs.json" --base "$T/pem.json" -- sh certs.sh
+pt_status "learn reads of certs/*.txt" 0
+pt_grep "reads collapse to \$WORKSPACE/certs" "$T/certs.json" \
+	'"pattern": "\$WORKSPACE/certs",'
+echo 'cat certs/server.pem' >certs.sh
+pt_run --policy "$T/certs.json" -- sh certs.sh
+pt_nogrep "learned certs: the --base deny of *.pem holds" "$PT_OUT" PRIVATE
+echo 'cat certs/c1.txt' >certs.sh
+pt_run --policy "$T/certs.json" -- sh certs.sh
+pt_grep "learned certs: the .txt files are readable" "$PT_OUT" c1
+
 pt_done

@@ -282,6 +282,90 @@ static void expect_valid(struct fixture *f)
 	rules_policy_free(p);
 }
 
+/* The learned policy, compiled, decides path for class c. */
+static enum rules_action learned_says(struct fixture *f, enum rules_class c,
+				      const char *path)
+{
+	struct rules_policy *p;
+	struct rules_verdict v = { 0 };
+	char err[512] = "";
+
+	ck_assert_int_eq(rules_policy_new(&p, &vars), 0);
+	ck_assert_msg(rules_policy_add_json(p, f->text, "learned", "/w/ws", err,
+					    sizeof(err)) == 0,
+		      "%s\n%s", err, f->text);
+	rules_check_path(p, c, path, &v);
+	rules_policy_free(p);
+	return v.action;
+}
+
+/*
+ * A learned directory beats a protection with a glob above it: the
+ * protection is copied again beneath it, and holds (#7 review).
+ */
+START_TEST(test_protections_beneath)
+{
+	struct fixture f;
+	char path[64], err[512] = "";
+	int i;
+
+	start(&f, false);
+	for (i = 0; i < RULES_LEARN_DIR_THRESHOLD + 1; i++) {
+		snprintf(path, sizeof(path), "/w/ws/repo/f%d", i);
+		add(&f, RULES_WRITE, path, false, false);
+		snprintf(path, sizeof(path), "/w/ws/.git/modules/lib/o%d", i);
+		add(&f, RULES_WRITE, path, false, false);
+	}
+	finish(&f);
+	expect_entry(&f, "files.write.allow", "$WORKSPACE/repo", -1, false);
+	expect_entry(&f, "files.write.deny", "$WORKSPACE/repo/**/.git/hooks",
+		     -1, false);
+	ck_assert_int_eq(learned_says(&f, RULES_WRITE, "/w/ws/repo/f1"),
+			 RULES_ALLOW);
+	ck_assert_int_eq(learned_says(&f, RULES_WRITE,
+				      "/w/ws/repo/.git/hooks/x"),
+			 RULES_DENY);
+	ck_assert_int_eq(learned_says(&f, RULES_WRITE,
+				      "/w/ws/repo/.git/config"),
+			 RULES_DENY);
+	ck_assert_int_eq(learned_says(&f, RULES_WRITE,
+				      "/w/ws/repo/sub/.git/config"),
+			 RULES_DENY);
+	ck_assert_int_eq(learned_says(&f, RULES_WRITE,
+				      "/w/ws/.git/modules/lib/hooks/post-x"),
+			 RULES_DENY);
+	ck_assert_int_eq(learned_says(&f, RULES_WRITE,
+				      "/w/ws/.git/modules/lib/o1"),
+			 RULES_ALLOW);
+	stop(&f);
+
+	/* a --base read denial with a glob; it denies writing too */
+	memset(&f, 0, sizeof(f));
+	f.base = builtin(&vars);
+	ck_assert_msg(rules_policy_add_json(f.base,
+					    "{\"files\":{\"read\":{\"deny\":"
+					    "[\"$WORKSPACE/**/*.pem\"]}}}",
+					    "base", "/w/ws", err,
+					    sizeof(err)) == 0,
+		      "%s", err);
+	ck_assert_int_eq(rules_learn_new(&f.l, &vars, f.base, false), 0);
+	for (i = 0; i < RULES_LEARN_DIR_THRESHOLD + 1; i++) {
+		snprintf(path, sizeof(path), "/w/ws/certs/c%d.txt", i);
+		add(&f, RULES_READ, path, false, false);
+		add(&f, RULES_WRITE, path, false, false);
+	}
+	finish(&f);
+	expect_entry(&f, "files.read.allow", "$WORKSPACE/certs", -1, false);
+	ck_assert_int_eq(learned_says(&f, RULES_READ, "/w/ws/certs/a.pem"),
+			 RULES_DENY);
+	ck_assert_int_eq(learned_says(&f, RULES_WRITE, "/w/ws/certs/a.pem"),
+			 RULES_DENY);
+	ck_assert_int_eq(learned_says(&f, RULES_READ, "/w/ws/certs/c1.txt"),
+			 RULES_ALLOW);
+	stop(&f);
+}
+END_TEST
+
 START_TEST(test_threshold)
 {
 	struct fixture f;
@@ -953,6 +1037,7 @@ static Suite *learn_suite(void)
 	tcase_add_loop_test(t, test_path, 0, N(paths));
 	tcase_add_test(t, test_workspace_in_home);
 	tcase_add_test(t, test_threshold);
+	tcase_add_test(t, test_protections_beneath);
 	tcase_add_test(t, test_no_collapse_to_floors);
 	tcase_add_test(t, test_listed_dirs);
 	tcase_add_test(t, test_nested_collapse);
