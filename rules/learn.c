@@ -93,6 +93,11 @@ struct rules_learn {
 	size_t n_ws;
 	const struct rules_policy *base;
 	bool permissive;
+	/* the built-in policy for this run's names, and for the names of
+	 * the user who will enforce the policy (reader_home): their read
+	 * denials are secrets whatever the base says */
+	struct rules_policy *secrets[2];
+	char *reader_home;
 
 	bool unsure;	   /* the event being added: its names may be others */
 	struct list items; /* struct item */
@@ -241,6 +246,56 @@ static void free_vars(struct rules_learn *l)
 
 static int keep_protections(struct rules_learn *l);
 
+static struct rules_policy *builtin_for(const struct rules_learn *l,
+					const char *home)
+{
+	struct rules_vars v = { home, l->tmpdir, (const char *const *)l->ws,
+				l->n_ws };
+	struct rules_policy *p;
+	char err[256];
+
+	if (rules_policy_new(&p, &v) < 0)
+		return NULL;
+	if (rules_policy_add_json(p, rules_default_json, "built-in", NULL, err,
+				  sizeof(err)) < 0) {
+		rules_policy_free(p);
+		return NULL;
+	}
+	return p;
+}
+
+/*
+ * The secrets are the built-in policy's, whatever the base says (a
+ * --base that allows ~/.ssh/id_rsa, or drops the built-in policy), for
+ * the run's home and for the home of the user who enforces the policy
+ * (a log recorded with another home).
+ */
+static int build_secrets(struct rules_learn *l)
+{
+	rules_policy_free(l->secrets[0]);
+	rules_policy_free(l->secrets[1]);
+	l->secrets[0] = l->secrets[1] = NULL;
+	l->secrets[0] = builtin_for(l, l->home);
+	if (!l->secrets[0])
+		return -ENOMEM;
+	if (l->reader_home &&
+	    (!l->home || strcmp(l->home, l->reader_home) != 0)) {
+		l->secrets[1] = builtin_for(l, l->reader_home);
+		if (!l->secrets[1])
+			return -ENOMEM;
+	}
+	return 0;
+}
+
+int rules_learn_set_reader(struct rules_learn *l, const char *home)
+{
+	free(l->reader_home);
+	l->reader_home = home ? strdup(home) : NULL;
+	if (home && !l->reader_home)
+		return -ENOMEM;
+	return build_secrets(l);
+}
+
 int rules_learn_set_run(struct rules_learn *l, const struct rules_vars *v,
 			const struct rules_policy *base, bool permissive)
 {
@@ -261,6 +316,8 @@ int rules_learn_set_run(struct rules_learn *l, const struct rules_vars *v,
 			return -ENOMEM;
 		l->n_ws++;
 	}
+	if (build_secrets(l) < 0)
+		return -ENOMEM;
 	return keep_protections(l);
 }
 
@@ -313,6 +370,9 @@ void rules_learn_free(struct rules_learn *l)
 	index_free(&l->cmds_ix);
 	index_free(&l->names_ix);
 	free_vars(l);
+	rules_policy_free(l->secrets[0]);
+	rules_policy_free(l->secrets[1]);
+	free(l->reader_home);
 	free(l);
 }
 
@@ -698,15 +758,17 @@ static char *words_key(const struct rules_entry *e)
  * protections hold (a collapsed ~/.config still leaves ~/.config/gh
  * denied) and the file says all there is.
  */
-static int keep_protections(struct rules_learn *l)
+static int keep_from(struct rules_learn *l, const struct rules_policy *p,
+		     int only)
 {
 	const struct rules_entry *e;
 	char *key;
 	int c, rc = 0;
 
-	for (c = 0; l->base && c < RULES_NCLASS && rc == 0; c++) {
-		for (e = l->base->cls[c].v;
-		     e < l->base->cls[c].v + l->base->cls[c].n && rc == 0;
+	for (c = 0; p && c < RULES_NCLASS && rc == 0; c++) {
+		if (only != RULES_NCLASS && c != only)
+			continue;
+		for (e = p->cls[c].v; e < p->cls[c].v + p->cls[c].n && rc == 0;
 		     e++) {
 			if (e->action != RULES_DENY && e->action != RULES_ASK)
 				continue;
@@ -725,6 +787,13 @@ static int keep_protections(struct rules_learn *l)
 		}
 	}
 	return rc;
+}
+
+static int keep_protections(struct rules_learn *l)
+{
+	int rc = keep_from(l, l->base, RULES_NCLASS);
+	/* the secrets hold even when the base dropped the built-in */
+	return rc ? rc : keep_from(l, l->secrets[0], RULES_READ);
 }
 
 static char *why_of(enum kind k, enum rules_class c)
@@ -747,17 +816,26 @@ static char *why_of(enum kind k, enum rules_class c)
 }
 
 /*
- * A path the base denies reading by an entry is a secret: written as it
- * was, for review, whatever the run was allowed.
+ * A path the built-in policy (for the run's home or the reader's) or the
+ * base denies reading by an entry is a secret: written as it was, for
+ * review, whatever the run was allowed.
  */
+static bool denies_reading(const struct rules_policy *p, const char *path,
+			   struct rules_verdict *v)
+{
+	if (!p)
+		return false;
+	rules_check_path(p, RULES_READ, path, v);
+	return !v->is_default &&
+	       (v->action == RULES_DENY || v->action == RULES_ASK);
+}
+
 static bool secret(const struct rules_learn *l, const char *path,
 		   struct rules_verdict *v)
 {
-	if (!l->base)
-		return false;
-	rules_check_path(l->base, RULES_READ, path, v);
-	return !v->is_default &&
-	       (v->action == RULES_DENY || v->action == RULES_ASK);
+	return denies_reading(l->secrets[0], path, v) ||
+	       denies_reading(l->secrets[1], path, v) ||
+	       denies_reading(l->base, path, v);
 }
 
 static char *why_review(bool is_secret, const struct rules_verdict *v,

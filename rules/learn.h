@@ -92,6 +92,13 @@ void rules_learn_free(struct rules_learn *l);
 int rules_learn_set_run(struct rules_learn *l, const struct rules_vars *v,
 			const struct rules_policy *base, bool permissive);
 
+/*
+ * The home of the user who will enforce the policy: the built-in
+ * secrets beneath it are secrets too (a log recorded with another
+ * home).  0 or -ENOMEM.
+ */
+int rules_learn_set_reader(struct rules_learn *l, const char *home);
+
 /* Returns 0, -EINVAL for an event without its object, -ENOMEM. */
 int rules_learn_add(struct rules_learn *l, const struct rules_learn_event *e);
 

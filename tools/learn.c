@@ -156,6 +156,17 @@ static const char *home_of(const cJSON *rec, char **keep, bool *b64_bad)
 	return realpath(h, real) ? real : h;
 }
 
+/* The home of the user who learns (and will enforce the policy). */
+static const char *reader_home(void)
+{
+	static char real[PATH_MAX];
+	const char *h = getenv("HOME");
+
+	if (!h || h[0] != '/')
+		return NULL;
+	return realpath(h, real) ? real : h;
+}
+
 /* The base policy for one run: the built-in, then --base. */
 static struct rules_policy *base_policy(struct reader *r,
 					const struct rules_vars *v)
@@ -325,9 +336,11 @@ static void on_run(struct reader *r, const cJSON *rec)
 	r->base = base_policy(r, &v);
 	if (!r->base)
 		r->failed = true;
-	else if (r->learn ? rules_learn_set_run(r->learn, &v, r->base,
-						permissive)
-			  : rules_learn_new(&r->learn, &v, r->base, permissive))
+	else if ((r->learn ? rules_learn_set_run(r->learn, &v, r->base,
+						 permissive)
+			   : rules_learn_new(&r->learn, &v, r->base,
+					     permissive)) ||
+		 rules_learn_set_reader(r->learn, reader_home()))
 		bad(r, "%s", "out of memory");
 	else
 		r->runs++;

@@ -108,4 +108,49 @@ echo 'cat certs/c1.txt' >certs.sh
 pt_run --policy "$T/certs.json" -- sh certs.sh
 pt_grep "learned certs: the .txt files are readable" "$PT_OUT" c1
 
+# ---- secrets wait for review whatever --base says ---------------------------
+mkdir -p "$HOME/.aws" "$HOME/.ssh"
+echo AWSKEY >"$HOME/.aws/credentials"
+echo SSHKEY >"$HOME/.ssh/id_rsa"
+# held: the entry for PATTERN waits for review
+held() {
+	if grep -F "\"pattern\": \"$2\"" "$3" | grep -q '"review": true'; then
+		pt_ok "$1"
+	else
+		pt_fail "$1" "$2 is not held for review in $3"
+		grep -F "$2" "$3" | sed 's/^/# /'
+	fi
+}
+echo '{"files":{"read":{"allow":["~/.aws/credentials","~/.ssh/id_rsa"]}}}' \
+	>"$T/letin.json"
+learn "$T/sec.json" --base "$T/letin.json" -- \
+	cat "$HOME/.aws/credentials" "$HOME/.ssh/id_rsa"
+pt_status "learn with a --base that allows secrets" 0
+held "--base allows ~/.aws/credentials: still held for review" \
+	"~/.aws/credentials" "$T/sec.json"
+held "--base allows ~/.ssh/id_rsa: still held for review" \
+	"~/.ssh/id_rsa" "$T/sec.json"
+
+echo '{"builtin": false, "files":{"read":{"default":"allow"}}, "exec":{"default":"allow"}}' \
+	>"$T/nobuiltin.json"
+learn "$T/nob.json" --base "$T/nobuiltin.json" -- cat "$HOME/.ssh/id_rsa"
+pt_status "learn with a --base without the built-in policy" 0
+held "\"builtin\": false base: ~/.ssh/id_rsa held for review" \
+	"~/.ssh/id_rsa" "$T/nob.json"
+pt_grep "\"builtin\": false base: the ~/.ssh denial is kept" "$T/nob.json" \
+	'"pattern": "~/.ssh", "why": "kept'
+
+# a log recorded with another home that read this user's key
+real_home=$(cd "$HOME" && pwd -P)
+r='"run":"20260101T000000Z-7"'
+{
+	printf '{"time":"2026-01-01T00:00:01Z","v":1,"type":"run",%s,"seq":1,"proctor":"0.1.0","workspaces":["/w/ws"],"tmpdir":"/tmp/proctor-x","home":"/home/u"}\n' "$r"
+	printf '{"time":"2026-01-01T00:00:02Z","v":1,"type":"decision",%s,"seq":2,"pid":5,"tid":5,"ppid":4,"comm":"cat","exe":"/usr/bin/cat","syscall":"openat","class":"read","path":"%s/.ssh/id_rsa","decision":"allow","rule":{"origin":"built-in","where":"files.read.default","pattern":"allow","default":true},"errno":0,"result":3}\n' "$r" "$real_home"
+	printf '{"time":"2026-01-01T00:00:03Z","v":1,"type":"end",%s,"seq":3,"exit":0,"decisions":1,"denials":0}\n' "$r"
+} >"$T/otherhome.jsonl"
+pt_proctor learn --from "$T/otherhome.jsonl" -o "$T/oh.json"
+pt_status "learn --from a log with another home" 0
+held "another home: this user's ~/.ssh/id_rsa is held for review" \
+	"$real_home/.ssh/id_rsa" "$T/oh.json"
+
 pt_done
