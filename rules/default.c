@@ -9,7 +9,8 @@
  *
  * Inside the workspace, writes to what runs code on the user's behalf
  * later (git hooks and config, of nested repositories and submodules too,
- * direnv, editor settings, proctor's own project policy) are denied:
+ * direnv, editor settings, proctor's own project policy and the policy
+ * `proctor learn` writes there by default) are denied:
  * changing them would outlive the sandbox.  /dev/shm is shared like /tmp.
  */
 #include "rules/rules.h"
@@ -39,7 +40,8 @@ const char rules_default_json[] =
 	"               \"$WORKSPACE/.git/modules/**/hooks\",\n"
 	"               \"$WORKSPACE/.git/modules/**/config\",\n"
 	"               \"$WORKSPACE/.envrc\", \"$WORKSPACE/.vscode\",\n"
-	"               \"$WORKSPACE/.proctor.json\"]\n"
+	"               \"$WORKSPACE/.proctor.json\",\n"
+	"               \"$WORKSPACE/proctor-learned.json\"]\n"
 	"    }\n"
 	"  },\n"
 	"  \"network\": {\n"

@@ -482,16 +482,45 @@ static void builtin_ignored(const char *file)
 			file);
 }
 
+/*
+ * The policy files the run uses (--policy, the project's, the user's):
+ * the run must not rewrite what governs it, or the next run under it
+ * (a learned policy in the workspace).  Denied for writing, like
+ * proctor's own files, once the last layer is in.
+ */
+static char *used_files[MAX_LIST + 16];
+static size_t n_used;
+
 static int add_file_layer(struct rules_policy *p, const char *file,
 			  const char *base)
 {
-	char err[1024];
+	char err[1024], *real;
 
 	if (rules_policy_add_file(p, file, base, err, sizeof(err)) < 0) {
 		print_error(err);
 		return -1;
 	}
+	real = realpath(file, NULL);
+	if (real && n_used < sizeof(used_files) / sizeof(used_files[0]))
+		used_files[n_used++] = real;
+	else
+		free(real);
 	return 0;
+}
+
+static int protect_policy_files(struct rules_policy *p)
+{
+	char err[1024];
+	int rc = 0;
+
+	for (; n_used; free(used_files[--n_used]))
+		if (rc == 0 &&
+		    rules_policy_add_protected(p, used_files[n_used - 1], true,
+					       err, sizeof(err)) < 0) {
+			print_error(err);
+			rc = -1;
+		}
+	return rc;
 }
 
 /*
@@ -627,7 +656,7 @@ static struct rules_policy *build_policy(const struct cli *c,
 		if (add_file_layer(p, c->policies[i], v->workspaces[0]) < 0)
 			goto fail;
 	if (add_answers_layer(p) < 0 || add_grants(p, c) < 0 ||
-	    protect_own_dirs(p) < 0)
+	    protect_own_dirs(p) < 0 || protect_policy_files(p) < 0)
 		goto fail;
 	return p;
 fail:

@@ -153,4 +153,34 @@ pt_status "learn --from a log with another home" 0
 held "another home: this user's ~/.ssh/id_rsa is held for review" \
 	"$real_home/.ssh/id_rsa" "$T/oh.json"
 
+# ---- the policy a run uses is out of its reach ------------------------------
+cat >pol.json <<'J'
+{"files": {"write": {"allow": ["$WORKSPACE"]}}}
+J
+cp pol.json "$T/pol.orig"
+pt_run --policy pol.json -- sh -c 'echo "{}" >pol.json'
+pt_is "--policy FILE in the workspace: the run cannot rewrite it" \
+	"$(cat pol.json)" "$(cat "$T/pol.orig")"
+pt_run --policy pol.json -- sh -c 'rm -f pol.json; echo "{}" >pol.json'
+pt_is "--policy FILE: the run cannot remove and remake it" \
+	"$(cat pol.json)" "$(cat "$T/pol.orig")"
+pt_run --policy pol.json -- sh -c 'echo "{}" >new.json; mv -f new.json pol.json'
+pt_is "--policy FILE: the run cannot rename over it" \
+	"$(cat pol.json)" "$(cat "$T/pol.orig")"
+pt_run --policy pol.json -- sh -c 'echo ok >other.txt'
+pt_grep "--policy FILE: the rest of the workspace stays writable" \
+	other.txt ok
+
+timeout -k 5 "$PT_TIMEOUT" "$PROCTOR" learn -q -- true </dev/null \
+	>"$PT_OUT" 2>"$PT_ERR"
+pt_check "learn writes proctor-learned.json by default" \
+	test -s proctor-learned.json
+cp proctor-learned.json "$T/learned.orig"
+pt_run -- sh -c 'echo "{}" >proctor-learned.json'
+pt_is "a default run cannot rewrite proctor-learned.json" \
+	"$(cat proctor-learned.json)" "$(cat "$T/learned.orig")"
+pt_run --policy proctor-learned.json -- sh -c 'echo "{}" >proctor-learned.json'
+pt_is "a run under proctor-learned.json cannot rewrite it" \
+	"$(cat proctor-learned.json)" "$(cat "$T/learned.orig")"
+
 pt_done
