@@ -865,9 +865,18 @@ static bool floor_dir(const struct rules_learn *l, const char *path)
 	return !strcmp(path, "/") || (l->home && beneath(l->home, path));
 }
 
+/* How the run did it: denied, made by the run, a directory, ... */
+struct how {
+	bool denied, created, dir, preexisting;
+	const char *rule;
+};
+
 static int add_path(struct rules_learn *l, enum rules_class c, const char *path,
-		    bool denied, bool created, bool dir, const char *rule)
+		    const struct how *h)
 {
+	bool denied = h->denied, created = h->created, dir = h->dir;
+	bool changed_before = false;
+	const char *rule = h->rule;
 	struct rules_verdict v = { 0 }, sv;
 	enum action_kind { A_ALLOW, A_CREATE } ak = A_ALLOW;
 	bool sec = secret(l, path, &sv), review, itself;
@@ -882,6 +891,10 @@ static int add_path(struct rules_learn *l, enum rules_class c, const char *path,
 	if (l->permissive && l->base)
 		denied = denied ||
 			 (v.action != RULES_ALLOW && v.action != RULES_CREATE);
+	/* a create rule lets a run change only what it made */
+	if (l->permissive && l->base && c == RULES_WRITE &&
+	    v.action == RULES_CREATE && h->preexisting)
+		denied = changed_before = true;
 
 	/* A create rule names the directory: learn the rule itself. */
 	if (c == RULES_WRITE && !denied && !sec && l->base &&
@@ -911,11 +924,19 @@ static int add_path(struct rules_learn *l, enum rules_class c, const char *path,
 	if (l->unsure && !review)
 		return add_entry(l, c, RULES_ALLOW, true, itself, pat, K_NEEDED,
 				 why_unsure(), 1);
+	if (review && changed_before && !sec)
+		return add_entry(l, c, RULES_ALLOW, true, itself, pat, K_NEEDED,
+				 fmt("needed: it was there before the run, and "
+				     "the base's create rule (%s %s \"%s\") "
+				     "lets a run change only what it made; "
+				     "remove \"review\" to grant it",
+				     v.origin, v.where, v.pattern),
+				 1);
 	if (review)
 		return add_entry(
 			l, c, RULES_ALLOW, true, itself, pat,
 			sec ? K_SECRET : K_NEEDED,
-			why_review(sec, sec ? &sv : &v, c, denied, rule), 1);
+			why_review(sec, sec ? &sv : &v, c, h->denied, rule), 1);
 	if (itself)
 		return add_entry(l, c, RULES_ALLOW, false, true, pat, K_FLOOR,
 				 fmt("the run %s this directory: it alone, "
@@ -1172,23 +1193,22 @@ int rules_learn_add(struct rules_learn *l, const struct rules_learn_event *e)
 
 static int add_event(struct rules_learn *l, const struct rules_learn_event *e)
 {
+	const struct how rd = { e->denied, false, e->dir, false, e->rule };
+	const struct how wr = { e->denied, e->created, e->dir, e->preexisting,
+				e->rule };
 	int rc;
 
 	if (!e->object || !e->object[0])
 		return -EINVAL;
 	switch (e->cls) {
 	case RULES_READ:
-		return add_path(l, RULES_READ, e->object, e->denied, false,
-				e->dir, e->rule);
+		return add_path(l, RULES_READ, e->object, &rd);
 	case RULES_WRITE:
-		rc = add_path(l, RULES_WRITE, e->object, e->denied, e->created,
-			      e->dir, e->rule);
+		rc = add_path(l, RULES_WRITE, e->object, &wr);
 		if (rc == 0 && e->to)
-			rc = add_path(l, RULES_WRITE, e->to, e->denied,
-				      e->created, e->dir, e->rule);
+			rc = add_path(l, RULES_WRITE, e->to, &wr);
 		if (rc == 0 && e->also_read)
-			rc = add_path(l, RULES_READ, e->object, e->denied,
-				      false, e->dir, e->rule);
+			rc = add_path(l, RULES_READ, e->object, &rd);
 		return rc;
 	case RULES_EXEC:
 		if (!e->interpreter && (!e->argv || e->argc == 0))

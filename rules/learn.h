@@ -70,6 +70,9 @@ struct rules_learn_event {
 	/* read, write: the object is a directory (listed, made, changed),
 	 * learned as an entry for it alone ("beneath": false) */
 	bool dir;
+	/* write: the object existed before the run and is not its own (a
+	 * --permissive run logs it): a create rule would not allow it */
+	bool preexisting;
 	/* the names may not be the real ones (a schema 1 log wrote a byte
 	 * that is not UTF-8 as the character of that number): the entries
 	 * wait for review */

@@ -605,6 +605,8 @@ static void on_decision(struct reader *r, const cJSON *rec)
 		cJSON_GetObjectItemCaseSensitive(rec, "created_by_run"));
 	e.also_read = e.cls == RULES_WRITE && also_read(rec);
 	e.dir = (e.cls == RULES_READ || e.cls == RULES_WRITE) && is_dir(rec);
+	e.preexisting = cJSON_IsTrue(
+		cJSON_GetObjectItemCaseSensitive(rec, "preexisting"));
 	e.unsure = schema1_latin(rec, &e);
 	if (e.denied)
 		e.rule = rule_text(rec, rule, sizeof(rule));

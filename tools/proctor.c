@@ -1154,6 +1154,7 @@ static int cmd_run(int argc, char **argv)
 	o.run_id = id;
 	o.policy_hash = hash;
 	o.quiet = c.quiet;
+	o.permissive = c.permissive;
 	o.verbose = c.verbose;
 	o.wait_all = c.wait_all;
 	o.keep_caps = c.keep_caps;

@@ -339,6 +339,7 @@ void tracer_on_meta(struct tracer_req *r)
 
 	ok = tracer_judge_write(r->sup, &p, &r->verdict, &override);
 	r->ev.created_override = override;
+	r->ev.preexisting = tracer_preexisting(r->sup, &p);
 	r->ev.is_dir = p.exists && S_ISDIR(p.mode);
 	tracer_req_decide(r, RULES_WRITE, "path", p.path, ok);
 	if (!ok) {

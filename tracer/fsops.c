@@ -32,6 +32,7 @@ static bool judge_write(struct tracer_req *r, const struct tracer_path *p)
 
 	ok = tracer_judge_write(r->sup, p, &r->verdict, &override);
 	r->ev.created_override = override;
+	r->ev.preexisting = r->ev.preexisting || tracer_preexisting(r->sup, p);
 	r->ev.is_dir = p->exists && S_ISDIR(p->mode);
 	tracer_req_decide(r, RULES_WRITE, "path", p->path, ok);
 	return ok;

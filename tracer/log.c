@@ -640,6 +640,8 @@ void tracer_log_decision(const struct tracer_who *w,
 		put_lit(&b, ",\"created_by_run\":true");
 	if (e->is_dir)
 		put_lit(&b, ",\"dir\":true");
+	if (e->preexisting)
+		put_lit(&b, ",\"preexisting\":true");
 	put_asked(&b, e);
 	put_lit(&b, ",\"latency_us\":");
 	put_i64(&b, e->latency_us);

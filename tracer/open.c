@@ -206,6 +206,21 @@ static bool creates_at_root(const struct tracer_sup *s,
 		 !strcmp(up.where, v->where));
 }
 
+/*
+ * --permissive allows every write; learning still needs to tell a change
+ * to what existed before the run from one to what the run made (a
+ * create rule allows only the second).
+ */
+bool tracer_preexisting(const struct tracer_sup *s, const struct tracer_path *p)
+{
+	struct stat st;
+
+	if (!s->o->permissive || !p->exists || p->is_proc_object)
+		return false;
+	return object_stat(p, &st) == 0 &&
+	       !tracer_created_has(st.st_dev, st.st_ino);
+}
+
 bool tracer_judge_write(const struct tracer_sup *s, const struct tracer_path *p,
 			struct rules_verdict *v, bool *override)
 {
@@ -464,6 +479,7 @@ static bool judge(struct tracer_req *r, const struct tracer_path *p,
 	}
 	wr = tracer_judge_write(r->sup, p, &r->verdict, &override);
 	r->ev.created_override = override;
+	r->ev.preexisting = tracer_preexisting(r->sup, p);
 	if (!rd && wr) {
 		r->verdict = rv;
 		return tracer_req_decide(r, RULES_READ, "path", p->path, false);

@@ -50,6 +50,10 @@ struct tracer_opts {
 	ino_t approve_ino;	  /* connects to it, whatever the name */
 	int answers_fd;		  /* the user's answers file, or -1 */
 	const char *workspace;	  /* the first one, saved with answers */
+
+	/* --permissive: writes to what existed before the run, and is not
+	 * its own, are logged as such ("preexisting"), for learning */
+	bool permissive;
 };
 
 /*
@@ -257,6 +261,9 @@ struct tracer_event {
 	/* the object is a directory, or the call makes one (for learning:
 	 * an entry for the directory itself, not what is beneath it) */
 	bool is_dir;
+	/* --permissive: a write to an object that existed before the run
+	 * and is not its own (what a create rule does not allow) */
+	bool preexisting;
 	/* exec: the prefixes to allow (one a line), or NULL */
 	const char *advice;
 	long latency_us; /* from the call's arrival to its answer */
@@ -493,6 +500,8 @@ bool tracer_req_decide(struct tracer_req *r, enum rules_class cls,
  * the run's own files stay writable to it.  Fills v; returns true when
  * allowed.  *override tells that the run-created rule allowed it.
  */
+bool tracer_preexisting(const struct tracer_sup *s,
+			const struct tracer_path *p);
 bool tracer_judge_write(const struct tracer_sup *s, const struct tracer_path *p,
 			struct rules_verdict *v, bool *override);
 /* Policy plus proctor's own limits (other processes' /proc). */

@@ -183,4 +183,20 @@ pt_run --policy proctor-learned.json -- sh -c 'echo "{}" >proctor-learned.json'
 pt_is "a run under proctor-learned.json cannot rewrite it" \
 	"$(cat proctor-learned.json)" "$(cat "$T/learned.orig")"
 
+# ---- --permissive: a change under a create directory ------------------------
+pre=/tmp/proctor-learn-review.$$
+echo pre >"$pre"
+pt_cleanup_add "$pre" "$pre.new"
+learn "$T/perm.json" --permissive -- \
+	sh -c "echo x >>$pre; echo n >$pre.new; cat $HOME/.ssh/id_rsa >/dev/null"
+pt_status "learn --permissive a change to a file in /tmp" 0
+held "--permissive: a change to a file that was in /tmp waits for review" \
+	"$pre" "$T/perm.json"
+pt_grep "--permissive: its why says it was there before" "$T/perm.json" \
+	"it was there before the run"
+pt_grep "--permissive: a new file in /tmp is learned as the create rule" \
+	"$T/perm.json" '"create": \['
+pt_nogrep "--permissive: no \"was denied\" when nothing was" "$T/perm.json" \
+	"was denied"
+
 pt_done

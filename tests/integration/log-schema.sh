@@ -26,7 +26,7 @@ KEYS = {
     "exit": WHO | {"cmdline", "status", "signal"},
     "decision": WHO | {"uid", "cwd", "syscall", "args", "class", "path",
                        "addr", "command", "target", "to", "argv",
-                       "decision", "rule", "created_by_run", "dir", "latency_us",
+                       "decision", "rule", "created_by_run", "dir", "preexisting", "latency_us",
                        "errno", "result", "stack", "stack_cut",
                        "stack_scanned_from", "argv_cut", "name", "qtype",
                        "rcode",

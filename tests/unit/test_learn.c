@@ -816,6 +816,26 @@ START_TEST(test_permissive)
 	expect_entry(&f, "exec.allow", "git push origin", 1, true);
 	expect_entry(&f, "exec.allow", "git status", 1, false);
 	stop(&f);
+
+	/* under a create directory: what was there before waits (#7) */
+	start(&f, true);
+	{
+		struct rules_learn_event e = { .cls = RULES_WRITE,
+					       .object = "/tmp/old.log",
+					       .preexisting = true };
+		struct rules_learn_event n = { .cls = RULES_WRITE,
+					       .object = "/tmp/new.log" };
+
+		ck_assert_int_eq(rules_learn_add(f.l, &e), 0);
+		ck_assert_int_eq(rules_learn_add(f.l, &n), 0);
+	}
+	add(&f, RULES_READ, "/home/u/.ssh/id_rsa", false, false);
+	finish(&f);
+	expect_entry(&f, "files.write.allow", "/tmp/old.log", 1, true);
+	expect_entry(&f, "files.write.create", "/tmp", 1, false);
+	expect_entry(&f, "files.read.allow", "~/.ssh/id_rsa", 1, true);
+	ck_assert_ptr_null(strstr(f.text, "was denied"));
+	stop(&f);
 }
 END_TEST
 
