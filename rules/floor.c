@@ -8,6 +8,7 @@
  * Saved answers ("allow always") are write entries like any other.
  */
 #include <errno.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -66,4 +67,51 @@ int rules_write_roots(const struct rules_policy *p,
 		    write_roots(x->v[i].grant->p, fn, arg))
 			return 1;
 	return 0;
+}
+
+/* The places a policy names as a whole: removing them is no work of a run. */
+static bool whole_place(const struct rules_policy *p, const char *path)
+{
+	size_t i;
+
+	if (!strchr(path + 1, '/'))
+		return true; /* / or a top-level directory */
+	if (p->home && !strcmp(path, p->home))
+		return true;
+	if (p->tmpdir && !strcmp(path, p->tmpdir))
+		return true;
+	for (i = 0; i < p->n_workspaces; i++)
+		if (!strcmp(path, p->workspaces[i]))
+			return true;
+	return false;
+}
+
+static void remove_roots(const struct rules_policy *p,
+			 void (*fn)(const char *root, void *arg), void *arg)
+{
+	const struct rules_list *l = &p->cls[RULES_WRITE];
+	size_t i, j;
+
+	for (i = 0; i < l->n; i++) {
+		const struct rules_entry *e = &l->v[i];
+
+		if (e->action == RULES_DENY || e->kind != RULES_ENTRY_PATH)
+			continue;
+		for (j = 0; j < e->nglobs; j++)
+			if ((e->globs[j].spec & 1) &&
+			    !whole_place(p, e->globs[j].text))
+				fn(e->globs[j].text, arg);
+	}
+}
+
+void rules_remove_roots(const struct rules_policy *p,
+			void (*fn)(const char *root, void *arg), void *arg)
+{
+	const struct rules_list *x = &p->cls[RULES_EXEC];
+	size_t i;
+
+	remove_roots(p, fn, arg);
+	for (i = 0; i < x->n; i++)
+		if (x->v[i].grant && x->v[i].action != RULES_DENY)
+			remove_roots(x->v[i].grant->p, fn, arg);
 }

@@ -196,6 +196,14 @@ int rules_write_roots(const struct rules_policy *p,
 		      void (*fn)(const char *root, void *arg), void *arg);
 
 /*
+ * Calls fn with every path a write entry names exactly (no glob), other
+ * than /, a top-level directory, ~, a workspace or TMPDIR: removing it
+ * is a write to it, which the kernel asks of the directory holding it.
+ */
+void rules_remove_roots(const struct rules_policy *p,
+			void (*fn)(const char *root, void *arg), void *arg);
+
+/*
  * An entry held back for review.  A list entry may be written as an
  * object: {"pattern": ..., "events": N, "why": "...", "review": true}
  * ("events" and "why" are notes for people, as `proctor learn` writes

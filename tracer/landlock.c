@@ -77,6 +77,41 @@ static int open_root(const char *root)
 	}
 }
 
+/*
+ * A write to a path may remove it (unlink, rmdir, rename away: the
+ * policy judges them as writes to that path), and Landlock asks that of
+ * the directory holding it: the parent of each path the policy names
+ * exactly (rules_remove_roots) gets the right to remove, which the
+ * supervisor still judges name by name.
+ */
+static void add_parent(const char *root, void *arg)
+{
+	struct floor *f = arg;
+	struct landlock_path_beneath_attr pb;
+	char buf[4096], *slash;
+	int fd;
+
+	snprintf(buf, sizeof(buf), "%s", root);
+	slash = strrchr(buf, '/');
+	if (!slash || !slash[1])
+		return; /* "/" has no parent */
+	if (slash == buf)
+		slash++;
+	*slash = '\0';
+	fd = open(buf, O_PATH | O_CLOEXEC | O_DIRECTORY);
+	if (fd < 0)
+		return;
+	pb.parent_fd = fd;
+	pb.allowed_access = (LANDLOCK_ACCESS_FS_REMOVE_FILE |
+			     LANDLOCK_ACCESS_FS_REMOVE_DIR) &
+			    f->handled;
+	if (syscall(SYS_landlock_add_rule, f->ruleset,
+		    LANDLOCK_RULE_PATH_BENEATH, &pb, 0) < 0 &&
+	    !f->err)
+		f->err = -errno;
+	close(fd);
+}
+
 static void add_root(const char *root, void *arg)
 {
 	struct floor *f = arg;
@@ -140,6 +175,7 @@ int tracer_landlock_ruleset(const struct rules_policy *p, bool scopes)
 		close(f.ruleset);
 		return -ERANGE; /* writes are unbounded: no floor */
 	}
+	rules_remove_roots(p, add_parent, &f);
 	if (f.err) {
 		close(f.ruleset);
 		return f.err;

@@ -7,6 +7,7 @@
  * tracee's umask, or cwd, while it acts on its behalf.
  */
 #include <errno.h>
+#include <stdatomic.h>
 #include <fcntl.h>
 #include <linux/seccomp.h>
 #include <poll.h>
@@ -186,6 +187,28 @@ static bool wants_stack(const struct tracer_sup *s, const struct tracer_req *r)
 }
 
 /*
+ * An allowed write that failed with EACCES left the log saying "allow"
+ * and the user with no word: file permissions, or the kernel's write
+ * floor (Landlock) where it misses a write the policy grants.  Said
+ * once a run, since a program may try many.
+ */
+static void explain_floor(struct tracer_sup *s, struct tracer_req *r)
+{
+	static atomic_bool said;
+
+	if (!r->ev.allowed || r->err != EACCES || s->floor < 0 || s->o->quiet ||
+	    r->ev.cls != RULES_WRITE || !r->ev.object ||
+	    atomic_exchange(&said, true))
+		return;
+	fprintf(stderr,
+		"proctor: the policy allowed writing %s, but the call failed: "
+		"%s (file permissions, or the kernel's write floor, Landlock, "
+		"which covers only the places the policy's write entries "
+		"name; the log records it as allowed with errno 13)\n",
+		r->ev.object, strerror(r->err));
+}
+
+/*
  * The log line, and the line on stderr for a denial.  The stack is read
  * now, while the thread still waits for its answer; latency_us is what
  * the decision took, without it.
@@ -198,6 +221,7 @@ static void record(struct tracer_sup *s, struct tracer_req *r)
 
 	r->ev.err = r->err;
 	r->ev.result = r->err ? -1 : r->val;
+	explain_floor(s, r);
 	if (r->ev.allowed && !tracer_log_on())
 		return; /* nobody will read about it */
 	clock_gettime(CLOCK_MONOTONIC, &now);

@@ -199,4 +199,32 @@ pt_grep "--permissive: a new file in /tmp is learned as the create rule" \
 pt_nogrep "--permissive: no \"was denied\" when nothing was" "$T/perm.json" \
 	"was denied"
 
+# ---- a learned removal round-trips (the floor lets it remove) ---------------
+mkdir -p rmt/repo
+cd rmt || exit 1
+echo old >old.log
+for i in 1 2 3 4 5 6 7 8 9; do mkdir -p "repo/d$i" && echo $i >"repo/d$i/f"; done
+learn "$T/rm.json" -- sh -c 'rm old.log && rm -rf repo'
+pt_status "learn rm of a file and rm -rf of a tree" 0
+echo old >old.log
+mkdir -p repo/d1 && echo 1 >repo/d1/f
+pt_run --policy "$T/rm.json" -- sh -c 'rm old.log && rm -rf repo'
+pt_status "the learned rm round-trips" 0
+pt_absent "the learned rm removed the file" "$WS/rmt/old.log"
+pt_absent "the learned rm -rf removed the tree" "$WS/rmt/repo"
+pt_is "the learned rm: no denial" \
+	"$(pt_count_decisions "$PT_LOG" decision deny)" 0
+cd "$WS" || exit 1
+
+# an allowed write that fails is said, not left silent
+if [ "$(id -u)" != 0 ]; then
+	echo ro >ro.txt
+	chmod 444 ro.txt
+	pt_run -- sh -c 'echo x >>ro.txt'
+	pt_grep "an allowed write that fails with EACCES is explained" \
+		"$PT_ERR" "the policy allowed writing .*ro.txt, but the call failed"
+else
+	pt_skip "an allowed write that fails is explained" "root bypasses modes"
+fi
+
 pt_done
