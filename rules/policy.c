@@ -1074,6 +1074,26 @@ int rules_policy_add_file(struct rules_policy *p, const char *path,
  * it.  Relative paths are an error: there is no base directory here, and
  * the tool knows its cwd better than a pure module does.
  */
+int rules_policy_add_list(struct rules_policy *p, const char *spec, char *err,
+			  size_t errlen)
+{
+	struct rules_list *l;
+	char *where;
+	int rc = rules_policy_add_entry(p, RULES_READ, RULES_ALLOW, spec, err,
+					errlen);
+
+	if (rc < 0)
+		return rc;
+	l = &p->cls[RULES_READ];
+	where = strdup("--allow-list");
+	if (!where)
+		return -ENOMEM;
+	free(l->v[l->n - 1].where);
+	l->v[l->n - 1].where = where;
+	l->v[l->n - 1].itself = true;
+	return 0;
+}
+
 int rules_policy_add_entry(struct rules_policy *p, enum rules_class c,
 			   enum rules_action a, const char *spec, char *err,
 			   size_t errlen)

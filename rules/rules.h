@@ -122,6 +122,13 @@ int rules_policy_add_entry(struct rules_policy *p, enum rules_class c,
 			   size_t errlen);
 
 /*
+ * --allow-list DIR: a read allow for the directory alone ("beneath":
+ * false): its list of names, nothing beneath it.
+ */
+int rules_policy_add_list(struct rules_policy *p, const char *spec, char *err,
+			  size_t errlen);
+
+/*
  * Verdicts.  path is absolute and canonical.  For RULES_WRITE, a read deny
  * that is at least as specific as the best write match also denies (see
  * README, "Precedence").  Never fails: no match gives the class default.

@@ -99,6 +99,8 @@ static const struct run_opt {
 	{ "log-syslog", 0, OPT_SYSLOG, 0, 0,
 	  "      each record to syslog too (authpriv, ident proctor)" },
 	{ "allow-read", 1, OPT_GRANT, RULES_READ, RULES_ALLOW, "PATH" },
+	{ "allow-list", 1, OPT_GRANT, RULES_READ, RULES_ALLOW,
+	  "DIR   list DIR's names, read nothing beneath it" },
 	{ "deny-read", 1, OPT_GRANT, RULES_READ, RULES_DENY, "PATH" },
 	{ "allow-write", 1, OPT_GRANT, RULES_WRITE, RULES_ALLOW, "PATH" },
 	{ "deny-write", 1, OPT_GRANT, RULES_WRITE, RULES_DENY, "PATH" },
@@ -597,9 +599,11 @@ static int add_grants(struct rules_policy *p, const struct cli *c)
 		char spec[PATH_MAX + 256];
 
 		grant_spec(&c->grants[i], spec, sizeof(spec));
-		if (rules_policy_add_entry(p, c->grants[i].cls,
-					   c->grants[i].act, spec, err,
-					   sizeof(err)) < 0) {
+		if ((!strcmp(c->grants[i].flag, "allow-list")
+			     ? rules_policy_add_list(p, spec, err, sizeof(err))
+			     : rules_policy_add_entry(p, c->grants[i].cls,
+						      c->grants[i].act, spec,
+						      err, sizeof(err))) < 0) {
 			print_error(err);
 			return -1;
 		}

@@ -317,7 +317,13 @@ static void say_with_advice(const struct tracer_event *e, const char *head,
 	else if (advice)
 		advice_for(advice, ADVICE_MAX, e, e->verdict);
 	if (advice && advice[0] && (quoted = calloc(1, 2 * ADVICE_MAX + 8)))
-		flags_for(quoted, 2 * ADVICE_MAX + 8, flag_for(e->cls), advice);
+		flags_for(quoted, 2 * ADVICE_MAX + 8,
+			  /* a listing: the directory alone, not what is
+			   * beneath it (a secret directory's files) */
+			  e->cls == RULES_READ && e->is_dir && !by_name
+				  ? "--allow-list"
+				  : flag_for(e->cls),
+			  advice);
 	if (quoted && quoted[0])
 		fprintf(stderr, "%s; allow with %s\n", head, quoted);
 	else

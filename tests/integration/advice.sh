@@ -148,4 +148,14 @@ PY
 	kill "$srv" 2>/dev/null
 fi
 
+# ---- a listing: the directory alone, not its files --------------------------
+mkdir -p "$HOME/.ssh"
+echo KEY >"$HOME/.ssh/id_ed25519"
+pt_run -- ls "$HOME/.ssh"
+pt_grep "a denied listing is advised --allow-list" "$PT_ERR" \
+	"allow with --allow-list '.*/.ssh'\$"
+follow "list ~/.ssh" -- ls "$HOME/.ssh"
+pt_run --allow-list "$HOME/.ssh" -- cat "$HOME/.ssh/id_ed25519"
+pt_nogrep "--allow-list ~/.ssh: its files stay unreadable" "$PT_OUT" KEY
+
 pt_done
