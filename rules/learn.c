@@ -579,7 +579,9 @@ static int path_to(const struct rules_learn *l, enum rules_class c,
 			last && !exact && !(how & P_DIR) ? build_ext(s) : NULL;
 
 		if (!exact && !*var && per_process(path, depth, s)) {
-			snprintf(name, sizeof(name), "*");
+			/* a process: digits, never /proc/sys or /proc/kcore */
+			snprintf(name, sizeof(name), "%s",
+				 strncmp(path, "/proc/", 6) ? "*" : "[0-9]*");
 			*kind = K_DEV;
 		} else if (ext) {
 			snprintf(name, sizeof(name), "*.%s", ext);

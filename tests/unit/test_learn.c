@@ -53,8 +53,9 @@ static const struct path_case {
 	{ RULES_READ, "/lib64/ld-linux-x86-64.so.2", "/lib64" },
 	/* system files collapse for reads only */
 	{ RULES_WRITE, "/etc/passwd", "/etc/passwd" },
-	{ RULES_READ, "/proc/1234/status", "/proc/*/status" },
-	{ RULES_READ, "/proc/1234/task/1235/stat", "/proc/*/task/*/stat" },
+	{ RULES_READ, "/proc/1234/status", "/proc/[0-9]*/status" },
+	{ RULES_READ, "/proc/1234/task/1235/stat",
+	  "/proc/[0-9]*/task/[0-9]*/stat" },
 	{ RULES_READ, "/proc/sys/kernel/ngroups_max",
 	  "/proc/sys/kernel/ngroups_max" },
 	{ RULES_WRITE, "/dev/pts/3", "/dev/pts/*" },
@@ -366,6 +367,25 @@ START_TEST(test_protections_beneath)
 }
 END_TEST
 
+/* /proc/PID becomes a glob of digits: never /proc/sys or /proc/kcore */
+START_TEST(test_proc_glob)
+{
+	struct fixture f;
+
+	start(&f, false);
+	add(&f, RULES_READ, "/proc/1234/status", false, false);
+	add(&f, RULES_READ, "/proc/1234/task/1235/stat", false, false);
+	finish(&f);
+	ck_assert_int_eq(learned_says(&f, RULES_READ, "/proc/42/status"),
+			 RULES_ALLOW);
+	ck_assert_int_eq(learned_says(&f, RULES_READ, "/proc/sys/status"),
+			 RULES_DENY);
+	ck_assert_int_eq(learned_says(&f, RULES_READ, "/proc/kcore/status"),
+			 RULES_DENY);
+	stop(&f);
+}
+END_TEST
+
 START_TEST(test_threshold)
 {
 	struct fixture f;
@@ -493,7 +513,7 @@ START_TEST(test_listed_dirs)
 	expect_valid(&f);
 	ck_assert(itself(&f, "files.read.allow", "$WORKSPACE/src"));
 	ck_assert(itself(&f, "files.read.allow", "/srv/data"));
-	ck_assert(itself(&f, "files.read.allow", "/proc/*/fd"));
+	ck_assert(itself(&f, "files.read.allow", "/proc/[0-9]*/fd"));
 	ck_assert(itself(&f, "files.write.allow", "$WORKSPACE/out"));
 	/* a directory's name is no build output (*.d) */
 	ck_assert(itself(&f, "files.read.allow", "$WORKSPACE/conf.d"));
@@ -1058,6 +1078,7 @@ static Suite *learn_suite(void)
 	tcase_add_test(t, test_workspace_in_home);
 	tcase_add_test(t, test_threshold);
 	tcase_add_test(t, test_protections_beneath);
+	tcase_add_test(t, test_proc_glob);
 	tcase_add_test(t, test_no_collapse_to_floors);
 	tcase_add_test(t, test_listed_dirs);
 	tcase_add_test(t, test_nested_collapse);
