@@ -644,14 +644,6 @@ static struct item *find_entry(struct rules_learn *l, enum rules_class c,
 	return NULL;
 }
 
-/* An entry that covers what is beneath its pattern, or NULL. */
-static struct item *find_item(struct rules_learn *l, enum rules_class c,
-			      enum rules_action a, bool review,
-			      const char *pattern)
-{
-	return find_entry(l, c, a, review, false, pattern);
-}
-
 /* Counts n events for the item, made on first sight with why. */
 static int add_entry(struct rules_learn *l, enum rules_class c,
 		     enum rules_action a, bool review, bool itself,
@@ -1226,15 +1218,6 @@ static int add_event(struct rules_learn *l, const struct rules_learn_event *e)
 
 /* ---- pass 2: collapsing ---------------------------------------------------- */
 
-static size_t depth_of(const char *p)
-{
-	size_t n = 0;
-
-	for (; *p; p++)
-		n += *p == '/';
-	return n;
-}
-
 /*
  * Whether dir, a written pattern, may stand for everything beneath it:
  * not /, not a top-level directory, not ~, nothing above ~, a workspace
@@ -1268,49 +1251,6 @@ static bool in_group(const struct item *it, enum rules_class c)
 {
 	return it->alive && it->cls == c && it->action == RULES_ALLOW &&
 	       !it->review;
-}
-
-/* The parent of a written pattern, in place; false at the top. */
-static bool up(char *p)
-{
-	char *s = strrchr(p, '/');
-
-	if (!s || s == p)
-		return false;
-	*s = '\0';
-	return true;
-}
-
-/* An entry beneath another of its group adds nothing: merge it. */
-static void subsume(struct rules_learn *l, enum rules_class c)
-{
-	struct item *it = l->items.v, *a;
-	char anc[PATH_MAX * 2];
-	size_t i;
-
-	for (i = 0; i < l->items.n; i++) {
-		if (!in_group(&it[i], c))
-			continue;
-		/* a directory alone, beside an entry covering it */
-		a = it[i].itself
-			    ? find_item(l, c, RULES_ALLOW, false, it[i].pattern)
-			    : NULL;
-		if (a) {
-			a->events += it[i].events;
-			it[i].alive = false;
-			continue;
-		}
-		snprintf(anc, sizeof(anc), "%s", it[i].pattern);
-		while (up(anc)) {
-			a = find_item(l, c, RULES_ALLOW, false, anc);
-			if (a && a != &it[i]) {
-				a->events += it[i].events;
-				a->merged += 1 + it[i].merged;
-				it[i].alive = false;
-				break;
-			}
-		}
-	}
 }
 
 /* An entry that took others in says so. */
@@ -1396,138 +1336,328 @@ static void free_dirs(struct dirs *d)
 	index_free(&d->ix);
 }
 
-/* Counts every alive entry of the group in each directory above it. */
-static int count_dirs(struct rules_learn *l, enum rules_class c, struct dirs *d)
+/*
+ * The directories above the entries of a group, as a tree of
+ * components: a node is its parent and one component, so finding a path
+ * costs its length, however deep it is (a table of whole paths costs
+ * the length once for every directory above it: the square of the
+ * depth).  A component points into the pattern of the item that made
+ * it, which outlives the tree.
+ */
+struct node {
+	size_t parent; /* SIZE_MAX: a top component ("", "~", "$WORKSPACE") */
+	const char *comp;
+	size_t len, depth;
+	size_t item;	  /* the group's entry covering it, or SIZE_MAX */
+	size_t n, n_then; /* alive entries beneath it; n when it collapsed */
+	unsigned long events, self_events;
+	bool self; /* an entry names it alone; it counts above it */
+	bool collapsed;
+};
+
+struct tree {
+	struct list v; /* struct node */
+	struct index ix;
+	size_t *of; /* per item (as many as when built): its node */
+	size_t n_of;
+};
+
+static uint64_t node_hash(size_t parent, const char *comp, size_t len)
 {
-	struct item *it = l->items.v;
-	char anc[PATH_MAX * 2];
-	struct dir *x;
+	uint64_t h = 1469598103934665603ULL ^ (uint64_t)parent;
 	size_t i;
 
-	for (i = 0; i < l->items.n; i++) {
+	for (i = 0; i < len; i++)
+		h = (h ^ (unsigned char)comp[i]) * 1099511628211ULL;
+	return h ^ (h >> 29);
+}
+
+static size_t node_child(struct tree *t, size_t parent, const char *comp,
+			 size_t len)
+{
+	uint64_t h = node_hash(parent, comp, len);
+	struct node *v = t->v.v, *x;
+	size_t i;
+
+	for (i = index_first(&t->ix, h); i != SIZE_MAX;
+	     i = index_next(&t->ix, i))
+		if (t->ix.hash[i] == h && v[i].parent == parent &&
+		    v[i].len == len && !memcmp(v[i].comp, comp, len))
+			return i;
+	x = grow(&t->v, sizeof(*x));
+	if (!x)
+		return SIZE_MAX;
+	*x = (struct node){
+		.parent = parent, .comp = comp, .len = len, .item = SIZE_MAX
+	};
+	x->depth = parent == SIZE_MAX
+			   ? 0
+			   : ((struct node *)t->v.v)[parent].depth + 1;
+	if (index_add(&t->ix, h) < 0) {
+		t->v.n--;
+		return SIZE_MAX;
+	}
+	return t->v.n - 1;
+}
+
+/* The node of a pattern, made with the nodes above it. */
+static size_t node_of(struct tree *t, const char *pattern)
+{
+	size_t at = SIZE_MAX, len;
+	const char *s = pattern;
+
+	for (;;) {
+		len = strcspn(s, "/");
+		at = node_child(t, at, s, len);
+		if (at == SIZE_MAX || !s[len])
+			return at;
+		s += len + 1;
+	}
+}
+
+/*
+ * The directory above node i, as up() gives it: never "/" (the top
+ * component of an absolute pattern, which is empty).
+ */
+static size_t node_up(const struct tree *t, size_t i)
+{
+	const struct node *v = t->v.v;
+	size_t p = v[i].parent;
+
+	if (p == SIZE_MAX || (v[p].parent == SIZE_MAX && v[p].len == 0))
+		return SIZE_MAX;
+	return p;
+}
+
+/* The pattern a node names (malloc'd). */
+static char *node_path(const struct tree *t, size_t i)
+{
+	const struct node *v = t->v.v;
+	size_t len = 0, j, k, n = v[i].depth + 1, *chain;
+	char *p = NULL, *o;
+
+	chain = malloc(n * sizeof(*chain));
+	if (!chain)
+		return NULL;
+	for (j = i, k = n; j != SIZE_MAX; j = v[j].parent) {
+		chain[--k] = j;
+		len += v[j].len + 1;
+	}
+	p = malloc(len);
+	for (k = 0, o = p; p && k < n; k++) {
+		if (k)
+			*o++ = '/';
+		memcpy(o, v[chain[k]].comp, v[chain[k]].len);
+		o += v[chain[k]].len;
+	}
+	if (p)
+		*o = '\0';
+	free(chain);
+	return p;
+}
+
+static void tree_free(struct tree *t)
+{
+	free(t->v.v);
+	index_free(&t->ix);
+	free(t->of);
+}
+
+/* A node for every entry of the group and every directory above it. */
+static int tree_build(struct rules_learn *l, enum rules_class c, struct tree *t)
+{
+	struct item *it = l->items.v;
+	struct node *v;
+	size_t i;
+
+	t->n_of = l->items.n;
+	t->of = malloc((t->n_of ? t->n_of : 1) * sizeof(*t->of));
+	if (!t->of)
+		return -ENOMEM;
+	for (i = 0; i < t->n_of; i++) {
+		t->of[i] = SIZE_MAX;
 		if (!in_group(&it[i], c))
 			continue;
-		if (it[i].itself) {
-			x = add_dir(l, d, it[i].pattern);
-			if (!x)
-				return -ENOMEM;
-			x->self = true;
-			x->self_events += it[i].events;
-		}
-		snprintf(anc, sizeof(anc), "%s", it[i].pattern);
-		while (up(anc)) {
-			x = add_dir(l, d, anc);
-			if (!x)
-				return -ENOMEM;
-			x->n++;
-			x->events += it[i].events;
-		}
+		t->of[i] = node_of(t, it[i].pattern);
+		if (t->of[i] == SIZE_MAX)
+			return -ENOMEM;
+		v = t->v.v;
+		if (!it[i].itself)
+			v[t->of[i]].item = i;
 	}
 	return 0;
 }
 
-static int cmp_dirs(const void *a, const void *b)
+/* An entry beneath another of its group adds nothing: merge it. */
+static void subsume(struct rules_learn *l, enum rules_class c, struct tree *t)
 {
-	const struct dir *x = *(struct dir *const *)a;
-	const struct dir *y = *(struct dir *const *)b;
-	size_t dx = depth_of(x->path), dy = depth_of(y->path);
+	struct item *it = l->items.v, *a;
+	struct node *v = t->v.v;
+	size_t i, x;
 
-	if (dx != dy)
-		return dx > dy ? -1 : 1;
-	return strcmp(x->path, y->path);
+	for (i = 0; i < t->n_of; i++) {
+		if (!in_group(&it[i], c))
+			continue;
+		/* a directory alone, beside an entry covering it */
+		x = v[t->of[i]].item;
+		if (it[i].itself && x != SIZE_MAX && it[x].alive) {
+			it[x].events += it[i].events;
+			it[i].alive = false;
+			continue;
+		}
+		for (x = node_up(t, t->of[i]); x != SIZE_MAX;
+		     x = node_up(t, x)) {
+			if (v[x].item == SIZE_MAX || v[x].item == i ||
+			    !it[v[x].item].alive)
+				continue;
+			a = &it[v[x].item];
+			a->events += it[i].events;
+			a->merged += 1 + it[i].merged;
+			it[i].alive = false;
+			break;
+		}
+	}
+}
+
+/* Counts every alive entry of the group in each directory above it. */
+static void count_dirs(struct rules_learn *l, enum rules_class c,
+		       struct tree *t)
+{
+	struct item *it = l->items.v;
+	struct node *v = t->v.v;
+	size_t i, x;
+
+	for (i = 0; i < t->n_of; i++) {
+		if (!in_group(&it[i], c))
+			continue;
+		if (it[i].itself) {
+			v[t->of[i]].self = true;
+			v[t->of[i]].self_events += it[i].events;
+		}
+		for (x = node_up(t, t->of[i]); x != SIZE_MAX;
+		     x = node_up(t, x)) {
+			v[x].n++;
+			v[x].events += it[i].events;
+		}
+	}
+}
+
+static int cmp_depth(const void *a, const void *b, void *arg)
+{
+	const struct node *v = arg;
+	size_t x = *(const size_t *)a, y = *(const size_t *)b;
+
+	if (v[x].depth != v[y].depth)
+		return v[x].depth > v[y].depth ? -1 : 1;
+	return x < y ? -1 : x > y;
 }
 
 /*
  * Deepest first, a directory with enough entries beneath it collapses:
- * for each directory above it, those entries become one.
+ * for each directory above it, those entries become one.  (Directories
+ * of one depth touch none of each other's counts.)
  */
-static int mark_collapsed(struct dirs *d)
+static int mark_collapsed(struct rules_learn *l, struct tree *t)
 {
-	struct dir *v = d->v.v, **order, *a;
-	char anc[PATH_MAX * 2];
-	size_t i, n = d->v.n;
+	struct node *v = t->v.v;
+	size_t i, x, n = t->v.n, *order;
+	char *path;
+	bool ok;
 
 	order = malloc((n ? n : 1) * sizeof(*order));
 	if (!order)
 		return -ENOMEM;
 	for (i = 0; i < n; i++)
-		order[i] = &v[i];
-	qsort(order, n, sizeof(*order), cmp_dirs);
+		order[i] = i;
+	qsort_r(order, n, sizeof(*order), cmp_depth, v);
 	for (i = 0; i < n; i++) {
-		if (!order[i]->collapsible ||
-		    order[i]->n < RULES_LEARN_DIR_THRESHOLD)
+		struct node *d = &v[order[i]];
+
+		if (d->n < RULES_LEARN_DIR_THRESHOLD)
 			continue;
-		order[i]->collapsed = true;
-		order[i]->n_then = order[i]->n;
+		path = node_path(t, order[i]);
+		if (!path) {
+			free(order);
+			return -ENOMEM;
+		}
+		ok = collapsible(l, path);
+		free(path);
+		if (!ok)
+			continue;
+		d->collapsed = true;
+		d->n_then = d->n;
 		/* its entries, and the one for it alone, become one */
-		order[i]->events += order[i]->self_events;
-		snprintf(anc, sizeof(anc), "%s", order[i]->path);
-		while (up(anc))
-			if ((a = find_dir(d, anc)))
-				a->n -= order[i]->n_then + order[i]->self - 1;
+		d->events += d->self_events;
+		for (x = node_up(t, order[i]); x != SIZE_MAX; x = node_up(t, x))
+			v[x].n -= d->n_then + d->self - 1;
 	}
 	free(order);
 	return 0;
 }
 
-/* The highest collapsed directory above pattern, or NULL. */
-static struct dir *collapsed_above(struct dirs *d, const char *pattern)
+static bool collapsed_above(const struct tree *t, size_t i)
 {
-	char anc[PATH_MAX * 2];
-	struct dir *x, *top = NULL;
+	const struct node *v = t->v.v;
 
-	snprintf(anc, sizeof(anc), "%s", pattern);
-	while (up(anc))
-		if ((x = find_dir(d, anc)) && x->collapsed)
-			top = x;
-	return top;
+	for (i = node_up(t, i); i != SIZE_MAX; i = node_up(t, i))
+		if (v[i].collapsed)
+			return true;
+	return false;
 }
 
 /* Entries beneath a collapsed directory give way to one for it. */
 static int apply_collapsed(struct rules_learn *l, enum rules_class c,
-			   struct dirs *d)
+			   struct tree *t)
 {
 	struct item *it = l->items.v;
-	struct dir *v = d->v.v, *x;
-	size_t i, n = l->items.n;
+	const struct node *v = t->v.v;
+	size_t i;
+	char *path;
 	int rc = 0;
 
-	for (i = 0; i < n; i++)
+	for (i = 0; i < t->n_of; i++)
 		if (in_group(&it[i], c) &&
-		    (collapsed_above(d, it[i].pattern) ||
-		     (it[i].itself && (x = find_dir(d, it[i].pattern)) &&
-		      x->collapsed)))
+		    (collapsed_above(t, t->of[i]) ||
+		     (it[i].itself && v[t->of[i]].collapsed)))
 			it[i].alive = false;
-	for (i = 0; i < d->v.n && rc == 0; i++)
-		if (v[i].collapsed && !collapsed_above(d, v[i].path))
-			rc = add_item(
-				l, c, RULES_ALLOW, false, v[i].path, K_DIR,
-				fmt("%zu entries beneath it (threshold "
-				    "%d)",
-				    v[i].n_then, RULES_LEARN_DIR_THRESHOLD),
-				v[i].events);
+	for (i = 0; i < t->v.n && rc == 0; i++) {
+		if (!v[i].collapsed || collapsed_above(t, i))
+			continue;
+		path = node_path(t, i);
+		rc = path ? add_item(l, c, RULES_ALLOW, false, path, K_DIR,
+				     fmt("%zu entries beneath it (threshold "
+					 "%d)",
+					 v[i].n_then,
+					 RULES_LEARN_DIR_THRESHOLD),
+				     v[i].events)
+			  : -ENOMEM;
+		free(path);
+	}
 	return rc;
 }
 
 /*
- * Linear in the entries times their depth: each entry is counted once
- * in every directory above it, and a collapse updates the directories
- * above the one that collapsed.
+ * Linear in the bytes of the entries: each entry is found in the tree
+ * component by component and counted once in every directory above
+ * it, and a collapse updates the directories above the one that
+ * collapsed.
  */
 static int collapse_paths(struct rules_learn *l, enum rules_class c)
 {
-	struct dirs d = { 0 };
-	int rc;
+	struct tree t = { 0 };
+	int rc = tree_build(l, c, &t);
 
-	subsume(l, c);
-	if (note_merged(l, c) < 0)
-		return -ENOMEM;
-	rc = count_dirs(l, c, &d);
+	if (rc == 0) {
+		subsume(l, c, &t);
+		rc = note_merged(l, c);
+	}
+	if (rc == 0) {
+		count_dirs(l, c, &t);
+		rc = mark_collapsed(l, &t);
+	}
 	if (rc == 0)
-		rc = mark_collapsed(&d);
-	if (rc == 0)
-		rc = apply_collapsed(l, c, &d);
-	free_dirs(&d);
+		rc = apply_collapsed(l, c, &t);
+	tree_free(&t);
 	return rc;
 }
 

@@ -1,10 +1,11 @@
 #!/usr/bin/env python3
-"""tools/bench/learnlog.py N > LOG: a run log for timing `proctor learn`.
+"""tools/bench/learnlog.py N [DEPTH] > LOG: a run log for timing `proctor learn`.
 
 One run of N decisions on N distinct paths (reads and writes, ten files
 a directory, five levels deep), with N/20 command lines of one program
 (50 subcommands) and N/20 connects to distinct names under 100
-domains.  The log has no MACs: `proctor learn --from` does not check
+domains.  DEPTH (default 0) puts DEPTH more levels above each path, to
+time deep trees.  The log has no MACs: `proctor learn --from` does not check
 them.  Time it with:
 
     python3 tools/bench/learnlog.py 200000 >/tmp/l.jsonl
@@ -14,6 +15,8 @@ import json
 import sys
 
 n = int(sys.argv[1])
+deep = "".join("/l%d" % k for k in range(int(sys.argv[2]))) \
+    if len(sys.argv) > 2 else ""
 run = "20260101T000000Z-1"
 seq = 0
 
@@ -42,7 +45,7 @@ for i in range(n):
     d = "/".join("d%d" % int(c) for c in "%05d" % (i // 10))
     out.append(decision("read" if i % 3 else "write", 100,
                         syscall="openat",
-                        path="/srv/data/%s/f%d.txt" % (d, i % 10)))
+                        path="/srv/data%s/%s/f%d.txt" % (deep, d, i % 10)))
 for i in range(n // 20):
     out.append(decision("exec", 100 + i, syscall="execve",
                         command="/usr/bin/tool",
