@@ -386,6 +386,35 @@ START_TEST(test_proc_glob)
 }
 END_TEST
 
+/* A deep tree collapses like a shallow one (the tree of components). */
+START_TEST(test_deep)
+{
+	struct fixture f;
+	char dir[3000], path[3100], want[3100];
+	size_t o = 0;
+	int i;
+
+	o = (size_t)snprintf(dir, sizeof(dir), "/w/ws");
+	for (i = 0; i < 300; i++)
+		o += (size_t)snprintf(dir + o, sizeof(dir) - o, "/l%d", i % 7);
+	start(&f, false);
+	for (i = 0; i < RULES_LEARN_DIR_THRESHOLD + 1; i++) {
+		snprintf(path, sizeof(path), "%s/f%d", dir, i);
+		add(&f, RULES_READ, path, false, false);
+	}
+	snprintf(path, sizeof(path), "%s/one", dir);
+	path[strlen(path) - 4 - 3] = '\0'; /* a file two levels up */
+	strcat(path, "/x");
+	add(&f, RULES_READ, path, false, false);
+	finish(&f);
+	snprintf(want, sizeof(want), "$WORKSPACE%s", dir + 5);
+	expect_entry(&f, "files.read.allow", want,
+		     RULES_LEARN_DIR_THRESHOLD + 1, false);
+	ck_assert_int_eq(count(&f, "files.read.allow"), 2);
+	stop(&f);
+}
+END_TEST
+
 START_TEST(test_threshold)
 {
 	struct fixture f;
@@ -1079,6 +1108,7 @@ static Suite *learn_suite(void)
 	tcase_add_test(t, test_threshold);
 	tcase_add_test(t, test_protections_beneath);
 	tcase_add_test(t, test_proc_glob);
+	tcase_add_test(t, test_deep);
 	tcase_add_test(t, test_no_collapse_to_floors);
 	tcase_add_test(t, test_listed_dirs);
 	tcase_add_test(t, test_nested_collapse);
