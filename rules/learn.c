@@ -98,6 +98,7 @@ struct rules_learn {
 	 * denials are secrets whatever the base says */
 	struct rules_policy *secrets[2];
 	char *reader_home;
+	const struct rules_policy *own; /* the user's own policy, or NULL */
 
 	bool unsure;	   /* the event being added: its names may be others */
 	struct list items; /* struct item */
@@ -287,8 +288,10 @@ static int build_secrets(struct rules_learn *l)
 	return 0;
 }
 
-int rules_learn_set_reader(struct rules_learn *l, const char *home)
+int rules_learn_set_reader(struct rules_learn *l, const char *home,
+			   const struct rules_policy *own)
 {
+	l->own = own;
 	free(l->reader_home);
 	l->reader_home = home ? strdup(home) : NULL;
 	if (home && !l->reader_home)
@@ -303,6 +306,7 @@ int rules_learn_set_run(struct rules_learn *l, const struct rules_vars *v,
 
 	free_vars(l);
 	l->base = base;
+	l->own = NULL; /* the reader's, for this run, comes next */
 	l->permissive = permissive;
 	if ((v->home && !(l->home = strdup(v->home))) ||
 	    (v->tmpdir && !(l->tmpdir = strdup(v->tmpdir))))
@@ -829,6 +833,7 @@ static bool secret(const struct rules_learn *l, const char *path,
 {
 	return denies_reading(l->secrets[0], path, v) ||
 	       denies_reading(l->secrets[1], path, v) ||
+	       denies_reading(l->own, path, v) ||
 	       denies_reading(l->base, path, v);
 }
 

@@ -98,9 +98,12 @@ int rules_learn_set_run(struct rules_learn *l, const struct rules_vars *v,
 /*
  * The home of the user who will enforce the policy: the built-in
  * secrets beneath it are secrets too (a log recorded with another
- * home).  0 or -ENOMEM.
+ * home); own, if given, is the user's own policy, whose read denials
+ * are secrets too (it must outlive the learner, or be replaced first).
+ * 0 or -ENOMEM.
  */
-int rules_learn_set_reader(struct rules_learn *l, const char *home);
+int rules_learn_set_reader(struct rules_learn *l, const char *home,
+			   const struct rules_policy *own);
 
 /* Returns 0, -EINVAL for an event without its object, -ENOMEM. */
 int rules_learn_add(struct rules_learn *l, const struct rules_learn_event *e);

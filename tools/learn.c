@@ -64,6 +64,7 @@ struct reader {
 	long run_line; /* of the current run's record; 0: none or ended */
 	struct rules_learn *learn;
 	struct rules_policy *base;
+	struct rules_policy *own; /* the user's policy.json alone, or NULL */
 	char *ws[MAX_WS];
 	size_t n_ws;
 	/* the exec each process waits on, between its exec decision and
@@ -165,6 +166,29 @@ static const char *reader_home(void)
 	if (!h || h[0] != '/')
 		return NULL;
 	return realpath(h, real) ? real : h;
+}
+
+/*
+ * The user's own policy.json alone: its read denials are secrets too,
+ * whatever --base says (its allows stand for the runs, not for what a
+ * learned policy may say without review).
+ */
+static struct rules_policy *own_policy(const struct rules_vars *v)
+{
+	struct rules_policy *p;
+	char file[PATH_MAX], err[1024];
+
+	tools_xdg_dir(file, sizeof(file), "XDG_CONFIG_HOME", ".config");
+	strncat(file, "/policy.json", sizeof(file) - strlen(file) - 1);
+	if (access(file, F_OK) < 0 || rules_policy_new(&p, v) < 0)
+		return NULL;
+	if (rules_policy_add_file(p, file,
+				  v->n_workspaces ? v->workspaces[0] : NULL,
+				  err, sizeof(err)) < 0) {
+		rules_policy_free(p);
+		return NULL; /* proctor run says what is wrong with it */
+	}
+	return p;
 }
 
 /* The base policy for one run: the built-in, then --base. */
@@ -333,14 +357,16 @@ static void on_run(struct reader *r, const cJSON *rec)
 		cJSON_GetObjectItemCaseSensitive(rec, "permissive"));
 
 	rules_policy_free(r->base);
+	rules_policy_free(r->own);
 	r->base = base_policy(r, &v);
+	r->own = own_policy(&v);
 	if (!r->base)
 		r->failed = true;
 	else if ((r->learn ? rules_learn_set_run(r->learn, &v, r->base,
 						 permissive)
 			   : rules_learn_new(&r->learn, &v, r->base,
 					     permissive)) ||
-		 rules_learn_set_reader(r->learn, reader_home()))
+		 rules_learn_set_reader(r->learn, reader_home(), r->own))
 		bad(r, "%s", "out of memory");
 	else
 		r->runs++;
@@ -832,6 +858,8 @@ static int learn_from(const struct learn_opts *o, const char *log)
 	if (r.failed) {
 		rules_learn_free(r.learn);
 		rules_policy_free(r.base);
+		rules_policy_free(r.own);
+		rules_policy_free(r.own);
 		free_ws(&r);
 		return 2;
 	}

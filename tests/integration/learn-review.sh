@@ -140,6 +140,18 @@ held "\"builtin\": false base: ~/.ssh/id_rsa held for review" \
 pt_grep "\"builtin\": false base: the ~/.ssh denial is kept" "$T/nob.json" \
 	'"pattern": "~/.ssh", "why": "kept'
 
+# the user's own read denials are secrets too
+mkdir -p "$HOME/private" "$XDG_CONFIG_HOME/proctor"
+echo MINE >"$HOME/private/x"
+echo '{"files":{"read":{"deny":["~/private"]}}}' \
+	>"$XDG_CONFIG_HOME/proctor/policy.json"
+echo '{"files":{"read":{"allow":["~/private/x"]}}}' >"$T/letx.json"
+learn "$T/own.json" --base "$T/letx.json" -- cat "$HOME/private/x"
+pt_status "learn with your own denial and a --base allow" 0
+held "your policy.json denies ~/private: ~/private/x held for review" \
+	"~/private/x" "$T/own.json"
+rm -f "$XDG_CONFIG_HOME/proctor/policy.json"
+
 # a log recorded with another home that read this user's key
 real_home=$(cd "$HOME" && pwd -P)
 r='"run":"20260101T000000Z-7"'
