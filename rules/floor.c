@@ -69,21 +69,29 @@ int rules_write_roots(const struct rules_policy *p,
 	return 0;
 }
 
-/* The places a policy names as a whole: removing them is no work of a run. */
-static bool whole_place(const struct rules_policy *p, const char *path)
+/*
+ * Whether path (named exactly by a write entry) may be removed at the
+ * floor: its parent gets the right to remove names, over everything
+ * beneath it, so never for a place the policy names as a whole (a
+ * workspace, TMPDIR) nor where the parent is /, a top-level directory
+ * (/dev, /var), ~ or a directory above ~.
+ */
+static bool removable(const struct rules_policy *p, const char *path)
 {
-	size_t i;
+	const char *slash = strrchr(path, '/');
+	size_t i, n = slash ? (size_t)(slash - path) : 0;
 
-	if (!strchr(path + 1, '/'))
-		return true; /* / or a top-level directory */
-	if (p->home && !strcmp(path, p->home))
-		return true;
+	if (n == 0 || !memchr(path + 1, '/', n - 1))
+		return false; /* the parent is / or a top-level directory */
+	if (p->home && !strncmp(p->home, path, n) &&
+	    (p->home[n] == '\0' || p->home[n] == '/'))
+		return false; /* the parent is ~ or above it */
 	if (p->tmpdir && !strcmp(path, p->tmpdir))
-		return true;
+		return false;
 	for (i = 0; i < p->n_workspaces; i++)
 		if (!strcmp(path, p->workspaces[i]))
-			return true;
-	return false;
+			return false;
+	return true;
 }
 
 static void remove_roots(const struct rules_policy *p,
@@ -95,11 +103,13 @@ static void remove_roots(const struct rules_policy *p,
 	for (i = 0; i < l->n; i++) {
 		const struct rules_entry *e = &l->v[i];
 
-		if (e->action == RULES_DENY || e->kind != RULES_ENTRY_PATH)
+		/* create: new names in a directory, not the directory */
+		if (e->action == RULES_DENY || e->action == RULES_CREATE ||
+		    e->kind != RULES_ENTRY_PATH)
 			continue;
 		for (j = 0; j < e->nglobs; j++)
 			if ((e->globs[j].spec & 1) &&
-			    !whole_place(p, e->globs[j].text))
+			    removable(p, e->globs[j].text))
 				fn(e->globs[j].text, arg);
 	}
 }

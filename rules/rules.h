@@ -203,9 +203,11 @@ int rules_write_roots(const struct rules_policy *p,
 		      void (*fn)(const char *root, void *arg), void *arg);
 
 /*
- * Calls fn with every path a write entry names exactly (no glob), other
- * than /, a top-level directory, ~, a workspace or TMPDIR: removing it
- * is a write to it, which the kernel asks of the directory holding it.
+ * Calls fn with every path a write entry (not create) names exactly
+ * whose parent may get the right to remove names at the floor: removing
+ * a path is a write to it, which the kernel asks of the directory
+ * holding it.  Not a workspace or TMPDIR, nor a path whose parent is /,
+ * a top-level directory, ~ or above ~.
  */
 void rules_remove_roots(const struct rules_policy *p,
 			void (*fn)(const char *root, void *arg), void *arg);

@@ -89,8 +89,13 @@ static void add_parent(const char *root, void *arg)
 	struct floor *f = arg;
 	struct landlock_path_beneath_attr pb;
 	char buf[4096], *slash;
+	struct stat st;
 	int fd;
 
+	/* a file or a directory, not a device or a link (/dev/stdout) */
+	if (lstat(root, &st) < 0 ||
+	    !(S_ISREG(st.st_mode) || S_ISDIR(st.st_mode)))
+		return;
 	snprintf(buf, sizeof(buf), "%s", root);
 	slash = strrchr(buf, '/');
 	if (!slash || !slash[1])

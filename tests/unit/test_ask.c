@@ -360,6 +360,39 @@ START_TEST(test_grant_floor)
 }
 END_TEST
 
+static void list_root(const char *root, void *arg)
+{
+	char *out = arg;
+
+	strcat(out, root);
+	strcat(out, " ");
+}
+
+/*
+ * The paths whose parent may remove names at the floor (a learned rm):
+ * exact write entries, never a parent /dev or /var, not a
+ * create directory, not a workspace, not a file directly in ~ (#7).
+ */
+START_TEST(test_remove_roots)
+{
+	struct rules_policy *p = load(NULL);
+	char out[512] = "";
+
+	/* a device: the floor leaves it out (not a file or directory) */
+	rules_remove_roots(p, list_root, out);
+	ck_assert_str_eq(out, "/dev/pts/ptmx ");
+	rules_policy_free(p);
+	out[0] = '\0';
+
+	p = load("{\"files\": {\"write\": {\"allow\": [\"$WORKSPACE/a.log\", "
+		 "\"$WORKSPACE/b/*.o\", \"~/.bashrc\", \"~/.cache/x\"], "
+		 "\"create\": [\"/var/cache/t\"]}}}");
+	rules_remove_roots(p, list_root, out);
+	ck_assert_str_eq(out, "/dev/pts/ptmx /w/ws/a.log /home/u/.cache/x ");
+	rules_policy_free(p);
+}
+END_TEST
+
 /* proctor's own files are out of a grant's reach, full or not. */
 START_TEST(test_grant_protected)
 {
@@ -469,6 +502,7 @@ static Suite *ask_suite(void)
 	tcase_add_test(an, test_answers_bad_line);
 	tcase_add_test(gr, test_grant_parse);
 	tcase_add_test(gr, test_grant_floor);
+	tcase_add_test(gr, test_remove_roots);
 	tcase_add_test(gr, test_grant_protected);
 	tcase_add_loop_test(gr, test_grant_errors, 0, N(grant_errors));
 	tcase_add_test(gr, test_grant_dump);
