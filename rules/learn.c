@@ -1766,9 +1766,12 @@ static bool plain_word(const char *w)
 	char g[256];
 	size_t n = strlen(w);
 
-	if (!n || n > 64 || !isalnum((unsigned char)w[0]) ||
+	/* glob characters are plain here: the words after the program
+	 * are compared as they are ("*.c" matches only "*.c") */
+	if (!n || n > 64 ||
+	    !(isalnum((unsigned char)w[0]) || strchr("*?[", w[0])) ||
 	    strspn(w, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
-		      "0123456789._+-") != n)
+		      "0123456789._+-*?[]") != n)
 		return false;
 	return !name_to(w, g, sizeof(g), true);
 }

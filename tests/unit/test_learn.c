@@ -1047,6 +1047,18 @@ START_TEST(test_commands)
 	expect_entry(&f, "exec.allow", "$TMPDIR/**", 1, false);
 	expect_entry(&f, "exec.allow", "sh", 2, false);
 	stop(&f);
+
+	/* a word with glob characters is a word like another: the words
+	 * after the program are compared as they are (#7) */
+	start(&f, false);
+	add_exec(&f, "/usr/bin/tool", "tool run *.c");
+	add_exec(&f, "/usr/bin/tool", "tool run *.c");
+	add_exec(&f, "/usr/bin/tool2", "tool2 [x] y");
+	finish(&f);
+	expect_valid(&f);
+	expect_entry(&f, "exec.allow", "tool run *.c", 2, false);
+	expect_entry(&f, "exec.allow", "tool2 [x] y", 1, false);
+	stop(&f);
 }
 END_TEST
 
