@@ -319,7 +319,12 @@ static void say_with_advice(const struct tracer_event *e, const char *head,
 	if (advice && advice[0] && (quoted = calloc(1, 2 * ADVICE_MAX + 8)))
 		flags_for(quoted, 2 * ADVICE_MAX + 8,
 			  /* a listing: the directory alone, not what is
-			   * beneath it (a secret directory's files) */
+			   * beneath it (a secret directory's files).
+			   * TODO(#7): a denied write of a directory
+			   * itself (rmdir, chmod) is advised
+			   * --allow-write DIR, which covers what is
+			   * beneath it too: no flag names a directory
+			   * alone for writing */
 			  e->cls == RULES_READ && e->is_dir && !by_name
 				  ? "--allow-list"
 				  : flag_for(e->cls),
