@@ -1068,6 +1068,43 @@ static int parse(struct learn_opts *o, int argc, char **argv)
 	return optind;
 }
 
+/*
+ * A policy written into a workspace under another name than the one the
+ * built-in policy protects ($WORKSPACE/proctor-learned.json) may be
+ * rewritten by a later run there, before it is used: said.
+ */
+static void warn_in_workspace(const struct learn_opts *o)
+{
+	char dir[PATH_MAX], real[PATH_MAX], ws[PATH_MAX], *slash;
+	size_t i, n = o->n_ws ? o->n_ws : 1, len;
+
+	if (!strcmp(o->out, "-") || o->quiet)
+		return;
+	snprintf(dir, sizeof(dir), "%s", o->out);
+	slash = strrchr(dir, '/');
+	if (slash)
+		*slash = '\0';
+	if (!realpath(slash ? (dir[0] ? dir : "/") : ".", real))
+		return;
+	for (i = 0; i < n; i++) {
+		if (!realpath(o->n_ws ? o->ws[i] : ".", ws))
+			continue;
+		len = strlen(ws);
+		if (strncmp(real, ws, len) ||
+		    (real[len] && real[len] != '/' && strcmp(ws, "/")))
+			continue;
+		if (!real[len] &&
+		    !strcmp(slash ? slash + 1 : o->out, "proctor-learned.json"))
+			return; /* the built-in policy protects it */
+		fprintf(stderr,
+			"proctor: note: %s is in the workspace %s, where a "
+			"later run may rewrite it; review it before use, or "
+			"keep it elsewhere\n",
+			o->out, ws);
+		return;
+	}
+}
+
 /* A bad --base is said before anything runs, with its file and path. */
 static int check_base(const struct learn_opts *o)
 {
@@ -1135,6 +1172,8 @@ int proctor_learn_main(int argc, char **argv)
 		fprintf(stderr, "proctor: %s exited %d; learning from %s\n",
 			argv[first], status, log);
 	rc = learn_from(&o, log);
+	if (rc == 0 || rc == 1)
+		warn_in_workspace(&o);
 	/* like run: CMD's status, unless proctor failed */
 	return rc && rc != 1 ? EXIT_FAIL : status;
 }

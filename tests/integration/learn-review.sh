@@ -187,6 +187,12 @@ timeout -k 5 "$PT_TIMEOUT" "$PROCTOR" learn -q -- true </dev/null \
 	>"$PT_OUT" 2>"$PT_ERR"
 pt_check "learn writes proctor-learned.json by default" \
 	test -s proctor-learned.json
+pt_nogrep "the default output: no note (the built-in protects it)" \
+	"$PT_ERR" "later run may rewrite"
+timeout -k 5 "$PT_TIMEOUT" "$PROCTOR" learn -o mine.json -- true </dev/null \
+	>"$PT_OUT" 2>"$PT_ERR"
+pt_grep "-o FILE in the workspace: a note says a run may rewrite it" \
+	"$PT_ERR" "mine.json is in the workspace .*later run may rewrite it"
 cp proctor-learned.json "$T/learned.orig"
 pt_run -- sh -c 'echo "{}" >proctor-learned.json'
 pt_is "a default run cannot rewrite proctor-learned.json" \
