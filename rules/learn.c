@@ -2294,10 +2294,14 @@ static bool directory_entry(const struct item *it)
 static int compile_pattern(const struct rules_learn *l, const char *pat,
 			   struct rules_entry *e)
 {
-	struct rules_env env = { l->base, l->n_ws ? l->ws[0] : "/" };
+	/* the names of the run: the base's, or the built-in's for it */
+	struct rules_env env = { l->base ? l->base : l->secrets[0],
+				 l->n_ws ? l->ws[0] : "/" };
 	char msg[256];
 
 	*e = (struct rules_entry){ 0 };
+	if (!env.p)
+		return -EINVAL;
 	return rules_glob_compile(e, pat, &env, msg, sizeof(msg));
 }
 

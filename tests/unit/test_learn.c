@@ -386,6 +386,31 @@ START_TEST(test_proc_glob)
 }
 END_TEST
 
+/* Without a base, the built-in secrets and protections still hold. */
+START_TEST(test_no_base)
+{
+	struct rules_learn *l;
+	struct rules_learn_event e = { .cls = RULES_READ };
+	char path[64], *text;
+	int i;
+
+	ck_assert_int_eq(rules_learn_new(&l, &vars, NULL, false), 0);
+	for (i = 0; i < RULES_LEARN_DIR_THRESHOLD + 1; i++) {
+		snprintf(path, sizeof(path), "/w/ws/d/f%d", i);
+		e.object = path;
+		ck_assert_int_eq(rules_learn_add(l, &e), 0);
+	}
+	e.object = "/home/u/.ssh/id_rsa";
+	ck_assert_int_eq(rules_learn_add(l, &e), 0);
+	text = rules_learn_policy(l, NULL);
+	ck_assert_ptr_nonnull(text);
+	ck_assert_ptr_nonnull(strstr(text, "\"~/.ssh/id_rsa\", \"events\": 1, "
+					   "\"why\": \"secret"));
+	free(text);
+	rules_learn_free(l);
+}
+END_TEST
+
 /* A deep tree collapses like a shallow one (the tree of components). */
 START_TEST(test_deep)
 {
@@ -1121,6 +1146,7 @@ static Suite *learn_suite(void)
 	tcase_add_test(t, test_protections_beneath);
 	tcase_add_test(t, test_proc_glob);
 	tcase_add_test(t, test_deep);
+	tcase_add_test(t, test_no_base);
 	tcase_add_test(t, test_no_collapse_to_floors);
 	tcase_add_test(t, test_listed_dirs);
 	tcase_add_test(t, test_nested_collapse);
