@@ -451,8 +451,8 @@ static bool asked_at_connect(const struct dns_query *q);
 
 /*
  * Whether an entry denies name.  A grant of the asking process may allow
- * it, and the name asked about, on an ask list, is asked about at the
- * connect (#6).
+ * it, and the name asked about, on an ask list, was allowed by the
+ * user's answer or is asked about at the connect (#6).
  */
 static bool name_denied(const struct dns_query *q, const char *name,
 			struct rules_verdict *v)
@@ -463,7 +463,7 @@ static bool name_denied(const struct dns_query *q, const char *name,
 	if (v->is_default || v->action == RULES_ALLOW ||
 	    tracer_grant_name(q->pid, name, v))
 		return false;
-	return !(asked_at_connect(q) &&
+	return !((asked_at_connect(q) || q->asked.answer) &&
 		 rules_name_canon(name, canon, sizeof(canon)) == 0 &&
 		 !strcmp(canon, q->name));
 }
