@@ -150,4 +150,14 @@ pt_proctor policy check "$T/bad.json"
 pt_grep "a grant on a deny entry is an error that names it" "$PT_ERR" \
 	'bad.json: exec.deny\[0\].grant: a deny entry grants nothing'
 
+# a grant to a bare name goes to any program of that name: check warns
+printf '{"exec": {"ask": [{"pattern": "git push", "grant": {"network": ["example.org:22"]}}], "allow": [{"pattern": ["/opt/deploy/run"], "grant": "full"}, {"pattern": "make"}]}}\n' \
+	>"$T/bare.json"
+pt_proctor policy check "$T/bare.json"
+pt_status "a grant to a bare name: the policy is valid" 0
+pt_grep "... and check warns, naming the entry and the way out" "$PT_OUT" \
+	'bare.json: warning: exec.ask\[0\] "git push" grants to a program named by its base name: any program of that name gets the grant.*name it by its path'
+pt_is "... only about that one (not a path, not an entry without grant)" \
+	"$(grep -c warning "$PT_OUT")" 1
+
 pt_done
