@@ -229,6 +229,15 @@ pt_check "no client: after the timeout, not at once" test $((t1 - t0)) -ge 1
 pt_is "no client: the log says timeout" \
 	"$(pr_log_asked "$PT_LOG")" ask-denied/deny-once/timeout
 
+# the policy's prompt.timeout does the same; --prompt-timeout overrides it
+printf '{"files": {"write": {"ask": ["%s"]}}, "prompt": {"timeout": 1}}\n' \
+	"$O" >"$T/ask-timeout.json"
+pt_run --policy "$T/ask-timeout.json" --approve-socket "$SOCK" -- \
+	bash -c "echo x >'$O/fx' || exit 7"
+pt_status "prompt.timeout in the policy: no answer denies" 7
+pt_is "... the log says timeout" \
+	"$(pr_log_asked "$PT_LOG")" ask-denied/deny-once/timeout
+
 # ---- the sandbox cannot reach the socket, nor answer itself
 cat >"$T/self.py" <<'PY'
 import json, os, socket, sys, threading, time
