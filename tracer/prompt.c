@@ -53,7 +53,7 @@ static const struct {
 	[ANS_DENY_ALWAYS] = { "deny-always", 'D', "deny always" },
 };
 
-#define RECENT 16 /* answers the terminal may not have seen yet */
+#define RECENT 256 /* answers the terminal may not have seen yet */
 
 struct tracer_question {
 	struct tracer_ask_facts f;
