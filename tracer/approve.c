@@ -60,6 +60,8 @@ struct notice {
 
 static struct {
 	pthread_mutex_t lock;
+	pthread_cond_t drained; /* idle became true */
+	bool idle;		/* every notice went out, whole */
 	struct notice *head, **tail;
 	bool new_question;
 	int wake[2];
@@ -69,6 +71,8 @@ static struct {
 	uint64_t sent; /* the highest question id sent to everyone */
 } ap = {
 	.lock = PTHREAD_MUTEX_INITIALIZER,
+	.drained = PTHREAD_COND_INITIALIZER,
+	.idle = true,
 	.tail = &ap.head,
 	.wake = { -1, -1 },
 	.listener = -1,
@@ -425,6 +429,23 @@ static void on_accept(void)
 	hello(c);
 }
 
+/* Tells tracer_approve_drain whether everything went out. */
+static void note_idle(void)
+{
+	bool idle;
+	int i;
+
+	pthread_mutex_lock(&ap.lock);
+	idle = !ap.head;
+	for (i = 0; i < APPROVE_CLIENTS; i++)
+		if (ap.clients[i].fd >= 0 && ap.clients[i].out_len)
+			idle = false;
+	ap.idle = idle;
+	if (idle)
+		pthread_cond_broadcast(&ap.drained);
+	pthread_mutex_unlock(&ap.lock);
+}
+
 /* New questions to every client; then the notices of answers. */
 static void flush_out(void)
 {
@@ -445,6 +466,7 @@ static void flush_out(void)
 		free(n->line);
 		free(n);
 	}
+	note_idle();
 }
 
 static void *approve_thread(void *arg)
@@ -520,8 +542,30 @@ void tracer_approve_answered(uint64_t id, const char *answer, const char *by)
 	pthread_mutex_lock(&ap.lock);
 	*ap.tail = n;
 	ap.tail = &n->next;
+	ap.idle = false;
 	pthread_mutex_unlock(&ap.lock);
 	tracer_approve_kick();
+}
+
+void tracer_approve_drain(int ms)
+{
+	struct timespec until;
+
+	if (ap.listener < 0)
+		return;
+	clock_gettime(CLOCK_REALTIME, &until);
+	until.tv_sec += ms / 1000;
+	until.tv_nsec += (ms % 1000) * 1000000L;
+	if (until.tv_nsec >= 1000000000L) {
+		until.tv_sec++;
+		until.tv_nsec -= 1000000000L;
+	}
+	tracer_approve_kick();
+	pthread_mutex_lock(&ap.lock);
+	while (!ap.idle &&
+	       pthread_cond_timedwait(&ap.drained, &ap.lock, &until) == 0)
+		;
+	pthread_mutex_unlock(&ap.lock);
 }
 
 int tracer_approve_start(struct tracer_sup *s)

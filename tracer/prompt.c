@@ -89,6 +89,7 @@ static struct {
 	pthread_cond_t changed; /* a question, an answer: for the keeper */
 	pthread_cond_t more;	/* a new question: for the terminal */
 	struct tracer_question *head;
+	bool resuming; /* the keeper hands answers back, unlocked */
 	struct told *told, **told_tail;
 	uint64_t next_id;
 	struct run_answer *run;
@@ -627,6 +628,7 @@ static void *keeper(void *arg)
 
 		ready = take_answered_locked();
 		if (ready) {
+			ask.resuming = true;
 			pthread_mutex_unlock(&ask.lock);
 			tell_clients();
 			for (; ready; ready = next) {
@@ -634,6 +636,8 @@ static void *keeper(void *arg)
 				ready->w.resume(ready->w.arg, ready);
 			}
 			pthread_mutex_lock(&ask.lock);
+			ask.resuming = false;
+			pthread_cond_broadcast(&ask.changed); /* for finish */
 			continue;
 		}
 
@@ -915,19 +919,30 @@ bool tracer_prompt_resolved(struct tracer_question *q, struct tracer_event *ev)
 	return answer_event(q, ev);
 }
 
+/*
+ * Settles what still waits, lets the keeper hand every answer back, and
+ * lets the approval clients hear of the last ones (a second at most).
+ */
 void tracer_prompt_finish(void)
 {
 	struct tracer_question *q;
+	struct timespec until;
 
 	if (!ask.sup)
 		return;
+	clock_gettime(CLOCK_MONOTONIC, &until);
+	until.tv_sec++;
 	pthread_mutex_lock(&ask.lock);
 	for (q = ask.head; q; q = q->next)
 		if (!q->answer)
 			settle_one(q, ANS_DENY_ONCE, "gone");
 	pthread_cond_broadcast(&ask.changed);
+	while ((ask.head || ask.resuming) &&
+	       pthread_cond_timedwait(&ask.changed, &ask.lock, &until) == 0)
+		;
 	pthread_mutex_unlock(&ask.lock);
 	tell_clients();
+	tracer_approve_drain(1000);
 }
 
 static int start_thread(void *(*fn)(void *))

@@ -557,6 +557,11 @@ int tracer_approve_start(struct tracer_sup *s);
 /* Tells the approval clients about a new question or an answer. */
 void tracer_approve_kick(void);
 void tracer_approve_answered(uint64_t id, const char *answer, const char *by);
+/*
+ * Waits (up to ms) until the clients have every notice given so far: the
+ * run is ending, and what it settled last should reach them.
+ */
+void tracer_approve_drain(int ms);
 /* The protocol's request line (no newline); malloc'd. */
 char *tracer_approve_request_json(const struct tracer_ask_facts *f);
 /* Reads a request line back (the client); 0 or -EINVAL. */
