@@ -5,7 +5,8 @@
 # is asked about before any query leaves: the question names the process
 # that wrote the query, the name and the type; allow once lets that query
 # go, allow for this run answers the other queries for the name and the
-# connects to it, allow always saves the name for later runs, deny sends
+# connects to it, allow always (deny always) saves the name for later
+# runs, deny sends
 # "no such name" and nothing leaves.  While a question waits, the
 # resolver answers the other programs.  Over the approval socket and on a
 # terminal (tmux).
@@ -118,6 +119,27 @@ pt_grep "... the name is saved" "$XDG_CONFIG_HOME/proctor/answers.jsonl" \
 pt_lab_run --policy "$T/ask.json" -- sh -c "$(fetch four.wild.test)"
 pt_status "the next run, with nobody to ask, resolves and fetches it" 0
 pt_is "... without a question" "$(pr_log_asked "$PT_LOG")" ""
+"$PROCTOR" policy answers clear >/dev/null
+
+# ---- deny always: saved, and the next run refuses the name unasked
+printf '{"network": {"ask": ["*.wild.test"]}, "prompt": {"unattended": "allow"}}\n' \
+	>"$T/ask-lenient.json"
+client "$T/c7" deny-always
+pt_lab_run "${RUN[@]}" -- sh -c "$(fetch eight.wild.test)"
+kill "$CPID" 2>/dev/null
+pt_isnt "deny always: the fetch fails" "$PT_RC" 0
+pt_grep "... the name's denial is saved" "$XDG_CONFIG_HOME/proctor/answers.jsonl" \
+	'"answer":"deny","class":"connect","addr":"eight.wild.test"'
+pt_lab_run --policy "$T/ask-lenient.json" -- sh -c "$(fetch nine.wild.test); $(fetch eight.wild.test)"
+pt_grep "the next run: an unsaved name gets the unattended allow" "$PT_OUT" \
+	'^hello from the lab$'
+pt_is "... the saved one is refused (one fetch only)" \
+	"$(grep -c '^hello from the lab$' "$PT_OUT")" 1
+if pt_lab_queried eight.wild.test; then
+	pt_fail "... and no query left for it"
+else
+	pt_ok "... and no query left for it"
+fi
 "$PROCTOR" policy answers clear >/dev/null
 
 # ---- nobody to ask: the unattended answer, and nothing leaves
