@@ -6,10 +6,9 @@
 # that wrote the query, the name and the type; allow once lets that query
 # go, allow for this run answers the other queries for the name and the
 # connects to it, allow always (deny always) saves the name for later
-# runs, deny sends
-# "no such name" and nothing leaves.  While a question waits, the
-# resolver answers the other programs.  Over the approval socket and on a
-# terminal (tmux).
+# runs, deny sends "no such name" and nothing leaves.  While a question
+# waits, the resolver answers the other programs.  Over the approval
+# socket and on a terminal (tmux).
 . "$(dirname "$0")/../lib.sh"
 pt_init "$@"
 . "$PT_TESTS/integration/prompt.bash"
