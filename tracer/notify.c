@@ -272,6 +272,8 @@ static void record(struct tracer_sup *s, struct tracer_req *r)
  * Runs the handler.  On the receiver (may_block false) a handler that
  * would wait (a FIFO open, a blocking connect) sets r->defer instead,
  * and the request goes to the pool, which runs it again from the start.
+ * A call that asks (r->question, anywhere) is parked until answered and
+ * then runs again from the start on the pool, with the answer.
  */
 static void serve(struct tracer_sup *s, const struct seccomp_notif *n,
 		  bool may_block, struct tracer_question *answered)
