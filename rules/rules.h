@@ -302,5 +302,14 @@ const char *rules_grant_where(const struct rules_grant *g);
 const char *rules_grant_origin(const struct rules_grant *g);
 /* "full access", or "write ~/.cache/x; network 10.0.0.1:443" */
 void rules_grant_describe(const struct rules_grant *g, char *buf, size_t len);
+/*
+ * Calls fn for each exec entry of p that carries a grant and names its
+ * program by a bare name (any program of that name gets the grant);
+ * returns how many.
+ */
+size_t rules_policy_bare_grants(const struct rules_policy *p,
+				void (*fn)(const char *where,
+					   const char *pattern, void *arg),
+				void *arg);
 
 #endif

@@ -1191,6 +1191,17 @@ static void print_reviews(const struct rules_policy *p)
 	}
 }
 
+static void warn_bare_grant(const char *where, const char *pattern, void *arg)
+{
+	char safe[1024];
+
+	tracer_printable(safe, sizeof(safe), pattern);
+	printf("%s: warning: %s \"%s\" grants to a program named by its "
+	       "base name: any program of that name gets the grant, one the "
+	       "sandbox wrote included; name it by its path (e.g. \"/usr/bin/%s\")\n",
+	       (const char *)arg, where, safe, safe);
+}
+
 static int policy_check(int argc, char **argv)
 {
 	const char *ws[] = { "/workspace" };
@@ -1214,6 +1225,7 @@ static int policy_check(int argc, char **argv)
 		} else {
 			printf("%s: ok\n", argv[i]);
 			print_reviews(p);
+			rules_policy_bare_grants(p, warn_bare_grant, argv[i]);
 		}
 		rules_policy_free(p);
 	}
