@@ -59,6 +59,10 @@ static const char *const write_keys[] = { "default", "allow",  "deny",
 static const char *const entry_keys[] = { "pattern", "events", "why", "review",
 					  NULL };
 /* An exec entry may also give its command more: a grant (#6). */
+/* A network entry may limit HTTP methods and the name on the wire (#8). */
+static const char *const net_entry_keys[] = { "pattern", "events",  "why",
+					      "review",	 "methods", "wire_name",
+					      NULL };
 static const char *const exec_entry_keys[] = { "pattern", "events", "why",
 					       "review",  "grant",  NULL };
 
@@ -548,6 +552,99 @@ static int attach_grant(struct layer *l, const cJSON *grant, const char *where,
 	return add_grant(l, &list->v[list->n - 1], grant, where);
 }
 
+/* HTTP limits of a domain entry (#8). */
+
+static int parse_methods(struct layer *l, const cJSON *m, const char *where,
+			 struct rules_http *h)
+{
+	const cJSON *item;
+	unsigned int bit;
+	size_t i = 0;
+
+	if (!cJSON_IsArray(m) || cJSON_GetArraySize(m) == 0)
+		return fail(l, NULL,
+			    "%s.methods: expected a non-empty array of method "
+			    "names such as [\"GET\", \"HEAD\", \"OPTIONS\"], "
+			    "got %s",
+			    where,
+			    cJSON_IsArray(m) ? "an empty array" : type_name(m));
+	cJSON_ArrayForEach(item, m)
+	{
+		bit = cJSON_IsString(item)
+			      ? rules_http_method(item->valuestring,
+						  strlen(item->valuestring))
+			      : 0;
+		if (!bit)
+			return fail(l, NULL,
+				    "%s.methods[%zu]: expected one of GET, "
+				    "HEAD, OPTIONS, POST, PUT, DELETE, PATCH "
+				    "or TRACE (upper case)",
+				    where, i);
+		if (h->methods & bit)
+			return fail(l, NULL,
+				    "%s.methods[%zu]: duplicate method", where,
+				    i);
+		h->methods |= bit;
+		i++;
+	}
+	return 0;
+}
+
+static int parse_wire_name(struct layer *l, const cJSON *w, const char *where,
+			   struct rules_http *h)
+{
+	if (!cJSON_IsString(w) || (strcmp(w->valuestring, "match") != 0 &&
+				   strcmp(w->valuestring, "any") != 0))
+		return fail(l, NULL,
+			    "%s.wire_name: expected \"match\" (the TLS server "
+			    "name or HTTP Host must be the name the address "
+			    "was resolved for) or \"any\"",
+			    where);
+	h->wire_match = strcmp(w->valuestring, "match") == 0;
+	return 0;
+}
+
+/*
+ * "methods" and "wire_name" of a network entry: only on an allow entry
+ * for a domain name, since they limit what a name grants.
+ */
+static int attach_http(struct layer *l, const cJSON *obj, const char *where,
+		       enum rules_action a, size_t before)
+{
+	const cJSON *m = cJSON_GetObjectItemCaseSensitive(obj, "methods");
+	const cJSON *w = cJSON_GetObjectItemCaseSensitive(obj, "wire_name");
+	struct rules_list *list = &l->p->cls[RULES_CONNECT];
+	struct rules_http h = { 0 };
+	struct rules_entry *e;
+	int rc = 0;
+
+	if (!m && !w)
+		return 0;
+	if (a != RULES_ALLOW)
+		return fail(l, NULL,
+			    "%s: \"methods\" and \"wire_name\" limit what an "
+			    "allow entry grants; this list does not allow",
+			    where);
+	if (m)
+		rc = parse_methods(l, m, where, &h);
+	if (rc == 0 && w)
+		rc = parse_wire_name(l, w, where, &h);
+	if (rc < 0 || list->n == before)
+		return rc; /* held for review: grants nothing */
+	e = &list->v[list->n - 1];
+	if (e->kind != RULES_ENTRY_HOST)
+		return fail(l, NULL,
+			    "%s: \"methods\" and \"wire_name\" need a domain "
+			    "name pattern (\"example.org\", "
+			    "\"*.example.org:80\"), got \"%s\"",
+			    where, e->pattern);
+	h.has_port = e->has_port;
+	h.port = e->port;
+	e->http = h;
+	e->has_http = true;
+	return 0;
+}
+
 /* Prompt settings. */
 
 static int parse_timeout(struct layer *l, const cJSON *j)
@@ -748,7 +845,9 @@ static int add_object(struct layer *l, enum rules_class c, enum rules_action a,
 	int rc;
 
 	rc = check_object(l, obj, where,
-			  c == RULES_EXEC ? exec_entry_keys : entry_keys);
+			  c == RULES_EXEC      ? exec_entry_keys
+			  : c == RULES_CONNECT ? net_entry_keys
+					       : entry_keys);
 	if (rc == 0)
 		rc = check_notes(l, obj, where);
 	if (rc < 0)
@@ -771,6 +870,8 @@ static int add_object(struct layer *l, enum rules_class c, enum rules_action a,
 		rc = add_item(l, c, a, pat, where);
 	l->hold = false;
 	l->hold_why = NULL;
+	if (rc == 0 && c == RULES_CONNECT)
+		rc = attach_http(l, obj, where, a, before);
 	return rc < 0 ? rc : attach_grant(l, grant, where, before);
 }
 

@@ -1149,6 +1149,19 @@ static void print_reviews(const struct rules_policy *p)
 	}
 }
 
+static void print_unenforceable(const char *origin, const char *where,
+				const char *pattern, void *arg)
+{
+	char safe[1024];
+
+	(void)arg;
+	tracer_printable(safe, sizeof(safe), pattern);
+	printf("%s: %s %s: warning: its method limits are not enforceable "
+	       "over HTTPS (port 443) without TLS interception: such "
+	       "connections are judged by their TLS server name only\n",
+	       origin, where, safe);
+}
+
 static int policy_check(int argc, char **argv)
 {
 	const char *ws[] = { "/workspace" };
@@ -1172,6 +1185,7 @@ static int policy_check(int argc, char **argv)
 		} else {
 			printf("%s: ok\n", argv[i]);
 			print_reviews(p);
+			rules_http_unenforceable(p, print_unenforceable, NULL);
 		}
 		rules_policy_free(p);
 	}
