@@ -40,6 +40,7 @@ struct layer {
 	const char *saved_origin[RULES_NCLASS];
 	size_t saved_reviews;
 	struct rules_prompt saved_prompt;
+	bool saved_intercept;
 
 	/* the entry being added waits for review: keep it apart */
 	bool hold;
@@ -53,6 +54,9 @@ static const char *const grant_keys[] = { "read", "write", "network", NULL };
 static const char *const files_keys[] = { "read", "write", NULL };
 static const char *const class_keys[] = { "default", "allow", "deny", "ask",
 					  NULL };
+/* network may also switch TLS interception on (#8) */
+static const char *const net_keys[] = { "default", "allow",	"deny",
+					"ask",	   "intercept", NULL };
 static const char *const write_keys[] = { "default", "allow",  "deny",
 					  "ask",     "create", NULL };
 /* An entry written as an object, as `proctor learn` writes them. */
@@ -273,6 +277,7 @@ static int layer_begin(struct layer *l, struct rules_policy *p,
 	}
 	l->saved_reviews = p->n_reviews;
 	l->saved_prompt = p->prompt;
+	l->saved_intercept = p->intercept;
 	return 0;
 }
 
@@ -291,6 +296,7 @@ static void layer_rollback(struct layer *l)
 	while (l->p->n_reviews > l->saved_reviews)
 		review_free(&l->p->reviews[--l->p->n_reviews]);
 	l->p->prompt = l->saved_prompt;
+	l->p->intercept = l->saved_intercept;
 }
 
 int rules_list_append(struct rules_list *list, const struct rules_entry *e)
@@ -967,6 +973,22 @@ static int parse_list(struct layer *l, enum rules_class c, enum rules_action a,
 	return 0;
 }
 
+/*
+ * "network": {"intercept": true}: HTTPS to domains with method limits is
+ * decrypted by proctor so that their methods can be judged (#8).  A
+ * later layer's value replaces an earlier one, like "default".
+ */
+static int parse_intercept(struct layer *l, const cJSON *item, const char *at)
+{
+	if (!cJSON_IsBool(item))
+		return fail(l, at,
+			    "expected true (decrypt HTTPS to domains with "
+			    "\"methods\" to judge them) or false, got %s",
+			    type_name(item));
+	l->p->intercept = cJSON_IsTrue(item);
+	return 0;
+}
+
 static int parse_class(struct layer *l, enum rules_class c, const cJSON *obj)
 {
 	const char *where = rules_class_where[c];
@@ -976,7 +998,9 @@ static int parse_class(struct layer *l, enum rules_class c, const cJSON *obj)
 	int rc;
 
 	rc = check_object(l, obj, where,
-			  c == RULES_WRITE ? write_keys : class_keys);
+			  c == RULES_WRITE     ? write_keys
+			  : c == RULES_CONNECT ? net_keys
+					       : class_keys);
 	if (rc < 0)
 		return rc;
 	cJSON_ArrayForEach(item, obj)
@@ -984,6 +1008,8 @@ static int parse_class(struct layer *l, enum rules_class c, const cJSON *obj)
 		snprintf(at, sizeof(at), "%s.%s", where, item->string);
 		if (strcmp(item->string, "default") == 0)
 			rc = parse_default(l, c, item, at);
+		else if (strcmp(item->string, "intercept") == 0)
+			rc = parse_intercept(l, item, at);
 		else if (action_parse(c, item->string, &a) == 0)
 			rc = parse_list(l, c, a, item, at);
 		if (rc < 0)

@@ -387,6 +387,19 @@ void rules_policy_set_intercept(struct rules_policy *p, bool on);
 bool rules_policy_intercept(const struct rules_policy *p);
 
 /*
+ * With interception on, calls fn with each domain whose HTTPS is
+ * decrypted: allow entries for a domain ("name", or "*.name" for a
+ * wildcard) with "methods" that may apply to port 443.  Returns how
+ * many (names may repeat).
+ */
+size_t rules_intercept_names(const struct rules_policy *p,
+			     void (*fn)(const char *name, void *arg),
+			     void *arg);
+/* Whether TLS under the entry whose limits are h is decrypted. */
+bool rules_http_intercepted(const struct rules_policy *p,
+			    const struct rules_http *h);
+
+/*
  * Calls fn for each entry whose method limits cannot be enforced: one
  * that may apply to port 443 (no port, or 443) while interception is
  * off.  Returns how many.

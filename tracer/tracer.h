@@ -50,6 +50,9 @@ struct tracer_opts {
 	ino_t approve_ino;	  /* connects to it, whatever the name */
 	int answers_fd;		  /* the user's answers file, or -1 */
 	const char *workspace;	  /* the first one, saved with answers */
+
+	/* TLS interception (#8): the CA, or NULL when it is off */
+	struct tracer_ca *ca;
 };
 
 /*
