@@ -475,7 +475,8 @@ static void pass(struct relay_conn *c, enum side from)
 	n = c->io->pass(c, from);
 	if (n == 0 || (n < 0 && n != -EAGAIN)) {
 		e->eof = true;
-		shutdown(c->end[!from].fd, SHUT_WR);
+		if (c->mode != DRAIN) /* the 403 is still to come */
+			shutdown(c->end[!from].fd, SHUT_WR);
 	}
 }
 

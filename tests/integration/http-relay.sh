@@ -27,7 +27,7 @@ pt_at_exit "kill $!"
 ip netns exec "$LAB_S" "$PT_PY" "$PT_TESTS/lib/httpd.py" 10.77.0.3 443 \
 	"$TLS" "$LAB/cert.pem" "$LAB/key.pem" </dev/null >"$LAB/tls.err" 2>&1 &
 pt_at_exit "kill $!"
-pt_wait_for 10 grep -q ready "$SRV" && pt_wait_for 10 grep -q ready "$TLS" ||
+pt_wait_for 10 grep -qs ready "$SRV" && pt_wait_for 10 grep -qs ready "$TLS" ||
 	pt_fail "the test's servers start"
 : >"$SRV"
 : >"$TLS"
@@ -70,7 +70,7 @@ pt_lab_run $P -- curl -sS -m 10 http://safe.test:8081/hello
 pt_status "curl GETs through the relay" 0
 pt_grep "curl got the answer" "$PT_OUT" "^GET /hello"
 pt_grep "the server saw the GET" "$SRV" "^GET safe.test:8081 /hello"
-pt_check "the request is logged" grep -q '"class":"http".*"method":"GET".*"decision":"allow"' "$PT_LOG"
+pt_check "the request is logged" grep -q '"class":"http".*"decision":"allow".*"method":"GET"' "$PT_LOG"
 
 : >"$SRV"
 pt_lab_run $P -- curl -sS -m 10 -d data http://safe.test:8081/upload
@@ -78,7 +78,7 @@ pt_grep "a POST gets 403 naming the rule" "$PT_OUT" \
 	"proctor refused POST safe.test/upload: network.allow\[0\] safe.test"
 pt_nogrep "the server never sees the POST" "$SRV" "POST"
 pt_check "the refusal is logged" grep -q \
-	'"class":"http".*"method":"POST".*"decision":"deny"' "$PT_LOG"
+	'"class":"http".*"decision":"deny".*"method":"POST"' "$PT_LOG"
 
 : >"$SRV"
 pt_lab_run $P -- "$PT_PY" "$C" keepalive safe.test 8081
@@ -113,18 +113,16 @@ pt_grep "urllib got the answer" "$PT_OUT" "^GET /py"
 pt_lab_run $P -- curl -sS -m 10 --cacert "$LAB/cert.pem" https://safe.test/tls
 pt_status "curl over HTTPS works through the relay" 0
 pt_grep "curl got the HTTPS answer" "$PT_OUT" "^GET /tls"
-pt_check "the server name is logged" grep -q '"class":"tls".*"sni":"safe.test".*"decision":"allow"' "$PT_LOG"
+pt_check "the server name is logged" grep -q '"class":"tls".*"decision":"allow".*"sni":"safe.test"' "$PT_LOG"
 
 : >"$TLS"
-pt_lab_run $P -- curl -sS -m 10 --cacert "$LAB/cert.pem" \
-	--resolve other.test:443:10.77.0.3 https://safe.test/x -H 'Host: other.test'
 pt_lab_run $P -- "$PT_PY" "$C" hello safe.test 443 other.test
 pt_grep "a ClientHello naming another name is cut (wire_name match)" \
 	"$PT_OUT" "^closed"
 pt_lab_run $P -- "$PT_PY" "$C" hello safe.test 443 denied.example
 pt_grep "a ClientHello naming a denied name is cut" "$PT_OUT" "^closed"
 pt_check "the cut is logged" grep -q \
-	'"class":"tls".*"sni":"denied.example".*"decision":"deny"' "$PT_LOG"
+	'"class":"tls".*"decision":"deny".*"sni":"denied.example"' "$PT_LOG"
 pt_lab_run $P -- "$PT_PY" "$C" hello safe.test 443 safe.test ech
 pt_grep "Encrypted Client Hello is refused" "$PT_OUT" "^closed"
 pt_grep "and explained" "$PT_ERR" "Encrypted Client Hello"
