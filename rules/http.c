@@ -53,6 +53,17 @@ bool rules_policy_intercept(const struct rules_policy *p)
 	return p->intercept;
 }
 
+bool rules_policy_relays(const struct rules_policy *p)
+{
+	const struct rules_list *l = &p->cls[RULES_CONNECT];
+	size_t i;
+
+	for (i = 0; i < l->n; i++)
+		if (l->v[i].has_http)
+			return true;
+	return false;
+}
+
 size_t rules_http_unenforceable(const struct rules_policy *p,
 				void (*fn)(const char *origin,
 					   const char *where,

@@ -375,6 +375,9 @@ struct rules_tls_hello {
 int rules_tls_hello(const uint8_t *buf, size_t len,
 		    struct rules_tls_hello *out);
 
+/* Whether some network entry carries HTTP limits: a relay is needed. */
+bool rules_policy_relays(const struct rules_policy *p);
+
 /* The bit of a method token ("GET"), or 0 for one proctor does not know. */
 unsigned int rules_http_method(const char *tok, size_t len);
 

@@ -6,6 +6,7 @@
  * caller keeps what came and asks again with more.
  */
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "rules/rules_int.h"
@@ -117,15 +118,14 @@ static int extensions(struct cursor c, struct rules_tls_hello *out)
 	return 0;
 }
 
-int rules_tls_hello(const uint8_t *buf, size_t len, struct rules_tls_hello *out)
+static int parse(const uint8_t *buf, size_t len, uint8_t *hs,
+		 struct rules_tls_hello *out)
 {
-	static __thread uint8_t hs[TLS_HELLO_MAX];
 	struct cursor c, msg;
 	size_t got, need;
 	int rc;
 
-	memset(out, 0, sizeof(*out));
-	rc = join_records(buf, len, hs, sizeof(hs), &got, out);
+	rc = join_records(buf, len, hs, TLS_HELLO_MAX, &got, out);
 	if (rc < 0)
 		return rc;
 	if (got >= 1 && hs[0] != TLS_CLIENT_HELLO) {
@@ -135,7 +135,7 @@ int rules_tls_hello(const uint8_t *buf, size_t len, struct rules_tls_hello *out)
 	if (got < 4)
 		return -EAGAIN;
 	need = (size_t)hs[1] << 16 | (size_t)hs[2] << 8 | hs[3];
-	if (need + 4 > sizeof(hs)) {
+	if (need + 4 > TLS_HELLO_MAX) {
 		out->error = "a ClientHello over 64 KiB";
 		return -EINVAL;
 	}
@@ -149,4 +149,19 @@ int rules_tls_hello(const uint8_t *buf, size_t len, struct rules_tls_hello *out)
 		return -EINVAL;
 	}
 	return extensions(c, out);
+}
+
+int rules_tls_hello(const uint8_t *buf, size_t len, struct rules_tls_hello *out)
+{
+	uint8_t *hs = malloc(TLS_HELLO_MAX);
+	int rc;
+
+	memset(out, 0, sizeof(*out));
+	if (!hs) {
+		out->error = "out of memory";
+		return -EINVAL;
+	}
+	rc = parse(buf, len, hs, out);
+	free(hs);
+	return rc;
 }

@@ -310,6 +310,9 @@ int tracer_run(const struct tracer_opts *o)
 			"proctor: cannot start the resolver (%s): the command "
 			"cannot resolve names\n",
 			strerror(-err));
+	err = tracer_relay_start(&sup);
+	if (err)
+		return fail_setup(child, "cannot start the HTTP relay", err);
 	report_features(o, &sup, killable, tracee_floor);
 	if (job)
 		tracer_job_setup(child);

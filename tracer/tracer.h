@@ -391,6 +391,25 @@ struct tracer_req {
 
 typedef void (*tracer_handler)(struct tracer_req *r);
 
+/* --- the HTTP relay (relay.c, #8) ------------------------------------ */
+
+struct sockaddr;
+/* Starts the relay when some network entry carries HTTP limits. */
+int tracer_relay_start(const struct tracer_sup *s);
+/* Whether this allowed connect to ra goes through the relay. */
+bool tracer_relay_wants(const struct tracer_req *r,
+			const struct rules_addr *ra);
+/*
+ * Connects sock (the program's, stolen; taken) to sa, then gives the
+ * program a socket connected to the relay instead (r->addfd), or fails
+ * the call with the upstream connect's error.  May wait: a worker only.
+ */
+void tracer_relay_connect(struct tracer_req *r, int sock,
+			  const struct sockaddr *sa, unsigned int len,
+			  const struct rules_addr *ra);
+/* O_CLOEXEC when the tracee's descriptor fd has it, else 0. */
+int tracer_fd_cloexec(pid_t tgid, int fd);
+
 void tracer_on_open(struct tracer_req *r);
 void tracer_on_connect(struct tracer_req *r);
 void tracer_on_exec(struct tracer_req *r);
