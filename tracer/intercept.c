@@ -621,6 +621,14 @@ static int make_contexts(struct tracer_ca *ca, const char *upstream_ca)
 		return -ENOMEM;
 	SSL_CTX_set_min_proto_version(ca->server, TLS1_2_VERSION);
 	SSL_CTX_set_min_proto_version(ca->client, TLS1_2_VERSION);
+	/* a non-blocking relay sends what it can and comes back with the
+	 * rest, from a buffer it may have moved */
+	SSL_CTX_set_mode(ca->server,
+			 SSL_MODE_ENABLE_PARTIAL_WRITE |
+				 SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER);
+	SSL_CTX_set_mode(ca->client,
+			 SSL_MODE_ENABLE_PARTIAL_WRITE |
+				 SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER);
 	SSL_CTX_set_alpn_select_cb(ca->server, alpn_select, NULL);
 	SSL_CTX_set_client_hello_cb(ca->server, hello_check, NULL);
 	if (!SSL_CTX_add_custom_ext(ca->server, EXT_ECH, SSL_EXT_CLIENT_HELLO,
@@ -894,14 +902,18 @@ ssize_t tracer_tls_write(struct tracer_tls *t, enum tracer_tls_side side,
 			 const void *buf, size_t len)
 {
 	SSL *s = t->s[side];
-	size_t done = 0;
+	size_t done = 0, n;
 	int rc;
 
-	if (len == 0)
-		return 0;
-	ERR_clear_error();
-	errno = 0;
-	if (SSL_write_ex(s, buf, len, &done) == 1)
+	while (done < len) {
+		ERR_clear_error();
+		errno = 0;
+		if (SSL_write_ex(s, (const char *)buf + done, len - done, &n) !=
+		    1)
+			break;
+		done += n;
+	}
+	if (done == len || done > 0)
 		return (ssize_t)done;
 	rc = ssl_errno(s, 0);
 	return rc ? rc : -EPIPE;

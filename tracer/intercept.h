@@ -66,9 +66,11 @@ struct tracer_tls;
 
 /*
  * Terminates TLS between the program and the server it connected to.
- * prog_fd and up_fd are blocking, connected stream sockets (the upstream
- * one already connected to the original destination); the structure
- * takes neither (the caller closes them after tracer_tls_free).  hello is
+ * prog_fd and up_fd are connected stream sockets (the upstream one to
+ * the original destination), blocking during this call, which waits for
+ * both handshakes (the caller sets a timeout); blocking or not after it.
+ * The structure takes neither (the caller closes them after
+ * tracer_tls_free).  hello is
  * what the caller already read from prog_fd (the ClientHello, for its
  * SNI check), hello_len bytes of it; sni is the server name it named.
  *
@@ -94,7 +96,11 @@ int tracer_tls_open(struct tracer_ca *ca, int prog_fd, int up_fd,
 ssize_t tracer_tls_read(struct tracer_tls *t, enum tracer_tls_side side,
 			void *buf, size_t len);
 
-/* Writes all of buf to a side; returns len or -errno / -EPROTO. */
+/*
+ * Writes buf to a side: all of it on a blocking socket; on a
+ * non-blocking one what it could (call again with the rest, from the
+ * same or a moved buffer), -EAGAIN when nothing; -errno on error.
+ */
 ssize_t tracer_tls_write(struct tracer_tls *t, enum tracer_tls_side side,
 			 const void *buf, size_t len);
 
