@@ -33,8 +33,10 @@
  * The seam for TLS interception: struct relay_io moves bytes for one
  * side; plain_io uses the descriptors and splice.  The judge sees only
  * bytes (relay_judge_*), so a transport that terminates TLS can feed it
- * the plaintext.  TODO(#8): interception plugs a TLS relay_io in at
- * on_tls_hello(), where SNI-only judging happens now.
+ * the plaintext.  With interception on (intercept.c), on_tls_hello()
+ * hands a connection whose server name it covers to a thread that
+ * completes both handshakes; it comes back with tls_io, and the HTTP
+ * judge runs on the plaintext as on plain HTTP.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -52,6 +54,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "tracer/intercept.h"
 #include "tracer/tracer.h"
 
 #define RELAY_IN_MAX	  (80 * 1024) /* a ClientHello, a request head */
@@ -59,6 +62,8 @@
 #define RELAY_CONNECT_MS  30000 /* a non-blocking program's connect */
 #define RELAY_DRAIN_S	  5	/* a refusal waits this long for upstream */
 #define RELAY_PENDING_MAX 256
+#define RELAY_HANDSHAKE_S 15 /* each side's TLS handshake, intercepting */
+#define RELAY_TLS_BUF	  16384
 
 enum side { DOWN, UP }; /* the program's side, the destination's */
 
@@ -68,9 +73,22 @@ enum mode {
 	HTTP,  /* judging requests */
 	PASS,  /* judged: both ways unread */
 	DRAIN, /* refused: waiting for upstream's answers, then 403 */
+	SHAKE, /* intercepting: a thread completes both handshakes */
 };
 
 struct relay_conn;
+
+/* An intercepted connection's TLS and the plaintext on its way. */
+struct relay_tls {
+	struct tracer_tls *t;
+	char sni[256];
+	int rc;			       /* the handshakes' result */
+	char why[320];		       /* why they failed, for the log */
+	uint8_t buf[2][RELAY_TLS_BUF]; /* from each side */
+	size_t len[2];
+	bool ended[2];		 /* close_notify sent to a side */
+	struct relay_conn *next; /* relay.shaken */
+};
 
 /*
  * How bytes move for one connection.  read/write: as recv/send on a
@@ -109,6 +127,7 @@ struct relay_conn {
 	struct rules_http_parser *parser;
 	char refusal[512]; /* the 403 body */
 	time_t drain_since;
+	struct relay_tls *tls; /* intercepted (#8), or NULL */
 	struct relay_conn *next;
 };
 
@@ -119,9 +138,16 @@ static struct {
 	int npending;
 	struct relay_conn *conns; /* the thread's */
 	int ep, listener;
+	int wake;		   /* eventfd: handshakes done */
+	struct relay_conn *shaken; /* their connections, back */
 	struct sockaddr_in at;
 	bool on;
-} relay = { .lock = PTHREAD_MUTEX_INITIALIZER, .ep = -1, .listener = -1 };
+} relay = {
+	.lock = PTHREAD_MUTEX_INITIALIZER, .ep = -1, .listener = -1, .wake = -1
+};
+
+/* epoll's tag for relay.wake (the listener's is NULL) */
+static const int wake_tag;
 
 /* --- moving bytes: the plain transport --------------------------------- */
 
@@ -171,10 +197,81 @@ static ssize_t plain_pass(struct relay_conn *c, enum side from)
 
 static const struct relay_io plain_io = { plain_read, plain_write, plain_pass };
 
+/* --- moving bytes: the intercepted transport ---------------------------- */
+
+static enum tracer_tls_side tls_side(enum side s)
+{
+	return s == DOWN ? TRACER_TLS_PROGRAM : TRACER_TLS_UPSTREAM;
+}
+
+static ssize_t tls_read(struct relay_conn *c, enum side s, void *buf,
+			size_t len)
+{
+	return tracer_tls_read(c->tls->t, tls_side(s), buf, len);
+}
+
+static ssize_t tls_write(struct relay_conn *c, enum side s, const void *buf,
+			 size_t len)
+{
+	return tracer_tls_write(c->tls->t, tls_side(s), buf, len);
+}
+
+/*
+ * Decrypts what from sends and encrypts it for the other side, through
+ * buf[from] (counted in in_pipe, as the pipe is for plain_pass).  It
+ * reads until the socket has nothing: a record OpenSSL already holds
+ * would wake no epoll.
+ */
+static ssize_t tls_pass(struct relay_conn *c, enum side from)
+{
+	struct relay_tls *x = c->tls;
+	struct relay_end *e = &c->end[from];
+	ssize_t n, moved = 0;
+
+	for (;;) {
+		if (x->len[from]) {
+			n = tracer_tls_write(x->t, tls_side(!from),
+					     x->buf[from], x->len[from]);
+			if (n < 0)
+				return n == -EAGAIN && moved ? moved : n;
+			x->len[from] -= (size_t)n;
+			memmove(x->buf[from], x->buf[from] + n, x->len[from]);
+			e->in_pipe = x->len[from];
+			moved += n;
+			continue;
+		}
+		n = tracer_tls_read(x->t, tls_side(from), x->buf[from],
+				    sizeof(x->buf[from]));
+		if (n == 0)
+			return moved;
+		if (n < 0)
+			return n == -EAGAIN && moved ? moved : n;
+		x->len[from] = (size_t)n;
+		e->in_pipe = x->len[from];
+	}
+}
+
+static const struct relay_io tls_io = { tls_read, tls_write, tls_pass };
+
+/* The end of what goes to side s: TLS says so before TCP does. */
+static void end_write(struct relay_conn *c, enum side s)
+{
+	/* once: a second SSL_shutdown would read, and drop, data */
+	if (c->tls && c->tls->t && !c->tls->ended[s]) {
+		c->tls->ended[s] = true;
+		tracer_tls_shutdown(c->tls->t, tls_side(s));
+	}
+	shutdown(c->end[s].fd, SHUT_WR);
+}
+
 /* --- connections ---------------------------------------------------------- */
 
 static void conn_free(struct relay_conn *c)
 {
+	if (c->tls) {
+		tracer_tls_free(c->tls->t);
+		free(c->tls);
+	}
 	for (int s = DOWN; s <= UP; s++) {
 		if (c->end[s].fd >= 0)
 			close(c->end[s].fd);
@@ -286,10 +383,100 @@ static void refuse_tls(struct relay_conn *c, const struct rules_verdict *v,
 	c->drain_since = 0;
 }
 
+/* --- TLS interception ------------------------------------------------- */
+
+/* Whether TLS naming sni, allowed by v, is decrypted and judged. */
+static bool intercepts(const struct rules_verdict *v, const char *sni)
+{
+	const struct tracer_ca *ca = relay.sup->o->ca;
+
+	return ca && rules_http_intercepted(relay.sup->o->policy, v->http) &&
+	       tracer_ca_covers(ca, sni);
+}
+
+static void set_blocking(int fd, bool on)
+{
+	struct timeval tv = { .tv_sec = RELAY_HANDSHAKE_S };
+	int fl = fcntl(fd, F_GETFL);
+
+	if (fl >= 0)
+		fcntl(fd, F_SETFL, on ? fl & ~O_NONBLOCK : fl | O_NONBLOCK);
+	if (on) {
+		setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+		setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
+	}
+}
+
 /*
- * The ClientHello is whole: judge its server name.  TODO(#8): with
- * interception on, a TLS relay_io terminates TLS here and the HTTP
- * judge runs on the plaintext.
+ * Both handshakes, away from the relay thread: a slow server must not
+ * hold the other connections.  The relay thread does not touch c until
+ * it comes back on relay.shaken.
+ */
+static void *shake_thread(void *arg)
+{
+	struct relay_conn *c = arg;
+	struct relay_tls *x = c->tls;
+	uint64_t one = 1;
+
+	set_blocking(c->end[DOWN].fd, true);
+	set_blocking(c->end[UP].fd, true);
+	x->rc = tracer_tls_open(relay.sup->o->ca, c->end[DOWN].fd,
+				c->end[UP].fd, c->in, c->in_len, x->sni, &x->t,
+				x->why, sizeof(x->why));
+	set_blocking(c->end[DOWN].fd, false);
+	set_blocking(c->end[UP].fd, false);
+
+	pthread_mutex_lock(&relay.lock);
+	x->next = relay.shaken;
+	relay.shaken = c;
+	pthread_mutex_unlock(&relay.lock);
+	if (write(relay.wake, &one, sizeof(one)) < 0) {
+		/* the eventfd is full of wake-ups already: one is enough */
+	}
+	return NULL;
+}
+
+static void refuse_tls(struct relay_conn *c, const struct rules_verdict *v,
+		       const char *sni);
+
+/* Hands c to a handshake thread; the ClientHello stays in c->in. */
+static void start_shake(struct relay_conn *c, const char *sni)
+{
+	struct rules_verdict v;
+	pthread_attr_t attr;
+	pthread_t t;
+	int rc;
+
+	c->tls = calloc(1, sizeof(*c->tls));
+	if (!c->tls) {
+		verdict_relay(&v, "out of memory");
+		refuse_tls(c, &v, sni);
+		return;
+	}
+	snprintf(c->tls->sni, sizeof(c->tls->sni), "%s", sni);
+	epoll_ctl(relay.ep, EPOLL_CTL_DEL, c->end[DOWN].fd, NULL);
+	epoll_ctl(relay.ep, EPOLL_CTL_DEL, c->end[UP].fd, NULL);
+	c->mode = SHAKE;
+	pthread_attr_init(&attr);
+	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+	rc = pthread_create(&t, &attr, shake_thread, c);
+	pthread_attr_destroy(&attr);
+	if (rc) {
+		c->tls->rc = -rc;
+		snprintf(c->tls->why, sizeof(c->tls->why),
+			 "no thread for the TLS handshakes: %s", strerror(rc));
+		pthread_mutex_lock(&relay.lock);
+		c->tls->next = relay.shaken;
+		relay.shaken = c;
+		pthread_mutex_unlock(&relay.lock);
+		eventfd_write(relay.wake, 1);
+	}
+}
+
+/*
+ * The ClientHello is whole: judge its server name.  With interception
+ * on for that name, TLS is terminated (start_shake) and the HTTP judge
+ * runs on the plaintext.
  */
 static void on_tls_hello(struct relay_conn *c, const struct rules_tls_hello *h)
 {
@@ -308,6 +495,10 @@ static void on_tls_hello(struct relay_conn *c, const struct rules_tls_hello *h)
 	}
 	snprintf(extra, sizeof(extra), "\"sni\":\"%s\"", h->sni);
 	record(c, "tls", extra, &v, true);
+	if (intercepts(&v, h->sni)) {
+		start_shake(c, h->sni);
+		return;
+	}
 	c->ok = c->in_len;
 	c->mode = PASS;
 }
@@ -358,6 +549,12 @@ static void refuse_http(struct relay_conn *c, const struct rules_verdict *v,
 static bool judge_request(struct relay_conn *c, const struct rules_http_req *q,
 			  struct rules_verdict *v)
 {
+	/* decrypted: the request is for the server TLS named, no other */
+	if (c->tls && q->host[0] && strcmp(q->host, c->tls->sni) != 0) {
+		verdict_relay(v, "the Host header names another server than "
+				 "the TLS server name");
+		return false;
+	}
 	if (!judge_name(c, q->host, v))
 		return false;
 	if (v->http && v->http->methods &&
@@ -450,7 +647,7 @@ static void read_down(struct relay_conn *c)
 			if (c->mode != HTTP || c->parser->head_len)
 				c->in_len = c->ok; /* a part never judged */
 			flush_up(c);
-			shutdown(c->end[UP].fd, SHUT_WR);
+			end_write(c, UP);
 			return;
 		}
 		c->in_len += (size_t)n;
@@ -476,7 +673,7 @@ static void pass(struct relay_conn *c, enum side from)
 	if (n == 0 || (n < 0 && n != -EAGAIN)) {
 		e->eof = true;
 		if (c->mode != DRAIN) /* the 403 is still to come */
-			shutdown(c->end[!from].fd, SHUT_WR);
+			end_write(c, !from);
 	}
 }
 
@@ -490,7 +687,7 @@ static void drain(struct relay_conn *c)
 		return;
 	if (c->sent_up && !c->end[UP].eof &&
 	    time(NULL) - c->drain_since < RELAY_DRAIN_S) {
-		shutdown(c->end[UP].fd, SHUT_WR);
+		end_write(c, UP);
 		return;
 	}
 	hl = snprintf(head, sizeof(head),
@@ -547,6 +744,8 @@ static void step(struct relay_conn *c)
 {
 	if (c->mode < PASS)
 		read_down(c);
+	if (c->mode == SHAKE)
+		return; /* the handshake thread's until it is back */
 	if (c->mode == PASS && flush_up(c))
 		pass(c, DOWN);
 	pass(c, UP);
@@ -625,10 +824,58 @@ static void on_event(struct relay_end *e)
 	struct relay_conn *c = e->c;
 
 	step(c);
+	if (c->mode == SHAKE)
+		return;
 	if (finished(c))
 		drop(c);
 	else
 		watch(c);
+}
+
+/* Back from the handshakes: judge the plaintext, or close and log. */
+static void on_shaken_one(struct relay_conn *c)
+{
+	struct relay_tls *x = c->tls;
+	struct rules_verdict v;
+
+	if (x->rc < 0) {
+		verdict_relay(&v, x->why);
+		refuse_tls(c, &v, x->sni);
+		drop(c);
+		return;
+	}
+	c->parser = malloc(sizeof(*c->parser));
+	if (!c->parser) {
+		drop(c);
+		return;
+	}
+	rules_http_init(c->parser);
+	c->io = &tls_io;
+	c->in_len = c->ok = 0; /* the ClientHello, spent */
+	c->mode = HTTP;
+	for (int s = DOWN; s <= UP; s++) {
+		struct epoll_event ev = { .events = EPOLLIN,
+					  .data.ptr = &c->end[s] };
+
+		epoll_ctl(relay.ep, EPOLL_CTL_ADD, c->end[s].fd, &ev);
+	}
+	on_event(&c->end[DOWN]);
+}
+
+static void on_shaken(void)
+{
+	struct relay_conn *c, *next;
+	eventfd_t n;
+
+	eventfd_read(relay.wake, &n);
+	pthread_mutex_lock(&relay.lock);
+	c = relay.shaken;
+	relay.shaken = NULL;
+	pthread_mutex_unlock(&relay.lock);
+	for (; c; c = next) {
+		next = c->tls->next;
+		on_shaken_one(c);
+	}
 }
 
 /* Refusals whose upstream never hung up get their 403 anyway. */
@@ -659,6 +906,8 @@ static void *relay_thread(void *arg)
 		for (i = 0; i < n; i++) {
 			if (evs[i].data.ptr == NULL)
 				on_accept();
+			else if (evs[i].data.ptr == &wake_tag)
+				on_shaken();
 			else
 				on_event(evs[i].data.ptr);
 		}
@@ -691,6 +940,11 @@ int tracer_relay_start(const struct tracer_sup *s)
 	relay.ep = epoll_create1(EPOLL_CLOEXEC);
 	if (relay.ep < 0 ||
 	    epoll_ctl(relay.ep, EPOLL_CTL_ADD, relay.listener, &ev) < 0)
+		return -errno;
+	relay.wake = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	ev.data.ptr = (void *)&wake_tag;
+	if (relay.wake < 0 ||
+	    epoll_ctl(relay.ep, EPOLL_CTL_ADD, relay.wake, &ev) < 0)
 		return -errno;
 	pthread_attr_init(&attr);
 	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
