@@ -128,6 +128,7 @@ struct relay_conn {
 	char refusal[512]; /* the 403 body */
 	time_t drain_since;
 	struct relay_tls *tls; /* intercepted (#8), or NULL */
+	bool dead;	       /* dropped: on relay.dead */
 	struct relay_conn *next;
 };
 
@@ -137,6 +138,7 @@ static struct {
 	struct relay_conn *pending; /* noted by workers, not yet accepted */
 	int npending;
 	struct relay_conn *conns; /* the thread's */
+	struct relay_conn *dead;  /* dropped, freed after the epoll batch */
 	int ep, listener;
 	int wake;		   /* eventfd: handshakes done */
 	struct relay_conn *shaken; /* their connections, back */
@@ -767,7 +769,21 @@ static void drop(struct relay_conn *c)
 		}
 	epoll_ctl(relay.ep, EPOLL_CTL_DEL, c->end[DOWN].fd, NULL);
 	epoll_ctl(relay.ep, EPOLL_CTL_DEL, c->end[UP].fd, NULL);
-	conn_free(c);
+	/* the batch epoll_wait returned may still name its other end */
+	c->dead = true;
+	c->next = relay.dead;
+	relay.dead = c;
+}
+
+static void bury(void)
+{
+	struct relay_conn *c, *next;
+
+	for (c = relay.dead; c; c = next) {
+		next = c->next;
+		conn_free(c);
+	}
+	relay.dead = NULL;
 }
 
 /* The noted connection whose program-side port is port, taken out. */
@@ -823,6 +839,8 @@ static void on_event(struct relay_end *e)
 {
 	struct relay_conn *c = e->c;
 
+	if (c->dead)
+		return;
 	step(c);
 	if (c->mode == SHAKE)
 		return;
@@ -912,6 +930,7 @@ static void *relay_thread(void *arg)
 				on_event(evs[i].data.ptr);
 		}
 		sweep();
+		bury();
 	}
 	return NULL;
 }
