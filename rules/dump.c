@@ -232,6 +232,12 @@ static void add_class(struct doc *d, const struct rules_policy *p,
 	add_str(d, def, "action", rules_action_name(l->def));
 	add_str(d, def, "origin", l->def_origin);
 	add_str(d, def, "where", where);
+	if (c == RULES_CONNECT && p->intercept_origin) {
+		cJSON *ic = add(d, cls, "intercept", cJSON_CreateObject());
+
+		add(d, ic, "on", cJSON_CreateBool(p->intercept));
+		add_str(d, ic, "origin", p->intercept_origin);
+	}
 	for (i = 0; i < l->n; i++)
 		add_entry(d, cls, &l->v[i]);
 	for (i = 0; i < p->n_reviews; i++)

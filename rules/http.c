@@ -46,6 +46,7 @@ unsigned int rules_http_method(const char *tok, size_t len)
 void rules_policy_set_intercept(struct rules_policy *p, bool on)
 {
 	p->intercept = on;
+	p->intercept_origin = "command line"; /* --intercept-tls */
 }
 
 bool rules_policy_intercept(const struct rules_policy *p)

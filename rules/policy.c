@@ -41,6 +41,7 @@ struct layer {
 	size_t saved_reviews;
 	struct rules_prompt saved_prompt;
 	bool saved_intercept;
+	const char *saved_intercept_origin;
 
 	/* the entry being added waits for review: keep it apart */
 	bool hold;
@@ -278,6 +279,7 @@ static int layer_begin(struct layer *l, struct rules_policy *p,
 	l->saved_reviews = p->n_reviews;
 	l->saved_prompt = p->prompt;
 	l->saved_intercept = p->intercept;
+	l->saved_intercept_origin = p->intercept_origin;
 	return 0;
 }
 
@@ -297,6 +299,7 @@ static void layer_rollback(struct layer *l)
 		review_free(&l->p->reviews[--l->p->n_reviews]);
 	l->p->prompt = l->saved_prompt;
 	l->p->intercept = l->saved_intercept;
+	l->p->intercept_origin = l->saved_intercept_origin;
 }
 
 int rules_list_append(struct rules_list *list, const struct rules_entry *e)
@@ -986,6 +989,7 @@ static int parse_intercept(struct layer *l, const cJSON *item, const char *at)
 			    "\"methods\" to judge them) or false, got %s",
 			    type_name(item));
 	l->p->intercept = cJSON_IsTrue(item);
+	l->p->intercept_origin = l->origin;
 	return 0;
 }
 

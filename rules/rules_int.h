@@ -108,7 +108,8 @@ struct rules_policy {
 
 	struct rules_list cls[RULES_NCLASS];
 	struct rules_prompt prompt;
-	bool intercept; /* TLS interception on (#8) */
+	bool intercept;		      /* TLS interception on (#8) */
+	const char *intercept_origin; /* the layer that set it, or NULL */
 
 	char **origins; /* layer names, shared by their entries */
 	size_t n_origins;

@@ -24,6 +24,7 @@
 #include <openssl/ssl.h>
 #include <openssl/x509v3.h>
 
+#include "rules/rules.h"
 #include "tracer/intercept.h"
 
 #define N(a) ((int)(sizeof(a) / sizeof((a)[0])))
@@ -636,11 +637,101 @@ START_TEST(test_other_name_refused)
 }
 END_TEST
 
+/* ---- the switch and the names it covers (rules/intercept.c) ------------ */
+
+static const struct {
+	const char *json;
+	const char *names; /* what rules_intercept_names gives, joined */
+	int rc;
+} switches[] = {
+	/* off by default: nothing, whatever the entries say */
+	{ "{\"network\": {\"allow\": [{\"pattern\": \"a.test\", "
+	  "\"methods\": [\"GET\"]}]}}",
+	  "", 0 },
+	{ "{\"network\": {\"intercept\": true, \"allow\": ["
+	  "{\"pattern\": \"a.test\", \"methods\": [\"GET\"]},"
+	  "{\"pattern\": \"*.b.test\", \"methods\": [\"GET\"]},"
+	  "{\"pattern\": \"c.test:443\", \"methods\": [\"GET\"]},"
+	  "{\"pattern\": \"d.test:80\", \"methods\": [\"GET\"]},"
+	  "{\"pattern\": \"e.test\", \"wire_name\": \"match\"},"
+	  "\"f.test\"]}}",
+	  "a.test *.b.test c.test ", 0 },
+	{ "{\"network\": {\"intercept\": false, \"allow\": ["
+	  "{\"pattern\": \"a.test\", \"methods\": [\"GET\"]}]}}",
+	  "", 0 },
+	{ "{\"network\": {\"intercept\": \"yes\"}}", "", -EINVAL },
+	{ "{\"network\": {\"intercept\": 1}}", "", -EINVAL },
+	{ "{\"exec\": {\"intercept\": true}}", "", -EINVAL },
+};
+
+static void join_name(const char *name, void *arg)
+{
+	strcat(arg, name);
+	strcat(arg, " ");
+}
+
+START_TEST(test_switch)
+{
+	const char *ws[] = { "/w" };
+	struct rules_vars v = { .home = "/h",
+				.tmpdir = "/t",
+				.workspaces = ws,
+				.n_workspaces = 1 };
+	struct rules_policy *p;
+	char err[512], got[512] = "";
+
+	ck_assert_int_eq(rules_policy_new(&p, &v), 0);
+	ck_assert_int_eq(rules_policy_add_json(p, switches[_i].json, "t", NULL,
+					       err, sizeof(err)),
+			 switches[_i].rc);
+	rules_intercept_names(p, join_name, got);
+	ck_assert_str_eq(got, switches[_i].names);
+	rules_policy_free(p);
+}
+END_TEST
+
+/* A later layer replaces the switch; a failed layer leaves it alone. */
+START_TEST(test_switch_layers)
+{
+	const char *ws[] = { "/w" };
+	struct rules_vars v = { .home = "/h",
+				.tmpdir = "/t",
+				.workspaces = ws,
+				.n_workspaces = 1 };
+	struct rules_policy *p;
+	char err[512];
+
+	ck_assert_int_eq(rules_policy_new(&p, &v), 0);
+	ck_assert(!rules_policy_intercept(p));
+	ck_assert_int_eq(
+		rules_policy_add_json(p, "{\"network\": {\"intercept\": true}}",
+				      "one", NULL, err, sizeof(err)),
+		0);
+	ck_assert(rules_policy_intercept(p));
+	ck_assert_int_lt(
+		rules_policy_add_json(p,
+				      "{\"network\": {\"intercept\": false, "
+				      "\"allow\": [3]}}",
+				      "bad", NULL, err, sizeof(err)),
+		0);
+	ck_assert(rules_policy_intercept(p));
+	ck_assert_int_eq(rules_policy_add_json(
+				 p, "{\"network\": {\"intercept\": false}}",
+				 "two", NULL, err, sizeof(err)),
+			 0);
+	ck_assert(!rules_policy_intercept(p));
+	rules_policy_set_intercept(p, true); /* --intercept-tls */
+	ck_assert(rules_policy_intercept(p));
+	rules_policy_free(p);
+}
+END_TEST
+
 static Suite *intercept_suite(void)
 {
 	Suite *s = suite_create("intercept");
 	TCase *ca = tcase_create("ca");
 	TCase *tls = tcase_create("tls");
+	TCase *sw = tcase_create("switch");
 
 	tcase_add_checked_fixture(ca, setup, teardown);
 	tcase_add_test(ca, test_ca_files);
@@ -650,6 +741,10 @@ static Suite *intercept_suite(void)
 	tcase_add_test(ca, test_bundle);
 	tcase_add_test(ca, test_outside_constraints);
 	suite_add_tcase(s, ca);
+
+	tcase_add_loop_test(sw, test_switch, 0, N(switches));
+	tcase_add_test(sw, test_switch_layers);
+	suite_add_tcase(s, sw);
 
 	tcase_set_timeout(tls, 30);
 	tcase_add_test(tls, test_handshake_relay);
