@@ -255,6 +255,7 @@ static enum rules_http_event parse_head(struct rules_http_parser *p)
 	if (why)
 		return bad(p, why);
 	p->head_len = 0;
+	p->req.body = f.chunked || (f.has_len && f.len);
 	p->left = f.has_len ? f.len : 0;
 	p->state = f.chunked ? CHUNK_SIZE : f.has_len && f.len ? BODY : HEAD;
 	return RULES_HTTP_REQUEST;

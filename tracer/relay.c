@@ -360,9 +360,13 @@ static bool judge_request(struct relay_conn *c, const struct rules_http_req *q,
 {
 	if (!judge_name(c, q->host, v))
 		return false;
-	if (v->http && v->http->methods &&
-	    !(q->method_bit & v->http->methods)) {
-		v->pattern = v->pattern; /* the entry that limits */
+	if (!v->http || !v->http->methods)
+		return true;
+	if (!(q->method_bit & v->http->methods))
+		return false; /* the verdict names the entry that limits */
+	/* a body means nothing on GET or HEAD (RFC 9110): data going out */
+	if (q->body && q->method_bit & (RULES_HTTP_GET | RULES_HTTP_HEAD)) {
+		verdict_relay(v, "a body on a GET or HEAD request");
 		return false;
 	}
 	return true;
