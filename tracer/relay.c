@@ -109,6 +109,7 @@ struct relay_conn {
 	struct rules_http_parser *parser;
 	char refusal[512]; /* the 403 body */
 	time_t drain_since;
+	bool dead; /* dropped: freed after this round of events */
 	struct relay_conn *next;
 };
 
@@ -118,6 +119,7 @@ static struct {
 	struct relay_conn *pending; /* noted by workers, not yet accepted */
 	int npending;
 	struct relay_conn *conns; /* the thread's */
+	struct relay_conn *dead;  /* dropped during this round */
 	int ep, listener;
 	struct sockaddr_in at;
 	bool on;
@@ -572,7 +574,20 @@ static void drop(struct relay_conn *c)
 		}
 	epoll_ctl(relay.ep, EPOLL_CTL_DEL, c->end[DOWN].fd, NULL);
 	epoll_ctl(relay.ep, EPOLL_CTL_DEL, c->end[UP].fd, NULL);
-	conn_free(c);
+	/* an event of this round may still name it */
+	c->dead = true;
+	c->next = relay.dead;
+	relay.dead = c;
+}
+
+static void bury(void)
+{
+	struct relay_conn *c;
+
+	while ((c = relay.dead)) {
+		relay.dead = c->next;
+		conn_free(c);
+	}
 }
 
 /* The noted connection whose program-side port is port, taken out. */
@@ -628,6 +643,8 @@ static void on_event(struct relay_end *e)
 {
 	struct relay_conn *c = e->c;
 
+	if (c->dead)
+		return;
 	step(c);
 	if (finished(c))
 		drop(c);
@@ -667,6 +684,7 @@ static void *relay_thread(void *arg)
 				on_event(evs[i].data.ptr);
 		}
 		sweep();
+		bury();
 	}
 	return NULL;
 }
