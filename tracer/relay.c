@@ -125,7 +125,7 @@ static struct {
 	bool on;
 } relay = { .lock = PTHREAD_MUTEX_INITIALIZER, .ep = -1, .listener = -1 };
 
-/* --- moving bytes: the plain transport --------------------------------- */
+/* --- moving bytes: the plain transport ------------------------------------ */
 
 static ssize_t plain_read(struct relay_conn *c, enum side s, void *buf,
 			  size_t len)
@@ -211,11 +211,39 @@ static struct relay_conn *conn_new(int up)
 	return c;
 }
 
-/* --- the log ---------------------------------------------------------------- */
+/* --- the log -------------------------------------------------------------- */
 
-/* A decision record for a request (method set) or a ClientHello. */
+/*
+ * The denial line: what was refused (a request, a server name) and the
+ * rule, without advice: a wider entry would undo the limit.
+ */
+static void explain(const struct tracer_who *w, const char *cls,
+		    const char *what, const char *addr,
+		    const struct rules_verdict *v)
+{
+	char prog[64], pat[256];
+
+	tracer_printable(prog, sizeof(prog), w->comm[0] ? w->comm : "?");
+	tracer_printable(pat, sizeof(pat), v->pattern);
+	if (!strcmp(v->origin, "proctor"))
+		fprintf(stderr,
+			"proctor: denied %s %s (%s) by %s (pid %d): %s\n", cls,
+			what, addr, prog, w->tgid, pat);
+	else
+		fprintf(stderr,
+			"proctor: denied %s %s (%s) by %s (pid %d): rule %s "
+			"\"%s\" (%s)%s\n",
+			cls, what, addr, prog, w->tgid, v->where, pat,
+			v->origin, v->is_default ? ", the default" : "");
+}
+
+/*
+ * A decision record for a request or a ClientHello (what: "POST
+ * a.test/x", "TLS server name a.test" for the denial line).
+ */
 static void record(struct relay_conn *c, const char *cls, const char *extra,
-		   const struct rules_verdict *v, bool allowed)
+		   const struct rules_verdict *v, bool allowed,
+		   const char *what)
 {
 	struct tracer_event ev = {
 		.syscall = cls,
@@ -238,7 +266,7 @@ static void record(struct relay_conn *c, const char *cls, const char *extra,
 	tracer_proc_who(c->tid, &w);
 	tracer_log_decision(&w, &ev);
 	if (!allowed && !relay.sup->o->quiet)
-		tracer_explain_denial(&w, &ev);
+		explain(&w, cls, what, addr, v);
 }
 
 static void verdict_relay(struct rules_verdict *v, const char *why)
@@ -273,16 +301,16 @@ static bool judge_name(struct relay_conn *c, const char *name,
 	return true;
 }
 
-/* --- TLS
- * ---------------------------------------------------------------------- */
+/* --- TLS ------------------------------------------------------------------ */
 
 static void refuse_tls(struct relay_conn *c, const struct rules_verdict *v,
 		       const char *sni)
 {
-	char extra[400];
+	char extra[400], what[300];
 
 	snprintf(extra, sizeof(extra), "\"sni\":\"%s\"", sni);
-	record(c, "tls", extra, v, false);
+	snprintf(what, sizeof(what), "TLS server name \"%s\"", sni);
+	record(c, "tls", extra, v, false, what);
 	c->end[DOWN].eof = c->end[UP].eof = true; /* closes the connection */
 	c->mode = DRAIN;
 	c->drain_since = 0;
@@ -309,7 +337,7 @@ static void on_tls_hello(struct relay_conn *c, const struct rules_tls_hello *h)
 		return;
 	}
 	snprintf(extra, sizeof(extra), "\"sni\":\"%s\"", h->sni);
-	record(c, "tls", extra, &v, true);
+	record(c, "tls", extra, &v, true, h->sni);
 	c->ok = c->in_len;
 	c->mode = PASS;
 }
@@ -331,8 +359,7 @@ static void judge_tls(struct relay_conn *c)
 	on_tls_hello(c, &h);
 }
 
-/* --- HTTP
- * --------------------------------------------------------------------- */
+/* --- HTTP ----------------------------------------------------------------- */
 
 static void http_extra(char *buf, size_t len, const struct rules_http_req *q)
 {
@@ -344,10 +371,12 @@ static void http_extra(char *buf, size_t len, const struct rules_http_req *q)
 static void refuse_http(struct relay_conn *c, const struct rules_verdict *v,
 			const struct rules_http_req *q)
 {
-	char extra[1024];
+	char extra[1024], what[600];
 
 	http_extra(extra, sizeof(extra), q);
-	record(c, "http", extra, v, false);
+	snprintf(what, sizeof(what), "%s %s%s",
+		 q->method[0] ? q->method : "request", q->host, q->path);
+	record(c, "http", extra, v, false, what);
 	snprintf(c->refusal, sizeof(c->refusal),
 		 "proctor refused %s %s%s: %s %s (%s)\n",
 		 q->method[0] ? q->method : "this request", q->host, q->path,
@@ -394,7 +423,7 @@ static void judge_http(struct relay_conn *c)
 			refuse_http(c, &v, &p->req);
 		} else if (ev == RULES_HTTP_REQUEST) {
 			http_extra(extra, sizeof(extra), &p->req);
-			record(c, "http", extra, &v, true);
+			record(c, "http", extra, &v, true, "");
 		}
 		if (c->mode == HTTP)
 			c->ok = fed - p->head_len;
@@ -560,8 +589,7 @@ static void step(struct relay_conn *c)
 		drain(c);
 }
 
-/* --- the thread --------------------------------------------------------------
- */
+/* --- the thread ----------------------------------------------------------- */
 
 static void drop(struct relay_conn *c)
 {

@@ -77,6 +77,8 @@ pt_lab_run $P -- curl -sS -m 10 -d data http://safe.test:8081/upload
 pt_grep "a POST gets 403 naming the rule" "$PT_OUT" \
 	"proctor refused POST safe.test/upload: network.allow\[0\] safe.test"
 pt_nogrep "the server never sees the POST" "$SRV" "POST"
+pt_grep "the refusal is explained" "$PT_ERR" \
+	"^proctor: denied http POST safe.test/upload \(10.77.0.3:8081\) by curl .*rule network.allow\[0\]"
 pt_check "the refusal is logged" grep -q \
 	'"class":"http".*"decision":"deny".*"method":"POST"' "$PT_LOG"
 
