@@ -24,15 +24,17 @@
 # connects to the address of an allowed name (issue 5); through the HTTP
 # relay (issue 8: the name's entry limits methods), a 1 GiB download with
 # curl and 300 connections of one small GET each (python3 http.client),
-# against tools/bench/blob.c in the lab; the same connections allowed by
-# name without the relay, for the relay's own cost per connection.
+# against tools/bench/blob.c in the lab; the same download and
+# connections allowed by name without the relay, for the relay's own
+# cost.
 #
 # Environment:
 #   BENCH_ROUNDS=N   rounds per workload (default 5)
 #   BENCH_QUICK=1    smoke run: 1 round (unless BENCH_ROUNDS is set), small sizes
 #   BENCH_ONLY=a,b   only these workloads: startup build opens-read opens-write
 #                    opens-denied forkexec git python connect resolve
-#                    connect-name relay relay-conns relay-conns-plain
+#                    connect-name relay relay-plain relay-conns
+#                    relay-conns-plain
 #
 # Exits 0 on success and 1, loudly, if any workload fails in any mode.  The
 # table reports the issue-9 targets but missing one does not fail the run.
@@ -311,6 +313,11 @@ def workloads(port):
                  ["curl", "-sS", "-o", "/dev/null", "--fail",
                   f"http://relay.bench:8080/{N['relay_bytes']}"],
                  target=("ratio", 1.25), netns=LAB_C, policy=RELAY_POLICY),
+        Workload("relay-plain", f"{N['relay_bytes'] >> 20} MiB HTTP "
+                 "download allowed by name, not relayed, in a netns",
+                 ["curl", "-sS", "-o", "/dev/null", "--fail",
+                  f"http://relay.bench:8080/{N['relay_bytes']}"],
+                 netns=LAB_C, allow_net="relay.bench"),
         Workload("relay-conns", f"{N['relay_conns']} HTTP connections "
                  "through the relay, one GET each, in a netns",
                  [sys.executable, "-c", RELAY_CONNS, str(N["relay_conns"])],
@@ -524,8 +531,8 @@ def lab_down():
 def main():
     os.makedirs(os.path.join(WORK, "logs"))
     listener, port = start_listener()
-    netns_work = {"resolve", "connect-name", "relay", "relay-conns",
-                  "relay-conns-plain"}
+    netns_work = {"resolve", "connect-name", "relay", "relay-plain",
+                  "relay-conns", "relay-conns-plain"}
     lab = bool(not ONLY or netns_work & set(ONLY))
     try:
         lab = lab and lab_up()

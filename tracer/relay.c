@@ -87,9 +87,10 @@ struct relay_io {
 
 struct relay_end {
 	int fd;
-	int pipe[2];	/* bytes from this side, on their way */
-	size_t in_pipe; /* bytes in pipe */
-	bool eof;	/* this side sent its last byte */
+	int pipe[2];	  /* bytes from this side, on their way */
+	size_t in_pipe;	  /* bytes in pipe */
+	bool eof;	  /* this side sent its last byte */
+	uint32_t watched; /* the epoll events asked for now */
 	struct relay_conn *c;
 };
 
@@ -573,6 +574,9 @@ static void watch(struct relay_conn *c)
 		struct epoll_event ev = { .events = interest(c, s),
 					  .data.ptr = &c->end[s] };
 
+		if (ev.events == c->end[s].watched)
+			continue; /* a syscall saved per event */
+		c->end[s].watched = ev.events;
 		epoll_ctl(relay.ep, EPOLL_CTL_MOD, c->end[s].fd, &ev);
 	}
 }
@@ -662,6 +666,7 @@ static void on_accept(void)
 		struct epoll_event ev = { .events = EPOLLIN,
 					  .data.ptr = &c->end[s] };
 
+		c->end[s].watched = EPOLLIN;
 		epoll_ctl(relay.ep, EPOLL_CTL_ADD, c->end[s].fd, &ev);
 	}
 	on_event(&c->end[DOWN]);
