@@ -186,6 +186,26 @@ static void add_grant(struct doc *d, cJSON *obj, const struct rules_grant *g)
 	}
 }
 
+/* "methods" and "wire_name" of a domain entry (#8), as written. */
+static void add_http(struct doc *d, cJSON *obj, const struct rules_entry *e)
+{
+	static const char *const names[] = {
+		"GET", "HEAD",	 "OPTIONS", "POST",
+		"PUT", "DELETE", "PATCH",   "TRACE"
+	};
+	cJSON *list;
+	size_t i;
+
+	if (e->http.methods) {
+		list = add(d, obj, "methods", cJSON_CreateArray());
+		for (i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+			if (e->http.methods &
+			    rules_http_method(names[i], strlen(names[i])))
+				add_str(d, list, NULL, names[i]);
+	}
+	add_str(d, obj, "wire_name", e->http.wire_match ? "match" : "any");
+}
+
 static void add_entry(struct doc *d, cJSON *cls, const struct rules_entry *e)
 {
 	const char *key = rules_action_name(e->action);
@@ -199,6 +219,8 @@ static void add_entry(struct doc *d, cJSON *cls, const struct rules_entry *e)
 	add_str(d, obj, "origin", e->origin);
 	add_str(d, obj, "where", e->where);
 	add_expanded(d, obj, e);
+	if (e->has_http)
+		add_http(d, obj, e);
 	if (e->grant)
 		add_grant(d, obj, e->grant);
 }

@@ -193,15 +193,28 @@ static const char *length_value(struct framing *f, const char *v)
 	return NULL;
 }
 
+/* A header name is a token (RFC 9110): "Content-Length :" is not one. */
+static bool token(const char *s, size_t len)
+{
+	size_t i;
+
+	for (i = 0; i < len; i++)
+		if (!isalnum((unsigned char)s[i]) &&
+		    !strchr("!#$%&'*+-.^_`|~", s[i]))
+			return false;
+	return len > 0;
+}
+
 static const char *header_line(struct rules_http_req *q, struct framing *f,
 			       const char *l, size_t len)
 {
+	const char *colon = memchr(l, ':', len);
 	char v[256];
 
 	if (l[0] == ' ' || l[0] == '\t')
 		return "a folded header line";
-	if (!memchr(l, ':', len))
-		return "a header line without a colon";
+	if (!colon || !token(l, (size_t)(colon - l)))
+		return "a header line that is not NAME: VALUE";
 	if (header_is(l, len, "host", v, sizeof(v)))
 		return host_value(q, v);
 	if (header_is(l, len, "content-length", v, sizeof(v)))
@@ -243,6 +256,7 @@ static enum rules_http_event parse_head(struct rules_http_parser *p)
 	if (why)
 		return bad(p, why);
 	p->head_len = 0;
+	p->req.body = f.chunked || (f.has_len && f.len);
 	p->left = f.has_len ? f.len : 0;
 	p->state = f.chunked ? CHUNK_SIZE : f.has_len && f.len ? BODY : HEAD;
 	return RULES_HTTP_REQUEST;
@@ -259,6 +273,9 @@ static enum rules_http_event take_head(struct rules_http_parser *p,
 		if (p->head_len == sizeof(p->head))
 			return bad(p, "a request head over 16 KiB");
 		p->head[p->head_len++] = (char)b[i];
+		if (b[i] == '\n' &&
+		    (p->head_len < 2 || p->head[p->head_len - 2] != '\r'))
+			return bad(p, "a bare LF in the head");
 		if (p->head_len == 2 && !memcmp(p->head, "\r\n", 2))
 			p->head_len = 0; /* a CRLF between requests */
 		if (p->head_len >= 4 &&

@@ -342,6 +342,7 @@ struct rules_http_req {
 	unsigned int method_bit; /* 0: a method proctor does not know */
 	char host[256];		 /* canonical, port dropped; "" if none */
 	char path[256];		 /* the target, cut short, printable */
+	bool body;		 /* a Content-Length over 0, or chunked */
 };
 
 struct rules_http_parser {

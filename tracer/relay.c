@@ -105,9 +105,10 @@ struct relay_io {
 
 struct relay_end {
 	int fd;
-	int pipe[2];	/* bytes from this side, on their way */
-	size_t in_pipe; /* bytes in pipe */
-	bool eof;	/* this side sent its last byte */
+	int pipe[2];	  /* bytes from this side, on their way */
+	size_t in_pipe;	  /* bytes in pipe */
+	bool eof;	  /* this side sent its last byte */
+	uint32_t watched; /* the epoll events asked for now */
 	struct relay_conn *c;
 };
 
@@ -128,7 +129,7 @@ struct relay_conn {
 	char refusal[512]; /* the 403 body */
 	time_t drain_since;
 	struct relay_tls *tls; /* intercepted (#8), or NULL */
-	bool dead;	       /* dropped: on relay.dead */
+	bool dead;	       /* dropped: freed after this round of events */
 	struct relay_conn *next;
 };
 
@@ -138,7 +139,7 @@ static struct {
 	struct relay_conn *pending; /* noted by workers, not yet accepted */
 	int npending;
 	struct relay_conn *conns; /* the thread's */
-	struct relay_conn *dead;  /* dropped, freed after the epoll batch */
+	struct relay_conn *dead;  /* dropped during this round */
 	int ep, listener;
 	int wake;		   /* eventfd: handshakes done */
 	struct relay_conn *shaken; /* their connections, back */
@@ -151,7 +152,7 @@ static struct {
 /* epoll's tag for relay.wake (the listener's is NULL) */
 static const int wake_tag;
 
-/* --- moving bytes: the plain transport --------------------------------- */
+/* --- moving bytes: the plain transport ------------------------------------ */
 
 static ssize_t plain_read(struct relay_conn *c, enum side s, void *buf,
 			  size_t len)
@@ -308,11 +309,39 @@ static struct relay_conn *conn_new(int up)
 	return c;
 }
 
-/* --- the log ---------------------------------------------------------------- */
+/* --- the log -------------------------------------------------------------- */
 
-/* A decision record for a request (method set) or a ClientHello. */
+/*
+ * The denial line: what was refused (a request, a server name) and the
+ * rule, without advice: a wider entry would undo the limit.
+ */
+static void explain(const struct tracer_who *w, const char *cls,
+		    const char *what, const char *addr,
+		    const struct rules_verdict *v)
+{
+	char prog[64], pat[256];
+
+	tracer_printable(prog, sizeof(prog), w->comm[0] ? w->comm : "?");
+	tracer_printable(pat, sizeof(pat), v->pattern);
+	if (!strcmp(v->origin, "proctor"))
+		fprintf(stderr,
+			"proctor: denied %s %s (%s) by %s (pid %d): %s\n", cls,
+			what, addr, prog, w->tgid, pat);
+	else
+		fprintf(stderr,
+			"proctor: denied %s %s (%s) by %s (pid %d): rule %s "
+			"\"%s\" (%s)%s\n",
+			cls, what, addr, prog, w->tgid, v->where, pat,
+			v->origin, v->is_default ? ", the default" : "");
+}
+
+/*
+ * A decision record for a request or a ClientHello (what: "POST
+ * a.test/x", "TLS server name a.test" for the denial line).
+ */
 static void record(struct relay_conn *c, const char *cls, const char *extra,
-		   const struct rules_verdict *v, bool allowed)
+		   const struct rules_verdict *v, bool allowed,
+		   const char *what)
 {
 	struct tracer_event ev = {
 		.syscall = cls,
@@ -335,7 +364,7 @@ static void record(struct relay_conn *c, const char *cls, const char *extra,
 	tracer_proc_who(c->tid, &w);
 	tracer_log_decision(&w, &ev);
 	if (!allowed && !relay.sup->o->quiet)
-		tracer_explain_denial(&w, &ev);
+		explain(&w, cls, what, addr, v);
 }
 
 static void verdict_relay(struct rules_verdict *v, const char *why)
@@ -370,16 +399,16 @@ static bool judge_name(struct relay_conn *c, const char *name,
 	return true;
 }
 
-/* --- TLS
- * ---------------------------------------------------------------------- */
+/* --- TLS ------------------------------------------------------------------ */
 
 static void refuse_tls(struct relay_conn *c, const struct rules_verdict *v,
 		       const char *sni)
 {
-	char extra[400];
+	char extra[400], what[300];
 
 	snprintf(extra, sizeof(extra), "\"sni\":\"%s\"", sni);
-	record(c, "tls", extra, v, false);
+	snprintf(what, sizeof(what), "TLS server name \"%s\"", sni);
+	record(c, "tls", extra, v, false, what);
 	c->end[DOWN].eof = c->end[UP].eof = true; /* closes the connection */
 	c->mode = DRAIN;
 	c->drain_since = 0;
@@ -496,7 +525,7 @@ static void on_tls_hello(struct relay_conn *c, const struct rules_tls_hello *h)
 		return;
 	}
 	snprintf(extra, sizeof(extra), "\"sni\":\"%s\"", h->sni);
-	record(c, "tls", extra, &v, true);
+	record(c, "tls", extra, &v, true, h->sni);
 	if (intercepts(&v, h->sni)) {
 		start_shake(c, h->sni);
 		return;
@@ -522,8 +551,7 @@ static void judge_tls(struct relay_conn *c)
 	on_tls_hello(c, &h);
 }
 
-/* --- HTTP
- * --------------------------------------------------------------------- */
+/* --- HTTP ----------------------------------------------------------------- */
 
 static void http_extra(char *buf, size_t len, const struct rules_http_req *q)
 {
@@ -535,10 +563,12 @@ static void http_extra(char *buf, size_t len, const struct rules_http_req *q)
 static void refuse_http(struct relay_conn *c, const struct rules_verdict *v,
 			const struct rules_http_req *q)
 {
-	char extra[1024];
+	char extra[1024], what[600];
 
 	http_extra(extra, sizeof(extra), q);
-	record(c, "http", extra, v, false);
+	snprintf(what, sizeof(what), "%s %s%s",
+		 q->method[0] ? q->method : "request", q->host, q->path);
+	record(c, "http", extra, v, false, what);
 	snprintf(c->refusal, sizeof(c->refusal),
 		 "proctor refused %s %s%s: %s %s (%s)\n",
 		 q->method[0] ? q->method : "this request", q->host, q->path,
@@ -559,9 +589,13 @@ static bool judge_request(struct relay_conn *c, const struct rules_http_req *q,
 	}
 	if (!judge_name(c, q->host, v))
 		return false;
-	if (v->http && v->http->methods &&
-	    !(q->method_bit & v->http->methods)) {
-		v->pattern = v->pattern; /* the entry that limits */
+	if (!v->http || !v->http->methods)
+		return true;
+	if (!(q->method_bit & v->http->methods))
+		return false; /* the verdict names the entry that limits */
+	/* a body means nothing on GET or HEAD (RFC 9110): data going out */
+	if (q->body && q->method_bit & (RULES_HTTP_GET | RULES_HTTP_HEAD)) {
+		verdict_relay(v, "a body on a GET or HEAD request");
 		return false;
 	}
 	return true;
@@ -587,7 +621,7 @@ static void judge_http(struct relay_conn *c)
 			refuse_http(c, &v, &p->req);
 		} else if (ev == RULES_HTTP_REQUEST) {
 			http_extra(extra, sizeof(extra), &p->req);
-			record(c, "http", extra, &v, true);
+			record(c, "http", extra, &v, true, "");
 		}
 		if (c->mode == HTTP)
 			c->ok = fed - p->head_len;
@@ -737,6 +771,9 @@ static void watch(struct relay_conn *c)
 		struct epoll_event ev = { .events = interest(c, s),
 					  .data.ptr = &c->end[s] };
 
+		if (ev.events == c->end[s].watched)
+			continue; /* a syscall saved per event */
+		c->end[s].watched = ev.events;
 		epoll_ctl(relay.ep, EPOLL_CTL_MOD, c->end[s].fd, &ev);
 	}
 }
@@ -755,8 +792,7 @@ static void step(struct relay_conn *c)
 		drain(c);
 }
 
-/* --- the thread --------------------------------------------------------------
- */
+/* --- the thread ----------------------------------------------------------- */
 
 static void drop(struct relay_conn *c)
 {
@@ -769,7 +805,7 @@ static void drop(struct relay_conn *c)
 		}
 	epoll_ctl(relay.ep, EPOLL_CTL_DEL, c->end[DOWN].fd, NULL);
 	epoll_ctl(relay.ep, EPOLL_CTL_DEL, c->end[UP].fd, NULL);
-	/* the batch epoll_wait returned may still name its other end */
+	/* an event of this round may still name it */
 	c->dead = true;
 	c->next = relay.dead;
 	relay.dead = c;
@@ -777,13 +813,12 @@ static void drop(struct relay_conn *c)
 
 static void bury(void)
 {
-	struct relay_conn *c, *next;
+	struct relay_conn *c;
 
-	for (c = relay.dead; c; c = next) {
-		next = c->next;
+	while ((c = relay.dead)) {
+		relay.dead = c->next;
 		conn_free(c);
 	}
-	relay.dead = NULL;
 }
 
 /* The noted connection whose program-side port is port, taken out. */
@@ -830,6 +865,7 @@ static void on_accept(void)
 		struct epoll_event ev = { .events = EPOLLIN,
 					  .data.ptr = &c->end[s] };
 
+		c->end[s].watched = EPOLLIN;
 		epoll_ctl(relay.ep, EPOLL_CTL_ADD, c->end[s].fd, &ev);
 	}
 	on_event(&c->end[DOWN]);
@@ -875,6 +911,7 @@ static void on_shaken_one(struct relay_conn *c)
 		struct epoll_event ev = { .events = EPOLLIN,
 					  .data.ptr = &c->end[s] };
 
+		c->end[s].watched = EPOLLIN;
 		epoll_ctl(relay.ep, EPOLL_CTL_ADD, c->end[s].fd, &ev);
 	}
 	on_event(&c->end[DOWN]);

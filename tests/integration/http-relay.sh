@@ -77,6 +77,8 @@ pt_lab_run $P -- curl -sS -m 10 -d data http://safe.test:8081/upload
 pt_grep "a POST gets 403 naming the rule" "$PT_OUT" \
 	"proctor refused POST safe.test/upload: network.allow\[0\] safe.test"
 pt_nogrep "the server never sees the POST" "$SRV" "POST"
+pt_grep "the refusal is explained" "$PT_ERR" \
+	"^proctor: denied http POST safe.test/upload \(10.77.0.3:8081\) by curl .*rule network.allow\[0\]"
 pt_check "the refusal is logged" grep -q \
 	'"class":"http".*"decision":"deny".*"method":"POST"' "$PT_LOG"
 
@@ -148,6 +150,30 @@ import socket
 s = socket.create_connection(("safe.test", 8081), timeout=5)
 print(s.getpeername()[0])'
 pt_grep "a marked one is" "$PT_OUT" "^127.0.0.1$"
+
+pt_lab_run $P -- "$PT_PY" -c '
+import socket
+ip = socket.getaddrinfo("safe.test", 8081, socket.AF_INET)[0][4][0]
+s = socket.socket(socket.AF_INET6)
+s.setblocking(False)
+try:
+    s.connect(("::ffff:" + ip, 8081))
+except BlockingIOError:
+    pass
+s.setblocking(True)
+s.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+print(s.getpeername()[0])
+s.sendall(b"GET /v6 HTTP/1.1\r\nHost: safe.test\r\nConnection: close\r\n\r\n")
+got = b""
+while True:
+    b = s.recv(1000)
+    if not b:
+        break
+    got += b
+print(got.decode().splitlines()[-1])'
+pt_status "an IPv6 socket, non-blocking, with TCP_NODELAY, goes through" 0
+pt_grep "its peer is the relay (IPv4-mapped)" "$PT_OUT" "^::ffff:127.0.0.1$"
+pt_grep "and it is answered" "$PT_OUT" "^GET /v6$"
 
 # --- a large download ------------------------------------------------------------
 
