@@ -19,8 +19,10 @@ GITLOG=$LAB/git.log
 openssl req -x509 -newkey rsa:2048 -nodes -days 1 -subj /CN=safe.test \
 	-addext "subjectAltName=DNS:safe.test,DNS:git.test,DNS:deny.test" \
 	-keyout "$LAB/key.pem" -out "$LAB/cert.pem" 2>/dev/null
-ip netns exec "$LAB_S" "$PT_PY" "$PT_TESTS/lib/httpd.py" 10.77.0.3 443 \
-	"$TLS" "$LAB/cert.pem" "$LAB/key.pem" </dev/null >"$LAB/tls.err" 2>&1 &
+head -c $((64 << 20)) /dev/urandom >"$LAB/big.bin"
+HTTPD_BIG=$LAB/big.bin ip netns exec "$LAB_S" "$PT_PY" \
+	"$PT_TESTS/lib/httpd.py" 10.77.0.3 443 "$TLS" "$LAB/cert.pem" \
+	"$LAB/key.pem" </dev/null >"$LAB/tls.err" 2>&1 &
 pt_at_exit "kill $!"
 mkdir -p "$LAB/git"
 git init -q --bare "$LAB/git/repo.git"
@@ -91,6 +93,28 @@ pt_status "python3 urllib works through the interception" 0
 pt_grep "urllib got the answer" "$PT_OUT" "^GET /py"
 pt_grep "urllib POST gets 403" "$PT_OUT" "^refused 403"
 pt_nogrep "the server never sees urllib's POST" "$TLS" "POST"
+
+: >"$TLS"
+pt_lab_run $P -- "$PT_PY" -c '
+import http.client
+c = http.client.HTTPSConnection("safe.test", timeout=10)
+c.request("GET", "/first")
+r = c.getresponse()
+print(r.status, r.read().decode().strip())
+c.request("POST", "/second", body=b"x")
+r = c.getresponse()
+print(r.status, r.read().decode().strip())'
+pt_grep "keep-alive over HTTPS: the first request is answered" "$PT_OUT" \
+	"^200 GET /first"
+pt_grep "the second, a POST on the same connection, gets 403" "$PT_OUT" \
+	"^403 proctor refused POST"
+pt_grep "the server saw the first" "$TLS" "GET safe.test /first"
+pt_nogrep "and never the second" "$TLS" "second"
+
+want=$(sha256sum <"$LAB/big.bin" | cut -d' ' -f1)
+PT_TIMEOUT=120 pt_lab_run $P -- sh -c \
+	'curl -sS -m 100 https://safe.test/big | sha256sum'
+pt_grep "64 MiB through the interception are byte-identical" "$PT_OUT" "^$want"
 
 pt_lab_run $P -- git clone -q https://git.test:8443/repo.git "$WS/clone"
 pt_status "git clone over HTTPS works through the interception" 0
