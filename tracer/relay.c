@@ -245,10 +245,15 @@ static ssize_t tls_pass(struct relay_conn *c, enum side from)
 		}
 		n = tracer_tls_read(x->t, tls_side(from), x->buf[from],
 				    sizeof(x->buf[from]));
-		if (n == 0)
-			return moved;
+		/*
+		 * The end, even after bytes moved: they are all written, and
+		 * a close_notify read leaves nothing for epoll to wake us
+		 * with (a TLS 1.3 peer may wait for ours before its FIN).
+		 */
+		if (n == 0 || (n < 0 && n != -EAGAIN))
+			return n;
 		if (n < 0)
-			return n == -EAGAIN && moved ? moved : n;
+			return moved ? moved : n;
 		x->len[from] = (size_t)n;
 		e->in_pipe = x->len[from];
 	}

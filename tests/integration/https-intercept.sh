@@ -33,6 +33,13 @@ ip netns exec "$LAB_S" "$PT_PY" "$PT_TESTS/lib/git_httpd.py" 10.77.0.3 8443 \
 	"$LAB/git" "$LAB/cert.pem" "$LAB/key.pem" "$GITLOG" \
 	</dev/null >"$LAB/git.err" 2>&1 &
 pt_at_exit "kill $!"
+# a server that ends its answer with close_notify and then waits for
+# the client's before it closes (HTTP/1.0, no Content-Length)
+mkdir -p "$LAB/www10" && head -c 100000 /dev/urandom >"$LAB/www10/file"
+(cd "$LAB/www10" && exec ip netns exec "$LAB_S" openssl s_server -quiet \
+	-accept 10.77.0.3:4433 -WWW -cert "$LAB/cert.pem" -key "$LAB/key.pem" \
+	</dev/null >"$LAB/s_server.err" 2>&1) &
+pt_at_exit "kill $!"
 pt_wait_for 10 grep -qs ready "$TLS" && pt_wait_for 10 grep -qs ready "$GITLOG" ||
 	pt_fail "the test's servers start"
 : >"$TLS"
@@ -110,6 +117,11 @@ pt_grep "the second, a POST on the same connection, gets 403" "$PT_OUT" \
 	"^403 proctor refused POST"
 pt_grep "the server saw the first" "$TLS" "GET safe.test /first"
 pt_nogrep "and never the second" "$TLS" "second"
+
+want=$(sha256sum <"$LAB/www10/file" | cut -d' ' -f1)
+pt_lab_run $P -- sh -c 'curl -sS -m 10 https://safe.test:4433/file | sha256sum'
+pt_status "an answer that ends with close_notify ends" 0
+pt_grep "and is whole" "$PT_OUT" "^$want"
 
 want=$(sha256sum <"$LAB/big.bin" | cut -d' ' -f1)
 PT_TIMEOUT=120 pt_lab_run $P -- sh -c \
