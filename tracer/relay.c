@@ -42,6 +42,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <poll.h>
 #include <pthread.h>
 #include <signal.h>
@@ -456,6 +457,14 @@ static void *shake_thread(void *arg)
 
 	set_blocking(c->end[DOWN].fd, true);
 	set_blocking(c->end[UP].fd, true);
+	/*
+	 * Records go out as written: Nagle would hold the request behind
+	 * the unacknowledged Finished for a delayed ACK (40 ms).
+	 */
+	setsockopt(c->end[DOWN].fd, IPPROTO_TCP, TCP_NODELAY, &(int){ 1 },
+		   sizeof(int));
+	setsockopt(c->end[UP].fd, IPPROTO_TCP, TCP_NODELAY, &(int){ 1 },
+		   sizeof(int));
 	x->rc = tracer_tls_open(relay.sup->o->ca, c->end[DOWN].fd,
 				c->end[UP].fd, c->in, c->in_len, x->sni, &x->t,
 				x->why, sizeof(x->why));
