@@ -12,6 +12,7 @@ pt_dns_lab "safe.test A 10.77.0.3 300
 other.test A 10.77.0.3 300
 front.test A 10.77.0.3 300
 big.test A 10.77.0.2 300
+up.test A 10.77.0.3 300
 plain.test A 10.77.0.4 300" || pt_done
 pt_need "openssl and curl" openssl curl || pt_done
 
@@ -37,6 +38,7 @@ cat >"$T/policy.json" <<'JSON'
   {"pattern": "safe.test", "methods": ["GET", "HEAD", "OPTIONS"],
    "wire_name": "match"},
   {"pattern": "big.test", "methods": ["GET"]},
+  {"pattern": "up.test", "methods": ["GET", "PUT"]},
   "other.test", "plain.test"
 ]}}
 JSON
@@ -108,6 +110,23 @@ import urllib.request
 print(urllib.request.urlopen("http://safe.test:8081/py", timeout=10).read().decode())'
 pt_status "python3 urllib works through the relay" 0
 pt_grep "urllib got the answer" "$PT_OUT" "^GET /py"
+
+: >"$SRV"
+pt_lab_run $P -- curl -sS -m 10 http://up.test:8081/a http://up.test:8081/b
+pt_grep "curl reuses the connection: both requests are answered" "$PT_OUT" "^GET /b"
+n=$(grep -c '"class":"http".*"decision":"allow".*"host":"up.test"' "$PT_LOG")
+pt_is "both requests are judged" "$n" 2
+
+head -c $((20 << 20)) /dev/urandom >"$T/upload.bin"
+want=$(sha256sum <"$T/upload.bin" | cut -d' ' -f1)
+: >"$SRV"
+pt_lab_run $P -- curl -sS -m 60 -T "$T/upload.bin" \
+	http://up.test:8081/up http://up.test:8081/after
+pt_grep "a 20 MiB PUT an entry allows arrives whole" "$SRV" \
+	"^body $((20 << 20)) $want"
+pt_grep "and the request after its body is found and answered" "$PT_OUT" \
+	"^GET /after"
+rm -f "$T/upload.bin"
 
 # --- TLS -----------------------------------------------------------------------
 
