@@ -43,6 +43,7 @@
 #include <poll.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -110,7 +111,8 @@ struct relay_conn {
 	struct rules_http_parser *parser;
 	char refusal[512]; /* the 403 body */
 	time_t drain_since;
-	bool dead; /* dropped: freed after this round of events */
+	bool dead;  /* dropped: freed after this round of events */
+	bool owing; /* counted in relay.owing */
 	struct relay_conn *next;
 };
 
@@ -123,6 +125,7 @@ static struct {
 	struct relay_conn *dead;  /* dropped during this round */
 	int ep, listener;
 	struct sockaddr_in at;
+	atomic_int owing; /* connections with bytes still for upstream */
 	bool on;
 } relay = { .lock = PTHREAD_MUTEX_INITIALIZER, .ep = -1, .listener = -1 };
 
@@ -595,6 +598,20 @@ static void step(struct relay_conn *c)
 
 /* --- the thread ----------------------------------------------------------- */
 
+/*
+ * Whether the program may still send c something for upstream: what it
+ * sent before it exited must leave before proctor does.
+ */
+static void note_owing(struct relay_conn *c)
+{
+	bool owing = !c->dead &&
+		     (!c->end[DOWN].eof || c->ok || c->end[DOWN].in_pipe);
+
+	if (owing != c->owing)
+		atomic_fetch_add(&relay.owing, owing ? 1 : -1);
+	c->owing = owing;
+}
+
 static void drop(struct relay_conn *c)
 {
 	struct relay_conn **pp;
@@ -608,6 +625,7 @@ static void drop(struct relay_conn *c)
 	epoll_ctl(relay.ep, EPOLL_CTL_DEL, c->end[UP].fd, NULL);
 	/* an event of this round may still name it */
 	c->dead = true;
+	note_owing(c);
 	c->next = relay.dead;
 	relay.dead = c;
 }
@@ -679,6 +697,7 @@ static void on_event(struct relay_end *e)
 	if (c->dead)
 		return;
 	step(c);
+	note_owing(c);
 	if (finished(c))
 		drop(c);
 	else
@@ -755,6 +774,20 @@ int tracer_relay_start(const struct tracer_sup *s)
 		return -rc;
 	relay.on = true;
 	return 0;
+}
+
+void tracer_relay_finish(void)
+{
+	int i, pending;
+
+	for (i = 0; relay.on && i < 100; i++) {
+		pthread_mutex_lock(&relay.lock);
+		pending = relay.npending;
+		pthread_mutex_unlock(&relay.lock);
+		if (!pending && !atomic_load(&relay.owing))
+			return;
+		usleep(10000);
+	}
 }
 
 /* --- the connect (workers) ------------------------------------------------ */

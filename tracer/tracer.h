@@ -393,6 +393,11 @@ typedef void (*tracer_handler)(struct tracer_req *r);
 struct sockaddr;
 /* Starts the relay when some network entry carries HTTP limits. */
 int tracer_relay_start(const struct tracer_sup *s);
+/*
+ * At the end of the run: waits (1 s at most) until what programs sent
+ * through the relay has gone upstream.
+ */
+void tracer_relay_finish(void);
 /* Whether this allowed connect to ra goes through the relay. */
 bool tracer_relay_wants(const struct tracer_req *r,
 			const struct rules_addr *ra);

@@ -128,6 +128,16 @@ pt_grep "and the request after its body is found and answered" "$PT_OUT" \
 	"^GET /after"
 rm -f "$T/upload.bin"
 
+: >"$SRV"
+pt_lab_run $P -- "$PT_PY" -c '
+import os, socket
+s = socket.create_connection(("safe.test", 8081), timeout=5)
+s.sendall(b"GET /last-words HTTP/1.1\r\nHost: safe.test\r\n\r\n")
+os._exit(0)'
+pt_wait_for 5 grep -q last-words "$SRV"
+pt_grep "a request sent just before the program exits still leaves" "$SRV" \
+	"GET safe.test /last-words"
+
 # --- TLS -----------------------------------------------------------------------
 
 : >"$TLS"
