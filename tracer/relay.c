@@ -283,7 +283,8 @@ static void verdict_relay(struct rules_verdict *v, const char *why)
 
 /*
  * Whether name may be spoken to this connection's address: an allowed
- * name there, and the resolved one when the entry says "match".
+ * name there, and the resolved one when the connection's entry or the
+ * name's own says "match".
  */
 static bool judge_name(struct relay_conn *c, const char *name,
 		       struct rules_verdict *v)
@@ -298,11 +299,13 @@ static bool judge_name(struct relay_conn *c, const char *name,
 	rules_check_connect(relay.sup->o->policy, &c->addr, list, 1, v, &which);
 	if (v->action != RULES_ALLOW)
 		return false;
-	if (c->http.wire_match && strcmp(name, c->host) != 0) {
+	if (strcmp(name, c->host) == 0)
+		return true;
+	if (c->http.wire_match) {
 		*v = c->verdict;
 		return false;
 	}
-	return true;
+	return !(v->http && v->http->wire_match);
 }
 
 /* --- TLS ------------------------------------------------------------------ */
@@ -792,10 +795,39 @@ void tracer_relay_finish(void)
 
 /* --- the connect (workers) ------------------------------------------------ */
 
+/*
+ * Whether a name proctor answered with ra is allowed by an entry with
+ * HTTP limits: then every connection to ra is relayed, whichever name
+ * decided it, or the limited site would be reached through a sibling
+ * name behind the same address.
+ */
+bool tracer_relay_limits(const struct rules_addr *ra)
+{
+	char names[8][TRACER_NAME_MAX];
+	const char *list[1];
+	struct rules_verdict v;
+	size_t n, i;
+	int which;
+
+	if (!relay.on || ra->kind != RULES_ADDR_IP)
+		return false;
+	n = tracer_names_find(ra->ip, names, 8);
+	for (i = 0; i < n; i++) {
+		list[0] = names[i];
+		rules_check_connect(relay.sup->o->policy, ra, list, 1, &v,
+				    &which);
+		if (which >= 0 && v.action == RULES_ALLOW && v.http)
+			return true;
+	}
+	return false;
+}
+
 bool tracer_relay_wants(const struct tracer_req *r, const struct rules_addr *ra)
 {
-	return relay.on && r->verdict.action == RULES_ALLOW &&
-	       r->verdict.http && ra->kind == RULES_ADDR_IP;
+	if (!relay.on || r->verdict.action != RULES_ALLOW ||
+	    ra->kind != RULES_ADDR_IP)
+		return false;
+	return r->verdict.http || tracer_relay_limits(ra);
 }
 
 /* Connects the program's socket upstream, waiting if it is non-blocking. */
@@ -862,7 +894,8 @@ static void fill_conn(struct relay_conn *c, const struct tracer_req *r,
 	c->tgid = r->tgid;
 	c->addr = *ra;
 	c->verdict = r->verdict;
-	c->http = *r->verdict.http;
+	if (r->verdict.http)
+		c->http = *r->verdict.http;
 	snprintf(c->host, sizeof(c->host), "%s", r->host);
 }
 

@@ -398,6 +398,8 @@ int tracer_relay_start(const struct tracer_sup *s);
  * through the relay has gone upstream.
  */
 void tracer_relay_finish(void);
+/* Whether some name answered with ra has HTTP limits (#8). */
+bool tracer_relay_limits(const struct rules_addr *ra);
 /* Whether this allowed connect to ra goes through the relay. */
 bool tracer_relay_wants(const struct tracer_req *r,
 			const struct rules_addr *ra);

@@ -13,6 +13,7 @@ other.test A 10.77.0.3 300
 front.test A 10.77.0.3 300
 big.test A 10.77.0.2 300
 up.test A 10.77.0.3 300
+sibling.test A 10.77.0.3 300
 plain.test A 10.77.0.4 300" || pt_done
 pt_need "openssl and curl" openssl curl || pt_done
 
@@ -39,7 +40,7 @@ cat >"$T/policy.json" <<'JSON'
    "wire_name": "match"},
   {"pattern": "big.test", "methods": ["GET"]},
   {"pattern": "up.test", "methods": ["GET", "PUT"]},
-  "other.test", "plain.test"
+  "other.test", "plain.test", "sibling.test"
 ]}}
 JSON
 P="--policy $T/policy.json"
@@ -137,6 +138,35 @@ os._exit(0)'
 pt_wait_for 5 grep -q last-words "$SRV"
 pt_grep "a request sent just before the program exits still leaves" "$SRV" \
 	"GET safe.test /last-words"
+
+# sibling NAME HOST: resolves safe.test, connects by NAME and POSTs with
+# Host HOST
+sibling() {
+	: >"$SRV"
+	pt_lab_run $P -- "$PT_PY" -c '
+import socket, sys
+socket.getaddrinfo("safe.test", 8081)
+s = socket.create_connection((sys.argv[1], 8081), timeout=5)
+s.sendall(b"POST /sib HTTP/1.1\r\nHost: %s\r\nContent-Length: 0\r\n"
+          b"Connection: close\r\n\r\n" % sys.argv[2].encode())
+print(s.recv(1000).decode().splitlines()[0])' "$1" "$2"
+}
+sibling sibling.test safe.test
+pt_grep "a limited site reached through a sibling name is still limited" \
+	"$PT_OUT" "403 Forbidden"
+pt_nogrep "and its POST never arrives" "$SRV" "POST"
+sibling sibling.test sibling.test
+pt_grep "the sibling's own requests keep its own rule" "$PT_OUT" "200 OK"
+pt_lab_run $P -- "$PT_PY" -c '
+import socket
+socket.getaddrinfo("safe.test", 443)
+try:
+    socket.socket(socket.AF_INET, socket.SOCK_DGRAM).sendto(
+        b"\xc0" + bytes(1200), ("sibling.test", 443))
+    print("sent")
+except ConnectionRefusedError:
+    print("ECONNREFUSED")'
+pt_grep "QUIC to the shared address is refused too" "$PT_OUT" "ECONNREFUSED"
 
 # --- TLS -----------------------------------------------------------------------
 
