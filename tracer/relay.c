@@ -488,12 +488,11 @@ static void read_down(struct relay_conn *c)
 		if (n == -EAGAIN)
 			return;
 		if (n <= 0) {
+			/* step() passes the end on once ok has gone */
 			c->end[DOWN].eof = true;
 			if (c->mode != HTTP || c->parser->head_len)
 				c->in_len = c->ok; /* a part never judged */
-			flush_up(c);
-			shutdown(c->end[UP].fd, SHUT_WR);
-			return;
+			break;
 		}
 		c->in_len += (size_t)n;
 		if (c->mode == SNIFF)
@@ -530,9 +529,10 @@ static void drain(struct relay_conn *c)
 
 	if (!c->drain_since)
 		return;
-	if (c->sent_up && !c->end[UP].eof &&
+	if ((c->sent_up || c->ok) && !c->end[UP].eof &&
 	    time(NULL) - c->drain_since < RELAY_DRAIN_S) {
-		shutdown(c->end[UP].fd, SHUT_WR);
+		if (flush_up(c)) /* what went before the refused request */
+			shutdown(c->end[UP].fd, SHUT_WR);
 		return;
 	}
 	hl = snprintf(head, sizeof(head),
@@ -592,6 +592,9 @@ static void step(struct relay_conn *c)
 {
 	if (c->mode < PASS)
 		read_down(c);
+	/* the program's end of stream, once all it sent has gone */
+	if (c->mode < PASS && c->end[DOWN].eof && !c->ok)
+		shutdown(c->end[UP].fd, SHUT_WR);
 	if (c->mode == PASS && flush_up(c))
 		pass(c, DOWN);
 	pass(c, UP);
