@@ -91,7 +91,7 @@ struct relay_end {
 	int pipe[2];	  /* bytes from this side, on their way */
 	size_t in_pipe;	  /* bytes in pipe */
 	bool eof;	  /* this side sent its last byte */
-	uint32_t watched; /* the epoll events asked for now */
+	uint32_t watched; /* the epoll events asked for; 0: not in epoll */
 	struct relay_conn *c;
 };
 
@@ -574,16 +574,24 @@ static uint32_t interest(const struct relay_conn *c, enum side s)
 	return (rd && !e->eof ? EPOLLIN : 0) | (wr ? EPOLLOUT : 0);
 }
 
+/*
+ * Nothing to wait for takes the descriptor out of epoll, which would
+ * otherwise report a hang-up on it again and again.
+ */
 static void watch(struct relay_conn *c)
 {
 	for (int s = DOWN; s <= UP; s++) {
+		struct relay_end *e = &c->end[s];
 		struct epoll_event ev = { .events = interest(c, s),
-					  .data.ptr = &c->end[s] };
+					  .data.ptr = e };
+		int op = !ev.events   ? EPOLL_CTL_DEL
+			 : e->watched ? EPOLL_CTL_MOD
+				      : EPOLL_CTL_ADD;
 
-		if (ev.events == c->end[s].watched)
+		if (ev.events == e->watched)
 			continue; /* a syscall saved per event */
-		c->end[s].watched = ev.events;
-		epoll_ctl(relay.ep, EPOLL_CTL_MOD, c->end[s].fd, &ev);
+		e->watched = ev.events;
+		epoll_ctl(relay.ep, op, e->fd, &ev);
 	}
 }
 
