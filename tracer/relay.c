@@ -6,9 +6,11 @@
  * of it goes upstream.  Other connections are never relayed.
  *
  * At the connect (a worker, where waiting is allowed):
- *   1. the program's own socket (pidfd_getfd) connects to the original
- *      destination, so a refusal or a timeout is the program's connect()
- *      error and its next address is tried as without proctor;
+ *   1. a socket of proctor's own connects to the original destination,
+ *      so a refusal or a timeout is the program's connect() error and
+ *      its next address is tried as without proctor.  Not the program's
+ *      own socket: a duplicate of it (dup, fork, SCM_RIGHTS) would reach
+ *      upstream past the relay; it stays unconnected;
  *   2. proctor makes a TCP socket of the program's family, binds it to
  *      loopback, notes its port, connects it to the relay's loopback
  *      listener and puts it in the program's descriptor slot (seccomp
@@ -910,25 +912,51 @@ static void fill_conn(struct relay_conn *c, const struct tracer_req *r,
 	snprintf(c->host, sizeof(c->host), "%s", r->host);
 }
 
+/*
+ * A socket of proctor's own, connected to sa: never the program's, of
+ * which the program may hold a duplicate (dup, fork, SCM_RIGHTS) that
+ * would then reach upstream past the relay.  It waits as the program's
+ * would: non-blocking, 30 s at most; blocking, as the kernel does.
+ */
+static int open_up(const struct sockaddr *sa, socklen_t len, bool nonblock,
+		   int *err)
+{
+	int up = socket(
+		sa->sa_family,
+		SOCK_STREAM | SOCK_CLOEXEC | (nonblock ? SOCK_NONBLOCK : 0), 0);
+
+	if (up < 0) {
+		*err = errno;
+		return -1;
+	}
+	*err = connect_up(up, sa, len);
+	if (*err) {
+		close(up);
+		return -1;
+	}
+	fcntl(up, F_SETFL, O_NONBLOCK);
+	return up;
+}
+
 void tracer_relay_connect(struct tracer_req *r, int sock,
 			  const struct sockaddr *sa, socklen_t len,
 			  const struct rules_addr *ra)
 {
 	struct relay_conn *c;
 	uint16_t port;
-	int err, fd, fl = fcntl(sock, F_GETFL);
+	int err, fd, up, fl = fcntl(sock, F_GETFL);
+	bool nonblock = fl >= 0 && fl & O_NONBLOCK;
 
-	err = connect_up(sock, sa, len);
-	if (err) {
+	close(sock); /* the program's socket stays unconnected */
+	up = open_up(sa, len, nonblock, &err);
+	if (up < 0) {
 		r->err = err;
-		close(sock);
 		return;
 	}
-	fcntl(sock, F_SETFL, O_NONBLOCK);
-	c = conn_new(sock);
+	c = conn_new(up);
 	if (!c) {
 		r->err = ENOMEM;
-		close(sock);
+		close(up);
 		return;
 	}
 	fill_conn(c, r, ra);
@@ -938,7 +966,7 @@ void tracer_relay_connect(struct tracer_req *r, int sock,
 		conn_free(c);
 		return;
 	}
-	if (fl >= 0 && fl & O_NONBLOCK)
+	if (nonblock)
 		fcntl(fd, F_SETFL, O_NONBLOCK);
 	r->addfd = fd;
 	r->addfd_at = (int)r->args[0];

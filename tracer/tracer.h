@@ -404,9 +404,10 @@ bool tracer_relay_limits(const struct rules_addr *ra);
 bool tracer_relay_wants(const struct tracer_req *r,
 			const struct rules_addr *ra);
 /*
- * Connects sock (the program's, stolen; taken) to sa, then gives the
- * program a socket connected to the relay instead (r->addfd), or fails
- * the call with the upstream connect's error.  May wait: a worker only.
+ * Connects a socket of proctor's own to sa, then gives the program a
+ * socket connected to the relay in place of sock's descriptor
+ * (r->addfd), or fails the call with the upstream connect's error.
+ * sock (the program's, stolen) is closed.  May wait: a worker only.
  */
 void tracer_relay_connect(struct tracer_req *r, int sock,
 			  const struct sockaddr *sa, unsigned int len,

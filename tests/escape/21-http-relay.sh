@@ -7,7 +7,10 @@
 #    peer of a relayed socket) and sends the POST there;
 #  - it pipelines a POST behind an allowed GET in one write;
 #  - it hides a body in a GET;
-#  - it puts the POST in a chunk extension line or after a bare LF.
+#  - it puts the POST in a chunk extension line or after a bare LF;
+#  - it keeps a duplicate of its socket from before the connect and
+#    writes the POST through that (the socket proctor connected for it
+#    must not be the upstream one).
 # None reaches the server.
 . "$(dirname "$0")/../lib.sh"
 pt_init "$@"
@@ -44,6 +47,26 @@ pt_grep "class 21: the relay listener is reachable on loopback" "$PT_OUT" "relay
 pt_grep "class 21: a stray connection to the relay is closed" "$PT_OUT" \
 	"direct (got b''|failed)"
 pt_nogrep "class 21: the direct POST never reaches the server" "$SRV" "POST"
+
+: >"$SRV"
+pt_lab_run --policy "$T/policy.json" -- "$PT_PY" -c '
+import os, socket
+s = socket.socket()
+d = os.dup(s.fileno())
+s.connect(("paste.test", 8081))
+t = socket.socket(fileno=d)
+try:
+    t.settimeout(5)
+    t.sendall(b"POST /dup HTTP/1.1\r\nHost: paste.test\r\n"
+              b"Content-Length: 6\r\n\r\nsecret")
+    print("dup got", repr(t.recv(100)))
+except OSError as e:
+    print("dup failed", e)
+'
+pt_grep "class 21: a duplicate of the socket from before the connect is not connected" \
+	"$PT_OUT" "dup failed"
+pt_nogrep "class 21: nothing sent through it reaches the server" "$SRV" \
+	"POST|secret"
 
 # raw NAME TEXT: sends TEXT (with \r\n escapes) to paste.test in one write
 raw() {
