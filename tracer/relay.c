@@ -71,6 +71,7 @@ enum mode {
 	HTTP,  /* judging requests */
 	PASS,  /* judged: both ways unread */
 	DRAIN, /* refused: waiting for upstream's answers, then 403 */
+	HELLO, /* the ClientHello went: waiting for the server's TLS */
 };
 
 struct relay_conn;
@@ -105,6 +106,7 @@ struct relay_conn {
 	pid_t tid, tgid;
 	struct rules_addr addr;
 	char host[256]; /* the name the address was resolved for */
+	char sni[256];	/* the TLS server name judged */
 	struct rules_http http;
 	struct rules_verdict verdict; /* the connect's */
 	uint8_t in[RELAY_IN_MAX];     /* from the program, not yet sent */
@@ -347,8 +349,37 @@ static void on_tls_hello(struct relay_conn *c, const struct rules_tls_hello *h)
 	}
 	snprintf(extra, sizeof(extra), "\"sni\":\"%s\"", h->sni);
 	record(c, "tls", extra, &v, true, h->sni);
-	c->ok = c->in_len;
-	c->mode = PASS;
+	snprintf(c->sni, sizeof(c->sni), "%s", h->sni);
+	c->ok = h->len; /* what follows waits for the server's answer */
+	c->mode = HELLO;
+}
+
+static bool flush_up(struct relay_conn *c);
+
+/*
+ * The ClientHello has gone upstream: what the program sends after it
+ * goes only once the server answers with TLS (a handshake record, or
+ * an alert).  Otherwise a ClientHello to a plain HTTP server would carry
+ * the requests after it past the judge.
+ */
+static void await_server_hello(struct relay_conn *c)
+{
+	struct rules_verdict v;
+	uint8_t b;
+	ssize_t n;
+
+	if (!flush_up(c))
+		return;
+	n = recv(c->end[UP].fd, &b, 1, MSG_PEEK | MSG_DONTWAIT);
+	if (n < 0 && (errno == EAGAIN || errno == EINTR))
+		return;
+	if (n == 1 && (b == 0x16 || b == 0x15)) {
+		c->ok = c->in_len;
+		c->mode = PASS;
+		return;
+	}
+	verdict_relay(&v, "the server did not answer the ClientHello with TLS");
+	refuse_tls(c, &v, c->sni);
 }
 
 static void judge_tls(struct relay_conn *c)
@@ -600,6 +631,11 @@ static void watch(struct relay_conn *c)
 /* Everything that can move now, on either side. */
 static void step(struct relay_conn *c)
 {
+	if (c->mode == HELLO) {
+		await_server_hello(c);
+		if (c->mode == HELLO)
+			return;
+	}
 	if (c->mode < PASS)
 		read_down(c);
 	/* the program's end of stream, once all it sent has gone */

@@ -146,11 +146,17 @@ START_TEST(test_client_hello)
 	ck_assert_int_eq(rules_tls_hello(b, n, &h), 0);
 	ck_assert_str_eq(h.sni, "safe.test");
 	ck_assert(!h.ech);
+	ck_assert_uint_eq(h.len, n);
+	/* what follows the ClientHello is not part of it, nor read */
+	memcpy(b + n, "\x17\x03\x03\x00\x01xPOST / HTTP/1.1\r\n", 23);
+	ck_assert_int_eq(rules_tls_hello(b, n + 23, &h), 0);
+	ck_assert_uint_eq(h.len, n);
 	for (i = 0; i < n; i++)
 		ck_assert_int_eq(rules_tls_hello(b, i, &h), -EAGAIN);
 
 	n = hello(b, "safe.test", true, 20); /* over many records */
 	ck_assert_int_eq(rules_tls_hello(b, n, &h), 0);
+	ck_assert_uint_eq(h.len, n);
 	ck_assert_str_eq(h.sni, "safe.test");
 	ck_assert(h.ech);
 
