@@ -435,9 +435,12 @@ static bool judge_request(struct relay_conn *c, const struct rules_http_req *q,
 		return true;
 	if (!(q->method_bit & v->http->methods))
 		return false; /* the verdict names the entry that limits */
-	/* a body means nothing on GET or HEAD (RFC 9110): data going out */
-	if (q->body && q->method_bit & (RULES_HTTP_GET | RULES_HTTP_HEAD)) {
-		verdict_relay(v, "a body on a GET or HEAD request");
+	/* a body on a safe method means nothing to a server: data going out */
+	if (q->body &&
+	    q->method_bit & (RULES_HTTP_GET | RULES_HTTP_HEAD |
+			     RULES_HTTP_OPTIONS | RULES_HTTP_TRACE)) {
+		verdict_relay(v, "a body on a GET, HEAD, OPTIONS or TRACE "
+				 "request");
 		return false;
 	}
 	return true;

@@ -6,7 +6,7 @@
 #  - it reaches proctor's relay listener directly (its address is the
 #    peer of a relayed socket) and sends the POST there;
 #  - it pipelines a POST behind an allowed GET in one write;
-#  - it hides a body in a GET;
+#  - it hides a body in a GET or an OPTIONS;
 #  - it puts the POST in a chunk extension line or after a bare LF;
 #  - it opens with a TLS ClientHello naming the allowed name, to the
 #    plain HTTP server, and puts a POST right behind it;
@@ -112,6 +112,9 @@ pt_grep "class 21: the GET before it is answered" "$SRV" "GET paste.test /a"
 raw "a body in a GET" \
 	'GET /secret HTTP/1.1\r\nHost: paste.test\r\nContent-Length: 6\r\n\r\nsecret'
 pt_grep "class 21: a GET with a body gets 403" "$PT_OUT" "403 Forbidden"
+raw "a body in an OPTIONS" \
+	'OPTIONS /secret HTTP/1.1\r\nHost: paste.test\r\nTransfer-Encoding: chunked\r\n\r\n6\r\nsecret\r\n0\r\n\r\n'
+pt_grep "class 21: an OPTIONS with a body gets 403" "$PT_OUT" "403 Forbidden"
 raw "a POST after a bare LF" \
 	'GET /a HTTP/1.1\nHost: paste.test\n\nPOST /b HTTP/1.1\nHost: paste.test\nContent-Length: 6\n\nsecret'
 raw "a POST inside a chunked GET" \
