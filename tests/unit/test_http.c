@@ -56,6 +56,9 @@ static const struct {
 	{ "GET http://b.test/ HTTP/1.1\r\nHost: a.test\r\n\r\n", "!" },
 	{ "SSH-2.0-OpenSSH\r\n\r\n", "!" },
 	{ "GET / HTTP/1.1\r\nHost: a\x01.test\r\n\r\n", "!" },
+	{ "GET / HTTP/1.1\r\nHost: a.test:80@b.test\r\n\r\n", "!" },
+	{ "GET / HTTP/1.1\r\nHost: a.test:\r\n\r\n", "!" },
+	{ "GET / HTTP/1.1\r\nHost: a.test.:443\r\n\r\n", "GET a.test" },
 };
 
 static void run(const char *in, size_t step, char *out, size_t size)
