@@ -164,8 +164,10 @@ static const char *host_value(struct rules_http_req *q, const char *v)
 
 	if (q->host[0])
 		return "more than one Host header";
-	if (n >= sizeof(name) || v[0] == '[')
-		return "a Host that is not a domain name";
+	if (n >= sizeof(name) || v[0] == '[' ||
+	    (colon && (!colon[1] ||
+		       strspn(colon + 1, "0123456789") != strlen(colon + 1))))
+		return "a Host that is not a domain name and a port";
 	memcpy(name, v, n);
 	name[n] = '\0';
 	if (rules_name_canon(name, q->host, sizeof(q->host)) < 0)

@@ -370,6 +370,7 @@ enum rules_http_event rules_http_feed(struct rules_http_parser *p,
 struct rules_tls_hello {
 	char sni[256]; /* canonical; "" when none */
 	bool ech;      /* Encrypted Client Hello (extension 0xfe0d) */
+	size_t len;    /* the bytes of the records that hold it */
 	const char *error;
 };
 

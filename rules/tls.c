@@ -48,9 +48,18 @@ static bool take_vec(struct cursor *c, size_t lenbytes, struct cursor *out)
 	return take(c, n, out);
 }
 
+/* Whether hs (got bytes) holds a whole handshake message. */
+static bool whole(const uint8_t *hs, size_t got)
+{
+	return got >= 4 &&
+	       got >= ((size_t)hs[1] << 16 | (size_t)hs[2] << 8 | hs[3]) + 4;
+}
+
 /*
  * The handshake bytes of the records in buf, joined into hs (up to
- * size).  -EAGAIN while a record is cut short.
+ * size), up to the record that completes the message; out->len is
+ * where that record ends.  What follows (early data, or anything) is
+ * not read here.
  */
 static int join_records(const uint8_t *buf, size_t len, uint8_t *hs,
 			size_t size, size_t *got, struct rules_tls_hello *out)
@@ -73,6 +82,9 @@ static int join_records(const uint8_t *buf, size_t len, uint8_t *hs,
 		memcpy(hs + *got, buf + off + 5, rl);
 		*got += rl;
 		off += 5 + rl;
+		out->len = off;
+		if (whole(hs, *got))
+			break;
 	}
 	return 0;
 }

@@ -6,9 +6,11 @@
  * of it goes upstream.  Other connections are never relayed.
  *
  * At the connect (a worker, where waiting is allowed):
- *   1. the program's own socket (pidfd_getfd) connects to the original
- *      destination, so a refusal or a timeout is the program's connect()
- *      error and its next address is tried as without proctor;
+ *   1. a socket of proctor's own connects to the original destination,
+ *      so a refusal or a timeout is the program's connect() error and
+ *      its next address is tried as without proctor.  Not the program's
+ *      own socket: a duplicate of it (dup, fork, SCM_RIGHTS) would reach
+ *      upstream past the relay; it stays unconnected;
  *   2. proctor makes a TCP socket of the program's family, binds it to
  *      loopback, notes its port, connects it to the relay's loopback
  *      listener and puts it in the program's descriptor slot (seccomp
@@ -46,6 +48,7 @@
 #include <poll.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -74,6 +77,7 @@ enum mode {
 	HTTP,  /* judging requests */
 	PASS,  /* judged: both ways unread */
 	DRAIN, /* refused: waiting for upstream's answers, then 403 */
+	HELLO, /* the ClientHello went: waiting for the server's TLS */
 	SHAKE, /* intercepting: a thread completes both handshakes */
 };
 
@@ -109,7 +113,7 @@ struct relay_end {
 	int pipe[2];	  /* bytes from this side, on their way */
 	size_t in_pipe;	  /* bytes in pipe */
 	bool eof;	  /* this side sent its last byte */
-	uint32_t watched; /* the epoll events asked for now */
+	uint32_t watched; /* the epoll events asked for; 0: not in epoll */
 	struct relay_conn *c;
 };
 
@@ -121,6 +125,7 @@ struct relay_conn {
 	pid_t tid, tgid;
 	struct rules_addr addr;
 	char host[256]; /* the name the address was resolved for */
+	char sni[256];	/* the TLS server name judged */
 	struct rules_http http;
 	struct rules_verdict verdict; /* the connect's */
 	uint8_t in[RELAY_IN_MAX];     /* from the program, not yet sent */
@@ -131,6 +136,7 @@ struct relay_conn {
 	time_t drain_since;
 	struct relay_tls *tls; /* intercepted (#8), or NULL */
 	bool dead;	       /* dropped: freed after this round of events */
+	bool owing;	       /* counted in relay.owing */
 	struct relay_conn *next;
 };
 
@@ -145,6 +151,7 @@ static struct {
 	int wake;		   /* eventfd: handshakes done */
 	struct relay_conn *shaken; /* their connections, back */
 	struct sockaddr_in at;
+	atomic_int owing; /* connections with bytes still for upstream */
 	bool on;
 } relay = {
 	.lock = PTHREAD_MUTEX_INITIALIZER, .ep = -1, .listener = -1, .wake = -1
@@ -383,7 +390,8 @@ static void verdict_relay(struct rules_verdict *v, const char *why)
 
 /*
  * Whether name may be spoken to this connection's address: an allowed
- * name there, and the resolved one when the entry says "match".
+ * name there, and the resolved one when the connection's entry or the
+ * name's own says "match".
  */
 static bool judge_name(struct relay_conn *c, const char *name,
 		       struct rules_verdict *v)
@@ -398,11 +406,13 @@ static bool judge_name(struct relay_conn *c, const char *name,
 	rules_check_connect(relay.sup->o->policy, &c->addr, list, 1, v, &which);
 	if (v->action != RULES_ALLOW)
 		return false;
-	if (c->http.wire_match && strcmp(name, c->host) != 0) {
+	if (strcmp(name, c->host) == 0)
+		return true;
+	if (c->http.wire_match) {
 		*v = c->verdict;
 		return false;
 	}
-	return true;
+	return !(v->http && v->http->wire_match);
 }
 
 /* --- TLS ------------------------------------------------------------------ */
@@ -544,8 +554,37 @@ static void on_tls_hello(struct relay_conn *c, const struct rules_tls_hello *h)
 		start_shake(c, h->sni);
 		return;
 	}
-	c->ok = c->in_len;
-	c->mode = PASS;
+	snprintf(c->sni, sizeof(c->sni), "%s", h->sni);
+	c->ok = h->len; /* what follows waits for the server's answer */
+	c->mode = HELLO;
+}
+
+static bool flush_up(struct relay_conn *c);
+
+/*
+ * The ClientHello has gone upstream: what the program sends after it
+ * goes only once the server answers with TLS (a handshake record, or
+ * an alert).  Otherwise a ClientHello to a plain HTTP server would carry
+ * the requests after it past the judge.
+ */
+static void await_server_hello(struct relay_conn *c)
+{
+	struct rules_verdict v;
+	uint8_t b;
+	ssize_t n;
+
+	if (!flush_up(c))
+		return;
+	n = recv(c->end[UP].fd, &b, 1, MSG_PEEK | MSG_DONTWAIT);
+	if (n < 0 && (errno == EAGAIN || errno == EINTR))
+		return;
+	if (n == 1 && (b == 0x16 || b == 0x15)) {
+		c->ok = c->in_len;
+		c->mode = PASS;
+		return;
+	}
+	verdict_relay(&v, "the server did not answer the ClientHello with TLS");
+	refuse_tls(c, &v, c->sni);
 }
 
 static void judge_tls(struct relay_conn *c)
@@ -607,9 +646,12 @@ static bool judge_request(struct relay_conn *c, const struct rules_http_req *q,
 		return true;
 	if (!(q->method_bit & v->http->methods))
 		return false; /* the verdict names the entry that limits */
-	/* a body means nothing on GET or HEAD (RFC 9110): data going out */
-	if (q->body && q->method_bit & (RULES_HTTP_GET | RULES_HTTP_HEAD)) {
-		verdict_relay(v, "a body on a GET or HEAD request");
+	/* a body on a safe method means nothing to a server: data going out */
+	if (q->body &&
+	    q->method_bit & (RULES_HTTP_GET | RULES_HTTP_HEAD |
+			     RULES_HTTP_OPTIONS | RULES_HTTP_TRACE)) {
+		verdict_relay(v, "a body on a GET, HEAD, OPTIONS or TRACE "
+				 "request");
 		return false;
 	}
 	return true;
@@ -693,12 +735,11 @@ static void read_down(struct relay_conn *c)
 		if (n == -EAGAIN)
 			return;
 		if (n <= 0) {
+			/* step() passes the end on once ok has gone */
 			c->end[DOWN].eof = true;
 			if (c->mode != HTTP || c->parser->head_len)
 				c->in_len = c->ok; /* a part never judged */
-			flush_up(c);
-			end_write(c, UP);
-			return;
+			break;
 		}
 		c->in_len += (size_t)n;
 		if (c->mode == SNIFF)
@@ -735,9 +776,10 @@ static void drain(struct relay_conn *c)
 
 	if (!c->drain_since)
 		return;
-	if (c->sent_up && !c->end[UP].eof &&
+	if ((c->sent_up || c->ok) && !c->end[UP].eof &&
 	    time(NULL) - c->drain_since < RELAY_DRAIN_S) {
-		end_write(c, UP);
+		if (flush_up(c)) /* what went before the refused request */
+			end_write(c, UP);
 		return;
 	}
 	hl = snprintf(head, sizeof(head),
@@ -779,26 +821,42 @@ static uint32_t interest(const struct relay_conn *c, enum side s)
 	return (rd && !e->eof ? EPOLLIN : 0) | (wr ? EPOLLOUT : 0);
 }
 
+/*
+ * Nothing to wait for takes the descriptor out of epoll, which would
+ * otherwise report a hang-up on it again and again.
+ */
 static void watch(struct relay_conn *c)
 {
 	for (int s = DOWN; s <= UP; s++) {
+		struct relay_end *e = &c->end[s];
 		struct epoll_event ev = { .events = interest(c, s),
-					  .data.ptr = &c->end[s] };
+					  .data.ptr = e };
+		int op = !ev.events   ? EPOLL_CTL_DEL
+			 : e->watched ? EPOLL_CTL_MOD
+				      : EPOLL_CTL_ADD;
 
-		if (ev.events == c->end[s].watched)
+		if (ev.events == e->watched)
 			continue; /* a syscall saved per event */
-		c->end[s].watched = ev.events;
-		epoll_ctl(relay.ep, EPOLL_CTL_MOD, c->end[s].fd, &ev);
+		e->watched = ev.events;
+		epoll_ctl(relay.ep, op, e->fd, &ev);
 	}
 }
 
 /* Everything that can move now, on either side. */
 static void step(struct relay_conn *c)
 {
+	if (c->mode == HELLO) {
+		await_server_hello(c);
+		if (c->mode == HELLO)
+			return;
+	}
 	if (c->mode < PASS)
 		read_down(c);
 	if (c->mode == SHAKE)
 		return; /* the handshake thread's until it is back */
+	/* the program's end of stream, once all it sent has gone */
+	if (c->mode < PASS && c->end[DOWN].eof && !c->ok)
+		end_write(c, UP);
 	if (c->mode == PASS && flush_up(c))
 		pass(c, DOWN);
 	pass(c, UP);
@@ -807,6 +865,20 @@ static void step(struct relay_conn *c)
 }
 
 /* --- the thread ----------------------------------------------------------- */
+
+/*
+ * Whether the program may still send c something for upstream: what it
+ * sent before it exited must leave before proctor does.
+ */
+static void note_owing(struct relay_conn *c)
+{
+	bool owing = !c->dead &&
+		     (!c->end[DOWN].eof || c->ok || c->end[DOWN].in_pipe);
+
+	if (owing != c->owing)
+		atomic_fetch_add(&relay.owing, owing ? 1 : -1);
+	c->owing = owing;
+}
 
 static void drop(struct relay_conn *c)
 {
@@ -821,6 +893,7 @@ static void drop(struct relay_conn *c)
 	epoll_ctl(relay.ep, EPOLL_CTL_DEL, c->end[UP].fd, NULL);
 	/* an event of this round may still name it */
 	c->dead = true;
+	note_owing(c);
 	c->next = relay.dead;
 	relay.dead = c;
 }
@@ -892,6 +965,7 @@ static void on_event(struct relay_end *e)
 	if (c->dead)
 		return;
 	step(c);
+	note_owing(c);
 	if (c->mode == SHAKE)
 		return;
 	if (finished(c))
@@ -1026,12 +1100,55 @@ int tracer_relay_start(const struct tracer_sup *s)
 	return 0;
 }
 
+void tracer_relay_finish(void)
+{
+	int i, pending;
+
+	for (i = 0; relay.on && i < 100; i++) {
+		pthread_mutex_lock(&relay.lock);
+		pending = relay.npending;
+		pthread_mutex_unlock(&relay.lock);
+		if (!pending && !atomic_load(&relay.owing))
+			return;
+		usleep(10000);
+	}
+}
+
 /* --- the connect (workers) ------------------------------------------------ */
+
+/*
+ * Whether a name proctor answered with ra is allowed by an entry with
+ * HTTP limits: then every connection to ra is relayed, whichever name
+ * decided it, or the limited site would be reached through a sibling
+ * name behind the same address.
+ */
+bool tracer_relay_limits(const struct rules_addr *ra)
+{
+	char names[8][TRACER_NAME_MAX];
+	const char *list[1];
+	struct rules_verdict v;
+	size_t n, i;
+	int which;
+
+	if (!relay.on || ra->kind != RULES_ADDR_IP)
+		return false;
+	n = tracer_names_find(ra->ip, names, 8);
+	for (i = 0; i < n; i++) {
+		list[0] = names[i];
+		rules_check_connect(relay.sup->o->policy, ra, list, 1, &v,
+				    &which);
+		if (which >= 0 && v.action == RULES_ALLOW && v.http)
+			return true;
+	}
+	return false;
+}
 
 bool tracer_relay_wants(const struct tracer_req *r, const struct rules_addr *ra)
 {
-	return relay.on && r->verdict.action == RULES_ALLOW &&
-	       r->verdict.http && ra->kind == RULES_ADDR_IP;
+	if (!relay.on || r->verdict.action != RULES_ALLOW ||
+	    ra->kind != RULES_ADDR_IP)
+		return false;
+	return r->verdict.http || tracer_relay_limits(ra);
 }
 
 /* Connects the program's socket upstream, waiting if it is non-blocking. */
@@ -1098,8 +1215,35 @@ static void fill_conn(struct relay_conn *c, const struct tracer_req *r,
 	c->tgid = r->tgid;
 	c->addr = *ra;
 	c->verdict = r->verdict;
-	c->http = *r->verdict.http;
+	if (r->verdict.http)
+		c->http = *r->verdict.http;
 	snprintf(c->host, sizeof(c->host), "%s", r->host);
+}
+
+/*
+ * A socket of proctor's own, connected to sa: never the program's, of
+ * which the program may hold a duplicate (dup, fork, SCM_RIGHTS) that
+ * would then reach upstream past the relay.  It waits as the program's
+ * would: non-blocking, 30 s at most; blocking, as the kernel does.
+ */
+static int open_up(const struct sockaddr *sa, socklen_t len, bool nonblock,
+		   int *err)
+{
+	int up = socket(
+		sa->sa_family,
+		SOCK_STREAM | SOCK_CLOEXEC | (nonblock ? SOCK_NONBLOCK : 0), 0);
+
+	if (up < 0) {
+		*err = errno;
+		return -1;
+	}
+	*err = connect_up(up, sa, len);
+	if (*err) {
+		close(up);
+		return -1;
+	}
+	fcntl(up, F_SETFL, O_NONBLOCK);
+	return up;
 }
 
 void tracer_relay_connect(struct tracer_req *r, int sock,
@@ -1108,19 +1252,19 @@ void tracer_relay_connect(struct tracer_req *r, int sock,
 {
 	struct relay_conn *c;
 	uint16_t port;
-	int err, fd, fl = fcntl(sock, F_GETFL);
+	int err, fd, up, fl = fcntl(sock, F_GETFL);
+	bool nonblock = fl >= 0 && fl & O_NONBLOCK;
 
-	err = connect_up(sock, sa, len);
-	if (err) {
+	close(sock); /* the program's socket stays unconnected */
+	up = open_up(sa, len, nonblock, &err);
+	if (up < 0) {
 		r->err = err;
-		close(sock);
 		return;
 	}
-	fcntl(sock, F_SETFL, O_NONBLOCK);
-	c = conn_new(sock);
+	c = conn_new(up);
 	if (!c) {
 		r->err = ENOMEM;
-		close(sock);
+		close(up);
 		return;
 	}
 	fill_conn(c, r, ra);
@@ -1130,7 +1274,7 @@ void tracer_relay_connect(struct tracer_req *r, int sock,
 		conn_free(c);
 		return;
 	}
-	if (fl >= 0 && fl & O_NONBLOCK)
+	if (nonblock)
 		fcntl(fd, F_SETFL, O_NONBLOCK);
 	r->addfd = fd;
 	r->addfd_at = (int)r->args[0];

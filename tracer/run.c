@@ -323,6 +323,7 @@ int tracer_run(const struct tracer_opts *o)
 	write_all(go[1], &one, sizeof(one));
 	close(go[1]);
 	tracer_ptrace_loop(child, o, &st);
+	tracer_relay_finish();
 	tracer_prompt_stop();
 	tracer_job_restore();
 	return exit_code(o, st, fail[0]);

@@ -396,13 +396,21 @@ typedef void (*tracer_handler)(struct tracer_req *r);
 struct sockaddr;
 /* Starts the relay when some network entry carries HTTP limits. */
 int tracer_relay_start(const struct tracer_sup *s);
+/*
+ * At the end of the run: waits (1 s at most) until what programs sent
+ * through the relay has gone upstream.
+ */
+void tracer_relay_finish(void);
+/* Whether some name answered with ra has HTTP limits (#8). */
+bool tracer_relay_limits(const struct rules_addr *ra);
 /* Whether this allowed connect to ra goes through the relay. */
 bool tracer_relay_wants(const struct tracer_req *r,
 			const struct rules_addr *ra);
 /*
- * Connects sock (the program's, stolen; taken) to sa, then gives the
- * program a socket connected to the relay instead (r->addfd), or fails
- * the call with the upstream connect's error.  May wait: a worker only.
+ * Connects a socket of proctor's own to sa, then gives the program a
+ * socket connected to the relay in place of sock's descriptor
+ * (r->addfd), or fails the call with the upstream connect's error.
+ * sock (the program's, stolen) is closed.  May wait: a worker only.
  */
 void tracer_relay_connect(struct tracer_req *r, int sock,
 			  const struct sockaddr *sa, unsigned int len,

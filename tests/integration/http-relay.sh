@@ -12,6 +12,8 @@ pt_dns_lab "safe.test A 10.77.0.3 300
 other.test A 10.77.0.3 300
 front.test A 10.77.0.3 300
 big.test A 10.77.0.2 300
+up.test A 10.77.0.3 300
+sibling.test A 10.77.0.3 300
 plain.test A 10.77.0.4 300" || pt_done
 pt_need "openssl and curl" openssl curl || pt_done
 
@@ -37,7 +39,8 @@ cat >"$T/policy.json" <<'JSON'
   {"pattern": "safe.test", "methods": ["GET", "HEAD", "OPTIONS"],
    "wire_name": "match"},
   {"pattern": "big.test", "methods": ["GET"]},
-  "other.test", "plain.test"
+  {"pattern": "up.test", "methods": ["GET", "PUT"]},
+  "other.test", "plain.test", "sibling.test"
 ]}}
 JSON
 P="--policy $T/policy.json"
@@ -108,6 +111,62 @@ import urllib.request
 print(urllib.request.urlopen("http://safe.test:8081/py", timeout=10).read().decode())'
 pt_status "python3 urllib works through the relay" 0
 pt_grep "urllib got the answer" "$PT_OUT" "^GET /py"
+
+: >"$SRV"
+pt_lab_run $P -- curl -sS -m 10 http://up.test:8081/a http://up.test:8081/b
+pt_grep "curl reuses the connection: both requests are answered" "$PT_OUT" "^GET /b"
+n=$(grep -c '"class":"http".*"decision":"allow".*"host":"up.test"' "$PT_LOG")
+pt_is "both requests are judged" "$n" 2
+
+head -c $((20 << 20)) /dev/urandom >"$T/upload.bin"
+want=$(sha256sum <"$T/upload.bin" | cut -d' ' -f1)
+: >"$SRV"
+pt_lab_run $P -- curl -sS -m 60 -T "$T/upload.bin" \
+	http://up.test:8081/up http://up.test:8081/after
+pt_grep "a 20 MiB PUT an entry allows arrives whole" "$SRV" \
+	"^body $((20 << 20)) $want"
+pt_grep "and the request after its body is found and answered" "$PT_OUT" \
+	"^GET /after"
+rm -f "$T/upload.bin"
+
+: >"$SRV"
+pt_lab_run $P -- "$PT_PY" -c '
+import os, socket
+s = socket.create_connection(("safe.test", 8081), timeout=5)
+s.sendall(b"GET /last-words HTTP/1.1\r\nHost: safe.test\r\n\r\n")
+os._exit(0)'
+pt_wait_for 5 grep -q last-words "$SRV"
+pt_grep "a request sent just before the program exits still leaves" "$SRV" \
+	"GET safe.test /last-words"
+
+# sibling NAME HOST: resolves safe.test, connects by NAME and POSTs with
+# Host HOST
+sibling() {
+	: >"$SRV"
+	pt_lab_run $P -- "$PT_PY" -c '
+import socket, sys
+socket.getaddrinfo("safe.test", 8081)
+s = socket.create_connection((sys.argv[1], 8081), timeout=5)
+s.sendall(b"POST /sib HTTP/1.1\r\nHost: %s\r\nContent-Length: 0\r\n"
+          b"Connection: close\r\n\r\n" % sys.argv[2].encode())
+print(s.recv(1000).decode().splitlines()[0])' "$1" "$2"
+}
+sibling sibling.test safe.test
+pt_grep "a limited site reached through a sibling name is still limited" \
+	"$PT_OUT" "403 Forbidden"
+pt_nogrep "and its POST never arrives" "$SRV" "POST"
+sibling sibling.test sibling.test
+pt_grep "the sibling's own requests keep its own rule" "$PT_OUT" "200 OK"
+pt_lab_run $P -- "$PT_PY" -c '
+import socket
+socket.getaddrinfo("safe.test", 443)
+try:
+    socket.socket(socket.AF_INET, socket.SOCK_DGRAM).sendto(
+        b"\xc0" + bytes(1200), ("sibling.test", 443))
+    print("sent")
+except ConnectionRefusedError:
+    print("ECONNREFUSED")'
+pt_grep "QUIC to the shared address is refused too" "$PT_OUT" "ECONNREFUSED"
 
 # --- TLS -----------------------------------------------------------------------
 

@@ -9,6 +9,7 @@ connections alive, and appends one line per request to LOG as
 "METHOD HOST PATH", so a test can tell which requests reached it.  With
 CERT and KEY it speaks TLS.  LOG gets "ready" when it listens.
 """
+import hashlib
 import http.server
 import os
 import socketserver
@@ -23,12 +24,14 @@ class Handler(http.server.BaseHTTPRequestHandler):
         pass
 
     def answer(self):
+        n = int(self.headers.get("Content-Length") or 0)
+        body = self.rfile.read(n) if n else b""
         with open(LOG, "a") as f:
             f.write("%s %s %s\n" % (self.command, self.headers.get("Host"),
                                     self.path))
-        n = int(self.headers.get("Content-Length") or 0)
-        if n:
-            self.rfile.read(n)
+            if body:
+                f.write("body %d %s\n" % (len(body),
+                                          hashlib.sha256(body).hexdigest()))
         if self.path == "/big" and os.environ.get("HTTPD_BIG"):
             path = os.environ["HTTPD_BIG"]
             self.send_response(200)

@@ -56,6 +56,9 @@ static const struct {
 	{ "GET http://b.test/ HTTP/1.1\r\nHost: a.test\r\n\r\n", "!" },
 	{ "SSH-2.0-OpenSSH\r\n\r\n", "!" },
 	{ "GET / HTTP/1.1\r\nHost: a\x01.test\r\n\r\n", "!" },
+	{ "GET / HTTP/1.1\r\nHost: a.test:80@b.test\r\n\r\n", "!" },
+	{ "GET / HTTP/1.1\r\nHost: a.test:\r\n\r\n", "!" },
+	{ "GET / HTTP/1.1\r\nHost: a.test.:443\r\n\r\n", "GET a.test" },
 };
 
 static void run(const char *in, size_t step, char *out, size_t size)
@@ -146,11 +149,17 @@ START_TEST(test_client_hello)
 	ck_assert_int_eq(rules_tls_hello(b, n, &h), 0);
 	ck_assert_str_eq(h.sni, "safe.test");
 	ck_assert(!h.ech);
+	ck_assert_uint_eq(h.len, n);
+	/* what follows the ClientHello is not part of it, nor read */
+	memcpy(b + n, "\x17\x03\x03\x00\x01xPOST / HTTP/1.1\r\n", 23);
+	ck_assert_int_eq(rules_tls_hello(b, n + 23, &h), 0);
+	ck_assert_uint_eq(h.len, n);
 	for (i = 0; i < n; i++)
 		ck_assert_int_eq(rules_tls_hello(b, i, &h), -EAGAIN);
 
 	n = hello(b, "safe.test", true, 20); /* over many records */
 	ck_assert_int_eq(rules_tls_hello(b, n, &h), 0);
+	ck_assert_uint_eq(h.len, n);
 	ck_assert_str_eq(h.sni, "safe.test");
 	ck_assert(h.ech);
 
@@ -175,6 +184,57 @@ START_TEST(test_methods)
 }
 END_TEST
 
+static void count(const char *origin, const char *where, const char *pattern,
+		  void *arg)
+{
+	(void)origin;
+	(void)where;
+	(void)pattern;
+	++*(int *)arg;
+}
+
+/* The limits reach the verdict of a connect by name, and policy check. */
+START_TEST(test_policy_limits)
+{
+	struct rules_vars vars = { "/home/u", "/tmp/r", NULL, 0 };
+	struct rules_policy *p;
+	struct rules_addr a = { .kind = RULES_ADDR_IP, .port = 443 };
+	struct rules_verdict v;
+	const char *names[] = { "paste.test" }, *other[] = { "x.paste.test" };
+	char err[512];
+	int which, n = 0;
+
+	ck_assert_int_eq(rules_policy_new(&p, &vars), 0);
+	ck_assert(!rules_policy_relays(p));
+	ck_assert_int_eq(
+		rules_policy_add_json(p,
+				      "{\"network\": {\"allow\": ["
+				      "{\"pattern\": \"paste.test\", "
+				      "\"methods\": [\"GET\", \"HEAD\"], "
+				      "\"wire_name\": \"match\"},"
+				      "{\"pattern\": \"*.paste.test:80\", "
+				      "\"methods\": [\"POST\"]},"
+				      "\"x.paste.test\"]}}",
+				      "t", NULL, err, sizeof(err)),
+		0);
+	ck_assert(rules_policy_relays(p));
+	rules_ip_map_v4(a.ip, (uint8_t[4]){ 10, 0, 0, 1 });
+	rules_check_connect(p, &a, names, 1, &v, &which);
+	ck_assert_int_eq(v.action, RULES_ALLOW);
+	ck_assert_ptr_nonnull(v.http);
+	ck_assert_uint_eq(v.http->methods, RULES_HTTP_GET | RULES_HTTP_HEAD);
+	ck_assert(v.http->wire_match);
+	rules_check_connect(p, &a, other, 1, &v, &which);
+	ck_assert_ptr_null(v.http); /* the exact name, without limits */
+
+	ck_assert_uint_eq(rules_http_unenforceable(p, count, &n), 1);
+	ck_assert_int_eq(n, 1);
+	rules_policy_set_intercept(p, true);
+	ck_assert_uint_eq(rules_http_unenforceable(p, count, &n), 0);
+	rules_policy_free(p);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("http");
@@ -185,6 +245,7 @@ int main(void)
 	tcase_add_loop_test(tc, test_streams, 0, N(streams));
 	tcase_add_test(tc, test_client_hello);
 	tcase_add_test(tc, test_methods);
+	tcase_add_test(tc, test_policy_limits);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);

@@ -5,6 +5,9 @@
  * Answers every request "GET /N" with N zero bytes (keep-alive), one
  * connection at a time, until killed.  The benchmark harness starts it
  * in its network lab, outside the supervisor. */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE /* memmem */
+#endif
 #include <arpa/inet.h>
 #include <errno.h>
 #include <netinet/in.h>
