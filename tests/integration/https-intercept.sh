@@ -118,6 +118,16 @@ pt_grep "the second, a POST on the same connection, gets 403" "$PT_OUT" \
 pt_grep "the server saw the first" "$TLS" "GET safe.test /first"
 pt_nogrep "and never the second" "$TLS" "second"
 
+pt_lab_run $P -- "$PT_PY" -c '
+import http.client
+c = http.client.HTTPSConnection("safe.test", timeout=10)
+c.request("GET", "/fronted", headers={"Host": "git.test"})
+r = c.getresponse()
+print(r.status, r.read().decode().strip())'
+pt_grep "a decrypted request naming another Host than TLS did gets 403" \
+	"$PT_OUT" "^403 .*Host header names another server"
+pt_nogrep "and never reaches the server" "$TLS" "fronted"
+
 want=$(sha256sum <"$LAB/www10/file" | cut -d' ' -f1)
 pt_lab_run $P -- sh -c 'curl -sS -m 10 https://safe.test:4433/file | sha256sum'
 pt_status "an answer that ends with close_notify ends" 0
