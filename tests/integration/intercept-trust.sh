@@ -30,6 +30,15 @@ pt_grep "without interception, policy check warns" "$PT_OUT" \
 pt_proctor policy check "$T/on.json"
 pt_nogrep "with it, no warning" "$PT_OUT" "not enforceable"
 
+pt_proctor policy diff "$T/off.json" "$T/on.json"
+pt_grep "policy diff shows the switch" "$PT_OUT" \
+	'^~ network.intercept \(unset\) -> true$'
+pt_proctor policy show --policy "$T/on.json"
+[ -n "$PT_PY" ] && pt_check "policy show names the switch and its file" \
+	"$PT_PY" -c 'import json, sys
+i = json.load(open(sys.argv[1]))["network"]["intercept"]
+assert i["on"] is True and i["origin"].endswith("on.json"), i' "$PT_OUT"
+
 pt_run --policy "$T/off.json" -- sh -c 'echo "[$SSL_CERT_FILE]"'
 pt_grep "off by default: no CA variable" "$PT_OUT" '^\[\]$'
 pt_check "and no CA made" test ! -e "$CADIR"
