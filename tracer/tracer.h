@@ -50,6 +50,9 @@ struct tracer_opts {
 	ino_t approve_ino;	  /* connects to it, whatever the name */
 	int answers_fd;		  /* the user's answers file, or -1 */
 	const char *workspace;	  /* the first one, saved with answers */
+
+	/* TLS interception (#8): the CA, or NULL when it is off */
+	struct tracer_ca *ca;
 };
 
 /*
@@ -434,6 +437,33 @@ struct tracer_req {
 };
 
 typedef void (*tracer_handler)(struct tracer_req *r);
+
+/* --- the HTTP relay (relay.c, #8) ------------------------------------ */
+
+struct sockaddr;
+/* Starts the relay when some network entry carries HTTP limits. */
+int tracer_relay_start(const struct tracer_sup *s);
+/*
+ * At the end of the run: waits (1 s at most) until what programs sent
+ * through the relay has gone upstream.
+ */
+void tracer_relay_finish(void);
+/* Whether some name answered with ra has HTTP limits (#8). */
+bool tracer_relay_limits(const struct rules_addr *ra);
+/* Whether this allowed connect to ra goes through the relay. */
+bool tracer_relay_wants(const struct tracer_req *r,
+			const struct rules_addr *ra);
+/*
+ * Connects a socket of proctor's own to sa, then gives the program a
+ * socket connected to the relay in place of sock's descriptor
+ * (r->addfd), or fails the call with the upstream connect's error.
+ * sock (the program's, stolen) is closed.  May wait: a worker only.
+ */
+void tracer_relay_connect(struct tracer_req *r, int sock,
+			  const struct sockaddr *sa, unsigned int len,
+			  const struct rules_addr *ra);
+/* O_CLOEXEC when the tracee's descriptor fd has it, else 0. */
+int tracer_fd_cloexec(pid_t tgid, int fd);
 
 void tracer_on_open(struct tracer_req *r);
 void tracer_on_connect(struct tracer_req *r);
