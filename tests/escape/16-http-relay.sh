@@ -1,5 +1,5 @@
 #!/bin/bash
-# Class 21, the HTTP relay (#8): a program limited to GET on a domain
+# Class 16 (domain tricks), through the HTTP relay (#8): a program limited to GET on a domain
 # tries to get a POST to its server anyway.  As root, in a network lab of
 # the test's own (pt_dns_lab), with a request-logging server on
 # 10.77.0.3:8081 and a policy that also allows all of loopback:
@@ -45,10 +45,10 @@ try:
 except OSError as e:
     print("direct failed", e)
 '
-pt_grep "class 21: the relay listener is reachable on loopback" "$PT_OUT" "relay at"
-pt_grep "class 21: a stray connection to the relay is closed" "$PT_OUT" \
+pt_grep "class 16: the relay listener is reachable on loopback" "$PT_OUT" "relay at"
+pt_grep "class 16: a stray connection to the relay is closed" "$PT_OUT" \
 	"direct (got b''|failed)"
-pt_nogrep "class 21: the direct POST never reaches the server" "$SRV" "POST"
+pt_nogrep "class 16: the direct POST never reaches the server" "$SRV" "POST"
 
 : >"$SRV"
 pt_lab_run --policy "$T/policy.json" -- "$PT_PY" -c '
@@ -65,9 +65,9 @@ try:
 except OSError as e:
     print("dup failed", e)
 '
-pt_grep "class 21: a duplicate of the socket from before the connect is not connected" \
+pt_grep "class 16: a duplicate of the socket from before the connect is not connected" \
 	"$PT_OUT" "dup failed"
-pt_nogrep "class 21: nothing sent through it reaches the server" "$SRV" \
+pt_nogrep "class 16: nothing sent through it reaches the server" "$SRV" \
 	"POST|secret"
 
 : >"$SRV"
@@ -92,9 +92,9 @@ try:
 except OSError as e:
     print("failed", e)
 '
-pt_nogrep "class 21: a POST behind a ClientHello to a plain server does not arrive" \
+pt_nogrep "class 16: a POST behind a ClientHello to a plain server does not arrive" \
 	"$SRV" "POST|secret"
-pt_grep "class 21: the relay cuts it: the server did not answer TLS" "$PT_ERR" \
+pt_grep "class 16: the relay cuts it: the server did not answer TLS" "$PT_ERR" \
 	"did not answer the ClientHello with TLS"
 
 # raw NAME TEXT: sends TEXT (with \r\n escapes) to paste.test in one write
@@ -102,19 +102,19 @@ raw() {
 	: >"$SRV"
 	pt_lab_run --policy "$T/policy.json" -- "$PT_PY" \
 		"$PT_TESTS/lib/relay_client.py" raw paste.test 8081 "$2"
-	pt_nogrep "class 21: $1: no POST or body reaches the server" "$SRV" \
+	pt_nogrep "class 16: $1: no POST or body reaches the server" "$SRV" \
 		"POST|secret"
 }
 
 raw "a POST pipelined behind a GET" \
 	'GET /a HTTP/1.1\r\nHost: paste.test\r\nContent-Length: 0\r\n\r\nPOST /b HTTP/1.1\r\nHost: paste.test\r\nContent-Length: 6\r\n\r\nsecret'
-pt_grep "class 21: the GET before it is answered" "$SRV" "GET paste.test /a"
+pt_grep "class 16: the GET before it is answered" "$SRV" "GET paste.test /a"
 raw "a body in a GET" \
 	'GET /secret HTTP/1.1\r\nHost: paste.test\r\nContent-Length: 6\r\n\r\nsecret'
-pt_grep "class 21: a GET with a body gets 403" "$PT_OUT" "403 Forbidden"
+pt_grep "class 16: a GET with a body gets 403" "$PT_OUT" "403 Forbidden"
 raw "a body in an OPTIONS" \
 	'OPTIONS /secret HTTP/1.1\r\nHost: paste.test\r\nTransfer-Encoding: chunked\r\n\r\n6\r\nsecret\r\n0\r\n\r\n'
-pt_grep "class 21: an OPTIONS with a body gets 403" "$PT_OUT" "403 Forbidden"
+pt_grep "class 16: an OPTIONS with a body gets 403" "$PT_OUT" "403 Forbidden"
 raw "a POST after a bare LF" \
 	'GET /a HTTP/1.1\nHost: paste.test\n\nPOST /b HTTP/1.1\nHost: paste.test\nContent-Length: 6\n\nsecret'
 raw "a POST inside a chunked GET" \
