@@ -194,6 +194,26 @@ static void add_grant(struct doc *d, cJSON *obj, const struct rules_grant *g)
 	}
 }
 
+/* "methods" and "wire_name" of a domain entry (#8), as written. */
+static void add_http(struct doc *d, cJSON *obj, const struct rules_entry *e)
+{
+	static const char *const names[] = {
+		"GET", "HEAD",	 "OPTIONS", "POST",
+		"PUT", "DELETE", "PATCH",   "TRACE"
+	};
+	cJSON *list;
+	size_t i;
+
+	if (e->http.methods) {
+		list = add(d, obj, "methods", cJSON_CreateArray());
+		for (i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+			if (e->http.methods &
+			    rules_http_method(names[i], strlen(names[i])))
+				add_str(d, list, NULL, names[i]);
+	}
+	add_str(d, obj, "wire_name", e->http.wire_match ? "match" : "any");
+}
+
 static void add_entry(struct doc *d, cJSON *cls, const struct rules_entry *e)
 {
 	const char *key = rules_action_name(e->action);
@@ -209,6 +229,8 @@ static void add_entry(struct doc *d, cJSON *cls, const struct rules_entry *e)
 	add_expanded(d, obj, e);
 	if (e->itself)
 		add(d, obj, "beneath", cJSON_CreateFalse());
+	if (e->has_http)
+		add_http(d, obj, e);
 	if (e->grant)
 		add_grant(d, obj, e->grant);
 }
@@ -242,6 +264,12 @@ static void add_class(struct doc *d, const struct rules_policy *p,
 	add_str(d, def, "action", rules_action_name(l->def));
 	add_str(d, def, "origin", l->def_origin);
 	add_str(d, def, "where", where);
+	if (c == RULES_CONNECT && p->intercept_origin) {
+		cJSON *ic = add(d, cls, "intercept", cJSON_CreateObject());
+
+		add(d, ic, "on", cJSON_CreateBool(p->intercept));
+		add_str(d, ic, "origin", p->intercept_origin);
+	}
 	for (i = 0; i < l->n; i++)
 		add_entry(d, cls, &l->v[i]);
 	for (i = 0; i < p->n_reviews; i++)

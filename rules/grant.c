@@ -6,6 +6,7 @@
  * policy of its own, parsed in policy.c; these are its accessors.
  */
 #include <stdio.h>
+#include <string.h>
 
 #include "rules/rules_int.h"
 
@@ -32,4 +33,28 @@ const char *rules_grant_origin(const struct rules_grant *g)
 void rules_grant_describe(const struct rules_grant *g, char *buf, size_t len)
 {
 	snprintf(buf, len, "%s", g->text ? g->text : "nothing");
+}
+
+/*
+ * A grant on an entry whose program is a bare name goes to any program
+ * of that name, one the sandbox wrote included (a bare name matches the
+ * base name, wherever the file is): `policy check` warns of each.
+ */
+size_t rules_policy_bare_grants(const struct rules_policy *p,
+				void (*fn)(const char *where,
+					   const char *pattern, void *arg),
+				void *arg)
+{
+	const struct rules_list *list = &p->cls[RULES_EXEC];
+	size_t i, n = 0;
+
+	for (i = 0; i < list->n; i++) {
+		const struct rules_entry *e = &list->v[i];
+
+		if (!e->grant || !e->nwords || strchr(e->words[0], '/'))
+			continue;
+		fn(e->where, e->pattern, arg);
+		n++;
+	}
+	return n;
 }

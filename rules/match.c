@@ -109,6 +109,7 @@ void rules_decide(const struct rules_policy *p, enum rules_class c,
 		out->pattern = b->e->pattern;
 		out->is_default = false;
 		out->grant = b->e->grant;
+		out->http = b->e->has_http ? &b->e->http : NULL;
 		return;
 	}
 	out->action = l->def;
@@ -117,6 +118,7 @@ void rules_decide(const struct rules_policy *p, enum rules_class c,
 	out->pattern = rules_action_name(l->def);
 	out->is_default = true;
 	out->grant = NULL;
+	out->http = NULL;
 }
 
 void rules_refuse(struct rules_verdict *out, const char *why)
@@ -127,6 +129,7 @@ void rules_refuse(struct rules_verdict *out, const char *why)
 	out->pattern = "";
 	out->is_default = false;
 	out->grant = NULL;
+	out->http = NULL;
 }
 
 static void best_path(struct rules_best *b, const struct rules_list *l,

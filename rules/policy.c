@@ -37,6 +37,8 @@ struct layer {
 	const char *saved_origin[RULES_NCLASS];
 	size_t saved_reviews;
 	struct rules_prompt saved_prompt;
+	bool saved_intercept;
+	const char *saved_intercept_origin;
 
 	/* the entry being added waits for review: keep it apart */
 	bool hold;
@@ -52,11 +54,18 @@ static const char *const grant_keys[] = { "read", "write", "network", NULL };
 static const char *const files_keys[] = { "read", "write", NULL };
 static const char *const class_keys[] = { "default", "allow", "deny", "ask",
 					  NULL };
+/* network may also switch TLS interception on (#8) */
+static const char *const net_keys[] = { "default", "allow",	"deny",
+					"ask",	   "intercept", NULL };
 static const char *const write_keys[] = { "default", "allow",  "deny",
 					  "ask",     "create", NULL };
 /* An entry written as an object, as `proctor learn` writes them. */
 static const char *const entry_keys[] = { "pattern", "events",	"why",
 					  "review",  "beneath", NULL };
+/* A network entry may limit HTTP methods and the name on the wire (#8). */
+static const char *const net_entry_keys[] = { "pattern", "events",  "why",
+					      "review",	 "methods", "wire_name",
+					      NULL };
 /* An exec entry may also give its command more: a grant (#6). */
 static const char *const exec_entry_keys[] = { "pattern", "events", "why",
 					       "review",  "grant",  NULL };
@@ -268,6 +277,8 @@ static int layer_begin(struct layer *l, struct rules_policy *p,
 	}
 	l->saved_reviews = p->n_reviews;
 	l->saved_prompt = p->prompt;
+	l->saved_intercept = p->intercept;
+	l->saved_intercept_origin = p->intercept_origin;
 	return 0;
 }
 
@@ -286,6 +297,8 @@ static void layer_rollback(struct layer *l)
 	while (l->p->n_reviews > l->saved_reviews)
 		review_free(&l->p->reviews[--l->p->n_reviews]);
 	l->p->prompt = l->saved_prompt;
+	l->p->intercept = l->saved_intercept;
+	l->p->intercept_origin = l->saved_intercept_origin;
 }
 
 int rules_list_append(struct rules_list *list, const struct rules_entry *e)
@@ -547,6 +560,99 @@ static int attach_grant(struct layer *l, const cJSON *grant, const char *where,
 	return add_grant(l, &list->v[list->n - 1], grant, where);
 }
 
+/* HTTP limits of a domain entry (#8). */
+
+static int parse_methods(struct layer *l, const cJSON *m, const char *where,
+			 struct rules_http *h)
+{
+	const cJSON *item;
+	unsigned int bit;
+	size_t i = 0;
+
+	if (!cJSON_IsArray(m) || cJSON_GetArraySize(m) == 0)
+		return fail(l, NULL,
+			    "%s.methods: expected a non-empty array of method "
+			    "names such as [\"GET\", \"HEAD\", \"OPTIONS\"], "
+			    "got %s",
+			    where,
+			    cJSON_IsArray(m) ? "an empty array" : type_name(m));
+	cJSON_ArrayForEach(item, m)
+	{
+		bit = cJSON_IsString(item)
+			      ? rules_http_method(item->valuestring,
+						  strlen(item->valuestring))
+			      : 0;
+		if (!bit)
+			return fail(l, NULL,
+				    "%s.methods[%zu]: expected one of GET, "
+				    "HEAD, OPTIONS, POST, PUT, DELETE, PATCH "
+				    "or TRACE (upper case)",
+				    where, i);
+		if (h->methods & bit)
+			return fail(l, NULL,
+				    "%s.methods[%zu]: duplicate method", where,
+				    i);
+		h->methods |= bit;
+		i++;
+	}
+	return 0;
+}
+
+static int parse_wire_name(struct layer *l, const cJSON *w, const char *where,
+			   struct rules_http *h)
+{
+	if (!cJSON_IsString(w) || (strcmp(w->valuestring, "match") != 0 &&
+				   strcmp(w->valuestring, "any") != 0))
+		return fail(l, NULL,
+			    "%s.wire_name: expected \"match\" (the TLS server "
+			    "name or HTTP Host must be the name the address "
+			    "was resolved for) or \"any\"",
+			    where);
+	h->wire_match = strcmp(w->valuestring, "match") == 0;
+	return 0;
+}
+
+/*
+ * "methods" and "wire_name" of a network entry: only on an allow entry
+ * for a domain name, since they limit what a name grants.
+ */
+static int attach_http(struct layer *l, const cJSON *obj, const char *where,
+		       enum rules_action a, size_t before)
+{
+	const cJSON *m = cJSON_GetObjectItemCaseSensitive(obj, "methods");
+	const cJSON *w = cJSON_GetObjectItemCaseSensitive(obj, "wire_name");
+	struct rules_list *list = &l->p->cls[RULES_CONNECT];
+	struct rules_http h = { 0 };
+	struct rules_entry *e;
+	int rc = 0;
+
+	if (!m && !w)
+		return 0;
+	if (a != RULES_ALLOW)
+		return fail(l, NULL,
+			    "%s: \"methods\" and \"wire_name\" limit what an "
+			    "allow entry grants; this list does not allow",
+			    where);
+	if (m)
+		rc = parse_methods(l, m, where, &h);
+	if (rc == 0 && w)
+		rc = parse_wire_name(l, w, where, &h);
+	if (rc < 0 || list->n == before)
+		return rc; /* held for review: grants nothing */
+	e = &list->v[list->n - 1];
+	if (e->kind != RULES_ENTRY_HOST)
+		return fail(l, NULL,
+			    "%s: \"methods\" and \"wire_name\" need a domain "
+			    "name pattern (\"example.org\", "
+			    "\"*.example.org:80\"), got \"%s\"",
+			    where, e->pattern);
+	h.has_port = e->has_port;
+	h.port = e->port;
+	e->http = h;
+	e->has_http = true;
+	return 0;
+}
+
 /* Prompt settings. */
 
 static int parse_timeout(struct layer *l, const cJSON *j)
@@ -774,7 +880,9 @@ static int add_object(struct layer *l, enum rules_class c, enum rules_action a,
 	int rc;
 
 	rc = check_object(l, obj, where,
-			  c == RULES_EXEC ? exec_entry_keys : entry_keys);
+			  c == RULES_EXEC      ? exec_entry_keys
+			  : c == RULES_CONNECT ? net_entry_keys
+					       : entry_keys);
 	if (rc == 0)
 		rc = check_notes(l, obj, where);
 	if (rc == 0)
@@ -800,6 +908,8 @@ static int add_object(struct layer *l, enum rules_class c, enum rules_action a,
 	l->hold = false;
 	l->hold_why = NULL;
 	l->itself = false;
+	if (rc == 0 && c == RULES_CONNECT)
+		rc = attach_http(l, obj, where, a, before);
 	return rc < 0 ? rc : attach_grant(l, grant, where, before);
 }
 
@@ -895,6 +1005,23 @@ static int parse_list(struct layer *l, enum rules_class c, enum rules_action a,
 	return 0;
 }
 
+/*
+ * "network": {"intercept": true}: HTTPS to domains with method limits is
+ * decrypted by proctor so that their methods can be judged (#8).  A
+ * later layer's value replaces an earlier one, like "default".
+ */
+static int parse_intercept(struct layer *l, const cJSON *item, const char *at)
+{
+	if (!cJSON_IsBool(item))
+		return fail(l, at,
+			    "expected true (decrypt HTTPS to domains with "
+			    "\"methods\" to judge them) or false, got %s",
+			    type_name(item));
+	l->p->intercept = cJSON_IsTrue(item);
+	l->p->intercept_origin = l->origin;
+	return 0;
+}
+
 static int parse_class(struct layer *l, enum rules_class c, const cJSON *obj)
 {
 	const char *where = rules_class_where[c];
@@ -904,7 +1031,9 @@ static int parse_class(struct layer *l, enum rules_class c, const cJSON *obj)
 	int rc;
 
 	rc = check_object(l, obj, where,
-			  c == RULES_WRITE ? write_keys : class_keys);
+			  c == RULES_WRITE     ? write_keys
+			  : c == RULES_CONNECT ? net_keys
+					       : class_keys);
 	if (rc < 0)
 		return rc;
 	cJSON_ArrayForEach(item, obj)
@@ -912,6 +1041,8 @@ static int parse_class(struct layer *l, enum rules_class c, const cJSON *obj)
 		snprintf(at, sizeof(at), "%s.%s", where, item->string);
 		if (strcmp(item->string, "default") == 0)
 			rc = parse_default(l, c, item, at);
+		else if (strcmp(item->string, "intercept") == 0)
+			rc = parse_intercept(l, item, at);
 		else if (action_parse(c, item->string, &a) == 0)
 			rc = parse_list(l, c, a, item, at);
 		if (rc < 0)

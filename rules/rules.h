@@ -45,6 +45,7 @@ struct rules_vars {
  * Strings point into the policy and live as long as it does.
  */
 struct rules_grant;
+struct rules_http;
 
 /* The "where" of the entries that keep proctor's own files out of reach. */
 #define RULES_WHERE_OWN "proctor's own files"
@@ -58,6 +59,8 @@ struct rules_verdict {
 	/* exec: what the command and its descendants get beyond the
 	 * policy, when the entry that matched carries a grant */
 	const struct rules_grant *grant;
+	/* network: the entry's HTTP limits (#8), or NULL: not relayed */
+	const struct rules_http *http;
 };
 
 /*
@@ -319,5 +322,139 @@ const char *rules_grant_where(const struct rules_grant *g);
 const char *rules_grant_origin(const struct rules_grant *g);
 /* "full access", or "write ~/.cache/x; network 10.0.0.1:443" */
 void rules_grant_describe(const struct rules_grant *g, char *buf, size_t len);
+/*
+ * Calls fn for each exec entry of p that carries a grant and names its
+ * program by a bare name (any program of that name gets the grant);
+ * returns how many.
+ */
+size_t rules_policy_bare_grants(const struct rules_policy *p,
+				void (*fn)(const char *where,
+					   const char *pattern, void *arg),
+				void *arg);
+
+/* --- HTTP limits of domain entries (#8) -------------------------------- */
+
+/*
+ * A network allow entry for a domain written as an object may carry
+ *   "methods": ["GET", "HEAD", "OPTIONS"]   the only methods allowed
+ *   "wire_name": "match"                    the name in the TLS
+ *       ClientHello (SNI) or the HTTP Host header must be the name the
+ *       address was resolved for ("any", the default: any name the
+ *       policy allows for that address)
+ * Connections it decides are relayed by proctor (tracer/relay.c).
+ */
+enum rules_http_method {
+	RULES_HTTP_GET = 1 << 0,
+	RULES_HTTP_HEAD = 1 << 1,
+	RULES_HTTP_OPTIONS = 1 << 2,
+	RULES_HTTP_POST = 1 << 3,
+	RULES_HTTP_PUT = 1 << 4,
+	RULES_HTTP_DELETE = 1 << 5,
+	RULES_HTTP_PATCH = 1 << 6,
+	RULES_HTTP_TRACE = 1 << 7,
+	RULES_HTTP_CONNECT = 1 << 8,
+};
+
+struct rules_http {
+	unsigned int methods; /* rules_http_method bits; 0: any method */
+	bool wire_match;      /* "wire_name": "match" */
+	bool has_port;	      /* the entry names a port */
+	uint16_t port;
+};
+
+/*
+ * A streaming parser of HTTP/1.x requests, as a client sends them: fed
+ * bytes in order, it stops after each request head so that the caller
+ * judges the request before any byte of it goes on, then skips the body
+ * (Content-Length or chunked) to find the next request (keep-alive,
+ * pipelining).  Pure: no descriptors, so a TLS transport can feed it
+ * the plaintext.  What it cannot delimit for certain is an error, never
+ * a guess: a smuggled request must not pass unjudged.
+ */
+#define RULES_HTTP_HEAD_MAX 16384
+
+enum rules_http_event {
+	RULES_HTTP_MORE,    /* all bytes taken; no new request head */
+	RULES_HTTP_REQUEST, /* a head ends at *used: judge it */
+	RULES_HTTP_BAD,	    /* not HTTP/1.x proctor can delimit: p->error */
+};
+
+struct rules_http_req {
+	char method[16];
+	unsigned int method_bit; /* 0: a method proctor does not know */
+	char host[256];		 /* canonical, port dropped; "" if none */
+	char path[256];		 /* the target, cut short, printable */
+	bool body;		 /* a Content-Length over 0, or chunked */
+};
+
+struct rules_http_parser {
+	int state;
+	char head[RULES_HTTP_HEAD_MAX];
+	size_t head_len;
+	uint64_t left; /* body or chunk bytes still to skip */
+	char line[80]; /* a chunk size line, a trailer */
+	size_t line_len;
+	struct rules_http_req req;
+	const char *error;
+};
+
+void rules_http_init(struct rules_http_parser *p);
+/* Takes bytes from buf (len); *used says how many it took. */
+enum rules_http_event rules_http_feed(struct rules_http_parser *p,
+				      const uint8_t *buf, size_t len,
+				      size_t *used);
+
+/*
+ * A TLS ClientHello at the start of a stream, possibly over several
+ * records.  Returns 0 when whole (out filled), -EAGAIN when more bytes
+ * are needed, -EINVAL when it is not one (out->error says why).
+ */
+struct rules_tls_hello {
+	char sni[256]; /* canonical; "" when none */
+	bool ech;      /* Encrypted Client Hello (extension 0xfe0d) */
+	size_t len;    /* the bytes of the records that hold it */
+	const char *error;
+};
+
+int rules_tls_hello(const uint8_t *buf, size_t len,
+		    struct rules_tls_hello *out);
+
+/* Whether some network entry carries HTTP limits: a relay is needed. */
+bool rules_policy_relays(const struct rules_policy *p);
+
+/* The bit of a method token ("GET"), or 0 for one proctor does not know. */
+unsigned int rules_http_method(const char *tok, size_t len);
+
+/*
+ * Whether TLS interception is on for the policy's runs: without it,
+ * method limits on HTTPS cannot be judged.  Set by whoever reads the
+ * interception switch (TODO(#8): the interception part wires it).
+ */
+void rules_policy_set_intercept(struct rules_policy *p, bool on);
+bool rules_policy_intercept(const struct rules_policy *p);
+
+/*
+ * With interception on, calls fn with each domain whose HTTPS is
+ * decrypted: allow entries for a domain ("name", or "*.name" for a
+ * wildcard) with "methods" that may apply to port 443.  Returns how
+ * many (names may repeat).
+ */
+size_t rules_intercept_names(const struct rules_policy *p,
+			     void (*fn)(const char *name, void *arg),
+			     void *arg);
+/* Whether TLS under the entry whose limits are h is decrypted. */
+bool rules_http_intercepted(const struct rules_policy *p,
+			    const struct rules_http *h);
+
+/*
+ * Calls fn for each entry whose method limits cannot be enforced: one
+ * that may apply to port 443 (no port, or 443) while interception is
+ * off.  Returns how many.
+ */
+size_t rules_http_unenforceable(const struct rules_policy *p,
+				void (*fn)(const char *origin,
+					   const char *where,
+					   const char *pattern, void *arg),
+				void *arg);
 
 #endif

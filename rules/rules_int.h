@@ -85,6 +85,9 @@ struct rules_entry {
 	/* HOST: name is the canonical name; wild for "*.NAME"; prefix
 	 * counts its labels; port as for IP. */
 	bool wild;
+	/* HOST in an allow list: its HTTP limits (#8), if written */
+	struct rules_http http;
+	bool has_http;
 
 	/* IP: ip[] in IPv4-mapped form for IPv4, prefix over 128 bits. */
 	uint8_t ip[16];
@@ -108,6 +111,8 @@ struct rules_policy {
 
 	struct rules_list cls[RULES_NCLASS];
 	struct rules_prompt prompt;
+	bool intercept;		      /* TLS interception on (#8) */
+	const char *intercept_origin; /* the layer that set it, or NULL */
 
 	char **origins; /* layer names, shared by their entries */
 	size_t n_origins;

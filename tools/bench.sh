@@ -23,14 +23,20 @@
 # root, in a network lab of its own (two network namespaces, the test name
 # server tests/lib/dnsd.py, a listener; no route anywhere else): 500 name
 # resolutions (getaddrinfo, A and AAAA) of an allowed name, and 2,000
-# connects to the address of an allowed name (issue 5).
+# connects to the address of an allowed name (issue 5); through the HTTP
+# relay (issue 8: the name's entry limits methods), a 1 GiB download with
+# curl and 300 connections of one small GET each (python3 http.client),
+# against tools/bench/blob.c in the lab; the same download and
+# connections allowed by name without the relay, for the relay's own
+# cost.
 #
 # Environment:
 #   BENCH_ROUNDS=N   rounds per workload (default 5)
 #   BENCH_QUICK=1    smoke run: 1 round (unless BENCH_ROUNDS is set), small sizes
 #   BENCH_ONLY=a,b   only these workloads: startup build opens-read opens-write
 #                    opens-denied procs forkexec git python connect resolve
-#                    connect-name
+#                    connect-name relay relay-plain relay-conns
+#                    relay-conns-plain
 #
 # Exits 0 on success and 1, loudly, if any workload fails in any mode.  The
 # table reports the issue-9 targets but missing one does not fail the run.
@@ -96,6 +102,8 @@ SIZES = {  # full run, quick run
     "connects": (5_000, 500),
     "resolves": (500, 50),
     "name_connects": (2_000, 200),
+    "relay_bytes": (1 << 30, 64 << 20),
+    "relay_conns": (300, 30),
 }
 N = {key: quick if QUICK else full for key, (full, quick) in SIZES.items()}
 
@@ -141,7 +149,7 @@ class Workload:
 
     def __init__(self, key, label, argv, ops=None, target=None,
                  prepare=None, allow_net=None, netns=None, stacks=False,
-                 memory=None):
+                 memory=None, policy=None):
         self.key, self.label, self.argv = key, label, argv
         self.netns = netns
         # stacks: also timed with the stacks of denials (proctor+log+stacks)
@@ -150,6 +158,7 @@ class Workload:
         self.ops, self.target = ops, target
         self.prepare = prepare or (lambda: None)
         self.allow_net = allow_net
+        self.policy = policy  # a policy file's JSON text, or None
         self.cwd = os.path.join(WORK, "ws", key)
         self.log = os.path.join(WORK, "logs", key + ".jsonl")
         self.times = {mode: [] for mode in self.modes}
@@ -309,7 +318,37 @@ def workloads(port):
                   "allowed.bench", "80"],
                  ops=N["name_connects"], allow_net="allowed.bench",
                  netns=LAB_C),
+        Workload("relay", f"{N['relay_bytes'] >> 20} MiB HTTP download "
+                 "through the relay, in a netns",
+                 ["curl", "-sS", "-o", "/dev/null", "--fail",
+                  f"http://relay.bench:8080/{N['relay_bytes']}"],
+                 target=("ratio", 1.25), netns=LAB_C, policy=RELAY_POLICY),
+        Workload("relay-plain", f"{N['relay_bytes'] >> 20} MiB HTTP "
+                 "download allowed by name, not relayed, in a netns",
+                 ["curl", "-sS", "-o", "/dev/null", "--fail",
+                  f"http://relay.bench:8080/{N['relay_bytes']}"],
+                 netns=LAB_C, allow_net="relay.bench"),
+        Workload("relay-conns", f"{N['relay_conns']} HTTP connections "
+                 "through the relay, one GET each, in a netns",
+                 [sys.executable, "-c", RELAY_CONNS, str(N["relay_conns"])],
+                 ops=N["relay_conns"], netns=LAB_C, policy=RELAY_POLICY),
+        Workload("relay-conns-plain", f"{N['relay_conns']} HTTP connections "
+                 "allowed by name, not relayed, one GET each, in a netns",
+                 [sys.executable, "-c", RELAY_CONNS, str(N["relay_conns"])],
+                 ops=N["relay_conns"], netns=LAB_C,
+                 allow_net="relay.bench"),
     ]
+
+
+RELAY_POLICY = ('{"network": {"allow": [{"pattern": "relay.bench", '
+                '"methods": ["GET", "HEAD"]}]}}')
+RELAY_CONNS = '''import http.client, sys
+for i in range(int(sys.argv[1])):
+    c = http.client.HTTPConnection("relay.bench", 8080, timeout=10)
+    c.request("GET", "/100")
+    assert len(c.getresponse().read()) == 100
+    c.close()
+'''
 
 
 def set_up(w):
@@ -323,12 +362,16 @@ def set_up(w):
         write(f"{w.cwd}/out.txt", "")
     elif w.key == "git":
         make_file_tree(w.cwd, N["git_files"])
+    if w.policy:
+        write(f"{w.cwd}.policy.json", w.policy)
 
 
 # --- running and timing ------------------------------------------------------
 
 def command(w, mode):
     net = ["--allow-net", w.allow_net] if w.allow_net else []
+    if w.policy:
+        net += ["--policy", f"{w.cwd}.policy.json"]
     ns = ["ip", "netns", "exec", w.netns] if w.netns else []
     if mode == "native":
         return [*ns, *w.argv]
@@ -459,7 +502,8 @@ def lab_up():
         return False
     zone = os.path.join(WORK, "zone")
     write(zone, "allowed.bench A 10.77.0.2 300\n"
-          "allowed.bench AAAA fd77::2 300\n")
+          "allowed.bench AAAA fd77::2 300\n"
+          "relay.bench A 10.77.0.2 300\n")
     for argv in (["ip", "netns", "add", LAB_S], ["ip", "netns", "add", LAB_C],
                  ["ip", "-n", LAB_S, "link", "set", "lo", "up"],
                  ["ip", "-n", LAB_C, "link", "set", "lo", "up"],
@@ -484,6 +528,9 @@ def lab_up():
     LAB.append(subprocess.Popen(
         ["ip", "netns", "exec", LAB_S, f"{BIN}/listener", "10.77.0.2", "80"],
         stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL))
+    LAB.append(subprocess.Popen(
+        ["ip", "netns", "exec", LAB_S, f"{BIN}/blob", "10.77.0.2", "8080"],
+        stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL))
     for _ in range(100):
         if os.path.exists(ready):
             return True
@@ -504,12 +551,15 @@ def lab_down():
 def main():
     os.makedirs(os.path.join(WORK, "logs"))
     listener, port = start_listener()
-    lab = bool(not ONLY or {"resolve", "connect-name"} & set(ONLY))
+    netns_work = {"resolve", "connect-name", "relay", "relay-plain",
+                  "relay-conns", "relay-conns-plain"}
+    lab = bool(not ONLY or netns_work & set(ONLY))
     try:
         lab = lab and lab_up()
-        if not lab and (not ONLY or {"resolve", "connect-name"} & set(ONLY)):
-            print("bench: resolve and connect-name need root (a network "
-                  "namespace of their own): skipped", file=sys.stderr)
+        if not lab and (not ONLY or netns_work & set(ONLY)):
+            print("bench: resolve, connect-name and relay* need root (a "
+                  "network namespace of their own): skipped",
+                  file=sys.stderr)
         chosen = [w for w in workloads(port) if not ONLY or w.key in ONLY]
         chosen = [w for w in chosen if lab or not w.netns]
         unknown = set(ONLY) - {w.key for w in chosen}

@@ -1406,6 +1406,16 @@ static bool builtin_of(const struct pfile *f)
 		cJSON_GetObjectItemCaseSensitive(f->root, "builtin"));
 }
 
+/* "network": {"intercept": ...} as written, or NULL (#8). */
+static const char *intercept_of(const struct pfile *f)
+{
+	const cJSON *j = cJSON_GetObjectItemCaseSensitive(
+		cJSON_GetObjectItemCaseSensitive(f->root, "network"),
+		"intercept");
+
+	return cJSON_IsBool(j) ? (cJSON_IsTrue(j) ? "true" : "false") : NULL;
+}
+
 int proctor_policy_diff(int argc, char **argv)
 {
 	struct pfile a, b;
@@ -1445,6 +1455,14 @@ int proctor_policy_diff(int argc, char **argv)
 			       x ? x : "(unset)", y ? y : "(unset)");
 			n++;
 		}
+	}
+	if ((intercept_of(&a) || intercept_of(&b)) &&
+	    (!intercept_of(&a) || !intercept_of(&b) ||
+	     strcmp(intercept_of(&a), intercept_of(&b)))) {
+		printf("~ network.intercept %s -> %s\n",
+		       intercept_of(&a) ? intercept_of(&a) : "(unset)",
+		       intercept_of(&b) ? intercept_of(&b) : "(unset)");
+		n++;
 	}
 	n += diff_side(&b, &a, '-');
 	n += diff_side(&a, &b, '+');

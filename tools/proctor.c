@@ -26,6 +26,7 @@
 
 #include "rules/rules.h"
 #include "tools/tools.h"
+#include "tracer/intercept.h"
 #include "tracer/tracer.h"
 
 #define PROCTOR_VERSION "0.1.0"
@@ -49,6 +50,7 @@ struct cli {
 	const char *log;
 	bool no_log, quiet, wait_all, force, keep_tmp, keep_caps, permissive;
 	bool syslog;
+	bool intercept_tls; /* --intercept-tls */
 	enum tracer_stacks stacks;
 	int verbose;
 	bool ask;		    /* --ask */
@@ -77,6 +79,7 @@ enum opt_kind {
 	OPT_PERMISSIVE,
 	OPT_STACKS,
 	OPT_SYSLOG,
+	OPT_INTERCEPT_TLS,
 };
 
 static const struct run_opt {
@@ -110,6 +113,8 @@ static const struct run_opt {
 	{ "allow-exec", 1, OPT_GRANT, RULES_EXEC, RULES_ALLOW,
 	  "CMD   command prefix, e.g. 'git push'" },
 	{ "deny-exec", 1, OPT_GRANT, RULES_EXEC, RULES_DENY, "CMD" },
+	{ "intercept-tls", 0, OPT_INTERCEPT_TLS, 0, 0,
+	  "      decrypt HTTPS to domains with \"methods\" to judge them" },
 	{ "wait-all", 0, OPT_WAIT_ALL, 0, 0,
 	  "      wait for every process CMD started" },
 	{ "force", 0, OPT_FORCE, 0, 0, "      allow / or ~ as workspace" },
@@ -233,6 +238,9 @@ static int apply_opt(struct cli *c, const struct run_opt *o, char *arg)
 		return 0;
 	case OPT_KEEP_TMP:
 		c->keep_tmp = true;
+		return 0;
+	case OPT_INTERCEPT_TLS:
+		c->intercept_tls = true;
 		return 0;
 	case OPT_KEEP_CAPS:
 		c->keep_caps = true;
@@ -1090,6 +1098,101 @@ static int prompt_timeout(const struct rules_policy *p)
 	return pr.timeout;
 }
 
+/* ---- TLS interception (#8) --------------------------------------------- */
+
+struct names {
+	const char *v[256];
+	size_t n;
+};
+
+static void add_name(const char *name, void *arg)
+{
+	struct names *ns = arg;
+	char *copy;
+
+	if (ns->n < sizeof(ns->v) / sizeof(*ns->v) && (copy = strdup(name)))
+		ns->v[ns->n++] = copy;
+}
+
+/* For programs that read these instead of the system store. */
+static const char *const ca_vars[] = {
+	"SSL_CERT_FILE",  "CURL_CA_BUNDLE",	 "REQUESTS_CA_BUNDLE",
+	"GIT_SSL_CAINFO", "NODE_EXTRA_CA_CERTS",
+};
+
+/*
+ * The bundle (the system's certificates and proctor's CA, no key) in
+ * the run's TMPDIR, named by the usual variables the user has not set.
+ */
+static int publish_bundle(const struct tracer_ca *ca, const char *tmpdir)
+{
+	char path[PATH_MAX];
+	size_t len, i;
+	char *text = tracer_ca_bundle(ca, &len);
+	FILE *f;
+	int ok;
+
+	snprintf(path, sizeof(path), "%s/proctor-ca-bundle.pem", tmpdir);
+	f = text ? fopen(path, "wxe") : NULL;
+	ok = f && fwrite(text, 1, len, f) == len;
+	if (f && fclose(f) != 0)
+		ok = 0;
+	free(text);
+	if (!ok) {
+		fprintf(stderr, "proctor: cannot write %s: %s\n", path,
+			strerror(errno));
+		return -1;
+	}
+	for (i = 0; i < sizeof(ca_vars) / sizeof(*ca_vars); i++)
+		setenv(ca_vars[i], path, 0);
+	return 0;
+}
+
+/*
+ * With interception on (--intercept-tls, or "network": {"intercept":
+ * true}), the CA for the domains it covers, made or read before the
+ * supervisor confines itself.  PROCTOR_UPSTREAM_CA names a PEM file of
+ * more CAs to verify servers with (a test's own CA).
+ */
+static int setup_intercept(const struct cli *c, struct tracer_opts *o,
+			   const char *tmpdir)
+{
+	struct names ns = { .n = 0 };
+	char dir[PATH_MAX];
+	size_t i;
+	int rc;
+
+	if (c->intercept_tls)
+		rules_policy_set_intercept(o->policy, true);
+	if (!rules_policy_intercept(o->policy))
+		return 0;
+	rules_intercept_names(o->policy, add_name, &ns);
+	if (ns.n == 0) {
+		fprintf(stderr, "proctor: TLS interception is on, but no "
+				"network allow entry for a domain has "
+				"\"methods\": nothing is decrypted\n");
+		return 0;
+	}
+	tools_xdg_dir(dir, sizeof(dir), "XDG_CONFIG_HOME", ".config");
+	strncat(dir, "/ca", sizeof(dir) - strlen(dir) - 1);
+	rc = tracer_ca_open(dir, ns.v, ns.n, getenv("PROCTOR_UPSTREAM_CA"),
+			    &o->ca);
+	for (i = 0; i < ns.n; i++)
+		free((char *)ns.v[i]);
+	if (rc < 0) {
+		fprintf(stderr,
+			"proctor: TLS interception: cannot set up the CA in "
+			"%s%s: %s\n",
+			dir,
+			rc == -EINVAL && getenv("PROCTOR_UPSTREAM_CA")
+				? " or read PROCTOR_UPSTREAM_CA"
+				: "",
+			strerror(-rc));
+		return -1;
+	}
+	return publish_bundle(o->ca, tmpdir);
+}
+
 static int cmd_run(int argc, char **argv)
 {
 	static struct cli c;
@@ -1126,6 +1229,10 @@ static int cmd_run(int argc, char **argv)
 				 .n_workspaces = n_ws };
 	o.policy = build_policy(&c, &v);
 	if (!o.policy) {
+		rmdir(tmpdir);
+		return EXIT_FAIL;
+	}
+	if (setup_intercept(&c, &o, tmpdir) < 0) {
 		rmdir(tmpdir);
 		return EXIT_FAIL;
 	}
@@ -1225,6 +1332,30 @@ static void print_reviews(const struct rules_policy *p)
 	}
 }
 
+static void warn_bare_grant(const char *where, const char *pattern, void *arg)
+{
+	char safe[1024];
+
+	tracer_printable(safe, sizeof(safe), pattern);
+	printf("%s: warning: %s \"%s\" grants to a program named by its "
+	       "base name: any program of that name gets the grant, one the "
+	       "sandbox wrote included; name it by its path (e.g. \"/usr/bin/%s\")\n",
+	       (const char *)arg, where, safe, safe);
+}
+
+static void print_unenforceable(const char *origin, const char *where,
+				const char *pattern, void *arg)
+{
+	char safe[1024];
+
+	(void)arg;
+	tracer_printable(safe, sizeof(safe), pattern);
+	printf("%s: %s %s: warning: its method limits are not enforceable "
+	       "over HTTPS (port 443) without TLS interception: such "
+	       "connections are judged by their TLS server name only\n",
+	       origin, where, safe);
+}
+
 static int policy_check(int argc, char **argv)
 {
 	const char *ws[] = { "/workspace" };
@@ -1248,6 +1379,8 @@ static int policy_check(int argc, char **argv)
 		} else {
 			printf("%s: ok\n", argv[i]);
 			print_reviews(p);
+			rules_policy_bare_grants(p, warn_bare_grant, argv[i]);
+			rules_http_unenforceable(p, print_unenforceable, NULL);
 		}
 		rules_policy_free(p);
 	}

@@ -41,12 +41,15 @@
 #define APPROVE_CLIENTS	 16
 #define APPROVE_LINE	 8192 /* longer requests are refused */
 #define APPROVE_PROTOCOL 1
+#define APPROVE_OUT_MAX	 (4 << 20) /* unread lines kept for a client */
 
 struct client {
 	int fd;
 	char in[APPROVE_LINE];
 	size_t len;
 	bool skipping; /* in a line that was too long */
+	char *out;     /* lines the client has not taken yet */
+	size_t out_len;
 };
 
 /* Notices for the clients, filled by other threads. */
@@ -57,6 +60,8 @@ struct notice {
 
 static struct {
 	pthread_mutex_t lock;
+	pthread_cond_t drained; /* idle became true */
+	bool idle;		/* every notice went out, whole */
 	struct notice *head, **tail;
 	bool new_question;
 	int wake[2];
@@ -66,6 +71,8 @@ static struct {
 	uint64_t sent; /* the highest question id sent to everyone */
 } ap = {
 	.lock = PTHREAD_MUTEX_INITIALIZER,
+	.drained = PTHREAD_COND_INITIALIZER,
+	.idle = true,
 	.tail = &ap.head,
 	.wake = { -1, -1 },
 	.listener = -1,
@@ -188,28 +195,54 @@ static void drop(struct client *c)
 	c->fd = -1;
 	c->len = 0;
 	c->skipping = false;
+	free(c->out);
+	c->out = NULL;
+	c->out_len = 0;
 }
 
-/*
- * One line to one client.  A client that does not read is dropped rather
- * than allowed to hold the others up (its socket is non-blocking).
- */
-static void send_line(struct client *c, const char *line)
+/* Sends what the client's socket (non-blocking) takes now. */
+static void flush_client(struct client *c)
 {
-	size_t len = strlen(line), o = 0;
 	ssize_t n;
 
-	while (c->fd >= 0 && o <= len) {
-		n = o < len ? send(c->fd, line + o, len - o, MSG_NOSIGNAL)
-			    : send(c->fd, "\n", 1, MSG_NOSIGNAL);
+	while (c->fd >= 0 && c->out_len) {
+		n = send(c->fd, c->out, c->out_len, MSG_NOSIGNAL);
 		if (n < 0 && errno == EINTR)
 			continue;
+		if (n < 0 && errno == EAGAIN)
+			return; /* the rest when it is writable (POLLOUT) */
 		if (n <= 0) {
 			drop(c);
 			return;
 		}
-		o += n;
+		c->out_len -= (size_t)n;
+		memmove(c->out, c->out + n, c->out_len);
 	}
+}
+
+/*
+ * One line to one client.  Lines the client has not read yet are kept
+ * (a client may take its time with a hundred questions); one that lets
+ * more than APPROVE_OUT_MAX pile up is dropped rather than allowed to
+ * hold the others up.
+ */
+static void send_line(struct client *c, const char *line)
+{
+	size_t len = strlen(line);
+	char *out;
+
+	if (c->fd < 0)
+		return;
+	if (c->out_len + len + 1 > APPROVE_OUT_MAX ||
+	    !(out = realloc(c->out, c->out_len + len + 1))) {
+		drop(c);
+		return;
+	}
+	c->out = out;
+	memcpy(out + c->out_len, line, len);
+	out[c->out_len + len] = '\n';
+	c->out_len += len + 1;
+	flush_client(c);
 }
 
 static void send_all(const char *line)
@@ -396,6 +429,23 @@ static void on_accept(void)
 	hello(c);
 }
 
+/* Tells tracer_approve_drain whether everything went out. */
+static void note_idle(void)
+{
+	bool idle;
+	int i;
+
+	pthread_mutex_lock(&ap.lock);
+	idle = !ap.head;
+	for (i = 0; i < APPROVE_CLIENTS; i++)
+		if (ap.clients[i].fd >= 0 && ap.clients[i].out_len)
+			idle = false;
+	ap.idle = idle;
+	if (idle)
+		pthread_cond_broadcast(&ap.drained);
+	pthread_mutex_unlock(&ap.lock);
+}
+
 /* New questions to every client; then the notices of answers. */
 static void flush_out(void)
 {
@@ -416,6 +466,7 @@ static void flush_out(void)
 		free(n->line);
 		free(n);
 	}
+	note_idle();
 }
 
 static void *approve_thread(void *arg)
@@ -432,8 +483,11 @@ static void *approve_thread(void *arg)
 		pfd[0] = (struct pollfd){ .fd = ap.listener, .events = POLLIN };
 		pfd[1] = (struct pollfd){ .fd = ap.wake[0], .events = POLLIN };
 		for (i = 0; i < APPROVE_CLIENTS; i++)
-			pfd[2 + i] = (struct pollfd){ .fd = ap.clients[i].fd,
-						      .events = POLLIN };
+			pfd[2 + i] = (struct pollfd){
+				.fd = ap.clients[i].fd,
+				.events = POLLIN |
+					  (ap.clients[i].out_len ? POLLOUT : 0),
+			};
 		if (poll(pfd, 2 + APPROVE_CLIENTS, -1) < 0) {
 			if (errno == EINTR)
 				continue;
@@ -450,6 +504,11 @@ static void *approve_thread(void *arg)
 			    pfd[2 + i].fd == ap.clients[i].fd &&
 			    pfd[2 + i].revents & (POLLIN | POLLHUP | POLLERR))
 				on_readable(&ap.clients[i]);
+		for (i = 0; i < APPROVE_CLIENTS; i++)
+			if (ap.clients[i].fd >= 0 &&
+			    pfd[2 + i].fd == ap.clients[i].fd &&
+			    pfd[2 + i].revents & POLLOUT)
+				flush_client(&ap.clients[i]);
 		flush_out();
 	}
 	return NULL;
@@ -483,8 +542,30 @@ void tracer_approve_answered(uint64_t id, const char *answer, const char *by)
 	pthread_mutex_lock(&ap.lock);
 	*ap.tail = n;
 	ap.tail = &n->next;
+	ap.idle = false;
 	pthread_mutex_unlock(&ap.lock);
 	tracer_approve_kick();
+}
+
+void tracer_approve_drain(int ms)
+{
+	struct timespec until;
+
+	if (ap.listener < 0)
+		return;
+	clock_gettime(CLOCK_REALTIME, &until);
+	until.tv_sec += ms / 1000;
+	until.tv_nsec += (ms % 1000) * 1000000L;
+	if (until.tv_nsec >= 1000000000L) {
+		until.tv_sec++;
+		until.tv_nsec -= 1000000000L;
+	}
+	tracer_approve_kick();
+	pthread_mutex_lock(&ap.lock);
+	while (!ap.idle &&
+	       pthread_cond_timedwait(&ap.drained, &ap.lock, &until) == 0)
+		;
+	pthread_mutex_unlock(&ap.lock);
 }
 
 int tracer_approve_start(struct tracer_sup *s)

@@ -14,6 +14,8 @@
  *    this answerer reads;
  *  - each query is judged by name (rules_check_name): a name the policy
  *    does not allow gets "no such name" and no query leaves the machine;
+ *    a name a rule asks about is asked (prompt.c) before anything leaves,
+ *    while the query waits here and the other queries go on;
  *    an allowed one is asked upstream with c-ares, under the host's
  *    resolver configuration, and the upstream answer goes back as it
  *    came, TTLs and all, after its addresses were noted (names.c) so
@@ -44,6 +46,7 @@
 #include <sys/eventfd.h>
 #include <sys/mman.h>
 #include <sys/socket.h>
+#include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -84,12 +87,18 @@ struct dns_query {
 	size_t qlen;
 	struct timespec arrived;
 	struct rules_verdict verdict;
+	/* a question about the name (#6) */
+	struct tracer_event asked; /* answer, answered_by, answer_ms */
+	struct tracer_question *tq;
+	int pidfd; /* the asking process, to notice it went away */
+	struct dns_query *next;
 };
 
 static struct {
 	const struct tracer_sup *sup;
 	pthread_mutex_t lock;
 	struct dns_client *incoming; /* handed over by receivers */
+	struct dns_query *answered;  /* questions answered, by the prompt */
 	int nclients;		     /* under lock */
 	int wake;
 	struct dns_client *clients;
@@ -359,6 +368,9 @@ static void record(struct dns_query *q, bool allowed, int rcode,
 		.object_key = "name",
 		.verdict = &q->verdict,
 		.allowed = allowed,
+		.answer = q->asked.answer,
+		.answered_by = q->asked.answered_by,
+		.answer_ms = q->asked.answer_ms,
 	};
 	struct tracer_who w;
 	struct timespec t;
@@ -439,8 +451,8 @@ static bool asked_at_connect(const struct dns_query *q);
 
 /*
  * Whether an entry denies name.  A grant of the asking process may allow
- * it, and the name asked about, on an ask list, is asked about at the
- * connect (#6).
+ * it, and the name asked about, on an ask list, was allowed by the
+ * user's answer or is asked about at the connect (#6).
  */
 static bool name_denied(const struct dns_query *q, const char *name,
 			struct rules_verdict *v)
@@ -451,7 +463,7 @@ static bool name_denied(const struct dns_query *q, const char *name,
 	if (v->is_default || v->action == RULES_ALLOW ||
 	    tracer_grant_name(q->pid, name, v))
 		return false;
-	return !(asked_at_connect(q) &&
+	return !((asked_at_connect(q) || q->asked.answer) &&
 		 rules_name_canon(name, canon, sizeof(canon)) == 0 &&
 		 !strcmp(canon, q->name));
 }
@@ -616,8 +628,8 @@ static int parse_question(const uint8_t *m, size_t len, char *name, size_t size,
  * A name an ask entry names exactly resolves: the question comes at the
  * connect, which is judged by that name (#6), and the query carries
  * nothing the policy's own text did not.  A wildcard ask entry, or a
- * default that --ask makes a question, would let labels out unasked.
- * TODO(#6): ask those here, before any query leaves.
+ * default that --ask makes a question, would let labels out unasked: those
+ * are asked here, before any query leaves (ask_name).
  */
 static bool asked_at_connect(const struct dns_query *q)
 {
@@ -627,12 +639,128 @@ static bool asked_at_connect(const struct dns_query *q)
 	       strncmp(v->pattern, "*.", 2) != 0;
 }
 
+/* "No such name", and nothing leaves. */
+static void refuse(struct dns_query *q)
+{
+	record(q, false, RCODE_NXDOMAIN, NULL);
+	send_rcode(q->c, q->question, q->qlen, RCODE_NXDOMAIN);
+	free(q);
+}
+
+/* Asks upstream, in a query built from the name and type alone. */
+static void send_upstream(struct dns_query *q)
+{
+	unsigned char *buf;
+	int blen;
+
+	if (q->c->pending >= DNS_MAX_PENDING ||
+	    ares_create_query(q->name, ns_c_in, q->type, 0, 1, &buf, &blen,
+			      0) != ARES_SUCCESS) {
+		record(q, true, RCODE_SERVFAIL, NULL);
+		send_rcode(q->c, q->question, q->qlen, RCODE_SERVFAIL);
+		free(q);
+		return;
+	}
+	q->c->pending++;
+	ares_send(dns.ch, buf, blen, on_upstream, q);
+	ares_free_string(buf);
+}
+
+/* The asking process still runs (its pidfd is not readable). */
+static bool query_alive(void *arg)
+{
+	struct dns_query *q = arg;
+	struct pollfd pfd = { .fd = q->pidfd, .events = POLLIN };
+
+	return q->pidfd < 0 || poll(&pfd, 1, 0) == 0;
+}
+
+/* On the prompt's thread: hands the answered query to ours. */
+static void query_resume(void *arg, struct tracer_question *tq)
+{
+	struct dns_query *q = arg;
+	uint64_t one = 1;
+
+	q->tq = tq;
+	pthread_mutex_lock(&dns.lock);
+	q->next = dns.answered;
+	dns.answered = q;
+	pthread_mutex_unlock(&dns.lock);
+	(void)!write(dns.wake, &one, sizeof(one));
+}
+
+/* The answer came: the query goes upstream or gets "no such name". */
+static void finish_asked(struct dns_query *q)
+{
+	bool allowed = tracer_prompt_resolved(q->tq, &q->asked);
+	bool gone = tracer_prompt_gone(q->tq);
+
+	tracer_prompt_release(q->tq);
+	q->tq = NULL;
+	if (q->pidfd >= 0)
+		close(q->pidfd);
+	client_release(q->c);
+	if (gone)
+		free(q); /* nobody is left to read the answer */
+	else if (allowed)
+		send_upstream(q);
+	else
+		refuse(q);
+}
+
+static void take_answered(void)
+{
+	struct dns_query *q, *next, *fifo = NULL;
+
+	pthread_mutex_lock(&dns.lock);
+	q = dns.answered;
+	dns.answered = NULL;
+	pthread_mutex_unlock(&dns.lock);
+	for (; q; q = next) { /* oldest first */
+		next = q->next;
+		q->next = fifo;
+		fifo = q;
+	}
+	for (q = fifo; q; q = next) {
+		next = q->next;
+		finish_asked(q);
+	}
+}
+
+/*
+ * A name a rule asks about: the user is asked, naming the process that
+ * wrote the query, the name and the type.  The query waits (the client
+ * holds it as pending) while this thread serves the others.
+ */
+static void ask_name(struct dns_query *q)
+{
+	struct tracer_waiter w = { query_alive, query_resume, q };
+	int rc;
+
+	if (q->c->pending >= DNS_MAX_PENDING) {
+		refuse(q);
+		return;
+	}
+	q->pidfd = (int)syscall(SYS_pidfd_open, q->pid, 0);
+	q->c->pending++;
+	rc = tracer_prompt_resolve(q->pid, q->name, type_name(q->type),
+				   &q->verdict, &w, &q->asked);
+	if (rc == -EINPROGRESS)
+		return;
+	client_release(q->c);
+	if (q->pidfd >= 0)
+		close(q->pidfd);
+	if (rc > 0)
+		send_upstream(q);
+	else
+		refuse(q);
+}
+
 static void on_query(struct dns_client *c, const uint8_t *m, size_t len)
 {
 	struct dns_query *q;
 	char raw[TRACER_NAME_MAX];
-	unsigned char *buf;
-	int type = 0, class = 0, qend, blen;
+	int type = 0, class = 0, qend;
 
 	if (len < 12 || (m[2] & 0x80) || m[4] != 0 || m[5] != 1) {
 		c->closed = true; /* not a query with one question */
@@ -646,6 +774,7 @@ static void on_query(struct dns_client *c, const uint8_t *m, size_t len)
 	}
 	q->c = c;
 	q->pid = c->writer > 0 ? c->writer : c->tid;
+	q->pidfd = -1;
 	memcpy(q->id, m, 2);
 	q->type = type;
 	clock_gettime(CLOCK_MONOTONIC, &q->arrived);
@@ -664,7 +793,9 @@ static void on_query(struct dns_client *c, const uint8_t *m, size_t len)
 	/* a grant the asking process holds may name it (#6) */
 	if (q->verdict.action != RULES_ALLOW)
 		tracer_grant_name(q->pid, raw, &q->verdict);
-	if ((q->verdict.action == RULES_ALLOW || asked_at_connect(q)) &&
+	/* what would go out, asked or not, must be of a type that passes */
+	if ((q->verdict.action == RULES_ALLOW || asked_at_connect(q) ||
+	     tracer_prompt_askable(dns.sup, &q->verdict)) &&
 	    !type_served(type))
 		q->verdict = (struct rules_verdict){
 			.action = RULES_DENY,
@@ -672,23 +803,12 @@ static void on_query(struct dns_client *c, const uint8_t *m, size_t len)
 			.where = "dns",
 			.pattern = "a query type proctor does not pass on",
 		};
-	if (q->verdict.action != RULES_ALLOW && !asked_at_connect(q)) {
-		record(q, false, RCODE_NXDOMAIN, NULL);
-		send_rcode(c, m, q->qlen, RCODE_NXDOMAIN);
-		free(q);
-		return;
-	}
-	if (c->pending >= DNS_MAX_PENDING ||
-	    ares_create_query(q->name, ns_c_in, type, 0, 1, &buf, &blen, 0) !=
-		    ARES_SUCCESS) {
-		record(q, true, RCODE_SERVFAIL, NULL);
-		send_rcode(c, m, q->qlen, RCODE_SERVFAIL);
-		free(q);
-		return;
-	}
-	c->pending++;
-	ares_send(dns.ch, buf, blen, on_upstream, q);
-	ares_free_string(buf);
+	if (q->verdict.action == RULES_ALLOW || asked_at_connect(q))
+		send_upstream(q);
+	else if (tracer_prompt_askable(dns.sup, &q->verdict))
+		ask_name(q);
+	else
+		refuse(q);
 }
 
 /* Reads what the client sent and answers each whole query. */
@@ -866,9 +986,10 @@ static void *dns_thread(void *arg)
 
 			if (!re)
 				continue;
-			if (pfd[i].fd == dns.wake)
+			if (pfd[i].fd == dns.wake) {
 				take_incoming();
-			else if (who[i] && re & (POLLIN | POLLHUP | POLLERR))
+				take_answered();
+			} else if (who[i] && re & (POLLIN | POLLHUP | POLLERR))
 				client_read(who[i]);
 			else if (!who[i])
 				ares_process_fd(dns.ch,

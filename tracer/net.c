@@ -189,6 +189,11 @@ bool tracer_judge_addr(struct tracer_req *r, const struct rules_addr *ra,
 	own_sockets(&r->verdict, ra, stream, p);
 	if (!stream)
 		udp_to_nameserver(r, ra);
+	if (!stream && r->verdict.action == RULES_ALLOW &&
+	    (r->verdict.http || tracer_relay_limits(ra)))
+		verdict_proctor(&r->verdict, RULES_DENY, "relay",
+				"datagrams (QUIC) to a domain whose HTTP "
+				"proctor judges: the relay takes TCP only");
 
 	/*
 	 * The name that decided, else one the address was answered for if
@@ -269,11 +274,27 @@ static bool answered_by_proctor(struct tracer_req *r,
  * a socketpair that proctor's resolver answers (dns.c).  The program's
  * descriptor number, close-on-exec and non-blocking flags stay.
  */
+int tracer_fd_cloexec(pid_t tgid, int fd)
+{
+	char info[64], line[128];
+	unsigned long flags;
+	int rc = 0;
+	FILE *f;
+
+	snprintf(info, sizeof(info), "/proc/%d/fdinfo/%d", tgid, fd);
+	f = fopen(info, "re");
+	while (f && fgets(line, sizeof(line), f))
+		if (sscanf(line, "flags: %lo", &flags) == 1 &&
+		    flags & O_CLOEXEC)
+			rc = O_CLOEXEC;
+	if (f)
+		fclose(f);
+	return rc;
+}
+
 static void attach_resolver(struct tracer_req *r, int sock)
 {
 	int fd = (int)r->args[0], theirs, err, fl;
-	char info[64], line[128];
-	FILE *f;
 
 	err = tracer_dns_attach(r->tid, &theirs);
 	if (err) {
@@ -284,18 +305,7 @@ static void attach_resolver(struct tracer_req *r, int sock)
 	fl = fcntl(sock, F_GETFL);
 	if (fl >= 0 && fl & O_NONBLOCK)
 		fcntl(theirs, F_SETFL, O_NONBLOCK);
-	r->addfd_flags = 0;
-	snprintf(info, sizeof(info), "/proc/%d/fdinfo/%d", r->tgid, fd);
-	f = fopen(info, "re");
-	while (f && fgets(line, sizeof(line), f)) {
-		unsigned long flags;
-
-		if (sscanf(line, "flags: %lo", &flags) == 1 &&
-		    flags & O_CLOEXEC)
-			r->addfd_flags = O_CLOEXEC;
-	}
-	if (f)
-		fclose(f);
+	r->addfd_flags = tracer_fd_cloexec(r->tgid, fd);
 	r->addfd = theirs;
 	r->addfd_at = fd;
 	r->val = 0;
@@ -349,6 +359,20 @@ void tracer_on_connect(struct tracer_req *r)
 	    !tracer_judge_addr(r, &ra, type == SOCK_STREAM, &p)) {
 		r->err = NET_DENY_ERRNO;
 		close(sock);
+		goto out;
+	}
+	/*
+	 * A connection the policy limits to some HTTP: through the relay,
+	 * which connects upstream first and so may wait.
+	 */
+	if (type == SOCK_STREAM && tracer_relay_wants(r, &ra)) {
+		if (!r->may_block) {
+			r->defer = true;
+			r->log = false;
+			close(sock);
+		} else {
+			tracer_relay_connect(r, sock, use, len, &ra);
+		}
 		goto out;
 	}
 	/* A blocking connect to another host may take a while. */

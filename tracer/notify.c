@@ -2,7 +2,10 @@
 /*
  * Notification service: a few receiver threads answer the listener, and a
  * pool takes the calls that may wait (a FIFO open, a blocking connect or
- * send, a question to the user) so that they stall nothing else.  Each thread
+ * send) so that they stall nothing else.  A call that waits for a
+ * question to the user holds no thread: its notification is parked
+ * (the kernel takes the response to a notification id from any thread,
+ * whenever it comes) and run again once answered.  Each thread
  * has its own filesystem context (unshare(CLONE_FS)) because it sets the
  * tracee's umask, or cwd, while it acts on its behalf.
  */
@@ -174,7 +177,54 @@ static void respond(struct tracer_req *r)
 	ioctl(r->sup->listener, SECCOMP_IOCTL_NOTIF_SEND, &resp);
 }
 
-static void pool_submit(struct tracer_sup *s, const struct seccomp_notif *n);
+static void pool_submit(struct tracer_sup *s, const struct seccomp_notif *n,
+			struct tracer_question *answered);
+
+/* A call that waits for a question's answer: its notification, kept. */
+struct parked {
+	struct tracer_sup *s;
+	struct seccomp_notif n;
+};
+
+static bool parked_alive(void *arg)
+{
+	struct parked *p = arg;
+	uint64_t id = p->n.id;
+
+	return ioctl(p->s->listener, SECCOMP_IOCTL_NOTIF_ID_VALID, &id) == 0;
+}
+
+/*
+ * Answered: the call runs again from the start, on the pool, with the
+ * answer at hand.  One whose task went away is dropped: there is nobody
+ * to respond to.
+ */
+static void parked_resume(void *arg, struct tracer_question *q)
+{
+	struct parked *p = arg;
+
+	if (tracer_prompt_gone(q))
+		tracer_prompt_release(q);
+	else
+		pool_submit(p->s, &p->n, q);
+	free(p);
+}
+
+/* Parks r's call until its question is answered; false without memory. */
+static bool park(struct tracer_sup *s, const struct seccomp_notif *n,
+		 struct tracer_req *r)
+{
+	struct parked *p = malloc(sizeof(*p));
+	struct tracer_waiter w = { parked_alive, parked_resume, p };
+
+	if (!p)
+		return false;
+	p->s = s;
+	p->n = *n;
+	tracer_prompt_park(r->question, &w);
+	r->question = NULL;
+	return true;
+}
 
 static bool wants_stack(const struct tracer_sup *s, const struct tracer_req *r)
 {
@@ -246,9 +296,11 @@ static void record(struct tracer_sup *s, struct tracer_req *r)
  * Runs the handler.  On the receiver (may_block false) a handler that
  * would wait (a FIFO open, a blocking connect) sets r->defer instead,
  * and the request goes to the pool, which runs it again from the start.
+ * A call that asks (r->question, anywhere) is parked until answered and
+ * then runs again from the start on the pool, with the answer.
  */
 static void serve(struct tracer_sup *s, const struct seccomp_notif *n,
-		  bool may_block)
+		  bool may_block, struct tracer_question *answered)
 {
 	struct tracer_req r = {
 		.sup = s,
@@ -258,6 +310,7 @@ static void serve(struct tracer_sup *s, const struct seccomp_notif *n,
 		.addfd = -1,
 		.addfd_at = -1,
 		.may_block = may_block,
+		.answered = answered,
 	};
 	tracer_handler fn = NULL;
 
@@ -274,10 +327,21 @@ static void serve(struct tracer_sup *s, const struct seccomp_notif *n,
 	else
 		r.err = ENOSYS; /* the filter and this table disagree */
 
+	tracer_prompt_release(r.answered);
+	if (r.question && r.defer) {
+		if (r.addfd >= 0)
+			close(r.addfd);
+		if (park(s, n, &r))
+			return;
+		r.err = ENOMEM; /* cannot wait for the answer: refused */
+		r.addfd = -1;
+		r.defer = false;
+	}
+	tracer_prompt_release(r.question); /* the call went on without it */
 	if (r.defer && !may_block) {
 		if (r.addfd >= 0)
 			close(r.addfd);
-		pool_submit(s, n);
+		pool_submit(s, n, NULL);
 		return;
 	}
 	if (r.addfd >= 0)
@@ -320,6 +384,7 @@ static int start_thread(void *(*fn)(void *), void *arg)
 
 struct job {
 	struct seccomp_notif n;
+	struct tracer_question *answered;
 	struct job *next;
 };
 
@@ -354,7 +419,7 @@ static void *pool_thread(void *arg)
 			pool.tail = &pool.head;
 		pthread_mutex_unlock(&pool.lock);
 
-		serve(s, &j->n, true);
+		serve(s, &j->n, true, j->answered);
 		free(j);
 
 		pthread_mutex_lock(&pool.lock);
@@ -362,17 +427,23 @@ static void *pool_thread(void *arg)
 	return NULL;
 }
 
-/* Hands n to an idle pool thread, starting one if none is idle. */
-static void pool_submit(struct tracer_sup *s, const struct seccomp_notif *n)
+/*
+ * Hands n (with the answer to its question, if it has one) to an idle
+ * pool thread, starting one if none is idle.
+ */
+static void pool_submit(struct tracer_sup *s, const struct seccomp_notif *n,
+			struct tracer_question *answered)
 {
 	struct job *j = malloc(sizeof(*j));
 	bool start;
 
 	if (!j) {
-		serve(s, n, true); /* no memory: wait here rather than fail */
+		/* no memory: wait here rather than fail */
+		serve(s, n, true, answered);
 		return;
 	}
 	j->n = *n;
+	j->answered = answered;
 	j->next = NULL;
 	pthread_mutex_lock(&pool.lock);
 	*pool.tail = j;
@@ -426,7 +497,7 @@ static void *receiver(void *arg)
 				continue;
 			break;
 		}
-		serve(s, &n, false);
+		serve(s, &n, false, NULL);
 	}
 	return NULL;
 }

@@ -19,6 +19,7 @@
 #include <sys/sysmacros.h>
 #include <unistd.h>
 
+#include "tracer/intercept.h"
 #include "tracer/tracer.h"
 
 #ifndef O_TMPFILE
@@ -542,8 +543,12 @@ void tracer_on_open(struct tracer_req *r)
 		tracer_path_release(&p);
 		return;
 	}
-	/* resolv.conf as proctor's resolver needs it read (dns.c) */
-	if (!tracer_dns_resolv_conf(&p, (int)a.flags, &fd)) {
+	/*
+	 * resolv.conf as proctor's resolver needs it read (dns.c); the
+	 * system's CA bundle with proctor's CA added (intercept.c)
+	 */
+	if (!tracer_dns_resolv_conf(&p, (int)a.flags, &fd) &&
+	    !tracer_ca_bundle_open(r->sup->o->ca, p.path, (int)a.flags, &fd)) {
 		if (S_ISFIFO(p.mode) && p.magic < 0 && !(a.flags & O_NONBLOCK))
 			fd = open_fifo(r, &p, &a);
 		else

@@ -1,14 +1,19 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Questions to the user (#6).  A call whose verdict asks waits on a pool
- * thread (notify.c) while one question at a time is shown on proctor's
- * terminal; every question is also offered on the approval socket
- * (approve.c), and the first answer counts.  "For this run" and "always"
- * answers settle the matching questions still waiting, and the ones that
- * come later; "always" is saved to the user's answers file too.
+ * Questions to the user (#6).  A call whose verdict asks is parked: its
+ * notification waits in the kernel, no thread waits for it (notify.c runs
+ * it again once answered), so any number of questions can wait while the
+ * program's other calls go on.  One question at a time is shown on
+ * proctor's terminal; every question is also offered on the approval
+ * socket (approve.c), and the first answer counts.  "For this run" and
+ * "always" answers settle the matching questions still waiting, and the
+ * ones that come later; "always" is saved to the user's answers file too.
+ * A query for a name that a rule asks about is asked the same way, by the
+ * resolver (dns.c), before anything leaves.
  *
  * The terminal side (terminal.c) shows the questions; this file keeps
- * them, settles them and waits for their answers.
+ * them and settles them, and its keeper thread applies the timeouts,
+ * notices askers that went away and hands answers back.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -48,16 +53,28 @@ static const struct {
 	[ANS_DENY_ALWAYS] = { "deny-always", 'D', "deny always" },
 };
 
-#define RECENT 16 /* answers the terminal may not have seen yet */
+#define RECENT 256 /* answers the terminal may not have seen yet */
 
-struct question {
+struct tracer_question {
 	struct tracer_ask_facts f;
-	char *key; /* what "for this run" answers match */
+	char *key;	/* what "for this run" answers match */
+	char *name_key; /* a connect to a name: a name question's key */
+	char *name;	/* a name question: the name an "always" saves */
 	enum answer answer;
 	const char *by;
 	bool has_deadline;
 	struct timespec deadline;
-	struct question *next;
+	struct timespec asked;
+	struct tracer_waiter w;
+	struct tracer_question *next;
+};
+
+/* An answer the approval clients are still to hear of. */
+struct told {
+	uint64_t id;
+	enum answer answer;
+	const char *by;
+	struct told *next;
 };
 
 /* An answer that holds for the rest of the run. */
@@ -69,9 +86,11 @@ struct run_answer {
 
 static struct {
 	pthread_mutex_t lock;
-	pthread_cond_t changed; /* an answer or a deadline: for waiters */
+	pthread_cond_t changed; /* a question, an answer: for the keeper */
 	pthread_cond_t more;	/* a new question: for the terminal */
-	struct question *head;
+	struct tracer_question *head;
+	bool resuming; /* the keeper hands answers back, unlocked */
+	struct told *told, **told_tail;
 	uint64_t next_id;
 	struct run_answer *run;
 	struct {
@@ -90,6 +109,7 @@ static struct {
 	.lock = PTHREAD_MUTEX_INITIALIZER,
 	.more = PTHREAD_COND_INITIALIZER,
 	.wake = { -1, -1 },
+	.told_tail = &ask.told,
 };
 
 static const char *answer_name(enum answer a)
@@ -208,38 +228,49 @@ static void note_recent(uint64_t id, enum answer a, const char *by)
 	ask.recent[i].by = by;
 }
 
-/*
- * Answers q, and with a lasting answer every waiting question with the
- * same key.  Called with the lock held; tells the approval clients after.
- */
-static void settle_locked(struct question *q, enum answer a, const char *by,
-			  uint64_t *done, size_t *n_done, size_t max)
+static void settle_one(struct tracer_question *q, enum answer a, const char *by)
 {
-	struct question *o;
+	struct told *t = calloc(1, sizeof(*t));
 
 	q->answer = a;
 	q->by = by;
 	note_recent(q->f.id, a, by);
-	if (*n_done < max)
-		done[(*n_done)++] = q->f.id;
+	if (!t)
+		return; /* no memory: the clients miss this one */
+	t->id = q->f.id;
+	t->answer = a;
+	t->by = by;
+	*ask.told_tail = t;
+	ask.told_tail = &t->next;
+}
+
+/*
+ * Answers q, and with a lasting answer every waiting question with the
+ * same key (a name's answer also answers the connects to that name).
+ * Called with the lock held; tell_clients after unlocking.
+ */
+static void settle_locked(struct tracer_question *q, enum answer a,
+			  const char *by)
+{
+	struct tracer_question *o;
+
+	settle_one(q, a, by);
 	if (lasts(a)) {
 		remember(q->key, a);
 		for (o = ask.head; o; o = o->next) {
-			if (o->answer || strcmp(o->key, q->key))
+			if (o->answer ||
+			    (strcmp(o->key, q->key) &&
+			     (!o->name_key || strcmp(o->name_key, q->key))))
 				continue;
-			o->answer = a;
-			o->by = "this run";
-			note_recent(o->f.id, a, o->by);
-			if (*n_done < max)
-				done[(*n_done)++] = o->f.id;
+			settle_one(o, a, "this run");
 		}
 	}
 	pthread_cond_broadcast(&ask.changed);
 }
 
-static struct question *find(uint64_t id)
+static struct tracer_question *find(uint64_t id)
 {
-	struct question *q;
+	struct tracer_question *q;
 
 	for (q = ask.head; q; q = q->next)
 		if (q->f.id == id)
@@ -247,32 +278,27 @@ static struct question *find(uint64_t id)
 	return NULL;
 }
 
-static void tell_clients(const uint64_t *ids, size_t n)
+/* Tells the approval clients every answer given since the last time. */
+static void tell_clients(void)
 {
-	enum answer a = ANS_NONE;
-	const char *by = NULL;
-	size_t i;
-	unsigned j;
+	struct told *t, *next;
 
-	for (i = 0; i < n; i++) {
-		pthread_mutex_lock(&ask.lock);
-		for (j = 0; j < RECENT; j++)
-			if (ask.recent[j].id == ids[i]) {
-				a = ask.recent[j].answer;
-				by = ask.recent[j].by;
-			}
-		pthread_mutex_unlock(&ask.lock);
-		if (by)
-			tracer_approve_answered(ids[i], answer_name(a), by);
+	pthread_mutex_lock(&ask.lock);
+	t = ask.told;
+	ask.told = NULL;
+	ask.told_tail = &ask.told;
+	pthread_mutex_unlock(&ask.lock);
+	for (; t; t = next) {
+		next = t->next;
+		tracer_approve_answered(t->id, answer_name(t->answer), t->by);
+		free(t);
 	}
 	wake_terminal();
 }
 
 int tracer_prompt_answer(uint64_t id, const char *name, const char *by)
 {
-	uint64_t done[64];
-	size_t n = 0;
-	struct question *q;
+	struct tracer_question *q;
 	int a, rc = 0;
 
 	for (a = ANS_ALLOW_ONCE; a < ANS_N; a++)
@@ -285,16 +311,16 @@ int tracer_prompt_answer(uint64_t id, const char *name, const char *by)
 	if (!q || q->answer)
 		rc = -ENOENT;
 	else
-		settle_locked(q, a, by, done, &n, 64);
+		settle_locked(q, a, by);
 	pthread_mutex_unlock(&ask.lock);
-	tell_clients(done, n);
+	tell_clients();
 	return rc;
 }
 
 void tracer_prompt_each(void (*fn)(const struct tracer_ask_facts *, void *),
 			void *arg)
 {
-	struct question *q;
+	struct tracer_question *q;
 
 	pthread_mutex_lock(&ask.lock);
 	for (q = ask.head; q; q = q->next)
@@ -333,9 +359,8 @@ static void join_words(char *out, size_t size, const char *const *w, size_t n,
 		snprintf(out + o, size - o, "%s", CUT_MARK);
 }
 
-static void describe_rule(char *out, size_t size, const struct tracer_req *r)
+static void describe_rule(char *out, size_t size, const struct rules_verdict *v)
 {
-	const struct rules_verdict *v = &r->verdict;
 
 	if (v->is_default)
 		snprintf(out, size,
@@ -347,18 +372,25 @@ static void describe_rule(char *out, size_t size, const struct tracer_req *r)
 			 v->origin);
 }
 
-static void fill_facts(struct tracer_ask_facts *f, const struct tracer_req *r)
+/* Who asks: thread tid's process, its name and command line. */
+static void fill_who(struct tracer_ask_facts *f, pid_t tid)
 {
 	struct tracer_who w;
 
-	tracer_proc_who(r->tid, &w);
+	tracer_proc_who(tid, &w);
 	f->pid = w.tgid;
-	f->tid = r->tid;
+	f->tid = tid;
 	memcpy(f->comm, w.comm, sizeof(f->comm));
 	snprintf(f->cmdline, sizeof(f->cmdline), "%s", w.cmdline);
 	if (strlen(w.cmdline) + 1 >= sizeof(w.cmdline))
 		snprintf(f->cmdline + sizeof(f->cmdline) - sizeof(CUT_MARK),
 			 sizeof(CUT_MARK), "%s", CUT_MARK);
+	f->timeout = ask.timeout;
+}
+
+static void fill_facts(struct tracer_ask_facts *f, const struct tracer_req *r)
+{
+	fill_who(f, r->tid);
 	snprintf(f->what, sizeof(f->what), "%s", rules_class_name(r->ev.cls));
 	if (r->ev.cls == RULES_CONNECT && r->ev.name && r->ev.name[0])
 		snprintf(f->object, sizeof(f->object), "%s (%s)", r->object,
@@ -368,18 +400,17 @@ static void fill_facts(struct tracer_ask_facts *f, const struct tracer_req *r)
 	if (r->ev.argv)
 		join_words(f->command, sizeof(f->command), r->ev.argv,
 			   r->ev.argc, r->ev.argv_cut);
-	describe_rule(f->rule, sizeof(f->rule), r);
+	describe_rule(f->rule, sizeof(f->rule), &r->verdict);
 	if (r->ev.cls == RULES_EXEC && r->verdict.grant)
 		rules_grant_describe(r->verdict.grant, f->grant,
 				     sizeof(f->grant));
-	f->timeout = ask.timeout;
 	f->nr = r->nr;
 }
 
 /* The first question not yet answered, and how many wait. */
 static bool next_question(struct tracer_ask_facts *f, int *count)
 {
-	struct question *q;
+	struct tracer_question *q;
 	bool found = false;
 
 	*count = 0;
@@ -407,7 +438,7 @@ bool tracer_prompt_next(struct tracer_ask_facts *f, int *count, bool wait)
 
 bool tracer_prompt_ended(uint64_t id, const char **answer, const char **by)
 {
-	struct question *q;
+	struct tracer_question *q;
 	enum answer a = ANS_NONE;
 	unsigned i;
 
@@ -470,7 +501,7 @@ const char *tracer_prompt_key_answer(char key)
 /* Starts the timeout once the question is in front of the user. */
 void tracer_prompt_start_deadline(uint64_t id)
 {
-	struct question *q;
+	struct tracer_question *q;
 
 	if (!ask.timeout)
 		return;
@@ -494,21 +525,19 @@ void tracer_prompt_terminal_lost(void)
 {
 	enum answer a = ask.settings.unattended == RULES_ALLOW ? ANS_ALLOW_ONCE
 							       : ANS_DENY_ONCE;
-	uint64_t done[64];
-	struct question *q;
-	size_t n = 0;
+	struct tracer_question *q;
 
 	pthread_mutex_lock(&ask.lock);
 	ask.tty = false;
 	for (q = ask.head; q && !ask.socket; q = q->next)
 		if (!q->answer)
-			settle_locked(q, a, "unattended", done, &n, 64);
+			settle_locked(q, a, "unattended");
 	pthread_mutex_unlock(&ask.lock);
-	tell_clients(done, n);
+	tell_clients();
 }
 
-/* ---- the asking side
- * ---------------------------------------------------------- */
+/* ---- the keeper ------------------------------------------------------------
+ */
 
 static void add_ms(struct timespec *t, long ms)
 {
@@ -526,15 +555,115 @@ static bool before(const struct timespec *a, const struct timespec *b)
 	       (a->tv_sec == b->tv_sec && a->tv_nsec < b->tv_nsec);
 }
 
-static void enqueue(struct question *q)
+/* Called with the lock held: deadlines passed, askers gone. */
+static void settle_lapsed_locked(const struct timespec *now, bool check)
 {
-	struct question **pp;
+	struct tracer_question *q;
+
+	for (q = ask.head; q; q = q->next) {
+		if (q->answer)
+			continue;
+		if (q->has_deadline && !before(now, &q->deadline))
+			settle_locked(q, ANS_DENY_ONCE, "timeout");
+		else if (check && !q->w.alive(q->w.arg))
+			settle_locked(q, ANS_DENY_ONCE, "gone");
+	}
+}
+
+/* Called with the lock held: takes the answered questions off the queue. */
+static struct tracer_question *take_answered_locked(void)
+{
+	struct tracer_question **pp = &ask.head, *q, *ready = NULL, **tail;
+
+	tail = &ready;
+	while ((q = *pp)) {
+		if (!q->answer) {
+			pp = &q->next;
+			continue;
+		}
+		*pp = q->next;
+		q->next = NULL;
+		*tail = q;
+		tail = &q->next;
+	}
+	return ready;
+}
+
+/* Called with the lock held: the next time the keeper has work. */
+static struct timespec next_wake_locked(const struct timespec *check)
+{
+	struct timespec until = *check;
+	struct tracer_question *q;
+
+	for (q = ask.head; q; q = q->next)
+		if (!q->answer && q->has_deadline &&
+		    before(&q->deadline, &until))
+			until = q->deadline;
+	return until;
+}
+
+/*
+ * The keeper: applies the timeouts, checks every quarter second that
+ * each asker still waits (a program killed meanwhile takes its question
+ * with it), and hands each answered question back to its waiter.  It
+ * sleeps while no question waits.
+ */
+static void *keeper(void *arg)
+{
+	struct tracer_question *ready, *next;
+	struct timespec now, check = { 0 }, until;
+	sigset_t all;
+
+	(void)arg;
+	sigfillset(&all);
+	pthread_sigmask(SIG_BLOCK, &all, NULL);
+	pthread_mutex_lock(&ask.lock);
+	for (;;) {
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		settle_lapsed_locked(&now, !before(&now, &check));
+		if (!before(&now, &check)) {
+			check = now;
+			add_ms(&check, 250);
+		}
+
+		ready = take_answered_locked();
+		if (ready) {
+			ask.resuming = true;
+			pthread_mutex_unlock(&ask.lock);
+			tell_clients();
+			for (; ready; ready = next) {
+				next = ready->next;
+				ready->w.resume(ready->w.arg, ready);
+			}
+			pthread_mutex_lock(&ask.lock);
+			ask.resuming = false;
+			pthread_cond_broadcast(&ask.changed); /* for finish */
+			continue;
+		}
+
+		if (!ask.head) {
+			pthread_cond_wait(&ask.changed, &ask.lock);
+			continue;
+		}
+		until = next_wake_locked(&check);
+		pthread_cond_timedwait(&ask.changed, &ask.lock, &until);
+	}
+	return NULL;
+}
+
+/* ---- the asking side --------------------------------------------------------
+ */
+
+static void enqueue(struct tracer_question *q)
+{
+	struct tracer_question **pp;
 
 	pthread_mutex_lock(&ask.lock);
 	q->f.id = ++ask.next_id;
+	clock_gettime(CLOCK_MONOTONIC, &q->asked);
 	/* without a terminal the wait starts now; on it, once shown */
 	if (!ask.tty && ask.timeout) {
-		clock_gettime(CLOCK_MONOTONIC, &q->deadline);
+		q->deadline = q->asked;
 		q->deadline.tv_sec += ask.timeout;
 		q->has_deadline = true;
 	}
@@ -542,75 +671,38 @@ static void enqueue(struct question *q)
 		;
 	*pp = q;
 	pthread_cond_signal(&ask.more);
+	pthread_cond_broadcast(&ask.changed);
 	pthread_mutex_unlock(&ask.lock);
 	wake_terminal();
 	tracer_approve_kick();
 }
 
-static void dequeue(struct question *q)
+void tracer_prompt_park(struct tracer_question *q,
+			const struct tracer_waiter *w)
 {
-	struct question **pp;
-
-	for (pp = &ask.head; *pp; pp = &(*pp)->next) {
-		if (*pp == q) {
-			*pp = q->next;
-			break;
-		}
-	}
+	q->w = *w;
+	enqueue(q);
 }
 
-/*
- * Waits for q's answer.  Every quarter second it checks that the call is
- * still there: a program killed meanwhile takes its question with it.
- */
-static void wait_answer(struct tracer_req *r, struct question *q)
+void tracer_prompt_release(struct tracer_question *q)
 {
-	uint64_t done[64];
-	size_t n = 0;
-	struct timespec now, until;
-	bool valid;
+	if (!q)
+		return;
+	free(q->key);
+	free(q->name_key);
+	free(q->name);
+	free(q);
+}
 
-	pthread_mutex_lock(&ask.lock);
-	while (!q->answer) {
-		clock_gettime(CLOCK_MONOTONIC, &now);
-		if (q->has_deadline && !before(&now, &q->deadline)) {
-			settle_locked(q, ANS_DENY_ONCE, "timeout", done, &n,
-				      64);
-			break;
-		}
-		until = now;
-		add_ms(&until, 250);
-		if (q->has_deadline && before(&q->deadline, &until))
-			until = q->deadline;
-		if (pthread_cond_timedwait(&ask.changed, &ask.lock, &until) !=
-			    ETIMEDOUT ||
-		    q->answer)
-			continue;
-		pthread_mutex_unlock(&ask.lock);
-		valid = tracer_req_valid(r);
-		pthread_mutex_lock(&ask.lock);
-		if (!valid && !q->answer)
-			settle_locked(q, ANS_DENY_ONCE, "gone", done, &n, 64);
-	}
-	dequeue(q);
-	pthread_mutex_unlock(&ask.lock);
-	tell_clients(done, n);
+bool tracer_prompt_gone(const struct tracer_question *q)
+{
+	return !strcmp(q->by, "gone");
 }
 
 /* Appends a lasting answer to the user's answers file. */
-static void save(const struct tracer_req *r, enum answer a, const char *by)
+static void save_line(struct rules_answer *ra, pid_t tid)
 {
-	int fd = r->sup->o->answers_fd;
-	char buf[TRACER_NAME_MAX + 16];
-	struct rules_answer ra = {
-		.cls = r->ev.cls,
-		.action = allows(a) ? RULES_ALLOW : RULES_DENY,
-		.object = subject(r, buf, sizeof(buf)),
-		.argv = r->ev.argv,
-		.argc = r->ev.argc,
-		.by = by,
-		.workspace = r->sup->o->workspace,
-	};
+	int fd = ask.sup->o->answers_fd;
 	struct tracer_who w;
 	char t[32], *line;
 	time_t now = time(NULL);
@@ -618,12 +710,13 @@ static void save(const struct tracer_req *r, enum answer a, const char *by)
 
 	if (fd < 0)
 		return;
-	tracer_proc_who(r->tid, &w);
-	ra.program = w.comm;
+	tracer_proc_who(tid, &w);
+	ra->program = w.comm;
+	ra->workspace = ask.sup->o->workspace;
 	gmtime_r(&now, &tm);
 	strftime(t, sizeof(t), "%Y-%m-%dT%H:%M:%SZ", &tm);
-	ra.time = t;
-	line = rules_answer_format(&ra);
+	ra->time = t;
+	line = rules_answer_format(ra);
 	if (!line)
 		return;
 	/* one line, appended under a lock the `policy answers` tool takes */
@@ -633,6 +726,21 @@ static void save(const struct tracer_req *r, enum answer a, const char *by)
 			strerror(errno));
 	flock(fd, LOCK_UN);
 	free(line);
+}
+
+static void save(const struct tracer_req *r, enum answer a, const char *by)
+{
+	char buf[TRACER_NAME_MAX + 16];
+	struct rules_answer ra = {
+		.cls = r->ev.cls,
+		.action = allows(a) ? RULES_ALLOW : RULES_DENY,
+		.object = subject(r, buf, sizeof(buf)),
+		.argv = r->ev.argv,
+		.argc = r->ev.argc,
+		.by = by,
+	};
+
+	save_line(&ra, r->tid);
 }
 
 static long ms_since(const struct timespec *t)
@@ -645,74 +753,196 @@ static long ms_since(const struct timespec *t)
 }
 
 /* Nobody to ask: the policy's unattended answer, said once. */
-static bool unattended(struct tracer_req *r)
+static bool unattended(struct tracer_event *ev, bool quiet)
 {
 	static atomic_bool said;
 	bool allow = ask.settings.unattended == RULES_ALLOW;
 
-	if (!atomic_exchange(&said, true) && !r->sup->o->quiet)
+	if (!atomic_exchange(&said, true) && !quiet)
 		fprintf(stderr,
 			"proctor: a question, but no terminal and no "
 			"approval socket to ask: each gets the policy's "
 			"unattended answer, %s (prompt.unattended, %s)\n",
 			allow ? "allow" : "deny",
 			ask.settings.unattended_origin);
-	r->ev.answer = allow ? "allow" : "deny";
-	r->ev.answered_by = "unattended";
+	ev->answer = allow ? "allow" : "deny";
+	ev->answered_by = "unattended";
 	return allow;
+}
+
+/* Fills ev with q's answer; true when it allows. */
+static bool answer_event(const struct tracer_question *q,
+			 struct tracer_event *ev)
+{
+	ev->answer = answer_name(q->answer);
+	ev->answered_by = q->by;
+	ev->answer_ms = ms_since(&q->asked);
+	return allows(q->answer);
+}
+
+static bool saves(const struct tracer_question *q)
+{
+	return (q->answer == ANS_ALLOW_ALWAYS ||
+		q->answer == ANS_DENY_ALWAYS) &&
+	       strcmp(q->by, "this run");
+}
+
+/* What a name question's answer is kept under. */
+static char *name_key(const char *name)
+{
+	char *k;
+
+	return asprintf(&k, "resolve\x01%s", name) < 0 ? NULL : k;
+}
+
+/*
+ * The answer at hand for key: 1 when it is for this run (in *a), -1 when
+ * nobody can be asked, 0 when the user is to be asked.
+ */
+static int at_hand(const char *key, const char *key2, enum answer *a)
+{
+	int rc = 0;
+
+	pthread_mutex_lock(&ask.lock);
+	if (run_answer(key, a) || (key2 && run_answer(key2, a)))
+		rc = 1;
+	else if (!ask.tty && !ask.socket)
+		rc = -1;
+	pthread_mutex_unlock(&ask.lock);
+	return rc;
 }
 
 bool tracer_prompt_decide(struct tracer_req *r)
 {
-	struct timespec t0;
-	struct question *q;
+	struct tracer_question *q;
+	char *key, *nkey = NULL;
 	enum answer a;
-	bool known, nobody;
-	char *key;
+	int known;
 
 	if (!ask.sup)
-		return unattended(r); /* no prompt started: before the run */
+		return unattended(&r->ev,
+				  r->sup->o->quiet); /* before the run */
 	key = make_key(r);
 	if (!key)
 		return false;
-	pthread_mutex_lock(&ask.lock);
-	known = run_answer(key, &a);
-	nobody = !ask.tty && !ask.socket;
-	pthread_mutex_unlock(&ask.lock);
-	if (known || nobody || !r->may_block) {
+
+	/* run again with its answer: the same object takes it */
+	q = r->answered;
+	if (q && !strcmp(q->key, key)) {
 		free(key);
-		if (known) {
+		if (saves(q))
+			save(r, q->answer, q->by);
+		return answer_event(q, &r->ev);
+	}
+
+	if (r->ev.cls == RULES_CONNECT && r->ev.name && r->ev.name[0])
+		nkey = name_key(r->ev.name);
+	known = at_hand(key, nkey, &a);
+	if (known || r->question) {
+		free(key);
+		free(nkey);
+		if (known > 0) {
 			r->ev.answer = answer_name(a);
 			r->ev.answered_by = "this run";
 			return allows(a);
 		}
-		if (nobody)
-			return unattended(r);
-		r->defer = true; /* asking takes a pool thread */
+		if (known < 0)
+			return unattended(&r->ev, r->sup->o->quiet);
+		r->defer = true; /* one question per call: this one waits */
 		return false;
 	}
 
 	q = calloc(1, sizeof(*q));
 	if (!q) {
 		free(key);
+		free(nkey);
 		return false;
 	}
 	q->key = key;
+	q->name_key = nkey;
 	fill_facts(&q->f, r);
-	clock_gettime(CLOCK_MONOTONIC, &t0);
-	enqueue(q);
-	wait_answer(r, q);
+	r->question = q;
+	r->defer = true; /* the caller parks the call */
+	return false;
+}
 
-	a = q->answer;
-	r->ev.answer = answer_name(a);
-	r->ev.answered_by = q->by;
-	r->ev.answer_ms = ms_since(&t0);
-	if ((a == ANS_ALLOW_ALWAYS || a == ANS_DENY_ALWAYS) &&
-	    strcmp(q->by, "this run"))
-		save(r, a, q->by);
-	free(q->key);
-	free(q);
-	return allows(a);
+int tracer_prompt_resolve(pid_t pid, const char *name, const char *qtype,
+			  const struct rules_verdict *v,
+			  const struct tracer_waiter *w,
+			  struct tracer_event *ev)
+{
+	struct tracer_question *q;
+	enum answer a;
+	int known;
+
+	if (!ask.sup)
+		return unattended(ev, true);
+	q = calloc(1, sizeof(*q));
+	if (!q || !(q->key = name_key(name)) || !(q->name = strdup(name))) {
+		tracer_prompt_release(q);
+		return 0;
+	}
+	known = at_hand(q->key, NULL, &a);
+	if (known) {
+		tracer_prompt_release(q);
+		if (known < 0)
+			return unattended(ev, ask.sup->o->quiet);
+		ev->answer = answer_name(a);
+		ev->answered_by = "this run";
+		return allows(a);
+	}
+
+	fill_who(&q->f, pid);
+	snprintf(q->f.what, sizeof(q->f.what), "resolve");
+	snprintf(q->f.object, sizeof(q->f.object), "%s (%s)", name, qtype);
+	describe_rule(q->f.rule, sizeof(q->f.rule), v);
+	q->f.nr = -1; /* no call waits: the program reads its socket */
+	tracer_prompt_park(q, w);
+	return -EINPROGRESS;
+}
+
+/*
+ * An "always" about a name is saved as a network entry for the name,
+ * without a port: the name resolves, and may be reached, in later runs.
+ */
+bool tracer_prompt_resolved(struct tracer_question *q, struct tracer_event *ev)
+{
+	struct rules_answer ra = {
+		.cls = RULES_CONNECT,
+		.action = allows(q->answer) ? RULES_ALLOW : RULES_DENY,
+		.object = q->name,
+		.by = q->by,
+	};
+
+	if (saves(q))
+		save_line(&ra, q->f.tid);
+	return answer_event(q, ev);
+}
+
+/*
+ * Settles what still waits, lets the keeper hand every answer back, and
+ * lets the approval clients hear of the last ones (a second at most).
+ */
+void tracer_prompt_finish(void)
+{
+	struct tracer_question *q;
+	struct timespec until;
+
+	if (!ask.sup)
+		return;
+	clock_gettime(CLOCK_MONOTONIC, &until);
+	until.tv_sec++;
+	pthread_mutex_lock(&ask.lock);
+	for (q = ask.head; q; q = q->next)
+		if (!q->answer)
+			settle_one(q, ANS_DENY_ONCE, "gone");
+	pthread_cond_broadcast(&ask.changed);
+	while ((ask.head || ask.resuming) &&
+	       pthread_cond_timedwait(&ask.changed, &ask.lock, &until) == 0)
+		;
+	pthread_mutex_unlock(&ask.lock);
+	tell_clients();
+	tracer_approve_drain(1000);
 }
 
 static int start_thread(void *(*fn)(void *))
@@ -740,8 +970,11 @@ int tracer_prompt_start(struct tracer_sup *s)
 	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
 	pthread_cond_init(&ask.changed, &ca);
 	pthread_condattr_destroy(&ca);
-	ask.sup = s;
 	ask.socket = s->o->approve_fd >= 0;
+	rc = start_thread(keeper);
+	if (rc < 0)
+		return rc;
+	ask.sup = s;
 	if (tracer_job_tty() >= 0 &&
 	    pipe2(ask.wake, O_CLOEXEC | O_NONBLOCK) == 0 &&
 	    start_thread(tracer_prompt_terminal) == 0)

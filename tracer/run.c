@@ -311,6 +311,9 @@ int tracer_run(const struct tracer_opts *o)
 			"proctor: cannot start the resolver (%s): the command "
 			"cannot resolve names\n",
 			strerror(-err));
+	err = tracer_relay_start(&sup);
+	if (err)
+		return fail_setup(child, "cannot start the HTTP relay", err);
 	report_features(o, &sup, killable, tracee_floor);
 	if (job)
 		tracer_job_setup(child);
@@ -321,6 +324,8 @@ int tracer_run(const struct tracer_opts *o)
 	write_all(go[1], &one, sizeof(one));
 	close(go[1]);
 	tracer_ptrace_loop(child, o, &st);
+	tracer_prompt_finish();
+	tracer_relay_finish();
 	tracer_prompt_stop();
 	tracer_job_restore();
 	return exit_code(o, st, fail[0]);

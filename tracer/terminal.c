@@ -80,6 +80,8 @@ static const char *verb(const char *what)
 		return "RUN";
 	if (!strcmp(what, "connect"))
 		return "CONNECT TO";
+	if (!strcmp(what, "resolve"))
+		return "RESOLVE";
 	return "DO";
 }
 

@@ -54,6 +54,9 @@ struct tracer_opts {
 	/* --permissive: writes to what existed before the run, and is not
 	 * its own, are logged as such ("preexisting"), for learning */
 	bool permissive;
+
+	/* TLS interception (#8): the CA, or NULL when it is off */
+	struct tracer_ca *ca;
 };
 
 /*
@@ -83,6 +86,7 @@ struct tracer_exec_expect {
 #define TRACER_ARGV_MAX 4096 /* bytes of argv kept per process */
 
 struct tracer_grant_hold;
+struct tracer_question;
 
 struct tracer_proc {
 	pid_t tid;
@@ -410,6 +414,13 @@ struct tracer_req {
 	bool may_block; /* false on the receiver: set defer instead */
 	struct timespec arrived;
 	bool defer; /* run again where waiting is fine */
+	/*
+	 * A question: with defer set, the call is parked until it is
+	 * answered (no thread waits), then run again with the answer in
+	 * answered.
+	 */
+	struct tracer_question *question;
+	struct tracer_question *answered;
 
 	/* connect and send: the address judged (grants check it) */
 	const struct rules_addr *addr;
@@ -433,6 +444,33 @@ struct tracer_req {
 };
 
 typedef void (*tracer_handler)(struct tracer_req *r);
+
+/* --- the HTTP relay (relay.c, #8) ------------------------------------ */
+
+struct sockaddr;
+/* Starts the relay when some network entry carries HTTP limits. */
+int tracer_relay_start(const struct tracer_sup *s);
+/*
+ * At the end of the run: waits (1 s at most) until what programs sent
+ * through the relay has gone upstream.
+ */
+void tracer_relay_finish(void);
+/* Whether some name answered with ra has HTTP limits (#8). */
+bool tracer_relay_limits(const struct rules_addr *ra);
+/* Whether this allowed connect to ra goes through the relay. */
+bool tracer_relay_wants(const struct tracer_req *r,
+			const struct rules_addr *ra);
+/*
+ * Connects a socket of proctor's own to sa, then gives the program a
+ * socket connected to the relay in place of sock's descriptor
+ * (r->addfd), or fails the call with the upstream connect's error.
+ * sock (the program's, stolen) is closed.  May wait: a worker only.
+ */
+void tracer_relay_connect(struct tracer_req *r, int sock,
+			  const struct sockaddr *sa, unsigned int len,
+			  const struct rules_addr *ra);
+/* O_CLOEXEC when the tracee's descriptor fd has it, else 0. */
+int tracer_fd_cloexec(pid_t tgid, int fd);
 
 void tracer_on_open(struct tracer_req *r);
 void tracer_on_connect(struct tracer_req *r);
@@ -535,8 +573,46 @@ void tracer_prompt_stop(void);
 /* True when the verdict is a question (ask, or a default with --ask). */
 bool tracer_prompt_askable(const struct tracer_sup *s,
 			   const struct rules_verdict *v);
-/* Settles r->verdict, a question, into an answer; see tracer_req_decide. */
+/*
+ * Settles r->verdict, a question, into an answer; see tracer_req_decide.
+ * The answer of r->answered when it is about the same object, else one
+ * for this run, else the unattended one; else sets r->question and
+ * r->defer and returns false: the caller parks the call.
+ */
 bool tracer_prompt_decide(struct tracer_req *r);
+
+/*
+ * Whoever waits for a question's answer, without a thread: alive tells
+ * whether the asker still waits (false settles the question as "gone");
+ * resume gets the answered question, on the prompt's own thread, and
+ * owns it from then on (tracer_prompt_release).
+ */
+struct tracer_waiter {
+	bool (*alive)(void *arg);
+	void (*resume)(void *arg, struct tracer_question *q);
+	void *arg;
+};
+
+/* Queues q, made by tracer_prompt_decide, until it is answered. */
+void tracer_prompt_park(struct tracer_question *q,
+			const struct tracer_waiter *w);
+void tracer_prompt_release(struct tracer_question *q);
+/* True when q was settled because its asker went away. */
+bool tracer_prompt_gone(const struct tracer_question *q);
+/*
+ * A query for name (type qtype) that v asks about, from process pid:
+ * 1 or 0 when the answer is at hand (for this run, unattended), with
+ * ev's answer filled; -EINPROGRESS when asked: w->resume comes later,
+ * and tracer_prompt_resolved tells the answer.
+ */
+int tracer_prompt_resolve(pid_t pid, const char *name, const char *qtype,
+			  const struct rules_verdict *v,
+			  const struct tracer_waiter *w,
+			  struct tracer_event *ev);
+/* Whether q's answer allows; fills ev's answer and saves an "always". */
+bool tracer_prompt_resolved(struct tracer_question *q, struct tracer_event *ev);
+/* The run is over: what still waits is settled as "gone". */
+void tracer_prompt_finish(void);
 /*
  * A stop of pid by signal sig that the prompt caused (the tree is held
  * still while a question is on the terminal): job control ignores it.
@@ -560,6 +636,11 @@ int tracer_approve_start(struct tracer_sup *s);
 /* Tells the approval clients about a new question or an answer. */
 void tracer_approve_kick(void);
 void tracer_approve_answered(uint64_t id, const char *answer, const char *by);
+/*
+ * Waits (up to ms) until the clients have every notice given so far: the
+ * run is ending, and what it settled last should reach them.
+ */
+void tracer_approve_drain(int ms);
 /* The protocol's request line (no newline); malloc'd. */
 char *tracer_approve_request_json(const struct tracer_ask_facts *f);
 /* Reads a request line back (the client); 0 or -EINVAL. */

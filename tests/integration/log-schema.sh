@@ -30,13 +30,15 @@ KEYS = {
                        "errno", "result", "stack", "stack_cut",
                        "stack_scanned_from", "argv_cut", "name", "qtype",
                        "rcode",
-                       "answers", "ttl", "cname", "asked", "grant"},
+                       "answers", "ttl", "cname", "asked", "grant",
+                       "method", "host", "path", "sni"},
     "grant": {"pid", "where", "origin", "approved_by", "withheld"},
     "grant-end": {"pid", "where", "origin", "approved_by"},
     "end": {"exit", "decisions", "denials", "peak_rss_kib"},
 }
 OBJECTS = {"read": "path", "write": "path", "exec": "command",
-           "connect": "addr", "signal": "target", "resolve": "name"}
+           "connect": "addr", "signal": "target", "resolve": "name",
+           "http": "addr", "tls": "addr"}
 bad = []
 
 

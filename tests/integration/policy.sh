@@ -131,4 +131,41 @@ else
 	pt_diag_file "$PT_ERR" stderr
 fi
 
+# HTTP limits of a domain entry (#8): checked, warned about, shown.
+cat >"$T/http.json" <<'JSON'
+{"network": {"allow": [
+  {"pattern": "paste.test", "methods": ["GET", "HEAD"], "wire_name": "match"},
+  {"pattern": "*.api.test:80", "methods": ["GET", "POST"]}
+]}}
+JSON
+pt_proctor policy check "$T/http.json"
+pt_status "methods and wire_name check" 0
+pt_grep "methods that may meet port 443 are warned about" "$PT_OUT" \
+	'allow\[0\] paste.test: warning: its method limits are not enforceable'
+pt_nogrep "an entry for port 80 is not" "$PT_OUT" 'allow\[1\].*warning'
+pt_proctor policy show --policy "$T/http.json"
+shown=$("$PT_PY" -c 'import json, sys
+for e in json.load(open(sys.argv[1]))["network"]["allow"]:
+    if e.get("methods"):
+        print(e["pattern"], ",".join(e["methods"]), e["wire_name"])' "$PT_OUT")
+pt_is "policy show shows methods and wire_name" "$shown" \
+	"paste.test GET,HEAD match
+*.api.test:80 GET,POST any"
+for bad in '{"pattern": "a.test", "methods": []}' \
+	'{"pattern": "a.test", "methods": ["GET", "GET"]}' \
+	'{"pattern": "a.test", "methods": "GET"}' \
+	'{"pattern": "a.test", "wire_name": true}' \
+	'{"pattern": "unix:/x", "methods": ["GET"]}'; do
+	echo "{\"network\": {\"allow\": [$bad]}}" >"$T/bad.json"
+	pt_proctor policy check "$T/bad.json"
+	pt_status "refused: $bad" 1
+	pt_grep "the error names the entry: $bad" "$PT_ERR" \
+		'bad.json: network.allow\[0\]'
+done
+echo '{"network": {"deny": [{"pattern": "a.test", "methods": ["GET"]}]}}' \
+	>"$T/bad.json"
+pt_proctor policy check "$T/bad.json"
+pt_grep "methods on a deny entry are refused" "$PT_ERR" \
+	'network.deny\[0\]: "methods" and "wire_name" limit what an allow'
+
 pt_done

@@ -150,4 +150,37 @@ pt_proctor policy check "$T/bad.json"
 pt_grep "a grant on a deny entry is an error that names it" "$PT_ERR" \
 	'bad.json: exec.deny\[0\].grant: a deny entry grants nothing'
 
+# ---- on a terminal: y gives the command's subtree the grant, not a sibling
+if pr_need "terminal: ask + grant"; then
+	rm -f "$GD"/* "$WS/tty.res"
+	pr_start gt --policy "$T/grant.json" -- env RES="$WS/tty.res" GD="$GD" \
+		PORT="$PORT" bash -c "'$T/bin/asked-tool'
+		echo sib >'$GD/by-sibling' 2>/dev/null; echo \"sibling-w=\$?\" >>'$WS/tty.res'"
+	pr_wait "terminal: the question names the command" \
+		"wants to: RUN .*asked-tool"
+	pr_wait "terminal: ... and the grant it would get" \
+		"grant: +write $GD, for it and what it starts"
+	pr_keys y
+	pr_end 30
+	pt_is "terminal: proctor ends well" "$PR_RC" 0
+	pt_grep "terminal: y: the command writes where it is granted" \
+		"$WS/tty.res" '^tool-w=0$'
+	pt_grep "terminal: ... so does its child" "$WS/tty.res" '^child-w=0$'
+	pt_grep "terminal: ... a sibling may not" "$WS/tty.res" '^sibling-w=1$'
+	pt_is "terminal: ... nothing of the sibling's is there" \
+		"$(ls "$GD" | grep -c sibling)" 0
+	pt_grep "terminal: the log says the user approved it on the terminal" \
+		"$T/gt.jsonl" '"type":"grant".*"approved_by":"the user: allow-once \(terminal\)"'
+fi
+
+# a grant to a bare name goes to any program of that name: check warns
+printf '{"exec": {"ask": [{"pattern": "git push", "grant": {"network": ["example.org:22"]}}], "allow": [{"pattern": ["/opt/deploy/run"], "grant": "full"}, {"pattern": "make"}]}}\n' \
+	>"$T/bare.json"
+pt_proctor policy check "$T/bare.json"
+pt_status "a grant to a bare name: the policy is valid" 0
+pt_grep "... and check warns, naming the entry and the way out" "$PT_OUT" \
+	'bare.json: warning: exec.ask\[0\] "git push" grants to a program named by its base name: any program of that name gets the grant.*name it by its path'
+pt_is "... only about that one (not a path, not an entry without grant)" \
+	"$(grep -c warning "$PT_OUT")" 1
+
 pt_done

@@ -28,6 +28,7 @@ cat >"$T/client.py" <<'PY'
 #   long              send a line of 10000 bytes
 #   expect:TYPE       wait for a line of that type
 #   file:PATH         wait (up to 20 s) for PATH to exist
+#   touch:PATH        create PATH
 import json, os, socket, sys, time
 sock, out, steps = sys.argv[1], sys.argv[2], sys.argv[3:]
 log = open(out, "w", buffering=1)
@@ -79,6 +80,8 @@ for step in steps:
                 break
             time.sleep(0.1)
         log.write("FILE %s\n" % os.path.exists(arg))
+    elif kind == "touch":
+        open(arg, "w").close()
 while True:
     read_one()
 PY
@@ -220,6 +223,38 @@ pt_is "... allow-run answered the second one too" \
 	"$(field "$T/c5" answered 2 answer)/$(field "$T/c5" answered 2 by)" \
 	"allow-run/this run"
 
+# ---- the answer is about its object: a path changed while the question
+# waited is a question of its own (the call is judged again, answered)
+cat >"$T/flip.py" <<'PY'
+import ctypes, os, sys, threading, time
+ws, a, b = sys.argv[1], sys.argv[2].encode(), sys.argv[3].encode()
+libc = ctypes.CDLL(None, use_errno=True)
+buf = ctypes.create_string_buffer(a, 4096)
+res = {}
+def opener():
+    fd = libc.open(buf, os.O_WRONLY | os.O_CREAT, 0o644)
+    res["fd"], res["errno"] = fd, ctypes.get_errno()
+t = threading.Thread(target=opener)
+t.start()
+for _ in range(300):
+    if os.path.exists(ws + "/flip-now"):
+        break
+    time.sleep(0.05)
+ctypes.memmove(buf, b + b"\0", len(b) + 1)
+open(ws + "/flipped", "w").close()
+t.join()
+open(ws + "/flip.res", "w").write("fd=%d errno=%d\n" % (res["fd"], res["errno"]))
+PY
+client "$T/c9" wait:1 "touch:$WS/flip-now" "file:$WS/flipped" \
+	first:allow-once answer:deny-once
+pt_run "${RUN[@]}" -- python3 "$T/flip.py" "$WS" "$O/flip-a" "$O/flip-b"
+wait_client
+pt_is "a path changed while asked: asked again, about the new path" \
+	"$(field "$T/c9" request 1 object) $(field "$T/c9" request 2 object)" \
+	"$O/flip-a $O/flip-b"
+pt_grep "... the second answer (deny) counts" "$WS/flip.res" '^fd=-1 errno=13$'
+pt_check "... neither file was made" test ! -e "$O/flip-a" -a ! -e "$O/flip-b"
+
 # ---- nobody answers: the timeout denies
 t0=$(date +%s)
 pt_run "${RUN[@]}" --prompt-timeout 1 -- bash -c "echo x >'$O/fx' || exit 7"
@@ -227,6 +262,15 @@ t1=$(date +%s)
 pt_status "no client: the timeout denies" 7
 pt_check "no client: after the timeout, not at once" test $((t1 - t0)) -ge 1
 pt_is "no client: the log says timeout" \
+	"$(pr_log_asked "$PT_LOG")" ask-denied/deny-once/timeout
+
+# the policy's prompt.timeout does the same; --prompt-timeout overrides it
+printf '{"files": {"write": {"ask": ["%s"]}}, "prompt": {"timeout": 1}}\n' \
+	"$O" >"$T/ask-timeout.json"
+pt_run --policy "$T/ask-timeout.json" --approve-socket "$SOCK" -- \
+	bash -c "echo x >'$O/fx' || exit 7"
+pt_status "prompt.timeout in the policy: no answer denies" 7
+pt_is "... the log says timeout" \
 	"$(pr_log_asked "$PT_LOG")" ask-denied/deny-once/timeout
 
 # ---- the sandbox cannot reach the socket, nor answer itself

@@ -1185,8 +1185,7 @@ static const struct error_case {
 	{ "{\"network\": {\"allow\": [{\"pattern\": \"unix:/a\", "
 	  "\"beneath\": false}]}}",
 	  NULL,
-	  "t.json: network.allow[0].beneath: only file entries (files.read, "
-	  "files.write) name a directory alone" },
+	  "t.json: network.allow[0].beneath: unknown key" },
 	{ "{\"exec\": {\"allow\": [{\"pattern\": \"/a\", "
 	  "\"beneath\": false}]}}",
 	  NULL, "t.json: exec.allow[0].beneath: unknown key" },

@@ -1,0 +1,371 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * HTTP limits of domain entries (#8): the methods, whether interception
+ * lets them be enforced on HTTPS, and the streaming request parser the
+ * relay judges requests with (tracer/relay.c).
+ *
+ * The parser is strict where a lenient one would let a request through
+ * unjudged (request smuggling): lines end in CRLF, header lines are not
+ * folded, a body is delimited by one Content-Length or by chunked
+ * transfer coding alone, and a request that changes protocol (Upgrade,
+ * CONNECT, the HTTP/2 preface) is refused: what follows it would not be
+ * HTTP/1.x requests.
+ */
+#include <ctype.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "rules/rules_int.h"
+
+enum state { HEAD, BODY, CHUNK_SIZE, CHUNK_DATA, CHUNK_END, TRAILER, BAD };
+
+static const struct {
+	const char *name;
+	unsigned int bit;
+} methods[] = {
+	{ "GET", RULES_HTTP_GET },	   { "HEAD", RULES_HTTP_HEAD },
+	{ "OPTIONS", RULES_HTTP_OPTIONS }, { "POST", RULES_HTTP_POST },
+	{ "PUT", RULES_HTTP_PUT },	   { "DELETE", RULES_HTTP_DELETE },
+	{ "PATCH", RULES_HTTP_PATCH },	   { "TRACE", RULES_HTTP_TRACE },
+};
+
+unsigned int rules_http_method(const char *tok, size_t len)
+{
+	size_t i;
+
+	for (i = 0; i < RULES_ARRAY_SIZE(methods); i++)
+		if (strlen(methods[i].name) == len &&
+		    !memcmp(methods[i].name, tok, len))
+			return methods[i].bit;
+	return 0;
+}
+
+void rules_policy_set_intercept(struct rules_policy *p, bool on)
+{
+	p->intercept = on;
+	p->intercept_origin = "command line"; /* --intercept-tls */
+}
+
+bool rules_policy_intercept(const struct rules_policy *p)
+{
+	return p->intercept;
+}
+
+bool rules_policy_relays(const struct rules_policy *p)
+{
+	const struct rules_list *l = &p->cls[RULES_CONNECT];
+	size_t i;
+
+	for (i = 0; i < l->n; i++)
+		if (l->v[i].has_http)
+			return true;
+	return false;
+}
+
+size_t rules_http_unenforceable(const struct rules_policy *p,
+				void (*fn)(const char *origin,
+					   const char *where,
+					   const char *pattern, void *arg),
+				void *arg)
+{
+	const struct rules_list *l = &p->cls[RULES_CONNECT];
+	const struct rules_entry *e;
+	size_t n = 0;
+
+	if (p->intercept)
+		return 0;
+	for (e = l->v; e < l->v + l->n; e++) {
+		if (!e->has_http || !e->http.methods ||
+		    (e->has_port && e->port != 443))
+			continue;
+		fn(e->origin, e->where, e->pattern, arg);
+		n++;
+	}
+	return n;
+}
+
+/* --- the request parser ------------------------------------------------ */
+
+void rules_http_init(struct rules_http_parser *p)
+{
+	memset(p, 0, sizeof(*p));
+	p->state = HEAD;
+}
+
+static enum rules_http_event bad(struct rules_http_parser *p, const char *why)
+{
+	p->state = BAD;
+	p->error = why;
+	return RULES_HTTP_BAD;
+}
+
+/* The value of header line (name: value), trimmed, in out; or false. */
+static bool header_is(const char *line, size_t len, const char *name, char *out,
+		      size_t size)
+{
+	size_t n = strlen(name), a, b;
+
+	if (len <= n || line[n] != ':' || strncasecmp(line, name, n) != 0)
+		return false;
+	for (a = n + 1; a < len && (line[a] == ' ' || line[a] == '\t'); a++)
+		;
+	for (b = len; b > a && (line[b - 1] == ' ' || line[b - 1] == '\t'); b--)
+		;
+	if (b - a >= size)
+		b = a + size - 1;
+	memcpy(out, line + a, b - a);
+	out[b - a] = '\0';
+	return true;
+}
+
+static void printable(char *out, size_t size, const char *s, size_t len)
+{
+	size_t i, o = 0;
+
+	for (i = 0; i < len && o + 1 < size; i++)
+		out[o++] = isgraph((unsigned char)s[i]) && s[i] != '"' &&
+					   s[i] != '\\'
+				   ? s[i]
+				   : '?';
+	out[o] = '\0';
+}
+
+/* "METHOD SP TARGET SP HTTP/1.x" */
+static const char *request_line(struct rules_http_req *q, const char *l,
+				size_t len)
+{
+	const char *sp1 = memchr(l, ' ', len), *sp2;
+
+	if (!sp1)
+		return "not an HTTP/1.x request line";
+	sp2 = memchr(sp1 + 1, ' ', len - (size_t)(sp1 + 1 - l));
+	if (!sp2 || l + len - sp2 != 9 || memcmp(sp2 + 1, "HTTP/1.", 7) ||
+	    (sp2[8] != '0' && sp2[8] != '1'))
+		return "not an HTTP/1.x request line";
+	printable(q->method, sizeof(q->method), l, (size_t)(sp1 - l));
+	q->method_bit = rules_http_method(l, (size_t)(sp1 - l));
+	printable(q->path, sizeof(q->path), sp1 + 1, (size_t)(sp2 - sp1 - 1));
+	if (!strcmp(q->method, "CONNECT") || !strcmp(q->method, "PRI"))
+		return "a request that opens a tunnel or HTTP/2";
+	if (sp1[1] != '/' && strcmp(q->path, "*") != 0)
+		return "a target that is not a path (proxy form)";
+	return NULL;
+}
+
+/* The Host value without its port, canonical. */
+static const char *host_value(struct rules_http_req *q, const char *v)
+{
+	char name[256];
+	const char *colon = strrchr(v, ':');
+	size_t n = colon ? (size_t)(colon - v) : strlen(v);
+
+	if (q->host[0])
+		return "more than one Host header";
+	if (n >= sizeof(name) || v[0] == '[' ||
+	    (colon && (!colon[1] ||
+		       strspn(colon + 1, "0123456789") != strlen(colon + 1))))
+		return "a Host that is not a domain name and a port";
+	memcpy(name, v, n);
+	name[n] = '\0';
+	if (rules_name_canon(name, q->host, sizeof(q->host)) < 0)
+		return "a Host that is not a domain name";
+	return NULL;
+}
+
+struct framing {
+	bool chunked, has_len;
+	uint64_t len;
+};
+
+static const char *length_value(struct framing *f, const char *v)
+{
+	char *end;
+	unsigned long long n;
+
+	if (!isdigit((unsigned char)v[0]))
+		return "a malformed Content-Length";
+	n = strtoull(v, &end, 10);
+	if (*end || (f->has_len && f->len != n))
+		return "a malformed or repeated Content-Length";
+	f->has_len = true;
+	f->len = n;
+	return NULL;
+}
+
+/* A header name is a token (RFC 9110): "Content-Length :" is not one. */
+static bool token(const char *s, size_t len)
+{
+	size_t i;
+
+	for (i = 0; i < len; i++)
+		if (!isalnum((unsigned char)s[i]) &&
+		    !strchr("!#$%&'*+-.^_`|~", s[i]))
+			return false;
+	return len > 0;
+}
+
+static const char *header_line(struct rules_http_req *q, struct framing *f,
+			       const char *l, size_t len)
+{
+	const char *colon = memchr(l, ':', len);
+	char v[256];
+
+	if (l[0] == ' ' || l[0] == '\t')
+		return "a folded header line";
+	if (!colon || !token(l, (size_t)(colon - l)))
+		return "a header line that is not NAME: VALUE";
+	if (header_is(l, len, "host", v, sizeof(v)))
+		return host_value(q, v);
+	if (header_is(l, len, "content-length", v, sizeof(v)))
+		return length_value(f, v);
+	if (header_is(l, len, "transfer-encoding", v, sizeof(v))) {
+		if (strcasecmp(v, "chunked") != 0 || f->chunked)
+			return "a transfer coding other than chunked";
+		f->chunked = true;
+	}
+	if (header_is(l, len, "upgrade", v, sizeof(v)))
+		return "a protocol upgrade";
+	return NULL;
+}
+
+/* Parses the whole head in p->head; sets how its body is delimited. */
+static enum rules_http_event parse_head(struct rules_http_parser *p)
+{
+	struct framing f = { 0 };
+	const char *s = p->head, *end = p->head + p->head_len - 2, *eol;
+	const char *why = NULL;
+	bool first = true;
+
+	memset(&p->req, 0, sizeof(p->req));
+	for (; s < end && !why; s = eol + 2, first = false) {
+		eol = s;
+		while (eol < end && !(eol[0] == '\r' && eol[1] == '\n'))
+			eol++;
+		if (memchr(s, '\n', (size_t)(eol - s)) ||
+		    memchr(s, '\r', (size_t)(eol - s)) ||
+		    memchr(s, '\0', (size_t)(eol - s)))
+			why = "a bare CR, LF or NUL in the head";
+		else if (first)
+			why = request_line(&p->req, s, (size_t)(eol - s));
+		else
+			why = header_line(&p->req, &f, s, (size_t)(eol - s));
+	}
+	if (!why && f.chunked && f.has_len)
+		why = "both Content-Length and chunked";
+	if (why)
+		return bad(p, why);
+	p->head_len = 0;
+	p->req.body = f.chunked || (f.has_len && f.len);
+	p->left = f.has_len ? f.len : 0;
+	p->state = f.chunked ? CHUNK_SIZE : f.has_len && f.len ? BODY : HEAD;
+	return RULES_HTTP_REQUEST;
+}
+
+/* Collects head bytes up to the empty line. */
+static enum rules_http_event take_head(struct rules_http_parser *p,
+				       const uint8_t *b, size_t len,
+				       size_t *used)
+{
+	size_t i;
+
+	for (i = 0; i < len; i++) {
+		if (p->head_len == sizeof(p->head))
+			return bad(p, "a request head over 16 KiB");
+		p->head[p->head_len++] = (char)b[i];
+		if (b[i] == '\n' &&
+		    (p->head_len < 2 || p->head[p->head_len - 2] != '\r'))
+			return bad(p, "a bare LF in the head");
+		if (p->head_len == 2 && !memcmp(p->head, "\r\n", 2))
+			p->head_len = 0; /* a CRLF between requests */
+		if (p->head_len >= 4 &&
+		    !memcmp(p->head + p->head_len - 4, "\r\n\r\n", 4)) {
+			*used = i + 1;
+			p->head_len -= 2; /* keep one CRLF: every line ends */
+			return parse_head(p);
+		}
+	}
+	*used = len;
+	return RULES_HTTP_MORE;
+}
+
+/* A chunk size line or a trailer line: whole lines, in p->line. */
+static int take_line(struct rules_http_parser *p, uint8_t c)
+{
+	if (p->line_len == sizeof(p->line) - 1)
+		return -1;
+	p->line[p->line_len++] = (char)c;
+	if (p->line_len < 2 || memcmp(p->line + p->line_len - 2, "\r\n", 2))
+		return 0;
+	p->line[p->line_len - 2] = '\0';
+	p->line_len = 0;
+	return 1;
+}
+
+static enum rules_http_event chunk_byte(struct rules_http_parser *p, uint8_t c)
+{
+	char *end;
+	int rc = take_line(p, c);
+
+	if (rc < 0)
+		return bad(p, "a chunk line too long");
+	if (rc == 0)
+		return RULES_HTTP_MORE;
+	if (p->state == CHUNK_END) {
+		if (p->line[0])
+			return bad(p, "a chunk not followed by CRLF");
+		p->state = CHUNK_SIZE;
+	} else if (p->state == TRAILER) {
+		p->state = p->line[0] ? TRAILER : HEAD;
+	} else {
+		if (!isxdigit((unsigned char)p->line[0]))
+			return bad(p, "a malformed chunk size");
+		p->left = strtoull(p->line, &end, 16);
+		if (*end && *end != ';')
+			return bad(p, "a malformed chunk size");
+		p->state = p->left ? CHUNK_DATA : TRAILER;
+	}
+	return RULES_HTTP_MORE;
+}
+
+enum rules_http_event rules_http_feed(struct rules_http_parser *p,
+				      const uint8_t *buf, size_t len,
+				      size_t *used)
+{
+	size_t i = 0, n, step = 0;
+	enum rules_http_event ev;
+
+	while (i < len) {
+		switch (p->state) {
+		case HEAD:
+			ev = take_head(p, buf + i, len - i, &step);
+			i += step;
+			if (ev != RULES_HTTP_MORE) {
+				*used = i;
+				return ev;
+			}
+			break;
+		case BODY:
+		case CHUNK_DATA:
+			n = len - i < p->left ? len - i : (size_t)p->left;
+			p->left -= n;
+			i += n;
+			if (!p->left)
+				p->state = p->state == BODY ? HEAD : CHUNK_END;
+			break;
+		case BAD:
+			*used = i;
+			return RULES_HTTP_BAD;
+		default:
+			ev = chunk_byte(p, buf[i++]);
+			if (ev == RULES_HTTP_BAD) {
+				*used = i;
+				return ev;
+			}
+		}
+	}
+	*used = i;
+	return RULES_HTTP_MORE;
+}

@@ -1,0 +1,255 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Unit tests for the relay's judges (#8): the HTTP/1.x request parser,
+ * fed whole and byte by byte, and the ClientHello parser.
+ */
+#include <check.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "rules/rules.h"
+
+#define N(a) ((int)(sizeof(a) / sizeof((a)[0])))
+
+/*
+ * A stream and what the parser must find in it: the requests' methods
+ * and hosts joined as "GET a.test,POST b.test", then "!" if it ends in
+ * an error.
+ */
+static const struct {
+	const char *in;
+	const char *want;
+} streams[] = {
+	{ "GET / HTTP/1.1\r\nHost: a.test\r\n\r\n", "GET a.test" },
+	{ "GET / HTTP/1.1\r\nHost: A.Test:8080\r\n\r\n", "GET a.test" },
+	{ "GET / HTTP/1.1\r\nHost: a.test\r\n\r\n"
+	  "POST /x HTTP/1.1\r\nHost: b.test\r\nContent-Length: 5\r\n\r\nhello"
+	  "HEAD / HTTP/1.1\r\nHost: c.test\r\n\r\n",
+	  "GET a.test,POST b.test,HEAD c.test" },
+	{ "POST / HTTP/1.1\r\nHost: a.test\r\nTransfer-Encoding: chunked\r\n"
+	  "\r\n5\r\nhello\r\n3;x=y\r\nGET\r\n0\r\nT: 1\r\n\r\n"
+	  "GET / HTTP/1.1\r\nHost: b.test\r\n\r\n",
+	  "POST a.test,GET b.test" },
+	/* a body that looks like a request is a body */
+	{ "POST / HTTP/1.1\r\nHost: a.test\r\nContent-Length: 35\r\n\r\n"
+	  "GET / HTTP/1.1\r\nHost: evil.test\r\n\r\n",
+	  "POST a.test" },
+	{ "GET / HTTP/1.0\r\n\r\n", "GET " },
+	{ "GET / HTTP/1.1\nHost: a.test\n\n", "!" },
+	{ "GET / HTTP/1.1\r\nHost: a.test\r\nContent-Length: 1\r\n"
+	  "Transfer-Encoding: chunked\r\n\r\n",
+	  "!" },
+	{ "GET / HTTP/1.1\r\nHost: a.test\r\nContent-Length : 5\r\n\r\n", "!" },
+	{ "GET / HTTP/1.1\r\nHost: a.test\r\n folded\r\n\r\n", "!" },
+	{ "GET / HTTP/1.1\r\nHost: a.test\r\nHost: b.test\r\n\r\n", "!" },
+	{ "GET / HTTP/1.1\r\nHost: a.test\r\nContent-Length: 1\r\n"
+	  "Content-Length: 2\r\n\r\n",
+	  "!" },
+	{ "GET / HTTP/1.1\r\nHost: a.test\r\nTransfer-Encoding: gzip, "
+	  "chunked\r\n\r\n",
+	  "!" },
+	{ "GET / HTTP/1.1\r\nHost: a.test\r\nUpgrade: h2c\r\n\r\n", "!" },
+	{ "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n", "!" },
+	{ "CONNECT a.test:443 HTTP/1.1\r\nHost: a.test\r\n\r\n", "!" },
+	{ "GET http://b.test/ HTTP/1.1\r\nHost: a.test\r\n\r\n", "!" },
+	{ "SSH-2.0-OpenSSH\r\n\r\n", "!" },
+	{ "GET / HTTP/1.1\r\nHost: a\x01.test\r\n\r\n", "!" },
+	{ "GET / HTTP/1.1\r\nHost: a.test:80@b.test\r\n\r\n", "!" },
+	{ "GET / HTTP/1.1\r\nHost: a.test:\r\n\r\n", "!" },
+	{ "GET / HTTP/1.1\r\nHost: a.test.:443\r\n\r\n", "GET a.test" },
+};
+
+static void run(const char *in, size_t step, char *out, size_t size)
+{
+	struct rules_http_parser *p = malloc(sizeof(*p));
+	size_t len = strlen(in), off = 0, used, n;
+	enum rules_http_event ev;
+
+	out[0] = '\0';
+	rules_http_init(p);
+	while (off < len) {
+		n = len - off < step ? len - off : step;
+		ev = rules_http_feed(p, (const uint8_t *)in + off, n, &used);
+		off += used;
+		if (ev == RULES_HTTP_BAD) {
+			strncat(out, "!", size - strlen(out) - 1);
+			break;
+		}
+		if (ev == RULES_HTTP_REQUEST)
+			snprintf(out + strlen(out), size - strlen(out),
+				 "%s%s %s", out[0] ? "," : "", p->req.method,
+				 p->req.host);
+	}
+	free(p);
+}
+
+START_TEST(test_streams)
+{
+	char whole[256], bytewise[256];
+
+	run(streams[_i].in, 1 << 20, whole, sizeof(whole));
+	run(streams[_i].in, 1, bytewise, sizeof(bytewise));
+	ck_assert_str_eq(whole, streams[_i].want);
+	ck_assert_str_eq(bytewise, streams[_i].want);
+}
+END_TEST
+
+/* A ClientHello naming sni (none when NULL), with ECH when ech. */
+static size_t hello(uint8_t *b, const char *sni, bool ech, size_t split)
+{
+	uint8_t body[512];
+	size_t n = 0, e, nl = sni ? strlen(sni) : 0, rec, i, o = 0;
+
+	memcpy(body + n, "\x03\x03", 2);
+	n += 2;
+	memset(body + n, 7, 32);
+	n += 32;
+	memcpy(body + n, "\x00\x00\x02\x13\x01\x01\x00", 7);
+	n += 7;
+	e = n;
+	n += 2;
+	if (sni) {
+		uint8_t h[9] = { 0,	     0,
+				 0,	     (uint8_t)(nl + 5),
+				 0,	     (uint8_t)(nl + 3),
+				 0,	     0,
+				 (uint8_t)nl };
+		memcpy(body + n, h, 9);
+		memcpy(body + n + 9, sni, nl);
+		n += 9 + nl;
+	}
+	if (ech) {
+		memcpy(body + n, "\xfe\x0d\x00\x01\x00", 5);
+		n += 5;
+	}
+	body[e] = (uint8_t)((n - e - 2) >> 8);
+	body[e + 1] = (uint8_t)(n - e - 2);
+	/* the handshake message, in records of at most split bytes */
+	uint8_t msg[600] = { 1, 0, (uint8_t)(n >> 8), (uint8_t)n };
+	memcpy(msg + 4, body, n);
+	n += 4;
+	for (i = 0; i < n; i += rec) {
+		rec = n - i < split ? n - i : split;
+		uint8_t h[5] = { 22, 3, 1, (uint8_t)(rec >> 8), (uint8_t)rec };
+		memcpy(b + o, h, 5);
+		memcpy(b + o + 5, msg + i, rec);
+		o += 5 + rec;
+	}
+	return o;
+}
+
+START_TEST(test_client_hello)
+{
+	struct rules_tls_hello h;
+	uint8_t b[2048];
+	size_t n = hello(b, "Safe.Test", false, 4096), i;
+
+	ck_assert_int_eq(rules_tls_hello(b, n, &h), 0);
+	ck_assert_str_eq(h.sni, "safe.test");
+	ck_assert(!h.ech);
+	ck_assert_uint_eq(h.len, n);
+	/* what follows the ClientHello is not part of it, nor read */
+	memcpy(b + n, "\x17\x03\x03\x00\x01xPOST / HTTP/1.1\r\n", 23);
+	ck_assert_int_eq(rules_tls_hello(b, n + 23, &h), 0);
+	ck_assert_uint_eq(h.len, n);
+	for (i = 0; i < n; i++)
+		ck_assert_int_eq(rules_tls_hello(b, i, &h), -EAGAIN);
+
+	n = hello(b, "safe.test", true, 20); /* over many records */
+	ck_assert_int_eq(rules_tls_hello(b, n, &h), 0);
+	ck_assert_uint_eq(h.len, n);
+	ck_assert_str_eq(h.sni, "safe.test");
+	ck_assert(h.ech);
+
+	n = hello(b, NULL, false, 4096);
+	ck_assert_int_eq(rules_tls_hello(b, n, &h), 0);
+	ck_assert_str_eq(h.sni, "");
+
+	n = hello(b, "bad name", false, 4096);
+	ck_assert_int_eq(rules_tls_hello(b, n, &h), -EINVAL);
+	ck_assert_int_eq(rules_tls_hello((const uint8_t *)"GET / HTTP/1.1", 14,
+					 &h),
+			 -EINVAL);
+}
+END_TEST
+
+START_TEST(test_methods)
+{
+	ck_assert_uint_eq(rules_http_method("GET", 3), RULES_HTTP_GET);
+	ck_assert_uint_eq(rules_http_method("OPTIONS", 7), RULES_HTTP_OPTIONS);
+	ck_assert_uint_eq(rules_http_method("get", 3), 0);
+	ck_assert_uint_eq(rules_http_method("CONNECT", 7), 0);
+}
+END_TEST
+
+static void count(const char *origin, const char *where, const char *pattern,
+		  void *arg)
+{
+	(void)origin;
+	(void)where;
+	(void)pattern;
+	++*(int *)arg;
+}
+
+/* The limits reach the verdict of a connect by name, and policy check. */
+START_TEST(test_policy_limits)
+{
+	struct rules_vars vars = { "/home/u", "/tmp/r", NULL, 0 };
+	struct rules_policy *p;
+	struct rules_addr a = { .kind = RULES_ADDR_IP, .port = 443 };
+	struct rules_verdict v;
+	const char *names[] = { "paste.test" }, *other[] = { "x.paste.test" };
+	char err[512];
+	int which, n = 0;
+
+	ck_assert_int_eq(rules_policy_new(&p, &vars), 0);
+	ck_assert(!rules_policy_relays(p));
+	ck_assert_int_eq(
+		rules_policy_add_json(p,
+				      "{\"network\": {\"allow\": ["
+				      "{\"pattern\": \"paste.test\", "
+				      "\"methods\": [\"GET\", \"HEAD\"], "
+				      "\"wire_name\": \"match\"},"
+				      "{\"pattern\": \"*.paste.test:80\", "
+				      "\"methods\": [\"POST\"]},"
+				      "\"x.paste.test\"]}}",
+				      "t", NULL, err, sizeof(err)),
+		0);
+	ck_assert(rules_policy_relays(p));
+	rules_ip_map_v4(a.ip, (uint8_t[4]){ 10, 0, 0, 1 });
+	rules_check_connect(p, &a, names, 1, &v, &which);
+	ck_assert_int_eq(v.action, RULES_ALLOW);
+	ck_assert_ptr_nonnull(v.http);
+	ck_assert_uint_eq(v.http->methods, RULES_HTTP_GET | RULES_HTTP_HEAD);
+	ck_assert(v.http->wire_match);
+	rules_check_connect(p, &a, other, 1, &v, &which);
+	ck_assert_ptr_null(v.http); /* the exact name, without limits */
+
+	ck_assert_uint_eq(rules_http_unenforceable(p, count, &n), 1);
+	ck_assert_int_eq(n, 1);
+	rules_policy_set_intercept(p, true);
+	ck_assert_uint_eq(rules_http_unenforceable(p, count, &n), 0);
+	rules_policy_free(p);
+}
+END_TEST
+
+int main(void)
+{
+	Suite *s = suite_create("http");
+	TCase *tc = tcase_create("relay judges");
+	SRunner *sr;
+	int failed;
+
+	tcase_add_loop_test(tc, test_streams, 0, N(streams));
+	tcase_add_test(tc, test_client_hello);
+	tcase_add_test(tc, test_methods);
+	tcase_add_test(tc, test_policy_limits);
+	suite_add_tcase(s, tc);
+	sr = srunner_create(s);
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}

@@ -1,0 +1,1283 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The HTTP relay (#8): connections to a domain whose network entry
+ * carries "methods" or "wire_name" pass through proctor, which judges
+ * every request (plain HTTP/1.x) or the TLS server name before any byte
+ * of it goes upstream.  Other connections are never relayed.
+ *
+ * At the connect (a worker, where waiting is allowed):
+ *   1. a socket of proctor's own connects to the original destination,
+ *      so a refusal or a timeout is the program's connect() error and
+ *      its next address is tried as without proctor.  Not the program's
+ *      own socket: a duplicate of it (dup, fork, SCM_RIGHTS) would reach
+ *      upstream past the relay; it stays unconnected;
+ *   2. proctor makes a TCP socket of the program's family, binds it to
+ *      loopback, notes its port, connects it to the relay's loopback
+ *      listener and puts it in the program's descriptor slot (seccomp
+ *      ADDFD with SETFD), keeping close-on-exec and O_NONBLOCK.  The
+ *      program holds a real TCP socket (TCP_NODELAY and the like work);
+ *      its peer is proctor's listener, not the destination.
+ *   3. the relay thread accepts, and takes the connection only when the
+ *      peer's port is one a worker noted: anyone else who reaches the
+ *      listener (a program allowed to loopback) is closed at once.
+ *
+ * The relay thread (epoll) then, per connection:
+ *   - sniffs the first byte: 0x16 is TLS, anything else must be HTTP/1.x;
+ *   - TLS: buffers the ClientHello, judges its server name (an allowed
+ *     name at this address; the resolved name with "wire_name": "match";
+ *     no Encrypted Client Hello), then passes both ways with splice(2);
+ *   - HTTP: feeds each byte from the program to the request parser
+ *     (rules/http.c); a request is sent on only after its head was
+ *     judged (method, Host); a refused one gets a 403 once upstream has
+ *     answered what went before, and the connection ends.  Answers pass
+ *     with splice(2).
+ *
+ * The seam for TLS interception: struct relay_io moves bytes for one
+ * side; plain_io uses the descriptors and splice.  The judge sees only
+ * bytes (relay_judge_*), so a transport that terminates TLS can feed it
+ * the plaintext.  With interception on (intercept.c), on_tls_hello()
+ * hands a connection whose server name it covers to a thread that
+ * completes both handshakes; it comes back with tls_io, and the HTTP
+ * judge runs on the plaintext as on plain HTTP.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <poll.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "tracer/intercept.h"
+#include "tracer/tracer.h"
+
+#define RELAY_IN_MAX	  (80 * 1024) /* a ClientHello, a request head */
+#define RELAY_PIPE_SIZE	  (1 << 20)
+#define RELAY_CONNECT_MS  30000 /* a non-blocking program's connect */
+#define RELAY_DRAIN_S	  5	/* a refusal waits this long for upstream */
+#define RELAY_PENDING_MAX 256
+#define RELAY_HANDSHAKE_S 15 /* each side's TLS handshake, intercepting */
+#define RELAY_TLS_BUF	  16384
+
+enum side { DOWN, UP }; /* the program's side, the destination's */
+
+enum mode {
+	SNIFF, /* nothing read yet */
+	TLS,   /* collecting the ClientHello */
+	HTTP,  /* judging requests */
+	PASS,  /* judged: both ways unread */
+	DRAIN, /* refused: waiting for upstream's answers, then 403 */
+	HELLO, /* the ClientHello went: waiting for the server's TLS */
+	SHAKE, /* intercepting: a thread completes both handshakes */
+};
+
+struct relay_conn;
+
+/* An intercepted connection's TLS and the plaintext on its way. */
+struct relay_tls {
+	struct tracer_tls *t;
+	char sni[256];
+	int rc;			       /* the handshakes' result */
+	char why[320];		       /* why they failed, for the log */
+	uint8_t buf[2][RELAY_TLS_BUF]; /* from each side */
+	size_t len[2];
+	bool ended[2];		 /* close_notify sent to a side */
+	struct relay_conn *next; /* relay.shaken */
+};
+
+/*
+ * How bytes move for one connection.  read/write: as recv/send on a
+ * side.  pass: moves what side from has to the other side unread
+ * (splice through pipe), -EAGAIN when stuck; 0 at end of stream.
+ */
+struct relay_io {
+	ssize_t (*read)(struct relay_conn *c, enum side s, void *buf,
+			size_t len);
+	ssize_t (*write)(struct relay_conn *c, enum side s, const void *buf,
+			 size_t len);
+	ssize_t (*pass)(struct relay_conn *c, enum side from);
+};
+
+struct relay_end {
+	int fd;
+	int pipe[2];	  /* bytes from this side, on their way */
+	size_t in_pipe;	  /* bytes in pipe */
+	bool eof;	  /* this side sent its last byte */
+	uint32_t watched; /* the epoll events asked for; 0: not in epoll */
+	struct relay_conn *c;
+};
+
+struct relay_conn {
+	struct relay_end end[2];
+	const struct relay_io *io;
+	enum mode mode;
+	uint16_t port; /* the program-side socket's loopback port */
+	pid_t tid, tgid;
+	struct rules_addr addr;
+	char host[256]; /* the name the address was resolved for */
+	char sni[256];	/* the TLS server name judged */
+	struct rules_http http;
+	struct rules_verdict verdict; /* the connect's */
+	uint8_t in[RELAY_IN_MAX];     /* from the program, not yet sent */
+	size_t in_len, ok;	      /* ok: judged, may go upstream */
+	uint64_t sent_up;
+	struct rules_http_parser *parser;
+	char refusal[512]; /* the 403 body */
+	time_t drain_since;
+	struct relay_tls *tls; /* intercepted (#8), or NULL */
+	bool dead;	       /* dropped: freed after this round of events */
+	bool owing;	       /* counted in relay.owing */
+	struct relay_conn *next;
+};
+
+static struct {
+	const struct tracer_sup *sup;
+	pthread_mutex_t lock;
+	struct relay_conn *pending; /* noted by workers, not yet accepted */
+	int npending;
+	struct relay_conn *conns; /* the thread's */
+	struct relay_conn *dead;  /* dropped during this round */
+	int ep, listener;
+	int wake;		   /* eventfd: handshakes done */
+	struct relay_conn *shaken; /* their connections, back */
+	struct sockaddr_in at;
+	atomic_int owing; /* connections with bytes still for upstream */
+	bool on;
+} relay = {
+	.lock = PTHREAD_MUTEX_INITIALIZER, .ep = -1, .listener = -1, .wake = -1
+};
+
+/* epoll's tag for relay.wake (the listener's is NULL) */
+static const int wake_tag;
+
+/* --- moving bytes: the plain transport ------------------------------------ */
+
+static ssize_t plain_read(struct relay_conn *c, enum side s, void *buf,
+			  size_t len)
+{
+	ssize_t n = recv(c->end[s].fd, buf, len, MSG_DONTWAIT);
+
+	return n < 0 ? -errno : n;
+}
+
+static ssize_t plain_write(struct relay_conn *c, enum side s, const void *buf,
+			   size_t len)
+{
+	ssize_t n = send(c->end[s].fd, buf, len, MSG_DONTWAIT | MSG_NOSIGNAL);
+
+	return n < 0 ? -errno : n;
+}
+
+/* Empties the pipe of from into the other side, then refills it. */
+static ssize_t plain_pass(struct relay_conn *c, enum side from)
+{
+	struct relay_end *e = &c->end[from], *to = &c->end[!from];
+	unsigned int fl = SPLICE_F_NONBLOCK | SPLICE_F_MOVE;
+	ssize_t n, moved = 0;
+
+	for (int i = 0; i < 16; i++) {
+		if (e->in_pipe) {
+			n = splice(e->pipe[0], NULL, to->fd, NULL, e->in_pipe,
+				   fl);
+			if (n < 0)
+				return errno == EAGAIN && moved ? moved
+								: -errno;
+			e->in_pipe -= (size_t)n;
+			moved += n;
+			continue;
+		}
+		n = splice(e->fd, NULL, e->pipe[1], NULL, RELAY_PIPE_SIZE, fl);
+		if (n == 0)
+			return moved ? moved : 0;
+		if (n < 0)
+			return errno == EAGAIN && moved ? moved : -errno;
+		e->in_pipe = (size_t)n;
+	}
+	return moved;
+}
+
+static const struct relay_io plain_io = { plain_read, plain_write, plain_pass };
+
+/* --- moving bytes: the intercepted transport ---------------------------- */
+
+static enum tracer_tls_side tls_side(enum side s)
+{
+	return s == DOWN ? TRACER_TLS_PROGRAM : TRACER_TLS_UPSTREAM;
+}
+
+static ssize_t tls_read(struct relay_conn *c, enum side s, void *buf,
+			size_t len)
+{
+	return tracer_tls_read(c->tls->t, tls_side(s), buf, len);
+}
+
+static ssize_t tls_write(struct relay_conn *c, enum side s, const void *buf,
+			 size_t len)
+{
+	return tracer_tls_write(c->tls->t, tls_side(s), buf, len);
+}
+
+/*
+ * Decrypts what from sends and encrypts it for the other side, through
+ * buf[from] (counted in in_pipe, as the pipe is for plain_pass).  It
+ * reads until the socket has nothing: a record OpenSSL already holds
+ * would wake no epoll.
+ */
+static ssize_t tls_pass(struct relay_conn *c, enum side from)
+{
+	struct relay_tls *x = c->tls;
+	struct relay_end *e = &c->end[from];
+	ssize_t n, moved = 0;
+
+	for (;;) {
+		if (x->len[from]) {
+			n = tracer_tls_write(x->t, tls_side(!from),
+					     x->buf[from], x->len[from]);
+			if (n < 0)
+				return n == -EAGAIN && moved ? moved : n;
+			x->len[from] -= (size_t)n;
+			memmove(x->buf[from], x->buf[from] + n, x->len[from]);
+			e->in_pipe = x->len[from];
+			moved += n;
+			continue;
+		}
+		n = tracer_tls_read(x->t, tls_side(from), x->buf[from],
+				    sizeof(x->buf[from]));
+		/*
+		 * The end, even after bytes moved: they are all written, and
+		 * a close_notify read leaves nothing for epoll to wake us
+		 * with (a TLS 1.3 peer may wait for ours before its FIN).
+		 */
+		if (n == 0 || (n < 0 && n != -EAGAIN))
+			return n;
+		if (n < 0)
+			return moved ? moved : n;
+		x->len[from] = (size_t)n;
+		e->in_pipe = x->len[from];
+	}
+}
+
+static const struct relay_io tls_io = { tls_read, tls_write, tls_pass };
+
+/* The end of what goes to side s: TLS says so before TCP does. */
+static void end_write(struct relay_conn *c, enum side s)
+{
+	/* once: a second SSL_shutdown would read, and drop, data */
+	if (c->tls && c->tls->t && !c->tls->ended[s]) {
+		c->tls->ended[s] = true;
+		tracer_tls_shutdown(c->tls->t, tls_side(s));
+	}
+	shutdown(c->end[s].fd, SHUT_WR);
+}
+
+/* --- connections ---------------------------------------------------------- */
+
+static void conn_free(struct relay_conn *c)
+{
+	if (c->tls) {
+		tracer_tls_free(c->tls->t);
+		free(c->tls);
+	}
+	for (int s = DOWN; s <= UP; s++) {
+		if (c->end[s].fd >= 0)
+			close(c->end[s].fd);
+		if (c->end[s].pipe[0] >= 0) {
+			close(c->end[s].pipe[0]);
+			close(c->end[s].pipe[1]);
+		}
+	}
+	free(c->parser);
+	free(c);
+}
+
+static struct relay_conn *conn_new(int up)
+{
+	struct relay_conn *c = calloc(1, sizeof(*c));
+
+	if (!c)
+		return NULL;
+	c->io = &plain_io;
+	c->end[DOWN].fd = -1;
+	c->end[UP].fd = up;
+	for (int s = DOWN; s <= UP; s++) {
+		c->end[s].c = c;
+		c->end[s].pipe[0] = c->end[s].pipe[1] = -1;
+		if (pipe2(c->end[s].pipe, O_CLOEXEC | O_NONBLOCK) < 0) {
+			c->end[UP].fd = -1; /* the caller closes it */
+			conn_free(c);
+			return NULL;
+		}
+		fcntl(c->end[s].pipe[0], F_SETPIPE_SZ, RELAY_PIPE_SIZE);
+	}
+	return c;
+}
+
+/* --- the log -------------------------------------------------------------- */
+
+/*
+ * The denial line: what was refused (a request, a server name) and the
+ * rule, without advice: a wider entry would undo the limit.
+ */
+static void explain(const struct tracer_who *w, const char *cls,
+		    const char *what, const char *addr,
+		    const struct rules_verdict *v)
+{
+	char prog[64], pat[256];
+
+	tracer_printable(prog, sizeof(prog), w->comm[0] ? w->comm : "?");
+	tracer_printable(pat, sizeof(pat), v->pattern);
+	if (!strcmp(v->origin, "proctor"))
+		fprintf(stderr,
+			"proctor: denied %s %s (%s) by %s (pid %d): %s\n", cls,
+			what, addr, prog, w->tgid, pat);
+	else
+		fprintf(stderr,
+			"proctor: denied %s %s (%s) by %s (pid %d): rule %s "
+			"\"%s\" (%s)%s\n",
+			cls, what, addr, prog, w->tgid, v->where, pat,
+			v->origin, v->is_default ? ", the default" : "");
+}
+
+/*
+ * A decision record for a request or a ClientHello (what: "POST
+ * a.test/x", "TLS server name a.test" for the denial line).
+ */
+static void record(struct relay_conn *c, const char *cls, const char *extra,
+		   const struct rules_verdict *v, bool allowed,
+		   const char *what)
+{
+	struct tracer_event ev = {
+		.syscall = cls,
+		.cls = RULES_CONNECT,
+		.cls_name = cls,
+		.object_key = "addr",
+		.name = c->host,
+		.extra = extra,
+		.verdict = v,
+		.allowed = allowed,
+		.err = allowed ? 0 : EACCES,
+	};
+	struct tracer_who w;
+	char addr[300];
+
+	if (relay.sup->o->log_fd < 0 && allowed)
+		return;
+	rules_addr_format(&c->addr, addr, sizeof(addr));
+	ev.object = addr;
+	tracer_proc_who(c->tid, &w);
+	tracer_log_decision(&w, &ev);
+	if (!allowed && !relay.sup->o->quiet)
+		explain(&w, cls, what, addr, v);
+}
+
+static void verdict_relay(struct rules_verdict *v, const char *why)
+{
+	*v = (struct rules_verdict){ .action = RULES_DENY,
+				     .origin = "proctor",
+				     .where = "relay",
+				     .pattern = why };
+}
+
+/*
+ * Whether name may be spoken to this connection's address: an allowed
+ * name there, and the resolved one when the connection's entry or the
+ * name's own says "match".
+ */
+static bool judge_name(struct relay_conn *c, const char *name,
+		       struct rules_verdict *v)
+{
+	const char *list[1] = { name };
+	int which;
+
+	if (!name[0]) {
+		verdict_relay(v, "no server name to judge");
+		return false;
+	}
+	rules_check_connect(relay.sup->o->policy, &c->addr, list, 1, v, &which);
+	if (v->action != RULES_ALLOW)
+		return false;
+	if (strcmp(name, c->host) == 0)
+		return true;
+	if (c->http.wire_match) {
+		*v = c->verdict;
+		return false;
+	}
+	return !(v->http && v->http->wire_match);
+}
+
+/* --- TLS ------------------------------------------------------------------ */
+
+static void refuse_tls(struct relay_conn *c, const struct rules_verdict *v,
+		       const char *sni)
+{
+	char extra[400], what[300];
+
+	snprintf(extra, sizeof(extra), "\"sni\":\"%s\"", sni);
+	snprintf(what, sizeof(what), "TLS server name \"%s\"", sni);
+	record(c, "tls", extra, v, false, what);
+	c->end[DOWN].eof = c->end[UP].eof = true; /* closes the connection */
+	c->mode = DRAIN;
+	c->drain_since = 0;
+}
+
+/* --- TLS interception ------------------------------------------------- */
+
+/* Whether TLS naming sni, allowed by v, is decrypted and judged. */
+static bool intercepts(const struct rules_verdict *v, const char *sni)
+{
+	const struct tracer_ca *ca = relay.sup->o->ca;
+
+	return ca && rules_http_intercepted(relay.sup->o->policy, v->http) &&
+	       tracer_ca_covers(ca, sni);
+}
+
+static void set_blocking(int fd, bool on)
+{
+	struct timeval tv = { .tv_sec = RELAY_HANDSHAKE_S };
+	int fl = fcntl(fd, F_GETFL);
+
+	if (fl >= 0)
+		fcntl(fd, F_SETFL, on ? fl & ~O_NONBLOCK : fl | O_NONBLOCK);
+	if (on) {
+		setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+		setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
+	}
+}
+
+/*
+ * Both handshakes, away from the relay thread: a slow server must not
+ * hold the other connections.  The relay thread does not touch c until
+ * it comes back on relay.shaken.
+ */
+static void *shake_thread(void *arg)
+{
+	struct relay_conn *c = arg;
+	struct relay_tls *x = c->tls;
+	uint64_t one = 1;
+
+	set_blocking(c->end[DOWN].fd, true);
+	set_blocking(c->end[UP].fd, true);
+	/*
+	 * Records go out as written: Nagle would hold the request behind
+	 * the unacknowledged Finished for a delayed ACK (40 ms).
+	 */
+	setsockopt(c->end[DOWN].fd, IPPROTO_TCP, TCP_NODELAY, &(int){ 1 },
+		   sizeof(int));
+	setsockopt(c->end[UP].fd, IPPROTO_TCP, TCP_NODELAY, &(int){ 1 },
+		   sizeof(int));
+	x->rc = tracer_tls_open(relay.sup->o->ca, c->end[DOWN].fd,
+				c->end[UP].fd, c->in, c->in_len, x->sni, &x->t,
+				x->why, sizeof(x->why));
+	set_blocking(c->end[DOWN].fd, false);
+	set_blocking(c->end[UP].fd, false);
+
+	pthread_mutex_lock(&relay.lock);
+	x->next = relay.shaken;
+	relay.shaken = c;
+	pthread_mutex_unlock(&relay.lock);
+	if (write(relay.wake, &one, sizeof(one)) < 0) {
+		/* the eventfd is full of wake-ups already: one is enough */
+	}
+	return NULL;
+}
+
+static void refuse_tls(struct relay_conn *c, const struct rules_verdict *v,
+		       const char *sni);
+
+/* Hands c to a handshake thread; the ClientHello stays in c->in. */
+static void start_shake(struct relay_conn *c, const char *sni)
+{
+	struct rules_verdict v;
+	pthread_attr_t attr;
+	pthread_t t;
+	int rc;
+
+	c->tls = calloc(1, sizeof(*c->tls));
+	if (!c->tls) {
+		verdict_relay(&v, "out of memory");
+		refuse_tls(c, &v, sni);
+		return;
+	}
+	snprintf(c->tls->sni, sizeof(c->tls->sni), "%s", sni);
+	epoll_ctl(relay.ep, EPOLL_CTL_DEL, c->end[DOWN].fd, NULL);
+	epoll_ctl(relay.ep, EPOLL_CTL_DEL, c->end[UP].fd, NULL);
+	c->mode = SHAKE;
+	pthread_attr_init(&attr);
+	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+	rc = pthread_create(&t, &attr, shake_thread, c);
+	pthread_attr_destroy(&attr);
+	if (rc) {
+		c->tls->rc = -rc;
+		snprintf(c->tls->why, sizeof(c->tls->why),
+			 "no thread for the TLS handshakes: %s", strerror(rc));
+		pthread_mutex_lock(&relay.lock);
+		c->tls->next = relay.shaken;
+		relay.shaken = c;
+		pthread_mutex_unlock(&relay.lock);
+		eventfd_write(relay.wake, 1);
+	}
+}
+
+/*
+ * The ClientHello is whole: judge its server name.  With interception
+ * on for that name, TLS is terminated (start_shake) and the HTTP judge
+ * runs on the plaintext.
+ */
+static void on_tls_hello(struct relay_conn *c, const struct rules_tls_hello *h)
+{
+	struct rules_verdict v;
+	char extra[400];
+
+	if (h->ech) {
+		verdict_relay(&v,
+			      "Encrypted Client Hello hides the server name");
+		refuse_tls(c, &v, h->sni);
+		return;
+	}
+	if (!judge_name(c, h->sni, &v)) {
+		refuse_tls(c, &v, h->sni);
+		return;
+	}
+	snprintf(extra, sizeof(extra), "\"sni\":\"%s\"", h->sni);
+	record(c, "tls", extra, &v, true, h->sni);
+	if (intercepts(&v, h->sni)) {
+		start_shake(c, h->sni);
+		return;
+	}
+	snprintf(c->sni, sizeof(c->sni), "%s", h->sni);
+	c->ok = h->len; /* what follows waits for the server's answer */
+	c->mode = HELLO;
+}
+
+static bool flush_up(struct relay_conn *c);
+
+/*
+ * The ClientHello has gone upstream: what the program sends after it
+ * goes only once the server answers with TLS (a handshake record, or
+ * an alert).  Otherwise a ClientHello to a plain HTTP server would carry
+ * the requests after it past the judge.
+ */
+static void await_server_hello(struct relay_conn *c)
+{
+	struct rules_verdict v;
+	uint8_t b;
+	ssize_t n;
+
+	if (!flush_up(c))
+		return;
+	n = recv(c->end[UP].fd, &b, 1, MSG_PEEK | MSG_DONTWAIT);
+	if (n < 0 && (errno == EAGAIN || errno == EINTR))
+		return;
+	if (n == 1 && (b == 0x16 || b == 0x15)) {
+		c->ok = c->in_len;
+		c->mode = PASS;
+		return;
+	}
+	verdict_relay(&v, "the server did not answer the ClientHello with TLS");
+	refuse_tls(c, &v, c->sni);
+}
+
+static void judge_tls(struct relay_conn *c)
+{
+	struct rules_tls_hello h;
+	struct rules_verdict v;
+	int rc = rules_tls_hello(c->in, c->in_len, &h);
+
+	if (rc == -EAGAIN && c->in_len < sizeof(c->in))
+		return;
+	if (rc < 0) {
+		verdict_relay(&v,
+			      h.error ? h.error : "a ClientHello too large");
+		refuse_tls(c, &v, "");
+		return;
+	}
+	on_tls_hello(c, &h);
+}
+
+/* --- HTTP ----------------------------------------------------------------- */
+
+static void http_extra(char *buf, size_t len, const struct rules_http_req *q)
+{
+	snprintf(buf, len, "\"method\":\"%s\",\"host\":\"%s\",\"path\":\"%s\"",
+		 q->method, q->host, q->path);
+}
+
+/* Refuses the request q (or what could not be parsed): a 403 follows. */
+static void refuse_http(struct relay_conn *c, const struct rules_verdict *v,
+			const struct rules_http_req *q)
+{
+	char extra[1024], what[600];
+
+	http_extra(extra, sizeof(extra), q);
+	snprintf(what, sizeof(what), "%s %s%s",
+		 q->method[0] ? q->method : "request", q->host, q->path);
+	record(c, "http", extra, v, false, what);
+	snprintf(c->refusal, sizeof(c->refusal),
+		 "proctor refused %s %s%s: %s %s (%s)\n",
+		 q->method[0] ? q->method : "this request", q->host, q->path,
+		 v->where, v->pattern, v->origin);
+	c->mode = DRAIN;
+	c->drain_since = time(NULL);
+	c->in_len = c->ok; /* nothing past the refused request goes */
+}
+
+static bool judge_request(struct relay_conn *c, const struct rules_http_req *q,
+			  struct rules_verdict *v)
+{
+	/* decrypted: the request is for the server TLS named, no other */
+	if (c->tls && q->host[0] && strcmp(q->host, c->tls->sni) != 0) {
+		verdict_relay(v, "the Host header names another server than "
+				 "the TLS server name");
+		return false;
+	}
+	if (!judge_name(c, q->host, v))
+		return false;
+	if (!v->http || !v->http->methods)
+		return true;
+	if (!(q->method_bit & v->http->methods))
+		return false; /* the verdict names the entry that limits */
+	/* a body on a safe method means nothing to a server: data going out */
+	if (q->body &&
+	    q->method_bit & (RULES_HTTP_GET | RULES_HTTP_HEAD |
+			     RULES_HTTP_OPTIONS | RULES_HTTP_TRACE)) {
+		verdict_relay(v, "a body on a GET, HEAD, OPTIONS or TRACE "
+				 "request");
+		return false;
+	}
+	return true;
+}
+
+/* Feeds what came from the program; moves ok past judged requests. */
+static void judge_http(struct relay_conn *c)
+{
+	struct rules_http_parser *p = c->parser;
+	struct rules_verdict v;
+	size_t fed = c->ok + p->head_len, used;
+	char extra[1024];
+	enum rules_http_event ev;
+
+	while (c->mode == HTTP && fed < c->in_len) {
+		ev = rules_http_feed(p, c->in + fed, c->in_len - fed, &used);
+		fed += used;
+		if (ev == RULES_HTTP_BAD) {
+			verdict_relay(&v, p->error);
+			refuse_http(c, &v, &p->req);
+		} else if (ev == RULES_HTTP_REQUEST &&
+			   !judge_request(c, &p->req, &v)) {
+			refuse_http(c, &v, &p->req);
+		} else if (ev == RULES_HTTP_REQUEST) {
+			http_extra(extra, sizeof(extra), &p->req);
+			record(c, "http", extra, &v, true, "");
+		}
+		if (c->mode == HTTP)
+			c->ok = fed - p->head_len;
+	}
+}
+
+/* --- the per-connection loop ---------------------------------------------- */
+
+static void sniff(struct relay_conn *c)
+{
+	if (c->in_len == 0)
+		return;
+	if (c->in[0] == 0x16) {
+		c->mode = TLS;
+		return;
+	}
+	c->parser = malloc(sizeof(*c->parser));
+	if (!c->parser) {
+		c->end[DOWN].eof = c->end[UP].eof = true;
+		return;
+	}
+	rules_http_init(c->parser);
+	c->mode = HTTP;
+}
+
+/* Sends what was judged; false while upstream is full. */
+static bool flush_up(struct relay_conn *c)
+{
+	ssize_t n;
+
+	while (c->ok) {
+		n = c->io->write(c, UP, c->in, c->ok);
+		if (n == -EAGAIN)
+			return false;
+		if (n < 0) {
+			c->end[DOWN].eof = c->end[UP].eof = true;
+			return false;
+		}
+		memmove(c->in, c->in + n, c->in_len - (size_t)n);
+		c->in_len -= (size_t)n;
+		c->ok -= (size_t)n;
+		c->sent_up += (uint64_t)n;
+	}
+	return true;
+}
+
+/* Reads from the program into in[] and judges it, while not PASS. */
+static void read_down(struct relay_conn *c)
+{
+	ssize_t n;
+
+	while (c->mode < PASS && c->in_len < sizeof(c->in) && flush_up(c)) {
+		n = c->io->read(c, DOWN, c->in + c->in_len,
+				sizeof(c->in) - c->in_len);
+		if (n == -EAGAIN)
+			return;
+		if (n <= 0) {
+			/* step() passes the end on once ok has gone */
+			c->end[DOWN].eof = true;
+			if (c->mode != HTTP || c->parser->head_len)
+				c->in_len = c->ok; /* a part never judged */
+			break;
+		}
+		c->in_len += (size_t)n;
+		if (c->mode == SNIFF)
+			sniff(c);
+		if (c->mode == TLS)
+			judge_tls(c);
+		else if (c->mode == HTTP)
+			judge_http(c);
+	}
+	flush_up(c);
+}
+
+/* Passes one direction unread; notes end of stream and a full side. */
+static void pass(struct relay_conn *c, enum side from)
+{
+	struct relay_end *e = &c->end[from];
+	ssize_t n;
+
+	if (e->eof && !e->in_pipe)
+		return;
+	n = c->io->pass(c, from);
+	if (n == 0 || (n < 0 && n != -EAGAIN)) {
+		e->eof = true;
+		if (c->mode != DRAIN) /* the 403 is still to come */
+			end_write(c, !from);
+	}
+}
+
+/* Refused: once upstream has answered (or after a while), the 403. */
+static void drain(struct relay_conn *c)
+{
+	char head[256];
+	int hl;
+
+	if (!c->drain_since)
+		return;
+	if ((c->sent_up || c->ok) && !c->end[UP].eof &&
+	    time(NULL) - c->drain_since < RELAY_DRAIN_S) {
+		if (flush_up(c)) /* what went before the refused request */
+			end_write(c, UP);
+		return;
+	}
+	hl = snprintf(head, sizeof(head),
+		      "HTTP/1.1 403 Forbidden\r\nContent-Type: text/plain\r\n"
+		      "Content-Length: %zu\r\nConnection: close\r\n\r\n",
+		      strlen(c->refusal));
+	c->io->write(c, DOWN, head, (size_t)hl);
+	c->io->write(c, DOWN, c->refusal, strlen(c->refusal));
+	c->end[DOWN].eof = c->end[UP].eof = true;
+	c->drain_since = 0;
+}
+
+static bool finished(const struct relay_conn *c)
+{
+	if (c->mode == DRAIN)
+		return !c->drain_since && c->end[UP].eof;
+	return c->end[DOWN].eof && c->end[UP].eof && !c->end[DOWN].in_pipe &&
+	       !c->end[UP].in_pipe;
+}
+
+/*
+ * What to wait for on side s: to read when there is room for what it
+ * sends, to write when what is bound for it waits.  Level-triggered, so
+ * nothing is asked for that would not be acted on.
+ */
+static uint32_t interest(const struct relay_conn *c, enum side s)
+{
+	const struct relay_end *e = &c->end[s], *o = &c->end[!s];
+	bool rd, wr;
+
+	if (s == UP) {
+		rd = !e->in_pipe;
+		wr = c->ok > 0 || o->in_pipe > 0;
+	} else {
+		rd = c->mode < PASS ? c->in_len < sizeof(c->in) && !c->ok
+				    : c->mode == PASS && !e->in_pipe && !c->ok;
+		wr = o->in_pipe > 0;
+	}
+	return (rd && !e->eof ? EPOLLIN : 0) | (wr ? EPOLLOUT : 0);
+}
+
+/*
+ * Nothing to wait for takes the descriptor out of epoll, which would
+ * otherwise report a hang-up on it again and again.
+ */
+static void watch(struct relay_conn *c)
+{
+	for (int s = DOWN; s <= UP; s++) {
+		struct relay_end *e = &c->end[s];
+		struct epoll_event ev = { .events = interest(c, s),
+					  .data.ptr = e };
+		int op = !ev.events   ? EPOLL_CTL_DEL
+			 : e->watched ? EPOLL_CTL_MOD
+				      : EPOLL_CTL_ADD;
+
+		if (ev.events == e->watched)
+			continue; /* a syscall saved per event */
+		e->watched = ev.events;
+		epoll_ctl(relay.ep, op, e->fd, &ev);
+	}
+}
+
+/* Everything that can move now, on either side. */
+static void step(struct relay_conn *c)
+{
+	if (c->mode == HELLO) {
+		await_server_hello(c);
+		if (c->mode == HELLO)
+			return;
+	}
+	if (c->mode < PASS)
+		read_down(c);
+	if (c->mode == SHAKE)
+		return; /* the handshake thread's until it is back */
+	/* the program's end of stream, once all it sent has gone */
+	if (c->mode < PASS && c->end[DOWN].eof && !c->ok)
+		end_write(c, UP);
+	if (c->mode == PASS && flush_up(c))
+		pass(c, DOWN);
+	pass(c, UP);
+	if (c->mode == DRAIN)
+		drain(c);
+}
+
+/* --- the thread ----------------------------------------------------------- */
+
+/*
+ * Whether the program may still send c something for upstream: what it
+ * sent before it exited must leave before proctor does.
+ */
+static void note_owing(struct relay_conn *c)
+{
+	bool owing = !c->dead &&
+		     (!c->end[DOWN].eof || c->ok || c->end[DOWN].in_pipe);
+
+	if (owing != c->owing)
+		atomic_fetch_add(&relay.owing, owing ? 1 : -1);
+	c->owing = owing;
+}
+
+static void drop(struct relay_conn *c)
+{
+	struct relay_conn **pp;
+
+	for (pp = &relay.conns; *pp; pp = &(*pp)->next)
+		if (*pp == c) {
+			*pp = c->next;
+			break;
+		}
+	epoll_ctl(relay.ep, EPOLL_CTL_DEL, c->end[DOWN].fd, NULL);
+	epoll_ctl(relay.ep, EPOLL_CTL_DEL, c->end[UP].fd, NULL);
+	/* an event of this round may still name it */
+	c->dead = true;
+	note_owing(c);
+	c->next = relay.dead;
+	relay.dead = c;
+}
+
+static void bury(void)
+{
+	struct relay_conn *c;
+
+	while ((c = relay.dead)) {
+		relay.dead = c->next;
+		conn_free(c);
+	}
+}
+
+/* The noted connection whose program-side port is port, taken out. */
+static struct relay_conn *take_pending(uint16_t port)
+{
+	struct relay_conn **pp, *c = NULL;
+
+	pthread_mutex_lock(&relay.lock);
+	for (pp = &relay.pending; *pp; pp = &(*pp)->next) {
+		if ((*pp)->port == port) {
+			c = *pp;
+			*pp = c->next;
+			relay.npending--;
+			break;
+		}
+	}
+	pthread_mutex_unlock(&relay.lock);
+	return c;
+}
+
+static void on_event(struct relay_end *e);
+
+static void on_accept(void)
+{
+	struct sockaddr_in6 peer;
+	socklen_t len = sizeof(peer);
+	struct relay_conn *c;
+	uint16_t port;
+	int fd = accept4(relay.listener, (struct sockaddr *)&peer, &len,
+			 SOCK_CLOEXEC | SOCK_NONBLOCK);
+
+	if (fd < 0)
+		return;
+	port = ntohs(peer.sin6_port); /* same place in sockaddr_in */
+	c = take_pending(port);
+	if (!c) {
+		close(fd); /* not one proctor made: nobody's relay */
+		return;
+	}
+	c->end[DOWN].fd = fd;
+	c->next = relay.conns;
+	relay.conns = c;
+	for (int s = DOWN; s <= UP; s++) {
+		struct epoll_event ev = { .events = EPOLLIN,
+					  .data.ptr = &c->end[s] };
+
+		c->end[s].watched = EPOLLIN;
+		epoll_ctl(relay.ep, EPOLL_CTL_ADD, c->end[s].fd, &ev);
+	}
+	on_event(&c->end[DOWN]);
+}
+
+static void on_event(struct relay_end *e)
+{
+	struct relay_conn *c = e->c;
+
+	if (c->dead)
+		return;
+	step(c);
+	note_owing(c);
+	if (c->mode == SHAKE)
+		return;
+	if (finished(c))
+		drop(c);
+	else
+		watch(c);
+}
+
+/* Back from the handshakes: judge the plaintext, or close and log. */
+static void on_shaken_one(struct relay_conn *c)
+{
+	struct relay_tls *x = c->tls;
+	struct rules_verdict v;
+
+	if (x->rc < 0) {
+		verdict_relay(&v, x->why);
+		refuse_tls(c, &v, x->sni);
+		drop(c);
+		return;
+	}
+	c->parser = malloc(sizeof(*c->parser));
+	if (!c->parser) {
+		drop(c);
+		return;
+	}
+	rules_http_init(c->parser);
+	c->io = &tls_io;
+	c->in_len = c->ok = 0; /* the ClientHello, spent */
+	c->mode = HTTP;
+	for (int s = DOWN; s <= UP; s++) {
+		struct epoll_event ev = { .events = EPOLLIN,
+					  .data.ptr = &c->end[s] };
+
+		c->end[s].watched = EPOLLIN;
+		epoll_ctl(relay.ep, EPOLL_CTL_ADD, c->end[s].fd, &ev);
+	}
+	on_event(&c->end[DOWN]);
+}
+
+static void on_shaken(void)
+{
+	struct relay_conn *c, *next;
+	eventfd_t n;
+
+	eventfd_read(relay.wake, &n);
+	pthread_mutex_lock(&relay.lock);
+	c = relay.shaken;
+	relay.shaken = NULL;
+	pthread_mutex_unlock(&relay.lock);
+	for (; c; c = next) {
+		next = c->tls->next;
+		on_shaken_one(c);
+	}
+}
+
+/* Refusals whose upstream never hung up get their 403 anyway. */
+static void sweep(void)
+{
+	struct relay_conn *c, *next;
+
+	for (c = relay.conns; c; c = next) {
+		next = c->next;
+		if (c->mode == DRAIN && c->drain_since)
+			on_event(&c->end[DOWN]);
+	}
+}
+
+static void *relay_thread(void *arg)
+{
+	struct epoll_event evs[64];
+	sigset_t all;
+	int n, i;
+
+	(void)arg;
+	sigfillset(&all);
+	pthread_sigmask(SIG_BLOCK, &all, NULL);
+	for (;;) {
+		n = epoll_wait(relay.ep, evs, 64, 1000);
+		if (n < 0 && errno != EINTR)
+			break;
+		for (i = 0; i < n; i++) {
+			if (evs[i].data.ptr == NULL)
+				on_accept();
+			else if (evs[i].data.ptr == &wake_tag)
+				on_shaken();
+			else
+				on_event(evs[i].data.ptr);
+		}
+		sweep();
+		bury();
+	}
+	return NULL;
+}
+
+int tracer_relay_start(const struct tracer_sup *s)
+{
+	struct epoll_event ev = { .events = EPOLLIN, .data.ptr = NULL };
+	socklen_t len = sizeof(relay.at);
+	pthread_attr_t attr;
+	pthread_t t;
+	int rc;
+
+	relay.sup = s;
+	if (!rules_policy_relays(s->o->policy))
+		return 0; /* nothing to relay: no thread, no listener */
+	relay.listener = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	relay.at.sin_family = AF_INET;
+	relay.at.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	if (relay.listener < 0 ||
+	    bind(relay.listener, (struct sockaddr *)&relay.at, len) < 0 ||
+	    getsockname(relay.listener, (struct sockaddr *)&relay.at, &len) <
+		    0 ||
+	    listen(relay.listener, 128) < 0)
+		return -errno;
+	fcntl(relay.listener, F_SETFL, O_NONBLOCK);
+	relay.ep = epoll_create1(EPOLL_CLOEXEC);
+	if (relay.ep < 0 ||
+	    epoll_ctl(relay.ep, EPOLL_CTL_ADD, relay.listener, &ev) < 0)
+		return -errno;
+	relay.wake = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	ev.data.ptr = (void *)&wake_tag;
+	if (relay.wake < 0 ||
+	    epoll_ctl(relay.ep, EPOLL_CTL_ADD, relay.wake, &ev) < 0)
+		return -errno;
+	pthread_attr_init(&attr);
+	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+	rc = pthread_create(&t, &attr, relay_thread, NULL);
+	pthread_attr_destroy(&attr);
+	if (rc)
+		return -rc;
+	relay.on = true;
+	return 0;
+}
+
+void tracer_relay_finish(void)
+{
+	int i, pending;
+
+	for (i = 0; relay.on && i < 100; i++) {
+		pthread_mutex_lock(&relay.lock);
+		pending = relay.npending;
+		pthread_mutex_unlock(&relay.lock);
+		if (!pending && !atomic_load(&relay.owing))
+			return;
+		usleep(10000);
+	}
+}
+
+/* --- the connect (workers) ------------------------------------------------ */
+
+/*
+ * Whether a name proctor answered with ra is allowed by an entry with
+ * HTTP limits: then every connection to ra is relayed, whichever name
+ * decided it, or the limited site would be reached through a sibling
+ * name behind the same address.
+ */
+bool tracer_relay_limits(const struct rules_addr *ra)
+{
+	char names[8][TRACER_NAME_MAX];
+	const char *list[1];
+	struct rules_verdict v;
+	size_t n, i;
+	int which;
+
+	if (!relay.on || ra->kind != RULES_ADDR_IP)
+		return false;
+	n = tracer_names_find(ra->ip, names, 8);
+	for (i = 0; i < n; i++) {
+		list[0] = names[i];
+		rules_check_connect(relay.sup->o->policy, ra, list, 1, &v,
+				    &which);
+		if (which >= 0 && v.action == RULES_ALLOW && v.http)
+			return true;
+	}
+	return false;
+}
+
+bool tracer_relay_wants(const struct tracer_req *r, const struct rules_addr *ra)
+{
+	if (!relay.on || r->verdict.action != RULES_ALLOW ||
+	    ra->kind != RULES_ADDR_IP)
+		return false;
+	return r->verdict.http || tracer_relay_limits(ra);
+}
+
+/* Connects the program's socket upstream, waiting if it is non-blocking. */
+static int connect_up(int sock, const struct sockaddr *sa, socklen_t len)
+{
+	struct pollfd pfd = { .fd = sock, .events = POLLOUT };
+	socklen_t el = sizeof(int);
+	int err = 0;
+
+	if (connect(sock, sa, len) == 0)
+		return 0;
+	if (errno != EINPROGRESS)
+		return errno;
+	if (poll(&pfd, 1, RELAY_CONNECT_MS) <= 0)
+		return ETIMEDOUT;
+	if (getsockopt(sock, SOL_SOCKET, SO_ERROR, &err, &el) < 0)
+		return errno;
+	return err;
+}
+
+/* A socket of family connected to the listener; its port in *port. */
+static int connect_down(int family, uint16_t *port, struct relay_conn *c)
+{
+	struct sockaddr_in6 a6 = { .sin6_family = AF_INET6 };
+	struct sockaddr_in a4 = relay.at;
+	struct sockaddr *to = (void *)&a4;
+	socklen_t len = sizeof(a4);
+	int fd = socket(family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+
+	if (fd < 0)
+		return -errno;
+	if (family == AF_INET6) {
+		setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &(int){ 0 },
+			   sizeof(int));
+		rules_ip_map_v4(a6.sin6_addr.s6_addr, &relay.at.sin_addr);
+		a6.sin6_port = relay.at.sin_port;
+		to = (void *)&a6;
+		len = sizeof(a6);
+	}
+	a4.sin_port = 0;
+	a6.sin6_port = 0;
+	if (bind(fd, to, len) < 0 || getsockname(fd, to, &len) < 0)
+		goto fail;
+	*port = ntohs(family == AF_INET6 ? a6.sin6_port : a4.sin_port);
+	c->port = *port;
+	pthread_mutex_lock(&relay.lock);
+	c->next = relay.pending;
+	relay.pending = c;
+	relay.npending++;
+	pthread_mutex_unlock(&relay.lock);
+	a4.sin_port = a6.sin6_port = relay.at.sin_port;
+	if (connect(fd, to, len) == 0)
+		return fd;
+	take_pending(*port); /* frees nothing: the caller does */
+fail:
+	close(fd);
+	return -errno;
+}
+
+static void fill_conn(struct relay_conn *c, const struct tracer_req *r,
+		      const struct rules_addr *ra)
+{
+	c->tid = r->tid;
+	c->tgid = r->tgid;
+	c->addr = *ra;
+	c->verdict = r->verdict;
+	if (r->verdict.http)
+		c->http = *r->verdict.http;
+	snprintf(c->host, sizeof(c->host), "%s", r->host);
+}
+
+/*
+ * A socket of proctor's own, connected to sa: never the program's, of
+ * which the program may hold a duplicate (dup, fork, SCM_RIGHTS) that
+ * would then reach upstream past the relay.  It waits as the program's
+ * would: non-blocking, 30 s at most; blocking, as the kernel does.
+ */
+static int open_up(const struct sockaddr *sa, socklen_t len, bool nonblock,
+		   int *err)
+{
+	int up = socket(
+		sa->sa_family,
+		SOCK_STREAM | SOCK_CLOEXEC | (nonblock ? SOCK_NONBLOCK : 0), 0);
+
+	if (up < 0) {
+		*err = errno;
+		return -1;
+	}
+	*err = connect_up(up, sa, len);
+	if (*err) {
+		close(up);
+		return -1;
+	}
+	fcntl(up, F_SETFL, O_NONBLOCK);
+	return up;
+}
+
+void tracer_relay_connect(struct tracer_req *r, int sock,
+			  const struct sockaddr *sa, socklen_t len,
+			  const struct rules_addr *ra)
+{
+	struct relay_conn *c;
+	uint16_t port;
+	int err, fd, up, fl = fcntl(sock, F_GETFL);
+	bool nonblock = fl >= 0 && fl & O_NONBLOCK;
+
+	close(sock); /* the program's socket stays unconnected */
+	up = open_up(sa, len, nonblock, &err);
+	if (up < 0) {
+		r->err = err;
+		return;
+	}
+	c = conn_new(up);
+	if (!c) {
+		r->err = ENOMEM;
+		close(up);
+		return;
+	}
+	fill_conn(c, r, ra);
+	fd = connect_down(sa->sa_family, &port, c);
+	if (fd < 0) {
+		r->err = -fd;
+		conn_free(c);
+		return;
+	}
+	if (nonblock)
+		fcntl(fd, F_SETFL, O_NONBLOCK);
+	r->addfd = fd;
+	r->addfd_at = (int)r->args[0];
+	r->addfd_flags = tracer_fd_cloexec(r->tgid, (int)r->args[0]);
+	r->val = 0;
+}
