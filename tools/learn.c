@@ -204,10 +204,19 @@ static struct rules_policy *base_policy(struct reader *r,
 	free(text);
 	if (rules_policy_new(&p, v) < 0)
 		return NULL;
-	/* as `proctor run --policy BASE` builds it */
-	if ((builtin && rules_policy_add_json(p, rules_default_json, "built-in",
-					      NULL, err, sizeof(err)) < 0) ||
-	    (r->o->base &&
+	/* as `proctor run --policy BASE` builds it, the user's layers
+	 * between (they say what went wrong themselves) */
+	if (builtin && rules_policy_add_json(p, rules_default_json, "built-in",
+					     NULL, err, sizeof(err)) < 0) {
+		fprintf(stderr, "proctor: %s\n", err);
+		rules_policy_free(p);
+		return NULL;
+	}
+	if (tools_user_layers(p, v) < 0) {
+		rules_policy_free(p);
+		return NULL;
+	}
+	if ((r->o->base &&
 	     rules_policy_add_file(p, r->o->base,
 				   v->n_workspaces ? v->workspaces[0] : NULL,
 				   err, sizeof(err)) < 0)) {

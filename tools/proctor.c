@@ -629,10 +629,35 @@ static const char permissive_json[] =
 	" \"network\": {\"default\": \"allow\"},"
 	" \"exec\": {\"default\": \"allow\"}}";
 
+/*
+ * The user's layers, between the built-in policy and --policy files:
+ * $XDG_CONFIG_HOME/proctor/policy.json and each workspace's approved
+ * .proctor.json.  `proctor learn` judges a run against them too.
+ */
+int tools_user_layers(struct rules_policy *p, const struct rules_vars *v)
+{
+	char user[PATH_MAX];
+	size_t i;
+
+	tools_xdg_dir(user, sizeof(user), "XDG_CONFIG_HOME", ".config");
+	strncat(user, "/policy.json", sizeof(user) - strlen(user) - 1);
+	if (access(user, F_OK) == 0) {
+		builtin_ignored(user);
+		if (add_file_layer(p, user,
+				   v->n_workspaces ? v->workspaces[0] : NULL) <
+		    0)
+			return -1;
+	}
+	for (i = 0; i < v->n_workspaces; i++)
+		if (add_project_layer(p, v->workspaces[i]) < 0)
+			return -1;
+	return 0;
+}
+
 static struct rules_policy *build_policy(const struct cli *c,
 					 const struct rules_vars *v)
 {
-	char user[PATH_MAX], err[1024];
+	char err[1024];
 	struct rules_policy *p;
 	size_t i;
 
@@ -654,16 +679,8 @@ static struct rules_policy *build_policy(const struct cli *c,
 		print_error(err);
 		goto fail;
 	}
-	tools_xdg_dir(user, sizeof(user), "XDG_CONFIG_HOME", ".config");
-	strncat(user, "/policy.json", sizeof(user) - strlen(user) - 1);
-	if (access(user, F_OK) == 0) {
-		builtin_ignored(user);
-		if (add_file_layer(p, user, v->workspaces[0]) < 0)
-			goto fail;
-	}
-	for (i = 0; i < v->n_workspaces; i++)
-		if (add_project_layer(p, v->workspaces[i]) < 0)
-			goto fail;
+	if (tools_user_layers(p, v) < 0)
+		goto fail;
 	for (i = 0; i < c->n_policies; i++)
 		if (add_file_layer(p, c->policies[i], v->workspaces[0]) < 0)
 			goto fail;

@@ -40,6 +40,11 @@ int tools_each_line(const char *file,
 
 /* `proctor learn ...` and `proctor policy diff ...`; exit statuses. */
 int proctor_learn_main(int argc, char **argv);
+struct rules_policy;
+struct rules_vars;
+/* The user's policy.json and the workspaces' approved .proctor.json, as a
+ * run layers them (tools/proctor.c). */
+int tools_user_layers(struct rules_policy *p, const struct rules_vars *v);
 int proctor_policy_diff(int argc, char **argv);
 
 #endif

@@ -234,6 +234,23 @@ pt_is "the learned rm: no denial" \
 	"$(pt_count_decisions "$PT_LOG" decision deny)" 0
 cd "$WS" || exit 1
 
+# ---- --permissive: the user's own policy.json is part of the base --------------
+mkdir -p "$XDG_CONFIG_HOME/proctor" "$WS/perm"
+cd "$WS/perm" || exit 1
+echo '{"files":{"write":{"deny":["$WORKSPACE/mine"]}},"exec":{"deny":[["touch"]]}}' \
+	>"$XDG_CONFIG_HOME/proctor/policy.json"
+learn "$T/perm2.json" --permissive -- sh -c 'mkdir -p mine; echo >mine/x; touch y'
+pt_status "learn --permissive with a policy.json that denies" 0
+held "--permissive: a write policy.json denies waits for review" \
+	'$WORKSPACE/mine/x' "$T/perm2.json"
+if grep -F '"touch", "y"' "$T/perm2.json" | grep -q '"review": true'; then
+	pt_ok "--permissive: an exec policy.json denies waits for review"
+else
+	pt_fail "--permissive: an exec policy.json denies waits for review"
+fi
+rm -f "$XDG_CONFIG_HOME/proctor/policy.json"
+cd "$WS" || exit 1
+
 # an allowed write that fails is said, not left silent
 if [ "$(id -u)" != 0 ]; then
 	echo ro >ro.txt
