@@ -1277,6 +1277,39 @@ static int add_own(struct rules_policy *p, enum rules_class c, const char *path,
 	return 0;
 }
 
+/*
+ * Whether something protected (proctor's own files, the run's policy
+ * files) lies beneath dir: renaming dir would move it out from under its
+ * protection, which names it by path.
+ */
+bool rules_protected_beneath(const struct rules_policy *p, const char *dir,
+			     struct rules_verdict *v)
+{
+	const struct rules_list *l = &p->cls[RULES_WRITE];
+	size_t n = strlen(dir), i, g;
+
+	for (i = 0; i < l->n; i++) {
+		const struct rules_entry *e = &l->v[i];
+
+		if (strcmp(e->where, RULES_WHERE_OWN))
+			continue;
+		for (g = 0; g < e->nglobs; g++) {
+			const char *t = e->globs[g].text;
+
+			if (!strncmp(t, dir, n) &&
+			    (t[n] == '/' || (n == 1 && dir[0] == '/'))) {
+				v->action = RULES_DENY;
+				v->origin = e->origin;
+				v->where = e->where;
+				v->pattern = e->pattern;
+				v->is_default = false;
+				return true;
+			}
+		}
+	}
+	return false;
+}
+
 int rules_policy_add_protected(struct rules_policy *p, const char *path,
 			       bool write_only, char *err, size_t errlen)
 {

@@ -311,6 +311,9 @@ int rules_policy_add_answers(struct rules_policy *p, const char *text,
  */
 int rules_policy_add_protected(struct rules_policy *p, const char *path,
 			       bool write_only, char *err, size_t errlen);
+/* Something protected lies beneath dir (moving dir would move it). */
+bool rules_protected_beneath(const struct rules_policy *p, const char *dir,
+			     struct rules_verdict *v);
 
 /* --- grants: escalation for a command's process subtree (#6) ------------ */
 

@@ -394,8 +394,8 @@ void tracer_explain_denial(const struct tracer_who *w,
 	if (!strcmp(v->where, RULES_WHERE_OWN)) {
 		fprintf(stderr,
 			"proctor: denied %s %s by %s (pid %d): proctor's own "
-			"files (its log, key and settings) are out of the "
-			"sandbox's reach\n",
+			"files (its log, key and settings, the run's policy "
+			"files) are out of the sandbox's reach\n",
 			what, obj, prog, w->tgid);
 	} else if (!strcmp(v->origin, "proctor")) {
 		fprintf(stderr, "proctor: denied %s %s by %s (pid %d): %s\n",

@@ -39,6 +39,20 @@ static bool judge_write(struct tracer_req *r, const struct tracer_path *p)
 }
 
 /*
+ * A directory moved by a rename (either side, with RENAME_EXCHANGE) takes
+ * what lies beneath it along: proctor's own files and the run's policy
+ * files are protected by their paths, which must keep naming them.
+ */
+static bool moves_protected(struct tracer_req *r, const struct tracer_path *p)
+{
+	if (!p->exists || !S_ISDIR(p->mode) ||
+	    !rules_protected_beneath(r->sup->o->policy, p->path, &r->verdict))
+		return false;
+	tracer_req_decide(r, RULES_WRITE, "path", p->path, false);
+	return true;
+}
+
+/*
  * Rename and link: both names are writes, the first refusal is the one
  * reported; an allowed call is logged with both names.
  */
@@ -48,7 +62,8 @@ static bool judge_both(struct tracer_req *r, const struct tracer_path *from,
 	bool dir = from->exists && S_ISDIR(from->mode), ok;
 
 	/* the new name of a directory names a directory too */
-	ok = judge_write(r, from) && judge_write(r, to);
+	ok = judge_write(r, from) && judge_write(r, to) &&
+	     !moves_protected(r, from) && !moves_protected(r, to);
 	r->ev.is_dir = dir;
 	if (!ok)
 		return false;

@@ -234,6 +234,18 @@ pt_is "the learned rm: no denial" \
 	"$(pt_count_decisions "$PT_LOG" decision deny)" 0
 cd "$WS" || exit 1
 
+# ---- the directory of a run's policy file cannot be moved away ------------------
+mkdir -p "$WS/polmv/pol"
+echo '{"files":{"write":{"allow":["$WORKSPACE"]}}}' >"$WS/polmv/pol/p.json"
+cd "$WS/polmv" || exit 1
+pt_run --policy pol/p.json -- sh -c \
+	'mv pol pol.old && mkdir pol && echo "{}" >pol/p.json'
+pt_isnt "renaming the directory of the run's --policy file fails" "$PT_RC" 0
+pt_grep "and says why" "$PT_ERR" "proctor's own files"
+pt_is "the policy file is where it was, as it was" \
+	"$(cat pol/p.json)" '{"files":{"write":{"allow":["$WORKSPACE"]}}}'
+cd "$WS" || exit 1
+
 # ---- --permissive: the user's own policy.json is part of the base --------------
 mkdir -p "$XDG_CONFIG_HOME/proctor" "$WS/perm"
 cd "$WS/perm" || exit 1
