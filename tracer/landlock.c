@@ -78,11 +78,11 @@ static int open_root(const char *root)
 }
 
 /*
- * A write to a path may remove it (unlink, rmdir, rename away: the
- * policy judges them as writes to that path), and Landlock asks that of
- * the directory holding it: the parent of each path the policy names
- * exactly (rules_remove_roots) gets the right to remove, which the
- * supervisor still judges name by name.
+ * A write to a path may remove it (unlink, rmdir, rename away, also to
+ * another directory: the policy judges them as writes to that path), and
+ * Landlock asks that of the directory holding it: the parent of each path
+ * the policy names exactly (rules_remove_roots) gets the rights to remove
+ * and to move names out, which the supervisor still judges name by name.
  */
 static void add_parent(const char *root, void *arg)
 {
@@ -107,8 +107,10 @@ static void add_parent(const char *root, void *arg)
 	if (fd < 0)
 		return;
 	pb.parent_fd = fd;
+	/* REFER: a rename to another directory takes the name away too */
 	pb.allowed_access = (LANDLOCK_ACCESS_FS_REMOVE_FILE |
-			     LANDLOCK_ACCESS_FS_REMOVE_DIR) &
+			     LANDLOCK_ACCESS_FS_REMOVE_DIR |
+			     LANDLOCK_ACCESS_FS_REFER) &
 			    f->handled;
 	if (syscall(SYS_landlock_add_rule, f->ruleset,
 		    LANDLOCK_RULE_PATH_BENEATH, &pb, 0) < 0 &&

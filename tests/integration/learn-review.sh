@@ -234,6 +234,18 @@ pt_is "the learned rm: no denial" \
 	"$(pt_count_decisions "$PT_LOG" decision deny)" 0
 cd "$WS" || exit 1
 
+# ---- a learned rename to another directory round-trips (Landlock REFER) --------
+mkdir -p "$WS/mvx/a" "$WS/mvx/b"
+cd "$WS/mvx" || exit 1
+: >a/f
+learn "$T/mv.json" -- mv a/f b/f
+rm -f b/f
+: >a/f
+pt_run --policy "$T/mv.json" -- mv a/f b/f
+pt_status "a learned mv from one directory to another round-trips" 0
+pt_check "and the file moved" test -e b/f
+cd "$WS" || exit 1
+
 # ---- the directory of a run's policy file cannot be moved away ------------------
 mkdir -p "$WS/polmv/pol"
 echo '{"files":{"write":{"allow":["$WORKSPACE"]}}}' >"$WS/polmv/pol/p.json"
