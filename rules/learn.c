@@ -1252,6 +1252,19 @@ static bool collapsible(const struct rules_learn *l, const char *dir)
 	return !(l->tmpdir && beneath(l->tmpdir, dir));
 }
 
+/*
+ * Writes collapse only where the run's work lives: in a workspace, the
+ * run's TMPDIR, or beneath /tmp.  In ~ (and anywhere else) a directory
+ * written file by file stays file by file: ~/.config or ~/.local as a
+ * write entry would hand out ~/.config/git/config, autostart entries and
+ * systemd units, which run code later.
+ */
+static bool write_collapsible(const char *dir)
+{
+	return !strncmp(dir, "$WORKSPACE/", 11) ||
+	       !strncmp(dir, "$TMPDIR/", 8) || !strncmp(dir, "/tmp/", 5);
+}
+
 static bool in_group(const struct item *it, enum rules_class c)
 {
 	return it->alive && it->cls == c && it->action == RULES_ALLOW &&
@@ -1562,7 +1575,8 @@ static int cmp_depth(const void *a, const void *b, void *arg)
  * for each directory above it, those entries become one.  (Directories
  * of one depth touch none of each other's counts.)
  */
-static int mark_collapsed(struct rules_learn *l, struct tree *t)
+static int mark_collapsed(struct rules_learn *l, enum rules_class c,
+			  struct tree *t)
 {
 	struct node *v = t->v.v;
 	size_t i, x, n = t->v.n, *order;
@@ -1585,7 +1599,8 @@ static int mark_collapsed(struct rules_learn *l, struct tree *t)
 			free(order);
 			return -ENOMEM;
 		}
-		ok = collapsible(l, path);
+		ok = collapsible(l, path) &&
+		     (c != RULES_WRITE || write_collapsible(path));
 		free(path);
 		if (!ok)
 			continue;
@@ -1658,7 +1673,7 @@ static int collapse_paths(struct rules_learn *l, enum rules_class c)
 	}
 	if (rc == 0) {
 		count_dirs(l, c, &t);
-		rc = mark_collapsed(l, &t);
+		rc = mark_collapsed(l, c, &t);
 	}
 	if (rc == 0)
 		rc = apply_collapsed(l, c, &t);
