@@ -246,6 +246,16 @@ pt_status "a learned mv from one directory to another round-trips" 0
 pt_check "and the file moved" test -e b/f
 cd "$WS" || exit 1
 
+# ---- writes in ~ stay file by file: ~/.config never becomes a write entry -------
+echo '{"files":{"write":{"allow":["~"]}}}' >"$T/home-w.json"
+learn "$T/cfgw.json" --base "$T/home-w.json" -- sh -c \
+	'for i in 1 2 3 4 5 6 7 8 9; do mkdir -p ~/.config/d$i; echo x >~/.config/d$i/x; done'
+pt_status "learn writes in ~/.config" 0
+pt_nogrep "~/.config written in 9 places is not learned as one write entry" \
+	"$T/cfgw.json" '"pattern": "~/.config", "events"'
+pt_grep "its files are learned one by one" "$T/cfgw.json" \
+	'"pattern": "~/.config/d9/x"'
+
 # ---- the directory of a run's policy file cannot be moved away ------------------
 mkdir -p "$WS/polmv/pol"
 echo '{"files":{"write":{"allow":["$WORKSPACE"]}}}' >"$WS/polmv/pol/p.json"
