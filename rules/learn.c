@@ -105,6 +105,10 @@ struct rules_learn {
 	struct list cmds;  /* struct seen */
 	struct list names; /* struct seen */
 	struct index items_ix, cmds_ix, names_ix;
+	/* --permissive: the directories the run made (char *), where a
+	 * create rule lets it make more */
+	struct list made;
+	struct index made_ix;
 };
 
 /* ---- small helpers ------------------------------------------------------ */
@@ -370,6 +374,10 @@ void rules_learn_free(struct rules_learn *l)
 	free(l->items.v);
 	free_seen(&l->cmds);
 	free_seen(&l->names);
+	for (i = 0; i < l->made.n; i++)
+		free(((char **)l->made.v)[i]);
+	free(l->made.v);
+	index_free(&l->made_ix);
 	index_free(&l->items_ix);
 	index_free(&l->cmds_ix);
 	index_free(&l->names_ix);
@@ -864,6 +872,61 @@ static bool floor_dir(const struct rules_learn *l, const char *path)
 	return !strcmp(path, "/") || (l->home && beneath(l->home, path));
 }
 
+/* ---- --permissive: where a create rule lets the run make files --------------
+ */
+
+static bool made_has(const struct rules_learn *l, const char *dir)
+{
+	uint64_t h = hash_of(dir, 0);
+	char **v = l->made.v;
+	size_t i;
+
+	for (i = index_first(&l->made_ix, h); i != SIZE_MAX;
+	     i = index_next(&l->made_ix, i))
+		if (l->made_ix.hash[i] == h && !strcmp(v[i], dir))
+			return true;
+	return false;
+}
+
+/* A directory a --permissive run made (not there before it). */
+static int made_add(struct rules_learn *l, const char *dir)
+{
+	char **slot;
+
+	if (made_has(l, dir))
+		return 0;
+	slot = grow(&l->made, sizeof(*slot));
+	if (!slot)
+		return -ENOMEM;
+	*slot = strdup(dir);
+	if (!*slot || index_add(&l->made_ix, hash_of(dir, 0)) < 0) {
+		free(*slot);
+		l->made.n--;
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+/*
+ * Whether a create rule for root lets the run make path: directly in
+ * root, or in a directory the run made (README, "create").  A root with
+ * glob characters is not checked.
+ */
+static bool create_reaches(const struct rules_learn *l, const char *root,
+			   const char *path)
+{
+	char dir[PATH_MAX], *slash;
+
+	if (!root || root[0] != '/' || strpbrk(root, "*?[$~"))
+		return true;
+	snprintf(dir, sizeof(dir), "%s", path);
+	slash = strrchr(dir, '/');
+	if (!slash || slash == dir)
+		return false;
+	*slash = '\0';
+	return !strcmp(dir, root) || made_has(l, dir);
+}
+
 /* How the run did it: denied, made by the run, a directory, ... */
 struct how {
 	bool denied, created, dir, preexisting;
@@ -874,7 +937,7 @@ static int add_path(struct rules_learn *l, enum rules_class c, const char *path,
 		    const struct how *h)
 {
 	bool denied = h->denied, created = h->created, dir = h->dir;
-	bool changed_before = false;
+	bool changed_before = false, made_elsewhere = false;
 	const char *rule = h->rule;
 	struct rules_verdict v = { 0 }, sv;
 	enum action_kind { A_ALLOW, A_CREATE } ak = A_ALLOW;
@@ -890,10 +953,18 @@ static int add_path(struct rules_learn *l, enum rules_class c, const char *path,
 	if (l->permissive && l->base)
 		denied = denied ||
 			 (v.action != RULES_ALLOW && v.action != RULES_CREATE);
-	/* a create rule lets a run change only what it made */
+	/* a create rule lets a run change only what it made, and make
+	 * files only in the directory it names and in directories it made */
 	if (l->permissive && l->base && c == RULES_WRITE &&
 	    v.action == RULES_CREATE && h->preexisting)
 		denied = changed_before = true;
+	else if (l->permissive && l->base && c == RULES_WRITE &&
+		 v.action == RULES_CREATE &&
+		 !create_reaches(l, v.pattern, path))
+		denied = made_elsewhere = true;
+	if (l->permissive && c == RULES_WRITE && dir && !h->preexisting &&
+	    (rc = made_add(l, path)) < 0)
+		return rc;
 
 	/* A create rule names the directory: learn the rule itself. */
 	if (c == RULES_WRITE && !denied && !sec && l->base &&
@@ -928,6 +999,15 @@ static int add_path(struct rules_learn *l, enum rules_class c, const char *path,
 				 fmt("needed: it was there before the run, and "
 				     "the base's create rule (%s %s \"%s\") "
 				     "lets a run change only what it made; "
+				     "remove \"review\" to grant it",
+				     v.origin, v.where, v.pattern),
+				 1);
+	if (review && made_elsewhere && !sec)
+		return add_entry(l, c, RULES_ALLOW, true, itself, pat, K_NEEDED,
+				 fmt("needed: made in a directory the run did "
+				     "not make, and the base's create rule (%s "
+				     "%s \"%s\") lets a run make files only in "
+				     "that directory and in those it made; "
 				     "remove \"review\" to grant it",
 				     v.origin, v.where, v.pattern),
 				 1);

@@ -268,6 +268,18 @@ pt_is "the policy file is where it was, as it was" \
 	"$(cat pol/p.json)" '{"files":{"write":{"allow":["$WORKSPACE"]}}}'
 cd "$WS" || exit 1
 
+# ---- --permissive: a new file in a /tmp directory the run did not make ---------
+pre=$(mktemp -d /tmp/pt-pre.XXXXXX)
+pt_cleanup_add "$pre"
+mkdir -p "$pre/sub"
+learn "$T/made.json" --permissive -- sh -c \
+	"echo >$pre/sub/nf; mkdir $pre/new; echo >$pre/new/f"
+pt_status "learn --permissive makes files under /tmp" 0
+held "--permissive: a file made in a directory the run did not make waits" \
+	"$pre/sub/nf" "$T/made.json"
+pt_nogrep "--permissive: a file in a directory the run made needs no entry" \
+	"$T/made.json" "\"pattern\": \"$pre/new/f\""
+
 # ---- --permissive: the user's own policy.json is part of the base --------------
 mkdir -p "$XDG_CONFIG_HOME/proctor" "$WS/perm"
 cd "$WS/perm" || exit 1
