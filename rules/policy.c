@@ -1205,24 +1205,35 @@ int rules_policy_add_file(struct rules_policy *p, const char *path,
  * it.  Relative paths are an error: there is no base directory here, and
  * the tool knows its cwd better than a pure module does.
  */
-int rules_policy_add_list(struct rules_policy *p, const char *spec, char *err,
-			  size_t errlen)
+/*
+ * --allow-list DIR (read) and --allow-dir DIR (write): an entry for the
+ * directory alone, "beneath": false, from the command line.
+ */
+int rules_policy_add_itself(struct rules_policy *p, enum rules_class c,
+			    const char *flag, const char *spec, char *err,
+			    size_t errlen)
 {
 	struct rules_list *l;
 	char *where;
-	int rc = rules_policy_add_entry(p, RULES_READ, RULES_ALLOW, spec, err,
-					errlen);
+	int rc = rules_policy_add_entry(p, c, RULES_ALLOW, spec, err, errlen);
 
 	if (rc < 0)
 		return rc;
-	l = &p->cls[RULES_READ];
-	where = strdup("--allow-list");
+	l = &p->cls[c];
+	where = strdup(flag);
 	if (!where)
 		return -ENOMEM;
 	free(l->v[l->n - 1].where);
 	l->v[l->n - 1].where = where;
 	l->v[l->n - 1].itself = true;
 	return 0;
+}
+
+int rules_policy_add_list(struct rules_policy *p, const char *spec, char *err,
+			  size_t errlen)
+{
+	return rules_policy_add_itself(p, RULES_READ, "--allow-list", spec, err,
+				       errlen);
 }
 
 int rules_policy_add_entry(struct rules_policy *p, enum rules_class c,

@@ -130,6 +130,10 @@ int rules_policy_add_entry(struct rules_policy *p, enum rules_class c,
  */
 int rules_policy_add_list(struct rules_policy *p, const char *spec, char *err,
 			  size_t errlen);
+/* The same for class c (read or write), named flag in verdicts. */
+int rules_policy_add_itself(struct rules_policy *p, enum rules_class c,
+			    const char *flag, const char *spec, char *err,
+			    size_t errlen);
 
 /*
  * Verdicts.  path is absolute and canonical.  For RULES_WRITE, a read deny

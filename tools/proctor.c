@@ -106,6 +106,8 @@ static const struct run_opt {
 	  "DIR   list DIR's names, read nothing beneath it" },
 	{ "deny-read", 1, OPT_GRANT, RULES_READ, RULES_DENY, "PATH" },
 	{ "allow-write", 1, OPT_GRANT, RULES_WRITE, RULES_ALLOW, "PATH" },
+	{ "allow-dir", 1, OPT_GRANT, RULES_WRITE, RULES_ALLOW,
+	  "DIR   change DIR itself (its names, mode), nothing beneath it" },
 	{ "deny-write", 1, OPT_GRANT, RULES_WRITE, RULES_DENY, "PATH" },
 	{ "allow-net", 1, OPT_GRANT, RULES_CONNECT, RULES_ALLOW,
 	  "ADDR  name, *.name, IP, CIDR, [IP]:PORT, unix:PATH" },
@@ -607,11 +609,16 @@ static int add_grants(struct rules_policy *p, const struct cli *c)
 		char spec[PATH_MAX + 256];
 
 		grant_spec(&c->grants[i], spec, sizeof(spec));
-		if ((!strcmp(c->grants[i].flag, "allow-list")
-			     ? rules_policy_add_list(p, spec, err, sizeof(err))
-			     : rules_policy_add_entry(p, c->grants[i].cls,
-						      c->grants[i].act, spec,
-						      err, sizeof(err))) < 0) {
+		bool itself = !strcmp(c->grants[i].flag, "allow-list") ||
+			      !strcmp(c->grants[i].flag, "allow-dir");
+		char flag[32];
+
+		snprintf(flag, sizeof(flag), "--%s", c->grants[i].flag);
+		if ((itself ? rules_policy_add_itself(p, c->grants[i].cls, flag,
+						      spec, err, sizeof(err))
+			    : rules_policy_add_entry(p, c->grants[i].cls,
+						     c->grants[i].act, spec,
+						     err, sizeof(err))) < 0) {
 			print_error(err);
 			return -1;
 		}

@@ -318,15 +318,13 @@ static void say_with_advice(const struct tracer_event *e, const char *head,
 		advice_for(advice, ADVICE_MAX, e, e->verdict);
 	if (advice && advice[0] && (quoted = calloc(1, 2 * ADVICE_MAX + 8)))
 		flags_for(quoted, 2 * ADVICE_MAX + 8,
-			  /* a listing: the directory alone, not what is
-			   * beneath it (a secret directory's files).
-			   * TODO(#7): a denied write of a directory
-			   * itself (rmdir, chmod) is advised
-			   * --allow-write DIR, which covers what is
-			   * beneath it too: no flag names a directory
-			   * alone for writing */
+			  /* a listing, a change of a directory itself
+			   * (rmdir, chmod): the directory alone, not what
+			   * is beneath it (a secret directory's files) */
 			  e->cls == RULES_READ && e->is_dir && !by_name
 				  ? "--allow-list"
+			  : e->cls == RULES_WRITE && e->is_dir && !by_name
+				  ? "--allow-dir"
 				  : flag_for(e->cls),
 			  advice);
 	if (quoted && quoted[0])

@@ -158,4 +158,13 @@ follow "list ~/.ssh" -- ls "$HOME/.ssh"
 pt_run --allow-list "$HOME/.ssh" -- cat "$HOME/.ssh/id_ed25519"
 pt_nogrep "--allow-list ~/.ssh: its files stay unreadable" "$PT_OUT" KEY
 
+# ---- a change of a directory itself: the directory alone, not its files ----
+pt_run -- chmod 700 "$HOME/.ssh"
+pt_grep "a denied chmod of a directory is advised --allow-dir" "$PT_ERR" \
+	"allow with --allow-dir '.*/.ssh'\$"
+follow "chmod ~/.ssh" -- chmod 700 "$HOME/.ssh"
+pt_run --allow-dir "$HOME/.ssh" -- sh -c "echo pwn >>'$HOME/.ssh/id_ed25519'"
+pt_isnt "--allow-dir ~/.ssh: its files stay unwritable" "$PT_RC" 0
+pt_is "and the key is as it was" "$(cat "$HOME/.ssh/id_ed25519")" KEY
+
 pt_done
