@@ -517,18 +517,54 @@ static bool scan_key(struct scan *sc, unsigned char c)
 }
 
 /* Handles typed bytes; -1 when the terminal is gone. */
-static int on_keys(int tty, const struct tracer_ask_facts *f, struct scan *sc)
+/*
+ * A key answers only after the terminal was quiet for PROMPT_QUIET_MS:
+ * since the question appeared and since the key before.  Keys typed for
+ * the program (a user typing on, a program that had them typed) arrive
+ * in a stream, and a stream never answers; a person stops, reads, and
+ * presses one key.
+ */
+#define PROMPT_QUIET_MS 500
+
+static long ms_since(const struct timespec *t)
+{
+	struct timespec now;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	return (now.tv_sec - t->tv_sec) * 1000 +
+	       (now.tv_nsec - t->tv_nsec) / 1000000;
+}
+
+struct keys_state {
+	struct scan sc;
+	struct timespec last; /* the question's drawing, or the last key */
+	bool told;	      /* the user was told that keys were ignored */
+};
+
+static int on_keys(int tty, const struct tracer_ask_facts *f,
+		   struct keys_state *ks)
 {
 	char keys[32];
 	ssize_t n = read(tty, keys, sizeof(keys));
+	bool quiet = ms_since(&ks->last) >= PROMPT_QUIET_MS;
 	const char *a;
 	ssize_t i;
 
 	if (n == 0 || (n < 0 && errno != EINTR && errno != EAGAIN))
 		return -1;
+	if (n > 0)
+		clock_gettime(CLOCK_MONOTONIC, &ks->last);
 	for (i = 0; i < n; i++) {
-		if (!scan_key(sc, (unsigned char)keys[i]))
+		if (!scan_key(&ks->sc, (unsigned char)keys[i]))
 			continue;
+		if (!quiet || i > 0) {
+			if (!ks->told)
+				say(tty, "(keys typed without a pause are "
+					 "not answers: read, then press one "
+					 "key)\r\n");
+			ks->told = true;
+			continue;
+		}
 		if (keys[i] == 'i' || keys[i] == '?') {
 			render_details(tty, f);
 			continue;
@@ -570,7 +606,7 @@ static int ask_on_terminal(int tty, const struct tracer_ask_facts *f, int count)
 	static const char quiet[] = "\x1b\\\x1b[?1000l\x1b[?1002l\x1b[?1003l"
 				    "\x1b[?1004l\x1b[?1005l\x1b[?1006l"
 				    "\x1b[?1015l";
-	struct scan sc = { SCAN_TEXT, 0, false };
+	struct keys_state ks = { .sc = { SCAN_TEXT, 0, false } };
 	const char *answer, *by;
 	char drain[64];
 
@@ -580,6 +616,7 @@ static int ask_on_terminal(int tty, const struct tracer_ask_facts *f, int count)
 	usleep(150 * 1000);
 	tcflush(tty, TCIFLUSH);
 	tracer_prompt_render(tty, f, 1, count);
+	clock_gettime(CLOCK_MONOTONIC, &ks.last);
 	tracer_prompt_start_deadline(f->id);
 	for (;;) {
 		if (poll(pfd, 2, 1000) < 0 && errno != EINTR)
@@ -588,7 +625,7 @@ static int ask_on_terminal(int tty, const struct tracer_ask_facts *f, int count)
 		    read(pfd[1].fd, drain, sizeof(drain)) < 0) {
 			/* nothing to drain */
 		}
-		if (pfd[0].revents & POLLIN && on_keys(tty, f, &sc) < 0)
+		if (pfd[0].revents & POLLIN && on_keys(tty, f, &ks) < 0)
 			return -1;
 		if (pfd[0].revents & (POLLHUP | POLLERR | POLLNVAL))
 			return -1;

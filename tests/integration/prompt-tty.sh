@@ -107,6 +107,7 @@ pr_wait "i: the details show the process chain" 'process chain' 5 &&
 		'^ +[0-9]+  bash -c echo a' 1 &&
 	pr_wait "i: ... and the asking thread's call stack" \
 		'^ +#0 0x[0-9a-f]+ ' 1
+sleep 0.7 # after a pause, as pr_keys
 pr_tm send-keys -t details C-c
 pr_end
 pt_is "Ctrl-C: denies once" "$(pr_res)" w=1
@@ -131,7 +132,7 @@ R=$WS/ahead.res
 pr_start ahead "${ASK[@]}" -- bash -c "echo ready >>'$R'; sleep 2
 	echo a >'$O/f7'; echo \"w=\$?\" >>'$R'"
 pt_wait_for 10 grep -q ready "$R" 2>/dev/null
-pr_keys y y r A
+pr_tm send-keys -t ahead -l yyrA
 pr_wait "type-ahead: the question comes after the keys" \
 	'wants to: WRITE .*/f7'
 sleep 1.5
@@ -140,6 +141,21 @@ pr_keys n
 pr_end
 pt_is "type-ahead: the write failed as answered" "$(sed -n 2p "$R")" w=1
 pt_is "type-ahead: nothing was written" "$(cat "$O/f7")" before
+
+# ---- typing on: keys that keep coming after the question appears (typed
+# for the program, or had typed by it) never answer it
+R=$WS/stream.res
+pr_start stream "${ASK[@]}" -- bash -c "echo a >'$O/f7b'; echo \"w=\$?\" >>'$R'"
+pr_wait "stream: the question is shown" 'wants to: WRITE .*/f7b'
+for i in 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16; do
+	pr_tm send-keys -t stream -l y
+	sleep 0.12
+done
+pt_nogrep "stream: a stream of y did not answer it" "$R" '^w='
+pr_wait "stream: the user is told why" 'keys typed without a pause' 2
+pr_keys n
+pr_end
+pt_is "stream: the write failed as answered after a pause" "$(pr_res)" w=1
 
 # ---- an interactive shell whose job asks: the job is not reported
 # stopped (the prompt stops and continues the tree), the shell goes on

@@ -84,9 +84,13 @@ pr_wait() {
 	return 1
 }
 
+# A person reads before answering: proctor takes a key as an answer only
+# after half a second without keys (tracer/terminal.c), so each key
+# comes after a pause.
 pr_keys() {
 	local k
 	for k in "$@"; do
+		sleep 0.7
 		pr_tm send-keys -t "$PR_NAME" -l "$k"
 	done
 }
