@@ -417,7 +417,10 @@ static void on_accept(void)
 		if (ap.clients[i].fd < 0)
 			c = &ap.clients[i];
 	if (!c || !peer_allowed(fd)) {
-		if (send(fd, "{\"type\":\"error\",\"error\":\"refused\"}\n", 36,
+		static const char refused[] =
+			"{\"type\":\"error\",\"error\":\"refused\"}\n";
+
+		if (send(fd, refused, sizeof(refused) - 1,
 			 MSG_NOSIGNAL | MSG_DONTWAIT) < 0) {
 			/* gone already */
 		}

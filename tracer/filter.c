@@ -50,6 +50,8 @@ static const struct {
 	/* the supervisor and the processes around it (class 17) */
 	{ "ptrace", EPERM },
 	{ "process_vm_writev", EPERM },
+	/* and reading: a process holding a grant keeps what it read (#6) */
+	{ "process_vm_readv", EPERM },
 	{ "pidfd_getfd", EPERM },
 	/* process accounting appends to a file named by path */
 	{ "acct", EPERM },
@@ -268,6 +270,15 @@ static int add_namespaces(scmp_filter_ctx ctx)
 					      CLONE_NEWUSER));
 	if (rc == 0)
 		rc = seccomp_rule_add(ctx, eperm, SCMP_SYS(setns), 0);
+	/*
+	 * CLONE_PARENT makes the child a sibling of its maker: a process
+	 * could give a child to a command that holds a grant (#6), which
+	 * its subtree gets.  Refused, as clone3 is.
+	 */
+	if (rc == 0)
+		rc = seccomp_rule_add(ctx, eperm, SCMP_SYS(clone), 1,
+				      SCMP_A0(SCMP_CMP_MASKED_EQ, CLONE_PARENT,
+					      CLONE_PARENT));
 	return rc;
 }
 

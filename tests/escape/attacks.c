@@ -2667,6 +2667,24 @@ static void cmd_tree(void)
 	}
 	call_report("clone-untraced-parent-high-bits", rc, errno, true, false);
 
+	/* CLONE_PARENT: a child given to the parent (a command that may
+	 * hold a grant) instead of to its maker: refused */
+	errno = 0;
+	rc = syscall(SYS_clone, CLONE_PARENT, 0, 0, 0, 0);
+	if (rc == 0)
+		_exit(0);
+	call_report("clone-parent", rc, errno, true, false);
+
+	/* reading another process's memory (one holding a grant): refused */
+	{
+		char got[8], from[8] = "secret";
+		struct iovec l = { got, sizeof(got) }, r = { from, sizeof(from) };
+
+		errno = 0;
+		rc = process_vm_readv(getppid(), &l, 1, &r, 1, 0);
+		call_report("process-vm-readv-parent", rc, errno, true, false);
+	}
+
 	/* vfork: the child writes the canary, then execs the denied program */
 	pid = vfork();
 	if (pid == 0) {
@@ -2703,9 +2721,6 @@ static void cmd_tree(void)
 		_exit(0);
 	}
 	wait_child(pid, how, sizeof(how));
-	pid = syscall(SYS_clone, CLONE_PARENT | SIGCHLD, 0, 0, 0, 0);
-	if (pid == 0)
-		daemon_loop("daemon-clone-parent");
 	pid = vfork();
 	if (pid == 0) {
 		if (fork() == 0)
