@@ -108,10 +108,10 @@ static void add_parent(const char *root, void *arg)
 		return;
 	pb.parent_fd = fd;
 	/* REFER: a rename to another directory takes the name away too */
-	pb.allowed_access = (LANDLOCK_ACCESS_FS_REMOVE_FILE |
-			     LANDLOCK_ACCESS_FS_REMOVE_DIR |
-			     LANDLOCK_ACCESS_FS_REFER) &
-			    f->handled;
+	pb.allowed_access =
+		(LANDLOCK_ACCESS_FS_REMOVE_FILE |
+		 LANDLOCK_ACCESS_FS_REMOVE_DIR | LANDLOCK_ACCESS_FS_REFER) &
+		f->handled;
 	if (syscall(SYS_landlock_add_rule, f->ruleset,
 		    LANDLOCK_RULE_PATH_BENEATH, &pb, 0) < 0 &&
 	    !f->err)
