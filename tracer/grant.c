@@ -8,8 +8,9 @@
  * ends with the last process holding it; each step is logged.
  *
  * A grant trusts the command, not the process that ran it: it is
- * withheld when the loader was told to load more into the command
- * (LD_PRELOAD, LD_AUDIT, LD_LIBRARY_PATH in its environment), and the
+ * withheld when its environment tells the loader, a shell, an
+ * interpreter or git to run more than the command (LD_PRELOAD, BASH_ENV,
+ * NODE_OPTIONS, GIT_SSH_COMMAND, ...: loader_told), and the
  * rest of the tree cannot reach into a process that holds one (its
  * /proc/PID entries: memory, descriptors, environment).  proctor's own
  * files stay out of reach of every grant (rules_policy_add_protected).
@@ -55,16 +56,72 @@ static void log_grant(const char *type, const struct tracer_grant_hold *h,
 	free(s);
 }
 
+/* "NAME=value" is set, non-empty, for the name (or prefix, "NAME*"). */
+static bool env_names(const char *entry, const char *name)
+{
+	size_t n = strlen(name);
+	const char *eq = strchr(entry, '=');
+
+	if (!eq || !eq[1])
+		return false;
+	if (name[n - 1] == '*')
+		return !strncmp(entry, name, n - 1);
+	return (size_t)(eq - entry) == n && !strncmp(entry, name, n);
+}
+
 /*
  * What in the new program's environment would load code the grant did
  * not name; NULL if nothing.  Read after the exec, from the new image:
- * the program has not run a single instruction of it yet.
+ * the program has not run a single instruction of it yet.  The loader's
+ * variables, and those with which a shell, an interpreter or git runs
+ * code of the caller's choosing (a name ending in '_' or '*' is a
+ * prefix).  TODO(#6): PATH, EDITOR, PAGER and the like name programs a
+ * granted script may run; their values are not judged.
  */
 static const char *loader_told(pid_t pid)
 {
-	static const char *const vars[] = { "LD_PRELOAD=", "LD_AUDIT=",
-					    "LD_LIBRARY_PATH=" };
-	static __thread char env[65536];
+	static const char *const vars[] = {
+		"LD_*",
+		"BASH_ENV",
+		"ENV",
+		"BASH_FUNC_*",
+		"SHELLOPTS",
+		"BASHOPTS",
+		"PS4",
+		"PROMPT_COMMAND",
+		"NODE_OPTIONS",
+		"NODE_PATH",
+		"PYTHONPATH",
+		"PYTHONHOME",
+		"PYTHONSTARTUP",
+		"PERL5OPT",
+		"PERL5LIB",
+		"PERLLIB",
+		"PERL5DB",
+		"RUBYOPT",
+		"RUBYLIB",
+		"GIT_SSH",
+		"GIT_SSH_COMMAND",
+		"GIT_EXEC_PATH",
+		"GIT_CONFIG",
+		"GIT_CONFIG_COUNT",
+		"GIT_CONFIG_KEY_*",
+		"GIT_CONFIG_VALUE_*",
+		"GIT_CONFIG_PARAMETERS",
+		"GIT_CONFIG_GLOBAL",
+		"GIT_CONFIG_SYSTEM",
+		"GIT_ASKPASS",
+		"SSH_ASKPASS",
+		"GIT_PROXY_COMMAND",
+		"GIT_EXTERNAL_DIFF",
+		"GIT_TEMPLATE_DIR",
+		"GCONV_PATH",
+		"JAVA_TOOL_OPTIONS",
+		"_JAVA_OPTIONS",
+		"JDK_JAVA_OPTIONS",
+		"LUA_INIT",
+	};
+	static __thread char env[65536], found[128];
 	char path[64];
 	ssize_t n, off = 0;
 	size_t i;
@@ -82,9 +139,13 @@ static const char *loader_told(pid_t pid)
 	env[off] = '\0';
 	for (n = 0; n < off; n += strlen(env + n) + 1)
 		for (i = 0; i < sizeof(vars) / sizeof(*vars); i++)
-			if (!strncmp(env + n, vars[i], strlen(vars[i])) &&
-			    env[n + strlen(vars[i])])
-				return vars[i];
+			if (env_names(env + n, vars[i])) {
+				/* "NAME=", as the log says it */
+				snprintf(found, sizeof(found),
+					 "%.*s=", (int)strcspn(env + n, "="),
+					 env + n);
+				return found;
+			}
 	return NULL;
 }
 
