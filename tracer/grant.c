@@ -56,6 +56,41 @@ static void log_grant(const char *type, const struct tracer_grant_hold *h,
 	free(s);
 }
 
+static const struct rules_policy *grant_policy;
+
+void tracer_grant_set_policy(const struct rules_policy *p)
+{
+	grant_policy = p;
+}
+
+/*
+ * A directory of PATH where the sandbox may put a program (relative
+ * ones are the cwd's): a granted script that runs a program by name
+ * would run the sandbox's.
+ */
+static bool path_writable(const char *path)
+{
+	char dir[4096], probe[4200];
+	struct rules_verdict v;
+	size_t len;
+
+	for (;;) {
+		len = strcspn(path, ":");
+		snprintf(dir, sizeof(dir), "%.*s", (int)len, path);
+		if (dir[0] != '/')
+			return true; /* "", ".": the cwd */
+		snprintf(probe, sizeof(probe), "%s/proctor-probe", dir);
+		if (grant_policy) {
+			rules_check_path(grant_policy, RULES_WRITE, probe, &v);
+			if (v.action == RULES_ALLOW || v.action == RULES_CREATE)
+				return true;
+		}
+		if (!path[len])
+			return false;
+		path += len + 1;
+	}
+}
+
 /* "NAME=value" is set, non-empty, for the name (or prefix, "NAME*"). */
 static bool env_names(const char *entry, const char *name)
 {
@@ -74,9 +109,9 @@ static bool env_names(const char *entry, const char *name)
  * not name; NULL if nothing.  Read after the exec, from the new image:
  * the program has not run a single instruction of it yet.  The loader's
  * variables, and those with which a shell, an interpreter or git runs
- * code of the caller's choosing (a name ending in '_' or '*' is a
- * prefix).  TODO(#6): PATH, EDITOR, PAGER and the like name programs a
- * granted script may run; their values are not judged.
+ * code of the caller's choosing (a name ending in '*' is a prefix),
+ * and a PATH with a directory the sandbox may write.  EDITOR, PAGER and
+ * the like, which name programs a script may run, are not judged.
  */
 static const char *loader_told(pid_t pid)
 {
@@ -137,7 +172,9 @@ static const char *loader_told(pid_t pid)
 	if (off == (ssize_t)sizeof(env) - 1)
 		return "its environment is too large to check";
 	env[off] = '\0';
-	for (n = 0; n < off; n += strlen(env + n) + 1)
+	for (n = 0; n < off; n += strlen(env + n) + 1) {
+		if (!strncmp(env + n, "PATH=", 5) && path_writable(env + n + 5))
+			return "PATH (a directory of it the sandbox may write)";
 		for (i = 0; i < sizeof(vars) / sizeof(*vars); i++)
 			if (env_names(env + n, vars[i])) {
 				/* "NAME=", as the log says it */
@@ -146,6 +183,7 @@ static const char *loader_told(pid_t pid)
 					 env + n);
 				return found;
 			}
+	}
 	return NULL;
 }
 

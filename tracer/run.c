@@ -257,6 +257,7 @@ int tracer_run(const struct tracer_opts *o)
 	setrlimit(RLIMIT_NOFILE, &rl);
 	tracer_proc_init();
 	tracer_pts_init();
+	tracer_grant_set_policy(o->policy);
 	/*
 	 * The floor holds for the supervisor's own threads, which carry out
 	 * calls for the tracee, and, nested below with signal and socket

@@ -668,6 +668,9 @@ struct tracer_grant_hold {
 };
 
 /* Gives tid the grant ex carries, once its exec is verified. */
+/* The policy that says where the sandbox may write (grant.c judges a
+ * granted command's PATH by it). */
+void tracer_grant_set_policy(const struct rules_policy *p);
 void tracer_grant_on_exec(struct tracer_proc *p,
 			  const struct tracer_exec_expect *ex);
 /* A new task shares its parent's grant; called with the table locked. */
