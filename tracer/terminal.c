@@ -557,7 +557,8 @@ static int on_keys(int tty, const struct tracer_ask_facts *f,
 	for (i = 0; i < n; i++) {
 		if (!scan_key(&ks->sc, (unsigned char)keys[i]))
 			continue;
-		if (!quiet || i > 0) {
+		/* one key, alone in its read: a paste or a burst is not */
+		if (!quiet || i > 0 || n > 1) {
 			if (!ks->told)
 				say(tty, "(keys typed without a pause are "
 					 "not answers: read, then press one "

@@ -152,6 +152,10 @@ for i in 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16; do
 	sleep 0.12
 done
 pt_nogrep "stream: a stream of y did not answer it" "$R" '^w='
+sleep 0.7
+pr_tm send-keys -t stream -l "Always yes"
+sleep 0.7
+pt_nogrep "stream: text pasted after a pause did not answer it" "$R" '^w='
 pr_wait "stream: the user is told why" 'keys typed without a pause' 2
 pr_keys n
 pr_end
