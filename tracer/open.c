@@ -463,6 +463,21 @@ static bool may_wait(const struct tracer_path *p, uint64_t flags)
  * the write needs an answer (its answer covers the read), else about
  * the read.
  */
+/*
+ * Another process's memory (/proc/PID/mem, /proc/PID/task/TID/mem): no
+ * program needs it but a debugger, which cannot run here, and a
+ * descriptor of it opened before that process takes a grant would read
+ * what the grant lets it read (#6).  A process's own stays open to it.
+ */
+static bool others_memory(const struct tracer_req *r,
+			  const struct tracer_path *p)
+{
+	pid_t pid = p->via_pid ? p->via_pid : proc_pid(p->path);
+	const char *last = strrchr(p->path, '/');
+
+	return pid && pid != r->tgid && last && !strcmp(last, "/mem");
+}
+
 static bool judge(struct tracer_req *r, const struct tracer_path *p,
 		  uint64_t flags)
 {
@@ -470,6 +485,13 @@ static bool judge(struct tracer_req *r, const struct tracer_path *p,
 	bool override = false, rd = true, wr;
 
 	r->ev.is_dir = p->exists && S_ISDIR(p->mode);
+	if (others_memory(r, p)) {
+		verdict_proctor(&r->verdict, RULES_DENY, "proc",
+				"another process's memory");
+		return tracer_req_decide(
+			r, wants_write(flags) ? RULES_WRITE : RULES_READ,
+			"path", p->path, false);
+	}
 	if (wants_read(flags)) {
 		rd = tracer_judge_read(r->sup, p, &r->verdict);
 		if (!wants_write(flags) ||

@@ -147,5 +147,24 @@ else
 	kill -KILL "$ppid" 2>/dev/null
 fi
 
+# ---- another process of the tree: its memory stays closed (a descriptor
+# opened before it takes a grant would read what the grant reads); one's
+# own is open
+: >"$PT_LOG"
+timeout -k 5 "$PT_TIMEOUT" "$PROCTOR" run --log "$PT_LOG" -- sh -c '
+	sleep 5 & p=$!
+	if (exec 3</proc/$p/mem) 2>/dev/null ||
+		(exec 3</proc/$p/task/$p/mem) 2>/dev/null; then
+		echo "other mem OPENED"
+	else
+		echo "other mem refused"
+	fi
+	(exec 4</proc/self/mem) && echo "own mem opened"
+	kill $p' </dev/null >"$T/out/mem.out" 2>&1
+pt_grep "class 17: another process's /proc/PID/mem is refused" \
+	"$T/out/mem.out" '^other mem refused$'
+pt_grep "class 17: a process's own /proc/self/mem opens" \
+	"$T/out/mem.out" '^own mem opened$'
+
 esc_summary
 pt_done
