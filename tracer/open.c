@@ -157,7 +157,9 @@ static bool terminal(const struct tracer_sup *s, const struct tracer_path *p,
 {
 	struct stat st;
 
-	if (!p->exists || object_stat(p, &st) < 0 || !tracer_pts_is_slave(&st))
+	/* the walk knows its type: only a character device is looked at */
+	if (!p->exists || !S_ISCHR(p->mode) || object_stat(p, &st) < 0 ||
+	    !tracer_pts_is_slave(&st))
 		return false;
 	if (tracer_pts_of_run(p, &st)) {
 		verdict_proctor(v, RULES_ALLOW, "terminals",
