@@ -418,59 +418,70 @@ static bool line_mac(const char *line, size_t len, uint8_t mac[32],
 /*
  * A log that already holds runs goes on from its last MAC, so the chain
  * runs through the whole file: removing or replaying a whole run breaks
- * it too.  That MAC must be this key's, checked against the line before
- * it: else anyone, the sandbox included, could write a record into a
- * log file for proctor to vouch for by chaining on.  A cut last line
- * (proctor was killed) is left for verify to report.  Returns -EBADMSG
- * when the last whole record is not this key's.
+ * it too.  With a key, that MAC must be this key's, checked against the
+ * line before it, and anything proctor cannot check (no MAC, a line
+ * longer than any record) is refused too: else anyone, the sandbox
+ * included, could write a record into a log file for proctor to vouch
+ * for by chaining on.  A last line cut short (proctor was killed) stays
+ * as it is, for verify to report; the run goes on after it, on a line of
+ * its own, from the last whole record.  Returns -EBADMSG to refuse.
  */
 static int chain_from_file(int fd)
 {
-	enum { TAIL = 256 * 1024 };
+	enum { TAIL = 256 * 1024 }; /* more than any record */
 	off_t end = lseek(fd, 0, SEEK_END), from;
-	char *buf, *nl, *last, *before;
 	uint8_t prev[32] = { 0 }, claimed[32], mac[32];
+	char *buf, *nl, *last, *before, *pl;
+	int rc = log_keyed ? -EBADMSG : 0;
 	size_t signed_len, plen;
 	ssize_t n;
-	int rc = 0;
 
 	memset(log_prev, 0, sizeof(log_prev));
 	if (end <= 0)
-		return 0;
+		return 0; /* empty, or no file (a pipe, a terminal) */
 	from = end > TAIL ? end - TAIL : 0;
 	buf = malloc(TAIL + 1);
 	if (!buf)
-		return 0;
+		return -ENOMEM;
 	n = pread(fd, buf, (size_t)(end - from), from);
-	nl = n > 0 ? memrchr(buf, '\n', (size_t)n) : NULL;
+	if (n <= 0)
+		goto out;
+	if (buf[n - 1] != '\n') {
+		/* the next record starts a line of its own */
+		if (write(fd, "\n", 1) != 1)
+			goto out;
+		/* a whole record that lost its newline still counts */
+		buf[n] = '\0';
+		pl = memrchr(buf, '\n', (size_t)n);
+		pl = pl ? pl + 1 : buf;
+		if (line_mac(pl, strlen(pl), prev, &plen))
+			buf[n++] = '\n';
+	}
+	nl = memrchr(buf, '\n', (size_t)n);
 	if (!nl)
 		goto out; /* no whole line in sight */
 	*nl = '\0';
 	before = memrchr(buf, '\n', (size_t)(nl - buf));
 	last = before ? before + 1 : buf;
-	if (!before && from > 0)
-		goto out; /* longer than we read: not checked */
-	if (!line_mac(last, strlen(last), claimed, &signed_len))
-		goto out; /* written without a key: a new chain */
+	if ((!before && from > 0) ||
+	    !line_mac(last, strlen(last), claimed, &signed_len))
+		goto out; /* longer than a record, or no MAC */
 	if (before) {
 		*before = '\0';
-		plen = strlen(buf);
-		nl = memrchr(buf, '\n', plen);
-		if (!nl && from > 0)
-			goto chain; /* the line before is not whole */
-		nl = nl ? nl + 1 : buf;
-		if (!line_mac(nl, strlen(nl), prev, &plen))
-			memset(prev, 0, sizeof(prev));
+		pl = memrchr(buf, '\n', strlen(buf));
+		if (!pl && from > 0)
+			goto out; /* the line before is longer than a record */
+		pl = pl ? pl + 1 : buf;
+		if (!line_mac(pl, strlen(pl), prev, &plen))
+			goto out;
 	}
 	if (log_keyed) {
 		tracer_log_mac(log_key, prev, last, signed_len, mac);
-		if (memcmp(mac, claimed, 32)) {
-			rc = -EBADMSG;
+		if (memcmp(mac, claimed, 32))
 			goto out;
-		}
 	}
-chain:
 	memcpy(log_prev, claimed, 32);
+	rc = 0;
 out:
 	free(buf);
 	return rc;

@@ -177,6 +177,16 @@ pt_is "a log that ends in a record of another key is not appended to" \
 	"$?" 125
 pt_grep "and proctor says why" "$T/f.out" 'cannot vouch for'
 pt_is "and the file is as it was" "$(wc -l <"$T/forged.jsonl")" 1
+printf '%s\n' '{"type":"end"}' >"$T/nomac.jsonl"
+"$PROCTOR" run --log "$T/nomac.jsonl" -- true </dev/null >/dev/null 2>&1
+pt_is "a log that ends in a record without a MAC is not appended to" "$?" 125
+# proctor killed mid-record: the next run goes on, on a line of its own
+head -c -40 "$T/good.jsonl" >"$T/cut.jsonl"
+"$PROCTOR" run --log "$T/cut.jsonl" -- true </dev/null >/dev/null 2>&1
+pt_is "a log whose last line was cut is appended to" "$?" 0
+"$PROCTOR" log verify "$T/cut.jsonl" >"$T/v.txt" 2>&1
+pt_is "verify names only the cut line and the run it cut" \
+	"$(grep -c "^$T/cut.jsonl:" "$T/v.txt")" 2
 cp "$T/good.jsonl" "$T/more.jsonl"
 "$PROCTOR" run --log "$T/more.jsonl" -- true </dev/null >/dev/null 2>&1
 "$PROCTOR" log verify "$T/more.jsonl" >"$T/v.txt" 2>&1
