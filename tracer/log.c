@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <syslog.h>
 #include <time.h>
 #include <openssl/evp.h>
@@ -426,6 +427,15 @@ static bool line_mac(const char *line, size_t len, uint8_t mac[32],
  * as it is, for verify to report; the run goes on after it, on a line of
  * its own, from the last whole record.  Returns -EBADMSG to refuse.
  */
+/* fd is proctor's stderr (--log -): other output shares it. */
+static bool is_stderr(int fd)
+{
+	struct stat a, b;
+
+	return fstat(fd, &a) == 0 && fstat(STDERR_FILENO, &b) == 0 &&
+	       a.st_dev == b.st_dev && a.st_ino == b.st_ino;
+}
+
 static int chain_from_file(int fd)
 {
 	enum { TAIL = 256 * 1024 }; /* more than any record */
@@ -437,8 +447,8 @@ static int chain_from_file(int fd)
 	ssize_t n;
 
 	memset(log_prev, 0, sizeof(log_prev));
-	if (end <= 0)
-		return 0; /* empty, or no file (a pipe, a terminal) */
+	if (end <= 0 || is_stderr(fd))
+		return 0; /* empty, no file, or --log - (shared output) */
 	from = end > TAIL ? end - TAIL : 0;
 	buf = malloc(TAIL + 1);
 	if (!buf)
