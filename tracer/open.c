@@ -475,9 +475,8 @@ static bool others_memory(const struct tracer_req *r,
 			  const struct tracer_path *p)
 {
 	pid_t pid = p->via_pid ? p->via_pid : proc_pid(p->path);
-	const char *last = strrchr(p->path, '/');
 
-	return pid && pid != r->tgid && last && !strcmp(last, "/mem");
+	return pid && pid != r->tgid && !strcmp(p->name, "mem");
 }
 
 static bool judge(struct tracer_req *r, const struct tracer_path *p,

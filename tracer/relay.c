@@ -927,6 +927,7 @@ static struct relay_conn *take_pending(uint16_t port)
 }
 
 static void on_event(struct relay_end *e);
+static void start_ends(struct relay_conn *c);
 
 static void on_accept(void)
 {
@@ -948,6 +949,12 @@ static void on_accept(void)
 	c->end[DOWN].fd = fd;
 	c->next = relay.conns;
 	relay.conns = c;
+	start_ends(c);
+}
+
+/* Both ends into the epoll set, and a first step: bytes may be there. */
+static void start_ends(struct relay_conn *c)
+{
 	for (int s = DOWN; s <= UP; s++) {
 		struct epoll_event ev = { .events = EPOLLIN,
 					  .data.ptr = &c->end[s] };
@@ -995,14 +1002,7 @@ static void on_shaken_one(struct relay_conn *c)
 	c->io = &tls_io;
 	c->in_len = c->ok = 0; /* the ClientHello, spent */
 	c->mode = HTTP;
-	for (int s = DOWN; s <= UP; s++) {
-		struct epoll_event ev = { .events = EPOLLIN,
-					  .data.ptr = &c->end[s] };
-
-		c->end[s].watched = EPOLLIN;
-		epoll_ctl(relay.ep, EPOLL_CTL_ADD, c->end[s].fd, &ev);
-	}
-	on_event(&c->end[DOWN]);
+	start_ends(c);
 }
 
 static void on_shaken(void)
