@@ -125,3 +125,69 @@ void rules_remove_roots(const struct rules_policy *p,
 		if (x->v[i].grant && x->v[i].action != RULES_DENY)
 			remove_roots(x->v[i].grant->p, fn, arg);
 }
+
+/* The entry's globs as literal paths, or false when one has a glob. */
+static bool literal(const struct rules_entry *e)
+{
+	size_t i, j;
+
+	if (e->kind != RULES_ENTRY_PATH)
+		return false;
+	for (i = 0; i < e->nglobs; i++)
+		for (j = 0; j < e->globs[i].ncomp; j++)
+			if (e->globs[i].comp[j].kind != RULES_COMP_LIT)
+				return false;
+	return true;
+}
+
+/*
+ * Whether the read rules can be handed to the kernel (a Landlock
+ * ruleset built from rules_read_points and the verdicts of
+ * rules_check_path): every files.read entry names literal paths and
+ * allows or denies, and no command's grant reads beyond the policy.
+ * NULL if so, else why not, for the log.
+ */
+const char *rules_reads_static(const struct rules_policy *p)
+{
+	const struct rules_list *l = &p->cls[RULES_READ];
+	const struct rules_list *x = &p->cls[RULES_EXEC];
+	const struct rules_list *c = &p->cls[RULES_CONNECT];
+	size_t i;
+
+	if (l->def != RULES_ALLOW && l->def != RULES_DENY)
+		return "files.read.default asks";
+	for (i = 0; i < l->n; i++) {
+		if (l->v[i].action != RULES_ALLOW &&
+		    l->v[i].action != RULES_DENY)
+			return l->v[i].where; /* ask: a question per read */
+		if (!literal(&l->v[i]))
+			return l->v[i].where;
+	}
+	/* a grant's process is shielded from the rest of the tree (#6) */
+	for (i = 0; i < x->n; i++)
+		if (x->v[i].grant && x->v[i].action != RULES_DENY)
+			return x->v[i].where;
+	/*
+	 * A name the run may reach is looked up through the resolv.conf
+	 * proctor serves to the opens it carries out (tracer/dns.c).
+	 */
+	if (c->def != RULES_DENY)
+		return "network.default";
+	for (i = 0; i < c->n; i++)
+		if (c->v[i].kind == RULES_ENTRY_HOST &&
+		    c->v[i].action != RULES_DENY)
+			return c->v[i].where;
+	return NULL;
+}
+
+void rules_read_points(const struct rules_policy *p,
+		       void (*fn)(const char *path, bool itself, void *arg),
+		       void *arg)
+{
+	const struct rules_list *l = &p->cls[RULES_READ];
+	size_t i, j;
+
+	for (i = 0; i < l->n; i++)
+		for (j = 0; j < l->v[i].nglobs; j++)
+			fn(l->v[i].globs[j].text, l->v[i].itself, arg);
+}

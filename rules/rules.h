@@ -220,6 +220,18 @@ void rules_remove_roots(const struct rules_policy *p,
 			void (*fn)(const char *root, void *arg), void *arg);
 
 /*
+ * Reads in the kernel: NULL when every files.read entry names literal
+ * paths and allows or denies, and no command's grant widens reads (the
+ * kernel can then hold the read rules); otherwise the "where" of the
+ * first entry that stops it.  rules_read_points calls fn with each path
+ * a files.read entry names, and whether it names the object alone.
+ */
+const char *rules_reads_static(const struct rules_policy *p);
+void rules_read_points(const struct rules_policy *p,
+		       void (*fn)(const char *path, bool itself, void *arg),
+		       void *arg);
+
+/*
  * An entry held back for review.  A list entry may be written as an
  * object: {"pattern": ..., "events": N, "why": "...", "review": true}
  * ("events" and "why" are notes for people, as `proctor learn` writes

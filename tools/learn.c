@@ -963,6 +963,8 @@ static int run_cmd(const struct learn_opts *o, char **cmd, const char *log)
 		av[n++] = "--policy";
 		av[n++] = o->base;
 	}
+	/* a policy lists what was read: every read must come to proctor */
+	av[n++] = "--log-reads";
 	if (o->permissive)
 		av[n++] = "--permissive";
 	if (o->quiet)

@@ -49,6 +49,7 @@ struct cli {
 	size_t n_grants;
 	const char *log;
 	bool no_log, quiet, wait_all, force, keep_tmp, keep_caps, permissive;
+	bool log_reads;
 	bool syslog;
 	bool intercept_tls; /* --intercept-tls */
 	enum tracer_stacks stacks;
@@ -80,6 +81,7 @@ enum opt_kind {
 	OPT_STACKS,
 	OPT_SYSLOG,
 	OPT_INTERCEPT_TLS,
+	OPT_LOG_READS,
 };
 
 static const struct run_opt {
@@ -96,6 +98,9 @@ static const struct run_opt {
 	{ "policy", 1, OPT_POLICY, 0, 0, "FILE  add a policy layer" },
 	{ "log", 1, OPT_LOG, 0, 0, "FILE  decision log ('-': stderr)" },
 	{ "no-log", 0, OPT_NO_LOG, 0, 0, "      keep no log" },
+	{ "log-reads", 0, OPT_LOG_READS, 0, 0,
+	  "      judge and log every read-only open in proctor (else the "
+	  "kernel answers them when it can hold the read rules)" },
 	{ "stacks", 1, OPT_STACKS, 0, 0,
 	  "WHICH none, denied (default) or all: which decisions carry a "
 	  "call stack" },
@@ -218,6 +223,9 @@ static int apply_opt(struct cli *c, const struct run_opt *o, char *arg)
 		return 0;
 	case OPT_NO_LOG:
 		c->no_log = true;
+		return 0;
+	case OPT_LOG_READS:
+		c->log_reads = true;
 		return 0;
 	case OPT_STACKS:
 		return parse_stacks(c, arg);
@@ -1290,6 +1298,7 @@ static int cmd_run(int argc, char **argv)
 	o.policy_hash = hash;
 	o.quiet = c.quiet;
 	o.permissive = c.permissive;
+	o.log_reads = c.log_reads;
 	o.verbose = c.verbose;
 	o.wait_all = c.wait_all;
 	o.keep_caps = c.keep_caps;

@@ -57,7 +57,46 @@ static const struct {
 	{ "acct", EPERM },
 };
 
-static int add_notify(scmp_filter_ctx ctx)
+/*
+ * Opens that can only read (no write access, no O_CREAT, O_TRUNC or
+ * O_TMPFILE) are answered in the kernel when the read rules live in a
+ * Landlock ruleset on the tracee (tracer/landlock.c): the others still
+ * come to proctor.  The flags are in a register, so nothing can swap
+ * them after the check.  Returns 1 when this handled name.
+ */
+static int add_open(scmp_filter_ctx ctx, const char *name, int nr)
+{
+	static const uint64_t notified[][2] = {
+		{ O_ACCMODE, O_WRONLY },   { O_ACCMODE, O_RDWR },
+		{ O_ACCMODE, O_ACCMODE },  { O_CREAT, O_CREAT },
+		{ O_TRUNC, O_TRUNC },	   { __O_TMPFILE, __O_TMPFILE },
+	};
+	unsigned arg;
+	size_t i;
+	int rc;
+
+	if (!strcmp(name, "open"))
+		arg = 1;
+	else if (!strcmp(name, "openat"))
+		arg = 2;
+	else
+		return 0;
+	for (i = 0; i < sizeof(notified) / sizeof(*notified); i++) {
+		struct scmp_arg_cmp cmp = {
+			.arg = arg,
+			.op = SCMP_CMP_MASKED_EQ,
+			.datum_a = notified[i][0],
+			.datum_b = notified[i][1],
+		};
+
+		rc = seccomp_rule_add_array(ctx, SCMP_ACT_NOTIFY, nr, 1, &cmp);
+		if (rc < 0)
+			return rc;
+	}
+	return 1;
+}
+
+static int add_notify(scmp_filter_ctx ctx, bool reads_in_kernel)
 {
 	const char *name;
 	size_t i;
@@ -68,6 +107,11 @@ static int add_notify(scmp_filter_ctx ctx)
 
 		if (nr < 0)
 			continue; /* this ABI lacks it */
+		if (reads_in_kernel && (rc = add_open(ctx, name, nr)) != 0) {
+			if (rc < 0)
+				return rc;
+			continue;
+		}
 		/* sendto without an address goes to the socket's peer */
 		if (!strcmp(name, "sendto"))
 			rc = seccomp_rule_add(ctx, SCMP_ACT_NOTIFY, nr, 1,
@@ -314,7 +358,7 @@ static int add_dumpable_guard(scmp_filter_ctx ctx)
 				SCMP_A1(SCMP_CMP_EQ, 0));
 }
 
-static scmp_filter_ctx build(bool ident)
+static scmp_filter_ctx build(bool ident, bool reads_in_kernel)
 {
 	scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_ALLOW);
 
@@ -325,7 +369,7 @@ static scmp_filter_ctx build(bool ident)
 	    seccomp_attr_set(ctx, SCMP_FLTATR_CTL_NNP, 0) < 0 ||
 	    /* a binary tree: every call of the program runs this filter */
 	    seccomp_attr_set(ctx, SCMP_FLTATR_CTL_OPTIMIZE, 2) < 0 ||
-	    add_notify(ctx) < 0 || add_refused(ctx) < 0 ||
+	    add_notify(ctx, reads_in_kernel) < 0 || add_refused(ctx) < 0 ||
 	    add_masked(ctx) < 0 || add_families(ctx) < 0 ||
 	    add_refused_new(ctx) < 0 || add_namespaces(ctx) < 0 ||
 	    add_pgrp_guard(ctx) < 0 || add_dumpable_guard(ctx) < 0 ||
@@ -365,12 +409,12 @@ static int export(scmp_filter_ctx ctx, struct sock_fprog *prog)
 	return 0;
 }
 
-int tracer_filter_install(bool ident, bool *killable)
+int tracer_filter_install(bool ident, bool reads_in_kernel, bool *killable)
 {
 	unsigned long flags = SECCOMP_FILTER_FLAG_NEW_LISTENER |
 			      SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV;
 	struct sock_fprog prog;
-	scmp_filter_ctx ctx = build(ident);
+	scmp_filter_ctx ctx = build(ident, reads_in_kernel);
 	int fd, err;
 
 	if (!ctx)

@@ -4,14 +4,19 @@
  * largest set of writes the policy could ever grant (rules_write_roots)
  * becomes a ruleset enforced on the tracee before it execs CMD and on
  * each worker thread that carries out calls for it: a bug in the
- * supervisor cannot grant a write outside the floor.  Only write rights
- * are handled, since reads are governed by a deny list that Landlock's
- * allow list cannot express.
+ * supervisor cannot grant a write outside the floor.
+ *
+ * Reads can live in the kernel too (tracer_landlock_reads): Landlock
+ * grants, it does not deny, so a read rule that denies (~/.ssh) becomes
+ * grants on everything around it, found by listing the directories
+ * above it.  The filter then answers read-only opens in the kernel.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/landlock.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
@@ -198,4 +203,304 @@ int tracer_landlock_enforce(int ruleset)
 	if (syscall(SYS_landlock_restrict_self, ruleset, 0) < 0)
 		return -errno;
 	return 0;
+}
+
+/* --- reads ---------------------------------------------------------------- */
+
+/*
+ * A read rule named by a literal path P splits the tree: the directories
+ * above P hold both what the rules allow and what they deny, so they are
+ * listed and each entry judged by the policy itself (rules_check_path);
+ * a directory with no rule beneath it is one grant, since every file
+ * under it gets the same verdict.  What appears later in a listed
+ * directory has no grant: reads there are refused by the kernel.  So
+ * the run must not be able to make names in a listed directory (else
+ * its own new files would be unreadable), and that is checked against
+ * the write floor.  Terminals are listed too: only the run's own get a
+ * grant, like the judge in tracer/open.c.
+ */
+
+#define READS_RULES_MAX 4096
+
+struct strv {
+	char **v;
+	size_t n;
+};
+
+struct reads {
+	const struct rules_policy *p;
+	int ruleset;
+	struct strv points; /* paths the read entries name */
+	struct strv itself; /* those naming a directory's entries only */
+	struct strv roots;  /* where the run may make names */
+	struct strv pts;    /* devpts mounts */
+	size_t nrules;
+	const char *why;
+	int err;
+};
+
+static void strv_push(struct strv *s, const char *str, int *err)
+{
+	char **v = realloc(s->v, (s->n + 1) * sizeof(*v));
+
+	if (!v || !(v[s->n] = strdup(str))) {
+		if (v)
+			s->v = v;
+		*err = -ENOMEM;
+		return;
+	}
+	s->v = v;
+	s->n++;
+}
+
+static void strv_free(struct strv *s)
+{
+	while (s->n)
+		free(s->v[--s->n]);
+	free(s->v);
+	s->v = NULL;
+}
+
+/* path lies strictly beneath dir */
+static bool beneath(const char *dir, const char *path)
+{
+	size_t n = strlen(dir);
+
+	if (!strcmp(dir, "/"))
+		return path[0] == '/' && path[1] != '\0';
+	return !strncmp(path, dir, n) && path[n] == '/';
+}
+
+static bool strv_has(const struct strv *s, const char *str)
+{
+	size_t i;
+
+	for (i = 0; i < s->n; i++)
+		if (!strcmp(s->v[i], str))
+			return true;
+	return false;
+}
+
+static bool strv_beneath(const struct strv *s, const char *dir)
+{
+	size_t i;
+
+	for (i = 0; i < s->n; i++)
+		if (beneath(dir, s->v[i]))
+			return true;
+	return false;
+}
+
+/* path is one of s, or beneath one */
+static bool strv_under(const struct strv *s, const char *path)
+{
+	size_t i;
+
+	for (i = 0; i < s->n; i++)
+		if (!strcmp(s->v[i], path) || beneath(s->v[i], path))
+			return true;
+	return false;
+}
+
+static void add_point(const char *path, bool itself, void *arg)
+{
+	struct reads *r = arg;
+
+	strv_push(itself ? &r->itself : &r->points, path, &r->err);
+}
+
+/* Where the write floor lets the run make names (see open_root). */
+static void add_write_root(const char *root, void *arg)
+{
+	struct reads *r = arg;
+	char link[64], real[PATH_MAX];
+	int fd = open_root(root);
+
+	if (fd < 0)
+		return;
+	snprintf(link, sizeof(link), "/proc/self/fd/%d", fd);
+	if (realpath(link, real))
+		strv_push(&r->roots, real, &r->err);
+	close(fd);
+}
+
+/* Mount points in /proc/self/mountinfo are octal-escaped (\040). */
+static void unescape(char *s)
+{
+	char *o = s;
+
+	for (; *s; s++, o++) {
+		if (s[0] == '\\' && s[1] >= '0' && s[1] <= '3' && s[2] &&
+		    s[3]) {
+			*o = (char)((s[1] - '0') * 64 + (s[2] - '0') * 8 +
+				    (s[3] - '0'));
+			s += 3;
+		} else {
+			*o = *s;
+		}
+	}
+	*o = '\0';
+}
+
+/* Every devpts mount: /dev/pts, and any bind of it in a chroot. */
+static void find_pts(struct reads *r)
+{
+	FILE *f = fopen("/proc/self/mountinfo", "re");
+	char line[8192], *sep, point[4096];
+
+	while (f && fgets(line, sizeof(line), f)) {
+		sep = strstr(line, " - ");
+		if (!sep || strncmp(sep + 3, "devpts ", 7) ||
+		    sscanf(line, "%*s %*s %*s %*s %4095s", point) != 1)
+			continue;
+		unescape(point);
+		strv_push(&r->pts, point, &r->err);
+	}
+	if (f)
+		fclose(f);
+}
+
+static void grant(struct reads *r, int fd)
+{
+	struct landlock_path_beneath_attr pb = {
+		.allowed_access = LANDLOCK_ACCESS_FS_READ_FILE,
+		.parent_fd = fd,
+	};
+
+	if (++r->nrules > READS_RULES_MAX) {
+		r->why = "too many names around the read rules";
+		return;
+	}
+	if (syscall(SYS_landlock_add_rule, r->ruleset,
+		    LANDLOCK_RULE_PATH_BENEATH, &pb, 0) < 0 &&
+	    !r->err)
+		r->err = -errno;
+}
+
+static bool allows(struct reads *r, const char *path, bool named)
+{
+	struct rules_verdict v;
+
+	rules_check_path(r->p, RULES_READ, path, &v);
+	return v.action == RULES_ALLOW && (!named || !v.is_default);
+}
+
+static void walk(struct reads *r, const char *dir);
+
+/*
+ * A name in a listed directory.  A symbolic link gets no grant: what it
+ * names is judged where that lies, as the supervisor judges the
+ * resolved path.
+ */
+static void judge_entry(struct reads *r, int dirfd, const char *dir,
+			const char *name, bool pts)
+{
+	char path[PATH_MAX];
+	struct stat st;
+	int fd;
+
+	if ((size_t)snprintf(path, sizeof(path), "%s/%s",
+			     strcmp(dir, "/") ? dir : "", name) >=
+	    sizeof(path))
+		return;
+	fd = openat(dirfd, name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0)
+		return;
+	if (fstat(fd, &st) < 0 || S_ISLNK(st.st_mode)) {
+		close(fd);
+		return;
+	}
+	if (S_ISDIR(st.st_mode)) {
+		close(fd);
+		walk(r, path);
+		return;
+	}
+	/* another window's terminal takes an entry that names it */
+	if (pts && tracer_pts_is_slave(&st)
+		    ? tracer_pts_own(&st) || allows(r, path, true)
+		    : allows(r, path, false))
+		grant(r, fd);
+	close(fd);
+}
+
+static void walk(struct reads *r, const char *dir)
+{
+	bool pts = strv_has(&r->pts, dir);
+	char probe[PATH_MAX];
+	struct dirent *d;
+	DIR *dp;
+
+	if (!pts && !strv_beneath(&r->points, dir) &&
+	    !strv_has(&r->itself, dir) && !strv_beneath(&r->pts, dir)) {
+		/* all beneath gets one verdict: ask it of a name no rule has */
+		snprintf(probe, sizeof(probe), "%s/%s",
+			 strcmp(dir, "/") ? dir : "", "\x01");
+		if (allows(r, probe, false)) {
+			int fd = open(dir, O_PATH | O_DIRECTORY | O_NOFOLLOW |
+						   O_CLOEXEC);
+
+			if (fd >= 0) {
+				grant(r, fd);
+				close(fd);
+			}
+		}
+		return;
+	}
+	if (strv_under(&r->roots, dir)) {
+		r->why = "a read rule names a path in a directory the run "
+			 "may write to";
+		return;
+	}
+	dp = opendir(dir);
+	if (!dp)
+		return; /* unreadable: nothing beneath can be read either */
+	while (!r->why && !r->err && (d = readdir(dp)) != NULL)
+		if (strcmp(d->d_name, ".") && strcmp(d->d_name, ".."))
+			judge_entry(r, dirfd(dp), dir, d->d_name, pts);
+	closedir(dp);
+}
+
+/*
+ * The read rules as a Landlock ruleset, for the tracee alone (the
+ * supervisor reads what it judges).  Returns it, or -errno with *why
+ * saying why reads stay with the supervisor.
+ */
+int tracer_landlock_reads(const struct rules_policy *p, const char **why)
+{
+	struct landlock_ruleset_attr attr = {
+		.handled_access_fs = LANDLOCK_ACCESS_FS_READ_FILE,
+	};
+	struct reads r = { .p = p, .ruleset = -1 };
+	int rc;
+
+	*why = rules_reads_static(p);
+	if (*why)
+		return -EOPNOTSUPP;
+	if (tracer_landlock_abi() < 1) {
+		*why = "the kernel lacks Landlock";
+		return -EOPNOTSUPP;
+	}
+	if (rules_write_roots(p, add_write_root, &r) == 1) {
+		*why = "writes are unbounded";
+		return -EOPNOTSUPP;
+	}
+	rules_read_points(p, add_point, &r);
+	find_pts(&r);
+	r.ruleset = syscall(SYS_landlock_create_ruleset, &attr, sizeof(attr),
+			    0);
+	if (r.ruleset < 0)
+		r.err = -errno;
+	if (!r.err)
+		walk(&r, "/");
+	rc = r.err ? r.err : r.why ? -EOPNOTSUPP : r.ruleset;
+	if (rc < 0) {
+		*why = r.why ? r.why : strerror(-r.err);
+		if (r.ruleset >= 0)
+			close(r.ruleset);
+	}
+	strv_free(&r.points);
+	strv_free(&r.itself);
+	strv_free(&r.roots);
+	strv_free(&r.pts);
+	return rc;
 }

@@ -190,15 +190,20 @@ static bool run_holds_master(const struct stat *st)
 	return found;
 }
 
-bool tracer_pts_of_run(const struct tracer_path *p, const struct stat *st)
+bool tracer_pts_own(const struct stat *st)
 {
 	int i;
 
-	/* a reopen of a descriptor a process of the run holds */
-	if (p->magic >= 0)
-		return true;
 	for (i = 0; i < n_own; i++)
 		if (own[i].dev == st->st_dev && own[i].ino == st->st_ino)
 			return true;
-	return run_holds_master(st);
+	return false;
+}
+
+bool tracer_pts_of_run(const struct tracer_path *p, const struct stat *st)
+{
+	/* a reopen of a descriptor a process of the run holds */
+	if (p->magic >= 0)
+		return true;
+	return tracer_pts_own(st) || run_holds_master(st);
 }

@@ -53,8 +53,16 @@ static int read_int(int fd, int *v)
 }
 
 /* In the child: nothing returns; failures go up the pipes. */
+/* The Landlock rulesets the tracee takes (-errno: none). */
+struct floors {
+	int write;
+	int reads;
+	const char *reads_why; /* why reads stay with proctor */
+	char **envp;	       /* CMD's environment */
+};
+
 static void child_main(const struct tracer_opts *o, int ready, int go, int fail,
-		       bool job, int floor)
+		       bool job, const struct floors *fl)
 {
 	bool killable = false;
 	sigset_t none;
@@ -75,10 +83,13 @@ static void child_main(const struct tracer_opts *o, int ready, int go, int fail,
 		listener = -errno;
 	else if (!o->keep_caps && (v = tracer_caps_drop()) < 0)
 		listener = v;
-	else if (floor >= 0 && (v = tracer_landlock_enforce(floor)) < 0)
+	else if (fl->write >= 0 && (v = tracer_landlock_enforce(fl->write)) < 0)
+		listener = v;
+	else if (fl->reads >= 0 && (v = tracer_landlock_enforce(fl->reads)) < 0)
 		listener = v;
 	else
-		listener = tracer_filter_install(tracer_log_on(), &killable);
+		listener = tracer_filter_install(tracer_log_on(), fl->reads >= 0,
+						 &killable);
 	v = killable;
 	write_all(ready, &listener, sizeof(listener));
 	write_all(ready, &v, sizeof(v));
@@ -86,7 +97,7 @@ static void child_main(const struct tracer_opts *o, int ready, int go, int fail,
 		_exit(125);
 	close(listener); /* the supervisor holds it now */
 
-	execve(o->exe, o->argv, o->envp);
+	execve(o->exe, o->argv, fl->envp);
 	v = errno;
 	write_all(fail, &v, sizeof(v));
 	_exit(v == ENOENT ? 127 : 126);
@@ -125,28 +136,95 @@ static int take_listener(pid_t child, int ready, int *listener, bool *killable)
 }
 
 /* Optional kernel features: a missing one is said once, at start. */
+/*
+ * Reads go to the kernel unless the run needs each one seen: logged
+ * (--log-reads, proctor learn), asked (--ask), allowed and logged
+ * (--permissive), or served (the trust store, with TLS interception).
+ */
+static int reads_floor(const struct tracer_opts *o, const char **why)
+{
+	*why = o->log_reads	 ? "--log-reads"
+	       : o->ask_defaults ? "--ask"
+	       : o->permissive	 ? "--permissive"
+	       : o->ca		 ? "TLS interception serves the trust store"
+				 : NULL;
+	if (*why)
+		return -EOPNOTSUPP;
+	return tracer_landlock_reads(o->policy, why);
+}
+
+/*
+ * With reads in the kernel, programs read the host's resolv.conf, not
+ * the one proctor serves (tracer/dns.c); glibc takes "use-vc" from the
+ * environment as well, and so asks proctor's answerer over TCP.
+ */
+static char **env_use_vc(char *const *envp)
+{
+	const char *old = NULL;
+	size_t n = 0, i, j = 0;
+	char **env;
+
+	while (envp[n])
+		n++;
+	env = calloc(n + 2, sizeof(*env));
+	if (!env)
+		return NULL;
+	for (i = 0; i < n; i++) {
+		if (!strncmp(envp[i], "RES_OPTIONS=", 12))
+			old = envp[i] + 12;
+		else
+			env[j++] = envp[i];
+	}
+	if (asprintf(&env[j], "RES_OPTIONS=%s%suse-vc", old ? old : "",
+		     old && *old ? " " : "") < 0) {
+		free(env);
+		return NULL;
+	}
+	return env;
+}
+
+/* A short text for a JSON string: quotes and controls become '?'. */
+static void plain(char *out, size_t size, const char *in)
+{
+	size_t i;
+
+	for (i = 0; in[i] && i + 1 < size; i++)
+		out[i] = in[i] == '"' || in[i] == '\\' ||
+				 (unsigned char)in[i] < 0x20
+			 ? '?'
+			 : in[i];
+	out[i] = '\0';
+}
+
 static void report_features(const struct tracer_opts *o,
 			    const struct tracer_sup *s, bool killable,
-			    int floor)
+			    const struct floors *fl)
 {
-	int abi = tracer_landlock_abi();
-	char fields[256];
+	int abi = tracer_landlock_abi(), floor = fl->write;
+	char fields[512], why[160];
 
+	plain(why, sizeof(why), fl->reads_why ? fl->reads_why : "");
 	snprintf(fields, sizeof(fields),
 		 "\"features\":{\"sync_wakeup\":%s,\"wait_killable\":%s,"
-		 "\"landlock_abi\":%d},\"write_floor\":%s",
+		 "\"landlock_abi\":%d},\"write_floor\":%s,"
+		 "\"reads\":\"%s%s\"",
 		 s->sync_wakeup ? "true" : "false", killable ? "true" : "false",
 		 abi,
 		 floor >= 0	    ? "\"landlock\""
 		 : floor == -ERANGE ? "\"none: writes are unbounded\""
-				    : "\"none\"");
+				    : "\"none\"",
+		 fl->reads >= 0 ? "kernel: Landlock" : "proctor: ",
+		 fl->reads >= 0 ? "" : why);
 	tracer_log_raw("kernel", fields);
 	if (o->verbose)
 		fprintf(stderr,
 			"proctor: run %s; log %s; Landlock ABI %d, "
-			"write floor %s; synchronous wake-up %s\n",
+			"write floor %s; reads judged by %s%s%s; synchronous "
+			"wake-up %s\n",
 			o->run_id, o->log_path ? o->log_path : "none", abi,
 			floor >= 0 ? "on" : "off",
+			fl->reads >= 0 ? "the kernel" : "proctor",
+			fl->reads >= 0 ? "" : ": ", fl->reads >= 0 ? "" : why,
 			s->sync_wakeup ? "on" : "off");
 	if (o->quiet)
 		return;
@@ -239,6 +317,7 @@ int tracer_run(const struct tracer_opts *o)
 	 * answering a call of a process killed at the end when this returns.
 	 */
 	static struct tracer_sup sup;
+	struct floors fl = { .reads = -1, .envp = (char **)o->envp };
 	int tracee_floor;
 	bool job = tracer_job_foreground(), killable = false;
 	struct rlimit rl;
@@ -275,6 +354,12 @@ int tracer_run(const struct tracer_opts *o)
 		close(tracee_floor);
 		tracee_floor = -ERANGE;
 	}
+	fl.write = tracee_floor;
+	fl.reads = reads_floor(o, &fl.reads_why);
+	if (fl.reads >= 0 && !(fl.envp = env_use_vc(o->envp))) {
+		fprintf(stderr, "proctor: out of memory\n");
+		return 125;
+	}
 	if (sup.floor >= 0 && (err = tracer_landlock_enforce(sup.floor))) {
 		fprintf(stderr, "proctor: cannot enforce Landlock: %s\n",
 			strerror(-err));
@@ -287,7 +372,7 @@ int tracer_run(const struct tracer_opts *o)
 		return 125;
 	}
 	if (child == 0)
-		child_main(o, ready[1], go[0], fail[1], job, tracee_floor);
+		child_main(o, ready[1], go[0], fail[1], job, &fl);
 	close(ready[1]);
 	close(go[0]);
 	close(fail[1]);
@@ -315,7 +400,7 @@ int tracer_run(const struct tracer_opts *o)
 	err = tracer_relay_start(&sup);
 	if (err)
 		return fail_setup(child, "cannot start the HTTP relay", err);
-	report_features(o, &sup, killable, tracee_floor);
+	report_features(o, &sup, killable, &fl);
 	if (job)
 		tracer_job_setup(child);
 	err = tracer_prompt_start(&sup);

@@ -36,6 +36,7 @@ struct tracer_opts {
 	const char *run_id;
 	const char *policy_hash; /* hex SHA-256 of the merged policy */
 	bool quiet;		 /* no denial lines on stderr */
+	bool log_reads;		 /* reads come to proctor, to be logged */
 	int verbose;
 	bool wait_all;	/* wait for the whole tree */
 	bool keep_caps; /* root keeps every capability */
@@ -214,6 +215,8 @@ void tracer_path_release(struct tracer_path *p);
 struct stat;
 bool tracer_pts_of_run(const struct tracer_path *p, const struct stat *st);
 bool tracer_pts_is_slave(const struct stat *st);
+/* One of the terminals proctor was started on. */
+bool tracer_pts_own(const struct stat *st);
 
 /* --- call stacks (stack.c) ----------------------------------------------- */
 
@@ -376,6 +379,12 @@ int tracer_landlock_abi(void);
  */
 int tracer_landlock_ruleset(const struct rules_policy *p, bool scopes);
 int tracer_landlock_enforce(int ruleset);
+/*
+ * The read rules as a ruleset for the tracee, when they can be: then
+ * read-only opens are answered in the kernel (tracer_filter_install).
+ * Otherwise -errno, and *why says what keeps reads with proctor.
+ */
+int tracer_landlock_reads(const struct rules_policy *p, const char **why);
 
 /* --- the filter (filter.c) ----------------------------------------------- */
 
@@ -383,7 +392,7 @@ int tracer_landlock_enforce(int ruleset);
  * Installs the filter in the calling process; returns the listener fd.
  * *killable tells whether the kernel took WAIT_KILLABLE_RECV (5.19+).
  */
-int tracer_filter_install(bool ident, bool *killable);
+int tracer_filter_install(bool ident, bool reads_in_kernel, bool *killable);
 
 /* --- notification workers (notify.c) ------------------------------------- */
 
