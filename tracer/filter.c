@@ -67,9 +67,9 @@ static const struct {
 static int add_open(scmp_filter_ctx ctx, const char *name, int nr)
 {
 	static const uint64_t notified[][2] = {
-		{ O_ACCMODE, O_WRONLY },   { O_ACCMODE, O_RDWR },
-		{ O_ACCMODE, O_ACCMODE },  { O_CREAT, O_CREAT },
-		{ O_TRUNC, O_TRUNC },	   { __O_TMPFILE, __O_TMPFILE },
+		{ O_ACCMODE, O_WRONLY },  { O_ACCMODE, O_RDWR },
+		{ O_ACCMODE, O_ACCMODE }, { O_CREAT, O_CREAT },
+		{ O_TRUNC, O_TRUNC },	  { __O_TMPFILE, __O_TMPFILE },
 	};
 	unsigned arg;
 	size_t i;

@@ -400,8 +400,7 @@ static void judge_entry(struct reads *r, int dirfd, const char *dir,
 	int fd;
 
 	if ((size_t)snprintf(path, sizeof(path), "%s/%s",
-			     strcmp(dir, "/") ? dir : "", name) >=
-	    sizeof(path))
+			     strcmp(dir, "/") ? dir : "", name) >= sizeof(path))
 		return;
 	fd = openat(dirfd, name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
 	if (fd < 0)
@@ -486,8 +485,8 @@ int tracer_landlock_reads(const struct rules_policy *p, const char **why)
 	}
 	rules_read_points(p, add_point, &r);
 	find_pts(&r);
-	r.ruleset = syscall(SYS_landlock_create_ruleset, &attr, sizeof(attr),
-			    0);
+	r.ruleset =
+		syscall(SYS_landlock_create_ruleset, &attr, sizeof(attr), 0);
 	if (r.ruleset < 0)
 		r.err = -errno;
 	if (!r.err)

@@ -88,8 +88,8 @@ static void child_main(const struct tracer_opts *o, int ready, int go, int fail,
 	else if (fl->reads >= 0 && (v = tracer_landlock_enforce(fl->reads)) < 0)
 		listener = v;
 	else
-		listener = tracer_filter_install(tracer_log_on(), fl->reads >= 0,
-						 &killable);
+		listener = tracer_filter_install(tracer_log_on(),
+						 fl->reads >= 0, &killable);
 	v = killable;
 	write_all(ready, &listener, sizeof(listener));
 	write_all(ready, &v, sizeof(v));
@@ -190,9 +190,9 @@ static void plain(char *out, size_t size, const char *in)
 
 	for (i = 0; in[i] && i + 1 < size; i++)
 		out[i] = in[i] == '"' || in[i] == '\\' ||
-				 (unsigned char)in[i] < 0x20
-			 ? '?'
-			 : in[i];
+					 (unsigned char)in[i] < 0x20
+				 ? '?'
+				 : in[i];
 	out[i] = '\0';
 }
 
