@@ -143,8 +143,9 @@ static bool literal(const struct rules_entry *e)
 /*
  * Whether the read rules can be handed to the kernel (a Landlock
  * ruleset built from rules_read_points and the verdicts of
- * rules_check_path): every files.read entry names literal paths and
- * allows or denies, and no command's grant reads beyond the policy.
+ * rules_check_path): reads are allowed by default, every files.read
+ * entry names literal paths and allows or denies, no command's grant
+ * reads beyond the policy, and no name can be reached.
  * NULL if so, else why not, for the log.
  */
 const char *rules_reads_static(const struct rules_policy *p)
@@ -154,8 +155,12 @@ const char *rules_reads_static(const struct rules_policy *p)
 	const struct rules_list *c = &p->cls[RULES_CONNECT];
 	size_t i;
 
-	if (l->def != RULES_ALLOW && l->def != RULES_DENY)
-		return "files.read.default asks";
+	/*
+	 * The kernel refuses without a word; with a default of deny, refused
+	 * reads are the common case and each needs its explanation.
+	 */
+	if (l->def != RULES_ALLOW)
+		return "files.read.default is not allow";
 	for (i = 0; i < l->n; i++) {
 		if (l->v[i].action != RULES_ALLOW &&
 		    l->v[i].action != RULES_DENY)

@@ -323,6 +323,24 @@ static void run_unended(struct reader *r)
 	r->run_line = 0;
 }
 
+/*
+ * A run whose reads the kernel judged (tracer/landlock.c) logged none of
+ * them: a policy learned from it would list no reads.
+ */
+static void on_kernel(struct reader *r, const cJSON *rec)
+{
+	const char *reads = str(rec, "reads");
+
+	if (!reads || strncmp(reads, "kernel", 6))
+		return;
+	fprintf(stderr,
+		"proctor: %s:%ld: this run's reads were judged by the kernel "
+		"and are not in the log (run with --log-reads, or use "
+		"`proctor learn -- CMD`); learned from the rest\n",
+		r->file, r->line);
+	r->incomplete = true;
+}
+
 /* A "run" record: the names of this run, and its base policy. */
 static void on_run(struct reader *r, const cJSON *rec)
 {
@@ -739,6 +757,8 @@ static void on_line(char *line, size_t len, bool cut, void *arg)
 	/* names are read exact: KEY_b64 where a record has it (exact()) */
 	else if (!strcmp(type, "run"))
 		on_run(r, rec);
+	else if (!strcmp(type, "kernel"))
+		on_kernel(r, rec);
 	else if (!strcmp(type, "decision"))
 		on_decision(r, rec);
 	else if (!strcmp(type, "exec"))

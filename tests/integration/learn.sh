@@ -298,7 +298,7 @@ pt_proctor policy check "$T/ls1.json"
 pt_status "policy check accepts an entry for a directory alone" 0
 
 # ---- learn --from: a damaged log names its file and line ---------------------
-pt_run -- cat a.txt
+pt_run --log-reads -- cat a.txt
 cp "$PT_LOG" "$T/bad.jsonl"
 sed -i '2s/.*/{"type": "decision", this is not json/' "$T/bad.jsonl"
 pt_proctor learn --from "$T/bad.jsonl" -o "$T/bad.json"
@@ -354,7 +354,7 @@ pt_run --policy "$T/latin-ok.json" -- cat "$latin"
 pt_status "approved, it reads the file with that name" 0
 
 # ---- a cut log: said, with where; the whole lines learned -------------------
-pt_run -- sh -c 'cat a.txt; cat b.txt'
+pt_run --log-reads -- sh -c 'cat a.txt; cat b.txt'
 head -c -40 "$PT_LOG" >"$T/cut.jsonl"
 pt_proctor learn --from "$T/cut.jsonl" -o "$T/cut.json"
 pt_status "learn --from a cut log exits 1" 1
@@ -368,6 +368,15 @@ pt_grep "it says the policy misses what was lost" "$PT_ERR" \
 pt_grep "it learned from the whole lines" "$T/cut.json" \
 	'"pattern": "\$WORKSPACE/b\.txt"'
 grep -v '"type":"end"' "$PT_LOG" >"$T/noend.jsonl"
+pt_run -- sh -c 'cat a.txt'
+pt_proctor learn --from "$PT_LOG" -o "$T/noreads.json"
+case $(grep -o '"reads":"[a-z]*' "$PT_LOG") in
+*kernel)
+	pt_status "learn --from a log without reads exits 1" 1
+	pt_grep "it says the reads are not in the log" "$PT_ERR" \
+		'reads were judged by the kernel and are not in the log' ;;
+*) pt_skip "learn --from a log without reads" "reads judged by proctor" ;;
+esac
 pt_proctor learn --from "$T/noend.jsonl" -o "$T/noend.json"
 pt_status "learn --from a log whose run has no end exits 1" 1
 pt_grep "... and says so" "$PT_ERR" 'noend\.jsonl:1: this run has no "end"'

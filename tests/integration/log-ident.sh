@@ -26,7 +26,7 @@ echo 1 >"$WS/a/x"
 echo 2 >"$WS/b/y"
 
 # ---- cd, a rename above the cwd, a removed cwd
-pt_run -- bash -c 'cd a && cat x && cd ../b && cat y && cd .. &&
+pt_run --log-reads -- bash -c 'cd a && cat x && cd ../b && cat y && cd .. &&
 	mv b c && cd c && cat y && cd .. && mv c b &&
 	mkdir gone && cd gone && rmdir ../gone && cat ../a/x'
 pt_status "the run ends well" 0
@@ -62,7 +62,7 @@ for i in range(200):
         f.read()
     done.put(i)
 PY
-pt_run -- python3 "$T/threads.py"
+pt_run --log-reads -- python3 "$T/threads.py"
 pt_status "a thread that moves its process around ends well" 0
 pt_is "every read names the cwd its path was resolved in" \
 	"$(q 'r.get("path", "").startswith("'"$WS"'/") and
@@ -72,7 +72,7 @@ pt_is "every read names the cwd its path was resolved in" \
 if [ "$(id -u)" = 0 ] && command -v setpriv >/dev/null; then
 	chmod 755 "$T" "$WS" "$WS/a"
 	chmod 644 "$WS/a/x"
-	pt_run -- bash -c 'cat a/x && setpriv --reuid=65534 --regid=65534 \
+	pt_run --log-reads -- bash -c 'cat a/x && setpriv --reuid=65534 --regid=65534 \
 		--clear-groups cat a/x'
 	pt_status "setpriv runs" 0
 	pt_is "the first cat reads as root" \
@@ -87,7 +87,7 @@ fi
 # root's supervisor reads it anyway; a user's refuses the prctl (EPERM)
 mkdir -p "$HOME/.ssh"
 echo key >"$HOME/.ssh/id_test"
-pt_run -- python3 -c '
+pt_run --log-reads -- python3 -c '
 import ctypes, os
 libc = ctypes.CDLL(None, use_errno=True)
 rc = libc.prctl(4, 0, 0, 0, 0)  # PR_SET_DUMPABLE
@@ -110,7 +110,7 @@ else
 fi
 
 # ---- without a log nothing extra is sent to proctor: cd still works
-timeout -k 5 "$PT_TIMEOUT" "$PROCTOR" run -- bash -c 'cd a && cat x' \
+timeout -k 5 "$PT_TIMEOUT" "$PROCTOR" run --log-reads -- bash -c 'cd a && cat x' \
 	</dev/null >"$PT_OUT" 2>"$PT_ERR"
 pt_is "without a log, cd and reads work as before" "$(cat "$PT_OUT")" 1
 

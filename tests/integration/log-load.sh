@@ -32,7 +32,7 @@ C
 cc -O2 -o "$T/opener" "$T/opener.c" || { pt_fail "compile opener"; pt_done; exit 0; }
 echo data >"$WS/target.txt"
 
-PT_TIMEOUT=120 pt_run --quiet -- "$T/opener" 8 12500 "$WS/target.txt"
+PT_TIMEOUT=120 pt_run --quiet --log-reads -- "$T/opener" 8 12500 "$WS/target.txt"
 pt_status "8 processes x 12500 opens run to the end" 0
 pt_is "one decision record per open" \
 	"$(pt_count_decisions "$PT_LOG" path "$WS/target.txt" allow)" 100000
@@ -59,7 +59,7 @@ pt_is "proctor log verify accepts the whole log" "$?" 0
 : >"$T/ends.jsonl"
 crashed=0
 for i in $(seq 20); do
-	"$PROCTOR" run --quiet --log "$T/ends.jsonl" -- sh -c \
+	"$PROCTOR" run --log-reads --quiet --log "$T/ends.jsonl" -- sh -c \
 		"(while :; do cat '$WS/target.txt'; done) >/dev/null & sleep 0.05" \
 		</dev/null >/dev/null 2>&1
 	[ $? = 0 ] || crashed=$((crashed + 1))
@@ -75,7 +75,7 @@ fi
 # Kill the supervisor in the middle: the tree dies with it, and verify
 # names the cut.
 : >"$PT_LOG"
-"$PROCTOR" run --quiet --log "$PT_LOG" -- "$T/opener" 2 1000000 \
+"$PROCTOR" run --log-reads --quiet --log "$PT_LOG" -- "$T/opener" 2 1000000 \
 	"$WS/target.txt" </dev/null >/dev/null 2>&1 &
 sup=$!
 sleep 1

@@ -18,7 +18,7 @@ cat >Makefile <<'MK'
 all:
 	echo $$$$ $$PPID recipe >>pids.txt
 MK
-pt_run -- bash -c 'echo $$ $PPID bash >>pids.txt; make -s &&
+pt_run --log-reads -- bash -c 'echo $$ $PPID bash >>pids.txt; make -s &&
 	'"$py3"' -c "import os; print(os.getpid(), os.getppid(), \"python\",
 		file=open(\"pids.txt\", \"a\"))"'
 pt_status "bash -c 'make && python3 ...' runs" 0
@@ -68,7 +68,7 @@ pt_grep "proctor log tree draws make one level under bash" "$T/tree.txt" \
 	"^  $make_pid make -s  \\[exit 0; [0-9]+ allowed, 0 denied\\]\$"
 
 # ---- summary: the counts of the log
-pt_run -- sh -c "cat /etc/hostname ~/.ssh/none >/dev/null 2>&1;
+pt_run --log-reads -- sh -c "cat /etc/hostname ~/.ssh/none >/dev/null 2>&1;
 	echo x >'$CANARY/a'; echo x >'$CANARY/a'; echo y >'$CANARY/b'; true"
 "$PROCTOR" log summary --json "$PT_LOG" >"$T/sum.json" 2>&1
 pt_is "proctor log summary --json reads the log" "$?" 0
@@ -106,7 +106,7 @@ pt_grep "and says how many objects it left out" "$T/sum.txt" \
 
 # ---- verify names each kind of tampering, and where
 for i in 1 2; do
-	"$PROCTOR" run --quiet --log "$T/good.jsonl" -- sh -c \
+	"$PROCTOR" run --log-reads --quiet --log "$T/good.jsonl" -- sh -c \
 		"cat /etc/hostname >/dev/null; echo x >'$CANARY/v$i'" \
 		</dev/null >/dev/null 2>&1
 done
@@ -172,23 +172,23 @@ done
 # ---- proctor goes on only with a log whose last record is its key's
 printf '%s\n' '{"time":"x","v":2,"type":"end","run":"r","seq":1,"mac":"'"$(printf 'a%.0s' $(seq 64))"'"}' \
 	>"$T/forged.jsonl"
-"$PROCTOR" run --log "$T/forged.jsonl" -- true </dev/null >"$T/f.out" 2>&1
+"$PROCTOR" run --log-reads --log "$T/forged.jsonl" -- true </dev/null >"$T/f.out" 2>&1
 pt_is "a log that ends in a record of another key is not appended to" \
 	"$?" 125
 pt_grep "and proctor says why" "$T/f.out" 'cannot vouch for'
 pt_is "and the file is as it was" "$(wc -l <"$T/forged.jsonl")" 1
 printf '%s\n' '{"type":"end"}' >"$T/nomac.jsonl"
-"$PROCTOR" run --log "$T/nomac.jsonl" -- true </dev/null >/dev/null 2>&1
+"$PROCTOR" run --log-reads --log "$T/nomac.jsonl" -- true </dev/null >/dev/null 2>&1
 pt_is "a log that ends in a record without a MAC is not appended to" "$?" 125
 # proctor killed mid-record: the next run goes on, on a line of its own
 head -c -40 "$T/good.jsonl" >"$T/cut.jsonl"
-"$PROCTOR" run --log "$T/cut.jsonl" -- true </dev/null >/dev/null 2>&1
+"$PROCTOR" run --log-reads --log "$T/cut.jsonl" -- true </dev/null >/dev/null 2>&1
 pt_is "a log whose last line was cut is appended to" "$?" 0
 "$PROCTOR" log verify "$T/cut.jsonl" >"$T/v.txt" 2>&1
 pt_is "verify names only the cut line and the run it cut" \
 	"$(grep -c "^$T/cut.jsonl:" "$T/v.txt")" 2
 cp "$T/good.jsonl" "$T/more.jsonl"
-"$PROCTOR" run --log "$T/more.jsonl" -- true </dev/null >/dev/null 2>&1
+"$PROCTOR" run --log-reads --log "$T/more.jsonl" -- true </dev/null >/dev/null 2>&1
 "$PROCTOR" log verify "$T/more.jsonl" >"$T/v.txt" 2>&1
 pt_is "a third run goes on with a log of its key, and it verifies" "$?" 0
 

@@ -19,7 +19,7 @@ WHO = {"pid", "tid", "ppid", "comm", "exe"}
 KEYS = {
     "run": {"proctor", "policy_sha256", "workspaces", "tmpdir", "home",
             "permissive", "stacks", "prompt"},
-    "kernel": {"features", "write_floor"},
+    "kernel": {"features", "write_floor", "reads"},
     "start": WHO | {"cmdline"},
     "exec": WHO | {"cmdline"},
     "exec-mismatch": WHO | {"cmdline"},
@@ -240,7 +240,7 @@ pt_is "each exec was judged with its argv, in the same order" \
 
 # ---- names that are not UTF-8: shown with U+FFFD, exact in _b64
 "$PT_PY" -c 'import os; open(os.fsencode("caf\udce9.txt"), "w").write("x\n")'
-pt_run -- sh -c "cat caf*.txt; for n in 'bad\\377' 'sur\\355\\240\\200' \\
+pt_run --log-reads -- sh -c "cat caf*.txt; for n in 'bad\\377' 'sur\\355\\240\\200' \\
 	'long\\340\\200\\257'; do true >'$CANARY/'\$(printf \$n); done"
 pt_schema "a log with names that are not UTF-8 fits the schema"
 pt_is "the read of caf\\xe9.txt is shown with U+FFFD and exact in path_b64" \

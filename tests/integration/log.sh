@@ -11,7 +11,7 @@ echo "known content" >"$WS/known.txt"
 N=7
 
 # ---- one record per decision
-pt_run -- sh -c "for i in \$(seq $N); do cat '$WS/known.txt'; done >/dev/null"
+pt_run --log-reads -- sh -c "for i in \$(seq $N); do cat '$WS/known.txt'; done >/dev/null"
 pt_status "the logged run exits 0" 0
 if pt_json_lines "$PT_LOG"; then
 	pt_ok "every line of the log is a JSON object"
@@ -75,7 +75,7 @@ fi
 # ---- denials: one record each, with the rule and the errno
 mkdir -p "$HOME/.ssh"
 echo "key" >"$HOME/.ssh/id_ed25519"
-pt_run -- sh -c 'for i in 1 2 3; do cat ~/.ssh/id_ed25519; done; exit 0'
+pt_run --log-reads -- sh -c 'for i in 1 2 3; do cat ~/.ssh/id_ed25519; done; exit 0'
 pt_check "the log of a run with denials parses" pt_json_lines "$PT_LOG"
 n=$(pt_count_decisions "$PT_LOG" path "$HOME/.ssh/id_ed25519" deny)
 pt_is "one deny record per denied open (3)" "$n" 3
@@ -91,14 +91,14 @@ pt_grep "stderr names the log when something was denied" "$PT_ERR" \
 	"$PT_LOG"
 
 # ---- the log is complete when CMD is killed
-pt_run -- sh -c "cat '$WS/known.txt' >/dev/null; kill -KILL \$\$"
+pt_run --log-reads -- sh -c "cat '$WS/known.txt' >/dev/null; kill -KILL \$\$"
 pt_status "a killed CMD: 128+9" 137
 pt_check "the log of a killed run parses" pt_json_lines "$PT_LOG"
 n=$(pt_count_decisions "$PT_LOG" path "$WS/known.txt")
 pt_is "the killed run's decision was logged" "$n" 1
 
 # ---- the log of a busy multi-process run is never torn
-pt_run -- sh -c "for j in 1 2 3 4; do
+pt_run --log-reads -- sh -c "for j in 1 2 3 4; do
 	(for i in \$(seq 25); do cat '$WS/known.txt'; done) & done;
 	wait" >/dev/null
 pt_check "the log of four parallel writers parses" pt_json_lines "$PT_LOG"
@@ -108,7 +108,7 @@ pt_is "and holds each of their 100 decisions once" "$n" 100
 # ---- where the log goes
 runs=$XDG_STATE_HOME/proctor/runs
 rm -rf "$XDG_STATE_HOME/proctor"
-timeout -k 5 "$PT_TIMEOUT" "$PROCTOR" run -- cat "$WS/known.txt" \
+timeout -k 5 "$PT_TIMEOUT" "$PROCTOR" run --log-reads -- cat "$WS/known.txt" \
 	</dev/null >"$PT_OUT" 2>"$PT_ERR"
 f=$(ls "$runs"/*.jsonl 2>/dev/null | head -n 1)
 if [ -n "$f" ]; then
@@ -119,7 +119,7 @@ if [ -n "$f" ]; then
 	pt_is "the default log is private (mode 600)" \
 		"$(stat -c %a "$f")" 600
 	# The program cannot rewrite its own record.
-	pt_run -- sh -c "echo forged >>'$f'"
+	pt_run --log-reads -- sh -c "echo forged >>'$f'"
 	pt_isnt "the run cannot write into a log" "$PT_RC" 0
 	pt_nogrep "and the log holds no forged line" "$f" '^forged$'
 else
@@ -128,11 +128,11 @@ else
 fi
 
 rm -rf "$XDG_STATE_HOME/proctor"
-timeout -k 5 "$PT_TIMEOUT" "$PROCTOR" run --no-log -- cat ~/.ssh/id_ed25519 \
+timeout -k 5 "$PT_TIMEOUT" "$PROCTOR" run --log-reads --no-log -- cat ~/.ssh/id_ed25519 \
 	</dev/null >"$PT_OUT" 2>"$PT_ERR"
 pt_is "--no-log writes no log" "$(ls "$runs" 2>/dev/null)" ""
 
-timeout -k 5 "$PT_TIMEOUT" "$PROCTOR" run --log - -- cat "$WS/known.txt" \
+timeout -k 5 "$PT_TIMEOUT" "$PROCTOR" run --log-reads --log - -- cat "$WS/known.txt" \
 	</dev/null >"$PT_OUT" 2>"$PT_ERR"
 grep '^{' "$PT_ERR" >"$T/stderr-log"
 pt_check "--log - writes JSON lines on stderr" test -s "$T/stderr-log"
