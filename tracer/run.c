@@ -141,13 +141,21 @@ static int take_listener(pid_t child, int ready, int *listener, bool *killable)
  * (--log-reads, proctor learn), asked (--ask), allowed and logged
  * (--permissive), or served (the trust store, with TLS interception).
  */
-static int reads_floor(const struct tracer_opts *o, const char **why)
+static int reads_floor(const struct tracer_opts *o, bool scoped,
+		       const char **why)
 {
 	*why = o->log_reads	 ? "--log-reads"
 	       : o->ask_defaults ? "--ask"
 	       : o->permissive	 ? "--permissive"
 	       : o->ca		 ? "TLS interception serves the trust store"
 				 : NULL;
+	/*
+	 * /proc/PID of another process then opens (its files that matter
+	 * stay closed: Landlock's ptrace rule), and its directory works as a
+	 * pidfd: Landlock's signal scope (ABI 6) keeps signals in the run.
+	 */
+	if (!*why && (tracer_landlock_abi() < 6 || !scoped))
+		*why = "Landlock lacks the signal scope (ABI 6)";
 	if (*why)
 		return -EOPNOTSUPP;
 	return tracer_landlock_reads(o->policy, why);
@@ -355,7 +363,7 @@ int tracer_run(const struct tracer_opts *o)
 		tracee_floor = -ERANGE;
 	}
 	fl.write = tracee_floor;
-	fl.reads = reads_floor(o, &fl.reads_why);
+	fl.reads = reads_floor(o, tracee_floor >= 0, &fl.reads_why);
 	if (fl.reads >= 0 && !(fl.envp = env_use_vc(o->envp))) {
 		fprintf(stderr, "proctor: out of memory\n");
 		return 125;

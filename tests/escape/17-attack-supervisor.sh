@@ -149,9 +149,11 @@ fi
 
 # ---- another process of the tree: its memory stays closed (a descriptor
 # opened before it takes a grant would read what the grant reads); one's
-# own is open
+# own is open.  A policy with a grant keeps reads with proctor; without
+# one, the kernel judges reads and a process of the run may read its own
+# child, with nothing to gain: --log-reads stands for the grant here.
 : >"$PT_LOG"
-timeout -k 5 "$PT_TIMEOUT" "$PROCTOR" run --log "$PT_LOG" -- sh -c '
+timeout -k 5 "$PT_TIMEOUT" "$PROCTOR" run --log-reads --log "$PT_LOG" -- sh -c '
 	sleep 5 & p=$!
 	if (exec 3</proc/$p/mem) 2>/dev/null ||
 		(exec 3</proc/$p/task/$p/mem) 2>/dev/null; then

@@ -371,6 +371,28 @@ static void call_report(const char *name, long rc, int err, bool success_is_win,
 		printf("INFO %s\n", changed_line);
 }
 
+/* Whether a listing of /proc/PID/fd tells what a descriptor is. */
+static bool fd_dir_reveals(int dirfd)
+{
+	DIR *d = fdopendir(dup(dirfd));
+	struct dirent *e;
+	char l[256];
+	bool told = false;
+
+	while (d && !told && (e = readdir(d)) != NULL)
+		told = e->d_name[0] != '.' &&
+		       readlinkat(dirfd, e->d_name, l, sizeof(l)) >= 0;
+	if (d)
+		closedir(d);
+	return told;
+}
+
+/* Whether a /proc/PID directory works as a pidfd (signal 0: no harm). */
+static bool signals_through(int fd)
+{
+	return syscall(SYS_pidfd_send_signal, fd, 0, NULL, 0) == 0;
+}
+
 #define TRY(name, expr)                                     \
 	do {                                                \
 		long rc_;                                   \
@@ -2362,8 +2384,17 @@ static void cmd_supervisor(pid_t victim, pid_t outside)
 	TRY("open-proc-sup-task-environ",
 	    open(pathf("/proc/%d/task/%d/environ", sup, sup),
 		 O_RDONLY | O_CLOEXEC));
-	TRY("open-proc-sup-fd-dir", open(pathf("/proc/%d/fd", sup),
-					 O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+	/*
+	 * A /proc/PID directory of another process opens where the kernel
+	 * judges reads (its names are public); what it leads to is the win:
+	 * what the supervisor's descriptors are, or a signal through it.
+	 */
+	fd = open(pathf("/proc/%d/fd", sup),
+		  O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	call_report("open-proc-sup-fd-dir", fd, errno, false,
+		    fd >= 0 && fd_dir_reveals(fd));
+	if (fd >= 0)
+		close(fd);
 	/* the supervisor's descriptors, reopened on our behalf */
 	wins = 0;
 	for (k = 0; k < 64; k++) {
@@ -2441,8 +2472,11 @@ static void cmd_supervisor(pid_t victim, pid_t outside)
 	pfd = syscall(SYS_pidfd_open, getpid(), 0);
 	TRY("pidfd-getfd-self", syscall(SYS_pidfd_getfd, pfd, 0, 0));
 	close(pfd);
-	TRY("open-proc-sup-dir-as-pidfd",
-	    open(pathf("/proc/%d", sup), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+	fd = open(pathf("/proc/%d", sup), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	call_report("open-proc-sup-dir-as-pidfd", fd, errno, false,
+		    fd >= 0 && signals_through(fd));
+	if (fd >= 0)
+		close(fd);
 	if (prlimit(sup, RLIMIT_NOFILE, NULL, &rl) == 0) {
 		/* the same values: permission is the win, no harm done */
 		TRY("prlimit-sup-set-nofile",
@@ -2508,7 +2542,8 @@ static void cmd_supervisor(pid_t victim, pid_t outside)
 		}
 		pfd = open(pathf("/proc/%d", outside),
 			   O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-		call_report("open-proc-outside-dir", pfd, errno, true, false);
+		call_report("open-proc-outside-dir", pfd, errno, false,
+			    pfd >= 0 && signals_through(pfd));
 		if (pfd >= 0) {
 			TRY("pidfd-send-signal-proc-dir-outside",
 			    syscall(SYS_pidfd_send_signal, pfd, SIGKILL, NULL,
@@ -2678,7 +2713,8 @@ static void cmd_tree(void)
 	/* reading another process's memory (one holding a grant): refused */
 	{
 		char got[8], from[8] = "secret";
-		struct iovec l = { got, sizeof(got) }, r = { from, sizeof(from) };
+		struct iovec l = { got, sizeof(got) },
+			     r = { from, sizeof(from) };
 
 		errno = 0;
 		rc = process_vm_readv(getppid(), &l, 1, &r, 1, 0);
