@@ -2,9 +2,11 @@
 # tools/bench.sh PROCTOR: how much proctor slows real work down.
 #
 # Runs each workload natively, under `proctor run --no-log` (default policy),
-# under `proctor run --log FILE --stacks none` (every decision logged), for
-# the build and the opens also under `proctor run --log FILE` (logged, with
-# the call stack of each denial: the default) and under
+# under `proctor run --log FILE --stacks none` (every decision proctor
+# takes logged; read-only opens the kernel answers are not), for the build
+# and the opens also under `proctor run --log FILE` (logged, with the call
+# stack of each denial: the default) and with `--log-reads` (every read
+# judged and logged by proctor too), and under
 # `strace -f --seccomp-bpf` on the same syscalls as a reference.  Runs are
 # interleaved (native, proctor, proctor+log, strace, native, ...), repeated,
 # wall-clock timed, and summed up in a table: min / median / max seconds, the
@@ -107,7 +109,8 @@ SIZES = {  # full run, quick run
 }
 N = {key: quick if QUICK else full for key, (full, quick) in SIZES.items()}
 
-MODES = ["native", "proctor", "proctor+log", "proctor+log+stacks"] + \
+MODES = ["native", "proctor", "proctor+log", "proctor+log+stacks",
+         "proctor+log-reads"] + \
     (["strace"] if STRACE else [])
 
 # Workloads must not see the `make bench` that may have started us.
@@ -153,8 +156,10 @@ class Workload:
         self.key, self.label, self.argv = key, label, argv
         self.netns = netns
         # stacks: also timed with the stacks of denials (proctor+log+stacks)
+        # (and with every read logged: proctor+log-reads)
         self.modes = [m for m in MODES
-                      if stacks or m != "proctor+log+stacks"]
+                      if stacks or m not in ("proctor+log+stacks",
+                                             "proctor+log-reads")]
         self.ops, self.target = ops, target
         self.prepare = prepare or (lambda: None)
         self.allow_net = allow_net
@@ -383,6 +388,9 @@ def command(w, mode):
     if mode == "proctor+log+stacks":
         return [*ns, PROCTOR, "run", "--quiet", "--log", w.log, *net,
                 "--", *w.argv]
+    if mode == "proctor+log-reads":
+        return [*ns, PROCTOR, "run", "--quiet", "--log", w.log,
+                "--log-reads", "--stacks", "none", *net, "--", *w.argv]
     return [*ns, STRACE, *STRACE_ARGS, "--", *w.argv]
 
 
