@@ -7,7 +7,7 @@
 # Fails while that holds (review1).
 . "$(dirname "$0")/../lib.sh"
 pt_init "$@"
-pt_need python3
+pt_need "another window's terminal" python3 || pt_done
 
 pt_run -- true
 case $(sed -n 's/.*"type":"kernel".*"reads":"\([^"]*\)".*/\1/p' "$PT_LOG") in
