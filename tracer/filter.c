@@ -61,8 +61,11 @@ static const struct {
  * Opens that can only read (no write access, no O_CREAT, O_TRUNC or
  * O_TMPFILE) are answered in the kernel when the read rules live in a
  * Landlock ruleset on the tracee (tracer/landlock.c): the others still
- * come to proctor.  The flags are in a register, so nothing can swap
- * them after the check.  Returns 1 when this handled name.
+ * come to proctor.  So does O_PATH, which Landlock does not govern: its
+ * descriptor, reopened through /proc/self/fd, reaches what the ruleset
+ * refuses (another window's terminal), so proctor judges it first.  The
+ * flags are in a register, so nothing can swap them after the check.
+ * Returns 1 when this handled name.
  */
 static int add_open(scmp_filter_ctx ctx, const char *name, int nr)
 {
@@ -70,6 +73,7 @@ static int add_open(scmp_filter_ctx ctx, const char *name, int nr)
 		{ O_ACCMODE, O_WRONLY },  { O_ACCMODE, O_RDWR },
 		{ O_ACCMODE, O_ACCMODE }, { O_CREAT, O_CREAT },
 		{ O_TRUNC, O_TRUNC },	  { __O_TMPFILE, __O_TMPFILE },
+		{ O_PATH, O_PATH },
 	};
 	unsigned arg;
 	size_t i;

@@ -7,6 +7,8 @@
  * descriptor, never by the kernel re-reading the tracee (THREATS.md 6).
  */
 #include <errno.h>
+#include <linux/capability.h>
+#include <stdlib.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
@@ -164,6 +166,18 @@ static int op_utimens(struct tracer_req *r, const struct tracer_path *p, int fd)
 	return ret(utimensat(p->parent, p->name, tp, AT_SYMLINK_NOFOLLOW));
 }
 
+/* Whether the task holds cap in its effective set (/proc/TID/status). */
+static bool task_has_cap(pid_t tid, int cap)
+{
+	char path[64], buf[4096], *c;
+	ssize_t n;
+
+	snprintf(path, sizeof(path), "/proc/%d/status", tid);
+	n = tracer_proc_read(path, buf, sizeof(buf));
+	c = n > 0 ? strstr(buf, "\nCapEff:") : NULL;
+	return c && (strtoull(c + 8, NULL, 16) >> cap) & 1;
+}
+
 static int op_mknod(struct tracer_req *r, const struct tracer_path *p, int fd)
 {
 	bool at = !strcmp(r->name, "mknodat");
@@ -174,6 +188,13 @@ static int op_mknod(struct tracer_req *r, const struct tracer_path *p, int fd)
 
 	if (p->exists || p->magic >= 0)
 		return -EEXIST;
+	/*
+	 * A device node needs CAP_MKNOD, which a run started as root loses
+	 * (tracer/caps.c): proctor must not lend it its own.
+	 */
+	if ((S_ISCHR(mode) || S_ISBLK(mode)) &&
+	    !task_has_cap(r->tid, CAP_MKNOD))
+		return -EPERM;
 	umask(um < 0 ? 022 : um);
 	if (mknodat(p->parent, p->name, mode, dev) < 0)
 		return -errno;
@@ -225,6 +246,10 @@ static int op_xattr(struct tracer_req *r, const struct tracer_path *p, int fd)
 	err = xattr_args(r, 1, set, &len);
 	if (err)
 		return err;
+	/* trusted.* takes CAP_SYS_ADMIN, which a run as root loses */
+	if (!strncmp(xattr_name, "trusted.", 8) &&
+	    !task_has_cap(r->tid, CAP_SYS_ADMIN))
+		return -EPERM;
 	if (fd >= 0)
 		return ret(
 			set ? fsetxattr(fd, xattr_name, xattr_value, len, flags)

@@ -15,11 +15,13 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/landlock.h>
+#include <linux/magic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -388,6 +390,18 @@ static bool allows(struct reads *r, const char *path, bool named)
 static void walk(struct reads *r, const char *dir);
 
 /*
+ * procfs and sysfs make entries for processes and devices as they come:
+ * the run's own processes would have no grant in a listed /proc.
+ */
+static bool pseudo_fs(const char *dir)
+{
+	struct statfs sf;
+
+	return statfs(dir, &sf) == 0 &&
+	       (sf.f_type == PROC_SUPER_MAGIC || sf.f_type == SYSFS_MAGIC);
+}
+
+/*
  * A name in a listed directory.  A symbolic link gets no grant: what it
  * names is judged where that lies, as the supervisor judges the
  * resolved path.
@@ -448,6 +462,11 @@ static void walk(struct reads *r, const char *dir)
 	if (strv_under(&r->roots, dir)) {
 		r->why = "a read rule names a path in a directory the run "
 			 "may write to";
+		return;
+	}
+	if (pseudo_fs(dir)) {
+		r->why = "a read rule names a path in /proc or /sys, whose "
+			 "entries come and go";
 		return;
 	}
 	dp = opendir(dir);

@@ -130,4 +130,24 @@ proctor:*) pt_ok "a secret in the workspace: proctor judges reads" ;;
 	"reads: $(reads_mode)" ;;
 esac
 
+# A rule under /proc: the run's own processes appear after the listing.
+pt_run --deny-read /proc/kcore -- sh -c 'head -n 1 /proc/self/status'
+pt_grep "a rule under /proc: /proc/self still reads" "$PT_OUT" '^Name:'
+case $(reads_mode) in
+proctor:*) pt_ok "a rule under /proc: proctor judges reads" ;;
+*) pt_fail "a rule under /proc: proctor judges reads" \
+	"reads: $(reads_mode)" ;;
+esac
+
+# O_PATH opens come to proctor: Landlock does not govern them.
+pt_run -- python3 -c "
+import os
+try:
+    os.open(os.path.expanduser('~/.ssh/id_rsa'), os.O_PATH)
+    print('opath opened')
+except OSError:
+    print('opath refused')"
+pt_grep "an O_PATH open of a secret is judged by proctor" "$PT_OUT" \
+	'^opath refused$'
+
 pt_done
