@@ -337,6 +337,74 @@ int rules_glob_compile(struct rules_entry *e, const char *pat,
 }
 
 /*
+ * Where the literal part of g (its components before the first glob)
+ * leads once its links are followed, in out; false when that is g's own
+ * text or cannot be known.  What does not exist yet is taken from its
+ * nearest existing ancestor.
+ */
+static bool resolved_text(const struct rules_glob *g, char *out, size_t size)
+{
+	char lit[PATH_MAX] = "", real[PATH_MAX], *slash;
+	size_t i, nlit = 0, n = 0, cut;
+
+	while (nlit < g->ncomp && g->comp[nlit].kind == RULES_COMP_LIT)
+		nlit++;
+	for (i = 0; i < nlit; i++)
+		n += snprintf(lit + n, n < sizeof(lit) ? sizeof(lit) - n : 0,
+			      "/%s", g->comp[i].s);
+	if (n == 0 || n >= sizeof(lit))
+		return false;
+	for (cut = n; !realpath(lit, real);) {
+		if (errno != ENOENT && errno != ENOTDIR)
+			return false;
+		slash = strrchr(lit, '/');
+		if (!slash || slash == lit)
+			return false; /* nothing but "/" exists */
+		*slash = '\0';
+		cut = (size_t)(slash - lit);
+	}
+	if (strncmp(g->text, lit, cut) != 0)
+		return false; /* the text is not its components: leave it */
+	/* real, then what did not exist, then the glob part */
+	n = snprintf(out, size, "%s%s", strcmp(real, "/") ? real : "",
+		     g->text + cut);
+	return n < size && strcmp(out, g->text) != 0;
+}
+
+/*
+ * Rules match the resolved path, so a deny that names a link (~/.ssh
+ * made a link to ~/dotfiles/ssh) would miss what it protects: each glob
+ * whose literal part leads elsewhere gets a second glob there.  For
+ * deny and ask entries only: an allow that followed a link would grant
+ * where the link points.
+ */
+int rules_glob_add_resolved(struct rules_entry *e, char *msg, size_t len)
+{
+	size_t i, n = e->nglobs;
+	char out[PATH_MAX];
+	struct rules_glob *v;
+	int rc;
+
+	for (i = 0; i < n; i++) {
+		if (!resolved_text(&e->globs[i], out, sizeof(out)))
+			continue;
+		v = realloc(e->globs, (e->nglobs + 1) * sizeof(*v));
+		if (!v)
+			return -ENOMEM;
+		e->globs = v;
+		memset(&v[e->nglobs], 0, sizeof(*v));
+		v[e->nglobs].text = strdup(out);
+		e->nglobs++;
+		if (!v[e->nglobs - 1].text)
+			return -ENOMEM;
+		rc = glob_split(&v[e->nglobs - 1], false, msg, len);
+		if (rc < 0)
+			return rc;
+	}
+	return 0;
+}
+
+/*
  * A saved answer names a canonical path as it is: "*" or "$HOME" in it
  * are characters of a file name, not a glob or a variable.
  */

@@ -366,7 +366,11 @@ static int compile_spec(struct layer *l, enum rules_class c,
 	case RULES_READ:
 	case RULES_WRITE:
 		e->kind = RULES_ENTRY_PATH;
-		return rules_glob_compile(e, spec, &l->env, msg, len);
+		rc = rules_glob_compile(e, spec, &l->env, msg, len);
+		if (rc == 0 &&
+		    (e->action == RULES_DENY || e->action == RULES_ASK))
+			rc = rules_glob_add_resolved(e, msg, len);
+		return rc;
 	case RULES_CONNECT:
 		return rules_addr_entry(e, spec, &l->env, msg, len);
 	default:

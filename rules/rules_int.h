@@ -150,6 +150,8 @@ bool rules_glob_match(const struct rules_glob *g, const struct rules_pathv *pv,
 int rules_path_entry_match(const struct rules_entry *e,
 			   const struct rules_pathv *pv, bool beneath);
 /* A path taken as it is: no variables, every component literal. */
+/* For a deny or ask: the globs again where links in them lead. */
+int rules_glob_add_resolved(struct rules_entry *e, char *msg, size_t len);
 int rules_glob_literal(struct rules_entry *e, const char *path, char *msg,
 		       size_t len);
 int rules_name_spec(const char *glob);

@@ -84,4 +84,16 @@ echo "plain" >"$HOME/plain.txt"
 pt_run -- cat "$HOME/plain.txt"
 pt_status "an ordinary file in the home is readable" 0
 
+# A secret directory that is a link (dotfiles managers): the rule names
+# ~/.gnupg, the files live where the link points, and reads by either
+# name are refused, whoever judges them.
+mkdir -p "$HOME/dotfiles/gnupg"
+printf '%s\n' "$secret" >"$HOME/dotfiles/gnupg/private.key"
+ln -s dotfiles/gnupg "$HOME/.gnupg"
+for m in "" --log-reads; do
+	pt_run $m -- sh -c 'cat ~/.gnupg/private.key; cat ~/dotfiles/gnupg/private.key'
+	pt_nogrep "a secret directory behind a link ${m:-(default)}: refused" \
+		"$PT_OUT" "$secret"
+done
+
 pt_done
