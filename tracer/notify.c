@@ -135,9 +135,13 @@ bool tracer_req_decide(struct tracer_req *r, enum rules_class cls,
 
 /*
  * Injects r->addfd into the tracee; its number becomes the result, unless
- * it replaces the descriptor r->addfd_at.
+ * it replaces the descriptor r->addfd_at.  With send, the same call
+ * answers the notification with that number (SECCOMP_ADDFD_FLAG_SEND,
+ * one wake-up of the task instead of two); returns whether it did.
  */
-static void inject_fd(struct tracer_req *r)
+static atomic_bool no_addfd_send;
+
+static bool inject_fd(struct tracer_req *r, bool send)
 {
 	struct seccomp_notif_addfd add = {
 		.id = r->id,
@@ -149,9 +153,18 @@ static void inject_fd(struct tracer_req *r)
 	if (r->addfd_at >= 0) {
 		add.flags = SECCOMP_ADDFD_FLAG_SETFD;
 		add.newfd = (uint32_t)r->addfd_at;
+	} else if (send && !atomic_load(&no_addfd_send)) {
+		add.flags = SECCOMP_ADDFD_FLAG_SEND;
 	}
 	fd = ioctl(r->sup->listener, SECCOMP_IOCTL_NOTIF_ADDFD, &add);
+	if (fd < 0 && errno == EINVAL && add.flags & SECCOMP_ADDFD_FLAG_SEND) {
+		/* before 5.14: the flag is unknown, nothing was done */
+		atomic_store(&no_addfd_send, true);
+		add.flags = 0;
+		fd = ioctl(r->sup->listener, SECCOMP_IOCTL_NOTIF_ADDFD, &add);
+	}
 	if (fd < 0) {
+		/* with SEND too, a failed install leaves the answer to us */
 		r->err = errno == ENOENT ? EINTR : errno; /* EMFILE */
 		r->ev.err = r->err;
 	} else if (r->addfd_at < 0) {
@@ -160,6 +173,7 @@ static void inject_fd(struct tracer_req *r)
 	}
 	close(r->addfd);
 	r->addfd = -1;
+	return fd >= 0 && add.flags & SECCOMP_ADDFD_FLAG_SEND;
 }
 
 static void respond(struct tracer_req *r)
@@ -344,8 +358,16 @@ static void serve(struct tracer_sup *s, const struct seccomp_notif *n,
 		pool_submit(s, n, NULL);
 		return;
 	}
-	if (r.addfd >= 0)
-		inject_fd(&r);
+	/*
+	 * A log record is on disk before the call goes on, and it holds the
+	 * descriptor's number, known once injected: so the answer is a call
+	 * of its own when there is a log.
+	 */
+	if (r.addfd >= 0 && inject_fd(&r, !tracer_log_on())) {
+		if (r.log)
+			record(s, &r);
+		return;
+	}
 	if (r.log)
 		record(s, &r);
 	respond(&r);
@@ -358,7 +380,10 @@ static int thread_setup(void)
 
 	sigfillset(&all);
 	pthread_sigmask(SIG_BLOCK, &all, NULL);
-	return unshare(CLONE_FS) < 0 ? -errno : 0;
+	if (unshare(CLONE_FS) < 0)
+		return -errno;
+	tracer_path_own_fs();
+	return 0;
 }
 
 static int start_thread(void *(*fn)(void *), void *arg)

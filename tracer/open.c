@@ -397,6 +397,34 @@ static int open_fifo(struct tracer_req *r, const struct tracer_path *p,
 	return fd;
 }
 
+/*
+ * O_CREAT of a regular file that exists makes nothing, so it needs no
+ * umask (a read of /proc/TID/status): opened without the flag.  Not
+ * where O_CREAT itself may refuse: a directory (EISDIR), O_EXCL, or a
+ * file of somebody else (fs.protected_regular, in a sticky directory;
+ * ours pass it whatever the directory).  Returns the descriptor,
+ * -errno, or -ENOENT when the file was removed meanwhile or this does
+ * not apply: then the caller opens it as asked.
+ */
+static int open_existing(const struct tracer_path *p, int flags,
+			 struct open_how *how)
+{
+	/* proctor never changes its uids: asked once (threads agree) */
+	static _Atomic uid_t euid = (uid_t)-1;
+	struct open_how plain = *how;
+	int fd;
+
+	if (euid == (uid_t)-1)
+		euid = geteuid();
+	if (!(flags & O_CREAT) || flags & O_EXCL || !p->exists ||
+	    p->magic >= 0 || !S_ISREG(p->mode) || p->uid != euid)
+		return -ENOENT;
+	plain.flags = (uint64_t)(flags & ~O_CREAT);
+	plain.mode = 0;
+	fd = sys_openat2(p->parent, p->name, &plain);
+	return fd < 0 ? -errno : fd;
+}
+
 static int do_open(struct tracer_req *r, const struct tracer_path *p,
 		   const struct open_args *a, bool *created)
 {
@@ -419,6 +447,9 @@ static int do_open(struct tracer_req *r, const struct tracer_path *p,
 	if (!strcmp(p->path, "/dev/tty"))
 		return open_ctty(r->tid, flags & ~O_CREAT);
 
+	fd = open_existing(p, flags, &how);
+	if (fd != -ENOENT)
+		return fd;
 	if (flags & O_CREAT || (flags & O_TMPFILE) == O_TMPFILE) {
 		um = tracer_task_umask(r->tid);
 		umask(um < 0 ? 022 : um);

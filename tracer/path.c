@@ -51,6 +51,38 @@ static int fd_name(int fd, char *buf, size_t size)
 	return 0;
 }
 
+/*
+ * Set on threads with a filesystem context of their own (notify.c): only
+ * those may move their cwd to name a directory.
+ */
+static __thread bool own_fs;
+
+void tracer_path_own_fs(void)
+{
+	own_fs = true;
+}
+
+/*
+ * The canonical name of a directory descriptor.  getcwd(2) after
+ * fchdir(2) gives what readlink of /proc/self/fd/N gives (d_path) at
+ * half its cost, procfs lookups being slow; where it would differ (a
+ * removed directory: ENOENT; one outside our root: "(unreachable)"), or
+ * the descriptor is no directory, the readlink says it.  The thread goes
+ * back to "/" so as to pin no directory while it waits (a mount there
+ * could not be unmounted).
+ */
+static int dir_name(int fd, char *buf, size_t size)
+{
+	bool ok;
+
+	if (!own_fs || fchdir(fd) < 0)
+		return fd_name(fd, buf, size);
+	ok = syscall(SYS_getcwd, buf, size) > 0 && buf[0] == '/';
+	if (chdir("/") < 0)
+		own_fs = false; /* cannot happen; stop moving, to be sure */
+	return ok ? 0 : fd_name(fd, buf, size);
+}
+
 static bool in_procfs(const char *canon)
 {
 	return strncmp(canon, "/proc", 5) == 0 &&
@@ -126,29 +158,57 @@ static int slow_walk(pid_t tid, pid_t tgid, int dirfd, const char *path,
 		     int flags, struct tracer_path *p);
 
 /*
- * The fast walk.  Returns 1 when the slow walk must take over (procfs,
- * magic links), 0 or -errno otherwise.
+ * Opens the directory part dir of a path from *start into *fd and names
+ * it in canon.  "." is *start itself, which is then taken (*start
+ * becomes -1); "/" is named without asking.  Returns 0, 1 when the slow
+ * walk must take over (a magic link on the way), or -errno.
  */
-static int fast_walk(int start, const char *path, int flags,
-		     struct tracer_path *p, int *links, char *next,
-		     size_t nsize)
+static int walk_dir(int *start, const char *dir, int *fd, char *canon,
+		    size_t size)
 {
 	struct open_how how = {
 		.flags = O_PATH | O_DIRECTORY | O_CLOEXEC,
 		.resolve = RESOLVE_NO_MAGICLINKS,
 	};
+	int err;
+
+	if (*start >= 0 && !strcmp(dir, ".")) {
+		*fd = *start;
+		*start = -1;
+	} else {
+		*fd = sys_openat2(*start, dir, &how);
+		if (*fd < 0)
+			return errno == ELOOP ? 1 : -errno;
+	}
+	if (!strcmp(dir, "/")) {
+		snprintf(canon, size, "/");
+		return 0;
+	}
+	err = dir_name(*fd, canon, size);
+	if (err)
+		close(*fd);
+	return err;
+}
+
+/*
+ * The fast walk.  Returns 1 when the slow walk must take over (procfs,
+ * magic links), 0 or -errno otherwise.
+ */
+static int fast_walk(int *start, const char *path, int flags,
+		     struct tracer_path *p, int *links, char *next,
+		     size_t nsize)
+{
 	char dir[4096], canon[4096];
 	struct stat st;
 	int fd, err;
 
 	split(path, dir, sizeof(dir), p->name, sizeof(p->name));
-	fd = sys_openat2(start, dir, &how);
-	if (fd < 0)
-		return errno == ELOOP ? 1 : -errno;
-	err = fd_name(fd, canon, sizeof(canon));
-	if (err || in_procfs(canon)) {
+	err = walk_dir(start, dir, &fd, canon, sizeof(canon));
+	if (err)
+		return err;
+	if (in_procfs(canon)) {
 		close(fd);
-		return err ? err : 1;
+		return 1;
 	}
 	p->parent = fd;
 
@@ -161,7 +221,7 @@ static int fast_walk(int start, const char *path, int flags,
 			return p->parent = -1, -errno;
 		p->parent = up;
 		snprintf(p->name, sizeof(p->name), ".");
-		err = fd_name(up, canon, sizeof(canon));
+		err = dir_name(up, canon, sizeof(canon));
 		if (err)
 			return err;
 	}
@@ -176,6 +236,7 @@ static int fast_walk(int start, const char *path, int flags,
 	}
 	p->exists = true;
 	p->mode = st.st_mode;
+	p->uid = st.st_uid;
 
 	if (S_ISLNK(st.st_mode) &&
 	    (flags & TRACER_PATH_FOLLOW || trailing_slash(path))) {
@@ -215,7 +276,7 @@ int tracer_path_resolve(pid_t tid, pid_t tgid, int dirfd, const char *path,
 	snprintf(cur, sizeof(cur), "%s", path);
 
 	for (;;) {
-		rc = fast_walk(start, cur, flags, p, &links, next,
+		rc = fast_walk(&start, cur, flags, p, &links, next,
 			       sizeof(next));
 		if (rc != 2)
 			break;
@@ -276,7 +337,8 @@ int tracer_path_resolve_how(pid_t tid, pid_t tgid, int dirfd, const char *path,
 		return start;
 	split(path, dir, sizeof(dir), p->name, sizeof(p->name));
 	p->parent = sys_openat2(start, dir, &how);
-	err = p->parent < 0 ? -errno : fd_name(p->parent, canon, sizeof(canon));
+	err = p->parent < 0 ? -errno
+			    : dir_name(p->parent, canon, sizeof(canon));
 	close(start);
 	if (!err && (in_procfs(canon) || !strcmp(p->name, "..")))
 		err = -ELOOP;
@@ -292,6 +354,7 @@ int tracer_path_resolve_how(pid_t tid, pid_t tgid, int dirfd, const char *path,
 	}
 	p->exists = true;
 	p->mode = st.st_mode;
+	p->uid = st.st_uid;
 	if (S_ISLNK(st.st_mode) && flags & TRACER_PATH_FOLLOW) {
 		err = -ELOOP;
 		goto fail;
@@ -372,8 +435,10 @@ static int take_magic(int cur, const char *comp, struct tracer_path *p)
 		return err;
 	p->exists = true;
 	p->is_proc_object = p->path[0] != '/';
-	if (fstat(p->magic, &st) == 0)
+	if (fstat(p->magic, &st) == 0) {
 		p->mode = st.st_mode;
+		p->uid = st.st_uid;
+	}
 
 	/* A deleted file is judged by the name it had. */
 	len = strlen(p->path);
@@ -487,6 +552,7 @@ static int slow_walk(pid_t tid, pid_t tgid, int dirfd, const char *path,
 		if (last) {
 			p->exists = true;
 			p->mode = st.st_mode;
+			p->uid = st.st_uid;
 			break;
 		}
 		fd = openat(cur, comp,
@@ -513,7 +579,7 @@ static int slow_walk(pid_t tid, pid_t tgid, int dirfd, const char *path,
 		cur = up;
 		snprintf(comp, sizeof(comp), ".");
 	}
-	err = fd_name(cur, canon, sizeof(canon));
+	err = dir_name(cur, canon, sizeof(canon));
 	if (err)
 		goto out;
 	snprintf(p->name, sizeof(p->name), "%s", comp);

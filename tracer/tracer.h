@@ -193,6 +193,7 @@ struct tracer_path {
 	char path[4096]; /* absolute, canonical: what rules judge */
 	bool exists;
 	mode_t mode;	     /* its type, when it exists */
+	uid_t uid;	     /* its owner, when it exists */
 	pid_t via_pid;	     /* went through /proc/PID: that PID, else 0 */
 	bool is_proc_object; /* a pipe:, socket:, anon_inode: object */
 };
@@ -212,6 +213,12 @@ int tracer_path_resolve(pid_t tid, pid_t tgid, int dirfd, const char *path,
 int tracer_path_resolve_how(pid_t tid, pid_t tgid, int dirfd, const char *path,
 			    int flags, uint64_t resolve, struct tracer_path *p);
 void tracer_path_release(struct tracer_path *p);
+/*
+ * Called by a thread with a filesystem context of its own (unshare
+ * CLONE_FS): path.c may then move its cwd, which names a directory
+ * faster than procfs.
+ */
+void tracer_path_own_fs(void);
 struct stat;
 bool tracer_pts_of_run(const struct tracer_path *p, const struct stat *st);
 bool tracer_pts_is_slave(const struct stat *st);

@@ -1,0 +1,111 @@
+#!/bin/bash
+# Emulated opens answer as the kernel does: one program makes opens with
+# the shapes path.c and open.c take short cuts for (a name in the cwd,
+# ".", "..", trailing slashes, symlinks, O_CREAT of what exists, a dirfd
+# that is no directory, a removed cwd, the umask of a new file), natively
+# and under proctor, and both print the same results.
+. "$(dirname "$0")/../lib.sh"
+pt_init "$@"
+pt_need "open edge cases" cc || { pt_done; exit 0; }
+
+cat >"$T/edges.c" <<'C'
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+static char top[4096];
+
+/* Prints what opening p from dfd gives: the object's name below the
+ * directory the program started in, and its mode; or the errno. */
+static void try(const char *what, int dfd, const char *p, int flags)
+{
+	int fd = openat(dfd, p, flags, 0640);
+	char link[64], name[4096] = "";
+	struct stat st;
+	size_t n = strlen(top);
+	ssize_t len;
+
+	if (fd < 0) {
+		printf("%-22s %s\n", what, strerrorname_np(errno));
+		return;
+	}
+	snprintf(link, sizeof(link), "/proc/self/fd/%d", fd);
+	len = readlink(link, name, sizeof(name) - 1);
+	name[len > 0 ? len : 0] = '\0';
+	fstat(fd, &st);
+	printf("%-22s %s %o\n", what,
+	       strncmp(name, top, n) ? name : name + n, st.st_mode);
+	close(fd);
+}
+
+int main(void)
+{
+	int df, dd, dp;
+	struct stat st;
+
+	getcwd(top, sizeof(top));
+	mkdir("d", 0755);
+	close(open("f", O_CREAT | O_WRONLY, 0644));
+	symlink("f", "lnk");
+	symlink("d", "dlnk");
+	try("name", AT_FDCWD, "f", O_RDONLY);
+	try("dot", AT_FDCWD, ".", O_RDONLY);
+	try("dot O_CREAT", AT_FDCWD, ".", O_RDONLY | O_CREAT);
+	try("dir O_CREAT", AT_FDCWD, "d", O_RDONLY | O_CREAT);
+	try("file slash", AT_FDCWD, "f/", O_RDONLY);
+	try("dir slash", AT_FDCWD, "d/", O_RDONLY);
+	try("link", AT_FDCWD, "lnk", O_RDONLY);
+	try("link nofollow", AT_FDCWD, "lnk", O_RDONLY | O_NOFOLLOW);
+	try("link creat excl", AT_FDCWD, "lnk", O_WRONLY | O_CREAT | O_EXCL);
+	try("link creat", AT_FDCWD, "lnk", O_WRONLY | O_CREAT);
+	try("dir link slash", AT_FDCWD, "dlnk/", O_RDONLY);
+	try("file creat", AT_FDCWD, "f", O_WRONLY | O_CREAT);
+	try("file creat excl", AT_FDCWD, "f", O_WRONLY | O_CREAT | O_EXCL);
+	try("file creat trunc", AT_FDCWD, "f", O_WRONLY | O_CREAT | O_TRUNC);
+	try("new file", AT_FDCWD, "new1", O_WRONLY | O_CREAT);
+	try("missing", AT_FDCWD, "nope", O_RDONLY);
+	try("missing dir", AT_FDCWD, "nope/x", O_RDONLY);
+	try("file as dir", AT_FDCWD, "f/x", O_RDONLY);
+	df = open("f", O_RDONLY);
+	dd = open("d", O_RDONLY | O_DIRECTORY);
+	dp = open("d", O_PATH);
+	try("dirfd file dot", df, ".", O_RDONLY);
+	try("dirfd file name", df, "x", O_RDONLY);
+	try("dirfd new file", dd, "n2", O_WRONLY | O_CREAT);
+	try("dirfd dot", dd, ".", O_RDONLY);
+	try("dirfd O_PATH dotdot", dp, "..", O_RDONLY);
+	try("dirfd bad", 999, "x", O_RDONLY);
+	try("root", AT_FDCWD, "/", O_RDONLY);
+	mkdir("gone", 0755);
+	if (chdir("gone") == 0 && rmdir("../gone") == 0) {
+		try("removed cwd dot", AT_FDCWD, ".", O_RDONLY);
+		try("removed cwd name", AT_FDCWD, "x", O_RDONLY);
+		try("removed cwd creat", AT_FDCWD, "x", O_WRONLY | O_CREAT);
+	}
+	if (chdir(top) < 0)
+		return 1;
+	umask(077);
+	try("umask new file", AT_FDCWD, "new2", O_WRONLY | O_CREAT);
+	try("umask old file", AT_FDCWD, "new2", O_WRONLY | O_CREAT);
+	stat("new2", &st);
+	printf("new file mode %o\n", st.st_mode);
+	return 0;
+}
+C
+cc -O2 -o "$T/edges" "$T/edges.c" || { pt_fail "compile edges"; pt_done; exit 0; }
+
+mkdir -p "$T/native"
+(cd "$T/native" && "$T/edges") >"$T/native.txt"
+pt_run -- "$T/edges"
+pt_status "the edge cases run under proctor" 0
+if diff "$T/native.txt" "$PT_OUT" >"$T/diff.txt"; then
+	pt_ok "every open answers as it does natively"
+else
+	pt_fail "every open answers as it does natively"
+	pt_diag_file "$T/diff.txt"
+fi
+pt_done
