@@ -86,7 +86,7 @@ static struct tracer_proc *meet(pid_t tid, pid_t parent_tgid)
 		}
 	}
 	tracer_proc_unlock();
-	if (is_new && p && p->tgid == tid) {
+	if (is_new && p && p->tgid == tid && tracer_log_on()) {
 		who_of(p, &w);
 		tracer_log_lifecycle("start", &w, NULL, NULL, -1);
 	}
@@ -102,8 +102,10 @@ void tracer_exec_expect(pid_t tid, const struct tracer_exec_expect *ex)
 		return; /* no expectation: the exec event kills it */
 	*copy = *ex;
 	copy->argv = malloc(ex->argv_len + 1);
-	if (!copy->argv) {
-		free(copy);
+	copy->exe[0] = strdup(ex->exe[0] ? ex->exe[0] : "");
+	copy->exe[1] = strdup(ex->exe[1] ? ex->exe[1] : "");
+	if (!copy->argv || !copy->exe[0] || !copy->exe[1]) {
+		tracer_exec_expect_free(copy);
 		return;
 	}
 	memcpy(copy->argv, ex->argv, ex->argv_len);
@@ -132,30 +134,60 @@ static bool argv_tail_matches(const struct tracer_exec_expect *ex,
 	return rlen <= len && !memcmp(got + len - rlen, rest, rlen);
 }
 
-/*
- * The image and argv the kernel loaded must be those judged at entry; a
- * thread could have changed the path or argv in between (classes 1, 8).
- * A kept argv is a prefix when it was longer than we keep.
- */
-static bool exec_matches(const struct tracer_exec_expect *ex, pid_t pid,
+static bool argv_matches(const struct tracer_exec_expect *ex,
 			 const struct tracer_proc *now)
 {
-	char path[64];
-	struct stat st;
-	size_t len;
+	size_t len = now->argv_len;
 
-	snprintf(path, sizeof(path), "/proc/%d/exe", pid);
-	if (!ex || stat(path, &st) < 0)
-		return false;
-	if (!(st.st_dev == ex->dev[0] && st.st_ino == ex->ino[0]) &&
-	    !(ex->script && st.st_dev == ex->dev[1] && st.st_ino == ex->ino[1]))
-		return false;
-	len = now->argv_len;
 	if (ex->argv_len >= TRACER_ARGV_MAX - 1 || len >= TRACER_ARGV_MAX)
 		return true; /* too long to compare whole */
 	if (ex->script)
 		return argv_tail_matches(ex, now->argv, len);
 	return len == ex->argv_len && !memcmp(now->argv, ex->argv, len);
+}
+
+/*
+ * The image and argv the kernel loaded must be those judged at entry; a
+ * thread could have changed the path or argv in between (classes 1, 8).
+ * The image is one stat of /proc/PID/exe, the argv one read of
+ * /proc/PID/cmdline, which also fills the table.  A kept argv is a
+ * prefix when it was longer than we keep.  Returns which file of ex was
+ * loaded (0, or 1 for a script's interpreter), -1 for a mismatch.
+ */
+static int exec_matches(const struct tracer_exec_expect *ex, pid_t pid,
+			struct tracer_proc *now)
+{
+	char path[64];
+	struct stat st;
+	int which;
+
+	snprintf(path, sizeof(path), "/proc/%d/exe", pid);
+	if (!ex || stat(path, &st) < 0)
+		return -1;
+	if (st.st_dev == ex->dev[0] && st.st_ino == ex->ino[0])
+		which = 0;
+	else if (ex->script && st.st_dev == ex->dev[1] &&
+		 st.st_ino == ex->ino[1])
+		which = 1;
+	else
+		return -1;
+	if (tracer_proc_read_argv(now) < 0)
+		return -1;
+	return argv_matches(ex, now) ? which : -1;
+}
+
+/*
+ * A verified exec: the table takes the names judged at entry, which are
+ * those of what got loaded, instead of reading them again from /proc.
+ * Caller holds the lock.
+ */
+static void took_image(struct tracer_proc *p,
+		       const struct tracer_exec_expect *ex, int which)
+{
+	tracer_ident_changed_locked();
+	snprintf(p->exe, sizeof(p->exe), "%s", ex->exe[which]);
+	memcpy(p->comm, ex->comm, sizeof(p->comm));
+	p->comm[sizeof(p->comm) - 1] = '\0';
 }
 
 /*
@@ -168,6 +200,7 @@ static void on_exec(pid_t pid, unsigned long former)
 	struct tracer_proc *p, *old;
 	struct tracer_who w;
 	pid_t ppid = 0;
+	int which;
 	bool ok;
 
 	tracer_proc_lock();
@@ -182,14 +215,19 @@ static void on_exec(pid_t pid, unsigned long former)
 	p = tracer_proc_find(pid);
 	if (!p)
 		p = tracer_proc_add(pid, pid, ppid);
-	if (p)
-		tracer_proc_refresh(p);
-	ok = p && exec_matches(ex, pid, p);
-	if (ok)
+	which = p ? exec_matches(ex, pid, p) : -1;
+	ok = which >= 0;
+	if (ok) {
+		took_image(p, ex, which);
 		tracer_grant_on_exec(p, ex);
+	} else if (p) {
+		tracer_proc_refresh(p); /* what it did load, for the record */
+	}
 	tracer_proc_unlock();
 	tracer_exec_expect_free(ex);
 
+	if (ok && !tracer_log_on())
+		return;
 	tracer_proc_who(pid, &w);
 	if (!ok) {
 		kill(pid, SIGKILL);
@@ -208,16 +246,17 @@ static void on_exit_status(struct loop *l, pid_t pid, int st)
 {
 	struct tracer_proc *p;
 	struct tracer_who w;
-	bool leader;
+	bool leader, logged = tracer_log_on();
 
-	tracer_proc_who(pid, &w);
+	if (logged)
+		tracer_proc_who(pid, &w);
 	tracer_proc_lock();
 	p = tracer_proc_find(pid);
 	leader = p && p->tgid == pid;
 	tracer_proc_remove(pid);
 	tracer_proc_unlock();
 
-	if (leader)
+	if (leader && logged)
 		tracer_log_lifecycle("exit", &w, NULL, NULL,
 				     WIFEXITED(st) ? WEXITSTATUS(st)
 						   : 256 + WTERMSIG(st));
