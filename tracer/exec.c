@@ -117,7 +117,8 @@ static void judge_loaded(struct tracer_req *r, const char *const *words,
 			 size_t n);
 
 static void judge_interp(struct tracer_req *r, int fd, const char *script,
-			 const char *const *words, size_t n, struct stat *ist)
+			 const char *const *words, size_t n, struct stat *ist,
+			 char *ipath, size_t ipsize)
 {
 	static __thread const char *iwords[EXEC_MAX_WORDS];
 	static __thread char interp[256], arg[256];
@@ -126,6 +127,7 @@ static void judge_interp(struct tracer_req *r, int fd, const char *script,
 	size_t i, k = 0;
 
 	memset(ist, 0, sizeof(*ist));
+	ipath[0] = '\0';
 	if (!shebang(fd, interp, sizeof(interp), arg, sizeof(arg)))
 		return;
 	if (tracer_path_resolve(r->tid, r->tgid, AT_FDCWD, interp,
@@ -133,6 +135,7 @@ static void judge_interp(struct tracer_req *r, int fd, const char *script,
 		return; /* the kernel fails the exec: ENOENT */
 	if (fstatat(ip.parent, ip.name, ist, 0) < 0)
 		memset(ist, 0, sizeof(*ist));
+	snprintf(ipath, ipsize, "%s", ip.path);
 
 	/* the argv the kernel builds: interp [arg] script args... */
 	iwords[k++] = interp;
@@ -241,6 +244,20 @@ static void expect_grant(const struct tracer_req *r,
 			 v->where, v->origin);
 }
 
+/*
+ * The name the kernel gives the task (begin_new_exec(), alloc_bprm()):
+ * the last component of the path given, or with AT_EMPTY_PATH the name
+ * of the file itself; at most 15 bytes.
+ */
+static void exec_comm(const char *given, const char *resolved, char *comm,
+		      size_t size)
+{
+	const char *name = given[0] ? given : resolved;
+	const char *slash = strrchr(name, '/');
+
+	snprintf(comm, size, "%s", slash ? slash + 1 : name);
+}
+
 void tracer_on_exec(struct tracer_req *r)
 {
 	bool at = !strcmp(r->name, "execveat");
@@ -248,12 +265,14 @@ void tracer_on_exec(struct tracer_req *r)
 	uint64_t flags = at ? r->args[4] : 0;
 	static __thread char argv[TRACER_ARGV_MAX];
 	static __thread const char *words[EXEC_MAX_WORDS];
+	static __thread char ipath[4096];
 	struct tracer_exec_expect ex = { 0 };
 	struct tracer_path p;
 	struct stat st, ist;
 	char path[4096];
 	size_t len, n;
 	int err, fd;
+	bool empty;
 
 	err = tracer_mem_string(r->tid, r->args[at], path, sizeof(path));
 	if (!err)
@@ -268,7 +287,8 @@ void tracer_on_exec(struct tracer_req *r)
 		return;
 
 	/* execveat(fd, "", ..., AT_EMPTY_PATH) runs what fd refers to. */
-	if (path[0] == '\0' && flags & AT_EMPTY_PATH)
+	empty = path[0] == '\0' && flags & AT_EMPTY_PATH;
+	if (empty)
 		snprintf(path, sizeof(path), "/proc/self/fd/%d", dirfd);
 	err = tracer_path_resolve(
 		r->tid, r->tgid, dirfd, path,
@@ -285,7 +305,7 @@ void tracer_on_exec(struct tracer_req *r)
 
 	n = split_words(argv, len, words);
 	judge_one(r, p.path, path, words, n, &r->verdict);
-	judge_interp(r, fd, p.path, words, n, &ist);
+	judge_interp(r, fd, p.path, words, n, &ist, ipath, sizeof(ipath));
 	if (is_loader(p.path))
 		judge_loaded(r, words, n);
 	/* the command is part of a question about it */
@@ -304,6 +324,9 @@ void tracer_on_exec(struct tracer_req *r)
 	ex.dev[1] = ist.st_dev;
 	ex.ino[1] = ist.st_ino;
 	ex.script = ist.st_ino != 0;
+	ex.exe[0] = p.path;
+	ex.exe[1] = ipath;
+	exec_comm(empty ? "" : path, p.path, ex.comm, sizeof(ex.comm));
 	ex.argv = argv;
 	ex.argv_len = len;
 	tracer_exec_expect(r->tid, &ex);

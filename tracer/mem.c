@@ -64,9 +64,80 @@ int tracer_mem_string(pid_t tid, uint64_t addr, char *buf, size_t size)
 	return -ENAMETOOLONG;
 }
 
+/*
+ * What was last read of the tracee, to serve several small reads (argv
+ * pointers, the strings they point to) with one process_vm_readv.  A
+ * window never goes past the end of the page its first byte is on: the
+ * reads touch no page that a byte-by-byte reader would not.
+ */
+struct mem_window {
+	uint64_t base;
+	size_t len;
+	char buf[PAGE];
+};
+
+/* Points *at to len bytes of the tracee at addr; 0, or -errno. */
+static int window_get(pid_t tid, struct mem_window *w, uint64_t addr,
+		      size_t len, const char **at)
+{
+	ssize_t n;
+
+	if (addr < w->base || addr - w->base + len > w->len) {
+		w->base = addr;
+		w->len = 0;
+		n = mem_read_some(tid, addr, w->buf,
+				  PAGE - (addr & (PAGE - 1)));
+		if (n < 0)
+			return n == -ESRCH ? -ESRCH : -EFAULT;
+		w->len = n;
+		if (len > w->len)
+			return -EFAULT;
+	}
+	*at = w->buf + (addr - w->base);
+	return 0;
+}
+
+/* One argv pointer; one that straddles a page is read on its own. */
+static int argv_pointer(pid_t tid, struct mem_window *w, uint64_t addr,
+			uint64_t *p)
+{
+	const char *at;
+	int err;
+
+	if (PAGE - (addr & (PAGE - 1)) < sizeof(*p))
+		return tracer_mem_read(tid, addr, p, sizeof(*p));
+	err = window_get(tid, w, addr, sizeof(*p), &at);
+	if (!err)
+		memcpy(p, at, sizeof(*p));
+	return err;
+}
+
+/*
+ * One argv word into buf: from the window when the whole word is on the
+ * page read last (after exec, the strings lie end to end), otherwise as
+ * tracer_mem_string() reads it.
+ */
+static int argv_word(pid_t tid, struct mem_window *w, uint64_t p, char *buf,
+		     size_t size)
+{
+	const char *at, *nul;
+	size_t room;
+
+	if (window_get(tid, w, p, 1, &at) == 0) {
+		room = w->len - (p - w->base);
+		nul = memchr(at, '\0', room < size ? room : size);
+		if (nul) {
+			memcpy(buf, at, nul - at + 1);
+			return 0;
+		}
+	}
+	return tracer_mem_string(tid, p, buf, size);
+}
+
 int tracer_mem_argv(pid_t tid, uint64_t addr, char *buf, size_t size,
 		    size_t *len)
 {
+	struct mem_window ptrs = { 0 }, strs = { 0 };
 	size_t used = 0;
 	unsigned i;
 	int cut = 0;
@@ -76,7 +147,7 @@ int tracer_mem_argv(pid_t tid, uint64_t addr, char *buf, size_t size,
 		return 0;
 	for (i = 0; i < 65536; i++) {
 		uint64_t p;
-		int err = tracer_mem_read(tid, addr + 8 * i, &p, sizeof(p));
+		int err = argv_pointer(tid, &ptrs, addr + 8 * i, &p);
 
 		if (err)
 			return err;
@@ -86,7 +157,7 @@ int tracer_mem_argv(pid_t tid, uint64_t addr, char *buf, size_t size,
 			cut = 1; /* kept argv is a prefix; enough to judge */
 			break;
 		}
-		err = tracer_mem_string(tid, p, buf + used, size - used);
+		err = argv_word(tid, &strs, p, buf + used, size - used);
 		if (err == -ENAMETOOLONG) {
 			used = size;
 			cut = 1;

@@ -177,10 +177,21 @@ void tracer_proc_refresh(struct tracer_proc *p)
 		p->comm[strcspn(p->comm, "\n")] = '\0';
 	}
 
+	tracer_proc_read_argv(p);
+}
+
+/* Caller holds the lock.  One read: the kernel copies out what fits. */
+int tracer_proc_read_argv(struct tracer_proc *p)
+{
+	char path[64];
+	ssize_t n;
+
 	snprintf(path, sizeof(path), "/proc/%d/cmdline", p->tid);
 	n = read_file(path, p->argv, sizeof(p->argv));
-	if (n >= 0)
-		p->argv_len = n;
+	if (n < 0)
+		return -ESRCH;
+	p->argv_len = n;
+	return 0;
 }
 
 static void join_argv(const char *argv, size_t len, char *out, size_t size)
@@ -222,6 +233,8 @@ void tracer_proc_who(pid_t tid, struct tracer_who *w)
 void tracer_exec_expect_free(struct tracer_exec_expect *ex)
 {
 	if (ex) {
+		free(ex->exe[0]);
+		free(ex->exe[1]);
 		free(ex->argv);
 		free(ex);
 	}

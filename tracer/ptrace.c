@@ -18,11 +18,23 @@
 
 #include "tracer/tracer.h"
 
+#define LOOP_EARLY_MAX	32
+#define LOOP_EARLY_WAIT 64
+
 struct loop {
 	pid_t child;
 	const struct tracer_opts *o;
 	bool child_done;
 	int status;
+	/*
+	 * New tasks whose first stop came before their creator's fork or
+	 * clone event (the kernel reports a tracer's newest tracees first):
+	 * they wait, stopped, for that event, which says who they are
+	 * without a read of /proc/PID/status.
+	 */
+	pid_t early[LOOP_EARLY_MAX];
+	int n_early;
+	int early_waits; /* reports since the first of them came */
 };
 
 /* Reads "Tgid:" and "PPid:" of a task from /proc. */
@@ -54,23 +66,21 @@ static void who_of(struct tracer_proc *p, struct tracer_who *w)
 }
 
 /*
- * A task seen for the first time: from a fork event or its first stop.
- * A fork or vfork event says the child's process and parent (parent > 0:
- * the child leads a process of its own), which saves reading them from
- * /proc; a clone may be a thread or a process.
+ * A task seen for the first time: from a fork or clone event or its
+ * first stop.  An event says the task's process and parent (tgid > 0),
+ * which saves reading them from /proc.
  */
-static struct tracer_proc *meet(pid_t tid, pid_t parent_tgid)
+static struct tracer_proc *meet(pid_t tid, pid_t tgid, pid_t ppid)
 {
 	struct tracer_proc *p, *parent;
 	struct tracer_who w;
-	pid_t tgid = tid, ppid = parent_tgid;
 	bool is_new;
 
 	tracer_proc_lock();
 	p = tracer_proc_find(tid);
 	is_new = !p;
 	if (is_new) {
-		if (parent_tgid <= 0)
+		if (tgid <= 0)
 			task_ids(tid, &tgid, &ppid);
 		p = tracer_proc_add(tid, tgid, ppid);
 		parent = p ? tracer_proc_find(tgid == tid ? ppid : tgid) : NULL;
@@ -86,7 +96,7 @@ static struct tracer_proc *meet(pid_t tid, pid_t parent_tgid)
 		}
 	}
 	tracer_proc_unlock();
-	if (is_new && p && p->tgid == tid) {
+	if (is_new && p && p->tgid == tid && tracer_log_on()) {
 		who_of(p, &w);
 		tracer_log_lifecycle("start", &w, NULL, NULL, -1);
 	}
@@ -102,8 +112,10 @@ void tracer_exec_expect(pid_t tid, const struct tracer_exec_expect *ex)
 		return; /* no expectation: the exec event kills it */
 	*copy = *ex;
 	copy->argv = malloc(ex->argv_len + 1);
-	if (!copy->argv) {
-		free(copy);
+	copy->exe[0] = strdup(ex->exe[0] ? ex->exe[0] : "");
+	copy->exe[1] = strdup(ex->exe[1] ? ex->exe[1] : "");
+	if (!copy->argv || !copy->exe[0] || !copy->exe[1]) {
+		tracer_exec_expect_free(copy);
 		return;
 	}
 	memcpy(copy->argv, ex->argv, ex->argv_len);
@@ -132,30 +144,60 @@ static bool argv_tail_matches(const struct tracer_exec_expect *ex,
 	return rlen <= len && !memcmp(got + len - rlen, rest, rlen);
 }
 
-/*
- * The image and argv the kernel loaded must be those judged at entry; a
- * thread could have changed the path or argv in between (classes 1, 8).
- * A kept argv is a prefix when it was longer than we keep.
- */
-static bool exec_matches(const struct tracer_exec_expect *ex, pid_t pid,
+static bool argv_matches(const struct tracer_exec_expect *ex,
 			 const struct tracer_proc *now)
 {
-	char path[64];
-	struct stat st;
-	size_t len;
+	size_t len = now->argv_len;
 
-	snprintf(path, sizeof(path), "/proc/%d/exe", pid);
-	if (!ex || stat(path, &st) < 0)
-		return false;
-	if (!(st.st_dev == ex->dev[0] && st.st_ino == ex->ino[0]) &&
-	    !(ex->script && st.st_dev == ex->dev[1] && st.st_ino == ex->ino[1]))
-		return false;
-	len = now->argv_len;
 	if (ex->argv_len >= TRACER_ARGV_MAX - 1 || len >= TRACER_ARGV_MAX)
 		return true; /* too long to compare whole */
 	if (ex->script)
 		return argv_tail_matches(ex, now->argv, len);
 	return len == ex->argv_len && !memcmp(now->argv, ex->argv, len);
+}
+
+/*
+ * The image and argv the kernel loaded must be those judged at entry; a
+ * thread could have changed the path or argv in between (classes 1, 8).
+ * The image is one stat of /proc/PID/exe, the argv one read of
+ * /proc/PID/cmdline, which also fills the table.  A kept argv is a
+ * prefix when it was longer than we keep.  Returns which file of ex was
+ * loaded (0, or 1 for a script's interpreter), -1 for a mismatch.
+ */
+static int exec_matches(const struct tracer_exec_expect *ex, pid_t pid,
+			struct tracer_proc *now)
+{
+	char path[64];
+	struct stat st;
+	int which;
+
+	snprintf(path, sizeof(path), "/proc/%d/exe", pid);
+	if (!ex || stat(path, &st) < 0)
+		return -1;
+	if (st.st_dev == ex->dev[0] && st.st_ino == ex->ino[0])
+		which = 0;
+	else if (ex->script && st.st_dev == ex->dev[1] &&
+		 st.st_ino == ex->ino[1])
+		which = 1;
+	else
+		return -1;
+	if (tracer_proc_read_argv(now) < 0)
+		return -1;
+	return argv_matches(ex, now) ? which : -1;
+}
+
+/*
+ * A verified exec: the table takes the names judged at entry, which are
+ * those of what got loaded, instead of reading them again from /proc.
+ * Caller holds the lock.
+ */
+static void took_image(struct tracer_proc *p,
+		       const struct tracer_exec_expect *ex, int which)
+{
+	tracer_ident_changed_locked();
+	snprintf(p->exe, sizeof(p->exe), "%s", ex->exe[which]);
+	memcpy(p->comm, ex->comm, sizeof(p->comm));
+	p->comm[sizeof(p->comm) - 1] = '\0';
 }
 
 /*
@@ -168,6 +210,7 @@ static void on_exec(pid_t pid, unsigned long former)
 	struct tracer_proc *p, *old;
 	struct tracer_who w;
 	pid_t ppid = 0;
+	int which;
 	bool ok;
 
 	tracer_proc_lock();
@@ -182,14 +225,19 @@ static void on_exec(pid_t pid, unsigned long former)
 	p = tracer_proc_find(pid);
 	if (!p)
 		p = tracer_proc_add(pid, pid, ppid);
-	if (p)
-		tracer_proc_refresh(p);
-	ok = p && exec_matches(ex, pid, p);
-	if (ok)
+	which = p ? exec_matches(ex, pid, p) : -1;
+	ok = which >= 0;
+	if (ok) {
+		took_image(p, ex, which);
 		tracer_grant_on_exec(p, ex);
+	} else if (p) {
+		tracer_proc_refresh(p); /* what it did load, for the record */
+	}
 	tracer_proc_unlock();
 	tracer_exec_expect_free(ex);
 
+	if (ok && !tracer_log_on())
+		return;
 	tracer_proc_who(pid, &w);
 	if (!ok) {
 		kill(pid, SIGKILL);
@@ -204,23 +252,37 @@ static void on_exec(pid_t pid, unsigned long former)
 	tracer_log_lifecycle("exec", &w, NULL, NULL, -1);
 }
 
+static bool early_take(struct loop *l, pid_t pid)
+{
+	int i;
+
+	for (i = 0; i < l->n_early; i++)
+		if (l->early[i] == pid) {
+			l->early[i] = l->early[--l->n_early];
+			return true;
+		}
+	return false;
+}
+
 static void on_exit_status(struct loop *l, pid_t pid, int st)
 {
 	struct tracer_proc *p;
 	struct tracer_who w;
-	bool leader;
+	bool leader, logged = tracer_log_on();
 
-	tracer_proc_who(pid, &w);
+	if (logged)
+		tracer_proc_who(pid, &w);
 	tracer_proc_lock();
 	p = tracer_proc_find(pid);
 	leader = p && p->tgid == pid;
 	tracer_proc_remove(pid);
 	tracer_proc_unlock();
 
-	if (leader)
+	if (leader && logged)
 		tracer_log_lifecycle("exit", &w, NULL, NULL,
 				     WIFEXITED(st) ? WEXITSTATUS(st)
 						   : 256 + WTERMSIG(st));
+	early_take(l, pid);
 	if (pid == l->child) {
 		l->child_done = true;
 		l->status = st;
@@ -239,27 +301,49 @@ static bool is_stop_signal(int sig)
 	       sig == SIGTTOU;
 }
 
-static void on_event_stop(struct loop *l, pid_t pid, int sig)
+/* A new task's first stop: from here on it runs. */
+static void first_stop(pid_t pid)
 {
-	struct tracer_proc *p;
-	bool first;
+	struct tracer_proc *p = meet(pid, 0, 0);
 
 	tracer_proc_lock();
-	p = tracer_proc_find(pid);
-	first = !p || !p->seen_stop;
 	if (p)
 		p->seen_stop = true;
 	tracer_proc_unlock();
+	/* born during a question: it stops with the rest (SIGSTOP) */
+	tracer_prompt_hold_new(pid);
+	ptrace(PTRACE_CONT, pid, 0, 0);
+}
+
+/*
+ * Nothing else to report: the events of the early ones are not coming
+ * (a creator killed between its fork and its event), so they are met
+ * the slow way.
+ */
+static void early_release(struct loop *l)
+{
+	while (l->n_early > 0)
+		first_stop(l->early[--l->n_early]);
+}
+
+static void on_event_stop(struct loop *l, pid_t pid, int sig)
+{
+	struct tracer_proc *p;
+	bool first, known;
+
+	tracer_proc_lock();
+	p = tracer_proc_find(pid);
+	known = p != NULL;
+	first = !p || !p->seen_stop;
+	tracer_proc_unlock();
 
 	if (first) {
-		p = meet(pid, 0);
-		tracer_proc_lock();
-		if (p)
-			p->seen_stop = true;
-		tracer_proc_unlock();
-		/* born during a question: it stops with the rest (SIGSTOP) */
-		tracer_prompt_hold_new(pid);
-		ptrace(PTRACE_CONT, pid, 0, 0);
+		if (!known && l->n_early < LOOP_EARLY_MAX) {
+			if (l->n_early == 0)
+				l->early_waits = 0;
+			l->early[l->n_early++] = pid;
+		} else
+			first_stop(pid);
 		return;
 	}
 	if (is_stop_signal(sig)) {
@@ -274,18 +358,53 @@ static void on_event_stop(struct loop *l, pid_t pid, int sig)
 }
 
 /*
- * The parent's process when a fork or vfork event made a process of its
- * own, 0 when that must be read from /proc: a clone with CLONE_THREAD and
- * SIGCHLD as its exit signal is reported as a fork too, and tgkill tells
- * whether the child is a thread of the parent's process.
+ * Who a task made by a fork, vfork or clone event is, without /proc:
+ * tgkill(creator's process, child, 0) succeeds when the child is a
+ * thread of that process and fails with ESRCH when it is not.  A clone
+ * with CLONE_THREAD and SIGCHLD as its exit signal is reported as a
+ * fork, one without CLONE_THREAD as a clone; the parent of a process
+ * made by a clone event (CLONE_PARENT) is left to /proc.  tgid stays 0
+ * when /proc must tell.
  */
-static pid_t forked_process(pid_t child, pid_t parent)
+static void born(pid_t child, pid_t creator, bool fork_event, pid_t *tgid,
+		 pid_t *ppid)
 {
-	pid_t tgid = tracer_proc_tgid(parent);
+	struct tracer_proc *c;
+	pid_t ctgid, cppid = 0;
 
-	if (syscall(SYS_tgkill, tgid, child, 0) == 0 || errno != ESRCH)
-		return 0;
-	return tgid;
+	tracer_proc_lock();
+	c = tracer_proc_find(creator);
+	ctgid = c ? c->tgid : creator;
+	if (c)
+		cppid = c->ppid;
+	tracer_proc_unlock();
+
+	*tgid = 0;
+	*ppid = 0;
+	if (syscall(SYS_tgkill, ctgid, child, 0) == 0) {
+		if (c) {
+			*tgid = ctgid;
+			*ppid = cppid;
+		}
+	} else if (errno == ESRCH && fork_event) {
+		*tgid = child;
+		*ppid = ctgid;
+	}
+}
+
+/* A fork, vfork or clone event: the child joins the table. */
+static void on_birth(struct loop *l, pid_t pid, bool fork_event)
+{
+	unsigned long msg = 0;
+	pid_t child, tgid, ppid;
+
+	ptrace(PTRACE_GETEVENTMSG, pid, 0, &msg);
+	child = (pid_t)msg;
+	born(child, pid, fork_event, &tgid, &ppid);
+	meet(child, tgid, ppid);
+	if (early_take(l, child))
+		first_stop(child);
+	ptrace(PTRACE_CONT, pid, 0, 0);
 }
 
 static void on_stop(struct loop *l, pid_t pid, int st)
@@ -296,14 +415,10 @@ static void on_stop(struct loop *l, pid_t pid, int st)
 	switch (event) {
 	case PTRACE_EVENT_FORK:
 	case PTRACE_EVENT_VFORK:
-		ptrace(PTRACE_GETEVENTMSG, pid, 0, &msg);
-		meet((pid_t)msg, forked_process((pid_t)msg, pid));
-		ptrace(PTRACE_CONT, pid, 0, 0);
+		on_birth(l, pid, true);
 		break;
 	case PTRACE_EVENT_CLONE:
-		ptrace(PTRACE_GETEVENTMSG, pid, 0, &msg);
-		meet((pid_t)msg, 0);
-		ptrace(PTRACE_CONT, pid, 0, 0);
+		on_birth(l, pid, false);
 		break;
 	case PTRACE_EVENT_EXEC:
 		ptrace(PTRACE_GETEVENTMSG, pid, 0, &msg);
@@ -319,6 +434,20 @@ static void on_stop(struct loop *l, pid_t pid, int st)
 	}
 }
 
+/*
+ * The next report.  While some new task waits for its creator's event,
+ * a wait does not block: when nothing is left to report, or after
+ * LOOP_EARLY_WAIT reports without that event, 0 says to let it go.
+ */
+static pid_t next_report(struct loop *l, int *st)
+{
+	if (l->n_early == 0)
+		return waitpid(-1, st, __WALL);
+	if (++l->early_waits > LOOP_EARLY_WAIT)
+		return 0;
+	return waitpid(-1, st, __WALL | WNOHANG);
+}
+
 int tracer_ptrace_loop(pid_t child, const struct tracer_opts *o, int *status)
 {
 	struct loop l = { .child = child, .o = o, .status = -1 };
@@ -326,14 +455,16 @@ int tracer_ptrace_loop(pid_t child, const struct tracer_opts *o, int *status)
 
 	for (;;) {
 		int st;
-		pid_t pid = waitpid(-1, &st, __WALL);
+		pid_t pid = next_report(&l, &st);
 
 		if (pid < 0) {
 			if (errno == EINTR)
 				continue;
 			break; /* ECHILD: the whole tree is gone */
 		}
-		if (WIFEXITED(st) || WIFSIGNALED(st))
+		if (pid == 0)
+			early_release(&l);
+		else if (WIFEXITED(st) || WIFSIGNALED(st))
 			on_exit_status(&l, pid, st);
 		else if (WIFSTOPPED(st))
 			on_stop(&l, pid, st);

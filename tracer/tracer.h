@@ -69,12 +69,18 @@ int tracer_run(const struct tracer_opts *o);
 
 /*
  * What an exec judged at entry must load: the file (or, for a script, its
- * interpreter) and the argv that was judged.
+ * interpreter) and the argv that was judged.  The names the table takes
+ * once the exec is verified come with it, so that the exec event reads
+ * no more of /proc than the check needs: exe[i] is the path of the file
+ * whose identity is dev[i], ino[i]; comm is what the kernel names the
+ * task (the last component of the path given to exec).
  */
 struct tracer_exec_expect {
 	dev_t dev[2];
 	ino_t ino[2];
 	bool script;
+	char *exe[2]; /* malloc()ed by tracer_exec_expect() */
+	char comm[16];
 	char *argv; /* NUL-joined words */
 	size_t argv_len;
 	/* the grant the command gets once it runs, and who approved it */
@@ -136,6 +142,8 @@ void tracer_proc_lock(void);
 void tracer_proc_unlock(void);
 /* Rereads exe, comm and argv from /proc after an exec. */
 void tracer_proc_refresh(struct tracer_proc *p);
+/* Rereads argv from /proc/TID/cmdline; 0 or -errno (the task is gone). */
+int tracer_proc_read_argv(struct tracer_proc *p);
 /* Fills w for tid; a task proctor does not know gets what /proc says. */
 void tracer_proc_who(pid_t tid, struct tracer_who *w);
 /* Adds the task's uid and cwd, for decision records (ident.c). */
