@@ -1,0 +1,87 @@
+#!/bin/bash
+# Failing tests from review2 (not fixed here):
+#  1. a repository's .git that existed before the run is swapped for a
+#     copy the run made (mv .git away, mv the copy in): its hooks and
+#     config are then the run's own, and run outside the sandbox;
+#  2. an argv longer than TRACER_ARGV_MAX is not compared at the exec
+#     event, so a thread that changes argv[1] between the entry judgement
+#     and the kernel's copy gets a command's grant for another command line;
+#  3. as root, security.* extended attributes (which take CAP_SYS_ADMIN,
+#     which the run lost) are set by proctor with its own.
+. "$(dirname "$0")/../lib.sh"
+pt_init "$@"
+
+# 1. .git swapped for a copy made by the run
+git init -q "$WS/repo" && git -C "$WS/repo" commit -q --allow-empty -m init
+pt_run -- sh -c 'cd repo && cp -a .git .git2 && mv .git .gitold && mv .git2 .git &&
+	printf "#!/bin/sh\necho HOOK-RAN >&2\n" > .git/hooks/pre-commit &&
+	chmod +x .git/hooks/pre-commit'
+pt_absent "the run could not put a hook into the repository it found" \
+	"$WS/repo/.git/hooks/pre-commit"
+rm -rf "$WS/repo"
+
+# 2. a grant for "cat SAFE" reaches "cat ~/.aws/credentials"
+if command -v cc >/dev/null 2>&1; then
+	mkdir -p "$HOME/.aws" && echo AWS-CANARY >"$HOME/.aws/credentials"
+	cat >"$T/gcat.c" <<'C'
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/wait.h>
+#include <pthread.h>
+static char a1[4096] = "SAFE", target[4096];
+static volatile int stop;
+static void *flip(void *x)
+{
+	while (!stop) {
+		strcpy(a1, target);
+		for (volatile int i = 0; i < 3000; i++);
+		strcpy(a1, "SAFE");
+		for (volatile int i = 0; i < 3000; i++);
+	}
+	return x;
+}
+int main(int c, char **v)
+{
+	char **av = calloc(603, sizeof(*av));
+	pthread_t t;
+	strcpy(target, v[1]);
+	av[0] = "cat";
+	av[1] = a1;
+	for (int i = 0; i < 600; i++)
+		av[2 + i] = "/dev/null";
+	pthread_create(&t, 0, flip, 0);
+	for (int i = 0; i < 300; i++) {
+		pid_t p = vfork();
+		if (!p) {
+			execv("/bin/cat", av);
+			_exit(99);
+		}
+		waitpid(p, 0, 0);
+	}
+	stop = 1;
+	return 0;
+}
+C
+	cc -O1 -pthread -o "$WS/gcat" "$T/gcat.c"
+	echo '{"exec": {"allow": [{"pattern": ["cat", "SAFE"], "grant": {"read": ["~/.aws"]}}]}}' >"$T/grant.json"
+	pt_run --quiet --policy "$T/grant.json" -- ./gcat "$HOME/.aws/credentials"
+	pt_nogrep "a grant for 'cat SAFE' never reads for another argv (long argv)" \
+		"$PT_OUT" AWS-CANARY
+	rm -f "$WS/gcat"
+else
+	pt_skip "argv race on a long argv" "needs cc"
+fi
+
+# 3. security.* attributes as root
+if [ "$(id -u)" = 0 ] && [ -n "$PT_PY" ]; then
+	pt_run -- "$PT_PY" -c "
+import os
+open('x', 'w').close()
+os.setxattr('x', 'security.review2', b'v')"
+	pt_isnt "a security.* attribute is refused (CAP_SYS_ADMIN was dropped)" "$PT_RC" 0
+	rm -f "$WS/x"
+else
+	pt_skip "security.* attributes" "needs root and python3"
+fi
+pt_done
