@@ -84,4 +84,24 @@ os.setxattr('x', 'security.review2', b'v')"
 else
 	pt_skip "security.* attributes" "needs root and python3"
 fi
+# 4. reads in the kernel: Landlock grants belong to inodes.  A hard link
+#    of a denied file that is an entry of a listed directory (~) is
+#    granted, and so is the denied name; a bind mount of ~ as an entry of
+#    a listed directory grants ~ itself, every secret beneath included.
+echo NETRC-CANARY >"$HOME/.netrc"
+ln "$HOME/.netrc" "$HOME/netrc.orig"
+pt_run -- cat "$HOME/.netrc"
+pt_nogrep "~/.netrc stays unreadable when ~/netrc.orig is a hard link of it" \
+	"$PT_OUT" NETRC-CANARY
+rm -f "$HOME/netrc.orig" "$HOME/.netrc"
+if [ "$(id -u)" = 0 ] && command -v unshare >/dev/null 2>&1; then
+	mkdir -p "$HOME/.ssh" "$T/homebind" && echo SSH-CANARY >"$HOME/.ssh/id_rsa"
+	timeout 40 unshare -m sh -c 'mount --make-rprivate / &&
+		mount --bind "$HOME" "$1" && "$PROCTOR" run --no-log -- cat "$HOME/.ssh/id_rsa"' \
+		sh "$T/homebind" </dev/null >"$PT_OUT" 2>"$PT_ERR"
+	pt_nogrep "~/.ssh stays unreadable when ~ is also bind-mounted beside it" \
+		"$PT_OUT" SSH-CANARY
+else
+	pt_skip "a bind mount of ~" "needs root and unshare"
+fi
 pt_done
