@@ -66,6 +66,9 @@ int main(void)
 	try("file creat", AT_FDCWD, "f", O_WRONLY | O_CREAT);
 	try("file creat excl", AT_FDCWD, "f", O_WRONLY | O_CREAT | O_EXCL);
 	try("file creat trunc", AT_FDCWD, "f", O_WRONLY | O_CREAT | O_TRUNC);
+	/* review2: open_existing drops O_CREAT, so EINVAL became ENOTDIR */
+	try("file creat dir", AT_FDCWD, "f", O_WRONLY | O_CREAT | O_DIRECTORY);
+	try("file creat slash", AT_FDCWD, "f/", O_WRONLY | O_CREAT);
 	try("new file", AT_FDCWD, "new1", O_WRONLY | O_CREAT);
 	try("missing", AT_FDCWD, "nope", O_RDONLY);
 	try("missing dir", AT_FDCWD, "nope/x", O_RDONLY);
