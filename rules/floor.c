@@ -167,6 +167,9 @@ const char *rules_reads_static(const struct rules_policy *p)
 			return l->v[i].where; /* ask: a question per read */
 		if (!literal(&l->v[i]))
 			return l->v[i].where;
+		/* a listing is not a file read: Landlock does not judge it */
+		if (l->v[i].itself && l->v[i].action != RULES_ALLOW)
+			return l->v[i].where;
 	}
 	/* a grant's process is shielded from the rest of the tree (#6) */
 	for (i = 0; i < x->n; i++)

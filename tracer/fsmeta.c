@@ -246,9 +246,15 @@ static int op_xattr(struct tracer_req *r, const struct tracer_path *p, int fd)
 	err = xattr_args(r, 1, set, &len);
 	if (err)
 		return err;
-	/* trusted.* takes CAP_SYS_ADMIN, which a run as root loses */
-	if (!strncmp(xattr_name, "trusted.", 8) &&
-	    !task_has_cap(r->tid, CAP_SYS_ADMIN))
+	/*
+	 * trusted.* and security.* take CAP_SYS_ADMIN, which a run as root
+	 * loses (security.capability: CAP_SETFCAP, which it keeps)
+	 */
+	if (!strcmp(xattr_name, "security.capability")
+		    ? !task_has_cap(r->tid, CAP_SETFCAP)
+		    : (!strncmp(xattr_name, "trusted.", 8) ||
+		       !strncmp(xattr_name, "security.", 9)) &&
+			      !task_has_cap(r->tid, CAP_SYS_ADMIN))
 		return -EPERM;
 	if (fd >= 0)
 		return ret(

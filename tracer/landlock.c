@@ -229,6 +229,13 @@ struct strv {
 	size_t n;
 };
 
+/* A mount: its id, device, the path of its root within the device. */
+struct mnt {
+	int id;
+	unsigned major, minor;
+	char *root, *point;
+};
+
 struct reads {
 	const struct rules_policy *p;
 	int ruleset;
@@ -236,6 +243,8 @@ struct reads {
 	struct strv itself; /* those naming a directory's entries only */
 	struct strv roots;  /* where the run may make names */
 	struct strv pts;    /* devpts mounts */
+	struct mnt *mnts;   /* /proc/self/mountinfo */
+	size_t nmnts;
 	size_t nrules;
 	const char *why;
 	int err;
@@ -344,22 +353,113 @@ static void unescape(char *s)
 	*o = '\0';
 }
 
-/* Every devpts mount: /dev/pts, and any bind of it in a chroot. */
-static void find_pts(struct reads *r)
+static void add_mnt(struct reads *r, int id, unsigned major, unsigned minor,
+		    const char *root, const char *point)
+{
+	struct mnt *v = realloc(r->mnts, (r->nmnts + 1) * sizeof(*v));
+
+	if (!v) {
+		r->err = -ENOMEM;
+		return;
+	}
+	r->mnts = v;
+	v[r->nmnts] =
+		(struct mnt){ id, major, minor, strdup(root), strdup(point) };
+	if (!v[r->nmnts].root || !v[r->nmnts].point)
+		r->err = -ENOMEM;
+	r->nmnts++;
+}
+
+/*
+ * The mounts, and among them every devpts mount: /dev/pts, and any bind
+ * of it in a chroot.
+ */
+static void read_mounts(struct reads *r)
 {
 	FILE *f = fopen("/proc/self/mountinfo", "re");
-	char line[8192], *sep, point[4096];
+	char line[8192], *sep, root[4096], point[4096];
+	unsigned major, minor;
+	int id;
 
 	while (f && fgets(line, sizeof(line), f)) {
 		sep = strstr(line, " - ");
-		if (!sep || strncmp(sep + 3, "devpts ", 7) ||
-		    sscanf(line, "%*s %*s %*s %*s %4095s", point) != 1)
+		if (!sep || sscanf(line, "%d %*d %u:%u %4095s %4095s", &id,
+				   &major, &minor, root, point) != 5)
 			continue;
+		unescape(root);
 		unescape(point);
-		strv_push(&r->pts, point, &r->err);
+		add_mnt(r, id, major, minor, root, point);
+		if (!strncmp(sep + 3, "devpts ", 7))
+			strv_push(&r->pts, point, &r->err);
 	}
 	if (f)
 		fclose(f);
+}
+
+/* The mount path lies on: the last one with the longest mount point. */
+static const struct mnt *mount_of(const struct reads *r, const char *path)
+{
+	const struct mnt *best = NULL;
+	size_t i, n, bn = 0;
+
+	for (i = 0; i < r->nmnts; i++) {
+		n = strlen(r->mnts[i].point);
+		if ((!strcmp(r->mnts[i].point, path) ||
+		     beneath(r->mnts[i].point, path)) &&
+		    (!best || n >= bn)) {
+			best = &r->mnts[i];
+			bn = n;
+		}
+	}
+	return best;
+}
+
+/* a and b are the same path, or one lies beneath the other */
+static bool related(const char *a, const char *b)
+{
+	return !strcmp(a, b) || beneath(a, b) || beneath(b, a);
+}
+
+/*
+ * Landlock's grants belong to the object, not to its name: a grant on a
+ * second name of something above a read rule, or of what a rule denies,
+ * would grant it under its first name too.  Directories have one name
+ * but for mounts (a bind of ~ beside it); files may have hard links.
+ * fd is what path names, about to be granted.
+ */
+static bool aliases(const struct reads *r, int fd, const char *path,
+		    const struct stat *st)
+{
+	struct statx sx;
+	const struct mnt *m = NULL, *pm;
+	char within[PATH_MAX];
+	size_t i;
+
+	if (!S_ISDIR(st->st_mode) && st->st_nlink > 1)
+		return true;
+	if (statx(fd, "", AT_EMPTY_PATH, STATX_MNT_ID, &sx) < 0 ||
+	    !(sx.stx_mask & STATX_MNT_ID))
+		return true; /* cannot tell: assume the worst */
+	for (i = 0; i < r->nmnts && !m; i++)
+		if ((uint64_t)r->mnts[i].id == sx.stx_mnt_id)
+			m = &r->mnts[i];
+	if (!m || strcmp(m->point, path))
+		return !m; /* not a mount's root: its only name */
+	/* a mount's root: compare it with every rule's place */
+	for (i = 0; i < r->points.n + r->itself.n; i++) {
+		const char *p = i < r->points.n ? r->points.v[i]
+						: r->itself.v[i - r->points.n];
+
+		pm = mount_of(r, p);
+		if (!pm || pm->major != m->major || pm->minor != m->minor)
+			continue;
+		snprintf(within, sizeof(within), "%s%s",
+			 strcmp(pm->root, "/") ? pm->root : "",
+			 p + (strcmp(pm->point, "/") ? strlen(pm->point) : 0));
+		if (related(within[0] ? within : "/", m->root))
+			return true;
+	}
+	return false;
 }
 
 static void grant(struct reads *r, int fd)
@@ -431,8 +531,13 @@ static void judge_entry(struct reads *r, int dirfd, const char *dir,
 	/* another window's terminal takes an entry that names it */
 	if (pts && tracer_pts_is_slave(&st)
 		    ? tracer_pts_own(&st) || allows(r, path, true)
-		    : allows(r, path, false))
-		grant(r, fd);
+		    : allows(r, path, false)) {
+		if (aliases(r, fd, path, &st))
+			r->why = "a file beside a read rule has another name "
+				 "(a hard link or a mount)";
+		else
+			grant(r, fd);
+	}
 	close(fd);
 }
 
@@ -451,11 +556,17 @@ static void walk(struct reads *r, const char *dir)
 		if (allows(r, probe, false)) {
 			int fd = open(dir, O_PATH | O_DIRECTORY | O_NOFOLLOW |
 						   O_CLOEXEC);
+			struct stat st;
 
-			if (fd >= 0) {
+			if (fd >= 0 && fstat(fd, &st) == 0 &&
+			    aliases(r, fd, dir, &st))
+				r->why = "a directory beside a read rule is a "
+					 "mount of what the rule protects or "
+					 "holds";
+			else if (fd >= 0)
 				grant(r, fd);
+			if (fd >= 0)
 				close(fd);
-			}
 		}
 		return;
 	}
@@ -503,7 +614,7 @@ int tracer_landlock_reads(const struct rules_policy *p, const char **why)
 		return -EOPNOTSUPP;
 	}
 	rules_read_points(p, add_point, &r);
-	find_pts(&r);
+	read_mounts(&r);
 	r.ruleset =
 		syscall(SYS_landlock_create_ruleset, &attr, sizeof(attr), 0);
 	if (r.ruleset < 0)
@@ -520,5 +631,10 @@ int tracer_landlock_reads(const struct rules_policy *p, const char **why)
 	strv_free(&r.itself);
 	strv_free(&r.roots);
 	strv_free(&r.pts);
+	while (r.nmnts--) {
+		free(r.mnts[r.nmnts].root);
+		free(r.mnts[r.nmnts].point);
+	}
+	free(r.mnts);
 	return rc;
 }

@@ -412,17 +412,25 @@ static int open_existing(const struct tracer_path *p, int flags,
 	/* proctor never changes its uids: asked once (threads agree) */
 	static _Atomic uid_t euid = (uid_t)-1;
 	struct open_how plain = *how;
+	struct stat st;
 	int fd;
 
 	if (euid == (uid_t)-1)
 		euid = geteuid();
-	if (!(flags & O_CREAT) || flags & O_EXCL || !p->exists ||
-	    p->magic >= 0 || !S_ISREG(p->mode) || p->uid != euid)
+	if (!(flags & O_CREAT) || flags & (O_EXCL | O_DIRECTORY) ||
+	    !p->exists || p->magic >= 0 || !S_ISREG(p->mode) || p->uid != euid)
 		return -ENOENT;
 	plain.flags = (uint64_t)(flags & ~O_CREAT);
 	plain.mode = 0;
 	fd = sys_openat2(p->parent, p->name, &plain);
-	return fd < 0 ? -errno : fd;
+	if (fd < 0)
+		return -errno;
+	/* swapped for something else meanwhile: open it as asked */
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+		close(fd);
+		return -ENOENT;
+	}
+	return fd;
 }
 
 static int do_open(struct tracer_req *r, const struct tracer_path *p,

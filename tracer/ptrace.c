@@ -148,9 +148,20 @@ static bool argv_matches(const struct tracer_exec_expect *ex,
 			 const struct tracer_proc *now)
 {
 	size_t len = now->argv_len;
+	size_t common = len < ex->argv_len ? len : ex->argv_len;
 
-	if (ex->argv_len >= TRACER_ARGV_MAX - 1 || len >= TRACER_ARGV_MAX)
-		return true; /* too long to compare whole */
+	/*
+	 * Longer than we keep: the part kept holds the words the rules
+	 * judged (command prefixes), and it must be what got loaded.
+	 */
+	if (ex->argv_len >= TRACER_ARGV_MAX - 1 || len >= TRACER_ARGV_MAX - 1) {
+		/* the whole words both kept: the last one may be cut */
+		common -= common > 0;
+		while (common > 0 && ex->argv[common - 1] != '\0')
+			common--;
+		/* TODO(#3): a script's long argv, behind its interpreter */
+		return ex->script || !memcmp(now->argv, ex->argv, common);
+	}
 	if (ex->script)
 		return argv_tail_matches(ex, now->argv, len);
 	return len == ex->argv_len && !memcmp(now->argv, ex->argv, len);
