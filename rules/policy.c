@@ -1325,6 +1325,74 @@ bool rules_protected_beneath(const struct rules_policy *p, const char *dir,
 	return false;
 }
 
+static bool all_literal(const struct rules_glob *g)
+{
+	size_t i;
+
+	for (i = 0; i < g->ncomp; i++)
+		if (g->comp[i].kind != RULES_COMP_LIT)
+			return false;
+	return true;
+}
+
+/*
+ * Whether glob g names something strictly beneath dir for which there()
+ * holds.  A literal glob names one path; one with globs is asked at the
+ * paths that end with its literal tail right under dir ("**" + ".git/
+ * hooks" under DIR: DIR/.git/hooks, and DIR/hooks when DIR is a .git).
+ */
+static bool names_beneath(const struct rules_glob *g, const char *dir,
+			  bool (*there)(const char *path, void *arg), void *arg)
+{
+	size_t n = strlen(dir), k0 = g->ncomp, j, k, len;
+	char cand[PATH_MAX];
+	struct rules_pathv pv;
+
+	if (all_literal(g))
+		return !strncmp(g->text, dir, n) &&
+		       (g->text[n] == '/' || (n == 1 && dir[0] == '/')) &&
+		       there(g->text, arg);
+	while (k0 > 0 && g->comp[k0 - 1].kind == RULES_COMP_LIT)
+		k0--;
+	for (j = k0; j < g->ncomp; j++) {
+		len = snprintf(cand, sizeof(cand), "%s",
+			       strcmp(dir, "/") ? dir : "");
+		for (k = j; k < g->ncomp && len < sizeof(cand); k++)
+			len += snprintf(cand + len, sizeof(cand) - len, "/%s",
+					g->comp[k].s);
+		if (len < sizeof(cand) && rules_pathv_split(&pv, cand) == 0 &&
+		    rules_glob_match(g, &pv, false) && there(cand, arg))
+			return true;
+	}
+	return false;
+}
+
+bool rules_denied_beneath(const struct rules_policy *p, const char *dir,
+			  bool (*there)(const char *path, void *arg), void *arg,
+			  struct rules_verdict *v)
+{
+	const struct rules_list *l = &p->cls[RULES_WRITE];
+	size_t i, g;
+
+	for (i = 0; i < l->n; i++) {
+		const struct rules_entry *e = &l->v[i];
+
+		if (e->action != RULES_DENY && e->action != RULES_ASK)
+			continue;
+		for (g = 0; g < e->nglobs; g++) {
+			if (!names_beneath(&e->globs[g], dir, there, arg))
+				continue;
+			v->action = RULES_DENY;
+			v->origin = e->origin;
+			v->where = e->where;
+			v->pattern = e->pattern;
+			v->is_default = false;
+			return true;
+		}
+	}
+	return false;
+}
+
 int rules_policy_add_protected(struct rules_policy *p, const char *path,
 			       bool write_only, char *err, size_t errlen)
 {

@@ -43,10 +43,29 @@ static bool judge_write(struct tracer_req *r, const struct tracer_path *p)
  * what lies beneath it along: proctor's own files and the run's policy
  * files are protected by their paths, which must keep naming them.
  */
+/* Something that existed before the run, not a thing it made. */
+static bool preexisting(const char *path, void *arg)
+{
+	struct stat st;
+
+	(void)arg;
+	return lstat(path, &st) == 0 &&
+	       !tracer_created_has(st.st_dev, st.st_ino);
+}
+
+/*
+ * ... and so are the paths a deny or ask entry names beneath it, when
+ * they existed before the run: a repository's .git moved away and a copy
+ * the run made moved in would make its hooks and config the run's.
+ */
 static bool moves_protected(struct tracer_req *r, const struct tracer_path *p)
 {
+	const struct rules_policy *pol = r->sup->o->policy;
+
 	if (!p->exists || !S_ISDIR(p->mode) ||
-	    !rules_protected_beneath(r->sup->o->policy, p->path, &r->verdict))
+	    (!rules_protected_beneath(pol, p->path, &r->verdict) &&
+	     !rules_denied_beneath(pol, p->path, preexisting, NULL,
+				   &r->verdict)))
 		return false;
 	tracer_req_decide(r, RULES_WRITE, "path", p->path, false);
 	return true;

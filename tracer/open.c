@@ -550,6 +550,36 @@ static bool judge(struct tracer_req *r, const struct tracer_path *p,
 	return tracer_req_decide(r, RULES_WRITE, "path", p->path, wr);
 }
 
+/*
+ * O_CREAT of "name/" makes no file: once the directory part resolves,
+ * the kernel answers EISDIR, whatever name is.  Returns whether this
+ * answered the call.
+ */
+static bool creat_dir_syntax(struct tracer_req *r, const struct open_args *a,
+			     const char *path)
+{
+	char stripped[4096];
+	struct tracer_path p;
+	size_t len = strlen(path);
+	int err;
+
+	if (len < 2 || path[len - 1] != '/')
+		return false;
+	while (len > 1 && path[len - 1] == '/')
+		len--;
+	snprintf(stripped, sizeof(stripped), "%.*s", (int)len, path);
+	if (a->resolve)
+		err = tracer_path_resolve_how(r->tid, r->tgid, a->dirfd,
+					      stripped, 0, a->resolve, &p);
+	else
+		err = tracer_path_resolve(r->tid, r->tgid, a->dirfd, stripped,
+					  0, &p);
+	if (!err)
+		tracer_path_release(&p);
+	r->err = err ? -err : EISDIR;
+	return true;
+}
+
 void tracer_on_open(struct tracer_req *r)
 {
 	struct open_args a;
@@ -568,6 +598,8 @@ void tracer_on_open(struct tracer_req *r)
 	if (!tracer_req_valid(r))
 		return;
 
+	if (a.flags & O_CREAT && creat_dir_syntax(r, &a, path))
+		return;
 	if (!(a.flags & O_NOFOLLOW) &&
 	    !((a.flags & (O_CREAT | O_EXCL)) == (O_CREAT | O_EXCL)))
 		rflags |= TRACER_PATH_FOLLOW;

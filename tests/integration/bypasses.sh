@@ -1,13 +1,16 @@
 #!/bin/bash
-# Failing tests from review2 (not fixed here):
-#  1. a repository's .git that existed before the run is swapped for a
-#     copy the run made (mv .git away, mv the copy in): its hooks and
-#     config are then the run's own, and run outside the sandbox;
-#  2. an argv longer than TRACER_ARGV_MAX is not compared at the exec
-#     event, so a thread that changes argv[1] between the entry judgement
-#     and the kernel's copy gets a command's grant for another command line;
-#  3. as root, security.* extended attributes (which take CAP_SYS_ADMIN,
-#     which the run lost) are set by proctor with its own.
+# Ways around the protections found by review (issue 3), each closed:
+#  1. a repository's .git that existed before the run swapped for a copy
+#     the run made (its hooks and config would be the run's, and run
+#     outside the sandbox): a directory holding what a deny entry
+#     protects does not move;
+#  2. an argv longer than proctor keeps is still compared at the exec
+#     event, on the whole words kept, so a thread that changes argv[1]
+#     after the entry judgement does not get a command's grant;
+#  3. as root, security.* extended attributes take the capability the
+#     run holds, not proctor's;
+#  4. reads in the kernel: a hard link or a mount beside a read rule does
+#     not open what the rule denies (Landlock grants belong to objects).
 . "$(dirname "$0")/../lib.sh"
 pt_init "$@"
 
@@ -104,4 +107,8 @@ if [ "$(id -u)" = 0 ] && command -v unshare >/dev/null 2>&1; then
 else
 	pt_skip "a bind mount of ~" "needs root and unshare"
 fi
+# A long argv that nobody changes runs (it is compared, not refused).
+pt_run -- sh -c '/bin/echo $(seq 1 3000) | wc -c'
+pt_grep "a command line longer than proctor keeps runs" "$PT_OUT" '^13893$'
+
 pt_done
