@@ -1184,8 +1184,7 @@ static const struct error_case {
 	  "number" },
 	{ "{\"network\": {\"allow\": [{\"pattern\": \"unix:/a\", "
 	  "\"beneath\": false}]}}",
-	  NULL,
-	  "t.json: network.allow[0].beneath: unknown key" },
+	  NULL, "t.json: network.allow[0].beneath: unknown key" },
 	{ "{\"exec\": {\"allow\": [{\"pattern\": \"/a\", "
 	  "\"beneath\": false}]}}",
 	  NULL, "t.json: exec.allow[0].beneath: unknown key" },
@@ -1669,6 +1668,88 @@ START_TEST(test_names)
 }
 END_TEST
 
+/*
+ * Reads in the kernel (#9): which policies' read rules Landlock can hold.
+ * json: a layer over the built-in one; why: NULL (it can), or the start
+ * of the reason.
+ */
+static const struct {
+	const char *json;
+	const char *why;
+} reads_static[] = {
+	{ NULL, NULL },
+	{ "{\"files\":{\"read\":{\"deny\":[\"~/secret.txt\"]}}}", NULL },
+	{ "{\"files\":{\"read\":{\"deny\":[\"$WORKSPACE/**/*.pem\"]}}}",
+	  "files.read.deny" },
+	{ "{\"files\":{\"read\":{\"ask\":[\"~/notes\"]}}}", "files.read.ask" },
+	{ "{\"files\":{\"read\":{\"default\":\"deny\",\"allow\":[\"/usr\"]}}}",
+	  "files.read.default" },
+	{ "{\"files\":{\"read\":{\"deny\":[{\"pattern\":\"~/d\","
+	  "\"beneath\":false}]}}}",
+	  "files.read.deny" },
+	{ "{\"network\":{\"allow\":[\"example.org\"]}}", "network.allow" },
+	{ "{\"network\":{\"allow\":[\"127.0.0.1\"]}}", NULL },
+	{ "{\"exec\":{\"allow\":[{\"pattern\":[\"make\"],"
+	  "\"grant\":{\"write\":[\"~/.cache\"]}}]}}",
+	  "exec.allow" },
+};
+
+START_TEST(test_reads_static)
+{
+	struct rules_policy *p = load_builtin(&vars);
+	char err[512] = "";
+	const char *why;
+
+	if (reads_static[_i].json)
+		ck_assert_msg(rules_policy_add_json(p, reads_static[_i].json,
+						    "t.json", NULL, err,
+						    sizeof(err)) == 0,
+			      "add_json: %s", err);
+	why = rules_reads_static(p);
+	if (!reads_static[_i].why)
+		ck_assert_msg(!why, "case %d: kernel refused: %s", _i, why);
+	else
+		ck_assert_msg(why && !strncmp(why, reads_static[_i].why,
+					      strlen(reads_static[_i].why)),
+			      "case %d: got %s, want %s", _i,
+			      why ? why : "(kernel)", reads_static[_i].why);
+	rules_policy_free(p);
+}
+END_TEST
+
+/* rules_denied_beneath: what "exists" means comes from the caller. */
+static bool every_path(const char *path, void *arg)
+{
+	(void)path;
+	(void)arg;
+	return true;
+}
+
+static const struct {
+	const char *dir;
+	bool denied;
+} moves[] = {
+	{ "/w/ws/.git", true },	    /* holds .git/hooks, .git/config */
+	{ "/w/ws", true },	    /* the workspace holds its .git */
+	{ "/w/ws/sub/repo", true }, /* ** entry: sub/repo/.git/hooks */
+	{ "/w/ws/sub/repo/.git", true },
+	{ "/w/ws/src", true },	      /* src/.git/hooks: could exist */
+	{ "/w/ws/.git/hooks", true }, /* hooks/.git/hooks, if there */
+	{ "/elsewhere", false },
+};
+
+START_TEST(test_denied_beneath)
+{
+	struct rules_policy *p = load_builtin(&vars);
+	struct rules_verdict v;
+	bool got = rules_denied_beneath(p, moves[_i].dir, every_path, NULL, &v);
+
+	ck_assert_msg(got == moves[_i].denied, "%s: got %d", moves[_i].dir,
+		      got);
+	rules_policy_free(p);
+}
+END_TEST
+
 static Suite *rules_suite(void)
 {
 	Suite *s = suite_create("rules");
@@ -1716,6 +1797,8 @@ static Suite *rules_suite(void)
 	tcase_add_test(policy, test_names);
 	tcase_add_test(policy, test_review_held);
 	tcase_add_test(policy, test_review_rollback);
+	tcase_add_loop_test(policy, test_reads_static, 0, N(reads_static));
+	tcase_add_loop_test(policy, test_denied_beneath, 0, N(moves));
 	suite_add_tcase(s, policy);
 	return s;
 }
