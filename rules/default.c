@@ -9,6 +9,8 @@
  *
  * Inside the workspace, writes to what runs code on the user's behalf
  * later (git hooks and config, of nested repositories and submodules too,
+ * and the files that point git at another repository's config: commondir,
+ * config.worktree),
  * direnv, editor settings, proctor's own project policy and the policy
  * `proctor learn` writes there by default) are denied:
  * changing them would outlive the sandbox.  /dev/shm is shared like /tmp.
@@ -41,7 +43,9 @@ const char rules_default_json[] =
 	"               \"$WORKSPACE/.git/modules/**/config\",\n"
 	"               \"$WORKSPACE/.envrc\", \"$WORKSPACE/.vscode\",\n"
 	"               \"$WORKSPACE/.proctor.json\",\n"
-	"               \"$WORKSPACE/proctor-learned.json\"]\n"
+	"               \"$WORKSPACE/proctor-learned.json\",\n"
+	"               \"$WORKSPACE/**/.git/**/commondir\",\n"
+	"               \"$WORKSPACE/**/.git/**/config.worktree\"]\n"
 	"    }\n"
 	"  },\n"
 	"  \"network\": {\n"

@@ -528,10 +528,14 @@ static void judge_entry(struct reads *r, int dirfd, const char *dir,
 		walk(r, path);
 		return;
 	}
-	/* another window's terminal takes an entry that names it */
+	/*
+	 * another window's terminal takes an entry that names it, and so
+	 * does a disk (its blocks hold every file, secrets included)
+	 */
 	if (pts && tracer_pts_is_slave(&st)
 		    ? tracer_pts_own(&st) || allows(r, path, true)
-		    : allows(r, path, false)) {
+	    : S_ISBLK(st.st_mode) ? allows(r, path, true)
+				  : allows(r, path, false)) {
 		if (aliases(r, fd, path, &st))
 			r->why = "a file beside a read rule has another name "
 				 "(a hard link or a mount)";

@@ -224,6 +224,45 @@ bool tracer_preexisting(const struct tracer_sup *s, const struct tracer_path *p)
 	       !tracer_created_has(st.st_dev, st.st_ino);
 }
 
+/*
+ * A block device holds every file of its filesystem, secrets included:
+ * reading it takes an entry that names it, which a default is not.
+ */
+static bool disk(const struct tracer_sup *s, const struct tracer_path *p,
+		 enum rules_class cls, struct rules_verdict *v, bool *ok)
+{
+	if (!p->exists || !S_ISBLK(p->mode))
+		return false;
+	rules_check_path(s->o->policy, cls, p->path, v);
+	*ok = v->action == RULES_ALLOW && !v->is_default;
+	if (!*ok)
+		verdict_proctor(v, RULES_DENY, "disks",
+				"a block device (it holds every file on it); "
+				"a policy entry naming it allows it");
+	return true;
+}
+
+/*
+ * A .git that is a file ("gitdir: PATH": a linked worktree, a submodule)
+ * or a link names where the repository lives: pointed elsewhere, git run
+ * outside the sandbox would take its config and hooks from there.  One
+ * that existed before the run is protected like .git/config.
+ */
+static bool git_pointer(const struct tracer_path *p, struct rules_verdict *v)
+{
+	struct stat st;
+
+	if (!p->exists || strcmp(p->name, ".git") || S_ISDIR(p->mode) ||
+	    p->parent < 0 ||
+	    fstatat(p->parent, p->name, &st, AT_SYMLINK_NOFOLLOW) < 0 ||
+	    tracer_created_has(st.st_dev, st.st_ino))
+		return false;
+	verdict_proctor(v, RULES_DENY, "git",
+			"a .git file or link that existed before the run (it "
+			"names where the repository is)");
+	return true;
+}
+
 bool tracer_judge_write(const struct tracer_sup *s, const struct tracer_path *p,
 			struct rules_verdict *v, bool *override)
 {
@@ -233,8 +272,11 @@ bool tracer_judge_write(const struct tracer_sup *s, const struct tracer_path *p,
 	*override = false;
 	if (outsider(p, v))
 		return false;
-	if (terminal(s, p, RULES_WRITE, v, &ok))
+	if (terminal(s, p, RULES_WRITE, v, &ok) ||
+	    disk(s, p, RULES_WRITE, v, &ok))
 		return ok;
+	if (git_pointer(p, v))
+		return false;
 	if (p->is_proc_object) {
 		verdict_proctor(v, RULES_ALLOW, "objects", "pipe or socket");
 		return true;
@@ -267,7 +309,8 @@ bool tracer_judge_read(const struct tracer_sup *s, const struct tracer_path *p,
 
 	if (outsider(p, v))
 		return false;
-	if (terminal(s, p, RULES_READ, v, &ok))
+	if (terminal(s, p, RULES_READ, v, &ok) ||
+	    disk(s, p, RULES_READ, v, &ok))
 		return ok;
 	if (p->is_proc_object) {
 		verdict_proctor(v, RULES_ALLOW, "objects", "pipe or socket");

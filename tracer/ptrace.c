@@ -154,7 +154,11 @@ static bool argv_matches(const struct tracer_exec_expect *ex,
 	 * Longer than we keep: the part kept holds the words the rules
 	 * judged (command prefixes), and it must be what got loaded.
 	 */
-	if (ex->argv_len >= TRACER_ARGV_MAX - 1 || len >= TRACER_ARGV_MAX - 1) {
+	/* longer than we keep on one side only: not the same argv */
+	if ((ex->argv_len >= TRACER_ARGV_MAX - 1) !=
+	    (len >= TRACER_ARGV_MAX - 1))
+		return false;
+	if (ex->argv_len >= TRACER_ARGV_MAX - 1) {
 		/* the whole words both kept: the last one may be cut */
 		common -= common > 0;
 		while (common > 0 && ex->argv[common - 1] != '\0')
