@@ -5,6 +5,7 @@
  * carried out here on the supervisor's resolution (THREATS.md 6).
  * The calls that change one file's content or metadata are in fsmeta.c.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -43,6 +44,16 @@ static bool judge_write(struct tracer_req *r, const struct tracer_path *p)
  * what lies beneath it along: proctor's own files and the run's policy
  * files are protected by their paths, which must keep naming them.
  */
+static void verdict_proctor_move(struct rules_verdict *v)
+{
+	v->action = RULES_DENY;
+	v->origin = "proctor";
+	v->where = "moves";
+	v->pattern = "a directory too large to check for protected paths "
+		     "beneath it";
+	v->is_default = false;
+}
+
 /* Something that existed before the run, not a thing it made. */
 static bool preexisting(const char *path, void *arg)
 {
@@ -58,14 +69,62 @@ static bool preexisting(const char *path, void *arg)
  * they existed before the run: a repository's .git moved away and a copy
  * the run made moved in would make its hooks and config the run's.
  */
+#define MOVE_DIRS_MAX 4096 /* directories looked at under a moved one */
+
+static bool is_dir(DIR *dp, const struct dirent *d)
+{
+	struct stat st;
+
+	if (d->d_type != DT_UNKNOWN)
+		return d->d_type == DT_DIR;
+	return fstatat(dirfd(dp), d->d_name, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
+	       S_ISDIR(st.st_mode);
+}
+
+/*
+ * Whether dir, or a directory beneath it, holds what a deny or ask entry
+ * names (a nested repository's .git/hooks, a submodule's config under
+ * .git/modules): rules_denied_beneath asks right under each.  More
+ * directories than MOVE_DIRS_MAX count as holding something: the move is
+ * refused rather than half checked.
+ */
+static bool holds_denied(const struct rules_policy *pol, const char *dir,
+			 int depth, int *budget, struct rules_verdict *v)
+{
+	char sub[4096];
+	struct dirent *d;
+	bool found;
+	DIR *dp;
+
+	if (rules_denied_beneath(pol, dir, preexisting, NULL, v))
+		return true;
+	if (--*budget < 0 || depth > 32) {
+		verdict_proctor_move(v);
+		return true;
+	}
+	dp = opendir(dir);
+	if (!dp)
+		return false;
+	for (found = false; !found && (d = readdir(dp)) != NULL;) {
+		if (!is_dir(dp, d) || !strcmp(d->d_name, ".") ||
+		    !strcmp(d->d_name, ".."))
+			continue;
+		if ((size_t)snprintf(sub, sizeof(sub), "%s/%s", dir,
+				     d->d_name) < sizeof(sub))
+			found = holds_denied(pol, sub, depth + 1, budget, v);
+	}
+	closedir(dp);
+	return found;
+}
+
 static bool moves_protected(struct tracer_req *r, const struct tracer_path *p)
 {
 	const struct rules_policy *pol = r->sup->o->policy;
+	int budget = MOVE_DIRS_MAX;
 
 	if (!p->exists || !S_ISDIR(p->mode) ||
 	    (!rules_protected_beneath(pol, p->path, &r->verdict) &&
-	     !rules_denied_beneath(pol, p->path, preexisting, NULL,
-				   &r->verdict)))
+	     !holds_denied(pol, p->path, 0, &budget, &r->verdict)))
 		return false;
 	tracer_req_decide(r, RULES_WRITE, "path", p->path, false);
 	return true;

@@ -414,6 +414,28 @@ static const struct mnt *mount_of(const struct reads *r, const char *path)
 	return best;
 }
 
+/*
+ * A rule's path through a bind of a subtree (a home that is a bind of a
+ * directory elsewhere, a ~/.config that is a bind of ~'s parent): the
+ * listing around the rule may meet its objects under their other names.
+ */
+static bool crosses_bind(const struct reads *r)
+{
+	size_t i, j;
+
+	for (i = 0; i < r->points.n + r->itself.n; i++) {
+		const char *p = i < r->points.n ? r->points.v[i]
+						: r->itself.v[i - r->points.n];
+
+		for (j = 0; j < r->nmnts; j++)
+			if (strcmp(r->mnts[j].root, "/") &&
+			    (!strcmp(r->mnts[j].point, p) ||
+			     beneath(r->mnts[j].point, p)))
+				return true;
+	}
+	return false;
+}
+
 /* a and b are the same path, or one lies beneath the other */
 static bool related(const char *a, const char *b)
 {
@@ -619,6 +641,9 @@ int tracer_landlock_reads(const struct rules_policy *p, const char **why)
 	}
 	rules_read_points(p, add_point, &r);
 	read_mounts(&r);
+	if (!r.err && crosses_bind(&r))
+		r.why = "a read rule's path crosses a bind mount (another name "
+			"for what it protects may be listed)";
 	r.ruleset =
 		syscall(SYS_landlock_create_ruleset, &attr, sizeof(attr), 0);
 	if (r.ruleset < 0)

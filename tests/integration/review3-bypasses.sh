@@ -1,0 +1,196 @@
+#!/bin/bash
+# Review 3 (fails): ways around the latest fixes.
+#  1. .git/commondir written into the workspace's .git points git at a
+#     directory the run made: its config (core.fsmonitor) and hooks run
+#     at the user's next git command; so does .git/config.worktree when
+#     extensions.worktreeConfig is on;
+#  2. a directory two levels above a nested repository's .git moves
+#     (rules_denied_beneath asks only right under the moved directory);
+#  3. .git/modules moves (the modules/**/hooks entry is asked only at
+#     .git/modules/X/hooks);
+#  4. a submodule's (or linked worktree's) .git file is rewritten to
+#     "gitdir: " a copy the run made;
+#  5. reads in the kernel: ~ a bind mount of a directory that is itself
+#     an entry of a listed directory; a listed directory that is a bind
+#     of an ancestor of ~ (aliases() trusts any name that is not a mount
+#     point);
+#  6. a long judged argv against a short loaded one: the loaded argv's
+#     last word is never compared, so a grant for "cat SAFE" reaches
+#     "cat c";
+#  7. a script's long argv is not compared at all (TODO(#3)); a grant on
+#     a script by path reaches another script through a symlink flipped
+#     between the judgement and the interpreter's open;
+#  8. as root, the block device holding ~ is read whole.
+. "$(dirname "$0")/../lib.sh"
+pt_init "$@"
+
+mark=$T/out/ran
+hook='#!/bin/sh
+echo ran >>'"$mark"'
+'
+fsmon="echo ran >>$mark; false"
+
+# ---- 1. .git/commondir
+git init -q "$WS/r1" && git -C "$WS/r1" commit -q --allow-empty -m init
+pt_run -- sh -c 'cd r1 && cp -a .git ../evil1 &&
+	git --git-dir=../evil1 config core.fsmonitor "$1" &&
+	echo "$PWD/../evil1" >.git/commondir' sh "$fsmon"
+rm -f "$mark"
+git -C "$WS/r1" status >/dev/null 2>&1
+pt_absent "a .git/commondir the run wrote does not give the user's git the run's config" "$mark"
+rm -rf "$WS/r1" "$WS/evil1"
+# ... and .git/config.worktree, which git reads when the repository has
+# extensions.worktreeConfig (set by the user, or by git sparse-checkout)
+git init -q "$WS/r1" && git -C "$WS/r1" commit -q --allow-empty -m init &&
+	git -C "$WS/r1" config extensions.worktreeConfig true
+pt_run -- sh -c 'git config -f r1/.git/config.worktree core.fsmonitor "$1"' sh "$fsmon"
+rm -f "$mark"
+git -C "$WS/r1" status >/dev/null 2>&1
+pt_absent "a .git/config.worktree the run wrote does not give the user's git the run's config" "$mark"
+rm -rf "$WS/r1"
+
+# ---- 2. the parent of a nested repository's parent
+mkdir -p "$WS/sub" && git init -q "$WS/sub/repo" &&
+	git -C "$WS/sub/repo" commit -q --allow-empty -m init
+pt_run -- sh -c 'mv sub sub.old && mkdir sub && cp -a sub.old/repo sub/repo &&
+	git -C sub/repo config core.fsmonitor "$1"' sh "$fsmon"
+rm -f "$mark"
+git -C "$WS/sub/repo" status >/dev/null 2>&1
+pt_absent "a directory two levels above a nested .git does not move (its config stays the user's)" "$mark"
+rm -rf "$WS/sub" "$WS/sub.old"
+
+# ---- 3. .git/modules moved, and 4. a submodule's .git file rewritten
+mkrepo() {
+	rm -rf "$WS/r3" && git init -q "$WS/r3" &&
+		git -C "$WS/r3" commit -q --allow-empty -m init &&
+		mkdir -p "$WS/r3/.git/modules" &&
+		git init -q --separate-git-dir "$WS/r3/.git/modules/sm" "$WS/r3/sm" &&
+		git -C "$WS/r3/sm" commit -q --allow-empty -m sm
+}
+mkrepo
+pt_run -- sh -c 'cd r3 && mv .git/modules .git/modules.old &&
+	cp -a .git/modules.old .git/modules &&
+	git -C sm config core.fsmonitor "$1"' sh "$fsmon"
+rm -f "$mark"
+git -C "$WS/r3/sm" status >/dev/null 2>&1
+pt_absent ".git/modules does not move (a submodule's config stays the user's)" "$mark"
+mkrepo
+pt_run -- sh -c 'cd r3 && cp -a .git/modules/sm ../evil4 &&
+	git config -f ../evil4/config --unset core.worktree;
+	git config -f ../evil4/config core.fsmonitor "$1" &&
+	echo "gitdir: $PWD/../evil4" >sm/.git' sh "$fsmon"
+rm -f "$mark"
+git -C "$WS/r3/sm" status >/dev/null 2>&1
+pt_absent "a submodule's .git file is not pointed at a git directory the run made" "$mark"
+rm -rf "$WS/r3" "$WS/evil4"
+
+# ---- 5. reads in the kernel: aliases through mounts
+if [ "$(id -u)" = 0 ] && command -v unshare >/dev/null 2>&1; then
+	mkdir -p "$T/real/.ssh" "$T/h2" && echo BIND-CANARY >"$T/real/.ssh/id_rsa"
+	timeout 40 unshare -m sh -c 'mount --make-rprivate / &&
+		mount --bind "$1" "$2" &&
+		HOME=$2 "$PROCTOR" run --no-log -- cat "$2/.ssh/id_rsa"' \
+		sh "$T/real" "$T/h2" </dev/null >"$PT_OUT" 2>"$PT_ERR"
+	pt_nogrep "~/.ssh stays unreadable when ~ is a bind of a directory beside it" \
+		"$PT_OUT" BIND-CANARY
+	mkdir -p "$HOME/.ssh" "$HOME/.config" && echo LOOP-CANARY >"$HOME/.ssh/id_rsa"
+	timeout 40 unshare -m sh -c 'mount --make-rprivate / &&
+		mount --bind "$1" "$HOME/.config" &&
+		"$PROCTOR" run --no-log -- cat "$HOME/.ssh/id_rsa"' \
+		sh "$(dirname "$HOME")" </dev/null >"$PT_OUT" 2>"$PT_ERR"
+	pt_nogrep "~/.ssh stays unreadable when ~/.config is a bind of ~'s parent" \
+		"$PT_OUT" LOOP-CANARY
+else
+	pt_skip "reads in the kernel through bind mounts" "needs root and unshare"
+fi
+
+# ---- 6 and 7. grants for another command line
+if command -v cc >/dev/null 2>&1; then
+	mkdir -p "$HOME/.aws" && echo AWS-CANARY >"$HOME/.aws/credentials"
+	cat >"$T/race.c" <<'C'
+#include <stdlib.h>
+#include <unistd.h>
+#include <sys/wait.h>
+#include <pthread.h>
+/* argv[1] flips between A and B (argv[2] with it, when C is "-"):
+ * judged with 600 more words, loaded with none */
+static char *volatile *av;
+static char *a, *b, *prog;
+static int shorten;
+static volatile int stop;
+static void *flip(void *x)
+{
+	while (!stop) {
+		if (shorten)
+			av[2] = NULL;
+		av[1] = b;
+		for (volatile int i = 0; i < 3000; i++);
+		av[1] = a;
+		av[2] = "/dev/null";
+		for (volatile int i = 0; i < 3000; i++);
+	}
+	return x;
+}
+int main(int c, char **v)
+{
+	pthread_t t;
+	prog = v[1], a = v[2], b = v[3], shorten = c > 4;
+	av = calloc(603, sizeof(*av));
+	av[0] = prog;
+	av[1] = a;
+	for (int i = 0; i < 600; i++)
+		av[2 + i] = "/dev/null";
+	pthread_create(&t, 0, flip, 0);
+	for (int i = 0; i < 300; i++) {
+		pid_t p = vfork();
+		if (!p) {
+			execv(prog, (char **)av);
+			_exit(99);
+		}
+		waitpid(p, 0, 0);
+	}
+	stop = 1;
+	return 0;
+}
+C
+	cc -O1 -pthread -o "$WS/race" "$T/race.c"
+	ln -s "$HOME/.aws/credentials" "$WS/c"
+	echo '{"exec": {"allow": [{"pattern": ["cat", "SAFE"], "grant": {"read": ["~/.aws"]}}]}}' >"$T/g1.json"
+	PT_TIMEOUT=120 pt_run --quiet --policy "$T/g1.json" -- ./race /bin/cat SAFE c short
+	pt_nogrep "a grant for 'cat SAFE' never reaches 'cat c' (long judged argv, short loaded)" \
+		"$PT_OUT" AWS-CANARY
+	mkdir -p "$T/bin"
+	printf '#!/bin/sh\n[ "$1" = status ] && exit 0\ncat "$HOME/.aws/credentials"\n' >"$T/bin/tool"
+	chmod 755 "$T/bin/tool" "$T/bin"
+	echo '{"exec": {"allow": [{"pattern": ["'"$T"'/bin/tool", "status"], "grant": {"read": ["~/.aws"]}}]}}' >"$T/g2.json"
+	PT_TIMEOUT=120 pt_run --quiet --policy "$T/g2.json" -- ./race "$T/bin/tool" status other
+	pt_nogrep "a grant for 'tool status' (a script) never reaches 'tool other' (long argv)" \
+		"$PT_OUT" AWS-CANARY
+	# TODO(#3): a grant on a script named through a link the run can
+	# flip: the interpreter opens the script again by that name after the
+	# exec was checked.  Not closed yet; see README ("What does not work").
+	pt_skip "a grant on a script by path never runs another script" \
+		"TODO(#3): the interpreter reopens the script by name"
+else
+	pt_skip "grants for another command line" "needs cc"
+fi
+
+# ---- 8. as root, the block device that holds ~ reads (no capability is
+#    needed to read a device node root owns; only path rules stand)
+if [ "$(id -u)" = 0 ] && command -v losetup >/dev/null 2>&1 &&
+	command -v mkfs.ext4 >/dev/null 2>&1; then
+	truncate -s 8M "$T/img" && mkfs.ext4 -q -F "$T/img" && mkdir -p "$T/lh"
+	timeout 60 unshare -m sh -c 'mount --make-rprivate / &&
+		dev=$(losetup -f --show "$1") || exit 1
+		mount "$dev" "$2" && mkdir -p "$2/.ssh" &&
+		echo RAWDEV-CANARY >"$2/.ssh/id_rsa" && sync &&
+		HOME=$2 "$PROCTOR" run --no-log -- grep -a -c RAWDEV-CANARY "$dev"
+		umount "$2"; losetup -d "$dev"' sh "$T/img" "$T/lh" \
+		</dev/null >"$PT_OUT" 2>"$PT_ERR"
+	pt_nogrep "as root, ~/.ssh does not read through the block device under it" \
+		"$PT_OUT" '^[1-9]'
+else
+	pt_skip "the block device under ~" "needs root, losetup and mkfs.ext4"
+fi
+
+pt_done
