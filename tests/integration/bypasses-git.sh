@@ -1,5 +1,6 @@
 #!/bin/bash
-# Review 3 (fails): ways around the latest fixes.
+# Ways around the protections found by review (issue 3); all closed but
+# the last part of 7 (skipped, TODO(#3)):
 #  1. .git/commondir written into the workspace's .git points git at a
 #     directory the run made: its config (core.fsmonitor) and hooks run
 #     at the user's next git command; so does .git/config.worktree when
@@ -9,15 +10,16 @@
 #  3. .git/modules moves (the modules/**/hooks entry is asked only at
 #     .git/modules/X/hooks);
 #  4. a submodule's (or linked worktree's) .git file is rewritten to
-#     "gitdir: " a copy the run made;
+#     "gitdir: " a copy the run made (a .git file that existed before
+#     the run is now protected);
 #  5. reads in the kernel: ~ a bind mount of a directory that is itself
 #     an entry of a listed directory; a listed directory that is a bind
-#     of an ancestor of ~ (aliases() trusts any name that is not a mount
-#     point);
+#     of an ancestor of ~ (a rule's path through a bind now keeps reads
+#     with proctor);
 #  6. a long judged argv against a short loaded one: the loaded argv's
 #     last word is never compared, so a grant for "cat SAFE" reaches
 #     "cat c";
-#  7. a script's long argv is not compared at all (TODO(#3)); a grant on
+#  7. a script's long argv is not compared (a grant is then refused); a grant on
 #     a script by path reaches another script through a symlink flipped
 #     between the judgement and the interpreter's open;
 #  8. as root, the block device holding ~ is read whole.
