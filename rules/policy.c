@@ -1297,6 +1297,17 @@ static int add_own(struct rules_policy *p, enum rules_class c, const char *path,
  * files) lies beneath dir: renaming dir would move it out from under its
  * protection, which names it by path.
  */
+/* A denial by entry e, in v; returns true. */
+static bool denied_by(const struct rules_entry *e, struct rules_verdict *v)
+{
+	v->action = RULES_DENY;
+	v->origin = e->origin;
+	v->where = e->where;
+	v->pattern = e->pattern;
+	v->is_default = false;
+	return true;
+}
+
 bool rules_protected_beneath(const struct rules_policy *p, const char *dir,
 			     struct rules_verdict *v)
 {
@@ -1312,14 +1323,8 @@ bool rules_protected_beneath(const struct rules_policy *p, const char *dir,
 			const char *t = e->globs[g].text;
 
 			if (!strncmp(t, dir, n) &&
-			    (t[n] == '/' || (n == 1 && dir[0] == '/'))) {
-				v->action = RULES_DENY;
-				v->origin = e->origin;
-				v->where = e->where;
-				v->pattern = e->pattern;
-				v->is_default = false;
-				return true;
-			}
+			    (t[n] == '/' || (n == 1 && dir[0] == '/')))
+				return denied_by(e, v);
 		}
 	}
 	return false;
@@ -1380,14 +1385,8 @@ bool rules_denied_beneath(const struct rules_policy *p, const char *dir,
 		if (e->action != RULES_DENY && e->action != RULES_ASK)
 			continue;
 		for (g = 0; g < e->nglobs; g++) {
-			if (!names_beneath(&e->globs[g], dir, there, arg))
-				continue;
-			v->action = RULES_DENY;
-			v->origin = e->origin;
-			v->where = e->where;
-			v->pattern = e->pattern;
-			v->is_default = false;
-			return true;
+			if (names_beneath(&e->globs[g], dir, there, arg))
+				return denied_by(e, v);
 		}
 	}
 	return false;
