@@ -556,6 +556,8 @@ static void judge_entry(struct reads *r, int dirfd, const char *dir,
 	 */
 	if (pts && tracer_pts_is_slave(&st)
 		    ? tracer_pts_own(&st) || allows(r, path, true)
+	    : tracer_pts_is_console(&st)
+		    ? tracer_pts_own(&st) || allows(r, path, true)
 	    : S_ISBLK(st.st_mode) ? allows(r, path, true)
 				  : allows(r, path, false)) {
 		if (aliases(r, fd, path, &st))

@@ -157,11 +157,16 @@ static bool terminal(const struct tracer_sup *s, const struct tracer_path *p,
 {
 	struct stat st;
 
+	bool console;
+
 	/* the walk knows its type: only a character device is looked at */
-	if (!p->exists || !S_ISCHR(p->mode) || object_stat(p, &st) < 0 ||
-	    !tracer_pts_is_slave(&st))
+	if (!p->exists || !S_ISCHR(p->mode) || object_stat(p, &st) < 0)
 		return false;
-	if (tracer_pts_of_run(p, &st)) {
+	console = tracer_pts_is_console(&st);
+	if (!console && !tracer_pts_is_slave(&st))
+		return false;
+	if (console ? p->magic >= 0 || tracer_pts_own(&st)
+		    : tracer_pts_of_run(p, &st)) {
 		verdict_proctor(v, RULES_ALLOW, "terminals",
 				"a terminal of the run");
 		*ok = true;

@@ -92,6 +92,19 @@ bool tracer_pts_is_slave(const struct stat *st)
 	       major(st->st_rdev) <= 143;
 }
 
+/*
+ * A virtual console (/dev/ttyN, /dev/tty0), its screen (/dev/vcs*) or
+ * /dev/console: somebody's session too, like a pty that is not the
+ * run's.  /dev/tty (5,0), the caller's own, is not one.
+ */
+bool tracer_pts_is_console(const struct stat *st)
+{
+	unsigned maj = major(st->st_rdev), min = minor(st->st_rdev);
+
+	return S_ISCHR(st->st_mode) &&
+	       ((maj == 4 && min < 64) || maj == 7 || (maj == 5 && min == 1));
+}
+
 /* The pty index of a slave device. */
 static int slave_index(const struct stat *st)
 {

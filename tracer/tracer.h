@@ -230,6 +230,8 @@ void tracer_path_own_fs(void);
 struct stat;
 bool tracer_pts_of_run(const struct tracer_path *p, const struct stat *st);
 bool tracer_pts_is_slave(const struct stat *st);
+/* A virtual console, its screen, or /dev/console. */
+bool tracer_pts_is_console(const struct stat *st);
 /* One of the terminals proctor was started on. */
 bool tracer_pts_own(const struct stat *st);
 

@@ -111,4 +111,17 @@ fi
 pt_run -- sh -c '/bin/echo $(seq 1 3000) | wc -c'
 pt_grep "a command line longer than proctor keeps runs" "$PT_OUT" '^13893$'
 
+# A virtual console's screen (/dev/vcs1: what is typed and shown there)
+# is somebody's session, like another window's pty: refused by default,
+# whoever judges reads.
+if [ "$(id -u)" = 0 ] && [ -c /dev/vcs1 ]; then
+	for m in "" --log-reads; do
+		pt_run $m -- sh -c 'head -c 1 /dev/vcs1 >/dev/null'
+		pt_isnt "a virtual console's screen is refused ${m:-(default)}" \
+			"$PT_RC" 0
+	done
+else
+	pt_skip "a virtual console's screen" "needs root and /dev/vcs1"
+fi
+
 pt_done
