@@ -109,53 +109,7 @@ fi
 # ---- 6 and 7. grants for another command line
 if command -v cc >/dev/null 2>&1; then
 	mkdir -p "$HOME/.aws" && echo AWS-CANARY >"$HOME/.aws/credentials"
-	cat >"$T/race.c" <<'C'
-#include <stdlib.h>
-#include <unistd.h>
-#include <sys/wait.h>
-#include <pthread.h>
-/* argv[1] flips between A and B (argv[2] with it, when C is "-"):
- * judged with 600 more words, loaded with none */
-static char *volatile *av;
-static char *a, *b, *prog;
-static int shorten;
-static volatile int stop;
-static void *flip(void *x)
-{
-	while (!stop) {
-		if (shorten)
-			av[2] = NULL;
-		av[1] = b;
-		for (volatile int i = 0; i < 3000; i++);
-		av[1] = a;
-		av[2] = "/dev/null";
-		for (volatile int i = 0; i < 3000; i++);
-	}
-	return x;
-}
-int main(int c, char **v)
-{
-	pthread_t t;
-	prog = v[1], a = v[2], b = v[3], shorten = c > 4;
-	av = calloc(603, sizeof(*av));
-	av[0] = prog;
-	av[1] = a;
-	for (int i = 0; i < 600; i++)
-		av[2 + i] = "/dev/null";
-	pthread_create(&t, 0, flip, 0);
-	for (int i = 0; i < 300; i++) {
-		pid_t p = vfork();
-		if (!p) {
-			execv(prog, (char **)av);
-			_exit(99);
-		}
-		waitpid(p, 0, 0);
-	}
-	stop = 1;
-	return 0;
-}
-C
-	cc -O1 -pthread -o "$WS/race" "$T/race.c"
+	cc -O1 -pthread -o "$WS/race" "$PT_TESTS/lib/argv-race.c"
 	ln -s "$HOME/.aws/credentials" "$WS/c"
 	echo '{"exec": {"allow": [{"pattern": ["cat", "SAFE"], "grant": {"read": ["~/.aws"]}}]}}' >"$T/g1.json"
 	PT_TIMEOUT=120 pt_run --quiet --policy "$T/g1.json" -- ./race /bin/cat SAFE c short

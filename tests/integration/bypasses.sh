@@ -26,49 +26,10 @@ rm -rf "$WS/repo"
 # 2. a grant for "cat SAFE" reaches "cat ~/.aws/credentials"
 if command -v cc >/dev/null 2>&1; then
 	mkdir -p "$HOME/.aws" && echo AWS-CANARY >"$HOME/.aws/credentials"
-	cat >"$T/gcat.c" <<'C'
-#include <stdlib.h>
-#include <string.h>
-#include <unistd.h>
-#include <sys/wait.h>
-#include <pthread.h>
-static char a1[4096] = "SAFE", target[4096];
-static volatile int stop;
-static void *flip(void *x)
-{
-	while (!stop) {
-		strcpy(a1, target);
-		for (volatile int i = 0; i < 3000; i++);
-		strcpy(a1, "SAFE");
-		for (volatile int i = 0; i < 3000; i++);
-	}
-	return x;
-}
-int main(int c, char **v)
-{
-	char **av = calloc(603, sizeof(*av));
-	pthread_t t;
-	strcpy(target, v[1]);
-	av[0] = "cat";
-	av[1] = a1;
-	for (int i = 0; i < 600; i++)
-		av[2 + i] = "/dev/null";
-	pthread_create(&t, 0, flip, 0);
-	for (int i = 0; i < 300; i++) {
-		pid_t p = vfork();
-		if (!p) {
-			execv("/bin/cat", av);
-			_exit(99);
-		}
-		waitpid(p, 0, 0);
-	}
-	stop = 1;
-	return 0;
-}
-C
-	cc -O1 -pthread -o "$WS/gcat" "$T/gcat.c"
+	cc -O1 -pthread -o "$WS/gcat" "$PT_TESTS/lib/argv-race.c"
 	echo '{"exec": {"allow": [{"pattern": ["cat", "SAFE"], "grant": {"read": ["~/.aws"]}}]}}' >"$T/grant.json"
-	pt_run --quiet --policy "$T/grant.json" -- ./gcat "$HOME/.aws/credentials"
+	pt_run --quiet --policy "$T/grant.json" -- ./gcat /bin/cat SAFE \
+		"$HOME/.aws/credentials"
 	pt_nogrep "a grant for 'cat SAFE' never reads for another argv (long argv)" \
 		"$PT_OUT" AWS-CANARY
 	rm -f "$WS/gcat"
