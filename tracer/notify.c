@@ -486,6 +486,56 @@ static void pool_submit(struct tracer_sup *s, const struct seccomp_notif *n,
 }
 
 /*
+ * The synchronous wake-up runs a receiver on the calling task's CPU and
+ * the task, once answered, on the receiver's.  While calls come one at a
+ * time that halves the round trip (100k opens on a 2-vCPU machine: 12
+ * against 20 us); while tasks on several CPUs call at once it piles them
+ * onto one CPU as the other idles (a make -j2 build sending every open
+ * here: 1.5x native with it, 1.2x without).  So it is on while calls come
+ * alone, and off from the first call that finds another being served
+ * until WAKE_ALONE calls in a row have come alone.
+ */
+#define WAKE_ALONE 64
+
+static struct {
+	atomic_int serving;   /* receivers between RECV and answer */
+	atomic_int alone;     /* calls in a row that found none */
+	atomic_bool on;	      /* what was last asked of the kernel */
+	pthread_mutex_t lock; /* one change at a time */
+} wake = { .lock = PTHREAD_MUTEX_INITIALIZER };
+
+static void wake_set(const struct tracer_sup *s, bool on)
+{
+	uint64_t flags = on ? SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP : 0;
+
+	if (pthread_mutex_trylock(&wake.lock) != 0)
+		return; /* another receiver is changing it */
+	if (atomic_load(&wake.on) != on &&
+	    ioctl(s->listener, SECCOMP_IOCTL_NOTIF_SET_FLAGS, flags) == 0)
+		atomic_store(&wake.on, on);
+	pthread_mutex_unlock(&wake.lock);
+}
+
+/* Called as a receiver takes a call; returns with it counted as served. */
+static void wake_adapt(const struct tracer_sup *s)
+{
+	bool overlap = atomic_fetch_add(&wake.serving, 1) > 0;
+
+	if (!s->sync_wakeup)
+		return;
+	if (overlap) {
+		atomic_store_explicit(&wake.alone, 0, memory_order_relaxed);
+		if (atomic_load_explicit(&wake.on, memory_order_relaxed))
+			wake_set(s, false);
+	} else if (!atomic_load_explicit(&wake.on, memory_order_relaxed) &&
+		   atomic_fetch_add_explicit(&wake.alone, 1,
+					     memory_order_relaxed) >=
+			   WAKE_ALONE) {
+		wake_set(s, true);
+	}
+}
+
+/*
  * The receivers.  The kernel wakes every thread waiting on the listener
  * for each notification; one of them takes it.  Measured on a 2-vCPU
  * virtual machine, 100k emulated opens: one receiver 54 us each, two 29
@@ -522,7 +572,9 @@ static void *receiver(void *arg)
 				continue;
 			break;
 		}
+		wake_adapt(s);
 		serve(s, &n, false, NULL);
+		atomic_fetch_sub(&wake.serving, 1);
 	}
 	return NULL;
 }
@@ -553,9 +605,10 @@ int tracer_notify_start(struct tracer_sup *s)
 	int rc;
 
 	handlers_load();
-	/* 6.6+: wake the waiting task on our CPU; ten times faster. */
+	/* 6.6+: wake the waiting task on our CPU (wake_adapt) */
 	s->sync_wakeup =
 		ioctl(s->listener, SECCOMP_IOCTL_NOTIF_SET_FLAGS, flags) == 0;
+	atomic_store(&wake.on, s->sync_wakeup);
 	n = sysconf(_SC_NPROCESSORS_ONLN) + 1;
 	if (n < 2 || n > 9)
 		n = n < 2 ? 2 : 9;

@@ -112,6 +112,7 @@ struct relay_end {
 	int fd;
 	int pipe[2];	  /* bytes from this side, on their way */
 	size_t in_pipe;	  /* bytes in pipe */
+	bool full;	  /* in_pipe took no more: wait until some leave */
 	bool eof;	  /* this side sent its last byte */
 	uint32_t watched; /* the epoll events asked for; 0: not in epoll */
 	struct relay_conn *c;
@@ -178,32 +179,56 @@ static ssize_t plain_write(struct relay_conn *c, enum side s, const void *buf,
 	return n < 0 ? -errno : n;
 }
 
-/* Empties the pipe of from into the other side, then refills it. */
+/*
+ * Moves what from sends to the other side through its pipe: out of the
+ * pipe while the other side takes bytes, into it while it has room, so
+ * that reading one side overlaps writing the other (waiting for an empty
+ * pipe before reading again left the download idle half the time).
+ * Returns 0 once the end of stream was read and the pipe is empty.
+ */
 static ssize_t plain_pass(struct relay_conn *c, enum side from)
 {
 	struct relay_end *e = &c->end[from], *to = &c->end[!from];
 	unsigned int fl = SPLICE_F_NONBLOCK | SPLICE_F_MOVE;
 	ssize_t n, moved = 0;
+	bool more = true;
 
-	for (int i = 0; i < 16; i++) {
+	for (int i = 0; i < 16 && more; i++) {
+		more = false;
 		if (e->in_pipe) {
 			n = splice(e->pipe[0], NULL, to->fd, NULL, e->in_pipe,
 				   fl);
-			if (n < 0)
-				return errno == EAGAIN && moved ? moved
-								: -errno;
-			e->in_pipe -= (size_t)n;
-			moved += n;
-			continue;
+			if (n < 0 && errno != EAGAIN)
+				return -errno;
+			if (n > 0) {
+				e->in_pipe -= (size_t)n;
+				e->full = false;
+				moved += n;
+				more = true;
+			}
 		}
+		if (e->eof || e->full)
+			continue;
 		n = splice(e->fd, NULL, e->pipe[1], NULL, RELAY_PIPE_SIZE, fl);
-		if (n == 0)
-			return moved ? moved : 0;
-		if (n < 0)
-			return errno == EAGAIN && moved ? moved : -errno;
-		e->in_pipe = (size_t)n;
+		if (n == 0) {
+			e->eof = true;
+		} else if (n > 0) {
+			e->in_pipe += (size_t)n;
+			more = true;
+		} else if (errno == EAGAIN) {
+			/*
+			 * Nothing to read, or no room in the pipe: not
+			 * asking to read until bytes left it is safe, as
+			 * bytes in it are waiting for the other side.
+			 */
+			e->full = e->in_pipe > 0;
+		} else {
+			return -errno;
+		}
 	}
-	return moved;
+	if (e->eof && !e->in_pipe)
+		return 0;
+	return moved ? moved : -EAGAIN;
 }
 
 static const struct relay_io plain_io = { plain_read, plain_write, plain_pass };
@@ -248,6 +273,7 @@ static ssize_t tls_pass(struct relay_conn *c, enum side from)
 			x->len[from] -= (size_t)n;
 			memmove(x->buf[from], x->buf[from] + n, x->len[from]);
 			e->in_pipe = x->len[from];
+			e->full = e->in_pipe > 0;
 			moved += n;
 			continue;
 		}
@@ -264,6 +290,7 @@ static ssize_t tls_pass(struct relay_conn *c, enum side from)
 			return moved ? moved : n;
 		x->len[from] = (size_t)n;
 		e->in_pipe = x->len[from];
+		e->full = true; /* read again once it is written */
 	}
 }
 
@@ -811,11 +838,11 @@ static uint32_t interest(const struct relay_conn *c, enum side s)
 	bool rd, wr;
 
 	if (s == UP) {
-		rd = !e->in_pipe;
+		rd = !e->full;
 		wr = c->ok > 0 || o->in_pipe > 0;
 	} else {
 		rd = c->mode < PASS ? c->in_len < sizeof(c->in) && !c->ok
-				    : c->mode == PASS && !e->in_pipe && !c->ok;
+				    : c->mode == PASS && !e->full && !c->ok;
 		wr = o->in_pipe > 0;
 	}
 	return (rd && !e->eof ? EPOLLIN : 0) | (wr ? EPOLLOUT : 0);
