@@ -57,12 +57,36 @@ bool rules_policy_intercept(const struct rules_policy *p)
 bool rules_policy_relays(const struct rules_policy *p)
 {
 	const struct rules_list *l = &p->cls[RULES_CONNECT];
+	const struct rules_list *x = &p->cls[RULES_EXEC];
 	size_t i;
 
 	for (i = 0; i < l->n; i++)
 		if (l->v[i].has_http)
 			return true;
+	/* a command's grant may limit the names it gives (#6) */
+	for (i = 0; i < x->n; i++)
+		if (x->v[i].grant && rules_policy_relays(x->v[i].grant->p))
+			return true;
 	return false;
+}
+
+static size_t list_unenforceable(const struct rules_list *l,
+				 void (*fn)(const char *origin,
+					    const char *where,
+					    const char *pattern, void *arg),
+				 void *arg)
+{
+	const struct rules_entry *e;
+	size_t n = 0;
+
+	for (e = l->v; e < l->v + l->n; e++) {
+		if (!e->has_http || !e->http.methods ||
+		    (e->has_port && e->port != 443))
+			continue;
+		fn(e->origin, e->where, e->pattern, arg);
+		n++;
+	}
+	return n;
 }
 
 size_t rules_http_unenforceable(const struct rules_policy *p,
@@ -71,19 +95,16 @@ size_t rules_http_unenforceable(const struct rules_policy *p,
 					   const char *pattern, void *arg),
 				void *arg)
 {
-	const struct rules_list *l = &p->cls[RULES_CONNECT];
-	const struct rules_entry *e;
-	size_t n = 0;
+	const struct rules_list *x = &p->cls[RULES_EXEC];
+	size_t n, i;
 
 	if (p->intercept)
 		return 0;
-	for (e = l->v; e < l->v + l->n; e++) {
-		if (!e->has_http || !e->http.methods ||
-		    (e->has_port && e->port != 443))
-			continue;
-		fn(e->origin, e->where, e->pattern, arg);
-		n++;
-	}
+	n = list_unenforceable(&p->cls[RULES_CONNECT], fn, arg);
+	for (i = 0; i < x->n; i++)
+		if (x->v[i].grant)
+			n += list_unenforceable(
+				&x->v[i].grant->p->cls[RULES_CONNECT], fn, arg);
 	return n;
 }
 

@@ -436,6 +436,16 @@ static int parse_list(struct layer *l, enum rules_class c, enum rules_action a,
 static int check_object(struct layer *l, const cJSON *obj, const char *where,
 			const char *const *keys);
 
+/* An entry as the grant's text shows it: the string, or its "pattern". */
+static const char *entry_text(const cJSON *item)
+{
+	const cJSON *pat = cJSON_GetObjectItemCaseSensitive(item, "pattern");
+
+	if (cJSON_IsString(item))
+		return item->valuestring;
+	return cJSON_IsString(pat) ? pat->valuestring : "?";
+}
+
 /* "write ~/.cache/x, /y" appended to the grant's text for prompts. */
 static int describe_list(struct rules_grant *g, const char *name,
 			 const cJSON *arr)
@@ -444,7 +454,7 @@ static int describe_list(struct rules_grant *g, const char *name,
 	size_t len = g->text ? strlen(g->text) : 0, add = strlen(name) + 3;
 	char *t;
 
-	cJSON_ArrayForEach(item, arr) add += strlen(item->valuestring) + 2;
+	cJSON_ArrayForEach(item, arr) add += strlen(entry_text(item)) + 2;
 	t = realloc(g->text, len + add + 1);
 	if (!t)
 		return -ENOMEM;
@@ -456,7 +466,7 @@ static int describe_list(struct rules_grant *g, const char *name,
 	cJSON_ArrayForEach(item, arr)
 	{
 		strcat(t, item == arr->child ? " " : ", ");
-		strcat(t, item->valuestring);
+		strcat(t, entry_text(item));
 	}
 	return 0;
 }

@@ -308,6 +308,29 @@ bool tracer_grant_name(pid_t tid, const char *name, struct rules_verdict *v)
 	return true;
 }
 
+bool tracer_grant_connect(pid_t tid, const struct rules_addr *a,
+			  const char *name, struct rules_verdict *v)
+{
+	const char *list[1] = { name };
+	struct tracer_grant_hold h;
+	struct rules_verdict gv;
+	int which;
+
+	if (!held(tid, &h))
+		return false;
+	rules_check_connect(rules_grant_policy(h.grant), a, list, 1, &gv,
+			    &which);
+	if (gv.action != RULES_ALLOW)
+		return false;
+	if (gv.is_default) {
+		gv.where = rules_grant_where(h.grant);
+		gv.pattern = "full";
+		gv.is_default = false;
+	}
+	*v = gv;
+	return true;
+}
+
 bool tracer_grant_allows(struct tracer_req *r, enum rules_class cls,
 			 const char *key, const char *object)
 {

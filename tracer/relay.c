@@ -431,7 +431,8 @@ static bool judge_name(struct relay_conn *c, const char *name,
 		return false;
 	}
 	rules_check_connect(relay.sup->o->policy, &c->addr, list, 1, v, &which);
-	if (v->action != RULES_ALLOW)
+	if (v->action != RULES_ALLOW &&
+	    !tracer_grant_connect(c->tgid, &c->addr, name, v))
 		return false;
 	if (strcmp(name, c->host) == 0)
 		return true;

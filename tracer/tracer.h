@@ -712,6 +712,12 @@ bool tracer_grant_allows(struct tracer_req *r, enum rules_class cls,
 			 const char *object_key, const char *object);
 /* A name the grant tid's process holds lets it resolve: v says so. */
 bool tracer_grant_name(pid_t tid, const char *name, struct rules_verdict *v);
+/*
+ * A connect to a by name, as the grant tid's process holds allows it
+ * (the relay's judgement of a Host or server name): v says so.
+ */
+bool tracer_grant_connect(pid_t tid, const struct rules_addr *a,
+			  const char *name, struct rules_verdict *v);
 /* True when target holds a grant the task being served does not. */
 bool tracer_grant_shields(pid_t target);
 /* The task whose call this thread is serving (for grant checks). */

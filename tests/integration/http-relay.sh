@@ -14,6 +14,7 @@ front.test A 10.77.0.3 300
 big.test A 10.77.0.2 300
 up.test A 10.77.0.3 300
 sibling.test A 10.77.0.3 300
+granted.test A 10.77.0.3 300
 plain.test A 10.77.0.4 300" || pt_done
 pt_need "openssl and curl" openssl curl || pt_done
 
@@ -233,6 +234,32 @@ print(got.decode().splitlines()[-1])'
 pt_status "an IPv6 socket, non-blocking, with TCP_NODELAY, goes through" 0
 pt_grep "its peer is the relay (IPv4-mapped)" "$PT_OUT" "^::ffff:127.0.0.1$"
 pt_grep "and it is answered" "$PT_OUT" "^GET /v6$"
+
+# --- a command's grant with method limits (#6) ---------------------------------
+
+cat >"$T/grant.json" <<'JSON'
+{"exec": {"allow": [{"pattern": "curl", "grant": {"network": [
+  {"pattern": "granted.test", "methods": ["GET"]}]}}]}}
+JSON
+pt_proctor policy check "$T/grant.json"
+pt_status "a grant's entry with methods checks" 0
+pt_grep "and its methods over HTTPS are reported" "$PT_OUT" \
+	"exec.allow\[0\].grant.network\[0\] granted.test: warning: its method limits"
+: >"$SRV"
+pt_lab_run --policy "$T/grant.json" -- curl -sS -m 10 http://granted.test:8081/g
+pt_status "curl GETs what only its grant allows, through the relay" 0
+pt_grep "the server saw the GET" "$SRV" "^GET granted.test:8081 /g"
+pt_lab_run --policy "$T/grant.json" -- curl -sS -m 10 -d data \
+	http://granted.test:8081/up
+pt_grep "its POST gets 403 naming the grant's entry" "$PT_OUT" \
+	"proctor refused POST granted.test/up: exec.allow\[0\].grant.network\[0\] granted.test"
+pt_nogrep "the server never sees the POST" "$SRV" "POST"
+pt_lab_run --policy "$T/grant.json" -- "$PT_PY" -c '
+import urllib.request
+urllib.request.urlopen("http://granted.test:8081/py", timeout=10)'
+pt_check "a program without the grant does not reach the name" \
+	test "$PT_RC" != 0
+pt_nogrep "and the server never sees it" "$SRV" "/py"
 
 # --- a large download ------------------------------------------------------------
 

@@ -1717,6 +1717,33 @@ START_TEST(test_reads_static)
 }
 END_TEST
 
+/*
+ * A grant's entries may be objects (a network entry with methods): the
+ * grant's text names their patterns, and the relay starts for them.
+ */
+START_TEST(test_grant_objects)
+{
+	struct rules_policy *p = load_builtin(&vars);
+	const char *json =
+		"{\"exec\":{\"allow\":[{\"pattern\":\"curl\",\"grant\":"
+		"{\"network\":[{\"pattern\":\"a.test\",\"methods\":[\"GET\"]},"
+		"\"b.test\"],\"read\":[{\"pattern\":\"~/r\"}]}}]}}";
+	char err[512] = "", text[256];
+	struct rules_verdict v;
+
+	ck_assert(!rules_policy_relays(p));
+	ck_assert_msg(rules_policy_add_json(p, json, "t.json", NULL, err,
+					    sizeof(err)) == 0,
+		      "add_json: %s", err);
+	rules_check_exec(p, "/usr/bin/curl", NULL, 0, &v);
+	ck_assert_ptr_nonnull(v.grant);
+	rules_grant_describe(v.grant, text, sizeof(text));
+	ck_assert_str_eq(text, "read ~/r; network a.test, b.test");
+	ck_assert(rules_policy_relays(p));
+	rules_policy_free(p);
+}
+END_TEST
+
 /* rules_denied_beneath: what "exists" means comes from the caller. */
 static bool every_path(const char *path, void *arg)
 {
@@ -1798,6 +1825,7 @@ static Suite *rules_suite(void)
 	tcase_add_test(policy, test_review_held);
 	tcase_add_test(policy, test_review_rollback);
 	tcase_add_loop_test(policy, test_reads_static, 0, N(reads_static));
+	tcase_add_test(policy, test_grant_objects);
 	tcase_add_loop_test(policy, test_denied_beneath, 0, N(moves));
 	suite_add_tcase(s, policy);
 	return s;
