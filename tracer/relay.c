@@ -882,6 +882,8 @@ static void step(struct relay_conn *c)
 		read_down(c);
 	if (c->mode == SHAKE)
 		return; /* the handshake thread's until it is back */
+	if (c->mode == HELLO)
+		return; /* the server's first byte is await_server_hello's */
 	/* the program's end of stream, once all it sent has gone */
 	if (c->mode < PASS && c->end[DOWN].eof && !c->ok)
 		end_write(c, UP);
