@@ -245,6 +245,23 @@ static void expect_grant(const struct tracer_req *r,
 }
 
 /*
+ * The interpreter opens a granted script again by the name given to
+ * exec: a name the run could point elsewhere between the check and that
+ * open would lend the grant to another script, so it gets none.
+ */
+static void script_name_fixed(const struct tracer_req *r, int dirfd,
+			      const char *name, struct tracer_exec_expect *ex)
+{
+	const char *dir = tracer_grant_name_changeable(r->tid, dirfd, name);
+
+	if (dir)
+		snprintf(ex->grant_why, sizeof(ex->grant_why),
+			 "the script's name goes through %s, which the run "
+			 "may change",
+			 dir);
+}
+
+/*
  * The name the kernel gives the task (begin_new_exec(), alloc_bprm()):
  * the last component of the path given, or with AT_EMPTY_PATH the name
  * of the file itself; at most 15 bytes.
@@ -318,6 +335,8 @@ void tracer_on_exec(struct tracer_req *r)
 		goto out;
 	}
 	expect_grant(r, &ex);
+	if (ex.grant && ist.st_ino && !empty)
+		script_name_fixed(r, dirfd, path, &ex);
 
 	ex.dev[0] = st.st_dev;
 	ex.ino[0] = st.st_ino;

@@ -15,6 +15,7 @@
  * /proc/PID entries: memory, descriptors, environment).  proctor's own
  * files stay out of reach of every grant (rules_policy_add_protected).
  */
+#include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -89,6 +90,106 @@ static bool path_writable(const char *path)
 			return false;
 		path += len + 1;
 	}
+}
+
+/* Whether the run may add, remove or rename entries of directory dir. */
+static bool dir_writable(const char *dir)
+{
+	char probe[4200];
+	struct rules_verdict v;
+
+	if (!grant_policy)
+		return true;
+	snprintf(probe, sizeof(probe), "%s/proctor-probe",
+		 strcmp(dir, "/") ? dir : "");
+	rules_check_path(grant_policy, RULES_WRITE, probe, &v);
+	return v.action == RULES_ALLOW || v.action == RULES_CREATE;
+}
+
+/* The directory a relative name of tid starts from, dirfd's or the cwd. */
+static int start_dir(pid_t tid, int dirfd, char *out, size_t size)
+{
+	char link[64];
+	ssize_t n;
+
+	if (dirfd == AT_FDCWD)
+		snprintf(link, sizeof(link), "/proc/%d/cwd", tid);
+	else
+		snprintf(link, sizeof(link), "/proc/%d/fd/%d", tid, dirfd);
+	n = readlink(link, out, size - 1);
+	if (n <= 0 || out[0] != '/')
+		return -1;
+	out[n] = '\0';
+	return 0;
+}
+
+/*
+ * Walks name as the kernel will when the interpreter opens it: each
+ * directory it passes, through links, must be one the run cannot write,
+ * or the entry read there could be another by then.  /proc is never
+ * fixed (/proc/self/cwd follows a chdir).  Returns the first directory
+ * that is not, in dir; NULL when the name is fixed.
+ */
+static const char *name_changeable(const char *start, const char *name,
+				   char *dir, size_t size)
+{
+	char cur[4096], rest[8192], link[4096], part[256], entry[4352];
+	size_t len;
+	int hops = 0;
+	ssize_t n;
+
+	snprintf(cur, sizeof(cur), "%s", name[0] == '/' ? "/" : start);
+	snprintf(rest, sizeof(rest), "%s", name);
+	for (;;) {
+		const char *p = rest + strspn(rest, "/");
+
+		len = strcspn(p, "/");
+		if (len == 0)
+			return NULL; /* every directory on the way is fixed */
+		if (len >= sizeof(part))
+			break;
+		memcpy(part, p, len);
+		part[len] = '\0';
+		memmove(rest, p + len, strlen(p + len) + 1);
+		if (!strcmp(part, "."))
+			continue;
+		if (!strcmp(part, "..")) {
+			char *slash = strrchr(cur, '/');
+
+			slash[slash == cur] = '\0';
+			continue;
+		}
+		if (!strncmp(cur, "/proc", 5) || dir_writable(cur))
+			break;
+		snprintf(entry, sizeof(entry), "%s/%s",
+			 strcmp(cur, "/") ? cur : "", part);
+		n = readlink(entry, link, sizeof(link) - 1);
+		if (n < 0 && errno != EINVAL)
+			break; /* gone since the exec was checked */
+		if (n < 0) {
+			snprintf(cur, sizeof(cur), "%s", entry);
+			continue;
+		}
+		/* a link: its target's parts come first */
+		if (++hops > 40 || (size_t)n + strlen(rest) + 2 > sizeof(rest))
+			break;
+		memmove(rest + n + 1, rest, strlen(rest) + 1);
+		memcpy(rest, link, (size_t)n);
+		rest[n] = '/';
+		if (link[0] == '/')
+			snprintf(cur, sizeof(cur), "/");
+	}
+	snprintf(dir, size, "%s", cur);
+	return dir;
+}
+
+const char *tracer_grant_name_changeable(pid_t tid, int dirfd, const char *name)
+{
+	static __thread char start[4096], dir[4096];
+
+	if (name[0] != '/' && start_dir(tid, dirfd, start, sizeof(start)) < 0)
+		return "the directory it starts from (unreadable)";
+	return name_changeable(start, name, dir, sizeof(dir));
 }
 
 /* "NAME=value" is set, non-empty, for the name (or prefix, "NAME*"). */
@@ -211,13 +312,13 @@ void tracer_grant_on_exec(struct tracer_proc *p,
 	h->root = p->tgid;
 	h->refs = 1;
 	snprintf(h->by, sizeof(h->by), "%s", ex->grant_by);
-	why = loader_told(p->tgid);
+	why = ex->grant_why[0] ? ex->grant_why : loader_told(p->tgid);
 	if (why) {
 		log_grant("grant", h, why);
 		fprintf(stderr,
-			"proctor: pid %d runs without the grant of %s: %s is "
-			"set\n",
-			p->tgid, rules_grant_where(h->grant), why);
+			"proctor: pid %d runs without the grant of %s: %s%s\n",
+			p->tgid, rules_grant_where(h->grant), why,
+			ex->grant_why[0] ? "" : " is set");
 		free(h);
 		return;
 	}

@@ -86,6 +86,7 @@ struct tracer_exec_expect {
 	/* the grant the command gets once it runs, and who approved it */
 	const struct rules_grant *grant;
 	char grant_by[128];
+	char grant_why[160]; /* why the grant is withheld, or "" */
 };
 
 /* --- process table (proc.c) ------------------------------------------- */
@@ -718,6 +719,13 @@ bool tracer_grant_name(pid_t tid, const char *name, struct rules_verdict *v);
  */
 bool tracer_grant_connect(pid_t tid, const struct rules_addr *a,
 			  const char *name, struct rules_verdict *v);
+/*
+ * The first directory on the way of name (as tid gives it, relative to
+ * dirfd) that the run may change, links followed; NULL if none.  A
+ * granted script is opened again by its name by the interpreter.
+ */
+const char *tracer_grant_name_changeable(pid_t tid, int dirfd,
+					 const char *name);
 /* True when target holds a grant the task being served does not. */
 bool tracer_grant_shields(pid_t target);
 /* The task whose call this thread is serving (for grant checks). */

@@ -1,6 +1,5 @@
 #!/bin/bash
-# Ways around the protections found by review (issue 3); all closed but
-# the last part of 7 (skipped, TODO(#3)):
+# Ways around the protections found by review (issue 3); all closed:
 #  1. .git/commondir written into the workspace's .git points git at a
 #     directory the run made: its config (core.fsmonitor) and hooks run
 #     at the user's next git command; so does .git/config.worktree when
@@ -21,7 +20,8 @@
 #     "cat c";
 #  7. a script's long argv is not compared (a grant is then refused); a grant on
 #     a script by path reaches another script through a symlink flipped
-#     between the judgement and the interpreter's open;
+#     between the judgement and the interpreter's open (a script named
+#     through a directory the run may change now gets no grant);
 #  8. as root, the block device holding ~ is read whole.
 . "$(dirname "$0")/../lib.sh"
 pt_init "$@"
@@ -122,11 +122,23 @@ if command -v cc >/dev/null 2>&1; then
 	PT_TIMEOUT=120 pt_run --quiet --policy "$T/g2.json" -- ./race "$T/bin/tool" status other
 	pt_nogrep "a grant for 'tool status' (a script) never reaches 'tool other' (long argv)" \
 		"$PT_OUT" AWS-CANARY
-	# TODO(#3): a grant on a script named through a link the run can
-	# flip: the interpreter opens the script again by that name after the
-	# exec was checked.  Not closed yet; see README ("What does not work").
-	pt_skip "a grant on a script by path never runs another script" \
-		"TODO(#3): the interpreter reopens the script by name"
+	# The interpreter opens a granted script again by the name given to
+	# exec: a name through a directory the run may change (here a link
+	# in the workspace, which could be flipped to another script between
+	# the check and that open) gets no grant.
+	ln -s "$T/bin/tool" "$WS/tool-link"
+	echo '{"exec": {"allow": [{"pattern": ["'"$T"'/bin/tool", "show"], "grant": {"read": ["~/.aws"]}}]}}' >"$T/g3.json"
+	pt_run --policy "$T/g3.json" -- "$WS/tool-link" show
+	pt_nogrep "a grant on a script named through a link the run can flip is withheld" \
+		"$PT_OUT" AWS-CANARY
+	pt_grep "and stderr says why" "$PT_ERR" \
+		"runs without the grant of exec.allow\[0\].grant: the script's name goes through $WS, which the run may change"
+	mkdir -p "$WS/d" && ln -s "$T/bin" "$WS/d/bin"
+	pt_run --policy "$T/g3.json" -- sh -c 'cd d && exec bin/tool show'
+	pt_nogrep "so is one named relative to a directory the run may write" \
+		"$PT_OUT" AWS-CANARY
+	pt_run --policy "$T/g3.json" -- "$T/bin/tool" show
+	pt_grep "the same script by a fixed name gets its grant" "$PT_OUT" AWS-CANARY
 else
 	pt_skip "grants for another command line" "needs cc"
 fi
