@@ -222,6 +222,9 @@ static ssize_t plain_pass(struct relay_conn *c, enum side from)
 			 * bytes in it are waiting for the other side.
 			 */
 			e->full = e->in_pipe > 0;
+		} else if (e->in_pipe) {
+			/* a reset after bytes: they still go, then the end */
+			e->eof = true;
 		} else {
 			return -errno;
 		}
@@ -789,6 +792,13 @@ static void pass(struct relay_conn *c, enum side from)
 	if (e->eof && !e->in_pipe)
 		return;
 	n = c->io->pass(c, from);
+	if (n > 0 && c->mode == DRAIN && c->drain_since)
+		c->drain_since = time(NULL); /* upstream still answers */
+	if (n < 0 && n != -EAGAIN) {
+		/* the other side is gone: what waits for it never leaves */
+		e->in_pipe = 0;
+		e->full = false;
+	}
 	if (n == 0 || (n < 0 && n != -EAGAIN)) {
 		e->eof = true;
 		if (c->mode != DRAIN) /* the 403 is still to come */
@@ -804,7 +814,8 @@ static void drain(struct relay_conn *c)
 
 	if (!c->drain_since)
 		return;
-	if ((c->sent_up || c->ok) && !c->end[UP].eof &&
+	/* its answers, to the last byte in the pipe, before the 403 */
+	if ((c->sent_up || c->ok) && (!c->end[UP].eof || c->end[UP].in_pipe) &&
 	    time(NULL) - c->drain_since < RELAY_DRAIN_S) {
 		if (flush_up(c)) /* what went before the refused request */
 			end_write(c, UP);
