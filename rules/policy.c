@@ -42,6 +42,8 @@ struct layer {
 
 	/* the lists of a grant, whose entries cannot wait for review alone */
 	bool in_grant;
+	/* a path meant as it is, globs and all (proctor's own files) */
+	bool literal;
 	/* the entry being added names its object alone ("beneath": false) */
 	bool itself;
 };
@@ -365,7 +367,9 @@ static int compile_spec(struct layer *l, enum rules_class c,
 	case RULES_READ:
 	case RULES_WRITE:
 		e->kind = RULES_ENTRY_PATH;
-		rc = rules_glob_compile(e, spec, &l->env, msg, len);
+		rc = l->literal
+			     ? rules_glob_compile_literal(e, spec, msg, len)
+			     : rules_glob_compile(e, spec, &l->env, msg, len);
 		if (rc == 0 &&
 		    (e->action == RULES_DENY || e->action == RULES_ASK))
 			rc = rules_glob_add_resolved(e, msg, len);
@@ -1272,9 +1276,9 @@ int rules_policy_add_list(struct rules_policy *p, const char *spec, char *err,
 				       errlen);
 }
 
-int rules_policy_add_entry(struct rules_policy *p, enum rules_class c,
-			   enum rules_action a, const char *spec, char *err,
-			   size_t errlen)
+static int add_entry(struct rules_policy *p, enum rules_class c,
+		     enum rules_action a, const char *spec, bool literal,
+		     char *err, size_t errlen)
 {
 	struct layer l;
 	char where[64];
@@ -1285,6 +1289,7 @@ int rules_policy_add_entry(struct rules_policy *p, enum rules_class c,
 	rc = layer_begin(&l, p, "command line", NULL, err, errlen);
 	if (rc < 0)
 		return rc;
+	l.literal = literal;
 	/* the flags say "net" where the class is "connect" */
 	snprintf(where, sizeof(where), "--%s-%s", rules_action_name(a),
 		 c == RULES_CONNECT ? "net" : rules_class_name(c));
@@ -1296,6 +1301,13 @@ int rules_policy_add_entry(struct rules_policy *p, enum rules_class c,
 	if (rc < 0)
 		layer_rollback(&l);
 	return rc;
+}
+
+int rules_policy_add_entry(struct rules_policy *p, enum rules_class c,
+			   enum rules_action a, const char *spec, char *err,
+			   size_t errlen)
+{
+	return add_entry(p, c, a, spec, false, err, errlen);
 }
 
 /*
@@ -1312,7 +1324,8 @@ static int add_own(struct rules_policy *p, enum rules_class c, const char *path,
 {
 	struct rules_list *l = &p->cls[c];
 	char *where;
-	int rc = rules_policy_add_entry(p, c, RULES_DENY, path, err, errlen);
+	/* named by the path they have: "/w/p[1].json" is not "/w/p1.json" */
+	int rc = add_entry(p, c, RULES_DENY, path, true, err, errlen);
 
 	if (rc < 0)
 		return rc;

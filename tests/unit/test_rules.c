@@ -1579,6 +1579,55 @@ START_TEST(test_beneath_false)
 END_TEST
 
 /*
+ * The home directory, a workspace and proctor's own files are named by
+ * the names they have: "[", "*" and "?" in them are not globs, so a
+ * workspace "/w/ws[1]" grants "/w/ws[1]", not "/w/ws1".
+ */
+START_TEST(test_glob_chars_in_dirs)
+{
+	static const char *const ws[] = { "/w/ws[1]", "/w/a*" };
+	static const struct rules_vars v = {
+		.home = "/home/u[x",
+		.tmpdir = "/tmp/proctor-?",
+		.workspaces = ws,
+		.n_workspaces = 2,
+	};
+	static const struct {
+		enum rules_class c;
+		const char *path;
+		enum rules_action want;
+	} cases[] = {
+		{ RULES_WRITE, "/w/ws[1]/f", RULES_ALLOW },
+		{ RULES_WRITE, "/w/ws1/f", RULES_DENY },
+		{ RULES_WRITE, "/w/a*/f", RULES_ALLOW },
+		{ RULES_WRITE, "/w/abc/f", RULES_DENY },
+		{ RULES_WRITE, "/tmp/proctor-?/f", RULES_ALLOW },
+		{ RULES_WRITE, "/tmp/proctor-1/f", RULES_CREATE },
+		{ RULES_WRITE, "/w/ws[1]/.git/hooks/x", RULES_DENY },
+		{ RULES_READ, "/home/u[x/.ssh/id", RULES_DENY },
+		{ RULES_READ, "/home/u[x/f", RULES_ALLOW },
+		{ RULES_WRITE, "/w/ws[1]/p[1].json", RULES_DENY },
+		{ RULES_WRITE, "/w/ws[1]/p1.json", RULES_ALLOW },
+	};
+	struct rules_policy *p = load_builtin(&v);
+	struct rules_verdict vd;
+	char err[512] = "";
+	size_t i;
+
+	ck_assert_msg(rules_policy_add_protected(p, "/w/ws[1]/p[1].json", true,
+						 err, sizeof(err)) == 0,
+		      "%s", err);
+	for (i = 0; i < N(cases); i++) {
+		rules_check_path(p, cases[i].c, cases[i].path, &vd);
+		ck_assert_msg(vd.action == cases[i].want, "%s: %s",
+			      cases[i].path, rules_action_name(vd.action));
+	}
+	ck_assert(rules_protected_beneath(p, "/w/ws[1]", &vd));
+	rules_policy_free(p);
+}
+END_TEST
+
+/*
  * A held entry is checked with its grant and method limits, then kept
  * apart with them: neither the command nor its grant is in the policy.
  */
@@ -1890,6 +1939,7 @@ static Suite *rules_suite(void)
 	tcase_add_test(policy, test_names);
 	tcase_add_test(policy, test_review_held);
 	tcase_add_test(policy, test_review_held_grant);
+	tcase_add_test(policy, test_glob_chars_in_dirs);
 	tcase_add_test(policy, test_review_rollback);
 	tcase_add_loop_test(policy, test_reads_static, 0, N(reads_static));
 	tcase_add_test(policy, test_grant_objects);
