@@ -140,10 +140,13 @@ bad:
  */
 static int host_match(const struct rules_entry *e, const char *name, int port)
 {
-	size_t n = strlen(name), m = strlen(e->name);
+	size_t n, m;
 
+	/* only host entries have a name to measure: IP entries have none */
 	if (e->kind != RULES_ENTRY_HOST)
 		return -1;
+	n = strlen(name);
+	m = strlen(e->name);
 	if (port >= 0 && e->has_port && e->port != port)
 		return -1;
 	if (!e->wild && strcmp(name, e->name) != 0)

@@ -257,8 +257,13 @@ static int glob_spec(const struct rules_glob *g)
 	return (int)(lit << 16 | named << 1 | (lit == g->ncomp));
 }
 
-/* Cuts the normalised text into components; literal: no globs at all. */
-static int glob_split(struct rules_glob *g, bool literal, char *msg, size_t len)
+/*
+ * Cuts the normalised text into components.  The first nlit are taken
+ * as they are, globs or not: they name a directory that exists under
+ * that name (the home directory, a workspace, a resolved link), and a
+ * workspace "/w/ws[1]" must not stand for "/w/ws1".
+ */
+static int glob_split(struct rules_glob *g, size_t nlit, char *msg, size_t len)
 {
 	char *c, *save = NULL;
 	int rc;
@@ -272,7 +277,8 @@ static int glob_split(struct rules_glob *g, bool literal, char *msg, size_t len)
 	     c = strtok_r(NULL, "/", &save)) {
 		g->comp[g->ncomp].s = c;
 		g->comp[g->ncomp].kind = RULES_COMP_LIT;
-		rc = literal ? 0 : classify(&g->comp[g->ncomp], msg, len);
+		rc = g->ncomp < nlit ? 0
+				     : classify(&g->comp[g->ncomp], msg, len);
 		if (rc < 0)
 			return rc;
 		g->ncomp++;
@@ -281,6 +287,22 @@ static int glob_split(struct rules_glob *g, bool literal, char *msg, size_t len)
 	return 0;
 }
 
+/* The number of components of path once normalised ("//" and "." go). */
+static size_t count_comps(const char *path)
+{
+	size_t n = 0;
+
+	while (*path) {
+		size_t c = strcspn(path, "/");
+
+		n += c > 0 && !(c == 1 && path[0] == '.');
+		path += c;
+		path += strspn(path, "/");
+	}
+	return n;
+}
+
+/* dir, where the pattern starts, is a directory's name, not a glob. */
 static int glob_one(struct rules_glob *g, const char *dir, const char *rest,
 		    char *msg, size_t len)
 {
@@ -292,7 +314,24 @@ static int glob_one(struct rules_glob *g, const char *dir, const char *rest,
 	g->text = strdup(out);
 	if (!g->text)
 		return -ENOMEM;
-	return glob_split(g, false, msg, len);
+	return glob_split(g, count_comps(dir), msg, len);
+}
+
+/*
+ * Compiles path, an absolute path meant as it is (proctor's own files),
+ * into e: "*" or "[" in it are characters of a name.
+ */
+int rules_glob_compile_literal(struct rules_entry *e, const char *path,
+			       char *msg, size_t len)
+{
+	if (path[0] != '/')
+		return msgf(msg, len, "expected an absolute path, got \"%s\"",
+			    path);
+	e->globs = calloc(1, sizeof(*e->globs));
+	if (!e->globs)
+		return -ENOMEM;
+	e->nglobs = 1;
+	return glob_one(&e->globs[0], path, "", msg, len);
 }
 
 /*
@@ -342,10 +381,11 @@ int rules_glob_compile(struct rules_entry *e, const char *pat,
  * text or cannot be known.  What does not exist yet is taken from its
  * nearest existing ancestor.
  */
-static bool resolved_text(const struct rules_glob *g, char *out, size_t size)
+static bool resolved_text(const struct rules_glob *g, char *out, size_t size,
+			  size_t *out_nlit)
 {
 	char lit[PATH_MAX] = "", real[PATH_MAX], *slash;
-	size_t i, nlit = 0, n = 0, cut;
+	size_t i, nlit = 0, n = 0, cut, kept;
 
 	while (nlit < g->ncomp && g->comp[nlit].kind == RULES_COMP_LIT)
 		nlit++;
@@ -365,6 +405,9 @@ static bool resolved_text(const struct rules_glob *g, char *out, size_t size)
 	}
 	if (strncmp(g->text, lit, cut) != 0)
 		return false; /* the text is not its components: leave it */
+	/* real is literal, and so are the literal components after cut */
+	kept = count_comps(lit);
+	*out_nlit = count_comps(real) + (nlit - kept);
 	/* real, then what did not exist, then the glob part */
 	n = snprintf(out, size, "%s%s", strcmp(real, "/") ? real : "",
 		     g->text + cut);
@@ -380,13 +423,13 @@ static bool resolved_text(const struct rules_glob *g, char *out, size_t size)
  */
 int rules_glob_add_resolved(struct rules_entry *e, char *msg, size_t len)
 {
-	size_t i, n = e->nglobs;
+	size_t i, n = e->nglobs, nlit;
 	char out[PATH_MAX];
 	struct rules_glob *v;
 	int rc;
 
 	for (i = 0; i < n; i++) {
-		if (!resolved_text(&e->globs[i], out, sizeof(out)))
+		if (!resolved_text(&e->globs[i], out, sizeof(out), &nlit))
 			continue;
 		v = realloc(e->globs, (e->nglobs + 1) * sizeof(*v));
 		if (!v)
@@ -397,7 +440,7 @@ int rules_glob_add_resolved(struct rules_entry *e, char *msg, size_t len)
 		e->nglobs++;
 		if (!v[e->nglobs - 1].text)
 			return -ENOMEM;
-		rc = glob_split(&v[e->nglobs - 1], false, msg, len);
+		rc = glob_split(&v[e->nglobs - 1], nlit, msg, len);
 		if (rc < 0)
 			return rc;
 	}
@@ -427,7 +470,7 @@ int rules_glob_literal(struct rules_entry *e, const char *path, char *msg,
 	e->globs[0].text = strdup(path);
 	if (!e->globs[0].text)
 		return -ENOMEM;
-	return glob_split(&e->globs[0], true, msg, len);
+	return glob_split(&e->globs[0], SIZE_MAX, msg, len);
 }
 
 void rules_glob_free(struct rules_glob *g)

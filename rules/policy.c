@@ -40,9 +40,10 @@ struct layer {
 	bool saved_intercept;
 	const char *saved_intercept_origin;
 
-	/* the entry being added waits for review: keep it apart */
-	bool hold;
-	const char *hold_why;
+	/* the lists of a grant, whose entries cannot wait for review alone */
+	bool in_grant;
+	/* a path meant as it is, globs and all (proctor's own files) */
+	bool literal;
 	/* the entry being added names its object alone ("beneath": false) */
 	bool itself;
 };
@@ -366,7 +367,9 @@ static int compile_spec(struct layer *l, enum rules_class c,
 	case RULES_READ:
 	case RULES_WRITE:
 		e->kind = RULES_ENTRY_PATH;
-		rc = rules_glob_compile(e, spec, &l->env, msg, len);
+		rc = l->literal
+			     ? rules_glob_compile_literal(e, spec, msg, len)
+			     : rules_glob_compile(e, spec, &l->env, msg, len);
 		if (rc == 0 &&
 		    (e->action == RULES_DENY || e->action == RULES_ASK))
 			rc = rules_glob_add_resolved(e, msg, len);
@@ -506,6 +509,7 @@ static int grant_lists(struct layer *l, struct rules_grant *g, const cJSON *j)
 
 	sub.p = g->p;
 	sub.env.p = g->p;
+	sub.in_grant = true;
 	for (i = 0; i < RULES_ARRAY_SIZE(lists); i++) {
 		arr = cJSON_GetObjectItemCaseSensitive(j, lists[i].key);
 		if (!arr)
@@ -561,8 +565,8 @@ static int add_grant(struct layer *l, struct rules_entry *e, const cJSON *j,
 
 /*
  * The grant of an exec entry written as an object ("pattern" and
- * "grant"), given to the entry just added.  An entry held for review is
- * not in the policy: nor is its grant.
+ * "grant"), given to the entry just added.  An entry held for review
+ * gets it too, to be checked, and drops it with itself (hold_last).
  */
 static int attach_grant(struct layer *l, const cJSON *grant, const char *where,
 			size_t before)
@@ -652,7 +656,7 @@ static int attach_http(struct layer *l, const cJSON *obj, const char *where,
 	if (rc == 0 && w)
 		rc = parse_wire_name(l, w, where, &h);
 	if (rc < 0 || list->n == before)
-		return rc; /* held for review: grants nothing */
+		return rc;
 	e = &list->v[list->n - 1];
 	if (e->kind != RULES_ENTRY_HOST)
 		return fail(l, NULL,
@@ -673,9 +677,10 @@ static int parse_timeout(struct layer *l, const cJSON *j)
 {
 	const char *at = "prompt.timeout";
 
-	if (!cJSON_IsNumber(j) ||
-	    j->valuedouble != (double)(int)j->valuedouble ||
-	    j->valuedouble < 0 || j->valuedouble > 86400)
+	/* the range first: casting a double out of int's range is undefined */
+	if (!cJSON_IsNumber(j) || !(j->valuedouble >= 0) ||
+	    j->valuedouble > 86400 ||
+	    j->valuedouble != (double)(int)j->valuedouble)
 		return fail(l, at,
 			    "expected a whole number of seconds from 0 (wait "
 			    "for the answer) to 86400, got %s",
@@ -716,11 +721,10 @@ void rules_prompt_settings(const struct rules_policy *p,
 
 /*
  * Keeps what people need to know of e, an entry that waits for review,
- * in the policy's list of held entries.  The entry itself is dropped: it
- * was compiled only to check it.
+ * in the policy's list of held entries.
  */
 static int hold_entry(struct layer *l, enum rules_class c,
-		      const struct rules_entry *e)
+		      const struct rules_entry *e, const char *why)
 {
 	struct rules_policy *p = l->p;
 	struct rules_review *v, *r;
@@ -740,9 +744,9 @@ static int hold_entry(struct layer *l, enum rules_class c,
 				    .origin = l->origin,
 				    .where = strdup(e->where),
 				    .pattern = strdup(e->pattern) };
-	if (l->hold_why)
-		r->why = strdup(l->hold_why);
-	if (!r->where || !r->pattern || (l->hold_why && !r->why)) {
+	if (why)
+		r->why = strdup(why);
+	if (!r->where || !r->pattern || (why && !r->why)) {
 		free((char *)r->where);
 		free((char *)r->pattern);
 		free((char *)r->why);
@@ -767,15 +771,8 @@ static int finish_entry(struct layer *l, enum rules_class c,
 			struct rules_entry *e, int rc, const char *where,
 			const char *msg)
 {
-	if (rc == 0 && l->hold) {
-		rc = hold_entry(l, c, e);
-		if (rc == 0) {
-			rules_entry_free(e);
-			return 0;
-		}
-	} else if (rc == 0) {
+	if (rc == 0)
 		rc = rules_list_append(&l->p->cls[c], e);
-	}
 	if (rc == 0)
 		return 0;
 
@@ -844,7 +841,10 @@ static int check_notes(struct layer *l, const cJSON *obj, const char *where)
 	const cJSON *why = cJSON_GetObjectItemCaseSensitive(obj, "why");
 	const cJSON *rev = cJSON_GetObjectItemCaseSensitive(obj, "review");
 
-	if (ev && (!cJSON_IsNumber(ev) || ev->valuedouble < 0 ||
+	/* 2^53: past it a double no longer counts by ones (and casting
+	 * one past long long's range is undefined) */
+	if (ev && (!cJSON_IsNumber(ev) || !(ev->valuedouble >= 0) ||
+		   ev->valuedouble > 9007199254740992.0 ||
 		   ev->valuedouble != (double)(long long)ev->valuedouble))
 		return fail(l, NULL, "%s.events: expected a count (0, 1, ...)",
 			    where);
@@ -884,6 +884,24 @@ static int check_beneath(struct layer *l, enum rules_class c, const cJSON *obj,
 	return 0;
 }
 
+/*
+ * Moves the entry just added (at before) to the held entries.  It was
+ * compiled, with its method limits and grant, only to check it like any
+ * other: it grants nothing, and its grant goes with it.
+ */
+static int hold_last(struct layer *l, enum rules_class c, size_t before,
+		     const char *why)
+{
+	struct rules_list *list = &l->p->cls[c];
+
+	if (list->n == before)
+		return 0;
+	if (hold_entry(l, c, &list->v[list->n - 1], why) < 0)
+		return out_of_memory(l);
+	rules_entry_free(&list->v[--list->n]);
+	return 0;
+}
+
 static int add_object(struct layer *l, enum rules_class c, enum rules_action a,
 		      const cJSON *obj, const char *where)
 {
@@ -891,6 +909,7 @@ static int add_object(struct layer *l, enum rules_class c, enum rules_action a,
 	const cJSON *why = cJSON_GetObjectItemCaseSensitive(obj, "why");
 	const cJSON *grant = cJSON_GetObjectItemCaseSensitive(obj, "grant");
 	size_t before = l->p->cls[c].n;
+	bool hold;
 	int rc;
 
 	rc = check_object(l, obj, where,
@@ -910,21 +929,28 @@ static int add_object(struct layer *l, enum rules_class c, enum rules_action a,
 		return fail(l, NULL, "%s.pattern: expected %s, got object",
 			    where, item_expected(c));
 
-	l->hold = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(obj, "review"));
-	l->hold_why = cJSON_IsString(why) ? why->valuestring : NULL;
-	if (l->hold && a != RULES_ALLOW && a != RULES_CREATE)
-		rc = fail(l, NULL,
-			  "%s.review: only entries that grant (allow, create) "
-			  "can wait for review",
-			  where);
-	else
-		rc = add_item(l, c, a, pat, where);
-	l->hold = false;
-	l->hold_why = NULL;
+	hold = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(obj, "review"));
+	if (hold && a != RULES_ALLOW && a != RULES_CREATE)
+		return fail(l, NULL,
+			    "%s.review: only entries that grant (allow, "
+			    "create) can wait for review",
+			    where);
+	/* policy check would not list it, nor would anything else */
+	if (hold && l->in_grant)
+		return fail(l, NULL,
+			    "%s.review: an entry of a grant cannot wait for "
+			    "review alone; hold the command's entry instead",
+			    where);
+	rc = add_item(l, c, a, pat, where);
 	l->itself = false;
 	if (rc == 0 && c == RULES_CONNECT)
 		rc = attach_http(l, obj, where, a, before);
-	return rc < 0 ? rc : attach_grant(l, grant, where, before);
+	if (rc == 0)
+		rc = attach_grant(l, grant, where, before);
+	if (rc < 0 || !hold)
+		return rc;
+	return hold_last(l, c, before,
+			 cJSON_IsString(why) ? why->valuestring : NULL);
 }
 
 /* JSON documents. */
@@ -1250,9 +1276,9 @@ int rules_policy_add_list(struct rules_policy *p, const char *spec, char *err,
 				       errlen);
 }
 
-int rules_policy_add_entry(struct rules_policy *p, enum rules_class c,
-			   enum rules_action a, const char *spec, char *err,
-			   size_t errlen)
+static int add_entry(struct rules_policy *p, enum rules_class c,
+		     enum rules_action a, const char *spec, bool literal,
+		     char *err, size_t errlen)
 {
 	struct layer l;
 	char where[64];
@@ -1263,6 +1289,7 @@ int rules_policy_add_entry(struct rules_policy *p, enum rules_class c,
 	rc = layer_begin(&l, p, "command line", NULL, err, errlen);
 	if (rc < 0)
 		return rc;
+	l.literal = literal;
 	/* the flags say "net" where the class is "connect" */
 	snprintf(where, sizeof(where), "--%s-%s", rules_action_name(a),
 		 c == RULES_CONNECT ? "net" : rules_class_name(c));
@@ -1274,6 +1301,13 @@ int rules_policy_add_entry(struct rules_policy *p, enum rules_class c,
 	if (rc < 0)
 		layer_rollback(&l);
 	return rc;
+}
+
+int rules_policy_add_entry(struct rules_policy *p, enum rules_class c,
+			   enum rules_action a, const char *spec, char *err,
+			   size_t errlen)
+{
+	return add_entry(p, c, a, spec, false, err, errlen);
 }
 
 /*
@@ -1290,7 +1324,8 @@ static int add_own(struct rules_policy *p, enum rules_class c, const char *path,
 {
 	struct rules_list *l = &p->cls[c];
 	char *where;
-	int rc = rules_policy_add_entry(p, c, RULES_DENY, path, err, errlen);
+	/* named by the path they have: "/w/p[1].json" is not "/w/p1.json" */
+	int rc = add_entry(p, c, RULES_DENY, path, true, err, errlen);
 
 	if (rc < 0)
 		return rc;

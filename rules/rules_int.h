@@ -154,6 +154,9 @@ int rules_path_entry_match(const struct rules_entry *e,
 int rules_glob_add_resolved(struct rules_entry *e, char *msg, size_t len);
 int rules_glob_literal(struct rules_entry *e, const char *path, char *msg,
 		       size_t len);
+/* An absolute path meant as it is, normalised: proctor's own files. */
+int rules_glob_compile_literal(struct rules_entry *e, const char *path,
+			       char *msg, size_t len);
 int rules_name_spec(const char *glob);
 
 /* addr.c */

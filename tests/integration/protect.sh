@@ -74,6 +74,19 @@ PY
 "$PROCTOR" log verify "$T/dropped.jsonl" >"$T/v.txt" 2>&1
 pt_is "a whole run removed is caught" "$?" 1
 
+# Names as they are: "[" and "*" in the name of a policy file or a
+# workspace are characters, not globs (p[1].json is not p1.json).
+echo '{}' >"$WS/p[1].json"
+pt_run --policy "$WS/p[1].json" -- sh -c 'echo hacked >"p[1].json"'
+pt_is "a policy file with glob characters in its name cannot be rewritten" \
+	"$(cat "$WS/p[1].json")" '{}'
+mkdir -p "$T/ws[1]" "$T/ws1"
+pt_run --workspace "$T/ws[1]" -- sh -c "echo a >'$T/ws[1]/f'"
+pt_status "a workspace with glob characters in its name is writable" 0
+pt_run --workspace "$T/ws[1]" -- sh -c "echo b >'$T/ws1/f'"
+pt_isnt "and its glob-matching sibling is not" "$PT_RC" 0
+pt_absent "nothing was written there" "$T/ws1/f"
+
 # Making a name that exists is EEXIST, as without proctor.
 pt_run -- python3 -c '
 import os

@@ -1292,6 +1292,38 @@ static const struct error_case {
 	  "t.json: files.write.allow[0]: expected a path pattern, got \"\"" },
 	{ "{\"files\": {\"write\": {\"allow\": [\"/w/[ab\"]}}}", NULL,
 	  "t.json: files.write.allow[0]: unclosed '[' in \"[ab\"" },
+	/* an entry held for review is checked like any other: its grant
+	 * and its method limits too */
+	{ "{\"exec\": {\"allow\": [{\"pattern\": \"/bin/git\", "
+	  "\"review\": true, \"grant\": {\"bogus\": 1}}]}}",
+	  NULL,
+	  "t.json: exec.allow[0].grant.bogus: unknown key; expected read, "
+	  "write or network" },
+	{ "{\"exec\": {\"allow\": [{\"pattern\": \"/bin/git\", "
+	  "\"review\": true, \"grant\": 42}]}}",
+	  NULL, "t.json: exec.allow[0].grant: expected \"full\" or an object" },
+	{ "{\"network\": {\"allow\": [{\"pattern\": \"1.2.3.4\", "
+	  "\"review\": true, \"methods\": [\"GET\"]}]}}",
+	  NULL,
+	  "t.json: network.allow[0]: \"methods\" and \"wire_name\" need a "
+	  "domain name pattern" },
+	/* nothing would list it: hold the command's entry instead */
+	{ "{\"exec\": {\"allow\": [{\"pattern\": \"/bin/git\", \"grant\": "
+	  "{\"read\": [{\"pattern\": \"/etc\", \"review\": true}]}}]}}",
+	  NULL,
+	  "t.json: exec.allow[0].grant.read[0].review: an entry of a grant "
+	  "cannot wait for review alone" },
+	/* out of int's and long long's range: refused, not cast */
+	{ "{\"prompt\": {\"timeout\": 1e300}}", NULL,
+	  "t.json: prompt.timeout: expected a whole number of seconds" },
+	{ "{\"prompt\": {\"timeout\": -1e300}}", NULL,
+	  "t.json: prompt.timeout: expected a whole number of seconds" },
+	{ "{\"files\": {\"read\": {\"allow\": [{\"pattern\": \"/a\", "
+	  "\"events\": 1e300}]}}}",
+	  NULL, "t.json: files.read.allow[0].events: expected a count" },
+	{ "{\"files\": {\"read\": {\"allow\": [{\"pattern\": \"/a\", "
+	  "\"events\": 1e999}]}}}",
+	  NULL, "t.json: files.read.allow[0].events: expected a count" },
 };
 
 START_TEST(test_errors)
@@ -1542,6 +1574,89 @@ START_TEST(test_beneath_false)
 	dump = rules_policy_dump(p);
 	ck_assert_ptr_nonnull(strstr(dump, "\"beneath\""));
 	free(dump);
+	rules_policy_free(p);
+}
+END_TEST
+
+/*
+ * The home directory, a workspace and proctor's own files are named by
+ * the names they have: "[", "*" and "?" in them are not globs, so a
+ * workspace "/w/ws[1]" grants "/w/ws[1]", not "/w/ws1".
+ */
+START_TEST(test_glob_chars_in_dirs)
+{
+	static const char *const ws[] = { "/w/ws[1]", "/w/a*" };
+	static const struct rules_vars v = {
+		.home = "/home/u[x",
+		.tmpdir = "/tmp/proctor-?",
+		.workspaces = ws,
+		.n_workspaces = 2,
+	};
+	static const struct {
+		enum rules_class c;
+		const char *path;
+		enum rules_action want;
+	} cases[] = {
+		{ RULES_WRITE, "/w/ws[1]/f", RULES_ALLOW },
+		{ RULES_WRITE, "/w/ws1/f", RULES_DENY },
+		{ RULES_WRITE, "/w/a*/f", RULES_ALLOW },
+		{ RULES_WRITE, "/w/abc/f", RULES_DENY },
+		{ RULES_WRITE, "/tmp/proctor-?/f", RULES_ALLOW },
+		{ RULES_WRITE, "/tmp/proctor-1/f", RULES_CREATE },
+		{ RULES_WRITE, "/w/ws[1]/.git/hooks/x", RULES_DENY },
+		{ RULES_READ, "/home/u[x/.ssh/id", RULES_DENY },
+		{ RULES_READ, "/home/u[x/f", RULES_ALLOW },
+		{ RULES_WRITE, "/w/ws[1]/p[1].json", RULES_DENY },
+		{ RULES_WRITE, "/w/ws[1]/p1.json", RULES_ALLOW },
+	};
+	struct rules_policy *p = load_builtin(&v);
+	struct rules_verdict vd;
+	char err[512] = "";
+	size_t i;
+
+	ck_assert_msg(rules_policy_add_protected(p, "/w/ws[1]/p[1].json", true,
+						 err, sizeof(err)) == 0,
+		      "%s", err);
+	for (i = 0; i < N(cases); i++) {
+		rules_check_path(p, cases[i].c, cases[i].path, &vd);
+		ck_assert_msg(vd.action == cases[i].want, "%s: %s",
+			      cases[i].path, rules_action_name(vd.action));
+	}
+	ck_assert(rules_protected_beneath(p, "/w/ws[1]", &vd));
+	rules_policy_free(p);
+}
+END_TEST
+
+/*
+ * A held entry is checked with its grant and method limits, then kept
+ * apart with them: neither the command nor its grant is in the policy.
+ */
+START_TEST(test_review_held_grant)
+{
+	static const char json[] =
+		"{\"exec\": {\"allow\": [{\"pattern\": \"/bin/deploy\", "
+		"\"review\": true, \"grant\": \"full\"}, "
+		"{\"pattern\": \"/bin/sync\", \"review\": true, \"why\": \"w\", "
+		"\"grant\": {\"network\": [\"a.test\"]}}]}, "
+		"\"network\": {\"allow\": [{\"pattern\": \"b.test\", "
+		"\"methods\": [\"GET\"], \"review\": true}]}}";
+	struct rules_policy *p = load(&vars, json, NULL);
+	const struct rules_review *r;
+	struct rules_verdict v;
+
+	rules_check_exec(p, "/bin/deploy", NULL, 0, &v);
+	expect("held grant", &v, DENY, NULL);
+	ck_assert_ptr_null(v.grant);
+	rules_check_exec(p, "/bin/sync", NULL, 0, &v);
+	expect("held grant", &v, DENY, NULL);
+	rules_check_name(p, "b.test", &v);
+	expect("held name", &v, DENY, NULL);
+	ck_assert(!rules_policy_relays(p));
+	ck_assert_uint_eq(rules_policy_reviews(p, &r), 3);
+	/* files, network, then exec */
+	ck_assert_str_eq(r[0].pattern, "b.test");
+	ck_assert_str_eq(r[2].where, "exec.allow[1]");
+	ck_assert_str_eq(r[2].why, "w");
 	rules_policy_free(p);
 }
 END_TEST
@@ -1823,6 +1938,8 @@ static Suite *rules_suite(void)
 	tcase_add_test(policy, test_dump);
 	tcase_add_test(policy, test_names);
 	tcase_add_test(policy, test_review_held);
+	tcase_add_test(policy, test_review_held_grant);
+	tcase_add_test(policy, test_glob_chars_in_dirs);
 	tcase_add_test(policy, test_review_rollback);
 	tcase_add_loop_test(policy, test_reads_static, 0, N(reads_static));
 	tcase_add_test(policy, test_grant_objects);
