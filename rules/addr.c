@@ -402,6 +402,9 @@ int rules_addr_entry(struct rules_entry *e, const char *spec,
 		     const struct rules_env *env, char *msg, size_t len)
 {
 	if (strncmp(spec, "unix:@", 6) == 0) {
+		if (!spec[6])
+			return fail(msg, len, spec,
+				    "an abstract socket name after unix:@");
 		e->kind = RULES_ENTRY_ABSTRACT;
 		e->name = strdup(spec + 6);
 		return e->name ? 0 : -ENOMEM;

@@ -121,7 +121,7 @@ int rules_answer_parse(const char *line, struct rules_answer *a, char *err,
 		return -ENOMEM;
 	a->priv = pa;
 	/* cJSON ends a string at an escaped NUL: "/x\u0000/y" is "/x" */
-	if (strcasestr(line, "\\u0000"))
+	if (rules_json_has_nul(line))
 		return bad(err, errlen, "a string holds %s", "\\u0000");
 	pa->root = cJSON_Parse(line);
 	if (!pa->root)

@@ -9,6 +9,7 @@
  */
 #include <errno.h>
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -1153,6 +1154,26 @@ static int json_error(struct layer *l, const char *json, const char *end)
 		    line, col, near > 20 ? 20 : near, end);
 }
 
+/*
+ * Whether JSON text escapes a NUL ("\u0000", an odd number of
+ * backslashes before the u): "\\u0000" is a backslash and "u0000".
+ */
+bool rules_json_has_nul(const char *json)
+{
+	const char *at = json;
+
+	while ((at = strcasestr(at, "\\u0000")) != NULL) {
+		size_t n = 1;
+
+		while (at - n >= json && at[-(ptrdiff_t)n] == '\\')
+			n++;
+		if (n % 2 == 1)
+			return true;
+		at++;
+	}
+	return false;
+}
+
 int rules_policy_add_json(struct rules_policy *p, const char *json,
 			  const char *origin, const char *base_dir, char *err,
 			  size_t errlen)
@@ -1173,7 +1194,7 @@ int rules_policy_add_json(struct rules_policy *p, const char *json,
 	 * cJSON ends a string at an escaped NUL, so "127.0.0.1\u0000:22"
 	 * would read as "127.0.0.1", every port (class 16): refuse them.
 	 */
-	if (strcasestr(json, "\\u0000"))
+	if (rules_json_has_nul(json))
 		return fail(&l, NULL,
 			    "a string holds \\u0000: NUL characters "
 			    "are not allowed in a policy");

@@ -154,6 +154,8 @@ int rules_path_entry_match(const struct rules_entry *e,
 int rules_glob_add_resolved(struct rules_entry *e, char *msg, size_t len);
 int rules_glob_literal(struct rules_entry *e, const char *path, char *msg,
 		       size_t len);
+/* Whether JSON text holds an escaped NUL, which cJSON ends strings at. */
+bool rules_json_has_nul(const char *json);
 /* An absolute path meant as it is, normalised: proctor's own files. */
 int rules_glob_compile_literal(struct rules_entry *e, const char *path,
 			       char *msg, size_t len);

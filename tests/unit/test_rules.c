@@ -1255,6 +1255,14 @@ static const struct error_case {
 	  "t.json: network.allow[0]: expected an IP address" },
 	{ "{\"network\": {\"allow\": [\"exa\\u0000mple.com\"]}}", NULL,
 	  "t.json: a string holds \\u0000" },
+	{ "{\"network\": {\"allow\": [\"unix:@\"]}}", NULL,
+	  "t.json: network.allow[0]: expected an abstract socket name after "
+	  "unix:@, got \"unix:@\"" },
+	/* an escaped backslash before u0000 is no NUL: the next error */
+	{ "{\"network\": {\"allow\": [\"a\\\\u0000\"]}}", NULL,
+	  "t.json: network.allow[0]: expected" },
+	{ "{\"network\": {\"allow\": [\"a\\\\\\u0000\"]}}", NULL,
+	  "t.json: a string holds \\u0000" },
 	{ "{\"network\": {\"allow\": [\"a..b\"]}}", NULL,
 	  "t.json: network.allow[0]: expected an IP address, a CIDR, \"*\", "
 	  "unix:PATH or a domain name" },
