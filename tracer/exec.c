@@ -249,11 +249,25 @@ static void expect_grant(const struct tracer_req *r,
  * exec: a name the run could point elsewhere between the check and that
  * open would lend the grant to another script, so it gets none.
  */
-static void script_name_fixed(const struct tracer_req *r, int dirfd,
-			      const char *name, struct tracer_exec_expect *ex)
+static void script_name_fixed(const struct tracer_req *r, int dirfd, char *name,
+			      struct tracer_exec_expect *ex)
 {
-	const char *dir = tracer_grant_name_changeable(r->tid, dirfd, name);
+	const char *dir;
 
+	/*
+	 * Relative names and a descriptor (fexecve) start from a cwd or a
+	 * descriptor that another process sharing them (CLONE_FS,
+	 * CLONE_FILES) can point elsewhere, even after the exec.
+	 */
+	if (!name || name[0] != '/') {
+		snprintf(ex->grant_why, sizeof(ex->grant_why),
+			 "the script is named by a descriptor or relative to "
+			 "a directory, which another process may change (give "
+			 "its full name)");
+		return;
+	}
+	ex->given = name;
+	dir = tracer_grant_name_changeable(r->tid, dirfd, name);
 	if (dir)
 		snprintf(ex->grant_why, sizeof(ex->grant_why),
 			 "the script's name goes through %s, which the run "
@@ -335,8 +349,8 @@ void tracer_on_exec(struct tracer_req *r)
 		goto out;
 	}
 	expect_grant(r, &ex);
-	if (ex.grant && ist.st_ino && !empty)
-		script_name_fixed(r, dirfd, path, &ex);
+	if (ex.grant && ist.st_ino)
+		script_name_fixed(r, dirfd, empty ? NULL : path, &ex);
 
 	ex.dev[0] = st.st_dev;
 	ex.ino[0] = st.st_ino;

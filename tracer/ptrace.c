@@ -114,7 +114,8 @@ void tracer_exec_expect(pid_t tid, const struct tracer_exec_expect *ex)
 	copy->argv = malloc(ex->argv_len + 1);
 	copy->exe[0] = strdup(ex->exe[0] ? ex->exe[0] : "");
 	copy->exe[1] = strdup(ex->exe[1] ? ex->exe[1] : "");
-	if (!copy->argv || !copy->exe[0] || !copy->exe[1]) {
+	copy->given = strdup(ex->given ? ex->given : "");
+	if (!copy->argv || !copy->exe[0] || !copy->exe[1] || !copy->given) {
 		tracer_exec_expect_free(copy);
 		return;
 	}
@@ -142,6 +143,28 @@ static bool argv_tail_matches(const struct tracer_exec_expect *ex,
 	rest++;
 	rlen = ex->argv_len - (rest - ex->argv);
 	return rlen <= len && !memcmp(got + len - rlen, rest, rlen);
+}
+
+/*
+ * A granted script's interpreter gets the name the kernel read as its
+ * script argument, just before the tail: a thread that changed the path
+ * after the check (class 1) loaded another script, maybe with the same
+ * interpreter, which the interpreter would run with the grant.
+ */
+static bool script_name_matches(const struct tracer_exec_expect *ex,
+				const char *got, size_t len)
+{
+	const char *rest = memchr(ex->argv, '\0', ex->argv_len);
+	size_t rlen = rest ? ex->argv_len - (rest + 1 - ex->argv) : 0;
+	size_t nlen = strlen(ex->given) + 1;
+	const char *w;
+
+	if (!ex->grant || ex->grant_why[0])
+		return true; /* no grant goes with it */
+	if (len < rlen + nlen)
+		return false;
+	w = got + len - rlen - nlen;
+	return !memcmp(w, ex->given, nlen) && (w == got || w[-1] == '\0');
 }
 
 static bool argv_matches(const struct tracer_exec_expect *ex,
@@ -173,7 +196,8 @@ static bool argv_matches(const struct tracer_exec_expect *ex,
 		return !memcmp(now->argv, ex->argv, common);
 	}
 	if (ex->script)
-		return argv_tail_matches(ex, now->argv, len);
+		return argv_tail_matches(ex, now->argv, len) &&
+		       script_name_matches(ex, now->argv, len);
 	return len == ex->argv_len && !memcmp(now->argv, ex->argv, len);
 }
 

@@ -87,6 +87,11 @@ struct tracer_exec_expect {
 	const struct rules_grant *grant;
 	char grant_by[128];
 	char grant_why[160]; /* why the grant is withheld, or "" */
+	/*
+	 * A granted script: the name given to exec, which the kernel hands
+	 * its interpreter and which must be the one judged (malloc()ed).
+	 */
+	char *given;
 };
 
 /* --- process table (proc.c) ------------------------------------------- */

@@ -139,6 +139,24 @@ if command -v cc >/dev/null 2>&1; then
 		"$PT_OUT" AWS-CANARY
 	pt_run --policy "$T/g3.json" -- "$T/bin/tool" show
 	pt_grep "the same script by a fixed name gets its grant" "$PT_OUT" AWS-CANARY
+	# The kernel and the interpreter may also find the script by another
+	# name than the one judged: a relative name read from a cwd another
+	# process shares (CLONE_FS) and moves once the exec is done, or a path
+	# a thread rewrites after the check.  "safe" is granted and harmless;
+	# the workspace's "safe" reads the canary.
+	printf '#!/bin/sh\necho SAFE\n' >"$T/bin/safe"
+	printf '#!/bin/sh\ncat "$HOME/.aws/credentials"\n' >"$WS/safe"
+	chmod 755 "$T/bin/safe" "$WS/safe"
+	cc -O1 -pthread -o "$WS/srace" "$PT_TESTS/lib/script-race.c"
+	echo '{"exec": {"allow": [{"pattern": ["'"$T"'/bin/safe", "show"], "grant": {"read": ["~/.aws"]}}]}}' >"$T/g4.json"
+	pt_run --policy "$T/g4.json" -- ./srace fs "$T/bin" "$WS" safe show
+	pt_nogrep "a script named relative to a cwd another process moves gets no grant" \
+		"$PT_OUT" AWS-CANARY
+	PT_TIMEOUT=120 pt_run --quiet --policy "$T/g4.json" -- \
+		./srace flip "$T/bin/safe" "$WS/safe" 200 show
+	pt_nogrep "a script path flipped by a thread after the check gets no grant" \
+		"$PT_OUT" AWS-CANARY
+	pt_grep "while the one judged still runs" "$PT_OUT" SAFE
 else
 	pt_skip "grants for another command line" "needs cc"
 fi
