@@ -409,22 +409,28 @@ bool tracer_grant_name(pid_t tid, const char *name, struct rules_verdict *v)
 	return true;
 }
 
-bool tracer_grant_connect(pid_t tid, const struct rules_addr *a,
-			  const char *name, struct rules_verdict *v)
+const struct rules_grant *tracer_grant_of(pid_t tid)
+{
+	struct tracer_grant_hold h;
+
+	return held(tid, &h) ? h.grant : NULL;
+}
+
+bool tracer_grant_connect(const struct rules_grant *g,
+			  const struct rules_addr *a, const char *name,
+			  struct rules_verdict *v)
 {
 	const char *list[1] = { name };
-	struct tracer_grant_hold h;
 	struct rules_verdict gv;
 	int which;
 
-	if (!held(tid, &h))
+	if (!g)
 		return false;
-	rules_check_connect(rules_grant_policy(h.grant), a, list, 1, &gv,
-			    &which);
+	rules_check_connect(rules_grant_policy(g), a, list, 1, &gv, &which);
 	if (gv.action != RULES_ALLOW)
 		return false;
 	if (gv.is_default) {
-		gv.where = rules_grant_where(h.grant);
+		gv.where = rules_grant_where(g);
 		gv.pattern = "full";
 		gv.is_default = false;
 	}

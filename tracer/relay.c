@@ -129,8 +129,15 @@ struct relay_conn {
 	char sni[256];	/* the TLS server name judged */
 	struct rules_http http;
 	struct rules_verdict verdict; /* the connect's */
-	uint8_t in[RELAY_IN_MAX];     /* from the program, not yet sent */
-	size_t in_len, ok;	      /* ok: judged, may go upstream */
+	/*
+	 * The grant the connecting process held at the connect: the one
+	 * names are judged by.  Not the one its pid holds later: a child
+	 * sharing the socket would speak with a grant its parent took by
+	 * exec after the connect (or a reused pid's).
+	 */
+	const struct rules_grant *grant;
+	uint8_t in[RELAY_IN_MAX]; /* from the program, not yet sent */
+	size_t in_len, ok;	  /* ok: judged, may go upstream */
 	uint64_t sent_up;
 	struct rules_http_parser *parser;
 	char refusal[512]; /* the 403 body */
@@ -435,7 +442,7 @@ static bool judge_name(struct relay_conn *c, const char *name,
 	}
 	rules_check_connect(relay.sup->o->policy, &c->addr, list, 1, v, &which);
 	if (v->action != RULES_ALLOW &&
-	    !tracer_grant_connect(c->tgid, &c->addr, name, v))
+	    !tracer_grant_connect(c->grant, &c->addr, name, v))
 		return false;
 	if (strcmp(name, c->host) == 0)
 		return true;
@@ -1256,6 +1263,7 @@ static void fill_conn(struct relay_conn *c, const struct tracer_req *r,
 	c->tgid = r->tgid;
 	c->addr = *ra;
 	c->verdict = r->verdict;
+	c->grant = tracer_grant_of(r->tgid);
 	if (r->verdict.http)
 		c->http = *r->verdict.http;
 	snprintf(c->host, sizeof(c->host), "%s", r->host);

@@ -719,11 +719,14 @@ bool tracer_grant_allows(struct tracer_req *r, enum rules_class cls,
 /* A name the grant tid's process holds lets it resolve: v says so. */
 bool tracer_grant_name(pid_t tid, const char *name, struct rules_verdict *v);
 /*
- * A connect to a by name, as the grant tid's process holds allows it
- * (the relay's judgement of a Host or server name): v says so.
+ * A connect to a by name, as grant g (NULL: none) allows it (the relay's
+ * judgement of a Host or server name): v says so.
  */
-bool tracer_grant_connect(pid_t tid, const struct rules_addr *a,
-			  const char *name, struct rules_verdict *v);
+bool tracer_grant_connect(const struct rules_grant *g,
+			  const struct rules_addr *a, const char *name,
+			  struct rules_verdict *v);
+/* The grant tid's process holds now, or NULL. */
+const struct rules_grant *tracer_grant_of(pid_t tid);
 /*
  * The first directory on the way of name (as tid gives it, relative to
  * dirfd) that the run may change, links followed; NULL if none.  A
