@@ -276,6 +276,22 @@ static void script_name_fixed(const struct tracer_req *r, int dirfd, char *name,
 }
 
 /*
+ * A granted program, or its interpreter, that the run may write gets no
+ * grant: it could be the run's code by the time it runs.
+ */
+static void program_fixed(const char *image, const char *interp,
+			  struct tracer_exec_expect *ex)
+{
+	const char *w = tracer_grant_file_writable(image)	       ? image
+			: interp && tracer_grant_file_writable(interp) ? interp
+								       : NULL;
+
+	if (w)
+		snprintf(ex->grant_why, sizeof(ex->grant_why),
+			 "the run may write %s", w);
+}
+
+/*
  * The name the kernel gives the task (begin_new_exec(), alloc_bprm()):
  * the last component of the path given, or with AT_EMPTY_PATH the name
  * of the file itself; at most 15 bytes.
@@ -349,7 +365,9 @@ void tracer_on_exec(struct tracer_req *r)
 		goto out;
 	}
 	expect_grant(r, &ex);
-	if (ex.grant && ist.st_ino)
+	if (ex.grant)
+		program_fixed(p.path, ist.st_ino ? ipath : NULL, &ex);
+	if (ex.grant && ist.st_ino && !ex.grant_why[0])
 		script_name_fixed(r, dirfd, empty ? NULL : path, &ex);
 
 	ex.dev[0] = st.st_dev;

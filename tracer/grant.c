@@ -106,6 +106,17 @@ static bool dir_writable(const char *dir)
 	return v.action == RULES_ALLOW || v.action == RULES_CREATE;
 }
 
+/* Whether the run may write path itself (or replace it, or rename it). */
+bool tracer_grant_file_writable(const char *path)
+{
+	struct rules_verdict v;
+
+	if (!grant_policy)
+		return true;
+	rules_check_path(grant_policy, RULES_WRITE, path, &v);
+	return v.action == RULES_ALLOW || v.action == RULES_CREATE;
+}
+
 /* The directory a relative name of tid starts from, dirfd's or the cwd. */
 static int start_dir(pid_t tid, int dirfd, char *out, size_t size)
 {
@@ -163,6 +174,11 @@ static const char *name_changeable(const char *start, const char *name,
 			break;
 		snprintf(entry, sizeof(entry), "%s/%s",
 			 strcmp(cur, "/") ? cur : "", part);
+		/* an entry the policy lets the run write or rename itself */
+		if (tracer_grant_file_writable(entry)) {
+			snprintf(cur, sizeof(cur), "%s", entry);
+			break;
+		}
 		n = readlink(entry, link, sizeof(link) - 1);
 		if (n < 0 && errno != EINVAL)
 			break; /* gone since the exec was checked */

@@ -734,6 +734,11 @@ const struct rules_grant *tracer_grant_of(pid_t tid);
  */
 const char *tracer_grant_name_changeable(pid_t tid, int dirfd,
 					 const char *name);
+/*
+ * Whether the policy lets the run write path itself: a granted program
+ * it may rewrite would carry the grant to the run's code.
+ */
+bool tracer_grant_file_writable(const char *path);
 /* True when target holds a grant the task being served does not. */
 bool tracer_grant_shields(pid_t target);
 /* The task whose call this thread is serving (for grant checks). */

@@ -157,6 +157,19 @@ if command -v cc >/dev/null 2>&1; then
 	pt_nogrep "a script path flipped by a thread after the check gets no grant" \
 		"$PT_OUT" AWS-CANARY
 	pt_grep "while the one judged still runs" "$PT_OUT" SAFE
+	# A granted program the policy lets the run write is the run's code
+	# by the time it runs: no grant.
+	cp "$T/bin/tool" "$T/bin/tool2"
+	echo '{"exec": {"allow": [{"pattern": ["'"$T"'/bin/tool2", "show"], "grant": {"read": ["~/.aws"]}}]}}' >"$T/g5.json"
+	pt_run --policy "$T/g5.json" --allow-write "$T/bin/tool2" -- "$T/bin/tool2" show
+	pt_nogrep "a granted script the run may write gets no grant" "$PT_OUT" AWS-CANARY
+	pt_grep "and stderr says why" "$PT_ERR" "the run may write $T/bin/tool2"
+	cp /bin/cat "$T/bin/cat2"
+	echo '{"exec": {"allow": [{"pattern": ["'"$T"'/bin/cat2"], "grant": {"read": ["~/.aws"]}}]}}' >"$T/g6.json"
+	pt_run --policy "$T/g6.json" -- "$T/bin/cat2" "$HOME/.aws/credentials"
+	pt_grep "a granted binary gets its grant" "$PT_OUT" AWS-CANARY
+	pt_run --policy "$T/g6.json" --allow-write "$T/bin/cat2" -- "$T/bin/cat2" "$HOME/.aws/credentials"
+	pt_nogrep "but not when the run may write it" "$PT_OUT" AWS-CANARY
 else
 	pt_skip "grants for another command line" "needs cc"
 fi
