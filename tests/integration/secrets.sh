@@ -96,4 +96,11 @@ for m in "" --log-reads; do
 		"$PT_OUT" "$secret"
 done
 
+# A write refused by a read rule says why (the documented precedence).
+pt_run -- sh -c 'echo key >~/.ssh/authorized_keys'
+pt_check "a write into a read-denied directory fails" \
+	test ! -e "$HOME/.ssh/authorized_keys"
+pt_grep "its line says the read rule also denies writes" "$PT_ERR" \
+	'denied write .*rule files.read.deny\[[0-9]+\] "~/.ssh" \(built-in\): what may not be read may not be written'
+
 pt_done
