@@ -249,8 +249,7 @@ static void expect_grant(const struct tracer_req *r,
  * exec: a name the run could point elsewhere between the check and that
  * open would lend the grant to another script, so it gets none.
  */
-static void script_name_fixed(const struct tracer_req *r, int dirfd, char *name,
-			      struct tracer_exec_expect *ex)
+static void script_name_fixed(char *name, struct tracer_exec_expect *ex)
 {
 	const char *dir;
 
@@ -267,7 +266,7 @@ static void script_name_fixed(const struct tracer_req *r, int dirfd, char *name,
 		return;
 	}
 	ex->given = name;
-	dir = tracer_grant_name_changeable(r->tid, dirfd, name);
+	dir = tracer_grant_name_changeable(name);
 	if (dir)
 		snprintf(ex->grant_why, sizeof(ex->grant_why),
 			 "the script's name goes through %s, which the run "
@@ -368,7 +367,7 @@ void tracer_on_exec(struct tracer_req *r)
 	if (ex.grant)
 		program_fixed(p.path, ist.st_ino ? ipath : NULL, &ex);
 	if (ex.grant && ist.st_ino && !ex.grant_why[0])
-		script_name_fixed(r, dirfd, empty ? NULL : path, &ex);
+		script_name_fixed(empty ? NULL : path, &ex);
 
 	ex.dev[0] = st.st_dev;
 	ex.ino[0] = st.st_ino;

@@ -64,48 +64,6 @@ void tracer_grant_set_policy(const struct rules_policy *p)
 	grant_policy = p;
 }
 
-/*
- * A directory of PATH where the sandbox may put a program (relative
- * ones are the cwd's): a granted script that runs a program by name
- * would run the sandbox's.
- */
-static bool path_writable(const char *path)
-{
-	char dir[4096], probe[4200];
-	struct rules_verdict v;
-	size_t len;
-
-	for (;;) {
-		len = strcspn(path, ":");
-		snprintf(dir, sizeof(dir), "%.*s", (int)len, path);
-		if (dir[0] != '/')
-			return true; /* "", ".": the cwd */
-		snprintf(probe, sizeof(probe), "%s/proctor-probe", dir);
-		if (grant_policy) {
-			rules_check_path(grant_policy, RULES_WRITE, probe, &v);
-			if (v.action == RULES_ALLOW || v.action == RULES_CREATE)
-				return true;
-		}
-		if (!path[len])
-			return false;
-		path += len + 1;
-	}
-}
-
-/* Whether the run may add, remove or rename entries of directory dir. */
-static bool dir_writable(const char *dir)
-{
-	char probe[4200];
-	struct rules_verdict v;
-
-	if (!grant_policy)
-		return true;
-	snprintf(probe, sizeof(probe), "%s/proctor-probe",
-		 strcmp(dir, "/") ? dir : "");
-	rules_check_path(grant_policy, RULES_WRITE, probe, &v);
-	return v.action == RULES_ALLOW || v.action == RULES_CREATE;
-}
-
 /* Whether the run may write path itself (or replace it, or rename it). */
 bool tracer_grant_file_writable(const char *path)
 {
@@ -117,21 +75,37 @@ bool tracer_grant_file_writable(const char *path)
 	return v.action == RULES_ALLOW || v.action == RULES_CREATE;
 }
 
-/* The directory a relative name of tid starts from, dirfd's or the cwd. */
-static int start_dir(pid_t tid, int dirfd, char *out, size_t size)
+/* Whether the run may add, remove or rename entries of directory dir. */
+static bool dir_writable(const char *dir)
 {
-	char link[64];
-	ssize_t n;
+	char probe[4200];
 
-	if (dirfd == AT_FDCWD)
-		snprintf(link, sizeof(link), "/proc/%d/cwd", tid);
-	else
-		snprintf(link, sizeof(link), "/proc/%d/fd/%d", tid, dirfd);
-	n = readlink(link, out, size - 1);
-	if (n <= 0 || out[0] != '/')
-		return -1;
-	out[n] = '\0';
-	return 0;
+	snprintf(probe, sizeof(probe), "%s/proctor-probe",
+		 strcmp(dir, "/") ? dir : "");
+	return tracer_grant_file_writable(probe);
+}
+
+/*
+ * A directory of PATH where the sandbox may put a program (relative
+ * ones are the cwd's): a granted script that runs a program by name
+ * would run the sandbox's.
+ */
+static bool path_writable(const char *path)
+{
+	char dir[4096];
+	size_t len;
+
+	for (;;) {
+		len = strcspn(path, ":");
+		snprintf(dir, sizeof(dir), "%.*s", (int)len, path);
+		if (dir[0] != '/')
+			return true; /* "", ".": the cwd */
+		if (dir_writable(dir))
+			return true;
+		if (!path[len])
+			return false;
+		path += len + 1;
+	}
 }
 
 /*
@@ -141,15 +115,14 @@ static int start_dir(pid_t tid, int dirfd, char *out, size_t size)
  * fixed (/proc/self/cwd follows a chdir).  Returns the first directory
  * that is not, in dir; NULL when the name is fixed.
  */
-static const char *name_changeable(const char *start, const char *name,
-				   char *dir, size_t size)
+static const char *name_changeable(const char *name, char *dir, size_t size)
 {
 	char cur[4096], rest[8192], link[4096], part[256], entry[4352];
 	size_t len;
 	int hops = 0;
 	ssize_t n;
 
-	snprintf(cur, sizeof(cur), "%s", name[0] == '/' ? "/" : start);
+	snprintf(cur, sizeof(cur), "/");
 	snprintf(rest, sizeof(rest), "%s", name);
 	for (;;) {
 		const char *p = rest + strspn(rest, "/");
@@ -199,13 +172,11 @@ static const char *name_changeable(const char *start, const char *name,
 	return dir;
 }
 
-const char *tracer_grant_name_changeable(pid_t tid, int dirfd, const char *name)
+const char *tracer_grant_name_changeable(const char *name)
 {
-	static __thread char start[4096], dir[4096];
+	static __thread char dir[4096];
 
-	if (name[0] != '/' && start_dir(tid, dirfd, start, sizeof(start)) < 0)
-		return "the directory it starts from (unreadable)";
-	return name_changeable(start, name, dir, sizeof(dir));
+	return name_changeable(name, dir, sizeof(dir));
 }
 
 /* "NAME=value" is set, non-empty, for the name (or prefix, "NAME*"). */
@@ -406,6 +377,16 @@ static void check(const struct rules_grant *g, struct tracer_req *r,
 		rules_check_exec(gp, object, r->ev.argv, r->ev.argc, v);
 }
 
+/* "full" allows by its defaults: v names the grant, not a default. */
+static void named_by(const struct rules_grant *g, struct rules_verdict *v)
+{
+	if (v->is_default) {
+		v->where = rules_grant_where(g);
+		v->pattern = "full";
+		v->is_default = false;
+	}
+}
+
 bool tracer_grant_name(pid_t tid, const char *name, struct rules_verdict *v)
 {
 	struct tracer_grant_hold h;
@@ -416,11 +397,7 @@ bool tracer_grant_name(pid_t tid, const char *name, struct rules_verdict *v)
 	rules_check_name(rules_grant_policy(h.grant), name, &gv);
 	if (gv.action != RULES_ALLOW)
 		return false;
-	if (gv.is_default) {
-		gv.where = rules_grant_where(h.grant);
-		gv.pattern = "full";
-		gv.is_default = false;
-	}
+	named_by(h.grant, &gv);
 	*v = gv;
 	return true;
 }
@@ -445,11 +422,7 @@ bool tracer_grant_connect(const struct rules_grant *g,
 	rules_check_connect(rules_grant_policy(g), a, list, 1, &gv, &which);
 	if (gv.action != RULES_ALLOW)
 		return false;
-	if (gv.is_default) {
-		gv.where = rules_grant_where(g);
-		gv.pattern = "full";
-		gv.is_default = false;
-	}
+	named_by(g, &gv);
 	*v = gv;
 	return true;
 }
@@ -467,12 +440,7 @@ bool tracer_grant_allows(struct tracer_req *r, enum rules_class cls,
 	check(h.grant, r, cls, key, object, &v);
 	if (v.action != RULES_ALLOW)
 		return false;
-	/* "full" allows by its defaults: name the grant, not a default */
-	if (v.is_default) {
-		v.where = rules_grant_where(h.grant);
-		v.pattern = "full";
-		v.is_default = false;
-	}
+	named_by(h.grant, &v);
 	v.grant = NULL;
 	r->verdict = v;
 	snprintf(by, sizeof(by), "%s", h.by);

@@ -728,12 +728,11 @@ bool tracer_grant_connect(const struct rules_grant *g,
 /* The grant tid's process holds now, or NULL. */
 const struct rules_grant *tracer_grant_of(pid_t tid);
 /*
- * The first directory on the way of name (as tid gives it, relative to
- * dirfd) that the run may change, links followed; NULL if none.  A
- * granted script is opened again by its name by the interpreter.
+ * The first directory on the way of name (a full one) that the run may
+ * change, links followed; NULL if none.  A granted script is opened
+ * again by its name by the interpreter.
  */
-const char *tracer_grant_name_changeable(pid_t tid, int dirfd,
-					 const char *name);
+const char *tracer_grant_name_changeable(const char *name);
 /*
  * Whether the policy lets the run write path itself: a granted program
  * it may rewrite would carry the grant to the run's code.

@@ -1126,8 +1126,8 @@ static const struct error_case {
 	{ "", NULL, "t.json: line 1, column 1: malformed JSON" },
 	{ "{} x", NULL, "t.json: line 1, column 4: malformed JSON" },
 	{ "[]", NULL,
-	  "t.json: expected an object with keys builtin, files, network, exec or "
-	  "prompt, got array" },
+	  "t.json: expected an object with keys builtin, files, network, "
+	  "exec or prompt, got array" },
 	{ "{\"netwrok\": {}}", NULL,
 	  "t.json: netwrok: unknown key; expected builtin, files, network, "
 	  "exec or prompt" },
@@ -1368,18 +1368,18 @@ START_TEST(test_missing_vars)
 	ck_assert_str_eq(err, "t.json: files.read.deny[0]: ~ (the home "
 			      "directory) is not known in this run");
 	ck_assert_int_eq(
-		rules_policy_add_json(
-			p,
-			"{\"files\": {\"write\": {\"allow\": [\"$WORKSPACE\"]}}}",
-			"t.json", NULL, err, sizeof(err)),
+		rules_policy_add_json(p,
+				      "{\"files\": {\"write\": {\"allow\": "
+				      "[\"$WORKSPACE\"]}}}",
+				      "t.json", NULL, err, sizeof(err)),
 		0);
 
 	/* Without a workspace the entry names nothing, but is checked. */
 	ck_assert_int_eq(
-		rules_policy_add_json(
-			p,
-			"{\"files\": {\"write\": {\"allow\": [\"$WORKSPACE/[a\"]}}}",
-			"t.json", NULL, err, sizeof(err)),
+		rules_policy_add_json(p,
+				      "{\"files\": {\"write\": {\"allow\": "
+				      "[\"$WORKSPACE/[a\"]}}}",
+				      "t.json", NULL, err, sizeof(err)),
 		-EINVAL);
 	ck_assert_str_eq(err, "t.json: files.write.allow[0]: unclosed '[' "
 			      "in \"[a\"");
@@ -1644,7 +1644,8 @@ START_TEST(test_review_held_grant)
 	static const char json[] =
 		"{\"exec\": {\"allow\": [{\"pattern\": \"/bin/deploy\", "
 		"\"review\": true, \"grant\": \"full\"}, "
-		"{\"pattern\": \"/bin/sync\", \"review\": true, \"why\": \"w\", "
+		"{\"pattern\": \"/bin/sync\", \"review\": true, "
+		"\"why\": \"w\", "
 		"\"grant\": {\"network\": [\"a.test\"]}}]}, "
 		"\"network\": {\"allow\": [{\"pattern\": \"b.test\", "
 		"\"methods\": [\"GET\"], \"review\": true}]}}";
