@@ -211,6 +211,31 @@ void rules_check_name(const struct rules_policy *p, const char *name,
 }
 
 /*
+ * A connect to name:port whose address proctor does not see: the user's
+ * own proxy resolves it (tracer/proxy.c).  Name entries decide; with none,
+ * only an entry allowing every address ("*") or the default does, as for
+ * a name that resolves: no entry naming a network can match an address
+ * nobody knows.
+ */
+void rules_check_host(const struct rules_policy *p, const char *name,
+		      uint16_t port, struct rules_verdict *out)
+{
+	const struct rules_list *l = &p->cls[RULES_CONNECT];
+	struct rules_best b = { NULL, RULES_SPEC_DEFAULT };
+	const struct rules_entry *e;
+	const char *names[1] = { name };
+
+	best_host(&b, l, names, 1, port, NULL);
+	if (!b.e) {
+		for (e = l->v; e < l->v + l->n; e++)
+			if (e->kind == RULES_ENTRY_IP && e->prefix == 0 &&
+			    (!e->has_port || e->port == port))
+				rules_consider(&b, e, 0);
+	}
+	rules_decide(p, RULES_CONNECT, &b, out);
+}
+
+/*
  * Whether the address entry that decides for a allows it and names its
  * port: "10.0.0.1:53" does, "10.0.0.0/8" and a name do not.  For the
  * nameserver, which only such an entry takes from proctor's resolver.

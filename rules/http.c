@@ -9,8 +9,11 @@
  * folded, a body is delimited by one Content-Length or by chunked
  * transfer coding alone, and a request that changes protocol (Upgrade,
  * CONNECT, the HTTP/2 preface) is refused: what follows it would not be
- * HTTP/1.x requests.
+ * HTTP/1.x requests.  Requests to proctor's proxy (tracer/proxy.c) are
+ * parsed with the parser's proxy set: absolute targets, and CONNECT
+ * only where the proxy itself opens the tunnel.
  */
+#include <arpa/inet.h>
 #include <ctype.h>
 #include <errno.h>
 #include <stdio.h>
@@ -154,8 +157,106 @@ static void printable(char *out, size_t size, const char *s, size_t len)
 	out[o] = '\0';
 }
 
+/*
+ * "host:port" or "[v6]:port" (a port required when dflt is 0) into
+ * q->to_*: a domain name made canonical, or an IP address literal.
+ */
+static const char *authority(struct rules_http_req *q, const char *s,
+			     size_t len, uint16_t dflt)
+{
+	char host[256], port[8], ip[16];
+	const char *colon = NULL, *h = s;
+	size_t hl = len;
+	unsigned long n;
+
+	if (memchr(s, '@', len))
+		return "a proxy target with a user name";
+	if (len && s[0] == '[') {
+		const char *close = memchr(s, ']', len);
+
+		if (!close)
+			return "a proxy target that is not host:port";
+		h = s + 1;
+		hl = (size_t)(close - h);
+		colon = close + 1 < s + len ? close + 1 : NULL;
+		if (colon && *colon != ':')
+			return "a proxy target that is not host:port";
+	} else if ((colon = memchr(s, ':', len))) {
+		hl = (size_t)(colon - s);
+	}
+	if (!hl || hl >= sizeof(host))
+		return "a proxy target without a host";
+	memcpy(host, h, hl);
+	host[hl] = '\0';
+	n = dflt;
+	if (colon) {
+		size_t pl = len - (size_t)(colon + 1 - s);
+
+		if (!pl || pl >= sizeof(port) ||
+		    strspn(colon + 1, "0123456789") < pl)
+			return "a proxy target whose port is not a number";
+		memcpy(port, colon + 1, pl);
+		port[pl] = '\0';
+		n = strtoul(port, NULL, 10);
+	}
+	if (n == 0 || n > 65535)
+		return "a proxy target without a port";
+	q->to_port = (uint16_t)n;
+	q->to_ip = inet_pton(AF_INET, host, ip) == 1 ||
+		   inet_pton(AF_INET6, host, ip) == 1;
+	if (q->to_ip) {
+		snprintf(q->to_host, sizeof(q->to_host), "%s", host);
+		return NULL;
+	}
+	if (s[0] == '[' ||
+	    rules_name_canon(host, q->to_host, sizeof(q->to_host)) < 0)
+		return "a proxy target that is not a domain name";
+	return NULL;
+}
+
+/* "http://host[:port]/path": where the proxy sends the request. */
+static const char *absolute(struct rules_http_req *q, const char *t,
+			    size_t len)
+{
+	const char *end;
+	size_t al;
+
+	if (len < 7 || strncasecmp(t, "http://", 7) != 0)
+		return "a proxy target that is not an http:// URL";
+	end = t + 7;
+	while (end < t + len && *end != '/' && *end != '?')
+		end++;
+	al = (size_t)(end - t - 7);
+	q->target = RULES_HTTP_ABSOLUTE;
+	q->prefix_len = (size_t)(end - t);
+	printable(q->path, sizeof(q->path), end, len - q->prefix_len);
+	if (!q->path[0])
+		snprintf(q->path, sizeof(q->path), "/");
+	return authority(q, t + 7, al, 80);
+}
+
+/* The target of a request line, after the method. */
+static const char *target(const struct rules_http_parser *p,
+			  struct rules_http_req *q, const char *t, size_t len)
+{
+	bool connect = !strcmp(q->method, "CONNECT");
+
+	if (!strcmp(q->method, "PRI") || (connect && !p->tunnel))
+		return "a request that opens a tunnel or HTTP/2";
+	if (connect) {
+		q->target = RULES_HTTP_AUTHORITY;
+		return authority(q, t, len, 0);
+	}
+	if (p->proxy)
+		return absolute(q, t, len);
+	if (t[0] != '/' && strcmp(q->path, "*") != 0)
+		return "a target that is not a path (proxy form)";
+	return NULL;
+}
+
 /* "METHOD SP TARGET SP HTTP/1.x" */
-static const char *request_line(struct rules_http_req *q, const char *l,
+static const char *request_line(const struct rules_http_parser *p,
+				struct rules_http_req *q, const char *l,
 				size_t len)
 {
 	const char *sp1 = memchr(l, ' ', len), *sp2;
@@ -169,11 +270,7 @@ static const char *request_line(struct rules_http_req *q, const char *l,
 	printable(q->method, sizeof(q->method), l, (size_t)(sp1 - l));
 	q->method_bit = rules_http_method(l, (size_t)(sp1 - l));
 	printable(q->path, sizeof(q->path), sp1 + 1, (size_t)(sp2 - sp1 - 1));
-	if (!strcmp(q->method, "CONNECT") || !strcmp(q->method, "PRI"))
-		return "a request that opens a tunnel or HTTP/2";
-	if (sp1[1] != '/' && strcmp(q->path, "*") != 0)
-		return "a target that is not a path (proxy form)";
-	return NULL;
+	return target(p, q, sp1 + 1, (size_t)(sp2 - sp1 - 1));
 }
 
 /* The Host value without its port, canonical. */
@@ -193,6 +290,23 @@ static const char *host_value(struct rules_http_req *q, const char *v)
 	name[n] = '\0';
 	if (rules_name_canon(name, q->host, sizeof(q->host)) < 0)
 		return "a Host that is not a domain name";
+	return NULL;
+}
+
+/*
+ * A request to a proxy names its server twice: the origin server sees
+ * Host, proctor judges the target, so they must agree.  Without Host
+ * (HTTP/1.0) the target's is the one judged.
+ */
+static const char *host_agrees(struct rules_http_req *q)
+{
+	if (q->target != RULES_HTTP_ABSOLUTE)
+		return NULL;
+	if (!q->host[0])
+		snprintf(q->host, sizeof(q->host), "%s", q->to_host);
+	if (strcmp(q->host, q->to_host) != 0)
+		return "a Host header that names another server than the "
+		       "proxy target";
 	return NULL;
 }
 
@@ -270,12 +384,14 @@ static enum rules_http_event parse_head(struct rules_http_parser *p)
 		    memchr(s, '\0', (size_t)(eol - s)))
 			why = "a bare CR, LF or NUL in the head";
 		else if (first)
-			why = request_line(&p->req, s, (size_t)(eol - s));
+			why = request_line(p, &p->req, s, (size_t)(eol - s));
 		else
 			why = header_line(&p->req, &f, s, (size_t)(eol - s));
 	}
 	if (!why && f.chunked && f.has_len)
 		why = "both Content-Length and chunked";
+	if (!why)
+		why = host_agrees(&p->req);
 	if (why)
 		return bad(p, why);
 	p->head_len = 0;

@@ -161,6 +161,12 @@ void rules_check_name(const struct rules_policy *p, const char *name,
 void rules_check_connect(const struct rules_policy *p,
 			 const struct rules_addr *a, const char *const *names,
 			 size_t n, struct rules_verdict *out, int *which);
+/*
+ * A connect to name (canonical) and port, whose address is the business
+ * of a proxy proctor does not run: name entries, else "*" or the default.
+ */
+void rules_check_host(const struct rules_policy *p, const char *name,
+		      uint16_t port, struct rules_verdict *out);
 /* True when an address entry naming a's port allows a. */
 bool rules_addr_port_allowed(const struct rules_policy *p,
 			     const struct rules_addr *a);
@@ -407,12 +413,25 @@ enum rules_http_event {
 	RULES_HTTP_BAD,	    /* not HTTP/1.x proctor can delimit: p->error */
 };
 
+enum rules_http_target {
+	RULES_HTTP_ORIGIN,    /* "/path": to a server */
+	RULES_HTTP_ABSOLUTE,  /* "http://host:port/path": to a proxy */
+	RULES_HTTP_AUTHORITY, /* "host:port" of CONNECT: a tunnel */
+};
+
 struct rules_http_req {
 	char method[16];
 	unsigned int method_bit; /* 0: a method proctor does not know */
 	char host[256];		 /* canonical, port dropped; "" if none */
 	char path[256];		 /* the target, cut short, printable */
 	bool body;		 /* a Content-Length over 0, or chunked */
+
+	/* a request to a proxy (parser's proxy set): where it goes */
+	enum rules_http_target target;
+	char to_host[256]; /* canonical name, or an IP address literal */
+	bool to_ip;	   /* to_host is an IP address */
+	uint16_t to_port;
+	size_t prefix_len; /* "http://host:port" in the request line */
 };
 
 struct rules_http_parser {
@@ -424,6 +443,12 @@ struct rules_http_parser {
 	size_t line_len;
 	struct rules_http_req req;
 	const char *error;
+	/*
+	 * Requests to a proxy (set after rules_http_init): targets must be
+	 * absolute ("http://host/path"), and CONNECT too when tunnel is set.
+	 * An absolute request's Host header names its target's host.
+	 */
+	bool proxy, tunnel;
 };
 
 void rules_http_init(struct rules_http_parser *p);

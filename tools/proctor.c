@@ -52,6 +52,7 @@ struct cli {
 	bool log_reads;
 	bool syslog;
 	bool intercept_tls; /* --intercept-tls */
+	enum tracer_proxy_offer proxy; /* --proxy, --no-proxy-offer */
 	enum tracer_stacks stacks;
 	int verbose;
 	bool ask;		    /* --ask */
@@ -81,6 +82,8 @@ enum opt_kind {
 	OPT_STACKS,
 	OPT_SYSLOG,
 	OPT_INTERCEPT_TLS,
+	OPT_PROXY,
+	OPT_NO_PROXY,
 	OPT_LOG_READS,
 };
 
@@ -122,6 +125,10 @@ static const struct run_opt {
 	{ "deny-exec", 1, OPT_GRANT, RULES_EXEC, RULES_DENY, "CMD" },
 	{ "intercept-tls", 0, OPT_INTERCEPT_TLS, 0, 0,
 	  "      decrypt HTTPS to domains with \"methods\" to judge them" },
+	{ "proxy", 0, OPT_PROXY, 0, 0,
+	  "      offer CMD proctor's HTTP proxy (HTTP_PROXY, HTTPS_PROXY)" },
+	{ "no-proxy-offer", 0, OPT_NO_PROXY, 0, 0,
+	  "      leave the environment's proxy variables alone" },
 	{ "wait-all", 0, OPT_WAIT_ALL, 0, 0,
 	  "      wait for every process CMD started" },
 	{ "force", 0, OPT_FORCE, 0, 0, "      allow / or ~ as workspace" },
@@ -248,6 +255,12 @@ static int apply_opt(struct cli *c, const struct run_opt *o, char *arg)
 		return 0;
 	case OPT_KEEP_TMP:
 		c->keep_tmp = true;
+		return 0;
+	case OPT_PROXY:
+		c->proxy = TRACER_PROXY_ON;
+		return 0;
+	case OPT_NO_PROXY:
+		c->proxy = TRACER_PROXY_OFF;
 		return 0;
 	case OPT_INTERCEPT_TLS:
 		c->intercept_tls = true;
@@ -1297,6 +1310,7 @@ static int cmd_run(int argc, char **argv)
 	o.run_id = id;
 	o.policy_hash = hash;
 	o.quiet = c.quiet;
+	o.proxy = c.proxy;
 	o.permissive = c.permissive;
 	o.log_reads = c.log_reads;
 	o.verbose = c.verbose;

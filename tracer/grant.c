@@ -409,6 +409,21 @@ const struct rules_grant *tracer_grant_of(pid_t tid)
 	return held(tid, &h) ? h.grant : NULL;
 }
 
+bool tracer_grant_host(const struct rules_grant *g, const char *name,
+		       uint16_t port, struct rules_verdict *v)
+{
+	struct rules_verdict gv;
+
+	if (!g)
+		return false;
+	rules_check_host(rules_grant_policy(g), name, port, &gv);
+	if (gv.action != RULES_ALLOW)
+		return false;
+	named_by(g, &gv);
+	*v = gv;
+	return true;
+}
+
 bool tracer_grant_connect(const struct rules_grant *g,
 			  const struct rules_addr *a, const char *name,
 			  struct rules_verdict *v)

@@ -269,6 +269,20 @@ static bool answered_by_proctor(struct tracer_req *r,
 	return true;
 }
 
+/* A connect to proctor's proxy (proxy.c): the relay reads its request. */
+static bool to_proxy(struct tracer_req *r, const struct rules_addr *ra)
+{
+	char text[300];
+
+	if (!tracer_proxy_is(ra))
+		return false;
+	verdict_proctor(&r->verdict, RULES_ALLOW, "proxy",
+			"proctor's HTTP proxy: each request is judged");
+	rules_addr_format(ra, text, sizeof(text));
+	tracer_req_decide(r, RULES_CONNECT, "addr", text, true);
+	return true;
+}
+
 /*
  * A TCP connect to the nameserver: the socket is replaced by one end of
  * a socketpair that proctor's resolver answers (dns.c).  The program's
@@ -352,6 +366,10 @@ void tracer_on_connect(struct tracer_req *r)
 	if (type == SOCK_STREAM && answered_by_proctor(r, &ra)) {
 		attach_resolver(r, sock);
 		close(sock);
+		goto out;
+	}
+	if (type == SOCK_STREAM && to_proxy(r, &ra)) {
+		tracer_relay_proxy_connect(r, sock, &ra);
 		goto out;
 	}
 	/* AF_UNSPEC dissolves an association: nothing to judge */

@@ -68,6 +68,7 @@
 #define RELAY_PENDING_MAX 256
 #define RELAY_HANDSHAKE_S 15 /* each side's TLS handshake, intercepting */
 #define RELAY_TLS_BUF	  16384
+#define RELAY_PROXY_MAX	  64 /* proxy requests read and dialed at once */
 
 enum side { DOWN, UP }; /* the program's side, the destination's */
 
@@ -91,8 +92,7 @@ struct relay_tls {
 	char why[320];		       /* why they failed, for the log */
 	uint8_t buf[2][RELAY_TLS_BUF]; /* from each side */
 	size_t len[2];
-	bool ended[2];		 /* close_notify sent to a side */
-	struct relay_conn *next; /* relay.shaken */
+	bool ended[2]; /* close_notify sent to a side */
 };
 
 /*
@@ -143,7 +143,19 @@ struct relay_conn {
 	char refusal[512]; /* the 403 body */
 	time_t drain_since;
 	struct relay_tls *tls; /* intercepted (#8), or NULL */
-	bool dead;	       /* dropped: freed after this round of events */
+	/*
+	 * A connection to proctor's proxy (proxy.c): its first request is
+	 * the proxy's (a thread reads it and dials), then to_port is the
+	 * target's port; via: through the user's proxy, whose address is
+	 * c->addr, so names are judged without one; absolute: plain
+	 * requests in proxy form follow, each rewritten for the server (or
+	 * given auth for the user's proxy).
+	 */
+	bool proxy, via, absolute;
+	uint16_t to_port;
+	const char *auth;
+	struct relay_conn *back; /* relay.back: from a thread */
+	bool dead;		 /* dropped: freed after this round of events */
 	bool owing;	       /* counted in relay.owing */
 	struct relay_conn *next;
 };
@@ -156,10 +168,11 @@ static struct {
 	struct relay_conn *conns; /* the thread's */
 	struct relay_conn *dead;  /* dropped during this round */
 	int ep, listener;
-	int wake;		   /* eventfd: handshakes done */
-	struct relay_conn *shaken; /* their connections, back */
+	int wake;		 /* eventfd: a thread is done with a connection */
+	struct relay_conn *back; /* those connections */
 	struct sockaddr_in at;
-	atomic_int owing; /* connections with bytes still for upstream */
+	atomic_int owing;   /* connections with bytes still for upstream */
+	atomic_int dialing; /* proxy_thread()s running */
 	bool on;
 } relay = {
 	.lock = PTHREAD_MUTEX_INITIALIZER, .ep = -1, .listener = -1, .wake = -1
@@ -440,10 +453,19 @@ static bool judge_name(struct relay_conn *c, const char *name,
 		verdict_relay(v, "no server name to judge");
 		return false;
 	}
-	rules_check_connect(relay.sup->o->policy, &c->addr, list, 1, v, &which);
-	if (v->action != RULES_ALLOW &&
-	    !tracer_grant_connect(c->grant, &c->addr, name, v))
-		return false;
+	if (c->via) {
+		/* the user's proxy resolves it: the name alone is judged */
+		rules_check_host(relay.sup->o->policy, name, c->to_port, v);
+		if (v->action != RULES_ALLOW &&
+		    !tracer_grant_host(c->grant, name, c->to_port, v))
+			return false;
+	} else {
+		rules_check_connect(relay.sup->o->policy, &c->addr, list, 1, v,
+				    &which);
+		if (v->action != RULES_ALLOW &&
+		    !tracer_grant_connect(c->grant, &c->addr, name, v))
+			return false;
+	}
 	if (strcmp(name, c->host) == 0)
 		return true;
 	if (c->http.wire_match) {
@@ -492,16 +514,26 @@ static void set_blocking(int fd, bool on)
 	}
 }
 
+/* A thread is done with c: the relay thread takes it back (on_back). */
+static void hand_back(struct relay_conn *c)
+{
+	pthread_mutex_lock(&relay.lock);
+	c->back = relay.back;
+	relay.back = c;
+	pthread_mutex_unlock(&relay.lock);
+	/* a full eventfd holds wake-ups already: one is enough */
+	eventfd_write(relay.wake, 1);
+}
+
 /*
  * Both handshakes, away from the relay thread: a slow server must not
  * hold the other connections.  The relay thread does not touch c until
- * it comes back on relay.shaken.
+ * it comes back on relay.back.
  */
 static void *shake_thread(void *arg)
 {
 	struct relay_conn *c = arg;
 	struct relay_tls *x = c->tls;
-	uint64_t one = 1;
 
 	set_blocking(c->end[DOWN].fd, true);
 	set_blocking(c->end[UP].fd, true);
@@ -519,13 +551,7 @@ static void *shake_thread(void *arg)
 	set_blocking(c->end[DOWN].fd, false);
 	set_blocking(c->end[UP].fd, false);
 
-	pthread_mutex_lock(&relay.lock);
-	x->next = relay.shaken;
-	relay.shaken = c;
-	pthread_mutex_unlock(&relay.lock);
-	if (write(relay.wake, &one, sizeof(one)) < 0) {
-		/* the eventfd is full of wake-ups already: one is enough */
-	}
+	hand_back(c);
 	return NULL;
 }
 
@@ -558,11 +584,7 @@ static void start_shake(struct relay_conn *c, const char *sni)
 		c->tls->rc = -rc;
 		snprintf(c->tls->why, sizeof(c->tls->why),
 			 "no thread for the TLS handshakes: %s", strerror(rc));
-		pthread_mutex_lock(&relay.lock);
-		c->tls->next = relay.shaken;
-		relay.shaken = c;
-		pthread_mutex_unlock(&relay.lock);
-		eventfd_write(relay.wake, 1);
+		hand_back(c);
 	}
 }
 
@@ -657,13 +679,14 @@ static void refuse_http(struct relay_conn *c, const struct rules_verdict *v,
 	char extra[1024], what[600];
 
 	http_extra(extra, sizeof(extra), q);
+	/* CONNECT's target is host:port, already */
 	snprintf(what, sizeof(what), "%s %s%s",
-		 q->method[0] ? q->method : "request", q->host, q->path);
+		 q->method[0] ? q->method : "request",
+		 q->target == RULES_HTTP_AUTHORITY ? "" : q->host, q->path);
 	record(c, "http", extra, v, false, what);
 	snprintf(c->refusal, sizeof(c->refusal),
-		 "proctor refused %s %s%s: %s %s (%s)\n",
-		 q->method[0] ? q->method : "this request", q->host, q->path,
-		 v->where, v->pattern, v->origin);
+		 "proctor refused %s: %s %s (%s)\n", what, v->where,
+		 v->pattern, v->origin);
 	c->mode = DRAIN;
 	c->drain_since = time(NULL);
 	c->in_len = c->ok; /* nothing past the refused request goes */
@@ -672,6 +695,13 @@ static void refuse_http(struct relay_conn *c, const struct rules_verdict *v,
 static bool judge_request(struct relay_conn *c, const struct rules_http_req *q,
 			  struct rules_verdict *v)
 {
+	/* through proctor's proxy: the server dialed for the first, only */
+	if (c->absolute &&
+	    (strcmp(q->to_host, c->host) != 0 || q->to_port != c->to_port)) {
+		verdict_relay(v, "a request for another server than the first "
+				 "on this proxy connection");
+		return false;
+	}
 	/* decrypted: the request is for the server TLS named, no other */
 	if (c->tls && q->host[0] && strcmp(q->host, c->tls->sni) != 0) {
 		verdict_relay(v, "the Host header names another server than "
@@ -695,6 +725,49 @@ static bool judge_request(struct relay_conn *c, const struct rules_http_req *q,
 	return true;
 }
 
+/* Replaces remove bytes at at in c->in with add; false without room. */
+static bool replace_in(struct relay_conn *c, size_t at, size_t remove,
+		       const char *add, size_t *fed)
+{
+	size_t n = strlen(add);
+
+	if (c->in_len - remove + n > sizeof(c->in))
+		return false;
+	memmove(c->in + at + n, c->in + at + remove, c->in_len - at - remove);
+	memcpy(c->in + at, add, n);
+	c->in_len = c->in_len - remove + n;
+	*fed = *fed - remove + n;
+	return true;
+}
+
+/*
+ * A judged request in proxy form, whose head starts at start: for the
+ * server, its target loses "http://host:port" (RFC 9112 3.2.1); for the
+ * user's proxy, it keeps it and gets the proxy's credentials.
+ */
+static bool proxy_rewrite(struct relay_conn *c, size_t start, size_t *fed)
+{
+	const struct rules_http_req *q = &c->parser->req;
+	char auth[600];
+	uint8_t *l = c->in + start, *sp, *nl;
+
+	while (*l == '\r' || *l == '\n')
+		l++;
+	sp = memchr(l, ' ', (size_t)(c->in + *fed - l));
+	nl = memchr(l, '\n', (size_t)(c->in + *fed - l));
+	if (!sp || !nl)
+		return false;
+	if (c->via && !c->auth[0])
+		return true;
+	if (c->via) {
+		snprintf(auth, sizeof(auth), "Proxy-Authorization: %s\r\n",
+			 c->auth);
+		return replace_in(c, (size_t)(nl + 1 - c->in), 0, auth, fed);
+	}
+	return replace_in(c, (size_t)(sp + 1 - c->in), q->prefix_len,
+			  sp[1 + q->prefix_len] == '/' ? "" : "/", fed);
+}
+
 /* Feeds what came from the program; moves ok past judged requests. */
 static void judge_http(struct relay_conn *c)
 {
@@ -712,6 +785,10 @@ static void judge_http(struct relay_conn *c)
 			refuse_http(c, &v, &p->req);
 		} else if (ev == RULES_HTTP_REQUEST &&
 			   !judge_request(c, &p->req, &v)) {
+			refuse_http(c, &v, &p->req);
+		} else if (ev == RULES_HTTP_REQUEST && c->absolute &&
+			   !proxy_rewrite(c, c->ok, &fed)) {
+			verdict_relay(&v, "no room to rewrite the request");
 			refuse_http(c, &v, &p->req);
 		} else if (ev == RULES_HTTP_REQUEST) {
 			http_extra(extra, sizeof(extra), &p->req);
@@ -762,6 +839,17 @@ static bool flush_up(struct relay_conn *c)
 	return true;
 }
 
+/* Judges what in[] holds past ok, as far as it goes. */
+static void judge_in(struct relay_conn *c)
+{
+	if (c->mode == SNIFF)
+		sniff(c);
+	if (c->mode == TLS)
+		judge_tls(c);
+	else if (c->mode == HTTP)
+		judge_http(c);
+}
+
 /* Reads from the program into in[] and judges it, while not PASS. */
 static void read_down(struct relay_conn *c)
 {
@@ -780,12 +868,7 @@ static void read_down(struct relay_conn *c)
 			break;
 		}
 		c->in_len += (size_t)n;
-		if (c->mode == SNIFF)
-			sniff(c);
-		if (c->mode == TLS)
-			judge_tls(c);
-		else if (c->mode == HTTP)
-			judge_http(c);
+		judge_in(c);
 	}
 	flush_up(c);
 }
@@ -813,12 +896,23 @@ static void pass(struct relay_conn *c, enum side from)
 	}
 }
 
-/* Refused: once upstream has answered (or after a while), the 403. */
-static void drain(struct relay_conn *c)
+/* An answer of proctor's own to the program: status and a text body. */
+static void answer(struct relay_conn *c, const char *status, const char *body)
 {
 	char head[256];
 	int hl;
 
+	hl = snprintf(head, sizeof(head),
+		      "HTTP/1.1 %s\r\nContent-Type: text/plain\r\n"
+		      "Content-Length: %zu\r\nConnection: close\r\n\r\n",
+		      status, strlen(body));
+	c->io->write(c, DOWN, head, (size_t)hl);
+	c->io->write(c, DOWN, body, strlen(body));
+}
+
+/* Refused: once upstream has answered (or after a while), the 403. */
+static void drain(struct relay_conn *c)
+{
 	if (!c->drain_since)
 		return;
 	/* its answers, to the last byte in the pipe, before the 403 */
@@ -828,12 +922,7 @@ static void drain(struct relay_conn *c)
 			end_write(c, UP);
 		return;
 	}
-	hl = snprintf(head, sizeof(head),
-		      "HTTP/1.1 403 Forbidden\r\nContent-Type: text/plain\r\n"
-		      "Content-Length: %zu\r\nConnection: close\r\n\r\n",
-		      strlen(c->refusal));
-	c->io->write(c, DOWN, head, (size_t)hl);
-	c->io->write(c, DOWN, c->refusal, strlen(c->refusal));
+	answer(c, "403 Forbidden", c->refusal);
 	c->end[DOWN].eof = c->end[UP].eof = true;
 	c->drain_since = 0;
 }
@@ -976,6 +1065,7 @@ static struct relay_conn *take_pending(uint16_t port)
 
 static void on_event(struct relay_end *e);
 static void start_ends(struct relay_conn *c);
+static void start_proxy(struct relay_conn *c);
 
 static void on_accept(void)
 {
@@ -995,6 +1085,10 @@ static void on_accept(void)
 		return;
 	}
 	c->end[DOWN].fd = fd;
+	if (c->proxy) {
+		start_proxy(c);
+		return;
+	}
 	c->next = relay.conns;
 	relay.conns = c;
 	start_ends(c);
@@ -1053,19 +1147,171 @@ static void on_shaken_one(struct relay_conn *c)
 	start_ends(c);
 }
 
-static void on_shaken(void)
+/* --- proctor's proxy (proxy.c) ------------------------------------------ */
+
+/* The program's request to the proxy, its head whole in in[0, *head). */
+static enum rules_http_event proxy_read(struct relay_conn *c, size_t *head)
+{
+	enum rules_http_event ev = RULES_HTTP_MORE;
+	size_t used;
+	ssize_t n;
+
+	*head = 0;
+	while (ev == RULES_HTTP_MORE && c->in_len < sizeof(c->in)) {
+		n = recv(c->end[DOWN].fd, c->in + c->in_len,
+			 sizeof(c->in) - c->in_len, 0);
+		if (n <= 0)
+			return RULES_HTTP_BAD; /* gone, or silent: no error */
+		c->in_len += (size_t)n;
+		ev = rules_http_feed(c->parser, c->in + *head,
+				     c->in_len - *head, &used);
+		*head += used;
+	}
+	return ev;
+}
+
+/*
+ * Allowed and connected: CONNECT gets its 200 and the tunnel is judged
+ * as any relayed connection (its server name, its requests) where the
+ * policy limits HTTP there, else passed; a plain request is judged
+ * again with those after it, in proxy form.
+ */
+static void proxy_ready(struct relay_conn *c, struct tracer_proxy_dial *d,
+			int up, size_t head)
+{
+	const struct rules_http_req *q = &c->parser->req;
+	char extra[1024];
+
+	fcntl(up, F_SETFL, O_NONBLOCK);
+	c->end[UP].fd = up;
+	c->addr = d->addr;
+	c->verdict = d->verdict;
+	if (d->verdict.http)
+		c->http = *d->verdict.http;
+	c->via = d->via;
+	c->auth = d->auth;
+	if (!d->tunnel) {
+		c->absolute = true;
+		rules_http_init(c->parser);
+		c->parser->proxy = true;
+		c->mode = HTTP;
+		return;
+	}
+	http_extra(extra, sizeof(extra), q);
+	record(c, "http", extra, &d->verdict, true, "");
+	answer(c, "200 Connection established", "");
+	memmove(c->in, c->in + head, c->in_len - head);
+	c->in_len -= head;
+	free(c->parser);
+	c->parser = NULL;
+	if (d->verdict.http || (!d->via && tracer_relay_limits(&d->addr))) {
+		c->mode = SNIFF;
+	} else {
+		c->mode = PASS;
+		c->ok = c->in_len;
+	}
+}
+
+/*
+ * Reads the proxy request and dials its target, away from the relay
+ * thread: resolving and connecting may take seconds.
+ */
+static void *proxy_thread(void *arg)
+{
+	struct relay_conn *c = arg;
+	struct rules_http_parser *p = c->parser;
+	struct tracer_proxy_dial d = { .grant = c->grant };
+	struct rules_verdict v;
+	size_t head;
+	int up;
+
+	set_blocking(c->end[DOWN].fd, true);
+	if (proxy_read(c, &head) != RULES_HTTP_REQUEST) {
+		if (p->error) {
+			verdict_relay(&v, p->error);
+			refuse_http(c, &v, &p->req);
+			answer(c, "400 Bad Request", c->refusal);
+		}
+		goto back;
+	}
+	d.host = p->req.to_host;
+	d.ip = p->req.to_ip;
+	d.port = p->req.to_port;
+	d.tunnel = p->req.target == RULES_HTTP_AUTHORITY;
+	snprintf(c->host, sizeof(c->host), "%s", d.host);
+	c->to_port = d.port;
+	up = tracer_proxy_dial(&d);
+	if (!d.allowed && !d.why[0]) {
+		refuse_http(c, &d.verdict, &p->req);
+		answer(c, "403 Forbidden", c->refusal);
+	} else if (up < 0) {
+		snprintf(c->refusal, sizeof(c->refusal),
+			 "proctor's proxy reached no server for %s:%u: %s\n",
+			 d.host, d.port, d.why);
+		answer(c, "502 Bad Gateway", c->refusal);
+	} else {
+		proxy_ready(c, &d, up, head);
+	}
+back:
+	set_blocking(c->end[DOWN].fd, false);
+	atomic_fetch_sub(&relay.dialing, 1);
+	hand_back(c);
+	return NULL;
+}
+
+static void start_proxy(struct relay_conn *c)
+{
+	pthread_attr_t attr;
+	pthread_t t;
+	int rc = ENOMEM;
+
+	/* each thread may wait 15 s for a request: a program holds few */
+	if (atomic_fetch_add(&relay.dialing, 1) < RELAY_PROXY_MAX)
+		c->parser = malloc(sizeof(*c->parser));
+	if (c->parser) {
+		rules_http_init(c->parser);
+		c->parser->proxy = c->parser->tunnel = true;
+		pthread_attr_init(&attr);
+		pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+		rc = pthread_create(&t, &attr, proxy_thread, c);
+		pthread_attr_destroy(&attr);
+	}
+	if (rc) {
+		atomic_fetch_sub(&relay.dialing, 1);
+		drop(c);
+	}
+}
+
+/* Back from proxy_thread: relayed from now on, or closed. */
+static void on_proxied(struct relay_conn *c)
+{
+	if (c->end[UP].fd < 0) {
+		drop(c);
+		return;
+	}
+	c->next = relay.conns;
+	relay.conns = c;
+	judge_in(c); /* what came with the request */
+	start_ends(c);
+}
+
+/* Connections threads are done with: handshakes, proxy requests. */
+static void on_back(void)
 {
 	struct relay_conn *c, *next;
 	eventfd_t n;
 
 	eventfd_read(relay.wake, &n);
 	pthread_mutex_lock(&relay.lock);
-	c = relay.shaken;
-	relay.shaken = NULL;
+	c = relay.back;
+	relay.back = NULL;
 	pthread_mutex_unlock(&relay.lock);
 	for (; c; c = next) {
-		next = c->tls->next;
-		on_shaken_one(c);
+		next = c->back;
+		if (c->mode == SHAKE)
+			on_shaken_one(c);
+		else
+			on_proxied(c);
 	}
 }
 
@@ -1098,7 +1344,7 @@ static void *relay_thread(void *arg)
 			if (evs[i].data.ptr == NULL)
 				on_accept();
 			else if (evs[i].data.ptr == &wake_tag)
-				on_shaken();
+				on_back();
 			else
 				on_event(evs[i].data.ptr);
 		}
@@ -1108,17 +1354,10 @@ static void *relay_thread(void *arg)
 	return NULL;
 }
 
-int tracer_relay_start(const struct tracer_sup *s)
+int tracer_relay_listen(uint16_t *port)
 {
-	struct epoll_event ev = { .events = EPOLLIN, .data.ptr = NULL };
 	socklen_t len = sizeof(relay.at);
-	pthread_attr_t attr;
-	pthread_t t;
-	int rc;
 
-	relay.sup = s;
-	if (!rules_policy_relays(s->o->policy))
-		return 0; /* nothing to relay: no thread, no listener */
 	relay.listener = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	relay.at.sin_family = AF_INET;
 	relay.at.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
@@ -1129,6 +1368,24 @@ int tracer_relay_start(const struct tracer_sup *s)
 	    listen(relay.listener, 128) < 0)
 		return -errno;
 	fcntl(relay.listener, F_SETFL, O_NONBLOCK);
+	*port = ntohs(relay.at.sin_port);
+	return 0;
+}
+
+int tracer_relay_start(const struct tracer_sup *s)
+{
+	struct epoll_event ev = { .events = EPOLLIN, .data.ptr = NULL };
+	pthread_attr_t attr;
+	pthread_t t;
+	uint16_t port;
+	int rc;
+
+	relay.sup = s;
+	/* nothing to relay: no thread, no listener */
+	if (!rules_policy_relays(s->o->policy) && !tracer_proxy_on())
+		return 0;
+	if (relay.listener < 0 && (rc = tracer_relay_listen(&port)))
+		return rc;
 	relay.ep = epoll_create1(EPOLL_CLOEXEC);
 	if (relay.ep < 0 ||
 	    epoll_ctl(relay.ep, EPOLL_CTL_ADD, relay.listener, &ev) < 0)
@@ -1293,6 +1550,36 @@ static int open_up(const struct sockaddr *sa, socklen_t len, bool nonblock,
 	}
 	fcntl(up, F_SETFL, O_NONBLOCK);
 	return up;
+}
+
+void tracer_relay_proxy_connect(struct tracer_req *r, int sock,
+				const struct rules_addr *ra)
+{
+	struct relay_conn *c = conn_new(-1);
+	socklen_t sl = sizeof(int);
+	int family = AF_INET, fd, fl = fcntl(sock, F_GETFL);
+	uint16_t port;
+
+	getsockopt(sock, SOL_SOCKET, SO_DOMAIN, &family, &sl);
+	close(sock); /* as for the relay: it stays unconnected */
+	if (!c) {
+		r->err = ENOMEM;
+		return;
+	}
+	c->proxy = true;
+	fill_conn(c, r, ra);
+	fd = connect_down(family, &port, c);
+	if (fd < 0) {
+		r->err = -fd;
+		conn_free(c);
+		return;
+	}
+	if (fl >= 0 && fl & O_NONBLOCK)
+		fcntl(fd, F_SETFL, O_NONBLOCK);
+	r->addfd = fd;
+	r->addfd_at = (int)r->args[0];
+	r->addfd_flags = tracer_fd_cloexec(r->tgid, (int)r->args[0]);
+	r->val = 0;
 }
 
 void tracer_relay_connect(struct tracer_req *r, int sock,

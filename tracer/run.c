@@ -368,6 +368,12 @@ int tracer_run(const struct tracer_opts *o)
 		fprintf(stderr, "proctor: out of memory\n");
 		return 125;
 	}
+	err = tracer_proxy_prepare(o, &fl.envp);
+	if (err) {
+		fprintf(stderr, "proctor: cannot offer the proxy: %s\n",
+			strerror(-err));
+		return 125;
+	}
 	if (sup.floor >= 0 && (err = tracer_landlock_enforce(sup.floor))) {
 		fprintf(stderr, "proctor: cannot enforce Landlock: %s\n",
 			strerror(-err));

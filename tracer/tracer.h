@@ -58,6 +58,13 @@ struct tracer_opts {
 
 	/* TLS interception (#8): the CA, or NULL when it is off */
 	struct tracer_ca *ca;
+
+	/* proctor's proxy (#8): offered when the environment names one */
+	enum tracer_proxy_offer {
+		TRACER_PROXY_AUTO,
+		TRACER_PROXY_ON,
+		TRACER_PROXY_OFF
+	} proxy;
 };
 
 /*
@@ -479,6 +486,12 @@ typedef void (*tracer_handler)(struct tracer_req *r);
 
 /* --- the HTTP relay (relay.c, #8) ------------------------------------ */
 
+/*
+ * The relay's listener, made before CMD starts so that its port can be
+ * offered as a proxy (proxy.c); tracer_relay_start() uses it.
+ */
+int tracer_relay_listen(uint16_t *port);
+
 struct sockaddr;
 /* Starts the relay when some network entry carries HTTP limits. */
 int tracer_relay_start(const struct tracer_sup *s);
@@ -498,6 +511,12 @@ bool tracer_relay_wants(const struct tracer_req *r,
  * (r->addfd), or fails the call with the upstream connect's error.
  * sock (the program's, stolen) is closed.  May wait: a worker only.
  */
+/*
+ * A connect to proctor's proxy: the program's descriptor gets a socket
+ * connected to the relay, which reads the proxy request (relay.c).
+ */
+void tracer_relay_proxy_connect(struct tracer_req *r, int sock,
+				const struct rules_addr *ra);
 void tracer_relay_connect(struct tracer_req *r, int sock,
 			  const struct sockaddr *sa, unsigned int len,
 			  const struct rules_addr *ra);
@@ -722,6 +741,9 @@ bool tracer_grant_name(pid_t tid, const char *name, struct rules_verdict *v);
  * A connect to a by name, as grant g (NULL: none) allows it (the relay's
  * judgement of a Host or server name): v says so.
  */
+/* A connect to name:port whose address proctor does not see (proxy.c). */
+bool tracer_grant_host(const struct rules_grant *g, const char *name,
+		       uint16_t port, struct rules_verdict *v);
 bool tracer_grant_connect(const struct rules_grant *g,
 			  const struct rules_addr *a, const char *name,
 			  struct rules_verdict *v);
@@ -758,5 +780,39 @@ bool tracer_job_foreground(void);
 int tracer_job_tty(void);
 /* Makes pgrp the terminal's foreground group (SIGTTOU blocked). */
 void tracer_job_give_terminal(pid_t pgrp);
+
+/* --- proctor's HTTP proxy (proxy.c, #8) ------------------------------ */
+
+/*
+ * Offers the proxy when o says so or *envp names a proxy of the user's:
+ * *envp then becomes a copy naming proctor's.  0 or -errno.
+ */
+int tracer_proxy_prepare(const struct tracer_opts *o, char ***envp);
+bool tracer_proxy_on(void);
+/* Whether ra is proctor's proxy (127.0.0.1 and its port). */
+bool tracer_proxy_is(const struct rules_addr *ra);
+
+/* A target a program asked proctor's proxy for. */
+struct tracer_proxy_dial {
+	const char *host; /* canonical name, or an address literal */
+	bool ip;	  /* host is an address */
+	uint16_t port;
+	bool tunnel; /* CONNECT; else plain requests in absolute form */
+	const struct rules_grant *grant;
+
+	bool allowed;		      /* the policy lets host:port be reached */
+	struct rules_verdict verdict; /* which rule says so, or refuses */
+	struct rules_addr addr;	      /* what proctor connected to */
+	bool via;		      /* through the user's own proxy */
+	const char *auth;	      /* to add to plain requests (via), or "" */
+	char why[256];		      /* allowed, but no connection: why */
+};
+
+/*
+ * Judges d's target and connects to it: directly, to an address of it
+ * the policy allows, or through the user's proxy (a tunnel opened with
+ * CONNECT).  Blocks (30 s at most per connect).  The socket, or -1.
+ */
+int tracer_proxy_dial(struct tracer_proxy_dial *d);
 
 #endif

@@ -1,0 +1,205 @@
+#!/bin/bash
+# proctor's HTTP proxy (issue #8): programs that honour HTTP_PROXY and
+# HTTPS_PROXY name the site they want in the request to the proxy, and
+# proctor judges that name (and, where the policy limits HTTP, what goes
+# through) before anything leaves.  Directly (proctor resolves and
+# connects), and through a proxy of the user's (tests/lib/proxyd.py on
+# 10.77.0.3:3128, wanting the credentials u:p), which sees only names
+# the policy allows.  In the lab (pt_dns_lab): the test's own HTTP
+# server on 10.77.0.3:8081 and HTTPS on 10.77.0.3:443.
+. "$(dirname "$0")/../lib.sh"
+pt_init "$@"
+
+pt_dns_lab "safe.test A 10.77.0.3 300
+other.test A 10.77.0.3 300
+denied.test A 10.77.0.3 300" || pt_done
+pt_need "openssl and curl" openssl curl || pt_done
+
+SRV=$LAB/srv.log
+TLS=$LAB/tls.log
+UP=$LAB/proxy.log
+openssl req -x509 -newkey rsa:2048 -nodes -days 1 -subj /CN=safe.test \
+	-addext "subjectAltName=DNS:safe.test,DNS:other.test,DNS:denied.test" \
+	-keyout "$LAB/key.pem" -out "$LAB/cert.pem" 2>/dev/null
+ip netns exec "$LAB_S" "$PT_PY" "$PT_TESTS/lib/httpd.py" 10.77.0.3 8081 \
+	"$SRV" </dev/null >"$LAB/httpd.err" 2>&1 &
+pt_at_exit "kill $!"
+ip netns exec "$LAB_S" "$PT_PY" "$PT_TESTS/lib/httpd.py" 10.77.0.3 443 \
+	"$TLS" "$LAB/cert.pem" "$LAB/key.pem" </dev/null >"$LAB/tls.err" 2>&1 &
+pt_at_exit "kill $!"
+ip netns exec "$LAB_S" "$PT_PY" "$PT_TESTS/lib/proxyd.py" 10.77.0.3 3128 \
+	"$UP" safe.test=10.77.0.3 other.test=10.77.0.3 denied.test=10.77.0.3 \
+	</dev/null >"$LAB/proxyd.err" 2>&1 &
+pt_at_exit "kill $!"
+pt_wait_for 10 grep -qs ready "$SRV" && pt_wait_for 10 grep -qs ready "$TLS" &&
+	pt_wait_for 10 grep -qs ready "$UP" || pt_fail "the test's servers start"
+
+cat >"$T/policy.json" <<'JSON'
+{"network": {"allow": [
+  {"pattern": "safe.test", "methods": ["GET", "HEAD"], "wire_name": "match"},
+  "other.test"
+]}}
+JSON
+P="--policy $T/policy.json"
+CA="--cacert $LAB/cert.pem"
+# a proxy variable that does not name proctor's: the user's, untouched
+ENVQ='import os; print(sorted(k + "=" + v for k, v in os.environ.items()
+                              if k.lower().endswith("_proxy")))'
+
+# --- offered without a proxy of the user's ---------------------------------
+
+pt_lab_run $P -- "$PT_PY" -c "$ENVQ"
+pt_grep "no proxy in the environment: none is offered" "$PT_OUT" '^\[\]$'
+
+pt_lab_run $P --proxy -- "$PT_PY" -c "$ENVQ"
+pt_grep "--proxy names proctor's in HTTP_PROXY and https_proxy" "$PT_OUT" \
+	"'HTTPS_PROXY=http://127.0.0.1:[0-9]*'.*'http_proxy=http://127.0.0.1:[0-9]*'"
+
+: >"$SRV"
+pt_lab_run $P --proxy -- curl -sS -m 10 http://safe.test:8081/hello
+pt_status "curl GETs through proctor's proxy" 0
+pt_grep "curl got the answer" "$PT_OUT" "^GET /hello"
+pt_grep "the server got the request in origin form" "$SRV" \
+	"^GET safe.test:8081 /hello$"
+pt_check "the request is logged" grep -q \
+	'"class":"http".*"decision":"allow".*"method":"GET".*"host":"safe.test"' \
+	"$PT_LOG"
+pt_check "the connect to the proxy is logged as proctor's" grep -q \
+	'"class":"connect".*"decision":"allow".*proctor.s HTTP proxy' "$PT_LOG"
+
+: >"$SRV"
+pt_lab_run $P --proxy -- curl -sS -m 10 -d data http://safe.test:8081/upload
+pt_grep "a POST through the proxy gets 403 naming the rule" "$PT_OUT" \
+	"proctor refused POST safe.test/upload: network.allow\[0\] safe.test"
+pt_nogrep "the server never sees the POST" "$SRV" "POST"
+
+pt_lab_run $P --proxy -- curl -sS -m 10 http://denied.test:8081/x
+pt_grep "a name the policy does not allow gets 403" "$PT_OUT" \
+	"proctor refused GET denied.test/x: network"
+pt_grep "and is explained" "$PT_ERR" "denied http GET denied.test/x"
+pt_nogrep "the server never sees it" "$SRV" "denied"
+
+pt_lab_run $P --proxy -- curl -sS -m 10 $CA https://secret-data.exfil.test/
+pt_grep "CONNECT to a name no entry allows gets 403" "$PT_ERR" \
+	"denied http CONNECT secret-data.exfil.test:443"
+pt_nogrep "proctor never asks the nameserver about it (DNS leak)" \
+	"$LAB/queries" "secret-data"
+
+: >"$TLS"
+pt_lab_run $P --proxy -- curl -sS -m 10 $CA https://safe.test/tls
+pt_status "curl over HTTPS works through proctor's proxy (CONNECT)" 0
+pt_grep "curl got the HTTPS answer" "$PT_OUT" "^GET /tls"
+pt_check "CONNECT and the server name are logged" grep -q \
+	'"class":"tls".*"decision":"allow".*"sni":"safe.test"' "$PT_LOG"
+
+pt_lab_run $P --proxy -- curl -sS -m 10 $CA https://denied.test/tls
+pt_isnt "CONNECT to a name the policy does not allow fails" "$PT_RC" 0
+pt_grep "and is explained" "$PT_ERR" "denied http CONNECT denied.test:443"
+pt_nogrep "the TLS server never sees it" "$TLS" "denied"
+
+: >"$TLS"
+pt_lab_run $P --proxy -- "$PT_PY" -c '
+import os, socket, ssl, sys
+port = int(os.environ["https_proxy"].rsplit(":", 1)[1])
+s = socket.create_connection(("127.0.0.1", port), timeout=5)
+s.sendall(b"CONNECT safe.test:443 HTTP/1.1\r\n\r\n")
+print(s.recv(100).decode().splitlines()[0])
+c = ssl.create_default_context(cafile=sys.argv[1])
+c.check_hostname = False
+try:
+    t = c.wrap_socket(s, server_hostname="other.test")
+    t.sendall(b"GET /front HTTP/1.1\r\nHost: safe.test\r\n\r\n")
+    print(t.recv(100))
+except (OSError, ssl.SSLError) as e:
+    print("cut", type(e).__name__)' "$LAB/cert.pem"
+pt_grep "a tunnel to safe.test is opened" "$PT_OUT" "200 Connection established"
+pt_grep "but a TLS name other than safe.test is cut (wire_name match)" \
+	"$PT_OUT" "^cut"
+pt_nogrep "the server never sees the fronted request" "$TLS" "front"
+
+: >"$SRV"
+pt_lab_run $P --proxy -- "$PT_PY" -c '
+import os, socket
+port = int(os.environ["http_proxy"].rsplit(":", 1)[1])
+s = socket.create_connection(("127.0.0.1", port), timeout=5)
+s.sendall(b"GET http://other.test:8081/a HTTP/1.1\r\nHost: other.test\r\n\r\n"
+          b"GET http://denied.test:8081/b HTTP/1.1\r\nHost: denied.test\r\n\r\n")
+s.settimeout(10)
+while True:
+    b = s.recv(4000)
+    if not b:
+        break
+    print(b.decode("latin-1"))'
+pt_grep "keep-alive: the first request is answered" "$PT_OUT" "^GET /a"
+pt_grep "another server on the same proxy connection gets 403" "$PT_OUT" \
+	"another server than the first"
+pt_nogrep "and never reaches any server" "$SRV" "/b"
+
+: >"$SRV"
+pt_lab_run $P --proxy -- "$PT_PY" -c '
+import os, socket
+port = int(os.environ["http_proxy"].rsplit(":", 1)[1])
+s = socket.create_connection(("127.0.0.1", port), timeout=5)
+s.sendall(b"GET http://other.test:8081/h HTTP/1.1\r\nHost: denied.test\r\n\r\n")
+print(s.recv(4000).decode("latin-1"))'
+pt_grep "a Host other than the target is refused" "$PT_OUT" \
+	"names another server than the proxy target"
+pt_nogrep "and never reaches the server" "$SRV" "/h"
+
+pt_lab_run $P --proxy -- "$PT_PY" -c '
+import urllib.request
+print(urllib.request.urlopen("http://other.test:8081/py", timeout=10).read().decode())'
+pt_status "python3 urllib works through proctor's proxy" 0
+pt_grep "urllib got the answer" "$PT_OUT" "^GET /py"
+
+# --- through the user's proxy -----------------------------------------------
+
+USERP=http://u:p@10.77.0.3:3128
+: >"$UP"
+: >"$TLS"
+HTTPS_PROXY=$USERP http_proxy=$USERP pt_lab_run $P -- \
+	curl -sS -m 10 $CA https://safe.test/via
+pt_status "curl over HTTPS works through the user's proxy" 0
+pt_grep "curl got the answer" "$PT_OUT" "^GET /via"
+pt_grep "the user's proxy got CONNECT with its credentials" "$UP" \
+	"^CONNECT safe.test:443 auth=Basic dTpw$"
+
+HTTPS_PROXY=$USERP http_proxy=$USERP pt_lab_run $P -- "$PT_PY" -c "$ENVQ"
+pt_nogrep "the program never sees the user's proxy or its password" \
+	"$PT_OUT" "u:p|3128"
+
+: >"$UP"
+HTTPS_PROXY=$USERP http_proxy=$USERP pt_lab_run $P -- \
+	curl -sS -m 10 $CA https://denied.test/x
+pt_isnt "a name the policy does not allow fails" "$PT_RC" 0
+pt_grep "and is explained" "$PT_ERR" "denied http CONNECT denied.test:443"
+pt_nogrep "the user's proxy never hears of it" "$UP" "denied"
+
+: >"$UP"
+: >"$SRV"
+HTTPS_PROXY=$USERP http_proxy=$USERP pt_lab_run $P -- \
+	curl -sS -m 10 http://safe.test:8081/plain
+pt_grep "plain HTTP through the user's proxy is answered" "$PT_OUT" \
+	"^GET /plain"
+pt_grep "the user's proxy got the request in proxy form, with credentials" \
+	"$UP" "^GET http://safe.test:8081/plain auth=Basic dTpw$"
+
+: >"$UP"
+HTTPS_PROXY=$USERP http_proxy=$USERP pt_lab_run $P -- \
+	curl -sS -m 10 -d x http://safe.test:8081/post
+pt_grep "a POST the entry does not allow gets 403" "$PT_OUT" \
+	"proctor refused POST safe.test/post"
+pt_nogrep "the user's proxy never sees it" "$UP" "POST"
+
+HTTPS_PROXY=$USERP pt_lab_run $P --no-proxy-offer -- \
+	curl -sS -m 10 $CA https://safe.test/direct-to-proxy
+pt_isnt "with --no-proxy-offer, the user's proxy is an address like any" \
+	"$PT_RC" 0
+pt_grep "and the policy refuses it" "$PT_ERR" "denied connect 10.77.0.3:3128"
+
+HTTPS_PROXY=socks5://10.77.0.3:1080 pt_lab_run $P -- "$PT_PY" -c "$ENVQ"
+pt_grep "a proxy proctor cannot speak to is reported" "$PT_ERR" \
+	"HTTPS_PROXY=socks5://10.77.0.3:1080: proctor's proxy speaks to an http:// proxy only"
+pt_grep "and left as it is" "$PT_OUT" "HTTPS_PROXY=socks5://10.77.0.3:1080"
+
+pt_done
