@@ -215,8 +215,7 @@ static const char *authority(struct rules_http_req *q, const char *s,
 }
 
 /* "http://host[:port]/path": where the proxy sends the request. */
-static const char *absolute(struct rules_http_req *q, const char *t,
-			    size_t len)
+static const char *absolute(struct rules_http_req *q, const char *t, size_t len)
 {
 	const char *end;
 	size_t al;

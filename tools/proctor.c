@@ -51,7 +51,7 @@ struct cli {
 	bool no_log, quiet, wait_all, force, keep_tmp, keep_caps, permissive;
 	bool log_reads;
 	bool syslog;
-	bool intercept_tls; /* --intercept-tls */
+	bool intercept_tls;	       /* --intercept-tls */
 	enum tracer_proxy_offer proxy; /* --proxy, --no-proxy-offer */
 	enum tracer_stacks stacks;
 	int verbose;

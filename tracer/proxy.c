@@ -55,8 +55,8 @@ static struct {
 } proxy;
 
 static const char *const proxy_vars[] = {
-	"http_proxy", "HTTP_PROXY", "https_proxy",
-	"HTTPS_PROXY", "all_proxy", "ALL_PROXY",
+	"http_proxy",  "HTTP_PROXY", "https_proxy",
+	"HTTPS_PROXY", "all_proxy",  "ALL_PROXY",
 };
 
 /* --- the environment ------------------------------------------------------ */
@@ -216,8 +216,8 @@ static char **env_offer(char **envp, const bool *keep)
 	for (v = 0; v < 6; v++) {
 		if (keep[v] || (v >= 4 && !env_get(envp, proxy_vars[v])))
 			continue;
-		if (asprintf(&env[j++], "%s=http://127.0.0.1:%u",
-			     proxy_vars[v], proxy.port) < 0)
+		if (asprintf(&env[j++], "%s=http://127.0.0.1:%u", proxy_vars[v],
+			     proxy.port) < 0)
 			return NULL;
 	}
 	return env;
@@ -263,8 +263,9 @@ bool tracer_proxy_on(void)
 
 bool tracer_proxy_is(const struct rules_addr *ra)
 {
-	static const uint8_t lo4[16] = { [10] = 0xff, [11] = 0xff, [12] = 127,
-					 [15] = 1 };
+	static const uint8_t lo4[16] = {
+		[10] = 0xff, [11] = 0xff, [12] = 127, [15] = 1
+	};
 
 	return proxy.on && ra->kind == RULES_ADDR_IP &&
 	       ra->port == proxy.port && !memcmp(ra->ip, lo4, 16);

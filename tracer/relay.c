@@ -156,7 +156,7 @@ struct relay_conn {
 	const char *auth;
 	struct relay_conn *back; /* relay.back: from a thread */
 	bool dead;		 /* dropped: freed after this round of events */
-	bool owing;	       /* counted in relay.owing */
+	bool owing;		 /* counted in relay.owing */
 	struct relay_conn *next;
 };
 
@@ -168,7 +168,7 @@ static struct {
 	struct relay_conn *conns; /* the thread's */
 	struct relay_conn *dead;  /* dropped during this round */
 	int ep, listener;
-	int wake;		 /* eventfd: a thread is done with a connection */
+	int wake; /* eventfd: a thread is done with a connection */
 	struct relay_conn *back; /* those connections */
 	struct sockaddr_in at;
 	atomic_int owing;   /* connections with bytes still for upstream */
@@ -685,8 +685,8 @@ static void refuse_http(struct relay_conn *c, const struct rules_verdict *v,
 		 q->target == RULES_HTTP_AUTHORITY ? "" : q->host, q->path);
 	record(c, "http", extra, v, false, what);
 	snprintf(c->refusal, sizeof(c->refusal),
-		 "proctor refused %s: %s %s (%s)\n", what, v->where,
-		 v->pattern, v->origin);
+		 "proctor refused %s: %s %s (%s)\n", what, v->where, v->pattern,
+		 v->origin);
 	c->mode = DRAIN;
 	c->drain_since = time(NULL);
 	c->in_len = c->ok; /* nothing past the refused request goes */

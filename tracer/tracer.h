@@ -804,8 +804,8 @@ struct tracer_proxy_dial {
 	struct rules_verdict verdict; /* which rule says so, or refuses */
 	struct rules_addr addr;	      /* what proctor connected to */
 	bool via;		      /* through the user's own proxy */
-	const char *auth;	      /* to add to plain requests (via), or "" */
-	char why[256];		      /* allowed, but no connection: why */
+	const char *auth; /* to add to plain requests (via), or "" */
+	char why[256];	  /* allowed, but no connection: why */
 };
 
 /*
