@@ -1179,6 +1179,9 @@ static enum rules_http_event proxy_read(struct relay_conn *c, size_t *head)
 static void proxy_ready(struct relay_conn *c, struct tracer_proxy_dial *d,
 			int up, size_t head)
 {
+	/* no header: a 2xx to CONNECT is the tunnel, nothing else */
+	static const char tunnel_open[] =
+		"HTTP/1.1 200 Connection established\r\n\r\n";
 	const struct rules_http_req *q = &c->parser->req;
 	char extra[1024];
 
@@ -1199,7 +1202,7 @@ static void proxy_ready(struct relay_conn *c, struct tracer_proxy_dial *d,
 	}
 	http_extra(extra, sizeof(extra), q);
 	record(c, "http", extra, &d->verdict, true, "");
-	answer(c, "200 Connection established", "");
+	c->io->write(c, DOWN, tunnel_open, sizeof(tunnel_open) - 1);
 	memmove(c->in, c->in + head, c->in_len - head);
 	c->in_len -= head;
 	free(c->parser);
