@@ -61,6 +61,60 @@ static const struct {
 	{ "GET / HTTP/1.1\r\nHost: a.test.:443\r\n\r\n", "GET a.test" },
 };
 
+/*
+ * Requests to proctor's proxy (parser's proxy and tunnel set): what it
+ * finds as "METHOD to_host:to_port path prefix_len", or "!" and why.
+ */
+static const struct {
+	const char *in;
+	const char *want;
+} proxied[] = {
+	{ "CONNECT A.Test:443 HTTP/1.1\r\nHost: a.test:443\r\n\r\n",
+	  "CONNECT a.test:443 A.Test:443 0" },
+	{ "CONNECT 10.0.0.1:8443 HTTP/1.1\r\n\r\n",
+	  "CONNECT 10.0.0.1:8443 10.0.0.1:8443 0" },
+	{ "CONNECT [::1]:443 HTTP/1.1\r\n\r\n", "CONNECT ::1:443 [::1]:443 0" },
+	{ "GET http://a.test:8081/x?y HTTP/1.1\r\nHost: a.test:8081\r\n\r\n",
+	  "GET a.test:8081 /x?y 18" },
+	{ "GET HTTP://a.test HTTP/1.1\r\nHost: a.test\r\n\r\n",
+	  "GET a.test:80 / 13" },
+	{ "GET http://a.test/ HTTP/1.0\r\n\r\n", "GET a.test:80 / 13" },
+	{ "CONNECT a.test HTTP/1.1\r\n\r\n", "!a proxy target without a port" },
+	{ "CONNECT u@a.test:443 HTTP/1.1\r\n\r\n",
+	  "!a proxy target with a user name" },
+	{ "GET / HTTP/1.1\r\nHost: a.test\r\n\r\n",
+	  "!a proxy target that is not an http:// URL" },
+	{ "GET https://a.test/ HTTP/1.1\r\nHost: a.test\r\n\r\n",
+	  "!a proxy target that is not an http:// URL" },
+	{ "GET http://a.test/ HTTP/1.1\r\nHost: b.test\r\n\r\n",
+	  "!a Host header that names another server than the proxy target" },
+	{ "GET http://a.test:99999/ HTTP/1.1\r\nHost: a.test\r\n\r\n",
+	  "!a proxy target without a port" },
+	{ "GET http://a_b!.test/ HTTP/1.1\r\n\r\n",
+	  "!a proxy target that is not a domain name" },
+};
+
+START_TEST(test_proxied)
+{
+	struct rules_http_parser *p = malloc(sizeof(*p));
+	const char *in = proxied[_i].in;
+	char out[256];
+	size_t used;
+
+	rules_http_init(p);
+	p->proxy = p->tunnel = true;
+	if (rules_http_feed(p, (const uint8_t *)in, strlen(in), &used) ==
+	    RULES_HTTP_REQUEST)
+		snprintf(out, sizeof(out), "%s %s:%u %s %zu", p->req.method,
+			 p->req.to_host, p->req.to_port, p->req.path,
+			 p->req.prefix_len);
+	else
+		snprintf(out, sizeof(out), "!%s", p->error ? p->error : "?");
+	ck_assert_str_eq(out, proxied[_i].want);
+	free(p);
+}
+END_TEST
+
 static void run(const char *in, size_t step, char *out, size_t size)
 {
 	struct rules_http_parser *p = malloc(sizeof(*p));
@@ -243,6 +297,7 @@ int main(void)
 	int failed;
 
 	tcase_add_loop_test(tc, test_streams, 0, N(streams));
+	tcase_add_loop_test(tc, test_proxied, 0, N(proxied));
 	tcase_add_test(tc, test_client_hello);
 	tcase_add_test(tc, test_methods);
 	tcase_add_test(tc, test_policy_limits);
