@@ -12,14 +12,15 @@ pt_init "$@"
 
 pt_dns_lab "safe.test A 10.77.0.3 300
 other.test A 10.77.0.3 300
-denied.test A 10.77.0.3 300" || pt_done
-pt_need "openssl and curl" openssl curl || pt_done
+denied.test A 10.77.0.3 300
+git.test A 10.77.0.3 300" || pt_done
+pt_need "openssl, curl and git" openssl curl git || pt_done
 
 SRV=$LAB/srv.log
 TLS=$LAB/tls.log
 UP=$LAB/proxy.log
 openssl req -x509 -newkey rsa:2048 -nodes -days 1 -subj /CN=safe.test \
-	-addext "subjectAltName=DNS:safe.test,DNS:other.test,DNS:denied.test" \
+	-addext "subjectAltName=DNS:safe.test,DNS:other.test,DNS:denied.test,DNS:git.test" \
 	-keyout "$LAB/key.pem" -out "$LAB/cert.pem" 2>/dev/null
 ip netns exec "$LAB_S" "$PT_PY" "$PT_TESTS/lib/httpd.py" 10.77.0.3 8081 \
 	"$SRV" </dev/null >"$LAB/httpd.err" 2>&1 &
@@ -29,15 +30,27 @@ ip netns exec "$LAB_S" "$PT_PY" "$PT_TESTS/lib/httpd.py" 10.77.0.3 443 \
 pt_at_exit "kill $!"
 ip netns exec "$LAB_S" "$PT_PY" "$PT_TESTS/lib/proxyd.py" 10.77.0.3 3128 \
 	"$UP" safe.test=10.77.0.3 other.test=10.77.0.3 denied.test=10.77.0.3 \
+	git.test=10.77.0.3 \
 	</dev/null >"$LAB/proxyd.err" 2>&1 &
 pt_at_exit "kill $!"
+GITLOG=$LAB/git.log
+mkdir -p "$LAB/git"
+git init -q --bare "$LAB/git/repo.git"
+git init -q "$LAB/src" && echo "proxied" >"$LAB/src/file" &&
+	git -C "$LAB/src" add file && git -C "$LAB/src" commit -qm one &&
+	git -C "$LAB/src" push -q "$LAB/git/repo.git" HEAD:master 2>/dev/null
+ip netns exec "$LAB_S" "$PT_PY" "$PT_TESTS/lib/git_httpd.py" 10.77.0.3 8443 \
+	"$LAB/git" "$LAB/cert.pem" "$LAB/key.pem" "$GITLOG" \
+	</dev/null >"$LAB/git.err" 2>&1 &
+pt_at_exit "kill $!"
 pt_wait_for 10 grep -qs ready "$SRV" && pt_wait_for 10 grep -qs ready "$TLS" &&
-	pt_wait_for 10 grep -qs ready "$UP" || pt_fail "the test's servers start"
+	pt_wait_for 10 grep -qs ready "$UP" &&
+	pt_wait_for 10 grep -qs ready "$GITLOG" || pt_fail "the test's servers start"
 
 cat >"$T/policy.json" <<'JSON'
 {"network": {"allow": [
   {"pattern": "safe.test", "methods": ["GET", "HEAD"], "wire_name": "match"},
-  "other.test"
+  "other.test", "git.test"
 ]}}
 JSON
 P="--policy $T/policy.json"
@@ -141,7 +154,7 @@ import os, socket
 port = int(os.environ["http_proxy"].rsplit(":", 1)[1])
 s = socket.create_connection(("127.0.0.1", port), timeout=5)
 s.sendall(b"GET http://other.test:8081/h HTTP/1.1\r\nHost: denied.test\r\n\r\n")
-print(s.recv(4000).decode("latin-1"))'
+print(s.makefile("rb").read().decode("latin-1"))'
 pt_grep "a Host other than the target is refused" "$PT_OUT" \
 	"names another server than the proxy target"
 pt_nogrep "and never reaches the server" "$SRV" "/h"
@@ -151,6 +164,12 @@ import urllib.request
 print(urllib.request.urlopen("http://other.test:8081/py", timeout=10).read().decode())'
 pt_status "python3 urllib works through proctor's proxy" 0
 pt_grep "urllib got the answer" "$PT_OUT" "^GET /py"
+
+pt_lab_run $P --proxy -- env GIT_SSL_CAINFO="$LAB/cert.pem" git clone -q \
+	https://git.test:8443/repo.git "$WS/clone"
+pt_status "git clone over HTTPS works through proctor's proxy" 0
+pt_is "and the clone holds the file" "$(cat "$WS/clone/file" 2>/dev/null)" \
+	"proxied"
 
 # --- through the user's proxy -----------------------------------------------
 
@@ -163,6 +182,12 @@ pt_status "curl over HTTPS works through the user's proxy" 0
 pt_grep "curl got the answer" "$PT_OUT" "^GET /via"
 pt_grep "the user's proxy got CONNECT with its credentials" "$UP" \
 	"^CONNECT safe.test:443 auth=Basic dTpw$"
+
+: >"$UP"
+HTTPS_PROXY=$USERP pt_lab_run $P -- env GIT_SSL_CAINFO="$LAB/cert.pem" git \
+	clone -q https://git.test:8443/repo.git "$WS/clone2"
+pt_status "git clone over HTTPS works through the user's proxy" 0
+pt_grep "which opened the tunnel" "$UP" "^CONNECT git.test:8443 auth=Basic"
 
 HTTPS_PROXY=$USERP http_proxy=$USERP pt_lab_run $P -- "$PT_PY" -c "$ENVQ"
 pt_nogrep "the program never sees the user's proxy or its password" \
