@@ -142,6 +142,9 @@ struct relay_conn {
 	struct rules_http_parser *parser;
 	char refusal[512]; /* the 403 body */
 	time_t drain_since;
+	char out[1024]; /* proctor's answer to the program, not yet sent */
+	size_t out_len;
+	time_t out_since;
 	struct relay_tls *tls; /* intercepted (#8), or NULL */
 	/*
 	 * A connection to proctor's proxy (proxy.c): its first request is
@@ -896,18 +899,41 @@ static void pass(struct relay_conn *c, enum side from)
 	}
 }
 
-/* An answer of proctor's own to the program: status and a text body. */
+/* Sends what is left of proctor's answer; true once it has all gone. */
+static bool answer_flush(struct relay_conn *c)
+{
+	ssize_t n;
+
+	while (c->out_len) {
+		n = c->io->write(c, DOWN, c->out, c->out_len);
+		if (n == -EAGAIN && time(NULL) - c->out_since < RELAY_DRAIN_S)
+			return false; /* the program reads slowly: wait */
+		if (n <= 0) {
+			c->out_len = 0; /* gone, or never reading: give up */
+			break;
+		}
+		c->out_len -= (size_t)n;
+		memmove(c->out, c->out + n, c->out_len);
+	}
+	return true;
+}
+
+/*
+ * An answer of proctor's own to the program: status and a text body.
+ * Kept until the program's socket takes it: after a large answer from
+ * upstream it may be full, and the refusal's text must not be lost.
+ */
 static void answer(struct relay_conn *c, const char *status, const char *body)
 {
-	char head[256];
-	int hl;
+	int hl = snprintf(c->out, sizeof(c->out),
+			  "HTTP/1.1 %s\r\nContent-Type: text/plain\r\n"
+			  "Content-Length: %zu\r\nConnection: close\r\n"
+			  "\r\n%s",
+			  status, strlen(body), body);
 
-	hl = snprintf(head, sizeof(head),
-		      "HTTP/1.1 %s\r\nContent-Type: text/plain\r\n"
-		      "Content-Length: %zu\r\nConnection: close\r\n\r\n",
-		      status, strlen(body));
-	c->io->write(c, DOWN, head, (size_t)hl);
-	c->io->write(c, DOWN, body, strlen(body));
+	c->out_len = hl < (int)sizeof(c->out) ? (size_t)hl : sizeof(c->out) - 1;
+	c->out_since = time(NULL);
+	answer_flush(c);
 }
 
 /* Refused: once upstream has answered (or after a while), the 403. */
@@ -923,14 +949,14 @@ static void drain(struct relay_conn *c)
 		return;
 	}
 	answer(c, "403 Forbidden", c->refusal);
-	c->end[DOWN].eof = c->end[UP].eof = true;
+	c->end[UP].eof = true;
 	c->drain_since = 0;
 }
 
 static bool finished(const struct relay_conn *c)
 {
 	if (c->mode == DRAIN)
-		return !c->drain_since && c->end[UP].eof;
+		return !c->drain_since && c->end[UP].eof && !c->out_len;
 	return c->end[DOWN].eof && c->end[UP].eof && !c->end[DOWN].in_pipe &&
 	       !c->end[UP].in_pipe;
 }
@@ -951,7 +977,7 @@ static uint32_t interest(const struct relay_conn *c, enum side s)
 	} else {
 		rd = c->mode < PASS ? c->in_len < sizeof(c->in) && !c->ok
 				    : c->mode == PASS && !e->full && !c->ok;
-		wr = o->in_pipe > 0;
+		wr = o->in_pipe > 0 || c->out_len > 0;
 	}
 	return (rd && !e->eof ? EPOLLIN : 0) | (wr ? EPOLLOUT : 0);
 }
@@ -999,6 +1025,8 @@ static void step(struct relay_conn *c)
 	pass(c, UP);
 	if (c->mode == DRAIN)
 		drain(c);
+	if (c->mode == DRAIN && !c->drain_since && answer_flush(c))
+		c->end[DOWN].eof = true;
 }
 
 /* --- the thread ----------------------------------------------------------- */
@@ -1325,7 +1353,7 @@ static void sweep(void)
 
 	for (c = relay.conns; c; c = next) {
 		next = c->next;
-		if (c->mode == DRAIN && c->drain_since)
+		if (c->mode == DRAIN && (c->drain_since || c->out_len))
 			on_event(&c->end[DOWN]);
 	}
 }
