@@ -189,7 +189,8 @@ bool tracer_judge_addr(struct tracer_req *r, const struct rules_addr *ra,
 	own_sockets(&r->verdict, ra, stream, p);
 	if (!stream)
 		udp_to_nameserver(r, ra);
-	if (!stream && r->verdict.action == RULES_ALLOW &&
+	/* asked or allowed: the answer could not let them past the relay */
+	if (!stream && r->verdict.action != RULES_DENY &&
 	    (r->verdict.http || tracer_relay_limits(ra)))
 		verdict_proctor(&r->verdict, RULES_DENY, "relay",
 				"datagrams (QUIC) to a domain whose HTTP "

@@ -812,6 +812,21 @@ static int at_hand(const char *key, const char *key2, enum answer *a)
 	return rc;
 }
 
+bool tracer_prompt_name_allowed(const char *name, uint16_t port)
+{
+	char *key = name_key(name), *key2 = NULL;
+	enum answer a;
+	bool ok;
+
+	/* a connect's answer is about NAME:PORT (subject()) */
+	if (asprintf(&key2, "%d\x01%s:%u", RULES_CONNECT, name, port) < 0)
+		key2 = NULL;
+	ok = key && key2 && ask.sup && at_hand(key, key2, &a) > 0 && allows(a);
+	free(key);
+	free(key2);
+	return ok;
+}
+
 bool tracer_prompt_decide(struct tracer_req *r)
 {
 	struct tracer_question *q;

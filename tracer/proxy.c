@@ -322,12 +322,17 @@ static bool judge_addr(struct tracer_proxy_dial *d, const struct rules_addr *ra,
 
 	rules_check_connect(proxy.policy, ra, list, d->ip ? 0 : 1, v, &which);
 	/* a name answering with this host's address reaches no service */
-	if (which >= 0 && v->action == RULES_ALLOW &&
-	    tracer_address_is_local(ra))
+	if (which >= 0 && v->action != RULES_DENY &&
+	    tracer_address_is_local(ra)) {
 		rules_check_addr(proxy.policy, ra, v);
-	if (v->action != RULES_ALLOW)
-		tracer_grant_connect(d->grant, ra, d->host, v);
-	return v->action == RULES_ALLOW;
+		which = -1;
+	}
+	if (v->action == RULES_ALLOW)
+		return true;
+	/* the user answered for the name an entry asks about */
+	if (which >= 0 && d->asked && v->action == RULES_ASK)
+		return true;
+	return tracer_grant_connect(d->grant, ra, d->host, v);
 }
 
 /*
@@ -347,6 +352,7 @@ static int dial_direct(struct tracer_proxy_dial *d)
 	if (!d->ip) {
 		rules_check_name(proxy.policy, d->host, &d->verdict);
 		if (d->verdict.action != RULES_ALLOW &&
+		    !(d->asked && d->verdict.action == RULES_ASK) &&
 		    !tracer_grant_host(d->grant, d->host, d->port, &d->verdict))
 			return -1;
 	}
@@ -430,9 +436,10 @@ static bool judge_host(struct tracer_proxy_dial *d, struct rules_verdict *v)
 
 	if (!d->ip) {
 		rules_check_host(proxy.policy, d->host, d->port, v);
-		if (v->action != RULES_ALLOW)
-			tracer_grant_host(d->grant, d->host, d->port, v);
-		return v->action == RULES_ALLOW;
+		if (v->action == RULES_ALLOW ||
+		    (d->asked && v->action == RULES_ASK))
+			return true;
+		return tracer_grant_host(d->grant, d->host, d->port, v);
 	}
 	if (resolve(d->host, "0", true, &ai, d->why, sizeof(d->why)))
 		return false;

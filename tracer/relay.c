@@ -155,6 +155,8 @@ struct relay_conn {
 	 * given auth for the user's proxy).
 	 */
 	bool proxy, via, absolute;
+	/* the user allowed the connect to host at a question */
+	bool host_asked;
 	uint16_t to_port;
 	const char *auth;
 	struct relay_conn *back; /* relay.back: from a thread */
@@ -442,6 +444,22 @@ static void verdict_relay(struct rules_verdict *v, const char *why)
 }
 
 /*
+ * A name an entry asks about: the relay asks nobody (it serves every
+ * connection on one thread), so it takes the answer the user gave for
+ * this connection's own name at its connect, or one for the run.
+ */
+static bool answered(const struct relay_conn *c, const char *name,
+		     const struct rules_verdict *v)
+{
+	if (!tracer_prompt_askable(relay.sup, v))
+		return false;
+	if (c->host_asked && !strcmp(name, c->host))
+		return true;
+	return tracer_prompt_name_allowed(name,
+					  c->via ? c->to_port : c->addr.port);
+}
+
+/*
  * Whether name may be spoken to this connection's address: an allowed
  * name there, and the resolved one when the connection's entry or the
  * name's own says "match".
@@ -460,13 +478,15 @@ static bool judge_name(struct relay_conn *c, const char *name,
 		/* the user's proxy resolves it: the name alone is judged */
 		rules_check_host(relay.sup->o->policy, name, c->to_port, v);
 		if (v->action != RULES_ALLOW &&
-		    !tracer_grant_host(c->grant, name, c->to_port, v))
+		    !tracer_grant_host(c->grant, name, c->to_port, v) &&
+		    !answered(c, name, v))
 			return false;
 	} else {
 		rules_check_connect(relay.sup->o->policy, &c->addr, list, 1, v,
 				    &which);
 		if (v->action != RULES_ALLOW &&
-		    !tracer_grant_connect(c->grant, &c->addr, name, v))
+		    !tracer_grant_connect(c->grant, &c->addr, name, v) &&
+		    !answered(c, name, v))
 			return false;
 	}
 	if (strcmp(name, c->host) == 0)
@@ -1243,6 +1263,60 @@ static void proxy_ready(struct relay_conn *c, struct tracer_proxy_dial *d,
 	}
 }
 
+/* A proxy thread waiting for the user's answer about a name. */
+struct proxy_wait {
+	pthread_mutex_t lock;
+	pthread_cond_t done;
+	struct tracer_question *q;
+	int fd; /* the program's side: its hang-up settles the question */
+};
+
+static bool wait_alive(void *arg)
+{
+	struct proxy_wait *w = arg;
+	char b;
+
+	return recv(w->fd, &b, 1, MSG_PEEK | MSG_DONTWAIT) != 0;
+}
+
+static void wait_resume(void *arg, struct tracer_question *q)
+{
+	struct proxy_wait *w = arg;
+
+	pthread_mutex_lock(&w->lock);
+	w->q = q;
+	pthread_cond_signal(&w->done);
+	pthread_mutex_unlock(&w->lock);
+}
+
+/*
+ * A name an entry asks about, asked to a proxy: this thread may wait, so
+ * the user is asked (as for a query of the name) before proctor resolves
+ * or dials it.  True when the answer allows.
+ */
+static bool proxy_ask(struct relay_conn *c, struct tracer_proxy_dial *d)
+{
+	struct proxy_wait w = { .lock = PTHREAD_MUTEX_INITIALIZER,
+				.done = PTHREAD_COND_INITIALIZER,
+				.fd = c->end[DOWN].fd };
+	struct tracer_waiter tw = { wait_alive, wait_resume, &w };
+	struct tracer_event ev = { 0 };
+	bool ok;
+	int rc;
+
+	rc = tracer_prompt_resolve(c->tid, d->host, "proxy", &d->verdict, &tw,
+				   &ev);
+	if (rc != -EINPROGRESS)
+		return rc > 0;
+	pthread_mutex_lock(&w.lock);
+	while (!w.q)
+		pthread_cond_wait(&w.done, &w.lock);
+	pthread_mutex_unlock(&w.lock);
+	ok = tracer_prompt_resolved(w.q, &ev);
+	tracer_prompt_release(w.q);
+	return ok;
+}
+
 /*
  * Reads the proxy request and dials its target, away from the relay
  * thread: resolving and connecting may take seconds.
@@ -1272,6 +1346,11 @@ static void *proxy_thread(void *arg)
 	snprintf(c->host, sizeof(c->host), "%s", d.host);
 	c->to_port = d.port;
 	up = tracer_proxy_dial(&d);
+	if (!d.allowed && !d.why[0] &&
+	    tracer_prompt_askable(relay.sup, &d.verdict) && proxy_ask(c, &d)) {
+		d.asked = c->host_asked = true;
+		up = tracer_proxy_dial(&d);
+	}
 	if (!d.allowed && !d.why[0]) {
 		refuse_http(c, &d.verdict, &p->req);
 		answer(c, "403 Forbidden", c->refusal);
@@ -1481,8 +1560,8 @@ bool tracer_relay_limits(const struct rules_addr *ra)
 
 bool tracer_relay_wants(const struct tracer_req *r, const struct rules_addr *ra)
 {
-	if (!relay.on || r->verdict.action != RULES_ALLOW ||
-	    ra->kind != RULES_ADDR_IP)
+	/* allowed: by the policy, a grant, or the user at a question */
+	if (!relay.on || !r->ev.allowed || ra->kind != RULES_ADDR_IP)
 		return false;
 	return r->verdict.http || tracer_relay_limits(ra);
 }
@@ -1552,6 +1631,7 @@ static void fill_conn(struct relay_conn *c, const struct tracer_req *r,
 	c->addr = *ra;
 	c->verdict = r->verdict;
 	c->grant = tracer_grant_of(r->tgid);
+	c->host_asked = r->ev.answer != NULL; /* allowed at a question */
 	if (r->verdict.http)
 		c->http = *r->verdict.http;
 	snprintf(c->host, sizeof(c->host), "%s", r->host);

@@ -660,6 +660,11 @@ int tracer_prompt_resolve(pid_t pid, const char *name, const char *qtype,
 			  const struct rules_verdict *v,
 			  const struct tracer_waiter *w,
 			  struct tracer_event *ev);
+/*
+ * Whether the user allowed, for the run (or always) in this run, the name
+ * or a connect to name:port.
+ */
+bool tracer_prompt_name_allowed(const char *name, uint16_t port);
 /* Whether q's answer allows; fills ev's answer and saves an "always". */
 bool tracer_prompt_resolved(struct tracer_question *q, struct tracer_event *ev);
 /* The run is over: what still waits is settled as "gone". */
@@ -799,6 +804,7 @@ struct tracer_proxy_dial {
 	uint16_t port;
 	bool tunnel; /* CONNECT; else plain requests in absolute form */
 	const struct rules_grant *grant;
+	bool asked; /* the user allowed host where an entry asks */
 
 	bool allowed;		      /* the policy lets host:port be reached */
 	struct rules_verdict verdict; /* which rule says so, or refuses */

@@ -1,0 +1,132 @@
+#!/bin/bash
+# Questions and the relay (issues #6, #8): a connect the user allowed at
+# a question is relayed like one the policy allows, so the HTTP limits
+# of an address hold whoever answered; on it, the name the user allowed
+# may be spoken, and a name the user allowed for the run too.  Through
+# proctor's proxy, a name an ask entry names is asked about before
+# proctor resolves or dials it.  In the lab (pt_dns_lab): a
+# request-logging server of the test's own on 10.77.0.3:8081 under three
+# names; the answers come over the approval socket.
+. "$(dirname "$0")/../lib.sh"
+pt_init "$@"
+
+pt_dns_lab "safe.test A 10.77.0.3 300
+sib.test A 10.77.0.3 300
+run.test A 10.77.0.3 300" || pt_done
+
+SRV=$LAB/srv.log
+ip netns exec "$LAB_S" "$PT_PY" "$PT_TESTS/lib/httpd.py" 10.77.0.3 8081 \
+	"$SRV" </dev/null >"$LAB/httpd.err" 2>&1 &
+pt_at_exit "kill $!"
+pt_wait_for 10 grep -qs ready "$SRV" || pt_fail "the test's server starts"
+
+cat >"$T/policy.json" <<'JSON'
+{"network": {"allow": [{"pattern": "safe.test", "methods": ["GET"]}],
+             "ask": ["sib.test", "run.test"]}}
+JSON
+SOCK=$T/sock/a.sock
+mkdir -p "$T/sock"
+# client.py SOCK OUT ANSWER...: answers each question in turn, then
+# deny-once
+cat >"$T/client.py" <<'PY'
+import json, socket, sys, time
+sock, out, answers = sys.argv[1], sys.argv[2], sys.argv[3:]
+for _ in range(200):
+    try:
+        s = socket.socket(socket.AF_UNIX); s.connect(sock); break
+    except OSError:
+        time.sleep(0.05)
+log = open(out, "w", buffering=1)
+for line in s.makefile("rb"):
+    log.write(line.decode())
+    m = json.loads(line)
+    if m.get("type") == "request":
+        a = answers.pop(0) if answers else "deny-once"
+        s.sendall(b'{"id":%d,"answer":"%s"}\n' % (m["id"], a.encode()))
+PY
+client() {
+	local out=$1
+	shift
+	ip netns exec "$LAB_C" "$PT_PY" "$T/client.py" "$SOCK" "$out" "$@" \
+		</dev/null >/dev/null 2>&1 &
+	CPID=$!
+	pt_at_exit "kill $CPID"
+}
+RUN=(--policy "$T/policy.json" --approve-socket "$SOCK" --prompt-timeout 20)
+# send NAME HOST METHOD: resolves safe.test (so that proctor knows the
+# address is limited), connects to NAME:8081, sends METHOD / with Host
+# HOST, prints the status line
+cat >"$T/send.py" <<'PY'
+import socket, sys
+name, host, method = sys.argv[1:4]
+socket.getaddrinfo("safe.test", 8081)
+s = socket.create_connection((name, 8081), timeout=10)
+s.sendall(b"%s /%s HTTP/1.1\r\nHost: %s\r\nContent-Length: 0\r\n"
+          b"Connection: close\r\n\r\n" % (method.encode(), method.lower().encode(),
+                                        host.encode()))
+print(s.makefile("rb").readline().decode().strip())
+PY
+
+: >"$SRV"
+client "$T/c1" allow-once allow-once
+pt_lab_run "${RUN[@]}" -- "$PT_PY" "$T/send.py" sib.test sib.test GET
+kill "$CPID" 2>/dev/null
+pt_grep "a name the user allowed is spoken on its relayed connection" \
+	"$PT_OUT" "200 OK"
+pt_grep "... and reaches the server" "$SRV" "^GET sib.test /get"
+
+: >"$SRV"
+client "$T/c2" allow-once allow-once
+pt_lab_run "${RUN[@]}" -- "$PT_PY" "$T/send.py" sib.test safe.test POST
+kill "$CPID" 2>/dev/null
+pt_grep "an answered connect is relayed: the address's limits hold" \
+	"$PT_OUT" "403 Forbidden"
+pt_nogrep "... the POST to the limited name never arrives" "$SRV" "POST"
+
+: >"$SRV"
+client "$T/c3" allow-run allow-run
+pt_lab_run "${RUN[@]}" -- "$PT_PY" "$T/send.py" sib.test run.test GET
+kill "$CPID" 2>/dev/null
+pt_grep "a Host asked about is refused unless answered for the run" \
+	"$PT_OUT" "403 Forbidden"
+pt_nogrep "... and never reaches the server" "$SRV" "run.test"
+
+: >"$SRV"
+client "$T/c4" allow-run allow-run
+pt_lab_run "${RUN[@]}" -- sh -c "$PT_PY $T/send.py run.test run.test GET
+	$PT_PY $T/send.py sib.test run.test GET"
+kill "$CPID" 2>/dev/null
+pt_is "a name allowed for the run may be spoken on a sibling's connection" \
+	"$(grep -c "200 OK" "$PT_OUT")" 2
+pt_is "... and reaches the server" "$(grep -c "^GET run.test /get" "$SRV")" 2
+
+: >"$SRV"
+client "$T/c5" allow-once
+pt_lab_run "${RUN[@]}" --proxy -- curl -sS -m 10 http://sib.test:8081/proxied
+kill "$CPID" 2>/dev/null
+pt_grep "through proctor's proxy, an asked name is asked about" "$T/c5" \
+	'"type":"request".*sib.test'
+pt_grep "... and once allowed, the request is answered" "$PT_OUT" \
+	"^GET /proxied"
+
+client "$T/c7" allow-once allow-once
+pt_lab_run "${RUN[@]}" -- "$PT_PY" -c '
+import socket
+socket.getaddrinfo("safe.test", 443)
+try:
+    socket.socket(socket.AF_INET, socket.SOCK_DGRAM).sendto(
+        b"\xc0" + bytes(1200), ("sib.test", 443))
+    print("sent")
+except ConnectionRefusedError:
+    print("ECONNREFUSED")'
+kill "$CPID" 2>/dev/null
+pt_grep "QUIC to a limited address is refused, not asked about" "$PT_OUT" \
+	"ECONNREFUSED"
+pt_nogrep "... no question" "$T/c7" '"type":"request"'
+
+client "$T/c6"
+pt_lab_run "${RUN[@]}" --proxy -- curl -sS -m 10 http://run.test:8081/no
+kill "$CPID" 2>/dev/null
+pt_grep "a denied answer: 403" "$PT_OUT" "proctor refused GET run.test/no"
+pt_nogrep "... and the server never sees it" "$SRV" "/no"
+pt_done
