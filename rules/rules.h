@@ -480,8 +480,8 @@ unsigned int rules_http_method(const char *tok, size_t len);
 
 /*
  * Whether TLS interception is on for the policy's runs: without it,
- * method limits on HTTPS cannot be judged.  Set by whoever reads the
- * interception switch (TODO(#8): the interception part wires it).
+ * method limits on HTTPS cannot be judged.  Set from the policy's
+ * "intercept" and from --intercept-tls (tools/proctor.c).
  */
 void rules_policy_set_intercept(struct rules_policy *p, bool on);
 bool rules_policy_intercept(const struct rules_policy *p);

@@ -245,15 +245,25 @@ int tracer_proxy_prepare(const struct tracer_opts *o, char ***envp)
 		return -ENOMEM;
 	*envp = env;
 	proxy.on = true;
-	if (o->verbose)
-		fprintf(stderr,
-			"proctor: proxy at http://127.0.0.1:%u; upstream %s%s "
-			"(http), %s%s (https)\n",
-			proxy.port, proxy.has_up[0] ? proxy.up[0].var : "none",
-			proxy.has_up[0] ? " (user's)" : "",
-			proxy.has_up[1] ? proxy.up[1].var : "none",
-			proxy.has_up[1] ? " (user's)" : "");
+	if (o->verbose) {
+		char text[200];
+
+		tracer_proxy_describe(text, sizeof(text));
+		fprintf(stderr, "proctor: proxy offered: %s\n", text);
+	}
 	return 0;
+}
+
+void tracer_proxy_describe(char *buf, size_t size)
+{
+	if (!proxy.on) {
+		snprintf(buf, size, "none");
+		return;
+	}
+	/* variable names only: a URL may hold the user's password */
+	snprintf(buf, size, "http://127.0.0.1:%u; upstream: %s, %s", proxy.port,
+		 proxy.has_up[0] ? proxy.up[0].var : "direct",
+		 proxy.has_up[1] ? proxy.up[1].var : "direct");
 }
 
 bool tracer_proxy_on(void)

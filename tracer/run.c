@@ -209,20 +209,21 @@ static void report_features(const struct tracer_opts *o,
 			    const struct floors *fl)
 {
 	int abi = tracer_landlock_abi(), floor = fl->write;
-	char fields[512], why[160];
+	char fields[768], why[160], proxy[200];
 
 	plain(why, sizeof(why), fl->reads_why ? fl->reads_why : "");
+	tracer_proxy_describe(proxy, sizeof(proxy));
 	snprintf(fields, sizeof(fields),
 		 "\"features\":{\"sync_wakeup\":%s,\"wait_killable\":%s,"
 		 "\"landlock_abi\":%d},\"write_floor\":%s,"
-		 "\"reads\":\"%s%s\"",
+		 "\"reads\":\"%s%s\",\"proxy\":\"%s\"",
 		 s->sync_wakeup ? "true" : "false", killable ? "true" : "false",
 		 abi,
 		 floor >= 0	    ? "\"landlock\""
 		 : floor == -ERANGE ? "\"none: writes are unbounded\""
 				    : "\"none\"",
 		 fl->reads >= 0 ? "kernel: Landlock" : "proctor: ",
-		 fl->reads >= 0 ? "" : why);
+		 fl->reads >= 0 ? "" : why, proxy);
 	tracer_log_raw("kernel", fields);
 	if (o->verbose)
 		fprintf(stderr,

@@ -794,6 +794,8 @@ void tracer_job_give_terminal(pid_t pgrp);
  */
 int tracer_proxy_prepare(const struct tracer_opts *o, char ***envp);
 bool tracer_proxy_on(void);
+/* For the log and -v: where the proxy is, and its upstreams' variables. */
+void tracer_proxy_describe(char *buf, size_t size);
 /* Whether ra is proctor's proxy (127.0.0.1 and its port). */
 bool tracer_proxy_is(const struct rules_addr *ra);
 

@@ -77,6 +77,9 @@ pt_grep "the server got the request in origin form" "$SRV" \
 pt_check "the request is logged" grep -q \
 	'"class":"http".*"decision":"allow".*"method":"GET".*"host":"safe.test"' \
 	"$PT_LOG"
+pt_check "the kernel record names the proxy" grep -q \
+	"\"type\":\"kernel\".*\"proxy\":\"http://127.0.0.1:[0-9]*; upstream: direct, direct\"" \
+	"$PT_LOG"
 pt_check "the connect to the proxy is logged as proctor's" grep -q \
 	'"class":"connect".*"decision":"allow".*proctor.s HTTP proxy' "$PT_LOG"
 
@@ -182,6 +185,10 @@ pt_status "curl over HTTPS works through the user's proxy" 0
 pt_grep "curl got the answer" "$PT_OUT" "^GET /via"
 pt_grep "the user's proxy got CONNECT with its credentials" "$UP" \
 	"^CONNECT safe.test:443 auth=Basic dTpw$"
+pt_check "the kernel record names the upstreams' variables" grep -q \
+	'"proxy":"http://127.0.0.1:[0-9]*; upstream: http_proxy, HTTPS_PROXY"' \
+	"$PT_LOG"
+pt_nogrep "... never the password" "$PT_LOG" "u:p@"
 
 : >"$UP"
 HTTPS_PROXY=$USERP pt_lab_run $P -- env GIT_SSL_CAINFO="$LAB/cert.pem" git \

@@ -19,7 +19,7 @@ WHO = {"pid", "tid", "ppid", "comm", "exe"}
 KEYS = {
     "run": {"proctor", "policy_sha256", "workspaces", "tmpdir", "home",
             "permissive", "stacks", "prompt"},
-    "kernel": {"features", "write_floor", "reads"},
+    "kernel": {"features", "write_floor", "reads", "proxy"},
     "start": WHO | {"cmdline"},
     "exec": WHO | {"cmdline"},
     "exec-mismatch": WHO | {"cmdline"},
