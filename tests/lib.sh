@@ -501,6 +501,18 @@ for n in (2, 3, 4):
 	return 0
 }
 
+# pt_answer_client OUT SOCK [ANSWER]...: answers the approval socket SOCK
+# in the background (tests/lib/answer_client.py), logging what proctor
+# says to OUT; its pid in CPID.
+pt_answer_client() {
+	local out=$1 sock=$2
+	shift 2
+	"$PT_PY" "$PT_TESTS/lib/answer_client.py" "$sock" "$out" "$@" \
+		</dev/null >/dev/null 2>&1 &
+	CPID=$!
+	pt_at_exit "kill $CPID"
+}
+
 # pt_lab_run [RUN-OPTION]... -- CMD...: pt_run on the lab's client side.
 pt_lab_run() {
 	PT_NRUN=$((PT_NRUN + 1))

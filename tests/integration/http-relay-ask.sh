@@ -26,32 +26,7 @@ cat >"$T/policy.json" <<'JSON'
 JSON
 SOCK=$T/sock/a.sock
 mkdir -p "$T/sock"
-# client.py SOCK OUT ANSWER...: answers each question in turn, then
-# deny-once
-cat >"$T/client.py" <<'PY'
-import json, socket, sys, time
-sock, out, answers = sys.argv[1], sys.argv[2], sys.argv[3:]
-for _ in range(200):
-    try:
-        s = socket.socket(socket.AF_UNIX); s.connect(sock); break
-    except OSError:
-        time.sleep(0.05)
-log = open(out, "w", buffering=1)
-for line in s.makefile("rb"):
-    log.write(line.decode())
-    m = json.loads(line)
-    if m.get("type") == "request":
-        a = answers.pop(0) if answers else "deny-once"
-        s.sendall(b'{"id":%d,"answer":"%s"}\n' % (m["id"], a.encode()))
-PY
-client() {
-	local out=$1
-	shift
-	ip netns exec "$LAB_C" "$PT_PY" "$T/client.py" "$SOCK" "$out" "$@" \
-		</dev/null >/dev/null 2>&1 &
-	CPID=$!
-	pt_at_exit "kill $CPID"
-}
+client() { pt_answer_client "$1" "$SOCK" "${@:2}"; }
 RUN=(--policy "$T/policy.json" --approve-socket "$SOCK" --prompt-timeout 20)
 # send NAME HOST METHOD: resolves safe.test (so that proctor knows the
 # address is limited), connects to NAME:8081, sends METHOD / with Host

@@ -108,27 +108,10 @@ done
 # ---- after a question: the grant shows in it
 SOCK=$T/sock/a.sock
 export RES=$WS/ask.res
-cat >"$T/client.py" <<'PY'
-import json, socket, sys, time
-sock, out = sys.argv[1:3]
-for _ in range(200):
-    try:
-        s = socket.socket(socket.AF_UNIX); s.connect(sock); break
-    except OSError:
-        time.sleep(0.05)
-log = open(out, "w", buffering=1)
-for line in s.makefile("rb"):
-    log.write(line.decode())
-    m = json.loads(line)
-    if m.get("type") == "request":
-        s.sendall(b'{"id":%d,"answer":"allow-once"}\n' % m["id"])
-PY
-"$PT_PY" "$T/client.py" "$SOCK" "$T/client.out" </dev/null >/dev/null 2>&1 &
-cpid=$!
-pt_at_exit "kill $cpid"
+pt_answer_client "$T/client.out" "$SOCK" --all allow-once
 pt_run "${RUN[@]}" --approve-socket "$SOCK" --prompt-timeout 10 -- \
 	"$T/bin/asked-tool"
-kill "$cpid" 2>/dev/null
+kill "$CPID" 2>/dev/null
 pt_grep "ask + grant: the question shows the grant" "$T/client.out" \
 	"\"grant\":\"write $GD\""
 pt_grep "ask + grant: allowed, the command writes" "$RES" '^tool-w=0$'

@@ -17,30 +17,7 @@ SOCK=$T/sock/a.sock
 mkdir -p "$T/sock" "$T/bin"
 printf '{"network": {"ask": ["allowed.test:80", "*.wild.test"]}}\n' \
 	>"$T/ask.json"
-cat >"$T/client.py" <<'PY'
-import json, socket, sys, time
-sock, out, answers = sys.argv[1], sys.argv[2], sys.argv[3:]
-for _ in range(200):
-    try:
-        s = socket.socket(socket.AF_UNIX); s.connect(sock); break
-    except OSError:
-        time.sleep(0.05)
-log = open(out, "w", buffering=1)
-for line in s.makefile("rb"):
-    log.write(line.decode())
-    m = json.loads(line)
-    if m.get("type") == "request":
-        a = answers.pop(0) if answers else "deny-once"
-        s.sendall(b'{"id":%d,"answer":"%s"}\n' % (m["id"], a.encode()))
-PY
-client() {
-	local out=$1
-	shift
-	ip netns exec "$LAB_C" "$PT_PY" "$T/client.py" "$SOCK" "$out" "$@" \
-		</dev/null >/dev/null 2>&1 &
-	CPID=$!
-	pt_at_exit "kill $CPID"
-}
+client() { pt_answer_client "$1" "$SOCK" "${@:2}"; }
 fetch() { echo "$PT_PY -c 'import urllib.request as u; print(u.urlopen(\"http://$1/\", timeout=5).read().decode().strip())'"; }
 
 # ---- an exact ask name: resolved, and the connect is the question
