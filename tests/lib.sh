@@ -501,6 +501,36 @@ for n in (2, 3, 4):
 	return 0
 }
 
+# pt_lab_cert NAME...: a self-signed certificate for the names (the first
+# is its subject) in $LAB/cert.pem, its key in $LAB/key.pem.
+pt_lab_cert() {
+	local san="" n
+	for n; do san="$san${san:+,}DNS:$n"; done
+	openssl req -x509 -newkey rsa:2048 -nodes -days 1 -subj "/CN=$1" \
+		-addext "subjectAltName=$san" -keyout "$LAB/key.pem" \
+		-out "$LAB/cert.pem" 2>/dev/null
+}
+
+# pt_lab_serve NAME PROGRAM [ARG]...: tests/lib/PROGRAM on the lab's
+# server side, in the background (its output in $LAB/NAME.err), stopped
+# at the end.
+pt_lab_serve() {
+	local name=$1 prog=$2
+	shift 2
+	ip netns exec "$LAB_S" "$PT_PY" "$PT_TESTS/lib/$prog" "$@" \
+		</dev/null >"$LAB/$name.err" 2>&1 &
+	pt_at_exit "kill $!"
+}
+
+# pt_lab_git_repo TEXT: a bare repository $LAB/git/repo.git whose one
+# commit holds a file "file" with TEXT.
+pt_lab_git_repo() {
+	mkdir -p "$LAB/git" && git init -q --bare "$LAB/git/repo.git" &&
+		git init -q "$LAB/src" && echo "$1" >"$LAB/src/file" &&
+		git -C "$LAB/src" add file && git -C "$LAB/src" commit -qm one &&
+		git -C "$LAB/src" push -q "$LAB/git/repo.git" HEAD:master 2>/dev/null
+}
+
 # pt_answer_client OUT SOCK [ANSWER]...: answers the approval socket SOCK
 # in the background (tests/lib/answer_client.py), logging what proctor
 # says to OUT; its pid in CPID.

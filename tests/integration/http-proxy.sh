@@ -19,30 +19,15 @@ pt_need "openssl, curl and git" openssl curl git || pt_done
 SRV=$LAB/srv.log
 TLS=$LAB/tls.log
 UP=$LAB/proxy.log
-openssl req -x509 -newkey rsa:2048 -nodes -days 1 -subj /CN=safe.test \
-	-addext "subjectAltName=DNS:safe.test,DNS:other.test,DNS:denied.test,DNS:git.test" \
-	-keyout "$LAB/key.pem" -out "$LAB/cert.pem" 2>/dev/null
-ip netns exec "$LAB_S" "$PT_PY" "$PT_TESTS/lib/httpd.py" 10.77.0.3 8081 \
-	"$SRV" </dev/null >"$LAB/httpd.err" 2>&1 &
-pt_at_exit "kill $!"
-ip netns exec "$LAB_S" "$PT_PY" "$PT_TESTS/lib/httpd.py" 10.77.0.3 443 \
-	"$TLS" "$LAB/cert.pem" "$LAB/key.pem" </dev/null >"$LAB/tls.err" 2>&1 &
-pt_at_exit "kill $!"
-ip netns exec "$LAB_S" "$PT_PY" "$PT_TESTS/lib/proxyd.py" 10.77.0.3 3128 \
-	"$UP" safe.test=10.77.0.3 other.test=10.77.0.3 denied.test=10.77.0.3 \
-	git.test=10.77.0.3 \
-	</dev/null >"$LAB/proxyd.err" 2>&1 &
-pt_at_exit "kill $!"
+pt_lab_cert safe.test other.test denied.test git.test
+pt_lab_serve httpd httpd.py 10.77.0.3 8081 "$SRV"
+pt_lab_serve tls httpd.py 10.77.0.3 443 "$TLS" "$LAB/cert.pem" "$LAB/key.pem"
+pt_lab_serve proxyd proxyd.py 10.77.0.3 3128 "$UP" safe.test=10.77.0.3 \
+	other.test=10.77.0.3 denied.test=10.77.0.3 git.test=10.77.0.3
 GITLOG=$LAB/git.log
-mkdir -p "$LAB/git"
-git init -q --bare "$LAB/git/repo.git"
-git init -q "$LAB/src" && echo "proxied" >"$LAB/src/file" &&
-	git -C "$LAB/src" add file && git -C "$LAB/src" commit -qm one &&
-	git -C "$LAB/src" push -q "$LAB/git/repo.git" HEAD:master 2>/dev/null
-ip netns exec "$LAB_S" "$PT_PY" "$PT_TESTS/lib/git_httpd.py" 10.77.0.3 8443 \
-	"$LAB/git" "$LAB/cert.pem" "$LAB/key.pem" "$GITLOG" \
-	</dev/null >"$LAB/git.err" 2>&1 &
-pt_at_exit "kill $!"
+pt_lab_git_repo proxied
+pt_lab_serve git git_httpd.py 10.77.0.3 8443 "$LAB/git" "$LAB/cert.pem" \
+	"$LAB/key.pem" "$GITLOG"
 pt_wait_for 10 grep -qs ready "$SRV" && pt_wait_for 10 grep -qs ready "$TLS" &&
 	pt_wait_for 10 grep -qs ready "$UP" &&
 	pt_wait_for 10 grep -qs ready "$GITLOG" || pt_fail "the test's servers start"

@@ -11,9 +11,7 @@ pt_dns_lab "safe.test A 10.77.0.3 300
 granted.test A 10.77.0.3 300" || pt_done
 
 SRV=$LAB/srv.log
-ip netns exec "$LAB_S" "$PT_PY" "$PT_TESTS/lib/httpd.py" 10.77.0.3 8081 \
-	"$SRV" </dev/null >"$LAB/httpd.err" 2>&1 &
-pt_at_exit "kill $!"
+pt_lab_serve httpd httpd.py 10.77.0.3 8081 "$SRV"
 pt_wait_for 10 grep -qs ready "$SRV" || pt_fail "the test's server starts"
 : >"$SRV"
 

@@ -21,15 +21,9 @@ pt_need "openssl and curl" openssl curl || pt_done
 C=$PT_TESTS/lib/relay_client.py
 SRV=$LAB/srv.log
 TLS=$LAB/tls.log
-openssl req -x509 -newkey rsa:2048 -nodes -days 1 -subj /CN=safe.test \
-	-addext "subjectAltName=DNS:safe.test,DNS:other.test" \
-	-keyout "$LAB/key.pem" -out "$LAB/cert.pem" 2>/dev/null
-ip netns exec "$LAB_S" "$PT_PY" "$PT_TESTS/lib/httpd.py" 10.77.0.3 8081 \
-	"$SRV" </dev/null >"$LAB/httpd.err" 2>&1 &
-pt_at_exit "kill $!"
-ip netns exec "$LAB_S" "$PT_PY" "$PT_TESTS/lib/httpd.py" 10.77.0.3 443 \
-	"$TLS" "$LAB/cert.pem" "$LAB/key.pem" </dev/null >"$LAB/tls.err" 2>&1 &
-pt_at_exit "kill $!"
+pt_lab_cert safe.test other.test
+pt_lab_serve httpd httpd.py 10.77.0.3 8081 "$SRV"
+pt_lab_serve tls httpd.py 10.77.0.3 443 "$TLS" "$LAB/cert.pem" "$LAB/key.pem"
 pt_wait_for 10 grep -qs ready "$SRV" && pt_wait_for 10 grep -qs ready "$TLS" ||
 	pt_fail "the test's servers start"
 : >"$SRV"

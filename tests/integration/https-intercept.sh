@@ -16,23 +16,13 @@ pt_need "openssl, curl and git" openssl curl git || pt_done
 
 TLS=$LAB/tls.log
 GITLOG=$LAB/git.log
-openssl req -x509 -newkey rsa:2048 -nodes -days 1 -subj /CN=safe.test \
-	-addext "subjectAltName=DNS:safe.test,DNS:git.test,DNS:deny.test" \
-	-keyout "$LAB/key.pem" -out "$LAB/cert.pem" 2>/dev/null
+pt_lab_cert safe.test git.test deny.test
 head -c $((64 << 20)) /dev/urandom >"$LAB/big.bin"
-HTTPD_BIG=$LAB/big.bin ip netns exec "$LAB_S" "$PT_PY" \
-	"$PT_TESTS/lib/httpd.py" 10.77.0.3 443 "$TLS" "$LAB/cert.pem" \
-	"$LAB/key.pem" </dev/null >"$LAB/tls.err" 2>&1 &
-pt_at_exit "kill $!"
-mkdir -p "$LAB/git"
-git init -q --bare "$LAB/git/repo.git"
-git init -q "$LAB/src" && echo "intercepted" >"$LAB/src/file" &&
-	git -C "$LAB/src" add file && git -C "$LAB/src" commit -qm one &&
-	git -C "$LAB/src" push -q "$LAB/git/repo.git" HEAD:master 2>/dev/null
-ip netns exec "$LAB_S" "$PT_PY" "$PT_TESTS/lib/git_httpd.py" 10.77.0.3 8443 \
-	"$LAB/git" "$LAB/cert.pem" "$LAB/key.pem" "$GITLOG" \
-	</dev/null >"$LAB/git.err" 2>&1 &
-pt_at_exit "kill $!"
+HTTPD_BIG=$LAB/big.bin pt_lab_serve tls httpd.py 10.77.0.3 443 "$TLS" \
+	"$LAB/cert.pem" "$LAB/key.pem"
+pt_lab_git_repo intercepted
+pt_lab_serve git git_httpd.py 10.77.0.3 8443 "$LAB/git" "$LAB/cert.pem" \
+	"$LAB/key.pem" "$GITLOG"
 # a server that ends its answer with close_notify and then waits for
 # the client's before it closes (HTTP/1.0, no Content-Length)
 mkdir -p "$LAB/www10" && head -c 100000 /dev/urandom >"$LAB/www10/file"
