@@ -30,7 +30,8 @@
 # curl and 300 connections of one small GET each (python3 http.client),
 # against tools/bench/blob.c in the lab; the same download and
 # connections allowed by name without the relay, for the relay's own
-# cost.
+# cost; and the 300 connections (python3 urllib) through proctor's proxy
+# (--proxy), natively direct.
 #
 # Environment:
 #   BENCH_ROUNDS=N   rounds per workload (default 5)
@@ -38,7 +39,7 @@
 #   BENCH_ONLY=a,b   only these workloads: startup build opens-read opens-write
 #                    opens-denied procs forkexec git python connect resolve
 #                    connect-name relay relay-plain relay-conns
-#                    relay-conns-plain
+#                    relay-conns-plain proxy-conns
 #
 # Exits 0 on success and 1, loudly, if any workload fails in any mode.  The
 # table reports the issue-9 targets but missing one does not fail the run.
@@ -152,8 +153,9 @@ class Workload:
 
     def __init__(self, key, label, argv, ops=None, target=None,
                  prepare=None, allow_net=None, netns=None, stacks=False,
-                 memory=None, policy=None):
+                 memory=None, policy=None, args=()):
         self.key, self.label, self.argv = key, label, argv
+        self.args = list(args)  # more options for proctor run
         self.netns = netns
         # stacks: also timed with the stacks of denials (proctor+log+stacks)
         # (and with every read logged: proctor+log-reads)
@@ -352,6 +354,12 @@ def workloads(port):
                  [sys.executable, "-c", RELAY_CONNS, str(N["relay_conns"])],
                  ops=N["relay_conns"], netns=LAB_C,
                  allow_net="relay.bench"),
+        Workload("proxy-conns", f"{N['relay_conns']} HTTP connections "
+                 "through proctor's proxy (--proxy; natively direct), one "
+                 "GET each, in a netns",
+                 [sys.executable, "-c", PROXY_CONNS, str(N["relay_conns"])],
+                 ops=N["relay_conns"], netns=LAB_C, allow_net="relay.bench",
+                 args=["--proxy"]),
     ]
 
 
@@ -363,6 +371,12 @@ for i in range(int(sys.argv[1])):
     c.request("GET", "/100")
     assert len(c.getresponse().read()) == 100
     c.close()
+'''
+# urllib honours http_proxy: under --proxy each GET goes through proctor's
+PROXY_CONNS = '''import sys, urllib.request
+for i in range(int(sys.argv[1])):
+    with urllib.request.urlopen("http://relay.bench:8080/100", timeout=10) as r:
+        assert len(r.read()) == 100
 '''
 
 
@@ -385,6 +399,7 @@ def set_up(w):
 
 def command(w, mode):
     net = ["--allow-net", w.allow_net] if w.allow_net else []
+    net += w.args
     if w.policy:
         net += ["--policy", f"{w.cwd}.policy.json"]
     ns = ["ip", "netns", "exec", w.netns] if w.netns else []
