@@ -12,6 +12,8 @@
 #include "rules/rules.h"
 
 #define N(a) ((int)(sizeof(a) / sizeof((a)[0])))
+#define Z10 "0000000000"
+#define Z100 Z10 Z10 Z10 Z10 Z10 Z10 Z10 Z10 Z10 Z10
 
 /*
  * A stream and what the parser must find in it: the requests' methods
@@ -59,6 +61,23 @@ static const struct {
 	{ "GET / HTTP/1.1\r\nHost: a.test:80@b.test\r\n\r\n", "!" },
 	{ "GET / HTTP/1.1\r\nHost: a.test:\r\n\r\n", "!" },
 	{ "GET / HTTP/1.1\r\nHost: a.test.:443\r\n\r\n", "GET a.test" },
+	/* a value too long to hold is not read cut short: 0 here, 40 there */
+	{ "GET / HTTP/1.1\r\nHost: a.test\r\nContent-Length: " Z100 Z100 Z100
+	  "40\r\n\r\nGET / HTTP/1.1\r\nX: DELETE /x HTTP/1.1\r\n"
+	  "Host: a.test\r\n\r\n",
+	  "!" },
+	{ "POST / HTTP/1.1\r\nHost: a.test\r\nContent-Length: " Z100
+	  "5\r\n\r\nhello",
+	  "POST a.test" },
+	{ "POST / HTTP/1.1\r\nHost: a.test\r\n"
+	  "Content-Length: 18446744073709551621\r\n\r\nhello",
+	  "!" },
+	{ "POST / HTTP/1.1\r\nHost: a.test\r\nTransfer-Encoding: chunked\r\n"
+	  "\r\n0x5\r\nhello\r\n0\r\n\r\n",
+	  "POST a.test!" },
+	{ "POST / HTTP/1.1\r\nHost: a.test\r\nTransfer-Encoding: chunked\r\n"
+	  "\r\n10000000000000005\r\nhello\r\n0\r\n\r\n",
+	  "POST a.test!" },
 };
 
 /*
