@@ -331,6 +331,23 @@ static bool judge_addr(struct tracer_proxy_dial *d, const struct rules_addr *ra,
 }
 
 /*
+ * The addresses proctor resolved d's name to count as answered for it,
+ * as the program's own lookups do (names.c): a tunnel to a sibling name
+ * behind one of them is then relayed and judged where this name's entry
+ * limits HTTP, as a direct connect to it would be.
+ */
+static void note_names(const struct tracer_proxy_dial *d,
+		       const struct addrinfo *ais)
+{
+	struct rules_addr ra;
+
+	for (; !d->ip && ais; ais = ais->ai_next)
+		if (!rules_addr_decode(ais->ai_addr, ais->ai_addrlen, &ra) &&
+		    ra.kind == RULES_ADDR_IP)
+			tracer_names_add(ra.ip, d->host, 0);
+}
+
+/*
  * Directly: the first address of the name that the policy allows and
  * that answers.  Refused when none is allowed (d->verdict says why).
  */
@@ -353,6 +370,7 @@ static int dial_direct(struct tracer_proxy_dial *d)
 	snprintf(port, sizeof(port), "%u", d->port);
 	if (resolve(d->host, port, d->ip, &ais, d->why, sizeof(d->why)))
 		return -1;
+	note_names(d, ais);
 	for (ai = ais; ai && fd < 0; ai = ai->ai_next) {
 		if (rules_addr_decode(ai->ai_addr, ai->ai_addrlen, &ra) ||
 		    ra.kind != RULES_ADDR_IP)

@@ -159,6 +159,52 @@ pt_grep "a Host other than the target is refused" "$PT_OUT" \
 	"names another server than the proxy target"
 pt_nogrep "and never reaches the server" "$SRV" "/h"
 
+# a Content-Length of 300 zeros and "20": read cut short, it would be 0
+# and hide the DELETE in the next request's head from the judge
+: >"$SRV"
+pt_lab_run $P --proxy -- "$PT_PY" -c '
+import os, socket
+port = int(os.environ["http_proxy"].rsplit(":", 1)[1])
+s = socket.create_connection(("127.0.0.1", port), timeout=5)
+n = len(b"GET /b HTTP/1.1\r\nX: ")
+s.sendall(b"GET http://safe.test:8081/a HTTP/1.1\r\nHost: safe.test\r\n"
+          b"Content-Length: %s%d\r\n\r\n" % (b"0" * 300, n) +
+          b"GET http://safe.test:8081/b HTTP/1.1\r\n"
+          b"X: DELETE /smuggled HTTP/1.1\r\nHost: safe.test\r\n\r\n")
+print(s.makefile("rb").read().decode("latin-1"))'
+pt_grep "a Content-Length too long to hold is refused" "$PT_OUT" \
+	"malformed Content-Length"
+pt_nogrep "and nothing hidden behind it reaches the server" "$SRV" \
+	"DELETE|/a"
+
+# a tunnel to other.test, behind safe.test's address, which proctor's
+# proxy resolved: relayed and judged, as a direct connect is
+: >"$SRV"
+pt_lab_run $P --proxy -- "$PT_PY" -c '
+import os, socket
+port = int(os.environ["http_proxy"].rsplit(":", 1)[1])
+def tunnel(name, req):
+    s = socket.create_connection(("127.0.0.1", port), timeout=5)
+    s.sendall(b"CONNECT " + name + b":8081 HTTP/1.1\r\n\r\n" + req)
+    s.settimeout(2)
+    out = b""
+    try:
+        while True:
+            b = s.recv(4000)
+            if not b:
+                break
+            out += b
+    except OSError:
+        pass
+    print(out.decode("latin-1"))
+tunnel(b"safe.test", b"GET /first HTTP/1.1\r\nHost: safe.test\r\n\r\n")
+tunnel(b"other.test", b"POST /fronted HTTP/1.1\r\nHost: safe.test\r\n"
+                      b"Content-Length: 2\r\n\r\nab")'
+pt_grep "a tunnel to safe.test works" "$PT_OUT" "^GET /first"
+pt_grep "a POST for safe.test in a tunnel to other.test gets 403" "$PT_OUT" \
+	"proctor refused POST safe.test/fronted"
+pt_nogrep "and never reaches the server" "$SRV" "fronted"
+
 pt_lab_run $P --proxy -- "$PT_PY" -c '
 import urllib.request
 print(urllib.request.urlopen("http://other.test:8081/py", timeout=10).read().decode())'
