@@ -425,9 +425,14 @@ static enum rules_http_event take_head(struct rules_http_parser *p,
 			p->head_len = 0; /* a CRLF between requests */
 		if (p->head_len >= 4 &&
 		    !memcmp(p->head + p->head_len - 4, "\r\n\r\n", 4)) {
+			size_t size = p->head_len;
+			enum rules_http_event ev;
+
 			*used = i + 1;
 			p->head_len -= 2; /* keep one CRLF: every line ends */
-			return parse_head(p);
+			ev = parse_head(p);
+			p->req.head_size = size;
+			return ev;
 		}
 	}
 	*used = len;

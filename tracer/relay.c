@@ -751,8 +751,6 @@ static bool proxy_rewrite(struct relay_conn *c, size_t start, size_t *fed)
 	char auth[600];
 	uint8_t *l = c->in + start, *sp, *nl;
 
-	while (*l == '\r' || *l == '\n')
-		l++;
 	sp = memchr(l, ' ', (size_t)(c->in + *fed - l));
 	nl = memchr(l, '\n', (size_t)(c->in + *fed - l));
 	if (!sp || !nl)
@@ -780,6 +778,13 @@ static void judge_http(struct relay_conn *c)
 	while (c->mode == HTTP && fed < c->in_len) {
 		ev = rules_http_feed(p, c->in + fed, c->in_len - fed, &used);
 		fed += used;
+		/*
+		 * One feed may take the body of the request before with this
+		 * head: that body is judged (its head was); the head starts
+		 * after it, where it is rewritten or, refused, cut off.
+		 */
+		if (ev == RULES_HTTP_REQUEST)
+			c->ok = fed - p->req.head_size;
 		if (ev == RULES_HTTP_BAD) {
 			verdict_relay(&v, p->error);
 			refuse_http(c, &v, &p->req);

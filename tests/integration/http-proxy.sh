@@ -262,6 +262,40 @@ pt_grep "a POST the entry does not allow gets 403" "$PT_OUT" \
 	"proctor refused POST safe.test/post"
 pt_nogrep "the user's proxy never sees it" "$UP" "POST"
 
+# a body, then the next request in the same write: the body reaches the
+# server as it was sent (not rewritten as if it were the next head, which
+# put the user's credentials in it), and the next request is answered
+BODY='one two
+three four five six seven eight nine'
+SUM=$(printf '%s' "$BODY" | sha256sum | cut -d' ' -f1)
+PIPE='
+import os, socket, sys
+port = int(os.environ["http_proxy"].rsplit(":", 1)[1])
+s = socket.create_connection(("127.0.0.1", port), timeout=5)
+body = sys.argv[1].encode()
+s.sendall(b"POST http://other.test:8081/b HTTP/1.1\r\nHost: other.test\r\n"
+          b"Content-Length: %d\r\n\r\n" % len(body) + body +
+          b"GET http://other.test:8081/next HTTP/1.1\r\n"
+          b"Host: other.test\r\n\r\n")
+s.settimeout(3)
+try:
+    while s.recv(4000):
+        pass
+except OSError:
+    pass'
+for how in direct via; do
+	: >"$SRV"
+	if [ $how = via ]; then
+		http_proxy=$USERP pt_lab_run $P -- "$PT_PY" -c "$PIPE" "$BODY"
+	else
+		pt_lab_run $P --proxy -- "$PT_PY" -c "$PIPE" "$BODY"
+	fi
+	pt_grep "$how: a body before a pipelined request reaches the server whole" \
+		"$SRV" "^body ${#BODY} $SUM$"
+	pt_grep "$how: and the next request is the server's next" "$SRV" \
+		"^GET other.test (http://other.test:8081)?/next$"
+done
+
 HTTPS_PROXY=$USERP pt_lab_run $P --no-proxy-offer -- \
 	curl -sS -m 10 $CA https://safe.test/direct-to-proxy
 pt_isnt "with --no-proxy-offer, the user's proxy is an address like any" \

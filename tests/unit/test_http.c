@@ -134,6 +134,36 @@ START_TEST(test_proxied)
 }
 END_TEST
 
+/*
+ * A head after a body, found by the same feed: it ends where the feed
+ * stopped and is head_size long, so the relay knows where it starts.
+ */
+START_TEST(test_head_after_body)
+{
+	static const char h1[] = "POST / HTTP/1.1\r\nHost: a.test\r\n"
+				 "Content-Length: 8\r\n\r\n",
+			  h2[] = "GET /next HTTP/1.1\r\nHost: a.test\r\n\r\n";
+	struct rules_http_parser *p = malloc(sizeof(*p));
+	char in[256];
+	size_t len, used, off;
+
+	len = (size_t)snprintf(in, sizeof(in), "%shello a\n\r\n%s", h1, h2);
+	rules_http_init(p);
+	ck_assert_int_eq(rules_http_feed(p, (const uint8_t *)in, len, &used),
+			 RULES_HTTP_REQUEST);
+	ck_assert_uint_eq(used, strlen(h1));
+	ck_assert_uint_eq(p->req.head_size, strlen(h1));
+	off = used;
+	ck_assert_int_eq(rules_http_feed(p, (const uint8_t *)in + off,
+					 len - off, &used),
+			 RULES_HTTP_REQUEST);
+	ck_assert_uint_eq(off + used, len);
+	ck_assert_uint_eq(p->req.head_size, strlen(h2)); /* no CRLF before */
+	ck_assert_str_eq(p->req.path, "/next");
+	free(p);
+}
+END_TEST
+
 static void run(const char *in, size_t step, char *out, size_t size)
 {
 	struct rules_http_parser *p = malloc(sizeof(*p));
@@ -317,6 +347,7 @@ int main(void)
 
 	tcase_add_loop_test(tc, test_streams, 0, N(streams));
 	tcase_add_loop_test(tc, test_proxied, 0, N(proxied));
+	tcase_add_test(tc, test_head_after_body);
 	tcase_add_test(tc, test_client_hello);
 	tcase_add_test(tc, test_methods);
 	tcase_add_test(tc, test_policy_limits);
