@@ -1074,17 +1074,21 @@ static void start_proxy(struct relay_conn *c);
 
 static void on_accept(void)
 {
-	struct sockaddr_in6 peer;
+	struct sockaddr_in peer; /* the listener is AF_INET */
 	socklen_t len = sizeof(peer);
-	struct relay_conn *c;
-	uint16_t port;
+	struct relay_conn *c = NULL;
 	int fd = accept4(relay.listener, (struct sockaddr *)&peer, &len,
 			 SOCK_CLOEXEC | SOCK_NONBLOCK);
 
 	if (fd < 0)
 		return;
-	port = ntohs(peer.sin6_port); /* same place in sockaddr_in */
-	c = take_pending(port);
+	/*
+	 * The port alone names a socket of proctor's only at the address
+	 * it bound: a program's socket bound to 127.0.0.2 and that port,
+	 * reaching the listener by TCP Fast Open, would take its place.
+	 */
+	if (peer.sin_addr.s_addr == relay.at.sin_addr.s_addr)
+		c = take_pending(ntohs(peer.sin_port));
 	if (!c) {
 		close(fd); /* not one proctor made: nobody's relay */
 		return;
