@@ -702,6 +702,17 @@ static bool judge_request(struct relay_conn *c, const struct rules_http_req *q,
 				 "on this proxy connection");
 		return false;
 	}
+	/*
+	 * TRACE is answered by the message as received: by the user's
+	 * proxy itself with Max-Forwards: 0 (RFC 9110 9.3.8), with the
+	 * credentials proctor added to it
+	 */
+	if (c->via && c->auth && c->auth[0] &&
+	    q->method_bit & RULES_HTTP_TRACE) {
+		verdict_relay(v, "a TRACE through the user's proxy, which may "
+				 "echo its credentials");
+		return false;
+	}
 	/* decrypted: the request is for the server TLS named, no other */
 	if (c->tls && q->host[0] && strcmp(q->host, c->tls->sni) != 0) {
 		verdict_relay(v, "the Host header names another server than "

@@ -296,6 +296,13 @@ for how in direct via; do
 		"^GET other.test (http://other.test:8081)?/next$"
 done
 
+: >"$UP"
+HTTPS_PROXY=$USERP http_proxy=$USERP pt_lab_run $P -- \
+	curl -sS -m 10 -X TRACE -H "Max-Forwards: 0" http://other.test:8081/t
+pt_grep "a TRACE, which the user's proxy may echo with its credentials, gets 403" \
+	"$PT_OUT" "proctor refused TRACE other.test/t: relay a TRACE"
+pt_nogrep "and the user's proxy never sees it" "$UP" "TRACE"
+
 HTTPS_PROXY=$USERP pt_lab_run $P --no-proxy-offer -- \
 	curl -sS -m 10 $CA https://safe.test/direct-to-proxy
 pt_isnt "with --no-proxy-offer, the user's proxy is an address like any" \
