@@ -306,8 +306,10 @@ static const char *host_agrees(struct rules_http_req *q)
 {
 	if (q->target != RULES_HTTP_ABSOLUTE)
 		return NULL;
-	if (!q->host[0])
+	if (!q->host[0]) {
 		snprintf(q->host, sizeof(q->host), "%s", q->to_host);
+		q->no_host = true;
+	}
 	if (strcmp(q->host, q->to_host) != 0)
 		return "a Host header that names another server than the "
 		       "proxy target";

@@ -753,14 +753,17 @@ static bool replace_in(struct relay_conn *c, size_t at, size_t remove,
 
 /*
  * A judged request in proxy form, whose head starts at start: for the
- * server, its target loses "http://host:port" (RFC 9112 3.2.1); for the
- * user's proxy, it keeps it and gets the proxy's credentials.
+ * server, its target loses "http://host:port" (RFC 9112 3.2.1) and,
+ * without a Host, gets the target's (3.2.2): a server left to pick its
+ * default site could pick another than the one judged.  For the user's
+ * proxy, it keeps its target and gets the proxy's credentials.
  */
 static bool proxy_rewrite(struct relay_conn *c, size_t start, size_t *fed)
 {
 	const struct rules_http_req *q = &c->parser->req;
-	char auth[600];
+	char add[600];
 	uint8_t *l = c->in + start, *sp, *nl;
+	bool v6 = strchr(q->to_host, ':') != NULL;
 
 	sp = memchr(l, ' ', (size_t)(c->in + *fed - l));
 	nl = memchr(l, '\n', (size_t)(c->in + *fed - l));
@@ -769,10 +772,15 @@ static bool proxy_rewrite(struct relay_conn *c, size_t start, size_t *fed)
 	if (c->via && !c->auth[0])
 		return true;
 	if (c->via) {
-		snprintf(auth, sizeof(auth), "Proxy-Authorization: %s\r\n",
+		snprintf(add, sizeof(add), "Proxy-Authorization: %s\r\n",
 			 c->auth);
-		return replace_in(c, (size_t)(nl + 1 - c->in), 0, auth, fed);
+		return replace_in(c, (size_t)(nl + 1 - c->in), 0, add, fed);
 	}
+	/* after the request line first: the target before it stays put */
+	snprintf(add, sizeof(add), "Host: %s%s%s:%u\r\n", v6 ? "[" : "",
+		 q->to_host, v6 ? "]" : "", q->to_port);
+	if (q->no_host && !replace_in(c, (size_t)(nl + 1 - c->in), 0, add, fed))
+		return false;
 	return replace_in(c, (size_t)(sp + 1 - c->in), q->prefix_len,
 			  sp[1 + q->prefix_len] == '/' ? "" : "/", fed);
 }

@@ -159,6 +159,18 @@ pt_grep "a Host other than the target is refused" "$PT_OUT" \
 	"names another server than the proxy target"
 pt_nogrep "and never reaches the server" "$SRV" "/h"
 
+# without Host (HTTP/1.0), the server gets the target's: left to pick its
+# default site, it could answer for another one than the one judged
+: >"$SRV"
+pt_lab_run $P --proxy -- "$PT_PY" -c '
+import os, socket
+port = int(os.environ["http_proxy"].rsplit(":", 1)[1])
+s = socket.create_connection(("127.0.0.1", port), timeout=5)
+s.sendall(b"GET http://other.test:8081/nohost HTTP/1.0\r\n\r\n")
+print(s.makefile("rb").read().decode("latin-1"))'
+pt_grep "a request without Host reaches the server with the target's" \
+	"$SRV" "^GET other.test:8081 /nohost$"
+
 # a Content-Length of 300 zeros and "20": read cut short, it would be 0
 # and hide the DELETE in the next request's head from the judge
 : >"$SRV"
