@@ -756,12 +756,16 @@ static bool replace_in(struct relay_conn *c, size_t at, size_t remove,
  * server, its target loses "http://host:port" (RFC 9112 3.2.1) and,
  * without a Host, gets the target's (3.2.2): a server left to pick its
  * default site could pick another than the one judged.  For the user's
- * proxy, it keeps its target and gets the proxy's credentials.
+ * proxy, it gets the proxy's credentials, and its target starts with
+ * the server judged, written by proctor, and "/": a proxy that takes
+ * all up to the first "/" for the authority would read
+ * "http://a.test?@b.test/" as b.test's.
  */
 static bool proxy_rewrite(struct relay_conn *c, size_t start, size_t *fed)
 {
 	const struct rules_http_req *q = &c->parser->req;
-	char add[600];
+	char add[600], url[300];
+	const char *slash;
 	uint8_t *l = c->in + start, *sp, *nl;
 	bool v6 = strchr(q->to_host, ':') != NULL;
 
@@ -769,20 +773,22 @@ static bool proxy_rewrite(struct relay_conn *c, size_t start, size_t *fed)
 	nl = memchr(l, '\n', (size_t)(c->in + *fed - l));
 	if (!sp || !nl)
 		return false;
-	if (c->via && !c->auth[0])
-		return true;
-	if (c->via) {
+	snprintf(url, sizeof(url), "http://%s%s%s:%u", v6 ? "[" : "",
+		 q->to_host, v6 ? "]" : "", q->to_port);
+	if (c->via)
 		snprintf(add, sizeof(add), "Proxy-Authorization: %s\r\n",
 			 c->auth);
-		return replace_in(c, (size_t)(nl + 1 - c->in), 0, add, fed);
-	}
+	else
+		snprintf(add, sizeof(add), "Host: %s\r\n", url + 7);
 	/* after the request line first: the target before it stays put */
-	snprintf(add, sizeof(add), "Host: %s%s%s:%u\r\n", v6 ? "[" : "",
-		 q->to_host, v6 ? "]" : "", q->to_port);
-	if (q->no_host && !replace_in(c, (size_t)(nl + 1 - c->in), 0, add, fed))
+	if ((c->via ? c->auth[0] != '\0' : q->no_host) &&
+	    !replace_in(c, (size_t)(nl + 1 - c->in), 0, add, fed))
 		return false;
+	slash = sp[1 + q->prefix_len] == '/' ? "" : "/";
+	if (c->via)
+		strcat(url, slash);
 	return replace_in(c, (size_t)(sp + 1 - c->in), q->prefix_len,
-			  sp[1 + q->prefix_len] == '/' ? "" : "/", fed);
+			  c->via ? url : slash, fed);
 }
 
 /* Feeds what came from the program; moves ok past judged requests. */

@@ -274,6 +274,24 @@ pt_grep "a POST the entry does not allow gets 403" "$PT_OUT" \
 	"proctor refused POST safe.test/post"
 pt_nogrep "the user's proxy never sees it" "$UP" "POST"
 
+# the user's proxy gets the target as proctor judged it: a proxy that
+# takes all up to the first "/" for the authority would read this one as
+# denied.test's (user "safe.test:8081?")
+: >"$UP"
+HTTPS_PROXY=$USERP http_proxy=$USERP pt_lab_run $P -- "$PT_PY" -c '
+import os, socket
+port = int(os.environ["http_proxy"].rsplit(":", 1)[1])
+s = socket.create_connection(("127.0.0.1", port), timeout=5)
+s.sendall(b"GET http://safe.test:8081?@denied.test/ HTTP/1.1\r\n"
+          b"Host: safe.test\r\n\r\n")
+s.settimeout(3)
+try:
+    print(s.recv(4000).decode("latin-1"))
+except OSError:
+    pass'
+pt_grep "the user's proxy gets the target with the judged authority and /" \
+	"$UP" "^GET http://safe.test:8081/\?@denied.test/ auth=Basic dTpw$"
+
 # a body, then the next request in the same write: the body reaches the
 # server as it was sent (not rewritten as if it were the next head, which
 # put the user's credentials in it), and the next request is answered
