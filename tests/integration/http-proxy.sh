@@ -247,9 +247,12 @@ HTTPS_PROXY=$USERP pt_lab_run $P -- env GIT_SSL_CAINFO="$LAB/cert.pem" git \
 pt_status "git clone over HTTPS works through the user's proxy" 0
 pt_grep "which opened the tunnel" "$UP" "^CONNECT git.test:8443 auth=Basic"
 
-HTTPS_PROXY=$USERP http_proxy=$USERP pt_lab_run $P -- "$PT_PY" -c "$ENVQ"
+HTTPS_PROXY=$USERP http_proxy=$USERP ftp_proxy=$USERP Https_Proxy=$USERP \
+	npm_config_proxy=$USERP pt_lab_run $P -- "$PT_PY" -c "$ENVQ"
 pt_nogrep "the program never sees the user's proxy or its password" \
 	"$PT_OUT" "u:p|3128"
+pt_grep "not in other variables either (ftp_proxy, another case, npm's)" \
+	"$PT_ERR" "^proctor: ftp_proxy holds the password of the proxy in"
 
 : >"$UP"
 HTTPS_PROXY=$USERP http_proxy=$USERP pt_lab_run $P -- \
