@@ -69,6 +69,7 @@
 #define RELAY_HANDSHAKE_S 15 /* each side's TLS handshake, intercepting */
 #define RELAY_TLS_BUF	  16384
 #define RELAY_PROXY_MAX	  64 /* proxy requests read and dialed at once */
+#define RELAY_PROXY_WAIT  15 /* seconds for a proxy request's head */
 
 enum side { DOWN, UP }; /* the program's side, the destination's */
 
@@ -1183,19 +1184,33 @@ static void on_shaken_one(struct relay_conn *c)
 
 /* --- proctor's proxy (proxy.c) ------------------------------------------ */
 
-/* The program's request to the proxy, its head whole in in[0, *head). */
+/*
+ * The program's request to the proxy, its head whole in in[0, *head),
+ * within RELAY_PROXY_WAIT seconds in all: a byte now and then must not
+ * hold one of the few threads for good.
+ */
 static enum rules_http_event proxy_read(struct relay_conn *c, size_t *head)
 {
 	enum rules_http_event ev = RULES_HTTP_MORE;
+	struct pollfd pfd = { .fd = c->end[DOWN].fd, .events = POLLIN };
+	struct timespec t0, t;
+	long left;
 	size_t used;
 	ssize_t n;
 
 	*head = 0;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
 	while (ev == RULES_HTTP_MORE && c->in_len < sizeof(c->in)) {
+		clock_gettime(CLOCK_MONOTONIC, &t);
+		left = RELAY_PROXY_WAIT * 1000L -
+		       ((t.tv_sec - t0.tv_sec) * 1000L +
+			(t.tv_nsec - t0.tv_nsec) / 1000000);
+		if (left <= 0 || poll(&pfd, 1, (int)left) <= 0)
+			return RULES_HTTP_BAD; /* silent: no error */
 		n = recv(c->end[DOWN].fd, c->in + c->in_len,
-			 sizeof(c->in) - c->in_len, 0);
+			 sizeof(c->in) - c->in_len, MSG_DONTWAIT);
 		if (n <= 0)
-			return RULES_HTTP_BAD; /* gone, or silent: no error */
+			return RULES_HTTP_BAD; /* gone: no error */
 		c->in_len += (size_t)n;
 		ev = rules_http_feed(c->parser, c->in + *head,
 				     c->in_len - *head, &used);

@@ -295,6 +295,29 @@ except OSError:
 pt_grep "the user's proxy gets the target with the judged authority and /" \
 	"$UP" "^GET http://safe.test:8081/\?@denied.test/ auth=Basic dTpw$"
 
+# a request head that comes a byte a second: the proxy's thread waits
+# 15 s for it in all, not 15 s a byte (64 such would hold every thread)
+pt_lab_run $P --proxy -- "$PT_PY" -c '
+import os, socket, time
+port = int(os.environ["http_proxy"].rsplit(":", 1)[1])
+s = socket.create_connection(("127.0.0.1", port), timeout=5)
+t = time.time()
+for b in b"GET http://other.test:8081/" + b"x" * 40:
+    try:
+        s.send(bytes([b]))
+        s.setblocking(False)
+        if s.recv(100) == b"":
+            break
+    except BlockingIOError:
+        pass
+    except OSError:
+        break
+    s.setblocking(True)
+    time.sleep(1)
+print("closed after %d s" % (time.time() - t))'
+pt_grep "a head dripped byte by byte is cut off after 15 s" "$PT_OUT" \
+	"^closed after 1[5-7] s$"
+
 # a body, then the next request in the same write: the body reaches the
 # server as it was sent (not rewritten as if it were the next head, which
 # put the user's credentials in it), and the next request is answered
