@@ -171,6 +171,8 @@ static struct {
 	int ep, listener;
 	int wake; /* eventfd: a thread is done with a connection */
 	struct relay_conn *back; /* those connections */
+	/* proxy connections waiting for one of RELAY_PROXY_MAX threads */
+	struct relay_conn *waiting, **waiting_end;
 	struct sockaddr_in at;
 	atomic_int owing;   /* connections with bytes still for upstream */
 	atomic_int dialing; /* proxy_thread()s running */
@@ -1317,9 +1319,21 @@ static void start_proxy(struct relay_conn *c)
 	pthread_t t;
 	int rc = ENOMEM;
 
-	/* each thread may wait 15 s for a request: a program holds few */
-	if (atomic_fetch_add(&relay.dialing, 1) < RELAY_PROXY_MAX)
-		c->parser = malloc(sizeof(*c->parser));
+	/*
+	 * Each thread may wait 15 s for a request: a program holds few, and
+	 * the others wait their turn (on_back starts them).  Only this
+	 * thread adds to dialing, so it cannot grow past the check.
+	 */
+	if (atomic_load(&relay.dialing) >= RELAY_PROXY_MAX) {
+		c->next = NULL;
+		if (!relay.waiting_end)
+			relay.waiting_end = &relay.waiting;
+		*relay.waiting_end = c;
+		relay.waiting_end = &c->next;
+		return;
+	}
+	atomic_fetch_add(&relay.dialing, 1);
+	c->parser = malloc(sizeof(*c->parser));
 	if (c->parser) {
 		rules_http_init(c->parser);
 		c->parser->proxy = c->parser->tunnel = true;
@@ -1364,6 +1378,13 @@ static void on_back(void)
 			on_shaken_one(c);
 		else
 			on_proxied(c);
+	}
+	while (relay.waiting && atomic_load(&relay.dialing) < RELAY_PROXY_MAX) {
+		c = relay.waiting;
+		relay.waiting = c->next;
+		if (!relay.waiting)
+			relay.waiting_end = &relay.waiting;
+		start_proxy(c);
 	}
 }
 

@@ -318,6 +318,30 @@ print("closed after %d s" % (time.time() - t))'
 pt_grep "a head dripped byte by byte is cut off after 15 s" "$PT_OUT" \
 	"^closed after 1[5-7] s$"
 
+# 64 connections that send nothing hold every thread that reads proxy
+# requests for 15 s: the requests after them wait their turn, and are
+# answered then (not closed at once)
+pt_lab_run $P --proxy -- "$PT_PY" -c '
+import os, socket, time
+port = int(os.environ["http_proxy"].rsplit(":", 1)[1])
+idle = [socket.create_connection(("127.0.0.1", port)) for i in range(64)]
+time.sleep(0.5)
+real = []
+for i in range(10):
+    s = socket.create_connection(("127.0.0.1", port), timeout=30)
+    s.sendall(b"GET http://other.test:8081/q%d HTTP/1.1\r\n"
+              b"Host: other.test\r\n\r\n" % i)
+    real.append(s)
+ok = 0
+for s in real:
+    try:
+        ok += s.recv(100).startswith(b"HTTP/1.1 200")
+    except OSError:
+        pass
+print("answered %d of 10" % ok)'
+pt_grep "requests past 64 idle proxy connections wait and are answered" \
+	"$PT_OUT" "^answered 10 of 10$"
+
 # a body, then the next request in the same write: the body reaches the
 # server as it was sent (not rewritten as if it were the next head, which
 # put the user's credentials in it), and the next request is answered
