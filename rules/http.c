@@ -126,7 +126,12 @@ static enum rules_http_event bad(struct rules_http_parser *p, const char *why)
 	return RULES_HTTP_BAD;
 }
 
-/* The value of header line (name: value), trimmed, in out; or false. */
+/*
+ * The value of header line (name: value), trimmed, in out; or false.  A
+ * value that does not fit comes out empty, which every caller refuses:
+ * cut short, it would read as another value (a Content-Length of 300
+ * zeros and "40" as 0, where the server reads 40 bytes of body).
+ */
 static bool header_is(const char *line, size_t len, const char *name, char *out,
 		      size_t size)
 {
@@ -139,7 +144,7 @@ static bool header_is(const char *line, size_t len, const char *name, char *out,
 	for (b = len; b > a && (line[b - 1] == ' ' || line[b - 1] == '\t'); b--)
 		;
 	if (b - a >= size)
-		b = a + size - 1;
+		b = a;
 	memcpy(out, line + a, b - a);
 	out[b - a] = '\0';
 	return true;
@@ -301,8 +306,10 @@ static const char *host_agrees(struct rules_http_req *q)
 {
 	if (q->target != RULES_HTTP_ABSOLUTE)
 		return NULL;
-	if (!q->host[0])
+	if (!q->host[0]) {
 		snprintf(q->host, sizeof(q->host), "%s", q->to_host);
+		q->no_host = true;
+	}
 	if (strcmp(q->host, q->to_host) != 0)
 		return "a Host header that names another server than the "
 		       "proxy target";
@@ -321,8 +328,10 @@ static const char *length_value(struct framing *f, const char *v)
 
 	if (!isdigit((unsigned char)v[0]))
 		return "a malformed Content-Length";
+	errno = 0;
 	n = strtoull(v, &end, 10);
-	if (*end || (f->has_len && f->len != n))
+	/* past 64 bits a server may read another length: refused */
+	if (*end || errno == ERANGE || (f->has_len && f->len != n))
 		return "a malformed or repeated Content-Length";
 	f->has_len = true;
 	f->len = n;
@@ -418,9 +427,14 @@ static enum rules_http_event take_head(struct rules_http_parser *p,
 			p->head_len = 0; /* a CRLF between requests */
 		if (p->head_len >= 4 &&
 		    !memcmp(p->head + p->head_len - 4, "\r\n\r\n", 4)) {
+			size_t size = p->head_len;
+			enum rules_http_event ev;
+
 			*used = i + 1;
 			p->head_len -= 2; /* keep one CRLF: every line ends */
-			return parse_head(p);
+			ev = parse_head(p);
+			p->req.head_size = size;
+			return ev;
 		}
 	}
 	*used = len;
@@ -442,8 +456,8 @@ static int take_line(struct rules_http_parser *p, uint8_t c)
 
 static enum rules_http_event chunk_byte(struct rules_http_parser *p, uint8_t c)
 {
-	char *end;
 	int rc = take_line(p, c);
+	size_t n;
 
 	if (rc < 0)
 		return bad(p, "a chunk line too long");
@@ -456,11 +470,14 @@ static enum rules_http_event chunk_byte(struct rules_http_parser *p, uint8_t c)
 	} else if (p->state == TRAILER) {
 		p->state = p->line[0] ? TRAILER : HEAD;
 	} else {
-		if (!isxdigit((unsigned char)p->line[0]))
+		/* hex digits alone: strtoull would take "0x5", a server 0 */
+		n = strspn(p->line, "0123456789abcdefABCDEF");
+		if (!n || (p->line[n] && p->line[n] != ';'))
 			return bad(p, "a malformed chunk size");
-		p->left = strtoull(p->line, &end, 16);
-		if (*end && *end != ';')
-			return bad(p, "a malformed chunk size");
+		errno = 0;
+		p->left = strtoull(p->line, NULL, 16);
+		if (errno == ERANGE)
+			return bad(p, "a chunk size over 64 bits");
 		p->state = p->left ? CHUNK_DATA : TRAILER;
 	}
 	return RULES_HTTP_MORE;

@@ -432,6 +432,12 @@ struct rules_http_req {
 	bool to_ip;	   /* to_host is an IP address */
 	uint16_t to_port;
 	size_t prefix_len; /* "http://host:port" in the request line */
+	bool no_host;	   /* absolute, without Host: the proxy adds one */
+	/*
+	 * The head's bytes, request line to empty line: it ends where the
+	 * feed that found it stopped, and starts that much before.
+	 */
+	size_t head_size;
 };
 
 struct rules_http_parser {

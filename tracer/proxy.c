@@ -42,7 +42,8 @@ struct proxy_up {
 	char var[16];	/* the variable that named it */
 	char host[256]; /* a name or an address, as written */
 	char port[8];
-	char auth[512]; /* "Basic ..." from user:password@, or "" */
+	char auth[512];	 /* "Basic ..." from user:password@, or "" */
+	char login[256]; /* "user:password@" as written, or "" */
 };
 
 static struct {
@@ -113,6 +114,10 @@ static const char *parse_up(const char *val, struct proxy_up *u)
 		return "a proxy URL with a path";
 	at = memrchr(s, '@', (size_t)(end - s));
 	if (at) {
+		if (memchr(s, ':', (size_t)(at - s)) &&
+		    (size_t)(at + 1 - s) < sizeof(u->login))
+			snprintf(u->login, sizeof(u->login), "%.*s",
+				 (int)(at + 1 - s), s);
 		basic_auth(u, s, (size_t)(at - s));
 		s = at + 1;
 	}
@@ -190,6 +195,27 @@ static void find_up(char **envp, int k, bool *keep)
 	}
 }
 
+/*
+ * Whether variable e holds the password of a proxy proctor took over: in
+ * ftp_proxy, npm_config_proxy, a variable of another case (Python reads
+ * Https_Proxy), the program would read it.
+ */
+static bool holds_login(const char *e)
+{
+	int k;
+
+	for (k = 0; k < 2; k++)
+		if (proxy.has_up[k] && proxy.up[k].login[0] &&
+		    strstr(e, proxy.up[k].login)) {
+			fprintf(stderr,
+				"proctor: %.*s holds the password of the proxy "
+				"in %s: left out of CMD's environment\n",
+				(int)strcspn(e, "="), e, proxy.up[k].var);
+			return true;
+		}
+	return false;
+}
+
 /* envp with the proxy variables naming proctor's proxy. */
 static char **env_offer(char **envp, const bool *keep)
 {
@@ -209,7 +235,7 @@ static char **env_offer(char **envp, const bool *keep)
 				!strncmp(envp[i], proxy_vars[v],
 					 strlen(proxy_vars[v])) &&
 				envp[i][strlen(proxy_vars[v])] == '=';
-		if (!ours)
+		if (!ours && !holds_login(envp[i]))
 			env[j++] = envp[i];
 	}
 	/* all_proxy only where it was set: it also means SOCKS to some */
@@ -346,6 +372,23 @@ static bool judge_addr(struct tracer_proxy_dial *d, const struct rules_addr *ra,
 }
 
 /*
+ * The addresses proctor resolved d's name to count as answered for it,
+ * as the program's own lookups do (names.c): a tunnel to a sibling name
+ * behind one of them is then relayed and judged where this name's entry
+ * limits HTTP, as a direct connect to it would be.
+ */
+static void note_names(const struct tracer_proxy_dial *d,
+		       const struct addrinfo *ais)
+{
+	struct rules_addr ra;
+
+	for (; !d->ip && ais; ais = ais->ai_next)
+		if (!rules_addr_decode(ais->ai_addr, ais->ai_addrlen, &ra) &&
+		    ra.kind == RULES_ADDR_IP)
+			tracer_names_add(ra.ip, d->host, 0);
+}
+
+/*
  * Directly: the first address of the name that the policy allows and
  * that answers.  Refused when none is allowed (d->verdict says why).
  */
@@ -369,6 +412,7 @@ static int dial_direct(struct tracer_proxy_dial *d)
 	snprintf(port, sizeof(port), "%u", d->port);
 	if (resolve(d->host, port, d->ip, &ais, d->why, sizeof(d->why)))
 		return -1;
+	note_names(d, ais);
 	for (ai = ais; ai && fd < 0; ai = ai->ai_next) {
 		if (rules_addr_decode(ai->ai_addr, ai->ai_addrlen, &ra) ||
 		    ra.kind != RULES_ADDR_IP)

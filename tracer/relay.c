@@ -69,6 +69,7 @@
 #define RELAY_HANDSHAKE_S 15 /* each side's TLS handshake, intercepting */
 #define RELAY_TLS_BUF	  16384
 #define RELAY_PROXY_MAX	  64 /* proxy requests read and dialed at once */
+#define RELAY_PROXY_WAIT  15 /* seconds for a proxy request's head */
 
 enum side { DOWN, UP }; /* the program's side, the destination's */
 
@@ -175,6 +176,8 @@ static struct {
 	int ep, listener;
 	int wake; /* eventfd: a thread is done with a connection */
 	struct relay_conn *back; /* those connections */
+	/* proxy connections waiting for one of RELAY_PROXY_MAX threads */
+	struct relay_conn *waiting, **waiting_end;
 	struct sockaddr_in at;
 	atomic_int owing;   /* connections with bytes still for upstream */
 	atomic_int dialing; /* proxy_thread()s running */
@@ -725,6 +728,17 @@ static bool judge_request(struct relay_conn *c, const struct rules_http_req *q,
 				 "on this proxy connection");
 		return false;
 	}
+	/*
+	 * TRACE is answered by the message as received: by the user's
+	 * proxy itself with Max-Forwards: 0 (RFC 9110 9.3.8), with the
+	 * credentials proctor added to it
+	 */
+	if (c->via && c->auth && c->auth[0] &&
+	    q->method_bit & RULES_HTTP_TRACE) {
+		verdict_relay(v, "a TRACE through the user's proxy, which may "
+				 "echo its credentials");
+		return false;
+	}
 	/* decrypted: the request is for the server TLS named, no other */
 	if (c->tls && q->host[0] && strcmp(q->host, c->tls->sni) != 0) {
 		verdict_relay(v, "the Host header names another server than "
@@ -765,30 +779,42 @@ static bool replace_in(struct relay_conn *c, size_t at, size_t remove,
 
 /*
  * A judged request in proxy form, whose head starts at start: for the
- * server, its target loses "http://host:port" (RFC 9112 3.2.1); for the
- * user's proxy, it keeps it and gets the proxy's credentials.
+ * server, its target loses "http://host:port" (RFC 9112 3.2.1) and,
+ * without a Host, gets the target's (3.2.2): a server left to pick its
+ * default site could pick another than the one judged.  For the user's
+ * proxy, it gets the proxy's credentials, and its target starts with
+ * the server judged, written by proctor, and "/": a proxy that takes
+ * all up to the first "/" for the authority would read
+ * "http://a.test?@b.test/" as b.test's.
  */
 static bool proxy_rewrite(struct relay_conn *c, size_t start, size_t *fed)
 {
 	const struct rules_http_req *q = &c->parser->req;
-	char auth[600];
+	char add[600], url[300];
+	const char *slash;
 	uint8_t *l = c->in + start, *sp, *nl;
+	bool v6 = strchr(q->to_host, ':') != NULL;
 
-	while (*l == '\r' || *l == '\n')
-		l++;
 	sp = memchr(l, ' ', (size_t)(c->in + *fed - l));
 	nl = memchr(l, '\n', (size_t)(c->in + *fed - l));
 	if (!sp || !nl)
 		return false;
-	if (c->via && !c->auth[0])
-		return true;
-	if (c->via) {
-		snprintf(auth, sizeof(auth), "Proxy-Authorization: %s\r\n",
+	snprintf(url, sizeof(url), "http://%s%s%s:%u", v6 ? "[" : "",
+		 q->to_host, v6 ? "]" : "", q->to_port);
+	if (c->via)
+		snprintf(add, sizeof(add), "Proxy-Authorization: %s\r\n",
 			 c->auth);
-		return replace_in(c, (size_t)(nl + 1 - c->in), 0, auth, fed);
-	}
+	else
+		snprintf(add, sizeof(add), "Host: %s\r\n", url + 7);
+	/* after the request line first: the target before it stays put */
+	if ((c->via ? c->auth[0] != '\0' : q->no_host) &&
+	    !replace_in(c, (size_t)(nl + 1 - c->in), 0, add, fed))
+		return false;
+	slash = sp[1 + q->prefix_len] == '/' ? "" : "/";
+	if (c->via)
+		strcat(url, slash);
 	return replace_in(c, (size_t)(sp + 1 - c->in), q->prefix_len,
-			  sp[1 + q->prefix_len] == '/' ? "" : "/", fed);
+			  c->via ? url : slash, fed);
 }
 
 /* Feeds what came from the program; moves ok past judged requests. */
@@ -803,6 +829,13 @@ static void judge_http(struct relay_conn *c)
 	while (c->mode == HTTP && fed < c->in_len) {
 		ev = rules_http_feed(p, c->in + fed, c->in_len - fed, &used);
 		fed += used;
+		/*
+		 * One feed may take the body of the request before with this
+		 * head: that body is judged (its head was); the head starts
+		 * after it, where it is rewritten or, refused, cut off.
+		 */
+		if (ev == RULES_HTTP_REQUEST)
+			c->ok = fed - p->req.head_size;
 		if (ev == RULES_HTTP_BAD) {
 			verdict_relay(&v, p->error);
 			refuse_http(c, &v, &p->req);
@@ -1117,17 +1150,21 @@ static void start_proxy(struct relay_conn *c);
 
 static void on_accept(void)
 {
-	struct sockaddr_in6 peer;
+	struct sockaddr_in peer; /* the listener is AF_INET */
 	socklen_t len = sizeof(peer);
-	struct relay_conn *c;
-	uint16_t port;
+	struct relay_conn *c = NULL;
 	int fd = accept4(relay.listener, (struct sockaddr *)&peer, &len,
 			 SOCK_CLOEXEC | SOCK_NONBLOCK);
 
 	if (fd < 0)
 		return;
-	port = ntohs(peer.sin6_port); /* same place in sockaddr_in */
-	c = take_pending(port);
+	/*
+	 * The port alone names a socket of proctor's only at the address
+	 * it bound: a program's socket bound to 127.0.0.2 and that port,
+	 * reaching the listener by TCP Fast Open, would take its place.
+	 */
+	if (peer.sin_addr.s_addr == relay.at.sin_addr.s_addr)
+		c = take_pending(ntohs(peer.sin_port));
 	if (!c) {
 		close(fd); /* not one proctor made: nobody's relay */
 		return;
@@ -1197,19 +1234,33 @@ static void on_shaken_one(struct relay_conn *c)
 
 /* --- proctor's proxy (proxy.c) ------------------------------------------ */
 
-/* The program's request to the proxy, its head whole in in[0, *head). */
+/*
+ * The program's request to the proxy, its head whole in in[0, *head),
+ * within RELAY_PROXY_WAIT seconds in all: a byte now and then must not
+ * hold one of the few threads for good.
+ */
 static enum rules_http_event proxy_read(struct relay_conn *c, size_t *head)
 {
 	enum rules_http_event ev = RULES_HTTP_MORE;
+	struct pollfd pfd = { .fd = c->end[DOWN].fd, .events = POLLIN };
+	struct timespec t0, t;
+	long left;
 	size_t used;
 	ssize_t n;
 
 	*head = 0;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
 	while (ev == RULES_HTTP_MORE && c->in_len < sizeof(c->in)) {
+		clock_gettime(CLOCK_MONOTONIC, &t);
+		left = RELAY_PROXY_WAIT * 1000L -
+		       ((t.tv_sec - t0.tv_sec) * 1000L +
+			(t.tv_nsec - t0.tv_nsec) / 1000000);
+		if (left <= 0 || poll(&pfd, 1, (int)left) <= 0)
+			return RULES_HTTP_BAD; /* silent: no error */
 		n = recv(c->end[DOWN].fd, c->in + c->in_len,
-			 sizeof(c->in) - c->in_len, 0);
+			 sizeof(c->in) - c->in_len, MSG_DONTWAIT);
 		if (n <= 0)
-			return RULES_HTTP_BAD; /* gone, or silent: no error */
+			return RULES_HTTP_BAD; /* gone: no error */
 		c->in_len += (size_t)n;
 		ev = rules_http_feed(c->parser, c->in + *head,
 				     c->in_len - *head, &used);
@@ -1375,9 +1426,21 @@ static void start_proxy(struct relay_conn *c)
 	pthread_t t;
 	int rc = ENOMEM;
 
-	/* each thread may wait 15 s for a request: a program holds few */
-	if (atomic_fetch_add(&relay.dialing, 1) < RELAY_PROXY_MAX)
-		c->parser = malloc(sizeof(*c->parser));
+	/*
+	 * Each thread may wait 15 s for a request: a program holds few, and
+	 * the others wait their turn (on_back starts them).  Only this
+	 * thread adds to dialing, so it cannot grow past the check.
+	 */
+	if (atomic_load(&relay.dialing) >= RELAY_PROXY_MAX) {
+		c->next = NULL;
+		if (!relay.waiting_end)
+			relay.waiting_end = &relay.waiting;
+		*relay.waiting_end = c;
+		relay.waiting_end = &c->next;
+		return;
+	}
+	atomic_fetch_add(&relay.dialing, 1);
+	c->parser = malloc(sizeof(*c->parser));
 	if (c->parser) {
 		rules_http_init(c->parser);
 		c->parser->proxy = c->parser->tunnel = true;
@@ -1422,6 +1485,13 @@ static void on_back(void)
 			on_shaken_one(c);
 		else
 			on_proxied(c);
+	}
+	while (relay.waiting && atomic_load(&relay.dialing) < RELAY_PROXY_MAX) {
+		c = relay.waiting;
+		relay.waiting = c->next;
+		if (!relay.waiting)
+			relay.waiting_end = &relay.waiting;
+		start_proxy(c);
 	}
 }
 

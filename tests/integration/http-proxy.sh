@@ -147,6 +147,64 @@ pt_grep "a Host other than the target is refused" "$PT_OUT" \
 	"names another server than the proxy target"
 pt_nogrep "and never reaches the server" "$SRV" "/h"
 
+# without Host (HTTP/1.0), the server gets the target's: left to pick its
+# default site, it could answer for another one than the one judged
+: >"$SRV"
+pt_lab_run $P --proxy -- "$PT_PY" -c '
+import os, socket
+port = int(os.environ["http_proxy"].rsplit(":", 1)[1])
+s = socket.create_connection(("127.0.0.1", port), timeout=5)
+s.sendall(b"GET http://other.test:8081/nohost HTTP/1.0\r\n\r\n")
+print(s.makefile("rb").read().decode("latin-1"))'
+pt_grep "a request without Host reaches the server with the target's" \
+	"$SRV" "^GET other.test:8081 /nohost$"
+
+# a Content-Length of 300 zeros and "20": read cut short, it would be 0
+# and hide the DELETE in the next request's head from the judge
+: >"$SRV"
+pt_lab_run $P --proxy -- "$PT_PY" -c '
+import os, socket
+port = int(os.environ["http_proxy"].rsplit(":", 1)[1])
+s = socket.create_connection(("127.0.0.1", port), timeout=5)
+n = len(b"GET /b HTTP/1.1\r\nX: ")
+s.sendall(b"GET http://safe.test:8081/a HTTP/1.1\r\nHost: safe.test\r\n"
+          b"Content-Length: %s%d\r\n\r\n" % (b"0" * 300, n) +
+          b"GET http://safe.test:8081/b HTTP/1.1\r\n"
+          b"X: DELETE /smuggled HTTP/1.1\r\nHost: safe.test\r\n\r\n")
+print(s.makefile("rb").read().decode("latin-1"))'
+pt_grep "a Content-Length too long to hold is refused" "$PT_OUT" \
+	"malformed Content-Length"
+pt_nogrep "and nothing hidden behind it reaches the server" "$SRV" \
+	"DELETE|/a"
+
+# a tunnel to other.test, behind safe.test's address, which proctor's
+# proxy resolved: relayed and judged, as a direct connect is
+: >"$SRV"
+pt_lab_run $P --proxy -- "$PT_PY" -c '
+import os, socket
+port = int(os.environ["http_proxy"].rsplit(":", 1)[1])
+def tunnel(name, req):
+    s = socket.create_connection(("127.0.0.1", port), timeout=5)
+    s.sendall(b"CONNECT " + name + b":8081 HTTP/1.1\r\n\r\n" + req)
+    s.settimeout(2)
+    out = b""
+    try:
+        while True:
+            b = s.recv(4000)
+            if not b:
+                break
+            out += b
+    except OSError:
+        pass
+    print(out.decode("latin-1"))
+tunnel(b"safe.test", b"GET /first HTTP/1.1\r\nHost: safe.test\r\n\r\n")
+tunnel(b"other.test", b"POST /fronted HTTP/1.1\r\nHost: safe.test\r\n"
+                      b"Content-Length: 2\r\n\r\nab")'
+pt_grep "a tunnel to safe.test works" "$PT_OUT" "^GET /first"
+pt_grep "a POST for safe.test in a tunnel to other.test gets 403" "$PT_OUT" \
+	"proctor refused POST safe.test/fronted"
+pt_nogrep "and never reaches the server" "$SRV" "fronted"
+
 pt_lab_run $P --proxy -- "$PT_PY" -c '
 import urllib.request
 print(urllib.request.urlopen("http://other.test:8081/py", timeout=10).read().decode())'
@@ -181,9 +239,12 @@ HTTPS_PROXY=$USERP pt_lab_run $P -- env GIT_SSL_CAINFO="$LAB/cert.pem" git \
 pt_status "git clone over HTTPS works through the user's proxy" 0
 pt_grep "which opened the tunnel" "$UP" "^CONNECT git.test:8443 auth=Basic"
 
-HTTPS_PROXY=$USERP http_proxy=$USERP pt_lab_run $P -- "$PT_PY" -c "$ENVQ"
+HTTPS_PROXY=$USERP http_proxy=$USERP ftp_proxy=$USERP Https_Proxy=$USERP \
+	npm_config_proxy=$USERP pt_lab_run $P -- "$PT_PY" -c "$ENVQ"
 pt_nogrep "the program never sees the user's proxy or its password" \
 	"$PT_OUT" "u:p|3128"
+pt_grep "not in other variables either (ftp_proxy, another case, npm's)" \
+	"$PT_ERR" "^proctor: ftp_proxy holds the password of the proxy in"
 
 : >"$UP"
 HTTPS_PROXY=$USERP http_proxy=$USERP pt_lab_run $P -- \
@@ -207,6 +268,112 @@ HTTPS_PROXY=$USERP http_proxy=$USERP pt_lab_run $P -- \
 pt_grep "a POST the entry does not allow gets 403" "$PT_OUT" \
 	"proctor refused POST safe.test/post"
 pt_nogrep "the user's proxy never sees it" "$UP" "POST"
+
+# the user's proxy gets the target as proctor judged it: a proxy that
+# takes all up to the first "/" for the authority would read this one as
+# denied.test's (user "safe.test:8081?")
+: >"$UP"
+HTTPS_PROXY=$USERP http_proxy=$USERP pt_lab_run $P -- "$PT_PY" -c '
+import os, socket
+port = int(os.environ["http_proxy"].rsplit(":", 1)[1])
+s = socket.create_connection(("127.0.0.1", port), timeout=5)
+s.sendall(b"GET http://safe.test:8081?@denied.test/ HTTP/1.1\r\n"
+          b"Host: safe.test\r\n\r\n")
+s.settimeout(3)
+try:
+    print(s.recv(4000).decode("latin-1"))
+except OSError:
+    pass'
+pt_grep "the user's proxy gets the target with the judged authority and /" \
+	"$UP" "^GET http://safe.test:8081/\?@denied.test/ auth=Basic dTpw$"
+
+# a request head that comes a byte a second: the proxy's thread waits
+# 15 s for it in all, not 15 s a byte (64 such would hold every thread)
+pt_lab_run $P --proxy -- "$PT_PY" -c '
+import os, socket, time
+port = int(os.environ["http_proxy"].rsplit(":", 1)[1])
+s = socket.create_connection(("127.0.0.1", port), timeout=5)
+t = time.time()
+for b in b"GET http://other.test:8081/" + b"x" * 40:
+    try:
+        s.send(bytes([b]))
+        s.setblocking(False)
+        if s.recv(100) == b"":
+            break
+    except BlockingIOError:
+        pass
+    except OSError:
+        break
+    s.setblocking(True)
+    time.sleep(1)
+print("closed after %d s" % (time.time() - t))'
+pt_grep "a head dripped byte by byte is cut off after 15 s" "$PT_OUT" \
+	"^closed after 1[5-7] s$"
+
+# 64 connections that send nothing hold every thread that reads proxy
+# requests for 15 s: the requests after them wait their turn, and are
+# answered then (not closed at once)
+pt_lab_run $P --proxy -- "$PT_PY" -c '
+import os, socket, time
+port = int(os.environ["http_proxy"].rsplit(":", 1)[1])
+idle = [socket.create_connection(("127.0.0.1", port)) for i in range(64)]
+time.sleep(0.5)
+real = []
+for i in range(10):
+    s = socket.create_connection(("127.0.0.1", port), timeout=30)
+    s.sendall(b"GET http://other.test:8081/q%d HTTP/1.1\r\n"
+              b"Host: other.test\r\n\r\n" % i)
+    real.append(s)
+ok = 0
+for s in real:
+    try:
+        ok += s.recv(100).startswith(b"HTTP/1.1 200")
+    except OSError:
+        pass
+print("answered %d of 10" % ok)'
+pt_grep "requests past 64 idle proxy connections wait and are answered" \
+	"$PT_OUT" "^answered 10 of 10$"
+
+# a body, then the next request in the same write: the body reaches the
+# server as it was sent (not rewritten as if it were the next head, which
+# put the user's credentials in it), and the next request is answered
+BODY='one two
+three four five six seven eight nine'
+SUM=$(printf '%s' "$BODY" | sha256sum | cut -d' ' -f1)
+PIPE='
+import os, socket, sys
+port = int(os.environ["http_proxy"].rsplit(":", 1)[1])
+s = socket.create_connection(("127.0.0.1", port), timeout=5)
+body = sys.argv[1].encode()
+s.sendall(b"POST http://other.test:8081/b HTTP/1.1\r\nHost: other.test\r\n"
+          b"Content-Length: %d\r\n\r\n" % len(body) + body +
+          b"GET http://other.test:8081/next HTTP/1.1\r\n"
+          b"Host: other.test\r\n\r\n")
+s.settimeout(3)
+try:
+    while s.recv(4000):
+        pass
+except OSError:
+    pass'
+for how in direct via; do
+	: >"$SRV"
+	if [ $how = via ]; then
+		http_proxy=$USERP pt_lab_run $P -- "$PT_PY" -c "$PIPE" "$BODY"
+	else
+		pt_lab_run $P --proxy -- "$PT_PY" -c "$PIPE" "$BODY"
+	fi
+	pt_grep "$how: a body before a pipelined request reaches the server whole" \
+		"$SRV" "^body ${#BODY} $SUM$"
+	pt_grep "$how: and the next request is the server's next" "$SRV" \
+		"^GET other.test (http://other.test:8081)?/next$"
+done
+
+: >"$UP"
+HTTPS_PROXY=$USERP http_proxy=$USERP pt_lab_run $P -- \
+	curl -sS -m 10 -X TRACE -H "Max-Forwards: 0" http://other.test:8081/t
+pt_grep "a TRACE, which the user's proxy may echo with its credentials, gets 403" \
+	"$PT_OUT" "proctor refused TRACE other.test/t: relay a TRACE"
+pt_nogrep "and the user's proxy never sees it" "$UP" "TRACE"
 
 HTTPS_PROXY=$USERP pt_lab_run $P --no-proxy-offer -- \
 	curl -sS -m 10 $CA https://safe.test/direct-to-proxy

@@ -12,6 +12,8 @@
 #include "rules/rules.h"
 
 #define N(a) ((int)(sizeof(a) / sizeof((a)[0])))
+#define Z10 "0000000000"
+#define Z100 Z10 Z10 Z10 Z10 Z10 Z10 Z10 Z10 Z10 Z10
 
 /*
  * A stream and what the parser must find in it: the requests' methods
@@ -59,6 +61,23 @@ static const struct {
 	{ "GET / HTTP/1.1\r\nHost: a.test:80@b.test\r\n\r\n", "!" },
 	{ "GET / HTTP/1.1\r\nHost: a.test:\r\n\r\n", "!" },
 	{ "GET / HTTP/1.1\r\nHost: a.test.:443\r\n\r\n", "GET a.test" },
+	/* a value too long to hold is not read cut short: 0 here, 40 there */
+	{ "GET / HTTP/1.1\r\nHost: a.test\r\nContent-Length: " Z100 Z100 Z100
+	  "40\r\n\r\nGET / HTTP/1.1\r\nX: DELETE /x HTTP/1.1\r\n"
+	  "Host: a.test\r\n\r\n",
+	  "!" },
+	{ "POST / HTTP/1.1\r\nHost: a.test\r\nContent-Length: " Z100
+	  "5\r\n\r\nhello",
+	  "POST a.test" },
+	{ "POST / HTTP/1.1\r\nHost: a.test\r\n"
+	  "Content-Length: 18446744073709551621\r\n\r\nhello",
+	  "!" },
+	{ "POST / HTTP/1.1\r\nHost: a.test\r\nTransfer-Encoding: chunked\r\n"
+	  "\r\n0x5\r\nhello\r\n0\r\n\r\n",
+	  "POST a.test!" },
+	{ "POST / HTTP/1.1\r\nHost: a.test\r\nTransfer-Encoding: chunked\r\n"
+	  "\r\n10000000000000005\r\nhello\r\n0\r\n\r\n",
+	  "POST a.test!" },
 };
 
 /*
@@ -111,6 +130,36 @@ START_TEST(test_proxied)
 	else
 		snprintf(out, sizeof(out), "!%s", p->error ? p->error : "?");
 	ck_assert_str_eq(out, proxied[_i].want);
+	free(p);
+}
+END_TEST
+
+/*
+ * A head after a body, found by the same feed: it ends where the feed
+ * stopped and is head_size long, so the relay knows where it starts.
+ */
+START_TEST(test_head_after_body)
+{
+	static const char h1[] = "POST / HTTP/1.1\r\nHost: a.test\r\n"
+				 "Content-Length: 8\r\n\r\n",
+			  h2[] = "GET /next HTTP/1.1\r\nHost: a.test\r\n\r\n";
+	struct rules_http_parser *p = malloc(sizeof(*p));
+	char in[256];
+	size_t len, used, off;
+
+	len = (size_t)snprintf(in, sizeof(in), "%shello a\n\r\n%s", h1, h2);
+	rules_http_init(p);
+	ck_assert_int_eq(rules_http_feed(p, (const uint8_t *)in, len, &used),
+			 RULES_HTTP_REQUEST);
+	ck_assert_uint_eq(used, strlen(h1));
+	ck_assert_uint_eq(p->req.head_size, strlen(h1));
+	off = used;
+	ck_assert_int_eq(rules_http_feed(p, (const uint8_t *)in + off,
+					 len - off, &used),
+			 RULES_HTTP_REQUEST);
+	ck_assert_uint_eq(off + used, len);
+	ck_assert_uint_eq(p->req.head_size, strlen(h2)); /* no CRLF before */
+	ck_assert_str_eq(p->req.path, "/next");
 	free(p);
 }
 END_TEST
@@ -298,6 +347,7 @@ int main(void)
 
 	tcase_add_loop_test(tc, test_streams, 0, N(streams));
 	tcase_add_loop_test(tc, test_proxied, 0, N(proxied));
+	tcase_add_test(tc, test_head_after_body);
 	tcase_add_test(tc, test_client_hello);
 	tcase_add_test(tc, test_methods);
 	tcase_add_test(tc, test_policy_limits);
