@@ -267,15 +267,27 @@ static int fast_walk(int *start, const char *path, int flags,
 	return 0;
 }
 
+/* Empty and holding nothing; the names' 4 KiB are not cleared. */
+static void path_init(struct tracer_path *p)
+{
+	p->parent = -1;
+	p->magic = -1;
+	p->name[0] = '\0';
+	p->path[0] = '\0';
+	p->exists = false;
+	p->mode = 0;
+	p->uid = 0;
+	p->via_pid = 0;
+	p->is_proc_object = false;
+}
+
 int tracer_path_resolve(pid_t tid, pid_t tgid, int dirfd, const char *path,
 			int flags, struct tracer_path *p)
 {
 	char cur[4096], next[4096];
 	int start, links = 0, rc;
 
-	memset(p, 0, sizeof(*p));
-	p->parent = -1;
-	p->magic = -1;
+	path_init(p);
 	if (path[0] == '\0')
 		return -ENOENT;
 	if (strlen(path) >= sizeof(cur))
@@ -337,9 +349,7 @@ int tracer_path_resolve_how(pid_t tid, pid_t tgid, int dirfd, const char *path,
 	struct stat st;
 	int start, err;
 
-	memset(p, 0, sizeof(*p));
-	p->parent = -1;
-	p->magic = -1;
+	path_init(p);
 	if (path[0] == '\0')
 		return -ENOENT;
 	start = start_fd(tid, tgid, dirfd,

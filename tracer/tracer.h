@@ -199,6 +199,7 @@ int tracer_mem_argv(pid_t tid, uint64_t addr, char *buf, size_t size,
  * change what it is), name the last component.  When the path went
  * through a procfs magic link (/proc/PID/fd/N and friends), magic holds
  * an O_PATH descriptor of that link and path is what it points to.
+ * path_init() in path.c sets each field: one added is set there too.
  */
 struct tracer_path {
 	int parent;
@@ -460,10 +461,6 @@ struct tracer_req {
 	/* filled by the handler */
 	struct tracer_event ev;
 	struct rules_verdict verdict;
-	char object[4096 + 16];
-	char object2[4096];
-	/* exec: the command prefixes that would allow it, one a line */
-	char advice[2048];
 	bool log; /* false: nothing worth a record */
 	/* response */
 	int64_t val;
@@ -472,8 +469,20 @@ struct tracer_req {
 	int addfd;	 /* >= 0: inject this fd, val becomes its number */
 	int addfd_flags; /* O_CLOEXEC or 0 */
 	int addfd_at;	 /* >= 0: replace this fd; the result stays val */
-	char host[256];	 /* connect: the name the address was for */
+
+	/*
+	 * Strings, last: a request starts with each of them empty, not
+	 * zeroed (TRACER_REQ_HEAD), 10 KiB less to clear per call.
+	 */
+	char object[4096 + 16];
+	char object2[4096];
+	/* exec: the command prefixes that would allow it, one a line */
+	char advice[2048];
+	char host[256]; /* connect: the name the address was for */
 };
+
+/* What a new request zeroes: all but its strings. */
+#define TRACER_REQ_HEAD offsetof(struct tracer_req, object)
 
 typedef void (*tracer_handler)(struct tracer_req *r);
 
