@@ -37,8 +37,13 @@ int tracer_mem_read(pid_t tid, uint64_t addr, void *buf, size_t len)
 
 /*
  * Strings are read a page at a time so that a string ending just before
- * an unmapped page is still read whole.
+ * an unmapped page is still read whole.  The first read takes at most
+ * MEM_FIRST bytes: most paths end within them, and the rest of the page
+ * (2 KiB on average, the kernel's copy of it about a microsecond) would
+ * be copied for nothing.
  */
+#define MEM_FIRST 256UL
+
 int tracer_mem_string(pid_t tid, uint64_t addr, char *buf, size_t size)
 {
 	size_t got = 0;
@@ -50,6 +55,8 @@ int tracer_mem_string(pid_t tid, uint64_t addr, char *buf, size_t size)
 		ssize_t n;
 		char *nul;
 
+		if (got == 0 && chunk > MEM_FIRST)
+			chunk = MEM_FIRST;
 		if (chunk > size - got)
 			chunk = size - got;
 		n = mem_read_some(tid, addr + got, buf + got, chunk);
