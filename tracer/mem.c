@@ -141,8 +141,25 @@ static int argv_word(pid_t tid, struct mem_window *w, uint64_t p, char *buf,
 	return tracer_mem_string(tid, p, buf, size);
 }
 
+/*
+ * The words start from what was read at seen_addr, if anything: an exec
+ * reads its path first, and argv[0] is often the same string (execv(p,
+ * argv) with argv[0] == p).
+ */
+static void window_seed(struct mem_window *w, uint64_t seen_addr,
+			const char *seen)
+{
+	size_t n = seen ? strlen(seen) + 1 : 0;
+
+	if (n == 0 || n > sizeof(w->buf))
+		return;
+	w->base = seen_addr;
+	w->len = n;
+	memcpy(w->buf, seen, n);
+}
+
 int tracer_mem_argv(pid_t tid, uint64_t addr, char *buf, size_t size,
-		    size_t *len)
+		    size_t *len, uint64_t seen_addr, const char *seen)
 {
 	struct mem_window ptrs = { 0 }, strs = { 0 };
 	size_t used = 0;
@@ -152,6 +169,7 @@ int tracer_mem_argv(pid_t tid, uint64_t addr, char *buf, size_t size,
 	*len = 0;
 	if (addr == 0)
 		return 0;
+	window_seed(&strs, seen_addr, seen);
 	for (i = 0; i < 65536; i++) {
 		uint64_t p;
 		int err = argv_pointer(tid, &ptrs, addr + 8 * i, &p);

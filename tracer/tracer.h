@@ -186,10 +186,12 @@ int tracer_mem_read(pid_t tid, uint64_t addr, void *buf, size_t len);
 int tracer_mem_write(pid_t tid, uint64_t addr, const void *buf, size_t len);
 /*
  * Copies a NULL-terminated array of strings (argv) as NUL-joined words.
- * Returns 0, 1 when it did not fit (buf holds a prefix), or -errno.
+ * seen, if not NULL, is a string already copied from seen_addr: a word
+ * within it is taken from it rather than read again.  Returns 0, 1 when
+ * it did not fit (buf holds a prefix), or -errno.
  */
 int tracer_mem_argv(pid_t tid, uint64_t addr, char *buf, size_t size,
-		    size_t *len);
+		    size_t *len, uint64_t seen_addr, const char *seen);
 
 /* --- path resolution from the tracee's point of view (path.c) ---------- */
 

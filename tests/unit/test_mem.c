@@ -3,13 +3,15 @@
  * Unit tests for reading an argv and a string out of a process
  * (tracer/mem.c), on this process's own memory: words end to end or
  * scattered, a pointer array and words that straddle a page or end just
- * before an unmapped one, a word longer than the buffer, a bad pointer;
- * strings shorter and longer than the first read, across a page, before
- * or into an unmapped one.
+ * before an unmapped one, a word longer than the buffer, a bad pointer,
+ * a first word already read (an exec's path); strings shorter and
+ * longer than the first read, across a page, before or into an unmapped
+ * one.
  * Each case is a table row: the layout, and what must come back.
  */
 #include <check.h>
 #include <errno.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -30,12 +32,14 @@ enum layout {
 	BAD_POINTER, /* the second pointer is unmapped */
 };
 
+/* seen: the first word was read before (an exec's path), and is passed */
 static const struct {
 	const char *what;
 	enum layout layout;
 	const char *words[4];
 	size_t size; /* of the buffer */
 	int ret;
+	bool seen;
 } cases[] = {
 	{ "end to end", END_TO_END, { "/bin/true", "-x", "y" }, 4096, 0 },
 	{ "scattered", SCATTERED, { "cc", "-c", "a.c" }, 4096, 0 },
@@ -44,6 +48,11 @@ static const struct {
 	{ "pointers across", PTRS_ACROSS, { "a", "bb", "ccc" }, 4096, 0 },
 	{ "cut", END_TO_END, { "0123456789", "abc" }, 8, 1 },
 	{ "bad pointer", BAD_POINTER, { "a", "b" }, 4096, -EFAULT },
+	{ "path seen, end to end", END_TO_END, { "/bin/true", "-x" }, 4096, 0,
+	  true },
+	{ "path seen, scattered", SCATTERED, { "/bin/cc", "-c", "a.c" }, 4096,
+	  0, true },
+	{ "path seen, cut", END_TO_END, { "0123456789", "abc" }, 8, 1, true },
 };
 
 /* Three pages, the last one unmapped. */
@@ -97,7 +106,8 @@ START_TEST(test_argv)
 		n++;
 	ptrs = lay_out(m, cases[_i].layout, cases[_i].words, n);
 	ret = tracer_mem_argv(getpid(), (uintptr_t)ptrs, buf, cases[_i].size,
-			      &len);
+			      &len, cases[_i].seen ? ptrs[0] : 0,
+			      cases[_i].seen ? cases[_i].words[0] : NULL);
 	ck_assert_msg(ret == cases[_i].ret, "%s: returned %d", cases[_i].what,
 		      ret);
 	if (ret == 0) {
