@@ -168,6 +168,8 @@ pid_t tracer_proc_tgid(pid_t tid);
 /* Reads a small /proc file into buf, NUL-terminated; bytes or -errno. */
 ssize_t tracer_proc_read(const char *path, char *buf, size_t size);
 size_t tracer_proc_count(void);
+/* How many tasks of the table are threads, not a process's leader. */
+size_t tracer_proc_threads(void);
 /* Calls fn for every task; used to kill what is left at the end. */
 void tracer_proc_each(void (*fn)(struct tracer_proc *, void *), void *arg);
 
