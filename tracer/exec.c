@@ -323,7 +323,7 @@ void tracer_on_exec(struct tracer_req *r)
 	err = tracer_mem_string(r->tid, r->args[at], path, sizeof(path));
 	if (!err)
 		err = tracer_mem_argv(r->tid, r->args[at + 1], argv,
-				      sizeof(argv), &len);
+				      sizeof(argv), &len, r->args[at], path);
 	r->ev.argv_cut = err > 0;
 	if (err < 0) {
 		r->err = -err;

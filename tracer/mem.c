@@ -37,8 +37,13 @@ int tracer_mem_read(pid_t tid, uint64_t addr, void *buf, size_t len)
 
 /*
  * Strings are read a page at a time so that a string ending just before
- * an unmapped page is still read whole.
+ * an unmapped page is still read whole.  The first read takes at most
+ * MEM_FIRST bytes: most paths end within them, and the rest of the page
+ * (2 KiB on average, the kernel's copy of it about a microsecond) would
+ * be copied for nothing.
  */
+#define MEM_FIRST 256UL
+
 int tracer_mem_string(pid_t tid, uint64_t addr, char *buf, size_t size)
 {
 	size_t got = 0;
@@ -50,6 +55,8 @@ int tracer_mem_string(pid_t tid, uint64_t addr, char *buf, size_t size)
 		ssize_t n;
 		char *nul;
 
+		if (got == 0 && chunk > MEM_FIRST)
+			chunk = MEM_FIRST;
 		if (chunk > size - got)
 			chunk = size - got;
 		n = mem_read_some(tid, addr + got, buf + got, chunk);
@@ -134,8 +141,25 @@ static int argv_word(pid_t tid, struct mem_window *w, uint64_t p, char *buf,
 	return tracer_mem_string(tid, p, buf, size);
 }
 
+/*
+ * The words start from what was read at seen_addr, if anything: an exec
+ * reads its path first, and argv[0] is often the same string (execv(p,
+ * argv) with argv[0] == p).
+ */
+static void window_seed(struct mem_window *w, uint64_t seen_addr,
+			const char *seen)
+{
+	size_t n = seen ? strlen(seen) + 1 : 0;
+
+	if (n == 0 || n > sizeof(w->buf))
+		return;
+	w->base = seen_addr;
+	w->len = n;
+	memcpy(w->buf, seen, n);
+}
+
 int tracer_mem_argv(pid_t tid, uint64_t addr, char *buf, size_t size,
-		    size_t *len)
+		    size_t *len, uint64_t seen_addr, const char *seen)
 {
 	struct mem_window ptrs = { 0 }, strs = { 0 };
 	size_t used = 0;
@@ -145,6 +169,7 @@ int tracer_mem_argv(pid_t tid, uint64_t addr, char *buf, size_t size,
 	*len = 0;
 	if (addr == 0)
 		return 0;
+	window_seed(&strs, seen_addr, seen);
 	for (i = 0; i < 65536; i++) {
 		uint64_t p;
 		int err = argv_pointer(tid, &ptrs, addr + 8 * i, &p);

@@ -316,18 +316,19 @@ static void record(struct tracer_sup *s, struct tracer_req *r)
 static void serve(struct tracer_sup *s, const struct seccomp_notif *n,
 		  bool may_block, struct tracer_question *answered)
 {
-	struct tracer_req r = {
-		.sup = s,
-		.id = n->id,
-		.tid = n->pid,
-		.nr = n->data.nr,
-		.addfd = -1,
-		.addfd_at = -1,
-		.may_block = may_block,
-		.answered = answered,
-	};
+	struct tracer_req r;
 	tracer_handler fn = NULL;
 
+	memset(&r, 0, TRACER_REQ_HEAD);
+	r.object[0] = r.object2[0] = r.advice[0] = r.host[0] = '\0';
+	r.sup = s;
+	r.id = n->id;
+	r.tid = n->pid;
+	r.nr = n->data.nr;
+	r.addfd = -1;
+	r.addfd_at = -1;
+	r.may_block = may_block;
+	r.answered = answered;
 	clock_gettime(CLOCK_MONOTONIC, &r.arrived);
 	tracer_ident_settle(r.tid); /* its last call, if a change, is done */
 	memcpy(r.args, n->data.args, sizeof(r.args));

@@ -19,6 +19,7 @@
 
 static struct tracer_proc *buckets[PROC_BUCKETS];
 static size_t count;
+static size_t threads; /* entries that are not their process's leader */
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
 
 void tracer_proc_lock(void)
@@ -44,6 +45,7 @@ void tracer_proc_init(void)
 {
 	memset(buckets, 0, sizeof(buckets));
 	count = 0;
+	threads = 0;
 }
 
 struct tracer_proc *tracer_proc_find(pid_t tid)
@@ -62,10 +64,13 @@ struct tracer_proc *tracer_proc_add(pid_t tid, pid_t tgid, pid_t ppid)
 		if (!p)
 			return NULL;
 		p->tid = tid;
+		p->tgid = tid;
 		*pp = p;
 		count++;
 	}
+	threads -= p->tgid != p->tid;
 	p->tgid = tgid;
+	threads += p->tgid != p->tid;
 	p->ppid = ppid;
 	return p;
 }
@@ -79,6 +84,7 @@ void tracer_proc_remove(pid_t tid)
 	if (!p)
 		return;
 	*pp = p->next;
+	threads -= p->tgid != p->tid;
 	tracer_ident_settle_locked(p);
 	free(p->ident_cwd);
 	tracer_exec_expect_free(p->exec);
@@ -90,6 +96,12 @@ void tracer_proc_remove(pid_t tid)
 size_t tracer_proc_count(void)
 {
 	return count;
+}
+
+/* Caller holds the lock. */
+size_t tracer_proc_threads(void)
+{
+	return threads;
 }
 
 pid_t tracer_proc_tgid(pid_t tid)

@@ -452,10 +452,31 @@ static void on_birth(struct loop *l, pid_t pid, bool fork_event)
 	ptrace(PTRACE_CONT, pid, 0, 0);
 }
 
+/*
+ * The id of the task that called exec: the kernel gives it the
+ * process's id, and PTRACE_GETEVENTMSG says which it had.  While the
+ * table holds no thread besides leaders, it can only be the process's
+ * own, pid: a ptrace call a fork + exec saves.  Every task that runs
+ * is in the table (it waits in its first stop until met), and one that
+ * called exec stays there under its former id until on_exec().
+ */
+static unsigned long exec_former(pid_t pid)
+{
+	unsigned long msg = 0;
+	bool threads;
+
+	tracer_proc_lock();
+	threads = tracer_proc_threads() > 0;
+	tracer_proc_unlock();
+	if (!threads)
+		return (unsigned long)pid;
+	ptrace(PTRACE_GETEVENTMSG, pid, 0, &msg);
+	return msg;
+}
+
 static void on_stop(struct loop *l, pid_t pid, int st)
 {
 	int sig = WSTOPSIG(st), event = (st >> 16) & 0xff;
-	unsigned long msg = 0;
 
 	switch (event) {
 	case PTRACE_EVENT_FORK:
@@ -466,8 +487,7 @@ static void on_stop(struct loop *l, pid_t pid, int st)
 		on_birth(l, pid, false);
 		break;
 	case PTRACE_EVENT_EXEC:
-		ptrace(PTRACE_GETEVENTMSG, pid, 0, &msg);
-		on_exec(pid, msg);
+		on_exec(pid, exec_former(pid));
 		ptrace(PTRACE_CONT, pid, 0, 0);
 		break;
 	case PTRACE_EVENT_STOP:

@@ -25,6 +25,21 @@ pt_run --deny-exec cat -- sh -c 'echo still-runs | tr a-z A-Z'
 pt_status "--deny-exec cat: other programs run" 0
 pt_grep "--deny-exec cat: their output is there" "$PT_OUT" '^STILL-RUNS$'
 
+# ---- exec from a thread: the kernel gives the task the process's id
+if command -v cc >/dev/null 2>&1; then
+	cc -O1 -pthread -o "$T/thread-exec" "$PT_TESTS/lib/thread-exec.c"
+	for who in thread leader; do
+		pt_run -- "$T/thread-exec" "$who" /bin/echo "exec-by-$who"
+		pt_status "an exec by the $who (another thread alive) runs" 0
+		pt_grep "an exec by the $who: the program's output is there" \
+			"$PT_OUT" "^exec-by-$who\$"
+		pt_nogrep "an exec by the $who: not taken for a mismatch" \
+			"$PT_LOG" '"type":"exec-mismatch"'
+	done
+else
+	pt_skip "exec from a thread" "needs cc"
+fi
+
 pt_need "git exec rules" git || pt_done
 
 # ---- prefixes: git push vs git status
