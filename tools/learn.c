@@ -410,7 +410,13 @@ static enum rules_class class_of(const char *s, bool *skip)
 		return RULES_WRITE;
 	if (!strcmp(s, "exec"))
 		return RULES_EXEC;
-	if (!strcmp(s, "connect") || !strcmp(s, "resolve"))
+	/*
+	 * A request or a server name the relay judged: through proctor's
+	 * proxy, the only record of the name the program reached (its
+	 * connect was to the proxy).
+	 */
+	if (!strcmp(s, "connect") || !strcmp(s, "resolve") ||
+	    !strcmp(s, "http") || !strcmp(s, "tls"))
 		return RULES_CONNECT;
 	*skip = true; /* "signal": nothing a policy file grants */
 	return RULES_NCLASS;
@@ -654,6 +660,11 @@ static void on_decision(struct reader *r, const cJSON *rec)
 		return;
 	}
 	e.denied = strcmp(dec, "allow") != 0;
+	/* a refused request was refused by its method or shape, not name */
+	if (e.denied && (!strcmp(cls, "http") || !strcmp(cls, "tls"))) {
+		free_names(&n);
+		return;
+	}
 	e.created = cJSON_IsTrue(
 		cJSON_GetObjectItemCaseSensitive(rec, "created_by_run"));
 	e.also_read = e.cls == RULES_WRITE && also_read(rec);

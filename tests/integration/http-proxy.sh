@@ -65,6 +65,7 @@ pt_check "the request is logged" grep -q \
 pt_check "the kernel record names the proxy" grep -q \
 	"\"type\":\"kernel\".*\"proxy\":\"http://127.0.0.1:[0-9]*; upstream: direct, direct\"" \
 	"$PT_LOG"
+cp "$PT_LOG" "$T/proxied.jsonl"
 pt_check "the connect to the proxy is logged as proctor's" grep -q \
 	'"class":"connect".*"decision":"allow".*proctor.s HTTP proxy' "$PT_LOG"
 
@@ -216,6 +217,11 @@ pt_lab_run $P --proxy -- env GIT_SSL_CAINFO="$LAB/cert.pem" git clone -q \
 pt_status "git clone over HTTPS works through proctor's proxy" 0
 pt_is "and the clone holds the file" "$(cat "$WS/clone/file" 2>/dev/null)" \
 	"proxied"
+
+pt_proctor learn --from "$T/proxied.jsonl" -o -
+pt_grep "learning from a proxied run learns the name the program reached" \
+	"$PT_OUT" '"safe.test"'
+pt_nogrep "... not proctor's proxy" "$PT_OUT" "127.0.0.1"
 
 # --- through the user's proxy -----------------------------------------------
 
