@@ -12,7 +12,8 @@ pt_init "$@"
 
 pt_dns_lab "safe.test A 10.77.0.3 300
 sib.test A 10.77.0.3 300
-run.test A 10.77.0.3 300" || pt_done
+run.test A 10.77.0.3 300
+none.test A 10.77.0.3 300" || pt_done
 
 SRV=$LAB/srv.log
 pt_lab_serve httpd httpd.py 10.77.0.3 8081 "$SRV"
@@ -97,9 +98,27 @@ pt_grep "QUIC to a limited address is refused, not asked about" "$PT_OUT" \
 	"ECONNREFUSED"
 pt_nogrep "... no question" "$T/c7" '"type":"request"'
 
+: >"$LAB/queries"
 client "$T/c6"
 pt_lab_run "${RUN[@]}" --proxy -- curl -sS -m 10 http://run.test:8081/no
 kill "$CPID" 2>/dev/null
 pt_grep "a denied answer: 403" "$PT_OUT" "proctor refused GET run.test/no"
 pt_nogrep "... and the server never sees it" "$SRV" "/no"
+if pt_lab_queried run.test; then
+	pt_fail "... nor the nameserver the name"
+else
+	pt_ok "... nor the nameserver the name"
+fi
+
+# --ask: a name no entry names is asked about at proctor's proxy, and
+# the answer lets it be dialed (the default's denial was the question)
+: >"$SRV"
+client "$T/c8" allow-once
+pt_lab_run "${RUN[@]}" --ask --proxy -- curl -sS -m 10 \
+	http://none.test:8081/asked
+kill "$CPID" 2>/dev/null
+pt_grep "--ask at proctor's proxy: the name is asked about" "$T/c8" \
+	'"type":"request".*none\.test \(proxy\)'
+pt_grep "... and once allowed, the request is answered" "$PT_OUT" \
+	"^GET /asked"
 pt_done
