@@ -1322,12 +1322,17 @@ struct proxy_wait {
 	int fd; /* the program's side: its hang-up settles the question */
 };
 
+/*
+ * The program has not hung up.  Its end of stream is seen, not read: a
+ * body it sent after the request may wait unread before it (a peek
+ * would find those bytes, and the question would outlive the program).
+ */
 static bool wait_alive(void *arg)
 {
 	struct proxy_wait *w = arg;
-	char b;
+	struct pollfd pfd = { .fd = w->fd, .events = POLLRDHUP };
 
-	return recv(w->fd, &b, 1, MSG_PEEK | MSG_DONTWAIT) != 0;
+	return poll(&pfd, 1, 0) == 0;
 }
 
 static void wait_resume(void *arg, struct tracer_question *q)

@@ -110,6 +110,40 @@ else
 	pt_ok "... nor the nameserver the name"
 fi
 
+# a program that hangs up while its question waits takes the question
+# with it, though a body it sent waits unread before its end of stream
+cat >"$T/silent.py" <<'PY'
+import socket, sys, time
+for _ in range(200):
+    try:
+        s = socket.socket(socket.AF_UNIX)
+        s.connect(sys.argv[1])
+        break
+    except OSError:
+        time.sleep(0.05)
+out, t0 = open(sys.argv[2], "w", buffering=1), time.time()
+for line in s.makefile("rb"):
+    out.write("%.1f %s" % (time.time() - t0, line.decode()))
+PY
+cat >"$T/hangup.py" <<'PY'
+import os, socket, time
+port = int(os.environ["http_proxy"].rstrip("/").rsplit(":", 1)[1])
+s = socket.create_connection(("127.0.0.1", port))
+s.sendall(b"POST http://sib.test:8081/x HTTP/1.1\r\nHost: sib.test:8081\r\n"
+          b"Content-Length: 100000\r\n\r\n" + b"a" * 100000)
+time.sleep(0.5)
+s.close()
+time.sleep(6)
+PY
+"$PT_PY" "$T/silent.py" "$SOCK" "$T/c9" &
+SP=$!
+pt_at_exit "kill $SP"
+pt_lab_run "${RUN[@]}" --proxy -- "$PT_PY" "$T/hangup.py"
+kill "$SP" 2>/dev/null
+pt_is "a program's hang-up settles its question (a body unread before it)" \
+	"$(awk '/"answered"/ { print ($1 < 4 && /"by":"gone"/) ? "gone" : $0 }' \
+		"$T/c9")" gone
+
 # --ask: a name no entry names is asked about at proctor's proxy, and
 # the answer lets it be dialed (the default's denial was the question)
 : >"$SRV"
