@@ -382,12 +382,13 @@ static bool judge_addr(struct tracer_proxy_dial *d, const struct rules_addr *ra,
 	if (v->action == RULES_ALLOW)
 		return true;
 	/*
-	 * the user answered for the name an entry asks about, or that no
-	 * entry names (an address a name never grants excepted)
+	 * the user answered for the name an entry asks about; for an
+	 * address written as the host, or a name no entry names (--ask),
+	 * unless it is one a name never grants or this host's
 	 */
 	if (which >= 0 && d->asked && v->action == RULES_ASK)
 		return true;
-	if (which < 0 && !d->ip && answered(d, v) && v->is_default &&
+	if (which < 0 && answered(d, v) && (d->ip || v->is_default) &&
 	    !rules_name_cannot_grant(ra) && !tracer_address_is_local(ra))
 		return true;
 	return tracer_grant_connect(d->grant, ra, d->host, v);

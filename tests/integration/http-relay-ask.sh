@@ -155,4 +155,16 @@ pt_grep "--ask at proctor's proxy: the name is asked about" "$T/c8" \
 	'"type":"request".*none\.test \(proxy\)'
 pt_grep "... and once allowed, the request is answered" "$PT_OUT" \
 	"^GET /asked"
+
+# an address written as the host, which an address entry asks about:
+# the answer is about that address
+cat >"$T/ip.json" <<'JSON'
+{"network": {"ask": ["10.77.0.4"]}}
+JSON
+client "$T/c10" allow-once
+pt_lab_run --policy "$T/ip.json" --approve-socket "$SOCK" --prompt-timeout 20 \
+	--proxy -- curl -sS -m 10 http://10.77.0.4/
+kill "$CPID" 2>/dev/null
+pt_grep "an address asked about at proctor's proxy, allowed, is reached" \
+	"$PT_OUT" "hello from the lab"
 pt_done
