@@ -53,6 +53,7 @@ static struct {
 	struct proxy_up up[2];
 	bool has_up[2];
 	const struct rules_policy *policy;
+	bool ask_defaults; /* --ask: a default denial was a question */
 } proxy;
 
 static const char *const proxy_vars[] = {
@@ -258,6 +259,7 @@ int tracer_proxy_prepare(const struct tracer_opts *o, char ***envp)
 	if (o->proxy == TRACER_PROXY_OFF)
 		return 0;
 	proxy.policy = o->policy;
+	proxy.ask_defaults = o->ask_defaults;
 	find_up(*envp, 0, keep);
 	find_up(*envp, 1, keep);
 	if (o->proxy == TRACER_PROXY_AUTO && !proxy.has_up[0] &&
@@ -349,6 +351,20 @@ static int resolve(const char *host, const char *port, bool numeric,
 	return rc ? -1 : 0;
 }
 
+/*
+ * Whether v is what the user answered for d's name: an entry that asks
+ * about it, or with --ask the default (no entry names it).
+ */
+static bool answered(const struct tracer_proxy_dial *d,
+		     const struct rules_verdict *v)
+{
+	return d->asked &&
+	       (v->action == RULES_ASK ||
+		(proxy.ask_defaults && v->is_default &&
+		 v->action == RULES_DENY && strcmp(v->origin, "proctor") &&
+		 strcmp(v->origin, "rules")));
+}
+
 /* Whether the policy (or the grant) lets d's name reach ra. */
 static bool judge_addr(struct tracer_proxy_dial *d, const struct rules_addr *ra,
 		       struct rules_verdict *v)
@@ -365,8 +381,15 @@ static bool judge_addr(struct tracer_proxy_dial *d, const struct rules_addr *ra,
 	}
 	if (v->action == RULES_ALLOW)
 		return true;
-	/* the user answered for the name an entry asks about */
+	/*
+	 * the user answered for the name an entry asks about; for an
+	 * address written as the host, or a name no entry names (--ask),
+	 * unless it is one a name never grants or this host's
+	 */
 	if (which >= 0 && d->asked && v->action == RULES_ASK)
+		return true;
+	if (which < 0 && answered(d, v) && (d->ip || v->is_default) &&
+	    !rules_name_cannot_grant(ra) && !tracer_address_is_local(ra))
 		return true;
 	return tracer_grant_connect(d->grant, ra, d->host, v);
 }
@@ -405,7 +428,7 @@ static int dial_direct(struct tracer_proxy_dial *d)
 	if (!d->ip) {
 		rules_check_name(proxy.policy, d->host, &d->verdict);
 		if (d->verdict.action != RULES_ALLOW &&
-		    !(d->asked && d->verdict.action == RULES_ASK) &&
+		    !answered(d, &d->verdict) &&
 		    !tracer_grant_host(d->grant, d->host, d->port, &d->verdict))
 			return -1;
 	}
@@ -490,8 +513,7 @@ static bool judge_host(struct tracer_proxy_dial *d, struct rules_verdict *v)
 
 	if (!d->ip) {
 		rules_check_host(proxy.policy, d->host, d->port, v);
-		if (v->action == RULES_ALLOW ||
-		    (d->asked && v->action == RULES_ASK))
+		if (v->action == RULES_ALLOW || answered(d, v))
 			return true;
 		return tracer_grant_host(d->grant, d->host, d->port, v);
 	}

@@ -989,7 +989,12 @@ static void answer(struct relay_conn *c, const char *status, const char *body)
 	answer_flush(c);
 }
 
-/* Refused: once upstream has answered (or after a while), the 403. */
+/*
+ * Refused: once upstream has answered (or after a while), the 403.  A
+ * program that has not taken what upstream answered by then has its
+ * connection cut instead: the 403 would land in the middle of that
+ * answer, to be read as part of its body.
+ */
 static void drain(struct relay_conn *c)
 {
 	if (!c->drain_since)
@@ -1001,7 +1006,8 @@ static void drain(struct relay_conn *c)
 			end_write(c, UP);
 		return;
 	}
-	answer(c, "403 Forbidden", c->refusal);
+	if (!c->end[UP].in_pipe)
+		answer(c, "403 Forbidden", c->refusal);
 	c->end[UP].eof = true;
 	c->drain_since = 0;
 }
@@ -1322,12 +1328,17 @@ struct proxy_wait {
 	int fd; /* the program's side: its hang-up settles the question */
 };
 
+/*
+ * The program has not hung up.  Its end of stream is seen, not read: a
+ * body it sent after the request may wait unread before it (a peek
+ * would find those bytes, and the question would outlive the program).
+ */
 static bool wait_alive(void *arg)
 {
 	struct proxy_wait *w = arg;
-	char b;
+	struct pollfd pfd = { .fd = w->fd, .events = POLLRDHUP };
 
-	return recv(w->fd, &b, 1, MSG_PEEK | MSG_DONTWAIT) != 0;
+	return poll(&pfd, 1, 0) == 0;
 }
 
 static void wait_resume(void *arg, struct tracer_question *q)

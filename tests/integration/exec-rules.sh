@@ -36,6 +36,13 @@ if command -v cc >/dev/null 2>&1; then
 		pt_nogrep "an exec by the $who: not taken for a mismatch" \
 			"$PT_LOG" '"type":"exec-mismatch"'
 	done
+	# the path and argv[0] one string, rewritten while the exec is
+	# judged: what runs is what was judged, or nothing
+	cc -O1 -pthread -o "$T/path-race" "$PT_TESTS/lib/path-race.c"
+	pt_run --quiet --deny-exec echo -- "$T/path-race" /bin/true /bin/echo \
+		RACE-WON
+	pt_nogrep "a path rewritten as argv[0] during the exec: never run" \
+		"$PT_OUT" RACE-WON
 else
 	pt_skip "exec from a thread" "needs cc"
 fi

@@ -12,7 +12,8 @@ pt_init "$@"
 
 pt_dns_lab "safe.test A 10.77.0.3 300
 sib.test A 10.77.0.3 300
-run.test A 10.77.0.3 300" || pt_done
+run.test A 10.77.0.3 300
+none.test A 10.77.0.3 300" || pt_done
 
 SRV=$LAB/srv.log
 pt_lab_serve httpd httpd.py 10.77.0.3 8081 "$SRV"
@@ -97,9 +98,73 @@ pt_grep "QUIC to a limited address is refused, not asked about" "$PT_OUT" \
 	"ECONNREFUSED"
 pt_nogrep "... no question" "$T/c7" '"type":"request"'
 
+: >"$LAB/queries"
 client "$T/c6"
 pt_lab_run "${RUN[@]}" --proxy -- curl -sS -m 10 http://run.test:8081/no
 kill "$CPID" 2>/dev/null
 pt_grep "a denied answer: 403" "$PT_OUT" "proctor refused GET run.test/no"
 pt_nogrep "... and the server never sees it" "$SRV" "/no"
+if pt_lab_queried run.test; then
+	pt_fail "... nor the nameserver the name"
+else
+	pt_ok "... nor the nameserver the name"
+fi
+
+# a program that hangs up while its question waits takes the question
+# with it, though a body it sent waits unread before its end of stream
+cat >"$T/silent.py" <<'PY'
+import socket, sys, time
+for _ in range(200):
+    try:
+        s = socket.socket(socket.AF_UNIX)
+        s.connect(sys.argv[1])
+        break
+    except OSError:
+        time.sleep(0.05)
+out, t0 = open(sys.argv[2], "w", buffering=1), time.time()
+for line in s.makefile("rb"):
+    out.write("%.1f %s" % (time.time() - t0, line.decode()))
+PY
+cat >"$T/hangup.py" <<'PY'
+import os, socket, time
+port = int(os.environ["http_proxy"].rstrip("/").rsplit(":", 1)[1])
+s = socket.create_connection(("127.0.0.1", port))
+s.sendall(b"POST http://sib.test:8081/x HTTP/1.1\r\nHost: sib.test:8081\r\n"
+          b"Content-Length: 100000\r\n\r\n" + b"a" * 100000)
+time.sleep(0.5)
+s.close()
+time.sleep(6)
+PY
+"$PT_PY" "$T/silent.py" "$SOCK" "$T/c9" &
+SP=$!
+pt_at_exit "kill $SP"
+pt_lab_run "${RUN[@]}" --proxy -- "$PT_PY" "$T/hangup.py"
+kill "$SP" 2>/dev/null
+pt_is "a program's hang-up settles its question (a body unread before it)" \
+	"$(awk '/"answered"/ { print ($1 < 4 && /"by":"gone"/) ? "gone" : $0 }' \
+		"$T/c9")" gone
+
+# --ask: a name no entry names is asked about at proctor's proxy, and
+# the answer lets it be dialed (the default's denial was the question)
+: >"$SRV"
+client "$T/c8" allow-once
+pt_lab_run "${RUN[@]}" --ask --proxy -- curl -sS -m 10 \
+	http://none.test:8081/asked
+kill "$CPID" 2>/dev/null
+pt_grep "--ask at proctor's proxy: the name is asked about" "$T/c8" \
+	'"type":"request".*none\.test \(proxy\)'
+pt_grep "... and once allowed, the request is answered" "$PT_OUT" \
+	"^GET /asked"
+
+# an address written as the host, which an address entry asks about:
+# the answer is about that address
+cat >"$T/ip.json" <<'JSON'
+{"network": {"ask": ["10.77.0.4"]}}
+JSON
+client "$T/c10" allow-once
+pt_lab_run --policy "$T/ip.json" --approve-socket "$SOCK" --prompt-timeout 20 \
+	--proxy -- curl -sS -m 10 http://10.77.0.4/
+kill "$CPID" 2>/dev/null
+pt_grep "an address asked about at proctor's proxy, allowed, is reached" \
+	"$PT_OUT" "hello from the lab"
 pt_done

@@ -39,6 +39,16 @@ pt_grep "a refused request after a large answer: the answer comes whole" \
 	"$PT_OUT" "body 16777216 whole yes"
 pt_grep "and the 403 after it" "$PT_OUT" "403-after-body yes"
 
+# the program takes nothing for 7 s: a 403 then would land in the
+# middle of the answer (read as its body), so the connection is cut
+pt_lab_run $P -- "$PT_PY" "$C" --pause 7 stream.test 8082 \
+	"$(get big/33554432)" \
+	'POST /no HTTP/1.1\r\nHost: stream.test\r\nContent-Length: 0\r\n\r\n'
+pt_grep "a reader that stalls: its answer's end not reached" "$PT_OUT" \
+	"body 33554432 whole no"
+pt_nogrep "... and no 403 in the middle of it" "$PT_OUT" \
+	"403 yes 403-after-body no"
+
 # cpu PID: the CPU time of PID so far, in clock ticks
 cpu() { awk '{ sub(/.*\) /, ""); print $12 + $13 }' "/proc/$1/stat"; }
 pt_lab_run $P -- "$PT_PY" "$C" --abort stream.test 8082 "$(get big/16777216)" &

@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
-"""A slow reader for the relay's stream tests: [--abort] HOST PORT REQ...
-Sends the requests (with \\r\\n escapes) in one write, waits a second,
+"""A slow reader for the relay's stream tests: [--abort] [--pause SECS]
+HOST PORT REQ...  Sends the requests (with \\r\\n escapes) in one write,
+waits a second (SECS),
 then reads to the end and prints one line: "len L body N whole yes|no
 403 yes|no 403-after-body yes|no", whether the body of the first answer
 (N bytes, Content-Length, made as stream_srv.py makes it) arrived whole
@@ -11,6 +12,10 @@ import os, random, socket, sys, time
 abort = sys.argv[1] == "--abort"
 if abort:
     del sys.argv[1]
+pause = 1
+if sys.argv[1] == "--pause":
+    pause = float(sys.argv[2])
+    del sys.argv[1:3]
 host, port = sys.argv[1], int(sys.argv[2])
 reqs = "".join(sys.argv[3:]).encode().decode("unicode_escape").encode()
 s = socket.socket()
@@ -18,7 +23,7 @@ s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
 s.settimeout(20)
 s.connect((host, port))
 s.sendall(reqs)
-time.sleep(1)
+time.sleep(pause)
 if abort:
     # reads a little, hangs up with the rest unread (a reset), stays on
     # a while: the test watches proctor (our parent) meanwhile
