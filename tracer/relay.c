@@ -463,6 +463,32 @@ static bool answered(const struct relay_conn *c, const char *name,
 }
 
 /*
+ * Through the user's proxy, which resolves names: a name alone is
+ * judged by the name entries, an address literal (a Host such as
+ * 10.0.0.1) by the address entries, as proctor's proxy judged its target.
+ */
+static bool judge_via(struct relay_conn *c, const char *name,
+		      struct rules_verdict *v)
+{
+	const struct rules_policy *p = relay.sup->o->policy;
+	struct rules_addr ra;
+	char text[300];
+
+	snprintf(text, sizeof(text), strchr(name, ':') ? "[%s]:%u" : "%s:%u",
+		 name, c->to_port);
+	if (rules_addr_parse(text, &ra) == 0 && ra.kind == RULES_ADDR_IP) {
+		rules_check_addr(p, &ra, v);
+		return v->action == RULES_ALLOW ||
+		       tracer_grant_connect(c->grant, &ra, name, v) ||
+		       answered(c, name, v);
+	}
+	rules_check_host(p, name, c->to_port, v);
+	return v->action == RULES_ALLOW ||
+	       tracer_grant_host(c->grant, name, c->to_port, v) ||
+	       answered(c, name, v);
+}
+
+/*
  * Whether name may be spoken to this connection's address: an allowed
  * name there, and the resolved one when the connection's entry or the
  * name's own says "match".
@@ -478,11 +504,7 @@ static bool judge_name(struct relay_conn *c, const char *name,
 		return false;
 	}
 	if (c->via) {
-		/* the user's proxy resolves it: the name alone is judged */
-		rules_check_host(relay.sup->o->policy, name, c->to_port, v);
-		if (v->action != RULES_ALLOW &&
-		    !tracer_grant_host(c->grant, name, c->to_port, v) &&
-		    !answered(c, name, v))
+		if (!judge_via(c, name, v))
 			return false;
 	} else {
 		rules_check_connect(relay.sup->o->policy, &c->addr, list, 1, v,
@@ -1002,14 +1024,20 @@ static void drain(struct relay_conn *c)
 	/* its answers, to the last byte in the pipe, before the 403 */
 	if ((c->sent_up || c->ok) && (!c->end[UP].eof || c->end[UP].in_pipe) &&
 	    time(NULL) - c->drain_since < RELAY_DRAIN_S) {
+		uint64_t sent = c->sent_up;
+
 		if (flush_up(c)) /* what went before the refused request */
 			end_write(c, UP);
+		if (c->sent_up != sent)
+			c->drain_since = time(NULL); /* an upload still moves */
 		return;
 	}
 	if (!c->end[UP].in_pipe)
 		answer(c, "403 Forbidden", c->refusal);
 	c->end[UP].eof = true;
 	c->drain_since = 0;
+	/* nothing more goes up: no wake-up asked for a side that takes it */
+	c->in_len = c->ok = 0;
 }
 
 static bool finished(const struct relay_conn *c)

@@ -381,6 +381,17 @@ pt_grep "a TRACE, which the user's proxy may echo with its credentials, gets 403
 	"$PT_OUT" "proctor refused TRACE other.test/t: relay a TRACE"
 pt_nogrep "and the user's proxy never sees it" "$UP" "TRACE"
 
+: >"$UP"
+HTTPS_PROXY=$USERP http_proxy=$USERP pt_lab_run $P --allow-net 10.77.0.3:8081 \
+	-- curl -sS -m 10 http://10.77.0.3:8081/literal
+pt_grep "an address an entry allows is reached through the user's proxy" \
+	"$PT_OUT" "^GET /literal"
+HTTPS_PROXY=$USERP http_proxy=$USERP pt_lab_run $P -- \
+	curl -sS -m 10 http://10.77.0.3:8081/literal-no
+pt_grep "... and one no entry allows is refused" "$PT_OUT" \
+	"proctor refused GET 10.77.0.3/literal-no"
+pt_nogrep "... before the user's proxy hears of it" "$UP" "literal-no"
+
 HTTPS_PROXY=$USERP pt_lab_run $P --no-proxy-offer -- \
 	curl -sS -m 10 $CA https://safe.test/direct-to-proxy
 pt_isnt "with --no-proxy-offer, the user's proxy is an address like any" \
