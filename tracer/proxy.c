@@ -107,7 +107,8 @@ static const char *parse_up(const char *val, struct proxy_up *u)
 
 	if (strstr(s, "://")) {
 		if (strncasecmp(s, "http://", 7) != 0)
-			return "proctor's proxy speaks to an http:// proxy only";
+			return "proctor's proxy speaks to an http:// proxy "
+			       "only";
 		s += 7;
 	}
 	end = s + strcspn(s, "/?#");
