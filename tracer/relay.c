@@ -70,6 +70,7 @@
 #define RELAY_TLS_BUF	  16384
 #define RELAY_PROXY_MAX	  64 /* proxy requests read and dialed at once */
 #define RELAY_PROXY_WAIT  15 /* seconds for a proxy request's head */
+#define RELAY_PROXY_ASK	  16 /* of those threads, waiting for an answer */
 
 enum side { DOWN, UP }; /* the program's side, the destination's */
 
@@ -181,6 +182,7 @@ static struct {
 	struct sockaddr_in at;
 	atomic_int owing;   /* connections with bytes still for upstream */
 	atomic_int dialing; /* proxy_thread()s running */
+	atomic_int asking;  /* of them, waiting for the user's answer */
 	bool on;
 } relay = {
 	.lock = PTHREAD_MUTEX_INITIALIZER, .ep = -1, .listener = -1, .wake = -1
@@ -1394,16 +1396,26 @@ static bool proxy_ask(struct relay_conn *c, struct tracer_proxy_dial *d)
 	bool ok;
 	int rc;
 
+	/* questions left waiting must not hold every reader of the proxy */
+	if (atomic_fetch_add(&relay.asking, 1) >= RELAY_PROXY_ASK) {
+		atomic_fetch_sub(&relay.asking, 1);
+		verdict_relay(&d->verdict, "too many questions from proctor's "
+					   "proxy wait for an answer");
+		return false;
+	}
 	rc = tracer_prompt_resolve(c->tid, d->host, "proxy", &d->verdict, &tw,
 				   &ev);
-	if (rc != -EINPROGRESS)
+	if (rc != -EINPROGRESS) {
+		atomic_fetch_sub(&relay.asking, 1);
 		return rc > 0;
+	}
 	pthread_mutex_lock(&w.lock);
 	while (!w.q)
 		pthread_cond_wait(&w.done, &w.lock);
 	pthread_mutex_unlock(&w.lock);
 	ok = tracer_prompt_resolved(w.q, &ev);
 	tracer_prompt_release(w.q);
+	atomic_fetch_sub(&relay.asking, 1);
 	return ok;
 }
 

@@ -99,6 +99,18 @@ pt_grep "QUIC to a limited address is refused, not asked about" "$PT_OUT" \
 pt_nogrep "... no question" "$T/c7" '"type":"request"'
 
 : >"$LAB/queries"
+client "$T/c8" --none
+pt_lab_run "${RUN[@]}" --proxy -- sh -c '
+for i in $(seq 20); do curl -s -m 30 http://sib.test:8081/q$i >/dev/null & done
+sleep 3
+curl -sS -m 10 http://safe.test:8081/free'
+kill "$CPID" 2>/dev/null
+pt_grep "questions left waiting do not hold the proxy: an allowed name passes" \
+	"$PT_OUT" "^GET /free"
+pt_grep "... past 16 waiting questions, a request is refused at once" \
+	"$PT_ERR" "too many questions from proctor's proxy wait for an answer"
+pt_is "... after 16 questions" "$(grep -c '"type":"request"' "$T/c8")" 16
+
 client "$T/c6"
 pt_lab_run "${RUN[@]}" --proxy -- curl -sS -m 10 http://run.test:8081/no
 kill "$CPID" 2>/dev/null

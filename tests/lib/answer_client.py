@@ -4,7 +4,7 @@
 Connects to SOCK (waiting up to 10 s for it), writes every line proctor
 sends to OUT, and answers each question ("type": "request") with the
 next ANSWER in turn, then with "deny-once".  "--all ANSWER" answers every
-question with ANSWER.
+question with ANSWER; "--none" answers none (questions wait).
 """
 import json
 import socket
@@ -25,6 +25,8 @@ for line in s.makefile("rb"):
     log.write(line.decode())
     m = json.loads(line)
     if m.get("type") != "request":
+        continue
+    if answers[:1] == ["--none"]:
         continue
     a = every or (answers.pop(0) if answers else "deny-once")
     s.sendall(b'{"id":%d,"answer":"%s"}\n' % (m["id"], a.encode()))
