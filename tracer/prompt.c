@@ -818,10 +818,14 @@ bool tracer_prompt_name_allowed(const char *name, uint16_t port)
 	enum answer a;
 	bool ok;
 
-	/* a connect's answer is about NAME:PORT (subject()) */
+	/*
+	 * A connect's answer is about NAME:PORT (subject()); it comes first,
+	 * as in tracer_prompt_decide: a "deny always" for the name and port
+	 * stands over an allow for the name.
+	 */
 	if (asprintf(&key2, "%d\x01%s:%u", RULES_CONNECT, name, port) < 0)
 		key2 = NULL;
-	ok = key && key2 && ask.sup && at_hand(key, key2, &a) > 0 && allows(a);
+	ok = key && key2 && ask.sup && at_hand(key2, key, &a) > 0 && allows(a);
 	free(key);
 	free(key2);
 	return ok;
