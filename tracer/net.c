@@ -255,40 +255,38 @@ static int sock_type(int sock)
 	return type;
 }
 
+/* A connect proctor itself answers: allowed by a rule of its own. */
+static void decide_by_proctor(struct tracer_req *r, const struct rules_addr *ra,
+			      const char *where, const char *why)
+{
+	char text[300];
+
+	verdict_proctor(&r->verdict, RULES_ALLOW, where, why);
+	rules_addr_format(ra, text, sizeof(text));
+	tracer_req_decide(r, RULES_CONNECT, "addr", text, true);
+}
+
 /* A connect to the nameserver goes to proctor's resolver (dns.c). */
 static bool answered_by_proctor(struct tracer_req *r,
 				const struct rules_addr *ra)
 {
-	char text[300];
-
 	if (!resolver_owns(r, ra))
 		return false;
-	verdict_proctor(&r->verdict, RULES_ALLOW, "dns",
-			"answered by proctor's resolver");
-	rules_addr_format(ra, text, sizeof(text));
-	tracer_req_decide(r, RULES_CONNECT, "addr", text, true);
+	decide_by_proctor(r, ra, "dns", "answered by proctor's resolver");
 	return true;
 }
 
 /* A connect to proctor's proxy (proxy.c): the relay reads its request. */
 static bool to_proxy(struct tracer_req *r, const struct rules_addr *ra)
 {
-	char text[300];
-
 	if (!tracer_proxy_is(ra))
 		return false;
-	verdict_proctor(&r->verdict, RULES_ALLOW, "proxy",
-			"proctor's HTTP proxy: each request is judged");
-	rules_addr_format(ra, text, sizeof(text));
-	tracer_req_decide(r, RULES_CONNECT, "addr", text, true);
+	decide_by_proctor(r, ra, "proxy",
+			  "proctor's HTTP proxy: each request is judged");
 	return true;
 }
 
-/*
- * A TCP connect to the nameserver: the socket is replaced by one end of
- * a socketpair that proctor's resolver answers (dns.c).  The program's
- * descriptor number, close-on-exec and non-blocking flags stay.
- */
+/* The descriptor flag O_CLOEXEC of tgid's fd, or 0. */
 int tracer_fd_cloexec(pid_t tgid, int fd)
 {
 	char info[64], line[128];
@@ -307,6 +305,11 @@ int tracer_fd_cloexec(pid_t tgid, int fd)
 	return rc;
 }
 
+/*
+ * A TCP connect to the nameserver: the socket is replaced by one end of
+ * a socketpair that proctor's resolver answers (dns.c).  The program's
+ * descriptor number, close-on-exec and non-blocking flags stay.
+ */
 static void attach_resolver(struct tracer_req *r, int sock)
 {
 	int fd = (int)r->args[0], theirs, err, fl;

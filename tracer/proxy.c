@@ -461,19 +461,17 @@ static int dial_direct(struct tracer_proxy_dial *d)
 /* The user's proxy's answer to CONNECT: a 2xx status, or why not. */
 static bool tunnel_open(int fd, struct tracer_proxy_dial *d)
 {
-	char req[1024], ans[PROXY_ANSWER_MAX];
+	char req[1024], ans[PROXY_ANSWER_MAX], to[300];
 	const struct proxy_up *u = &proxy.up[1];
 	size_t got = 0;
 	ssize_t n;
 	int len;
 
+	/* host:port, an IPv6 address in brackets */
+	snprintf(to, sizeof(to), strchr(d->host, ':') ? "[%s]:%u" : "%s:%u",
+		 d->host, d->port);
 	len = snprintf(req, sizeof(req),
-		       "CONNECT %s%s%s:%u HTTP/1.1\r\nHost: %s%s%s:%u\r\n"
-		       "%s%s%s\r\n",
-		       strchr(d->host, ':') ? "[" : "", d->host,
-		       strchr(d->host, ':') ? "]" : "", d->port,
-		       strchr(d->host, ':') ? "[" : "", d->host,
-		       strchr(d->host, ':') ? "]" : "", d->port,
+		       "CONNECT %s HTTP/1.1\r\nHost: %s\r\n%s%s%s\r\n", to, to,
 		       u->auth[0] ? "Proxy-Authorization: " : "", u->auth,
 		       u->auth[0] ? "\r\n" : "");
 	if (send(fd, req, (size_t)len, MSG_NOSIGNAL) != len)
