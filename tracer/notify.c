@@ -141,6 +141,8 @@ bool tracer_req_decide(struct tracer_req *r, enum rules_class cls,
  */
 static atomic_bool no_addfd_send;
 
+static void crowd_answering(const struct tracer_sup *s);
+
 static bool inject_fd(struct tracer_req *r, bool send)
 {
 	struct seccomp_notif_addfd add = {
@@ -155,6 +157,7 @@ static bool inject_fd(struct tracer_req *r, bool send)
 		add.newfd = (uint32_t)r->addfd_at;
 	} else if (send && !atomic_load(&no_addfd_send)) {
 		add.flags = SECCOMP_ADDFD_FLAG_SEND;
+		crowd_answering(r->sup);
 	}
 	fd = ioctl(r->sup->listener, SECCOMP_IOCTL_NOTIF_ADDFD, &add);
 	if (fd < 0 && errno == EINVAL && add.flags & SECCOMP_ADDFD_FLAG_SEND) {
@@ -187,6 +190,7 @@ static void respond(struct tracer_req *r)
 	} else {
 		resp.val = r->val;
 	}
+	crowd_answering(r->sup);
 	/* ENOENT: the task died or was killed meanwhile; nothing to do. */
 	ioctl(r->sup->listener, SECCOMP_IOCTL_NOTIF_SEND, &resp);
 }
@@ -487,64 +491,109 @@ static void pool_submit(struct tracer_sup *s, const struct seccomp_notif *n,
 }
 
 /*
- * The synchronous wake-up runs a receiver on the calling task's CPU and
- * the task, once answered, on the receiver's.  While calls come one at a
- * time that halves the round trip (100k opens on a 2-vCPU machine: 12
- * against 20 us); while tasks on several CPUs call at once it piles them
- * onto one CPU as the other idles (a make -j2 build sending every open
- * here: 1.5x native with it, 1.2x without).  So it is on while calls come
- * alone, and off from the first call that finds another being served
- * until WAKE_ALONE calls in a row have come alone.
+ * The receivers.  For each notification the kernel wakes every thread
+ * waiting in RECV; one takes it and the others go back to sleep.  Three
+ * waiting receivers cost four needless switches a call, and the one that
+ * wins is most often the last one served, still warm on the other CPU,
+ * so the call crosses CPUs twice (100k write opens on a 2-vCPU machine:
+ * about 48 us a call against 35 us with one receiver on the caller's
+ * CPU).  So the receivers have two modes:
+ *
+ *   calm: calls come one at a time.  One receiver waits in RECV, the
+ *     others are parked here, out of the kernel's reach, and the wake-up
+ *     is synchronous (6.6+): the calling task and its receiver share
+ *     one CPU, two switches a call.
+ *   busy: a call waited while another was served (the listener holds
+ *     one as the receiver answers).  Every receiver waits in
+ *     RECV, and the wake-up is asynchronous: synchronous, it piles the
+ *     callers of several CPUs onto one as the other idles (a make -j2
+ *     build sending every open here: 1.5x native with it, 1.2x without).
+ *
+ * busy lasts until WAKE_ALONE calls in a row found no other being served.
+ * A receiver never waits for another thread's progress (calls that may
+ * wait are passed on to the pool), so one alone cannot hold up the rest
+ * for longer than a call takes.
  */
 #define WAKE_ALONE 64
 
 static struct {
-	atomic_int serving;   /* receivers between RECV and answer */
-	atomic_int alone;     /* calls in a row that found none */
-	atomic_bool on;	      /* what was last asked of the kernel */
-	pthread_mutex_t lock; /* one change at a time */
-} wake = { .lock = PTHREAD_MUTEX_INITIALIZER };
+	atomic_int serving; /* receivers between RECV and their answer */
+	atomic_int alone;   /* busy: calls in a row that found none */
+	atomic_bool busy;
+	atomic_int ids;	      /* receivers started */
+	pthread_mutex_t lock; /* one change of mode at a time */
+	pthread_cond_t unpark;
+} crowd = {
+	.lock = PTHREAD_MUTEX_INITIALIZER,
+	.unpark = PTHREAD_COND_INITIALIZER,
+};
 
-static void wake_set(const struct tracer_sup *s, bool on)
+static void crowd_set_busy(const struct tracer_sup *s, bool busy)
 {
-	uint64_t flags = on ? SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP : 0;
+	uint64_t flags = busy ? 0 : SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP;
 
-	if (pthread_mutex_trylock(&wake.lock) != 0)
-		return; /* another receiver is changing it */
-	if (atomic_load(&wake.on) != on &&
-	    ioctl(s->listener, SECCOMP_IOCTL_NOTIF_SET_FLAGS, flags) == 0)
-		atomic_store(&wake.on, on);
-	pthread_mutex_unlock(&wake.lock);
+	pthread_mutex_lock(&crowd.lock);
+	if (atomic_load(&crowd.busy) != busy) {
+		if (s->sync_wakeup)
+			ioctl(s->listener, SECCOMP_IOCTL_NOTIF_SET_FLAGS,
+			      flags);
+		atomic_store(&crowd.alone, 0);
+		atomic_store(&crowd.busy, busy);
+		if (busy)
+			pthread_cond_broadcast(&crowd.unpark);
+	}
+	pthread_mutex_unlock(&crowd.lock);
 }
 
-/* Called as a receiver takes a call; returns with it counted as served. */
-static void wake_adapt(const struct tracer_sup *s)
+/* Receiver id > 0 waits here while calls come one at a time. */
+static void crowd_park(int id)
 {
-	bool overlap = atomic_fetch_add(&wake.serving, 1) > 0;
-
-	if (!s->sync_wakeup)
+	if (id == 0 || atomic_load(&crowd.busy))
 		return;
-	if (overlap) {
-		atomic_store_explicit(&wake.alone, 0, memory_order_relaxed);
-		if (atomic_load_explicit(&wake.on, memory_order_relaxed))
-			wake_set(s, false);
-	} else if (!atomic_load_explicit(&wake.on, memory_order_relaxed) &&
-		   atomic_fetch_add_explicit(&wake.alone, 1,
-					     memory_order_relaxed) >=
-			   WAKE_ALONE) {
-		wake_set(s, true);
-	}
+	pthread_mutex_lock(&crowd.lock);
+	while (!atomic_load(&crowd.busy))
+		pthread_cond_wait(&crowd.unpark, &crowd.lock);
+	pthread_mutex_unlock(&crowd.lock);
+}
+
+/* whether this thread's call is counted in crowd.serving */
+static _Thread_local bool crowd_counted;
+
+/* Called as a receiver takes a call: busy ends after WAKE_ALONE alone. */
+static void crowd_took(const struct tracer_sup *s)
+{
+	bool overlap = atomic_fetch_add(&crowd.serving, 1) > 0;
+
+	crowd_counted = true;
+	if (!atomic_load_explicit(&crowd.busy, memory_order_relaxed))
+		return;
+	if (overlap)
+		atomic_store_explicit(&crowd.alone, 0, memory_order_relaxed);
+	else if (atomic_fetch_add_explicit(&crowd.alone, 1,
+					   memory_order_relaxed) >= WAKE_ALONE)
+		crowd_set_busy(s, false);
 }
 
 /*
- * The receivers.  The kernel wakes every thread waiting on the listener
- * for each notification; one of them takes it.  Measured on a 2-vCPU
- * virtual machine, 100k emulated opens: one receiver 54 us each, two 29
- * to 41 us, three 18 to 25 us, four 26 us, more grow slower again: with
- * a spare waiter, one is most often on the waking CPU, and waking a
- * thread on an idle virtual CPU is what costs.  So: one per CPU and one
- * more.  They serve what cannot wait and pass on to the pool what can.
+ * Called on the receiver just before its answer wakes the task, or once
+ * it passed the call on: a call waiting meanwhile came from another task
+ * (this one waits for the answer), so calls no longer come one at a time.
+ * Asked after the answer, the listener would also hold the task's next
+ * call, made as soon as it woke.
  */
+static void crowd_answering(const struct tracer_sup *s)
+{
+	struct pollfd pfd = { .fd = s->listener, .events = POLLIN };
+
+	if (!crowd_counted)
+		return;
+	crowd_counted = false;
+	atomic_fetch_sub(&crowd.serving, 1);
+	if (!atomic_load_explicit(&crowd.busy, memory_order_relaxed) &&
+	    poll(&pfd, 1, 0) > 0 && pfd.revents & POLLIN)
+		crowd_set_busy(s, true);
+}
+
 static bool listener_hung_up(int listener)
 {
 	struct pollfd pfd = { .fd = listener, .events = POLLIN };
@@ -555,11 +604,13 @@ static bool listener_hung_up(int listener)
 static void *receiver(void *arg)
 {
 	struct tracer_sup *s = arg;
+	int id = atomic_fetch_add(&crowd.ids, 1);
 	struct seccomp_notif n;
 
 	if (thread_setup() < 0)
 		return NULL;
 	for (;;) {
+		crowd_park(id);
 		memset(&n, 0, sizeof(n));
 		if (ioctl(s->listener, SECCOMP_IOCTL_NOTIF_RECV, &n) < 0) {
 			if (errno == EINTR)
@@ -573,9 +624,9 @@ static void *receiver(void *arg)
 				continue;
 			break;
 		}
-		wake_adapt(s);
+		crowd_took(s);
 		serve(s, &n, false, NULL);
-		atomic_fetch_sub(&wake.serving, 1);
+		crowd_answering(s); /* passed on to the pool, or parked */
 	}
 	return NULL;
 }
@@ -606,10 +657,15 @@ int tracer_notify_start(struct tracer_sup *s)
 	int rc;
 
 	handlers_load();
-	/* 6.6+: wake the waiting task on our CPU (wake_adapt) */
+	/* 6.6+: wake the waiting task on our CPU while calm (crowd_) */
 	s->sync_wakeup =
 		ioctl(s->listener, SECCOMP_IOCTL_NOTIF_SET_FLAGS, flags) == 0;
-	atomic_store(&wake.on, s->sync_wakeup);
+	/*
+	 * Busy, with a spare waiter one is most often on the waking CPU
+	 * (100k emulated opens, 2 vCPUs: two receivers 29 to 41 us a call,
+	 * three 18 to 25, four 26, more slower again): one per CPU and one
+	 * more.
+	 */
 	n = sysconf(_SC_NPROCESSORS_ONLN) + 1;
 	if (n < 2 || n > 9)
 		n = n < 2 ? 2 : 9;
