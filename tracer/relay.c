@@ -54,6 +54,7 @@
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
@@ -180,6 +181,9 @@ static struct {
 	/* proxy connections waiting for one of RELAY_PROXY_MAX threads */
 	struct relay_conn *waiting, **waiting_end;
 	struct sockaddr_in at;
+	atomic_int live; /* connections made and not yet freed */
+	int most;	 /* of them at once (relay_most) */
+	atomic_bool full_said;
 	atomic_int owing;   /* connections with bytes still for upstream */
 	atomic_int dialing; /* proxy_thread()s running */
 	atomic_int asking;  /* of them, waiting for the user's answer */
@@ -358,6 +362,7 @@ static void conn_free(struct relay_conn *c)
 	}
 	free(c->parser);
 	free(c);
+	atomic_fetch_sub(&relay.live, 1);
 }
 
 static struct relay_conn *conn_new(int up)
@@ -366,6 +371,7 @@ static struct relay_conn *conn_new(int up)
 
 	if (!c)
 		return NULL;
+	atomic_fetch_add(&relay.live, 1);
 	c->io = &plain_io;
 	c->end[DOWN].fd = -1;
 	c->end[UP].fd = up;
@@ -1603,6 +1609,52 @@ int tracer_relay_listen(uint16_t *port)
 	return 0;
 }
 
+/*
+ * Each connection holds six descriptors (two sockets, two pipes); the
+ * relay takes at most half of proctor's, so that a program opening
+ * connections by the thousand cannot starve the opens proctor makes for
+ * it (at 20,000 descriptors: 1,666 connections at once).
+ */
+#define RELAY_FDS_PER_CONN 6
+
+static int relay_most(void)
+{
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) < 0 || rl.rlim_cur == RLIM_INFINITY ||
+	    rl.rlim_cur > (1 << 24))
+		return (1 << 24) / 2 / RELAY_FDS_PER_CONN;
+	return rl.rlim_cur < 2 * 2 * RELAY_FDS_PER_CONN
+		       ? 2
+		       : (int)(rl.rlim_cur / 2 / RELAY_FDS_PER_CONN);
+}
+
+/*
+ * Whether one more connection fits; when it does not, the program's
+ * connect gets EAGAIN (a resource of proctor's, not a refusal by the
+ * policy) and stderr says so once a run.
+ */
+static bool relay_has_room(const struct tracer_req *r,
+			   const struct rules_addr *ra)
+{
+	char addr[96], host[96];
+
+	if (atomic_load(&relay.live) < relay.most)
+		return true;
+	if (!atomic_exchange(&relay.full_said, true) && !relay.sup->o->quiet) {
+		rules_addr_format(ra, addr, sizeof(addr));
+		tracer_printable(host, sizeof(host), r->host);
+		fprintf(stderr,
+			"proctor: the relay carries %d connections, its most "
+			"(half of proctor's descriptors); a connect to %s%s%s%s "
+			"by pid %d gets EAGAIN, as will others until some "
+			"end\n",
+			relay.most, host, host[0] ? " (" : "", addr,
+			host[0] ? ")" : "", r->tgid);
+	}
+	return false;
+}
+
 int tracer_relay_start(const struct tracer_sup *s)
 {
 	struct epoll_event ev = { .events = EPOLLIN, .data.ptr = NULL };
@@ -1612,6 +1664,7 @@ int tracer_relay_start(const struct tracer_sup *s)
 	int rc;
 
 	relay.sup = s;
+	relay.most = relay_most();
 	/* nothing to relay: no thread, no listener */
 	if (!rules_policy_relays(s->o->policy) && !tracer_proxy_on())
 		return 0;
@@ -1787,13 +1840,18 @@ static int open_up(const struct sockaddr *sa, socklen_t len, bool nonblock,
 void tracer_relay_proxy_connect(struct tracer_req *r, int sock,
 				const struct rules_addr *ra)
 {
-	struct relay_conn *c = conn_new(-1);
+	struct relay_conn *c = NULL;
 	socklen_t sl = sizeof(int);
 	int family = AF_INET, fd, fl = fcntl(sock, F_GETFL);
 	uint16_t port;
 
 	getsockopt(sock, SOL_SOCKET, SO_DOMAIN, &family, &sl);
 	close(sock); /* as for the relay: it stays unconnected */
+	if (!relay_has_room(r, ra)) {
+		r->err = EAGAIN;
+		return;
+	}
+	c = conn_new(-1);
 	if (!c) {
 		r->err = ENOMEM;
 		return;
@@ -1824,6 +1882,10 @@ void tracer_relay_connect(struct tracer_req *r, int sock,
 	bool nonblock = fl >= 0 && fl & O_NONBLOCK;
 
 	close(sock); /* the program's socket stays unconnected */
+	if (!relay_has_room(r, ra)) {
+		r->err = EAGAIN;
+		return;
+	}
 	up = open_up(sa, len, nonblock, &err);
 	if (up < 0) {
 		r->err = err;

@@ -1,0 +1,66 @@
+#!/bin/bash
+# The relay's bound (issue #8): each relayed connection holds six of
+# proctor's descriptors, and the relay takes at most half of them, so a
+# program that opens connections by the hundred gets EAGAIN past that
+# (one stderr line says why) while proctor goes on making its opens; as
+# connections end, new ones are relayed again.  proctor runs with 200
+# descriptors here (its most: 200 / 2 / 6 = 16 connections); the lab's
+# HTTP server on 10.77.0.2:80 holds the other ends.
+. "$(dirname "$0")/../lib.sh"
+pt_init "$@"
+
+pt_dns_lab "many.test A 10.77.0.2 300" || pt_done
+
+cat >"$T/policy.json" <<'JSON'
+{"network": {"allow": [{"pattern": "many.test", "methods": ["GET"]}]}}
+JSON
+
+cat >many.py <<'PY'
+import errno, socket, sys
+held, refused = [], []
+for i in range(30):
+    s = socket.socket()
+    try:
+        s.connect(("many.test", 80))
+        held.append(s)
+    except OSError as e:
+        refused.append(errno.errorcode.get(e.errno, str(e.errno)))
+        s.close()
+print("held", len(held))
+print("refused", len(refused), " ".join(sorted(set(refused))))
+# proctor's own opens for the program still work meanwhile
+for i in range(20):
+    open("file.%d" % i, "w").close()
+print("files ok")
+for s in held[:5]:
+    s.close()
+again = 0
+for i in range(5):
+    s = socket.socket()
+    try:
+        s.connect(("many.test", 80))
+        s.sendall(b"GET / HTTP/1.1\r\nHost: many.test\r\nConnection: close\r\n\r\n")
+        if s.recv(100).startswith(b"HTTP/1.0 200"):
+            again += 1
+        held.append(s)
+    except OSError as e:
+        print("again:", e)
+print("again", again)
+PY
+
+(
+	ulimit -n 200 || exit 1
+	pt_lab_run --policy "$T/policy.json" -- "$PT_PY" many.py
+	echo "$PT_RC" >"$T/rc"
+) || pt_fail "a hard limit of 200 descriptors can be set"
+pt_is "the program exits 0" "$(cat "$T/rc")" 0
+pt_grep "16 connections are relayed at once" "$PT_OUT" '^held 16$'
+pt_grep "the rest get EAGAIN" "$PT_OUT" '^refused 14 EAGAIN$'
+pt_grep "proctor's opens for the program go on" "$PT_OUT" '^files ok$'
+pt_grep "once five end, five more are relayed and answered" "$PT_OUT" \
+	'^again 5$'
+pt_grep "stderr says why, naming the relay's most" "$PT_ERR" \
+	"the relay carries 16 connections, its most .*many\.test \(10\.77\.0\.2:80\)"
+pt_is "... once" "$(grep -c 'the relay carries' "$PT_ERR")" 1
+
+pt_done
