@@ -57,6 +57,8 @@
 #define DNS_MAX_OUT	(256 * 1024) /* answers a client has not read */
 #define DNS_MAX_QUERY	4096
 #define DNS_MAX_NS	8
+#define DNS_CACHE_SLOTS 256
+#define DNS_CACHE_MAX_TTL 300 /* seconds an answer is kept at most */
 #define RCODE_SERVFAIL	2
 #define RCODE_NXDOMAIN	3
 #define RCODE_NOTIMP	4
@@ -499,7 +501,8 @@ static void put_name(FILE *f, const char *name)
 }
 
 /* The log's view of an answer: addresses, TTL and the CNAME chain. */
-static char *describe(const struct dns_query *q, const struct answer *a)
+static char *describe(const struct dns_query *q, const struct answer *a,
+		      bool cached)
 {
 	char text[INET6_ADDRSTRLEN], *out = NULL, **alias;
 	uint32_t ttl = UINT32_MAX;
@@ -531,6 +534,8 @@ static char *describe(const struct dns_query *q, const struct answer *a)
 		put_name(f, a->host->h_name);
 		fputc(']', f);
 	}
+	if (cached)
+		fputs(",\"cached\":true", f);
 	fclose(f);
 	return out;
 }
@@ -540,7 +545,15 @@ static void client_release(struct dns_client *c)
 	c->pending--;
 }
 
-static void relay(struct dns_query *q, unsigned char *abuf, int alen)
+static void cache_put(const struct dns_query *q, const uint8_t *m,
+		      size_t len);
+
+/*
+ * Passes an answer on, or "no such name" when its chain names what an
+ * entry denies; cached: it came from the cache, not from upstream.
+ */
+static void relay(struct dns_query *q, unsigned char *abuf, int alen,
+		  bool cached)
 {
 	struct rules_verdict v;
 	struct answer a;
@@ -549,7 +562,7 @@ static void relay(struct dns_query *q, unsigned char *abuf, int alen)
 	int i;
 
 	parse_answer(q, abuf, alen, &a);
-	more = describe(q, &a);
+	more = describe(q, &a, cached);
 	denied = chain_denied(q, &a, &v);
 	if (denied) {
 		q->verdict = v;
@@ -559,6 +572,8 @@ static void relay(struct dns_query *q, unsigned char *abuf, int alen)
 		/* addresses first: the connect may come right after */
 		for (i = 0; i < a.n; i++)
 			tracer_names_add(a.ip[i], q->name, a.ttl[i]);
+		if (!cached)
+			cache_put(q, abuf, (size_t)alen);
 		record(q, true, abuf[3] & 0x0f, more);
 		abuf[0] = q->id[0];
 		abuf[1] = q->id[1];
@@ -583,7 +598,7 @@ static void on_upstream(void *arg, int status, int timeouts,
 		record(q, true, RCODE_SERVFAIL, NULL);
 		send_rcode(q->c, q->question, q->qlen, RCODE_SERVFAIL);
 	} else {
-		relay(q, abuf, alen);
+		relay(q, abuf, alen, false);
 	}
 	client_release(q->c);
 	free(q);
@@ -647,12 +662,165 @@ static void refuse(struct dns_query *q)
 	free(q);
 }
 
+/* --- answers kept ------------------------------------------------------- */
+
+/*
+ * Answers are kept for their TTL (at most DNS_CACHE_MAX_TTL), so that a
+ * program resolving one name again and again (a package manager, a
+ * crawler) is not answered after a round trip upstream each time, as
+ * the C library, which keeps nothing, would otherwise make it.  A kept
+ * answer is judged again as it is served (its chain, by the policy of
+ * that moment), its TTLs lowered by the time it was kept, and its
+ * addresses noted again for the connects that follow.  One slot per hash
+ * of name and type: a collision replaces.  Only the resolver's thread
+ * uses it.
+ */
+static struct dns_kept {
+	char name[TRACER_NAME_MAX]; /* as rules_name_canon made it */
+	int type;
+	uint8_t *msg;
+	size_t len;
+	time_t at;    /* CLOCK_MONOTONIC seconds it came */
+	uint32_t ttl; /* the smallest of its records' */
+} kept[DNS_CACHE_SLOTS];
+
+static time_t mono_now(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return t.tv_sec;
+}
+
+static struct dns_kept *kept_slot(const char *name, int type)
+{
+	uint32_t h = 2166136261u ^ (uint32_t)type;
+
+	for (; *name; name++)
+		h = (h ^ (uint8_t)*name) * 16777619u;
+	return &kept[h % DNS_CACHE_SLOTS];
+}
+
+/* The offset past the (maybe compressed) name at off, or 0. */
+static size_t skip_name(const uint8_t *m, size_t len, size_t off)
+{
+	while (off < len) {
+		uint8_t l = m[off];
+
+		if (l == 0)
+			return off + 1;
+		if ((l & 0xc0) == 0xc0)
+			return off + 2 <= len ? off + 2 : 0;
+		if (l & 0xc0)
+			return 0;
+		off += 1 + (size_t)l;
+	}
+	return 0;
+}
+
+/*
+ * Walks an answer's records: the smallest TTL into *min and, when age
+ * is not 0, each TTL lowered by age.  OPT's TTL field holds flags, not a
+ * time: it is left alone.  False when the message does not parse.
+ */
+static bool walk_ttls(uint8_t *m, size_t len, uint32_t age, uint32_t *min)
+{
+	size_t off = 12, n;
+	unsigned qd, rr;
+
+	if (len < 12)
+		return false;
+	qd = (unsigned)(m[4] << 8 | m[5]);
+	rr = (unsigned)(m[6] << 8 | m[7]) + (unsigned)(m[8] << 8 | m[9]) +
+	     (unsigned)(m[10] << 8 | m[11]);
+	*min = UINT32_MAX;
+	for (; qd; qd--) {
+		off = skip_name(m, len, off);
+		if (!off || (off += 4) > len)
+			return false;
+	}
+	for (; rr; rr--) {
+		uint8_t *t;
+		uint32_t ttl;
+
+		off = skip_name(m, len, off);
+		if (!off || off + 10 > len)
+			return false;
+		t = m + off + 4;
+		n = (size_t)(m[off + 8] << 8 | m[off + 9]);
+		if ((m[off] << 8 | m[off + 1]) != ns_t_opt) {
+			ttl = (uint32_t)t[0] << 24 | (uint32_t)t[1] << 16 |
+			      (uint32_t)t[2] << 8 | t[3];
+			ttl = ttl > age ? ttl - age : 0;
+			t[0] = (uint8_t)(ttl >> 24);
+			t[1] = (uint8_t)(ttl >> 16);
+			t[2] = (uint8_t)(ttl >> 8);
+			t[3] = (uint8_t)ttl;
+			if (ttl < *min)
+				*min = ttl;
+		}
+		off += 10 + n;
+		if (off > len)
+			return false;
+	}
+	return true;
+}
+
+/* Keeps an answer that holds records and no error, for their TTL. */
+static void cache_put(const struct dns_query *q, const uint8_t *m,
+		      size_t len)
+{
+	struct dns_kept *k = kept_slot(q->name, q->type);
+	uint32_t ttl;
+	uint8_t *copy;
+
+	if (len < 12 || (m[3] & 0x0f) != 0 || !(m[6] | m[7]) ||
+	    (m[2] & 0x02) || !(copy = malloc(len)))
+		return; /* an error, no answer, or cut short (TC) */
+	memcpy(copy, m, len);
+	if (!walk_ttls(copy, len, 0, &ttl) || ttl == 0) {
+		free(copy);
+		return;
+	}
+	free(k->msg);
+	snprintf(k->name, sizeof(k->name), "%s", q->name);
+	k->type = q->type;
+	k->msg = copy;
+	k->len = len;
+	k->at = mono_now();
+	k->ttl = ttl < DNS_CACHE_MAX_TTL ? ttl : DNS_CACHE_MAX_TTL;
+}
+
+/*
+ * Answers q from what is kept, if that is fresh: returns whether it
+ * did (q is then freed).
+ */
+static bool cache_answer(struct dns_query *q)
+{
+	struct dns_kept *k = kept_slot(q->name, q->type);
+	time_t age = mono_now() - k->at;
+	uint32_t min;
+	uint8_t *m;
+
+	if (!k->msg || k->type != q->type || strcmp(k->name, q->name) ||
+	    age >= (time_t)k->ttl || !(m = malloc(k->len)))
+		return false;
+	memcpy(m, k->msg, k->len);
+	walk_ttls(m, k->len, (uint32_t)age, &min);
+	relay(q, m, (int)k->len, true);
+	free(m);
+	free(q);
+	return true;
+}
+
 /* Asks upstream, in a query built from the name and type alone. */
 static void send_upstream(struct dns_query *q)
 {
 	unsigned char *buf;
 	int blen;
 
+	if (cache_answer(q))
+		return;
 	if (q->c->pending >= DNS_MAX_PENDING ||
 	    ares_create_query(q->name, ns_c_in, q->type, 0, 1, &buf, &blen,
 			      0) != ARES_SUCCESS) {

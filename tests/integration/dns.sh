@@ -18,6 +18,7 @@ denied.test A 10.77.0.3 300
 shared-good.test A 10.77.0.4 300
 shared-bad.test A 10.77.0.4 300
 rebind.test A 127.0.0.1 300
+short.test A 10.77.0.2 1
 meta.test A 169.254.169.254 300
 ns.allowed.test A 10.77.0.1 300
 self.allowed.test A 10.77.0.100 300
@@ -316,6 +317,44 @@ pt_lab_run --policy "$T/grant.json" -- sh -c '
 curl -sS -m 10 http://allowed.test/ && ! getent hosts allowed.test'
 pt_status "a command's grant: curl reaches the name, getent cannot resolve it" 0
 pt_grep "curl got the page under its grant" "$PT_OUT" "hello from the lab"
+
+# --- answers kept for their TTL -------------------------------------------
+
+# A name resolved again in one run is asked upstream once: the second
+# answer is the one proctor kept (logged "cached", its TTL lowered by
+# the time kept), and the connect after it is judged by the name as
+# after the first.  A TTL of 1 s is asked upstream again once it ran out.
+: >"$LAB/queries"
+pt_lab_run --allow-net allowed.test --allow-net short.test -- sh -c '
+getent ahostsv4 allowed.test >/dev/null && sleep 1.1 &&
+getent ahostsv4 allowed.test >/dev/null &&
+curl -sS -m 10 http://allowed.test/ &&
+getent ahostsv4 short.test >/dev/null && sleep 2.1 &&
+getent ahostsv4 short.test >/dev/null'
+pt_status "two lookups of each name, a connect between: exits 0" 0
+pt_grep "the connect after a kept answer is allowed by the name" "$PT_OUT" \
+	"hello from the lab"
+pt_is "allowed.test (TTL 300) is asked upstream once" \
+	"$(grep -c ' allowed.test A$' "$LAB/queries")" 1
+pt_is "short.test (TTL 1) is asked again after 2 s" \
+	"$(grep -c ' short.test A$' "$LAB/queries")" 2
+kept=$("$PT_PY" - "$PT_LOG" <<'PY'
+import json, sys
+out = []
+for l in open(sys.argv[1]):
+    r = json.loads(l)
+    if r.get("class") == "resolve" and r.get("qtype") == "A":
+        out.append("%s %s %s" % (r["name"], r.get("cached", False),
+                                 r.get("ttl")))
+print(",".join(out))
+PY
+)
+# getent twice, then curl: the second and third answers are kept ones
+if echo "$kept" | grep -Eq '^allowed.test False 300(,allowed.test True 29[0-9]){2},short.test False 1,short.test False 1$'; then
+	pt_ok "the log marks the kept answers, their TTL lowered"
+else
+	pt_fail "the log marks the kept answers, their TTL lowered" "$kept"
+fi
 
 # --- programs --------------------------------------------------------------
 
