@@ -52,17 +52,17 @@
 
 #include "tracer/tracer.h"
 
-#define DNS_MAX_CLIENTS 1024
-#define DNS_MAX_PENDING 32	     /* queries upstream per client */
-#define DNS_MAX_OUT	(256 * 1024) /* answers a client has not read */
-#define DNS_MAX_QUERY	4096
-#define DNS_MAX_NS	8
-#define DNS_CACHE_SLOTS 256
+#define DNS_MAX_CLIENTS	  1024
+#define DNS_MAX_PENDING	  32	       /* queries upstream per client */
+#define DNS_MAX_OUT	  (256 * 1024) /* answers a client has not read */
+#define DNS_MAX_QUERY	  4096
+#define DNS_MAX_NS	  8
+#define DNS_CACHE_SLOTS	  256
 #define DNS_CACHE_MAX_TTL 300 /* seconds an answer is kept at most */
-#define RCODE_SERVFAIL	2
-#define RCODE_NXDOMAIN	3
-#define RCODE_NOTIMP	4
-#define RCODE_REFUSED	5
+#define RCODE_SERVFAIL	  2
+#define RCODE_NXDOMAIN	  3
+#define RCODE_NOTIMP	  4
+#define RCODE_REFUSED	  5
 
 struct dns_client {
 	int fd;
@@ -545,8 +545,7 @@ static void client_release(struct dns_client *c)
 	c->pending--;
 }
 
-static void cache_put(const struct dns_query *q, const uint8_t *m,
-		      size_t len);
+static void cache_put(const struct dns_query *q, const uint8_t *m, size_t len);
 
 /*
  * Passes an answer on, or "no such name" when its chain names what an
@@ -767,15 +766,14 @@ static bool walk_ttls(uint8_t *m, size_t len, uint32_t age, uint32_t *min)
 }
 
 /* Keeps an answer that holds records and no error, for their TTL. */
-static void cache_put(const struct dns_query *q, const uint8_t *m,
-		      size_t len)
+static void cache_put(const struct dns_query *q, const uint8_t *m, size_t len)
 {
 	struct dns_kept *k = kept_slot(q->name, q->type);
 	uint32_t ttl;
 	uint8_t *copy;
 
-	if (len < 12 || (m[3] & 0x0f) != 0 || !(m[6] | m[7]) ||
-	    (m[2] & 0x02) || !(copy = malloc(len)))
+	if (len < 12 || (m[3] & 0x0f) != 0 || !(m[6] | m[7]) || (m[2] & 0x02) ||
+	    !(copy = malloc(len)))
 		return; /* an error, no answer, or cut short (TC) */
 	memcpy(copy, m, len);
 	if (!walk_ttls(copy, len, 0, &ttl) || ttl == 0) {
