@@ -765,16 +765,21 @@ static bool walk_ttls(uint8_t *m, size_t len, uint32_t age, uint32_t *min)
 	return true;
 }
 
-/* Keeps an answer that holds records and no error, for their TTL. */
+/*
+ * Keeps an answer without error that holds records, for the shortest
+ * TTL among them: an address, or no address with the zone's SOA (the
+ * "no such type" that most AAAA questions get, kept for the SOA's TTL
+ * as RFC 2308 has it).
+ */
 static void cache_put(const struct dns_query *q, const uint8_t *m, size_t len)
 {
 	struct dns_kept *k = kept_slot(q->name, q->type);
 	uint32_t ttl;
 	uint8_t *copy;
 
-	if (len < 12 || (m[3] & 0x0f) != 0 || !(m[6] | m[7]) || (m[2] & 0x02) ||
-	    !(copy = malloc(len)))
-		return; /* an error, no answer, or cut short (TC) */
+	if (len < 12 || (m[3] & 0x0f) != 0 || !(m[6] | m[7] | m[8] | m[9]) ||
+	    (m[2] & 0x02) || !(copy = malloc(len)))
+		return; /* an error, no record, or cut short (TC) */
 	memcpy(copy, m, len);
 	if (!walk_ttls(copy, len, 0, &ttl) || ttl == 0) {
 		free(copy);

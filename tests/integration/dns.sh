@@ -356,6 +356,15 @@ else
 	pt_fail "the log marks the kept answers, their TTL lowered" "$kept"
 fi
 
+# "no such type" with the zone's SOA is kept too: an AAAA question for a
+# name with an address only is asked upstream once
+: >"$LAB/queries"
+pt_lab_run --allow-net www.allowed.test -- sh -c '
+getent ahosts www.allowed.test >/dev/null && getent ahosts www.allowed.test'
+pt_status "a name without IPv6 resolves twice" 0
+pt_is "its AAAA question (no such type) is asked upstream once" \
+	"$(grep -c ' www.allowed.test AAAA$' "$LAB/queries")" 1
+
 # --- programs --------------------------------------------------------------
 
 if command -v git >/dev/null 2>&1; then

@@ -5,8 +5,10 @@
 
 Answers A, AAAA and CNAME records over UDP and TCP on ADDR port 53 from
 ZONE, lines of "NAME TYPE VALUE TTL" ("*.NAME" answers every name below
-NAME; a CNAME is followed one step to its target's records), and
-NXDOMAIN for every other name.  Every query that arrives is appended
+NAME; a CNAME is followed one step to its target's records), a name
+without records of the type asked with an SOA of TTL 60 in the
+authority section (as real servers do), and NXDOMAIN for every other
+name.  Every query that arrives is appended
 to QUERYLOG as "PROTO NAME TYPE", so a test can tell which names reached
 the server.  READY is created once both sockets listen.
 """
@@ -77,13 +79,18 @@ def answer(zone, msg, proto, log):
         f.write("%s %s %s\n" % (proto, name, tname))
     exists, rrs = records(zone, name, tname)
     rcode = 0 if exists else 3
+    nodata = exists and not rrs
     head = msg[:2] + struct.pack("!BBHHHH", 0x84 | (msg[2] & 1), rcode,
-                                 1, len(rrs), 0, 0)
+                                 1, len(rrs), 1 if nodata else 0, 0)
     body = msg[12:qend]
     for owner, rtype, data, ttl in rrs:
         body += encode(owner) + struct.pack("!HHIH", CODES[rtype], 1, ttl,
                                             len(data))
         body += data
+    if nodata:
+        soa = encode("ns.test") + encode("admin.test") + \
+            struct.pack("!IIIII", 1, 3600, 600, 86400, 60)
+        body += encode(name) + struct.pack("!HHIH", 6, 1, 60, len(soa)) + soa
     return head + body
 
 
