@@ -19,6 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <linux/sockios.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/syscall.h>
@@ -130,6 +131,17 @@ static int add_notify(scmp_filter_ctx ctx, bool reads_in_kernel)
 					ctx, SCMP_ACT_NOTIFY, nr, 1,
 					SCMP_A1(SCMP_CMP_MASKED_EQ, 0xffffffffu,
 						F_SETOWN_EX));
+		}
+		/* ioctl only for FIOSETOWN and SIOCSPGRP, F_SETOWN's twins */
+		else if (!strcmp(name, "ioctl")) {
+			rc = seccomp_rule_add(ctx, SCMP_ACT_NOTIFY, nr, 1,
+					      SCMP_A1(SCMP_CMP_MASKED_EQ,
+						      0xffffffffu, FIOSETOWN));
+			if (rc == 0)
+				rc = seccomp_rule_add(
+					ctx, SCMP_ACT_NOTIFY, nr, 1,
+					SCMP_A1(SCMP_CMP_MASKED_EQ, 0xffffffffu,
+						SIOCSPGRP));
 		}
 		/* prlimit64 of the caller itself needs no judge */
 		else if (!strcmp(name, "prlimit64"))

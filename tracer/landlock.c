@@ -197,6 +197,26 @@ int tracer_landlock_ruleset(const struct rules_policy *p, bool scopes)
 	return f.ruleset;
 }
 
+/*
+ * The signal and abstract-socket scopes alone, for a run without a write
+ * floor (--ask, writes unbounded): they hold whatever the policy grants,
+ * and close the ways of signalling that proctor does not see (a
+ * terminal's O_ASYNC signals its foreground group, whichever it is).
+ * Returns the ruleset, or -errno (-EOPNOTSUPP before ABI 6).
+ */
+int tracer_landlock_scopes(void)
+{
+	struct ll_attr attr = {
+		.scoped = LL_SCOPE_SIGNAL | LL_SCOPE_ABSTRACT_UNIX,
+	};
+	int fd;
+
+	if (tracer_landlock_abi() < 6)
+		return -EOPNOTSUPP;
+	fd = syscall(SYS_landlock_create_ruleset, &attr, sizeof(attr), 0);
+	return fd < 0 ? -errno : fd;
+}
+
 /* Applies to the calling thread and what it starts from now on. */
 int tracer_landlock_enforce(int ruleset)
 {

@@ -91,6 +91,7 @@ static const struct {
 	{ "pidfd_open", tracer_on_signal },
 	{ "prlimit64", tracer_on_signal },
 	{ "fcntl", tracer_on_fcntl },
+	{ "ioctl", tracer_on_ioctl },
 	{ "bind", tracer_on_bind },
 	{ "sendto", tracer_on_send },
 	{ "sendmsg", tracer_on_send },

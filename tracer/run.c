@@ -56,6 +56,7 @@ static int read_int(int fd, int *v)
 /* The Landlock rulesets the tracee takes (-errno: none). */
 struct floors {
 	int write;
+	int scopes; /* without a write floor: its scopes alone */
 	int reads;
 	const char *reads_why; /* why reads stay with proctor */
 	char **envp;	       /* CMD's environment */
@@ -84,6 +85,9 @@ static void child_main(const struct tracer_opts *o, int ready, int go, int fail,
 	else if (!o->keep_caps && (v = tracer_caps_drop()) < 0)
 		listener = v;
 	else if (fl->write >= 0 && (v = tracer_landlock_enforce(fl->write)) < 0)
+		listener = v;
+	else if (fl->scopes >= 0 &&
+		 (v = tracer_landlock_enforce(fl->scopes)) < 0)
 		listener = v;
 	else if (fl->reads >= 0 && (v = tracer_landlock_enforce(fl->reads)) < 0)
 		listener = v;
@@ -326,7 +330,9 @@ int tracer_run(const struct tracer_opts *o)
 	 * answering a call of a process killed at the end when this returns.
 	 */
 	static struct tracer_sup sup;
-	struct floors fl = { .reads = -1, .envp = (char **)o->envp };
+	struct floors fl = { .scopes = -1,
+			     .reads = -1,
+			     .envp = (char **)o->envp };
 	int tracee_floor;
 	bool job = tracer_job_foreground(), killable = false;
 	struct rlimit rl;
@@ -364,6 +370,7 @@ int tracer_run(const struct tracer_opts *o)
 		tracee_floor = -ERANGE;
 	}
 	fl.write = tracee_floor;
+	fl.scopes = tracee_floor < 0 ? tracer_landlock_scopes() : -1;
 	fl.reads = reads_floor(o, tracee_floor >= 0, &fl.reads_why);
 	if (fl.reads >= 0 && !(fl.envp = env_use_vc(o->envp))) {
 		fprintf(stderr, "proctor: out of memory\n");

@@ -9,9 +9,11 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <unistd.h>
 
 #include "tracer/tracer.h"
@@ -140,6 +142,42 @@ void tracer_on_fcntl(struct tracer_req *r)
 		return;
 	}
 	if (fcntl(sock, F_SETOWN_EX, &ex) < 0)
+		r->err = errno;
+	close(sock);
+}
+
+/*
+ * ioctl(FIOSETOWN) and ioctl(SIOCSPGRP) set a socket's owner as F_SETOWN
+ * does (sock_ioctl calls f_setown), but read it from memory: judged the
+ * same way and carried out here on our copy, like F_SETOWN_EX.  Without
+ * Landlock's signal scope (--ask, no write floor, an older kernel) they
+ * would otherwise send SIGIO, or the F_SETSIG signal, outside the tree.
+ */
+void tracer_on_ioctl(struct tracer_req *r)
+{
+	int owner, sock, err;
+	pid_t who;
+
+	err = tracer_mem_read(r->tid, r->args[2], &owner, sizeof(owner));
+	if (err) {
+		r->err = -err;
+		return;
+	}
+	if (owner == INT_MIN) {
+		r->err = EINVAL; /* f_setown's answer: it has no group */
+		return;
+	}
+	who = owner < 0 ? -owner : owner; /* a group, named by its leader */
+	if (who != 0 && !tracer_proc_in_tree(who)) {
+		refuse(r, who);
+		return;
+	}
+	sock = tracer_steal_fd(r->tgid, (int)r->args[0]);
+	if (sock < 0) {
+		r->err = -sock;
+		return;
+	}
+	if (ioctl(sock, (unsigned int)r->args[1], &owner) < 0)
 		r->err = errno;
 	close(sock);
 }

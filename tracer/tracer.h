@@ -413,6 +413,7 @@ int tracer_landlock_abi(void);
  * the policy's writes are unbounded, -EOPNOTSUPP without Landlock.
  */
 int tracer_landlock_ruleset(const struct rules_policy *p, bool scopes);
+int tracer_landlock_scopes(void);
 int tracer_landlock_enforce(int ruleset);
 /*
  * The read rules as a ruleset for the tracee, when they can be: then
@@ -547,6 +548,7 @@ void tracer_on_meta(struct tracer_req *r);
 void tracer_on_identity(struct tracer_req *r);
 void tracer_on_signal(struct tracer_req *r);
 void tracer_on_fcntl(struct tracer_req *r);
+void tracer_on_ioctl(struct tracer_req *r);
 
 struct sockaddr_un;
 /*

@@ -2347,6 +2347,48 @@ static void setown_attempt(int cmd, pid_t owner, const char *label)
 	close(p[0]);
 	close(p[1]);
 }
+/*
+ * ioctl(FIOSETOWN) and ioctl(SIOCSPGRP): F_SETOWN for sockets, the owner
+ * in memory; then F_SETSIG(SIGKILL), FIOASYNC, and I/O on the socket.
+ * Accepted for a process outside the tree is a win.
+ */
+static void setown_ioctl_attempt(unsigned long req, pid_t owner,
+				 const char *name)
+{
+	int sv[2], on = 1, e;
+	long rc;
+
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0)
+		die("socketpair");
+	errno = 0;
+	rc = ioctl(sv[0], req, &owner);
+	e = errno;
+	if (rc == 0) {
+		fcntl(sv[0], F_SETSIG, SIGKILL);
+		ioctl(sv[0], FIOASYNC, &on);
+		if (write(sv[1], "x", 1) < 0)
+			;
+		usleep(100000);
+	}
+	call_report(name, rc, e, true, false);
+	close(sv[0]);
+	close(sv[1]);
+}
+
+/* The same naming the caller: allowed, and F_GETOWN tells it. */
+static bool setown_ioctl_self(void)
+{
+	int sv[2], me = getpid();
+	bool ok;
+
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0)
+		die("socketpair");
+	ok = ioctl(sv[0], FIOSETOWN, &me) == 0 && fcntl(sv[0], F_GETOWN) == me;
+	close(sv[0]);
+	close(sv[1]);
+	return ok;
+}
+
 static void cmd_supervisor(pid_t victim, pid_t outside)
 {
 	pid_t sup = getppid();
@@ -2558,6 +2600,11 @@ static void cmd_supervisor(pid_t victim, pid_t outside)
 		setown_attempt(F_SETOWN, -outside, "F_SETOWN(-outside)");
 		/* F_SETOWN_EX: the owner is in a struct */
 		setown_attempt(F_SETOWN_EX, outside, "F_SETOWN_EX(outside)");
+		/* the same through the socket ioctls */
+		setown_ioctl_attempt(FIOSETOWN, outside, "fiosetown-outside");
+		setown_ioctl_attempt(SIOCSPGRP, -outside,
+				     "siocspgrp-outside-group");
+		good("fiosetown-self", setown_ioctl_self());
 		TRY("open-proc-outside-environ",
 		    open(pathf("/proc/%d/environ", outside),
 			 O_RDONLY | O_CLOEXEC));
@@ -2584,6 +2631,36 @@ static void cmd_supervisor(pid_t victim, pid_t outside)
 			  O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
 		call_report("create-in-neighbour-cwd", fd, errno, true, false);
 	}
+}
+
+/*
+ * tty-async: the terminal's foreground given to the session leader's
+ * group (outside the tree), then O_ASYNC with F_SETSIG(SIGKILL) on the
+ * terminal, whose owner the kernel takes from the foreground group: the
+ * next line typed would kill that group.  READY says when to type.
+ */
+static void cmd_tty_async(void)
+{
+	int fd = open("/dev/tty", O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+	long rc;
+
+	if (fd < 0) {
+		printf("INFO NOTTY %s\n", ename(errno));
+		return;
+	}
+	signal(SIGTTOU, SIG_IGN);
+	errno = 0;
+	rc = tcsetpgrp(fd, getsid(0));
+	printf("INFO tcsetpgrp(the session leader's group): %s\n",
+	       rc == 0 ? "done" : ename(errno));
+	fcntl(fd, F_SETSIG, SIGKILL);
+	errno = 0;
+	rc = fcntl(fd, F_SETFL, O_ASYNC | O_NONBLOCK);
+	printf("INFO O_ASYNC on the terminal: %s\nREADY\n",
+	       rc == 0 ? "set" : ename(errno));
+	fflush(stdout);
+	sleep(3);
+	close(fd);
 }
 
 /* victim FILE: outside the tree, copies its stdin to FILE as it comes. */
@@ -3181,6 +3258,8 @@ int main(int argc, char **argv)
 		cmd_counter(argv[2]);
 	else if (!strcmp(c, "tree"))
 		cmd_tree();
+	else if (!strcmp(c, "tty-async"))
+		cmd_tty_async();
 	else if (!strcmp(c, "tiocsti"))
 		cmd_tiocsti();
 	else if (!strcmp(c, "spoof"))
