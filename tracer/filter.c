@@ -260,6 +260,42 @@ static int add_masked(scmp_filter_ctx ctx)
 	return rc;
 }
 
+#ifndef IPV6_FLOWLABEL_MGR
+#define IPV6_FLOWLABEL_MGR 32 /* linux/in6.h, which clashes with libc's */
+#endif
+
+/*
+ * Socket options that send a packet elsewhere than the address judged at
+ * connect or send: IPv4 options (a source route goes to its first hop;
+ * the kernel wants CAP_NET_RAW for it, which --keep-caps keeps), IPv6
+ * routing headers (a segment routing header needs no privilege), and the
+ * RFC 2292 and flow label forms that carry them.
+ */
+static const struct {
+	int level, name;
+} rerouting_opts[] = {
+	{ IPPROTO_IP, IP_OPTIONS },
+	{ IPPROTO_IPV6, IPV6_RTHDR },
+	{ IPPROTO_IPV6, IPV6_2292RTHDR },
+	{ IPPROTO_IPV6, IPV6_2292PKTOPTIONS },
+	{ IPPROTO_IPV6, IPV6_FLOWLABEL_MGR },
+};
+
+static int add_sockopts(scmp_filter_ctx ctx)
+{
+	size_t i, n = sizeof(rerouting_opts) / sizeof(*rerouting_opts);
+	int rc = 0;
+
+	for (i = 0; rc == 0 && i < n; i++)
+		rc = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EPERM),
+				      SCMP_SYS(setsockopt), 2,
+				      SCMP_A1(SCMP_CMP_MASKED_EQ, 0xffffffffu,
+					      rerouting_opts[i].level),
+				      SCMP_A2(SCMP_CMP_MASKED_EQ, 0xffffffffu,
+					      rerouting_opts[i].name));
+	return rc;
+}
+
 /* Socket families proctor judges; netlink only to read routes (14). */
 static bool family_allowed(int af)
 {
@@ -387,9 +423,9 @@ static scmp_filter_ctx build(bool ident, bool reads_in_kernel)
 	    seccomp_attr_set(ctx, SCMP_FLTATR_CTL_OPTIMIZE, 2) < 0 ||
 	    add_notify(ctx, reads_in_kernel) < 0 || add_refused(ctx) < 0 ||
 	    add_masked(ctx) < 0 || add_families(ctx) < 0 ||
-	    add_refused_new(ctx) < 0 || add_namespaces(ctx) < 0 ||
-	    add_pgrp_guard(ctx) < 0 || add_dumpable_guard(ctx) < 0 ||
-	    (ident && add_ident(ctx) < 0)) {
+	    add_sockopts(ctx) < 0 || add_refused_new(ctx) < 0 ||
+	    add_namespaces(ctx) < 0 || add_pgrp_guard(ctx) < 0 ||
+	    add_dumpable_guard(ctx) < 0 || (ident && add_ident(ctx) < 0)) {
 		seccomp_release(ctx);
 		return NULL;
 	}

@@ -8,6 +8,8 @@
  * 256 KiB sends its first 256 KiB, as a stream send may.
  */
 #include <errno.h>
+#include <netinet/in.h>
+#include <netinet/udp.h>
 #include <fcntl.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -94,7 +96,55 @@ static int copy_iov(struct tracer_req *r, uint64_t addr, size_t n,
 	return err;
 }
 
-/* Replaces the tracee's descriptor numbers in SCM_RIGHTS with ours. */
+#ifndef SOL_TLS
+#define SOL_TLS 282
+#endif
+#ifndef UDP_SEGMENT
+#define UDP_SEGMENT 103
+#endif
+#ifndef SO_TIMESTAMPING_NEW
+#define SO_TIMESTAMPING_NEW 65
+#endif
+#ifndef SCM_TXTIME
+#define SCM_TXTIME 61
+#endif
+
+/*
+ * The control messages passed on.  The supervisor sends with its own
+ * privileges (root's CAP_NET_RAW and CAP_NET_ADMIN when run by root), and
+ * some messages move the packet elsewhere than the judged destination:
+ * IPv4 options (IP_RETOPTS, whose source route sends it to the first
+ * hop), IPv6 routing headers, SCTP's destination (SCTP_DSTADDRV4), a
+ * mark that policy routing reads (SO_MARK).  So only those a program
+ * needs, which change neither who sends nor where.
+ */
+static bool cmsg_passes(const struct cmsghdr *cm)
+{
+	int t = cm->cmsg_type;
+
+	switch (cm->cmsg_level) {
+	case SOL_SOCKET:
+		return t == SCM_RIGHTS || t == SCM_CREDENTIALS ||
+		       t == SO_TIMESTAMPING || t == SO_TIMESTAMPING_NEW ||
+		       t == SCM_TXTIME;
+	case IPPROTO_IP:
+		return t == IP_PKTINFO || t == IP_TTL || t == IP_TOS;
+	case IPPROTO_IPV6:
+		return t == IPV6_PKTINFO || t == IPV6_HOPLIMIT ||
+		       t == IPV6_TCLASS || t == IPV6_DONTFRAG;
+	case IPPROTO_UDP:
+		return t == UDP_SEGMENT;
+	case SOL_TLS:
+		return true; /* kTLS: the record type of what is sent */
+	}
+	return false;
+}
+
+/*
+ * Refuses control messages that do not pass (EPERM, as a program without
+ * the privilege gets) and replaces the tracee's descriptor numbers in
+ * SCM_RIGHTS with ours.
+ */
 static int translate_rights(struct tracer_req *r, struct send_copy *c)
 {
 	struct msghdr m = { .msg_control = c->ctrl,
@@ -105,6 +155,8 @@ static int translate_rights(struct tracer_req *r, struct send_copy *c)
 		int *fds = (int *)CMSG_DATA(cm);
 		size_t i, n;
 
+		if (!cmsg_passes(cm))
+			return -EPERM;
 		if (cm->cmsg_level != SOL_SOCKET || cm->cmsg_type != SCM_RIGHTS)
 			continue;
 		n = (cm->cmsg_len - CMSG_LEN(0)) / sizeof(int);
