@@ -115,8 +115,9 @@ static int copy_iov(struct tracer_req *r, uint64_t addr, size_t n,
  * some messages move the packet elsewhere than the judged destination:
  * IPv4 options (IP_RETOPTS, whose source route sends it to the first
  * hop), IPv6 routing headers, SCTP's destination (SCTP_DSTADDRV4), a
- * mark that policy routing reads (SO_MARK).  So only those a program
- * needs, which change neither who sends nor where.
+ * mark that policy routing reads (SO_MARK), credentials naming another
+ * process (SCM_CREDENTIALS).  So only those a program needs, which change
+ * neither who sends nor where.
  */
 static bool cmsg_passes(const struct cmsghdr *cm)
 {
@@ -124,9 +125,9 @@ static bool cmsg_passes(const struct cmsghdr *cm)
 
 	switch (cm->cmsg_level) {
 	case SOL_SOCKET:
-		return t == SCM_RIGHTS || t == SCM_CREDENTIALS ||
-		       t == SO_TIMESTAMPING || t == SO_TIMESTAMPING_NEW ||
-		       t == SCM_TXTIME;
+		/* not SCM_CREDENTIALS: root's proctor could claim any pid */
+		return t == SCM_RIGHTS || t == SO_TIMESTAMPING ||
+		       t == SO_TIMESTAMPING_NEW || t == SCM_TXTIME;
 	case IPPROTO_IP:
 		return t == IP_PKTINFO || t == IP_TTL || t == IP_TOS;
 	case IPPROTO_IPV6:
