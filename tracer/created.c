@@ -4,9 +4,20 @@
  * writable to the run even where the policy protects the place (a
  * repository made with `git init`, a new file in /tmp): the policy
  * protects what existed before the run, not what the run made.
+ *
+ * An inode number outlives its file: one the run made may be freed by a
+ * rename over it, the close of an O_TMPFILE, a process outside the run,
+ * and come back for a file the run did not make (ext4 hands out the
+ * lowest free number, so a run that fills the holes below can aim).  So
+ * each entry keeps the birth time too (statx), where the filesystem has
+ * one, and an object born later is another.
  */
+#include <errno.h>
+#include <fcntl.h>
 #include <pthread.h>
 #include <stdlib.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
 
 #include "tracer/tracer.h"
 
@@ -15,8 +26,32 @@
 struct created {
 	dev_t dev;
 	ino_t ino;
+	bool born; /* btime holds the birth time */
+	struct statx_timestamp btime;
 	struct created *next;
 };
+
+/* The object at dirfd/name ("": dirfd itself), links not followed. */
+static int identify(int dirfd, const char *name, struct created *id)
+{
+	struct statx sx;
+	int flags = AT_SYMLINK_NOFOLLOW | (*name ? 0 : AT_EMPTY_PATH);
+
+	if (statx(dirfd, name, flags, STATX_INO | STATX_BTIME, &sx) < 0)
+		return -errno;
+	id->dev = makedev(sx.stx_dev_major, sx.stx_dev_minor);
+	id->ino = sx.stx_ino;
+	id->born = sx.stx_mask & STATX_BTIME;
+	id->btime = sx.stx_btime;
+	return 0;
+}
+
+static bool same_birth(const struct created *a, const struct created *b)
+{
+	return !a->born || !b->born ||
+	       (a->btime.tv_sec == b->btime.tv_sec &&
+		a->btime.tv_nsec == b->btime.tv_nsec);
+}
 
 static struct created *buckets[CREATED_BUCKETS];
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
@@ -35,29 +70,39 @@ static struct created **find(dev_t dev, ino_t ino)
 	return pp;
 }
 
-void tracer_created_add(dev_t dev, ino_t ino)
+void tracer_created_add(int dirfd, const char *name)
 {
-	struct created **pp, *c;
+	struct created id, **pp, *c;
 
+	if (identify(dirfd, name, &id) < 0)
+		return;
 	pthread_mutex_lock(&lock);
-	pp = find(dev, ino);
+	pp = find(id.dev, id.ino);
 	if (!*pp) {
 		c = calloc(1, sizeof(*c));
 		if (c) {
-			c->dev = dev;
-			c->ino = ino;
+			*c = id;
+			c->next = NULL;
 			*pp = c;
 		}
+	} else {
+		/* a number the run had before, for its new object */
+		(*pp)->born = id.born;
+		(*pp)->btime = id.btime;
 	}
 	pthread_mutex_unlock(&lock);
 }
 
-bool tracer_created_has(dev_t dev, ino_t ino)
+bool tracer_created_has(int dirfd, const char *name)
 {
+	struct created id, *c;
 	bool has;
 
+	if (identify(dirfd, name, &id) < 0)
+		return false;
 	pthread_mutex_lock(&lock);
-	has = *find(dev, ino) != NULL;
+	c = *find(id.dev, id.ino);
+	has = c && same_birth(c, &id);
 	pthread_mutex_unlock(&lock);
 	return has;
 }

@@ -184,7 +184,6 @@ static int op_mknod(struct tracer_req *r, const struct tracer_path *p, int fd)
 	mode_t mode = r->args[at + 1];
 	dev_t dev = r->args[at + 2];
 	int um = tracer_task_umask(r->tid);
-	struct stat st;
 
 	if (p->exists || p->magic >= 0)
 		return -EEXIST;
@@ -198,15 +197,13 @@ static int op_mknod(struct tracer_req *r, const struct tracer_path *p, int fd)
 	umask(um < 0 ? 022 : um);
 	if (mknodat(p->parent, p->name, mode, dev) < 0)
 		return -errno;
-	if (fstatat(p->parent, p->name, &st, AT_SYMLINK_NOFOLLOW) == 0)
-		tracer_created_add(st.st_dev, st.st_ino);
+	tracer_created_add(p->parent, p->name);
 	return 0;
 }
 
 static int op_symlink(struct tracer_req *r, const struct tracer_path *p, int fd)
 {
 	char target[4096];
-	struct stat st;
 	int err;
 
 	err = tracer_mem_string(r->tid, r->args[0], target, sizeof(target));
@@ -216,8 +213,7 @@ static int op_symlink(struct tracer_req *r, const struct tracer_path *p, int fd)
 		return -EEXIST;
 	if (symlinkat(target, p->parent, p->name) < 0)
 		return -errno;
-	if (fstatat(p->parent, p->name, &st, AT_SYMLINK_NOFOLLOW) == 0)
-		tracer_created_add(st.st_dev, st.st_ino);
+	tracer_created_add(p->parent, p->name);
 	return 0;
 }
 

@@ -60,8 +60,7 @@ static bool preexisting(const char *path, void *arg)
 	struct stat st;
 
 	(void)arg;
-	return lstat(path, &st) == 0 &&
-	       !tracer_created_has(st.st_dev, st.st_ino);
+	return lstat(path, &st) == 0 && !tracer_created_has(AT_FDCWD, path);
 }
 
 /*
@@ -157,7 +156,6 @@ void tracer_on_mkdir(struct tracer_req *r)
 	int dirfd = at ? (int)r->args[0] : AT_FDCWD;
 	mode_t mode = r->args[at + 1] & 07777;
 	struct tracer_path p;
-	struct stat st;
 	int err, um;
 
 	err = resolve_arg(r, dirfd, r->args[at], &p);
@@ -182,8 +180,7 @@ void tracer_on_mkdir(struct tracer_req *r)
 		r->err = p.magic >= 0 ? EEXIST : errno;
 		goto out;
 	}
-	if (fstatat(p.parent, p.name, &st, AT_SYMLINK_NOFOLLOW) == 0)
-		tracer_created_add(st.st_dev, st.st_ino);
+	tracer_created_add(p.parent, p.name);
 out:
 	tracer_path_release(&p);
 }

@@ -143,7 +143,8 @@ static bool run_made_socket(const struct tracer_path *p)
 	else
 		rc = fstatat(p->parent, p->name, &st, AT_SYMLINK_NOFOLLOW);
 	return rc == 0 && S_ISSOCK(st.st_mode) &&
-	       tracer_created_has(st.st_dev, st.st_ino);
+	       (p->magic >= 0 ? tracer_created_has(p->magic, "")
+			      : tracer_created_has(p->parent, p->name));
 }
 
 /*
@@ -442,7 +443,7 @@ static void note_bound(int sock, const struct rules_addr *ra,
 	else if (ra->kind == RULES_ADDR_UNIX_PATH && p->parent >= 0 &&
 		 fstatat(p->parent, p->name, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
 		 S_ISSOCK(st.st_mode))
-		tracer_created_add(st.st_dev, st.st_ino);
+		tracer_created_add(p->parent, p->name);
 }
 
 void tracer_on_bind(struct tracer_req *r)

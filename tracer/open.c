@@ -100,6 +100,13 @@ static int object_stat(const struct tracer_path *p, struct stat *st)
 	return 0;
 }
 
+/* Whether the run made the object p names. */
+static bool object_created(const struct tracer_path *p)
+{
+	return p->magic >= 0 ? tracer_created_has(p->magic, "")
+			     : tracer_created_has(p->parent, p->name);
+}
+
 static void verdict_proctor(struct rules_verdict *v, enum rules_action a,
 			    const char *where, const char *pattern)
 {
@@ -195,10 +202,8 @@ static bool creates_at_root(const struct tracer_sup *s,
 {
 	struct rules_verdict up;
 	char dir[4096], *slash;
-	struct stat st;
 
-	if (fstat(p->parent, &st) == 0 &&
-	    tracer_created_has(st.st_dev, st.st_ino))
+	if (tracer_created_has(p->parent, ""))
 		return true;
 	snprintf(dir, sizeof(dir), "%s", p->path);
 	slash = strrchr(dir, '/'); /* dir = the parent */
@@ -225,8 +230,7 @@ bool tracer_preexisting(const struct tracer_sup *s, const struct tracer_path *p)
 
 	if (!s->o->permissive || !p->exists || p->is_proc_object)
 		return false;
-	return object_stat(p, &st) == 0 &&
-	       !tracer_created_has(st.st_dev, st.st_ino);
+	return object_stat(p, &st) == 0 && !object_created(p);
 }
 
 /*
@@ -260,7 +264,7 @@ static bool git_pointer(const struct tracer_path *p, struct rules_verdict *v)
 	if (!p->exists || strcmp(p->name, ".git") || S_ISDIR(p->mode) ||
 	    p->parent < 0 ||
 	    fstatat(p->parent, p->name, &st, AT_SYMLINK_NOFOLLOW) < 0 ||
-	    tracer_created_has(st.st_dev, st.st_ino))
+	    tracer_created_has(p->parent, p->name))
 		return false;
 	verdict_proctor(v, RULES_DENY, "git",
 			"a .git file or link that existed before the run (it "
@@ -271,7 +275,6 @@ static bool git_pointer(const struct tracer_path *p, struct rules_verdict *v)
 bool tracer_judge_write(const struct tracer_sup *s, const struct tracer_path *p,
 			struct rules_verdict *v, bool *override)
 {
-	struct stat st;
 	bool ok;
 
 	*override = false;
@@ -296,13 +299,11 @@ bool tracer_judge_write(const struct tracer_sup *s, const struct tracer_path *p,
 	 * repositories that existed before.
 	 */
 	if (p->exists) {
-		*override = object_stat(p, &st) == 0 &&
-			    tracer_created_has(st.st_dev, st.st_ino);
+		*override = object_created(p);
 	} else if (v->action == RULES_CREATE) {
 		*override = creates_at_root(s, p, v);
 	} else {
-		*override = fstat(p->parent, &st) == 0 &&
-			    tracer_created_has(st.st_dev, st.st_ino);
+		*override = tracer_created_has(p->parent, "");
 	}
 	return *override;
 }
@@ -699,11 +700,8 @@ void tracer_on_open(struct tracer_req *r)
 	if (fd < 0) {
 		r->err = -fd;
 	} else {
-		struct stat st;
-
-		if ((created || (a.flags & O_TMPFILE) == O_TMPFILE) &&
-		    fstat(fd, &st) == 0)
-			tracer_created_add(st.st_dev, st.st_ino);
+		if (created || (a.flags & O_TMPFILE) == O_TMPFILE)
+			tracer_created_add(fd, "");
 		r->addfd = fd;
 		r->addfd_flags = a.flags & O_CLOEXEC ? O_CLOEXEC : 0;
 	}

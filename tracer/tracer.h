@@ -182,8 +182,9 @@ void tracer_proc_each(void (*fn)(struct tracer_proc *, void *), void *arg);
 
 /* --- files the run created (created.c) ---------------------------------- */
 
-void tracer_created_add(dev_t dev, ino_t ino);
-bool tracer_created_has(dev_t dev, ino_t ino);
+/* The object at dirfd/name ("": dirfd itself), links not followed. */
+void tracer_created_add(int dirfd, const char *name);
+bool tracer_created_has(int dirfd, const char *name);
 void tracer_created_remove(dev_t dev, ino_t ino);
 
 /* --- tracee memory (mem.c) ---------------------------------------------- */
