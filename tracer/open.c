@@ -172,7 +172,7 @@ static bool terminal(const struct tracer_sup *s, const struct tracer_path *p,
 	console = tracer_pts_is_console(&st);
 	if (!console && !tracer_pts_is_slave(&st))
 		return false;
-	if (console ? p->magic >= 0 || tracer_pts_own(&st)
+	if (console ? tracer_pts_held(p, &st) || tracer_pts_own(&st)
 		    : tracer_pts_of_run(p, &st)) {
 		verdict_proctor(v, RULES_ALLOW, "terminals",
 				"a terminal of the run");

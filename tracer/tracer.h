@@ -248,6 +248,8 @@ void tracer_path_release(struct tracer_path *p);
 void tracer_path_own_fs(void);
 struct stat;
 bool tracer_pts_of_run(const struct tracer_path *p, const struct stat *st);
+/* A reopen through a descriptor that reads or writes the terminal. */
+bool tracer_pts_held(const struct tracer_path *p, const struct stat *st);
 bool tracer_pts_is_slave(const struct stat *st);
 /* A virtual console, its screen, or /dev/console. */
 bool tracer_pts_is_console(const struct stat *st);

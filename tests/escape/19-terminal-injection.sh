@@ -53,16 +53,54 @@ for mode, name in ((os.O_WRONLY, "write"), (os.O_RDONLY, "read")):
         print("other", name, "ALLOWED")
     except OSError as e:
         print("other", name, "denied", e.errno)
+# an O_PATH descriptor had without proctor (open_tree), then reopened
+import ctypes
+libc = ctypes.CDLL(None, use_errno=True)
+opath = libc.syscall(428, -100, sys.argv[1].encode(), 0)
+print("open_tree", "refused" if opath < 0 else "ALLOWED")
+if opath < 0:
+    try:
+        opath = os.open(sys.argv[1], os.O_PATH)
+    except OSError as e:
+        print("O_PATH open denied", e.errno)
+# and one inherited from outside the run (argv[2])
+for n, fdn in (("inherited", int(sys.argv[2])), ("own", opath)):
+    if fdn < 0:
+        continue
+    try:
+        fd = os.open("/proc/self/fd/%d" % fdn, os.O_WRONLY | os.O_NOCTTY)
+        os.write(fd, b"INJECTED-BY-REOPEN\n")
+        print("reopen", n, "O_PATH write ALLOWED")
+    except OSError as e:
+        print("reopen", n, "O_PATH write denied", e.errno)
+for d in ("/proc/self/fd", "/dev/fd") if opath >= 0 else ():
+    for mode, name in ((os.O_WRONLY, "write"), (os.O_RDWR, "read-write")):
+        try:
+            fd = os.open("%s/%d" % (d, opath), mode | os.O_NOCTTY)
+            os.write(fd, b"INJECTED-BY-REOPEN\n")
+            os.close(fd)
+            print("reopen", d, name, "ALLOWED")
+        except OSError as e:
+            print("reopen", d, name, "denied", e.errno)
 m, s = os.openpty()
 try:
     os.close(os.open(os.ttyname(s), os.O_RDWR | os.O_NOCTTY))
     print("own pty allowed")
 except OSError as e:
     print("own pty denied", e.errno)
+# the run's own pty through a descriptor it holds
+fd = os.open(os.ttyname(s), os.O_RDWR | os.O_NOCTTY)
+try:
+    os.close(os.open("/proc/self/fd/%d" % fd, os.O_WRONLY | os.O_NOCTTY))
+    print("own pty reopen allowed")
+except OSError as e:
+    print("own pty reopen denied", e.errno)
 '''
+held = os.open(other, os.O_PATH)
 r = subprocess.run([sys.argv[1], "run", "--log", sys.argv[2], "--",
-                    sys.executable, "-c", inner, other],
-                   stdin=subprocess.DEVNULL, capture_output=True, text=True)
+                    sys.executable, "-c", inner, other, str(held)],
+                   stdin=subprocess.DEVNULL, capture_output=True, text=True,
+                   pass_fds=(held,))
 print(r.stdout, end="")
 got = b""
 while select.select([m], [], [], 0.2)[0]:
@@ -78,6 +116,12 @@ PY
 		'^other terminal received 0 bytes$'
 	pt_grep "class 19: the run's own pty opens by path" "$T/out/other" \
 		'^own pty allowed$'
+	pt_grep "class 19: and again through a descriptor it holds" \
+		"$T/out/other" '^own pty reopen allowed$'
+	pt_nogrep "class 19: an O_PATH descriptor of another terminal (open_tree) does not reopen" \
+		"$T/out/other" '^reopen .* ALLOWED$'
+	pt_grep "class 19: open_tree is refused" "$T/out/other" \
+		'^open_tree refused$'
 fi
 
 # ---- the same terminal by another path: /dev/pts bound into a chroot
