@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "tracer/tracer.h"
@@ -155,6 +156,7 @@ void tracer_on_fcntl(struct tracer_req *r)
  */
 void tracer_on_ioctl(struct tracer_req *r)
 {
+	struct stat st;
 	int owner, sock, err;
 	pid_t who;
 
@@ -177,7 +179,10 @@ void tracer_on_ioctl(struct tracer_req *r)
 		r->err = -sock;
 		return;
 	}
-	if (ioctl(sock, (unsigned int)r->args[1], &owner) < 0)
+	/* only sockets take them (the 0x89 ioctls are theirs) */
+	if (fstat(sock, &st) < 0 || !S_ISSOCK(st.st_mode))
+		r->err = ENOTTY;
+	else if (ioctl(sock, (unsigned int)r->args[1], &owner) < 0)
 		r->err = errno;
 	close(sock);
 }
