@@ -1022,6 +1022,12 @@ static int find_command(const char *cmd, char *out, size_t size)
 	return seen ? 126 : 127;
 }
 
+/*
+ * CMD's environment: TMPDIR names the run's own directory, and so does
+ * TMUX_TMPDIR unless set: a tmux server of the run cannot make its
+ * socket in /tmp, where a socket is a trap for the user's own tmux
+ * (tracer_judge_kind).
+ */
 static char **child_env(const char *tmpdir, const char *id)
 {
 	size_t n = 0, i, j = 0;
@@ -1029,7 +1035,7 @@ static char **child_env(const char *tmpdir, const char *id)
 
 	while (environ[n])
 		n++;
-	env = calloc(n + 3, sizeof(*env));
+	env = calloc(n + 4, sizeof(*env));
 	if (!env)
 		return NULL;
 	for (i = 0; i < n; i++)
@@ -1037,7 +1043,9 @@ static char **child_env(const char *tmpdir, const char *id)
 		    strncmp(environ[i], "PROCTOR_RUN=", 12))
 			env[j++] = environ[i];
 	if (asprintf(&env[j++], "TMPDIR=%s", tmpdir) < 0 ||
-	    asprintf(&env[j++], "PROCTOR_RUN=%s", id) < 0)
+	    asprintf(&env[j++], "PROCTOR_RUN=%s", id) < 0 ||
+	    (!getenv("TMUX_TMPDIR") &&
+	     asprintf(&env[j++], "TMUX_TMPDIR=%s", tmpdir) < 0))
 		return NULL;
 	return env;
 }

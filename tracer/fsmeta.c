@@ -339,6 +339,16 @@ static int resolve(struct tracer_req *r, const struct meta_call *c,
 	return tracer_path_resolve(r->tid, r->tgid, dirfd, path, flags, p);
 }
 
+/* What a mknod or symlink makes (tracer_judge_kind); 0 for the rest. */
+static mode_t made_kind(const struct tracer_req *r, const struct meta_call *c)
+{
+	if (c->op == op_symlink)
+		return S_IFLNK;
+	if (c->op == op_mknod)
+		return (mode_t)r->args[c->p + 1] & S_IFMT;
+	return 0;
+}
+
 void tracer_on_meta(struct tracer_req *r)
 {
 	const struct meta_call *c = find_call(r->name);
@@ -365,6 +375,7 @@ void tracer_on_meta(struct tracer_req *r)
 	}
 
 	ok = tracer_judge_write(r->sup, &p, &r->verdict, &override);
+	ok = tracer_judge_kind(ok, made_kind(r, c), &r->verdict, &override);
 	r->ev.created_override = override;
 	r->ev.preexisting = tracer_preexisting(r->sup, &p);
 	r->ev.is_dir = p.exists && S_ISDIR(p.mode);

@@ -27,11 +27,40 @@ static int resolve_arg(struct tracer_req *r, int dirfd, uint64_t addr,
 	return tracer_path_resolve(r->tid, r->tgid, dirfd, path, 0, p);
 }
 
-static bool judge_write(struct tracer_req *r, const struct tracer_path *p)
+#define MOVE_DIRS_MAX 4096 /* directories looked at under a moved one */
+
+/*
+ * Whether a directory at from, moved where only the create entry that
+ * allows v lets the run write, comes from under that entry too: one
+ * from elsewhere may hold links, FIFOs or sockets that could not be made
+ * there (tracer_judge_kind), and a walk of it would race the run.
+ */
+static bool moved_within(const struct tracer_req *r, const char *from,
+			 const struct rules_verdict *v)
 {
+	struct rules_verdict was;
+
+	rules_check_path(r->sup->o->policy, RULES_WRITE, from, &was);
+	return was.action == RULES_CREATE && !strcmp(was.where, v->where);
+}
+
+/*
+ * moved: what a rename or link puts at p, or NULL; a directory from
+ * outside the create entry that alone allows p counts as a link made
+ * there (see moved_within).
+ */
+static bool judge_write(struct tracer_req *r, const struct tracer_path *p,
+			const struct tracer_path *moved)
+{
+	mode_t kind = moved && moved->exists ? moved->mode & S_IFMT : 0;
 	bool override, ok;
 
 	ok = tracer_judge_write(r->sup, p, &r->verdict, &override);
+	if (kind == S_IFDIR && ok && override &&
+	    r->verdict.action == RULES_CREATE &&
+	    !moved_within(r, moved->path, &r->verdict))
+		kind = S_IFLNK;
+	ok = tracer_judge_kind(ok, kind, &r->verdict, &override);
 	r->ev.created_override = override;
 	r->ev.preexisting = r->ev.preexisting || tracer_preexisting(r->sup, p);
 	r->ev.is_dir = p->exists && S_ISDIR(p->mode);
@@ -68,7 +97,6 @@ static bool preexisting(const char *path, void *arg)
  * they existed before the run: a repository's .git moved away and a copy
  * the run made moved in would make its hooks and config the run's.
  */
-#define MOVE_DIRS_MAX 4096 /* directories looked at under a moved one */
 
 static bool is_dir(DIR *dp, const struct dirent *d)
 {
@@ -134,13 +162,14 @@ static bool moves_protected(struct tracer_req *r, const struct tracer_path *p)
  * reported; an allowed call is logged with both names.
  */
 static bool judge_both(struct tracer_req *r, const struct tracer_path *from,
-		       const struct tracer_path *to)
+		       const struct tracer_path *to, bool exchange)
 {
 	bool dir = from->exists && S_ISDIR(from->mode), ok;
 
 	/* the new name of a directory names a directory too */
-	ok = judge_write(r, from) && judge_write(r, to) &&
-	     !moves_protected(r, from) && !moves_protected(r, to);
+	ok = judge_write(r, from, exchange ? to : NULL) &&
+	     judge_write(r, to, from) && !moves_protected(r, from) &&
+	     !moves_protected(r, to);
 	r->ev.is_dir = dir;
 	if (!ok)
 		return false;
@@ -168,7 +197,7 @@ void tracer_on_mkdir(struct tracer_req *r)
 		r->err = EEXIST;
 		goto out;
 	}
-	if (!tracer_req_valid(r) || !judge_write(r, &p)) {
+	if (!tracer_req_valid(r) || !judge_write(r, &p, NULL)) {
 		r->ev.is_dir = true;
 		r->err = EACCES;
 		goto out;
@@ -202,7 +231,7 @@ void tracer_on_unlink(struct tracer_req *r)
 		r->err = -err;
 		return;
 	}
-	if (!tracer_req_valid(r) || !judge_write(r, &p)) {
+	if (!tracer_req_valid(r) || !judge_write(r, &p, NULL)) {
 		r->err = EACCES;
 		goto out;
 	}
@@ -243,7 +272,7 @@ void tracer_on_rename(struct tracer_req *r)
 	if (!tracer_req_valid(r))
 		goto out;
 
-	if (!judge_both(r, &from, &to)) {
+	if (!judge_both(r, &from, &to, flags & RENAME_EXCHANGE)) {
 		r->err = EACCES;
 		goto out;
 	}
@@ -296,7 +325,7 @@ void tracer_on_link(struct tracer_req *r)
 		goto out;
 	}
 
-	if (!judge_both(r, &from, &to)) {
+	if (!judge_both(r, &from, &to, false)) {
 		r->err = EACCES;
 		goto out;
 	}

@@ -469,7 +469,10 @@ void tracer_on_bind(struct tracer_req *r)
 			r->err = -err;
 			return;
 		}
-		if (!tracer_judge_write(r->sup, &p, &r->verdict, &override) &&
+		if (!tracer_judge_kind(tracer_judge_write(r->sup, &p,
+							  &r->verdict,
+							  &override),
+				       S_IFSOCK, &r->verdict, &override) &&
 		    !tracer_req_decide(r, RULES_WRITE, "path", p.path, false)) {
 			r->err = EACCES;
 			goto out;

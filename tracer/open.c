@@ -220,6 +220,29 @@ static bool creates_at_root(const struct tracer_sup *s,
 }
 
 /*
+ * A create entry (the shared /tmp) lets the run make files and
+ * directories there, not a symlink, FIFO or socket: at a name a program
+ * outside the run looks for, one is a trap (tmux finding a
+ * /tmp/tmux-UID/default socket hands its terminal to whoever listens
+ * there; a link at a name another program writes sends its bytes
+ * elsewhere).  An entry that allows the path lays one on purpose.
+ */
+bool tracer_judge_kind(bool ok, mode_t kind, struct rules_verdict *v,
+		       bool *override)
+{
+	if (!ok || !*override || v->action != RULES_CREATE ||
+	    (kind != S_IFLNK && kind != S_IFIFO && kind != S_IFSOCK))
+		return ok;
+	verdict_proctor(v, RULES_DENY, "files.write",
+			"where a create entry allows only new files and "
+			"directories: a link, FIFO or socket at a shared name "
+			"is a trap for programs outside the run (an entry "
+			"that allows the path, --allow-write, lets it)");
+	*override = false;
+	return false;
+}
+
+/*
  * --permissive allows every write; learning still needs to tell a change
  * to what existed before the run from one to what the run made (a
  * create rule allows only the second).

@@ -611,6 +611,13 @@ bool tracer_preexisting(const struct tracer_sup *s,
 			const struct tracer_path *p);
 bool tracer_judge_write(const struct tracer_sup *s, const struct tracer_path *p,
 			struct rules_verdict *v, bool *override);
+/*
+ * Narrows a write tracer_judge_write() allowed (ok) for the kind of
+ * object the name will hold (S_IFLNK, S_IFIFO, S_IFSOCK; 0 or another:
+ * no change): returns the new ok, with v the reason when it refuses.
+ */
+bool tracer_judge_kind(bool ok, mode_t kind, struct rules_verdict *v,
+		       bool *override);
 /* Policy plus proctor's own limits (other processes' /proc). */
 bool tracer_judge_read(const struct tracer_sup *s, const struct tracer_path *p,
 		       struct rules_verdict *v);
