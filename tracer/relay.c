@@ -1631,8 +1631,11 @@ static int relay_most(void)
 
 /*
  * Whether one more connection fits; when it does not, the program's
- * connect gets EAGAIN (a resource of proctor's, not a refusal by the
- * policy) and stderr says so once a run.
+ * connect gets ENOBUFS (a resource of proctor's, not a refusal by the
+ * policy) and stderr says so once a run.  Not EAGAIN: from a
+ * non-blocking connect event loops (asyncio, curl) read it as "in
+ * progress", as for a unix socket, and then take the socket, writable
+ * and unconnected with SO_ERROR 0, for connected.
  */
 static bool relay_has_room(const struct tracer_req *r,
 			   const struct rules_addr *ra)
@@ -1647,7 +1650,7 @@ static bool relay_has_room(const struct tracer_req *r,
 		fprintf(stderr,
 			"proctor: the relay carries %d connections, its most "
 			"(half of proctor's descriptors); a connect to %s%s%s%s "
-			"by pid %d gets EAGAIN, as will others until some "
+			"by pid %d gets ENOBUFS, as will others until some "
 			"end\n",
 			relay.most, host, host[0] ? " (" : "", addr,
 			host[0] ? ")" : "", r->tgid);
@@ -1848,7 +1851,7 @@ void tracer_relay_proxy_connect(struct tracer_req *r, int sock,
 	getsockopt(sock, SOL_SOCKET, SO_DOMAIN, &family, &sl);
 	close(sock); /* as for the relay: it stays unconnected */
 	if (!relay_has_room(r, ra)) {
-		r->err = EAGAIN;
+		r->err = ENOBUFS;
 		return;
 	}
 	c = conn_new(-1);
@@ -1883,7 +1886,7 @@ void tracer_relay_connect(struct tracer_req *r, int sock,
 
 	close(sock); /* the program's socket stays unconnected */
 	if (!relay_has_room(r, ra)) {
-		r->err = EAGAIN;
+		r->err = ENOBUFS;
 		return;
 	}
 	up = open_up(sa, len, nonblock, &err);
