@@ -10,6 +10,8 @@
 #   open, truncate: a write to a file under a read lease (fcntl
 #     F_SETLEASE), which waits for the holder to give it up;
 #   exec: a script under a write lease.
+# Then a wait proctor cannot hand to the pool, since it reads the
+# program's memory first: a userfaultfd's, refused (below).
 . "$(dirname "$0")/../lib.sh"
 pt_init "$@"
 
@@ -116,5 +118,48 @@ for what in connect open truncate exec; do
 			"slowest write: '${worst}' s, the call waits ${HOLD} s"
 	fi
 done
+
+# A path in a page under a userfaultfd that takes the kernel's faults
+# would hold proctor's read of it until the program resolves the fault,
+# which it need never do: one receiver per such call, all of them with
+# as many threads.  /dev/userfaultfd (root's, 0600) makes one from a
+# read-only descriptor; the call itself does without UFFD_USER_MODE_ONLY
+# where vm.unprivileged_userfaultfd allows.  Both are refused; a
+# user-mode-only one (our reads fail with EFAULT) is not.
+cat >uffd.py <<'PY'
+import ctypes, errno, fcntl, os
+libc = ctypes.CDLL(None, use_errno=True)
+NR_userfaultfd = 323  # x86_64
+try:
+    dev = os.open("/dev/userfaultfd", os.O_RDONLY | os.O_CLOEXEC)
+    try:
+        os.close(fcntl.ioctl(dev, 0xAA00, os.O_CLOEXEC))  # ..._IOC_NEW
+        print("dev made one")
+    except OSError as e:
+        print("dev", errno.errorcode[e.errno])
+except OSError as e:
+    print("dev unopened", errno.errorcode[e.errno])
+fd = libc.syscall(NR_userfaultfd, os.O_CLOEXEC)
+print("call", "made one" if fd >= 0 else errno.errorcode[ctypes.get_errno()])
+fd = libc.syscall(NR_userfaultfd, os.O_CLOEXEC | 1)  # UFFD_USER_MODE_ONLY
+print("user-mode-only", "made one" if fd >= 0 else
+      errno.errorcode[ctypes.get_errno()])
+PY
+if [ "$(uname -m)" = x86_64 ]; then
+	pt_run -- "$PT_PY" uffd.py
+	pt_status "userfaultfd: exits 0" 0
+	if grep -q '^dev unopened' "$PT_OUT"; then
+		pt_skip "userfaultfd: /dev/userfaultfd" "$(head -n 1 "$PT_OUT")"
+	else
+		pt_grep "userfaultfd: /dev/userfaultfd makes none" "$PT_OUT" \
+			'^dev EPERM$'
+	fi
+	pt_grep "userfaultfd: the call without UFFD_USER_MODE_ONLY makes none" \
+		"$PT_OUT" '^call EPERM$'
+	pt_grep "userfaultfd: a user-mode-only one is made" "$PT_OUT" \
+		'^user-mode-only (made one|ENOSYS)$'
+else
+	pt_skip "userfaultfd" "the test knows the call's number on x86_64"
+fi
 
 pt_done
