@@ -55,15 +55,22 @@ static size_t split_words(char *argv, size_t len, const char **words)
 	return n;
 }
 
-static int open_image(const struct tracer_path *p)
+/*
+ * On a receiver without waiting: a file under a write lease would hold
+ * it until the holder gives it up (open.c, leases); EWOULDBLOCK then.
+ * Only pread follows, which O_NONBLOCK leaves alone on a regular file.
+ */
+static int open_image(const struct tracer_path *p, bool may_block)
 {
+	int nb = may_block ? 0 : O_NONBLOCK;
 	char link[64];
 
 	if (p->magic >= 0) {
 		snprintf(link, sizeof(link), "/proc/self/fd/%d", p->magic);
-		return open(link, O_RDONLY | O_CLOEXEC);
+		return open(link, O_RDONLY | O_CLOEXEC | nb);
 	}
-	return openat(p->parent, p->name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	return openat(p->parent, p->name,
+		      O_RDONLY | O_CLOEXEC | O_NOFOLLOW | nb);
 }
 
 static int strictness(enum rules_action a)
@@ -343,7 +350,11 @@ void tracer_on_exec(struct tracer_req *r)
 		r->err = -err;
 		return;
 	}
-	fd = open_image(&p);
+	fd = open_image(&p, r->may_block);
+	if (fd < 0 && errno == EWOULDBLOCK && !r->may_block) {
+		r->defer = true; /* a lease: the pool waits */
+		goto out;
+	}
 	if (fd < 0 || fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
 		r->err = fd < 0 ? errno : EACCES;
 		goto out;

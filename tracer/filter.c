@@ -14,6 +14,7 @@
 #include <netinet/in.h>
 #include <sys/socket.h>
 #include <linux/seccomp.h>
+#include <linux/userfaultfd.h>
 #include <sched.h>
 #include <seccomp.h>
 #include <stdlib.h>
@@ -255,6 +256,23 @@ static int add_masked(scmp_filter_ctx ctx)
 				      SCMP_SYS(clone), 1,
 				      SCMP_A0(SCMP_CMP_MASKED_EQ,
 					      CLONE_UNTRACED, CLONE_UNTRACED));
+	/*
+	 * A userfaultfd that takes the kernel's faults (/dev/userfaultfd,
+	 * or the call without UFFD_USER_MODE_ONLY where the sysctl lets it)
+	 * holds our reads of the program's memory (a path, a sockaddr) until
+	 * the program resolves the fault: a receiver per call, for as long
+	 * as the program lives.  A user-mode-only one is left: a read of
+	 * ours then fails (EFAULT).
+	 */
+	if (rc == 0)
+		rc = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EPERM),
+				      SCMP_SYS(ioctl), 1,
+				      SCMP_A1(SCMP_CMP_MASKED_EQ, 0xffffffffu,
+					      USERFAULTFD_IOC_NEW));
+	if (rc == 0)
+		rc = seccomp_rule_add(
+			ctx, SCMP_ACT_ERRNO(EPERM), SCMP_SYS(userfaultfd), 1,
+			SCMP_A0(SCMP_CMP_MASKED_EQ, UFFD_USER_MODE_ONLY, 0));
 	/* a listener of the program's own would answer for us (class 3) */
 	if (rc == 0)
 		rc = seccomp_rule_add(

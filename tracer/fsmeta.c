@@ -112,8 +112,14 @@ static int op_truncate(struct tracer_req *r, const struct tracer_path *p,
 	held = proc_path(p, path, sizeof(path));
 	if (held < 0)
 		return held;
-	wfd = open(path, O_WRONLY | O_CLOEXEC | O_NOCTTY);
+	/* a lease's holder may take 45 s: on the pool (open.c, leases) */
+	wfd = open(path, O_WRONLY | O_CLOEXEC | O_NOCTTY |
+				 (r->may_block ? 0 : O_NONBLOCK));
 	close(held);
+	if (wfd < 0 && errno == EWOULDBLOCK && !r->may_block) {
+		r->defer = true;
+		return 0;
+	}
 	if (wfd < 0)
 		return -errno;
 	rc = ret(ftruncate(wfd, (off_t)r->args[1]));

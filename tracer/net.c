@@ -84,12 +84,16 @@ static bool is_loopback(const struct rules_addr *a)
 	       (rules_ip_is_v4(a->ip) && a->ip[12] == 127);
 }
 
-/* A blocking socket's connect can wait, except on this host's loopback. */
-static bool may_wait(int sock, const struct rules_addr *a)
+/*
+ * A blocking socket's connect can wait, on this host's loopback too: a
+ * listener whose accept queue is full drops the SYN, and the connect
+ * waits for its retries (up to tcp_syn_retries, about two minutes).
+ */
+static bool may_wait(int sock)
 {
 	int fl = fcntl(sock, F_GETFL);
 
-	return fl >= 0 && !(fl & O_NONBLOCK) && !is_loopback(a);
+	return fl >= 0 && !(fl & O_NONBLOCK);
 }
 
 static void verdict_proctor(struct rules_verdict *v, enum rules_action a,
@@ -398,8 +402,8 @@ void tracer_on_connect(struct tracer_req *r)
 		}
 		goto out;
 	}
-	/* A blocking connect to another host may take a while. */
-	if (!r->may_block && may_wait(sock, &ra)) {
+	/* A blocking connect may take a while. */
+	if (!r->may_block && may_wait(sock)) {
 		r->defer = true;
 		r->log = false;
 		close(sock);

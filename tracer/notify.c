@@ -511,49 +511,116 @@ static void pool_submit(struct tracer_sup *s, const struct seccomp_notif *n,
  *     build sending every open here: 1.5x native with it, 1.2x without).
  *
  * busy lasts until WAKE_ALONE calls in a row found no other being served.
- * A receiver never waits for another thread's progress (calls that may
- * wait are passed on to the pool), so one alone cannot hold up the rest
- * for longer than a call takes.
+ * Calls that may wait are passed on to the pool, but a receiver can
+ * still be held up where nothing says it will be: a blocking connect to
+ * a loopback listener whose queue is full waits for SYN retries (up to
+ * two minutes), an open of a file under a lease waits for its holder
+ * (45 s).  Calm, every other task's call would wait as long: so one
+ * parked receiver watches, and a call in service for STUCK_MS while
+ * another waits turns the crowd busy.
  */
 #define WAKE_ALONE 64
+#define STUCK_MS   100
 
 static struct {
 	atomic_int serving; /* receivers between RECV and their answer */
 	atomic_int alone;   /* busy: calls in a row that found none */
 	atomic_bool busy;
-	atomic_int ids;	      /* receivers started */
-	pthread_mutex_t lock; /* one change of mode at a time */
-	pthread_cond_t unpark;
+	atomic_int ids;	       /* receivers started */
+	atomic_uint taken;     /* calls taken: the watch compares */
+	bool watched;	       /* a parked receiver watches (lock held) */
+	pthread_mutex_t lock;  /* one change of mode at a time */
+	pthread_cond_t unpark; /* on CLOCK_MONOTONIC (crowd_init) */
 } crowd = {
 	.lock = PTHREAD_MUTEX_INITIALIZER,
-	.unpark = PTHREAD_COND_INITIALIZER,
 };
 
-static void crowd_set_busy(const struct tracer_sup *s, bool busy)
+static void crowd_init(void)
+{
+	pthread_condattr_t ca;
+
+	pthread_condattr_init(&ca);
+	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+	pthread_cond_init(&crowd.unpark, &ca);
+	pthread_condattr_destroy(&ca);
+}
+
+/* Called with crowd.lock held. */
+static void crowd_set_busy_locked(const struct tracer_sup *s, bool busy)
 {
 	uint64_t flags = busy ? 0 : SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP;
 
+	if (atomic_load(&crowd.busy) == busy)
+		return;
+	if (s->sync_wakeup)
+		ioctl(s->listener, SECCOMP_IOCTL_NOTIF_SET_FLAGS, flags);
+	atomic_store(&crowd.alone, 0);
+	atomic_store(&crowd.busy, busy);
+	if (busy)
+		pthread_cond_broadcast(&crowd.unpark);
+}
+
+static void crowd_set_busy(const struct tracer_sup *s, bool busy)
+{
 	pthread_mutex_lock(&crowd.lock);
-	if (atomic_load(&crowd.busy) != busy) {
-		if (s->sync_wakeup)
-			ioctl(s->listener, SECCOMP_IOCTL_NOTIF_SET_FLAGS,
-			      flags);
-		atomic_store(&crowd.alone, 0);
-		atomic_store(&crowd.busy, busy);
-		if (busy)
-			pthread_cond_broadcast(&crowd.unpark);
-	}
+	crowd_set_busy_locked(s, busy);
 	pthread_mutex_unlock(&crowd.lock);
 }
 
-/* Receiver id > 0 waits here while calls come one at a time. */
-static void crowd_park(int id)
+static bool listener_pending(int listener)
 {
+	struct pollfd pfd = { .fd = listener, .events = POLLIN };
+
+	return poll(&pfd, 1, 0) > 0 && pfd.revents & POLLIN;
+}
+
+/*
+ * The watch, by one parked receiver: a call in service all along a wait
+ * of STUCK_MS (none taken meanwhile) holds up any that waits.  Called
+ * with crowd.lock held; a wake-up every STUCK_MS while calm.
+ */
+static void crowd_watch(const struct tracer_sup *s)
+{
+	unsigned seen = atomic_load(&crowd.taken);
+	bool serving = atomic_load(&crowd.serving) > 0;
+	struct timespec until;
+
+	clock_gettime(CLOCK_MONOTONIC, &until);
+	until.tv_nsec += STUCK_MS * 1000000L;
+	if (until.tv_nsec >= 1000000000L) {
+		until.tv_sec++;
+		until.tv_nsec -= 1000000000L;
+	}
+	if (pthread_cond_timedwait(&crowd.unpark, &crowd.lock, &until) !=
+		    ETIMEDOUT ||
+	    atomic_load(&crowd.busy))
+		return;
+	if (serving && atomic_load(&crowd.serving) > 0 &&
+	    atomic_load(&crowd.taken) == seen && listener_pending(s->listener))
+		crowd_set_busy_locked(s, true);
+}
+
+/*
+ * Receiver id > 0 waits here while calls come one at a time; the first
+ * to park watches (all leave together, once busy).
+ */
+static void crowd_park(const struct tracer_sup *s, int id)
+{
+	bool watch;
+
 	if (id == 0 || atomic_load(&crowd.busy))
 		return;
 	pthread_mutex_lock(&crowd.lock);
-	while (!atomic_load(&crowd.busy))
-		pthread_cond_wait(&crowd.unpark, &crowd.lock);
+	watch = !crowd.watched;
+	crowd.watched = true;
+	while (!atomic_load(&crowd.busy)) {
+		if (watch)
+			crowd_watch(s);
+		else
+			pthread_cond_wait(&crowd.unpark, &crowd.lock);
+	}
+	if (watch)
+		crowd.watched = false;
 	pthread_mutex_unlock(&crowd.lock);
 }
 
@@ -565,6 +632,7 @@ static void crowd_took(const struct tracer_sup *s)
 {
 	bool overlap = atomic_fetch_add(&crowd.serving, 1) > 0;
 
+	atomic_fetch_add_explicit(&crowd.taken, 1, memory_order_relaxed);
 	crowd_counted = true;
 	if (!atomic_load_explicit(&crowd.busy, memory_order_relaxed))
 		return;
@@ -584,14 +652,12 @@ static void crowd_took(const struct tracer_sup *s)
  */
 static void crowd_answering(const struct tracer_sup *s)
 {
-	struct pollfd pfd = { .fd = s->listener, .events = POLLIN };
-
 	if (!crowd_counted)
 		return;
 	crowd_counted = false;
 	atomic_fetch_sub(&crowd.serving, 1);
 	if (!atomic_load_explicit(&crowd.busy, memory_order_relaxed) &&
-	    poll(&pfd, 1, 0) > 0 && pfd.revents & POLLIN)
+	    listener_pending(s->listener))
 		crowd_set_busy(s, true);
 }
 
@@ -611,7 +677,7 @@ static void *receiver(void *arg)
 	if (thread_setup() < 0)
 		return NULL;
 	for (;;) {
-		crowd_park(id);
+		crowd_park(s, id);
 		memset(&n, 0, sizeof(n));
 		if (ioctl(s->listener, SECCOMP_IOCTL_NOTIF_RECV, &n) < 0) {
 			if (errno == EINTR)
@@ -658,6 +724,7 @@ int tracer_notify_start(struct tracer_sup *s)
 	int rc;
 
 	handlers_load();
+	crowd_init();
 	/* 6.6+: wake the waiting task on our CPU while calm (crowd_) */
 	s->sync_wakeup =
 		ioctl(s->listener, SECCOMP_IOCTL_NOTIF_SET_FLAGS, flags) == 0;

@@ -571,6 +571,38 @@ static bool may_wait(const struct tracer_path *p, uint64_t flags)
 }
 
 /*
+ * An open of a file under a lease (fcntl F_SETLEASE, which its owner may
+ * take) waits for the holder to give it up, up to lease-break-time (45 s
+ * by default), unless O_NONBLOCK: then EWOULDBLOCK, the break begun.  So
+ * on a receiver a regular file is opened without waiting first, and an
+ * open that would wait goes to the pool.
+ */
+static bool leased_maybe(const struct tracer_req *r,
+			 const struct tracer_path *p, const struct open_args *a)
+{
+	return !r->may_block && p->exists && S_ISREG(p->mode) &&
+	       !(a->flags & O_NONBLOCK) && (a->flags & O_PATH) == 0;
+}
+
+static int open_unleased(struct tracer_req *r, const struct tracer_path *p,
+			 const struct open_args *a, bool *created)
+{
+	struct open_args nb = *a;
+	int fd;
+
+	nb.flags |= O_NONBLOCK;
+	fd = do_open(r, p, &nb, created);
+	if (fd == -EWOULDBLOCK) {
+		r->defer = true;
+		return fd;
+	}
+	/* no other meaning for a regular file: the program never asked */
+	if (fd >= 0)
+		fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK);
+	return fd;
+}
+
+/*
  * Reads are judged first: a denied read names the read rule.  An open
  * that reads and writes is one question at most: about the write when
  * the write needs an answer (its answer covers the read), else about
@@ -717,8 +749,14 @@ void tracer_on_open(struct tracer_req *r)
 	    !tracer_ca_bundle_open(r->sup->o->ca, p.path, (int)a.flags, &fd)) {
 		if (S_ISFIFO(p.mode) && p.magic < 0 && !(a.flags & O_NONBLOCK))
 			fd = open_fifo(r, &p, &a);
+		else if (leased_maybe(r, &p, &a))
+			fd = open_unleased(r, &p, &a, &created);
 		else
 			fd = do_open(r, &p, &a, &created);
+	}
+	if (r->defer) {
+		tracer_path_release(&p);
+		return;
 	}
 	if (fd < 0) {
 		r->err = -fd;

@@ -43,6 +43,9 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/inet_diag.h>
+#include <linux/netlink.h>
+#include <linux/sock_diag.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <poll.h>
@@ -126,6 +129,8 @@ struct relay_conn {
 	const struct relay_io *io;
 	enum mode mode;
 	uint16_t port; /* the program-side socket's loopback port */
+	int family;    /* and its family */
+	time_t looked; /* its program end, last looked up (sweep) */
 	pid_t tid, tgid;
 	struct rules_addr addr;
 	char host[256]; /* the name the address was resolved for */
@@ -1552,15 +1557,81 @@ static void on_back(void)
 	}
 }
 
-/* Refusals whose upstream never hung up get their 403 anyway. */
+/*
+ * Whether the program's socket of c is closed for good: no descriptor
+ * holds it (sock_diag(7): an orphan has inode 0), or it is gone.  Its
+ * end of stream alone cannot tell, since shutdown(SHUT_WR) then waiting
+ * for the answer looks the same.
+ */
+static bool program_end_closed(const struct relay_conn *c)
+{
+	struct {
+		struct nlmsghdr nh;
+		struct inet_diag_req_v2 req;
+	} q = {
+		.nh = { .nlmsg_len = sizeof(q),
+			.nlmsg_type = SOCK_DIAG_BY_FAMILY,
+			.nlmsg_flags = NLM_F_REQUEST },
+		.req = { .sdiag_family = (uint8_t)c->family,
+			 .sdiag_protocol = IPPROTO_TCP,
+			 .idiag_states = ~0u,
+			 .id = { .idiag_sport = htons(c->port),
+				 .idiag_dport = relay.at.sin_port,
+				 .idiag_cookie = { INET_DIAG_NOCOOKIE,
+						   INET_DIAG_NOCOOKIE } } },
+	};
+	union {
+		struct nlmsghdr nh;
+		char buf[1024];
+	} a;
+	struct inet_diag_msg *m = NLMSG_DATA(&a.nh);
+	struct nlmsgerr *e = NLMSG_DATA(&a.nh);
+	int nl = socket(AF_NETLINK, SOCK_DGRAM | SOCK_CLOEXEC,
+			NETLINK_SOCK_DIAG);
+	ssize_t n = -1;
+
+	if (c->family == AF_INET6) {
+		rules_ip_map_v4((uint8_t *)q.req.id.idiag_src,
+				&relay.at.sin_addr);
+		rules_ip_map_v4((uint8_t *)q.req.id.idiag_dst,
+				&relay.at.sin_addr);
+	} else {
+		q.req.id.idiag_src[0] = q.req.id.idiag_dst[0] =
+			relay.at.sin_addr.s_addr;
+	}
+	if (nl >= 0 && send(nl, &q, sizeof(q), 0) == sizeof(q))
+		n = recv(nl, &a, sizeof(a), 0);
+	if (nl >= 0)
+		close(nl);
+	if (n < (ssize_t)sizeof(a.nh) || !NLMSG_OK(&a.nh, (size_t)n))
+		return false; /* cannot tell: kept */
+	if (a.nh.nlmsg_type == NLMSG_ERROR)
+		return e->error == -ENOENT;
+	return a.nh.nlmsg_type == SOCK_DIAG_BY_FAMILY && m->idiag_inode == 0;
+}
+
+/*
+ * Refusals whose upstream never hung up get their 403 anyway.  A
+ * connection whose program end was closed for good ends, whatever
+ * upstream does: a server that keeps it open past the program's end of
+ * stream (waiting out an idle timeout, or for good) would otherwise
+ * hold it, and its place under relay_most, after the program is gone.
+ */
 static void sweep(void)
 {
 	struct relay_conn *c, *next;
+	time_t now = time(NULL);
 
 	for (c = relay.conns; c; c = next) {
 		next = c->next;
 		if (c->mode == DRAIN && (c->drain_since || c->out_len))
 			on_event(&c->end[DOWN]);
+		if (c->dead || !c->end[DOWN].eof || c->end[UP].eof ||
+		    c->mode == SHAKE || c->looked == now)
+			continue;
+		c->looked = now;
+		if (program_end_closed(c))
+			drop(c);
 	}
 }
 
@@ -1631,8 +1702,11 @@ static int relay_most(void)
 
 /*
  * Whether one more connection fits; when it does not, the program's
- * connect gets EAGAIN (a resource of proctor's, not a refusal by the
- * policy) and stderr says so once a run.
+ * connect gets ENOBUFS (a resource of proctor's, not a refusal by the
+ * policy) and stderr says so once a run.  Not EAGAIN: from a
+ * non-blocking connect event loops (asyncio, curl) read it as "in
+ * progress", as for a unix socket, and then take the socket, writable
+ * and unconnected with SO_ERROR 0, for connected.
  */
 static bool relay_has_room(const struct tracer_req *r,
 			   const struct rules_addr *ra)
@@ -1647,7 +1721,7 @@ static bool relay_has_room(const struct tracer_req *r,
 		fprintf(stderr,
 			"proctor: the relay carries %d connections, its most "
 			"(half of proctor's descriptors); a connect to %s%s%s%s "
-			"by pid %d gets EAGAIN, as will others until some "
+			"by pid %d gets ENOBUFS, as will others until some "
 			"end\n",
 			relay.most, host, host[0] ? " (" : "", addr,
 			host[0] ? ")" : "", r->tgid);
@@ -1783,6 +1857,7 @@ static int connect_down(int family, uint16_t *port, struct relay_conn *c)
 		goto fail;
 	*port = ntohs(family == AF_INET6 ? a6.sin6_port : a4.sin_port);
 	c->port = *port;
+	c->family = family;
 	pthread_mutex_lock(&relay.lock);
 	c->next = relay.pending;
 	relay.pending = c;
@@ -1848,7 +1923,7 @@ void tracer_relay_proxy_connect(struct tracer_req *r, int sock,
 	getsockopt(sock, SOL_SOCKET, SO_DOMAIN, &family, &sl);
 	close(sock); /* as for the relay: it stays unconnected */
 	if (!relay_has_room(r, ra)) {
-		r->err = EAGAIN;
+		r->err = ENOBUFS;
 		return;
 	}
 	c = conn_new(-1);
@@ -1883,7 +1958,7 @@ void tracer_relay_connect(struct tracer_req *r, int sock,
 
 	close(sock); /* the program's socket stays unconnected */
 	if (!relay_has_room(r, ra)) {
-		r->err = EAGAIN;
+		r->err = ENOBUFS;
 		return;
 	}
 	up = open_up(sa, len, nonblock, &err);

@@ -263,7 +263,8 @@ static bool map_open(struct stack_map *m)
 		return false;
 	}
 	snprintf(self, sizeof(self), "/proc/self/fd/%d", fd);
-	m->fd = open(self, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	/* a write lease on it must not hold the caller (open.c, leases) */
+	m->fd = open(self, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
 	close(fd);
 	if (m->fd < 0) {
 		m->fd = -2;

@@ -1,7 +1,7 @@
 #!/bin/bash
 # The relay's bound (issue #8): each relayed connection holds six of
 # proctor's descriptors, and the relay takes at most half of them, so a
-# program that opens connections by the hundred gets EAGAIN past that
+# program that opens connections by the hundred gets ENOBUFS past that
 # (one stderr line says why) while proctor goes on making its opens; as
 # connections end, new ones are relayed again.  proctor runs with 200
 # descriptors here (its most: 200 / 2 / 6 = 16 connections); the lab's
@@ -55,7 +55,7 @@ PY
 ) || pt_fail "a hard limit of 200 descriptors can be set"
 pt_is "the program exits 0" "$(cat "$T/rc")" 0
 pt_grep "16 connections are relayed at once" "$PT_OUT" '^held 16$'
-pt_grep "the rest get EAGAIN" "$PT_OUT" '^refused 14 EAGAIN$'
+pt_grep "the rest get ENOBUFS" "$PT_OUT" '^refused 14 ENOBUFS$'
 pt_grep "proctor's opens for the program go on" "$PT_OUT" '^files ok$'
 pt_grep "once five end, five more are relayed and answered" "$PT_OUT" \
 	'^again 5$'
