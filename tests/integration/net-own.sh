@@ -2,7 +2,7 @@
 # Sockets the run made itself are reachable under the default policy: a
 # TCP or UDP listener it bound on loopback (a test suite starting its
 # own server, in the same process or a child), a unix socket it created
-# anywhere it may create files.  The host's listeners on loopback and
+# anywhere it may make one.  The host's listeners on loopback and
 # its unix sockets, even inside the workspace, are not, and neither is a
 # port the run shares with a host listener through SO_REUSEPORT.
 . "$(dirname "$0")/../lib.sh"
@@ -91,10 +91,11 @@ if pt_listen; then
 	pt_listen_stop
 fi
 
-# Unix sockets: the run's own anywhere it may create them; the host's
-# not, even in the workspace.
-pt_run -- sh -c 'python3 own.py unix "$TMPDIR/s" && python3 own.py unix /tmp/pt-own-$$.sock; rm -f /tmp/pt-own-$$.sock'
-pt_is "unix sockets the run created (in \$TMPDIR and /tmp) are reachable" \
+# Unix sockets: the run's own anywhere it may make them (the workspace,
+# $TMPDIR; not the shared /tmp, where a create entry makes files and
+# directories only); the host's not, even in the workspace.
+pt_run -- sh -c 'python3 own.py unix "$TMPDIR/s" && python3 own.py unix "$PWD/ws.sock"'
+pt_is "unix sockets the run created (in \$TMPDIR and the workspace) are reachable" \
 	"$(cat "$PT_OUT")" "own-pong
 own-pong"
 
