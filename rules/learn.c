@@ -929,7 +929,7 @@ static bool create_reaches(const struct rules_learn *l, const char *root,
 
 /* How the run did it: denied, made by the run, a directory, ... */
 struct how {
-	bool denied, created, dir, preexisting;
+	bool denied, created, dir, preexisting, special;
 	const char *rule;
 };
 
@@ -938,6 +938,7 @@ static int add_path(struct rules_learn *l, enum rules_class c, const char *path,
 {
 	bool denied = h->denied, created = h->created, dir = h->dir;
 	bool changed_before = false, made_elsewhere = false;
+	bool made_special = false;
 	const char *rule = h->rule;
 	struct rules_verdict v = { 0 }, sv;
 	enum action_kind { A_ALLOW, A_CREATE } ak = A_ALLOW;
@@ -962,6 +963,9 @@ static int add_path(struct rules_learn *l, enum rules_class c, const char *path,
 		 v.action == RULES_CREATE &&
 		 !create_reaches(l, v.pattern, path))
 		denied = made_elsewhere = true;
+	else if (l->permissive && l->base && c == RULES_WRITE &&
+		 v.action == RULES_CREATE && h->special)
+		denied = made_special = true;
 	if (l->permissive && c == RULES_WRITE && dir && !h->preexisting &&
 	    (rc = made_add(l, path)) < 0)
 		return rc;
@@ -1009,6 +1013,15 @@ static int add_path(struct rules_learn *l, enum rules_class c, const char *path,
 				     "%s \"%s\") lets a run make files only in "
 				     "that directory and in those it made; "
 				     "remove \"review\" to grant it",
+				     v.origin, v.where, v.pattern),
+				 1);
+	if (review && made_special && !sec)
+		return add_entry(l, c, RULES_ALLOW, true, itself, pat, K_NEEDED,
+				 fmt("needed: a symlink, FIFO or socket, which "
+				     "the base's create rule (%s %s \"%s\") "
+				     "does not let a run make (one at a shared "
+				     "name is a trap for programs outside the "
+				     "run); remove \"review\" to grant it",
 				     v.origin, v.where, v.pattern),
 				 1);
 	if (review)
@@ -1272,9 +1285,10 @@ int rules_learn_add(struct rules_learn *l, const struct rules_learn_event *e)
 
 static int add_event(struct rules_learn *l, const struct rules_learn_event *e)
 {
-	const struct how rd = { e->denied, false, e->dir, false, e->rule };
-	const struct how wr = { e->denied, e->created, e->dir, e->preexisting,
+	const struct how rd = { e->denied, false, e->dir, false, false,
 				e->rule };
+	const struct how wr = { e->denied,	e->created, e->dir,
+				e->preexisting, e->special, e->rule };
 	int rc;
 
 	if (!e->object || !e->object[0])

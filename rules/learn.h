@@ -73,6 +73,9 @@ struct rules_learn_event {
 	/* write: the object existed before the run and is not its own (a
 	 * --permissive run logs it): a create rule would not allow it */
 	bool preexisting;
+	/* write: the call made a symlink, FIFO or socket, which a create
+	 * rule does not let a run make (tracer_judge_kind) */
+	bool special;
 	/* the names may not be the real ones (a schema 1 log wrote a byte
 	 * that is not UTF-8 as the character of that number): the entries
 	 * wait for review */

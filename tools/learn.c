@@ -476,6 +476,29 @@ static bool is_dir(const cJSON *rec)
 }
 
 /*
+ * Whether a write made a symlink, FIFO or socket (a create rule lets a
+ * run make none): a unix bind, symlink, or mknod of one of the two.
+ */
+static bool makes_special(const cJSON *rec)
+{
+	const char *sc = str(rec, "syscall");
+	unsigned long long mode;
+
+	if (!sc)
+		return false;
+	if (!strcmp(sc, "bind") || !strcmp(sc, "symlink") ||
+	    !strcmp(sc, "symlinkat"))
+		return true;
+	if (!strcmp(sc, "mknod"))
+		mode = arg_of(rec, 1);
+	else if (!strcmp(sc, "mknodat"))
+		mode = arg_of(rec, 2);
+	else
+		return false;
+	return (mode & S_IFMT) == S_IFIFO || (mode & S_IFMT) == S_IFSOCK;
+}
+
+/*
  * argv as a vector of the record's strings, or of argv_b64's exact
  * words when it has them (kept in *words, to free).
  */
@@ -671,6 +694,7 @@ static void on_decision(struct reader *r, const cJSON *rec)
 	e.dir = (e.cls == RULES_READ || e.cls == RULES_WRITE) && is_dir(rec);
 	e.preexisting = cJSON_IsTrue(
 		cJSON_GetObjectItemCaseSensitive(rec, "preexisting"));
+	e.special = e.cls == RULES_WRITE && makes_special(rec);
 	e.unsure = schema1_latin(rec, &e);
 	if (e.denied)
 		e.rule = rule_text(rec, rule, sizeof(rule));

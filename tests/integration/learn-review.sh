@@ -280,6 +280,23 @@ held "--permissive: a file made in a directory the run did not make waits" \
 pt_nogrep "--permissive: a file in a directory the run made needs no entry" \
 	"$T/made.json" "\"pattern\": \"$pre/new/f\""
 
+# ---- --permissive: a socket, FIFO or symlink where only a create rule allows ----
+# the learned policy would refuse it (a create entry makes files and
+# directories): it waits for review, with why; a file there does not
+learn "$T/special.json" --permissive -- sh -c \
+	"mkdir $pre/sp && mkfifo $pre/sp/fifo && ln -s x $pre/sp/link &&
+	python3 -c 'import socket; socket.socket(socket.AF_UNIX).bind(\"$pre/sp/sock\")' &&
+	echo >$pre/sp/file"
+pt_status "learn --permissive makes a FIFO, a symlink and a socket under /tmp" 0
+for what in fifo link sock; do
+	held "--permissive: a $what where only a create rule allows waits" \
+		"$pre/sp/$what" "$T/special.json"
+done
+pt_grep "... saying why" "$T/special.json" \
+	"a symlink, FIFO or socket, which the base's create rule"
+pt_nogrep "--permissive: a file beside them needs no entry" "$T/special.json" \
+	"\"pattern\": \"$pre/sp/file\""
+
 # ---- --permissive: the user's own policy.json is part of the base --------------
 mkdir -p "$XDG_CONFIG_HOME/proctor" "$WS/perm"
 cd "$WS/perm" || exit 1
