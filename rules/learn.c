@@ -1285,8 +1285,9 @@ int rules_learn_add(struct rules_learn *l, const struct rules_learn_event *e)
 
 static int add_event(struct rules_learn *l, const struct rules_learn_event *e)
 {
-	const struct how rd = { e->denied, false, e->dir, false, false,
-				e->rule };
+	const struct how rd = {
+		e->denied, false, e->dir, false, false, e->rule
+	};
 	const struct how wr = { e->denied,	e->created, e->dir,
 				e->preexisting, e->special, e->rule };
 	int rc;
