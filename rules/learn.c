@@ -1285,11 +1285,15 @@ int rules_learn_add(struct rules_learn *l, const struct rules_learn_event *e)
 
 static int add_event(struct rules_learn *l, const struct rules_learn_event *e)
 {
-	const struct how rd = {
-		e->denied, false, e->dir, false, false, e->rule
-	};
-	const struct how wr = { e->denied,	e->created, e->dir,
-				e->preexisting, e->special, e->rule };
+	const struct how rd = { .denied = e->denied,
+				.dir = e->dir,
+				.rule = e->rule };
+	const struct how wr = { .denied = e->denied,
+				.created = e->created,
+				.dir = e->dir,
+				.preexisting = e->preexisting,
+				.special = e->special,
+				.rule = e->rule };
 	int rc;
 
 	if (!e->object || !e->object[0])
