@@ -107,6 +107,18 @@ static int add_open(scmp_filter_ctx ctx, const char *name, int nr)
 	return 1;
 }
 
+/* Sends call nr to the supervisor when its command (argument 1) is a or b. */
+static int notify_on_cmd(scmp_filter_ctx ctx, int nr, uint32_t a, uint32_t b)
+{
+	int rc = seccomp_rule_add(ctx, SCMP_ACT_NOTIFY, nr, 1,
+				  SCMP_A1(SCMP_CMP_MASKED_EQ, 0xffffffffu, a));
+
+	return rc ? rc
+		  : seccomp_rule_add(ctx, SCMP_ACT_NOTIFY, nr, 1,
+				     SCMP_A1(SCMP_CMP_MASKED_EQ, 0xffffffffu,
+					     b));
+}
+
 static int add_notify(scmp_filter_ctx ctx, bool reads_in_kernel)
 {
 	const char *name;
@@ -128,27 +140,11 @@ static int add_notify(scmp_filter_ctx ctx, bool reads_in_kernel)
 			rc = seccomp_rule_add(ctx, SCMP_ACT_NOTIFY, nr, 1,
 					      SCMP_A4(SCMP_CMP_NE, 0));
 		/* fcntl only when it names a process to signal */
-		else if (!strcmp(name, "fcntl")) {
-			rc = seccomp_rule_add(ctx, SCMP_ACT_NOTIFY, nr, 1,
-					      SCMP_A1(SCMP_CMP_MASKED_EQ,
-						      0xffffffffu, F_SETOWN));
-			if (rc == 0)
-				rc = seccomp_rule_add(
-					ctx, SCMP_ACT_NOTIFY, nr, 1,
-					SCMP_A1(SCMP_CMP_MASKED_EQ, 0xffffffffu,
-						F_SETOWN_EX));
-		}
+		else if (!strcmp(name, "fcntl"))
+			rc = notify_on_cmd(ctx, nr, F_SETOWN, F_SETOWN_EX);
 		/* ioctl only for FIOSETOWN and SIOCSPGRP, F_SETOWN's twins */
-		else if (!strcmp(name, "ioctl")) {
-			rc = seccomp_rule_add(ctx, SCMP_ACT_NOTIFY, nr, 1,
-					      SCMP_A1(SCMP_CMP_MASKED_EQ,
-						      0xffffffffu, FIOSETOWN));
-			if (rc == 0)
-				rc = seccomp_rule_add(
-					ctx, SCMP_ACT_NOTIFY, nr, 1,
-					SCMP_A1(SCMP_CMP_MASKED_EQ, 0xffffffffu,
-						SIOCSPGRP));
-		}
+		else if (!strcmp(name, "ioctl"))
+			rc = notify_on_cmd(ctx, nr, FIOSETOWN, SIOCSPGRP);
 		/* prlimit64 of the caller itself needs no judge */
 		else if (!strcmp(name, "prlimit64"))
 			rc = seccomp_rule_add(ctx, SCMP_ACT_NOTIFY, nr, 1,
