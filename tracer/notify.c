@@ -526,13 +526,16 @@ static struct {
 	atomic_int serving; /* receivers between RECV and their answer */
 	atomic_int alone;   /* busy: calls in a row that found none */
 	atomic_bool busy;
-	atomic_int ids;	       /* receivers started */
-	atomic_uint taken;     /* calls taken: the watch compares */
-	bool watched;	       /* a parked receiver watches (lock held) */
-	pthread_mutex_t lock;  /* one change of mode at a time */
-	pthread_cond_t unpark; /* on CLOCK_MONOTONIC (crowd_init) */
+	atomic_int ids;		/* receivers started */
+	atomic_uint taken;	/* calls taken: the watch compares */
+	bool watched;		/* a parked receiver watches (lock held) */
+	atomic_bool watch_idle; /* the watch sleeps until a call is taken */
+	pthread_mutex_t lock;	/* one change of mode at a time */
+	pthread_cond_t unpark;	/* on CLOCK_MONOTONIC (crowd_init) */
+	pthread_cond_t nudge;	/* the idle watch's */
 } crowd = {
 	.lock = PTHREAD_MUTEX_INITIALIZER,
+	.nudge = PTHREAD_COND_INITIALIZER,
 };
 
 static void crowd_init(void)
@@ -556,8 +559,10 @@ static void crowd_set_busy_locked(const struct tracer_sup *s, bool busy)
 		ioctl(s->listener, SECCOMP_IOCTL_NOTIF_SET_FLAGS, flags);
 	atomic_store(&crowd.alone, 0);
 	atomic_store(&crowd.busy, busy);
-	if (busy)
+	if (busy) {
 		pthread_cond_broadcast(&crowd.unpark);
+		pthread_cond_signal(&crowd.nudge);
+	}
 }
 
 static void crowd_set_busy(const struct tracer_sup *s, bool busy)
@@ -577,7 +582,9 @@ static bool listener_pending(int listener)
 /*
  * The watch, by one parked receiver: a call in service all along a wait
  * of STUCK_MS (none taken meanwhile) holds up any that waits.  Called
- * with crowd.lock held; a wake-up every STUCK_MS while calm.
+ * with crowd.lock held: a wake-up every STUCK_MS while calls come; after
+ * a whole wait without one, it sleeps until crowd_took() nudges it
+ * (seq_cst on both sides: one of the two sees the other's store).
  */
 static void crowd_watch(const struct tracer_sup *s)
 {
@@ -598,6 +605,12 @@ static void crowd_watch(const struct tracer_sup *s)
 	if (serving && atomic_load(&crowd.serving) > 0 &&
 	    atomic_load(&crowd.taken) == seen && listener_pending(s->listener))
 		crowd_set_busy_locked(s, true);
+	if (serving || atomic_load(&crowd.taken) != seen)
+		return;
+	atomic_store(&crowd.watch_idle, true);
+	if (atomic_load(&crowd.taken) == seen && !atomic_load(&crowd.busy))
+		pthread_cond_wait(&crowd.nudge, &crowd.lock);
+	atomic_store(&crowd.watch_idle, false);
 }
 
 /*
@@ -632,8 +645,13 @@ static void crowd_took(const struct tracer_sup *s)
 {
 	bool overlap = atomic_fetch_add(&crowd.serving, 1) > 0;
 
-	atomic_fetch_add_explicit(&crowd.taken, 1, memory_order_relaxed);
+	atomic_fetch_add(&crowd.taken, 1);
 	crowd_counted = true;
+	if (atomic_load(&crowd.watch_idle)) {
+		pthread_mutex_lock(&crowd.lock);
+		pthread_cond_signal(&crowd.nudge);
+		pthread_mutex_unlock(&crowd.lock);
+	}
 	if (!atomic_load_explicit(&crowd.busy, memory_order_relaxed))
 		return;
 	if (overlap)
