@@ -1701,15 +1701,15 @@ static int relay_most(void)
 }
 
 /*
- * Whether one more connection fits; when it does not, the program's
- * connect gets ENOBUFS (a resource of proctor's, not a refusal by the
- * policy) and stderr says so once a run.  Not EAGAIN: from a
- * non-blocking connect event loops (asyncio, curl) read it as "in
- * progress", as for a unix socket, and then take the socket, writable
- * and unconnected with SO_ERROR 0, for connected.
+ * Whether one more connection fits (to name, at ra, for the message);
+ * when it does not, the program's connect gets ENOBUFS (a resource of
+ * proctor's, not a refusal by the policy) and stderr says so once a run.  Not
+ * EAGAIN: from a non-blocking connect event loops (asyncio, curl) read it as
+ * "in progress", as for a unix socket, and then take the socket, writable and
+ * unconnected with SO_ERROR 0, for connected.
  */
 static bool relay_has_room(const struct tracer_req *r,
-			   const struct rules_addr *ra)
+			   const struct rules_addr *ra, const char *name)
 {
 	char addr[96], host[96];
 
@@ -1717,7 +1717,7 @@ static bool relay_has_room(const struct tracer_req *r,
 		return true;
 	if (!atomic_exchange(&relay.full_said, true) && !relay.sup->o->quiet) {
 		rules_addr_format(ra, addr, sizeof(addr));
-		tracer_printable(host, sizeof(host), r->host);
+		tracer_printable(host, sizeof(host), name);
 		fprintf(stderr,
 			"proctor: the relay carries %d connections, its most "
 			"(half of proctor's descriptors); a connect to %s%s%s%s "
@@ -1922,7 +1922,7 @@ void tracer_relay_proxy_connect(struct tracer_req *r, int sock,
 
 	getsockopt(sock, SOL_SOCKET, SO_DOMAIN, &family, &sl);
 	close(sock); /* as for the relay: it stays unconnected */
-	if (!relay_has_room(r, ra)) {
+	if (!relay_has_room(r, ra, "proctor's proxy")) {
 		r->err = ENOBUFS;
 		return;
 	}
@@ -1957,7 +1957,7 @@ void tracer_relay_connect(struct tracer_req *r, int sock,
 	bool nonblock = fl >= 0 && fl & O_NONBLOCK;
 
 	close(sock); /* the program's socket stays unconnected */
-	if (!relay_has_room(r, ra)) {
+	if (!relay_has_room(r, ra, r->host)) {
 		r->err = ENOBUFS;
 		return;
 	}
