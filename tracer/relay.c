@@ -1703,10 +1703,10 @@ static int relay_most(void)
 /*
  * Whether one more connection fits (to name, at ra, for the message);
  * when it does not, the program's connect gets ENOBUFS (a resource of
- * proctor's, not a refusal by the policy) and stderr says so once a run.  Not
- * EAGAIN: from a non-blocking connect event loops (asyncio, curl) read it as
- * "in progress", as for a unix socket, and then take the socket, writable and
- * unconnected with SO_ERROR 0, for connected.
+ * proctor's, not a refusal by the policy) and stderr says so once a
+ * run.  Not EAGAIN: from a non-blocking connect event loops (asyncio,
+ * curl) read it as "in progress", as for a unix socket, and then take
+ * the socket, writable and unconnected with SO_ERROR 0, for connected.
  */
 static bool relay_has_room(const struct tracer_req *r,
 			   const struct rules_addr *ra, const char *name)
