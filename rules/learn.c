@@ -1303,8 +1303,12 @@ static int add_event(struct rules_learn *l, const struct rules_learn_event *e)
 		return add_path(l, RULES_READ, e->object, &rd);
 	case RULES_WRITE:
 		rc = add_path(l, RULES_WRITE, e->object, &wr);
-		if (rc == 0 && e->to)
-			rc = add_path(l, RULES_WRITE, e->to, &wr);
+		if (rc == 0 && e->to) {
+			struct how wt = wr;
+
+			wt.special = wr.special || e->to_special;
+			rc = add_path(l, RULES_WRITE, e->to, &wt);
+		}
 		if (rc == 0 && e->also_read)
 			rc = add_path(l, RULES_READ, e->object, &rd);
 		return rc;
