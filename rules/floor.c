@@ -28,7 +28,8 @@ static void literal_root(const struct rules_glob *g, char *out, size_t size)
 }
 
 static int write_roots(const struct rules_policy *p,
-		       void (*fn)(const char *root, void *arg), void *arg)
+		       void (*fn)(const char *root, bool create, void *arg),
+		       void *arg)
 {
 	const struct rules_list *l = &p->cls[RULES_WRITE];
 	char root[PATH_MAX];
@@ -43,7 +44,7 @@ static int write_roots(const struct rules_policy *p,
 			continue;
 		for (j = 0; j < e->nglobs; j++) {
 			literal_root(&e->globs[j], root, sizeof(root));
-			fn(root, arg);
+			fn(root, e->action == RULES_CREATE, arg);
 		}
 	}
 	return 0;
@@ -55,7 +56,8 @@ static int write_roots(const struct rules_policy *p,
  * writes unbounded.
  */
 int rules_write_roots(const struct rules_policy *p,
-		      void (*fn)(const char *root, void *arg), void *arg)
+		      void (*fn)(const char *root, bool create, void *arg),
+		      void *arg)
 {
 	const struct rules_list *x = &p->cls[RULES_EXEC];
 	size_t i;

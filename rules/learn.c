@@ -1016,14 +1016,16 @@ static int add_path(struct rules_learn *l, enum rules_class c, const char *path,
 				     v.origin, v.where, v.pattern),
 				 1);
 	if (review && made_special && !sec)
-		return add_entry(l, c, RULES_ALLOW, true, itself, pat, K_NEEDED,
-				 fmt("needed: a symlink, FIFO or socket, which "
-				     "the base's create rule (%s %s \"%s\") "
-				     "does not let a run make (one at a shared "
-				     "name is a trap for programs outside the "
-				     "run); remove \"review\" to grant it",
-				     v.origin, v.where, v.pattern),
-				 1);
+		return add_entry(
+			l, c, RULES_ALLOW, true, itself, pat, K_NEEDED,
+			fmt("needed: a symlink, FIFO or socket (or a "
+			    "directory moved in that may hold them), "
+			    "which the base's create rule (%s %s "
+			    "\"%s\") does not let a run make (one at a "
+			    "shared name is a trap for programs outside "
+			    "the run); remove \"review\" to grant it",
+			    v.origin, v.where, v.pattern),
+			1);
 	if (review)
 		return add_entry(
 			l, c, RULES_ALLOW, true, itself, pat,
@@ -1283,6 +1285,25 @@ int rules_learn_add(struct rules_learn *l, const struct rules_learn_event *e)
 	return rc;
 }
 
+/*
+ * A directory moved to where the base's create rule alone allows, from
+ * outside that rule: a run under the base is refused it (it may hold
+ * symlinks, FIFOs or sockets), like a symlink made there.
+ */
+static bool moved_in(const struct rules_learn *l, const char *from,
+		     const char *to, bool dir)
+{
+	struct rules_verdict vf, vt;
+
+	if (!dir || !l->permissive || !l->base)
+		return false;
+	rules_check_path(l->base, RULES_WRITE, to, &vt);
+	rules_check_path(l->base, RULES_WRITE, from, &vf);
+	return vt.action == RULES_CREATE &&
+	       !(vf.action == RULES_CREATE && vf.where && vt.where &&
+		 !strcmp(vf.where, vt.where));
+}
+
 static int add_event(struct rules_learn *l, const struct rules_learn_event *e)
 {
 	const struct how rd = { .denied = e->denied,
@@ -1303,8 +1324,13 @@ static int add_event(struct rules_learn *l, const struct rules_learn_event *e)
 		return add_path(l, RULES_READ, e->object, &rd);
 	case RULES_WRITE:
 		rc = add_path(l, RULES_WRITE, e->object, &wr);
-		if (rc == 0 && e->to)
-			rc = add_path(l, RULES_WRITE, e->to, &wr);
+		if (rc == 0 && e->to) {
+			struct how wt = wr;
+
+			wt.special = wr.special || e->to_special ||
+				     moved_in(l, e->object, e->to, wr.dir);
+			rc = add_path(l, RULES_WRITE, e->to, &wt);
+		}
 		if (rc == 0 && e->also_read)
 			rc = add_path(l, RULES_READ, e->object, &rd);
 		return rc;

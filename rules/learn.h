@@ -76,6 +76,8 @@ struct rules_learn_event {
 	/* write: the call made a symlink, FIFO or socket, which a create
 	 * rule does not let a run make (tracer_judge_kind) */
 	bool special;
+	/* write, rename and link: the new name (to) holds one of those */
+	bool to_special;
 	/* the names may not be the real ones (a schema 1 log wrote a byte
 	 * that is not UTF-8 as the character of that number): the entries
 	 * wait for review */

@@ -209,11 +209,14 @@ int rules_addr_parse(const char *text, struct rules_addr *a);
 
 /*
  * Calls fn with every directory or file under which some write entry
- * could grant a write (the literal part before any glob).  Returns 0, or
- * 1 when writes are unbounded (the write default is not deny).
+ * could grant a write (the literal part before any glob); create: the
+ * entry is a create entry, which makes no symlink, FIFO or socket
+ * (tracer_judge_kind).  Returns 0, or 1 when writes are unbounded (the
+ * write default is not deny).
  */
 int rules_write_roots(const struct rules_policy *p,
-		      void (*fn)(const char *root, void *arg), void *arg);
+		      void (*fn)(const char *root, bool create, void *arg),
+		      void *arg);
 
 /*
  * Calls fn with every path a write entry (not create) names exactly

@@ -695,6 +695,9 @@ static void on_decision(struct reader *r, const cJSON *rec)
 	e.preexisting = cJSON_IsTrue(
 		cJSON_GetObjectItemCaseSensitive(rec, "preexisting"));
 	e.special = e.cls == RULES_WRITE && makes_special(rec);
+	e.to_special = e.cls == RULES_WRITE &&
+		       cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(
+			       rec, "to_special"));
 	e.unsure = schema1_latin(rec, &e);
 	if (e.denied)
 		e.rule = rule_text(rec, rule, sizeof(rule));

@@ -173,6 +173,9 @@ static bool judge_both(struct tracer_req *r, const struct tracer_path *from,
 	r->ev.is_dir = dir;
 	if (!ok)
 		return false;
+	r->ev.to_special = from->exists &&
+			   (S_ISLNK(from->mode) || S_ISFIFO(from->mode) ||
+			    S_ISSOCK(from->mode));
 	snprintf(r->object, sizeof(r->object), "%s", from->path);
 	snprintf(r->object2, sizeof(r->object2), "%s", to->path);
 	r->ev.object2 = r->object2;

@@ -126,7 +126,21 @@ static void add_parent(const char *root, void *arg)
 	close(fd);
 }
 
-static void add_root(const char *root, void *arg)
+/*
+ * A create entry (the shared /tmp) makes no symlink, FIFO or socket
+ * (tracer_judge_kind): the floor holds that too, against a name swapped
+ * between the supervisor's check and the call it carries out (a bind
+ * with the program's own path, a link or rename of a name the program
+ * replaces meanwhile).  An allow entry beneath (TMPDIR) adds its own
+ * rule, and Landlock grants what any rule above a path grants.  A
+ * directory the run made there then moves to where links may be made
+ * with EXDEV, as across filesystems (mv copies).
+ */
+#define LL_CREATE_NOT                                                 \
+	(LANDLOCK_ACCESS_FS_MAKE_SYM | LANDLOCK_ACCESS_FS_MAKE_FIFO | \
+	 LANDLOCK_ACCESS_FS_MAKE_SOCK)
+
+static void add_root(const char *root, bool create, void *arg)
 {
 	struct floor *f = arg;
 	struct landlock_path_beneath_attr pb;
@@ -148,6 +162,8 @@ static void add_root(const char *root, void *arg)
 	pb.allowed_access = LL_FILE_RIGHTS | LL_DIR_RIGHTS;
 	if (!S_ISDIR(st.st_mode))
 		pb.allowed_access = LL_FILE_RIGHTS;
+	else if (create)
+		pb.allowed_access &= ~(uint64_t)LL_CREATE_NOT;
 	pb.allowed_access &= f->handled;
 	if (syscall(SYS_landlock_add_rule, f->ruleset,
 		    LANDLOCK_RULE_PATH_BENEATH, &pb, 0) < 0 &&
@@ -184,7 +200,7 @@ int tracer_landlock_ruleset(const struct rules_policy *p, bool scopes)
 	 * cannot tell apart; openpty(3) opens the slave through its master
 	 * (TIOCGPTPEER), where only the floor is asked.
 	 */
-	add_root("/dev/pts", &f);
+	add_root("/dev/pts", false, &f);
 	if (rules_write_roots(p, add_root, &f) == 1) {
 		close(f.ruleset);
 		return -ERANGE; /* writes are unbounded: no floor */
@@ -341,12 +357,13 @@ static void add_point(const char *path, bool itself, void *arg)
 }
 
 /* Where the write floor lets the run make names (see open_root). */
-static void add_write_root(const char *root, void *arg)
+static void add_write_root(const char *root, bool create, void *arg)
 {
 	struct reads *r = arg;
 	char link[64], real[PATH_MAX];
 	int fd = open_root(root);
 
+	(void)create;
 	if (fd < 0)
 		return;
 	snprintf(link, sizeof(link), "/proc/self/fd/%d", fd);

@@ -663,6 +663,8 @@ void tracer_log_decision(const struct tracer_who *w,
 		put_lit(&b, ",\"dir\":true");
 	if (e->preexisting)
 		put_lit(&b, ",\"preexisting\":true");
+	if (e->to_special)
+		put_lit(&b, ",\"to_special\":true");
 	put_asked(&b, e);
 	put_lit(&b, ",\"latency_us\":");
 	put_i64(&b, e->latency_us);

@@ -105,7 +105,10 @@ static bool may_wait(int sock)
  * a connect).  Returns false when the connect still waits: its SYN is
  * out, and the pool's connect on the same socket waits for the rest, as
  * the kernel lets a second connect of a socket in progress do.  The
- * program's own timeout is put back either way.
+ * program's own timeout is put back either way.  A socket with a
+ * timeout of its own goes to the pool untried: the second connect would
+ * wait 20 ms longer than the program asked, and when that ran out say
+ * EALREADY where the program's one connect says EINPROGRESS.
  */
 static bool connect_briefly(int sock, const struct sockaddr *sa, socklen_t len,
 			    int *err)
@@ -115,6 +118,7 @@ static bool connect_briefly(int sock, const struct sockaddr *sa, socklen_t len,
 	int rc;
 
 	if (getsockopt(sock, SOL_SOCKET, SO_SNDTIMEO, &was, &wl) < 0 ||
+	    was.tv_sec || was.tv_usec ||
 	    setsockopt(sock, SOL_SOCKET, SO_SNDTIMEO, &brief, sizeof(brief)) <
 		    0)
 		return false;

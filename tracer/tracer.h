@@ -309,6 +309,10 @@ struct tracer_event {
 	/* --permissive: a write to an object that existed before the run
 	 * and is not its own (what a create rule does not allow) */
 	bool preexisting;
+	/* rename and link: the new name holds a symlink, FIFO or socket
+	 * (for learning: what a create rule does not let a run make there,
+	 * tracer_judge_kind) */
+	bool to_special;
 	/* exec: the prefixes to allow (one a line), or NULL */
 	const char *advice;
 	long latency_us; /* from the call's arrival to its answer */

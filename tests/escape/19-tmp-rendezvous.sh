@@ -85,6 +85,16 @@ pt_grep "class 19: stderr says why" "$PT_ERR" \
 pt_check "class 19: nothing but the directory and the file was made" \
 	test "$(cd "$R" && ls -A | tr '\n' ' ')" = "file "
 
+# The same through a race: a name in the workspace checked harmless and
+# swapped before proctor carries out the call (a bind with the program's
+# own path, a link or rename of a name).  The Landlock floor holds it.
+for op in bind link rename; do
+	pt_cleanup_add "$R-$op"
+	esc_run -- sh -c 'mkdir "$1" && exec "$2" race-kind "$3" "$1" 300' \
+		sh "$R-$op" "$T/attacks" "$op"
+	esc_results "race"
+done
+
 # tmux itself: a server started in the run keeps its socket in TMPDIR
 if command -v tmux >/dev/null 2>&1; then
 	esc_run -- sh -c 'tmux new-session -d -s pt "sleep 30" &&

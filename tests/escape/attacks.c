@@ -1117,6 +1117,70 @@ static void cmd_race_dirlink(long n)
 	race_report("race-dirlink", n, wins);
 }
 
+/* Symlinks, FIFOs and sockets in dir (class 19: none may be made there). */
+static long count_traps(const char *dir)
+{
+	DIR *d = opendir(dir);
+	struct dirent *e;
+	long n = 0;
+
+	if (!d)
+		return 0;
+	while ((e = readdir(d)))
+		n += e->d_type == DT_LNK || e->d_type == DT_SOCK ||
+		     e->d_type == DT_FIFO;
+	closedir(d);
+	return n;
+}
+
+/*
+ * Class 19: a bind, link or rename into dir (in /tmp, where only a
+ * create entry allows writes) of a name in the workspace that another
+ * thread exchanges meanwhile: for bind a directory with a symlink to
+ * dir, for link and rename a file with a symlink.  Checked, the name is
+ * harmless; carried out, it must not plant a trap in dir.
+ */
+static void cmd_race_kind(const char *op, const char *dir, long n)
+{
+	bool bind_op = !strcmp(op, "bind");
+	char *names[2] = { strdup(pathf("%s/k19a-%s", WS, op)),
+			   strdup(pathf("%s/k19b-%s", WS, op)) };
+	char from[4096], to[4096];
+	long i, ok = 0;
+	pthread_t th;
+
+	unlink(names[1]);
+	if (bind_op ? mkdir(names[0], 0700) < 0 || symlink(dir, names[1]) < 0
+		    : symlink("/etc/passwd", names[1]) < 0)
+		die("race-kind setup: %s", strerror(errno));
+	if (!bind_op)
+		write_file(names[0], "a file\n");
+	atomic_store(&stop_flag, 0);
+	pthread_create(&th, NULL, exchanger, names);
+	for (i = 0; i < n && (i % 32 || !count_traps(dir)); i++) {
+		snprintf(from, sizeof(from), "%s", names[0]);
+		snprintf(to, sizeof(to), "%s/k19-%ld", dir, i);
+		if (bind_op) {
+			struct sockaddr_un sa = { .sun_family = AF_UNIX };
+			int s = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+
+			snprintf(sa.sun_path, sizeof(sa.sun_path), "%s/s%ld",
+				 names[0], i);
+			ok += bind(s, (struct sockaddr *)&sa, sizeof(sa)) == 0;
+			close(s);
+		} else if (!strcmp(op, "link")) {
+			ok += link(from, to) == 0;
+		} else if (rename(from, to) == 0) {
+			ok++;
+			rename(to, from); /* back, for the next attempt */
+		}
+	}
+	atomic_store(&stop_flag, 1);
+	pthread_join(th, NULL);
+	printf("INFO race-kind-%s: %ld calls succeeded\n", op, ok);
+	race_report(pathf("race-kind-%s", op), i, count_traps(dir));
+}
+
 /*
  * chmod("ws/r4f") while another thread exchanges r4f (a file) with r4g
  * (a symlink to the canary file): the mode must only ever land on the
@@ -3222,6 +3286,8 @@ int main(int argc, char **argv)
 		cmd_nested_listener();
 	else if (!strcmp(c, "race-dirlink"))
 		cmd_race_dirlink(attempts_arg(argc, argv, 2, 20000));
+	else if (!strcmp(c, "race-kind") && argc >= 5)
+		cmd_race_kind(argv[2], argv[3], atol(argv[4]));
 	else if (!strcmp(c, "race-linkswap") && argc >= 4)
 		cmd_race_linkswap(atol(argv[3]), argv[2]);
 	else if (!strcmp(c, "links"))

@@ -293,9 +293,25 @@ for what in fifo link sock; do
 		"$pre/sp/$what" "$T/special.json"
 done
 pt_grep "... saying why" "$T/special.json" \
-	"a symlink, FIFO or socket, which the base's create rule"
+	"a symlink, FIFO or socket .or a directory moved in that may hold them"
 pt_nogrep "--permissive: a file beside them needs no entry" "$T/special.json" \
 	"\"pattern\": \"$pre/sp/file\""
+# ... and so does one made in TMPDIR and renamed or linked in
+learn "$T/moved.json" --permissive -- sh -c \
+	"mkdir $pre/mv && ln -s x \$TMPDIR/l && mkfifo \$TMPDIR/f &&
+	echo >\$TMPDIR/r && mv \$TMPDIR/l $pre/mv/link &&
+	ln \$TMPDIR/f $pre/mv/fifo && mv \$TMPDIR/r $pre/mv/file &&
+	mkdir \$TMPDIR/d && mv \$TMPDIR/d $pre/mv/dir &&
+	mkdir $pre/mv/here && mv $pre/mv/here $pre/mv/there"
+pt_status "learn --permissive renames and links them in" 0
+for what in fifo link dir; do
+	held "--permissive: a $what renamed or linked in waits" \
+		"$pre/mv/$what" "$T/moved.json"
+done
+pt_nogrep "--permissive: a file renamed in needs no entry" "$T/moved.json" \
+	"\"pattern\": \"$pre/mv/file\""
+pt_nogrep "--permissive: a directory moved within /tmp needs no entry" \
+	"$T/moved.json" "\"pattern\": \"$pre/mv/there\""
 
 # ---- --permissive: the user's own policy.json is part of the base --------------
 mkdir -p "$XDG_CONFIG_HOME/proctor" "$WS/perm"

@@ -10,6 +10,10 @@
 #   open, truncate: a write to a file under a read lease (fcntl
 #     F_SETLEASE), which waits for the holder to give it up;
 #   exec: a script under a write lease.
+# A loopback connect is tried on the receiver for 20 ms first, with its
+# own SO_SNDTIMEO set and put back: one of the program's own runs out as
+# without proctor (EINPROGRESS, not a second connect's EALREADY), and
+# the program finds its timeout as it set it.
 # Then a wait proctor cannot hand to the pool, since it reads the
 # program's memory first: a userfaultfd's, refused (below).
 . "$(dirname "$0")/../lib.sh"
@@ -126,6 +130,35 @@ done
 # read-only descriptor; the call itself does without UFFD_USER_MODE_ONLY
 # where vm.unprivileged_userfaultfd allows.  Both are refused; a
 # user-mode-only one (our reads fail with EFAULT) is not.
+cat >sndtimeo.py <<'PY'
+import errno, socket, struct, sys
+fam, host = (socket.AF_INET6, "::1") if sys.argv[1] == "6" else \
+    (socket.AF_INET, "127.0.0.1")
+lis = socket.socket(fam)
+lis.bind((host, 0))
+lis.listen(0)
+to = lis.getsockname()[:2]
+first = socket.socket(fam)
+first.connect(to)  # the queue is full from here on
+s = socket.socket(fam)
+s.setsockopt(socket.SOL_SOCKET, socket.SO_SNDTIMEO, struct.pack("ll", 0, 200000))
+try:
+    s.connect(to)
+    print("connected")
+except OSError as e:
+    print("connect:", errno.errorcode.get(e.errno, e.errno))
+got = s.getsockopt(socket.SOL_SOCKET, socket.SO_SNDTIMEO, 16)
+print("timeout kept:", struct.unpack("ll", got)[1] // 10000 == 20)
+PY
+for v in 4 6; do
+	pt_run -- "$PT_PY" sndtimeo.py "$v"
+	pt_status "connect with SO_SNDTIMEO (IPv$v): exits 0" 0
+	pt_grep "connect with SO_SNDTIMEO (IPv$v): runs out with EINPROGRESS" \
+		"$PT_OUT" '^connect: EINPROGRESS$'
+	pt_grep "connect with SO_SNDTIMEO (IPv$v): the timeout is kept" \
+		"$PT_OUT" '^timeout kept: True$'
+done
+
 cat >uffd.py <<'PY'
 import ctypes, errno, fcntl, os
 libc = ctypes.CDLL(None, use_errno=True)
