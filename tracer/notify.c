@@ -572,11 +572,12 @@ static void crowd_set_busy(const struct tracer_sup *s, bool busy)
 	pthread_mutex_unlock(&crowd.lock);
 }
 
-static bool listener_pending(int listener)
+/* Whether the listener reports any of what (POLLIN: a call waits). */
+static bool listener_has(int listener, short what)
 {
 	struct pollfd pfd = { .fd = listener, .events = POLLIN };
 
-	return poll(&pfd, 1, 0) > 0 && pfd.revents & POLLIN;
+	return poll(&pfd, 1, 0) > 0 && pfd.revents & what;
 }
 
 /*
@@ -603,7 +604,8 @@ static void crowd_watch(const struct tracer_sup *s)
 	    atomic_load(&crowd.busy))
 		return;
 	if (serving && atomic_load(&crowd.serving) > 0 &&
-	    atomic_load(&crowd.taken) == seen && listener_pending(s->listener))
+	    atomic_load(&crowd.taken) == seen &&
+	    listener_has(s->listener, POLLIN))
 		crowd_set_busy_locked(s, true);
 	if (serving || atomic_load(&crowd.taken) != seen)
 		return;
@@ -675,15 +677,8 @@ static void crowd_answering(const struct tracer_sup *s)
 	crowd_counted = false;
 	atomic_fetch_sub(&crowd.serving, 1);
 	if (!atomic_load_explicit(&crowd.busy, memory_order_relaxed) &&
-	    listener_pending(s->listener))
+	    listener_has(s->listener, POLLIN))
 		crowd_set_busy(s, true);
-}
-
-static bool listener_hung_up(int listener)
-{
-	struct pollfd pfd = { .fd = listener, .events = POLLIN };
-
-	return poll(&pfd, 1, 0) > 0 && pfd.revents & (POLLHUP | POLLERR);
 }
 
 static void *receiver(void *arg)
@@ -705,7 +700,8 @@ static void *receiver(void *arg)
 			 * the filter any more and RECV no longer waits: then
 			 * the listener reports a hang-up, and we are done.
 			 */
-			if (errno == ENOENT && !listener_hung_up(s->listener))
+			if (errno == ENOENT &&
+			    !listener_has(s->listener, POLLHUP | POLLERR))
 				continue;
 			break;
 		}
