@@ -39,8 +39,11 @@ struct meta_call {
 	int (*op)(struct tracer_req *r, const struct tracer_path *p, int fd);
 };
 
-static __thread char xattr_name[256];
-static __thread char xattr_value[XATTR_MAX];
+/* An attribute's name and value, on the heap: 64 KiB per thread else */
+struct xattr {
+	char name[256];
+	char value[XATTR_MAX];
+};
 
 /*
  * A path the supervisor can hand to calls that take no dirfd: our own
@@ -224,10 +227,11 @@ static int op_symlink(struct tracer_req *r, const struct tracer_path *p, int fd)
 }
 
 /* Copies the attribute name, and for set calls the value. */
-static int xattr_args(struct tracer_req *r, int base, bool set, size_t *len)
+static int xattr_args(struct tracer_req *r, int base, bool set,
+		      struct xattr *x, size_t *len)
 {
-	int err = tracer_mem_string(r->tid, r->args[base], xattr_name,
-				    sizeof(xattr_name));
+	int err = tracer_mem_string(r->tid, r->args[base], x->name,
+				    sizeof(x->name));
 
 	*len = 0;
 	if (err || !set)
@@ -235,40 +239,55 @@ static int xattr_args(struct tracer_req *r, int base, bool set, size_t *len)
 	*len = r->args[base + 2];
 	if (*len > XATTR_MAX)
 		return -E2BIG;
-	return tracer_mem_read(r->tid, r->args[base + 1], xattr_value, *len);
+	return tracer_mem_read(r->tid, r->args[base + 1], x->value, *len);
+}
+
+/*
+ * trusted.* and security.* take CAP_SYS_ADMIN, which a run as root
+ * loses (security.capability: CAP_SETFCAP, which it keeps)
+ */
+static bool xattr_may(struct tracer_req *r, const char *name)
+{
+	if (!strcmp(name, "security.capability"))
+		return task_has_cap(r->tid, CAP_SETFCAP);
+	return (strncmp(name, "trusted.", 8) && strncmp(name, "security.", 9)) ||
+	       task_has_cap(r->tid, CAP_SYS_ADMIN);
+}
+
+static int xattr_apply(const struct xattr *x, bool set, size_t len,
+		       int flags, const struct tracer_path *p, int fd)
+{
+	char path[64];
+	int err, held;
+
+	if (fd >= 0)
+		return ret(set ? fsetxattr(fd, x->name, x->value, len, flags)
+			       : fremovexattr(fd, x->name));
+	held = proc_path(p, path, sizeof(path));
+	if (held < 0)
+		return held;
+	/* our descriptor names the object itself: follow it */
+	err = ret(set ? setxattr(path, x->name, x->value, len, flags)
+		      : removexattr(path, x->name));
+	close(held);
+	return err;
 }
 
 static int op_xattr(struct tracer_req *r, const struct tracer_path *p, int fd)
 {
 	bool set = strstr(r->name, "setxattr") != NULL;
-	char path[64];
+	struct xattr *x = malloc(sizeof(*x));
 	size_t len;
-	int err, held, flags = set ? (int)r->args[4] : 0;
+	int err;
 
-	err = xattr_args(r, 1, set, &len);
-	if (err)
-		return err;
-	/*
-	 * trusted.* and security.* take CAP_SYS_ADMIN, which a run as root
-	 * loses (security.capability: CAP_SETFCAP, which it keeps)
-	 */
-	if (!strcmp(xattr_name, "security.capability")
-		    ? !task_has_cap(r->tid, CAP_SETFCAP)
-		    : (!strncmp(xattr_name, "trusted.", 8) ||
-		       !strncmp(xattr_name, "security.", 9)) &&
-			      !task_has_cap(r->tid, CAP_SYS_ADMIN))
-		return -EPERM;
-	if (fd >= 0)
-		return ret(
-			set ? fsetxattr(fd, xattr_name, xattr_value, len, flags)
-			    : fremovexattr(fd, xattr_name));
-	held = proc_path(p, path, sizeof(path));
-	if (held < 0)
-		return held;
-	/* our descriptor names the object itself: follow it */
-	err = ret(set ? setxattr(path, xattr_name, xattr_value, len, flags)
-		      : removexattr(path, xattr_name));
-	close(held);
+	if (!x)
+		return -ENOMEM;
+	err = xattr_args(r, 1, set, x, &len);
+	if (!err)
+		err = xattr_may(r, x->name)
+			      ? xattr_apply(x, set, len, (int)r->args[4], p, fd)
+			      : -EPERM;
+	free(x);
 	return err;
 }
 

@@ -179,6 +179,37 @@ const char *tracer_grant_name_changeable(const char *name)
 	return name_changeable(name, dir, sizeof(dir));
 }
 
+/*
+ * A process's environment, NUL-terminated; NULL with *why set when it
+ * cannot be read whole.
+ */
+static char *read_environ(pid_t pid, size_t *len, const char **why)
+{
+	const size_t size = 65536;
+	char path[64], *env = malloc(size);
+	ssize_t n;
+	int fd;
+
+	*len = 0;
+	snprintf(path, sizeof(path), "/proc/%d/environ", pid);
+	fd = env ? open(path, O_RDONLY | O_CLOEXEC) : -1;
+	if (fd < 0) {
+		*why = "its environment is unreadable";
+		free(env);
+		return NULL;
+	}
+	while ((n = read(fd, env + *len, size - 1 - *len)) > 0)
+		*len += (size_t)n;
+	close(fd);
+	if (*len == size - 1) {
+		*why = "its environment is too large to check";
+		free(env);
+		return NULL;
+	}
+	env[*len] = '\0';
+	return env;
+}
+
 /* "NAME=value" is set, non-empty, for the name (or prefix, "NAME*"). */
 static bool env_names(const char *entry, const char *name)
 {
@@ -244,35 +275,27 @@ static const char *loader_told(pid_t pid)
 		"JDK_JAVA_OPTIONS",
 		"LUA_INIT",
 	};
-	static __thread char env[65536], found[128];
-	char path[64];
-	ssize_t n, off = 0;
-	size_t i;
-	int fd;
+	static __thread char found[128];
+	const char *why = NULL;
+	size_t i, off, n;
+	char *env;
 
-	snprintf(path, sizeof(path), "/proc/%d/environ", pid);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return "its environment is unreadable";
-	while ((n = read(fd, env + off, sizeof(env) - 1 - off)) > 0)
-		off += n;
-	close(fd);
-	if (off == (ssize_t)sizeof(env) - 1)
-		return "its environment is too large to check";
-	env[off] = '\0';
-	for (n = 0; n < off; n += strlen(env + n) + 1) {
+	/* on the heap, not per thread: every receiver would carry 64 KiB */
+	env = read_environ(pid, &off, &why);
+	for (n = 0; env && !why && n < off; n += strlen(env + n) + 1) {
 		if (!strncmp(env + n, "PATH=", 5) && path_writable(env + n + 5))
-			return "PATH (a directory of it the sandbox may write)";
-		for (i = 0; i < sizeof(vars) / sizeof(*vars); i++)
+			why = "PATH (a directory of it the sandbox may write)";
+		for (i = 0; !why && i < sizeof(vars) / sizeof(*vars); i++)
 			if (env_names(env + n, vars[i])) {
 				/* "NAME=", as the log says it */
 				snprintf(found, sizeof(found),
 					 "%.*s=", (int)strcspn(env + n, "="),
 					 env + n);
-				return found;
+				why = found;
 			}
 	}
-	return NULL;
+	free(env);
+	return why;
 }
 
 static void drop_hold(struct tracer_grant_hold *h)

@@ -97,9 +97,8 @@ static const char *verb(const char *what)
 void tracer_prompt_render(int fd, const struct tracer_ask_facts *f, int index,
 			  int count)
 {
-	static __thread char a[4200], b[1100], c[720];
-	static __thread struct text t;
-	char comm[80];
+	char a[4200], b[1100], c[720], comm[80];
+	struct text t;
 
 	t.len = 0;
 	tracer_printable_ex(comm, sizeof(comm), f->comm[0] ? f->comm : "?",
@@ -139,7 +138,7 @@ void tracer_prompt_render(int fd, const struct tracer_ask_facts *f, int index,
 /* The stack of the thread that asks, unwound while it waits (stack.c). */
 static void add_stack(struct text *t, const struct tracer_ask_facts *f)
 {
-	static __thread struct tracer_stack s;
+	struct tracer_stack s;
 	char sym[160], obj[300];
 	size_t i;
 
@@ -164,7 +163,7 @@ static void add_stack(struct text *t, const struct tracer_ask_facts *f)
 /* The parent chain, and the asking thread's stack. */
 static void render_details(int fd, const struct tracer_ask_facts *f)
 {
-	static __thread struct text t;
+	struct text t;
 	struct tracer_who w;
 	char line[600];
 	pid_t pid = f->pid;
