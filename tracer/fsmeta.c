@@ -227,8 +227,8 @@ static int op_symlink(struct tracer_req *r, const struct tracer_path *p, int fd)
 }
 
 /* Copies the attribute name, and for set calls the value. */
-static int xattr_args(struct tracer_req *r, int base, bool set,
-		      struct xattr *x, size_t *len)
+static int xattr_args(struct tracer_req *r, int base, bool set, struct xattr *x,
+		      size_t *len)
 {
 	int err = tracer_mem_string(r->tid, r->args[base], x->name,
 				    sizeof(x->name));
@@ -250,12 +250,13 @@ static bool xattr_may(struct tracer_req *r, const char *name)
 {
 	if (!strcmp(name, "security.capability"))
 		return task_has_cap(r->tid, CAP_SETFCAP);
-	return (strncmp(name, "trusted.", 8) && strncmp(name, "security.", 9)) ||
+	return (strncmp(name, "trusted.", 8) &&
+		strncmp(name, "security.", 9)) ||
 	       task_has_cap(r->tid, CAP_SYS_ADMIN);
 }
 
-static int xattr_apply(const struct xattr *x, bool set, size_t len,
-		       int flags, const struct tracer_path *p, int fd)
+static int xattr_apply(const struct xattr *x, bool set, size_t len, int flags,
+		       const struct tracer_path *p, int fd)
 {
 	char path[64];
 	int err, held;
