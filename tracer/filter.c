@@ -480,30 +480,43 @@ static int export(scmp_filter_ctx ctx, struct sock_fprog *prog)
 	return 0;
 }
 
-int tracer_filter_install(bool ident, bool reads_in_kernel, bool *killable)
+int tracer_filter_compile(bool ident, bool reads_in_kernel,
+			  struct tracer_filter *f)
+{
+	scmp_filter_ctx ctx = build(ident, reads_in_kernel);
+	int err;
+
+	f->prog.filter = NULL;
+	f->prog.len = 0;
+	if (!ctx)
+		return -EINVAL;
+	err = export(ctx, &f->prog);
+	seccomp_release(ctx);
+	f->ident = ident;
+	f->reads_in_kernel = reads_in_kernel;
+	return err;
+}
+
+void tracer_filter_free(struct tracer_filter *f)
+{
+	free(f->prog.filter);
+	f->prog.filter = NULL;
+	f->prog.len = 0;
+}
+
+int tracer_filter_load(struct tracer_filter *f, bool *killable)
 {
 	unsigned long flags = SECCOMP_FILTER_FLAG_NEW_LISTENER |
 			      SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV;
-	struct sock_fprog prog;
-	scmp_filter_ctx ctx = build(ident, reads_in_kernel);
-	int fd, err;
+	int fd;
 
-	if (!ctx)
-		return -EINVAL;
-	err = export(ctx, &prog);
-	seccomp_release(ctx);
-	if (err)
-		return err;
-
-	fd = syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, flags, &prog);
+	fd = syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, flags, &f->prog);
 	*killable = fd >= 0;
 	if (fd < 0 && errno == EINVAL) {
 		/* before 5.19: a signal can cancel a call we carried out */
 		flags &= ~SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV;
 		fd = syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, flags,
-			     &prog);
+			     &f->prog);
 	}
-	err = -errno;
-	free(prog.filter);
-	return fd < 0 ? err : fd;
+	return fd < 0 ? -errno : fd;
 }

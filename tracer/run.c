@@ -8,6 +8,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -19,6 +20,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "arch/arch.h"
 #include "tracer/tracer.h"
 
 #define RUN_PTRACE_OPTS                                                   \
@@ -52,7 +54,6 @@ static int read_int(int fd, int *v)
 	return n == sizeof(*v) ? 0 : -EPIPE;
 }
 
-/* In the child: nothing returns; failures go up the pipes. */
 /* The Landlock rulesets the tracee takes (-errno: none). */
 struct floors {
 	int write;
@@ -60,10 +61,72 @@ struct floors {
 	int reads;
 	const char *reads_why; /* why reads stay with proctor */
 	char **envp;	       /* CMD's environment */
+	/* compiled ahead, for the guess whether reads are in the kernel */
+	struct tracer_filter filter;
+	int compiled; /* 0, or -errno */
 };
 
+/*
+ * The filter is compiled by a thread while the rulesets are made, for
+ * what reads_floor() will most likely say; the child compiles it again
+ * in the rare case it said otherwise.
+ */
+struct compile_job {
+	pthread_t t;
+	bool started;
+	bool reads; /* the guess */
+	struct floors *fl;
+};
+
+static void *compile_thread(void *arg)
+{
+	struct compile_job *j = arg;
+
+	j->fl->compiled = tracer_filter_compile(tracer_log_on(), j->reads,
+						&j->fl->filter);
+	/* and the calls' names, which the first notification waits for */
+	arch_syscall_name(0);
+	return NULL;
+}
+
+static const char *reads_kept_by(const struct tracer_opts *o);
+
+static void compile_start(struct compile_job *j, const struct tracer_opts *o,
+			  struct floors *fl)
+{
+	j->fl = fl;
+	j->reads = !reads_kept_by(o) && tracer_landlock_abi() >= 6;
+	fl->compiled = -EAGAIN;
+	j->started = pthread_create(&j->t, NULL, compile_thread, j) == 0;
+}
+
+/* Before the fork (the child must not inherit libseccomp mid-work). */
+static void compile_join(struct compile_job *j)
+{
+	if (j->started)
+		pthread_join(j->t, NULL);
+	j->started = false;
+}
+
+static int load_filter(struct floors *fl, bool *killable)
+{
+	bool reads = fl->reads >= 0;
+	int err = fl->compiled;
+
+	if (!err && fl->filter.reads_in_kernel != reads)
+		err = -EAGAIN;
+	if (err) {
+		tracer_filter_free(&fl->filter);
+		err = tracer_filter_compile(tracer_log_on(), reads,
+					    &fl->filter);
+	}
+	return err ? err : tracer_filter_load(&fl->filter, killable);
+}
+
+/* In the child: nothing returns; failures go up the pipes. */
+
 static void child_main(const struct tracer_opts *o, int ready, int go, int fail,
-		       bool job, const struct floors *fl)
+		       bool job, struct floors *fl)
 {
 	bool killable = false;
 	sigset_t none;
@@ -92,8 +155,7 @@ static void child_main(const struct tracer_opts *o, int ready, int go, int fail,
 	else if (fl->reads >= 0 && (v = tracer_landlock_enforce(fl->reads)) < 0)
 		listener = v;
 	else
-		listener = tracer_filter_install(tracer_log_on(),
-						 fl->reads >= 0, &killable);
+		listener = load_filter(fl, &killable);
 	v = killable;
 	write_all(ready, &listener, sizeof(listener));
 	write_all(ready, &v, sizeof(v));
@@ -145,14 +207,19 @@ static int take_listener(pid_t child, int ready, int *listener, bool *killable)
  * (--log-reads, proctor learn), asked (--ask), allowed and logged
  * (--permissive), or served (the trust store, with TLS interception).
  */
-static int reads_floor(const struct tracer_opts *o, bool scoped,
-		       const char **why)
+static const char *reads_kept_by(const struct tracer_opts *o)
 {
-	*why = o->log_reads	 ? "--log-reads"
+	return o->log_reads	 ? "--log-reads"
 	       : o->ask_defaults ? "--ask"
 	       : o->permissive	 ? "--permissive"
 	       : o->ca		 ? "TLS interception serves the trust store"
 				 : NULL;
+}
+
+static int reads_floor(const struct tracer_opts *o, bool scoped,
+		       const char **why)
+{
+	*why = reads_kept_by(o);
 	/*
 	 * /proc/PID of another process then opens (its files that matter
 	 * stay closed: Landlock's ptrace rule), and its directory works as a
@@ -335,6 +402,7 @@ int tracer_run(const struct tracer_opts *o)
 			     .envp = (char **)o->envp };
 	int tracee_floor;
 	bool job = tracer_job_foreground(), killable = false;
+	struct compile_job compile;
 	struct rlimit rl;
 	pid_t child;
 
@@ -349,6 +417,7 @@ int tracer_run(const struct tracer_opts *o)
 	rl = nofile_orig;
 	rl.rlim_cur = rl.rlim_max;
 	setrlimit(RLIMIT_NOFILE, &rl);
+	compile_start(&compile, o, &fl);
 	tracer_proc_init();
 	tracer_pts_init();
 	tracer_grant_set_policy(o->policy);
@@ -372,6 +441,7 @@ int tracer_run(const struct tracer_opts *o)
 	fl.write = tracee_floor;
 	fl.scopes = tracee_floor < 0 ? tracer_landlock_scopes() : -1;
 	fl.reads = reads_floor(o, tracee_floor >= 0, &fl.reads_why);
+	compile_join(&compile);
 	if (fl.reads >= 0 && !(fl.envp = env_use_vc(o->envp))) {
 		fprintf(stderr, "proctor: out of memory\n");
 		return 125;

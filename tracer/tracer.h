@@ -9,6 +9,7 @@
 #ifndef PROCTOR_TRACER_H
 #define PROCTOR_TRACER_H
 
+#include <linux/filter.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -424,18 +425,32 @@ int tracer_landlock_scopes(void);
 int tracer_landlock_enforce(int ruleset);
 /*
  * The read rules as a ruleset for the tracee, when they can be: then
- * read-only opens are answered in the kernel (tracer_filter_install).
+ * read-only opens are answered in the kernel (tracer_filter_load).
  * Otherwise -errno, and *why says what keeps reads with proctor.
  */
 int tracer_landlock_reads(const struct rules_policy *p, const char **why);
 
 /* --- the filter (filter.c) ----------------------------------------------- */
 
+/* A compiled filter, and what it was compiled for. */
+struct tracer_filter {
+	struct sock_fprog prog;
+	bool ident;	      /* the identity calls notified too */
+	bool reads_in_kernel; /* read-only opens answered in the kernel */
+};
+
+/*
+ * Generating the program takes about a millisecond, so the supervisor
+ * compiles it while it prepares the rest; the child only loads it.
+ */
+int tracer_filter_compile(bool ident, bool reads_in_kernel,
+			  struct tracer_filter *f);
+void tracer_filter_free(struct tracer_filter *f);
 /*
  * Installs the filter in the calling process; returns the listener fd.
  * *killable tells whether the kernel took WAIT_KILLABLE_RECV (5.19+).
  */
-int tracer_filter_install(bool ident, bool reads_in_kernel, bool *killable);
+int tracer_filter_load(struct tracer_filter *f, bool *killable);
 
 /* --- notification workers (notify.c) ------------------------------------- */
 
