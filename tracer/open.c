@@ -596,9 +596,12 @@ static int open_unleased(struct tracer_req *r, const struct tracer_path *p,
 		r->defer = true;
 		return fd;
 	}
-	/* no other meaning for a regular file: the program never asked */
+	/*
+	 * No other meaning for a regular file: the program never asked.  Its
+	 * own flags are what F_GETFL would say, so no need to ask.
+	 */
 	if (fd >= 0)
-		fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK);
+		fcntl(fd, F_SETFL, (int)a->flags & ~O_NONBLOCK);
 	return fd;
 }
 
