@@ -370,13 +370,15 @@ static void conn_free(struct relay_conn *c)
 	atomic_fetch_sub(&relay.live, 1);
 }
 
+/* Takes over the place relay_has_room() kept: conn_free gives it back. */
 static struct relay_conn *conn_new(int up)
 {
 	struct relay_conn *c = calloc(1, sizeof(*c));
 
-	if (!c)
+	if (!c) {
+		atomic_fetch_sub(&relay.live, 1);
 		return NULL;
-	atomic_fetch_add(&relay.live, 1);
+	}
 	c->io = &plain_io;
 	c->end[DOWN].fd = -1;
 	c->end[UP].fd = up;
@@ -1701,20 +1703,23 @@ static int relay_most(void)
 }
 
 /*
- * Whether one more connection fits (to name, at ra, for the message);
- * when it does not, the program's connect gets ENOBUFS (a resource of
- * proctor's, not a refusal by the policy) and stderr says so once a
- * run.  Not EAGAIN: from a non-blocking connect event loops (asyncio,
- * curl) read it as "in progress", as for a unix socket, and then take
- * the socket, writable and unconnected with SO_ERROR 0, for connected.
+ * Whether one more connection fits (to name, at ra, for the message),
+ * keeping its place at once, so that connects on several threads cannot
+ * all pass; conn_new() takes the place over.  When it does not fit, the
+ * program's connect gets ENOBUFS (a resource of proctor's, not a refusal by the
+ * policy) and stderr says so once a run.  Not EAGAIN: from a non-blocking
+ * connect event loops (asyncio, curl) read it as "in progress", as for a unix
+ * socket, and then take the socket, writable and unconnected with SO_ERROR 0,
+ * for connected.
  */
 static bool relay_has_room(const struct tracer_req *r,
 			   const struct rules_addr *ra, const char *name)
 {
 	char addr[96], host[96];
 
-	if (atomic_load(&relay.live) < relay.most)
+	if (atomic_fetch_add(&relay.live, 1) < relay.most)
 		return true;
+	atomic_fetch_sub(&relay.live, 1);
 	if (!atomic_exchange(&relay.full_said, true) && !relay.sup->o->quiet) {
 		rules_addr_format(ra, addr, sizeof(addr));
 		tracer_printable(host, sizeof(host), name);
@@ -1963,6 +1968,7 @@ void tracer_relay_connect(struct tracer_req *r, int sock,
 	}
 	up = open_up(sa, len, nonblock, &err);
 	if (up < 0) {
+		atomic_fetch_sub(&relay.live, 1); /* the place kept */
 		r->err = err;
 		return;
 	}
