@@ -93,7 +93,8 @@ static void child_main(const struct tracer_opts *o, int ready, int go, int fail,
 		listener = v;
 	else
 		listener = tracer_filter_install(tracer_log_on(),
-						 fl->reads >= 0, &killable);
+						 fl->reads >= 0, o->ca != NULL,
+						 &killable);
 	v = killable;
 	write_all(ready, &listener, sizeof(listener));
 	write_all(ready, &v, sizeof(v));

@@ -433,9 +433,11 @@ int tracer_landlock_reads(const struct rules_policy *p, const char **why);
 
 /*
  * Installs the filter in the calling process; returns the listener fd.
+ * ca_stats sends stats too (TLS interception serves a CApath lookup).
  * *killable tells whether the kernel took WAIT_KILLABLE_RECV (5.19+).
  */
-int tracer_filter_install(bool ident, bool reads_in_kernel, bool *killable);
+int tracer_filter_install(bool ident, bool reads_in_kernel, bool ca_stats,
+			  bool *killable);
 
 /* --- notification workers (notify.c) ------------------------------------- */
 
@@ -556,6 +558,10 @@ void tracer_on_identity(struct tracer_req *r);
 void tracer_on_signal(struct tracer_req *r);
 void tracer_on_fcntl(struct tracer_req *r);
 void tracer_on_ioctl(struct tracer_req *r);
+/* With TLS interception: a stat that may be a CApath lookup (castat.c). */
+void tracer_on_ca_stat(struct tracer_req *r);
+/* The i-th call tracer_on_ca_stat answers, or NULL past the end. */
+const char *tracer_ca_stat_call(size_t i);
 
 struct sockaddr_un;
 /*
