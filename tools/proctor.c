@@ -1224,6 +1224,38 @@ static int publish_bundle(const struct tracer_ca *ca, const char *tmpdir)
 }
 
 /*
+ * For programs that read SSL_CERT_DIR (OpenSSL's default CApath), when
+ * you have not set it: a directory in the run's TMPDIR holding the CA
+ * (no key) as HASH.0, then OpenSSL's own directory for the rest.
+ */
+static int publish_dir(const struct tracer_ca *ca, const char *tmpdir)
+{
+	char dir[PATH_MAX], path[PATH_MAX + 16], *val;
+	size_t len;
+	const char *pem = tracer_ca_pem(ca, &len);
+	FILE *f = NULL;
+	int ok;
+
+	if (getenv("SSL_CERT_DIR"))
+		return 0;
+	snprintf(dir, sizeof(dir), "%s/proctor-ca-certs", tmpdir);
+	snprintf(path, sizeof(path), "%s/%s.0", dir, tracer_ca_hash(ca));
+	if (mkdir(dir, 0700) == 0)
+		f = fopen(path, "wxe");
+	ok = f && fwrite(pem, 1, len, f) == len;
+	if (f && fclose(f) != 0)
+		ok = 0;
+	if (!ok || asprintf(&val, "%s:%s", dir, tracer_ca_system_dir()) < 0) {
+		fprintf(stderr, "proctor: cannot write %s: %s\n", path,
+			strerror(errno));
+		return -1;
+	}
+	setenv("SSL_CERT_DIR", val, 1);
+	free(val);
+	return 0;
+}
+
+/*
  * With interception on (--intercept-tls, or "network": {"intercept":
  * true}), the CA for the domains it covers, made or read before the
  * supervisor confines itself.  PROCTOR_UPSTREAM_CA names a PEM file of
@@ -1265,7 +1297,9 @@ static int setup_intercept(const struct cli *c, struct tracer_opts *o,
 			strerror(-rc));
 		return -1;
 	}
-	return publish_bundle(o->ca, tmpdir);
+	if (publish_bundle(o->ca, tmpdir) < 0 || publish_dir(o->ca, tmpdir) < 0)
+		return -1;
+	return 0;
 }
 
 static int cmd_run(int argc, char **argv)
@@ -1311,7 +1345,8 @@ static int cmd_run(int argc, char **argv)
 		return EXIT_FAIL;
 	}
 	if (setup_intercept(&c, &o, tmpdir) < 0) {
-		rmdir(tmpdir);
+		/* what it wrote there before it failed */
+		nftw(tmpdir, rm_one, 16, FTW_DEPTH | FTW_PHYS);
 		return EXIT_FAIL;
 	}
 	if (c.permissive)

@@ -190,6 +190,34 @@ static int add_ident(scmp_filter_ctx ctx)
 	return 0;
 }
 
+/*
+ * With TLS interception: stats, for the CApath lookup of proctor's CA
+ * (tracer/castat.c); newfstatat only as stat() makes it (flags 0), not
+ * lstat, fstat or a directory walk's AT_SYMLINK_NOFOLLOW.
+ */
+static int add_ca_stats(scmp_filter_ctx ctx)
+{
+	const char *name;
+	size_t i;
+
+	for (i = 0; (name = tracer_ca_stat_call(i)) != NULL; i++) {
+		int nr = arch_syscall_nr(name);
+		int rc;
+
+		if (nr < 0)
+			continue;
+		if (!strcmp(name, "newfstatat"))
+			rc = seccomp_rule_add(ctx, SCMP_ACT_NOTIFY, nr, 1,
+					      SCMP_A3(SCMP_CMP_MASKED_EQ,
+						      0xffffffffu, 0));
+		else
+			rc = seccomp_rule_add(ctx, SCMP_ACT_NOTIFY, nr, 0);
+		if (rc < 0)
+			return rc;
+	}
+	return 0;
+}
+
 static int add_refused(scmp_filter_ctx ctx)
 {
 	size_t i;
@@ -429,7 +457,7 @@ static int add_dumpable_guard(scmp_filter_ctx ctx)
 				SCMP_A1(SCMP_CMP_EQ, 0));
 }
 
-static scmp_filter_ctx build(bool ident, bool reads_in_kernel)
+static scmp_filter_ctx build(bool ident, bool reads_in_kernel, bool ca_stats)
 {
 	scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_ALLOW);
 
@@ -444,7 +472,8 @@ static scmp_filter_ctx build(bool ident, bool reads_in_kernel)
 	    add_masked(ctx) < 0 || add_families(ctx) < 0 ||
 	    add_sockopts(ctx) < 0 || add_refused_new(ctx) < 0 ||
 	    add_namespaces(ctx) < 0 || add_pgrp_guard(ctx) < 0 ||
-	    add_dumpable_guard(ctx) < 0 || (ident && add_ident(ctx) < 0)) {
+	    add_dumpable_guard(ctx) < 0 || (ident && add_ident(ctx) < 0) ||
+	    (ca_stats && add_ca_stats(ctx) < 0)) {
 		seccomp_release(ctx);
 		return NULL;
 	}
@@ -480,10 +509,10 @@ static int export(scmp_filter_ctx ctx, struct sock_fprog *prog)
 	return 0;
 }
 
-int tracer_filter_compile(bool ident, bool reads_in_kernel,
+int tracer_filter_compile(bool ident, bool reads_in_kernel, bool ca_stats,
 			  struct tracer_filter *f)
 {
-	scmp_filter_ctx ctx = build(ident, reads_in_kernel);
+	scmp_filter_ctx ctx = build(ident, reads_in_kernel, ca_stats);
 	int err;
 
 	f->prog.filter = NULL;

@@ -51,10 +51,15 @@ static const char *const system_bundles[] = {
 };
 #define N_BUNDLES (sizeof(system_bundles) / sizeof(system_bundles[0]))
 /*
- * TODO(#8): a program that trusts only a CApath directory looks the CA
- * up as /etc/ssl/certs/HASH.0 (stat, then open); that name does not
- * exist, and serving it needs the stat emulated too.
+ * Where a program that trusts a CApath directory looks the CA up, as
+ * DIR/HASH.N (OpenSSL's by_dir: stat, then open): the system's certs
+ * directories, OpenSSL's default one, and those of the bundles.
  */
+static const char *const system_dirs[] = {
+	"/etc/ssl/certs",
+	"/usr/lib/ssl/certs",
+};
+#define N_DIRS (sizeof(system_dirs) / sizeof(system_dirs[0]) + 1 + N_BUNDLES)
 
 struct leaf {
 	char *name;
@@ -80,6 +85,12 @@ struct tracer_ca {
 	size_t bundle_len;
 	int bundle_fd;		      /* sealed memfd holding bundle */
 	char *bundle_real[N_BUNDLES]; /* canonical names served */
+
+	char hash[9]; /* the subject hash, as CApath names it */
+	char *pem;    /* the CA alone */
+	size_t pem_len;
+	int pem_fd;		 /* sealed memfd holding pem */
+	char *dirs_real[N_DIRS]; /* canonical certs directories */
 
 	SSL_CTX *server; /* towards the program */
 	SSL_CTX *client; /* towards the server */
@@ -460,6 +471,69 @@ static char *cert_pem(X509 *x)
 	return out;
 }
 
+/* A sealed memfd holding len bytes of data: nobody can change it. */
+static int sealed_memfd(const char *name, const char *data, size_t len)
+{
+	int fd = memfd_create(name, MFD_CLOEXEC | MFD_ALLOW_SEALING);
+
+	if (fd < 0)
+		return -errno;
+	if (write(fd, data, len) != (ssize_t)len ||
+	    fcntl(fd, F_ADD_SEALS,
+		  F_SEAL_WRITE | F_SEAL_GROW | F_SEAL_SHRINK | F_SEAL_SEAL) <
+		    0) {
+		int err = errno ? -errno : -EIO;
+
+		close(fd);
+		return err;
+	}
+	return fd;
+}
+
+static void add_dir(struct tracer_ca *ca, const char *dir)
+{
+	char *real = realpath(dir, NULL);
+	size_t i;
+
+	for (i = 0; real && i < N_DIRS && ca->dirs_real[i]; i++)
+		if (!strcmp(ca->dirs_real[i], real))
+			break;
+	if (real && i < N_DIRS && !ca->dirs_real[i])
+		ca->dirs_real[i] = real;
+	else
+		free(real);
+}
+
+/* The CA for a CApath lookup: its hashed name, its text, the dirs. */
+static int make_hashed(struct tracer_ca *ca)
+{
+	char *slash;
+	size_t i;
+
+	snprintf(ca->hash, sizeof(ca->hash), "%08lx",
+		 X509_subject_name_hash(ca->cert) & 0xffffffffUL);
+	ca->pem = cert_pem(ca->cert);
+	if (!ca->pem)
+		return -ENOMEM;
+	ca->pem_len = strlen(ca->pem);
+	ca->pem_fd = sealed_memfd("proctor-ca", ca->pem, ca->pem_len);
+	if (ca->pem_fd < 0)
+		return ca->pem_fd;
+	for (i = 0; i < sizeof(system_dirs) / sizeof(*system_dirs); i++)
+		add_dir(ca, system_dirs[i]);
+	add_dir(ca, X509_get_default_cert_dir());
+	for (i = 0; i < N_BUNDLES; i++) {
+		if (!ca->bundle_real[i])
+			continue;
+		slash = strrchr(ca->bundle_real[i], '/');
+		*slash = '\0';
+		add_dir(ca,
+			slash == ca->bundle_real[i] ? "/" : ca->bundle_real[i]);
+		*slash = '/';
+	}
+	return 0;
+}
+
 static int make_bundle(struct tracer_ca *ca)
 {
 	char *pem = cert_pem(ca->cert);
@@ -484,17 +558,12 @@ static int make_bundle(struct tracer_ca *ca)
 		return -ENOMEM;
 	ca->bundle_len = (size_t)rc;
 
-	ca->bundle_fd =
-		memfd_create("ca-bundle", MFD_CLOEXEC | MFD_ALLOW_SEALING);
-	if (ca->bundle_fd < 0 ||
-	    write(ca->bundle_fd, ca->bundle, ca->bundle_len) !=
-		    (ssize_t)ca->bundle_len ||
-	    fcntl(ca->bundle_fd, F_ADD_SEALS,
-		  F_SEAL_WRITE | F_SEAL_GROW | F_SEAL_SHRINK | F_SEAL_SEAL) < 0)
-		return -errno ? -errno : -EIO;
+	ca->bundle_fd = sealed_memfd("ca-bundle", ca->bundle, ca->bundle_len);
+	if (ca->bundle_fd < 0)
+		return ca->bundle_fd;
 	for (i = 0; i < N_BUNDLES; i++)
 		ca->bundle_real[i] = realpath(system_bundles[i], NULL);
-	return 0;
+	return make_hashed(ca);
 nomem:
 	free(pem);
 	return -ENOMEM;
@@ -527,6 +596,103 @@ bool tracer_ca_bundle_open(const struct tracer_ca *ca, const char *path,
 	if (i == N_BUNDLES)
 		return false;
 	snprintf(link, sizeof(link), "/proc/self/fd/%d", ca->bundle_fd);
+	*fd = open(link, O_RDONLY | O_CLOEXEC | (flags & O_NONBLOCK));
+	if (*fd < 0)
+		*fd = -errno;
+	return true;
+}
+
+/* --- the CA by its hashed name ------------------------------------------- */
+
+const char *tracer_ca_hash(const struct tracer_ca *ca)
+{
+	return ca->hash;
+}
+
+const char *tracer_ca_pem(const struct tracer_ca *ca, size_t *len)
+{
+	*len = ca->pem_len;
+	return ca->pem;
+}
+
+const char *tracer_ca_system_dir(void)
+{
+	return X509_get_default_cert_dir();
+}
+
+/* The N of HASH.N, or -1 when name is not the CA's hashed name. */
+static int hashed_suffix(const struct tracer_ca *ca, const char *name)
+{
+	if (!ca || strncmp(name, ca->hash, 8) || name[8] != '.' ||
+	    name[9] < '0' || name[9] > '9' || name[10])
+		return -1;
+	return name[9] - '0';
+}
+
+bool tracer_ca_hashed_name(const struct tracer_ca *ca, const char *name)
+{
+	return hashed_suffix(ca, name) >= 0;
+}
+
+static bool certs_dir(const struct tracer_ca *ca, const char *path)
+{
+	const char *slash = strrchr(path, '/');
+	size_t len, i;
+
+	if (!slash)
+		return false;
+	len = slash == path ? 1 : (size_t)(slash - path);
+	for (i = 0; i < N_DIRS && ca->dirs_real[i]; i++)
+		if (strlen(ca->dirs_real[i]) == len &&
+		    !strncmp(ca->dirs_real[i], path, len))
+			return true;
+	return false;
+}
+
+/*
+ * A lookup tries HASH.0, HASH.1, ... until a stat fails: the CA is the
+ * first of those names that is missing, so that the system's own (a
+ * hash collision) still load, and the lookup ends after it.  A name
+ * that exists, even as a dangling link, is never served.
+ */
+bool tracer_ca_hashed_serves(const struct tracer_ca *ca, int dirfd,
+			     const char *path, const char *name)
+{
+	int n = hashed_suffix(ca, name);
+	char prev[16];
+	struct stat st;
+
+	if (n < 0 || !certs_dir(ca, path))
+		return false;
+	if (fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW) == 0 ||
+	    errno != ENOENT)
+		return false;
+	if (n == 0)
+		return true;
+	snprintf(prev, sizeof(prev), "%s.%d", ca->hash, n - 1);
+	return fstatat(dirfd, prev, &st, 0) == 0;
+}
+
+int tracer_ca_hashed_stat(const struct tracer_ca *ca, struct stat *st)
+{
+	if (fstat(ca->pem_fd, st) < 0)
+		return -errno;
+	st->st_mode = S_IFREG | 0444;
+	st->st_nlink = 1;
+	return 0;
+}
+
+bool tracer_ca_hashed_open(const struct tracer_ca *ca, int dirfd,
+			   const char *path, const char *name, int flags,
+			   int *fd)
+{
+	char link[64];
+
+	if (!ca || (flags & O_ACCMODE) != O_RDONLY ||
+	    flags & (O_CREAT | O_TRUNC | O_DIRECTORY | O_PATH) ||
+	    !tracer_ca_hashed_serves(ca, dirfd, path, name))
+		return false;
+	snprintf(link, sizeof(link), "/proc/self/fd/%d", ca->pem_fd);
 	*fd = open(link, O_RDONLY | O_CLOEXEC | (flags & O_NONBLOCK));
 	if (*fd < 0)
 		*fd = -errno;
@@ -675,6 +841,7 @@ int tracer_ca_open(const char *dir, const char *const *names, size_t n,
 	if (!ca)
 		return -ENOMEM;
 	ca->bundle_fd = -1;
+	ca->pem_fd = -1;
 	pthread_mutex_init(&ca->lock, NULL);
 	rc = copy_names(ca, names, n);
 	if (rc == 0 && ca->n == 0)
@@ -722,6 +889,8 @@ void tracer_ca_free(struct tracer_ca *ca)
 		free(ca->names[i]);
 	for (i = 0; i < N_BUNDLES; i++)
 		free(ca->bundle_real[i]);
+	for (i = 0; i < N_DIRS; i++)
+		free(ca->dirs_real[i]);
 	free(ca->names);
 	EVP_PKEY_free(ca->key);
 	EVP_PKEY_free(ca->leaf_key);
@@ -730,6 +899,9 @@ void tracer_ca_free(struct tracer_ca *ca)
 	free(ca->bundle);
 	if (ca->bundle_fd >= 0)
 		close(ca->bundle_fd);
+	free(ca->pem);
+	if (ca->pem_fd >= 0)
+		close(ca->pem_fd);
 	SSL_CTX_free(ca->server);
 	SSL_CTX_free(ca->client);
 	pthread_mutex_destroy(&ca->lock);

@@ -55,6 +55,38 @@ char *tracer_ca_bundle(const struct tracer_ca *ca, size_t *len);
 bool tracer_ca_bundle_open(const struct tracer_ca *ca, const char *path,
 			   int flags, int *fd);
 
+/*
+ * The CA under the name a CApath lookup gives it (OpenSSL's by_dir:
+ * DIR/HASH.N, stat first, then open).  HASH is the CA's subject hash
+ * (X509_subject_name_hash, "%08lx"); the CA alone as PEM text (*len
+ * bytes, the CA's own memory); OpenSSL's default certs directory.
+ */
+const char *tracer_ca_hash(const struct tracer_ca *ca);
+const char *tracer_ca_pem(const struct tracer_ca *ca, size_t *len);
+const char *tracer_ca_system_dir(void);
+
+/* Whether name, a last component, reads HASH.D: cheap, for each stat. */
+bool tracer_ca_hashed_name(const struct tracer_ca *ca, const char *name);
+/*
+ * Whether proctor serves the CA as name in the directory dirfd, path
+ * being the canonical path of name there: a certs directory (the
+ * system's, OpenSSL's default, or a bundle's), name HASH.N missing (not
+ * even a dangling link), and HASH.N-1 found unless N is 0, so that a
+ * lookup ends after it.
+ */
+bool tracer_ca_hashed_serves(const struct tracer_ca *ca, int dirfd,
+			     const char *path, const char *name);
+/* What stat says of the name served: a read-only file of the PEM's size. */
+struct stat;
+int tracer_ca_hashed_stat(const struct tracer_ca *ca, struct stat *st);
+/*
+ * As tracer_ca_bundle_open, for the name served: the CA alone in a
+ * sealed memfd.  False when it is not served (or not opened read-only).
+ */
+bool tracer_ca_hashed_open(const struct tracer_ca *ca, int dirfd,
+			   const char *path, const char *name, int flags,
+			   int *fd);
+
 /* --- one intercepted connection ----------------------------------------- */
 
 enum tracer_tls_side {

@@ -729,6 +729,13 @@ static void handlers_load(void)
 		if (nr >= 0 && nr < NOTIFY_NR_MAX)
 			handlers[nr] = tracer_on_identity;
 	}
+	/* the filter sends these only with TLS interception on */
+	for (i = 0; (name = tracer_ca_stat_call(i)) != NULL; i++) {
+		int nr = arch_syscall_nr(name);
+
+		if (nr >= 0 && nr < NOTIFY_NR_MAX)
+			handlers[nr] = tracer_on_ca_stat;
+	}
 }
 
 int tracer_notify_start(struct tracer_sup *s)

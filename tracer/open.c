@@ -687,6 +687,16 @@ static bool creat_dir_syntax(struct tracer_req *r, const struct open_args *a,
 	return true;
 }
 
+/* A missing name a CApath lookup of proctor's CA reaches (castat.c). */
+static bool ca_hashed_open(const struct tracer_ca *ca,
+			   const struct tracer_path *p, int flags, int *fd)
+{
+	return ca && !p->exists && p->magic < 0 &&
+	       tracer_ca_hashed_name(ca, p->name) &&
+	       tracer_ca_hashed_open(ca, p->parent, p->path, p->name, flags,
+				     fd);
+}
+
 void tracer_on_open(struct tracer_req *r)
 {
 	struct open_args a;
@@ -746,10 +756,12 @@ void tracer_on_open(struct tracer_req *r)
 	}
 	/*
 	 * resolv.conf as proctor's resolver needs it read (dns.c); the
-	 * system's CA bundle with proctor's CA added (intercept.c)
+	 * system's CA bundle with proctor's CA added, and the CA under its
+	 * hashed name in a certs directory (intercept.c)
 	 */
 	if (!tracer_dns_resolv_conf(&p, (int)a.flags, &fd) &&
-	    !tracer_ca_bundle_open(r->sup->o->ca, p.path, (int)a.flags, &fd)) {
+	    !tracer_ca_bundle_open(r->sup->o->ca, p.path, (int)a.flags, &fd) &&
+	    !ca_hashed_open(r->sup->o->ca, &p, (int)a.flags, &fd)) {
 		if (S_ISFIFO(p.mode) && p.magic < 0 && !(a.flags & O_NONBLOCK))
 			fd = open_fifo(r, &p, &a);
 		else if (leased_maybe(r, &p, &a))

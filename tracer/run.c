@@ -61,6 +61,7 @@ struct floors {
 	int reads;
 	const char *reads_why; /* why reads stay with proctor */
 	char **envp;	       /* CMD's environment */
+	bool ca_stats; /* the filter sends stats (tracer_filter_compile) */
 	/* compiled ahead, for the guess whether reads are in the kernel */
 	struct tracer_filter filter;
 	int compiled; /* 0, or -errno */
@@ -82,8 +83,8 @@ static void *compile_thread(void *arg)
 {
 	struct compile_job *j = arg;
 
-	j->fl->compiled = tracer_filter_compile(tracer_log_on(), j->reads,
-						&j->fl->filter);
+	j->fl->compiled = tracer_filter_compile(
+		tracer_log_on(), j->reads, j->fl->ca_stats, &j->fl->filter);
 	/* and the calls' names, which the first notification waits for */
 	arch_syscall_name(0);
 	return NULL;
@@ -118,7 +119,7 @@ static int load_filter(struct floors *fl, bool *killable)
 	if (err) {
 		tracer_filter_free(&fl->filter);
 		err = tracer_filter_compile(tracer_log_on(), reads,
-					    &fl->filter);
+					    fl->ca_stats, &fl->filter);
 	}
 	return err ? err : tracer_filter_load(&fl->filter, killable);
 }
@@ -399,7 +400,8 @@ int tracer_run(const struct tracer_opts *o)
 	static struct tracer_sup sup;
 	struct floors fl = { .scopes = -1,
 			     .reads = -1,
-			     .envp = (char **)o->envp };
+			     .envp = (char **)o->envp,
+			     .ca_stats = o->ca != NULL };
 	int tracee_floor;
 	bool job = tracer_job_foreground(), killable = false;
 	struct compile_job compile;

@@ -442,8 +442,9 @@ struct tracer_filter {
 /*
  * Generating the program takes about a millisecond, so the supervisor
  * compiles it while it prepares the rest; the child only loads it.
+ * ca_stats sends stats too (TLS interception serves a CApath lookup).
  */
-int tracer_filter_compile(bool ident, bool reads_in_kernel,
+int tracer_filter_compile(bool ident, bool reads_in_kernel, bool ca_stats,
 			  struct tracer_filter *f);
 void tracer_filter_free(struct tracer_filter *f);
 /*
@@ -571,6 +572,10 @@ void tracer_on_identity(struct tracer_req *r);
 void tracer_on_signal(struct tracer_req *r);
 void tracer_on_fcntl(struct tracer_req *r);
 void tracer_on_ioctl(struct tracer_req *r);
+/* With TLS interception: a stat that may be a CApath lookup (castat.c). */
+void tracer_on_ca_stat(struct tracer_req *r);
+/* The i-th call tracer_on_ca_stat answers, or NULL past the end. */
+const char *tracer_ca_stat_call(size_t i);
 
 struct sockaddr_un;
 /*

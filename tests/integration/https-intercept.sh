@@ -44,6 +44,7 @@ cat >"$T/policy.json" <<'JSON'
 JSON
 P="--policy $T/policy.json"
 export PROCTOR_UPSTREAM_CA=$LAB/cert.pem
+unset SSL_CERT_DIR
 CADIR=$XDG_CONFIG_HOME/proctor/ca
 
 # --- policy ------------------------------------------------------------------
@@ -144,6 +145,49 @@ if [ -e /etc/ssl/certs/ca-certificates.crt ]; then
 else
 	pt_skip "the system bundle" "no /etc/ssl/certs/ca-certificates.crt"
 fi
+# A program that trusts only a CApath directory: OpenSSL's by_dir stats
+# DIR/HASH.N and opens it.  The bundle is kept out of it: s_client loads
+# no file, curl one that holds an unrelated CA.
+openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
+	-days 1 -subj "/CN=unrelated test CA" -keyout "$T/other.key" \
+	-out "$T/other.pem" 2>/dev/null
+for dir in /etc/ssl/certs /usr/lib/ssl/certs; do
+	[ -d "$dir" ] || continue
+	pt_lab_run $P -- sh -c "echo | openssl s_client -connect safe.test:443 \
+		-servername safe.test -verify_hostname safe.test \
+		-verify_return_error -no-CAfile -no-CAstore -CApath $dir 2>&1"
+	pt_grep "openssl s_client -CApath $dir verifies the intercepted server" \
+		"$PT_OUT" "Verify return code: 0 \(ok\)"
+done
+pt_lab_run $P -- curl -sS -m 10 --cacert "$T/other.pem" \
+	--capath /etc/ssl/certs https://safe.test/capath
+pt_status "curl --capath /etc/ssl/certs (its --cacert unrelated) works" 0
+pt_grep "and gets the answer" "$PT_OUT" "^GET /capath"
+pt_lab_run $P -- curl -sS -m 10 --cacert "$T/other.pem" --capath "$T" \
+	https://safe.test/elsewhere
+pt_check "a directory not a certs directory is not served the CA" \
+	test "$PT_RC" != 0
+pt_lab_run $P -- env -u SSL_CERT_FILE sh -c "echo "'"dir=$SSL_CERT_DIR"'";
+	echo | openssl s_client -connect safe.test:443 -servername safe.test \
+		-verify_return_error -no-CAfile -no-CAstore 2>&1"
+pt_grep "SSL_CERT_DIR names the run's CA dir, then OpenSSL's" "$PT_OUT" \
+	"^dir=.*/proctor-ca-certs:$(openssl version -d | sed 's/.*"\(.*\)"/\1/')/certs$"
+pt_grep "a program with only the default CApath verifies" "$PT_OUT" \
+	"Verify return code: 0 \(ok\)"
+if [ -n "$PT_PY" ]; then
+	pt_lab_run $P -- env -u SSL_CERT_FILE "$PT_PY" -c '
+import ssl, urllib.request
+c = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+c.load_verify_locations(capath="/etc/ssl/certs")
+print(urllib.request.urlopen("https://safe.test/py-capath", context=c,
+                             timeout=10).read().decode())'
+	pt_grep "python with only capath=/etc/ssl/certs works" "$PT_OUT" \
+		"^GET /py-capath"
+fi
+pt_lab_run -- sh -c 'echo "dir=$SSL_CERT_DIR"'
+pt_nogrep "without interception SSL_CERT_DIR is left alone" "$PT_OUT" \
+	"proctor-ca-certs"
+
 key=$(ls "$CADIR"/ca-*.key 2>/dev/null | head -n1)
 pt_check "the CA key is kept under the config dir" test -n "$key"
 pt_check "the CA key is mode 0600" test "$(stat -c %a "$key")" = 600

@@ -9,7 +9,7 @@ pt_init "$@"
 pt_need "openssl" openssl || pt_done
 
 unset SSL_CERT_FILE CURL_CA_BUNDLE REQUESTS_CA_BUNDLE GIT_SSL_CAINFO \
-	NODE_EXTRA_CA_CERTS
+	NODE_EXTRA_CA_CERTS SSL_CERT_DIR
 CADIR=$XDG_CONFIG_HOME/proctor/ca
 SYS=/etc/ssl/certs/ca-certificates.crt
 
@@ -108,6 +108,75 @@ print(any("proctor interception" in str(x["subject"]) for x in c.get_ca_certs())
 	pt_grep "without interception the bundle is the system's" "$PT_OUT" "^0$"
 else
 	pt_skip "the system bundle" "no $SYS on this machine"
+fi
+
+# --- the CA by its hashed name (a CApath lookup) ------------------------------------
+
+sysdir=$(openssl version -d | sed 's/.*"\(.*\)"/\1/')/certs
+pt_run --policy "$T/on.json" -- sh -c '
+	echo "dir=$SSL_CERT_DIR"
+	d=${SSL_CERT_DIR%%:*}
+	for f in "$d"/*; do echo "file=${f##*/}"; done
+	echo "certs=$(cat "$d"/* | grep -c "BEGIN CERTIFICATE")"
+	echo "keys=$(cat "$d"/* | grep -c "PRIVATE KEY")"
+	echo "subject=$(openssl x509 -in "$d"/*.0 -noout -subject)"
+	echo "hash=$(openssl x509 -in "$d"/*.0 -noout -subject_hash)"'
+pt_grep "SSL_CERT_DIR names the run's CA dir, then OpenSSL's" "$PT_OUT" \
+	"^dir=.*/proctor-ca-certs:$sysdir$"
+hash=$(sed -n 's/^hash=//p' "$PT_OUT")
+pt_grep "it holds the CA as HASH.0, its subject hash" "$PT_OUT" \
+	"^file=$hash\.0$"
+pt_grep "one certificate" "$PT_OUT" "^certs=1$"
+pt_grep "no key" "$PT_OUT" "^keys=0$"
+pt_grep "proctor's CA" "$PT_OUT" "^subject=.*proctor interception CA"
+SSL_CERT_DIR=/elsewhere pt_run --policy "$T/on.json" -- \
+	sh -c 'echo "$SSL_CERT_DIR"'
+pt_grep "an SSL_CERT_DIR the user set is kept" "$PT_OUT" "^/elsewhere$"
+
+if [ -n "$PT_PY" ] && [ -n "$hash" ] && [ -d /etc/ssl/certs ] &&
+	[ ! -e "/etc/ssl/certs/$hash.0" ]; then
+	cat >"$T/lookup.py" <<'PY'
+import os, stat, sys
+for p in sys.argv[1:]:
+    try:
+        st = os.stat(p)
+        with open(p) as f:
+            text = f.read()
+        print(p, "size", st.st_size, len(text), "mode", oct(st.st_mode),
+              "certs", text.count("BEGIN CERTIFICATE"))
+    except OSError as e:
+        print(p, "errno", e.errno)
+try:
+    open(sys.argv[1], "r+")
+    print(sys.argv[1], "writable")
+except OSError as e:
+    print(sys.argv[1], "write errno", e.errno)
+PY
+	pt_run --policy "$T/on.json" -- "$PT_PY" "$T/lookup.py" \
+		"/etc/ssl/certs/$hash.0" "/etc/ssl/certs/$hash.1" \
+		"$sysdir/$hash.0" "$WS/$hash.0" "/etc/ssl/certs/../certs/$hash.0"
+	pt_grep "stat then open of CERTS/HASH.0 gives the CA, a read-only file of its size" \
+		"$PT_OUT" "^/etc/ssl/certs/$hash.0 size ([0-9]+) \1 mode 0o100444 certs 1$"
+	pt_grep "it cannot be opened for writing" "$PT_OUT" \
+		"^/etc/ssl/certs/$hash.0 write errno"
+	pt_grep "HASH.1 is not served (the lookup ends)" "$PT_OUT" \
+		"^/etc/ssl/certs/$hash.1 errno 2$"
+	pt_grep "OpenSSL's own dir is served too" "$PT_OUT" \
+		"^$sysdir/$hash.0 size"
+	pt_grep "a directory that is no certs directory is not" "$PT_OUT" \
+		"^$WS/$hash.0 errno 2$"
+	pt_grep "another spelling of the directory is" "$PT_OUT" \
+		"^/etc/ssl/certs/../certs/$hash.0 size"
+	pt_check "the certs directory is unchanged" test ! -e "/etc/ssl/certs/$hash.0"
+	pt_run --policy "$T/off.json" -- "$PT_PY" "$T/lookup.py" \
+		"/etc/ssl/certs/$hash.0"
+	pt_grep "without interception nothing is served" "$PT_OUT" \
+		"^/etc/ssl/certs/$hash.0 errno 2$"
+	pt_run --policy "$T/on.json" -- sh -c 'openssl verify -no-CAfile \
+		-no-CAstore -CApath /etc/ssl/certs "${SSL_CERT_DIR%%:*}"/*.0'
+	pt_grep "openssl verify -CApath /etc/ssl/certs finds the CA" "$PT_OUT" ": OK$"
+else
+	pt_skip "the hashed name" "no python3, no /etc/ssl/certs, or HASH.0 there"
 fi
 
 # --- the key stays out of reach -----------------------------------------------------

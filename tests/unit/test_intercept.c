@@ -9,13 +9,19 @@
 #include <check.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/seccomp.h>
+#include <poll.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <openssl/err.h>
@@ -26,6 +32,7 @@
 
 #include "rules/rules.h"
 #include "tracer/intercept.h"
+#include "tracer/tracer.h"
 
 #define N(a) ((int)(sizeof(a) / sizeof((a)[0])))
 
@@ -246,6 +253,141 @@ START_TEST(test_bundle)
 	}
 	free(b);
 	tracer_ca_free(ca);
+}
+END_TEST
+
+/* ---- the CA by its hashed name (CApath) ---------------------------------- */
+
+START_TEST(test_hashed)
+{
+	struct tracer_ca *ca = open_ca(NULL);
+	X509 *x = read_cert(tracer_ca_cert_path(ca));
+	char want[16], name[32], path[PATH_MAX], other[PATH_MAX];
+	const char *certs = "/etc/ssl/certs";
+	size_t len;
+	const char *pem = tracer_ca_pem(ca, &len);
+	struct stat st;
+	char buf[4096];
+	int dfd, fd = -1;
+
+	snprintf(want, sizeof(want), "%08lx", X509_subject_name_hash(x));
+	ck_assert_str_eq(tracer_ca_hash(ca), want);
+	ck_assert_uint_eq(strlen(pem), len);
+	ck_assert_ptr_null(strstr(pem, "PRIVATE KEY"));
+	snprintf(name, sizeof(name), "%s.0", want);
+	ck_assert(tracer_ca_hashed_name(ca, name));
+	snprintf(name, sizeof(name), "%s.10", want);
+	ck_assert(!tracer_ca_hashed_name(ca, name));
+	ck_assert(!tracer_ca_hashed_name(ca, "00000000.0"));
+
+	/* a directory that is no certs directory: never */
+	dfd = open(dir, O_PATH | O_DIRECTORY);
+	snprintf(name, sizeof(name), "%s.0", want);
+	snprintf(other, sizeof(other), "%s/%s", dir, name);
+	ck_assert(!tracer_ca_hashed_serves(ca, dfd, other, name));
+	close(dfd);
+
+	dfd = open(certs, O_PATH | O_DIRECTORY);
+	if (dfd >= 0 && faccessat(dfd, name, F_OK, AT_SYMLINK_NOFOLLOW) < 0) {
+		char *real = realpath(certs, NULL);
+
+		snprintf(path, sizeof(path), "%s/%s", real, name);
+		ck_assert(tracer_ca_hashed_serves(ca, dfd, path, name));
+		ck_assert_int_eq(tracer_ca_hashed_stat(ca, &st), 0);
+		ck_assert(S_ISREG(st.st_mode));
+		ck_assert_int_eq(st.st_mode & 0777, 0444);
+		ck_assert_int_eq(st.st_size, (off_t)len);
+		ck_assert(!tracer_ca_hashed_open(ca, dfd, path, name, O_RDWR,
+						 &fd));
+		ck_assert(tracer_ca_hashed_open(ca, dfd, path, name, O_RDONLY,
+						&fd));
+		ck_assert_int_ge(fd, 0);
+		ck_assert_int_eq(read(fd, buf, sizeof(buf)), (ssize_t)len);
+		ck_assert(!memcmp(buf, pem, len));
+		ck_assert_int_lt(write(fd, "x", 1), 0); /* sealed */
+		close(fd);
+		/* HASH.1 only after a HASH.0 that exists: the lookup ends */
+		snprintf(name, sizeof(name), "%s.1", want);
+		snprintf(path, sizeof(path), "%s/%s", real, name);
+		ck_assert(!tracer_ca_hashed_serves(ca, dfd, path, name));
+		free(real);
+	}
+	if (dfd >= 0)
+		close(dfd);
+	X509_free(x);
+	tracer_ca_free(ca);
+}
+END_TEST
+
+/* ---- the filter sends stats only with interception ------------------------ */
+
+struct listener {
+	int fd;
+	volatile int done;
+	int stats; /* newfstatat calls seen */
+};
+
+/* Answers every notification with CONTINUE, counting the stats. */
+static void *answer(void *arg)
+{
+	struct listener *l = arg;
+	struct pollfd p = { .fd = l->fd, .events = POLLIN };
+
+	while (!l->done || poll(&p, 1, 0) > 0) {
+		struct seccomp_notif n;
+		struct seccomp_notif_resp r;
+
+		if (poll(&p, 1, 50) <= 0)
+			continue;
+		memset(&n, 0, sizeof(n));
+		if (ioctl(l->fd, SECCOMP_IOCTL_NOTIF_RECV, &n) < 0)
+			continue;
+		if (n.data.nr == SYS_newfstatat)
+			l->stats++;
+		memset(&r, 0, sizeof(r));
+		r.id = n.id;
+		r.flags = SECCOMP_USER_NOTIF_FLAG_CONTINUE;
+		ioctl(l->fd, SECCOMP_IOCTL_NOTIF_SEND, &r);
+	}
+	return NULL;
+}
+
+/* In a child under the filter: how many stat() calls reached it. */
+static int stats_notified(bool ca_stats)
+{
+	pid_t pid = fork();
+	int status;
+
+	ck_assert_int_ge(pid, 0);
+	if (pid == 0) {
+		struct listener l = { .fd = -1 };
+		struct tracer_filter f;
+		struct stat st;
+		pthread_t t;
+		bool killable;
+
+		prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0);
+		if (tracer_filter_compile(false, false, ca_stats, &f) == 0)
+			l.fd = tracer_filter_load(&f, &killable);
+		if (l.fd < 0 || pthread_create(&t, NULL, answer, &l))
+			_exit(100);
+		syscall(SYS_newfstatat, AT_FDCWD, "/", &st, 0);
+		syscall(SYS_newfstatat, AT_FDCWD, "/", &st,
+			AT_SYMLINK_NOFOLLOW);
+		l.done = 1;
+		pthread_join(t, NULL);
+		_exit(l.stats);
+	}
+	ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+	ck_assert(WIFEXITED(status));
+	return WEXITSTATUS(status);
+}
+
+START_TEST(test_filter_stats)
+{
+	ck_assert_int_eq(stats_notified(false), 0);
+	/* stat() only: flags 0, not lstat's AT_SYMLINK_NOFOLLOW */
+	ck_assert_int_eq(stats_notified(true), 1);
 }
 END_TEST
 
@@ -739,6 +881,8 @@ static Suite *intercept_suite(void)
 	tcase_add_test(ca, test_ca_constraints);
 	tcase_add_loop_test(ca, test_covers, 0, N(covers));
 	tcase_add_test(ca, test_bundle);
+	tcase_add_test(ca, test_hashed);
+	tcase_add_test(ca, test_filter_stats);
 	tcase_add_test(ca, test_outside_constraints);
 	suite_add_tcase(s, ca);
 
