@@ -428,13 +428,12 @@ static int add_namespaces(scmp_filter_ctx ctx)
 /*
  * The supervisor's process group is the terminal's foreground while it
  * asks a question (tracer/terminal.c): a program that joined it could
- * read the keys.  Called in the child, whose own group is then another.
+ * read the keys.  sup: that group, when the program runs in a group of
+ * its own (a job of a terminal); 0 otherwise.
  */
-static int add_pgrp_guard(scmp_filter_ctx ctx)
+static int add_pgrp_guard(scmp_filter_ctx ctx, pid_t sup)
 {
-	pid_t sup = getpgid(getppid());
-
-	if (sup <= 0 || sup == getpgrp())
+	if (sup <= 0)
 		return 0; /* not a job of a terminal: nothing is asked there */
 	return seccomp_rule_add(
 		ctx, SCMP_ACT_ERRNO(EPERM), SCMP_SYS(setpgid), 1,
@@ -457,7 +456,7 @@ static int add_dumpable_guard(scmp_filter_ctx ctx)
 				SCMP_A1(SCMP_CMP_EQ, 0));
 }
 
-static scmp_filter_ctx build(bool ident, bool reads_in_kernel, bool ca_stats)
+static scmp_filter_ctx build(const struct tracer_filter_want *w)
 {
 	scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_ALLOW);
 
@@ -468,12 +467,12 @@ static scmp_filter_ctx build(bool ident, bool reads_in_kernel, bool ca_stats)
 	    seccomp_attr_set(ctx, SCMP_FLTATR_CTL_NNP, 0) < 0 ||
 	    /* a binary tree: every call of the program runs this filter */
 	    seccomp_attr_set(ctx, SCMP_FLTATR_CTL_OPTIMIZE, 2) < 0 ||
-	    add_notify(ctx, reads_in_kernel) < 0 || add_refused(ctx) < 0 ||
+	    add_notify(ctx, w->reads_in_kernel) < 0 || add_refused(ctx) < 0 ||
 	    add_masked(ctx) < 0 || add_families(ctx) < 0 ||
 	    add_sockopts(ctx) < 0 || add_refused_new(ctx) < 0 ||
-	    add_namespaces(ctx) < 0 || add_pgrp_guard(ctx) < 0 ||
-	    add_dumpable_guard(ctx) < 0 || (ident && add_ident(ctx) < 0) ||
-	    (ca_stats && add_ca_stats(ctx) < 0)) {
+	    add_namespaces(ctx) < 0 || add_pgrp_guard(ctx, w->pgrp_guard) < 0 ||
+	    add_dumpable_guard(ctx) < 0 || (w->ident && add_ident(ctx) < 0) ||
+	    (w->ca_stats && add_ca_stats(ctx) < 0)) {
 		seccomp_release(ctx);
 		return NULL;
 	}
@@ -509,20 +508,19 @@ static int export(scmp_filter_ctx ctx, struct sock_fprog *prog)
 	return 0;
 }
 
-int tracer_filter_compile(bool ident, bool reads_in_kernel, bool ca_stats,
+int tracer_filter_compile(const struct tracer_filter_want *w,
 			  struct tracer_filter *f)
 {
-	scmp_filter_ctx ctx = build(ident, reads_in_kernel, ca_stats);
+	scmp_filter_ctx ctx = build(w);
 	int err;
 
 	f->prog.filter = NULL;
 	f->prog.len = 0;
+	f->want = *w;
 	if (!ctx)
 		return -EINVAL;
 	err = export(ctx, &f->prog);
 	seccomp_release(ctx);
-	f->ident = ident;
-	f->reads_in_kernel = reads_in_kernel;
 	return err;
 }
 

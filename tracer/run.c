@@ -61,10 +61,13 @@ struct floors {
 	int reads;
 	const char *reads_why; /* why reads stay with proctor */
 	char **envp;	       /* CMD's environment */
-	bool ca_stats; /* the filter sends stats (tracer_filter_compile) */
-	/* compiled ahead, for the guess whether reads are in the kernel */
+	/*
+	 * The filter, compiled ahead for a guess of reads_in_kernel;
+	 * compiled is 0 or -errno.
+	 */
+	struct tracer_filter_want want;
 	struct tracer_filter filter;
-	int compiled; /* 0, or -errno */
+	int compiled;
 };
 
 /*
@@ -75,16 +78,14 @@ struct floors {
 struct compile_job {
 	pthread_t t;
 	bool started;
-	bool reads; /* the guess */
 	struct floors *fl;
 };
 
 static void *compile_thread(void *arg)
 {
-	struct compile_job *j = arg;
+	struct floors *fl = ((struct compile_job *)arg)->fl;
 
-	j->fl->compiled = tracer_filter_compile(
-		tracer_log_on(), j->reads, j->fl->ca_stats, &j->fl->filter);
+	fl->compiled = tracer_filter_compile(&fl->want, &fl->filter);
 	/* and the calls' names, which the first notification waits for */
 	arch_syscall_name(0);
 	return NULL;
@@ -93,11 +94,18 @@ static void *compile_thread(void *arg)
 static const char *reads_kept_by(const struct tracer_opts *o);
 
 static void compile_start(struct compile_job *j, const struct tracer_opts *o,
-			  struct floors *fl)
+			  bool job, struct floors *fl)
 {
-	j->fl = fl;
-	j->reads = !reads_kept_by(o) && tracer_landlock_abi() >= 6;
+	fl->want = (struct tracer_filter_want){
+		.ident = tracer_log_on(),
+		.reads_in_kernel = !reads_kept_by(o) &&
+				   tracer_landlock_abi() >= 6,
+		.ca_stats = o->ca != NULL,
+		/* the child makes a group of its own (child_main) */
+		.pgrp_guard = job ? getpgrp() : 0,
+	};
 	fl->compiled = -EAGAIN;
+	j->fl = fl;
 	j->started = pthread_create(&j->t, NULL, compile_thread, j) == 0;
 }
 
@@ -111,15 +119,14 @@ static void compile_join(struct compile_job *j)
 
 static int load_filter(struct floors *fl, bool *killable)
 {
-	bool reads = fl->reads >= 0;
 	int err = fl->compiled;
 
-	if (!err && fl->filter.reads_in_kernel != reads)
+	if (!err && fl->filter.want.reads_in_kernel != (fl->reads >= 0))
 		err = -EAGAIN;
 	if (err) {
 		tracer_filter_free(&fl->filter);
-		err = tracer_filter_compile(tracer_log_on(), reads,
-					    fl->ca_stats, &fl->filter);
+		fl->want.reads_in_kernel = fl->reads >= 0;
+		err = tracer_filter_compile(&fl->want, &fl->filter);
 	}
 	return err ? err : tracer_filter_load(&fl->filter, killable);
 }
@@ -400,8 +407,7 @@ int tracer_run(const struct tracer_opts *o)
 	static struct tracer_sup sup;
 	struct floors fl = { .scopes = -1,
 			     .reads = -1,
-			     .envp = (char **)o->envp,
-			     .ca_stats = o->ca != NULL };
+			     .envp = (char **)o->envp };
 	int tracee_floor;
 	bool job = tracer_job_foreground(), killable = false;
 	struct compile_job compile;
@@ -419,7 +425,7 @@ int tracer_run(const struct tracer_opts *o)
 	rl = nofile_orig;
 	rl.rlim_cur = rl.rlim_max;
 	setrlimit(RLIMIT_NOFILE, &rl);
-	compile_start(&compile, o, &fl);
+	compile_start(&compile, o, job, &fl);
 	tracer_proc_init();
 	tracer_pts_init();
 	tracer_grant_set_policy(o->policy);

@@ -432,19 +432,25 @@ int tracer_landlock_reads(const struct rules_policy *p, const char **why);
 
 /* --- the filter (filter.c) ----------------------------------------------- */
 
-/* A compiled filter, and what it was compiled for. */
-struct tracer_filter {
-	struct sock_fprog prog;
+/* What a filter is compiled for. */
+struct tracer_filter_want {
 	bool ident;	      /* the identity calls notified too */
 	bool reads_in_kernel; /* read-only opens answered in the kernel */
+	bool ca_stats;	      /* stats sent (interception serves CApath) */
+	pid_t pgrp_guard;     /* a process group setpgid may not join, or 0 */
+};
+
+struct tracer_filter {
+	struct sock_fprog prog;
+	struct tracer_filter_want want;
 };
 
 /*
  * Generating the program takes about a millisecond, so the supervisor
  * compiles it while it prepares the rest; the child only loads it.
- * ca_stats sends stats too (TLS interception serves a CApath lookup).
+ * Depends on w alone, not on who compiles it.
  */
-int tracer_filter_compile(bool ident, bool reads_in_kernel, bool ca_stats,
+int tracer_filter_compile(const struct tracer_filter_want *w,
 			  struct tracer_filter *f);
 void tracer_filter_free(struct tracer_filter *f);
 /*

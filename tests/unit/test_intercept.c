@@ -361,13 +361,14 @@ static int stats_notified(bool ca_stats)
 	ck_assert_int_ge(pid, 0);
 	if (pid == 0) {
 		struct listener l = { .fd = -1 };
+		struct tracer_filter_want w = { .ca_stats = ca_stats };
 		struct tracer_filter f;
 		struct stat st;
 		pthread_t t;
 		bool killable;
 
 		prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0);
-		if (tracer_filter_compile(false, false, ca_stats, &f) == 0)
+		if (tracer_filter_compile(&w, &f) == 0)
 			l.fd = tracer_filter_load(&f, &killable);
 		if (l.fd < 0 || pthread_create(&t, NULL, answer, &l))
 			_exit(100);
