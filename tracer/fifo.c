@@ -9,10 +9,11 @@
  * its request is kept and one thread, the waiter, holds every parked
  * open.  It opens a write end again every FIFO_RETRY_MS (nothing tells
  * when a reader comes to a FIFO one has not opened; opening it to watch
- * would be a reader the writer sees) and polls a read end, opened
- * already, for a writer's data or its hang-up.  It answers the call once
- * the open is done, or with EINTR once a signal waits for the task or
- * its notification is gone, as the pool did when a worker waited.
+ * would be a reader the writer sees; less often once hundreds wait)
+ * and watches a read end, opened already, in an epoll for a writer's
+ * data or its hang-up.  It answers the call once the open is done, or
+ * with EINTR once a signal waits for the task or its notification is
+ * gone, as the pool did when a worker waited.
  */
 #include <errno.h>
 #include <fcntl.h>
