@@ -19,6 +19,7 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <pthread.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdatomic.h>
 #include <stdint.h>
@@ -549,6 +550,8 @@ static void *fifo_waiter(void *arg)
 	/* as its creator's: the signals are the main thread's to take */
 	sigfillset(&all);
 	pthread_sigmask(SIG_BLOCK, &all, NULL);
+	/* its creator, a receiver, moves its cwd and umask as it serves */
+	unshare(CLONE_FS);
 	for (;;) {
 		now = now_ms();
 		timeout = due == INT64_MAX ? -1
