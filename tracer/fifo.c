@@ -80,31 +80,48 @@ static struct {
 	int started; /* 1 running, -1 could not start, 0 not yet */
 } waiter = { .lock = PTHREAD_MUTEX_INITIALIZER, .wake = -1, .ep = -1 };
 
+/* What a signal does to a parked open (task_signal). */
+enum {
+	SIG_NONE,    /* none waits: the open waits on */
+	SIG_EINTR,   /* the open fails with EINTR (or the task is gone) */
+	SIG_RESTART, /* as natively: restarted after an SA_RESTART handler */
+};
+
 /*
- * True when the task has a signal pending that it neither blocks nor
+ * Whether the task has a signal pending that it neither blocks nor
  * ignores (proc(5) status: SigPnd, ShdPnd, SigBlk, SigIgn).  A traced
- * task waiting for us cannot act on it, not even on SIGINT's default.
- * Also true once it is gone, or a zombie (killed: a task that waits for
- * an answer is neither).
+ * task waiting for us cannot act on it, not even on SIGINT's default;
+ * so the open ends, SIG_EINTR, also once the task is gone or a zombie
+ * (killed: a task that waits for an answer is neither).
+ *
+ * The answer ERESTARTSYS lets the kernel restart the call after the
+ * handler, or fail it with EINTR, as it does natively; but only as the
+ * task returns with the signal still pending, else the program would
+ * see errno 512.  So SIG_RESTART only for a signal none but the task can
+ * take: its own (SigPnd), or the process's when it is the only thread
+ * (the kernel wakes it for it); else SIG_EINTR.
  */
-static bool signal_waiting(pid_t tid)
+static int task_signal(pid_t tid)
 {
 	unsigned long long pnd = 0, shd = 0, blk = 0, ign = 0;
 	char path[64], buf[4096], *at;
+	unsigned threads = 0;
 	ssize_t n;
 	int fd;
 
 	snprintf(path, sizeof(path), "/proc/%d/status", tid);
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
-		return true; /* gone: stop waiting for it */
+		return SIG_EINTR; /* gone: stop waiting for it */
 	n = read(fd, buf, sizeof(buf) - 1);
 	close(fd);
 	if (n <= 0)
-		return true;
+		return SIG_EINTR;
 	buf[n] = '\0';
 	if ((at = strstr(buf, "\nState:\t")) && (at[8] == 'Z' || at[8] == 'X'))
-		return true;
+		return SIG_EINTR;
+	if ((at = strstr(buf, "\nThreads:")))
+		sscanf(at, "\nThreads: %u", &threads);
 	if ((at = strstr(buf, "\nSigPnd:")))
 		sscanf(at, "\nSigPnd: %llx", &pnd);
 	if ((at = strstr(buf, "\nShdPnd:")))
@@ -113,7 +130,11 @@ static bool signal_waiting(pid_t tid)
 		sscanf(at, "\nSigBlk: %llx", &blk);
 	if ((at = strstr(buf, "\nSigIgn:")))
 		sscanf(at, "\nSigIgn: %llx", &ign);
-	return ((pnd | shd) & ~blk & ~ign) != 0;
+	pnd &= ~blk & ~ign;
+	shd &= ~blk & ~ign;
+	if (pnd || (shd && threads == 1))
+		return SIG_RESTART;
+	return shd ? SIG_EINTR : SIG_NONE;
 }
 
 static void end_init(struct fifo_end *e, const struct tracer_path *p,
@@ -162,12 +183,13 @@ static int end_result(struct fifo_end *e, int rc)
 }
 
 /* The old way, on a pool worker: waits here while no signal waits. */
-static int end_wait_here(struct fifo_end *e, pid_t tid)
+static int end_wait_here(struct fifo_end *e, struct tracer_req *r)
 {
-	int rc;
+	int rc, sig;
 
 	while ((rc = end_try(e, 100)) == 0) {
-		if (signal_waiting(tid)) {
+		if ((sig = task_signal(r->tid)) != SIG_NONE) {
+			r->restart = sig == SIG_RESTART;
 			rc = -EINTR;
 			break;
 		}
@@ -276,7 +298,7 @@ int tracer_fifo_open(struct tracer_req *r, const struct tracer_path *p,
 		return -EAGAIN;
 	}
 	if (!f)
-		return end_wait_here(&e, r->tid);
+		return end_wait_here(&e, r);
 
 	rc = end_try(&f->e, 0);
 	if (rc != 0) {
@@ -413,7 +435,7 @@ static struct pace list_pace(const struct waitlist *l)
 static int fifo_step(struct tracer_fifo *f, int64_t now,
 		     const struct pace *pace)
 {
-	int rc = 0;
+	int rc = 0, sig;
 
 	if (!f->watched && now >= f->try_at) {
 		rc = end_try(&f->e, 0);
@@ -422,7 +444,9 @@ static int fifo_step(struct tracer_fifo *f, int64_t now,
 	if (rc != 0 || now < f->check_at)
 		return rc;
 	f->check_at = now + pace->check_ms;
-	if (signal_waiting(f->r.tid))
+	sig = task_signal(f->r.tid);
+	f->r.restart = sig == SIG_RESTART;
+	if (sig != SIG_NONE)
 		return -EINTR;
 	if (now < f->valid_at)
 		return 0;

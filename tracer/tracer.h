@@ -490,6 +490,12 @@ struct tracer_req {
 	int addfd;	 /* >= 0: inject this fd, val becomes its number */
 	int addfd_flags; /* O_CLOEXEC or 0 */
 	int addfd_at;	 /* >= 0: replace this fd; the result stays val */
+	/*
+	 * With err EINTR: a signal waits that is sure to be delivered as
+	 * the call returns; the kernel restarts it after a handler with
+	 * SA_RESTART (ERESTARTSYS), as it would natively.
+	 */
+	bool restart;
 
 	/*
 	 * Strings, last: a request starts with each of them empty, not

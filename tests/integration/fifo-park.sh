@@ -9,10 +9,9 @@
 # a few seconds (before the waiter, the lonely opens took every worker
 # and these waited forever); then each lonely FIFO gets its partner and
 # every open completes, blocking as asked, on its own FIFO; then a
-# signal to a thread waiting on a FIFO open is handled, the open failing
-# with EINTR as natively (with SA_RESTART natively it restarts; the
-# README says proctor answers EINTR then too).  Each lonely open is
-# logged once, with its descriptor.
+# signal to a thread, or to a process of one thread, waiting on a FIFO
+# open is handled, and the open fails with EINTR or is restarted, as
+# natively.  Each lonely open is logged once, with its descriptor.
 . "$(dirname "$0")/../lib.sh"
 pt_init "$@"
 pt_need "a C compiler" cc || { pt_done; exit 0; }
@@ -37,6 +36,7 @@ cat >"$T/fifos.c" <<'C'
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -217,6 +217,48 @@ static void interrupted(int restart, int reading)
 	close(l.fd);
 }
 
+/*
+ * The same for a process of one thread, its signal sent to the process
+ * (kill): a handler with or without SA_RESTART, or SIGSTOP then SIGCONT
+ * (natively the open goes on waiting).
+ */
+static void interrupted_process(const char *how, int reading)
+{
+	struct sigaction sa = { .sa_handler = on_usr1 };
+	char name[32];
+	int fd, st;
+	pid_t pid;
+
+	snprintf(name, sizeof(name), "proc.%s%d", how, reading);
+	mkfifo(name, 0600);
+	pid = fork();
+	if (pid == 0) {
+		if (!strcmp(how, "restart"))
+			sa.sa_flags = SA_RESTART;
+		sigaction(SIGUSR1, &sa, NULL);
+		handled = 0;
+		fd = open(name, reading ? O_RDONLY : O_WRONLY);
+		printf("process %s %s: handled %d, %s\n", how,
+		       reading ? "read" : "write", (int)handled,
+		       fd >= 0 ? "restarted" : strerror(errno));
+		_exit(0);
+	}
+	usleep(300000);
+	if (!strcmp(how, "stop")) {
+		kill(pid, SIGSTOP);
+		usleep(300000);
+		kill(pid, SIGCONT);
+	} else {
+		kill(pid, SIGUSR1);
+	}
+	usleep(700000);
+	fd = open(name, (reading ? O_WRONLY : O_RDONLY) | O_NONBLOCK);
+	if (reading && fd >= 0 && write(fd, "p", 1) != 1)
+		printf("no write\n");
+	waitpid(pid, &st, 0);
+	close(fd);
+}
+
 int main(int argc, char **argv)
 {
 	int n = atoi(argv[1]), i;
@@ -241,6 +283,9 @@ int main(int argc, char **argv)
 	for (i = 0; i < 2; i++) {
 		interrupted(0, i);
 		interrupted(1, i);
+		interrupted_process("plain", i);
+		interrupted_process("restart", i);
+		interrupted_process("stop", i);
 	}
 	return 0;
 }
@@ -269,11 +314,19 @@ pt_faster "the connect completes within seconds" connect 4
 pt_grep "every lonely open completes on its partner's arrival" "$PT_OUT" \
 	"^completed $N of $N in "
 pt_nogrep "each gets its own FIFO, blocking" "$PT_OUT" '^(lonely|partner) '
+# as natively: EINTR after a handler, restarted after one with SA_RESTART
+# or a stop and SIGCONT
 for end in write read; do
-	pt_grep "a signal ends a waiting $end-end open: EINTR" "$PT_OUT" \
-		"^signal plain $end: handled 1, Interrupted system call$"
-	pt_grep "with SA_RESTART: EINTR or restarted" "$PT_OUT" \
-		"^signal SA_RESTART $end: handled 1, (Interrupted system call|restarted)$"
+	pt_grep "a thread's signal ends a waiting $end-end open: EINTR" \
+		"$PT_OUT" "^signal plain $end: handled 1, Interrupted system call$"
+	pt_grep "with SA_RESTART the $end-end open is restarted" "$PT_OUT" \
+		"^signal SA_RESTART $end: handled 1, restarted$"
+	pt_grep "a process's signal ends a waiting $end-end open: EINTR" \
+		"$PT_OUT" "^process plain $end: handled 1, Interrupted system call$"
+	pt_grep "with SA_RESTART the $end-end open is restarted" "$PT_OUT" \
+		"^process restart $end: handled 1, restarted$"
+	pt_grep "a $end-end open goes on after SIGSTOP and SIGCONT" "$PT_OUT" \
+		"^process stop $end: handled 0, restarted$"
 done
 
 logged=$("$PT_PY" - "$PT_LOG" "$WS" <<'PY'
