@@ -1,11 +1,13 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * Notification service: a few receiver threads answer the listener, and a
- * pool takes the calls that may wait (a FIFO open, a blocking connect or
- * send) so that they stall nothing else.  A call that waits for a
- * question to the user holds no thread: its notification is parked
+ * pool takes the calls that may wait (a blocking connect or send, an open
+ * under a lease) so that they stall nothing else.  A call that waits for
+ * a question to the user holds no thread: its notification is parked
  * (the kernel takes the response to a notification id from any thread,
- * whenever it comes) and run again once answered.  Each thread
+ * whenever it comes) and run again once answered.  Nor does a FIFO open
+ * that waits for its other end: fifo.c's waiter holds them all and
+ * answers each (tracer_req_answer).  Each thread
  * has its own filesystem context (unshare(CLONE_FS)) because it sets the
  * tracee's umask, or cwd, while it acts on its behalf.
  */
@@ -33,6 +35,10 @@
 #ifndef SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP
 #define SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP (1UL << 0)
 #endif
+
+/* the kernel's, not in uapi: the call is restarted after a handler with
+ * SA_RESTART (or one that stops the task), else it fails with EINTR */
+#define ERESTARTSYS_ 512
 
 #define NOTIFY_MAX_WORKERS 64
 #define NOTIFY_NR_MAX	   1024
@@ -186,6 +192,9 @@ static void respond(struct tracer_req *r)
 
 	if (r->cont) {
 		resp.flags = SECCOMP_USER_NOTIF_FLAG_CONTINUE;
+	} else if (r->err == EINTR && r->restart) {
+		/* ERESTARTSYS: EINTR, or restarted as the handler asks */
+		resp.error = -ERESTARTSYS_;
 	} else if (r->err) {
 		resp.error = -r->err;
 	} else {
@@ -312,9 +321,28 @@ static void record(struct tracer_sup *s, struct tracer_req *r)
 }
 
 /*
+ * A log record is on disk before the call goes on, and it holds the
+ * descriptor's number, known once injected: so the answer is a call of
+ * its own when there is a log.
+ */
+void tracer_req_answer(struct tracer_req *r)
+{
+	if (r->addfd >= 0 && inject_fd(r, !tracer_log_on())) {
+		if (r->log)
+			record(r->sup, r);
+		return;
+	}
+	if (r->log)
+		record(r->sup, r);
+	respond(r);
+}
+
+/*
  * Runs the handler.  On the receiver (may_block false) a handler that
- * would wait (a FIFO open, a blocking connect) sets r->defer instead,
- * and the request goes to the pool, which runs it again from the start.
+ * would wait (a blocking connect) sets r->defer instead, and the
+ * request goes to the pool, which runs it again from the start.  A FIFO
+ * open that waits for its other end sets r->fifo, anywhere: it is
+ * parked with fifo.c's waiter, which answers it.
  * A call that asks (r->question, anywhere) is parked until answered and
  * then runs again from the start on the pool, with the answer.
  */
@@ -358,25 +386,17 @@ static void serve(struct tracer_sup *s, const struct seccomp_notif *n,
 		r.defer = false;
 	}
 	tracer_prompt_release(r.question); /* the call went on without it */
+	if (r.fifo) {
+		tracer_fifo_park(&r); /* the waiter answers it (fifo.c) */
+		return;
+	}
 	if (r.defer && !may_block) {
 		if (r.addfd >= 0)
 			close(r.addfd);
 		pool_submit(s, n, NULL);
 		return;
 	}
-	/*
-	 * A log record is on disk before the call goes on, and it holds the
-	 * descriptor's number, known once injected: so the answer is a call
-	 * of its own when there is a log.
-	 */
-	if (r.addfd >= 0 && inject_fd(&r, !tracer_log_on())) {
-		if (r.log)
-			record(s, &r);
-		return;
-	}
-	if (r.log)
-		record(s, &r);
-	respond(&r);
+	tracer_req_answer(&r);
 }
 
 /* Blocks every signal and gives the thread its own cwd and umask. */
@@ -392,7 +412,7 @@ static int thread_setup(void)
 	return 0;
 }
 
-static int start_thread(void *(*fn)(void *), void *arg)
+int tracer_thread_start(void *(*fn)(void *), void *arg)
 {
 	pthread_attr_t attr;
 	pthread_t t;
@@ -484,7 +504,7 @@ static void pool_submit(struct tracer_sup *s, const struct seccomp_notif *n,
 		pool.threads++;
 	pthread_cond_signal(&pool.more);
 	pthread_mutex_unlock(&pool.lock);
-	if (start && start_thread(pool_thread, s) < 0) {
+	if (start && tracer_thread_start(pool_thread, s) < 0) {
 		pthread_mutex_lock(&pool.lock);
 		pool.threads--;
 		pthread_mutex_unlock(&pool.lock);
@@ -759,7 +779,7 @@ int tracer_notify_start(struct tracer_sup *s)
 	if (n < 2 || n > 9)
 		n = n < 2 ? 2 : 9;
 	for (i = 0; i < n; i++) {
-		rc = start_thread(receiver, s);
+		rc = tracer_thread_start(receiver, s);
 		if (rc < 0 && i == 0)
 			return rc;
 	}

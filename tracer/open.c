@@ -405,71 +405,6 @@ static int sys_openat2(int dirfd, const char *path, struct open_how *how)
 }
 
 /*
- * Opens what p names with the tracee's flags.  Our copy is always
- * O_CLOEXEC and O_NOCTTY (the supervisor must not gain a terminal); the
- * tracee's O_CLOEXEC travels with the injected descriptor.
- */
-/*
- * True when the task has a signal pending that it neither blocks nor
- * ignores (proc(5) status: SigPnd, ShdPnd, SigBlk, SigIgn).  A traced
- * task waiting for us cannot act on it, not even on SIGINT's default.
- */
-static bool signal_waiting(pid_t tid)
-{
-	unsigned long long pnd = 0, shd = 0, blk = 0, ign = 0;
-	char path[64], line[256];
-	FILE *f;
-
-	snprintf(path, sizeof(path), "/proc/%d/status", tid);
-	f = fopen(path, "re");
-	if (!f)
-		return true; /* gone: stop waiting for it */
-	while (fgets(line, sizeof(line), f)) {
-		sscanf(line, "SigPnd: %llx", &pnd);
-		sscanf(line, "ShdPnd: %llx", &shd);
-		sscanf(line, "SigBlk: %llx", &blk);
-		sscanf(line, "SigIgn: %llx", &ign);
-	}
-	fclose(f);
-	return ((pnd | shd) & ~blk & ~ign) != 0;
-}
-
-/*
- * A FIFO open waits for the other end.  Done here as a blocking open, it
- * would hold the task past Ctrl-C; so the open is made without waiting
- * and repeated (write end: ENXIO until a reader comes) or the read end
- * is watched (until a writer sends or leaves) while no signal is waiting.
- * Then the descriptor becomes blocking, as the program asked.
- */
-static int open_fifo(struct tracer_req *r, const struct tracer_path *p,
-		     const struct open_args *a)
-{
-	int flags = (int)(a->flags & ~(uint64_t)O_CLOEXEC) | O_CLOEXEC |
-		    O_NOCTTY | O_NONBLOCK | O_NOFOLLOW;
-	struct pollfd pfd = { .events = POLLIN };
-	int fd;
-
-	for (;;) {
-		fd = openat(p->parent, p->name, flags);
-		if (fd >= 0 || errno != ENXIO)
-			break;
-		if (signal_waiting(r->tid))
-			return -EINTR;
-		usleep(20000);
-	}
-	if (fd < 0)
-		return -errno;
-	pfd.fd = fd;
-	while ((a->flags & O_ACCMODE) == O_RDONLY && poll(&pfd, 1, 100) == 0)
-		if (signal_waiting(r->tid)) {
-			close(fd);
-			return -EINTR;
-		}
-	fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK);
-	return fd;
-}
-
-/*
  * O_CREAT of a regular file that exists makes nothing, so it needs no
  * umask (a read of /proc/TID/status): opened without the flag.  Not
  * where O_CREAT itself may refuse: a directory (EISDIR), O_EXCL, or a
@@ -505,6 +440,11 @@ static int open_existing(const struct tracer_path *p, int flags,
 	return fd;
 }
 
+/*
+ * Opens what p names with the tracee's flags.  Our copy is always
+ * O_CLOEXEC and O_NOCTTY (the supervisor must not gain a terminal); the
+ * tracee's O_CLOEXEC travels with the injected descriptor.
+ */
 static int do_open(struct tracer_req *r, const struct tracer_path *p,
 		   const struct open_args *a, bool *created)
 {
@@ -561,6 +501,8 @@ static bool may_wait(const struct tracer_path *p, uint64_t flags)
 {
 	if (!p->exists || flags & O_NONBLOCK)
 		return false;
+	if (S_ISFIFO(p->mode) && p->magic < 0)
+		return false; /* its wait is parked (tracer_fifo_open) */
 	if (S_ISFIFO(p->mode) || p->is_proc_object)
 		return true;
 	return S_ISCHR(p->mode) && strncmp(p->path, "/dev/pts/", 9) &&
@@ -763,13 +705,13 @@ void tracer_on_open(struct tracer_req *r)
 	    !tracer_ca_bundle_open(r->sup->o->ca, p.path, (int)a.flags, &fd) &&
 	    !ca_hashed_open(r->sup->o->ca, &p, (int)a.flags, &fd)) {
 		if (S_ISFIFO(p.mode) && p.magic < 0 && !(a.flags & O_NONBLOCK))
-			fd = open_fifo(r, &p, &a);
+			fd = tracer_fifo_open(r, &p, a.flags);
 		else if (leased_maybe(r, &p, &a))
 			fd = open_unleased(r, &p, &a, &created);
 		else
 			fd = do_open(r, &p, &a, &created);
 	}
-	if (r->defer) {
+	if (r->defer || r->fifo) {
 		tracer_path_release(&p);
 		return;
 	}

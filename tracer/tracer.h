@@ -495,6 +495,8 @@ struct tracer_req {
 	 */
 	struct tracer_question *question;
 	struct tracer_question *answered;
+	/* a FIFO open waits for its other end: parked, no thread waits */
+	struct tracer_fifo *fifo;
 
 	/* connect and send: the address judged (grants check it) */
 	const struct rules_addr *addr;
@@ -510,6 +512,12 @@ struct tracer_req {
 	int addfd;	 /* >= 0: inject this fd, val becomes its number */
 	int addfd_flags; /* O_CLOEXEC or 0 */
 	int addfd_at;	 /* >= 0: replace this fd; the result stays val */
+	/*
+	 * With err EINTR: a signal waits that is sure to be delivered as
+	 * the call returns; the kernel restarts it after a handler with
+	 * SA_RESTART (ERESTARTSYS), as it would natively.
+	 */
+	bool restart;
 
 	/*
 	 * Strings, last: a request starts with each of them empty, not
@@ -526,6 +534,25 @@ struct tracer_req {
 #define TRACER_REQ_HEAD offsetof(struct tracer_req, object)
 
 typedef void (*tracer_handler)(struct tracer_req *r);
+
+/* Answers r as its handler left it: the descriptor, the log record. */
+void tracer_req_answer(struct tracer_req *r);
+/* Starts a detached thread with a stack for the per-thread buffers. */
+int tracer_thread_start(void *(*fn)(void *), void *arg);
+
+/* --- FIFO opens that wait for their other end (fifo.c) ------------------ */
+
+/*
+ * Opens the FIFO p names (a blocking open: flags without O_NONBLOCK)
+ * without holding a thread while it waits.  Returns the descriptor,
+ * made blocking, or -errno; or sets r->fifo (the open waits, to be
+ * parked: returns -EINPROGRESS) or, past the bound of parked opens on
+ * a receiver, r->defer (the pool's worker waits, as it can).
+ */
+int tracer_fifo_open(struct tracer_req *r, const struct tracer_path *p,
+		     uint64_t flags);
+/* Hands the waiting open r->fifo, with a copy of r, to the waiter. */
+void tracer_fifo_park(struct tracer_req *r);
 
 /* --- the HTTP relay (relay.c, #8) ------------------------------------ */
 
