@@ -46,7 +46,8 @@ void tracer_on_ca_stat(struct tracer_req *r)
 	int err;
 
 	r->cont = true;
-	if (!ca || (at && r->args[3] != 0) ||
+	/* the kernel reads flags as an int, as the filter does */
+	if (!ca || (at && (int)r->args[3] != 0) ||
 	    tracer_mem_string(r->tid, r->args[at ? 1 : 0], path, sizeof(path)) <
 		    0)
 		return;

@@ -48,6 +48,7 @@
 #include <sys/socket.h>
 #include <sys/syscall.h>
 #include <time.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "tracer/tracer.h"
@@ -151,7 +152,7 @@ static int make_resolv_conf(void)
 	}
 	if (f)
 		fclose(f);
-	if (write(fd, add, sizeof(add) - 1) < 0 ||
+	if (write(fd, add, sizeof(add) - 1) < 0 || fchmod(fd, 0444) < 0 ||
 	    fcntl(fd, F_ADD_SEALS,
 		  F_SEAL_WRITE | F_SEAL_GROW | F_SEAL_SHRINK | F_SEAL_SEAL) <
 		    0) {

@@ -324,11 +324,14 @@ void tracer_grant_on_exec(struct tracer_proc *p,
 	snprintf(h->by, sizeof(h->by), "%s", ex->grant_by);
 	why = ex->grant_why[0] ? ex->grant_why : loader_told(p->tgid);
 	if (why) {
+		size_t n = strlen(why);
+
 		log_grant("grant", h, why);
+		/* a variable is named "NAME=", as the log says it */
 		fprintf(stderr,
 			"proctor: pid %d runs without the grant of %s: %s%s\n",
 			p->tgid, rules_grant_where(h->grant), why,
-			ex->grant_why[0] ? "" : " is set");
+			n && why[n - 1] == '=' ? " is set" : "");
 		free(h);
 		return;
 	}

@@ -142,8 +142,9 @@ for p in sys.argv[1:]:
         st = os.stat(p)
         with open(p) as f:
             text = f.read()
+            fmode = oct(os.fstat(f.fileno()).st_mode)
         print(p, "size", st.st_size, len(text), "mode", oct(st.st_mode),
-              "certs", text.count("BEGIN CERTIFICATE"))
+              "certs", text.count("BEGIN CERTIFICATE"), "fstat", fmode)
     except OSError as e:
         print(p, "errno", e.errno)
 try:
@@ -156,7 +157,7 @@ PY
 		"/etc/ssl/certs/$hash.0" "/etc/ssl/certs/$hash.1" \
 		"$sysdir/$hash.0" "$WS/$hash.0" "/etc/ssl/certs/../certs/$hash.0"
 	pt_grep "stat then open of CERTS/HASH.0 gives the CA, a read-only file of its size" \
-		"$PT_OUT" "^/etc/ssl/certs/$hash.0 size ([0-9]+) \1 mode 0o100444 certs 1$"
+		"$PT_OUT" "^/etc/ssl/certs/$hash.0 size ([0-9]+) \1 mode 0o100444 certs 1 fstat 0o100444$"
 	pt_grep "it cannot be opened for writing" "$PT_OUT" \
 		"^/etc/ssl/certs/$hash.0 write errno"
 	pt_grep "HASH.1 is not served (the lookup ends)" "$PT_OUT" \

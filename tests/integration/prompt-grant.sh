@@ -104,6 +104,9 @@ for v in BASH_ENV=$WS/evil.sh GIT_SSH_COMMAND=$WS/evil.sh NODE_OPTIONS=-r \
 	pt_grep "... the log says so" "$PT_LOG" \
 		"\"type\":\"grant\".*\"withheld\":\"${v%%=*}"
 done
+# the last was PATH: a reason, not a variable that "is set"
+pt_grep "PATH: stderr gives the reason as it is" "$PT_ERR" \
+	'without the grant of exec.allow\[0\].grant: PATH \(a directory of it the sandbox may write\)$'
 
 # ---- after a question: the grant shows in it
 SOCK=$T/sock/a.sock
