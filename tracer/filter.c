@@ -157,8 +157,8 @@ static int add_notify(scmp_filter_ctx ctx, bool reads_in_kernel)
 	return 0;
 }
 
-/* While a log is written: the calls that change what a record says of
- * its task (tracer/ident.c). */
+/* The calls that change what proctor keeps of a task: a record's uid
+ * and cwd, the cwd and umask it works with (tracer/ident.c). */
 static int add_ident(scmp_filter_ctx ctx)
 {
 	const char *name;

@@ -3,11 +3,10 @@
  * The uid and cwd of decision records, kept per task.
  *
  * Reading them costs two lookups in /proc, about 4 us: half of what a
- * record cost.  They change only by calls the filter sends here while a
- * log is written (chdir, fchdir, chroot, the set*id family,
- * prctl(PR_SET_DUMPABLE), which decides who owns /proc/PID), by an exec,
- * and, for the cwd's name, by a rename or removal of a directory above
- * it.  A changing call runs only after proctor lets it continue, so from
+ * record cost.  They change only by calls the filter sends here (chdir,
+ * fchdir, chroot, the set*id family, prctl(PR_SET_DUMPABLE), which
+ * decides who owns /proc/PID), by an exec, and, for the cwd's name, by a
+ * rename or removal of a directory above it.  A changing call runs only after proctor lets it continue, so from
  * its notification until the same task's next one, or its end, the
  * cache is "unsettled": records read /proc and keep nothing.  A
  * generation number, bumped at both ends and by the other events, keeps
@@ -17,8 +16,20 @@
  * outside the run; the record then names the cwd by its former path
  * until the task changes directory (README.md, "The log").
  *
+ * The supervisor keeps two more things the same way, for its own work:
+ * the cwd as a descriptor (a relative path's walk starts there: opening
+ * /proc/TID/cwd is the dearest of a call's lookups, 4 to 5 us) and the
+ * umask (a file or directory it makes takes the task's: reading
+ * /proc/TID/status costs more, the kernel writes all of it).  A
+ * descriptor names the directory itself, as the task's cwd does, so a
+ * rename cannot make it stale; only the calls above (and umask) can,
+ * and, with capabilities kept, a mount namespace's copy (unshare,
+ * pivot_root): then no descriptor is kept.
+ *
  * Everything here runs under the process table's lock.
  */
+#include <errno.h>
+#include <fcntl.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -31,6 +42,7 @@
 static uint64_t gen = 1;
 static _Atomic int unsettled;
 static bool broken; /* a change by a task the table did not know */
+static bool keep_cwd = true;
 
 /* Caller holds the lock. */
 void tracer_ident_changed_locked(void)
@@ -45,12 +57,12 @@ void tracer_ident_changed(void)
 	tracer_proc_unlock();
 }
 
-/* Calls that change a task's uid or cwd; the filter sends them here
- * while a log is written (prctl only for PR_SET_DUMPABLE). */
+/* Calls that change a task's uid, cwd or umask; the filter sends them
+ * here (prctl only for PR_SET_DUMPABLE). */
 static const char *const changing_calls[] = {
-	"chdir",     "fchdir",	 "chroot",   "setuid",
-	"setgid",    "setreuid", "setregid", "setresuid",
-	"setresgid", "setfsuid", "setfsgid", "prctl",
+	"chdir",    "fchdir",	"chroot",    "setuid",	  "setgid",
+	"setreuid", "setregid", "setresuid", "setresgid", "setfsuid",
+	"setfsgid", "prctl",	"umask",
 };
 
 const char *tracer_ident_call(size_t i)
@@ -121,10 +133,15 @@ static void read_now(pid_t tid, struct tracer_who *w)
 	w->cwd[n > 0 ? n : 0] = '\0';
 }
 
+/* Whether a value read at generation at may still be used (or kept). */
+static bool current(const struct tracer_proc *p, uint64_t at)
+{
+	return p && at == gen && unsettled == 0 && !broken;
+}
+
 static bool cache_fresh(const struct tracer_proc *p)
 {
-	return p && p->ident_cwd && p->ident_gen == gen && unsettled == 0 &&
-	       !broken;
+	return p && p->ident_cwd && current(p, p->ident_gen);
 }
 
 void tracer_proc_who_now(pid_t tid, struct tracer_who *w)
@@ -147,7 +164,7 @@ void tracer_proc_who_now(pid_t tid, struct tracer_who *w)
 
 	tracer_proc_lock();
 	p = tracer_proc_find(tid);
-	if (p && seen == gen && unsettled == 0 && !broken) {
+	if (current(p, seen)) {
 		p->ident_uid = w->uid;
 		char *cwd = strdup(w->cwd);
 
@@ -158,4 +175,95 @@ void tracer_proc_who_now(pid_t tid, struct tracer_who *w)
 		}
 	}
 	tracer_proc_unlock();
+}
+
+void tracer_ident_keep_cwd(bool keep)
+{
+	keep_cwd = keep;
+}
+
+static int open_cwd(pid_t tid)
+{
+	char link[64];
+	int fd;
+
+	snprintf(link, sizeof(link), "/proc/%d/cwd", tid);
+	fd = open(link, O_PATH | O_CLOEXEC);
+	return fd < 0 ? -errno : fd;
+}
+
+int tracer_ident_cwd(pid_t tid)
+{
+	struct tracer_proc *p;
+	uint64_t seen;
+	int fd, kept;
+
+	tracer_proc_lock();
+	p = tracer_proc_find(tid);
+	if (p && p->cwd_fd >= 0 && current(p, p->cwd_gen)) {
+		/* under the lock: the kept one is closed only under it */
+		fd = fcntl(p->cwd_fd, F_DUPFD_CLOEXEC, 0);
+		tracer_proc_unlock();
+		return fd < 0 ? -errno : fd;
+	}
+	seen = gen;
+	tracer_proc_unlock();
+
+	fd = open_cwd(tid);
+	if (fd < 0 || !keep_cwd)
+		return fd;
+
+	tracer_proc_lock();
+	p = tracer_proc_find(tid);
+	if (current(p, seen) && (kept = fcntl(fd, F_DUPFD_CLOEXEC, 0)) >= 0) {
+		if (p->cwd_fd >= 0)
+			close(p->cwd_fd);
+		p->cwd_fd = kept;
+		p->cwd_gen = seen;
+	}
+	tracer_proc_unlock();
+	return fd;
+}
+
+static int read_umask(pid_t tid)
+{
+	char path[64], buf[2048], *u;
+	ssize_t n;
+
+	snprintf(path, sizeof(path), "/proc/%d/status", tid);
+	n = tracer_proc_read(path, buf, sizeof(buf));
+	if (n <= 0)
+		return n < 0 ? (int)n : -EIO;
+	u = strstr(buf, "\nUmask:");
+	return u ? (int)strtol(u + 7, NULL, 8) : -EIO;
+}
+
+int tracer_ident_umask(pid_t tid)
+{
+	struct tracer_proc *p;
+	uint64_t seen;
+	int um;
+
+	tracer_proc_lock();
+	p = tracer_proc_find(tid);
+	if (p && p->umask >= 0 && current(p, p->umask_gen)) {
+		um = p->umask;
+		tracer_proc_unlock();
+		return um;
+	}
+	seen = gen;
+	tracer_proc_unlock();
+
+	um = read_umask(tid);
+	if (um < 0)
+		return um;
+
+	tracer_proc_lock();
+	p = tracer_proc_find(tid);
+	if (current(p, seen)) {
+		p->umask = um;
+		p->umask_gen = seen;
+	}
+	tracer_proc_unlock();
+	return um;
 }

@@ -351,15 +351,7 @@ bool tracer_judge_read(const struct tracer_sup *s, const struct tracer_path *p,
 
 int tracer_task_umask(pid_t tid)
 {
-	char path[64], buf[2048], *u;
-	ssize_t n;
-
-	snprintf(path, sizeof(path), "/proc/%d/status", tid);
-	n = tracer_proc_read(path, buf, sizeof(buf));
-	if (n <= 0)
-		return n < 0 ? (int)n : -EIO;
-	u = strstr(buf, "\nUmask:");
-	return u ? (int)strtol(u + 7, NULL, 8) : -EIO;
+	return tracer_ident_umask(tid);
 }
 
 /*

@@ -111,7 +111,7 @@ static int start_fd(pid_t tid, pid_t tgid, int dirfd, const char *path)
 	if (path[0] == '/')
 		snprintf(link, sizeof(link), "/");
 	else if (dirfd == AT_FDCWD)
-		snprintf(link, sizeof(link), "/proc/%d/cwd", tid);
+		return tracer_ident_cwd(tid);
 	else if (dirfd < 0)
 		return -EBADF;
 	else

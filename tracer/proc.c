@@ -65,6 +65,8 @@ struct tracer_proc *tracer_proc_add(pid_t tid, pid_t tgid, pid_t ppid)
 			return NULL;
 		p->tid = tid;
 		p->tgid = tid;
+		p->cwd_fd = -1;
+		p->umask = -1;
 		*pp = p;
 		count++;
 	}
@@ -87,6 +89,8 @@ void tracer_proc_remove(pid_t tid)
 	threads -= p->tgid != p->tid;
 	tracer_ident_settle_locked(p);
 	free(p->ident_cwd);
+	if (p->cwd_fd >= 0)
+		close(p->cwd_fd);
 	tracer_exec_expect_free(p->exec);
 	tracer_grant_release(p);
 	free(p);

@@ -97,7 +97,8 @@ static void compile_start(struct compile_job *j, const struct tracer_opts *o,
 			  bool job, struct floors *fl)
 {
 	fl->want = (struct tracer_filter_want){
-		.ident = tracer_log_on(),
+		/* with or without a log: the kept cwd and umask need them */
+		.ident = true,
 		.reads_in_kernel = !reads_kept_by(o) &&
 				   tracer_landlock_abi() >= 6,
 		.ca_stats = o->ca != NULL,
@@ -426,6 +427,7 @@ int tracer_run(const struct tracer_opts *o)
 	rl.rlim_cur = rl.rlim_max;
 	setrlimit(RLIMIT_NOFILE, &rl);
 	compile_start(&compile, o, job, &fl);
+	tracer_ident_keep_cwd(!o->keep_caps);
 	tracer_proc_init();
 	tracer_pts_init();
 	tracer_grant_set_policy(o->policy);

@@ -127,7 +127,15 @@ struct tracer_proc {
 	uint64_t ident_gen;
 	bool ident_pending;
 	long ident_uid;
-	char *ident_cwd;	  /* malloc()ed */
+	char *ident_cwd; /* malloc()ed */
+	/*
+	 * Kept the same way, for the supervisor's own work: an O_PATH
+	 * descriptor of the cwd (-1: none) and the umask (-1: none).
+	 */
+	int cwd_fd;
+	uint64_t cwd_gen;
+	int umask;
+	uint64_t umask_gen;
 	struct tracer_proc *next; /* hash chain */
 };
 
@@ -170,6 +178,14 @@ void tracer_ident_changed(void);
 void tracer_ident_changed_locked(void);
 /* The i-th call that changes a task's uid or cwd, or NULL past the end. */
 const char *tracer_ident_call(size_t i);
+/*
+ * A descriptor of tid's cwd for the caller to close, and its umask:
+ * what /proc says, kept while nothing can have changed them.
+ */
+int tracer_ident_cwd(pid_t tid);
+int tracer_ident_umask(pid_t tid);
+/* With capabilities kept, a mount namespace can move a cwd: none kept. */
+void tracer_ident_keep_cwd(bool keep);
 bool tracer_proc_in_tree(pid_t pid);
 /* The thread group of task tid (tid itself when proctor does not know). */
 pid_t tracer_proc_tgid(pid_t tid);
