@@ -6,11 +6,12 @@
  * record cost.  They change only by calls the filter sends here (chdir,
  * fchdir, chroot, the set*id family, prctl(PR_SET_DUMPABLE), which
  * decides who owns /proc/PID), by an exec, and, for the cwd's name, by a
- * rename or removal of a directory above it.  A changing call runs only after proctor lets it continue, so from
- * its notification until the same task's next one, or its end, the
- * cache is "unsettled": records read /proc and keep nothing.  A
- * generation number, bumped at both ends and by the other events, keeps
- * a value read across a change from being kept.
+ * rename or removal of a directory above it.  A changing call runs only
+ * after proctor lets it continue, so from its notification until the
+ * same task's next one, or its end, the cache is "unsettled": records
+ * read /proc and keep nothing.  A generation number, bumped at both ends
+ * and by the other events, keeps a value read across a change from
+ * being kept.
  *
  * What this cannot see: a directory above the cwd renamed by a process
  * outside the run; the record then names the cwd by its former path
