@@ -203,7 +203,9 @@ static int op_mknod(struct tracer_req *r, const struct tracer_path *p, int fd)
 	if ((S_ISCHR(mode) || S_ISBLK(mode)) &&
 	    !task_has_cap(r->tid, CAP_MKNOD))
 		return -EPERM;
-	umask(um < 0 ? 022 : um);
+	if (um < 0)
+		return um; /* not a guess: a wrong one would loosen the mode */
+	umask(um);
 	if (mknodat(p->parent, p->name, mode, dev) < 0)
 		return -errno;
 	tracer_created_add(p->parent, p->name);

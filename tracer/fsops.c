@@ -207,7 +207,11 @@ void tracer_on_mkdir(struct tracer_req *r)
 	}
 	r->ev.is_dir = true; /* the name it makes */
 	um = tracer_task_umask(r->tid);
-	umask(um < 0 ? 022 : um);
+	if (um < 0) { /* not a guess: a wrong one would loosen the mode */
+		r->err = -um;
+		goto out;
+	}
+	umask(um);
 	if (p.magic >= 0 || mkdirat(p.parent, p.name, mode) < 0) {
 		r->err = p.magic >= 0 ? EEXIST : errno;
 		goto out;

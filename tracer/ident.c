@@ -35,6 +35,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -44,6 +45,12 @@ static uint64_t gen = 1;
 static _Atomic int unsettled;
 static bool broken; /* a change by a task the table did not know */
 static bool keep_cwd = true;
+/*
+ * Descriptors kept, and their bound: each task keeps its own (threads
+ * that share a cwd too), and a run of thousands of threads must not
+ * take the descriptors every other call needs.
+ */
+static int kept_fds, kept_most = -1;
 
 /* Caller holds the lock. */
 void tracer_ident_changed_locked(void)
@@ -183,6 +190,28 @@ void tracer_ident_keep_cwd(bool keep)
 	keep_cwd = keep;
 }
 
+void tracer_ident_forget_locked(struct tracer_proc *p)
+{
+	if (p->cwd_fd >= 0) {
+		close(p->cwd_fd);
+		kept_fds--;
+	}
+	p->cwd_fd = -1;
+	p->umask = -1;
+}
+
+/* An eighth of proctor's descriptors at most; caller holds the lock. */
+static bool may_keep_fd(void)
+{
+	struct rlimit rl;
+
+	if (kept_most < 0)
+		kept_most = getrlimit(RLIMIT_NOFILE, &rl) < 0 ? 0
+			    : rl.rlim_cur / 8 > 4096	      ? 4096
+						     : (int)(rl.rlim_cur / 8);
+	return kept_fds < kept_most;
+}
+
 static int open_cwd(pid_t tid)
 {
 	char link[64];
@@ -216,9 +245,12 @@ int tracer_ident_cwd(pid_t tid)
 
 	tracer_proc_lock();
 	p = tracer_proc_find(tid);
-	if (current(p, seen) && (kept = fcntl(fd, F_DUPFD_CLOEXEC, 0)) >= 0) {
+	if (current(p, seen) && (p->cwd_fd >= 0 || may_keep_fd()) &&
+	    (kept = fcntl(fd, F_DUPFD_CLOEXEC, 0)) >= 0) {
 		if (p->cwd_fd >= 0)
 			close(p->cwd_fd);
+		else
+			kept_fds++;
 		p->cwd_fd = kept;
 		p->cwd_gen = seen;
 	}

@@ -464,7 +464,9 @@ static int do_open(struct tracer_req *r, const struct tracer_path *p,
 		return fd;
 	if (flags & O_CREAT || (flags & O_TMPFILE) == O_TMPFILE) {
 		um = tracer_task_umask(r->tid);
-		umask(um < 0 ? 022 : um);
+		if (um < 0)
+			return um; /* not a guess: it could loosen the mode */
+		umask(um);
 	}
 	/* Create for sure, or not at all: what we mark as made is ours. */
 	if (flags & O_CREAT && !p->exists)

@@ -74,6 +74,7 @@ struct tracer_proc *tracer_proc_add(pid_t tid, pid_t tgid, pid_t ppid)
 	p->tgid = tgid;
 	threads += p->tgid != p->tid;
 	p->ppid = ppid;
+	tracer_ident_forget_locked(p); /* a task met again keeps nothing */
 	return p;
 }
 
@@ -88,9 +89,8 @@ void tracer_proc_remove(pid_t tid)
 	*pp = p->next;
 	threads -= p->tgid != p->tid;
 	tracer_ident_settle_locked(p);
+	tracer_ident_forget_locked(p);
 	free(p->ident_cwd);
-	if (p->cwd_fd >= 0)
-		close(p->cwd_fd);
 	tracer_exec_expect_free(p->exec);
 	tracer_grant_release(p);
 	free(p);

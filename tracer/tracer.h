@@ -186,6 +186,8 @@ int tracer_ident_cwd(pid_t tid);
 int tracer_ident_umask(pid_t tid);
 /* With capabilities kept, a mount namespace can move a cwd: none kept. */
 void tracer_ident_keep_cwd(bool keep);
+/* Drops the cwd and umask kept for p; caller holds the lock. */
+void tracer_ident_forget_locked(struct tracer_proc *p);
 bool tracer_proc_in_tree(pid_t pid);
 /* The thread group of task tid (tid itself when proctor does not know). */
 pid_t tracer_proc_tgid(pid_t tid);
