@@ -37,6 +37,7 @@
 #include <string.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "tracer/tracer.h"
@@ -80,19 +81,38 @@ const char *tracer_ident_call(size_t i)
 	return changing_calls[i];
 }
 
-/* tid makes a call that may change its uid or cwd. */
-static void changing(pid_t tid)
+/*
+ * Tasks whose change is under way, for settle_done(); past WATCH_MAX,
+ * a task settles only by its next call.
+ */
+#define WATCH_MAX 16
+struct watched {
+	pid_t tid;
+	int nr;
+	uint64_t seq;
+};
+static struct watched watch[WATCH_MAX];
+static int nwatch;
+
+/* tid makes call nr, which may change its uid, cwd or umask. */
+static void changing(pid_t tid, int nr)
 {
 	struct tracer_proc *p;
 
 	tracer_proc_lock();
 	gen++;
 	p = tracer_proc_find(tid);
-	if (!p)
+	if (!p) {
 		broken = true;
-	else if (!p->ident_pending) {
-		p->ident_pending = true;
-		unsettled++;
+	} else {
+		if (!p->ident_pending) {
+			p->ident_pending = true;
+			unsettled++;
+		}
+		p->ident_seq++;
+		if (nwatch < WATCH_MAX)
+			watch[nwatch++] =
+				(struct watched){ tid, nr, p->ident_seq };
 	}
 	tracer_proc_unlock();
 }
@@ -122,8 +142,79 @@ void tracer_ident_settle(pid_t tid)
 
 void tracer_on_identity(struct tracer_req *r)
 {
-	changing(r->tid);
+	changing(r->tid, r->nr);
 	r->cont = true;
+}
+
+/*
+ * Whether tid has left call nr: /proc/TID/syscall names the call a task
+ * waits in (or -1 out of any), and says "running" while it runs, when
+ * nothing can be told.  A call ends before its task makes another, so
+ * another number means nr is done.
+ */
+static bool left_call(pid_t tid, int nr)
+{
+	char path[64], buf[64];
+	ssize_t n;
+
+	snprintf(path, sizeof(path), "/proc/%d/syscall", tid);
+	n = tracer_proc_read(path, buf, sizeof(buf));
+	if (n <= 0 || !strncmp(buf, "running", 7))
+		return false;
+	return strtol(buf, NULL, 10) != nr;
+}
+
+/* Once a millisecond at most: each look reads /proc. */
+static bool time_to_look(void)
+{
+	static _Atomic long long last;
+	struct timespec ts;
+	long long now, was;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	now = ts.tv_sec * 1000LL + ts.tv_nsec / 1000000;
+	was = atomic_load(&last);
+	return now != was && atomic_compare_exchange_strong(&last, &was, now);
+}
+
+/*
+ * A change ends when its task makes its next call; but a shell that
+ * runs `cd dir && make` waits in wait4 for all of make, and until it
+ * returns nothing kept would be used.  So a change is also settled once
+ * its task is seen out of the changing call.
+ */
+static void settle_done(void)
+{
+	struct watched w[WATCH_MAX];
+	struct tracer_proc *p;
+	int n, i, kept = 0;
+
+	if (atomic_load_explicit(&unsettled, memory_order_relaxed) == 0 ||
+	    !time_to_look())
+		return;
+	tracer_proc_lock();
+	n = nwatch;
+	memcpy(w, watch, sizeof(*w) * (size_t)n);
+	tracer_proc_unlock();
+
+	for (i = 0; i < n; i++)
+		if (!left_call(w[i].tid, w[i].nr))
+			w[i].tid = 0;
+
+	tracer_proc_lock();
+	for (i = 0; i < n; i++) {
+		p = w[i].tid ? tracer_proc_find(w[i].tid) : NULL;
+		if (p && p->ident_seq == w[i].seq)
+			tracer_ident_settle_locked(p);
+	}
+	/* keep watching what is still under way, as changing() left it */
+	for (i = 0; i < nwatch; i++) {
+		p = tracer_proc_find(watch[i].tid);
+		if (p && p->ident_pending && p->ident_seq == watch[i].seq)
+			watch[kept++] = watch[i];
+	}
+	nwatch = kept;
+	tracer_proc_unlock();
 }
 
 static void read_now(pid_t tid, struct tracer_who *w)
@@ -157,6 +248,7 @@ void tracer_proc_who_now(pid_t tid, struct tracer_who *w)
 	struct tracer_proc *p;
 	uint64_t seen;
 
+	settle_done();
 	tracer_proc_lock();
 	p = tracer_proc_find(tid);
 	if (cache_fresh(p)) {
@@ -228,6 +320,7 @@ int tracer_ident_cwd(pid_t tid)
 	uint64_t seen;
 	int fd, kept;
 
+	settle_done();
 	tracer_proc_lock();
 	p = tracer_proc_find(tid);
 	if (p && p->cwd_fd >= 0 && current(p, p->cwd_gen)) {
@@ -277,6 +370,7 @@ int tracer_ident_umask(pid_t tid)
 	uint64_t seen;
 	int um;
 
+	settle_done();
 	tracer_proc_lock();
 	p = tracer_proc_find(tid);
 	if (p && p->umask >= 0 && current(p, p->umask_gen)) {

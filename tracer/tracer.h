@@ -126,6 +126,7 @@ struct tracer_proc {
 	 * (ident.c); ident_pending: a call that changes them is under way */
 	uint64_t ident_gen;
 	bool ident_pending;
+	uint64_t ident_seq; /* bumped by each changing call */
 	long ident_uid;
 	char *ident_cwd; /* malloc()ed */
 	/*

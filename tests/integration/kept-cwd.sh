@@ -160,4 +160,14 @@ for mode in --no-log --log-reads; do
 		pt_diag_file "$T/diff.txt"
 	fi
 done
+# a shell that changes both and then waits for its children: its change
+# is done while it waits (tracer/ident.c settle_done)
+rm -rf "${WS:?}"/*
+mkdir -p "$WS/sub"
+pt_run --no-log -- bash -c 'cd sub && umask 077 && touch f1 && mkdir d1 &&
+	sleep 0.2 && touch f2; cd .. && umask 022 && touch f3; true'
+pt_status "shell: the run ends well" 0
+pt_is "shell: each file where the shell's cwd was, with its umask" \
+	"$(cd "$WS" && stat -c '%n %a' sub/f1 sub/d1 sub/f2 f3 | tr '\n' ' ')" \
+	"sub/f1 600 sub/d1 700 sub/f2 600 f3 644 "
 pt_done
