@@ -106,18 +106,10 @@ static int task_signal(pid_t tid)
 	unsigned long long pnd = 0, shd = 0, blk = 0, ign = 0;
 	char path[64], buf[4096], *at;
 	unsigned threads = 0;
-	ssize_t n;
-	int fd;
 
 	snprintf(path, sizeof(path), "/proc/%d/status", tid);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
+	if (tracer_proc_read(path, buf, sizeof(buf)) <= 0)
 		return SIG_EINTR; /* gone: stop waiting for it */
-	n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	if (n <= 0)
-		return SIG_EINTR;
-	buf[n] = '\0';
 	if ((at = strstr(buf, "\nState:\t")) && (at[8] == 'Z' || at[8] == 'X'))
 		return SIG_EINTR;
 	if ((at = strstr(buf, "\nThreads:")))

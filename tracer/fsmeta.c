@@ -192,7 +192,7 @@ static int op_mknod(struct tracer_req *r, const struct tracer_path *p, int fd)
 	bool at = !strcmp(r->name, "mknodat");
 	mode_t mode = r->args[at + 1];
 	dev_t dev = r->args[at + 2];
-	int um = tracer_task_umask(r->tid);
+	int err;
 
 	if (p->exists || p->magic >= 0)
 		return -EEXIST;
@@ -203,9 +203,9 @@ static int op_mknod(struct tracer_req *r, const struct tracer_path *p, int fd)
 	if ((S_ISCHR(mode) || S_ISBLK(mode)) &&
 	    !task_has_cap(r->tid, CAP_MKNOD))
 		return -EPERM;
-	if (um < 0)
-		return um; /* not a guess: a wrong one would loosen the mode */
-	umask(um);
+	err = tracer_take_umask(r->tid);
+	if (err < 0)
+		return err;
 	if (mknodat(p->parent, p->name, mode, dev) < 0)
 		return -errno;
 	tracer_created_add(p->parent, p->name);

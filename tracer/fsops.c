@@ -188,7 +188,7 @@ void tracer_on_mkdir(struct tracer_req *r)
 	int dirfd = at ? (int)r->args[0] : AT_FDCWD;
 	mode_t mode = r->args[at + 1] & 07777;
 	struct tracer_path p;
-	int err, um;
+	int err;
 
 	err = resolve_arg(r, dirfd, r->args[at], &p);
 	if (err) {
@@ -206,12 +206,11 @@ void tracer_on_mkdir(struct tracer_req *r)
 		goto out;
 	}
 	r->ev.is_dir = true; /* the name it makes */
-	um = tracer_task_umask(r->tid);
-	if (um < 0) { /* not a guess: a wrong one would loosen the mode */
-		r->err = -um;
+	err = tracer_take_umask(r->tid);
+	if (err < 0) {
+		r->err = -err;
 		goto out;
 	}
-	umask(um);
 	if (p.magic >= 0 || mkdirat(p.parent, p.name, mode) < 0) {
 		r->err = p.magic >= 0 ? EEXIST : errno;
 		goto out;

@@ -297,10 +297,13 @@ static bool may_keep_fd(void)
 {
 	struct rlimit rl;
 
-	if (kept_most < 0)
-		kept_most = getrlimit(RLIMIT_NOFILE, &rl) < 0 ? 0
-			    : rl.rlim_cur / 8 > 4096	      ? 4096
-						     : (int)(rl.rlim_cur / 8);
+	if (kept_most < 0) {
+		kept_most = 0;
+		if (getrlimit(RLIMIT_NOFILE, &rl) == 0)
+			kept_most = rl.rlim_cur / 8 > 4096
+					    ? 4096
+					    : (int)(rl.rlim_cur / 8);
+	}
 	return kept_fds < kept_most;
 }
 

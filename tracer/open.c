@@ -349,9 +349,14 @@ bool tracer_judge_read(const struct tracer_sup *s, const struct tracer_path *p,
 	return v->action == RULES_ALLOW;
 }
 
-int tracer_task_umask(pid_t tid)
+int tracer_take_umask(pid_t tid)
 {
-	return tracer_ident_umask(tid);
+	int um = tracer_ident_umask(tid);
+
+	if (um < 0)
+		return um; /* not guessed: a guess could loosen a mode */
+	umask(um);
+	return 0;
 }
 
 /*
@@ -443,7 +448,7 @@ static int do_open(struct tracer_req *r, const struct tracer_path *p,
 	int flags = (int)(a->flags & ~(uint64_t)O_CLOEXEC) | O_CLOEXEC;
 	struct open_how how = { .resolve = RESOLVE_NO_SYMLINKS };
 	char link[64];
-	int fd, um = -1;
+	int fd, err;
 
 	*created = false;
 	/* openat2 takes no other flag with O_PATH */
@@ -463,10 +468,9 @@ static int do_open(struct tracer_req *r, const struct tracer_path *p,
 	if (fd != -ENOENT)
 		return fd;
 	if (flags & O_CREAT || (flags & O_TMPFILE) == O_TMPFILE) {
-		um = tracer_task_umask(r->tid);
-		if (um < 0)
-			return um; /* not a guess: it could loosen the mode */
-		umask(um);
+		err = tracer_take_umask(r->tid);
+		if (err < 0)
+			return err;
 	}
 	/* Create for sure, or not at all: what we mark as made is ours. */
 	if (flags & O_CREAT && !p->exists)

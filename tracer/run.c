@@ -54,6 +54,20 @@ static int read_int(int fd, int *v)
 	return n == sizeof(*v) ? 0 : -EPIPE;
 }
 
+/*
+ * Reads go to the kernel unless the run needs each one seen: logged
+ * (--log-reads, proctor learn), asked (--ask), allowed and logged
+ * (--permissive), or served (the trust store, with TLS interception).
+ */
+static const char *reads_kept_by(const struct tracer_opts *o)
+{
+	return o->log_reads	 ? "--log-reads"
+	       : o->ask_defaults ? "--ask"
+	       : o->permissive	 ? "--permissive"
+	       : o->ca		 ? "TLS interception serves the trust store"
+				 : NULL;
+}
+
 /* The Landlock rulesets the tracee takes (-errno: none). */
 struct floors {
 	int write;
@@ -62,10 +76,9 @@ struct floors {
 	const char *reads_why; /* why reads stay with proctor */
 	char **envp;	       /* CMD's environment */
 	/*
-	 * The filter, compiled ahead for a guess of reads_in_kernel;
-	 * compiled is 0 or -errno.
+	 * The filter, compiled ahead for a guess of reads_in_kernel (in
+	 * filter.want); compiled is 0 or -errno.
 	 */
-	struct tracer_filter_want want;
 	struct tracer_filter filter;
 	int compiled;
 };
@@ -85,18 +98,16 @@ static void *compile_thread(void *arg)
 {
 	struct floors *fl = ((struct compile_job *)arg)->fl;
 
-	fl->compiled = tracer_filter_compile(&fl->want, &fl->filter);
+	fl->compiled = tracer_filter_compile(&fl->filter.want, &fl->filter);
 	/* and the calls' names, which the first notification waits for */
 	arch_syscall_name(0);
 	return NULL;
 }
 
-static const char *reads_kept_by(const struct tracer_opts *o);
-
 static void compile_start(struct compile_job *j, const struct tracer_opts *o,
 			  bool job, struct floors *fl)
 {
-	fl->want = (struct tracer_filter_want){
+	fl->filter.want = (struct tracer_filter_want){
 		/* with or without a log: the kept cwd and umask need them */
 		.ident = true,
 		.reads_in_kernel = !reads_kept_by(o) &&
@@ -120,14 +131,13 @@ static void compile_join(struct compile_job *j)
 
 static int load_filter(struct floors *fl, bool *killable)
 {
+	struct tracer_filter_want w = fl->filter.want;
 	int err = fl->compiled;
 
-	if (!err && fl->filter.want.reads_in_kernel != (fl->reads >= 0))
-		err = -EAGAIN;
-	if (err) {
+	if (err || w.reads_in_kernel != (fl->reads >= 0)) {
 		tracer_filter_free(&fl->filter);
-		fl->want.reads_in_kernel = fl->reads >= 0;
-		err = tracer_filter_compile(&fl->want, &fl->filter);
+		w.reads_in_kernel = fl->reads >= 0;
+		err = tracer_filter_compile(&w, &fl->filter);
 	}
 	return err ? err : tracer_filter_load(&fl->filter, killable);
 }
@@ -210,21 +220,6 @@ static int take_listener(pid_t child, int ready, int *listener, bool *killable)
 	return *listener < 0 ? -err : 0;
 }
 
-/* Optional kernel features: a missing one is said once, at start. */
-/*
- * Reads go to the kernel unless the run needs each one seen: logged
- * (--log-reads, proctor learn), asked (--ask), allowed and logged
- * (--permissive), or served (the trust store, with TLS interception).
- */
-static const char *reads_kept_by(const struct tracer_opts *o)
-{
-	return o->log_reads	 ? "--log-reads"
-	       : o->ask_defaults ? "--ask"
-	       : o->permissive	 ? "--permissive"
-	       : o->ca		 ? "TLS interception serves the trust store"
-				 : NULL;
-}
-
 static int reads_floor(const struct tracer_opts *o, bool scoped,
 		       const char **why)
 {
@@ -284,6 +279,7 @@ static void plain(char *out, size_t size, const char *in)
 	out[i] = '\0';
 }
 
+/* Optional kernel features: a missing one is said once, at start. */
 static void report_features(const struct tracer_opts *o,
 			    const struct tracer_sup *s, bool killable,
 			    const struct floors *fl)

@@ -698,8 +698,11 @@ bool tracer_judge_kind(bool ok, mode_t kind, struct rules_verdict *v,
 bool tracer_judge_read(const struct tracer_sup *s, const struct tracer_path *p,
 		       struct rules_verdict *v);
 
-/* The tracee's umask, for calls that create; -errno if unknown. */
-int tracer_task_umask(pid_t tid);
+/*
+ * Gives the calling thread (its filesystem context is its own) the
+ * tracee's umask, for a call that creates; -errno if unknown.
+ */
+int tracer_take_umask(pid_t tid);
 
 /* --- asking the user (prompt.c, approve.c) -------------------------------- */
 

@@ -319,7 +319,7 @@ START_TEST(test_hashed)
 }
 END_TEST
 
-/* ---- the filter sends stats only with interception ------------------------ */
+/* ---- the filter sends stats only with interception --------------------- */
 
 struct listener {
 	int fd;
