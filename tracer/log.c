@@ -1,10 +1,12 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * The decision log: one JSON object per line, appended under a lock with
- * one write(2) per record, before the decision reaches the program.  So
- * the file is ordered, never torn, and holds every decision the program
- * saw even if it is killed.  With --log-syslog each record also goes to
- * syslog(3), in the same order.  Schema: README.md, "The log".
+ * one write(2) per record, in the order the calls were answered: a
+ * record written after its call went on keeps the place it took when
+ * answered (tracer_log_turn).  So the file is ordered, never torn, and
+ * holds every decision the program saw even if it is killed.  With
+ * --log-syslog each record also goes to syslog(3), in the same order.
+ * Schema: README.md, "The log".
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -49,6 +51,15 @@ enum rec_kind {
 	REC_END,
 };
 static pthread_mutex_t log_lock = PTHREAD_MUTEX_INITIALIZER;
+/*
+ * Places in the file's order, given out under log_lock: records are
+ * written in the order of their places.  A call answered before its
+ * record is written takes its place when answered, so its record still
+ * comes before that of any later call, which another thread may serve
+ * first (the same task's next call, say).
+ */
+static uint64_t turns_given, turns_done;
+static pthread_cond_t turn_done = PTHREAD_COND_INITIALIZER;
 static bool log_keyed;
 static uint8_t log_key[32];
 static uint8_t log_prev[32]; /* the chain: the last record's MAC */
@@ -343,19 +354,12 @@ static void write_all(int fd, const char *s, size_t len)
  * nothing follows it: a worker still answering a call of a process that
  * was killed at the end (its answer reaches nobody) writes no record.
  */
-static void emit(const char *type, struct buf *body, int prio,
-		 enum rec_kind kind)
+static void emit_locked(const char *type, struct buf *body, int prio,
+			enum rec_kind kind)
 {
 	struct buf line = { 0 };
 	uint8_t mac[32];
 
-	if (log_fd < 0 && !log_syslog)
-		return;
-	pthread_mutex_lock(&log_lock);
-	if (log_closed) {
-		pthread_mutex_unlock(&log_lock);
-		return;
-	}
 	put_lit(&line, "{");
 	put_time(&line);
 	put_lit(&line, ",\"v\":");
@@ -386,8 +390,43 @@ static void emit(const char *type, struct buf *body, int prio,
 		write_all(log_fd, line.s, line.len);
 	if (log_syslog)
 		syslog(prio, "%.*s", (int)line.len - 1, line.s);
-	pthread_mutex_unlock(&log_lock);
 	free(line.s);
+}
+
+uint64_t tracer_log_turn(void)
+{
+	uint64_t turn;
+
+	if (!tracer_log_on())
+		return 0;
+	pthread_mutex_lock(&log_lock);
+	turn = ++turns_given;
+	pthread_mutex_unlock(&log_lock);
+	return turn;
+}
+
+/* Writes the record in its place (turn), or in the next one (0). */
+static void emit_at(const char *type, struct buf *body, int prio,
+		    enum rec_kind kind, uint64_t turn)
+{
+	if (!tracer_log_on())
+		return;
+	pthread_mutex_lock(&log_lock);
+	if (!turn)
+		turn = ++turns_given;
+	while (turns_done + 1 != turn)
+		pthread_cond_wait(&turn_done, &log_lock);
+	if (!log_closed)
+		emit_locked(type, body, prio, kind);
+	turns_done++;
+	pthread_cond_broadcast(&turn_done);
+	pthread_mutex_unlock(&log_lock);
+}
+
+static void emit(const char *type, struct buf *body, int prio,
+		 enum rec_kind kind)
+{
+	emit_at(type, body, prio, kind, 0);
 }
 
 /* The MAC that ends a record (",\"mac\":\"HEX\"}"), and how much of
@@ -623,6 +662,12 @@ static const char *decision_name(const struct tracer_event *e)
 void tracer_log_decision(const struct tracer_who *w,
 			 const struct tracer_event *e)
 {
+	tracer_log_decision_at(w, e, 0);
+}
+
+void tracer_log_decision_at(const struct tracer_who *w,
+			    const struct tracer_event *e, uint64_t turn)
+{
 	struct buf b = { 0 };
 	int i;
 
@@ -679,9 +724,9 @@ void tracer_log_decision(const struct tracer_who *w,
 	if (e->stack)
 		put_stack(&b, e->stack);
 	if (e->allowed)
-		emit("decision", &b, LOG_INFO, REC_ALLOWED);
+		emit_at("decision", &b, LOG_INFO, REC_ALLOWED, turn);
 	else
-		emit("decision", &b, LOG_WARNING, REC_DENIED);
+		emit_at("decision", &b, LOG_WARNING, REC_DENIED, turn);
 	free(b.s);
 }
 

@@ -287,54 +287,84 @@ static void explain_floor(struct tracer_sup *s, struct tracer_req *r)
 }
 
 /*
- * The log line, and the line on stderr for a denial.  The stack is read
- * now, while the thread still waits for its answer; latency_us is what
- * the decision took, without it.
+ * The log line, and the line on stderr for a denial, in two steps: what
+ * must be read while the thread still waits for its answer (who it is,
+ * its stack), then the record.  latency_us is what the decision took,
+ * without the stack.
  */
-static void record(struct tracer_sup *s, struct tracer_req *r)
-{
-	struct tracer_stack *stack = NULL;
-	struct timespec now;
+struct record {
 	struct tracer_who w;
+	struct tracer_stack *stack;
+};
 
-	r->ev.err = r->err;
-	r->ev.result = r->err ? -1 : r->val;
+static bool record_begin(struct tracer_sup *s, struct tracer_req *r,
+			 struct record *rec)
+{
+	struct timespec now;
+
 	explain_floor(s, r);
 	if (r->ev.allowed && !tracer_log_on())
-		return; /* nobody will read about it */
+		return false; /* nobody will read about it */
 	clock_gettime(CLOCK_MONOTONIC, &now);
 	r->ev.latency_us = (now.tv_sec - r->arrived.tv_sec) * 1000000 +
 			   (now.tv_nsec - r->arrived.tv_nsec) / 1000;
-	tracer_proc_who(r->tid, &w);
+	tracer_proc_who(r->tid, &rec->w);
 	if (tracer_log_on())
-		tracer_proc_who_now(r->tid, &w);
-	if (wants_stack(s, r) && (stack = malloc(sizeof(*stack))) &&
-	    tracer_stack_capture(r->tgid, r->tid, r->nr, stack) < 0) {
-		free(stack); /* it died, or no longer waits */
-		stack = NULL;
+		tracer_proc_who_now(r->tid, &rec->w);
+	rec->stack = NULL;
+	if (wants_stack(s, r) && (rec->stack = malloc(sizeof(*rec->stack))) &&
+	    tracer_stack_capture(r->tgid, r->tid, r->nr, rec->stack) < 0) {
+		free(rec->stack); /* it died, or no longer waits */
+		rec->stack = NULL;
 	}
-	r->ev.stack = stack;
-	tracer_log_decision(&w, &r->ev);
-	free(stack);
+	return true;
+}
+
+static void record_end(struct tracer_sup *s, struct tracer_req *r,
+		       struct record *rec, uint64_t turn)
+{
+	r->ev.err = r->err;
+	r->ev.result = r->err ? -1 : r->val;
+	r->ev.stack = rec->stack;
+	tracer_log_decision_at(&rec->w, &r->ev, turn);
+	free(rec->stack);
 	if (!r->ev.allowed && !s->o->quiet)
-		tracer_explain_denial(&w, &r->ev);
+		tracer_explain_denial(&rec->w, &r->ev);
+}
+
+/* The call goes on or fails as decided. */
+static void answer(struct tracer_req *r)
+{
+	if (r->addfd < 0 || !inject_fd(r, true))
+		respond(r);
 }
 
 /*
- * A log record is on disk before the call goes on, and it holds the
- * descriptor's number, known once injected: so the answer is a call of
- * its own when there is a log.
+ * A refusal is recorded and explained before the program hears of it
+ * (its own message comes after proctor's line), and so is a call whose
+ * stack is logged.  An allowed call goes on first and is recorded
+ * right after, in the place in the log it took when answered
+ * (tracer_log_turn): a write off the path of every logged call.
  */
 void tracer_req_answer(struct tracer_req *r)
 {
-	if (r->addfd >= 0 && inject_fd(r, !tracer_log_on())) {
-		if (r->log)
-			record(r->sup, r);
+	struct record rec;
+	uint64_t turn;
+
+	if (!r->log || !record_begin(r->sup, r, &rec)) {
+		answer(r);
 		return;
 	}
-	if (r->log)
-		record(r->sup, r);
-	respond(r);
+	if (!r->ev.allowed || rec.stack) {
+		if (r->addfd >= 0)
+			inject_fd(r, false); /* the record holds its number */
+		record_end(r->sup, r, &rec, 0);
+		respond(r);
+		return;
+	}
+	turn = tracer_log_turn();
+	answer(r);
+	record_end(r->sup, r, &rec, turn);
 }
 
 /*

@@ -366,6 +366,14 @@ void tracer_log_mac(const uint8_t key[32], const uint8_t prev[32],
 		    const char *line, size_t len, uint8_t out[32]);
 void tracer_log_decision(const struct tracer_who *w,
 			 const struct tracer_event *e);
+/*
+ * A place in the log's order, taken when a call is answered, for its
+ * record written after (0: none, or no log); a place taken must be
+ * filled, by tracer_log_decision_at.
+ */
+uint64_t tracer_log_turn(void);
+void tracer_log_decision_at(const struct tracer_who *w,
+			    const struct tracer_event *e, uint64_t turn);
 /* status: an exit code 0..255, 256 + N for signal N; -1 for none. */
 void tracer_log_lifecycle(const char *event, const struct tracer_who *w,
 			  const char *detail_key, const char *detail,
