@@ -61,6 +61,13 @@ int arch_syscall_nr(const char *name);
  */
 bool arch_follows_call(const uint8_t before[8]);
 
+/*
+ * The stack pointer of a task stopped at its exec event: where the new
+ * image's argc, argv and envp begin.  False when the task's registers
+ * are not this ABI's (a 32-bit image).  The caller is its tracer.
+ */
+bool arch_exec_stack(int pid, uint64_t *sp);
+
 /* Name of syscall nr on the native ABI; "?" when unknown. */
 const char *arch_syscall_name(int nr);
 

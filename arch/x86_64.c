@@ -2,9 +2,13 @@
 /* x86_64: the only ABI decoded.  x32 and i386 share its entry point. */
 #if defined(__x86_64__)
 
+#include <elf.h>
 #include <libunwind-x86_64.h>
 #include <linux/audit.h>
 #include <seccomp.h>
+#include <sys/ptrace.h>
+#include <sys/uio.h>
+#include <sys/user.h>
 
 #include "arch/arch.h"
 
@@ -35,6 +39,19 @@ static const struct arch_desc x86_64_desc = {
 const struct arch_desc *arch_native(void)
 {
 	return &x86_64_desc;
+}
+
+/* An i386 image's registers come out shorter. */
+bool arch_exec_stack(int pid, uint64_t *sp)
+{
+	struct user_regs_struct regs;
+	struct iovec iov = { &regs, sizeof(regs) };
+
+	if (ptrace(PTRACE_GETREGSET, pid, (void *)NT_PRSTATUS, &iov) < 0 ||
+	    iov.iov_len != sizeof(regs))
+		return false;
+	*sp = regs.rsp;
+	return true;
 }
 
 /*

@@ -13,6 +13,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "arch/arch.h"
 #include "tracer/tracer.h"
 
 #define PROC_BUCKETS 1024
@@ -208,6 +209,48 @@ int tracer_proc_read_argv(struct tracer_proc *p)
 		return -ESRCH;
 	p->argv_len = n;
 	return 0;
+}
+
+/*
+ * At its exec event nothing of the new image has run: its stack holds
+ * argc, argv's pointers, NULL, then envp's, as the kernel laid them out,
+ * and argv's strings lie end to end up to where the environment's
+ * begin: the bytes /proc/PID/cmdline gives, read without its two
+ * lookups in /proc.  Anything of another shape (no environment, no
+ * argv, another ABI's layout) is left to /proc.  Caller holds the lock
+ * and is the tracer.
+ */
+#define EXEC_ARGC_MOST (1 << 20)
+
+static bool exec_stack_argv(struct tracer_proc *p)
+{
+	uint64_t sp, head[2], tail[2], len, words = 0, i;
+
+	/* head: argc, argv[0]; tail: argv[argc] (NULL), envp[0] */
+	if (!arch_exec_stack(p->tid, &sp) ||
+	    tracer_mem_read(p->tid, sp, head, sizeof(head)) < 0 ||
+	    head[0] == 0 || head[0] > EXEC_ARGC_MOST ||
+	    tracer_mem_read(p->tid, sp + 8 + 8 * head[0], tail,
+			    sizeof(tail)) < 0 ||
+	    tail[0] != 0 || tail[1] <= head[1])
+		return false;
+	len = tail[1] - head[1];
+	if (len > sizeof(p->argv))
+		len = sizeof(p->argv); /* as much as one read of cmdline */
+	if (tracer_mem_read(p->tid, head[1], p->argv, len) < 0)
+		return false;
+	for (i = 0; i < len; i++)
+		words += p->argv[i] == '\0';
+	if (len == tail[1] - head[1] && (words != head[0] || !words ||
+					 p->argv[len - 1] != '\0'))
+		return false;
+	p->argv_len = len;
+	return true;
+}
+
+int tracer_proc_read_exec_argv(struct tracer_proc *p)
+{
+	return exec_stack_argv(p) ? 0 : tracer_proc_read_argv(p);
 }
 
 static void join_argv(const char *argv, size_t len, char *out, size_t size)

@@ -204,8 +204,9 @@ static bool argv_matches(const struct tracer_exec_expect *ex,
 /*
  * The image and argv the kernel loaded must be those judged at entry; a
  * thread could have changed the path or argv in between (classes 1, 8).
- * The image is one stat of /proc/PID/exe, the argv one read of
- * /proc/PID/cmdline, which also fills the table.  A kept argv is a
+ * The image is one stat of /proc/PID/exe, the argv read from the new
+ * image's stack (as /proc/PID/cmdline has it), which also fills the
+ * table.  A kept argv is a
  * prefix when it was longer than we keep.  Returns which file of ex was
  * loaded (0, or 1 for a script's interpreter), -1 for a mismatch.
  */
@@ -226,7 +227,7 @@ static int exec_matches(const struct tracer_exec_expect *ex, pid_t pid,
 		which = 1;
 	else
 		return -1;
-	if (tracer_proc_read_argv(now) < 0)
+	if (tracer_proc_read_exec_argv(now) < 0)
 		return -1;
 	return argv_matches(ex, now) ? which : -1;
 }

@@ -167,6 +167,8 @@ void tracer_proc_unlock(void);
 void tracer_proc_refresh(struct tracer_proc *p);
 /* Rereads argv from /proc/TID/cmdline; 0 or -errno (the task is gone). */
 int tracer_proc_read_argv(struct tracer_proc *p);
+/* The same at p's exec event, from the new image's stack. */
+int tracer_proc_read_exec_argv(struct tracer_proc *p);
 /* Fills w for tid; a task proctor does not know gets what /proc says. */
 void tracer_proc_who(pid_t tid, struct tracer_who *w);
 /* Adds the task's uid and cwd, for decision records (ident.c). */

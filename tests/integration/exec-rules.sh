@@ -121,4 +121,25 @@ else
 	fi
 fi
 
+# The argv an exec loaded is read from the new image's stack (proc.c),
+# or from /proc when the stack is of another shape: every shape runs
+# without being taken for a mismatch, and the log names the argv loaded.
+printf '#!/bin/sh\nexit 0\n' >"$WS/script.sh"
+chmod +x "$WS/script.sh"
+long=$(seq 1 1500 | tr '\n' ' ')
+pt_run -- sh -c "/bin/true a '' 'b c'; env -i /bin/true no-env; \
+	/bin/true $long; '$WS/script.sh' x y; exec /bin/true last"
+pt_status "execs of every shape run: empty words, no environment, a long argv, a script" 0
+pt_nogrep "none of them is taken for a mismatch" "$PT_LOG" '"type":"exec-mismatch"'
+n=$("$PT_PY" - "$PT_LOG" "$WS" <<'PY'
+import json, sys
+want = ["/bin/true a  b c", "/bin/true no-env", "/bin/true 1 2 3 4 5",
+        "/bin/sh " + sys.argv[2] + "/script.sh x y", "/bin/true last"]
+got = [r["cmdline"] for r in map(json.loads, open(sys.argv[1]))
+       if r.get("type") == "exec"]
+print(sum(1 for w in want if any(g.startswith(w) for g in got)))
+PY
+)
+pt_is "the exec records name the argv each loaded" "$n" 5
+
 pt_done
