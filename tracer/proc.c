@@ -230,8 +230,8 @@ static bool exec_stack_argv(struct tracer_proc *p)
 	if (!arch_exec_stack(p->tid, &sp) ||
 	    tracer_mem_read(p->tid, sp, head, sizeof(head)) < 0 ||
 	    head[0] == 0 || head[0] > EXEC_ARGC_MOST ||
-	    tracer_mem_read(p->tid, sp + 8 + 8 * head[0], tail,
-			    sizeof(tail)) < 0 ||
+	    tracer_mem_read(p->tid, sp + 8 + 8 * head[0], tail, sizeof(tail)) <
+		    0 ||
 	    tail[0] != 0 || tail[1] <= head[1])
 		return false;
 	len = tail[1] - head[1];
@@ -241,8 +241,8 @@ static bool exec_stack_argv(struct tracer_proc *p)
 		return false;
 	for (i = 0; i < len; i++)
 		words += p->argv[i] == '\0';
-	if (len == tail[1] - head[1] && (words != head[0] || !words ||
-					 p->argv[len - 1] != '\0'))
+	if (len == tail[1] - head[1] &&
+	    (words != head[0] || !words || p->argv[len - 1] != '\0'))
 		return false;
 	p->argv_len = len;
 	return true;
