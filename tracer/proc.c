@@ -224,16 +224,19 @@ int tracer_proc_read_argv(struct tracer_proc *p)
 
 static bool exec_stack_argv(struct tracer_proc *p)
 {
-	uint64_t sp, head[2], tail[2], len, words = 0, i;
+	uint64_t sp, head[2], tail[2], argc, len, words = 0, i;
 
 	/* head: argc, argv[0]; tail: argv[argc] (NULL), envp[0] */
 	if (!arch_exec_stack(p->tid, &sp) ||
-	    tracer_mem_read(p->tid, sp, head, sizeof(head)) < 0 ||
-	    head[0] == 0 || head[0] > EXEC_ARGC_MOST ||
-	    tracer_mem_read(p->tid, sp + 8 + 8 * head[0], tail, sizeof(tail)) <
-		    0 ||
+	    tracer_mem_read(p->tid, sp, head, sizeof(head)) < 0)
+		return false;
+	argc = head[0];
+	if (argc == 0 || argc > EXEC_ARGC_MOST)
+		return false;
+	if (tracer_mem_read(p->tid, sp + 8 * (argc + 1), tail, sizeof(tail)) ||
 	    tail[0] != 0 || tail[1] <= head[1])
 		return false;
+
 	len = tail[1] - head[1];
 	if (len > sizeof(p->argv))
 		len = sizeof(p->argv); /* as much as one read of cmdline */
@@ -242,7 +245,7 @@ static bool exec_stack_argv(struct tracer_proc *p)
 	for (i = 0; i < len; i++)
 		words += p->argv[i] == '\0';
 	if (len == tail[1] - head[1] &&
-	    (words != head[0] || !words || p->argv[len - 1] != '\0'))
+	    (words != argc || p->argv[len - 1] != '\0'))
 		return false;
 	p->argv_len = len;
 	return true;
