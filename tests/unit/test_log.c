@@ -3,7 +3,8 @@
  * Unit tests for the log writer (tracer/log.c): how names of any bytes
  * are written, as tables of (bytes, JSON text, exact copy or not); and
  * for the x86_64 call-instruction test that stacks rely on
- * (arch_follows_call).  Each table row is one iteration of a loop test.
+ * (arch_follows_call); and the records' MAC against OpenSSL's own
+ * HMAC-SHA-256.  Each table row is one iteration of a loop test.
  */
 #include <check.h>
 #include <stdio.h>
@@ -12,6 +13,7 @@
 #include <unistd.h>
 
 #include <cjson/cJSON.h>
+#include <openssl/hmac.h>
 
 #include "arch/arch.h"
 #include "tracer/tracer.h"
@@ -163,17 +165,55 @@ START_TEST(test_follows_call)
 }
 END_TEST
 
+/* ---- the MAC chain ---------------------------------------------------- */
+
+/*
+ * tracer_log_mac(key, prev, line) is HMAC-SHA-256 under key of prev
+ * then line: checked against OpenSSL's one-shot HMAC for lines of every
+ * length around the digest's 64-byte blocks, and for two keys in turn
+ * (the pads are made again when the key changes).
+ */
+START_TEST(test_mac)
+{
+	uint8_t key[2][32], prev[32], got[32], want[32], msg[32 + 300];
+	char line[300];
+	unsigned int n = 0;
+	size_t len = (size_t)_i;
+	int k, i;
+
+	for (i = 0; i < 32; i++) {
+		key[0][i] = (uint8_t)(i * 7 + 1);
+		key[1][i] = (uint8_t)(255 - i);
+		prev[i] = (uint8_t)(i ^ 0x5a);
+	}
+	for (i = 0; i < (int)sizeof(line); i++)
+		line[i] = (char)('a' + i % 26);
+	memcpy(msg, prev, 32);
+	memcpy(msg + 32, line, len);
+	for (k = 0; k < 2; k++) {
+		tracer_log_mac(key[k], prev, line, len, got);
+		ck_assert(HMAC(EVP_sha256(), key[k], 32, msg, 32 + len, want,
+			       &n) != NULL);
+		ck_assert_msg(!memcmp(got, want, 32),
+			      "MAC of a %zu-byte line, key %d", len, k);
+	}
+}
+END_TEST
+
 static Suite *log_suite(void)
 {
 	Suite *s = suite_create("log");
 	TCase *names_tc = tcase_create("names");
 	TCase *stack_tc = tcase_create("stacks");
+	TCase *mac_tc = tcase_create("mac");
 
 	tcase_add_loop_test(names_tc, test_names, 0, N(names));
 	tcase_add_test(names_tc, test_run_record);
 	suite_add_tcase(s, names_tc);
 	tcase_add_loop_test(stack_tc, test_follows_call, 0, N(calls));
 	suite_add_tcase(s, stack_tc);
+	tcase_add_loop_test(mac_tc, test_mac, 0, 300);
+	suite_add_tcase(s, mac_tc);
 	return s;
 }
 
