@@ -817,39 +817,62 @@ static int rm_one(const char *path, const struct stat *st, int flag,
 }
 
 /*
- * The run's TMPDIR is removed by a small process started before the
- * supervisor confines itself with Landlock (whose floor does not hold the
- * TMPDIR's parent).  It waits for the end of the run (its pipe closes,
- * also if proctor is killed), removes the directory, and then closes
- * its own pipe so that proctor can wait for it.  It is a grandchild, so
- * the supervisor's wait for the traced tree never sees it.
+ * The run's TMPDIR is removed by a small process started as soon as the
+ * directory exists, before the supervisor confines itself with Landlock
+ * (whose floor does not hold the TMPDIR's parent).  It waits for the end
+ * of the run (its pipe closes, also if proctor fails or is killed),
+ * removes the directory and the approval socket it was told of, and then
+ * closes its own pipe so that proctor can wait for it.  It is a
+ * grandchild, so the supervisor's wait for the traced tree never sees it.
  */
 struct reaper {
-	int go;	  /* closed by proctor at the end */
+	int go;	  /* closed by proctor at the end; messages on the way */
 	int done; /* closed by the reaper when it is done */
-	/* the approval socket, removed too if it is still ours */
-	const char *sock;
-	dev_t sock_dev;
-	ino_t sock_ino;
 };
 
-static void reaper_main(const char *tmpdir, const struct reaper *r, int go,
-			int done)
+/* What proctor tells the reaper, each whole or not at all. */
+struct reaper_msg {
+	char what; /* 's': the approval socket at path; 'k': keep TMPDIR */
+	dev_t dev;
+	ino_t ino;
+	char path[PATH_MAX];
+};
+
+/* Reads messages until the pipe closes: the last of each kind counts. */
+static void reaper_listen(int go, struct reaper_msg *sock, bool *keep)
 {
+	struct reaper_msg m;
+	size_t got = 0;
+	ssize_t n;
+
+	while ((n = read(go, (char *)&m + got, sizeof(m) - got)) > 0) {
+		got += (size_t)n;
+		if (got < sizeof(m))
+			continue;
+		if (m.what == 's')
+			*sock = m;
+		else if (m.what == 'k')
+			*keep = true;
+		got = 0;
+	}
+}
+
+static void reaper_main(const char *tmpdir, int go, int done)
+{
+	struct reaper_msg sock = { .what = 0 };
+	bool keep = false;
 	struct stat st;
 	sigset_t all;
-	char c;
 
 	sigfillset(&all);
 	sigprocmask(SIG_BLOCK, &all, NULL);
 	setsid();
-	while (read(go, &c, 1) > 0)
-		;
-	if (tmpdir)
+	reaper_listen(go, &sock, &keep);
+	if (!keep)
 		nftw(tmpdir, rm_one, 16, FTW_DEPTH | FTW_PHYS);
-	if (r->sock && lstat(r->sock, &st) == 0 && st.st_dev == r->sock_dev &&
-	    st.st_ino == r->sock_ino)
-		unlink(r->sock);
+	if (sock.what && lstat(sock.path, &st) == 0 && st.st_dev == sock.dev &&
+	    st.st_ino == sock.ino)
+		unlink(sock.path);
 	close(done);
 	_exit(0);
 }
@@ -859,14 +882,19 @@ static int start_tmp_reaper(const char *tmpdir, struct reaper *r)
 	int go[2], done[2];
 	pid_t pid;
 
-	if (pipe2(go, O_CLOEXEC) < 0 || pipe2(done, O_CLOEXEC) < 0)
+	if (pipe2(go, O_CLOEXEC) < 0)
 		return -1;
+	if (pipe2(done, O_CLOEXEC) < 0) {
+		close(go[0]);
+		close(go[1]);
+		return -1;
+	}
 	pid = fork();
 	if (pid == 0) {
 		close(go[1]);
 		close(done[0]);
 		if (fork() == 0)
-			reaper_main(tmpdir, r, go[0], done[1]);
+			reaper_main(tmpdir, go[0], done[1]);
 		_exit(0);
 	}
 	close(go[0]);
@@ -875,21 +903,43 @@ static int start_tmp_reaper(const char *tmpdir, struct reaper *r)
 	 * Not waited for here (its fork and exit took a twentieth of the
 	 * start): the supervisor's wait for any child collects it.
 	 */
-	if (pid < 0)
+	if (pid < 0) {
+		close(go[1]);
+		close(done[0]);
 		return -1;
+	}
 	r->go = go[1];
 	r->done = done[0];
 	return 0;
 }
 
+static void reaper_tell(struct reaper *r, char what, const char *path,
+			dev_t dev, ino_t ino)
+{
+	struct reaper_msg m;
+
+	memset(&m, 0, sizeof(m));
+	m.what = what;
+	m.dev = dev;
+	m.ino = ino;
+	snprintf(m.path, sizeof(m.path), "%s", path ? path : "");
+	if (write(r->go, &m, sizeof(m)) != (ssize_t)sizeof(m))
+		fprintf(stderr, "proctor: the cleaner of %s did not hear: %s\n",
+			what == 's' ? path : "TMPDIR", strerror(errno));
+}
+
+/* The end of the run: the reaper does its work, and proctor waits. */
 static void finish_tmp_reaper(struct reaper *r)
 {
 	char c;
 
+	if (r->go < 0)
+		return;
 	close(r->go);
 	while (read(r->done, &c, 1) > 0)
 		;
 	close(r->done);
+	r->go = r->done = -1;
 }
 
 static void run_id(char *out, size_t size)
@@ -1134,9 +1184,7 @@ static int open_approve_socket(const struct cli *c, struct tracer_opts *o,
 	}
 	o->approve_fd = fd;
 	o->approve_path = real;
-	r->sock = real;
-	r->sock_dev = o->approve_dev;
-	r->sock_ino = o->approve_ino;
+	reaper_tell(r, 's', real, o->approve_dev, o->approve_ino);
 	return 0;
 }
 
@@ -1333,6 +1381,11 @@ static int cmd_run(int argc, char **argv)
 	tmpdir = make_tmpdir();
 	if (!tmpdir)
 		return EXIT_FAIL;
+	if (start_tmp_reaper(tmpdir, &reaper) < 0) {
+		fprintf(stderr, "proctor: cannot start: %s\n", strerror(errno));
+		rmdir(tmpdir);
+		return EXIT_FAIL;
+	}
 	if (!realpath(home_dir(), home))
 		snprintf(home, sizeof(home), "%s", home_dir());
 	v = (struct rules_vars){ .home = home,
@@ -1340,15 +1393,9 @@ static int cmd_run(int argc, char **argv)
 				 .workspaces = (const char *const *)ws,
 				 .n_workspaces = n_ws };
 	o.policy = build_policy(&c, &v);
-	if (!o.policy) {
-		rmdir(tmpdir);
-		return EXIT_FAIL;
-	}
-	if (setup_intercept(&c, &o, tmpdir) < 0) {
-		/* what it wrote there before it failed */
-		nftw(tmpdir, rm_one, 16, FTW_DEPTH | FTW_PHYS);
-		return EXIT_FAIL;
-	}
+	/* on failure, the reaper takes what it wrote in TMPDIR */
+	if (!o.policy || setup_intercept(&c, &o, tmpdir) < 0)
+		goto fail;
 	if (c.permissive)
 		fprintf(stderr,
 			"proctor: --permissive: %s runs unconfined: every "
@@ -1357,15 +1404,9 @@ static int cmd_run(int argc, char **argv)
 
 	run_id(id, sizeof(id));
 	o.log_fd = open_log(&c, id, logpath, sizeof(logpath));
-	if (o.log_fd == -1) {
-		rmdir(tmpdir);
-		return EXIT_FAIL;
-	}
-	if (protect_log(o.policy, o.log_fd, logpath) < 0 ||
-	    open_approve_socket(&c, &o, &reaper) < 0) {
-		rmdir(tmpdir);
-		return EXIT_FAIL;
-	}
+	if (o.log_fd == -1 || protect_log(o.policy, o.log_fd, logpath) < 0 ||
+	    open_approve_socket(&c, &o, &reaper) < 0)
+		goto fail;
 	/* joined before any fork: a child never holds OpenSSL's locks */
 	if (warming)
 		pthread_join(warm, NULL);
@@ -1405,26 +1446,26 @@ static int cmd_run(int argc, char **argv)
 				"does not go on with a log it cannot vouch "
 				"for; choose another --log\n",
 				o.log_path ? o.log_path : "the log");
-			return EXIT_FAIL;
+			goto fail;
 		}
 		tracer_log_run(&o, PROCTOR_VERSION, ws, n_ws, home,
 			       c.permissive);
 	}
 
-	if ((!c.keep_tmp || reaper.sock) &&
-	    start_tmp_reaper(c.keep_tmp ? NULL : tmpdir, &reaper) < 0) {
-		fprintf(stderr, "proctor: cannot start: %s\n", strerror(errno));
-		return EXIT_FAIL;
-	}
+	if (c.keep_tmp)
+		reaper_tell(&reaper, 'k', NULL, 0, 0); /* set up: kept */
 	rc = tracer_run(&o);
 	tracer_log_end(rc);
 
 	if (tracer_log_denials() && !c.quiet && o.log_path)
 		fprintf(stderr, "proctor: %llu denied; log: %s\n",
 			(unsigned long long)tracer_log_denials(), o.log_path);
-	if (!c.keep_tmp || reaper.sock)
-		finish_tmp_reaper(&reaper);
+	finish_tmp_reaper(&reaper);
 	return rc;
+
+fail:
+	finish_tmp_reaper(&reaper);
+	return EXIT_FAIL;
 }
 
 /* ---- proctor policy ----------------------------------------------------- */

@@ -51,6 +51,33 @@ kept=$(tail -n 1 "$PT_OUT")
 pt_check "--keep-tmp keeps the run's \$TMPDIR" test -f "$kept/k"
 [ -n "$kept" ] && rm -rf -- "$kept"
 
+# ---- a run that cannot start, or is killed, leaves nothing behind
+# (the cleaner starts as soon as the TMPDIR exists)
+echo '{"bogus": 1}' >"$T/bad.json"
+pt_run --policy "$T/bad.json" -- true
+pt_status "a policy with an unknown key: exit 125" 125
+pt_is "it leaves nothing in the outer TMPDIR" "$(ls -A "$outer")" ""
+: >"$T/taken"
+pt_run --approve-socket "$T/taken" -- true
+pt_status "an approval socket where a file is: exit 125" 125
+pt_is "it leaves nothing in the outer TMPDIR" "$(ls -A "$outer")" ""
+pt_check "and the file there stays" test -f "$T/taken"
+echo '{"not":"proctor'"'"'s"}' >"$T/foreign.jsonl"
+"$PROCTOR" run --log "$T/foreign.jsonl" -- true </dev/null >/dev/null \
+	2>"$T/foreign.err"
+pt_is "a log proctor cannot vouch for: exit 125" "$?" 125
+pt_is "it leaves nothing in the outer TMPDIR" "$(ls -A "$outer")" ""
+"$PROCTOR" run --no-log --approve-socket "$T/sock" -- sleep 30 \
+	</dev/null >/dev/null 2>&1 &
+victim=$!
+pt_wait_for 10 test -S "$T/sock"
+kill -KILL "$victim"
+wait "$victim" 2>/dev/null
+pt_wait_for 10 sh -c "[ -z \"\$(ls -A '$outer')\" ] && [ ! -e '$T/sock' ]"
+pt_is "proctor killed mid-run: nothing left in the outer TMPDIR" \
+	"$(ls -A "$outer")" ""
+pt_absent "nor its approval socket" "$T/sock"
+
 # ---- mktemp
 pt_run -- sh -c 'f=$(mktemp) && echo one >"$f" && cat "$f" && echo "$f" &&
 	d=$(mktemp -d) && echo two >"$d/x" && cat "$d/x" &&
