@@ -197,6 +197,21 @@ static struct {
 	.lock = PTHREAD_MUTEX_INITIALIZER, .ep = -1, .listener = -1, .wake = -1
 };
 
+/*
+ * A connect that finds the relay full asks the relay thread to look
+ * again at once (a program that closed connections and opens new ones
+ * would else race the thread's noticing), and waits for that look:
+ * asked counts the asks, swept the last ask a look answered.
+ */
+static struct {
+	pthread_mutex_t lock;
+	pthread_cond_t looked;
+	uint64_t asked, swept;
+} room = { .lock = PTHREAD_MUTEX_INITIALIZER,
+	   .looked = PTHREAD_COND_INITIALIZER };
+
+#define ROOM_WAIT_MS 200
+
 /* epoll's tag for relay.wake (the listener's is NULL) */
 static const int wake_tag;
 
@@ -1619,7 +1634,7 @@ static bool program_end_closed(const struct relay_conn *c)
  * stream (waiting out an idle timeout, or for good) would otherwise
  * hold it, and its place under relay_most, after the program is gone.
  */
-static void sweep(void)
+static void sweep(bool now_asked)
 {
 	struct relay_conn *c, *next;
 	time_t now = time(NULL);
@@ -1629,7 +1644,7 @@ static void sweep(void)
 		if (c->mode == DRAIN && (c->drain_since || c->out_len))
 			on_event(&c->end[DOWN]);
 		if (c->dead || !c->end[DOWN].eof || c->end[UP].eof ||
-		    c->mode == SHAKE || c->looked == now)
+		    c->mode == SHAKE || (c->looked == now && !now_asked))
 			continue;
 		c->looked = now;
 		if (program_end_closed(c))
@@ -1641,6 +1656,7 @@ static void *relay_thread(void *arg)
 {
 	struct epoll_event evs[64];
 	sigset_t all;
+	uint64_t ask;
 	int n, i;
 
 	(void)arg;
@@ -1658,8 +1674,17 @@ static void *relay_thread(void *arg)
 			else
 				on_event(evs[i].data.ptr);
 		}
-		sweep();
+		pthread_mutex_lock(&room.lock);
+		ask = room.asked;
+		pthread_mutex_unlock(&room.lock);
+		sweep(ask != room.swept);
 		bury();
+		if (ask != room.swept) {
+			pthread_mutex_lock(&room.lock);
+			room.swept = ask;
+			pthread_cond_broadcast(&room.looked);
+			pthread_mutex_unlock(&room.lock);
+		}
 	}
 	return NULL;
 }
@@ -1712,14 +1737,51 @@ static int relay_most(void)
  * socket, and then take the socket, writable and unconnected with SO_ERROR 0,
  * for connected.
  */
+static bool take_place(void)
+{
+	if (atomic_fetch_add(&relay.live, 1) < relay.most)
+		return true;
+	atomic_fetch_sub(&relay.live, 1);
+	return false;
+}
+
+/*
+ * Full: the relay thread looks at once for connections whose program
+ * end was closed (sweep), and the caller, which may wait, waits for that
+ * look, ROOM_WAIT_MS at most.
+ */
+static void room_look(void)
+{
+	struct timespec until;
+	uint64_t ask;
+
+	clock_gettime(CLOCK_REALTIME, &until);
+	until.tv_nsec += ROOM_WAIT_MS * 1000000L;
+	until.tv_sec += until.tv_nsec / 1000000000L;
+	until.tv_nsec %= 1000000000L;
+	pthread_mutex_lock(&room.lock);
+	ask = ++room.asked;
+	pthread_mutex_unlock(&room.lock);
+	eventfd_write(relay.wake, 1);
+	pthread_mutex_lock(&room.lock);
+	while (room.swept < ask &&
+	       pthread_cond_timedwait(&room.looked, &room.lock, &until) == 0)
+		;
+	pthread_mutex_unlock(&room.lock);
+}
+
 static bool relay_has_room(const struct tracer_req *r,
 			   const struct rules_addr *ra, const char *name)
 {
 	char addr[96], host[96];
 
-	if (atomic_fetch_add(&relay.live, 1) < relay.most)
+	if (take_place())
 		return true;
-	atomic_fetch_sub(&relay.live, 1);
+	if (r->may_block) {
+		room_look();
+		if (take_place())
+			return true;
+	}
 	if (!atomic_exchange(&relay.full_said, true) && !relay.sup->o->quiet) {
 		rules_addr_format(ra, addr, sizeof(addr));
 		tracer_printable(host, sizeof(host), name);

@@ -34,6 +34,7 @@ for i in range(20):
 print("files ok")
 for s in held[:5]:
     s.close()
+del held[:5]
 again = 0
 for i in range(5):
     s = socket.socket()
@@ -46,6 +47,19 @@ for i in range(5):
     except OSError as e:
         print("again:", e)
 print("again", again)
+# closing one and at once opening another, over and over: the relay
+# makes room for the new one even before it has noticed the close
+swaps = 0
+for i in range(20):
+    held.pop(0).close()
+    s = socket.socket()
+    try:
+        s.connect(("many.test", 80))
+        held.append(s)
+        swaps += 1
+    except OSError as e:
+        print("swap:", e)
+print("swaps", swaps)
 PY
 
 (
@@ -59,6 +73,8 @@ pt_grep "the rest get ENOBUFS" "$PT_OUT" '^refused 14 ENOBUFS$'
 pt_grep "proctor's opens for the program go on" "$PT_OUT" '^files ok$'
 pt_grep "once five end, five more are relayed and answered" "$PT_OUT" \
 	'^again 5$'
+pt_grep "a connection closed and another opened at once, 20 times: each relayed" \
+	"$PT_OUT" '^swaps 20$'
 pt_grep "stderr says why, naming the relay's most" "$PT_ERR" \
 	"the relay carries 16 connections, its most .*many\.test \(10\.77\.0\.2:80\)"
 pt_is "... once" "$(grep -c 'the relay carries' "$PT_ERR")" 1
