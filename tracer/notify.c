@@ -341,8 +341,8 @@ static void answer(struct tracer_req *r)
 
 /*
  * A refusal is recorded and explained before the program hears of it
- * (its own message comes after proctor's line), and so is a call whose
- * stack is logged.  An allowed call goes on first and is recorded
+ * (its own message comes after proctor's line), and so is a question's
+ * answer and a call whose stack is logged.  An allowed call goes on first and is recorded
  * right after, in the place in the log it took when answered
  * (tracer_log_turn): a write off the path of every logged call.
  */
@@ -355,7 +355,7 @@ void tracer_req_answer(struct tracer_req *r)
 		answer(r);
 		return;
 	}
-	if (!r->ev.allowed || rec.stack) {
+	if (!r->ev.allowed || r->ev.answered_by || rec.stack) {
 		if (r->addfd >= 0)
 			inject_fd(r, false); /* the record holds its number */
 		record_end(r->sup, r, &rec, 0);

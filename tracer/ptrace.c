@@ -173,6 +173,9 @@ static bool argv_matches(const struct tracer_exec_expect *ex,
 	size_t len = now->argv_len;
 	size_t common = len < ex->argv_len ? len : ex->argv_len;
 
+	/* execve(path, NULL, ...): since 5.18 the kernel loads argv [""] */
+	if (ex->argv_len == 0 && !ex->script)
+		return len == 0 || (len == 1 && now->argv[0] == '\0');
 	/*
 	 * Longer than we keep: the part kept holds the words the rules
 	 * judged (command prefixes), and it must be what got loaded.

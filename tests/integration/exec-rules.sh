@@ -142,4 +142,38 @@ PY
 )
 pt_is "the exec records name the argv each loaded" "$n" 5
 
+# execve(path, NULL, envp): the kernel (5.18 on) loads argv [""]
+if command -v cc >/dev/null; then
+	cat >"$T/argc0.c" <<'C'
+#include <stdio.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+int main(int argc, char **argv)
+{
+	char *env[] = { "A=1", NULL };
+	int st, bad = 0;
+
+	if (argc == 0 || !argv[0][0])
+		return 0;
+	for (int i = 0; i < 2; i++) {
+		pid_t p = fork();
+
+		if (p == 0) {
+			execve("/proc/self/exe", NULL, i ? NULL : env);
+			_exit(9);
+		}
+		waitpid(p, &st, 0);
+		bad += st != 0;
+	}
+	printf("argc0 bad %d\n", bad);
+	return bad;
+}
+C
+	cc -o "$T/argc0" "$T/argc0.c"
+	pt_run -- "$T/argc0"
+	pt_status "an exec with no argv at all (with and without an environment) runs" 0
+	pt_nogrep "it is not taken for a mismatch" "$PT_LOG" '"type":"exec-mismatch"'
+fi
+
 pt_done
