@@ -342,8 +342,8 @@ static void answer(struct tracer_req *r)
 /*
  * A refusal is recorded and explained before the program hears of it
  * (its own message comes after proctor's line), and so is a question's
- * answer and a call whose stack is logged.  An allowed call goes on first and is recorded
- * right after, in the place in the log it took when answered
+ * answer and a call whose stack is logged.  An allowed call goes on first and
+ * is recorded right after, in the place in the log it took when answered
  * (tracer_log_turn): a write off the path of every logged call.
  */
 void tracer_req_answer(struct tracer_req *r)
