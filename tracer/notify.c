@@ -376,8 +376,8 @@ void tracer_req_answer(struct tracer_req *r)
  * A call that asks (r->question, anywhere) is parked until answered and
  * then runs again from the start on the pool, with the answer.
  */
-static void serve(struct tracer_sup *s, const struct seccomp_notif *n,
-		  bool may_block, struct tracer_question *answered)
+static void serve_one(struct tracer_sup *s, const struct seccomp_notif *n,
+		      bool may_block, struct tracer_question *answered)
 {
 	struct tracer_req r;
 	tracer_handler fn = NULL;
@@ -427,6 +427,27 @@ static void serve(struct tracer_sup *s, const struct seccomp_notif *n,
 		return;
 	}
 	tracer_req_answer(&r);
+}
+
+/*
+ * Calls being served: at the end the log's closing record waits for
+ * them (tracer_notify_drain), since a worker may still be carrying out
+ * a call of a task killed meanwhile, a file it made for it, say.
+ */
+static atomic_int serving_now;
+
+static void serve(struct tracer_sup *s, const struct seccomp_notif *n,
+		  bool may_block, struct tracer_question *answered)
+{
+	atomic_fetch_add(&serving_now, 1);
+	serve_one(s, n, may_block, answered);
+	atomic_fetch_sub(&serving_now, 1);
+}
+
+void tracer_notify_drain(int ms)
+{
+	for (int i = 0; i < ms && atomic_load(&serving_now) > 0; i++)
+		usleep(1000);
 }
 
 /* Blocks every signal and gives the thread its own cwd and umask. */

@@ -566,6 +566,8 @@ typedef void (*tracer_handler)(struct tracer_req *r);
 
 /* Answers r as its handler left it: the descriptor, the log record. */
 void tracer_req_answer(struct tracer_req *r);
+/* At the end: waits (ms at most) until no call is being served. */
+void tracer_notify_drain(int ms);
 /* Starts a detached thread with a stack for the per-thread buffers. */
 int tracer_thread_start(void *(*fn)(void *), void *arg);
 

@@ -156,4 +156,71 @@ PY
 	fi
 done
 
+# ---- killed mid-call: what proctor did for a task is in the log
+# 64 threads make files as fast as they can until the program is killed
+# (or proctor is told to stop, and ends it): a file proctor made for a
+# call whose task died meanwhile still has its record, before the end.
+cat >"$T/flood.c" <<'C'
+#include <fcntl.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <unistd.h>
+
+static const char *ws, *outside;
+
+/* a tenth of the tries outside the workspace, refused */
+static void *flood(void *arg)
+{
+	char name[4096];
+
+	for (int i = 0;; i++) {
+		snprintf(name, sizeof(name), "%s/f%ld-%d",
+			 i % 10 ? ws : outside, (long)arg, i);
+		close(open(name, O_WRONLY | O_CREAT | O_EXCL, 0600));
+	}
+	return NULL;
+}
+
+int main(int argc, char **argv)
+{
+	pthread_t t;
+
+	ws = argv[1];
+	outside = argv[2];
+	for (long k = 0; k < 64; k++)
+		pthread_create(&t, NULL, flood, (void *)k);
+	pause();
+	return 0;
+}
+C
+cc -O2 -pthread -o "$T/flood" "$T/flood.c" || { pt_fail "compile flood"; pt_done; exit 0; }
+mkdir -p "$WS/flood"
+for how in KILL-program INT-proctor KILL-program INT-proctor; do
+	rm -f "$WS"/flood/*
+	: >"$T/flood.log"
+	"$PROCTOR" run --quiet --stacks none --log "$T/flood.log" -- \
+		"$T/flood" "$WS/flood" "$T/outside" </dev/null >/dev/null 2>&1 &
+	pid=$!
+	pt_wait_for 10 sh -c "ls '$WS/flood' | grep -q ."
+	sleep 0.5
+	case $how in
+	KILL-program) pkill -KILL -f "^$T/flood " ;;
+	INT-proctor) kill -INT "$pid" ;;
+	esac
+	wait "$pid"
+	missing=$("$PT_PY" - "$T/flood.log" "$WS/flood" <<'PY'
+import json, os, sys
+log, d = sys.argv[1:3]
+recs = [json.loads(l) for l in open(log)]
+seen = {r.get("path") for r in recs if r.get("type") == "decision"}
+made = {os.path.join(d, f) for f in os.listdir(d)}
+end = recs[-1].get("type") == "end"
+print(len(made - seen), len(made), "end" if end else "no-end")
+PY
+)
+	pt_is "$how: every file made has its record, and the end comes last" \
+		"$(echo "$missing" | awk '{print $1, $3}')" "0 end"
+	pt_diag "$how: $missing"
+done
+
 pt_done
