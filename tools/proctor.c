@@ -1460,6 +1460,12 @@ static int cmd_run(int argc, char **argv)
 	if (tracer_log_denials() && !c.quiet && o.log_path)
 		fprintf(stderr, "proctor: %llu denied; log: %s\n",
 			(unsigned long long)tracer_log_denials(), o.log_path);
+	if (tracer_log_lost())
+		fprintf(stderr,
+			"proctor: %llu records could not be written to %s; "
+			"`proctor log verify` will find it cut\n",
+			(unsigned long long)tracer_log_lost(),
+			o.log_path ? o.log_path : "the log");
 	finish_tmp_reaper(&reaper);
 	return rc;
 

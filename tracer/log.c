@@ -344,6 +344,14 @@ void tracer_log_mac(const uint8_t key[32], const uint8_t prev[32],
 		memset(out, 0, 32); /* a zero MAC: verify will name it */
 }
 
+/* Records the log could not take (a full disk, an I/O error). */
+static uint64_t log_lost;
+
+/*
+ * A disk that fills up does not stop the run: the records that do not
+ * fit are counted, the first failure is said at once on stderr, and the
+ * count at the end (tracer_log_lost).  Caller holds log_lock.
+ */
 static void write_all(int fd, const char *s, size_t len)
 {
 	while (len > 0) {
@@ -351,11 +359,30 @@ static void write_all(int fd, const char *s, size_t len)
 
 		if (n < 0 && errno == EINTR)
 			continue;
-		if (n <= 0)
-			return; /* disk full: the run goes on, unlogged */
+		if (n <= 0) {
+			if (log_lost++ == 0)
+				fprintf(stderr,
+					"proctor: the log cannot take record "
+					"%" PRIu64 ": %s; the run goes on, and "
+					"its records from here on are lost\n",
+					log_seq,
+					n < 0 ? strerror(errno)
+					      : "nothing written");
+			return;
+		}
 		s += n;
 		len -= n;
 	}
+}
+
+uint64_t tracer_log_lost(void)
+{
+	uint64_t n;
+
+	pthread_mutex_lock(&log_lock);
+	n = log_lost;
+	pthread_mutex_unlock(&log_lock);
+	return n;
 }
 
 /*

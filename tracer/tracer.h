@@ -383,6 +383,8 @@ void tracer_log_lifecycle(const char *event, const struct tracer_who *w,
 /* A record of the given type whose fields are already JSON. */
 void tracer_log_raw(const char *type, const char *json_fields);
 uint64_t tracer_log_denials(void);
+/* Records that could not be written (the disk full, say). */
+uint64_t tracer_log_lost(void);
 /* Ends the run's records with proctor's exit status. */
 void tracer_log_end(int status);
 

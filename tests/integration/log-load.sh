@@ -110,4 +110,22 @@ else
 		"$T/verify.txt" 'the last line is cut'
 fi
 
+# ---- a log on a disk that fills up: the run goes on and says so
+if [ "$(id -u)" = 0 ] && mkdir -p "$T/small" &&
+	mount -t tmpfs -o size=128k tmpfs "$T/small"; then
+	pt_at_exit "umount '$T/small' 2>/dev/null"
+	"$PROCTOR" run --log "$T/small/log.jsonl" -- sh -c \
+		"for i in \$(seq 400); do : >\"$WS/full-\$i\"; done" \
+		</dev/null >/dev/null 2>"$T/full.err"
+	pt_is "a full log disk: the run goes on to its end" "$?" 0
+	pt_is "its files are all made" "$(ls "$WS" | grep -c '^full-')" 400
+	pt_grep "stderr says at once which record the log could not take" \
+		"$T/full.err" 'the log cannot take record [0-9]*: No space left on device'
+	pt_grep "and at the end how many were lost, and where" "$T/full.err" \
+		"records could not be written to $T/small/log.jsonl"
+	umount "$T/small"
+else
+	pt_skip "a full log disk" "needs root to mount a small tmpfs"
+fi
+
 pt_done
