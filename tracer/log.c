@@ -448,6 +448,36 @@ uint64_t tracer_log_turn(void)
 	return turn;
 }
 
+/*
+ * Waits for the records before turn.  A place is filled within
+ * microseconds of being taken (only the answer to the call comes in
+ * between), but should one never be, the log must not stop: after
+ * TURN_WAIT_S the places before are given up, and a record that comes
+ * after that is written where it arrives (said once on stderr).
+ * Caller holds log_lock.
+ */
+#define TURN_WAIT_S 5
+
+static void wait_turn(uint64_t turn)
+{
+	static bool said;
+	struct timespec until;
+
+	clock_gettime(CLOCK_REALTIME, &until);
+	until.tv_sec += TURN_WAIT_S;
+	while (turns_done + 1 < turn)
+		if (pthread_cond_timedwait(&turn_done, &log_lock, &until) ==
+			    ETIMEDOUT &&
+		    turns_done + 1 < turn) {
+			turns_done = turn - 1;
+			if (!said)
+				fprintf(stderr, "proctor: a log record is "
+						"late; the log may hold it "
+						"out of order\n");
+			said = true;
+		}
+}
+
 /* Writes the record in its place (turn), or in the next one (0). */
 static void emit_at(const char *type, struct buf *body, int prio,
 		    enum rec_kind kind, uint64_t turn)
@@ -457,12 +487,13 @@ static void emit_at(const char *type, struct buf *body, int prio,
 	pthread_mutex_lock(&log_lock);
 	if (!turn)
 		turn = ++turns_given;
-	while (turns_done + 1 != turn)
-		pthread_cond_wait(&turn_done, &log_lock);
+	wait_turn(turn);
 	if (!log_closed)
 		emit_locked(type, body, prio, kind);
-	turns_done++;
-	pthread_cond_broadcast(&turn_done);
+	if (turn == turns_done + 1) {
+		turns_done++;
+		pthread_cond_broadcast(&turn_done);
+	}
 	pthread_mutex_unlock(&log_lock);
 }
 
