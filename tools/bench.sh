@@ -7,7 +7,10 @@
 # and the opens also under `proctor run --log FILE` (logged, with the call
 # stack of each denial: the default) and with `--log-reads` (every read
 # judged and logged by proctor too), and under
-# `strace -f --seccomp-bpf` on the same syscalls as a reference.  Runs are
+# `strace -f --seccomp-bpf` on the same syscalls as a reference; fork+exec
+# also under tools/bench/follow.c ("floor": a ptrace follower whose execve
+# notifications go on at once, what any supervisor of this design pays
+# before its own work).  Runs are
 # interleaved (native, proctor, proctor+log, strace, native, ...), repeated,
 # wall-clock timed, and summed up in a table: min / median / max seconds, the
 # median ratio to native and, for the microbenchmarks, the microseconds each
@@ -112,7 +115,7 @@ N = {key: quick if QUICK else full for key, (full, quick) in SIZES.items()}
 
 MODES = ["native", "proctor", "proctor+log", "proctor+log+stacks",
          "proctor+log-reads"] + \
-    (["strace"] if STRACE else [])
+    (["strace"] if STRACE else []) + ["floor"]
 
 # Workloads must not see the `make bench` that may have started us.
 ENV = {k: v for k, v in os.environ.items()
@@ -153,15 +156,18 @@ class Workload:
 
     def __init__(self, key, label, argv, ops=None, target=None,
                  prepare=None, allow_net=None, netns=None, stacks=False,
-                 memory=None, policy=None, args=()):
+                 memory=None, policy=None, args=(), floor=False):
         self.key, self.label, self.argv = key, label, argv
         self.args = list(args)  # more options for proctor run
         self.netns = netns
         # stacks: also timed with the stacks of denials (proctor+log+stacks)
         # (and with every read logged: proctor+log-reads)
+        # floor: also timed under tools/bench/follow.c, which follows the
+        # tree with ptrace and lets execve's notification go on, no more
         self.modes = [m for m in MODES
-                      if stacks or m not in ("proctor+log+stacks",
-                                             "proctor+log-reads")]
+                      if (stacks or m not in ("proctor+log+stacks",
+                                              "proctor+log-reads")) and
+                      (floor or m != "floor")]
         self.ops, self.target = ops, target
         self.prepare = prepare or (lambda: None)
         self.allow_net = allow_net
@@ -312,7 +318,7 @@ def workloads(port):
                  memory=64),
         Workload("forkexec", f"{N['forkexec']} fork+exec /bin/true",
                  [f"{BIN}/forkexec", str(N["forkexec"]), "/bin/true"],
-                 ops=N["forkexec"], target=("ratio", 1.25)),
+                 ops=N["forkexec"], target=("ratio", 1.25), floor=True),
         Workload("git", f"git init/add/commit/status/log, {N['git_files']} files",
                  ["sh", "-c", git_steps], target=("ratio", 1.10),
                  prepare=lambda: set_aside(f"{ws('git')}/.git")),
@@ -416,6 +422,8 @@ def command(w, mode):
     if mode == "proctor+log-reads":
         return [*ns, PROCTOR, "run", "--quiet", "--log", w.log,
                 "--log-reads", "--stacks", "none", *net, "--", *w.argv]
+    if mode == "floor":
+        return [*ns, f"{BIN}/follow", *w.argv]
     return [*ns, STRACE, *STRACE_ARGS, "--", *w.argv]
 
 
