@@ -117,15 +117,16 @@ static void keep_stricter(struct tracer_req *r, const struct rules_verdict *v)
 /*
  * A script runs its interpreter: "#!/usr/bin/python3" makes the command
  * "python3 script args", judged as such (class 9).  The interpreter's
- * identity is what /proc/PID/exe will show.
+ * identity is what /proc/PID/exe will show.  Returns how many words of
+ * the #! line go ahead of the script's name (0: not a script).
  */
 static bool is_loader(const char *path);
 static void judge_loaded(struct tracer_req *r, const char *const *words,
 			 size_t n);
 
-static void judge_interp(struct tracer_req *r, int fd, const char *script,
-			 const char *const *words, size_t n, struct stat *ist,
-			 char *ipath, size_t ipsize)
+static int judge_interp(struct tracer_req *r, int fd, const char *script,
+			const char *const *words, size_t n, struct stat *ist,
+			char *ipath, size_t ipsize)
 {
 	static __thread const char *iwords[EXEC_MAX_WORDS];
 	static __thread char interp[256], arg[256];
@@ -136,10 +137,10 @@ static void judge_interp(struct tracer_req *r, int fd, const char *script,
 	memset(ist, 0, sizeof(*ist));
 	ipath[0] = '\0';
 	if (!shebang(fd, interp, sizeof(interp), arg, sizeof(arg)))
-		return;
+		return 0;
 	if (tracer_path_resolve(r->tid, r->tgid, AT_FDCWD, interp,
 				TRACER_PATH_FOLLOW, &ip) < 0)
-		return; /* the kernel fails the exec: ENOENT */
+		return 0; /* the kernel fails the exec: ENOENT */
 	if (fstatat(ip.parent, ip.name, ist, 0) < 0)
 		memset(ist, 0, sizeof(*ist));
 	snprintf(ipath, ipsize, "%s", ip.path);
@@ -157,6 +158,7 @@ static void judge_interp(struct tracer_req *r, int fd, const char *script,
 	if (is_loader(ip.path))
 		judge_loaded(r, iwords, k);
 	tracer_path_release(&ip);
+	return arg[0] ? 2 : 1; /* the #! line's words in the argv */
 }
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof(*(a)))
@@ -272,7 +274,6 @@ static void script_name_fixed(char *name, struct tracer_exec_expect *ex)
 			 "its full name)");
 		return;
 	}
-	ex->given = name;
 	dir = tracer_grant_name_changeable(name);
 	if (dir)
 		snprintf(ex->grant_why, sizeof(ex->grant_why),
@@ -298,6 +299,22 @@ static void program_fixed(const char *image, const char *interp,
 }
 
 /*
+ * The name the kernel hands a script's interpreter (alloc_bprm()): the
+ * path given, or for execveat from a descriptor /dev/fd/N and the path
+ * below it.
+ */
+static void kernel_filename(bool at, int dirfd, const char *given, char *out,
+			    size_t size)
+{
+	if (!at || dirfd == AT_FDCWD || given[0] == '/')
+		snprintf(out, size, "%s", given);
+	else if (given[0] == '\0')
+		snprintf(out, size, "/dev/fd/%d", dirfd);
+	else
+		snprintf(out, size, "/dev/fd/%d/%s", dirfd, given);
+}
+
+/*
  * The name the kernel gives the task (begin_new_exec(), alloc_bprm()):
  * the last component of the path given, or with AT_EMPTY_PATH the name
  * of the file itself; at most 15 bytes.
@@ -318,13 +335,13 @@ void tracer_on_exec(struct tracer_req *r)
 	uint64_t flags = at ? r->args[4] : 0;
 	static __thread char argv[TRACER_ARGV_MAX];
 	static __thread const char *words[EXEC_MAX_WORDS];
-	static __thread char ipath[4096];
+	static __thread char ipath[4096], kname[4096 + 32];
 	struct tracer_exec_expect ex = { 0 };
 	struct tracer_path p;
 	struct stat st, ist;
 	char path[4096];
 	size_t len, n;
-	int err, fd;
+	int err, fd, iwords;
 	bool empty;
 
 	err = tracer_mem_string(r->tid, r->args[at], path, sizeof(path));
@@ -339,6 +356,7 @@ void tracer_on_exec(struct tracer_req *r)
 	if (!tracer_req_valid(r))
 		return;
 
+	kernel_filename(at, dirfd, path, kname, sizeof(kname));
 	/* execveat(fd, "", ..., AT_EMPTY_PATH) runs what fd refers to. */
 	empty = path[0] == '\0' && flags & AT_EMPTY_PATH;
 	if (empty)
@@ -362,7 +380,8 @@ void tracer_on_exec(struct tracer_req *r)
 
 	n = split_words(argv, len, words);
 	judge_one(r, p.path, path, words, n, &r->verdict);
-	judge_interp(r, fd, p.path, words, n, &ist, ipath, sizeof(ipath));
+	iwords = judge_interp(r, fd, p.path, words, n, &ist, ipath,
+			      sizeof(ipath));
 	if (is_loader(p.path))
 		judge_loaded(r, words, n);
 	/* the command is part of a question about it */
@@ -385,6 +404,8 @@ void tracer_on_exec(struct tracer_req *r)
 	ex.dev[1] = ist.st_dev;
 	ex.ino[1] = ist.st_ino;
 	ex.script = ist.st_ino != 0;
+	ex.script_name = kname;
+	ex.iwords = iwords;
 	ex.exe[0] = p.path;
 	ex.exe[1] = ipath;
 	exec_comm(empty ? "" : path, p.path, ex.comm, sizeof(ex.comm));

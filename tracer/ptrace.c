@@ -114,8 +114,9 @@ void tracer_exec_expect(pid_t tid, const struct tracer_exec_expect *ex)
 	copy->argv = malloc(ex->argv_len + 1);
 	copy->exe[0] = strdup(ex->exe[0] ? ex->exe[0] : "");
 	copy->exe[1] = strdup(ex->exe[1] ? ex->exe[1] : "");
-	copy->given = strdup(ex->given ? ex->given : "");
-	if (!copy->argv || !copy->exe[0] || !copy->exe[1] || !copy->given) {
+	copy->script_name = strdup(ex->script_name ? ex->script_name : "");
+	if (!copy->argv || !copy->exe[0] || !copy->exe[1] ||
+	    !copy->script_name) {
 		tracer_exec_expect_free(copy);
 		return;
 	}
@@ -131,40 +132,43 @@ void tracer_exec_expect(pid_t tid, const struct tracer_exec_expect *ex)
 	tracer_exec_expect_free(copy);
 }
 
-/* The judged words after the first: where a script's argv ends up. */
-static bool argv_tail_matches(const struct tracer_exec_expect *ex,
-			      const char *got, size_t len)
-{
-	const char *rest = memchr(ex->argv, '\0', ex->argv_len);
-	size_t rlen;
-
-	if (!rest)
-		return ex->argv_len == 0;
-	rest++;
-	rlen = ex->argv_len - (rest - ex->argv);
-	return rlen <= len && !memcmp(got + len - rlen, rest, rlen);
-}
-
 /*
- * A granted script's interpreter gets the name the kernel read as its
- * script argument, just before the tail: a thread that changed the path
- * after the check (class 1) loaded another script, maybe with the same
- * interpreter, which the interpreter would run with the grant.
+ * A script's argv as the kernel hands it to its interpreter: the words
+ * of the #! line, the script's name as given to exec, then the judged
+ * words after the first, each at its place.  A thread that changed the
+ * path or argv during the exec (classes 1 and 8) loaded another name or
+ * other words, which the interpreter would run: a word added ahead of
+ * the judged ones too.  An argv longer than we keep is compared as far
+ * as both sides kept it.
  */
-static bool script_name_matches(const struct tracer_exec_expect *ex,
-				const char *got, size_t len)
+static bool script_argv_matches(const struct tracer_exec_expect *ex,
+				const char *got, size_t len, bool cut)
 {
-	const char *rest = memchr(ex->argv, '\0', ex->argv_len);
-	size_t rlen = rest ? ex->argv_len - (rest + 1 - ex->argv) : 0;
-	size_t nlen = strlen(ex->given) + 1;
-	const char *w;
+	const char *first = memchr(ex->argv, '\0', ex->argv_len), *nul;
+	const char *rest = first ? first + 1 : ex->argv + ex->argv_len;
+	size_t rlen = ex->argv_len - (size_t)(rest - ex->argv);
+	size_t nlen = strlen(ex->script_name) + 1, off = 0, have, n;
+	int i;
 
-	if (!ex->grant || ex->grant_why[0])
-		return true; /* no grant goes with it */
-	if (len < rlen + nlen)
+	for (i = 0; i < ex->iwords; i++) {
+		nul = memchr(got + off, '\0', len - off);
+		if (!nul)
+			return false;
+		off = (size_t)(nul + 1 - got);
+	}
+	have = len - off;
+	if (!cut)
+		return have == nlen + rlen &&
+		       !memcmp(got + off, ex->script_name, nlen) &&
+		       !memcmp(got + off + nlen, rest, rlen);
+	/* as far as both kept it */
+	n = have < nlen ? have : nlen;
+	if (memcmp(got + off, ex->script_name, n))
 		return false;
-	w = got + len - rlen - nlen;
-	return !memcmp(w, ex->given, nlen) && (w == got || w[-1] == '\0');
+	if (have <= nlen)
+		return true;
+	n = have - nlen < rlen ? have - nlen : rlen;
+	return !memcmp(got + off + nlen, rest, n);
 }
 
 static bool argv_matches(const struct tracer_exec_expect *ex,
@@ -173,8 +177,13 @@ static bool argv_matches(const struct tracer_exec_expect *ex,
 	size_t len = now->argv_len;
 	size_t common = len < ex->argv_len ? len : ex->argv_len;
 
+	if (ex->script)
+		return script_argv_matches(ex, now->argv, len,
+					   ex->argv_len >= TRACER_ARGV_MAX -
+								   1 ||
+						   len >= TRACER_ARGV_MAX - 1);
 	/* execve(path, NULL, ...): since 5.18 the kernel loads argv [""] */
-	if (ex->argv_len == 0 && !ex->script)
+	if (ex->argv_len == 0)
 		return len == 0 || (len == 1 && now->argv[0] == '\0');
 	/*
 	 * Longer than we keep: the part kept holds the words the rules
@@ -189,18 +198,8 @@ static bool argv_matches(const struct tracer_exec_expect *ex,
 		common -= common > 0;
 		while (common > 0 && ex->argv[common - 1] != '\0')
 			common--;
-		/*
-		 * A script's argv lies behind its interpreter's words, which
-		 * a cut argv cannot line up: accepted unless it carries a
-		 * grant (TODO(#3): compare it word by word)
-		 */
-		if (ex->script)
-			return !ex->grant;
 		return !memcmp(now->argv, ex->argv, common);
 	}
-	if (ex->script)
-		return argv_tail_matches(ex, now->argv, len) &&
-		       script_name_matches(ex, now->argv, len);
 	return len == ex->argv_len && !memcmp(now->argv, ex->argv, len);
 }
 

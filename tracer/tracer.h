@@ -96,10 +96,12 @@ struct tracer_exec_expect {
 	char grant_by[128];
 	char grant_why[160]; /* why the grant is withheld, or "" */
 	/*
-	 * A granted script: the name given to exec, which the kernel hands
-	 * its interpreter and which must be the one judged (malloc()ed).
+	 * A script: the name the kernel hands its interpreter (the path
+	 * given to exec; /dev/fd/N[/PATH] for execveat from a descriptor),
+	 * after the iwords words of its #! line (malloc()ed).
 	 */
-	char *given;
+	char *script_name;
+	int iwords;
 };
 
 /* --- process table (proc.c) ------------------------------------------- */

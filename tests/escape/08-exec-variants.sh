@@ -5,7 +5,8 @@
 # and PATH.  Then the image check: a thread swaps the exec path (or
 # argv[1]) between an allowed and the denied program while the main
 # thread execs in a loop; the denied one must never run, and an exec that
-# loaded something other than what was judged is killed.
+# loaded something other than what was judged is killed.  The same for a
+# script whose argv gains a word during the exec.
 # (A memfd or other copy of a denied program is not caught by name: the
 # README says command rules are a convenience, so that is not tested.)
 . "$(dirname "$0")/../lib.sh"
@@ -38,6 +39,20 @@ fi
 esc_run "${deny[@]}" -- "$T/attacks" exec-race-argv "$n"
 esc_results "argv swapped during exec"
 esc_marker_ok "argv swapped during exec"
+
+# a script denied with one argument: a word added to argv during the
+# exec lands behind the script's name, where the interpreter reads it
+cat >"$T/tool.sh" <<SH
+#!/bin/sh
+[ "\$1" = --evil ] || exit 0
+echo ran >>"$ESC_MARKER"
+exit 42
+SH
+chmod +x "$T/tool.sh"
+esc_run --deny-exec "$T/tool.sh --evil" -- "$T/attacks" exec-race-script \
+	"$T/tool.sh" "$n"
+esc_results "a word added to a script's argv during exec"
+esc_marker_ok "a word added to a script's argv during exec"
 
 esc_summary
 pt_done

@@ -1960,6 +1960,62 @@ static void cmd_exec_race(long n, bool flip_argv)
 	race_report(flip_argv ? "exec-race-argv" : "exec-race-path", n, wins);
 }
 
+/*
+ * A script named by a rule with its arguments: a thread adds a word to
+ * argv (NULL, then "--evil", then NULL again) while the main thread execs
+ * it in a loop, so that the word judged absent may be there when the
+ * kernel copies argv; the interpreter then gets it behind the script's
+ * name.  The script exits 42 (after writing the marker) for --evil.
+ */
+static char *volatile script_argv[3];
+
+static void *script_flipper(void *arg)
+{
+	(void)arg;
+	for (;;) {
+		script_argv[1] = "--evil";
+		script_argv[1] = NULL;
+	}
+	return NULL;
+}
+
+static void cmd_exec_race_script(const char *script, long n)
+{
+	long wins = 0, killed = 0, allowed = 0, other = 0, i;
+
+	for (i = 0; i < n; i++) {
+		pid_t pid = fork();
+		char how[32];
+		int st;
+
+		if (pid == 0) {
+			pthread_t th;
+			int k;
+
+			script_argv[0] = (char *)script;
+			pthread_create(&th, NULL, script_flipper, NULL);
+			for (k = 0; k < 10000; k++)
+				execve(script, (char **)script_argv, environ);
+			_exit(77);
+		}
+		st = wait_child(pid, how, sizeof(how));
+		if (WIFEXITED(st) && WEXITSTATUS(st) == 0)
+			allowed++;
+		else if (WIFEXITED(st) && WEXITSTATUS(st) == 42)
+			wins++;
+		else if (WIFSIGNALED(st) && WTERMSIG(st) == SIGKILL)
+			killed++;
+		else
+			other++;
+	}
+	if (exists(MARKER) && wins == 0)
+		wins = 1;
+	printf("INFO exec-race-script: %ld allowed runs, %ld killed at the "
+	       "exec event, %ld other\n",
+	       allowed, killed, other);
+	race_report("exec-race-script", n, wins);
+}
+
 /* ---- class 10: foreign ABIs ------------------------------------------- */
 
 static long int80(long nr, long a, long b, long c)
@@ -3306,6 +3362,9 @@ int main(int argc, char **argv)
 		cmd_exec_race(attempts_arg(argc, argv, 2, 1000), false);
 	else if (!strcmp(c, "exec-race-argv"))
 		cmd_exec_race(attempts_arg(argc, argv, 2, 1000), true);
+	else if (!strcmp(c, "exec-race-script") && argc >= 3)
+		cmd_exec_race_script(argv[2],
+				     attempts_arg(argc, argv, 3, 1000));
 	else if (!strcmp(c, "foreign-abi"))
 		cmd_foreign_abi();
 	else if (!strcmp(c, "io-uring"))

@@ -142,6 +142,67 @@ PY
 )
 pt_is "the exec records name the argv each loaded" "$n" 5
 
+# Scripts of every shape: a #! line with an argument, env, a long argv,
+# by a relative name, and through execveat (a dirfd, a descriptor of the
+# script itself): each runs, none is taken for a mismatch.
+printf '#!/bin/sh -e\necho "e $#"\n' >"$WS/e.sh"
+printf '#!/usr/bin/env python3\nimport sys\nprint("py", len(sys.argv))\n' \
+	>"$WS/p.py"
+chmod +x "$WS/e.sh" "$WS/p.py"
+cd "$WS" || exit 1
+pt_run -- sh -c "./e.sh 1 2 && ./p.py x && ./script.sh $long && \
+	exec '$WS/e.sh' last"
+pt_status "scripts of every shape run" 0
+pt_grep "a #! line with an argument gets the script's arguments" "$PT_OUT" '^e 2$'
+pt_grep "env runs python3 with the script" "$PT_OUT" '^py 2$'
+pt_nogrep "no script is taken for a mismatch" "$PT_LOG" '"type":"exec-mismatch"'
+if command -v cc >/dev/null; then
+	cat >"$T/xat.c" <<'C'
+#define _GNU_SOURCE
+#include <fcntl.h>
+#include <stdio.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+extern char **environ;
+
+/* execveat of e.sh three ways: from a dirfd, the script's own
+ * descriptor (AT_EMPTY_PATH), AT_FDCWD; prints each exit status */
+int main(void)
+{
+	for (int how = 0; how < 3; how++) {
+		pid_t p = fork();
+		int st;
+
+		if (p == 0) {
+			char *av[] = { "e.sh", "a", "b", NULL };
+			int d = open(".", O_PATH | O_DIRECTORY);
+			int f = open("e.sh", O_RDONLY);
+
+			if (how == 0)
+				syscall(SYS_execveat, d, "e.sh", av, environ, 0);
+			else if (how == 1)
+				syscall(SYS_execveat, f, "", av, environ,
+					AT_EMPTY_PATH);
+			else
+				syscall(SYS_execveat, AT_FDCWD, "./e.sh", av,
+					environ, 0);
+			_exit(99);
+		}
+		waitpid(p, &st, 0);
+		printf("execveat %d: %d\n", how, st);
+	}
+	return 0;
+}
+C
+	cc -o "$T/xat" "$T/xat.c"
+	pt_run -- "$T/xat"
+	pt_is "a script through execveat three ways: each exits 0" \
+		"$(grep -c ': 0$' "$PT_OUT")" 3
+	pt_nogrep "none is taken for a mismatch" "$PT_LOG" '"type":"exec-mismatch"'
+fi
+
 # execve(path, NULL, envp): the kernel (5.18 on) loads argv [""]
 if command -v cc >/dev/null; then
 	cat >"$T/argc0.c" <<'C'
