@@ -817,13 +817,15 @@ static int rm_one(const char *path, const struct stat *st, int flag,
 }
 
 /*
- * The run's TMPDIR is removed by a small process started as soon as the
- * directory exists, before the supervisor confines itself with Landlock
- * (whose floor does not hold the TMPDIR's parent).  It waits for the end
- * of the run (its pipe closes, also if proctor fails or is killed),
- * removes the directory and the approval socket it was told of, and then
- * closes its own pipe so that proctor can wait for it.  It is a
- * grandchild, so the supervisor's wait for the traced tree never sees it.
+ * The run's TMPDIR is removed by a small process started before the
+ * directory is made, and before the supervisor confines itself with
+ * Landlock (whose floor does not hold the TMPDIR's parent).  proctor
+ * tells it the directory's name as soon as it exists, and the approval
+ * socket's; it waits for the end of the run (its pipe closes, also if
+ * proctor fails or is killed), removes both, and then closes its own
+ * pipe so that proctor can wait for it.  It is a grandchild, so the
+ * supervisor's wait for the traced tree never sees it.  It calls nothing
+ * of OpenSSL's, whose warm-up thread may run while it is forked.
  */
 struct reaper {
 	int go;	  /* closed by proctor at the end; messages on the way */
@@ -832,14 +834,17 @@ struct reaper {
 
 /* What proctor tells the reaper, each whole or not at all. */
 struct reaper_msg {
-	char what; /* 's': the approval socket at path; 'k': keep TMPDIR */
+	/* 'd': the TMPDIR at path; 's': the approval socket at path;
+	 * 'k': keep the TMPDIR (--keep-tmp) */
+	char what;
 	dev_t dev;
 	ino_t ino;
 	char path[PATH_MAX];
 };
 
 /* Reads messages until the pipe closes: the last of each kind counts. */
-static void reaper_listen(int go, struct reaper_msg *sock, bool *keep)
+static void reaper_listen(int go, struct reaper_msg *dir,
+			  struct reaper_msg *sock, bool *keep)
 {
 	struct reaper_msg m;
 	size_t got = 0;
@@ -849,7 +854,9 @@ static void reaper_listen(int go, struct reaper_msg *sock, bool *keep)
 		got += (size_t)n;
 		if (got < sizeof(m))
 			continue;
-		if (m.what == 's')
+		if (m.what == 'd')
+			*dir = m;
+		else if (m.what == 's')
 			*sock = m;
 		else if (m.what == 'k')
 			*keep = true;
@@ -857,9 +864,9 @@ static void reaper_listen(int go, struct reaper_msg *sock, bool *keep)
 	}
 }
 
-static void reaper_main(const char *tmpdir, int go, int done)
+static void reaper_main(int go, int done)
 {
-	struct reaper_msg sock = { .what = 0 };
+	struct reaper_msg dir = { .what = 0 }, sock = { .what = 0 };
 	bool keep = false;
 	struct stat st;
 	sigset_t all;
@@ -867,9 +874,9 @@ static void reaper_main(const char *tmpdir, int go, int done)
 	sigfillset(&all);
 	sigprocmask(SIG_BLOCK, &all, NULL);
 	setsid();
-	reaper_listen(go, &sock, &keep);
-	if (!keep)
-		nftw(tmpdir, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+	reaper_listen(go, &dir, &sock, &keep);
+	if (dir.what && !keep)
+		nftw(dir.path, rm_one, 16, FTW_DEPTH | FTW_PHYS);
 	if (sock.what && lstat(sock.path, &st) == 0 && st.st_dev == sock.dev &&
 	    st.st_ino == sock.ino)
 		unlink(sock.path);
@@ -877,7 +884,7 @@ static void reaper_main(const char *tmpdir, int go, int done)
 	_exit(0);
 }
 
-static int start_tmp_reaper(const char *tmpdir, struct reaper *r)
+static int start_tmp_reaper(struct reaper *r)
 {
 	int go[2], done[2];
 	pid_t pid;
@@ -894,7 +901,7 @@ static int start_tmp_reaper(const char *tmpdir, struct reaper *r)
 		close(go[1]);
 		close(done[0]);
 		if (fork() == 0)
-			reaper_main(tmpdir, go[0], done[1]);
+			reaper_main(go[0], done[1]);
 		_exit(0);
 	}
 	close(go[0]);
@@ -925,7 +932,7 @@ static void reaper_tell(struct reaper *r, char what, const char *path,
 	snprintf(m.path, sizeof(m.path), "%s", path ? path : "");
 	if (write(r->go, &m, sizeof(m)) != (ssize_t)sizeof(m))
 		fprintf(stderr, "proctor: the cleaner of %s did not hear: %s\n",
-			what == 's' ? path : "TMPDIR", strerror(errno));
+			what == 'k' ? "TMPDIR" : path, strerror(errno));
 }
 
 /* The end of the run: the reaper does its work, and proctor waits. */
@@ -1378,14 +1385,14 @@ static int cmd_run(int argc, char **argv)
 			rc == 127 ? "command not found" : "not executable");
 		return rc;
 	}
-	tmpdir = make_tmpdir();
-	if (!tmpdir)
-		return EXIT_FAIL;
-	if (start_tmp_reaper(tmpdir, &reaper) < 0) {
+	if (start_tmp_reaper(&reaper) < 0) {
 		fprintf(stderr, "proctor: cannot start: %s\n", strerror(errno));
-		rmdir(tmpdir);
 		return EXIT_FAIL;
 	}
+	tmpdir = make_tmpdir();
+	if (!tmpdir)
+		goto fail;
+	reaper_tell(&reaper, 'd', tmpdir, 0, 0);
 	if (!realpath(home_dir(), home))
 		snprintf(home, sizeof(home), "%s", home_dir());
 	v = (struct rules_vars){ .home = home,
@@ -1407,7 +1414,7 @@ static int cmd_run(int argc, char **argv)
 	if (o.log_fd == -1 || protect_log(o.policy, o.log_fd, logpath) < 0 ||
 	    open_approve_socket(&c, &o, &reaper) < 0)
 		goto fail;
-	/* joined before any fork: a child never holds OpenSSL's locks */
+	/* joined before the command's fork: it never holds OpenSSL's locks */
 	if (warming)
 		pthread_join(warm, NULL);
 	warming = false;

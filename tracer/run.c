@@ -145,7 +145,7 @@ static int load_filter(struct floors *fl, bool *killable)
 /* In the child: nothing returns; failures go up the pipes. */
 
 static void child_main(const struct tracer_opts *o, int ready, int go, int fail,
-		       bool job, struct floors *fl)
+		       bool job, struct floors *fl, pid_t parent)
 {
 	bool killable = false;
 	sigset_t none;
@@ -160,7 +160,10 @@ static void child_main(const struct tracer_opts *o, int ready, int go, int fail,
 	setrlimit(RLIMIT_NOFILE, &nofile_orig);
 	if (job)
 		setpgid(0, 0);
+	/* proctor gone already (killed at start): nobody will trace us */
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	if (getppid() != parent)
+		_exit(125);
 
 	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
 		listener = -errno;
@@ -409,7 +412,7 @@ int tracer_run(const struct tracer_opts *o)
 	bool job = tracer_job_foreground(), killable = false;
 	struct compile_job compile;
 	struct rlimit rl;
-	pid_t child;
+	pid_t child, parent;
 
 	sup = (struct tracer_sup){ .o = o, .listener = -1 };
 	if (pipe2(ready, O_CLOEXEC) || pipe2(go, O_CLOEXEC) ||
@@ -464,13 +467,19 @@ int tracer_run(const struct tracer_opts *o)
 		return 125;
 	}
 
+	parent = getpid();
 	child = fork();
 	if (child < 0) {
 		perror("proctor: fork");
 		return 125;
 	}
-	if (child == 0)
-		child_main(o, ready[1], go[0], fail[1], job, &fl);
+	if (child == 0) {
+		/* so that a proctor gone shows as the end of go */
+		close(ready[0]);
+		close(go[1]);
+		close(fail[0]);
+		child_main(o, ready[1], go[0], fail[1], job, &fl, parent);
+	}
 	close(ready[1]);
 	close(go[0]);
 	close(fail[1]);
