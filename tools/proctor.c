@@ -1470,7 +1470,7 @@ static int cmd_run(int argc, char **argv)
 	if (tracer_log_lost())
 		fprintf(stderr,
 			"proctor: %llu records could not be written to %s; "
-			"`proctor log verify` will find it cut\n",
+			"`proctor log verify` will report them missing\n",
 			(unsigned long long)tracer_log_lost(),
 			o.log_path ? o.log_path : "the log");
 	finish_tmp_reaper(&reaper);

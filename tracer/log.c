@@ -348,31 +348,43 @@ void tracer_log_mac(const uint8_t key[32], const uint8_t prev[32],
 static uint64_t log_lost;
 
 /*
- * A disk that fills up does not stop the run: the records that do not
- * fit are counted, the first failure is said at once on stderr, and the
- * count at the end (tracer_log_lost).  Caller holds log_lock.
+ * A disk that fills up does not stop the run: a record that does not
+ * fit is taken back whole (no half line for the next to run into) and
+ * left out of the MAC chain, the records lost are counted, the first loss is
+ * said at once on stderr and the count at the end (tracer_log_lost).  Caller
+ * holds log_lock.
  */
-static void write_all(int fd, const char *s, size_t len)
+static bool write_all(int fd, const char *s, size_t len)
 {
-	while (len > 0) {
-		ssize_t n = write(fd, s, len);
+	struct stat st;
+	off_t start = fstat(fd, &st) == 0 ? st.st_size : -1;
+	size_t done = 0;
+	ssize_t n;
+	int err = 0;
 
+	while (done < len) {
+		n = write(fd, s + done, len - done);
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n <= 0) {
-			if (log_lost++ == 0)
-				fprintf(stderr,
-					"proctor: the log cannot take record "
-					"%" PRIu64 ": %s; the run goes on, and "
-					"its records from here on are lost\n",
-					log_seq,
-					n < 0 ? strerror(errno)
-					      : "nothing written");
-			return;
+			err = n < 0 ? errno : ENOSPC;
+			break;
 		}
-		s += n;
-		len -= n;
+		done += (size_t)n;
 	}
+	if (done == len)
+		return true;
+	/* what did go in, unless something else wrote there meanwhile */
+	if (done && start >= 0 && fstat(fd, &st) == 0 &&
+	    st.st_size == start + (off_t)done && ftruncate(fd, start) < 0)
+		err = errno;
+	if (log_lost++ == 0)
+		fprintf(stderr,
+			"proctor: the log cannot take record %" PRIu64
+			": %s; the run goes on, and records are lost while "
+			"it cannot\n",
+			log_seq, strerror(err));
+	return false;
 }
 
 uint64_t tracer_log_lost(void)
@@ -423,14 +435,14 @@ static void emit_locked(const char *type, struct buf *body, int prio,
 	logged_denials += kind == REC_DENIED;
 	if (log_keyed) {
 		tracer_log_mac(log_key, log_prev, line.s, line.len, mac);
-		memcpy(log_prev, mac, 32);
 		put_lit(&line, ",\"mac\":\"");
 		put_hex_bytes(&line, mac, sizeof(mac));
 		put_lit(&line, "\"");
 	}
 	put_lit(&line, "}\n");
-	if (log_fd >= 0)
-		write_all(log_fd, line.s, line.len);
+	/* a record lost leaves the chain where the file has it */
+	if ((log_fd < 0 || write_all(log_fd, line.s, line.len)) && log_keyed)
+		memcpy(log_prev, mac, 32);
 	if (log_syslog)
 		syslog(prio, "%.*s", (int)line.len - 1, line.s);
 	free(line.s);

@@ -123,6 +123,11 @@ if [ "$(id -u)" = 0 ] && mkdir -p "$T/small" &&
 		"$T/full.err" 'the log cannot take record [0-9]*: No space left on device'
 	pt_grep "and at the end how many were lost, and where" "$T/full.err" \
 		"records could not be written to $T/small/log.jsonl"
+	if pt_json_lines "$T/small/log.jsonl"; then
+		pt_ok "no half record is left in the full log"
+	else
+		pt_fail "no half record is left in the full log"
+	fi
 	umount "$T/small"
 else
 	pt_skip "a full log disk" "needs root to mount a small tmpfs"
