@@ -410,7 +410,14 @@ void tracer_on_connect(struct tracer_req *r)
 		goto out;
 	}
 	if (type == SOCK_STREAM && to_proxy(r, &ra)) {
-		tracer_relay_proxy_connect(r, sock, &ra);
+		/* a full relay may have room in a moment: the pool waits */
+		if (!r->may_block && tracer_relay_full()) {
+			r->defer = true;
+			r->log = false;
+			close(sock);
+		} else {
+			tracer_relay_proxy_connect(r, sock, &ra);
+		}
 		goto out;
 	}
 	/* AF_UNSPEC dissolves an association: nothing to judge */

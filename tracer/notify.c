@@ -432,7 +432,9 @@ static void serve_one(struct tracer_sup *s, const struct seccomp_notif *n,
 /*
  * Calls being served: at the end the log's closing record waits for
  * them (tracer_notify_drain), since a worker may still be carrying out
- * a call of a task killed meanwhile, a file it made for it, say.
+ * a call of a task killed meanwhile, a file it made for it, say: a
+ * matter of microseconds.  A call that waits on the network (a blocking
+ * connect) is not waited for past the caller's bound.
  */
 static atomic_int serving_now;
 

@@ -1770,18 +1770,29 @@ static void room_look(void)
 	pthread_mutex_unlock(&room.lock);
 }
 
+bool tracer_relay_full(void)
+{
+	return atomic_load(&relay.live) >= relay.most;
+}
+
 static bool relay_has_room(const struct tracer_req *r,
 			   const struct rules_addr *ra, const char *name)
 {
 	char addr[96], host[96];
 
-	if (take_place())
-		return true;
-	if (r->may_block) {
-		room_look();
+	/*
+	 * Twice: a connection the thread accepts in one look (the proxy's)
+	 * shows its end of stream only in the next.
+	 */
+	for (int look = 0; look < 2; look++) {
 		if (take_place())
 			return true;
+		if (!r->may_block)
+			break;
+		room_look();
 	}
+	if (take_place())
+		return true;
 	if (!atomic_exchange(&relay.full_said, true) && !relay.sup->o->quiet) {
 		rules_addr_format(ra, addr, sizeof(addr));
 		tracer_printable(host, sizeof(host), name);

@@ -517,7 +517,7 @@ int tracer_run(const struct tracer_opts *o)
 	write_all(go[1], &one, sizeof(one));
 	close(go[1]);
 	tracer_ptrace_loop(child, o, &st);
-	tracer_notify_drain(2000);
+	tracer_notify_drain(250);
 	tracer_prompt_finish();
 	tracer_relay_finish();
 	tracer_prompt_stop();

@@ -605,6 +605,8 @@ int tracer_relay_start(const struct tracer_sup *s);
  * through the relay has gone upstream.
  */
 void tracer_relay_finish(void);
+/* Whether the relay carries its most connections now. */
+bool tracer_relay_full(void);
 /* Whether some name answered with ra has HTTP limits (#8). */
 bool tracer_relay_limits(const struct rules_addr *ra);
 /* Whether this allowed connect to ra goes through the relay. */

@@ -79,4 +79,35 @@ pt_grep "stderr says why, naming the relay's most" "$PT_ERR" \
 	"the relay carries 16 connections, its most .*many\.test \(10\.77\.0\.2:80\)"
 pt_is "... once" "$(grep -c 'the relay carries' "$PT_ERR")" 1
 
+# The same through proctor's proxy: 16 CONNECT tunnels, all closed at
+# once and 16 opened again at once, five times; the proxy's connections
+# show their end one look later than the relay's (accepted, then read).
+cat >many-proxy.py <<'PY'
+import os, socket
+host, port = os.environ["HTTPS_PROXY"].rsplit("/", 1)[1].split(":")
+refused = 0
+for round in range(5):
+    held = []
+    for i in range(16):
+        try:
+            s = socket.create_connection((host, int(port)))
+            s.sendall(b"CONNECT many.test:80 HTTP/1.1\r\nHost: many.test:80\r\n\r\n")
+            if not s.recv(100).startswith(b"HTTP/1.1 200"):
+                refused += 1
+            held.append(s)
+        except OSError:
+            refused += 1
+    for s in held:
+        s.close()
+print("proxy refused", refused)
+PY
+(
+	ulimit -n 200 || exit 1
+	pt_lab_run --policy "$T/policy.json" --proxy -- "$PT_PY" many-proxy.py
+	echo "$PT_RC" >"$T/rc"
+) || pt_fail "a hard limit of 200 descriptors can be set"
+pt_is "proxy: the program exits 0" "$(cat "$T/rc")" 0
+pt_grep "proxy: 16 tunnels closed and 16 opened at once, five times: none refused" \
+	"$PT_OUT" '^proxy refused 0$'
+
 pt_done
