@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * The built-in policy for a coding agent working in a repository: read
- * anything but the usual credential stores and proctor's own state; write
+ * anything but the usual credential stores, proctor's own state and the
+ * password hashes (which only a run as root could read); write
  * only in the workspace, the run's temporary directory and the harmless
  * devices, and create in the shared temporary directories; no network
  * (the supervisor still lets a run reach the sockets it made itself);
@@ -26,7 +27,9 @@ const char rules_default_json[] =
 	"               \"~/.kube\", \"~/.config/gcloud\", \"~/.config/gh\",\n"
 	"               \"~/.docker/config.json\", \"~/.netrc\",\n"
 	"               \"~/.git-credentials\", \"~/.npmrc\", \"~/.pypirc\",\n"
-	"               \"~/.config/proctor\", \"~/.local/state/proctor\"]\n"
+	"               \"~/.config/proctor\", \"~/.local/state/proctor\",\n"
+	"               \"/etc/shadow\", \"/etc/gshadow\", \"/etc/shadow-\",\n"
+	"               \"/etc/gshadow-\"]\n"
 	"    },\n"
 	"    \"write\": {\n"
 	"      \"default\": \"deny\",\n"

@@ -103,4 +103,14 @@ pt_check "a write into a read-denied directory fails" \
 pt_grep "its line says the read rule also denies writes" "$PT_ERR" \
 	'denied write .*rule files.read.deny\[[0-9]+\] "~/.ssh" \(built-in\): what may not be read may not be written'
 
+# The password hashes: only root could read them, and a run as root
+# cannot under the default policy.
+if [ "$(id -u)" = 0 ] && [ -r /etc/shadow ]; then
+	pt_run -- cat /etc/shadow
+	pt_isnt "as root, /etc/shadow cannot be read" "$PT_RC" 0
+	pt_is "and nothing of it reaches the program" "$(wc -c <"$PT_OUT")" 0
+else
+	pt_skip "/etc/shadow" "only root can read it natively"
+fi
+
 pt_done
