@@ -1385,6 +1385,8 @@ static int cmd_run(int argc, char **argv)
 			rc == 127 ? "command not found" : "not executable");
 		return rc;
 	}
+	/* a cleaner gone (its fork failed) must not end proctor at a write */
+	signal(SIGPIPE, SIG_IGN);
 	if (start_tmp_reaper(&reaper) < 0) {
 		fprintf(stderr, "proctor: cannot start: %s\n", strerror(errno));
 		return EXIT_FAIL;
