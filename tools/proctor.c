@@ -824,8 +824,7 @@ static int rm_one(const char *path, const struct stat *st, int flag,
  * socket's; it waits for the end of the run (its pipe closes, also if
  * proctor fails or is killed), removes both, and then closes its own
  * pipe so that proctor can wait for it.  It is a grandchild, so the
- * supervisor's wait for the traced tree never sees it.  It calls nothing
- * of OpenSSL's, whose warm-up thread may run while it is forked.
+ * supervisor's wait for the traced tree never sees it.
  */
 struct reaper {
 	int go;	  /* closed by proctor at the end; messages on the way */
@@ -1378,18 +1377,23 @@ static int cmd_run(int argc, char **argv)
 	first = parse_run(&c, argc, argv, true);
 	if (first < 0 || resolve_workspaces(&c, ws, &n_ws) < 0)
 		return EXIT_FAIL;
+	/*
+	 * The cleaner first: forked while OpenSSL's warm-up thread maps and
+	 * faults in memory, the fork waited for it (a millisecond a start).
+	 * A cleaner gone (its fork failed) must not end proctor at a write.
+	 */
+	signal(SIGPIPE, SIG_IGN);
+	if (start_tmp_reaper(&reaper) < 0) {
+		fprintf(stderr, "proctor: cannot start: %s\n", strerror(errno));
+		return EXIT_FAIL;
+	}
 	warming = pthread_create(&warm, NULL, warm_crypto, NULL) == 0;
 	rc = find_command(argv[first], exe, sizeof(exe));
 	if (rc) {
 		fprintf(stderr, "proctor: %s: %s\n", argv[first],
 			rc == 127 ? "command not found" : "not executable");
+		finish_tmp_reaper(&reaper);
 		return rc;
-	}
-	/* a cleaner gone (its fork failed) must not end proctor at a write */
-	signal(SIGPIPE, SIG_IGN);
-	if (start_tmp_reaper(&reaper) < 0) {
-		fprintf(stderr, "proctor: cannot start: %s\n", strerror(errno));
-		return EXIT_FAIL;
 	}
 	tmpdir = make_tmpdir();
 	if (!tmpdir)

@@ -349,10 +349,28 @@ static bool strv_under(const struct strv *s, const char *path)
 	return false;
 }
 
+/*
+ * A denied path the user cannot read anyway (the password hashes, for
+ * anyone but root) needs no room of its own in the floor: the kernel's
+ * permissions refuse it already, and the walk would grant each of its
+ * siblings one by one (in /etc, a hundred and more: 1.5 ms a start).
+ */
+static bool denied_anyway(const struct reads *r, const char *path)
+{
+	struct rules_verdict v;
+
+	if (access(path, R_OK) == 0 || errno != EACCES)
+		return false;
+	rules_check_path(r->p, RULES_READ, path, &v);
+	return v.action != RULES_ALLOW;
+}
+
 static void add_point(const char *path, bool itself, void *arg)
 {
 	struct reads *r = arg;
 
+	if (denied_anyway(r, path))
+		return;
 	strv_push(itself ? &r->itself : &r->points, path, &r->err);
 }
 
