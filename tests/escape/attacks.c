@@ -1899,6 +1899,26 @@ static void *exec_flipper(void *arg)
 	return NULL;
 }
 
+/* How the children of an exec race ended. */
+struct exec_tally {
+	long allowed, wins, killed, other;
+};
+
+static void exec_tally(struct exec_tally *t, pid_t pid)
+{
+	char how[32];
+	int st = wait_child(pid, how, sizeof(how));
+
+	if (WIFEXITED(st) && WEXITSTATUS(st) == 0)
+		t->allowed++;
+	else if (WIFEXITED(st) && WEXITSTATUS(st) == 42)
+		t->wins++;
+	else if (WIFSIGNALED(st) && WTERMSIG(st) == SIGKILL)
+		t->killed++;
+	else
+		t->other++;
+}
+
 /*
  * Each attempt is a child that execs in a loop while a thread flips the
  * path (or argv[1]) between the allowed and the denied program.  The
@@ -1906,14 +1926,13 @@ static void *exec_flipper(void *arg)
  */
 static void cmd_exec_race(long n, bool flip_argv)
 {
-	long wins = 0, killed = 0, allowed = 0, other = 0, i;
+	struct exec_tally t = { 0 };
 	const char *marker = MARKER;
 	double t0 = now_s();
+	long i;
 
 	for (i = 0; i < n; i++) {
 		pid_t pid = fork();
-		char how[32];
-		int st;
 
 		if (pid == 0) {
 			static char path[4096], a1[16];
@@ -1941,23 +1960,15 @@ static void cmd_exec_race(long n, bool flip_argv)
 				execve(path, argv, environ);
 			_exit(77);
 		}
-		st = wait_child(pid, how, sizeof(how));
-		if (WIFEXITED(st) && WEXITSTATUS(st) == 0)
-			allowed++;
-		else if (WIFEXITED(st) && WEXITSTATUS(st) == 42)
-			wins++;
-		else if (WIFSIGNALED(st) && WTERMSIG(st) == SIGKILL)
-			killed++;
-		else
-			other++;
+		exec_tally(&t, pid);
 	}
-	if (exists(marker) && wins == 0)
-		wins = 1;
+	if (exists(marker) && t.wins == 0)
+		t.wins = 1;
 	printf("INFO exec-race%s: %ld allowed runs, %ld killed at the exec "
 	       "event, %ld other, %.0f attempts/s\n",
-	       flip_argv ? "-argv" : "", allowed, killed, other,
+	       flip_argv ? "-argv" : "", t.allowed, t.killed, t.other,
 	       n / (now_s() - t0));
-	race_report(flip_argv ? "exec-race-argv" : "exec-race-path", n, wins);
+	race_report(flip_argv ? "exec-race-argv" : "exec-race-path", n, t.wins);
 }
 
 /*
@@ -1981,12 +1992,11 @@ static void *script_flipper(void *arg)
 
 static void cmd_exec_race_script(const char *script, long n)
 {
-	long wins = 0, killed = 0, allowed = 0, other = 0, i;
+	struct exec_tally t = { 0 };
+	long i;
 
 	for (i = 0; i < n; i++) {
 		pid_t pid = fork();
-		char how[32];
-		int st;
 
 		if (pid == 0) {
 			pthread_t th;
@@ -1998,22 +2008,14 @@ static void cmd_exec_race_script(const char *script, long n)
 				execve(script, (char **)script_argv, environ);
 			_exit(77);
 		}
-		st = wait_child(pid, how, sizeof(how));
-		if (WIFEXITED(st) && WEXITSTATUS(st) == 0)
-			allowed++;
-		else if (WIFEXITED(st) && WEXITSTATUS(st) == 42)
-			wins++;
-		else if (WIFSIGNALED(st) && WTERMSIG(st) == SIGKILL)
-			killed++;
-		else
-			other++;
+		exec_tally(&t, pid);
 	}
-	if (exists(MARKER) && wins == 0)
-		wins = 1;
+	if (exists(MARKER) && t.wins == 0)
+		t.wins = 1;
 	printf("INFO exec-race-script: %ld allowed runs, %ld killed at the "
 	       "exec event, %ld other\n",
-	       allowed, killed, other);
-	race_report("exec-race-script", n, wins);
+	       t.allowed, t.killed, t.other);
+	race_report("exec-race-script", n, t.wins);
 }
 
 /* ---- class 10: foreign ABIs ------------------------------------------- */
