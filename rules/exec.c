@@ -152,3 +152,18 @@ int rules_exec_entry_match(const struct rules_entry *e, const char *exe,
 	}
 	return (int)e->nwords;
 }
+
+size_t rules_exec_words_most(const struct rules_policy *p)
+{
+	const struct rules_list *x = &p->cls[RULES_EXEC];
+	size_t i, most = 1, g;
+
+	for (i = 0; i < x->n; i++) {
+		if (x->v[i].nwords > most)
+			most = x->v[i].nwords;
+		if (x->v[i].grant &&
+		    (g = rules_exec_words_most(x->v[i].grant->p)) > most)
+			most = g;
+	}
+	return most;
+}

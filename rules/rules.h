@@ -183,6 +183,12 @@ bool rules_name_cannot_grant(const struct rules_addr *a);
  */
 int rules_name_canon(const char *name, char *out, size_t size);
 
+/*
+ * The most words an exec entry names, the program included (grants'
+ * policies too): an argv cut before that many whole words cannot be
+ * judged against the entries.
+ */
+size_t rules_exec_words_most(const struct rules_policy *p);
 /* exe: resolved path of the program; argv[0] is not used for matching. */
 void rules_check_exec(const struct rules_policy *p, const char *exe,
 		      const char *const *argv, size_t argc,

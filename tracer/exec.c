@@ -328,6 +328,58 @@ static void exec_comm(const char *given, const char *resolved, char *comm,
 	snprintf(comm, size, "%s", slash ? slash + 1 : name);
 }
 
+/*
+ * An argv longer than proctor keeps (TRACER_ARGV_MAX): the rules see its
+ * whole words, then an empty one that stands for the rest (a word no
+ * entry names), so that neither a word cut short nor the missing ones
+ * can match an entry; and an argv cut before the most words an entry
+ * names (behind a long argv[0], say) cannot be judged, so it is refused.
+ * last_cut: the last word kept is cut short.  Returns whether to go on;
+ * *marked, whether the mark of the rest was added.
+ */
+static bool judge_cut(struct tracer_req *r, const char *object,
+		      const char **words, size_t *n, bool last_cut,
+		      bool *marked)
+{
+	size_t whole = *n - (last_cut && *n > 0);
+
+	*marked = false;
+	if (whole < rules_exec_words_most(r->sup->o->policy)) {
+		r->verdict = (struct rules_verdict){
+			.action = RULES_DENY,
+			.origin = "proctor",
+			.where = "exec",
+			.pattern = "an argv longer than proctor keeps (4 KiB) "
+				   "before the words the exec rules name",
+		};
+		tracer_req_decide(r, RULES_EXEC, "command", object, false);
+		return false;
+	}
+	*n = whole;
+	if (*n < EXEC_MAX_WORDS) {
+		words[(*n)++] = "";
+		*marked = true;
+	}
+	return true;
+}
+
+/* How far past argv[0] the words the exec rules may name reach. */
+static size_t ruled_bytes(const struct tracer_req *r, const char *argv,
+			  size_t len)
+{
+	size_t most = rules_exec_words_most(r->sup->o->policy);
+	size_t at = 0, from = 0, w;
+	const char *nul;
+
+	for (w = 0; w < most && at < len; w++) {
+		nul = memchr(argv + at, '\0', len - at);
+		at = nul ? (size_t)(nul + 1 - argv) : len;
+		if (w == 0)
+			from = at;
+	}
+	return at > 0 ? at - from : 0;
+}
+
 void tracer_on_exec(struct tracer_req *r)
 {
 	bool at = !strcmp(r->name, "execveat");
@@ -342,7 +394,7 @@ void tracer_on_exec(struct tracer_req *r)
 	char path[4096];
 	size_t len, n;
 	int err, fd, iwords;
-	bool empty;
+	bool empty, marked = false;
 
 	err = tracer_mem_string(r->tid, r->args[at], path, sizeof(path));
 	if (!err)
@@ -379,6 +431,11 @@ void tracer_on_exec(struct tracer_req *r)
 	}
 
 	n = split_words(argv, len, words);
+	if (r->ev.argv_cut &&
+	    !judge_cut(r, p.path, words, &n, len >= sizeof(argv), &marked)) {
+		r->err = EACCES;
+		goto out;
+	}
 	judge_one(r, p.path, path, words, n, &r->verdict);
 	iwords = judge_interp(r, fd, p.path, words, n, &ist, ipath,
 			      sizeof(ipath));
@@ -386,7 +443,7 @@ void tracer_on_exec(struct tracer_req *r)
 		judge_loaded(r, words, n);
 	/* the command is part of a question about it */
 	r->ev.argv = words;
-	r->ev.argc = n;
+	r->ev.argc = n - marked; /* not the mark of the rest */
 	r->ev.advice = r->advice;
 	if (!tracer_req_decide(r, RULES_EXEC, "command", p.path,
 			       r->verdict.action == RULES_ALLOW)) {
@@ -411,6 +468,7 @@ void tracer_on_exec(struct tracer_req *r)
 	exec_comm(empty ? "" : path, p.path, ex.comm, sizeof(ex.comm));
 	ex.argv = argv;
 	ex.argv_len = len;
+	ex.ruled = ruled_bytes(r, argv, len);
 	tracer_exec_expect(r->tid, &ex);
 	r->cont = true;
 out:

@@ -138,18 +138,23 @@ void tracer_exec_expect(pid_t tid, const struct tracer_exec_expect *ex)
  * words after the first, each at its place.  A thread that changed the
  * path or argv during the exec (classes 1 and 8) loaded another name or
  * other words, which the interpreter would run: a word added ahead of
- * the judged ones too.  An argv longer than we keep is compared as far
- * as both sides kept it.
+ * the judged ones too.  A judged argv longer than we keep is compared as
+ * far as both sides kept it, the words the rules look at included; a
+ * loaded one we could not keep whole while the judged one was whole
+ * cannot be the same.
  */
 static bool script_argv_matches(const struct tracer_exec_expect *ex,
-				const char *got, size_t len, bool cut)
+				const char *got, size_t len, bool got_cut)
 {
 	const char *first = memchr(ex->argv, '\0', ex->argv_len), *nul;
 	const char *rest = first ? first + 1 : ex->argv + ex->argv_len;
 	size_t rlen = ex->argv_len - (size_t)(rest - ex->argv);
 	size_t nlen = strlen(ex->script_name) + 1, off = 0, have, n;
+	bool cut = ex->argv_len >= TRACER_ARGV_MAX - 1;
 	int i;
 
+	if (got_cut && !cut)
+		return false;
 	for (i = 0; i < ex->iwords; i++) {
 		nul = memchr(got + off, '\0', len - off);
 		if (!nul)
@@ -161,12 +166,10 @@ static bool script_argv_matches(const struct tracer_exec_expect *ex,
 		return have == nlen + rlen &&
 		       !memcmp(got + off, ex->script_name, nlen) &&
 		       !memcmp(got + off + nlen, rest, rlen);
-	/* as far as both kept it */
-	n = have < nlen ? have : nlen;
-	if (memcmp(got + off, ex->script_name, n))
+	/* as far as both kept it, and at least what the rules looked at */
+	if (have < nlen + (ex->ruled < rlen ? ex->ruled : rlen) ||
+	    memcmp(got + off, ex->script_name, nlen))
 		return false;
-	if (have <= nlen)
-		return true;
 	n = have - nlen < rlen ? have - nlen : rlen;
 	return !memcmp(got + off + nlen, rest, n);
 }
@@ -179,9 +182,7 @@ static bool argv_matches(const struct tracer_exec_expect *ex,
 
 	if (ex->script)
 		return script_argv_matches(ex, now->argv, len,
-					   ex->argv_len >= TRACER_ARGV_MAX -
-								   1 ||
-						   len >= TRACER_ARGV_MAX - 1);
+					   len >= TRACER_ARGV_MAX - 1);
 	/* execve(path, NULL, ...): since 5.18 the kernel loads argv [""] */
 	if (ex->argv_len == 0)
 		return len == 0 || (len == 1 && now->argv[0] == '\0');

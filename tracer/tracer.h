@@ -102,6 +102,8 @@ struct tracer_exec_expect {
 	 */
 	char *script_name;
 	int iwords;
+	/* bytes of argv after its first word that the exec rules look at */
+	size_t ruled;
 };
 
 /* --- process table (proc.c) ------------------------------------------- */

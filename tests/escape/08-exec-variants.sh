@@ -54,5 +54,12 @@ esc_run --deny-exec "$T/tool.sh --evil" -- "$T/attacks" exec-race-script \
 esc_results "a word added to a script's argv during exec"
 esc_marker_ok "a word added to a script's argv during exec"
 
+# the word a rule denies pushed past what proctor keeps of an argv by
+# a long argv[0]: a program and a script
+esc_run --deny-exec "$T/prog-ok --evil" --deny-exec "$T/tool.sh --evil" \
+	-- "$T/attacks" long-argv0 "$T/prog-ok" "$T/tool.sh"
+esc_results "a denied word behind a long argv[0]"
+esc_marker_ok "a denied word behind a long argv[0]"
+
 esc_summary
 pt_done

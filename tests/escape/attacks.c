@@ -2020,6 +2020,39 @@ static void cmd_exec_race_script(const char *script, long n)
 	exec_tally_report("exec-race-script", n, &t, now_s() - t0);
 }
 
+/*
+ * An argv[0] as long as what proctor keeps of an argv, so that the word
+ * after it, which a rule denies, is not kept: each of PROGRAMs is run
+ * with argv[0] of 4,000 to 5,000 bytes and "--evil" after it.
+ */
+static void cmd_long_argv0(int n, char **progs)
+{
+	static char zero[5001];
+	long wins = 0, tries = 0;
+	int i, len;
+
+	for (i = 0; i < n; i++)
+		for (len = 4000; len <= 5000; len += 8) {
+			char *argv[] = { zero, "--evil", NULL };
+			pid_t pid = fork();
+			char how[32];
+			int st;
+
+			if (pid == 0) {
+				memset(zero, 'A', (size_t)len);
+				zero[len] = '\0';
+				execve(progs[i], argv, environ);
+				_exit(77);
+			}
+			st = wait_child(pid, how, sizeof(how));
+			wins += WIFEXITED(st) && WEXITSTATUS(st) == 42;
+			tries++;
+		}
+	if (exists(MARKER) && wins == 0)
+		wins = 1;
+	race_report("long-argv0", tries, wins);
+}
+
 /* ---- class 10: foreign ABIs ------------------------------------------- */
 
 static long int80(long nr, long a, long b, long c)
@@ -3366,6 +3399,8 @@ int main(int argc, char **argv)
 		cmd_exec_race(attempts_arg(argc, argv, 2, 1000), false);
 	else if (!strcmp(c, "exec-race-argv"))
 		cmd_exec_race(attempts_arg(argc, argv, 2, 1000), true);
+	else if (!strcmp(c, "long-argv0") && argc >= 3)
+		cmd_long_argv0(argc - 2, argv + 2);
 	else if (!strcmp(c, "exec-race-script") && argc >= 3)
 		cmd_exec_race_script(argv[2],
 				     attempts_arg(argc, argv, 3, 1000));
