@@ -455,6 +455,11 @@ void tracer_on_exec(struct tracer_req *r)
 		program_fixed(p.path, ist.st_ino ? ipath : NULL, &ex);
 	if (ex.grant && ist.st_ino && !ex.grant_why[0])
 		script_name_fixed(empty ? NULL : path, &ex);
+	/* its words behind the interpreter's were not all seen */
+	if (ex.grant && ist.st_ino && r->ev.argv_cut && !ex.grant_why[0])
+		snprintf(ex.grant_why, sizeof(ex.grant_why),
+			 "the script's argv is longer than proctor keeps "
+			 "(4 KiB)");
 
 	ex.dev[0] = st.st_dev;
 	ex.ino[0] = st.st_ino;
