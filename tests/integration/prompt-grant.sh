@@ -92,6 +92,15 @@ pt_grep "... and stderr says why" "$PT_ERR" \
 	'runs without the grant of exec.allow\[0\].grant: LD_LIBRARY_PATH= is set'
 pt_grep "... the log too" "$PT_LOG" '"type":"grant".*"withheld":"LD_LIBRARY_PATH="'
 
+# ---- an argv longer than proctor keeps: the script's words past that
+# were not seen, so it runs without the grant
+rm -f "$GD"/*
+rm -f "$RES"
+pt_run "${RUN[@]}" -- sh -c "'$T/bin/tool' \$(seq 1 1500)"
+pt_grep "a long argv: the grant is withheld" "$RES" '^tool-w=1$'
+pt_grep "... and stderr says why" "$PT_ERR" \
+	"runs without the grant of exec.allow\[0\].grant: the script's argv is longer than proctor keeps"
+
 # ---- a shell told to run more (BASH_ENV), git told to (GIT_SSH_COMMAND):
 # no grant either
 for v in BASH_ENV=$WS/evil.sh GIT_SSH_COMMAND=$WS/evil.sh NODE_OPTIONS=-r \
