@@ -150,4 +150,31 @@ except OSError:
 pt_grep "an O_PATH open of a secret is judged by proctor" "$PT_OUT" \
 	'^opath refused$'
 
+# A denied directory of root's that another user may search but not
+# list (0711): its files still open by name, so the floor must keep
+# them out, as the user the run is (root's pass only: it makes the
+# directory and runs proctor as the unprivileged test user).
+u=${PROCTOR_TEST_USER:-proctortest}
+if [ "$(id -u)" = 0 ] && id "$u" >/dev/null 2>&1 &&
+	uhome=$(getent passwd "$u" | cut -d: -f6) && [ -d "$uhome" ]; then
+	priv=/srv/pt-rk-$$ # outside what the run may write
+	uw=$uhome/pt-rk-$$
+	pt_at_exit "rm -rf '$priv' '$uw'"
+	mkdir -p "$priv/private" "$uw/ws" "$uw/home" &&
+		echo PRIVATE >"$priv/private/data.txt" &&
+		chmod 711 "$priv" "$priv/private" &&
+		chmod 644 "$priv/private/data.txt" && chown -R "$u" "$uw"
+	runuser -u "$u" -- sh -c "cd '$uw/ws' && exec env -i HOME='$uw/home' \
+		PATH=/usr/bin:/bin XDG_CONFIG_HOME='$uw/home/.config' \
+		XDG_STATE_HOME='$uw/home/.local/state' '$PROCTOR' run \
+		--log '$uw/log' --deny-read '$priv/private' -- \
+		cat '$priv/private/data.txt'" </dev/null >"$T/search.out" 2>&1
+	pt_nogrep "a search-only denied directory: its file is not read" \
+		"$T/search.out" '^PRIVATE$'
+	pt_diag "search-only: reads: $(sed -n 's/.*"reads":"\([^"]*\)".*/\1/p' "$uw/log")"
+else
+	pt_skip "a search-only denied directory" \
+		"needs root and the unprivileged test user"
+fi
+
 pt_done
