@@ -473,7 +473,8 @@ void tracer_on_exec(struct tracer_req *r)
 	exec_comm(empty ? "" : path, p.path, ex.comm, sizeof(ex.comm));
 	ex.argv = argv;
 	ex.argv_len = len;
-	ex.ruled = ruled_bytes(r, argv, len);
+	/* only a cut argv is compared on what the rules looked at */
+	ex.ruled = r->ev.argv_cut ? ruled_bytes(r, argv, len) : 0;
 	tracer_exec_expect(r->tid, &ex);
 	r->cont = true;
 out:

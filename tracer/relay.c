@@ -1781,18 +1781,17 @@ static bool relay_has_room(const struct tracer_req *r,
 	char addr[96], host[96];
 
 	/*
-	 * Twice: a connection the thread accepts in one look (the proxy's)
+	 * Two looks: a connection the thread accepts in one (the proxy's)
 	 * shows its end of stream only in the next.
 	 */
-	for (int look = 0; look < 2; look++) {
-		if (take_place())
-			return true;
-		if (!r->may_block)
-			break;
+	for (int look = 0; !take_place(); look++) {
+		if (!r->may_block || look == 2)
+			goto full;
 		room_look();
 	}
-	if (take_place())
-		return true;
+	return true;
+
+full:
 	if (!atomic_exchange(&relay.full_said, true) && !relay.sup->o->quiet) {
 		rules_addr_format(ra, addr, sizeof(addr));
 		tracer_printable(host, sizeof(host), name);

@@ -102,7 +102,7 @@ struct tracer_exec_expect {
 	 */
 	char *script_name;
 	int iwords;
-	/* bytes of argv after its first word that the exec rules look at */
+	/* a cut argv: bytes after its first word that the exec rules look at */
 	size_t ruled;
 };
 
