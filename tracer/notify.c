@@ -208,10 +208,24 @@ static void respond(struct tracer_req *r)
 static void pool_submit(struct tracer_sup *s, const struct seccomp_notif *n,
 			struct tracer_question *answered);
 
+/*
+ * What the log keeps of a call that waits for an answer, taken when it
+ * was parked: if its task goes first, the call never runs again, and
+ * this is its record (who asked, what, the rule, answered "gone").
+ */
+struct parked_record {
+	struct tracer_who w;
+	struct tracer_event ev;
+	struct rules_verdict verdict;
+	uint64_t args[6];
+	char *object, *object2, *name;
+};
+
 /* A call that waits for a question's answer: its notification, kept. */
 struct parked {
 	struct tracer_sup *s;
 	struct seccomp_notif n;
+	struct parked_record *rec; /* NULL without a log */
 };
 
 static bool parked_alive(void *arg)
@@ -222,19 +236,74 @@ static bool parked_alive(void *arg)
 	return ioctl(p->s->listener, SECCOMP_IOCTL_NOTIF_ID_VALID, &id) == 0;
 }
 
+static struct parked_record *parked_record_take(const struct tracer_req *r)
+{
+	struct parked_record *pr = calloc(1, sizeof(*pr));
+	const struct tracer_event *e = &r->ev;
+
+	if (!pr)
+		return NULL;
+	tracer_proc_who(r->tid, &pr->w);
+	tracer_proc_who_now(r->tid, &pr->w);
+
+	/* the event's own strings, not the request's buffers it points to */
+	pr->ev.syscall = e->syscall;
+	pr->ev.cls = e->cls;
+	pr->ev.cls_name = e->cls_name;
+	pr->ev.object_key = e->object_key;
+	pr->ev.is_dir = e->is_dir;
+	pr->verdict = r->verdict;
+	pr->ev.verdict = &pr->verdict;
+	memcpy(pr->args, r->args, sizeof(pr->args));
+	pr->ev.args = pr->args;
+	pr->object = e->object ? strdup(e->object) : NULL;
+	pr->object2 = e->object2 ? strdup(e->object2) : NULL;
+	pr->name = e->name ? strdup(e->name) : NULL;
+	pr->ev.object = pr->object;
+	pr->ev.object2 = pr->object2;
+	pr->ev.name = pr->name;
+	return pr;
+}
+
+static void parked_record_free(struct parked_record *pr)
+{
+	if (!pr)
+		return;
+	free(pr->object);
+	free(pr->object2);
+	free(pr->name);
+	free(pr);
+}
+
+/* The task went before the answer: its call is refused, and said so. */
+static void parked_record_gone(struct parked_record *pr,
+			       const struct tracer_question *q)
+{
+	if (!pr)
+		return;
+	tracer_prompt_answer_event(q, &pr->ev);
+	pr->ev.allowed = false;
+	pr->ev.err = ESRCH; /* no answer reached it */
+	pr->ev.latency_us = pr->ev.answer_ms * 1000;
+	tracer_log_decision(&pr->w, &pr->ev);
+}
+
 /*
  * Answered: the call runs again from the start, on the pool, with the
- * answer at hand.  One whose task went away is dropped: there is nobody
- * to respond to.
+ * answer at hand.  One whose task went away is not run again (there is
+ * nobody to respond to); the log says what it asked.
  */
 static void parked_resume(void *arg, struct tracer_question *q)
 {
 	struct parked *p = arg;
 
-	if (tracer_prompt_gone(q))
+	if (tracer_prompt_gone(q)) {
+		parked_record_gone(p->rec, q);
 		tracer_prompt_release(q);
-	else
+	} else {
 		pool_submit(p->s, &p->n, q);
+	}
+	parked_record_free(p->rec);
 	free(p);
 }
 
@@ -249,6 +318,7 @@ static bool park(struct tracer_sup *s, const struct seccomp_notif *n,
 		return false;
 	p->s = s;
 	p->n = *n;
+	p->rec = r->log && tracer_log_on() ? parked_record_take(r) : NULL;
 	tracer_prompt_park(r->question, &w);
 	r->question = NULL;
 	return true;

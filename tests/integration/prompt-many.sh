@@ -5,7 +5,8 @@
 # (FIFO opens, which proctor carries out on its pool) and they complete;
 # proctor's thread count stays small; every question is then answered.
 # Processes killed while their question waits take it with them: the
-# clients hear "gone" for each, and nothing waits any more.
+# clients hear "gone" for each, the log records each as refused, and
+# nothing waits any more.
 . "$(dirname "$0")/../lib.sh"
 pt_init "$@"
 
@@ -142,5 +143,8 @@ pt_is "... and none wrote" "$(ls "$O" | grep -c '^g')" 0
 pt_grep "the program went on to its end" "$WS/end.res" '^end$'
 pt_is "the log has $N allowed questions" \
 	"$(grep -c '"asked":{"answer":"allow-once","by":"socket"' "$PT_LOG")" "$N"
+pt_is "... and a refused record for each question whose asker was killed" \
+	"$(grep '"asked":{"answer":"deny-once","by":"gone"' "$PT_LOG" |
+		grep -c '"path":"'"$O"'/g[0-9]*","decision":"ask-denied"')" "$G"
 
 pt_done
