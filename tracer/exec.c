@@ -116,49 +116,96 @@ static void keep_stricter(struct tracer_req *r, const struct rules_verdict *v)
 
 /*
  * A script runs its interpreter: "#!/usr/bin/python3" makes the command
- * "python3 script args", judged as such (class 9).  The interpreter's
- * identity is what /proc/PID/exe will show.  Returns how many words of
- * the #! line go ahead of the script's name (0: not a script).
+ * "python3 script args", judged as such (class 9).  An interpreter that
+ * is a script itself runs its own, in front: the kernel builds "sh
+ * /x/B -x script args" for a script whose #! names /x/B -x, a script
+ * whose #! names /bin/sh; each of those commands is judged.  The last
+ * interpreter's identity is what /proc/PID/exe will show (ist, ipath).
+ * Returns how many #! words go ahead of the script's name (0: not a
+ * script), and puts them in head (EXEC_HEAD_MAX bytes), each ending
+ * in a NUL, *hlen bytes in all; *levels, how many interpreters.
  */
 static bool is_loader(const char *path);
 static void judge_loaded(struct tracer_req *r, const char *const *words,
 			 size_t n);
 
+#define EXEC_MAX_INTERP 8 /* the kernel gives up after 5 (ELOOP) */
+#define EXEC_HEAD_MAX	(EXEC_MAX_INTERP * 2 * 256 + 4096 + 32)
+
+/* Puts the #! line's words in front of the command words[0..*n). */
+static void push_interp(const char **words, size_t *n, const char *interp,
+			const char *arg)
+{
+	size_t add = arg[0] ? 2 : 1;
+	size_t keep = *n + add <= EXEC_MAX_WORDS ? *n : EXEC_MAX_WORDS - add;
+
+	memmove(words + add, words, keep * sizeof(*words));
+	words[0] = interp;
+	if (arg[0])
+		words[1] = arg;
+	*n = keep + add;
+}
+
 static int judge_interp(struct tracer_req *r, int fd, const char *script,
 			const char *const *words, size_t n, struct stat *ist,
-			char *ipath, size_t ipsize)
+			char *ipath, size_t ipsize, char *head, size_t *hlen,
+			int *levels)
 {
 	static __thread const char *iwords[EXEC_MAX_WORDS];
-	static __thread char interp[256], arg[256];
+	char line[EXEC_MAX_INTERP][2][256];
 	struct rules_verdict v;
 	struct tracer_path ip;
 	size_t i, k = 0;
+	int lead = 0, img = fd, next;
 
 	memset(ist, 0, sizeof(*ist));
 	ipath[0] = '\0';
-	if (!shebang(fd, interp, sizeof(interp), arg, sizeof(arg)))
-		return 0;
-	if (tracer_path_resolve(r->tid, r->tgid, AT_FDCWD, interp,
-				TRACER_PATH_FOLLOW, &ip) < 0)
-		return 0; /* the kernel fails the exec: ENOENT */
-	if (fstatat(ip.parent, ip.name, ist, 0) < 0)
-		memset(ist, 0, sizeof(*ist));
-	snprintf(ipath, ipsize, "%s", ip.path);
-
+	*levels = 0;
 	/* the argv the kernel builds: interp [arg] script args... */
-	iwords[k++] = interp;
-	if (arg[0])
-		iwords[k++] = arg;
 	iwords[k++] = script;
 	for (i = 1; i < n && k < EXEC_MAX_WORDS; i++)
 		iwords[k++] = words[i];
-	judge_one(r, ip.path, interp, iwords, k, &v);
-	keep_stricter(r, &v);
-	/* "#!/lib64/ld-linux-x86-64.so.2 /bin/x" runs /bin/x */
-	if (is_loader(ip.path))
-		judge_loaded(r, iwords, k);
-	tracer_path_release(&ip);
-	return arg[0] ? 2 : 1; /* the #! line's words in the argv */
+	while (*levels < EXEC_MAX_INTERP) {
+		char *interp = line[*levels][0], *arg = line[*levels][1];
+
+		if (!shebang(img, interp, sizeof(line[0][0]), arg,
+			     sizeof(line[0][1])) ||
+		    tracer_path_resolve(r->tid, r->tgid, AT_FDCWD, interp,
+					TRACER_PATH_FOLLOW, &ip) < 0)
+			break; /* not a script; or the kernel fails: ENOENT */
+		(*levels)++;
+		lead += arg[0] ? 2 : 1;
+		if (fstatat(ip.parent, ip.name, ist, 0) < 0)
+			memset(ist, 0, sizeof(*ist));
+		snprintf(ipath, ipsize, "%s", ip.path);
+
+		push_interp(iwords, &k, interp, arg);
+		judge_one(r, ip.path, interp, iwords, k, &v);
+		keep_stricter(r, &v);
+		/* "#!/lib64/ld-linux-x86-64.so.2 /bin/x" runs /bin/x */
+		if (is_loader(ip.path))
+			judge_loaded(r, iwords, k);
+
+		next = open_image(&ip, r->may_block);
+		tracer_path_release(&ip);
+		if (img != fd)
+			close(img);
+		img = next;
+		if (img < 0)
+			break; /* the kernel's open fails too, or a lease */
+	}
+	if (img >= 0 && img != fd)
+		close(img);
+
+	/* the #! lines' words, as the kernel puts them ahead of the name */
+	*hlen = 0;
+	for (i = 0; i < (size_t)lead; i++) {
+		size_t w = strlen(iwords[i]) + 1;
+
+		memcpy(head + *hlen, iwords[i], w);
+		*hlen += w;
+	}
+	return lead;
 }
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof(*(a)))
@@ -391,9 +438,9 @@ void tracer_on_exec(struct tracer_req *r)
 	struct tracer_exec_expect ex = { 0 };
 	struct tracer_path p;
 	struct stat st, ist;
-	char path[4096];
-	size_t len, n;
-	int err, fd, iwords;
+	char path[4096], head[EXEC_HEAD_MAX];
+	size_t len, n, hlen;
+	int err, fd, levels;
 	bool empty, marked = false;
 
 	err = tracer_mem_string(r->tid, r->args[at], path, sizeof(path));
@@ -437,8 +484,8 @@ void tracer_on_exec(struct tracer_req *r)
 		goto out;
 	}
 	judge_one(r, p.path, path, words, n, &r->verdict);
-	iwords = judge_interp(r, fd, p.path, words, n, &ist, ipath,
-			      sizeof(ipath));
+	judge_interp(r, fd, p.path, words, n, &ist, ipath, sizeof(ipath), head,
+		     &hlen, &levels);
 	if (is_loader(p.path))
 		judge_loaded(r, words, n);
 	/* the command is part of a question about it */
@@ -455,6 +502,10 @@ void tracer_on_exec(struct tracer_req *r)
 		program_fixed(p.path, ist.st_ino ? ipath : NULL, &ex);
 	if (ex.grant && ist.st_ino && !ex.grant_why[0])
 		script_name_fixed(empty ? NULL : path, &ex);
+	/* the middle interpreters are read by name, unchecked */
+	if (ex.grant && levels > 1 && !ex.grant_why[0])
+		snprintf(ex.grant_why, sizeof(ex.grant_why),
+			 "its interpreter is a script too");
 	/* its words behind the interpreter's were not all seen */
 	if (ex.grant && ist.st_ino && r->ev.argv_cut && !ex.grant_why[0])
 		snprintf(ex.grant_why, sizeof(ex.grant_why),
@@ -466,8 +517,9 @@ void tracer_on_exec(struct tracer_req *r)
 	ex.dev[1] = ist.st_dev;
 	ex.ino[1] = ist.st_ino;
 	ex.script = ist.st_ino != 0;
-	ex.script_name = kname;
-	ex.iwords = iwords;
+	memcpy(head + hlen, kname, strlen(kname) + 1);
+	ex.script_head = head;
+	ex.script_head_len = hlen + strlen(kname) + 1;
 	ex.exe[0] = p.path;
 	ex.exe[1] = ipath;
 	exec_comm(empty ? "" : path, p.path, ex.comm, sizeof(ex.comm));

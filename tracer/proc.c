@@ -298,7 +298,7 @@ void tracer_exec_expect_free(struct tracer_exec_expect *ex)
 		free(ex->exe[0]);
 		free(ex->exe[1]);
 		free(ex->argv);
-		free(ex->script_name);
+		free(ex->script_head);
 		free(ex);
 	}
 }

@@ -114,13 +114,15 @@ void tracer_exec_expect(pid_t tid, const struct tracer_exec_expect *ex)
 	copy->argv = malloc(ex->argv_len + 1);
 	copy->exe[0] = strdup(ex->exe[0] ? ex->exe[0] : "");
 	copy->exe[1] = strdup(ex->exe[1] ? ex->exe[1] : "");
-	copy->script_name = strdup(ex->script_name ? ex->script_name : "");
+	copy->script_head = malloc(ex->script_head_len + 1);
 	if (!copy->argv || !copy->exe[0] || !copy->exe[1] ||
-	    !copy->script_name) {
+	    !copy->script_head) {
 		tracer_exec_expect_free(copy);
 		return;
 	}
 	memcpy(copy->argv, ex->argv, ex->argv_len);
+	if (ex->script_head_len)
+		memcpy(copy->script_head, ex->script_head, ex->script_head_len);
 	tracer_proc_lock();
 	p = tracer_proc_find(tid);
 	if (p) {
@@ -134,44 +136,37 @@ void tracer_exec_expect(pid_t tid, const struct tracer_exec_expect *ex)
 
 /*
  * A script's argv as the kernel hands it to its interpreter: the words
- * of the #! line, the script's name as given to exec, then the judged
- * words after the first, each at its place.  A thread that changed the
- * path or argv during the exec (classes 1 and 8) loaded another name or
- * other words, which the interpreter would run: a word added ahead of
- * the judged ones too.  A judged argv longer than we keep is compared as
- * far as both sides kept it, the words the rules look at included; a
- * loaded one we could not keep whole while the judged one was whole
- * cannot be the same.
+ * of the #! lines (as read at the check: a #! line rewritten meanwhile
+ * runs another command), the script's name as given to exec, then the
+ * judged words after the first, each at its place.  A thread that
+ * changed the path or argv during the exec (classes 1 and 8) loaded
+ * another name or other words, which the interpreter would run: a word
+ * added ahead of the judged ones too.  A judged argv longer than we
+ * keep is compared as far as both sides kept it, the words the rules
+ * look at included; a loaded one we could not keep whole while the
+ * judged one was whole cannot be the same.
  */
 static bool script_argv_matches(const struct tracer_exec_expect *ex,
 				const char *got, size_t len, bool got_cut)
 {
-	const char *first = memchr(ex->argv, '\0', ex->argv_len), *nul;
+	const char *first = memchr(ex->argv, '\0', ex->argv_len);
 	const char *rest = first ? first + 1 : ex->argv + ex->argv_len;
 	size_t rlen = ex->argv_len - (size_t)(rest - ex->argv);
-	size_t nlen = strlen(ex->script_name) + 1, off = 0, have, n;
+	size_t nlen = ex->script_head_len, n;
 	bool cut = ex->argv_len >= TRACER_ARGV_MAX - 1;
-	int i;
 
 	if (got_cut && !cut)
 		return false;
-	for (i = 0; i < ex->iwords; i++) {
-		nul = memchr(got + off, '\0', len - off);
-		if (!nul)
-			return false;
-		off = (size_t)(nul + 1 - got);
-	}
-	have = len - off;
 	if (!cut)
-		return have == nlen + rlen &&
-		       !memcmp(got + off, ex->script_name, nlen) &&
-		       !memcmp(got + off + nlen, rest, rlen);
+		return len == nlen + rlen &&
+		       !memcmp(got, ex->script_head, nlen) &&
+		       !memcmp(got + nlen, rest, rlen);
 	/* as far as both kept it, and at least what the rules looked at */
-	if (have < nlen + (ex->ruled < rlen ? ex->ruled : rlen) ||
-	    memcmp(got + off, ex->script_name, nlen))
+	if (len < nlen + (ex->ruled < rlen ? ex->ruled : rlen) ||
+	    memcmp(got, ex->script_head, nlen))
 		return false;
-	n = have - nlen < rlen ? have - nlen : rlen;
-	return !memcmp(got + off + nlen, rest, n);
+	n = len - nlen < rlen ? len - nlen : rlen;
+	return !memcmp(got + nlen, rest, n);
 }
 
 static bool argv_matches(const struct tracer_exec_expect *ex,

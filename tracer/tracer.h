@@ -96,12 +96,14 @@ struct tracer_exec_expect {
 	char grant_by[128];
 	char grant_why[160]; /* why the grant is withheld, or "" */
 	/*
-	 * A script: the name the kernel hands its interpreter (the path
-	 * given to exec; /dev/fd/N[/PATH] for execveat from a descriptor),
-	 * after the iwords words of its #! line (malloc()ed).
+	 * A script: what the kernel puts ahead of argv[1]: the words of
+	 * each #! line (the last interpreter's first), then the name it
+	 * hands the first interpreter (the path given to exec;
+	 * /dev/fd/N[/PATH] for execveat from a descriptor), each ending in
+	 * a NUL (malloc()ed).
 	 */
-	char *script_name;
-	int iwords;
+	char *script_head;
+	size_t script_head_len;
 	/* a cut argv: bytes after its first word that the exec rules look at */
 	size_t ruled;
 };

@@ -54,6 +54,16 @@ esc_run --deny-exec "$T/tool.sh --evil" -- "$T/attacks" exec-race-script \
 esc_results "a word added to a script's argv during exec"
 esc_marker_ok "a word added to a script's argv during exec"
 
+# a script's #! line rewritten during its exec: "sh -e" judged, "sh -u"
+# read by the kernel
+printf '#!/bin/sh -e\ncase $- in *u*) echo ran >>"%s"; exit 42;; esac\n' \
+	"$ESC_MARKER" >"$WS/flag.sh"
+chmod +x "$WS/flag.sh"
+esc_run --deny-exec "sh -u" -- "$T/attacks" exec-race-shebang "$WS/flag.sh" \
+	"$n"
+esc_results "a script's #! line rewritten during exec"
+esc_marker_ok "a script's #! line rewritten during exec"
+
 # the word a rule denies pushed past what proctor keeps of an argv by
 # a long argv[0]: a program and a script
 esc_run --deny-exec "$T/prog-ok --evil" --deny-exec "$T/tool.sh --evil" \

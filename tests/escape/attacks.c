@@ -2021,6 +2021,54 @@ static void cmd_exec_race_script(const char *script, long n)
 }
 
 /*
+ * A script whose #! line is rewritten during its exec: a thread flips
+ * the letter of its interpreter's option (at offset AT, "e" and "u")
+ * while the main thread execs it in a loop, so that the line judged
+ * ("sh -e", allowed) may not be the line the kernel reads ("sh -u",
+ * denied).  The script exits 42 (after writing the marker) under -u.
+ */
+/* Opens for each write: a script open for writing cannot be run. */
+static void *shebang_flipper(void *arg)
+{
+	const char *script = arg;
+	int fd;
+
+	for (int i = 0;; i++) {
+		fd = open(script, O_WRONLY | O_CLOEXEC);
+		if (fd < 0)
+			continue; /* ETXTBSY: an exec holds it */
+		pwrite(fd, i & 1 ? "e" : "u", 1, 11);
+		close(fd);
+	}
+	return NULL;
+}
+
+static void cmd_exec_race_shebang(const char *script, long n)
+{
+	struct exec_tally t = { 0 };
+	double t0 = now_s();
+	long i;
+
+	for (i = 0; i < n; i++) {
+		pid_t pid = fork();
+
+		if (pid == 0) {
+			char *argv[] = { (char *)script, NULL };
+			pthread_t th;
+			int k;
+
+			pthread_create(&th, NULL, shebang_flipper,
+				       (void *)script);
+			for (k = 0; k < 10000; k++)
+				execve(script, argv, environ);
+			_exit(77);
+		}
+		exec_tally(&t, pid);
+	}
+	exec_tally_report("exec-race-shebang", n, &t, now_s() - t0);
+}
+
+/*
  * An argv[0] as long as what proctor keeps of an argv, so that the word
  * after it, which a rule denies, is not kept: each of PROGRAMs is run
  * with argv[0] of 4,000 to 5,000 bytes and "--evil" after it.
@@ -3401,6 +3449,9 @@ int main(int argc, char **argv)
 		cmd_exec_race(attempts_arg(argc, argv, 2, 1000), true);
 	else if (!strcmp(c, "long-argv0") && argc >= 3)
 		cmd_long_argv0(argc - 2, argv + 2);
+	else if (!strcmp(c, "exec-race-shebang") && argc >= 3)
+		cmd_exec_race_shebang(argv[2],
+				      attempts_arg(argc, argv, 3, 1000));
 	else if (!strcmp(c, "exec-race-script") && argc >= 3)
 		cmd_exec_race_script(argv[2],
 				     attempts_arg(argc, argv, 3, 1000));

@@ -156,6 +156,23 @@ pt_status "scripts of every shape run" 0
 pt_grep "a #! line with an argument gets the script's arguments" "$PT_OUT" '^e 2$'
 pt_grep "env runs python3 with the script" "$PT_OUT" '^py 2$'
 pt_nogrep "no script is taken for a mismatch" "$PT_LOG" '"type":"exec-mismatch"'
+
+# A script whose interpreter is a script, three deep: the kernel runs
+# "/bin/sh -e inner.sh mid-arg mid top-arg ./top x"; it runs as without
+# proctor, and each command in the chain is judged.
+printf '#!/bin/sh -e\necho "inner $*"\n' >"$WS/inner.sh"
+printf '#!%s mid-arg\n' "$WS/inner.sh" >"$WS/mid"
+printf '#!%s top-arg\n' "$WS/mid" >"$WS/top"
+chmod +x "$WS/inner.sh" "$WS/mid" "$WS/top"
+pt_run -- ./top x
+pt_status "a script whose interpreter is a script (three deep) runs" 0
+pt_grep "... with the argv the kernel builds" "$PT_OUT" \
+	"^inner mid-arg $WS/mid top-arg ./top x\$"
+pt_nogrep "... and is not taken for a mismatch" "$PT_LOG" '"type":"exec-mismatch"'
+pt_run --deny-exec "$WS/inner.sh mid-arg $WS/mid" -- ./top x
+pt_status "a rule naming the middle interpreter's command denies it" 126
+pt_run --deny-exec "sh -e $WS/inner.sh" -- ./top x
+pt_status "... and one naming the last interpreter's" 126
 if command -v cc >/dev/null; then
 	cat >"$T/xat.c" <<'C'
 #define _GNU_SOURCE
