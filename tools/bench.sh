@@ -10,7 +10,9 @@
 # `strace -f --seccomp-bpf` on the same syscalls as a reference; fork+exec
 # also under tools/bench/follow.c ("floor": a ptrace follower whose execve
 # notifications go on at once, what any supervisor of this design pays
-# before its own work).  Runs are
+# before its own work), and the download through the relay also through
+# tools/bench/splice.c ("floor": a bare splice relay, what any relay in
+# user space pays).  Runs are
 # interleaved (native, proctor, proctor+log, strace, native, ...), repeated,
 # wall-clock timed, and summed up in a table: min / median / max seconds, the
 # median ratio to native and, for the microbenchmarks, the microseconds each
@@ -158,12 +160,14 @@ class Workload:
                  prepare=None, allow_net=None, netns=None, stacks=False,
                  memory=None, policy=None, args=(), floor=False):
         self.key, self.label, self.argv = key, label, argv
+        self.floor = floor
         self.args = list(args)  # more options for proctor run
         self.netns = netns
         # stacks: also timed with the stacks of denials (proctor+log+stacks)
         # (and with every read logged: proctor+log-reads)
         # floor: also timed under tools/bench/follow.c, which follows the
-        # tree with ptrace and lets execve's notification go on, no more
+        # tree with ptrace and lets execve's notification go on, no more;
+        # or, given as a command, timed as that command (run natively)
         self.modes = [m for m in MODES
                       if (stacks or m not in ("proctor+log+stacks",
                                               "proctor+log-reads")) and
@@ -345,7 +349,10 @@ def workloads(port):
                  "through the relay, in a netns",
                  ["curl", "-sS", "-o", "/dev/null", "--fail",
                   f"http://relay.bench:8080/{N['relay_bytes']}"],
-                 target=("ratio", 1.25), netns=LAB_C, policy=RELAY_POLICY),
+                 target=("ratio", 1.25), netns=LAB_C, policy=RELAY_POLICY,
+                 floor=["curl", "-sS", "-o", "/dev/null", "--fail",
+                        "--connect-to", "relay.bench:8080:127.0.0.1:7070",
+                        f"http://relay.bench:8080/{N['relay_bytes']}"]),
         Workload("relay-plain", f"{N['relay_bytes'] >> 20} MiB HTTP "
                  "download allowed by name, not relayed, in a netns",
                  ["curl", "-sS", "-o", "/dev/null", "--fail",
@@ -422,6 +429,8 @@ def command(w, mode):
     if mode == "proctor+log-reads":
         return [*ns, PROCTOR, "run", "--quiet", "--log", w.log,
                 "--log-reads", "--stacks", "none", *net, "--", *w.argv]
+    if mode == "floor" and isinstance(w.floor, list):
+        return [*ns, *w.floor]
     if mode == "floor":
         return [*ns, f"{BIN}/follow", *w.argv]
     return [*ns, STRACE, *STRACE_ARGS, "--", *w.argv]
@@ -572,6 +581,11 @@ def lab_up():
     LAB.append(subprocess.Popen(
         ["ip", "netns", "exec", LAB_S, f"{BIN}/blob", "10.77.0.2", "8080"],
         stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL))
+    # the relay download's floor: a bare relay on the client's loopback
+    LAB.append(subprocess.Popen(
+        ["ip", "netns", "exec", LAB_C, f"{BIN}/splice", "127.0.0.1", "7070",
+         "10.77.0.2", "8080"], stdin=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL))
     for _ in range(100):
         if os.path.exists(ready):
             return True
