@@ -1996,7 +1996,12 @@ static void *script_flipper(void *arg)
 	return NULL;
 }
 
-static void cmd_exec_race_script(const char *script, long n)
+/*
+ * Each attempt is a child that execs script with argv in a loop while a
+ * thread runs flip(arg); the exec that succeeds replaces the child.
+ */
+static void exec_race_run(const char *name, const char *script, char **argv,
+			  void *(*flip)(void *), void *arg, long n)
 {
 	struct exec_tally t = { 0 };
 	double t0 = now_s();
@@ -2009,25 +2014,32 @@ static void cmd_exec_race_script(const char *script, long n)
 			pthread_t th;
 			int k;
 
-			script_argv[0] = (char *)script;
-			pthread_create(&th, NULL, script_flipper, NULL);
+			pthread_create(&th, NULL, flip, arg);
 			for (k = 0; k < 10000; k++)
-				execve(script, (char **)script_argv, environ);
+				execve(script, argv, environ);
 			_exit(77);
 		}
 		exec_tally(&t, pid);
 	}
-	exec_tally_report("exec-race-script", n, &t, now_s() - t0);
+	exec_tally_report(name, n, &t, now_s() - t0);
+}
+
+static void cmd_exec_race_script(const char *script, long n)
+{
+	script_argv[0] = (char *)script;
+	exec_race_run("exec-race-script", script, (char **)script_argv,
+		      script_flipper, NULL, n);
 }
 
 /*
  * A script whose #! line is rewritten during its exec: a thread flips
- * the letter of its interpreter's option (at offset AT, "e" and "u")
+ * the letter of its interpreter's option (at offset 11, "e" and "u")
  * while the main thread execs it in a loop, so that the line judged
  * ("sh -e", allowed) may not be the line the kernel reads ("sh -u",
  * denied).  The script exits 42 (after writing the marker) under -u.
+ * The thread opens it for each write: a script open for writing cannot
+ * be run (ETXTBSY).
  */
-/* Opens for each write: a script open for writing cannot be run. */
 static void *shebang_flipper(void *arg)
 {
 	const char *script = arg;
@@ -2045,27 +2057,10 @@ static void *shebang_flipper(void *arg)
 
 static void cmd_exec_race_shebang(const char *script, long n)
 {
-	struct exec_tally t = { 0 };
-	double t0 = now_s();
-	long i;
+	char *argv[] = { (char *)script, NULL };
 
-	for (i = 0; i < n; i++) {
-		pid_t pid = fork();
-
-		if (pid == 0) {
-			char *argv[] = { (char *)script, NULL };
-			pthread_t th;
-			int k;
-
-			pthread_create(&th, NULL, shebang_flipper,
-				       (void *)script);
-			for (k = 0; k < 10000; k++)
-				execve(script, argv, environ);
-			_exit(77);
-		}
-		exec_tally(&t, pid);
-	}
-	exec_tally_report("exec-race-shebang", n, &t, now_s() - t0);
+	exec_race_run("exec-race-shebang", script, argv, shebang_flipper,
+		      (void *)script, n);
 }
 
 /*
