@@ -803,6 +803,8 @@ void tracer_log_decision_at(const struct tracer_who *w,
 	put_i64(&b, e->err);
 	put_lit(&b, ",\"result\":");
 	put_i64(&b, e->err ? -1L : e->result);
+	if (e->unfinished)
+		put_lit(&b, ",\"unfinished\":true");
 	if (e->extra) {
 		put_lit(&b, ",");
 		put(&b, e->extra, strlen(e->extra));

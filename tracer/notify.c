@@ -421,7 +421,9 @@ void tracer_req_answer(struct tracer_req *r)
 	struct record rec;
 	uint64_t turn;
 
-	if (!r->log || !record_begin(r->sup, r, &rec)) {
+	/* recorded at the end already: the run ended while it was served */
+	if (!r->log || atomic_exchange(&r->recorded, true) ||
+	    !record_begin(r->sup, r, &rec)) {
 		answer(r);
 		return;
 	}
@@ -447,56 +449,57 @@ void tracer_req_answer(struct tracer_req *r)
  * then runs again from the start on the pool, with the answer.
  */
 static void serve_one(struct tracer_sup *s, const struct seccomp_notif *n,
-		      bool may_block, struct tracer_question *answered)
+		      bool may_block, struct tracer_question *answered,
+		      struct tracer_req *rp)
 {
-	struct tracer_req r;
+	struct tracer_req *r = rp;
 	tracer_handler fn = NULL;
 
-	memset(&r, 0, TRACER_REQ_HEAD);
-	r.object[0] = r.object2[0] = r.advice[0] = r.host[0] = '\0';
-	r.sup = s;
-	r.id = n->id;
-	r.tid = n->pid;
-	r.nr = n->data.nr;
-	r.addfd = -1;
-	r.addfd_at = -1;
-	r.may_block = may_block;
-	r.answered = answered;
-	clock_gettime(CLOCK_MONOTONIC, &r.arrived);
-	tracer_ident_settle(r.tid); /* its last call, if a change, is done */
-	memcpy(r.args, n->data.args, sizeof(r.args));
-	r.tgid = tracer_proc_tgid(r.tid);
-	tracer_grant_serving(r.tgid);
-	r.name = arch_syscall_name(r.nr);
-	if (r.nr >= 0 && r.nr < NOTIFY_NR_MAX)
-		fn = handlers[r.nr];
+	memset(r, 0, TRACER_REQ_HEAD);
+	r->object[0] = r->object2[0] = r->advice[0] = r->host[0] = '\0';
+	r->sup = s;
+	r->id = n->id;
+	r->tid = n->pid;
+	r->nr = n->data.nr;
+	r->addfd = -1;
+	r->addfd_at = -1;
+	r->may_block = may_block;
+	r->answered = answered;
+	clock_gettime(CLOCK_MONOTONIC, &r->arrived);
+	tracer_ident_settle(r->tid); /* its last call, if a change, is done */
+	memcpy(r->args, n->data.args, sizeof(r->args));
+	r->tgid = tracer_proc_tgid(r->tid);
+	tracer_grant_serving(r->tgid);
+	r->name = arch_syscall_name(r->nr);
+	if (r->nr >= 0 && r->nr < NOTIFY_NR_MAX)
+		fn = handlers[r->nr];
 	if (fn)
-		fn(&r);
+		fn(r);
 	else
-		r.err = ENOSYS; /* the filter and this table disagree */
+		r->err = ENOSYS; /* the filter and this table disagree */
 
-	tracer_prompt_release(r.answered);
-	if (r.question && r.defer) {
-		if (r.addfd >= 0)
-			close(r.addfd);
-		if (park(s, n, &r))
+	tracer_prompt_release(r->answered);
+	if (r->question && r->defer) {
+		if (r->addfd >= 0)
+			close(r->addfd);
+		if (park(s, n, r))
 			return;
-		r.err = ENOMEM; /* cannot wait for the answer: refused */
-		r.addfd = -1;
-		r.defer = false;
+		r->err = ENOMEM; /* cannot wait for the answer: refused */
+		r->addfd = -1;
+		r->defer = false;
 	}
-	tracer_prompt_release(r.question); /* the call went on without it */
-	if (r.fifo) {
-		tracer_fifo_park(&r); /* the waiter answers it (fifo.c) */
+	tracer_prompt_release(r->question); /* the call went on without it */
+	if (r->fifo) {
+		tracer_fifo_park(r); /* the waiter answers it (fifo.c) */
 		return;
 	}
-	if (r.defer && !may_block) {
-		if (r.addfd >= 0)
-			close(r.addfd);
+	if (r->defer && !may_block) {
+		if (r->addfd >= 0)
+			close(r->addfd);
 		pool_submit(s, n, NULL);
 		return;
 	}
-	tracer_req_answer(&r);
+	tracer_req_answer(r);
 }
 
 /*
@@ -504,22 +507,91 @@ static void serve_one(struct tracer_sup *s, const struct seccomp_notif *n,
  * them (tracer_notify_drain), since a worker may still be carrying out
  * a call of a task killed meanwhile, a file it made for it, say: a
  * matter of microseconds.  A call that waits on the network (a blocking
- * connect) is not waited for past the caller's bound.
+ * connect to a host that does not answer) is not waited for past the
+ * caller's bound: it is recorded then, allowed and unfinished, so that
+ * the log names every call proctor let go on, and its worker, done
+ * later, records nothing more (whoever takes r->recorded first writes).
  */
-static atomic_int serving_now;
+#define SERVING_MAX 256
+
+static struct {
+	pthread_mutex_t lock;
+	struct tracer_req *r[SERVING_MAX];
+	int now;
+} serving = { .lock = PTHREAD_MUTEX_INITIALIZER };
+
+static int serving_add(struct tracer_req *r)
+{
+	int i;
+
+	pthread_mutex_lock(&serving.lock);
+	for (i = 0; i < SERVING_MAX && serving.r[i]; i++)
+		;
+	if (i < SERVING_MAX)
+		serving.r[i] = r;
+	serving.now++;
+	pthread_mutex_unlock(&serving.lock);
+	return i;
+}
+
+static void serving_remove(int i)
+{
+	pthread_mutex_lock(&serving.lock);
+	if (i < SERVING_MAX)
+		serving.r[i] = NULL;
+	serving.now--;
+	pthread_mutex_unlock(&serving.lock);
+}
 
 static void serve(struct tracer_sup *s, const struct seccomp_notif *n,
 		  bool may_block, struct tracer_question *answered)
 {
-	atomic_fetch_add(&serving_now, 1);
-	serve_one(s, n, may_block, answered);
-	atomic_fetch_sub(&serving_now, 1);
+	struct tracer_req r;
+	int slot = serving_add(&r);
+
+	serve_one(s, n, may_block, answered, &r);
+	serving_remove(slot);
+}
+
+/* An allowed call still carried out at the end, and its record. */
+static void record_unfinished(struct tracer_req *r)
+{
+	struct tracer_event ev;
+	struct tracer_who w;
+	struct timespec now;
+
+	if (!r->log || !r->ev.syscall || !r->ev.allowed ||
+	    atomic_exchange(&r->recorded, true))
+		return;
+	ev = r->ev;
+	ev.unfinished = true;
+	ev.err = 0;
+	ev.result = 0;
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	ev.latency_us = (now.tv_sec - r->arrived.tv_sec) * 1000000 +
+			(now.tv_nsec - r->arrived.tv_nsec) / 1000;
+	tracer_proc_who(r->tid, &w);
+	tracer_log_decision(&w, &ev);
 }
 
 void tracer_notify_drain(int ms)
 {
-	for (int i = 0; i < ms && atomic_load(&serving_now) > 0; i++)
-		usleep(1000);
+	int left = 1;
+
+	for (int i = 0; i < ms && left; i++) {
+		pthread_mutex_lock(&serving.lock);
+		left = serving.now;
+		pthread_mutex_unlock(&serving.lock);
+		if (left)
+			usleep(1000);
+	}
+	if (!left || !tracer_log_on())
+		return;
+	pthread_mutex_lock(&serving.lock);
+	for (int i = 0; i < SERVING_MAX; i++)
+		if (serving.r[i])
+			record_unfinished(serving.r[i]);
+	pthread_mutex_unlock(&serving.lock);
 }
 
 /* Blocks every signal and gives the thread its own cwd and umask. */

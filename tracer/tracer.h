@@ -10,6 +10,7 @@
 #define PROCTOR_TRACER_H
 
 #include <linux/filter.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -346,6 +347,7 @@ struct tracer_event {
 	long latency_us; /* from the call's arrival to its answer */
 	int err;	 /* errno returned, 0 on success */
 	long result;
+	bool unfinished; /* still carried out when the run ended */
 	/* a question: the answer ("allow-once"...), who gave it
 	 * ("terminal", "socket", "timeout", "unattended", "this run") */
 	const char *answer;
@@ -555,6 +557,8 @@ struct tracer_req {
 	 * SA_RESTART (ERESTARTSYS), as it would natively.
 	 */
 	bool restart;
+	/* its record is taken, by its worker or by the end */
+	atomic_bool recorded;
 
 	/*
 	 * Strings, last: a request starts with each of them empty, not
