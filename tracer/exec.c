@@ -305,7 +305,7 @@ static void expect_grant(const struct tracer_req *r,
  * exec: a name the run could point elsewhere between the check and that
  * open would lend the grant to another script, so it gets none.
  */
-static void script_name_fixed(char *name, struct tracer_exec_expect *ex)
+static void script_name_fixed(const char *name, struct tracer_exec_expect *ex)
 {
 	const char *dir;
 
@@ -343,6 +343,37 @@ static void program_fixed(const char *image, const char *interp,
 	if (w)
 		snprintf(ex->grant_why, sizeof(ex->grant_why),
 			 "the run may write %s", w);
+}
+
+/*
+ * What a command's grant needs beyond its verdict; the first that fails
+ * withholds it (ex->grant_why): the program and its interpreter are not
+ * the run's to write; a script's name cannot be pointed elsewhere
+ * before its interpreter opens it; no middle interpreter, read by name;
+ * no argv longer than we keep; and no dynamic loader run directly,
+ * which opens the program by name after the check and takes options
+ * (--preload, --audit, --library-path) that load the run's own code.
+ */
+static void grant_checks(const struct tracer_req *r,
+			 struct tracer_exec_expect *ex, const char *image,
+			 const char *interp, const char *given, int levels)
+{
+	program_fixed(image, interp, ex);
+	if (interp && !ex->grant_why[0])
+		script_name_fixed(given, ex);
+	if (levels > 1 && !ex->grant_why[0])
+		snprintf(ex->grant_why, sizeof(ex->grant_why),
+			 "its interpreter is a script too");
+	if (interp && r->ev.argv_cut && !ex->grant_why[0])
+		snprintf(ex->grant_why, sizeof(ex->grant_why),
+			 "the script's argv is longer than proctor keeps "
+			 "(4 KiB)");
+	if ((is_loader(image) || (interp && is_loader(interp))) &&
+	    !ex->grant_why[0])
+		snprintf(ex->grant_why, sizeof(ex->grant_why),
+			 "it runs through the dynamic loader, which opens "
+			 "the program by name and takes options that load "
+			 "other code");
 }
 
 /*
@@ -499,18 +530,8 @@ void tracer_on_exec(struct tracer_req *r)
 	}
 	expect_grant(r, &ex);
 	if (ex.grant)
-		program_fixed(p.path, ist.st_ino ? ipath : NULL, &ex);
-	if (ex.grant && ist.st_ino && !ex.grant_why[0])
-		script_name_fixed(empty ? NULL : path, &ex);
-	/* the middle interpreters are read by name, unchecked */
-	if (ex.grant && levels > 1 && !ex.grant_why[0])
-		snprintf(ex.grant_why, sizeof(ex.grant_why),
-			 "its interpreter is a script too");
-	/* its words behind the interpreter's were not all seen */
-	if (ex.grant && ist.st_ino && r->ev.argv_cut && !ex.grant_why[0])
-		snprintf(ex.grant_why, sizeof(ex.grant_why),
-			 "the script's argv is longer than proctor keeps "
-			 "(4 KiB)");
+		grant_checks(r, &ex, p.path, ist.st_ino ? ipath : NULL,
+			     empty ? NULL : path, levels);
 
 	ex.dev[0] = st.st_dev;
 	ex.ino[0] = st.st_ino;

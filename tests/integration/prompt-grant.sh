@@ -92,6 +92,33 @@ pt_grep "... and stderr says why" "$PT_ERR" \
 	'runs without the grant of exec.allow\[0\].grant: LD_LIBRARY_PATH= is set'
 pt_grep "... the log too" "$PT_LOG" '"type":"grant".*"withheld":"LD_LIBRARY_PATH="'
 
+# ---- the dynamic loader run directly opens the program by name after
+# the check and takes options that load other code: no grant, whether
+# it runs a granted program or a granted script's #! line names it
+LD=$(ls /lib64/ld-linux-x86-64.so.2 /lib/ld-linux-aarch64.so.1 2>/dev/null |
+	head -n 1)
+if [ -n "$LD" ]; then
+	cp /bin/true "$T/bin/gtrue"
+	{ echo "#!$LD /bin/bash"; tail -n +2 "$T/bin/tool"; } >"$T/bin/ltool"
+	chmod +x "$T/bin/ltool"
+	cat >"$T/loader.json" <<JSON
+{"exec": {"allow": [{"pattern": ["$T/bin/gtrue"], "grant": {"write": ["$GD"]}},
+                    {"pattern": ["$T/bin/ltool"], "grant": {"write": ["$GD"]}}]}}
+JSON
+	rm -f "$GD"/*
+	export RES=$WS/ld2.res
+	pt_run --policy "$T/loader.json" -- sh -c \
+		"'$LD' --preload /nonexistent.so '$T/bin/gtrue'; '$T/bin/ltool'"
+	pt_grep "the loader run directly: the grant is withheld, and stderr says why" \
+		"$PT_ERR" 'runs without the grant of exec.allow\[0\].grant: it runs through the dynamic loader'
+	pt_grep "a script whose #! line names the loader: withheld too" "$RES" \
+		'^tool-w=1$'
+	pt_grep "... and stderr says why" "$PT_ERR" \
+		'runs without the grant of exec.allow\[1\].grant: it runs through the dynamic loader'
+else
+	pt_skip "the loader run directly gets no grant" "no dynamic loader found"
+fi
+
 # ---- an argv longer than proctor keeps: the script's words past that
 # were not seen, so it runs without the grant
 rm -f "$GD"/*
