@@ -16,32 +16,69 @@
 
 #define EXEC_MAX_WORDS 64
 
-/*
- * Reads "#!interp [arg]" from the first line of the file, if it has one;
- * arg, the rest of the line, may be empty.
- */
-static bool shebang(int fd, char *interp, size_t size, char *arg, size_t asize)
-{
-	char buf[256];
-	ssize_t n = pread(fd, buf, sizeof(buf) - 1, 0);
-	char *s, *e;
+#define EXEC_BUF 256 /* the kernel reads this much of a file (BINPRM_BUF_SIZE) */
 
-	if (n < 3 || buf[0] != '#' || buf[1] != '!')
-		return false;
-	buf[n] = '\0';
-	buf[strcspn(buf, "\n")] = '\0';
-	for (s = buf + 2; *s == ' ' || *s == '\t'; s++)
-		;
-	e = s + strcspn(s, " \t");
-	if (e == s)
-		return false;
-	snprintf(interp, size, "%.*s", (int)(e - s), s);
-	for (s = e; *s == ' ' || *s == '\t'; s++)
-		;
-	for (e = s + strlen(s); e > s && (e[-1] == ' ' || e[-1] == '\t'); e--)
-		;
-	snprintf(arg, asize, "%.*s", (int)(e - s), s);
-	return true;
+static bool spacetab(char c)
+{
+	return c == ' ' || c == '\t';
+}
+
+static const char *next_non_spacetab(const char *p, const char *last)
+{
+	for (; p <= last; p++)
+		if (!spacetab(*p))
+			return p;
+	return NULL;
+}
+
+static const char *next_terminator(const char *p, const char *last)
+{
+	for (; p <= last; p++)
+		if (spacetab(*p) || !*p)
+			return p;
+	return NULL;
+}
+
+/*
+ * Reads "#!interp [arg]" as the kernel does (fs/binfmt_script.c), since
+ * the words it finds are compared with those the kernel loaded: the
+ * first 256 bytes, padded with NULs; the line ends at a newline, or,
+ * without one, at the buffer's end when a blank or NUL follows the
+ * name; blanks at its end are trimmed; the name ends at a blank or NUL,
+ * and any blank after it starts an argument, which runs to the end of
+ * the line or a NUL ("#!/bin/echo \0" passes an empty one, "#!/bin/echo
+ * -x \0" one with a blank at its end).  Returns -1 for no script, else
+ * whether there is an argument.
+ */
+static int shebang(int fd, char *interp, size_t size, char *arg, size_t asize)
+{
+	char buf[EXEC_BUF + 1] = { 0 };
+	const char *last = buf + EXEC_BUF - 1, *end, *name, *sep, *a = NULL;
+
+	if (pread(fd, buf, EXEC_BUF, 0) < 2 || buf[0] != '#' || buf[1] != '!')
+		return -1;
+	end = memchr(buf, '\n', EXEC_BUF);
+	if (!end) {
+		end = next_non_spacetab(buf + 2, last);
+		if (!end || !next_terminator(end, last))
+			return -1; /* the name may be cut: ENOEXEC */
+		end = last;
+	}
+	while (spacetab(end[-1]))
+		end--;
+	name = next_non_spacetab(buf + 2, end);
+	if (!name || name == end)
+		return -1;
+	sep = next_terminator(name, end);
+	if (sep && *sep)
+		a = next_non_spacetab(sep, end);
+
+	*(char *)end = '\0';
+	if (sep)
+		*(char *)sep = '\0';
+	snprintf(interp, size, "%s", name);
+	snprintf(arg, asize, "%s", a ? a : "");
+	return a != NULL;
 }
 
 static size_t split_words(char *argv, size_t len, const char **words)
@@ -132,16 +169,16 @@ static void judge_loaded(struct tracer_req *r, const char *const *words,
 #define EXEC_MAX_INTERP 8 /* the kernel gives up after 5 (ELOOP) */
 #define EXEC_HEAD_MAX	(EXEC_MAX_INTERP * 2 * 256 + 4096 + 32)
 
-/* Puts the #! line's words in front of the command words[0..*n). */
+/* Puts the #! line's words (arg: NULL for none) ahead of words[0..*n). */
 static void push_interp(const char **words, size_t *n, const char *interp,
 			const char *arg)
 {
-	size_t add = arg[0] ? 2 : 1;
+	size_t add = arg ? 2 : 1;
 	size_t keep = *n + add <= EXEC_MAX_WORDS ? *n : EXEC_MAX_WORDS - add;
 
 	memmove(words + add, words, keep * sizeof(*words));
 	words[0] = interp;
-	if (arg[0])
+	if (arg)
 		words[1] = arg;
 	*n = keep + add;
 }
@@ -167,19 +204,20 @@ static int judge_interp(struct tracer_req *r, int fd, const char *script,
 		iwords[k++] = words[i];
 	while (*levels < EXEC_MAX_INTERP) {
 		char *interp = line[*levels][0], *arg = line[*levels][1];
+		int has_arg = shebang(img, interp, sizeof(line[0][0]), arg,
+				      sizeof(line[0][1]));
 
-		if (!shebang(img, interp, sizeof(line[0][0]), arg,
-			     sizeof(line[0][1])) ||
+		if (has_arg < 0 ||
 		    tracer_path_resolve(r->tid, r->tgid, AT_FDCWD, interp,
 					TRACER_PATH_FOLLOW, &ip) < 0)
 			break; /* not a script; or the kernel fails: ENOENT */
 		(*levels)++;
-		lead += arg[0] ? 2 : 1;
+		lead += has_arg ? 2 : 1;
 		if (fstatat(ip.parent, ip.name, ist, 0) < 0)
 			memset(ist, 0, sizeof(*ist));
 		snprintf(ipath, ipsize, "%s", ip.path);
 
-		push_interp(iwords, &k, interp, arg);
+		push_interp(iwords, &k, interp, has_arg ? arg : NULL);
 		judge_one(r, ip.path, interp, iwords, k, &v);
 		keep_stricter(r, &v);
 		/* "#!/lib64/ld-linux-x86-64.so.2 /bin/x" runs /bin/x */

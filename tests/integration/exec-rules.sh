@@ -169,6 +169,27 @@ pt_status "a script whose interpreter is a script (three deep) runs" 0
 pt_grep "... with the argv the kernel builds" "$PT_OUT" \
 	"^inner mid-arg $WS/mid top-arg ./top x\$"
 pt_nogrep "... and is not taken for a mismatch" "$PT_LOG" '"type":"exec-mismatch"'
+# #! lines of odd shapes, read as the kernel reads them (a NUL, no
+# newline, blanks and tabs at the end, an empty argument): each runs
+# under proctor as it does without (the words are compared at the exec)
+mkdir -p "$WS/odd"
+printf '#!/bin/echo -x \0\n' >"$WS/odd/nul-after-blank"
+printf '#!/bin/echo\t-x\t\0zz\n' >"$WS/odd/tabs-nul"
+printf '#!/bin/echo -x ' >"$WS/odd/no-newline"
+printf '#!/bin/echo \0\n' >"$WS/odd/empty-arg"
+printf '#!/bin/echo ' >"$WS/odd/blank-no-newline"
+printf '#!  /bin/echo   a b \t\n' >"$WS/odd/blanks"
+printf '#!%s mid\n' "$WS/odd/nul-after-blank" >"$WS/odd/nested-odd"
+chmod +x "$WS/odd/"*
+bad=
+for f in "$WS/odd/"*; do
+	want=$("$f" q 2>&1 | od -c)
+	pt_run -- "$f" q
+	[ "$PT_RC" = 0 ] && [ "$(od -c <"$PT_OUT")" = "$want" ] ||
+		bad="$bad $(basename "$f")"
+done
+pt_is "odd #! lines run as without proctor" "${bad:-none}" none
+
 pt_run --deny-exec "$WS/inner.sh mid-arg $WS/mid" -- ./top x
 pt_status "a rule naming the middle interpreter's command denies it" 126
 pt_run --deny-exec "sh -e $WS/inner.sh" -- ./top x
