@@ -16,7 +16,8 @@
 
 #define EXEC_MAX_WORDS 64
 
-#define EXEC_BUF 256 /* the kernel reads this much of a file (BINPRM_BUF_SIZE) */
+/* what the kernel reads of a file (BINPRM_BUF_SIZE) */
+#define EXEC_BUF 256
 
 static bool spacetab(char c)
 {
