@@ -205,8 +205,10 @@ static void respond(struct tracer_req *r)
 	ioctl(r->sup->listener, SECCOMP_IOCTL_NOTIF_SEND, &resp);
 }
 
+struct parked_record;
 static void pool_submit(struct tracer_sup *s, const struct seccomp_notif *n,
-			struct tracer_question *answered);
+			struct tracer_question *answered,
+			struct parked_record *rec);
 
 /*
  * What the log keeps of a call that waits for an answer, taken when it
@@ -219,6 +221,7 @@ struct parked_record {
 	struct rules_verdict verdict;
 	uint64_t args[6];
 	char *object, *object2, *name;
+	char **argv; /* exec: the words, and the strings after them */
 };
 
 /* A call that waits for a question's answer: its notification, kept. */
@@ -234,6 +237,26 @@ static bool parked_alive(void *arg)
 	uint64_t id = p->n.id;
 
 	return ioctl(p->s->listener, SECCOMP_IOCTL_NOTIF_ID_VALID, &id) == 0;
+}
+
+/* n words and their strings in one block: one free. */
+static char **copy_words(const char *const *words, size_t n)
+{
+	size_t i, size = (n + 1) * sizeof(char *);
+	char **out, *at;
+
+	for (i = 0; i < n; i++)
+		size += strlen(words[i]) + 1;
+	out = malloc(size);
+	if (!out)
+		return NULL;
+	at = (char *)(out + n + 1);
+	for (i = 0; i < n; i++) {
+		out[i] = at;
+		at = stpcpy(at, words[i]) + 1;
+	}
+	out[n] = NULL;
+	return out;
 }
 
 static struct parked_record *parked_record_take(const struct tracer_req *r)
@@ -262,6 +285,11 @@ static struct parked_record *parked_record_take(const struct tracer_req *r)
 	pr->ev.object = pr->object;
 	pr->ev.object2 = pr->object2;
 	pr->ev.name = pr->name;
+	if (e->argv && (pr->argv = copy_words(e->argv, e->argc))) {
+		pr->ev.argv = (const char *const *)pr->argv;
+		pr->ev.argc = e->argc;
+		pr->ev.argv_cut = e->argv_cut;
+	}
 	return pr;
 }
 
@@ -272,17 +300,20 @@ static void parked_record_free(struct parked_record *pr)
 	free(pr->object);
 	free(pr->object2);
 	free(pr->name);
+	free(pr->argv);
 	free(pr);
 }
 
-/* The task went before the answer: its call is refused, and said so. */
-static void parked_record_gone(struct parked_record *pr,
-			       const struct tracer_question *q)
+/*
+ * The task went before its call could run with the answer (gone before
+ * it, or killed as it came): the answer, and that nothing was done.
+ */
+static void parked_record_log(struct parked_record *pr,
+			      const struct tracer_question *q)
 {
 	if (!pr)
 		return;
-	tracer_prompt_answer_event(q, &pr->ev);
-	pr->ev.allowed = false;
+	pr->ev.allowed = tracer_prompt_answer_event(q, &pr->ev);
 	pr->ev.err = ESRCH; /* no answer reached it */
 	pr->ev.latency_us = pr->ev.answer_ms * 1000;
 	tracer_log_decision(&pr->w, &pr->ev);
@@ -298,12 +329,12 @@ static void parked_resume(void *arg, struct tracer_question *q)
 	struct parked *p = arg;
 
 	if (tracer_prompt_gone(q)) {
-		parked_record_gone(p->rec, q);
+		parked_record_log(p->rec, q);
 		tracer_prompt_release(q);
+		parked_record_free(p->rec);
 	} else {
-		pool_submit(p->s, &p->n, q);
+		pool_submit(p->s, &p->n, q, p->rec); /* it takes the record */
 	}
-	parked_record_free(p->rec);
 	free(p);
 }
 
@@ -450,7 +481,7 @@ void tracer_req_answer(struct tracer_req *r)
  */
 static void serve_one(struct tracer_sup *s, const struct seccomp_notif *n,
 		      bool may_block, struct tracer_question *answered,
-		      struct tracer_req *rp)
+		      struct parked_record *rec, struct tracer_req *rp)
 {
 	struct tracer_req *r = rp;
 	tracer_handler fn = NULL;
@@ -478,6 +509,10 @@ static void serve_one(struct tracer_sup *s, const struct seccomp_notif *n,
 	else
 		r->err = ENOSYS; /* the filter and this table disagree */
 
+	/* answered, but its task went before the call could run again */
+	if (rec && !r->log && !r->question && !tracer_req_valid(r))
+		parked_record_log(rec, r->answered);
+	parked_record_free(rec);
 	tracer_prompt_release(r->answered);
 	if (r->question && r->defer) {
 		if (r->addfd >= 0)
@@ -496,7 +531,7 @@ static void serve_one(struct tracer_sup *s, const struct seccomp_notif *n,
 	if (r->defer && !may_block) {
 		if (r->addfd >= 0)
 			close(r->addfd);
-		pool_submit(s, n, NULL);
+		pool_submit(s, n, NULL, NULL);
 		return;
 	}
 	tracer_req_answer(r);
@@ -544,12 +579,13 @@ static void serving_remove(int i)
 }
 
 static void serve(struct tracer_sup *s, const struct seccomp_notif *n,
-		  bool may_block, struct tracer_question *answered)
+		  bool may_block, struct tracer_question *answered,
+		  struct parked_record *rec)
 {
 	struct tracer_req r;
 	int slot = serving_add(&r);
 
-	serve_one(s, n, may_block, answered, &r);
+	serve_one(s, n, may_block, answered, rec, &r);
 	serving_remove(slot);
 }
 
@@ -631,6 +667,7 @@ int tracer_thread_start(void *(*fn)(void *), void *arg)
 struct job {
 	struct seccomp_notif n;
 	struct tracer_question *answered;
+	struct parked_record *rec;
 	struct job *next;
 };
 
@@ -665,7 +702,7 @@ static void *pool_thread(void *arg)
 			pool.tail = &pool.head;
 		pthread_mutex_unlock(&pool.lock);
 
-		serve(s, &j->n, true, j->answered);
+		serve(s, &j->n, true, j->answered, j->rec);
 		free(j);
 
 		pthread_mutex_lock(&pool.lock);
@@ -678,18 +715,20 @@ static void *pool_thread(void *arg)
  * pool thread, starting one if none is idle.
  */
 static void pool_submit(struct tracer_sup *s, const struct seccomp_notif *n,
-			struct tracer_question *answered)
+			struct tracer_question *answered,
+			struct parked_record *rec)
 {
 	struct job *j = malloc(sizeof(*j));
 	bool start;
 
 	if (!j) {
 		/* no memory: wait here rather than fail */
-		serve(s, n, true, answered);
+		serve(s, n, true, answered, rec);
 		return;
 	}
 	j->n = *n;
 	j->answered = answered;
+	j->rec = rec;
 	j->next = NULL;
 	pthread_mutex_lock(&pool.lock);
 	*pool.tail = j;
@@ -921,7 +960,7 @@ static void *receiver(void *arg)
 			break;
 		}
 		crowd_took(s);
-		serve(s, &n, false, NULL);
+		serve(s, &n, false, NULL, NULL);
 		crowd_answering(s); /* passed on to the pool, or parked */
 	}
 	return NULL;

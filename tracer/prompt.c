@@ -780,10 +780,10 @@ static bool answer_event(const struct tracer_question *q,
 	return allows(q->answer);
 }
 
-void tracer_prompt_answer_event(const struct tracer_question *q,
+bool tracer_prompt_answer_event(const struct tracer_question *q,
 				struct tracer_event *ev)
 {
-	answer_event(q, ev);
+	return answer_event(q, ev);
 }
 
 static bool saves(const struct tracer_question *q)

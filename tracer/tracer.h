@@ -780,8 +780,8 @@ void tracer_prompt_park(struct tracer_question *q,
 void tracer_prompt_release(struct tracer_question *q);
 /* True when q was settled because its asker went away. */
 bool tracer_prompt_gone(const struct tracer_question *q);
-/* Puts q's answer, who gave it and the wait into ev. */
-void tracer_prompt_answer_event(const struct tracer_question *q,
+/* Puts q's answer, who gave it and the wait into ev; true: it allows. */
+bool tracer_prompt_answer_event(const struct tracer_question *q,
 				struct tracer_event *ev);
 /*
  * A query for name (type qtype) that v asks about, from process pid:

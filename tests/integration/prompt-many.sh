@@ -77,6 +77,18 @@ second = [m["id"] for m in pending]
 while not all(i in answered for i in second):
     read_one()
 log.write("gone=%d\n" % sum(1 for i in second if answered[i] == "gone"))
+# killed as the answer comes: each asker is killed, then answered
+while len(pending) < g:
+    read_one()
+third = list(pending)
+pending.clear()
+for m in third:
+    try:
+        os.kill(m["pid"], 9)
+    except OSError:
+        pass
+    s.sendall(b'{"id":%d,"answer":"allow-once"}\n' % m["id"])
+open(ws + "/crossed", "w").close()
 while True:
     read_one()
 PY
@@ -115,6 +127,15 @@ for p in \$pids; do
 	until kill -9 \$p 2>/dev/null || [ \$n -ge 20 ]; do n=\$((n + 1)); done
 done
 wait
+# killed as their answers come (the client kills, then answers)
+i=0
+while [ \$i -lt $G ]; do
+	i=\$((i + 1))
+	(echo x >'$O'/h\$i) 2>/dev/null &
+done
+i=0
+while [ ! -e crossed ] && [ \$i -lt 1200 ]; do sleep 0.1; i=\$((i + 1)); done
+wait
 echo end >end.res
 SH
 
@@ -141,10 +162,15 @@ pt_is "... and each write went" "$(cat "$O"/q* 2>/dev/null | grep -c x)" "$N"
 pt_grep "killed while asking: each question is gone" "$T/c.out" "^gone=$G\$"
 pt_is "... and none wrote" "$(ls "$O" | grep -c '^g')" 0
 pt_grep "the program went on to its end" "$WS/end.res" '^end$'
-pt_is "the log has $N allowed questions" \
-	"$(grep -c '"asked":{"answer":"allow-once","by":"socket"' "$PT_LOG")" "$N"
+pt_is "the log has $N allowed questions, and $G for the killed" \
+	"$(grep -c '"asked":{"answer":"allow-once","by":"socket"' "$PT_LOG")" \
+	"$((N + G))"
 pt_is "... and a refused record for each question whose asker was killed" \
 	"$(grep '"asked":{"answer":"deny-once","by":"gone"' "$PT_LOG" |
 		grep -c '"path":"'"$O"'/g[0-9]*","decision":"ask-denied"')" "$G"
+pt_is "askers killed as their answers came: one record each" \
+	"$(grep '"asked":{"answer":"allow-once","by":"socket"' "$PT_LOG" |
+		grep -o '"path":"'"$O"'/h[0-9]*"' | sort -u | wc -l)" "$G"
+pt_is "... and no more" "$(grep -c '"path":"'"$O"'/h[0-9]*"' "$PT_LOG")" "$G"
 
 pt_done
