@@ -222,33 +222,51 @@ int tracer_proc_read_argv(struct tracer_proc *p)
  */
 #define EXEC_ARGC_MOST (1 << 20)
 
-static bool exec_stack_argv(struct tracer_proc *p)
+/* Up to size bytes of the argv into buf (*len of them); *whole: all. */
+static bool stack_argv(pid_t tid, char *buf, size_t size, size_t *len,
+		       bool *whole)
 {
-	uint64_t sp, head[2], tail[2], argc, len, words = 0, i;
+	uint64_t sp, head[2], tail[2], argc, n, words = 0, i;
 
 	/* head: argc, argv[0]; tail: argv[argc] (NULL), envp[0] */
-	if (!arch_exec_stack(p->tid, &sp) ||
-	    tracer_mem_read(p->tid, sp, head, sizeof(head)) < 0)
+	if (!arch_exec_stack(tid, &sp) ||
+	    tracer_mem_read(tid, sp, head, sizeof(head)) < 0)
 		return false;
 	argc = head[0];
 	if (argc == 0 || argc > EXEC_ARGC_MOST)
 		return false;
-	if (tracer_mem_read(p->tid, sp + 8 * (argc + 1), tail, sizeof(tail)) ||
+	if (tracer_mem_read(tid, sp + 8 * (argc + 1), tail, sizeof(tail)) ||
 	    tail[0] != 0 || tail[1] <= head[1])
 		return false;
 
-	len = tail[1] - head[1];
-	if (len > sizeof(p->argv))
-		len = sizeof(p->argv); /* as much as one read of cmdline */
-	if (tracer_mem_read(p->tid, head[1], p->argv, len) < 0)
+	n = tail[1] - head[1];
+	*whole = n <= size;
+	if (!*whole)
+		n = size; /* as much as one read of cmdline */
+	if (tracer_mem_read(tid, head[1], buf, n) < 0)
 		return false;
-	for (i = 0; i < len; i++)
-		words += p->argv[i] == '\0';
-	if (len == tail[1] - head[1] &&
-	    (words != argc || p->argv[len - 1] != '\0'))
+	for (i = 0; i < n; i++)
+		words += buf[i] == '\0';
+	if (*whole && (words != argc || buf[n - 1] != '\0'))
 		return false;
-	p->argv_len = len;
+	*len = n;
 	return true;
+}
+
+static bool exec_stack_argv(struct tracer_proc *p)
+{
+	bool whole;
+
+	return stack_argv(p->tid, p->argv, sizeof(p->argv), &p->argv_len,
+			  &whole);
+}
+
+int tracer_proc_exec_argv_whole(pid_t tid, char *buf, size_t size,
+				size_t *len)
+{
+	bool whole;
+
+	return stack_argv(tid, buf, size, len, &whole) && whole ? 0 : -1;
 }
 
 int tracer_proc_read_exec_argv(struct tracer_proc *p)

@@ -143,11 +143,27 @@ void tracer_exec_expect(pid_t tid, const struct tracer_exec_expect *ex)
  * another name or other words, which the interpreter would run: a word
  * added ahead of the judged ones too.  A judged argv longer than we
  * keep is compared as far as both sides kept it, the words the rules
- * look at included; a loaded one we could not keep whole while the
- * judged one was whole cannot be the same.
+ * look at included; a loaded one longer than we keep while the judged
+ * one was whole (the #! words pushed it past) is read whole again.
  */
+static bool script_argv_whole(pid_t tid, const struct tracer_exec_expect *ex,
+			      const char *rest, size_t rlen)
+{
+	size_t nlen = ex->script_head_len, len;
+	char *got = malloc(nlen + rlen);
+	bool same;
+
+	same = got &&
+	       tracer_proc_exec_argv_whole(tid, got, nlen + rlen, &len) == 0 &&
+	       len == nlen + rlen && !memcmp(got, ex->script_head, nlen) &&
+	       !memcmp(got + nlen, rest, rlen);
+	free(got);
+	return same;
+}
+
 static bool script_argv_matches(const struct tracer_exec_expect *ex,
-				const char *got, size_t len, bool got_cut)
+				pid_t tid, const char *got, size_t len,
+				bool got_cut)
 {
 	const char *first = memchr(ex->argv, '\0', ex->argv_len);
 	const char *rest = first ? first + 1 : ex->argv + ex->argv_len;
@@ -156,7 +172,7 @@ static bool script_argv_matches(const struct tracer_exec_expect *ex,
 	bool cut = ex->argv_len >= TRACER_ARGV_MAX - 1;
 
 	if (got_cut && !cut)
-		return false;
+		return script_argv_whole(tid, ex, rest, rlen);
 	if (!cut)
 		return len == nlen + rlen &&
 		       !memcmp(got, ex->script_head, nlen) &&
@@ -176,7 +192,7 @@ static bool argv_matches(const struct tracer_exec_expect *ex,
 	size_t common = len < ex->argv_len ? len : ex->argv_len;
 
 	if (ex->script)
-		return script_argv_matches(ex, now->argv, len,
+		return script_argv_matches(ex, now->tid, now->argv, len,
 					   len >= TRACER_ARGV_MAX - 1);
 	/* execve(path, NULL, ...): since 5.18 the kernel loads argv [""] */
 	if (ex->argv_len == 0)

@@ -180,11 +180,16 @@ printf '#!/bin/echo \0\n' >"$WS/odd/empty-arg"
 printf '#!/bin/echo ' >"$WS/odd/blank-no-newline"
 printf '#!  /bin/echo   a b \t\n' >"$WS/odd/blanks"
 printf '#!%s mid\n' "$WS/odd/nul-after-blank" >"$WS/odd/nested-odd"
+printf '#!/bin/echo %s\n' "$(head -c 200 /dev/zero | tr '\0' a)" \
+	>"$WS/odd/long-arg-near-4k"
 chmod +x "$WS/odd/"*
 bad=
 for f in "$WS/odd/"*; do
-	want=$("$f" q 2>&1 | od -c)
-	pt_run -- "$f" q
+	# a judged argv that fits in 4 KiB, pushed past it by the #! words
+	q=q
+	case $f in *near-4k) q=$(head -c 3900 /dev/zero | tr '\0' b) ;; esac
+	want=$("$f" "$q" 2>&1 | od -c)
+	pt_run -- "$f" "$q"
 	[ "$PT_RC" = 0 ] && [ "$(od -c <"$PT_OUT")" = "$want" ] ||
 		bad="$bad $(basename "$f")"
 done
