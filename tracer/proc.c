@@ -261,8 +261,7 @@ static bool exec_stack_argv(struct tracer_proc *p)
 			  &whole);
 }
 
-int tracer_proc_exec_argv_whole(pid_t tid, char *buf, size_t size,
-				size_t *len)
+int tracer_proc_exec_argv_whole(pid_t tid, char *buf, size_t size, size_t *len)
 {
 	bool whole;
 

@@ -161,9 +161,8 @@ static bool script_argv_whole(pid_t tid, const struct tracer_exec_expect *ex,
 	return same;
 }
 
-static bool script_argv_matches(const struct tracer_exec_expect *ex,
-				pid_t tid, const char *got, size_t len,
-				bool got_cut)
+static bool script_argv_matches(const struct tracer_exec_expect *ex, pid_t tid,
+				const char *got, size_t len, bool got_cut)
 {
 	const char *first = memchr(ex->argv, '\0', ex->argv_len);
 	const char *rest = first ? first + 1 : ex->argv + ex->argv_len;
