@@ -180,8 +180,7 @@ int tracer_proc_read_exec_argv(struct tracer_proc *p);
  * At tid's exec event, its whole argv into buf (*len bytes); -1 when it
  * is longer than size or its stack is of another shape.
  */
-int tracer_proc_exec_argv_whole(pid_t tid, char *buf, size_t size,
-				size_t *len);
+int tracer_proc_exec_argv_whole(pid_t tid, char *buf, size_t size, size_t *len);
 /* Fills w for tid; a task proctor does not know gets what /proc says. */
 void tracer_proc_who(pid_t tid, struct tracer_who *w);
 /* Adds the task's uid and cwd, for decision records (ident.c). */
