@@ -1442,17 +1442,22 @@ bool rules_denied_beneath(const struct rules_policy *p, const char *dir,
 			  bool (*there)(const char *path, void *arg), void *arg,
 			  struct rules_verdict *v)
 {
-	const struct rules_list *l = &p->cls[RULES_WRITE];
-	size_t i, g;
+	/* a read rule's path moved away would be read under another name */
+	static const enum rules_class cls[] = { RULES_WRITE, RULES_READ };
+	size_t c, i, g;
 
-	for (i = 0; i < l->n; i++) {
-		const struct rules_entry *e = &l->v[i];
+	for (c = 0; c < sizeof(cls) / sizeof(cls[0]); c++) {
+		const struct rules_list *l = &p->cls[cls[c]];
 
-		if (e->action != RULES_DENY && e->action != RULES_ASK)
-			continue;
-		for (g = 0; g < e->nglobs; g++) {
-			if (names_beneath(&e->globs[g], dir, there, arg))
-				return denied_by(e, v);
+		for (i = 0; i < l->n; i++) {
+			const struct rules_entry *e = &l->v[i];
+
+			if (e->action != RULES_DENY && e->action != RULES_ASK)
+				continue;
+			for (g = 0; g < e->nglobs; g++)
+				if (names_beneath(&e->globs[g], dir, there,
+						  arg))
+					return denied_by(e, v);
 		}
 	}
 	return false;

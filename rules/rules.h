@@ -346,10 +346,10 @@ int rules_policy_add_protected(struct rules_policy *p, const char *path,
 bool rules_protected_beneath(const struct rules_policy *p, const char *dir,
 			     struct rules_verdict *v);
 /*
- * Whether a write entry that denies or asks names, with a literal path,
- * something strictly beneath dir for which there(path) holds (it exists
- * and the run did not make it): moving dir would move it out of its
- * rule's reach.  Fills v with that entry.
+ * Whether a write or read entry that denies or asks names, with a
+ * literal path, something strictly beneath dir for which there(path)
+ * holds (it exists and the run did not make it): moving dir would move
+ * it out of its rule's reach.  Fills v with that entry.
  */
 bool rules_denied_beneath(const struct rules_policy *p, const char *dir,
 			  bool (*there)(const char *path, void *arg), void *arg,

@@ -72,6 +72,24 @@ fi
 pt_run -- sh -c '/bin/echo $(seq 1 3000) | wc -c'
 pt_grep "a command line longer than proctor keeps runs" "$PT_OUT" '^13893$'
 
+# A file a read rule denies does not move out of its rule's reach with a
+# directory above it (renamed, it would be read under another name);
+# nor one a read question asks about.
+mkdir -p "$WS/sub/deeper"
+echo PRIVATE >"$WS/sub/deeper/private.txt"
+for m in "" --log-reads; do
+	pt_run $m --deny-read "$WS/sub/deeper/private.txt" -- sh -c \
+		'mv sub sub2; cat sub2/deeper/private.txt sub/deeper/private.txt'
+	pt_nogrep "a read-denied file's directory does not move ${m:-(default)}" \
+		"$PT_OUT" PRIVATE
+	pt_check "... it is where it was" test -f "$WS/sub/deeper/private.txt"
+done
+printf '{"files": {"read": {"ask": ["%s"]}}}\n' "$WS/sub/deeper/private.txt" \
+	>"$T/read-ask.json"
+pt_run --policy "$T/read-ask.json" -- sh -c \
+	'mv sub/deeper sub/d2; cat sub/d2/private.txt sub/deeper/private.txt'
+pt_nogrep "nor one a read question asks about" "$PT_OUT" PRIVATE
+
 # A virtual console's screen (/dev/vcs1: what is typed and shown there)
 # is somebody's session, like another window's pty: refused by default,
 # whoever judges reads.
