@@ -85,6 +85,14 @@ static bool wants_write(uint64_t flags)
 	       (flags & O_TMPFILE) == O_TMPFILE;
 }
 
+static bool reads_existing(const struct open_args *a,
+			   const struct tracer_path *p)
+{
+	return a->flags & O_CREAT && !(a->flags & (O_EXCL | O_TRUNC)) &&
+	       (a->flags & O_ACCMODE) == O_RDONLY && p->exists &&
+	       !S_ISDIR(p->mode);
+}
+
 static bool wants_read(uint64_t flags)
 {
 	return (flags & O_ACCMODE) != O_WRONLY || flags & O_PATH;
@@ -671,6 +679,14 @@ void tracer_on_open(struct tracer_req *r)
 		return;
 	}
 
+	/*
+	 * O_CREAT of what exists, only to read, makes nothing: a read (flock
+	 * opens its lock file so, /etc/hostname as well as its own).  It is
+	 * opened without the flag, so that what was judged a read cannot
+	 * create a file; removed meanwhile, it is not found.
+	 */
+	if (reads_existing(&a, &p))
+		a.flags &= ~(uint64_t)O_CREAT;
 	if (!judge(r, &p, a.flags)) {
 		r->err = EACCES;
 		tracer_path_release(&p);

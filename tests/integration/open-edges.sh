@@ -111,4 +111,25 @@ else
 	pt_fail "every open answers as it does natively"
 	pt_diag_file "$T/diff.txt"
 fi
+
+# O_CREAT of a file that exists, only to read, makes nothing: a read, as
+# flock(1) opens its lock file; one that does not exist is a write.
+pt_run -- "$PT_PY" -c '
+import os, sys
+fd = os.open(sys.argv[1] + "/existing", os.O_RDONLY | os.O_CREAT)
+print("existing", os.read(fd, 5).decode())
+try:
+    os.open(sys.argv[1] + "/new", os.O_RDONLY | os.O_CREAT)
+    print("new made")
+except OSError as e:
+    print("new", e.errno)
+' "$CANARY"
+pt_status "O_RDONLY|O_CREAT of an existing file outside: opened to read" 0
+pt_grep "... it reads it" "$PT_OUT" '^existing canar'
+pt_grep "... and one that does not exist is refused" "$PT_OUT" '^new 13$'
+pt_absent "... nothing made" "$CANARY/new"
+if command -v flock >/dev/null; then
+	pt_run -- flock "$CANARY/existing" true
+	pt_status "flock on a file outside the workspace" 0
+fi
 pt_done
