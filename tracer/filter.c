@@ -119,6 +119,19 @@ static int notify_on_cmd(scmp_filter_ctx ctx, int nr, uint32_t a, uint32_t b)
 					     b));
 }
 
+/* The ioctls the supervisor judges; the command's upper bits aside. */
+static int notify_ioctl(scmp_filter_ctx ctx, int nr)
+{
+	static const uint32_t types[] = { 0x9400, 'f' << 8 }; /* fsioctl.c */
+	int rc = notify_on_cmd(ctx, nr, FIOSETOWN, SIOCSPGRP);
+
+	for (size_t i = 0; rc == 0 && i < 2; i++)
+		rc = seccomp_rule_add(ctx, SCMP_ACT_NOTIFY, nr, 1,
+				      SCMP_A1(SCMP_CMP_MASKED_EQ, 0xff00,
+					      types[i]));
+	return rc;
+}
+
 static int add_notify(scmp_filter_ctx ctx, bool reads_in_kernel)
 {
 	const char *name;
@@ -142,9 +155,12 @@ static int add_notify(scmp_filter_ctx ctx, bool reads_in_kernel)
 		/* fcntl only when it names a process to signal */
 		else if (!strcmp(name, "fcntl"))
 			rc = notify_on_cmd(ctx, nr, F_SETOWN, F_SETOWN_EX);
-		/* ioctl only for FIOSETOWN and SIOCSPGRP, F_SETOWN's twins */
+		/*
+		 * ioctl only for FIOSETOWN and SIOCSPGRP, F_SETOWN's twins,
+		 * and a file system's own (fsioctl.c)
+		 */
 		else if (!strcmp(name, "ioctl"))
-			rc = notify_on_cmd(ctx, nr, FIOSETOWN, SIOCSPGRP);
+			rc = notify_ioctl(ctx, nr);
 		/* prlimit64 of the caller itself needs no judge */
 		else if (!strcmp(name, "prlimit64"))
 			rc = seccomp_rule_add(ctx, SCMP_ACT_NOTIFY, nr, 1,
@@ -263,12 +279,10 @@ static int add_masked(scmp_filter_ctx ctx)
 		rc = seccomp_rule_add(
 			ctx, SCMP_ACT_ERRNO(EPERM), SCMP_SYS(ioctl), 1,
 			SCMP_A1(SCMP_CMP_MASKED_EQ, 0xffffffffu, TIOCLINUX));
-	/* file attribute flags, settable through a read-only descriptor */
-	if (rc == 0)
-		rc = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EPERM),
-				      SCMP_SYS(ioctl), 1,
-				      SCMP_A1(SCMP_CMP_MASKED_EQ, 0xffffffffu,
-					      FS_IOC_SETFLAGS));
+	/*
+	 * file attribute flags, settable through a read-only descriptor
+	 * (FS_IOC_SETFLAGS, of the 'f' type, goes to fsioctl.c)
+	 */
 	if (rc == 0)
 		rc = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EPERM),
 				      SCMP_SYS(ioctl), 1,

@@ -160,6 +160,11 @@ void tracer_on_ioctl(struct tracer_req *r)
 	int owner, sock, err;
 	pid_t who;
 
+	if (tracer_fs_ioctl_type((uint32_t)r->args[1])) {
+		tracer_on_fs_ioctl(r);
+		return;
+	}
+
 	err = tracer_mem_read(r->tid, r->args[2], &owner, sizeof(owner));
 	if (err) {
 		r->err = -err;

@@ -655,6 +655,9 @@ void tracer_on_identity(struct tracer_req *r);
 void tracer_on_signal(struct tracer_req *r);
 void tracer_on_fcntl(struct tracer_req *r);
 void tracer_on_ioctl(struct tracer_req *r);
+/* A file system's own ioctl (fsioctl.c): the command's type is one. */
+bool tracer_fs_ioctl_type(uint32_t cmd);
+void tracer_on_fs_ioctl(struct tracer_req *r);
 /* With TLS interception: a stat that may be a CApath lookup (castat.c). */
 void tracer_on_ca_stat(struct tracer_req *r);
 /* The i-th call tracer_on_ca_stat answers, or NULL past the end. */

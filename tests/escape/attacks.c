@@ -62,7 +62,9 @@
 #include <time.h>
 #include <unistd.h>
 #include <utime.h>
+#include <linux/btrfs.h>
 #include <linux/fs.h>
+#include <linux/fsverity.h>
 #include <linux/netlink.h>
 
 #ifndef MARKER
@@ -371,7 +373,14 @@ static void call_report(const char *name, long rc, int err, bool success_is_win,
 		printf("INFO %s\n", changed_line);
 }
 
-/* Whether a listing of /proc/PID/fd tells what a descriptor is. */
+/* Whether a listing of /proc/PID/fd tells what a descriptor is. */ /* Whether a
+								       listing
+								       of
+								       /proc/PID/fd
+								       tells
+								       what a
+								       descriptor
+								       is. */
 static bool fd_dir_reveals(int dirfd)
 {
 	DIR *d = fdopendir(dup(dirfd));
@@ -400,6 +409,38 @@ static bool signals_through(int fd)
 		rc_ = (long)(expr);                         \
 		call_report(name, rc_, errno, true, false); \
 	} while (0)
+
+/*
+ * A file system's own ioctls through read-only descriptors of what lies
+ * outside: on btrfs a subvolume made in, or removed from, a directory
+ * there (or a snapshot of a home into the workspace); an encryption
+ * policy on a directory there (nobody can make files in it after); verity
+ * on a file there (its content fixed for good).  Each fails whatever
+ * the file system, but on one that has them only proctor refuses them.
+ */
+static void fs_ioctls(const char *cfile)
+{
+	struct btrfs_ioctl_vol_args va = { .fd = -1 };
+	struct fsverity_enable_arg fv = { .version = 1,
+					  .hash_algorithm = 1,
+					  .block_size = 4096 };
+	struct fscrypt_policy_v1 fp = { .version = 0 };
+	int d = open(CANARY, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	int f = open(cfile, O_RDONLY | O_CLOEXEC);
+
+	snprintf(va.name, sizeof(va.name), "sub6");
+	TRY("ioctl-btrfs-subvol-create-rdonly-dir",
+	    ioctl(d, BTRFS_IOC_SUBVOL_CREATE, &va));
+	snprintf(va.name, sizeof(va.name), "existing-dir");
+	TRY("ioctl-btrfs-snap-destroy-rdonly-dir",
+	    ioctl(d, BTRFS_IOC_SNAP_DESTROY, &va));
+	TRY("ioctl-set-encryption-policy-rdonly-dir",
+	    ioctl(d, FS_IOC_SET_ENCRYPTION_POLICY, &fp));
+	TRY("ioctl-enable-verity-rdonly-fd",
+	    ioctl(f, FS_IOC_ENABLE_VERITY, &fv));
+	close(d);
+	close(f);
+}
 
 static void good(const char *name, bool ok)
 {
@@ -1661,6 +1702,7 @@ static void cmd_write_calls(void)
 	} else {
 		printf("INFO FS_IOC_GETFLAGS: %s\n", strerror(errno));
 	}
+	fs_ioctls(cfile);
 	fa.xflags = 0x00000080; /* FS_XFLAG_NODUMP */
 	TRY("file-setattr",
 	    syscall(SYS_file_setattr, AT_FDCWD, cfile, &fa, sizeof(fa), 0));

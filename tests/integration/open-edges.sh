@@ -132,4 +132,28 @@ if command -v flock >/dev/null; then
 	pt_run -- flock "$CANARY/existing" true
 	pt_status "flock on a file outside the workspace" 0
 fi
+
+# A file system's own ioctls go to proctor: queries and a clone into a
+# file open for writing go on (lsattr, cp's FICLONE), the rest are
+# refused with EPERM and a record (tests/escape class 6 tries them).
+echo data >"$WS/orig"
+pt_run -- sh -c 'cp --reflink=auto orig copy && cat copy'
+pt_status "cp --reflink=auto works (FICLONE)" 0
+pt_grep "... the copy is whole" "$PT_OUT" '^data$'
+if command -v lsattr >/dev/null && lsattr "$WS/orig" >/dev/null 2>&1; then
+	pt_run -- lsattr orig
+	pt_status "lsattr works (FS_IOC_GETFLAGS)" 0
+fi
+pt_run -- "$PT_PY" -c '
+import ctypes, errno, os
+libc = ctypes.CDLL(None, use_errno=True)
+d = os.open(".", os.O_RDONLY)
+buf = ctypes.create_string_buffer(4096)
+# BTRFS_IOC_SUBVOL_CREATE
+if libc.ioctl(d, ctypes.c_ulong(0x5000940e), buf) < 0:
+    print("subvol", errno.errorcode[ctypes.get_errno()])
+'
+pt_grep "a btrfs subvolume is refused by proctor, whatever the file system" \
+	"$PT_OUT" '^subvol EPERM$'
+pt_grep "... and logged" "$PT_LOG" '"syscall":"ioctl".*"decision":"deny".*"where":"ioctl"'
 pt_done
