@@ -1469,6 +1469,7 @@ static int cmd_run(int argc, char **argv)
 		reaper_tell(&reaper, 'k', NULL, 0, 0); /* set up: kept */
 	rc = tracer_run(&o);
 	tracer_log_end(rc);
+	tracer_gitrisk_report(c.quiet);
 
 	if (tracer_log_denials() && !c.quiet && o.log_path)
 		fprintf(stderr, "proctor: %llu denied; log: %s\n",

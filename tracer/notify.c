@@ -452,6 +452,10 @@ void tracer_req_answer(struct tracer_req *r)
 	struct record rec;
 	uint64_t turn;
 
+	if (r->log && r->ev.cls == RULES_WRITE && r->ev.allowed && !r->err) {
+		tracer_gitrisk_note(r->ev.object);
+		tracer_gitrisk_note(r->ev.object2);
+	}
 	/* recorded at the end already: the run ended while it was served */
 	if (!r->log || atomic_exchange(&r->recorded, true) ||
 	    !record_begin(r->sup, r, &rec)) {

@@ -78,4 +78,27 @@ pt_status "existing repository: add and commit still work" 0
 n=$(git log --oneline | wc -l)
 pt_is "existing repository: the commit is there" "$n" 2
 
+
+# A repository the run makes is its own, but the user's git reaches it
+# later (a nested repository staged in the outer one runs its
+# core.fsmonitor; a directory made to look like a repository): the git
+# config files and hooks the run wrote that run commands are named at
+# the end.  Its plain `git init` and commits say nothing.
+pt_run --workspace "$ws2" -- sh -c 'mkdir quiet && cd quiet && git init -q &&
+	git commit -q --allow-empty -m x'
+pt_nogrep "a repository the run makes and commits to: nothing said" \
+	"$PT_ERR" 'what git will run'
+pt_run --workspace "$ws2" -- sh -c 'mkdir lib2 && cd lib2 && git init -q &&
+	git config core.fsmonitor "touch pwned; false" &&
+	git config alias.st "!echo hi" && git config alias.co checkout &&
+	printf "#!/bin/sh\n" >.git/hooks/pre-commit &&
+	chmod +x .git/hooks/pre-commit && cd .. &&
+	printf "[core]\n\tfsmonitor = x\n" >config'
+pt_status "a nested repository with a command in its config" 0
+pt_grep "its config is named, with the keys that run commands" "$PT_ERR" \
+	"wrote what git will run .*: $ws2/lib2/.git/config \\(core.fsmonitor, alias.st\\)"
+pt_grep "... its hook" "$PT_ERR" \
+	"wrote what git will run .*: $ws2/lib2/.git/hooks/pre-commit \\(a hook\\)"
+pt_grep "... a config made where git may take it for a repository" \
+	"$PT_ERR" "wrote what git will run .*: $ws2/config \\(core.fsmonitor\\)"
 pt_done
