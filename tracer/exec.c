@@ -506,12 +506,13 @@ void tracer_on_exec(struct tracer_req *r)
 	static __thread const char *words[EXEC_MAX_WORDS];
 	static __thread char ipath[4096], kname[4096 + 32];
 	struct tracer_exec_expect ex = { 0 };
+	struct rules_verdict rv;
 	struct tracer_path p;
 	struct stat st, ist;
 	char path[4096], head[EXEC_HEAD_MAX];
 	size_t len, n, hlen;
 	int err, fd, levels;
-	bool empty, marked = false;
+	bool empty, marked = false, unread;
 
 	err = tracer_mem_string(r->tid, r->args[at], path, sizeof(path));
 	if (!err)
@@ -558,11 +559,20 @@ void tracer_on_exec(struct tracer_req *r)
 		     &hlen, &levels);
 	if (is_loader(p.path))
 		judge_loaded(r, words, n);
+	/*
+	 * What may not be read may not be run: its image is mapped into the
+	 * program, which reads its own memory.  Judged and said as a read.
+	 */
+	unread = r->verdict.action == RULES_ALLOW &&
+		 !tracer_judge_read(r->sup, &p, &rv);
+	if (unread)
+		r->verdict = rv;
 	/* the command is part of a question about it */
 	r->ev.argv = words;
 	r->ev.argc = n - marked; /* not the mark of the rest */
-	r->ev.advice = r->advice;
-	if (!tracer_req_decide(r, RULES_EXEC, "command", p.path,
+	r->ev.advice = unread ? NULL : r->advice;
+	if (!tracer_req_decide(r, unread ? RULES_READ : RULES_EXEC,
+			       unread ? "path" : "command", p.path,
 			       r->verdict.action == RULES_ALLOW)) {
 		r->err = EACCES;
 		goto out;

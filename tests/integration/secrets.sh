@@ -113,4 +113,22 @@ else
 	pt_skip "/etc/shadow" "only root can read it natively"
 fi
 
+
+# What may not be read may not be run either: the kernel would map it
+# into the program, which reads its own memory (an LD_PRELOAD that dumps
+# it).  Refused as a read, with its flag; through the loader too.
+mkdir -p "$T/bin"
+cp /bin/echo "$T/bin/secret-echo"
+for m in "" --log-reads; do
+	pt_run $m --deny-read "$T/bin/secret-echo" -- "$T/bin/secret-echo" ran
+	pt_nogrep "a read-denied program does not run ${m:-(default)}" \
+		"$PT_OUT" '^ran$'
+	pt_grep "... refused as a read, with --allow-read" "$PT_ERR" \
+		"denied read .*allow with --allow-read '$T/bin/secret-echo'"
+done
+LD=$(ls /lib64/ld-linux-x86-64.so.2 2>/dev/null)
+if [ -n "$LD" ]; then
+	pt_run --deny-read "$T/bin/secret-echo" -- "$LD" "$T/bin/secret-echo" ran
+	pt_nogrep "... nor through the loader" "$PT_OUT" '^ran$'
+fi
 pt_done
