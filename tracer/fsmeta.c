@@ -175,8 +175,7 @@ static int op_utimens(struct tracer_req *r, const struct tracer_path *p, int fd)
 	return ret(utimensat(p->parent, p->name, tp, AT_SYMLINK_NOFOLLOW));
 }
 
-/* Whether the task holds cap in its effective set (/proc/TID/status). */
-static bool task_has_cap(pid_t tid, int cap)
+bool tracer_task_has_cap(pid_t tid, int cap)
 {
 	char path[64], buf[4096], *c;
 	ssize_t n;
@@ -201,7 +200,7 @@ static int op_mknod(struct tracer_req *r, const struct tracer_path *p, int fd)
 	 * (tracer/caps.c): proctor must not lend it its own.
 	 */
 	if ((S_ISCHR(mode) || S_ISBLK(mode)) &&
-	    !task_has_cap(r->tid, CAP_MKNOD))
+	    !tracer_task_has_cap(r->tid, CAP_MKNOD))
 		return -EPERM;
 	err = tracer_take_umask(r->tid);
 	if (err < 0)
@@ -251,10 +250,10 @@ static int xattr_args(struct tracer_req *r, int base, bool set, struct xattr *x,
 static bool xattr_may(struct tracer_req *r, const char *name)
 {
 	if (!strcmp(name, "security.capability"))
-		return task_has_cap(r->tid, CAP_SETFCAP);
+		return tracer_task_has_cap(r->tid, CAP_SETFCAP);
 	return (strncmp(name, "trusted.", 8) &&
 		strncmp(name, "security.", 9)) ||
-	       task_has_cap(r->tid, CAP_SYS_ADMIN);
+	       tracer_task_has_cap(r->tid, CAP_SYS_ADMIN);
 }
 
 static int xattr_apply(const struct xattr *x, bool set, size_t len, int flags,

@@ -7,6 +7,7 @@
  */
 #include <dirent.h>
 #include <errno.h>
+#include <linux/capability.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
@@ -282,7 +283,10 @@ void tracer_on_rename(struct tracer_req *r)
 		r->err = EACCES;
 		goto out;
 	}
-	if (from.magic >= 0 || to.magic >= 0)
+	/* the whiteout left behind is a device: the kernel asks for this */
+	if (flags & RENAME_WHITEOUT && !tracer_task_has_cap(r->tid, CAP_MKNOD))
+		r->err = EPERM;
+	else if (from.magic >= 0 || to.magic >= 0)
 		r->err = EXDEV;
 	else if (renameat2(from.parent, from.name, to.parent, to.name, flags) <
 		 0)

@@ -651,6 +651,8 @@ void tracer_on_unlink(struct tracer_req *r);
 void tracer_on_rename(struct tracer_req *r);
 void tracer_on_link(struct tracer_req *r);
 void tracer_on_meta(struct tracer_req *r);
+/* Whether the task holds cap in its effective set (/proc/TID/status). */
+bool tracer_task_has_cap(pid_t tid, int cap);
 void tracer_on_identity(struct tracer_req *r);
 void tracer_on_signal(struct tracer_req *r);
 void tracer_on_fcntl(struct tracer_req *r);

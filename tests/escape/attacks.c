@@ -1703,6 +1703,11 @@ static void cmd_write_calls(void)
 		printf("INFO FS_IOC_GETFLAGS: %s\n", strerror(errno));
 	}
 	fs_ioctls(cfile);
+	/* a whiteout is a device (0:0): CAP_MKNOD, which a root run lost */
+	close(open(pathf("%s/wo6", WS), O_WRONLY | O_CREAT | O_CLOEXEC, 0600));
+	TRY("renameat2-whiteout-needs-mknod",
+	    syscall(SYS_renameat2, AT_FDCWD, pathf("%s/wo6", WS), AT_FDCWD,
+		    pathf("%s/wo6b", WS), RENAME_WHITEOUT));
 	fa.xflags = 0x00000080; /* FS_XFLAG_NODUMP */
 	TRY("file-setattr",
 	    syscall(SYS_file_setattr, AT_FDCWD, cfile, &fa, sizeof(fa), 0));
