@@ -337,9 +337,19 @@ static int resolve(struct tracer_req *r, const struct meta_call *c,
 {
 	char path[4096];
 	int dirfd = AT_FDCWD, flags = TRACER_PATH_FOLLOW, err;
+	bool empty = false;
 
+	/* fchownat and utimensat with "" and AT_EMPTY_PATH change dirfd */
+	if (c->kind == META_AT && c->flags_arg >= 0 &&
+	    r->args[c->flags_arg] & AT_EMPTY_PATH && r->args[c->p]) {
+		err = tracer_mem_string(r->tid, r->args[c->p], path,
+					sizeof(path));
+		if (err)
+			return err;
+		empty = !path[0] && (int)r->args[c->p - 1] != AT_FDCWD;
+	}
 	/* utimensat and futimesat with no path change dirfd itself */
-	*by_fd = c->kind == META_FD ||
+	*by_fd = c->kind == META_FD || empty ||
 		 (c->op == op_utimens && c->kind == META_AT && !r->args[1]);
 	if (*by_fd) {
 		/*
@@ -358,6 +368,9 @@ static int resolve(struct tracer_req *r, const struct meta_call *c,
 	err = tracer_mem_string(r->tid, r->args[c->p], path, sizeof(path));
 	if (err)
 		return err;
+	if (!path[0] && c->flags_arg >= 0 &&
+	    r->args[c->flags_arg] & AT_EMPTY_PATH)
+		snprintf(path, sizeof(path), "."); /* AT_FDCWD: the cwd */
 	if (c->kind == META_AT)
 		dirfd = (int)r->args[c->p - 1];
 	if (c->nofollow ||

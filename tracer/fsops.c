@@ -315,8 +315,11 @@ void tracer_on_link(struct tracer_req *r)
 	int err;
 
 	err = tracer_mem_string(r->tid, r->args[at], path, sizeof(path));
-	if (!err && path[0] == '\0' && flags & AT_EMPTY_PATH)
+	/* the descriptor's object, judged as itself, not as its /proc link */
+	if (!err && path[0] == '\0' && flags & AT_EMPTY_PATH) {
 		snprintf(path, sizeof(path), "/proc/self/fd/%d", olddir);
+		flags |= AT_SYMLINK_FOLLOW;
+	}
 	if (!err)
 		err = tracer_path_resolve(
 			r->tid, r->tgid, olddir, path,

@@ -156,4 +156,30 @@ if libc.ioctl(d, ctypes.c_ulong(0x5000940e), buf) < 0:
 pt_grep "a btrfs subvolume is refused by proctor, whatever the file system" \
 	"$PT_OUT" '^subvol EPERM$'
 pt_grep "... and logged" "$PT_LOG" '"syscall":"ioctl".*"decision":"deny".*"where":"ioctl"'
+
+# Calls on a descriptor by "" and AT_EMPTY_PATH change what it names, as
+# natively (fchownat, utimensat; linkat, which needs root natively):
+# in the workspace they work, outside they are refused.
+echo x >"$WS/e1"
+pt_run -- "$PT_PY" -c '
+import ctypes, os, sys
+libc = ctypes.CDLL(None, use_errno=True)
+E = 0x1000  # AT_EMPTY_PATH
+def say(what, r):
+    print(what, "ok" if r == 0 else os.strerror(ctypes.get_errno()))
+fd = os.open("e1", os.O_RDONLY)
+say("fchownat", libc.fchownat(fd, b"", os.getuid(), os.getgid(), E))
+say("utimensat", libc.utimensat(fd, b"", None, E))
+if os.getuid() == 0:
+    say("linkat", libc.linkat(fd, b"", -100, b"e2", E))
+out = os.open(sys.argv[1] + "/existing", os.O_RDONLY)
+say("outside utimensat", libc.utimensat(out, b"", None, E))
+' "$CANARY"
+pt_grep "fchownat of a descriptor by AT_EMPTY_PATH" "$PT_OUT" '^fchownat ok$'
+pt_grep "utimensat of a descriptor by AT_EMPTY_PATH" "$PT_OUT" '^utimensat ok$'
+if [ "$(id -u)" = 0 ]; then
+	pt_grep "linkat of a descriptor by AT_EMPTY_PATH (root)" "$PT_OUT" \
+		'^linkat ok$'
+fi
+pt_grep "... outside, refused" "$PT_OUT" '^outside utimensat Permission denied$'
 pt_done
