@@ -23,16 +23,17 @@ static const int dropped[] = {
 	CAP_DAC_READ_SEARCH, /* open_by_handle_at(2) */
 	CAP_NET_ADMIN,	     /* routes, firewall, interfaces */
 	CAP_NET_RAW,	     /* raw and packet sockets */
-	CAP_SYS_BOOT,
-	CAP_SYS_PACCT,
-	/* acct(2) appends to any file it is given */ CAP_SYS_TIME,
-	CAP_LINUX_IMMUTABLE,
-	CAP_MAC_ADMIN,
-	CAP_MAC_OVERRIDE,
-	CAP_AUDIT_CONTROL,
-	CAP_SYSLOG,
-	CAP_BPF,
-	CAP_PERFMON,
+	CAP_SYS_BOOT,	     /* reboot */
+	CAP_SYS_PACCT,	     /* acct(2) appends to any file it is given */
+	CAP_SYS_TIME,	     /* the clock */
+	CAP_IPC_OWNER,	     /* every user's SysV shared memory, queues */
+	CAP_LINUX_IMMUTABLE, /* undo immutable and append-only files */
+	CAP_MAC_ADMIN,	     /* an LSM's policy */
+	CAP_MAC_OVERRIDE,    /* an LSM's checks */
+	CAP_AUDIT_CONTROL,   /* the audit rules */
+	CAP_SYSLOG,	     /* the kernel's log, its addresses */
+	CAP_BPF,	     /* BPF programs */
+	CAP_PERFMON,	     /* perf events of other processes */
 };
 
 #define N_DROPPED (sizeof(dropped) / sizeof(*dropped))
