@@ -266,6 +266,9 @@ static int add_refused_new(scmp_filter_ctx ctx)
 	return rc;
 }
 
+#define KEYCTL_READ_	   11 /* linux/keyctl.h */
+#define KEYCTL_DH_COMPUTE_ 23
+
 /* Argument checks: only registers, so the kernel can decide them. */
 static int add_masked(scmp_filter_ctx ctx)
 {
@@ -311,6 +314,21 @@ static int add_masked(scmp_filter_ctx ctx)
 		rc = seccomp_rule_add(
 			ctx, SCMP_ACT_ERRNO(EPERM), SCMP_SYS(userfaultfd), 1,
 			SCMP_A0(SCMP_CMP_MASKED_EQ, UFFD_USER_MODE_ONLY, 0));
+	/*
+	 * The user's keyrings are not files, but hold secrets (a Kerberos
+	 * cache, a token): their contents stay unread, as the secrets'
+	 * files do (KEYCTL_READ; KEYCTL_DH_COMPUTE answers with what a
+	 * key derives)
+	 */
+	if (rc == 0)
+		rc = seccomp_rule_add(
+			ctx, SCMP_ACT_ERRNO(EACCES), SCMP_SYS(keyctl), 1,
+			SCMP_A0(SCMP_CMP_MASKED_EQ, 0xffffffffu, KEYCTL_READ_));
+	if (rc == 0)
+		rc = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EACCES),
+				      SCMP_SYS(keyctl), 1,
+				      SCMP_A0(SCMP_CMP_MASKED_EQ, 0xffffffffu,
+					      KEYCTL_DH_COMPUTE_));
 	/* a listener of the program's own would answer for us (class 3) */
 	if (rc == 0)
 		rc = seccomp_rule_add(

@@ -131,4 +131,35 @@ if [ -n "$LD" ]; then
 	pt_run --deny-read "$T/bin/secret-echo" -- "$LD" "$T/bin/secret-echo" ran
 	pt_nogrep "... nor through the loader" "$PT_OUT" '^ran$'
 fi
+
+# The user's keyring holds secrets too: a key put there outside the run
+# is found inside, but its contents are not read (x86_64 call numbers).
+if [ "$(uname -m)" = x86_64 ]; then
+	cat >"$T/key.py" <<'PY'
+import ctypes, os, sys
+libc = ctypes.CDLL(None, use_errno=True)
+ADD_KEY, KEYCTL = 248, 250
+SEARCH, READ, INVALIDATE = 10, 11, 21
+name = b"proctor-test-%d" % int(sys.argv[2])
+if sys.argv[1] == "add":
+    print(libc.syscall(ADD_KEY, b"user", name, b"sekrit", 6, -4) > 0)
+elif sys.argv[1] == "read":
+    k = libc.syscall(KEYCTL, SEARCH, -4, b"user", name, 0)
+    buf = ctypes.create_string_buffer(64)
+    n = libc.syscall(KEYCTL, READ, k, buf, 64)
+    print("found" if k > 0 else "missing",
+          buf.value.decode() if n > 0 else os.strerror(ctypes.get_errno()))
+else:
+    k = libc.syscall(KEYCTL, SEARCH, -4, b"user", name, 0)
+    libc.syscall(KEYCTL, INVALIDATE, k)
+PY
+	if [ "$("$PT_PY" "$T/key.py" add $$)" = True ]; then
+		pt_run -- "$PT_PY" "$T/key.py" read $$
+		pt_grep "a key in the user's keyring is not read" "$PT_OUT" \
+			'^found Permission denied$'
+		"$PT_PY" "$T/key.py" drop $$
+	else
+		pt_skip "the user's keyring" "no key could be added"
+	fi
+fi
 pt_done
