@@ -1410,7 +1410,8 @@ static bool all_literal(const struct rules_glob *g)
  * Whether glob g names something strictly beneath dir for which there()
  * holds.  A literal glob names one path; one with globs is asked at the
  * paths that end with its literal tail right under dir ("**" + ".git/
- * hooks" under DIR: DIR/.git/hooks, and DIR/hooks when DIR is a .git).
+ * hooks" under DIR: DIR/.git/hooks, and DIR/hooks when DIR is a .git),
+ * or, ending in a wildcard, at dir itself.
  */
 static bool names_beneath(const struct rules_glob *g, const char *dir,
 			  bool (*there)(const char *path, void *arg), void *arg)
@@ -1423,6 +1424,19 @@ static bool names_beneath(const struct rules_glob *g, const char *dir,
 		return !strncmp(g->text, dir, n) &&
 		       (g->text[n] == '/' || (n == 1 && dir[0] == '/')) &&
 		       there(g->text, arg);
+	/*
+	 * A last component with wildcards (sec/ then "*.key" or "**") names
+	 * entries of each directory the rest matches: dir itself, when it
+	 * is one (the caller asks at each directory beneath).  Whether one
+	 * of its entries matches is not looked at: it may hold one later.
+	 */
+	if (g->comp[g->ncomp - 1].kind != RULES_COMP_LIT) {
+		struct rules_glob up = *g;
+
+		up.ncomp--;
+		return rules_pathv_split(&pv, dir) == 0 &&
+		       rules_glob_match(&up, &pv, false) && there(dir, arg);
+	}
 	while (k0 > 0 && g->comp[k0 - 1].kind == RULES_COMP_LIT)
 		k0--;
 	for (j = k0; j < g->ncomp; j++) {

@@ -89,6 +89,11 @@ printf '{"files": {"read": {"ask": ["%s"]}}}\n' "$WS/sub/deeper/private.txt" \
 pt_run --policy "$T/read-ask.json" -- sh -c \
 	'mv sub/deeper sub/d2; cat sub/d2/private.txt sub/deeper/private.txt'
 pt_nogrep "nor one a read question asks about" "$PT_OUT" PRIVATE
+mkdir -p "$WS/sec"
+echo TOPSECRET >"$WS/sec/a.key"
+pt_run --deny-read "$WS/sec/*.key" -- sh -c 'mv sec s2; cat s2/a.key'
+pt_nogrep "nor the directory a rule ending in a wildcard names files of" \
+	"$PT_OUT" TOPSECRET
 
 # A virtual console's screen (/dev/vcs1: what is typed and shown there)
 # is somebody's session, like another window's pty: refused by default,

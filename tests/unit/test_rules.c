@@ -1901,6 +1901,41 @@ START_TEST(test_denied_beneath)
 }
 END_TEST
 
+/* Read rules too, and those that end in a wildcard (at their directory). */
+static const struct {
+	const char *dir;
+	bool denied;
+} read_moves[] = {
+	{ "/elsewhere/sec", true }, /* holds sec/<star>.key */
+	{ "/elsewhere", true },	    /* holds sec */
+	{ "/elsewhere/other", false },
+	{ "/elsewhere/one/lit", true }, /* holds lit/x.pem */
+	{ "/elsewhere/one", true },
+	{ "/elsewhere/two/a", true }, /* two/<star> holds a/<star><star> */
+	{ "/elsewhere/three", false },
+};
+
+START_TEST(test_denied_beneath_reads)
+{
+	struct rules_policy *p = load_builtin(&vars);
+	const char *json = "{\"files\":{\"read\":{\"deny\":["
+			   "\"/elsewhere/sec/*.key\","
+			   "\"/elsewhere/one/lit/x.pem\","
+			   "\"/elsewhere/two/*/**\"]}}}";
+	char err[512] = "";
+	struct rules_verdict v;
+	bool got;
+
+	ck_assert_msg(rules_policy_add_json(p, json, "t.json", NULL, err,
+					    sizeof(err)) == 0,
+		      "add_json: %s", err);
+	got = rules_denied_beneath(p, read_moves[_i].dir, every_path, NULL, &v);
+	ck_assert_msg(got == read_moves[_i].denied, "%s: got %d",
+		      read_moves[_i].dir, got);
+	rules_policy_free(p);
+}
+END_TEST
+
 static Suite *rules_suite(void)
 {
 	Suite *s = suite_create("rules");
@@ -1953,6 +1988,8 @@ static Suite *rules_suite(void)
 	tcase_add_loop_test(policy, test_reads_static, 0, N(reads_static));
 	tcase_add_test(policy, test_grant_objects);
 	tcase_add_loop_test(policy, test_denied_beneath, 0, N(moves));
+	tcase_add_loop_test(policy, test_denied_beneath_reads, 0,
+			    N(read_moves));
 	suite_add_tcase(s, policy);
 	return s;
 }
