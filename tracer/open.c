@@ -85,12 +85,19 @@ static bool wants_write(uint64_t flags)
 	       (flags & O_TMPFILE) == O_TMPFILE;
 }
 
+/*
+ * Not in a sticky directory, where O_CREAT of another's file is the
+ * kernel's to refuse (fs.protected_regular): there it stays a write.
+ */
 static bool reads_existing(const struct open_args *a,
 			   const struct tracer_path *p)
 {
+	struct stat dir;
+
 	return a->flags & O_CREAT && !(a->flags & (O_EXCL | O_TRUNC)) &&
 	       (a->flags & O_ACCMODE) == O_RDONLY && p->exists &&
-	       !S_ISDIR(p->mode);
+	       !S_ISDIR(p->mode) && p->magic < 0 && p->parent >= 0 &&
+	       fstat(p->parent, &dir) == 0 && !(dir.st_mode & S_ISVTX);
 }
 
 static bool wants_read(uint64_t flags)
@@ -687,6 +694,13 @@ void tracer_on_open(struct tracer_req *r)
 	 */
 	if (reads_existing(&a, &p))
 		a.flags &= ~(uint64_t)O_CREAT;
+	/* O_CREAT of a directory that exists: the kernel's answer */
+	if ((a.flags & (O_CREAT | O_EXCL)) == O_CREAT && p.exists &&
+	    S_ISDIR(p.mode) && p.magic < 0) {
+		r->err = EISDIR;
+		tracer_path_release(&p);
+		return;
+	}
 	if (!judge(r, &p, a.flags)) {
 		r->err = EACCES;
 		tracer_path_release(&p);

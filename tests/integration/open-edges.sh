@@ -132,6 +132,30 @@ if command -v flock >/dev/null; then
 	pt_run -- flock "$CANARY/existing" true
 	pt_status "flock on a file outside the workspace" 0
 fi
+pt_run -- "$PT_PY" -c '
+import os, sys
+try:
+    os.open(sys.argv[1], os.O_RDONLY | os.O_CREAT)
+except OSError as e:
+    print(e.strerror)
+' "$CANARY"
+pt_grep "O_CREAT of a directory: EISDIR, as natively" "$PT_OUT" '^Is a directory$'
+# in a sticky directory (/tmp) O_CREAT of another's file is the kernel's
+# to refuse (fs.protected_regular): there it stays a write
+if [ "$(id -u)" = 0 ] && [ -d /tmp ] && [ -k /tmp ]; then
+	f=$(mktemp /tmp/pt-sticky.XXXXXX)
+	chown nobody "$f"
+	pt_at_exit "rm -f $f"
+	pt_run -- "$PT_PY" -c '
+import os, sys
+try:
+    os.open(sys.argv[1], os.O_RDONLY | os.O_CREAT); print("opened")
+except OSError as e:
+    print(e.strerror)
+' "$f"
+	pt_grep "another's file in a sticky directory: O_CREAT is a write there" \
+		"$PT_OUT" '^Permission denied$'
+fi
 
 # A file system's own ioctls go to proctor: queries and a clone into a
 # file open for writing go on (lsattr, cp's FICLONE), the rest are
