@@ -122,13 +122,12 @@ static int notify_on_cmd(scmp_filter_ctx ctx, int nr, uint32_t a, uint32_t b)
 /* The ioctls the supervisor judges; the command's upper bits aside. */
 static int notify_ioctl(scmp_filter_ctx ctx, int nr)
 {
-	static const uint32_t types[] = { 0x9400, 'f' << 8 }; /* fsioctl.c */
 	int rc = notify_on_cmd(ctx, nr, FIOSETOWN, SIOCSPGRP);
 
-	for (size_t i = 0; rc == 0 && i < 2; i++)
+	for (int i = 0; rc == 0 && i < TRACER_FS_IOCTL_TYPES; i++)
 		rc = seccomp_rule_add(ctx, SCMP_ACT_NOTIFY, nr, 1,
 				      SCMP_A1(SCMP_CMP_MASKED_EQ, 0xff00,
-					      types[i]));
+					      tracer_fs_ioctl_types[i] << 8));
 	return rc;
 }
 
@@ -282,15 +281,6 @@ static int add_masked(scmp_filter_ctx ctx)
 		rc = seccomp_rule_add(
 			ctx, SCMP_ACT_ERRNO(EPERM), SCMP_SYS(ioctl), 1,
 			SCMP_A1(SCMP_CMP_MASKED_EQ, 0xffffffffu, TIOCLINUX));
-	/*
-	 * file attribute flags, settable through a read-only descriptor
-	 * (FS_IOC_SETFLAGS, of the 'f' type, goes to fsioctl.c)
-	 */
-	if (rc == 0)
-		rc = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EPERM),
-				      SCMP_SYS(ioctl), 1,
-				      SCMP_A1(SCMP_CMP_MASKED_EQ, 0xffffffffu,
-					      FS_IOC_FSSETXATTR));
 	/* a child that would escape the tracer (class 18) */
 	if (rc == 0)
 		rc = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EPERM),

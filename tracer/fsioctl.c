@@ -2,10 +2,11 @@
 /*
  * A file system's own ioctls (THREATS.md 6): btrfs's (type 0x94: make,
  * snapshot, remove or freeze a subvolume, which reads and writes whole
- * trees) and the 'f' family (encryption policies, verity, ext4's
- * extents and its UUID) work through any descriptor, a read-only one of
+ * trees), the 'f' family (attribute flags, encryption policies, verity,
+ * ext4's extents and its UUID), 'v' (the inode's generation), XFS's 'X'
+ * (its attributes) and f2fs's work through any descriptor, a read-only one of
  * a directory outside the workspace included, and Landlock does not
- * govern ioctls on files.  The filter sends these two types here, and
+ * govern ioctls on files.  The filter sends these types here, and
  * only the commands that change nothing, or change only a file the
  * program holds open for writing (FICLONE and its range and dedupe
  * forms, which the kernel checks against that descriptor), go on.  The
@@ -20,6 +21,9 @@
 
 #define FS_TYPE_BTRFS 0x94 /* also FICLONE and FS_IOC_GETFSLABEL */
 #define FS_TYPE_F     'f'
+#define FS_TYPE_V     'v' /* the inode's generation */
+#define FS_TYPE_X     'X' /* XFS's, and FS_IOC_FS{GET,SET}XATTR */
+#define FS_TYPE_F2FS  0xf5
 
 /* A command of a type, by number, and whether only its _IOR form. */
 struct fs_cmd {
@@ -52,11 +56,31 @@ static const struct fs_cmd harmless[] = {
 	{ FS_TYPE_BTRFS, 60, false }, /* BTRFS_IOC_GET_SUBVOL_INFO */
 	{ FS_TYPE_BTRFS, 61, false }, /* ..._SUBVOL_ROOTREF */
 	{ FS_TYPE_BTRFS, 62, false }, /* BTRFS_IOC_INO_LOOKUP_USER */
+	{ FS_TYPE_V, 1, false },      /* FS_IOC_GETVERSION */
+	{ FS_TYPE_X, 30, false },     /* XFS_IOC_DIOINFO */
+	{ FS_TYPE_X, 31, false },     /* FS_IOC_FSGETXATTR */
+	{ FS_TYPE_X, 38, false },     /* XFS_IOC_GETBMAP */
+	{ FS_TYPE_X, 44, false },     /* XFS_IOC_GETBMAPA */
+	{ FS_TYPE_X, 56, false },     /* XFS_IOC_GETBMAPX */
+	{ FS_TYPE_X, 100, false },    /* XFS_IOC_FSGEOMETRY_V1 */
+	{ FS_TYPE_X, 124, false },    /* XFS_IOC_FSGEOMETRY_V4 */
+	{ FS_TYPE_X, 126, false },    /* XFS_IOC_FSGEOMETRY */
+	{ FS_TYPE_F2FS, 12, false },  /* F2FS_IOC_GET_FEATURES */
+	{ FS_TYPE_F2FS, 14, false },  /* F2FS_IOC_GET_PIN_FILE */
+	{ FS_TYPE_F2FS, 17, false },  /* ..._GET_COMPRESS_BLOCKS */
+	{ FS_TYPE_F2FS, 21, false },  /* ..._GET_COMPRESS_OPTION */
+};
+
+const uint32_t tracer_fs_ioctl_types[TRACER_FS_IOCTL_TYPES] = {
+	FS_TYPE_BTRFS, FS_TYPE_F, FS_TYPE_V, FS_TYPE_X, FS_TYPE_F2FS,
 };
 
 bool tracer_fs_ioctl_type(uint32_t cmd)
 {
-	return _IOC_TYPE(cmd) == FS_TYPE_BTRFS || _IOC_TYPE(cmd) == FS_TYPE_F;
+	for (int i = 0; i < TRACER_FS_IOCTL_TYPES; i++)
+		if (_IOC_TYPE(cmd) == tracer_fs_ioctl_types[i])
+			return true;
+	return false;
 }
 
 static bool is_harmless(uint32_t cmd)

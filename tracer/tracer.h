@@ -666,6 +666,8 @@ void tracer_gitrisk_note(const char *path);
 void tracer_gitrisk_report(bool quiet);
 
 /* A file system's own ioctl (fsioctl.c): the command's type is one. */
+#define TRACER_FS_IOCTL_TYPES 5
+extern const uint32_t tracer_fs_ioctl_types[TRACER_FS_IOCTL_TYPES];
 bool tracer_fs_ioctl_type(uint32_t cmd);
 void tracer_on_fs_ioctl(struct tracer_req *r);
 /* With TLS interception: a stat that may be a CApath lookup (castat.c). */

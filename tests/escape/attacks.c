@@ -415,7 +415,8 @@ static bool signals_through(int fd)
  * outside: on btrfs a subvolume made in, or removed from, a directory
  * there (or a snapshot of a home into the workspace); an encryption
  * policy on a directory there (nobody can make files in it after); verity
- * on a file there (its content fixed for good).  Each fails whatever
+ * on a file there (its content fixed for good), its attributes or its
+ * inode's generation.  Each fails whatever
  * the file system, but on one that has them only proctor refuses them.
  */
 static void fs_ioctls(const char *cfile)
@@ -425,6 +426,8 @@ static void fs_ioctls(const char *cfile)
 					  .hash_algorithm = 1,
 					  .block_size = 4096 };
 	struct fscrypt_policy_v1 fp = { .version = 0 };
+	struct fsxattr fsx = { .fsx_xflags = FS_XFLAG_NODUMP };
+	long gen = 7;
 	int d = open(CANARY, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	int f = open(cfile, O_RDONLY | O_CLOEXEC);
 
@@ -438,6 +441,8 @@ static void fs_ioctls(const char *cfile)
 	    ioctl(d, FS_IOC_SET_ENCRYPTION_POLICY, &fp));
 	TRY("ioctl-enable-verity-rdonly-fd",
 	    ioctl(f, FS_IOC_ENABLE_VERITY, &fv));
+	TRY("ioctl-fssetxattr-rdonly-fd", ioctl(f, FS_IOC_FSSETXATTR, &fsx));
+	TRY("ioctl-setversion-rdonly-fd", ioctl(f, FS_IOC_SETVERSION, &gen));
 	close(d);
 	close(f);
 }
