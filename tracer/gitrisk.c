@@ -7,12 +7,14 @@
  * repository staged in the outer one has its core.fsmonitor run by the
  * outer `git status`; a directory made to look like a repository (HEAD,
  * objects, refs, config) is one to git's discovery.  So proctor notes the
- * git config files and hooks the run wrote and, at the end, names those
+ * git config files and hooks the run wrote, and the directories it moved
+ * (a repository made elsewhere and moved in), and at the end names those
  * that would run a command: the user reads them before running git
  * there.  A note, not a boundary: what the run writes in the workspace
  * is the run's.
  */
 #include <ctype.h>
+#include <dirent.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -22,15 +24,21 @@
 
 #include "tracer/tracer.h"
 
-#define GITRISK_MAX	 64	     /* files noted */
-#define GITRISK_READ_MAX (64 * 1024) /* of a config read at the end */
-#define GITRISK_SAY_MAX	 512	     /* the keys named, for people */
+#define GITRISK_MAX	 4096	       /* paths noted */
+#define GITRISK_READ_MAX (1024 * 1024) /* of a config read at the end */
+#define GITRISK_SAY_MAX	 512	       /* the keys named, for people */
+#define GITRISK_DIRS_MAX 4096	       /* directories looked through */
 
-static struct {
-	pthread_mutex_t lock;
-	char *path[GITRISK_MAX];
-	int n;
-} noted = { .lock = PTHREAD_MUTEX_INITIALIZER };
+/* What was noted: files to read, or directories moved in to look through. */
+struct noted {
+	char **path;
+	bool *dir;
+	int n, cap;
+	bool full; /* more than GITRISK_MAX: said so */
+};
+
+static struct noted noted;
+static pthread_mutex_t noted_lock = PTHREAD_MUTEX_INITIALIZER;
 
 /*
  * A git config by its name ("config", "config.worktree"; git writes
@@ -50,24 +58,54 @@ static bool git_kind(const char *path, size_t *keep)
 	return strstr(path, "/hooks/") && !strstr(base, ".sample");
 }
 
-void tracer_gitrisk_note(const char *path)
+/* Adds path (keep bytes of it) once; the caller holds the lock. */
+static void add_locked(struct noted *t, const char *path, size_t keep, bool dir)
 {
-	size_t keep;
 	int i;
 
-	if (!path || !path[0] || !git_kind(path, &keep))
+	for (i = 0; i < t->n; i++)
+		if (t->dir[i] == dir && !strncmp(t->path[i], path, keep) &&
+		    !t->path[i][keep])
+			return;
+	if (t->n == GITRISK_MAX) {
+		t->full = true;
 		return;
-	pthread_mutex_lock(&noted.lock);
-	for (i = 0; i < noted.n; i++)
-		if (!strncmp(noted.path[i], path, keep) && !noted.path[i][keep])
-			break;
-	if (i == noted.n && noted.n < GITRISK_MAX &&
-	    (noted.path[noted.n] = strndup(path, keep)))
-		noted.n++;
-	pthread_mutex_unlock(&noted.lock);
+	}
+	if (t->n == t->cap) {
+		int cap = t->cap ? 2 * t->cap : 16;
+		char **p = realloc(t->path, cap * sizeof(*p));
+		bool *d = p ? realloc(t->dir, cap * sizeof(*d)) : NULL;
+
+		if (p)
+			t->path = p;
+		if (!d) {
+			t->full = true;
+			return;
+		}
+		t->dir = d;
+		t->cap = cap;
+	}
+	t->path[t->n] = strndup(path, keep);
+	if (t->path[t->n])
+		t->dir[t->n++] = dir;
 }
 
-/* section[.sub].key of git's that runs a command ("" for a value's "!") */
+void tracer_gitrisk_note(const char *path, bool moved_dir)
+{
+	size_t keep;
+
+	if (!path || !path[0])
+		return;
+	if (moved_dir)
+		keep = strlen(path);
+	else if (!git_kind(path, &keep))
+		return;
+	pthread_mutex_lock(&noted_lock);
+	add_locked(&noted, path, keep, moved_dir);
+	pthread_mutex_unlock(&noted_lock);
+}
+
+/* section[.sub].key of git's that runs a command, "*" for any sub */
 static const char *const runs[] = {
 	"core.fsmonitor",
 	"core.hookspath",
@@ -76,12 +114,16 @@ static const char *const runs[] = {
 	"core.pager",
 	"core.askpass",
 	"core.gitproxy",
-	"core.worktree",
+	"core.alternaterefscommand",
 	"sequence.editor",
 	"diff.external",
 	"diff.*.textconv",
 	"diff.*.command",
 	"merge.*.driver",
+	"mergetool.*.cmd",
+	"mergetool.*.path",
+	"difftool.*.cmd",
+	"difftool.*.path",
 	"filter.*.clean",
 	"filter.*.smudge",
 	"filter.*.process",
@@ -89,29 +131,41 @@ static const char *const runs[] = {
 	"credential.*.helper",
 	"gpg.program",
 	"gpg.*.program",
+	"gpg.*.defaultkeycommand",
 	"include.path",
 	"includeif.*.path",
 	"uploadpack.packobjectshook",
 	"remote.*.uploadpack",
 	"remote.*.receivepack",
-	"pager.*",
 	"interactive.difffilter",
 	"web.browser",
 	"browser.*.cmd",
-	"alias.*",
+	"browser.*.path",
+	"man.*.cmd",
+	"man.*.path",
+	"tar.*.command",
+	"trailer.*.command",
+	"trailer.*.cmd",
 };
 
-static bool key_runs(const char *section, bool sub, const char *key,
+/* Whether section.sub.key = value makes git run a command. */
+static bool key_runs(const char *section, const char *sub, const char *key,
 		     const char *value)
 {
 	char name[256];
 	size_t i;
 
-	snprintf(name, sizeof(name), "%s%s.%s", section, sub ? ".*" : "", key);
-	if (!strcmp(section, "pager") && !sub)
-		return true; /* pager.<command> */
-	if (!strcmp(section, "alias"))
-		return value[0] == '!'; /* a shell command, not a git one */
+	/* a transport that is a command: ext::, allowed by protocol.ext */
+	if (strstr(value, "ext::") ||
+	    (!strcmp(section, "protocol") && !strcmp(sub, "ext")))
+		return true;
+	if (!strcmp(section, "pager") || /* pager.<command> */
+	    (!strcmp(section, "alias") && value[0] == '!') ||
+	    (!strcmp(section, "submodule") && !strcmp(key, "update") &&
+	     value[0] == '!'))
+		return true;
+	snprintf(name, sizeof(name), "%s%s.%s", section, sub[0] ? ".*" : "",
+		 key);
 	for (i = 0; i < sizeof(runs) / sizeof(runs[0]); i++)
 		if (!strcmp(runs[i], name))
 			return true;
@@ -124,23 +178,46 @@ static void lower(char *s)
 		*s = (char)tolower((unsigned char)*s);
 }
 
-/* Appends "section.key" to say (up to its size) when the line runs one. */
-static void scan_line(char *line, char *section, size_t ssize, bool *sub,
-		      char *say, size_t size)
+/* The config's place in its sections, line to line. */
+struct scan {
+	char section[128], sub[256];
+	char *say;
+	size_t size;
+};
+
+/* "[section]", "[section "sub"]" or the old "[section.sub]"; the rest. */
+static char *scan_header(struct scan *s, char *k)
+{
+	size_t len = strcspn(k, " \t].");
+	char *end;
+
+	snprintf(s->section, sizeof(s->section), "%.*s", (int)len, k);
+	lower(s->section);
+	s->sub[0] = '\0';
+	k += len;
+	if (*k == '.' || *k == ' ' || *k == '\t') {
+		k += strspn(k, " \t.\"");
+		len = strcspn(k, "\"]");
+		snprintf(s->sub, sizeof(s->sub), "%.*s", (int)len, k);
+		lower(s->sub);
+		k += len;
+	}
+	end = strchr(k, ']');
+	return end ? end + 1 : k + strlen(k);
+}
+
+/* Appends "section.key" to s->say when the line's key runs a command. */
+static void scan_line(struct scan *s, char *line)
 {
 	char *k = line + strspn(line, " \t"), *v, *e;
 	size_t len;
 
 	if (*k == '[') {
-		k++;
-		len = strcspn(k, " \t].");
-		snprintf(section, ssize, "%.*s", (int)len, k);
-		lower(section);
-		/* [section "sub"], or the old [section.sub] */
-		*sub = k[len] == ' ' || k[len] == '\t' || k[len] == '.';
-		return;
+		/* a key may follow on the same line: "[core] fsmonitor = x" */
+		k = scan_header(s, k + 1);
+		k += strspn(k, " \t");
 	}
-	if (!isalpha((unsigned char)*k) || !section[0])
+	if (!isalpha((unsigned char)*k) || !s->section[0])
 		return;
 	e = k + strspn(k, "abcdefghijklmnopqrstuvwxyz"
 			  "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-");
@@ -148,63 +225,110 @@ static void scan_line(char *line, char *section, size_t ssize, bool *sub,
 	v = *v == '=' ? v + 1 + strspn(v + 1, " \t\"") : v;
 	*e = '\0';
 	lower(k);
-	if (!key_runs(section, *sub, k, v))
+	if (!key_runs(s->section, s->sub, k, v))
 		return;
-	len = strlen(say);
-	snprintf(say + len, size - len, "%s%s.%s", len ? ", " : "", section, k);
+	len = strlen(s->say);
+	snprintf(s->say + len, s->size - len, "%s%s.%s", len ? ", " : "",
+		 s->section, k);
 }
 
 /* The keys of path's that run a command, in say; "" for none. */
-static void scan_config(const char *path, char *say, size_t size)
+static void scan_config(const char *path, const struct stat *st, char *say,
+			size_t size)
 {
-	char section[128] = "", *buf, *line, *save;
-	bool sub = false;
-	ssize_t n;
+	struct scan s = { .say = say, .size = size };
+	char *buf, *line, *save;
+	size_t n;
 	FILE *f;
 
 	say[0] = '\0';
-	f = fopen(path, "re");
-	buf = malloc(GITRISK_READ_MAX + 1);
-	if (!f || !buf) {
-		if (f)
-			fclose(f);
-		free(buf);
+	if (st->st_size > GITRISK_READ_MAX) {
+		snprintf(say, size, "larger than proctor reads of it: 1 MiB");
 		return;
 	}
-	n = (ssize_t)fread(buf, 1, GITRISK_READ_MAX, f);
+	f = fopen(path, "re");
+	buf = f ? malloc(GITRISK_READ_MAX + 1) : NULL;
+	if (!buf) {
+		if (f)
+			fclose(f);
+		return;
+	}
+	n = fread(buf, 1, GITRISK_READ_MAX, f);
 	fclose(f);
-	buf[n > 0 ? n : 0] = '\0';
-	for (line = strtok_r(buf, "\n", &save); line;
+	buf[n] = '\0';
+	/* a UTF-8 byte order mark, which git skips */
+	line = !strncmp(buf, "\xef\xbb\xbf", 3) ? buf + 3 : buf;
+	for (line = strtok_r(line, "\n", &save); line;
 	     line = strtok_r(NULL, "\n", &save))
-		scan_line(line, section, sizeof(section), &sub, say, size);
+		scan_line(&s, line);
 	free(buf);
+}
+
+static void say_one(const char *path, bool quiet)
+{
+	char say[GITRISK_SAY_MAX];
+	struct stat st;
+
+	if (stat(path, &st) < 0 || !S_ISREG(st.st_mode))
+		return;
+	if (strstr(path, "/hooks/"))
+		snprintf(say, sizeof(say), "%s",
+			 st.st_mode & 0111 ? "a hook" : "");
+	else
+		scan_config(path, &st, say, sizeof(say));
+	if (say[0] && !quiet)
+		fprintf(stderr,
+			"proctor: the run wrote what git will run when you use "
+			"git there: %s (%s); read it first\n",
+			path, say);
+}
+
+/* The git configs and hooks beneath a directory the run moved in. */
+static void look_through(const char *dir, int depth, int *budget, bool quiet)
+{
+	char sub[4096];
+	struct dirent *d;
+	struct stat st;
+	size_t keep;
+	DIR *dp;
+
+	if (--*budget < 0 || depth > 16 || !(dp = opendir(dir)))
+		return;
+	while ((d = readdir(dp)) != NULL) {
+		if (!strcmp(d->d_name, ".") || !strcmp(d->d_name, "..") ||
+		    (size_t)snprintf(sub, sizeof(sub), "%s/%s", dir,
+				     d->d_name) >= sizeof(sub))
+			continue;
+		if (d->d_type == DT_DIR ||
+		    (d->d_type == DT_UNKNOWN && lstat(sub, &st) == 0 &&
+		     S_ISDIR(st.st_mode)))
+			look_through(sub, depth + 1, budget, quiet);
+		else if (git_kind(sub, &keep) && !sub[keep])
+			say_one(sub, quiet);
+	}
+	closedir(dp);
 }
 
 void tracer_gitrisk_report(bool quiet)
 {
-	char say[GITRISK_SAY_MAX];
-	struct stat st;
-	int i;
+	int i, budget = GITRISK_DIRS_MAX;
 
-	pthread_mutex_lock(&noted.lock);
+	pthread_mutex_lock(&noted_lock);
 	for (i = 0; i < noted.n; i++) {
-		const char *p = noted.path[i];
-
-		if (stat(p, &st) < 0 || !S_ISREG(st.st_mode))
-			continue;
-		if (strstr(p, "/hooks/"))
-			snprintf(say, sizeof(say), "%s",
-				 st.st_mode & 0111 ? "a hook" : "");
+		if (noted.dir[i])
+			look_through(noted.path[i], 0, &budget, quiet);
 		else
-			scan_config(p, say, sizeof(say));
-		if (say[0] && !quiet)
-			fprintf(stderr,
-				"proctor: the run wrote what git will run when "
-				"you use git there: %s (%s); read it first\n",
-				p, say);
-	}
-	for (i = 0; i < noted.n; i++)
+			say_one(noted.path[i], quiet);
 		free(noted.path[i]);
-	noted.n = 0;
-	pthread_mutex_unlock(&noted.lock);
+	}
+	if ((noted.full || budget < 0) && !quiet)
+		fprintf(stderr,
+			"proctor: the run wrote more git configs and hooks "
+			"than proctor looks at (%d files, %d directories): "
+			"read what it made before you use git there\n",
+			GITRISK_MAX, GITRISK_DIRS_MAX);
+	free(noted.path);
+	free(noted.dir);
+	memset(&noted, 0, sizeof(noted));
+	pthread_mutex_unlock(&noted_lock);
 }

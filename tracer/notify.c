@@ -453,8 +453,8 @@ void tracer_req_answer(struct tracer_req *r)
 	uint64_t turn;
 
 	if (r->log && r->ev.cls == RULES_WRITE && r->ev.allowed && !r->err) {
-		tracer_gitrisk_note(r->ev.object);
-		tracer_gitrisk_note(r->ev.object2);
+		tracer_gitrisk_note(r->ev.object, false);
+		tracer_gitrisk_note(r->ev.object2, r->ev.is_dir);
 	}
 	/* recorded at the end already: the run ended while it was served */
 	if (!r->log || atomic_exchange(&r->recorded, true) ||

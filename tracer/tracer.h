@@ -659,10 +659,11 @@ void tracer_on_fcntl(struct tracer_req *r);
 void tracer_on_ioctl(struct tracer_req *r);
 /*
  * Git settings that run commands (gitrisk.c): a write allowed to path
- * is noted when it is a git config or hook; at the end, those that would
- * run a command are named on stderr.
+ * is noted when it is a git config or hook, or when it is a directory
+ * moved there; at the end, those that would run a command are named on
+ * stderr.
  */
-void tracer_gitrisk_note(const char *path);
+void tracer_gitrisk_note(const char *path, bool moved_dir);
 void tracer_gitrisk_report(bool quiet);
 
 /* A file system's own ioctl (fsioctl.c): the command's type is one. */

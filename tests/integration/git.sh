@@ -101,4 +101,15 @@ pt_grep "... its hook" "$PT_ERR" \
 	"wrote what git will run .*: $ws2/lib2/.git/hooks/pre-commit \\(a hook\\)"
 pt_grep "... a config made where git may take it for a repository" \
 	"$PT_ERR" "wrote what git will run .*: $ws2/config \\(core.fsmonitor\\)"
+# a repository made elsewhere and moved in; a key on its section's line;
+# a transport that is a command (ext::)
+pt_run --workspace "$ws2" -- sh -c 'mkdir -p "$TMPDIR/stage/.git" &&
+	printf "[core] fsmonitor = x\n" >"$TMPDIR/stage/.git/config" &&
+	mv "$TMPDIR/stage" moved &&
+	mkdir -p ext/.git && printf "[remote \"o\"]\n\turl = ext::sh\n" \
+		>ext/.git/config'
+pt_grep "a repository moved in is looked through" "$PT_ERR" \
+	"wrote what git will run .*: $ws2/moved/.git/config \\(core.fsmonitor\\)"
+pt_grep "... a transport that is a command" "$PT_ERR" \
+	"wrote what git will run .*: $ws2/ext/.git/config \\(remote.url\\)"
 pt_done
