@@ -437,6 +437,7 @@ void tracer_on_connect(struct tracer_req *r)
 			r->log = false;
 			close(sock);
 		} else {
+			tracer_req_hold_who(r); /* it may outlive its task */
 			tracer_relay_connect(r, sock, use, len, &ra);
 		}
 		goto out;
@@ -454,6 +455,8 @@ void tracer_on_connect(struct tracer_req *r)
 		close(sock);
 		goto out;
 	}
+	if (r->may_block)
+		tracer_req_hold_who(r); /* it may outlive its task */
 	if (connect(sock, use, len) < 0)
 		r->err = errno;
 	close(sock);

@@ -591,6 +591,7 @@ static void serve(struct tracer_sup *s, const struct seccomp_notif *n,
 
 	serve_one(s, n, may_block, answered, rec, &r);
 	serving_remove(slot);
+	free(r.held_who);
 }
 
 /* An allowed call still carried out at the end, and its record. */
@@ -610,8 +611,20 @@ static void record_unfinished(struct tracer_req *r)
 	clock_gettime(CLOCK_MONOTONIC, &now);
 	ev.latency_us = (now.tv_sec - r->arrived.tv_sec) * 1000000 +
 			(now.tv_nsec - r->arrived.tv_nsec) / 1000;
-	tracer_proc_who(r->tid, &w);
+	if (r->held_who)
+		w = *r->held_who;
+	else
+		tracer_proc_who(r->tid, &w);
 	tracer_log_decision(&w, &ev);
+}
+
+void tracer_req_hold_who(struct tracer_req *r)
+{
+	if (!tracer_log_on() || r->held_who ||
+	    !(r->held_who = malloc(sizeof(*r->held_who))))
+		return;
+	tracer_proc_who(r->tid, r->held_who);
+	tracer_proc_who_now(r->tid, r->held_who);
 }
 
 void tracer_notify_drain(int ms)

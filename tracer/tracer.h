@@ -564,6 +564,8 @@ struct tracer_req {
 	bool restart;
 	/* its record is taken, by its worker or by the end */
 	atomic_bool recorded;
+	/* who made it, kept before a wait its task may not outlive */
+	struct tracer_who *held_who;
 
 	/*
 	 * Strings, last: a request starts with each of them empty, not
@@ -583,6 +585,11 @@ typedef void (*tracer_handler)(struct tracer_req *r);
 
 /* Answers r as its handler left it: the descriptor, the log record. */
 void tracer_req_answer(struct tracer_req *r);
+/*
+ * Keeps who made r before a wait (a blocking connect): a record written
+ * at the end, when its task is gone, still names it.
+ */
+void tracer_req_hold_who(struct tracer_req *r);
 /* At the end: waits (ms at most) until no call is being served. */
 void tracer_notify_drain(int ms);
 /* Starts a detached thread with a stack for the per-thread buffers. */

@@ -2,8 +2,8 @@
 # A call still carried out when the run ends: a blocking connect to an
 # address nobody answers (proctor makes it on the program's socket, on
 # its pool) outlives the program, killed meanwhile.  Its record is in
-# the log, allowed and "unfinished", before the closing record; nothing
-# comes after that, and the log verifies.
+# the log, allowed and "unfinished", naming who made it, before the
+# closing record; nothing comes after that, and the log verifies.
 . "$(dirname "$0")/../lib.sh"
 pt_init "$@"
 
@@ -35,7 +35,9 @@ mine = [i for i, r in enumerate(recs)
         and r.get("addr", "").startswith("10.77.0.50")]
 ok = (len(mine) == 1 and mine[0] < end and end == len(recs) - 1 and
       recs[mine[0]].get("unfinished") is True and
-      recs[mine[0]].get("decision") == "allow")
+      recs[mine[0]].get("decision") == "allow" and
+      recs[mine[0]].get("comm", "").startswith("python") and
+      recs[mine[0]].get("ppid", 0) > 0)
 print("ok" if ok else "bad %r %r" % (mine, [recs[i] for i in mine]))
 PY
 )
