@@ -357,7 +357,7 @@ void tracer_explain_denial(const struct tracer_who *w,
 	snprintf(key, sizeof(key), "%d:%s", e->cls, e->object);
 	if (!first_time(key))
 		return;
-	if (e->argv && e->argc)
+	if (e->argv && e->argc && e->cls == RULES_EXEC)
 		command_text(obj, sizeof(obj), e);
 	else
 		tracer_printable(obj, sizeof(obj), e->object);

@@ -123,7 +123,6 @@ void tracer_on_fs_ioctl(struct tracer_req *r)
 				"encryption, verity, extents, flags), which "
 				"the file policy cannot see",
 	};
-	/* a full grant may still allow it */
 	if (tracer_req_decide(r, ok ? RULES_READ : RULES_WRITE, "path", what,
 			      ok))
 		r->cont = true;
