@@ -85,19 +85,76 @@ static bool wants_write(uint64_t flags)
 	       (flags & O_TMPFILE) == O_TMPFILE;
 }
 
+/* fs.protected_regular and fs.protected_fifos: 0, 1 or 2 (read once) */
+static int protected_level(bool fifo)
+{
+	static _Atomic int level[2] = { -1, -1 };
+	char buf[16] = "0";
+
+	if (level[fifo] < 0) {
+		tracer_proc_read(fifo ? "/proc/sys/fs/protected_fifos"
+				      : "/proc/sys/fs/protected_regular",
+				 buf, sizeof(buf));
+		level[fifo] = atoi(buf);
+	}
+	return level[fifo];
+}
+
+/* The task's filesystem uid (/proc/TID/status), or -1. */
+static long task_fsuid(pid_t tid)
+{
+	char path[64], buf[4096], *u;
+	long id[4];
+
+	snprintf(path, sizeof(path), "/proc/%d/status", tid);
+	if (tracer_proc_read(path, buf, sizeof(buf)) <= 0 ||
+	    !(u = strstr(buf, "\nUid:")) ||
+	    sscanf(u + 5, "%ld %ld %ld %ld", &id[0], &id[1], &id[2], &id[3]) !=
+		    4)
+		return -1;
+	return id[3];
+}
+
 /*
- * Not in a sticky directory, where O_CREAT of another's file is the
- * kernel's to refuse (fs.protected_regular): there it stays a write.
+ * The kernel's answer to O_CREAT of what exists in a sticky directory
+ * (may_create_in_sticky): another's file, in a directory others may
+ * write, is refused where fs.protected_regular (fs.protected_fifos for
+ * a FIFO) asks for it.
  */
-static bool reads_existing(const struct open_args *a,
-			   const struct tracer_path *p)
+static bool sticky_refuses(pid_t tid, const struct tracer_path *p,
+			   const struct stat *dir)
+{
+	int level = S_ISREG(p->mode)	? protected_level(false)
+		    : S_ISFIFO(p->mode) ? protected_level(true)
+					: 1;
+
+	if (!(dir->st_mode & S_ISVTX) || !level || p->uid == dir->st_uid ||
+	    (long)p->uid == task_fsuid(tid))
+		return false;
+	return dir->st_mode & S_IWOTH ||
+	       (level >= 2 && dir->st_mode & S_IWGRP &&
+		(S_ISREG(p->mode) || S_ISFIFO(p->mode)));
+}
+
+/*
+ * O_CREAT of what exists, only to read, makes nothing: a read.  0: it
+ * is one; -EACCES: the kernel would refuse it (sticky_refuses); 1: a
+ * write, as asked.
+ */
+static int reads_existing(pid_t tid, const struct open_args *a,
+			  const struct tracer_path *p)
 {
 	struct stat dir;
 
-	return a->flags & O_CREAT && !(a->flags & (O_EXCL | O_TRUNC)) &&
-	       (a->flags & O_ACCMODE) == O_RDONLY && p->exists &&
-	       !S_ISDIR(p->mode) && p->magic < 0 && p->parent >= 0 &&
-	       fstat(p->parent, &dir) == 0 && !(dir.st_mode & S_ISVTX);
+	if (!(a->flags & O_CREAT) || a->flags & (O_EXCL | O_TRUNC | O_PATH) ||
+	    (a->flags & O_ACCMODE) != O_RDONLY || !p->exists ||
+	    S_ISDIR(p->mode))
+		return 1;
+	if (p->magic >= 0)
+		return 0; /* its descriptor's object, opened without O_CREAT */
+	if (p->parent < 0 || fstat(p->parent, &dir) < 0)
+		return 1;
+	return sticky_refuses(tid, p, &dir) ? -EACCES : 0;
 }
 
 static bool wants_read(uint64_t flags)
@@ -657,8 +714,8 @@ void tracer_on_open(struct tracer_req *r)
 	struct open_args a;
 	struct tracer_path p;
 	char path[4096];
-	bool created = false;
-	int err, fd, rflags = 0;
+	bool created = false, retried = false;
+	int err, fd, rflags = 0, ro;
 
 	err = decode(r, &a);
 	if (!err)
@@ -670,8 +727,12 @@ void tracer_on_open(struct tracer_req *r)
 	if (!tracer_req_valid(r))
 		return;
 
+	/* O_PATH takes no other flag (openat2 refuses them: the kernel's) */
+	if (a.flags & O_PATH)
+		a.flags &= O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC;
 	if (a.flags & O_CREAT && creat_dir_syntax(r, &a, path))
 		return;
+again:
 	if (!(a.flags & O_NOFOLLOW) &&
 	    !((a.flags & (O_CREAT | O_EXCL)) == (O_CREAT | O_EXCL)))
 		rflags |= TRACER_PATH_FOLLOW;
@@ -690,14 +751,17 @@ void tracer_on_open(struct tracer_req *r)
 	 * O_CREAT of what exists, only to read, makes nothing: a read (flock
 	 * opens its lock file so, /etc/hostname as well as its own).  It is
 	 * opened without the flag, so that what was judged a read cannot
-	 * create a file; removed meanwhile, it is not found.
+	 * create a file; removed meanwhile, it is judged again as asked.
 	 */
-	if (reads_existing(&a, &p))
+	ro = retried ? 1 : reads_existing(r->tid, &a, &p);
+	if (ro <= 0)
 		a.flags &= ~(uint64_t)O_CREAT;
 	/* O_CREAT of a directory that exists: the kernel's answer */
-	if ((a.flags & (O_CREAT | O_EXCL)) == O_CREAT && p.exists &&
-	    S_ISDIR(p.mode) && p.magic < 0) {
-		r->err = EISDIR;
+	if ((a.flags & (O_CREAT | O_EXCL | O_PATH)) == O_CREAT && p.exists &&
+	    S_ISDIR(p.mode) && p.magic < 0)
+		ro = -EISDIR;
+	if (ro < 0) {
+		r->err = -ro;
 		tracer_path_release(&p);
 		return;
 	}
@@ -742,6 +806,12 @@ void tracer_on_open(struct tracer_req *r)
 	if (r->defer || r->fifo) {
 		tracer_path_release(&p);
 		return;
+	}
+	if (fd == -ENOENT && ro == 0) {
+		tracer_path_release(&p);
+		a.flags |= O_CREAT;
+		retried = true;
+		goto again;
 	}
 	if (fd < 0) {
 		r->err = -fd;

@@ -131,6 +131,10 @@ pt_absent "... nothing made" "$CANARY/new"
 if command -v flock >/dev/null; then
 	pt_run -- flock "$CANARY/existing" true
 	pt_status "flock on a file outside the workspace" 0
+	lk=$(mktemp /tmp/pt-lock.XXXXXX)
+	pt_at_exit "rm -f $lk"
+	pt_run -- flock "$lk" true
+	pt_status "flock on a file of one's own in /tmp" 0
 fi
 pt_run -- "$PT_PY" -c '
 import os, sys
@@ -141,20 +145,28 @@ except OSError as e:
 ' "$CANARY"
 pt_grep "O_CREAT of a directory: EISDIR, as natively" "$PT_OUT" '^Is a directory$'
 # in a sticky directory (/tmp) O_CREAT of another's file is the kernel's
-# to refuse (fs.protected_regular): there it stays a write
-if [ "$(id -u)" = 0 ] && [ -d /tmp ] && [ -k /tmp ]; then
+# to refuse (fs.protected_regular): proctor answers as the kernel does
+if [ "$(id -u)" = 0 ] && [ -k /tmp ] && [ -w /proc/sys/fs/protected_regular ]; then
 	f=$(mktemp /tmp/pt-sticky.XXXXXX)
 	chown nobody "$f"
-	pt_at_exit "rm -f $f"
-	pt_run -- "$PT_PY" -c '
+	was=$(cat /proc/sys/fs/protected_regular)
+	pt_at_exit "rm -f $f; echo $was >/proc/sys/fs/protected_regular"
+	cat >"$T/creat.py" <<'PY'
 import os, sys
 try:
-    os.open(sys.argv[1], os.O_RDONLY | os.O_CREAT); print("opened")
+    os.open(sys.argv[1], os.O_RDONLY | os.O_CREAT)
+    print("opened")
 except OSError as e:
     print(e.strerror)
-' "$f"
-	pt_grep "another's file in a sticky directory: O_CREAT is a write there" \
-		"$PT_OUT" '^Permission denied$'
+PY
+	for level in 0 1; do
+		echo $level >/proc/sys/fs/protected_regular
+		want=$("$PT_PY" "$T/creat.py" "$f")
+		pt_run -- "$PT_PY" "$T/creat.py" "$f"
+		pt_is "O_CREAT of another's file in /tmp, protected_regular=$level" \
+			"$(cat "$PT_OUT")" "$want"
+	done
+	echo "$was" >/proc/sys/fs/protected_regular
 fi
 
 # A file system's own ioctls go to proctor: queries and a clone into a
