@@ -1434,6 +1434,9 @@ static bool names_beneath(const struct rules_glob *g, const char *dir,
 		struct rules_glob up = *g;
 
 		up.ncomp--;
+		/* "**" before it matches wherever a directory moves */
+		if (up.ncomp && up.comp[up.ncomp - 1].kind == RULES_COMP_ANY)
+			return false;
 		return rules_pathv_split(&pv, dir) == 0 &&
 		       rules_glob_match(&up, &pv, false) && there(dir, arg);
 	}

@@ -94,6 +94,9 @@ echo TOPSECRET >"$WS/sec/a.key"
 pt_run --deny-read "$WS/sec/*.key" -- sh -c 'mv sec s2; cat s2/a.key'
 pt_nogrep "nor the directory a rule ending in a wildcard names files of" \
 	"$PT_OUT" TOPSECRET
+mkdir -p "$WS/plain/sub"
+pt_run --deny-read "$WS/**/*.key" -- mv plain plain2
+pt_status "a rule that matches at any depth (**/*.key) holds no directory" 0
 
 # A virtual console's screen (/dev/vcs1: what is typed and shown there)
 # is somebody's session, like another window's pty: refused by default,

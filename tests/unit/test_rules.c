@@ -1913,6 +1913,7 @@ static const struct {
 	{ "/elsewhere/one", true },
 	{ "/elsewhere/two/a", true }, /* two/<star> holds a/<star><star> */
 	{ "/elsewhere/three", false },
+	{ "/elsewhere/four/x", false }, /* four/<star><star>/<star>.pem */
 };
 
 START_TEST(test_denied_beneath_reads)
@@ -1921,7 +1922,8 @@ START_TEST(test_denied_beneath_reads)
 	const char *json = "{\"files\":{\"read\":{\"deny\":["
 			   "\"/elsewhere/sec/*.key\","
 			   "\"/elsewhere/one/lit/x.pem\","
-			   "\"/elsewhere/two/*/**\"]}}}";
+			   "\"/elsewhere/two/*/**\","
+			   "\"/elsewhere/four/**/*.pem\"]}}}";
 	char err[512] = "";
 	struct rules_verdict v;
 	bool got;
