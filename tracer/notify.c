@@ -409,9 +409,13 @@ static bool record_begin(struct tracer_sup *s, struct tracer_req *r,
 	clock_gettime(CLOCK_MONOTONIC, &now);
 	r->ev.latency_us = (now.tv_sec - r->arrived.tv_sec) * 1000000 +
 			   (now.tv_nsec - r->arrived.tv_nsec) / 1000;
-	tracer_proc_who(r->tid, &rec->w);
-	if (tracer_log_on())
-		tracer_proc_who_now(r->tid, &rec->w);
+	if (r->held_who) {
+		rec->w = *r->held_who; /* its task may be gone by now */
+	} else {
+		tracer_proc_who(r->tid, &rec->w);
+		if (tracer_log_on())
+			tracer_proc_who_now(r->tid, &rec->w);
+	}
 	rec->stack = NULL;
 	if (wants_stack(s, r) && (rec->stack = malloc(sizeof(*rec->stack))) &&
 	    tracer_stack_capture(r->tgid, r->tid, r->nr, rec->stack) < 0) {
@@ -620,12 +624,19 @@ static void record_unfinished(struct tracer_req *r)
 
 void tracer_req_hold_who(struct tracer_req *r)
 {
-	if (!tracer_log_on() || r->held_who ||
-	    !(r->held_who = malloc(sizeof(*r->held_who))))
+	struct tracer_who *w;
+
+	if (!tracer_log_on() || r->held_who || !(w = malloc(sizeof(*w))))
 		return;
-	tracer_proc_who(r->tid, r->held_who);
-	tracer_proc_who_now(r->tid, r->held_who);
+	tracer_proc_who(r->tid, w);
+	tracer_proc_who_now(r->tid, w);
+	/* whole before the end's record_unfinished may read it */
+	pthread_mutex_lock(&serving.lock);
+	r->held_who = w;
+	pthread_mutex_unlock(&serving.lock);
 }
+
+static void pool_record_waiting(void);
 
 void tracer_notify_drain(int ms)
 {
@@ -638,7 +649,10 @@ void tracer_notify_drain(int ms)
 		if (left)
 			usleep(1000);
 	}
-	if (!left || !tracer_log_on())
+	if (!tracer_log_on())
+		return;
+	pool_record_waiting();
+	if (!left)
 		return;
 	pthread_mutex_lock(&serving.lock);
 	for (int i = 0; i < SERVING_MAX; i++)
@@ -725,6 +739,25 @@ static void *pool_thread(void *arg)
 		pthread_mutex_lock(&pool.lock);
 	}
 	return NULL;
+}
+
+/*
+ * At the end: calls whose question was answered but which still wait in
+ * the queue for a worker (all of them busy, on hosts that do not
+ * answer, say) will not run; their records say what was answered.
+ */
+static void pool_record_waiting(void)
+{
+	struct job *j;
+
+	pthread_mutex_lock(&pool.lock);
+	for (j = pool.head; j; j = j->next)
+		if (j->rec && j->answered) {
+			parked_record_log(j->rec, j->answered);
+			parked_record_free(j->rec);
+			j->rec = NULL;
+		}
+	pthread_mutex_unlock(&pool.lock);
 }
 
 /*

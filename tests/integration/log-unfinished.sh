@@ -3,7 +3,9 @@
 # address nobody answers (proctor makes it on the program's socket, on
 # its pool) outlives the program, killed meanwhile.  Its record is in
 # the log, allowed and "unfinished", naming who made it, before the
-# closing record; nothing comes after that, and the log verifies.
+# closing record; nothing comes after that, and the log verifies.  And
+# calls whose question was answered but which wait for a worker when
+# the program ends have their records too.
 . "$(dirname "$0")/../lib.sh"
 pt_init "$@"
 
@@ -45,5 +47,31 @@ pt_is "the connect has one record, allowed and unfinished, before the end" \
 	"$n" ok
 pt_proctor log verify "$PT_LOG"
 pt_status "the log verifies" 0
+
+# 100 connects asked about and answered: more than proctor has workers
+# (64), so answered calls still wait in its queue when the program ends;
+# each has its record, with its answer
+cat >"$T/many.py" <<'PY'
+import os, socket, sys, threading, time
+def go(i):
+    try:
+        socket.socket().connect(("10.77.0.%d" % (50 + i % 100), 80))
+    except OSError:
+        pass
+for i in range(100):
+    threading.Thread(target=go, args=(i,), daemon=True).start()
+time.sleep(2.5)
+os._exit(0)
+PY
+printf '{"network": {"ask": ["10.77.0.0/24"]}}\n' >"$T/ask.json"
+mkdir -p "$T/sock"
+(sleep 0.5; ip netns exec "$LAB_C" "$PROCTOR" approve --answer allow-once \
+	"$T/sock/s" >/dev/null 2>&1) &
+pt_at_exit "kill $! 2>/dev/null"
+pt_lab_run --policy "$T/ask.json" --approve-socket "$T/sock/s" -- \
+	"$PT_PY" "$T/many.py"
+pt_is "100 answered connects, 100 records with their answer" \
+	"$(grep '"syscall":"connect"' "$PT_LOG" |
+		grep -c '"asked":{"answer":"allow-once","by":"socket"')" 100
 
 pt_done
