@@ -35,7 +35,6 @@ static const struct fs_cmd harmless[] = {
 	{ FS_TYPE_F, 1, false },      /* FS_IOC_GETFLAGS */
 	{ FS_TYPE_F, 11, false },     /* FS_IOC_FIEMAP */
 	{ FS_TYPE_F, 18, false },     /* EXT4_IOC_PRECACHE_EXTENTS */
-	{ FS_TYPE_F, 20, false },     /* FS_IOC_GET_ENCRYPTION_PWSALT */
 	{ FS_TYPE_F, 21, false },     /* FS_IOC_GET_ENCRYPTION_POLICY */
 	{ FS_TYPE_F, 22, false },     /* ..._POLICY_EX */
 	{ FS_TYPE_F, 26, false },     /* ..._KEY_STATUS */

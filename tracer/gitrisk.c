@@ -24,10 +24,11 @@
 
 #include "tracer/tracer.h"
 
-#define GITRISK_MAX	 4096	       /* paths noted */
-#define GITRISK_READ_MAX (1024 * 1024) /* of a config read at the end */
-#define GITRISK_SAY_MAX	 512	       /* the keys named, for people */
-#define GITRISK_DIRS_MAX 4096	       /* directories looked through */
+#define GITRISK_MAX	  4096		/* paths noted */
+#define GITRISK_READ_MAX  (1024 * 1024) /* of a config read at the end */
+#define GITRISK_SAY_MAX	  512		/* the keys named, for people */
+#define GITRISK_DIRS_MAX  4096		/* directories looked through */
+#define GITRISK_DEPTH_MAX 64		/* and how deep */
 
 /* What was noted: files to read, or directories moved in to look through. */
 struct noted {
@@ -212,8 +213,8 @@ static void scan_line(struct scan *s, char *line)
 	char *k = line + strspn(line, " \t"), *v, *e;
 	size_t len;
 
-	if (*k == '[') {
-		/* a key may follow on the same line: "[core] fsmonitor = x" */
+	/* a key may follow on the same line: "[core] fsmonitor = x" */
+	while (*k == '[') {
 		k = scan_header(s, k + 1);
 		k += strspn(k, " \t");
 	}
@@ -230,6 +231,22 @@ static void scan_line(struct scan *s, char *line)
 	len = strlen(s->say);
 	snprintf(s->say + len, s->size - len, "%s%s.%s", len ? ", " : "",
 		 s->section, k);
+}
+
+/* Lines that end in a backslash go on on the next, as git reads them. */
+static void join_lines(char *buf)
+{
+	char *in = buf, *out = buf;
+
+	while (*in) {
+		if (in[0] == '\\' && in[1] == '\n')
+			in += 2;
+		else if (in[0] == '\\' && in[1] == '\r' && in[2] == '\n')
+			in += 3;
+		else
+			*out++ = *in++;
+	}
+	*out = '\0';
 }
 
 /* The keys of path's that run a command, in say; "" for none. */
@@ -256,6 +273,7 @@ static void scan_config(const char *path, const struct stat *st, char *say,
 	n = fread(buf, 1, GITRISK_READ_MAX, f);
 	fclose(f);
 	buf[n] = '\0';
+	join_lines(buf);
 	/* a UTF-8 byte order mark, which git skips */
 	line = !strncmp(buf, "\xef\xbb\xbf", 3) ? buf + 3 : buf;
 	for (line = strtok_r(line, "\n", &save); line;
@@ -264,14 +282,38 @@ static void scan_config(const char *path, const struct stat *st, char *say,
 	free(buf);
 }
 
+/*
+ * Whether the directory up levels above path is one git takes for a
+ * repository's: a .git, or one that holds HEAD (a bare repository, or
+ * a directory made to look like one).
+ */
+static bool git_dir_above(const char *path, int up)
+{
+	char dir[4096], *slash;
+	struct stat st;
+
+	snprintf(dir, sizeof(dir), "%s", path);
+	while (up-- > 0 && (slash = strrchr(dir, '/')))
+		*slash = '\0';
+	slash = strrchr(dir, '/');
+	if (slash && !strcmp(slash + 1, ".git"))
+		return true;
+	if (strlen(dir) + 6 >= sizeof(dir))
+		return false;
+	strcat(dir, "/HEAD");
+	return lstat(dir, &st) == 0;
+}
+
 static void say_one(const char *path, bool quiet)
 {
 	char say[GITRISK_SAY_MAX];
 	struct stat st;
+	bool hook = strstr(path, "/hooks/") != NULL;
 
-	if (stat(path, &st) < 0 || !S_ISREG(st.st_mode))
+	if (stat(path, &st) < 0 || !S_ISREG(st.st_mode) ||
+	    !git_dir_above(path, hook ? 2 : 1))
 		return;
-	if (strstr(path, "/hooks/"))
+	if (hook)
 		snprintf(say, sizeof(say), "%s",
 			 st.st_mode & 0111 ? "a hook" : "");
 	else
@@ -292,7 +334,11 @@ static void look_through(const char *dir, int depth, int *budget, bool quiet)
 	size_t keep;
 	DIR *dp;
 
-	if (--*budget < 0 || depth > 16 || !(dp = opendir(dir)))
+	if (--*budget < 0 || depth > GITRISK_DEPTH_MAX) {
+		noted.full = true; /* said at the end */
+		return;
+	}
+	if (!(dp = opendir(dir)))
 		return;
 	while ((d = readdir(dp)) != NULL) {
 		if (!strcmp(d->d_name, ".") || !strcmp(d->d_name, "..") ||
@@ -321,12 +367,13 @@ void tracer_gitrisk_report(bool quiet)
 			say_one(noted.path[i], quiet);
 		free(noted.path[i]);
 	}
-	if ((noted.full || budget < 0) && !quiet)
+	if (noted.full && !quiet)
 		fprintf(stderr,
 			"proctor: the run wrote more git configs and hooks "
-			"than proctor looks at (%d files, %d directories): "
+			"than proctor looks at (%d files, %d directories, "
+			"%d deep): "
 			"read what it made before you use git there\n",
-			GITRISK_MAX, GITRISK_DIRS_MAX);
+			GITRISK_MAX, GITRISK_DIRS_MAX, GITRISK_DEPTH_MAX);
 	free(noted.path);
 	free(noted.dir);
 	memset(&noted, 0, sizeof(noted));

@@ -93,7 +93,8 @@ pt_run --workspace "$ws2" -- sh -c 'mkdir lib2 && cd lib2 && git init -q &&
 	git config alias.st "!echo hi" && git config alias.co checkout &&
 	printf "#!/bin/sh\n" >.git/hooks/pre-commit &&
 	chmod +x .git/hooks/pre-commit && cd .. &&
-	printf "[core]\n\tfsmonitor = x\n" >config'
+	printf "[core]\n\tfsmonitor = x\n" >config &&
+	echo "ref: refs/heads/main" >HEAD'
 pt_status "a nested repository with a command in its config" 0
 pt_grep "its config is named, with the keys that run commands" "$PT_ERR" \
 	"wrote what git will run .*: $ws2/lib2/.git/config \\(core.fsmonitor, alias.st\\)"
@@ -102,14 +103,22 @@ pt_grep "... its hook" "$PT_ERR" \
 pt_grep "... a config made where git may take it for a repository" \
 	"$PT_ERR" "wrote what git will run .*: $ws2/config \\(core.fsmonitor\\)"
 # a repository made elsewhere and moved in; a key on its section's line;
-# a transport that is a command (ext::)
+# a transport that is a command (ext::); a value after a backslash and
+# a newline; a file named config that is no repository's (nothing said)
 pt_run --workspace "$ws2" -- sh -c 'mkdir -p "$TMPDIR/stage/.git" &&
 	printf "[core] fsmonitor = x\n" >"$TMPDIR/stage/.git/config" &&
 	mv "$TMPDIR/stage" moved &&
 	mkdir -p ext/.git && printf "[remote \"o\"]\n\turl = ext::sh\n" \
-		>ext/.git/config'
+		>ext/.git/config &&
+	mkdir -p cont/.git && printf "[alias]\n\tst = \\\\\n!touch x\n" \
+		>cont/.git/config &&
+	mkdir -p etc && printf "[core]\n\tpager = less\n" >etc/config'
 pt_grep "a repository moved in is looked through" "$PT_ERR" \
 	"wrote what git will run .*: $ws2/moved/.git/config \\(core.fsmonitor\\)"
 pt_grep "... a transport that is a command" "$PT_ERR" \
 	"wrote what git will run .*: $ws2/ext/.git/config \\(remote.url\\)"
+pt_grep "... a value on the line after a backslash" "$PT_ERR" \
+	"wrote what git will run .*: $ws2/cont/.git/config \\(alias.st\\)"
+pt_nogrep "... not a file named config outside a repository" "$PT_ERR" \
+	"$ws2/etc/config"
 pt_done
