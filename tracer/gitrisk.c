@@ -233,17 +233,48 @@ static void scan_line(struct scan *s, char *line)
 		 s->section, k);
 }
 
-/* Lines that end in a backslash go on on the next, as git reads them. */
+/* The rest of a line, as it is. */
+static void copy_line(char **in, char **out)
+{
+	while (**in && **in != '\n')
+		*(*out)++ = *(*in)++;
+}
+
+/*
+ * A value that ends in a backslash goes on on the next line, as git
+ * reads it: not in a comment ("#", ";" outside quotes), and not after
+ * an escaped backslash.
+ */
 static void join_lines(char *buf)
 {
 	char *in = buf, *out = buf;
 
 	while (*in) {
-		if (in[0] == '\\' && in[1] == '\n')
-			in += 2;
-		else if (in[0] == '\\' && in[1] == '\r' && in[2] == '\n')
-			in += 3;
-		else
+		bool value = false, quoted = false;
+
+		while (*in && *in != '\n') {
+			if (!quoted && (*in == '#' || *in == ';')) {
+				copy_line(&in, &out); /* a comment */
+				break;
+			}
+			if (!value) {
+				value = *in == '=';
+			} else if (*in == '"') {
+				quoted = !quoted;
+			} else if (*in == '\\' && in[1] == '\n') {
+				in += 2;
+				continue;
+			} else if (*in == '\\' && in[1] == '\r' &&
+				   in[2] == '\n') {
+				in += 3;
+				continue;
+			} else if (*in == '\\' && in[1]) {
+				*out++ = *in++; /* an escape: both go as they
+						   are */
+			}
+			*out++ = *in++;
+		}
+		if (*in == '\n')
 			*out++ = *in++;
 	}
 	*out = '\0';
