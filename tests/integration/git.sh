@@ -112,7 +112,11 @@ pt_run --workspace "$ws2" -- sh -c 'mkdir -p "$TMPDIR/stage/.git" &&
 		>ext/.git/config &&
 	mkdir -p cont/.git && printf "[alias]\n\tst = \\\\\n!touch x\n" \
 		>cont/.git/config &&
-	mkdir -p etc && printf "[core]\n\tpager = less\n" >etc/config'
+	mkdir -p etc && printf "[core]\n\tpager = less\n" >etc/config &&
+	mkdir -p esc/.git && printf "[core]\n\tx = a\\\\\\\\\n\tfsmonitor = x\n" \
+		>esc/.git/config &&
+	mkdir -p cmt/.git && printf "[core]\n# c \\\\\n\tfsmonitor = x\n" \
+		>cmt/.git/config'
 pt_grep "a repository moved in is looked through" "$PT_ERR" \
 	"wrote what git will run .*: $ws2/moved/.git/config \\(core.fsmonitor\\)"
 pt_grep "... a transport that is a command" "$PT_ERR" \
@@ -121,4 +125,8 @@ pt_grep "... a value on the line after a backslash" "$PT_ERR" \
 	"wrote what git will run .*: $ws2/cont/.git/config \\(alias.st\\)"
 pt_nogrep "... not a file named config outside a repository" "$PT_ERR" \
 	"$ws2/etc/config"
+pt_grep "... a key after a line that ends in an escaped backslash" "$PT_ERR" \
+	"wrote what git will run .*: $ws2/esc/.git/config \\(core.fsmonitor\\)"
+pt_grep "... a key after a comment that ends in a backslash" "$PT_ERR" \
+	"wrote what git will run .*: $ws2/cmt/.git/config \\(core.fsmonitor\\)"
 pt_done
