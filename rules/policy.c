@@ -1413,7 +1413,17 @@ static bool all_literal(const struct rules_glob *g)
  * hooks" under DIR: DIR/.git/hooks, and DIR/hooks when DIR is a .git),
  * or, ending in a wildcard, at dir itself.
  */
+/* Whether path is matched by g, or lies beneath what g matches. */
+static bool glob_covers(const struct rules_glob *g, const char *path)
+{
+	struct rules_pathv pv;
+
+	return rules_pathv_split(&pv, path) == 0 &&
+	       rules_glob_match(g, &pv, true);
+}
+
 static bool names_beneath(const struct rules_glob *g, const char *dir,
+			  const char *to,
 			  bool (*there)(const char *path, void *arg), void *arg)
 {
 	size_t n = strlen(dir), k0 = g->ncomp, j, k, len;
@@ -1434,9 +1444,16 @@ static bool names_beneath(const struct rules_glob *g, const char *dir,
 		struct rules_glob up = *g;
 
 		up.ncomp--;
-		/* "**" before it matches wherever a directory moves */
-		if (up.ncomp && up.comp[up.ncomp - 1].kind == RULES_COMP_ANY)
-			return false;
+		/*
+		 * After "**" (P/STARSTAR/NAME) it names entries anywhere under
+		 * P: a directory there holds its place unless it moves to
+		 * another place under P.
+		 */
+		if (up.ncomp && up.comp[up.ncomp - 1].kind == RULES_COMP_ANY) {
+			up.ncomp--;
+			return glob_covers(&up, dir) &&
+			       !(to && glob_covers(&up, to)) && there(dir, arg);
+		}
 		return rules_pathv_split(&pv, dir) == 0 &&
 		       rules_glob_match(&up, &pv, false) && there(dir, arg);
 	}
@@ -1456,6 +1473,7 @@ static bool names_beneath(const struct rules_glob *g, const char *dir,
 }
 
 bool rules_denied_beneath(const struct rules_policy *p, const char *dir,
+			  const char *to,
 			  bool (*there)(const char *path, void *arg), void *arg,
 			  struct rules_verdict *v)
 {
@@ -1472,7 +1490,7 @@ bool rules_denied_beneath(const struct rules_policy *p, const char *dir,
 			if (e->action != RULES_DENY && e->action != RULES_ASK)
 				continue;
 			for (g = 0; g < e->nglobs; g++)
-				if (names_beneath(&e->globs[g], dir, there,
+				if (names_beneath(&e->globs[g], dir, to, there,
 						  arg))
 					return denied_by(e, v);
 		}

@@ -348,10 +348,12 @@ bool rules_protected_beneath(const struct rules_policy *p, const char *dir,
 /*
  * Whether a write or read entry that denies or asks names, with a
  * literal path, something strictly beneath dir for which there(path)
- * holds (it exists and the run did not make it): moving dir would move
- * it out of its rule's reach.  Fills v with that entry.
+ * holds (it exists and the run did not make it): moving dir (to to, or
+ * NULL: anywhere) would move it out of its rule's reach.  Fills v with
+ * that entry.
  */
 bool rules_denied_beneath(const struct rules_policy *p, const char *dir,
+			  const char *to,
 			  bool (*there)(const char *path, void *arg), void *arg,
 			  struct rules_verdict *v);
 

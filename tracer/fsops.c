@@ -117,14 +117,15 @@ static bool is_dir(DIR *dp, const struct dirent *d)
  * refused rather than half checked.
  */
 static bool holds_denied(const struct rules_policy *pol, const char *dir,
-			 int depth, int *budget, struct rules_verdict *v)
+			 const char *to, int depth, int *budget,
+			 struct rules_verdict *v)
 {
 	char sub[4096];
 	struct dirent *d;
 	bool found;
 	DIR *dp;
 
-	if (rules_denied_beneath(pol, dir, preexisting, NULL, v))
+	if (rules_denied_beneath(pol, dir, to, preexisting, NULL, v))
 		return true;
 	if (--*budget < 0 || depth > 32) {
 		verdict_proctor_move(v);
@@ -139,20 +140,23 @@ static bool holds_denied(const struct rules_policy *pol, const char *dir,
 			continue;
 		if ((size_t)snprintf(sub, sizeof(sub), "%s/%s", dir,
 				     d->d_name) < sizeof(sub))
-			found = holds_denied(pol, sub, depth + 1, budget, v);
+			found = holds_denied(pol, sub, to, depth + 1, budget,
+					     v);
 	}
 	closedir(dp);
 	return found;
 }
 
-static bool moves_protected(struct tracer_req *r, const struct tracer_path *p)
+/* p moves to the name to (a rename, or either side of an exchange). */
+static bool moves_protected(struct tracer_req *r, const struct tracer_path *p,
+			    const char *to)
 {
 	const struct rules_policy *pol = r->sup->o->policy;
 	int budget = MOVE_DIRS_MAX;
 
 	if (!p->exists || !S_ISDIR(p->mode) ||
 	    (!rules_protected_beneath(pol, p->path, &r->verdict) &&
-	     !holds_denied(pol, p->path, 0, &budget, &r->verdict)))
+	     !holds_denied(pol, p->path, to, 0, &budget, &r->verdict)))
 		return false;
 	tracer_req_decide(r, RULES_WRITE, "path", p->path, false);
 	return true;
@@ -169,8 +173,8 @@ static bool judge_both(struct tracer_req *r, const struct tracer_path *from,
 
 	/* the new name of a directory names a directory too */
 	ok = judge_write(r, from, exchange ? to : NULL) &&
-	     judge_write(r, to, from) && !moves_protected(r, from) &&
-	     !moves_protected(r, to);
+	     judge_write(r, to, from) && !moves_protected(r, from, to->path) &&
+	     !moves_protected(r, to, from->path);
 	r->ev.is_dir = dir;
 	if (!ok)
 		return false;

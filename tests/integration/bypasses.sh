@@ -96,7 +96,11 @@ pt_nogrep "nor the directory a rule ending in a wildcard names files of" \
 	"$PT_OUT" TOPSECRET
 mkdir -p "$WS/plain/sub"
 pt_run --deny-read "$WS/**/*.key" -- mv plain plain2
-pt_status "a rule that matches at any depth (**/*.key) holds no directory" 0
+pt_status "a rule that matches at any depth (**/*.key) lets a directory move within its reach" 0
+mkdir -p "$WS/deep/sub"
+echo DEEPSECRET >"$WS/deep/sub/a.key"
+pt_run --deny-read "$WS/deep/**/*.key" -- sh -c 'mv deep/sub moved; cat moved/a.key'
+pt_nogrep "... but not out of it" "$PT_OUT" DEEPSECRET
 
 # A virtual console's screen (/dev/vcs1: what is typed and shown there)
 # is somebody's session, like another window's pty: refused by default,

@@ -1893,7 +1893,8 @@ START_TEST(test_denied_beneath)
 {
 	struct rules_policy *p = load_builtin(&vars);
 	struct rules_verdict v;
-	bool got = rules_denied_beneath(p, moves[_i].dir, every_path, NULL, &v);
+	bool got = rules_denied_beneath(p, moves[_i].dir, NULL, every_path,
+					NULL, &v);
 
 	ck_assert_msg(got == moves[_i].denied, "%s: got %d", moves[_i].dir,
 		      got);
@@ -1903,17 +1904,22 @@ END_TEST
 
 /* Read rules too, and those that end in a wildcard (at their directory). */
 static const struct {
-	const char *dir;
+	const char *dir, *to;
 	bool denied;
 } read_moves[] = {
-	{ "/elsewhere/sec", true }, /* holds sec/<star>.key */
-	{ "/elsewhere", true },	    /* holds sec */
-	{ "/elsewhere/other", false },
-	{ "/elsewhere/one/lit", true }, /* holds lit/x.pem */
-	{ "/elsewhere/one", true },
-	{ "/elsewhere/two/a", true }, /* two/<star> holds a/<star><star> */
-	{ "/elsewhere/three", false },
-	{ "/elsewhere/four/x", false }, /* four/<star><star>/<star>.pem */
+	{ "/elsewhere/sec", NULL, true }, /* holds sec/<star>.key */
+	{ "/elsewhere", NULL, true },	  /* holds sec */
+	{ "/elsewhere/other", NULL, false },
+	{ "/elsewhere/one/lit", NULL, true }, /* holds lit/x.pem */
+	{ "/elsewhere/one", NULL, true },
+	{ "/elsewhere/two/a", NULL,
+	  true }, /* two/<star> holds a/<star><star> */
+	{ "/elsewhere/three", NULL, false },
+	/* four/<star><star>/<star>.pem: anywhere within four; not out */
+	{ "/elsewhere/four/x", "/elsewhere/four/y/z", false },
+	{ "/elsewhere/four/x", "/elsewhere/x", true },
+	{ "/elsewhere/four/x", NULL, true },
+	{ "/elsewhere/five", "/elsewhere/six", false },
 };
 
 START_TEST(test_denied_beneath_reads)
@@ -1931,7 +1937,8 @@ START_TEST(test_denied_beneath_reads)
 	ck_assert_msg(rules_policy_add_json(p, json, "t.json", NULL, err,
 					    sizeof(err)) == 0,
 		      "add_json: %s", err);
-	got = rules_denied_beneath(p, read_moves[_i].dir, every_path, NULL, &v);
+	got = rules_denied_beneath(p, read_moves[_i].dir, read_moves[_i].to,
+				   every_path, NULL, &v);
 	ck_assert_msg(got == read_moves[_i].denied, "%s: got %d",
 		      read_moves[_i].dir, got);
 	rules_policy_free(p);
