@@ -27,7 +27,7 @@
 #define GITRISK_MAX	  4096		/* paths noted */
 #define GITRISK_READ_MAX  (1024 * 1024) /* of a config read at the end */
 #define GITRISK_SAY_MAX	  512		/* the keys named, for people */
-#define GITRISK_DIRS_MAX  4096		/* directories looked through */
+#define GITRISK_DIRS_MAX  65536		/* directories looked through */
 #define GITRISK_DEPTH_MAX 64		/* and how deep */
 
 /* What was noted: files to read, or directories moved in to look through. */
@@ -53,8 +53,10 @@ static bool git_kind(const char *path, size_t *keep)
 	*keep = n > 5 && !strcmp(path + n - 5, ".lock") ? n - 5 : n;
 	base = base ? base + 1 : path;
 	b = (size_t)(path + *keep - base);
+	/* commondir: where git takes its config and hooks from */
 	if ((b == 6 && !strncmp(base, "config", 6)) ||
-	    (b == 15 && !strncmp(base, "config.worktree", 15)))
+	    (b == 15 && !strncmp(base, "config.worktree", 15)) ||
+	    (b == 9 && !strncmp(base, "commondir", 9)))
 		return true;
 	return strstr(path, "/hooks/") && !strstr(base, ".sample");
 }
@@ -147,19 +149,54 @@ static const char *const runs[] = {
 	"tar.*.command",
 	"trailer.*.command",
 	"trailer.*.cmd",
+	"sendemail.sendmailcmd",
+	"sendemail.smtpserver",
+	"sendemail.tocmd",
+	"sendemail.cccmd",
+	"guitool.*.cmd",
+	"instaweb.httpd",
+	"svn.authorsprog",
 };
 
 /* Whether section.sub.key = value makes git run a command. */
+static void lower(char *s)
+{
+	for (; *s; s++)
+		*s = (char)tolower((unsigned char)*s);
+}
+
+/* A value that names no command: empty, or a boolean. */
+static bool no_command(const char *v)
+{
+	static const char *const words[] = { "",     "false", "no", "off", "0",
+					     "true", "yes",   "on", "1" };
+	char w[8];
+	size_t n = strcspn(v, " \t\r\"#;"), i;
+
+	if (n >= sizeof(w))
+		return false;
+	snprintf(w, sizeof(w), "%.*s", (int)n, v);
+	lower(w);
+	for (i = 0; i < sizeof(words) / sizeof(words[0]); i++)
+		if (!strcmp(w, words[i]) && !v[n + strspn(v + n, " \t\r\"")])
+			return true;
+	return false;
+}
+
 static bool key_runs(const char *section, const char *sub, const char *key,
 		     const char *value)
 {
 	char name[256];
 	size_t i;
 
-	/* a transport that is a command: ext::, allowed by protocol.ext */
-	if (strstr(value, "ext::") ||
-	    (!strcmp(section, "protocol") && !strcmp(sub, "ext")))
-		return true;
+	/* a transport that is a command: ext::, in a URL or a rewrite of
+	 * one, allowed by protocol.ext or protocol.allow */
+	if (!strncmp(value, "ext::", 5) || strstr(sub, "ext::") ||
+	    (!strcmp(section, "protocol") &&
+	     (!strcmp(sub, "ext") || !strcmp(key, "allow"))))
+		return !no_command(value) || !strcmp(value, "always");
+	if (no_command(value))
+		return false;
 	if (!strcmp(section, "pager") || /* pager.<command> */
 	    (!strcmp(section, "alias") && value[0] == '!') ||
 	    (!strcmp(section, "submodule") && !strcmp(key, "update") &&
@@ -173,12 +210,6 @@ static bool key_runs(const char *section, const char *sub, const char *key,
 	return false;
 }
 
-static void lower(char *s)
-{
-	for (; *s; s++)
-		*s = (char)tolower((unsigned char)*s);
-}
-
 /* The config's place in its sections, line to line. */
 struct scan {
 	char section[128], sub[256];
@@ -189,19 +220,29 @@ struct scan {
 /* "[section]", "[section "sub"]" or the old "[section.sub]"; the rest. */
 static char *scan_header(struct scan *s, char *k)
 {
-	size_t len = strcspn(k, " \t].");
-	char *end;
+	size_t len = strcspn(k, " \t\r].");
+	char *end, *o;
 
 	snprintf(s->section, sizeof(s->section), "%.*s", (int)len, k);
 	lower(s->section);
 	s->sub[0] = '\0';
 	k += len;
-	if (*k == '.' || *k == ' ' || *k == '\t') {
-		k += strspn(k, " \t.\"");
-		len = strcspn(k, "\"]");
+	if (*k == '.') { /* the old [section.sub] */
+		len = strcspn(++k, "]");
 		snprintf(s->sub, sizeof(s->sub), "%.*s", (int)len, k);
 		lower(s->sub);
 		k += len;
+	} else if (k[strspn(k, " \t\r")] == '"') {
+		/* [section "sub"]: quoted, "]" and escapes within */
+		k += strspn(k, " \t\r") + 1;
+		for (o = s->sub; *k && *k != '"'; k++) {
+			if (*k == '\\' && k[1])
+				k++;
+			if (o < s->sub + sizeof(s->sub) - 1)
+				*o++ = *k;
+		}
+		*o = '\0';
+		lower(s->sub);
 	}
 	end = strchr(k, ']');
 	return end ? end + 1 : k + strlen(k);
@@ -210,20 +251,20 @@ static char *scan_header(struct scan *s, char *k)
 /* Appends "section.key" to s->say when the line's key runs a command. */
 static void scan_line(struct scan *s, char *line)
 {
-	char *k = line + strspn(line, " \t"), *v, *e;
+	char *k = line + strspn(line, " \t\r"), *v, *e;
 	size_t len;
 
 	/* a key may follow on the same line: "[core] fsmonitor = x" */
 	while (*k == '[') {
 		k = scan_header(s, k + 1);
-		k += strspn(k, " \t");
+		k += strspn(k, " \t\r");
 	}
 	if (!isalpha((unsigned char)*k) || !s->section[0])
 		return;
 	e = k + strspn(k, "abcdefghijklmnopqrstuvwxyz"
 			  "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-");
-	v = e + strspn(e, " \t");
-	v = *v == '=' ? v + 1 + strspn(v + 1, " \t\"") : v;
+	v = e + strspn(e, " \t\r");
+	v = *v == '=' ? v + 1 + strspn(v + 1, " \t\r\"") : v;
 	*e = '\0';
 	lower(k);
 	if (!key_runs(s->section, s->sub, k, v))
@@ -335,25 +376,98 @@ static bool git_dir_above(const char *path, int up)
 	return lstat(dir, &st) == 0;
 }
 
-static void say_one(const char *path, bool quiet)
+static void say(const char *path, const char *what, bool quiet)
 {
-	char say[GITRISK_SAY_MAX];
-	struct stat st;
-	bool hook = strstr(path, "/hooks/") != NULL;
-
-	if (stat(path, &st) < 0 || !S_ISREG(st.st_mode) ||
-	    !git_dir_above(path, hook ? 2 : 1))
-		return;
-	if (hook)
-		snprintf(say, sizeof(say), "%s",
-			 st.st_mode & 0111 ? "a hook" : "");
-	else
-		scan_config(path, &st, say, sizeof(say));
-	if (say[0] && !quiet)
+	if (what[0] && !quiet)
 		fprintf(stderr,
 			"proctor: the run wrote what git will run when you use "
 			"git there: %s (%s); read it first\n",
-			path, say);
+			path, what);
+}
+
+/* The hooks in dir, which the commondir at by names. */
+static void say_hooks(const char *dir, const char *by, bool quiet)
+{
+	char hook[4200], what[4200];
+	struct dirent *d;
+	struct stat st;
+	DIR *dp = opendir(dir);
+
+	while (dp && (d = readdir(dp)) != NULL) {
+		snprintf(hook, sizeof(hook), "%s/%s", dir, d->d_name);
+		if (d->d_name[0] == '.' || strstr(d->d_name, ".sample") ||
+		    stat(hook, &st) < 0 || !S_ISREG(st.st_mode) ||
+		    !(st.st_mode & 0111))
+			continue;
+		snprintf(what, sizeof(what), "a hook, by %s", by);
+		say(hook, what, quiet);
+	}
+	if (dp)
+		closedir(dp);
+}
+
+/*
+ * A commondir's directory (relative to the file's): its config and
+ * hooks are the repository's, named under the commondir's path.
+ */
+static void say_common(const char *path, const struct stat *st, bool quiet)
+{
+	char target[4096], conf[4200], what[GITRISK_SAY_MAX + 64];
+	char line[4096] = "";
+	struct stat cst;
+	FILE *f = fopen(path, "re");
+	const char *slash = strrchr(path, '/');
+
+	if (!f || st->st_size > 4096) {
+		if (f)
+			fclose(f);
+		return;
+	}
+	if (!fgets(line, sizeof(line), f))
+		line[0] = '\0';
+	fclose(f);
+	line[strcspn(line, "\r\n")] = '\0';
+	if (line[0] == '/' || !slash)
+		snprintf(target, sizeof(target), "%s", line);
+	else
+		snprintf(target, sizeof(target), "%.*s/%s", (int)(slash - path),
+			 path, line);
+	snprintf(conf, sizeof(conf), "%s/config", target);
+	if (stat(conf, &cst) == 0 && S_ISREG(cst.st_mode)) {
+		char keys[GITRISK_SAY_MAX];
+
+		scan_config(conf, &cst, keys, sizeof(keys));
+		if (keys[0]) {
+			snprintf(what, sizeof(what),
+				 "its commondir's config: %s", keys);
+			say(path, what, quiet);
+		}
+	}
+	snprintf(conf, sizeof(conf), "%s/hooks", target);
+	say_hooks(conf, path, quiet);
+}
+
+static void say_one(const char *path, bool quiet)
+{
+	char what[GITRISK_SAY_MAX];
+	const char *base = strrchr(path, '/');
+	struct stat st;
+	bool hook = strstr(path, "/hooks/") != NULL;
+
+	if (stat(path, &st) < 0 || !S_ISREG(st.st_mode))
+		return;
+	if (base && !strcmp(base, "/commondir")) {
+		say_common(path, &st, quiet);
+		return;
+	}
+	if (!git_dir_above(path, hook ? 2 : 1))
+		return;
+	if (hook)
+		snprintf(what, sizeof(what), "%s",
+			 st.st_mode & 0111 ? "a hook" : "");
+	else
+		scan_config(path, &st, what, sizeof(what));
+	say(path, what, quiet);
 }
 
 /* The git configs and hooks beneath a directory the run moved in. */

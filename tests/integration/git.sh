@@ -129,4 +129,30 @@ pt_grep "... a key after a line that ends in an escaped backslash" "$PT_ERR" \
 	"wrote what git will run .*: $ws2/esc/.git/config \\(core.fsmonitor\\)"
 pt_grep "... a key after a comment that ends in a backslash" "$PT_ERR" \
 	"wrote what git will run .*: $ws2/cmt/.git/config \\(core.fsmonitor\\)"
+# a CR as a blank, a "]" in a quoted subsection, a commondir pointing
+# at another directory's config and hooks; and no alarm for booleans or
+# for a hooks directory outside any repository
+pt_run --workspace "$ws2" -- sh -c 'mkdir -p cr/.git qs/.git &&
+	printf "[core]\r\tfsmonitor = x\n" >cr/.git/config &&
+	printf "[filter \"a]b\"] clean = x\n" >qs/.git/config &&
+	git init -q cd && mkdir -p common/hooks &&
+	printf "[core]\n\tfsmonitor = x\n" >common/config &&
+	printf "#!/bin/sh\n" >common/hooks/post-checkout &&
+	chmod +x common/hooks/post-checkout &&
+	echo ../../common >cd/.git/commondir &&
+	mkdir -p bool/.git contrib/hooks &&
+	printf "[pager]\n\tbranch = false\n[core]\n\tfsmonitor = false\n" \
+		>bool/.git/config &&
+	printf "#!/bin/sh\n" >contrib/hooks/post-receive &&
+	chmod +x contrib/hooks/post-receive'
+pt_grep "... a CR as a blank" "$PT_ERR" \
+	"wrote what git will run .*: $ws2/cr/.git/config \\(core.fsmonitor\\)"
+pt_grep "... a ] in a quoted subsection" "$PT_ERR" \
+	"wrote what git will run .*: $ws2/qs/.git/config \\(filter.clean\\)"
+pt_grep "... a commondir's config" "$PT_ERR" \
+	"wrote what git will run .*: $ws2/cd/.git/commondir \\(its commondir's config: core.fsmonitor\\)"
+pt_grep "... and its hooks" "$PT_ERR" \
+	"wrote what git will run .*/common/hooks/post-checkout \\(a hook, by $ws2/cd/.git/commondir\\)"
+pt_nogrep "... no alarm for booleans" "$PT_ERR" "$ws2/bool/"
+pt_nogrep "... nor for hooks outside a repository" "$PT_ERR" "$ws2/contrib/"
 pt_done
