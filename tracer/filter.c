@@ -268,19 +268,29 @@ static int add_refused_new(scmp_filter_ctx ctx)
 #define KEYCTL_READ_	   11 /* linux/keyctl.h */
 #define KEYCTL_DH_COMPUTE_ 23
 
+/* Refuses call nr with err when argument arg, its lower half, is value. */
+static int refuse_eq(scmp_filter_ctx ctx, int err, int nr, unsigned int arg,
+		     uint32_t value)
+{
+	struct scmp_arg_cmp cmp = {
+		.arg = arg,
+		.op = SCMP_CMP_MASKED_EQ,
+		.datum_a = 0xffffffffu,
+		.datum_b = value,
+	};
+
+	return seccomp_rule_add_array(ctx, SCMP_ACT_ERRNO(err), nr, 1, &cmp);
+}
+
 /* Argument checks: only registers, so the kernel can decide them. */
 static int add_masked(scmp_filter_ctx ctx)
 {
 	int rc;
 
 	/* TIOCSTI and TIOCLINUX, whatever the upper bits (class 19) */
-	rc = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EPERM), SCMP_SYS(ioctl), 1,
-			      SCMP_A1(SCMP_CMP_MASKED_EQ, 0xffffffffu,
-				      TIOCSTI));
+	rc = refuse_eq(ctx, EPERM, SCMP_SYS(ioctl), 1, TIOCSTI);
 	if (rc == 0)
-		rc = seccomp_rule_add(
-			ctx, SCMP_ACT_ERRNO(EPERM), SCMP_SYS(ioctl), 1,
-			SCMP_A1(SCMP_CMP_MASKED_EQ, 0xffffffffu, TIOCLINUX));
+		rc = refuse_eq(ctx, EPERM, SCMP_SYS(ioctl), 1, TIOCLINUX);
 	/* a child that would escape the tracer (class 18) */
 	if (rc == 0)
 		rc = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EPERM),
@@ -296,10 +306,8 @@ static int add_masked(scmp_filter_ctx ctx)
 	 * ours then fails (EFAULT).
 	 */
 	if (rc == 0)
-		rc = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EPERM),
-				      SCMP_SYS(ioctl), 1,
-				      SCMP_A1(SCMP_CMP_MASKED_EQ, 0xffffffffu,
-					      USERFAULTFD_IOC_NEW));
+		rc = refuse_eq(ctx, EPERM, SCMP_SYS(ioctl), 1,
+			       USERFAULTFD_IOC_NEW);
 	if (rc == 0)
 		rc = seccomp_rule_add(
 			ctx, SCMP_ACT_ERRNO(EPERM), SCMP_SYS(userfaultfd), 1,
@@ -311,14 +319,10 @@ static int add_masked(scmp_filter_ctx ctx)
 	 * key derives)
 	 */
 	if (rc == 0)
-		rc = seccomp_rule_add(
-			ctx, SCMP_ACT_ERRNO(EACCES), SCMP_SYS(keyctl), 1,
-			SCMP_A0(SCMP_CMP_MASKED_EQ, 0xffffffffu, KEYCTL_READ_));
+		rc = refuse_eq(ctx, EACCES, SCMP_SYS(keyctl), 0, KEYCTL_READ_);
 	if (rc == 0)
-		rc = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EACCES),
-				      SCMP_SYS(keyctl), 1,
-				      SCMP_A0(SCMP_CMP_MASKED_EQ, 0xffffffffu,
-					      KEYCTL_DH_COMPUTE_));
+		rc = refuse_eq(ctx, EACCES, SCMP_SYS(keyctl), 0,
+			       KEYCTL_DH_COMPUTE_);
 	/* a listener of the program's own would answer for us (class 3) */
 	if (rc == 0)
 		rc = seccomp_rule_add(
