@@ -7,10 +7,10 @@
  * repository staged in the outer one has its core.fsmonitor run by the
  * outer `git status`; a directory made to look like a repository (HEAD,
  * objects, refs, config) is one to git's discovery.  So proctor notes the
- * git config files and hooks the run wrote, and the directories it moved
- * (a repository made elsewhere and moved in), and at the end names those
- * that would run a command: the user reads them before running git
- * there.  A note, not a boundary: what the run writes in the workspace
+ * git config files, commondir files (which point git at another config)
+ * and hooks the run wrote, and the directories it moved (a repository
+ * made elsewhere and moved in), and at the end names those that would
+ * run a command: the user reads them before running git there.  A note, not a boundary: what the run writes in the workspace
  * is the run's.
  */
 #include <ctype.h>
