@@ -10,8 +10,8 @@
  * git config files, commondir files (which point git at another config)
  * and hooks the run wrote, and the directories it moved (a repository
  * made elsewhere and moved in), and at the end names those that would
- * run a command: the user reads them before running git there.  A note, not a
- * boundary: what the run writes in the workspace is the run's.
+ * run a command: the user reads them before running git there.  A note,
+ * not a boundary: what the run writes in the workspace is the run's.
  */
 #include <ctype.h>
 #include <dirent.h>
