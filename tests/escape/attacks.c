@@ -1984,71 +1984,6 @@ static void exec_tally_report(const char *name, long n, struct exec_tally *t,
 }
 
 /*
- * Each attempt is a child that execs in a loop while a thread flips the
- * path (or argv[1]) between the allowed and the denied program.  The
- * exec that succeeds replaces the child; its exit says what ran.
- */
-static void cmd_exec_race(long n, bool flip_argv)
-{
-	struct exec_tally t = { 0 };
-	double t0 = now_s();
-	long i;
-
-	for (i = 0; i < n; i++) {
-		pid_t pid = fork();
-
-		if (pid == 0) {
-			static char path[4096], a1[16];
-			static char *argv[3] = { "prog", a1, NULL };
-			struct exec_flip f = { path, argv, NULL,
-					       NULL, 0,	   flip_argv };
-			pthread_t th;
-			int k;
-
-			if (flip_argv) {
-				strcpy(path, PROG_OK);
-				strcpy(a1, "--good");
-				f.a = "--good";
-				f.b = "--evil";
-				f.len = 7;
-			} else {
-				strcpy(path, PROG_OK);
-				strcpy(a1, "--good");
-				f.a = PROG_OK;
-				f.b = PROG_NO;
-				f.len = strlen(PROG_OK) + 1;
-			}
-			pthread_create(&th, NULL, exec_flipper, &f);
-			for (k = 0; k < 10000; k++)
-				execve(path, argv, environ);
-			_exit(77);
-		}
-		exec_tally(&t, pid);
-	}
-	exec_tally_report(flip_argv ? "exec-race-argv" : "exec-race-path", n,
-			  &t, now_s() - t0);
-}
-
-/*
- * A script named by a rule with its arguments: a thread adds a word to
- * argv (NULL, then "--evil", then NULL again) while the main thread execs
- * it in a loop, so that the word judged absent may be there when the
- * kernel copies argv; the interpreter then gets it behind the script's
- * name.  The script exits 42 (after writing the marker) for --evil.
- */
-static char *volatile script_argv[3];
-
-static void *script_flipper(void *arg)
-{
-	(void)arg;
-	for (;;) {
-		script_argv[1] = "--evil";
-		script_argv[1] = NULL;
-	}
-	return NULL;
-}
-
-/*
  * Each attempt is a child that execs script with argv in a loop while a
  * thread runs flip(arg); the exec that succeeds replaces the child.
  */
@@ -2074,6 +2009,51 @@ static void exec_race_run(const char *name, const char *script, char **argv,
 		exec_tally(&t, pid);
 	}
 	exec_tally_report(name, n, &t, now_s() - t0);
+}
+
+/*
+ * The path (or argv[1]) flipped between the allowed and the denied
+ * program by a thread while the child execs it.
+ */
+static void cmd_exec_race(long n, bool flip_argv)
+{
+	static char path[4096], a1[16];
+	static char *argv[3] = { "prog", a1, NULL };
+	static struct exec_flip f;
+
+	strcpy(path, PROG_OK);
+	strcpy(a1, "--good");
+	f = (struct exec_flip){ path, argv, NULL, NULL, 0, flip_argv };
+	if (flip_argv) {
+		f.a = "--good";
+		f.b = "--evil";
+		f.len = 7;
+	} else {
+		f.a = PROG_OK;
+		f.b = PROG_NO;
+		f.len = strlen(PROG_OK) + 1;
+	}
+	exec_race_run(flip_argv ? "exec-race-argv" : "exec-race-path", path,
+		      argv, exec_flipper, &f, n);
+}
+
+/*
+ * A script named by a rule with its arguments: a thread adds a word to
+ * argv (NULL, then "--evil", then NULL again) while the main thread execs
+ * it in a loop, so that the word judged absent may be there when the
+ * kernel copies argv; the interpreter then gets it behind the script's
+ * name.  The script exits 42 (after writing the marker) for --evil.
+ */
+static char *volatile script_argv[3];
+
+static void *script_flipper(void *arg)
+{
+	(void)arg;
+	for (;;) {
+		script_argv[1] = "--evil";
+		script_argv[1] = NULL;
+	}
+	return NULL;
 }
 
 static void cmd_exec_race_script(const char *script, long n)
