@@ -159,9 +159,9 @@ static void keep_stricter(struct tracer_req *r, const struct rules_verdict *v)
  * /x/B -x script args" for a script whose #! names /x/B -x, a script
  * whose #! names /bin/sh; each of those commands is judged.  The last
  * interpreter's identity is what /proc/PID/exe will show (ist, ipath).
- * Returns how many #! words go ahead of the script's name (0: not a
- * script), and puts them in head (EXEC_HEAD_MAX bytes), each ending
- * in a NUL, *hlen bytes in all; *levels, how many interpreters.
+ * Puts the #! words that go ahead of the script's name in head
+ * (EXEC_HEAD_MAX bytes), each ending in a NUL, *hlen bytes in all (0:
+ * not a script); *levels, how many interpreters.
  */
 static bool is_loader(const char *path);
 static void judge_loaded(struct tracer_req *r, const char *const *words,
@@ -184,10 +184,10 @@ static void push_interp(const char **words, size_t *n, const char *interp,
 	*n = keep + add;
 }
 
-static int judge_interp(struct tracer_req *r, int fd, const char *script,
-			const char *const *words, size_t n, struct stat *ist,
-			char *ipath, size_t ipsize, char *head, size_t *hlen,
-			int *levels)
+static void judge_interp(struct tracer_req *r, int fd, const char *script,
+			 const char *const *words, size_t n, struct stat *ist,
+			 char *ipath, size_t ipsize, char *head, size_t *hlen,
+			 int *levels)
 {
 	static __thread const char *iwords[EXEC_MAX_WORDS];
 	char line[EXEC_MAX_INTERP][2][256];
@@ -244,7 +244,6 @@ static int judge_interp(struct tracer_req *r, int fd, const char *script,
 		memcpy(head + *hlen, iwords[i], w);
 		*hlen += w;
 	}
-	return lead;
 }
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof(*(a)))

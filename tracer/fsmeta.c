@@ -175,15 +175,23 @@ static int op_utimens(struct tracer_req *r, const struct tracer_path *p, int fd)
 	return ret(utimensat(p->parent, p->name, tp, AT_SYMLINK_NOFOLLOW));
 }
 
-bool tracer_task_has_cap(pid_t tid, int cap)
+const char *tracer_task_status(pid_t tid, const char *key, char *buf,
+			       size_t size)
 {
-	char path[64], buf[4096], *c;
-	ssize_t n;
+	char path[64], *at;
 
 	snprintf(path, sizeof(path), "/proc/%d/status", tid);
-	n = tracer_proc_read(path, buf, sizeof(buf));
-	c = n > 0 ? strstr(buf, "\nCapEff:") : NULL;
-	return c && (strtoull(c + 8, NULL, 16) >> cap) & 1;
+	if (tracer_proc_read(path, buf, size) <= 0 || !(at = strstr(buf, key)))
+		return NULL;
+	return at + strlen(key);
+}
+
+bool tracer_task_has_cap(pid_t tid, int cap)
+{
+	char buf[4096];
+	const char *c = tracer_task_status(tid, "\nCapEff:", buf, sizeof(buf));
+
+	return c && (strtoull(c, NULL, 16) >> cap) & 1;
 }
 
 static int op_mknod(struct tracer_req *r, const struct tracer_path *p, int fd)

@@ -100,17 +100,15 @@ static int protected_level(bool fifo)
 	return level[fifo];
 }
 
-/* The task's filesystem uid (/proc/TID/status), or -1. */
+/* The task's filesystem uid (the fourth of "Uid:"), or -1. */
 static long task_fsuid(pid_t tid)
 {
-	char path[64], buf[4096], *u;
+	char buf[4096];
+	const char *u = tracer_task_status(tid, "\nUid:", buf, sizeof(buf));
 	long id[4];
 
-	snprintf(path, sizeof(path), "/proc/%d/status", tid);
-	if (tracer_proc_read(path, buf, sizeof(buf)) <= 0 ||
-	    !(u = strstr(buf, "\nUid:")) ||
-	    sscanf(u + 5, "%ld %ld %ld %ld", &id[0], &id[1], &id[2], &id[3]) !=
-		    4)
+	if (!u ||
+	    sscanf(u, "%ld %ld %ld %ld", &id[0], &id[1], &id[2], &id[3]) != 4)
 		return -1;
 	return id[3];
 }

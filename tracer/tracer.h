@@ -658,6 +658,9 @@ void tracer_on_unlink(struct tracer_req *r);
 void tracer_on_rename(struct tracer_req *r);
 void tracer_on_link(struct tracer_req *r);
 void tracer_on_meta(struct tracer_req *r);
+/* What follows key ("\nUid:") in /proc/TID/status, read into buf. */
+const char *tracer_task_status(pid_t tid, const char *key, char *buf,
+			       size_t size);
 /* Whether the task holds cap in its effective set (/proc/TID/status). */
 bool tracer_task_has_cap(pid_t tid, int cap);
 void tracer_on_identity(struct tracer_req *r);

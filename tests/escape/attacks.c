@@ -373,14 +373,7 @@ static void call_report(const char *name, long rc, int err, bool success_is_win,
 		printf("INFO %s\n", changed_line);
 }
 
-/* Whether a listing of /proc/PID/fd tells what a descriptor is. */ /* Whether a
-								       listing
-								       of
-								       /proc/PID/fd
-								       tells
-								       what a
-								       descriptor
-								       is. */
+/* Whether a listing of /proc/PID/fd tells what a descriptor is. */
 static bool fd_dir_reveals(int dirfd)
 {
 	DIR *d = fdopendir(dup(dirfd));
