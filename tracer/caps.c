@@ -38,6 +38,16 @@ static const int dropped[] = {
 
 #define N_DROPPED (sizeof(dropped) / sizeof(*dropped))
 
+uint64_t tracer_caps_dropped(void)
+{
+	uint64_t mask = 0;
+	size_t i;
+
+	for (i = 0; i < N_DROPPED; i++)
+		mask |= 1ull << dropped[i];
+	return mask;
+}
+
 int tracer_caps_drop(void)
 {
 	struct __user_cap_header_struct hdr = {

@@ -55,6 +55,7 @@ struct fifo_end {
 	int at; /* the FIFO's directory */
 	char name[256];
 	int flags; /* the program's, with O_NONBLOCK */
+	pid_t tid; /* whose open: its credentials open it */
 	bool reading;
 	int fd; /* once opened (a read end at the first try) */
 };
@@ -130,8 +131,9 @@ static int task_signal(pid_t tid)
 }
 
 static void end_init(struct fifo_end *e, const struct tracer_path *p,
-		     uint64_t flags)
+		     uint64_t flags, pid_t tid)
 {
+	e->tid = tid;
 	e->at = p->parent;
 	snprintf(e->name, sizeof(e->name), "%s", p->name);
 	e->flags = (int)(flags & ~(uint64_t)O_CLOEXEC) | O_CLOEXEC | O_NOCTTY |
@@ -151,9 +153,15 @@ static int end_try(struct fifo_end *e, int wait_ms)
 	struct pollfd pfd = { .events = POLLIN };
 
 	if (e->fd < 0) {
+		int err = tracer_as_task(e->tid);
+
+		if (err < 0)
+			return err;
 		e->fd = openat(e->at, e->name, e->flags);
+		err = e->fd < 0 ? errno : 0;
+		tracer_as_self();
 		if (e->fd < 0)
-			return errno == ENXIO ? 0 : -errno; /* no reader */
+			return err == ENXIO ? 0 : -err; /* no reader */
 		wait_ms = 0;
 	}
 	pfd.fd = e->fd;
@@ -283,7 +291,7 @@ int tracer_fifo_open(struct tracer_req *r, const struct tracer_path *p,
 	struct fifo_end e;
 	int rc;
 
-	end_init(&e, p, flags);
+	end_init(&e, p, flags, r->tid);
 	f = fifo_reserve(&e);
 	if (!f && !r->may_block) {
 		r->defer = true; /* to the pool, which waits as it can */
@@ -566,8 +574,9 @@ static void *fifo_waiter(void *arg)
 	/* as its creator's: the signals are the main thread's to take */
 	sigfillset(&all);
 	pthread_sigmask(SIG_BLOCK, &all, NULL);
-	/* its creator, a receiver, moves its cwd and umask as it serves */
+	/* its creator, a receiver, moves its cwd, umask and credentials */
 	unshare(CLONE_FS);
+	tracer_cred_thread_rest();
 	for (;;) {
 		now = now_ms();
 		timeout = due == INT64_MAX ? -1

@@ -432,7 +432,10 @@ void tracer_on_meta(struct tracer_req *r)
 		r->err = EACCES;
 		goto out;
 	}
-	err = c->op(r, &p, fd);
+	err = tracer_as_task(r->tid);
+	if (!err)
+		err = c->op(r, &p, fd);
+	tracer_as_self();
 	r->err = -err;
 out:
 	if (fd >= 0)

@@ -216,11 +216,13 @@ void tracer_on_mkdir(struct tracer_req *r)
 		r->err = -err;
 		goto out;
 	}
-	if (p.magic >= 0 || mkdirat(p.parent, p.name, mode) < 0) {
-		r->err = p.magic >= 0 ? EEXIST : errno;
-		goto out;
-	}
-	tracer_created_add(p.parent, p.name);
+	if ((err = tracer_as_task(r->tid)) < 0)
+		r->err = -err;
+	else if (mkdirat(p.parent, p.name, mode) < 0)
+		r->err = errno;
+	tracer_as_self();
+	if (!r->err)
+		tracer_created_add(p.parent, p.name);
 out:
 	tracer_path_release(&p);
 }
@@ -248,10 +250,15 @@ void tracer_on_unlink(struct tracer_req *r)
 	}
 	had = p.magic < 0 &&
 	      fstatat(p.parent, p.name, &st, AT_SYMLINK_NOFOLLOW) == 0;
-	if (p.magic >= 0 || unlinkat(p.parent, p.name, flags) < 0) {
-		r->err = p.magic >= 0 ? EBUSY : errno;
+	if (p.magic >= 0)
+		r->err = EBUSY;
+	else if ((err = tracer_as_task(r->tid)) < 0)
+		r->err = -err;
+	else if (unlinkat(p.parent, p.name, flags) < 0)
+		r->err = errno;
+	tracer_as_self();
+	if (r->err)
 		goto out;
-	}
 	if (flags & AT_REMOVEDIR)
 		tracer_ident_changed(); /* it may have been someone's cwd */
 	/* Its inode number may come back for a file the run did not make. */
@@ -292,11 +299,14 @@ void tracer_on_rename(struct tracer_req *r)
 		r->err = EPERM;
 	else if (from.magic >= 0 || to.magic >= 0)
 		r->err = EXDEV;
+	else if ((err = tracer_as_task(r->tid)) < 0)
+		r->err = -err;
 	else if (renameat2(from.parent, from.name, to.parent, to.name, flags) <
 		 0)
 		r->err = errno;
 	else
 		tracer_ident_changed(); /* a cwd below it has a new name */
+	tracer_as_self();
 out:
 	tracer_path_release(&from);
 	tracer_path_release(&to);
@@ -346,7 +356,9 @@ void tracer_on_link(struct tracer_req *r)
 		r->err = EACCES;
 		goto out;
 	}
-	if (from.magic >= 0) {
+	if ((err = tracer_as_task(r->tid)) < 0) {
+		r->err = -err;
+	} else if (from.magic >= 0) {
 		/* an O_TMPFILE or an open file, linked by its descriptor */
 		snprintf(link, sizeof(link), "/proc/self/fd/%d", from.magic);
 		if (linkat(AT_FDCWD, link, to.parent, to.name,
@@ -355,6 +367,7 @@ void tracer_on_link(struct tracer_req *r)
 	} else if (linkat(from.parent, from.name, to.parent, to.name, 0) < 0) {
 		r->err = errno;
 	}
+	tracer_as_self();
 out:
 	tracer_path_release(&from);
 	tracer_path_release(&to);

@@ -66,12 +66,12 @@ void tracer_ident_changed(void)
 	tracer_proc_unlock();
 }
 
-/* Calls that change a task's uid, cwd or umask; the filter sends them
- * here (prctl only for PR_SET_DUMPABLE). */
+/* Calls that change a task's uid, credentials, cwd or umask; the filter
+ * sends them here (prctl only for PR_SET_DUMPABLE). */
 static const char *const changing_calls[] = {
 	"chdir",    "fchdir",	"chroot",    "setuid",	  "setgid",
 	"setreuid", "setregid", "setresuid", "setresgid", "setfsuid",
-	"setfsgid", "prctl",	"umask",
+	"setfsgid", "prctl",	"umask",     "setgroups", "capset",
 };
 
 const char *tracer_ident_call(size_t i)
@@ -105,6 +105,7 @@ static void changing(pid_t tid, int nr)
 	if (!p) {
 		broken = true;
 	} else {
+		tracer_ident_cred_forget_locked(p);
 		if (!p->ident_pending) {
 			p->ident_pending = true;
 			unsettled++;
@@ -290,6 +291,7 @@ void tracer_ident_forget_locked(struct tracer_proc *p)
 	}
 	p->cwd_fd = -1;
 	p->umask = -1;
+	tracer_ident_cred_forget_locked(p);
 }
 
 /* An eighth of proctor's descriptors at most; caller holds the lock. */
@@ -396,4 +398,58 @@ int tracer_ident_umask(pid_t tid)
 	}
 	tracer_proc_unlock();
 	return um;
+}
+
+void tracer_ident_cred_forget_locked(struct tracer_proc *p)
+{
+	free(p->cred);
+	p->cred = NULL;
+	p->cred_known = false;
+}
+
+/*
+ * Unlike the rest, a task's credentials change only by its own calls,
+ * which cannot run while one of its calls is served: what is read now
+ * is kept until changing() or an exec forgets it, whatever gen says.
+ */
+int tracer_ident_cred(pid_t tid, struct tracer_cred *c)
+{
+	struct tracer_proc *p;
+	char path[64], buf[8192];
+	struct tracer_cred *kept = NULL;
+	ssize_t n;
+	int rc;
+
+	tracer_proc_lock();
+	p = tracer_proc_find(tid);
+	if (p && p->cred_known) {
+		rc = p->cred ? (*c = *p->cred, 0) : 1;
+		tracer_proc_unlock();
+		return rc;
+	}
+	tracer_proc_unlock();
+
+	snprintf(path, sizeof(path), "/proc/%d/status", tid);
+	n = tracer_proc_read(path, buf, sizeof(buf));
+	if (n <= 0)
+		return n < 0 ? (int)n : -EIO;
+	rc = tracer_cred_parse(buf, c);
+	if (rc < 0)
+		return rc;
+	rc = tracer_cred_is_rest(c);
+	if (!rc && !(kept = malloc(sizeof(*kept))))
+		return rc;
+	if (kept)
+		*kept = *c;
+
+	tracer_proc_lock();
+	p = tracer_proc_find(tid);
+	if (p && !p->cred_known) {
+		p->cred = kept;
+		p->cred_known = true;
+		kept = NULL;
+	}
+	tracer_proc_unlock();
+	free(kept);
+	return rc;
 }

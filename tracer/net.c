@@ -457,8 +457,11 @@ void tracer_on_connect(struct tracer_req *r)
 	}
 	if (r->may_block)
 		tracer_req_hold_who(r); /* it may outlive its task */
-	if (connect(sock, use, len) < 0)
+	if ((err = tracer_as_task(r->tid)) < 0)
+		r->err = -err;
+	else if (connect(sock, use, len) < 0)
 		r->err = errno;
+	tracer_as_self();
 	close(sock);
 out:
 	tracer_path_release(&p);
@@ -553,9 +556,12 @@ void tracer_on_bind(struct tracer_req *r)
 		r->err = -sock;
 		goto out;
 	}
-	if (bind(sock, (struct sockaddr *)&ss, len) < 0)
+	if ((err = tracer_as_task(r->tid)) < 0)
+		r->err = -err;
+	else if (bind(sock, (struct sockaddr *)&ss, len) < 0)
 		r->err = errno;
-	else
+	tracer_as_self();
+	if (!r->err)
 		note_bound(sock, &ra, &p);
 	close(sock);
 out:

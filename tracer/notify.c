@@ -664,7 +664,10 @@ void tracer_notify_drain(int ms)
 	pthread_mutex_unlock(&serving.lock);
 }
 
-/* Blocks every signal and gives the thread its own cwd and umask. */
+/*
+ * Blocks every signal and gives the thread its own cwd and umask, and
+ * the credentials of a serving thread.
+ */
 static int thread_setup(void)
 {
 	sigset_t all;
@@ -674,6 +677,7 @@ static int thread_setup(void)
 	if (unshare(CLONE_FS) < 0)
 		return -errno;
 	tracer_path_own_fs();
+	tracer_cred_thread_rest(); /* not its creator's of the moment */
 	return 0;
 }
 

@@ -483,16 +483,14 @@ static int sys_openat2(int dirfd, const char *path, struct open_how *how)
 static int open_existing(const struct tracer_path *p, int flags,
 			 struct open_how *how)
 {
-	/* proctor never changes its uids: asked once (threads agree) */
-	static _Atomic uid_t euid = (uid_t)-1;
+	/* the task's, taken by this thread (an invalid id changes nothing) */
+	uid_t fsuid = (uid_t)syscall(SYS_setfsuid, -1);
 	struct open_how plain = *how;
 	struct stat st;
 	int fd;
 
-	if (euid == (uid_t)-1)
-		euid = geteuid();
 	if (!(flags & O_CREAT) || flags & (O_EXCL | O_DIRECTORY) ||
-	    !p->exists || p->magic >= 0 || !S_ISREG(p->mode) || p->uid != euid)
+	    !p->exists || p->magic >= 0 || !S_ISREG(p->mode) || p->uid != fsuid)
 		return -ENOENT;
 	plain.flags = (uint64_t)(flags & ~O_CREAT);
 	plain.mode = 0;
@@ -507,33 +505,19 @@ static int open_existing(const struct tracer_path *p, int flags,
 	return fd;
 }
 
-/*
- * Opens what p names with the tracee's flags.  Our copy is always
- * O_CLOEXEC and O_NOCTTY (the supervisor must not gain a terminal); the
- * tracee's O_CLOEXEC travels with the injected descriptor.
- */
-static int do_open(struct tracer_req *r, const struct tracer_path *p,
-		   const struct open_args *a, bool *created)
+/* do_open()'s part made with the task's credentials. */
+static int open_as_task(struct tracer_req *r, const struct tracer_path *p,
+			const struct open_args *a, int flags, bool *created)
 {
-	int flags = (int)(a->flags & ~(uint64_t)O_CLOEXEC) | O_CLOEXEC;
 	struct open_how how = { .resolve = RESOLVE_NO_SYMLINKS };
 	char link[64];
 	int fd, err;
 
-	*created = false;
-	/* openat2 takes no other flag with O_PATH */
-	if (!(flags & O_PATH))
-		flags |= O_NOCTTY;
 	if (p->magic >= 0) {
-		if (!strcmp(p->path, "/dev/tty"))
-			return open_ctty(r->tid, flags & ~O_CREAT);
 		snprintf(link, sizeof(link), "/proc/self/fd/%d", p->magic);
 		fd = open(link, flags & ~(O_CREAT | O_EXCL));
 		return fd < 0 ? -errno : fd;
 	}
-	if (!strcmp(p->path, "/dev/tty"))
-		return open_ctty(r->tid, flags & ~O_CREAT);
-
 	fd = open_existing(p, flags, &how);
 	if (fd != -ENOENT)
 		return fd;
@@ -558,6 +542,33 @@ static int do_open(struct tracer_req *r, const struct tracer_path *p,
 		*created = flags & O_CREAT && !p->exists;
 	}
 	return fd < 0 ? -errno : fd;
+}
+
+/*
+ * Opens what p names with the tracee's flags and credentials.  Our copy
+ * is always O_CLOEXEC and O_NOCTTY (the supervisor must not gain a
+ * terminal); the tracee's O_CLOEXEC travels with the injected
+ * descriptor.  /dev/tty opens as the kernel's does, whoever asks.
+ */
+static int do_open(struct tracer_req *r, const struct tracer_path *p,
+		   const struct open_args *a, bool *created)
+{
+	int flags = (int)(a->flags & ~(uint64_t)O_CLOEXEC) | O_CLOEXEC;
+	int fd;
+
+	*created = false;
+	/* openat2 takes no other flag with O_PATH */
+	if (!(flags & O_PATH))
+		flags |= O_NOCTTY;
+	if (!strcmp(p->path, "/dev/tty"))
+		return open_ctty(r->tid, flags & ~O_CREAT);
+
+	fd = tracer_as_task(r->tid);
+	if (fd < 0)
+		return fd;
+	fd = open_as_task(r, p, a, flags, created);
+	tracer_as_self();
+	return fd;
 }
 
 /*

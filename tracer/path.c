@@ -299,7 +299,12 @@ int tracer_path_resolve(pid_t tid, pid_t tgid, int dirfd, const char *path,
 		return start;
 	snprintf(cur, sizeof(cur), "%s", path);
 
-	for (;;) {
+	/*
+	 * The walk from where it starts is the task's: its credentials say
+	 * which directories it may search (procfs's walk is proctor's).
+	 */
+	rc = tracer_as_task(tid);
+	while (rc == 0) {
 		rc = fast_walk(&start, cur, flags, p, &links, next,
 			       sizeof(next));
 		if (rc != 2)
@@ -315,7 +320,9 @@ int tracer_path_resolve(pid_t tid, pid_t tgid, int dirfd, const char *path,
 		}
 		p->parent = -1;
 		snprintf(cur, sizeof(cur), "%s", next);
+		rc = 0;
 	}
+	tracer_as_self();
 	if (rc == 1) {
 		tracer_path_release(p);
 		p->parent = -1;
@@ -358,22 +365,24 @@ int tracer_path_resolve_how(pid_t tid, pid_t tgid, int dirfd, const char *path,
 	if (start < 0)
 		return start;
 	split(path, dir, sizeof(dir), p->name, sizeof(p->name));
-	p->parent = sys_openat2(start, dir, &how);
-	err = p->parent < 0 ? -errno
-			    : dir_name(p->parent, canon, sizeof(canon));
+	err = tracer_as_task(tid);
+	if (!err) {
+		p->parent = sys_openat2(start, dir, &how);
+		err = p->parent < 0 ? -errno
+				    : dir_name(p->parent, canon, sizeof(canon));
+	}
 	close(start);
 	if (!err && (in_procfs(canon) || !strcmp(p->name, "..")))
 		err = -ELOOP;
-	if (err)
+	if (!err && fstatat(p->parent, p->name, &st, AT_SYMLINK_NOFOLLOW) < 0)
+		err = errno == ENOENT ? 1 : -errno;
+	tracer_as_self();
+	if (err < 0)
 		goto fail;
 
 	join(p->path, sizeof(p->path), canon, p->name);
-	if (fstatat(p->parent, p->name, &st, AT_SYMLINK_NOFOLLOW) < 0) {
-		err = errno == ENOENT ? 0 : -errno;
-		if (err)
-			goto fail;
-		return 0;
-	}
+	if (err)
+		return 0; /* the last component does not exist */
 	p->exists = true;
 	p->mode = st.st_mode;
 	p->uid = st.st_uid;

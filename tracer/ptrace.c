@@ -284,6 +284,8 @@ static void on_exec(pid_t pid, unsigned long former)
 	p = tracer_proc_find(pid);
 	if (!p)
 		p = tracer_proc_add(pid, pid, ppid);
+	if (p)
+		tracer_ident_cred_forget_locked(p); /* root's exec refills */
 	which = p ? exec_matches(ex, pid, p) : -1;
 	ok = which >= 0;
 	if (ok) {

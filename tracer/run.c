@@ -427,6 +427,7 @@ int tracer_run(const struct tracer_opts *o)
 	setrlimit(RLIMIT_NOFILE, &rl);
 	compile_start(&compile, o, job, &fl);
 	tracer_ident_keep_cwd(!o->keep_caps);
+	tracer_cred_init(o->keep_caps ? 0 : tracer_caps_dropped());
 	tracer_proc_init();
 	tracer_pts_init();
 	tracer_grant_set_policy(o->policy);

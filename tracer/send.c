@@ -270,24 +270,27 @@ static int send_flags(const struct tracer_req *r)
 	return (int)r->args[strcmp(r->name, "sendmsg") ? 3 : 2];
 }
 
-/* sendmmsg: each message in turn, as the kernel does, up to a refusal. */
 /*
- * Sends what was copied.  On the receiver a send that would wait is
- * tried without waiting first; if it would wait, the request goes to the
- * pool (-EAGAIN back to the caller, with r->defer set).
+ * Sends what was copied, with the task's credentials (a unix socket's
+ * file permissions and the credentials its receiver is passed).  On the
+ * receiver a send that would wait is tried without waiting first; if it
+ * would wait, the request goes to the pool (-EAGAIN back to the caller,
+ * with r->defer set).
  */
 static ssize_t send_now(struct tracer_req *r, int sock, struct send_copy *c)
 {
 	int flags = send_flags(r);
 	bool blocking = !(fcntl(sock, F_GETFL) & O_NONBLOCK) &&
 			!(flags & MSG_DONTWAIT);
-	ssize_t n;
+	ssize_t n = tracer_as_task(r->tid);
 
+	if (n < 0)
+		return n;
 	if (r->may_block || !blocking)
-		return send_one(sock, c, flags);
-	n = send_one(sock, c, flags | MSG_DONTWAIT);
-	if (n == -EAGAIN)
+		n = send_one(sock, c, flags);
+	else if ((n = send_one(sock, c, flags | MSG_DONTWAIT)) == -EAGAIN)
 		r->defer = true;
+	tracer_as_self();
 	return n;
 }
 

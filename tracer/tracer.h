@@ -144,6 +144,13 @@ struct tracer_proc {
 	uint64_t cwd_gen;
 	int umask;
 	uint64_t umask_gen;
+	/*
+	 * Its credentials, for the calls proctor makes (cred.c): known once
+	 * read, kept until its own set*id, setgroups, capset or exec; NULL
+	 * while known means those a serving thread holds at rest.
+	 */
+	bool cred_known;
+	struct tracer_cred *cred;
 	struct tracer_proc *next; /* hash chain */
 };
 
@@ -450,10 +457,47 @@ bool tracer_dns_is_nameserver(const struct rules_addr *a);
 /* A new client for task tid: *theirs is the socket to give it. */
 int tracer_dns_attach(pid_t tid, int *theirs);
 
+/* --- the task's credentials for proctor's calls (cred.c) ---------------- */
+
+#define TRACER_GROUPS_MAX 64
+
+struct tracer_cred {
+	uid_t euid, fsuid;
+	gid_t egid, fsgid;
+	uint64_t caps; /* effective */
+	int ngroups;   /* -1: more than TRACER_GROUPS_MAX */
+	gid_t groups[TRACER_GROUPS_MAX];
+};
+
+/*
+ * Run as root, proctor makes a task's calls with the task's ids, groups
+ * and capabilities; dropped: the capabilities the tracee lost (caps.c).
+ * Called once, before any serving thread starts.
+ */
+void tracer_cred_init(uint64_t dropped);
+/* A serving thread's credentials at rest, whatever it inherited. */
+void tracer_cred_thread_rest(void);
+/*
+ * This thread takes tid's credentials for a call carried out for it, up
+ * to tracer_as_self(); -errno when it cannot (the call is not made).
+ */
+int tracer_as_task(pid_t tid);
+void tracer_as_self(void);
+/* From /proc/TID/status; -EIO when a field is missing. */
+int tracer_cred_parse(const char *status, struct tracer_cred *c);
+/* Whether c is what a serving thread holds at rest (nothing to switch). */
+bool tracer_cred_is_rest(const struct tracer_cred *c);
+/* tid's credentials (ident.c): 1 when at rest's, 0 with *c, -errno. */
+int tracer_ident_cred(pid_t tid, struct tracer_cred *c);
+/* Forgets p's credentials; caller holds the lock. */
+void tracer_ident_cred_forget_locked(struct tracer_proc *p);
+
 /* --- capabilities (caps.c) ---------------------------------------------- */
 
 /* Drops what would undo supervision; 0 or -errno. */
 int tracer_caps_drop(void);
+/* What tracer_caps_drop() drops, as a mask of 1 << CAP_*. */
+uint64_t tracer_caps_dropped(void);
 
 /* --- Landlock, the kernel floor (landlock.c) ------------------------------ */
 

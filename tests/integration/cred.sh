@@ -1,0 +1,154 @@
+#!/bin/bash
+# Run as root, proctor makes a task's calls with the task's credentials:
+# a process of the run that became another user, or dropped a
+# capability, gets the kernel's answers that user would get natively
+# (file permissions, owners of what it makes, a unix socket's peer
+# credentials), not root's.  Root only: changing users needs it.
+. "$(dirname "$0")/../lib.sh"
+pt_init "$@"
+
+if [ "$(id -u)" != 0 ] || ! pt_need "credentials" setpriv python3; then
+	[ "$(id -u)" != 0 ] && pt_skip "credentials" "needs root"
+	pt_done
+fi
+
+# Debian's python: another user cannot reach one under root's home.
+py=/usr/bin/python3
+[ -x "$py" ] || py=$(command -v python3)
+
+# Everything is reached relative to the workspace: the test's directory
+# sits under root's home, which another user cannot search.
+chmod 755 "$T" "$WS"
+echo root-only >rootonly
+chmod 600 rootonly
+mkdir -m 700 private
+echo inside >private/f
+chmod 644 private/f
+mkdir -m 777 shared
+echo group >grouped
+chgrp 4242 grouped
+chmod 660 grouped
+mkfifo -m 600 rootfifo
+echo mine >nobodys
+chown 65534:65534 nobodys
+chmod 600 nobodys
+
+# A unix stream server, as root, saying each peer's credentials.
+cat >"$T/server.py" <<'PY'
+import os, socket, struct, sys
+for name, mode in (("open.sock", 0o666), ("closed.sock", 0o600)):
+    s = socket.socket(socket.AF_UNIX)
+    s.bind(name)
+    os.chmod(name, mode)
+    s.listen(8)
+    if name == "open.sock":
+        srv = s
+open("ready", "w").close()
+while True:
+    c, _ = srv.accept()
+    pid, uid, gid = struct.unpack("3i", c.getsockopt(
+        socket.SOL_SOCKET, socket.SO_PEERCRED, struct.calcsize("3i")))
+    with open("peers", "a") as f:
+        f.write("%d %d\n" % (uid, gid))
+    c.close()
+PY
+python3 "$T/server.py" &
+server=$!
+pt_at_exit "kill $server 2>/dev/null"
+pt_wait_for 10 test -e ready || pt_fail "the server starts"
+
+# What the task tries; each line: NAME ERRNO (0: done).
+cat >"$T/try.py" <<'PY'
+import ctypes, errno, os, socket, sys
+
+def attempt(name, fn):
+    try:
+        fn()
+        print(name, 0)
+    except OSError as e:
+        print(name, e.errno)
+
+def append(path):
+    with open(path, "a") as f:
+        f.write("x\n")
+
+def connect(path):
+    s = socket.socket(socket.AF_UNIX)
+    s.connect(path)
+    s.close()
+
+def bind(path):
+    socket.socket(socket.AF_UNIX).bind(path)
+
+attempt("append-rootonly", lambda: append("rootonly"))
+attempt("read-private", lambda: open("private/f").read())
+attempt("write-fifo", lambda: os.open("rootfifo", os.O_WRONLY | os.O_NONBLOCK))
+attempt("create", lambda: open("shared/made", "w").close())
+attempt("mkdir", lambda: os.mkdir("shared/dir"))
+attempt("bind", lambda: bind("shared/s.sock"))
+attempt("append-grouped", lambda: append("grouped"))
+attempt("connect-open", lambda: connect("open.sock"))
+attempt("connect-closed", lambda: connect("closed.sock"))
+attempt("chmod-rootonly", lambda: os.chmod("rootonly", 0o666))
+attempt("link-rootonly", lambda: os.link("rootonly", "shared/hard"))
+attempt("rename-rootonly", lambda: os.rename("rootonly", "shared/moved"))
+PY
+
+as_nobody() {
+	setpriv --reuid 65534 --regid 65534 --clear-groups "$@"
+}
+
+# The same attempts natively and under proctor: the same answers.
+# (python makes a script's path absolute, through root's home: -c)
+try=$(cat "$T/try.py")
+native=$(as_nobody "$py" -c "$try" 2>&1)
+rm -rf shared/* peers
+pt_run --allow-net unix:"$WS"/open.sock --allow-net unix:"$WS"/closed.sock \
+	-- setpriv --reuid 65534 --regid 65534 --clear-groups "$py" -c "$try"
+pt_status "the run as another user ends well" 0
+pt_is "another user gets the kernel's answers, as natively" \
+	"$(cat "$PT_OUT")" "$native"
+pt_is "the root-only file is unchanged" "$(cat rootonly)" root-only
+pt_is "what it made is its own" \
+	"$(stat -c '%u:%g' shared/made shared/dir shared/s.sock | sort -u)" \
+	"65534:65534"
+pt_is "a unix socket's server sees the user it became" "$(cat peers)" \
+	"65534 65534"
+
+# Its supplementary groups count; a group it left does not.
+pt_run -- setpriv --reuid 65534 --regid 65534 --groups 4242 \
+	sh -c 'echo more >>grouped'
+pt_status "a supplementary group lets it write" 0
+pt_run -- setpriv --reuid 65534 --regid 65534 --clear-groups \
+	sh -c 'echo more >>grouped'
+pt_status "without the group it cannot" 2
+
+# Only the filesystem uid changed (setfsuid): files are checked as that
+# uid's, though the effective uid is still root's.
+pt_run -- python3 -c '
+import ctypes
+libc = ctypes.CDLL(None, use_errno=True)
+libc.setfsuid(65534)
+for name in ("rootonly", "nobodys"):
+    try:
+        open(name, "a").close()
+        print(name, 0)
+    except OSError as e:
+        print(name, e.errno)'
+pt_is "setfsuid alone: checked as the filesystem uid" "$(cat "$PT_OUT")" \
+	"rootonly 13
+nobodys 0"
+
+# Root that gave up CAP_DAC_OVERRIDE (and the run's CAP_DAC_READ_SEARCH
+# is gone already): another user's private file is closed to it.
+pt_run -- setpriv --inh-caps=-all --bounding-set -dac_override \
+	sh -c 'echo x >>nobodys'
+pt_status "root without CAP_DAC_OVERRIDE cannot write another's file" 2
+pt_is "that file is unchanged" "$(cat nobodys)" mine
+
+# Root keeps root's permissions: nothing is taken from an ordinary run.
+pt_run -- sh -c 'echo more >>rootonly && cat private/f >/dev/null &&
+	echo x >>nobodys'
+pt_status "root still writes root's files and reads private ones" 0
+
+pt_done

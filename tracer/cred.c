@@ -1,0 +1,225 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The task's credentials for the calls proctor makes on its behalf.
+ *
+ * An open, a mkdir or a connect carried out here is checked by the
+ * kernel against the credentials of the thread that makes it: the
+ * supervisor's.  For a run by a user that is the run's own user, and
+ * nothing is done.  For a run by root, a process of the run may have
+ * become another user (setpriv, su without setuid, a daemon dropping
+ * privileges) or dropped capabilities; its calls must be checked as
+ * that user's, or the supervisor lends it root's file permissions, and
+ * a unix-socket server would see root as its peer (SO_PEERCRED holds
+ * the connecting thread's effective ids).
+ *
+ * So around each such call the serving thread takes the task's
+ * effective and filesystem ids, supplementary groups and effective
+ * capabilities, and gives them back after: credentials are per thread
+ * in the kernel, and the raw calls below change only the calling
+ * thread's (glibc's setgroups and setresuid would change every
+ * thread's).  The real and saved uid stay 0, which is what lets the
+ * thread become root again without any capability.
+ *
+ * At rest a serving thread holds the capabilities a process of the run
+ * starts with (caps.c's list is not theirs either), plus CAP_SYS_PTRACE,
+ * which reading the tracees' memory and /proc needs (kept as a task's
+ * too: no file permission rests on it): so the common case,
+ * a task still root with the run's capabilities, costs nothing but the
+ * lookup.  Switching costs 4 to 6 us (each call copies the thread's
+ * credentials), paid only by tasks whose credentials differ.
+ *
+ * A task's credentials change only by its own calls (set*id, setgroups,
+ * capset: the filter sends them to ident.c) and by its exec: what was
+ * read from /proc/TID/status is kept until one of those.
+ */
+#include <errno.h>
+#include <linux/capability.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "tracer/tracer.h"
+
+#define CAP_BIT(c) (1ull << (c))
+
+static bool switching;
+static struct tracer_cred rest;
+static uint64_t permitted;
+/* what a serving thread keeps that the tracee does not */
+static const uint64_t worker_own = CAP_BIT(CAP_SYS_PTRACE);
+/* whether this thread holds a task's credentials now */
+static __thread bool as_task;
+
+static int caps_get(uint64_t *eff, uint64_t *perm)
+{
+	struct __user_cap_header_struct h = { _LINUX_CAPABILITY_VERSION_3, 0 };
+	struct __user_cap_data_struct d[2];
+
+	if (syscall(SYS_capget, &h, d) < 0)
+		return -errno;
+	*eff = d[0].effective | (uint64_t)d[1].effective << 32;
+	*perm = d[0].permitted | (uint64_t)d[1].permitted << 32;
+	return 0;
+}
+
+/* This thread's effective set; the permitted set is never changed. */
+static int caps_set(uint64_t eff)
+{
+	struct __user_cap_header_struct h = { _LINUX_CAPABILITY_VERSION_3, 0 };
+	struct __user_cap_data_struct d[2] = { 0 };
+
+	eff &= permitted;
+	d[0].effective = (uint32_t)eff;
+	d[1].effective = (uint32_t)(eff >> 32);
+	d[0].permitted = (uint32_t)permitted;
+	d[1].permitted = (uint32_t)(permitted >> 32);
+	return syscall(SYS_capset, &h, d) < 0 ? -errno : 0;
+}
+
+void tracer_cred_init(uint64_t dropped)
+{
+	uid_t r, e, s;
+	gid_t rg, eg, sg;
+	uint64_t eff = 0;
+	int n;
+
+	if (getresuid(&r, &e, &s) < 0 || r || e || s ||
+	    getresgid(&rg, &eg, &sg) < 0 || caps_get(&eff, &permitted) < 0 ||
+	    !(permitted & CAP_BIT(CAP_SETUID)) ||
+	    !(permitted & CAP_BIT(CAP_SETGID)))
+		return; /* a user's run: the tracee's credentials are ours */
+	n = getgroups(TRACER_GROUPS_MAX, rest.groups);
+	if (n < 0)
+		return;
+	rest.ngroups = n;
+	rest.euid = rest.fsuid = 0;
+	rest.egid = rest.fsgid = eg;
+	rest.caps = eff & ~(dropped & ~worker_own);
+	switching = true;
+}
+
+/* "Uid:\tR\tE\tS\tF": the effective and filesystem ids. */
+static bool ids(const char *status, const char *key, unsigned *e, unsigned *f)
+{
+	const char *at = strstr(status, key);
+	unsigned r, s;
+
+	return at && sscanf(at + strlen(key), "%u %u %u %u", &r, e, &s, f) == 4;
+}
+
+static bool groups(const char *status, struct tracer_cred *c)
+{
+	const char *at = strstr(status, "\nGroups:");
+	char *end;
+
+	if (!at)
+		return false;
+	at += 8;
+	c->ngroups = 0;
+	for (;;) {
+		unsigned long g;
+
+		while (*at == ' ' || *at == '\t')
+			at++;
+		if (*at == '\n' || *at == '\0')
+			return *at == '\n';
+		g = strtoul(at, &end, 10);
+		if (end == at)
+			return false;
+		if (c->ngroups == TRACER_GROUPS_MAX) {
+			c->ngroups = -1;
+			return true;
+		}
+		c->groups[c->ngroups++] = (gid_t)g;
+		at = end;
+	}
+}
+
+int tracer_cred_parse(const char *status, struct tracer_cred *c)
+{
+	const char *cap = strstr(status, "\nCapEff:");
+
+	if (!ids(status, "\nUid:", &c->euid, &c->fsuid) ||
+	    !ids(status, "\nGid:", &c->egid, &c->fsgid) || !groups(status, c) ||
+	    !cap)
+		return -EIO;
+	c->caps = strtoull(cap + 8, NULL, 16);
+	return 0;
+}
+
+bool tracer_cred_is_rest(const struct tracer_cred *c)
+{
+	return !switching ||
+	       (c->euid == rest.euid && c->fsuid == rest.fsuid &&
+		c->egid == rest.egid && c->fsgid == rest.fsgid &&
+		(c->caps | worker_own) == (rest.caps | worker_own) &&
+		c->ngroups == rest.ngroups &&
+		!memcmp(c->groups, rest.groups,
+			sizeof(gid_t) * (size_t)rest.ngroups));
+}
+
+/*
+ * This thread to c's credentials, from any.  Capabilities are raised
+ * first: changing groups and gids needs CAP_SETGID, an fsuid apart from
+ * the euid CAP_SETUID, and a change of euid clears or refills them.
+ */
+static int move(const struct tracer_cred *c)
+{
+	if (caps_set(permitted) < 0 ||
+	    syscall(SYS_setgroups, c->ngroups, c->groups) < 0 ||
+	    syscall(SYS_setresgid, -1, c->egid, -1) < 0)
+		return -errno;
+	syscall(SYS_setfsgid, c->fsgid);
+	if (syscall(SYS_setresuid, -1, c->euid, -1) < 0 ||
+	    caps_set(permitted) < 0)
+		return -errno;
+	syscall(SYS_setfsuid, c->fsuid);
+	/* setfs[ug]id say nothing of failure: asked again, they tell */
+	if ((uid_t)syscall(SYS_setfsuid, -1) != c->fsuid ||
+	    (gid_t)syscall(SYS_setfsgid, -1) != c->fsgid)
+		return -EPERM;
+	return caps_set(c->caps);
+}
+
+void tracer_cred_thread_rest(void)
+{
+	if (!switching)
+		return;
+	if (move(&rest) < 0) {
+		/* cannot be: the permitted set and real uid 0 allow it */
+		perror("proctor: cannot take back its credentials");
+		abort();
+	}
+	as_task = false;
+}
+
+int tracer_as_task(pid_t tid)
+{
+	struct tracer_cred c;
+	int err;
+
+	if (!switching)
+		return 0;
+	err = tracer_ident_cred(tid, &c);
+	if (err < 0)
+		return err;
+	if (err > 0)
+		return 0; /* as at rest */
+	if (c.ngroups < 0)
+		return -EPERM; /* more groups than kept: none is guessed */
+	/* reading the task's memory on the way (process_vm_readv) */
+	c.caps |= worker_own;
+	as_task = true;
+	err = move(&c);
+	if (err < 0)
+		tracer_as_self();
+	return err;
+}
+
+void tracer_as_self(void)
+{
+	if (as_task)
+		tracer_cred_thread_rest();
+}
