@@ -400,6 +400,13 @@ void tracer_explain_denial(const struct tracer_who *w,
 			"files (its log, key and settings, the run's policy "
 			"files) are out of the sandbox's reach\n",
 			what, obj, prog, w->tgid);
+	} else if (e->holds_protected && strcmp(v->origin, "proctor")) {
+		/* no flag lifts it: an allow does not undo the rule beneath */
+		fprintf(stderr,
+			"proctor: denied moving %s by %s (pid %d): it holds "
+			"what rule %s \"%s\" (%s) names, which stays where it "
+			"is; move what is inside it instead\n",
+			obj, prog, w->tgid, v->where, pat, v->origin);
 	} else if (!strcmp(v->origin, "proctor")) {
 		fprintf(stderr, "proctor: denied %s %s by %s (pid %d): %s\n",
 			what, obj, prog, w->tgid, pat);

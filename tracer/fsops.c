@@ -158,6 +158,7 @@ static bool moves_protected(struct tracer_req *r, const struct tracer_path *p,
 	    (!rules_protected_beneath(pol, p->path, &r->verdict) &&
 	     !holds_denied(pol, p->path, to, 0, &budget, &r->verdict)))
 		return false;
+	r->ev.holds_protected = true;
 	tracer_req_decide(r, RULES_WRITE, "path", p->path, false);
 	return true;
 }

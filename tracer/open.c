@@ -79,6 +79,32 @@ static int decode(struct tracer_req *r, struct open_args *a)
 	return 0;
 }
 
+/*
+ * What the kernel refuses before any lookup (build_open_flags): an
+ * O_TMPFILE without write access or with O_CREAT, and, from 6.4,
+ * O_CREAT with O_DIRECTORY (asked of the kernel once: "/" exists, so
+ * an older one says EISDIR and makes nothing).
+ */
+static bool flags_refused(uint64_t flags)
+{
+	static _Atomic int creat_dir = -1; /* 1: refused */
+
+	if (flags & __O_TMPFILE)
+		return (flags & (O_TMPFILE | O_CREAT)) != O_TMPFILE ||
+		       (flags & O_ACCMODE) == O_RDONLY;
+	if ((flags & (O_CREAT | O_DIRECTORY)) != (O_CREAT | O_DIRECTORY))
+		return false;
+	if (creat_dir < 0) {
+		int fd = open("/", O_RDONLY | O_CREAT | O_DIRECTORY | O_CLOEXEC,
+			      0);
+
+		creat_dir = fd < 0 && errno == EINVAL;
+		if (fd >= 0)
+			close(fd);
+	}
+	return creat_dir;
+}
+
 static bool wants_write(uint64_t flags)
 {
 	return (flags & O_ACCMODE) != O_RDONLY || flags & (O_CREAT | O_TRUNC) ||
@@ -739,6 +765,10 @@ void tracer_on_open(struct tracer_req *r)
 	/* O_PATH takes no other flag (openat2 refuses them: the kernel's) */
 	if (a.flags & O_PATH)
 		a.flags &= O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC;
+	if (flags_refused(a.flags)) {
+		r->err = EINVAL;
+		return;
+	}
 	if (a.flags & O_CREAT && creat_dir_syntax(r, &a, path))
 		return;
 again:
@@ -767,8 +797,11 @@ again:
 		a.flags &= ~(uint64_t)O_CREAT;
 	/* O_CREAT of a directory that exists: the kernel's answer */
 	if ((a.flags & (O_CREAT | O_EXCL | O_PATH)) == O_CREAT && p.exists &&
-	    S_ISDIR(p.mode) && p.magic < 0)
+	    S_ISDIR(p.mode))
 		ro = -EISDIR;
+	/* and of a name that exists, with O_EXCL: whoever may write there */
+	if ((a.flags & (O_CREAT | O_EXCL)) == (O_CREAT | O_EXCL) && p.exists)
+		ro = -EEXIST;
 	if (ro < 0) {
 		r->err = -ro;
 		tracer_path_release(&p);

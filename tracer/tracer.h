@@ -354,6 +354,8 @@ struct tracer_event {
 	 * (for learning: what a create rule does not let a run make there,
 	 * tracer_judge_kind) */
 	bool to_special;
+	/* a directory's move refused: beneath it lies what a rule names */
+	bool holds_protected;
 	/* exec: the prefixes to allow (one a line), or NULL */
 	const char *advice;
 	long latency_us; /* from the call's arrival to its answer */

@@ -84,6 +84,9 @@ for m in "" --log-reads; do
 		"$PT_OUT" PRIVATE
 	pt_check "... it is where it was" test -f "$WS/sub/deeper/private.txt"
 done
+pt_grep "... said so, without a flag that would not lift it" "$PT_ERR" \
+	"^proctor: denied moving $WS/sub by mv .*: it holds what rule --deny-read .* names, which stays where it is; move what is inside it instead$"
+
 printf '{"files": {"read": {"ask": ["%s"]}}}\n' "$WS/sub/deeper/private.txt" \
 	>"$T/read-ask.json"
 pt_run --policy "$T/read-ask.json" -- sh -c \

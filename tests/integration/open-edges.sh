@@ -65,9 +65,17 @@ int main(void)
 	try("dir link slash", AT_FDCWD, "dlnk/", O_RDONLY);
 	try("file creat", AT_FDCWD, "f", O_WRONLY | O_CREAT);
 	try("file creat excl", AT_FDCWD, "f", O_WRONLY | O_CREAT | O_EXCL);
+	try("outside creat excl", AT_FDCWD, "/etc/hostname",
+	    O_WRONLY | O_CREAT | O_EXCL);
 	try("file creat trunc", AT_FDCWD, "f", O_WRONLY | O_CREAT | O_TRUNC);
 	/* review2: open_existing drops O_CREAT, so EINVAL became ENOTDIR */
 	try("file creat dir", AT_FDCWD, "f", O_WRONLY | O_CREAT | O_DIRECTORY);
+	/* the kernel's EINVAL, before any lookup */
+	try("dir creat dir", AT_FDCWD, "d", O_RDONLY | O_CREAT | O_DIRECTORY);
+	try("new creat dir", AT_FDCWD, "new0", O_RDONLY | O_CREAT | O_DIRECTORY);
+	try("tmpfile rdonly", AT_FDCWD, "d", O_RDONLY | O_TMPFILE);
+	try("tmpfile creat", AT_FDCWD, "d", O_RDWR | O_TMPFILE | O_CREAT);
+	try("tmpfile missing", AT_FDCWD, "nope", O_RDONLY | O_TMPFILE);
 	try("file creat slash", AT_FDCWD, "f/", O_WRONLY | O_CREAT);
 	try("new file", AT_FDCWD, "new1", O_WRONLY | O_CREAT);
 	try("missing", AT_FDCWD, "nope", O_RDONLY);
@@ -82,6 +90,17 @@ int main(void)
 	try("dirfd dot", dd, ".", O_RDONLY);
 	try("dirfd O_PATH dotdot", dp, "..", O_RDONLY);
 	try("dirfd bad", 999, "x", O_RDONLY);
+	{
+		char self[64];
+
+		snprintf(self, sizeof(self), "/proc/self/fd/%d", dd);
+		try("fd link dir creat", AT_FDCWD, self, O_RDONLY | O_CREAT);
+		try("fd link dir write", AT_FDCWD, self, O_WRONLY);
+		try("fd link creat excl", AT_FDCWD, self,
+		    O_WRONLY | O_CREAT | O_EXCL);
+		snprintf(self, sizeof(self), "/proc/self/fd/%d", df);
+		try("fd link file creat", AT_FDCWD, self, O_RDONLY | O_CREAT);
+	}
 	try("root", AT_FDCWD, "/", O_RDONLY);
 	mkdir("gone", 0755);
 	if (chdir("gone") == 0 && rmdir("../gone") == 0) {
