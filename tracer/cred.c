@@ -51,6 +51,7 @@ static uint64_t permitted;
 static const uint64_t worker_own = CAP_BIT(CAP_SYS_PTRACE);
 /* whether this thread holds a task's credentials now */
 static __thread bool as_task;
+static __thread pid_t me;
 
 static int caps_get(uint64_t *eff, uint64_t *perm)
 {
@@ -202,6 +203,10 @@ int tracer_as_task(pid_t tid)
 
 	if (!switching)
 		return 0;
+	if (!me)
+		me = gettid();
+	if (tid == me)
+		return 0; /* a walk of our own (a descriptor's /proc link) */
 	err = tracer_ident_cred(tid, &c);
 	if (err < 0)
 		return err;

@@ -10,9 +10,13 @@
  * only the commands that change nothing, or change only a file the
  * program holds open for writing (FICLONE and its range and dedupe
  * forms, which the kernel checks against that descriptor), go on.  The
- * command is a register, so letting the kernel run it is safe.
+ * command is a register, so letting the kernel run it is safe.  Setting
+ * attribute flags (chattr: FS_IOC_SETFLAGS, FS_IOC_FSSETXATTR) changes
+ * the file the descriptor names: judged as a write of it and carried
+ * out here, as chmod is (fsmeta.c).
  */
 #include <errno.h>
+#include <linux/fs.h>
 #include <linux/ioctl.h>
 #include <stdio.h>
 #include <unistd.h>
@@ -102,6 +106,12 @@ void tracer_on_fs_ioctl(struct tracer_req *r)
 	char link[64], what[4096];
 	ssize_t n;
 	bool ok = is_harmless(cmd);
+
+	/* chattr: a change of the file, judged and made as chmod is */
+	if (cmd == FS_IOC_SETFLAGS || cmd == FS_IOC_FSSETXATTR) {
+		tracer_on_meta(r);
+		return;
+	}
 
 	/* for people: what the descriptor names, as the program sees it */
 	snprintf(link, sizeof(link), "/proc/%d/fd/%d", r->tgid,

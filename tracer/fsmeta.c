@@ -8,10 +8,12 @@
  */
 #include <errno.h>
 #include <linux/capability.h>
+#include <linux/fs.h>
 #include <stdlib.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/xattr.h>
@@ -301,6 +303,24 @@ static int op_xattr(struct tracer_req *r, const struct tracer_path *p, int fd)
 	return err;
 }
 
+/*
+ * chattr's ioctls (fsioctl.c): attribute flags set through a descriptor
+ * of any mode, as the owner may; the argument is read once, here.
+ */
+static int op_fsattr(struct tracer_req *r, const struct tracer_path *p, int fd)
+{
+	union {
+		int flags;
+		struct fsxattr x;
+	} arg;
+	unsigned long cmd = (unsigned)r->args[1];
+	size_t size = cmd == FS_IOC_SETFLAGS ? sizeof(int) : sizeof(arg.x);
+
+	if (tracer_mem_read(r->tid, r->args[2], &arg, size))
+		return -EFAULT;
+	return ret(ioctl(fd, cmd, &arg));
+}
+
 static const struct meta_call calls[] = {
 	{ "chmod", META_PATH, 0, false, -1, op_chmod },
 	{ "fchmodat", META_AT, 1, false, -1, op_chmod },
@@ -324,6 +344,7 @@ static const struct meta_call calls[] = {
 	{ "removexattr", META_PATH, 0, false, -1, op_xattr },
 	{ "lremovexattr", META_PATH, 0, true, -1, op_xattr },
 	{ "fremovexattr", META_FD, 0, false, -1, op_xattr },
+	{ "ioctl", META_FD, 0, false, -1, op_fsattr },
 };
 
 static const struct meta_call *find_call(const char *name)

@@ -100,4 +100,23 @@ else
 	pt_skip "link(2) inside the workspace works" "perl is not installed"
 fi
 
+# chattr: attribute flags are a change of the file, through a descriptor
+# of any mode: set in the workspace, refused outside it, with advice.
+echo f >"$WS/attrs"
+if ! command -v chattr >/dev/null || ! chattr +d "$WS/attrs" 2>/dev/null; then
+	pt_skip "chattr in the workspace" "no chattr, or flags not supported here"
+else
+	chattr -d "$WS/attrs"
+	was=$(lsattr -d "$CANARY/existing" 2>&1)
+	pt_run -- sh -c "chattr +d attrs && lsattr attrs"
+	pt_status "chattr in the workspace works" 0
+	pt_grep "... and the flag is set" "$PT_OUT" '^-*d.* attrs$'
+	pt_run -- chattr +d "$CANARY/existing"
+	pt_isnt "chattr of a file outside fails" "$PT_RC" 0
+	pt_is "... its flags unchanged" "$(lsattr -d "$CANARY/existing" 2>&1)" \
+		"$was"
+	pt_grep "... said, with the flag that would allow it" "$PT_ERR" \
+		"^proctor: denied write $CANARY/existing by chattr .* allow with --allow-write '$CANARY/existing'$"
+fi
+
 pt_done
