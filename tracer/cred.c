@@ -52,6 +52,8 @@ static const uint64_t worker_own = CAP_BIT(CAP_SYS_PTRACE);
 /* whether this thread holds a task's credentials now */
 static __thread bool as_task;
 static __thread pid_t me;
+/* this thread's credentials, once tracer_cred_thread_rest() ran */
+static __thread struct tracer_cred now;
 
 static int caps_get(uint64_t *eff, uint64_t *perm)
 {
@@ -161,39 +163,94 @@ bool tracer_cred_is_rest(const struct tracer_cred *c)
 			sizeof(gid_t) * (size_t)rest.ngroups));
 }
 
-/*
- * This thread to c's credentials, from any.  Capabilities are raised
- * first: changing groups and gids needs CAP_SETGID, an fsuid apart from
- * the euid CAP_SETUID, and a change of euid clears or refills them.
- */
-static int move(const struct tracer_cred *c)
+static bool same_groups(const struct tracer_cred *a,
+			const struct tracer_cred *b)
 {
-	if (caps_set(permitted) < 0 ||
-	    syscall(SYS_setgroups, c->ngroups, c->groups) < 0 ||
-	    syscall(SYS_setresgid, -1, c->egid, -1) < 0)
+	return a->ngroups == b->ngroups &&
+	       !memcmp(a->groups, b->groups,
+		       sizeof(gid_t) *
+			       (size_t)(a->ngroups > 0 ? a->ngroups : 0));
+}
+
+/* This thread's ids and groups as the kernel has them now. */
+static int read_own(struct tracer_cred *c)
+{
+	uid_t r, s;
+	gid_t rg, sg;
+	int n = (int)syscall(SYS_getgroups, TRACER_GROUPS_MAX, c->groups);
+
+	if (n < 0 || syscall(SYS_getresuid, &r, &c->euid, &s) < 0 ||
+	    syscall(SYS_getresgid, &rg, &c->egid, &sg) < 0)
 		return -errno;
-	syscall(SYS_setfsgid, c->fsgid);
-	if (syscall(SYS_setresuid, -1, c->euid, -1) < 0 ||
-	    caps_set(permitted) < 0)
+	c->ngroups = n;
+	c->fsuid = (uid_t)syscall(SYS_setfsuid, -1);
+	c->fsgid = (gid_t)syscall(SYS_setfsgid, -1);
+	return 0;
+}
+
+/*
+ * This thread from its credentials now (cur) to c's, changing only what
+ * differs: setgroups fails in a user namespace that denies it, where
+ * the groups never differ.  Capabilities are raised first: changing
+ * groups and gids needs CAP_SETGID, an fsuid apart from the euid
+ * CAP_SETUID, and a change of euid clears or refills them.
+ */
+static int move(struct tracer_cred *cur, const struct tracer_cred *c)
+{
+	bool gids = cur->egid != c->egid || cur->fsgid != c->fsgid;
+	bool uids = cur->euid != c->euid || cur->fsuid != c->fsuid;
+
+	if ((gids || uids || !same_groups(cur, c)) && caps_set(permitted) < 0)
 		return -errno;
-	syscall(SYS_setfsuid, c->fsuid);
+	if (!same_groups(cur, c) &&
+	    syscall(SYS_setgroups, c->ngroups, c->groups) < 0)
+		return -errno;
+	if (gids) {
+		if (syscall(SYS_setresgid, -1, c->egid, -1) < 0)
+			return -errno;
+		syscall(SYS_setfsgid, c->fsgid);
+	}
+	if (uids) {
+		if (syscall(SYS_setresuid, -1, c->euid, -1) < 0 ||
+		    caps_set(permitted) < 0)
+			return -errno;
+		syscall(SYS_setfsuid, c->fsuid);
+	}
 	/* setfs[ug]id say nothing of failure: asked again, they tell */
 	if ((uid_t)syscall(SYS_setfsuid, -1) != c->fsuid ||
 	    (gid_t)syscall(SYS_setfsgid, -1) != c->fsgid)
 		return -EPERM;
-	return caps_set(c->caps);
+	if (caps_set(c->caps) < 0)
+		return -errno;
+	*cur = *c;
+	return 0;
+}
+
+static void back_to_rest(void)
+{
+	if (move(&now, &rest) < 0) {
+		/*
+		 * Cannot be (real uid 0 and the permitted set allow it); a
+		 * thread left with a task's credentials would serve others
+		 * with them.
+		 */
+		perror("proctor: cannot take back its credentials");
+		abort();
+	}
+	as_task = false;
 }
 
 void tracer_cred_thread_rest(void)
 {
 	if (!switching)
 		return;
-	if (move(&rest) < 0) {
-		/* cannot be: the permitted set and real uid 0 allow it */
-		perror("proctor: cannot take back its credentials");
+	/* whatever it inherited: its creator may have been serving */
+	if (read_own(&now) < 0) {
+		perror("proctor: cannot read its credentials");
 		abort();
 	}
-	as_task = false;
+	now.caps = ~rest.caps; /* unknown: set them */
+	back_to_rest();
 }
 
 int tracer_as_task(pid_t tid)
@@ -217,14 +274,14 @@ int tracer_as_task(pid_t tid)
 	/* reading the task's memory on the way (process_vm_readv) */
 	c.caps |= worker_own;
 	as_task = true;
-	err = move(&c);
+	err = move(&now, &c);
 	if (err < 0)
-		tracer_as_self();
+		back_to_rest();
 	return err;
 }
 
 void tracer_as_self(void)
 {
 	if (as_task)
-		tracer_cred_thread_rest();
+		back_to_rest();
 }
