@@ -139,6 +139,32 @@ pt_is "setfsuid alone: checked as the filesystem uid" "$(cat "$PT_OUT")" \
 	"rootonly 13
 nobodys 0"
 
+# Credentials are a thread's: one thread that became another user (a raw
+# setresuid, not glibc's, which changes every thread) is refused what
+# the others, still root, may do; and each call is made as its own
+# thread, however the calls of both interleave.
+pt_run -- python3 -c '
+import ctypes, threading
+libc = ctypes.CDLL(None, use_errno=True)
+out = {}
+def other():
+    libc.syscall(117, 65534, 65534, 65534)  # SYS_setresuid
+    for i in range(50):
+        try:
+            open("rootonly", "a").close()
+            out["thread"] = "opened"
+        except OSError as e:
+            out.setdefault("thread", e.errno)
+t = threading.Thread(target=other)
+t.start()
+for i in range(50):
+    open("rootonly", "a").close()
+t.join()
+print("thread", out["thread"])'
+pt_status "a root thread beside one that is not opens root's file" 0
+pt_is "... and the other thread is refused, every time" "$(cat "$PT_OUT")" \
+	"thread 13"
+
 # Root that gave up CAP_DAC_OVERRIDE (and the run's CAP_DAC_READ_SEARCH
 # is gone already): another user's private file is closed to it.
 pt_run -- setpriv --inh-caps=-all --bounding-set -dac_override \
