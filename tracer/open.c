@@ -87,9 +87,11 @@ static int decode(struct tracer_req *r, struct open_args *a)
  */
 static bool flags_refused(uint64_t flags)
 {
+	/* the kernel's bit alone: glibc's __O_TMPFILE has O_DIRECTORY in */
+	const uint64_t tmpfile = 020000000;
 	static _Atomic int creat_dir = -1; /* 1: refused */
 
-	if (flags & __O_TMPFILE)
+	if (flags & tmpfile)
 		return (flags & (O_TMPFILE | O_CREAT)) != O_TMPFILE ||
 		       (flags & O_ACCMODE) == O_RDONLY;
 	if ((flags & (O_CREAT | O_DIRECTORY)) != (O_CREAT | O_DIRECTORY))

@@ -88,6 +88,8 @@ int main(void)
 	try("dirfd file name", df, "x", O_RDONLY);
 	try("dirfd new file", dd, "n2", O_WRONLY | O_CREAT);
 	try("dirfd dot", dd, ".", O_RDONLY);
+	try("dir O_DIRECTORY", AT_FDCWD, "d", O_RDONLY | O_DIRECTORY);
+	try("dir O_PATH|O_DIRECTORY", AT_FDCWD, "d", O_PATH | O_DIRECTORY);
 	try("dirfd O_PATH dotdot", dp, "..", O_RDONLY);
 	try("dirfd bad", 999, "x", O_RDONLY);
 	{
@@ -128,6 +130,16 @@ if diff "$T/native.txt" "$PT_OUT" >"$T/diff.txt"; then
 	pt_ok "every open answers as it does natively"
 else
 	pt_fail "every open answers as it does natively"
+	pt_diag_file "$T/diff.txt"
+fi
+# again with every read-only open brought to proctor, not the kernel
+rm -rf "$WS"/*
+pt_run --log-reads -- "$T/edges"
+pt_status "the edge cases run under proctor with --log-reads" 0
+if diff "$T/native.txt" "$PT_OUT" >"$T/diff.txt"; then
+	pt_ok "... every open answers as it does natively"
+else
+	pt_fail "... every open answers as it does natively"
 	pt_diag_file "$T/diff.txt"
 fi
 
