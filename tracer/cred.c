@@ -17,8 +17,11 @@
  * capabilities, and gives them back after: credentials are per thread
  * in the kernel, and the raw calls below change only the calling
  * thread's (glibc's setgroups and setresuid would change every
- * thread's).  The real and saved uid stay 0, which is what lets the
- * thread become root again without any capability.
+ * thread's).  The real and saved uid stay 0: that lets the thread become
+ * root again without any capability, and leaves the supervisor's threads
+ * out of reach of the signals of that user's other processes.  What a
+ * unix socket's receiver is told of its sender, from the real ids
+ * (SCM_CREDENTIALS under SO_PASSCRED), send.c passes explicitly.
  *
  * At rest a serving thread holds the capabilities a process of the run
  * starts with (caps.c's list is not theirs either), plus CAP_SYS_PTRACE,
@@ -33,6 +36,7 @@
  * read from /proc/TID/status is kept until one of those.
  */
 #include <errno.h>
+#include <stdatomic.h>
 #include <linux/capability.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -81,7 +85,7 @@ static int caps_set(uint64_t eff)
 	return syscall(SYS_capset, &h, d) < 0 ? -errno : 0;
 }
 
-void tracer_cred_init(uint64_t dropped)
+int tracer_cred_init(uint64_t dropped)
 {
 	uid_t r, e, s;
 	gid_t rg, eg, sg;
@@ -92,24 +96,27 @@ void tracer_cred_init(uint64_t dropped)
 	    getresgid(&rg, &eg, &sg) < 0 || caps_get(&eff, &permitted) < 0 ||
 	    !(permitted & CAP_BIT(CAP_SETUID)) ||
 	    !(permitted & CAP_BIT(CAP_SETGID)))
-		return; /* a user's run: the tracee's credentials are ours */
+		return 0; /* a user's run: the tracee's credentials are ours */
 	n = getgroups(TRACER_GROUPS_MAX, rest.groups);
 	if (n < 0)
-		return;
+		return -errno; /* EINVAL: more groups than a task may keep */
 	rest.ngroups = n;
-	rest.euid = rest.fsuid = 0;
+	rest.ruid = rest.euid = rest.fsuid = 0;
+	rest.rgid = rg;
 	rest.egid = rest.fsgid = eg;
 	rest.caps = eff & ~(dropped & ~worker_own);
 	switching = true;
+	return 0;
 }
 
-/* "Uid:\tR\tE\tS\tF": the effective and filesystem ids. */
-static bool ids(const char *status, const char *key, unsigned *e, unsigned *f)
+/* "Uid:\tR\tE\tS\tF": the real, effective and filesystem ids. */
+static bool ids(const char *status, const char *key, unsigned *r, unsigned *e,
+		unsigned *f)
 {
 	const char *at = strstr(status, key);
-	unsigned r, s;
+	unsigned s;
 
-	return at && sscanf(at + strlen(key), "%u %u %u %u", &r, e, &s, f) == 4;
+	return at && sscanf(at + strlen(key), "%u %u %u %u", r, e, &s, f) == 4;
 }
 
 static bool groups(const char *status, struct tracer_cred *c)
@@ -144,9 +151,9 @@ int tracer_cred_parse(const char *status, struct tracer_cred *c)
 {
 	const char *cap = strstr(status, "\nCapEff:");
 
-	if (!ids(status, "\nUid:", &c->euid, &c->fsuid) ||
-	    !ids(status, "\nGid:", &c->egid, &c->fsgid) || !groups(status, c) ||
-	    !cap)
+	if (!ids(status, "\nUid:", &c->ruid, &c->euid, &c->fsuid) ||
+	    !ids(status, "\nGid:", &c->rgid, &c->egid, &c->fsgid) ||
+	    !groups(status, c) || !cap)
 		return -EIO;
 	c->caps = strtoull(cap + 8, NULL, 16);
 	return 0;
@@ -155,7 +162,8 @@ int tracer_cred_parse(const char *status, struct tracer_cred *c)
 bool tracer_cred_is_rest(const struct tracer_cred *c)
 {
 	return !switching ||
-	       (c->euid == rest.euid && c->fsuid == rest.fsuid &&
+	       (c->ruid == rest.ruid && c->euid == rest.euid &&
+		c->fsuid == rest.fsuid && c->rgid == rest.rgid &&
 		c->egid == rest.egid && c->fsgid == rest.fsgid &&
 		(c->caps | worker_own) == (rest.caps | worker_own) &&
 		c->ngroups == rest.ngroups &&
@@ -175,12 +183,12 @@ static bool same_groups(const struct tracer_cred *a,
 /* This thread's ids and groups as the kernel has them now. */
 static int read_own(struct tracer_cred *c)
 {
-	uid_t r, s;
-	gid_t rg, sg;
+	uid_t s;
+	gid_t sg;
 	int n = (int)syscall(SYS_getgroups, TRACER_GROUPS_MAX, c->groups);
 
-	if (n < 0 || syscall(SYS_getresuid, &r, &c->euid, &s) < 0 ||
-	    syscall(SYS_getresgid, &rg, &c->egid, &sg) < 0)
+	if (n < 0 || syscall(SYS_getresuid, &c->ruid, &c->euid, &s) < 0 ||
+	    syscall(SYS_getresgid, &c->rgid, &c->egid, &sg) < 0)
 		return -errno;
 	c->ngroups = n;
 	c->fsuid = (uid_t)syscall(SYS_setfsuid, -1);
@@ -273,6 +281,19 @@ void tracer_cred_thread_rest(void)
 	back_to_rest();
 }
 
+/* Said once a task: its calls fail, and nothing else would say why. */
+static void groups_refused(pid_t tid)
+{
+	static _Atomic pid_t last;
+
+	if (atomic_exchange(&last, tid) != tid)
+		fprintf(stderr,
+			"proctor: pid %d has more than %d supplementary "
+			"groups: the calls proctor makes for it are refused "
+			"(EPERM)\n",
+			tid, TRACER_GROUPS_MAX);
+}
+
 int tracer_as_task(pid_t tid)
 {
 	struct tracer_cred c;
@@ -289,10 +310,10 @@ int tracer_as_task(pid_t tid)
 		return err;
 	if (err > 0)
 		return 0; /* as at rest */
-	if (c.ngroups < 0)
+	if (c.ngroups < 0) {
+		groups_refused(tid);
 		return -EPERM; /* more groups than kept: none is guessed */
-	/* reading the task's memory on the way (process_vm_readv) */
-	c.caps |= worker_own;
+	}
 	as_task = true;
 	err = move(&now, &c);
 	if (err < 0)
@@ -304,4 +325,33 @@ void tracer_as_self(void)
 {
 	if (as_task)
 		back_to_rest();
+}
+
+bool tracer_cred_lend_ptrace(void)
+{
+	uint64_t eff = 0, perm;
+
+	if (!as_task || caps_get(&eff, &perm) < 0 ||
+	    eff & CAP_BIT(CAP_SYS_PTRACE))
+		return false;
+	return caps_set(eff | CAP_BIT(CAP_SYS_PTRACE)) == 0;
+}
+
+void tracer_cred_lend_end(void)
+{
+	uint64_t eff = 0, perm;
+
+	if (caps_get(&eff, &perm) == 0)
+		caps_set(eff & ~CAP_BIT(CAP_SYS_PTRACE));
+}
+
+bool tracer_cred_real(pid_t tid, uid_t *uid, gid_t *gid)
+{
+	struct tracer_cred c;
+
+	if (!switching || tracer_ident_cred(tid, &c) != 0)
+		return false;
+	*uid = c.ruid;
+	*gid = c.rgid;
+	return true;
 }

@@ -20,6 +20,13 @@ static ssize_t mem_read_some(pid_t tid, uint64_t addr, void *buf, size_t len)
 	struct iovec remote = { (void *)(uintptr_t)addr, len };
 	ssize_t n = process_vm_readv(tid, &local, 1, &remote, 1, 0);
 
+	/* with a task's credentials, not dumpable: see cred.c */
+	if (n < 0 && errno == EPERM && tracer_cred_lend_ptrace()) {
+		n = process_vm_readv(tid, &local, 1, &remote, 1, 0);
+		n = n < 0 ? -errno : n;
+		tracer_cred_lend_end();
+		return n;
+	}
 	return n < 0 ? -errno : n;
 }
 

@@ -505,8 +505,31 @@ static void translate_self(int cur, char *comp, size_t size, char *rest,
 	snprintf(rest, rsize, "%s", tail);
 }
 
-static int slow_walk(pid_t tid, pid_t tgid, int dirfd, const char *path,
-		     int flags, struct tracer_path *p)
+/*
+ * Whose credentials look up the next component from cur: the task's
+ * (cred.c), but within its own /proc/PID, which the kernel opens to a
+ * process whatever its ids (its fd directory, after a change of uid left
+ * it root's), and which proctor reaches only through that PID.  *as_task
+ * says which the thread holds; 0 or -errno.
+ */
+static int walk_as(pid_t tid, pid_t tgid, int cur, const struct tracer_path *p,
+		   bool *as_task)
+{
+	bool want = !(p->via_pid == tgid && is_procfs(cur));
+	int err;
+
+	if (want == *as_task)
+		return 0;
+	if (want && (err = tracer_as_task(tid)) < 0)
+		return err;
+	if (!want)
+		tracer_as_self();
+	*as_task = want;
+	return 0;
+}
+
+static int walk_components(pid_t tid, pid_t tgid, int dirfd, const char *path,
+			   int flags, struct tracer_path *p, bool *as_task)
 {
 	char buf[4096], comp[256], canon[4096];
 	char *rest = buf;
@@ -532,6 +555,9 @@ static int slow_walk(pid_t tid, pid_t tgid, int dirfd, const char *path,
 		note_proc_pid(cur, comp, p);
 		if (strcmp(comp, ".") == 0 && !last)
 			continue;
+		err = walk_as(tid, tgid, cur, p, as_task);
+		if (err)
+			break;
 
 		if (fstatat(cur, comp, &st, AT_SYMLINK_NOFOLLOW) < 0) {
 			err = -errno;
@@ -624,5 +650,17 @@ out:
 		return 0;
 	}
 	close(cur);
+	return err;
+}
+
+/* The walk of a path through procfs, one component at a time. */
+static int slow_walk(pid_t tid, pid_t tgid, int dirfd, const char *path,
+		     int flags, struct tracer_path *p)
+{
+	bool as_task = false;
+	int err = walk_components(tid, tgid, dirfd, path, flags, p, &as_task);
+
+	if (as_task)
+		tracer_as_self();
 	return err;
 }

@@ -427,7 +427,14 @@ int tracer_run(const struct tracer_opts *o)
 	setrlimit(RLIMIT_NOFILE, &rl);
 	compile_start(&compile, o, job, &fl);
 	tracer_ident_keep_cwd(!o->keep_caps);
-	tracer_cred_init(o->keep_caps ? 0 : tracer_caps_dropped());
+	if (tracer_cred_init(o->keep_caps ? 0 : tracer_caps_dropped()) < 0) {
+		fprintf(stderr,
+			"proctor: root with more than %d supplementary groups: "
+			"proctor could not make a program's calls with the "
+			"program's own credentials; drop some groups first\n",
+			TRACER_GROUPS_MAX);
+		return 125;
+	}
 	tracer_proc_init();
 	tracer_pts_init();
 	tracer_grant_set_policy(o->policy);

@@ -35,7 +35,8 @@ struct send_copy {
 	struct iovec iov[1]; /* the copy is one piece */
 	size_t niov;
 	char *data;
-	char ctrl[SEND_MAX_CTRL];
+	/* room for the sender's credentials too (add_sender) */
+	char ctrl[SEND_MAX_CTRL + CMSG_SPACE(sizeof(struct ucred))];
 	size_t ctrllen;
 	int fds[SEND_MAX_FDS]; /* ours, to close */
 	int nfds;
@@ -271,6 +272,33 @@ static int send_flags(const struct tracer_req *r)
 }
 
 /*
+ * A receiver under SO_PASSCRED is told the sender's real uid and gid,
+ * which the kernel takes from the sending thread, whose real ids stay
+ * root's (cred.c): from a task whose credentials differ, say its own.
+ * The pid is proctor's either way, as the kernel would have it.
+ */
+static void add_sender(struct tracer_req *r, int sock, struct send_copy *c)
+{
+	struct ucred u = { .pid = getpid() };
+	struct sockaddr_storage ss;
+	socklen_t len = sizeof(ss);
+	struct cmsghdr *cm;
+	size_t at = CMSG_ALIGN(c->ctrllen);
+
+	if (!tracer_cred_real(r->tid, &u.uid, &u.gid) ||
+	    getsockname(sock, (struct sockaddr *)&ss, &len) < 0 ||
+	    ss.ss_family != AF_UNIX || at > SEND_MAX_CTRL)
+		return;
+	cm = (struct cmsghdr *)(c->ctrl + at);
+	memset(cm, 0, CMSG_SPACE(sizeof(u)));
+	cm->cmsg_len = CMSG_LEN(sizeof(u));
+	cm->cmsg_level = SOL_SOCKET;
+	cm->cmsg_type = SCM_CREDENTIALS;
+	memcpy(CMSG_DATA(cm), &u, sizeof(u));
+	c->ctrllen = at + CMSG_SPACE(sizeof(u));
+}
+
+/*
  * Sends what was copied, with the task's credentials (a unix socket's
  * file permissions and the credentials its receiver is passed).  On the
  * receiver a send that would wait is tried without waiting first; if it
@@ -282,8 +310,10 @@ static ssize_t send_now(struct tracer_req *r, int sock, struct send_copy *c)
 	int flags = send_flags(r);
 	bool blocking = !(fcntl(sock, F_GETFL) & O_NONBLOCK) &&
 			!(flags & MSG_DONTWAIT);
-	ssize_t n = tracer_as_task(r->tid);
+	ssize_t n;
 
+	add_sender(r, sock, c);
+	n = tracer_as_task(r->tid);
 	if (n < 0)
 		return n;
 	if (r->may_block || !blocking)

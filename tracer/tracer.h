@@ -461,11 +461,11 @@ int tracer_dns_attach(pid_t tid, int *theirs);
 
 /* --- the task's credentials for proctor's calls (cred.c) ---------------- */
 
-#define TRACER_GROUPS_MAX 64
+#define TRACER_GROUPS_MAX 1024
 
 struct tracer_cred {
-	uid_t euid, fsuid;
-	gid_t egid, fsgid;
+	uid_t ruid, euid, fsuid;
+	gid_t rgid, egid, fsgid;
 	uint64_t caps; /* effective */
 	int ngroups;   /* -1: more than TRACER_GROUPS_MAX */
 	gid_t groups[TRACER_GROUPS_MAX];
@@ -474,9 +474,10 @@ struct tracer_cred {
 /*
  * Run as root, proctor makes a task's calls with the task's ids, groups
  * and capabilities; dropped: the capabilities the tracee lost (caps.c).
- * Called once, before any serving thread starts.
+ * Called once, before any serving thread starts; -errno when root's own
+ * credentials cannot be kept (more than TRACER_GROUPS_MAX groups).
  */
-void tracer_cred_init(uint64_t dropped);
+int tracer_cred_init(uint64_t dropped);
 /* A serving thread's credentials at rest, whatever it inherited. */
 void tracer_cred_thread_rest(void);
 /*
@@ -485,6 +486,19 @@ void tracer_cred_thread_rest(void);
  */
 int tracer_as_task(pid_t tid);
 void tracer_as_self(void);
+/*
+ * Within a task's credentials, CAP_SYS_PTRACE for a read of its memory
+ * (a process that changed its uid is not dumpable): true when lent, to
+ * be taken back with tracer_cred_lend_end().
+ */
+bool tracer_cred_lend_ptrace(void);
+void tracer_cred_lend_end(void);
+/*
+ * tid's real uid and gid when its calls are made with credentials other
+ * than a serving thread's at rest (what a unix socket's receiver is
+ * told of its sender, SCM_CREDENTIALS): false when they are the same.
+ */
+bool tracer_cred_real(pid_t tid, uid_t *uid, gid_t *gid);
 /* From /proc/TID/status; -EIO when a field is missing. */
 int tracer_cred_parse(const char *status, struct tracer_cred *c);
 /* Whether c is what a serving thread holds at rest (nothing to switch). */

@@ -115,6 +115,58 @@ pt_is "what it made is its own" \
 pt_is "a unix socket's server sees the user it became" "$(cat peers)" \
 	"65534 65534"
 
+# A path through /proc is walked with the task's credentials too, but
+# within its own /proc/PID (its descriptors, after the change of uid
+# left them root's, as natively).
+pt_run -- setpriv --reuid 65534 --regid 65534 --clear-groups sh -c \
+	'echo x >>/proc/self/root'"$WS"'/private/g; echo rc=$?
+	mkdir /proc/self/root'"$WS"'/private/d; echo rc=$?
+	ls /proc/self/fd >/dev/null && echo own-fd'
+pt_is "through /proc/self/root: refused as natively, its own fds listed" \
+	"$(cat "$PT_OUT")" "rc=2
+rc=1
+own-fd"
+pt_absent "... nothing made" private/g private/d
+
+# A process that changed its uid without an exec is not dumpable: calls
+# that proctor reads arguments of still work, as that user.
+pt_run -- "$py" -c '
+import os
+os.setgroups([])
+os.setresgid(65534, 65534, 65534)
+os.setresuid(65534, 65534, 65534)
+os.symlink("target", "shared/link")
+os.utime("shared/link", (1, 1), follow_symlinks=False)
+os.setxattr("shared", "user.k", b"v")
+print("done")'
+pt_grep "a process not dumpable after setresuid: symlink, utime, setxattr" \
+	"$PT_OUT" '^done$'
+pt_is "... as that user" "$(stat -c %u shared/link)" 65534
+
+# A datagram's receiver under SO_PASSCRED is told the sender's uid.
+cat >"$T/dgram.py" <<'PY'
+import os, socket, struct
+s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+s.bind("dgram.sock")
+os.chmod("dgram.sock", 0o666)
+s.setsockopt(socket.SOL_SOCKET, socket.SO_PASSCRED, 1)
+open("dgram.ready", "w").close()
+msg, anc, flags, addr = s.recvmsg(16, socket.CMSG_SPACE(12))
+with open("dgram.peer", "w") as f:
+    for level, kind, data in anc:
+        f.write("%d %d\n" % struct.unpack("3i", data)[1:])
+PY
+python3 "$T/dgram.py" &
+pt_at_exit "kill $! 2>/dev/null"
+pt_wait_for 10 test -e dgram.ready || pt_fail "the datagram server starts"
+pt_run --allow-net unix:"$WS"/dgram.sock -- setpriv --reuid 65534 \
+	--regid 65534 --clear-groups "$py" -c '
+import socket
+socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM).sendto(b"x", "dgram.sock")'
+pt_wait_for 10 test -s dgram.peer
+pt_is "a datagram's receiver is told the uid and gid it became" \
+	"$(cat dgram.peer 2>&1)" "65534 65534"
+
 # Its supplementary groups count; a group it left does not.
 pt_run -- setpriv --reuid 65534 --regid 65534 --groups 4242 \
 	sh -c 'echo more >>grouped'
