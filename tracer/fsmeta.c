@@ -388,6 +388,9 @@ static int resolve(struct tracer_req *r, const struct meta_call *c,
 		*fd = tracer_steal_fd(r->tgid, (int)r->args[0]);
 		if (*fd < 0)
 			return *fd;
+		/* fchmod, fchown, fsetxattr, ioctl: not through O_PATH */
+		if (c->kind == META_FD && fcntl(*fd, F_GETFL) & O_PATH)
+			return -EBADF;
 		snprintf(path, sizeof(path), "/proc/self/fd/%d", *fd);
 		err = tracer_path_resolve(gettid(), getpid(), AT_FDCWD, path,
 					  TRACER_PATH_FOLLOW, p);

@@ -119,4 +119,27 @@ else
 		"^proctor: denied write $CANARY/existing by chattr .* allow with --allow-write '$CANARY/existing'$"
 fi
 
+# A descriptor opened with O_PATH changes nothing: EBADF, as natively,
+# inside the workspace or out.
+cat >"$T/opath.py" <<'PY'
+import fcntl, os, struct, sys
+for path in sys.argv[1:]:
+    fd = os.open(path, os.O_PATH)
+    for name, call in (
+        ("fchmod", lambda: os.fchmod(fd, 0o644)),
+        ("fchown", lambda: os.fchown(fd, -1, -1)),
+        ("fsetxattr", lambda: os.setxattr(fd, "user.x", b"1")),
+        ("setflags", lambda: fcntl.ioctl(fd, 0x40086602, struct.pack("l", 0))),
+    ):
+        try:
+            call()
+            print(name, 0)
+        except OSError as e:
+            print(name, e.errno)
+PY
+native=$("$PT_PY" "$T/opath.py" "$WS/attrs" "$CANARY/existing")
+pt_run -- "$PT_PY" "$T/opath.py" "$WS/attrs" "$CANARY/existing"
+pt_is "calls on an O_PATH descriptor answer as natively (EBADF)" \
+	"$(cat "$PT_OUT")" "$native"
+
 pt_done
