@@ -25,11 +25,13 @@
  *
  * At rest a serving thread holds the capabilities a process of the run
  * starts with (caps.c's list is not theirs either), plus CAP_SYS_PTRACE,
- * which reading the tracees' memory and /proc needs (kept as a task's
- * too: no file permission rests on it): so the common case,
+ * which reading the tracees' memory and /proc needs: so the common case,
  * a task still root with the run's capabilities, costs nothing but the
- * lookup.  Switching costs 4 to 6 us (each call copies the thread's
- * credentials), paid only by tasks whose credentials differ.
+ * lookup.  Within a task's credentials CAP_SYS_PTRACE is not held (it
+ * would open other processes' /proc entries to the task), but lent for
+ * a read of the task's memory (mem.c).  A switch there and back is
+ * about seven changes of the thread's credentials, each a copy (4.6 us
+ * here), paid only by tasks whose credentials differ.
  *
  * A task's credentials change only by its own calls (set*id, setgroups,
  * capset: the filter sends them to ident.c) and by its exec: what was
@@ -153,7 +155,12 @@ int tracer_cred_parse(const char *status, struct tracer_cred *c)
 
 	if (!ids(status, "\nUid:", &c->ruid, &c->euid, &c->fsuid) ||
 	    !ids(status, "\nGid:", &c->rgid, &c->egid, &c->fsgid) ||
-	    !groups(status, c) || !cap)
+	    !groups(status, c))
+		return -EIO;
+	/* too many groups: the rest may lie past what was read */
+	if (c->ngroups < 0)
+		return c->caps = 0, 0;
+	if (!cap)
 		return -EIO;
 	c->caps = strtoull(cap + 8, NULL, 16);
 	return 0;

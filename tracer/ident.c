@@ -32,6 +32,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdatomic.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -407,6 +408,13 @@ void tracer_ident_cred_forget_locked(struct tracer_proc *p)
 	p->cred_known = false;
 }
 
+/* Kept as long as its groups: the most take 4 KiB. */
+static size_t cred_size(const struct tracer_cred *c)
+{
+	return offsetof(struct tracer_cred, groups) +
+	       sizeof(gid_t) * (size_t)(c->ngroups > 0 ? c->ngroups : 0);
+}
+
 /*
  * Unlike the rest, a task's credentials change only by its own calls,
  * which cannot run while one of its calls is served: what is read now
@@ -415,15 +423,20 @@ void tracer_ident_cred_forget_locked(struct tracer_proc *p)
 int tracer_ident_cred(pid_t tid, struct tracer_cred *c)
 {
 	struct tracer_proc *p;
-	char path[64], buf[8192];
+	char path[64], buf[16384]; /* 1,024 groups: 7 KiB of them */
 	struct tracer_cred *kept = NULL;
+	size_t size;
 	ssize_t n;
 	int rc;
 
 	tracer_proc_lock();
 	p = tracer_proc_find(tid);
 	if (p && p->cred_known) {
-		rc = p->cred ? (*c = *p->cred, 0) : 1;
+		rc = 1;
+		if (p->cred) {
+			memcpy(c, p->cred, cred_size(p->cred));
+			rc = 0;
+		}
 		tracer_proc_unlock();
 		return rc;
 	}
@@ -436,11 +449,12 @@ int tracer_ident_cred(pid_t tid, struct tracer_cred *c)
 	rc = tracer_cred_parse(buf, c);
 	if (rc < 0)
 		return rc;
+	size = cred_size(c);
 	rc = tracer_cred_is_rest(c);
-	if (!rc && !(kept = malloc(sizeof(*kept))))
+	if (!rc && !(kept = malloc(size)))
 		return rc;
 	if (kept)
-		*kept = *c;
+		memcpy(kept, c, size);
 
 	tracer_proc_lock();
 	p = tracer_proc_find(tid);
