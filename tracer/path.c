@@ -301,7 +301,7 @@ int tracer_path_resolve(pid_t tid, pid_t tgid, int dirfd, const char *path,
 
 	/*
 	 * The walk from where it starts is the task's: its credentials say
-	 * which directories it may search (procfs's walk is proctor's).
+	 * which directories it may search (through procfs too: slow_walk).
 	 */
 	rc = tracer_as_task(tid);
 	while (rc == 0) {
