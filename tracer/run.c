@@ -142,6 +142,28 @@ static int load_filter(struct floors *fl, bool *killable)
 	return err ? err : tracer_filter_load(&fl->filter, killable);
 }
 
+/*
+ * A file with no #! line that the kernel will not run (ENOEXEC) is a
+ * shell script to env(1) and execvp(3): run it with /bin/sh likewise.
+ * On the child's stack: no malloc after fork in a threaded process.
+ */
+static void exec_shell(const struct tracer_opts *o, char *const envp[])
+{
+	size_t n = 0, i;
+
+	while (o->argv[n])
+		n++;
+	{
+		char *argv[n + 2];
+
+		argv[0] = (char *)"/bin/sh";
+		argv[1] = (char *)o->exe;
+		for (i = 1; i <= n; i++)
+			argv[i + 1] = o->argv[i];
+		execve("/bin/sh", argv, envp);
+	}
+}
+
 /* In the child: nothing returns; failures go up the pipes. */
 
 static void child_main(const struct tracer_opts *o, int ready, int go, int fail,
@@ -187,6 +209,8 @@ static void child_main(const struct tracer_opts *o, int ready, int go, int fail,
 
 	execve(o->exe, o->argv, fl->envp);
 	v = errno;
+	if (v == ENOEXEC)
+		exec_shell(o, fl->envp); /* returns only if that fails */
 	write_all(fail, &v, sizeof(v));
 	_exit(v == ENOENT ? 127 : 126);
 }

@@ -20,6 +20,13 @@ pt_status "a child's death by signal, reported by CMD as 139, passes through" 13
 pt_run -- python3 -c 'import os, signal; os.kill(os.getpid(), signal.SIGABRT)'
 pt_status "CMD killed by SIGABRT gives 128+6" 134
 
+# ---- a file with no #! line is a shell script, as to env(1)
+printf 'echo "no #! line:" "$@"\nexit 7\n' >"$WS/plain-script"
+chmod +x "$WS/plain-script"
+pt_run -- "$WS/plain-script" a b
+pt_status "a script with no #! line runs with /bin/sh, with its status" 7
+pt_grep "... and its arguments" "$PT_OUT" '^no #! line: a b$'
+
 # ---- 126: found but cannot be executed
 printf '#!/bin/sh\necho should not run\n' >noexec.sh
 chmod 644 noexec.sh
