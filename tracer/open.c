@@ -229,24 +229,30 @@ static pid_t proc_pid(const char *path)
 
 /*
  * Processes outside the traced tree keep their environ, mem and fd, also
- * when reached through a magic link (/proc/PID/fd/N of a neighbour).
+ * when reached through a magic link (/proc/PID/fd/N of a neighbour), and
+ * an object of another's /proc/PID reached through a link of the
+ * caller's own (/proc/self/cwd, a descriptor of that directory): both
+ * the process gone through and the one whose /proc the object is in.
  */
 static bool outsider(const struct tracer_path *p, struct rules_verdict *v)
 {
-	pid_t pid = p->via_pid ? p->via_pid : proc_pid(p->path);
+	pid_t pids[2] = { p->via_pid, proc_pid(p->path) };
 
-	if (!pid)
-		return false;
-	if (!tracer_proc_in_tree(pid)) {
-		verdict_proctor(v, RULES_DENY, "proc",
-				"/proc/PID outside the traced tree");
-		return true;
-	}
-	/* a process holding a grant is out of reach of the rest (#6) */
-	if (tracer_grant_shields(pid)) {
-		verdict_proctor(v, RULES_DENY, "proc",
+	for (int i = 0; i < 2; i++) {
+		if (!pids[i])
+			continue;
+		if (!tracer_proc_in_tree(pids[i])) {
+			verdict_proctor(v, RULES_DENY, "proc",
+					"/proc/PID outside the traced tree");
+			return true;
+		}
+		/* a process holding a grant is out of reach of the rest (#6) */
+		if (tracer_grant_shields(pids[i])) {
+			verdict_proctor(
+				v, RULES_DENY, "proc",
 				"/proc/PID of a process holding a grant");
-		return true;
+			return true;
+		}
 	}
 	return false;
 }
@@ -669,9 +675,13 @@ static int open_unleased(struct tracer_req *r, const struct tracer_path *p,
 static bool others_memory(const struct tracer_req *r,
 			  const struct tracer_path *p)
 {
-	pid_t pid = p->via_pid ? p->via_pid : proc_pid(p->path);
+	const char *base = strrchr(p->path, '/');
+	pid_t pid = proc_pid(p->path);
 
-	return pid && pid != r->tgid && !strcmp(p->name, "mem");
+	/* the object's own name first: a descriptor's link may hold it */
+	if (!pid)
+		pid = p->via_pid;
+	return pid && pid != r->tgid && base && !strcmp(base + 1, "mem");
 }
 
 static bool judge(struct tracer_req *r, const struct tracer_path *p,

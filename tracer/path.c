@@ -486,6 +486,27 @@ static void note_proc_pid(int cur, const char *comp, struct tracer_path *p)
 		p->via_pid = atoi(comp);
 }
 
+/*
+ * A magic link followed to a directory of procfs (a cwd or descriptor
+ * there): what lies beneath is the process's whose /proc that is, or
+ * nobody's (/proc/sys).  Elsewhere the link's holder stays the one.
+ */
+static void landed(int cur, struct tracer_path *p)
+{
+	char name[4096], *end;
+	long pid;
+
+	if (!is_procfs(cur))
+		return;
+	p->via_pid = 0;
+	if (fd_name(cur, name, sizeof(name)) < 0 ||
+	    strncmp(name, "/proc/", 6) || name[6] < '1' || name[6] > '9')
+		return;
+	pid = strtol(name + 6, &end, 10);
+	if (*end == '/' || *end == '\0')
+		p->via_pid = (pid_t)pid;
+}
+
 /* Replaces "self" and "thread-self" directly under /proc. */
 static void translate_self(int cur, char *comp, size_t size, char *rest,
 			   size_t rsize, pid_t tid, pid_t tgid)
@@ -585,6 +606,7 @@ static int walk_components(pid_t tid, pid_t tgid, int dirfd, const char *path,
 				}
 				close(cur);
 				cur = fd;
+				landed(cur, p);
 				continue;
 			}
 			/* An ordinary link: splice its text into the rest. */

@@ -2614,6 +2614,34 @@ static bool setown_ioctl_self(void)
 	return ok;
 }
 
+/*
+ * An outside process's /proc entries reached through a link of one's
+ * own that lands in its /proc/PID: the cwd moved there, or an O_PATH
+ * descriptor of it (which the kernel opens, judging nothing).
+ */
+static void proc_outside_via_own(pid_t outside)
+{
+	int d = open(pathf("/proc/%d", outside),
+		     O_PATH | O_DIRECTORY | O_CLOEXEC);
+	char here[4096];
+
+	if (getcwd(here, sizeof(here)) &&
+	    chdir(pathf("/proc/%d", outside)) == 0) {
+		TRY("open-proc-outside-environ-via-self-cwd",
+		    open("/proc/self/cwd/environ", O_RDONLY | O_CLOEXEC));
+		TRY("open-proc-outside-mem-via-self-cwd",
+		    open("/proc/self/cwd/mem", O_RDONLY | O_CLOEXEC));
+		if (chdir(here) < 0)
+			die("chdir back");
+	}
+	if (d >= 0) {
+		TRY("open-proc-outside-environ-via-fd-link",
+		    open(pathf("/proc/self/fd/%d/environ", d),
+			 O_RDONLY | O_CLOEXEC));
+		close(d);
+	}
+}
+
 static void cmd_supervisor(pid_t victim, pid_t outside)
 {
 	pid_t sup = getppid();
@@ -2833,6 +2861,7 @@ static void cmd_supervisor(pid_t victim, pid_t outside)
 		TRY("open-proc-outside-environ",
 		    open(pathf("/proc/%d/environ", outside),
 			 O_RDONLY | O_CLOEXEC));
+		proc_outside_via_own(outside);
 	}
 	/* a neighbour's pipe, reopened through /proc for writing */
 	if (victim > 0) {
