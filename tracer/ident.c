@@ -467,3 +467,27 @@ int tracer_ident_cred(pid_t tid, struct tracer_cred *c)
 	free(kept);
 	return rc;
 }
+
+/*
+ * A child's credentials are its creator's (clone copies the calling
+ * thread's), and the creator waits in the event, changing nothing: the
+ * child starts with what is kept of them, and its first call reads no
+ * /proc (a fork and exec would read it at every exec else).
+ */
+void tracer_ident_cred_inherit(pid_t child, pid_t creator)
+{
+	struct tracer_proc *c, *p;
+	struct tracer_cred *copy = NULL;
+
+	tracer_proc_lock();
+	c = tracer_proc_find(child);
+	p = tracer_proc_find(creator);
+	if (c && p && p->cred_known && !c->cred_known &&
+	    (!p->cred || (copy = malloc(cred_size(p->cred))))) {
+		if (copy)
+			memcpy(copy, p->cred, cred_size(p->cred));
+		c->cred = copy;
+		c->cred_known = true;
+	}
+	tracer_proc_unlock();
+}

@@ -463,6 +463,7 @@ static void on_birth(struct loop *l, pid_t pid, bool fork_event)
 	child = (pid_t)msg;
 	born(child, pid, fork_event, &tgid, &ppid);
 	meet(child, tgid, ppid);
+	tracer_ident_cred_inherit(child, pid);
 	if (early_take(l, child))
 		first_stop(child);
 	ptrace(PTRACE_CONT, pid, 0, 0);

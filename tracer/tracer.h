@@ -507,6 +507,8 @@ bool tracer_cred_is_rest(const struct tracer_cred *c);
 int tracer_ident_cred(pid_t tid, struct tracer_cred *c);
 /* Forgets p's credentials; caller holds the lock. */
 void tracer_ident_cred_forget_locked(struct tracer_proc *p);
+/* child, just made by creator, has its credentials (a clone event). */
+void tracer_ident_cred_inherit(pid_t child, pid_t creator);
 
 /* --- capabilities (caps.c) ---------------------------------------------- */
 
