@@ -29,7 +29,8 @@
  * a task still root with the run's capabilities, costs nothing but the
  * lookup.  Within a task's credentials CAP_SYS_PTRACE is not held (it
  * would open other processes' /proc entries to the task), but lent for
- * a read of the task's memory (mem.c).  A switch there and back is
+ * a read of the task's memory (mem.c); so are CAP_SETUID and CAP_SETGID
+ * for a send that says the task's real ids (send.c).  A switch there and back is
  * about seven changes of the thread's credentials, each a copy (4.6 us
  * here), paid only by tasks whose credentials differ.
  *
@@ -334,22 +335,22 @@ void tracer_as_self(void)
 		back_to_rest();
 }
 
-bool tracer_cred_lend_ptrace(void)
+uint64_t tracer_cred_lend(uint64_t caps)
 {
 	uint64_t eff = 0, perm;
 
-	if (!as_task || caps_get(&eff, &perm) < 0 ||
-	    eff & CAP_BIT(CAP_SYS_PTRACE))
-		return false;
-	return caps_set(eff | CAP_BIT(CAP_SYS_PTRACE)) == 0;
+	if (!as_task || caps_get(&eff, &perm) < 0)
+		return 0;
+	caps &= permitted & ~eff;
+	return caps && caps_set(eff | caps) == 0 ? caps : 0;
 }
 
-void tracer_cred_lend_end(void)
+void tracer_cred_lend_end(uint64_t lent)
 {
 	uint64_t eff = 0, perm;
 
-	if (caps_get(&eff, &perm) == 0)
-		caps_set(eff & ~CAP_BIT(CAP_SYS_PTRACE));
+	if (lent && caps_get(&eff, &perm) == 0)
+		caps_set(eff & ~lent);
 }
 
 bool tracer_cred_real(pid_t tid, uid_t *uid, gid_t *gid)

@@ -5,6 +5,7 @@
  * never the tracee's memory again (THREATS.md class 1).
  */
 #include <errno.h>
+#include <linux/capability.h>
 #include <string.h>
 #include <sys/uio.h>
 #include <unistd.h>
@@ -19,12 +20,14 @@ static ssize_t mem_read_some(pid_t tid, uint64_t addr, void *buf, size_t len)
 	struct iovec local = { buf, len };
 	struct iovec remote = { (void *)(uintptr_t)addr, len };
 	ssize_t n = process_vm_readv(tid, &local, 1, &remote, 1, 0);
+	uint64_t lent;
 
 	/* with a task's credentials, not dumpable: see cred.c */
-	if (n < 0 && errno == EPERM && tracer_cred_lend_ptrace()) {
+	if (n < 0 && errno == EPERM &&
+	    (lent = tracer_cred_lend(1ull << CAP_SYS_PTRACE))) {
 		n = process_vm_readv(tid, &local, 1, &remote, 1, 0);
 		n = n < 0 ? -errno : n;
-		tracer_cred_lend_end();
+		tracer_cred_lend_end(lent);
 		return n;
 	}
 	return n < 0 ? -errno : n;

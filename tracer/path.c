@@ -560,6 +560,8 @@ static int walk_components(pid_t tid, pid_t tgid, int dirfd, const char *path,
 	cur = start_fd(tid, tgid, dirfd, path);
 	if (cur < 0)
 		return cur;
+	/* a cwd or dirfd in another's /proc/PID starts there as a link would */
+	landed(cur, p);
 	snprintf(buf, sizeof(buf), "%s", path);
 	snprintf(comp, sizeof(comp), ".");
 

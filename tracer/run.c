@@ -209,8 +209,10 @@ static void child_main(const struct tracer_opts *o, int ready, int go, int fail,
 
 	execve(o->exe, o->argv, fl->envp);
 	v = errno;
-	if (v == ENOEXEC)
+	if (v == ENOEXEC) {
 		exec_shell(o, fl->envp); /* returns only if that fails */
+		v = errno == ENOENT ? ENOEXEC : errno; /* CMD itself exists */
+	}
 	write_all(fail, &v, sizeof(v));
 	_exit(v == ENOENT ? 127 : 126);
 }

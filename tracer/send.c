@@ -8,6 +8,7 @@
  * 256 KiB sends its first 256 KiB, as a stream send may.
  */
 #include <errno.h>
+#include <linux/capability.h>
 #include <netinet/in.h>
 #include <netinet/udp.h>
 #include <fcntl.h>
@@ -27,7 +28,7 @@
 #define SEND_MAX_DATA (256 * 1024)
 #define SEND_MAX_IOV  1024 /* the kernel's UIO_MAXIOV */
 #define SEND_MAX_CTRL 4096
-#define SEND_MAX_FDS  64
+#define SEND_MAX_FDS  253 /* the kernel's SCM_MAX_FD */
 
 struct send_copy {
 	struct sockaddr_storage name;
@@ -277,7 +278,7 @@ static int send_flags(const struct tracer_req *r)
  * root's (cred.c): from a task whose credentials differ, say its own.
  * The pid is proctor's either way, as the kernel would have it.
  */
-static void add_sender(struct tracer_req *r, int sock, struct send_copy *c)
+static bool add_sender(struct tracer_req *r, int sock, struct send_copy *c)
 {
 	struct ucred u = { .pid = getpid() };
 	struct sockaddr_storage ss;
@@ -288,7 +289,7 @@ static void add_sender(struct tracer_req *r, int sock, struct send_copy *c)
 	if (!tracer_cred_real(r->tid, &u.uid, &u.gid) ||
 	    getsockname(sock, (struct sockaddr *)&ss, &len) < 0 ||
 	    ss.ss_family != AF_UNIX || at > SEND_MAX_CTRL)
-		return;
+		return false;
 	cm = (struct cmsghdr *)(c->ctrl + at);
 	memset(cm, 0, CMSG_SPACE(sizeof(u)));
 	cm->cmsg_len = CMSG_LEN(sizeof(u));
@@ -296,6 +297,7 @@ static void add_sender(struct tracer_req *r, int sock, struct send_copy *c)
 	cm->cmsg_type = SCM_CREDENTIALS;
 	memcpy(CMSG_DATA(cm), &u, sizeof(u));
 	c->ctrllen = at + CMSG_SPACE(sizeof(u));
+	return true;
 }
 
 /*
@@ -310,16 +312,22 @@ static ssize_t send_now(struct tracer_req *r, int sock, struct send_copy *c)
 	int flags = send_flags(r);
 	bool blocking = !(fcntl(sock, F_GETFL) & O_NONBLOCK) &&
 			!(flags & MSG_DONTWAIT);
+	bool says = add_sender(r, sock, c);
+	uint64_t lent = 0;
 	ssize_t n;
 
-	add_sender(r, sock, c);
 	n = tracer_as_task(r->tid);
 	if (n < 0)
 		return n;
+	/* a real uid apart from the effective one: the kernel asks these */
+	if (says)
+		lent = tracer_cred_lend(1ull << CAP_SETUID |
+					1ull << CAP_SETGID);
 	if (r->may_block || !blocking)
 		n = send_one(sock, c, flags);
 	else if ((n = send_one(sock, c, flags | MSG_DONTWAIT)) == -EAGAIN)
 		r->defer = true;
+	tracer_cred_lend_end(lent);
 	tracer_as_self();
 	return n;
 }

@@ -487,12 +487,14 @@ void tracer_cred_thread_rest(void);
 int tracer_as_task(pid_t tid);
 void tracer_as_self(void);
 /*
- * Within a task's credentials, CAP_SYS_PTRACE for a read of its memory
- * (a process that changed its uid is not dumpable): true when lent, to
- * be taken back with tracer_cred_lend_end().
+ * Within a task's credentials, capabilities (1 << CAP_*) the serving
+ * thread needs for what it does there beyond the task's call: a read of
+ * its memory (a process that changed its uid is not dumpable), a send
+ * that says its real ids.  Returns those lent, to be taken back with
+ * tracer_cred_lend_end().
  */
-bool tracer_cred_lend_ptrace(void);
-void tracer_cred_lend_end(void);
+uint64_t tracer_cred_lend(uint64_t caps);
+void tracer_cred_lend_end(uint64_t lent);
 /*
  * tid's real uid and gid when its calls are made with credentials other
  * than a serving thread's at rest (what a unix socket's receiver is

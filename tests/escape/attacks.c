@@ -2616,13 +2616,13 @@ static bool setown_ioctl_self(void)
 
 /*
  * An outside process's /proc entries reached through a link of one's
- * own that lands in its /proc/PID: the cwd moved there, or an O_PATH
- * descriptor of it (which the kernel opens, judging nothing).
+ * own that lands in its /proc/PID: the cwd moved there, or a
+ * descriptor of it (which the kernel opens where it answers reads).
  */
 static void proc_outside_via_own(pid_t outside)
 {
 	int d = open(pathf("/proc/%d", outside),
-		     O_PATH | O_DIRECTORY | O_CLOEXEC);
+		     O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	char here[4096];
 
 	if (getcwd(here, sizeof(here)) &&
@@ -2631,10 +2631,17 @@ static void proc_outside_via_own(pid_t outside)
 		    open("/proc/self/cwd/environ", O_RDONLY | O_CLOEXEC));
 		TRY("open-proc-outside-mem-via-self-cwd",
 		    open("/proc/self/cwd/mem", O_RDONLY | O_CLOEXEC));
+		/* relative, from the cwd there: its descriptors too */
+		TRY("open-proc-outside-environ-relative",
+		    open("environ", O_RDONLY | O_CLOEXEC));
+		TRY("open-proc-outside-fd-relative",
+		    open("fd/0", O_RDONLY | O_CLOEXEC));
 		if (chdir(here) < 0)
 			die("chdir back");
 	}
 	if (d >= 0) {
+		TRY("openat-proc-outside-fd-by-dirfd",
+		    openat(d, "fd/0", O_RDONLY | O_CLOEXEC));
 		TRY("open-proc-outside-environ-via-fd-link",
 		    open(pathf("/proc/self/fd/%d/environ", d),
 			 O_RDONLY | O_CLOEXEC));

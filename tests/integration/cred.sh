@@ -151,10 +151,11 @@ s.bind("dgram.sock")
 os.chmod("dgram.sock", 0o666)
 s.setsockopt(socket.SOL_SOCKET, socket.SO_PASSCRED, 1)
 open("dgram.ready", "w").close()
-msg, anc, flags, addr = s.recvmsg(16, socket.CMSG_SPACE(12))
-with open("dgram.peer", "w") as f:
-    for level, kind, data in anc:
-        f.write("%d %d\n" % struct.unpack("3i", data)[1:])
+for i in range(2):
+    msg, anc, flags, addr = s.recvmsg(16, socket.CMSG_SPACE(12))
+    with open("dgram.peer", "a") as f:
+        for level, kind, data in anc:
+            f.write("%d %d\n" % struct.unpack("3i", data)[1:])
 PY
 python3 "$T/dgram.py" &
 pt_at_exit "kill $! 2>/dev/null"
@@ -166,6 +167,16 @@ socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM).sendto(b"x", "dgram.sock")'
 pt_wait_for 10 test -s dgram.peer
 pt_is "a datagram's receiver is told the uid and gid it became" \
 	"$(cat dgram.peer 2>&1)" "65534 65534"
+# a real uid apart from the effective one: the real one, as natively
+pt_run --allow-net unix:"$WS"/dgram.sock -- "$py" -c '
+import os, socket
+os.setresgid(65534, 65533, 0)
+os.setresuid(65534, 65533, 0)
+socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM).sendto(b"x", "dgram.sock")'
+pt_status "... a send with a real uid apart from the effective one" 0
+pt_wait_for 10 test "$(wc -l <dgram.peer)" -ge 2
+pt_is "... is told the real uid and gid" "$(sed -n 2p dgram.peer 2>&1)" \
+	"65534 65534"
 
 # Its supplementary groups count; a group it left does not.
 pt_run -- setpriv --reuid 65534 --regid 65534 --groups 4242 \
