@@ -30,9 +30,10 @@
  * lookup.  Within a task's credentials CAP_SYS_PTRACE is not held (it
  * would open other processes' /proc entries to the task), but lent for
  * a read of the task's memory (mem.c); so are CAP_SETUID and CAP_SETGID
- * for a send that says the task's real ids (send.c).  A switch there and back is
- * about seven changes of the thread's credentials, each a copy (4.6 us
- * here), paid only by tasks whose credentials differ.
+ * for a send that says the task's real ids (send.c).  A switch there
+ * and back is about seven changes of the thread's credentials, each a
+ * copy (4.6 us for the seven here), paid only by tasks whose
+ * credentials differ.
  *
  * A task's credentials change only by its own calls (set*id, setgroups,
  * capset: the filter sends them to ident.c) and by its exec: what was
@@ -167,18 +168,6 @@ int tracer_cred_parse(const char *status, struct tracer_cred *c)
 	return 0;
 }
 
-bool tracer_cred_is_rest(const struct tracer_cred *c)
-{
-	return !switching ||
-	       (c->ruid == rest.ruid && c->euid == rest.euid &&
-		c->fsuid == rest.fsuid && c->rgid == rest.rgid &&
-		c->egid == rest.egid && c->fsgid == rest.fsgid &&
-		(c->caps | worker_own) == (rest.caps | worker_own) &&
-		c->ngroups == rest.ngroups &&
-		!memcmp(c->groups, rest.groups,
-			sizeof(gid_t) * (size_t)rest.ngroups));
-}
-
 static bool same_groups(const struct tracer_cred *a,
 			const struct tracer_cred *b)
 {
@@ -186,6 +175,16 @@ static bool same_groups(const struct tracer_cred *a,
 	       !memcmp(a->groups, b->groups,
 		       sizeof(gid_t) *
 			       (size_t)(a->ngroups > 0 ? a->ngroups : 0));
+}
+
+bool tracer_cred_is_rest(const struct tracer_cred *c)
+{
+	return !switching ||
+	       (c->ruid == rest.ruid && c->euid == rest.euid &&
+		c->fsuid == rest.fsuid && c->rgid == rest.rgid &&
+		c->egid == rest.egid && c->fsgid == rest.fsgid &&
+		(c->caps | worker_own) == (rest.caps | worker_own) &&
+		same_groups(c, &rest));
 }
 
 /* This thread's ids and groups as the kernel has them now. */

@@ -215,18 +215,6 @@ static void verdict_proctor(struct rules_verdict *v, enum rules_action a,
 	v->is_default = false;
 }
 
-/* "/proc/1234/..." gives 1234; anything else 0. */
-static pid_t proc_pid(const char *path)
-{
-	char *end;
-	long pid;
-
-	if (strncmp(path, "/proc/", 6) || path[6] < '1' || path[6] > '9')
-		return 0;
-	pid = strtol(path + 6, &end, 10);
-	return *end == '/' || *end == '\0' ? (pid_t)pid : 0;
-}
-
 /*
  * Processes outside the traced tree keep their environ, mem and fd, also
  * when reached through a magic link (/proc/PID/fd/N of a neighbour), and
@@ -236,7 +224,7 @@ static pid_t proc_pid(const char *path)
  */
 static bool outsider(const struct tracer_path *p, struct rules_verdict *v)
 {
-	pid_t pids[2] = { p->via_pid, proc_pid(p->path) };
+	pid_t pids[2] = { p->via_pid, tracer_path_proc_pid(p->path) };
 
 	for (int i = 0; i < 2; i++) {
 		if (!pids[i])
@@ -517,14 +505,15 @@ static int sys_openat2(int dirfd, const char *path, struct open_how *how)
 static int open_existing(const struct tracer_path *p, int flags,
 			 struct open_how *how)
 {
-	/* the task's, taken by this thread (an invalid id changes nothing) */
-	uid_t fsuid = (uid_t)syscall(SYS_setfsuid, -1);
 	struct open_how plain = *how;
 	struct stat st;
 	int fd;
 
+	/* the owner: the task's fsuid, which this thread holds (asked with
+	 * an invalid id, which changes nothing) */
 	if (!(flags & O_CREAT) || flags & (O_EXCL | O_DIRECTORY) ||
-	    !p->exists || p->magic >= 0 || !S_ISREG(p->mode) || p->uid != fsuid)
+	    !p->exists || p->magic >= 0 || !S_ISREG(p->mode) ||
+	    p->uid != (uid_t)syscall(SYS_setfsuid, -1))
 		return -ENOENT;
 	plain.flags = (uint64_t)(flags & ~O_CREAT);
 	plain.mode = 0;
@@ -676,7 +665,7 @@ static bool others_memory(const struct tracer_req *r,
 			  const struct tracer_path *p)
 {
 	const char *base = strrchr(p->path, '/');
-	pid_t pid = proc_pid(p->path);
+	pid_t pid = tracer_path_proc_pid(p->path);
 
 	/* the object's own name first: a descriptor's link may hold it */
 	if (!pid)

@@ -406,6 +406,17 @@ void tracer_path_release(struct tracer_path *p)
 	p->magic = -1;
 }
 
+pid_t tracer_path_proc_pid(const char *path)
+{
+	char *end;
+	long pid;
+
+	if (strncmp(path, "/proc/", 6) || path[6] < '1' || path[6] > '9')
+		return 0;
+	pid = strtol(path + 6, &end, 10);
+	return *end == '/' || *end == '\0' ? (pid_t)pid : 0;
+}
+
 /* ---- the slow walk ------------------------------------------------------ */
 
 static bool is_proc_root(int fd)
@@ -493,18 +504,13 @@ static void note_proc_pid(int cur, const char *comp, struct tracer_path *p)
  */
 static void landed(int cur, struct tracer_path *p)
 {
-	char name[4096], *end;
-	long pid;
+	char name[4096];
 
 	if (!is_procfs(cur))
 		return;
-	p->via_pid = 0;
-	if (fd_name(cur, name, sizeof(name)) < 0 ||
-	    strncmp(name, "/proc/", 6) || name[6] < '1' || name[6] > '9')
-		return;
-	pid = strtol(name + 6, &end, 10);
-	if (*end == '/' || *end == '\0')
-		p->via_pid = (pid_t)pid;
+	p->via_pid = fd_name(cur, name, sizeof(name)) < 0
+			     ? 0
+			     : tracer_path_proc_pid(name);
 }
 
 /* Replaces "self" and "thread-self" directly under /proc. */

@@ -281,6 +281,8 @@ int tracer_path_resolve(pid_t tid, pid_t tgid, int dirfd, const char *path,
 int tracer_path_resolve_how(pid_t tid, pid_t tgid, int dirfd, const char *path,
 			    int flags, uint64_t resolve, struct tracer_path *p);
 void tracer_path_release(struct tracer_path *p);
+/* "/proc/1234/..." gives 1234; anything else 0. */
+pid_t tracer_path_proc_pid(const char *path);
 /*
  * Called by a thread with a filesystem context of its own (unshare
  * CLONE_FS): path.c may then move its cwd, which names a directory
