@@ -10,8 +10,11 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <netinet/in.h>
+#include <poll.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/epoll.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -98,17 +101,19 @@ static bool may_wait(int sock)
 
 #define LOOPBACK_CONNECT_MS 20
 
+/* A connect whose SYN is out: EALREADY when the call is restarted. */
+static bool on_its_way(int err)
+{
+	return err == EINPROGRESS || err == EALREADY;
+}
+
 /*
  * A TCP connect on loopback is done at once unless the listener's queue
  * is full: tried here for LOOPBACK_CONNECT_MS (SO_SNDTIMEO bounds a
- * connect's wait), it spares the common case the pool's hand-over (35 us
- * a connect).  Returns false when the connect still waits: its SYN is
- * out, and the pool's connect on the same socket waits for the rest, as
- * the kernel lets a second connect of a socket in progress do.  The
- * program's own timeout is put back either way.  A socket with a
- * timeout of its own goes to the pool untried: the second connect would
- * wait 20 ms longer than the program asked, and when that ran out say
- * EALREADY where the program's one connect says EINPROGRESS.
+ * connect's wait), it spares the common case the waiter's hand-over.
+ * Returns false when the connect still waits (its SYN is out: the
+ * waiter watches it), or the socket has a timeout of its own (untried:
+ * the waiter keeps that).  The program's own timeout is put back.
  */
 static bool connect_briefly(int sock, const struct sockaddr *sa, socklen_t len,
 			    int *err)
@@ -125,7 +130,125 @@ static bool connect_briefly(int sock, const struct sockaddr *sa, socklen_t len,
 	rc = connect(sock, sa, len);
 	*err = rc < 0 ? errno : 0;
 	setsockopt(sock, SOL_SOCKET, SO_SNDTIMEO, &was, sizeof(was));
-	return *err != EINPROGRESS;
+	return !on_its_way(*err);
+}
+
+/*
+ * Sends a blocking socket's SYN without waiting: O_NONBLOCK is set on
+ * the socket for the call and taken off after.  The program's thread
+ * that called waits for our answer meanwhile; another of its threads
+ * could see the flag for those microseconds, on a socket that is not
+ * connected yet.  Returns 0 or the connect's errno (EINPROGRESS: on its
+ * way; a restarted call finds it connected, failed, or EALREADY).
+ */
+static int connect_start(int sock, const struct sockaddr *sa, socklen_t len)
+{
+	int fl = fcntl(sock, F_GETFL), err;
+
+	if (fl < 0 || fcntl(sock, F_SETFL, fl | O_NONBLOCK) < 0)
+		return errno;
+	err = connect(sock, sa, len) < 0 ? errno : 0;
+	fcntl(sock, F_SETFL, fl);
+	return err;
+}
+
+int tracer_connect_result(int sock)
+{
+	struct pollfd pfd = { .fd = sock, .events = POLLOUT };
+	socklen_t len = sizeof(int);
+	int err = 0;
+
+	if (poll(&pfd, 1, 0) <= 0)
+		return 0;
+	if (getsockopt(sock, SOL_SOCKET, SO_ERROR, &err, &len) < 0)
+		return -errno;
+	return err ? -err : 1;
+}
+
+static int connect_try(void *what)
+{
+	return tracer_connect_result(*(int *)what);
+}
+
+static void connect_finish(struct tracer_req *r, void *what, int rc)
+{
+	int *sock = what;
+
+	r->err = rc < 0 ? -rc : 0;
+	close(*sock);
+	free(sock);
+}
+
+static const struct tracer_park_kind connect_kind = {
+	.try = connect_try,
+	.finish = connect_finish,
+};
+
+int64_t tracer_connect_deadline(const struct tracer_req *r, int sock)
+{
+	struct timeval own;
+	socklen_t len = sizeof(own);
+
+	if (getsockopt(sock, SOL_SOCKET, SO_SNDTIMEO, &own, &len) < 0 ||
+	    (!own.tv_sec && !own.tv_usec))
+		return INT64_MAX;
+	return (int64_t)r->arrived.tv_sec * 1000 +
+	       r->arrived.tv_nsec / 1000000 + (int64_t)own.tv_sec * 1000 +
+	       own.tv_usec / 1000;
+}
+
+/*
+ * A blocking TCP connect, which can wait long: for a host that does not
+ * answer (two minutes of SYN retries), or a loopback listener whose
+ * queue is full.  Its SYN is sent without waiting and the call parked
+ * with the waiter, which answers once the socket says how it went, or
+ * with EINTR for a signal (a worker waiting in connect could not: the
+ * program's Ctrl-C handler would wait as long), or EINPROGRESS at the
+ * program's own timeout.  Takes sock and returns true, done or parked;
+ * false, sock kept, when nothing can be parked (the pool waits).
+ */
+static bool connect_parked(struct tracer_req *r, int sock,
+			   const struct sockaddr *sa, socklen_t len,
+			   const struct rules_addr *ra)
+{
+	struct tracer_park *pk;
+	int err = 0, *what;
+	bool started = false;
+
+	if ((err = tracer_as_task(r->tid)) < 0) {
+		r->err = -err;
+		goto done;
+	}
+	if (is_loopback(ra) && connect_briefly(sock, sa, len, &err))
+		goto done;
+	started = on_its_way(err);
+	pk = tracer_park_reserve();
+	what = pk ? malloc(sizeof(*what)) : NULL;
+	if (!what) {
+		/* the pool's connect waits, for the rest if the SYN is out */
+		if (pk)
+			tracer_park_release(pk);
+		tracer_as_self();
+		return false;
+	}
+	if (!started && !on_its_way(err = connect_start(sock, sa, len))) {
+		free(what);
+		tracer_park_release(pk);
+		goto done;
+	}
+	*what = sock;
+	tracer_req_hold_who(r); /* it may outlive its task */
+	/* a blocking connect that timed out says EINPROGRESS */
+	tracer_park_set(pk, &connect_kind, what, sock, EPOLLOUT,
+			tracer_connect_deadline(r, sock), -EINPROGRESS);
+	r->park = pk;
+	tracer_as_self();
+	return true;
+done:
+	tracer_as_self();
+	r->err = r->err ? r->err : err;
+	close(sock);
+	return true;
 }
 
 static void verdict_proctor(struct rules_verdict *v, enum rules_action a,
@@ -443,13 +566,10 @@ void tracer_on_connect(struct tracer_req *r)
 		goto out;
 	}
 	/* A blocking connect may take a while. */
+	if (may_wait(sock) && type == SOCK_STREAM && ra.kind == RULES_ADDR_IP &&
+	    connect_parked(r, sock, use, len, &ra))
+		goto out;
 	if (!r->may_block && may_wait(sock)) {
-		if (type == SOCK_STREAM && ra.kind == RULES_ADDR_IP &&
-		    is_loopback(&ra) && connect_briefly(sock, use, len, &err)) {
-			r->err = err;
-			close(sock);
-			goto out;
-		}
 		r->defer = true;
 		r->log = false;
 		close(sock);

@@ -6,8 +6,9 @@
  * a question to the user holds no thread: its notification is parked
  * (the kernel takes the response to a notification id from any thread,
  * whenever it comes) and run again once answered.  Nor does a FIFO open
- * that waits for its other end: fifo.c's waiter holds them all and
- * answers each (tracer_req_answer).  Each thread
+ * that waits for its other end, or a TCP connect to a host slow to
+ * answer: park.c's waiter holds them all and answers each
+ * (tracer_req_answer).  Each thread
  * has its own filesystem context (unshare(CLONE_FS)) because it sets the
  * tracee's umask, or cwd, while it acts on its behalf.
  */
@@ -484,9 +485,9 @@ void tracer_req_answer(struct tracer_req *r)
 /*
  * Runs the handler.  On the receiver (may_block false) a handler that
  * would wait (a blocking connect) sets r->defer instead, and the
- * request goes to the pool, which runs it again from the start.  A FIFO
- * open that waits for its other end sets r->fifo, anywhere: it is
- * parked with fifo.c's waiter, which answers it.
+ * request goes to the pool, which runs it again from the start.  A call
+ * that waits for an event (a FIFO open, a TCP connect) sets r->park,
+ * anywhere: it is parked with park.c's waiter, which answers it.
  * A call that asks (r->question, anywhere) is parked until answered and
  * then runs again from the start on the pool, with the answer.
  */
@@ -535,8 +536,8 @@ static void serve_one(struct tracer_sup *s, const struct seccomp_notif *n,
 		r->defer = false;
 	}
 	tracer_prompt_release(r->question); /* the call went on without it */
-	if (r->fifo) {
-		tracer_fifo_park(r); /* the waiter answers it (fifo.c) */
+	if (r->park) {
+		tracer_park_hand(r); /* the waiter answers it (park.c) */
 		return;
 	}
 	if (r->defer && !may_block) {
@@ -601,8 +602,7 @@ static void serve(struct tracer_sup *s, const struct seccomp_notif *n,
 	free(r.held_who);
 }
 
-/* An allowed call still carried out at the end, and its record. */
-static void record_unfinished(struct tracer_req *r)
+void tracer_req_record_unfinished(struct tracer_req *r)
 {
 	struct tracer_event ev;
 	struct tracer_who w;
@@ -655,12 +655,13 @@ void tracer_notify_drain(int ms)
 	if (!tracer_log_on())
 		return;
 	pool_record_waiting();
+	tracer_park_record_waiting();
 	if (!left)
 		return;
 	pthread_mutex_lock(&serving.lock);
 	for (int i = 0; i < SERVING_MAX; i++)
 		if (serving.r[i])
-			record_unfinished(serving.r[i]);
+			tracer_req_record_unfinished(serving.r[i]);
 	pthread_mutex_unlock(&serving.lock);
 }
 

@@ -846,7 +846,7 @@ again:
 		else
 			fd = do_open(r, &p, &a, &created);
 	}
-	if (r->defer || r->fifo) {
+	if (r->defer || r->park) {
 		tracer_path_release(&p);
 		return;
 	}

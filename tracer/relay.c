@@ -1891,24 +1891,6 @@ bool tracer_relay_wants(const struct tracer_req *r, const struct rules_addr *ra)
 	return r->verdict.http || tracer_relay_limits(ra);
 }
 
-/* Connects the program's socket upstream, waiting if it is non-blocking. */
-static int connect_up(int sock, const struct sockaddr *sa, socklen_t len)
-{
-	struct pollfd pfd = { .fd = sock, .events = POLLOUT };
-	socklen_t el = sizeof(int);
-	int err = 0;
-
-	if (connect(sock, sa, len) == 0)
-		return 0;
-	if (errno != EINPROGRESS)
-		return errno;
-	if (poll(&pfd, 1, RELAY_CONNECT_MS) <= 0)
-		return ETIMEDOUT;
-	if (getsockopt(sock, SOL_SOCKET, SO_ERROR, &err, &el) < 0)
-		return errno;
-	return err;
-}
-
 /* A socket of family connected to the listener; its port in *port. */
 static int connect_down(int family, uint16_t *port, struct relay_conn *c)
 {
@@ -1963,32 +1945,6 @@ static void fill_conn(struct relay_conn *c, const struct tracer_req *r,
 	snprintf(c->host, sizeof(c->host), "%s", r->host);
 }
 
-/*
- * A socket of proctor's own, connected to sa: never the program's, of
- * which the program may hold a duplicate (dup, fork, SCM_RIGHTS) that
- * would then reach upstream past the relay.  It waits as the program's
- * would: non-blocking, 30 s at most; blocking, as the kernel does.
- */
-static int open_up(const struct sockaddr *sa, socklen_t len, bool nonblock,
-		   int *err)
-{
-	int up = socket(
-		sa->sa_family,
-		SOCK_STREAM | SOCK_CLOEXEC | (nonblock ? SOCK_NONBLOCK : 0), 0);
-
-	if (up < 0) {
-		*err = errno;
-		return -1;
-	}
-	*err = connect_up(up, sa, len);
-	if (*err) {
-		close(up);
-		return -1;
-	}
-	fcntl(up, F_SETFL, O_NONBLOCK);
-	return up;
-}
-
 void tracer_relay_proxy_connect(struct tracer_req *r, int sock,
 				const struct rules_addr *ra)
 {
@@ -2024,43 +1980,147 @@ void tracer_relay_proxy_connect(struct tracer_req *r, int sock,
 	r->val = 0;
 }
 
-void tracer_relay_connect(struct tracer_req *r, int sock,
-			  const struct sockaddr *sa, socklen_t len,
-			  const struct rules_addr *ra)
-{
-	struct relay_conn *c;
-	uint16_t port;
-	int err, fd, up, fl = fcntl(sock, F_GETFL);
-	bool nonblock = fl >= 0 && fl & O_NONBLOCK;
+/*
+ * The upstream connection, on a socket of proctor's own: never the
+ * program's, of which the program may hold a duplicate (dup, fork,
+ * SCM_RIGHTS) that would then reach upstream past the relay.  Its
+ * connect waits as the program's would: non-blocking, RELAY_CONNECT_MS
+ * at most; blocking, as the kernel does or for the program's own
+ * SO_SNDTIMEO (ETIMEDOUT then: the relay has no connect left on its
+ * way to hand over).  It waits parked with the waiter (park.c), so
+ * that a signal reaches the program; on this pool worker only where
+ * nothing more can be parked.
+ */
+struct relay_up {
+	int up;
+	int family;
+	bool nonblock;	      /* the program's socket */
+	struct rules_addr ra; /* judged */
+};
 
-	close(sock); /* the program's socket stays unconnected */
-	if (!relay_has_room(r, ra, r->host)) {
-		r->err = ENOBUFS;
-		return;
-	}
-	up = open_up(sa, len, nonblock, &err);
-	if (up < 0) {
-		atomic_fetch_sub(&relay.live, 1); /* the place kept */
-		r->err = err;
-		return;
-	}
-	c = conn_new(up);
+/* Once connected upstream: the program's socket becomes the relay's. */
+static void up_attach(struct tracer_req *r, const struct relay_up *u)
+{
+	struct relay_conn *c = conn_new(u->up);
+	uint16_t port;
+	int fd;
+
 	if (!c) {
 		r->err = ENOMEM;
-		close(up);
+		close(u->up);
 		return;
 	}
-	fill_conn(c, r, ra);
-	fd = connect_down(sa->sa_family, &port, c);
+	fill_conn(c, r, &u->ra);
+	fd = connect_down(u->family, &port, c);
 	if (fd < 0) {
 		r->err = -fd;
 		conn_free(c);
 		return;
 	}
-	if (nonblock)
+	if (u->nonblock)
 		fcntl(fd, F_SETFL, O_NONBLOCK);
 	r->addfd = fd;
 	r->addfd_at = (int)r->args[0];
 	r->addfd_flags = tracer_fd_cloexec(r->tgid, (int)r->args[0]);
 	r->val = 0;
+}
+
+/* Without it: the upstream socket closed, the relay's place given back. */
+static void up_fail(struct tracer_req *r, const struct relay_up *u, int err)
+{
+	if (u->up >= 0)
+		close(u->up);
+	atomic_fetch_sub(&relay.live, 1);
+	r->err = err;
+}
+
+static int up_try(void *what)
+{
+	return tracer_connect_result(((struct relay_up *)what)->up);
+}
+
+static void up_finish(struct tracer_req *r, void *what, int rc)
+{
+	struct relay_up *u = what;
+
+	if (rc > 0)
+		up_attach(r, u);
+	else
+		up_fail(r, u, -rc);
+	free(u);
+}
+
+static const struct tracer_park_kind up_kind = {
+	.try = up_try,
+	.finish = up_finish,
+};
+
+/* Parks the connect on its way: false where nothing can be parked. */
+static bool up_park(struct tracer_req *r, const struct relay_up *u,
+		    int64_t deadline)
+{
+	struct tracer_park *pk = tracer_park_reserve();
+	struct relay_up *kept = pk ? malloc(sizeof(*kept)) : NULL;
+
+	if (!kept) {
+		if (pk)
+			tracer_park_release(pk);
+		return false;
+	}
+	*kept = *u;
+	tracer_park_set(pk, &up_kind, kept, kept->up, EPOLLOUT, deadline,
+			-ETIMEDOUT);
+	r->park = pk;
+	return true;
+}
+
+/* Waits here for the connect on its way: 0 or its errno. */
+static int up_wait(int up, int64_t deadline)
+{
+	struct pollfd pfd = { .fd = up, .events = POLLOUT };
+	int64_t left = deadline - tracer_now_ms();
+	int rc;
+
+	if (poll(&pfd, 1,
+		 deadline == INT64_MAX ? -1
+		 : left > 0	       ? (int)left
+				       : 0) <= 0)
+		return ETIMEDOUT;
+	rc = tracer_connect_result(up);
+	return rc > 0 ? 0 : -rc;
+}
+
+void tracer_relay_connect(struct tracer_req *r, int sock,
+			  const struct sockaddr *sa, socklen_t len,
+			  const struct rules_addr *ra)
+{
+	struct relay_up u = { .family = sa->sa_family, .ra = *ra };
+	int fl = fcntl(sock, F_GETFL), err;
+	int64_t deadline;
+
+	u.nonblock = fl >= 0 && fl & O_NONBLOCK;
+	deadline = u.nonblock ? tracer_now_ms() + RELAY_CONNECT_MS
+			      : tracer_connect_deadline(r, sock);
+	close(sock); /* the program's socket stays unconnected */
+	if (!relay_has_room(r, ra, r->host)) {
+		r->err = ENOBUFS;
+		return;
+	}
+	u.up = socket(u.family, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	if (u.up < 0) {
+		up_fail(r, &u, errno);
+		return;
+	}
+	if (connect(u.up, sa, len) < 0) {
+		err = errno;
+		if (err == EINPROGRESS && up_park(r, &u, deadline))
+			return;
+		if (err == EINPROGRESS)
+			err = up_wait(u.up, deadline);
+		if (err) {
+			up_fail(r, &u, err);
+			return;
+		}
+	}
+	up_attach(r, &u);
 }

@@ -605,8 +605,11 @@ struct tracer_req {
 	 */
 	struct tracer_question *question;
 	struct tracer_question *answered;
-	/* a FIFO open waits for its other end: parked, no thread waits */
-	struct tracer_fifo *fifo;
+	/*
+	 * The call waits (a FIFO open for its other end, a connect): parked
+	 * with the waiter (park.c), no thread waits.
+	 */
+	struct tracer_park *park;
 
 	/* connect and send: the address judged (grants check it) */
 	const struct rules_addr *addr;
@@ -661,19 +664,85 @@ void tracer_notify_drain(int ms);
 /* Starts a detached thread with a stack for the per-thread buffers. */
 int tracer_thread_start(void *(*fn)(void *), void *arg);
 
+/*
+ * Writes the record of r, an allowed call still carried out (or waited
+ * for) at the end, as unfinished; nothing if its record was written.
+ */
+void tracer_req_record_unfinished(struct tracer_req *r);
+
+/* --- calls that wait, parked with one thread (park.c) ------------------- */
+
+/* What a parked call is waiting for. */
+struct tracer_park_kind {
+	/* One try: 1 done, 0 it waits on, or -errno. */
+	int (*try)(void *what);
+	/*
+	 * Puts the outcome (try's, or -EINTR, or the deadline's) into r's
+	 * answer and frees what.
+	 */
+	void (*finish)(struct tracer_req *r, void *what, int rc);
+	/* tried on the waiter's timer while its descriptor is not watched */
+	bool retried;
+};
+
+/*
+ * A place with the waiter, taken before the call is set up; NULL past
+ * the bound of parked calls (4096, or a quarter of the descriptors) or
+ * without a waiter: the call waits on a pool worker.
+ */
+struct tracer_park *tracer_park_reserve(void);
+/* Gives a place back unused (or the waiter's, once answered). */
+void tracer_park_release(struct tracer_park *pk);
+/*
+ * What pk waits for: kind's try is asked when fd (>= 0) wakes an epoll
+ * for events, and on a timer when kind->retried; at deadline
+ * (tracer_now_ms's clock, INT64_MAX: none) it ends with expired, a
+ * -errno.  The handler then sets r->park = pk and returns.
+ */
+void tracer_park_set(struct tracer_park *pk, const struct tracer_park_kind *k,
+		     void *what, int fd, uint32_t events, int64_t deadline,
+		     int expired);
+/* Hands r->park, with a copy of r, to the waiter, which answers it. */
+void tracer_park_hand(struct tracer_req *r);
+/* At the end: a record of each parked call, allowed and unfinished. */
+void tracer_park_record_waiting(void);
+
+/* What a signal does to a call that waits (tracer_task_signal). */
+enum {
+	TRACER_SIG_NONE,    /* none waits: the call waits on */
+	TRACER_SIG_EINTR,   /* it fails with EINTR (or the task is gone) */
+	TRACER_SIG_RESTART, /* as natively: restarted after SA_RESTART */
+};
+
+/*
+ * Whether the task has a signal pending that it neither blocks nor
+ * ignores (proc(5) status: SigPnd, ShdPnd, SigBlk, SigIgn).  A traced
+ * task waiting for us cannot act on it, not even on SIGINT's default;
+ * so the call ends, TRACER_SIG_EINTR, also once the task is gone or a
+ * zombie (killed: a task that waits for an answer is neither).
+ *
+ * The answer ERESTARTSYS lets the kernel restart the call after the
+ * handler, or fail it with EINTR, as it does natively; but only as the
+ * task returns with the signal still pending, else the program would
+ * see errno 512.  So TRACER_SIG_RESTART only for a signal none but the
+ * task can take: its own (SigPnd), or the process's when it is the only
+ * thread (the kernel wakes it for it); else TRACER_SIG_EINTR.
+ */
+int tracer_task_signal(pid_t tid);
+/* CLOCK_MONOTONIC in milliseconds. */
+int64_t tracer_now_ms(void);
+
 /* --- FIFO opens that wait for their other end (fifo.c) ------------------ */
 
 /*
  * Opens the FIFO p names (a blocking open: flags without O_NONBLOCK)
  * without holding a thread while it waits.  Returns the descriptor,
- * made blocking, or -errno; or sets r->fifo (the open waits, to be
- * parked: returns -EINPROGRESS) or, past the bound of parked opens on
+ * made blocking, or -errno; or sets r->park (the open waits, to be
+ * parked: returns -EINPROGRESS) or, past the bound of parked calls on
  * a receiver, r->defer (the pool's worker waits, as it can).
  */
 int tracer_fifo_open(struct tracer_req *r, const struct tracer_path *p,
 		     uint64_t flags);
-/* Hands the waiting open r->fifo, with a copy of r, to the waiter. */
-void tracer_fifo_park(struct tracer_req *r);
 
 /* --- the HTTP relay (relay.c, #8) ------------------------------------ */
 
@@ -782,6 +851,15 @@ void tracer_owned_add(int sock);
 bool tracer_owned_listener(const struct rules_addr *a, bool stream);
 /* A duplicate of the tracee's descriptor fd (pidfd_getfd); or -errno. */
 int tracer_steal_fd(pid_t tgid, int fd);
+/*
+ * A TCP connect on its way on sock, once the socket is writable or in
+ * error: 1 connected, 0 still on its way, or -errno, the error the
+ * connect failed with (SO_ERROR, which taking clears, as a blocking
+ * connect's return would have).
+ */
+int tracer_connect_result(int sock);
+/* When r's task's own SO_SNDTIMEO on sock, counted from r, runs out. */
+int64_t tracer_connect_deadline(const struct tracer_req *r, int sock);
 void tracer_on_send(struct tracer_req *r);
 void tracer_on_bind(struct tracer_req *r);
 
