@@ -282,6 +282,37 @@ static bool terminal(const struct tracer_sup *s, const struct tracer_path *p,
 }
 
 /*
+ * A reopen through a descriptor a process of the run holds
+ * (/proc/self/fd/N, /dev/stdout) that asks for no more than the
+ * descriptor has: output sent to a file outside the workspace (`make
+ * >../build.log`, then `echo >/dev/stderr`) was the user's to give, or
+ * proctor's.  A descriptor that writes a file can already truncate and
+ * rewrite it (ftruncate, write); an O_PATH one reads and writes nothing.
+ */
+static bool held(const struct tracer_path *p, enum rules_class cls,
+		 struct rules_verdict *v)
+{
+	struct stat st;
+	long flags;
+	int acc;
+
+	if (p->magic < 0 || !p->exists || object_stat(p, &st) < 0)
+		return false;
+	flags = tracer_path_reopen_flags(p, &st);
+	acc = (int)flags & O_ACCMODE;
+	if (flags < 0 || flags & O_PATH ||
+	    acc == (cls == RULES_WRITE ? O_RDONLY : O_WRONLY))
+		return false;
+	verdict_proctor(v, RULES_ALLOW, "descriptors",
+			cls == RULES_WRITE
+				? "a descriptor of it the run holds, which "
+				  "writes it"
+				: "a descriptor of it the run holds, which "
+				  "reads it");
+	return true;
+}
+
+/*
  * A "create" entry lets the run make new files in the directory it names
  * (/tmp), and anything in directories the run made there; not new files
  * in somebody else's directory under it (another checkout's .git/hooks
@@ -398,6 +429,8 @@ bool tracer_judge_write(const struct tracer_sup *s, const struct tracer_path *p,
 	if (terminal(s, p, RULES_WRITE, v, &ok) ||
 	    disk(s, p, RULES_WRITE, v, &ok))
 		return ok;
+	if (held(p, RULES_WRITE, v))
+		return true;
 	if (git_pointer(p, v))
 		return false;
 	if (p->is_proc_object) {
@@ -433,6 +466,8 @@ bool tracer_judge_read(const struct tracer_sup *s, const struct tracer_path *p,
 	if (terminal(s, p, RULES_READ, v, &ok) ||
 	    disk(s, p, RULES_READ, v, &ok))
 		return ok;
+	if (held(p, RULES_READ, v))
+		return true;
 	if (p->is_proc_object) {
 		verdict_proctor(v, RULES_ALLOW, "objects", "pipe or socket");
 		return true;

@@ -489,6 +489,38 @@ static int take_magic(int cur, const char *comp, struct tracer_path *p)
 	return 0;
 }
 
+long tracer_path_reopen_flags(const struct tracer_path *p,
+			      const struct stat *st)
+{
+	unsigned long long flags = 0, ino = 0;
+	bool has_flags = false, has_ino = false;
+	char name[300], buf[1024], *line;
+	ssize_t n;
+	int fd;
+
+	if (p->magic < 0 || p->parent < 0)
+		return -1;
+	snprintf(name, sizeof(name), "../fdinfo/%s", p->name);
+	fd = openat(p->parent, name, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return -1;
+	buf[n] = '\0';
+	for (line = buf; line; line = strchr(line, '\n')) {
+		line += *line == '\n';
+		if (sscanf(line, "flags: %llo", &flags) == 1)
+			has_flags = true;
+		else if (sscanf(line, "ino: %llu", &ino) == 1)
+			has_ino = true;
+	}
+	if (!has_flags || (has_ino && ino != (unsigned long long)st->st_ino))
+		return -1;
+	return (long)flags;
+}
+
 /* Remembers /proc/PID on the way: the object behind it is that PID's. */
 static void note_proc_pid(int cur, const char *comp, struct tracer_path *p)
 {

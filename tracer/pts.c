@@ -214,42 +214,18 @@ bool tracer_pts_own(const struct stat *st)
 }
 
 /*
- * Whether the descriptor a reopen goes through (/proc/PID/fd/N: p->name
- * in the directory p->parent) reads or writes the terminal st.  One that
- * does was had through proctor, or with the terminal, so the run may
- * open it again.  An O_PATH one grants neither, and is had without
- * proctor (open_tree(2), an O_PATH open whose path changed after it was
- * judged): it makes nobody's terminal the run's.  Its inode must be the
- * object's, or the tracee swapped the descriptor after we took it.
+ * Whether the descriptor a reopen goes through reads or writes the
+ * terminal st.  One that does was had through proctor, or with the
+ * terminal, so the run may open it again.  An O_PATH one grants
+ * neither, and is had without proctor (open_tree(2), an O_PATH open
+ * whose path changed after it was judged): it makes nobody's terminal
+ * the run's.
  */
 bool tracer_pts_held(const struct tracer_path *p, const struct stat *st)
 {
-	unsigned long long flags = 0, ino = 0;
-	bool has_flags = false, has_ino = false;
-	char name[300], buf[1024], *line;
-	ssize_t n;
-	int fd;
+	long flags = tracer_path_reopen_flags(p, st);
 
-	if (p->magic < 0 || p->parent < 0)
-		return false;
-	snprintf(name, sizeof(name), "../fdinfo/%s", p->name);
-	fd = openat(p->parent, name, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return false;
-	n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	if (n <= 0)
-		return false;
-	buf[n] = '\0';
-	for (line = buf; line; line = strchr(line, '\n')) {
-		line += *line == '\n';
-		if (sscanf(line, "flags: %llo", &flags) == 1)
-			has_flags = true;
-		else if (sscanf(line, "ino: %llu", &ino) == 1)
-			has_ino = true;
-	}
-	return has_flags && !(flags & O_PATH) &&
-	       (!has_ino || ino == (unsigned long long)st->st_ino);
+	return flags >= 0 && !(flags & O_PATH);
 }
 
 bool tracer_pts_of_run(const struct tracer_path *p, const struct stat *st)

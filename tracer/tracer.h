@@ -283,13 +283,21 @@ int tracer_path_resolve_how(pid_t tid, pid_t tgid, int dirfd, const char *path,
 void tracer_path_release(struct tracer_path *p);
 /* "/proc/1234/..." gives 1234; anything else 0. */
 pid_t tracer_path_proc_pid(const char *path);
+struct stat;
+/*
+ * The open flags of the descriptor a reopen goes through (p reached
+ * through /proc/PID/fd/N: p->name in p->parent), from its fdinfo, while
+ * it holds the object st (else the tracee swapped it after we took it);
+ * -1 where p is no such reopen.
+ */
+long tracer_path_reopen_flags(const struct tracer_path *p,
+			      const struct stat *st);
 /*
  * Called by a thread with a filesystem context of its own (unshare
  * CLONE_FS): path.c may then move its cwd, which names a directory
  * faster than procfs.
  */
 void tracer_path_own_fs(void);
-struct stat;
 bool tracer_pts_of_run(const struct tracer_path *p, const struct stat *st);
 /* A reopen through a descriptor that reads or writes the terminal. */
 bool tracer_pts_held(const struct tracer_path *p, const struct stat *st);

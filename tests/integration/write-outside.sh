@@ -142,4 +142,20 @@ pt_run -- "$PT_PY" "$T/opath.py" "$WS/attrs" "$CANARY/existing"
 pt_is "calls on an O_PATH descriptor answer as natively (EBADF)" \
 	"$(cat "$PT_OUT")" "$native"
 
+# A descriptor the run holds may be opened again for what it does:
+# output sent to a file outside the workspace (the harness's own
+# stdout and stderr files) takes `echo >>/dev/stderr` and a reopen of
+# /proc/self/fd/1; one that only reads a file outside is no way to
+# write it (the canary is unchanged, said).
+pt_run -- bash -c 'echo to-stderr >>/dev/stderr; echo to-stdout >>/dev/stdout
+	"$0" -c "open(\"/proc/self/fd/1\", \"a\").write(\"python\\n\")"' "$PT_PY"
+pt_status "output redirected outside the workspace reopens" 0
+pt_grep "... /dev/stdout" "$PT_OUT" '^to-stdout$'
+pt_grep "... /proc/self/fd/1" "$PT_OUT" '^python$'
+pt_grep "... /dev/stderr" "$PT_ERR" '^to-stderr$'
+pt_nogrep "... with no denial" "$PT_ERR" 'denied'
+try "a read-only descriptor reopened to write" \
+	"exec 3<'$CANARY/existing'; echo x >>/proc/self/fd/3"
+pt_grep "... said" "$PT_ERR" "^proctor: denied write $CANARY/existing"
+
 pt_done
