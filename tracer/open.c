@@ -313,6 +313,51 @@ static bool held(const struct tracer_path *p, enum rules_class cls,
 }
 
 /*
+ * A setting of a process of the run that concerns that process alone:
+ * its threads' names (pthread_setname_np writes task/TID/comm), what
+ * its core dumps hold (Java sets coredump_filter as it starts), how
+ * the OOM killer sees it, its timer slack.  Its user may set them
+ * natively, and no policy path can name the run's own /proc/PID: they
+ * are allowed where the policy says nothing of them.  But where the
+ * kernel's write floor (Landlock) stands, which cannot take /proc
+ * without all of it (/proc/sys, others' settings), they are refused
+ * with that reason, not with advice that could not work.  outsider()
+ * has turned away the processes outside the run.
+ */
+static bool own_setting(const struct tracer_sup *s, const struct tracer_path *p,
+			struct rules_verdict *v, bool *ok)
+{
+	static const char *const names[] = {
+		"comm",	   "coredump_filter", "oom_score_adj",
+		"oom_adj", "timerslack_ns",   "clear_refs",
+	};
+	const char *rest = p->path + strlen("/proc/");
+
+	if (!p->exists || !tracer_path_proc_pid(p->path))
+		return false;
+	rest += strspn(rest, "0123456789");
+	if (!strncmp(rest, "/task/", 6)) {
+		rest += 6;
+		rest += strspn(rest, "0123456789");
+	}
+	if (*rest++ != '/')
+		return false;
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if (!strcmp(rest, names[i])) {
+			*ok = s->floor < 0;
+			verdict_proctor(
+				v, *ok ? RULES_ALLOW : RULES_DENY, "proc",
+				*ok ? "a setting of a process of the run"
+				    : "a setting of a process of the run, "
+				      "which the kernel's write floor "
+				      "(Landlock) keeps from everything in "
+				      "/proc");
+			return true;
+		}
+	return false;
+}
+
+/*
  * A "create" entry lets the run make new files in the directory it names
  * (/tmp), and anything in directories the run made there; not new files
  * in somebody else's directory under it (another checkout's .git/hooks
@@ -440,6 +485,8 @@ bool tracer_judge_write(const struct tracer_sup *s, const struct tracer_path *p,
 	rules_check_path(s->o->policy, RULES_WRITE, p->path, v);
 	if (v->action == RULES_ALLOW)
 		return true;
+	if (v->is_default && own_setting(s, p, v, &ok))
+		return ok;
 
 	/*
 	 * What the run made is its own: a new file in /tmp, a repository

@@ -173,7 +173,10 @@ static int slow_walk(pid_t tid, pid_t tgid, int dirfd, const char *path,
  * Opens the directory part dir of a path from *start into *fd and names
  * it in canon.  "." is *start itself, which is then taken (*start
  * becomes -1); "/" is named without asking.  Returns 0, 1 when the slow
- * walk must take over (a magic link on the way), or -errno.
+ * walk must take over, or -errno.  The slow walk takes over from a
+ * magic link on the way, and from any failure: /proc/self (through
+ * /dev/fd too) is proctor here, so /proc/self/task/TID or
+ * /proc/self/fd/N/name may fail here and not for the task.
  */
 static int walk_dir(int *start, const char *dir, int *fd, char *canon,
 		    size_t size)
@@ -190,7 +193,7 @@ static int walk_dir(int *start, const char *dir, int *fd, char *canon,
 	} else {
 		*fd = sys_openat2(*start, dir, &how);
 		if (*fd < 0)
-			return errno == ELOOP ? 1 : -errno;
+			return errno == ENOMEM ? -ENOMEM : 1;
 	}
 	if (!strcmp(dir, "/")) {
 		snprintf(canon, size, "/");

@@ -249,4 +249,62 @@ if [ "$(id -u)" = 0 ]; then
 		'^linkat ok$'
 fi
 pt_grep "... outside, refused" "$PT_OUT" '^outside utimensat Permission denied$'
+
+# Paths through the task's own /proc/self: another of its threads
+# (/proc/self/task/TID), a directory descriptor (/proc/self/fd/N/name,
+# /dev/fd/N/name), which proctor's own /proc/self does not hold.
+mkdir -p "$WS/sub" && echo inside >"$WS/sub/r.txt"
+cat >"$T/own.py" <<'PY'
+import os, sys, threading
+d = os.dup2(os.open("sub", os.O_RDONLY | os.O_DIRECTORY), 37)
+for path, flags in (("/proc/self/fd/37/r.txt", os.O_RDONLY),
+                    ("/dev/fd/37/r.txt", os.O_RDONLY),
+                    ("/proc/self/fd/37/w.txt", os.O_WRONLY | os.O_CREAT),
+                    ("/dev/fd/37/w2.txt", os.O_WRONLY | os.O_CREAT)):
+    try:
+        os.close(os.open(path, flags, 0o644))
+        print(path, "ok")
+    except OSError as e:
+        print(path, e.strerror)
+ev = threading.Event()
+th = threading.Thread(target=ev.wait)
+th.start()
+try:
+    open("/proc/self/task/%d/stat" % th.native_id).read()
+    print("task stat ok")
+except OSError as e:
+    print("task stat", e.strerror)
+for name in ("task/%d/comm" % th.native_id, "coredump_filter"):
+    try:
+        path = "/proc/self/" + name
+        was = open(path).read()
+        open(path, "w").write("named" if name.endswith("comm") else was)
+        print(name.split("/")[-1], "set")
+    except OSError as e:
+        print(name.split("/")[-1], e.strerror)
+ev.set()
+th.join()
+PY
+for reads in "" --log-reads; do
+	pt_run $reads -- "$PT_PY" "$T/own.py"
+	for p in /proc/self/fd/37/r.txt /dev/fd/37/r.txt \
+		/proc/self/fd/37/w.txt /dev/fd/37/w2.txt; do
+		pt_grep "$p, through a descriptor of the task's own ${reads:-}" \
+			"$PT_OUT" "^$p ok$"
+	done
+	pt_grep "another thread's /proc/self/task/TID ${reads:-}" "$PT_OUT" \
+		'^task stat ok$'
+done
+# A process's own settings: refused where the write floor stands, with
+# that reason; set where it does not (--ask: no floor).
+pt_grep "a thread's name under the write floor: refused" "$PT_OUT" \
+	'^comm Permission denied$'
+pt_grep "... with the floor as the reason" "$PT_ERR" \
+	"^proctor: denied write /proc/[0-9]*/task/[0-9]*/comm by python3 .*: a setting of a process of the run, which the kernel's write floor \\(Landlock\\) keeps from everything in /proc$"
+pt_run --ask -- "$PT_PY" "$T/own.py"
+pt_grep "a thread's name without the floor: set" "$PT_OUT" '^comm set$'
+pt_grep "... and the process's coredump_filter" "$PT_OUT" \
+	'^coredump_filter set$'
+pt_nogrep "... without a question or a denial" "$PT_ERR" 'denied|\?'
 pt_done
+

@@ -81,4 +81,21 @@ pt_status "--wait-all: proctor exits with CMD's status" 0
 pt_grep "--wait-all: the background job finished its work" "$WS/late" \
 	'^late$'
 
+# kill -0 asks whether a process outside the run is there (a pid file's
+# server), as natively; any other signal to it is refused, and it lives.
+sleep 60 &
+outside=$!
+pt_at_exit "kill $outside"
+pt_run -- bash -c "kill -0 $outside; echo probe=\$?; kill -0 2147483; echo gone=\$?
+	kill -TERM $outside; echo term=\$?"
+pt_grep "kill -0 of a process outside the run: it is there" "$PT_OUT" \
+	'^probe=0$'
+pt_grep "... and of one that is not: ESRCH" "$PT_ERR" 'No such process'
+pt_grep "SIGTERM to it is refused" "$PT_OUT" '^term=1$'
+if kill -0 "$outside" 2>/dev/null; then
+	pt_ok "... and it lives"
+else
+	pt_fail "... and it lives"
+fi
+
 pt_done
