@@ -222,6 +222,24 @@ void tracer_exec_advice(char *out, size_t size, const char *exe,
  */
 #define ADVICE_MAX 8400
 
+/*
+ * A lock file ("X.lock": git's, and many tools' since) is written to
+ * be renamed over X, which the same advice must then allow: a second
+ * line, X.
+ */
+static void lock_target(char *out, size_t size)
+{
+	static const char ext[] = ".lock";
+	size_t n = strlen(out), e = sizeof(ext) - 1;
+
+	if (n <= e || strcmp(out + n - e, ext) || out[n - e - 1] == '/' ||
+	    2 * n - e + 2 > size)
+		return;
+	out[n] = '\n';
+	memcpy(out + n + 1, out, n - e);
+	out[2 * n - e + 1] = '\0';
+}
+
 /* What to pass to the --allow-* flag so that the object is allowed. */
 static void advice_for(char *out, size_t size, const struct tracer_event *e,
 		       const struct rules_verdict *v)
@@ -247,6 +265,8 @@ static void advice_for(char *out, size_t size, const struct tracer_event *e,
 		literal(lit + skip, ADVICE_MAX - skip, e->object + skip);
 		tracer_printable(out, size, lit);
 		free(lit);
+		if (e->cls == RULES_WRITE)
+			lock_target(out, size);
 	}
 }
 

@@ -168,4 +168,14 @@ pt_run --allow-dir "$HOME/.ssh" -- sh -c "echo pwn >>'$HOME/.ssh/id_ed25519'"
 pt_isnt "--allow-dir ~/.ssh: its files stay unwritable" "$PT_RC" 0
 pt_is "and the key is as it was" "$(cat "$HOME/.ssh/id_ed25519")" KEY
 
+# ---- a lock file: the advice names the file it is renamed over too -----
+if command -v git >/dev/null 2>&1; then
+	pt_run -- git config --global proctor.test yes
+	pt_grep "a lock file's advice names its target too" "$PT_ERR" \
+		"allow with --allow-write '.*/.gitconfig.lock' --allow-write '.*/.gitconfig'\$"
+	follow "git config --global" -- git config --global proctor.test yes
+	pt_is "... and the setting is made" \
+		"$(git config --global proctor.test)" yes
+fi
+
 pt_done
