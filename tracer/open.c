@@ -264,7 +264,7 @@ static bool terminal(const struct tracer_sup *s, const struct tracer_path *p,
 	console = tracer_pts_is_console(&st);
 	if (!console && !tracer_pts_is_slave(&st))
 		return false;
-	if (console ? tracer_pts_held(p, &st) || tracer_pts_own(&st)
+	if (console ? tracer_pts_held(p) || tracer_pts_own(&st)
 		    : tracer_pts_of_run(p, &st)) {
 		verdict_proctor(v, RULES_ALLOW, "terminals",
 				"a terminal of the run");
@@ -292,13 +292,12 @@ static bool terminal(const struct tracer_sup *s, const struct tracer_path *p,
 static bool held(const struct tracer_path *p, enum rules_class cls,
 		 struct rules_verdict *v)
 {
-	struct stat st;
 	long flags;
 	int acc;
 
-	if (p->magic < 0 || !p->exists || object_stat(p, &st) < 0)
+	if (p->magic < 0 || !p->exists)
 		return false;
-	flags = tracer_path_reopen_flags(p, &st);
+	flags = tracer_path_reopen_flags(p);
 	acc = (int)flags & O_ACCMODE;
 	if (flags < 0 || flags & O_PATH ||
 	    acc == (cls == RULES_WRITE ? O_RDONLY : O_WRONLY))

@@ -492,16 +492,33 @@ static int take_magic(int cur, const char *comp, struct tracer_path *p)
 	return 0;
 }
 
-long tracer_path_reopen_flags(const struct tracer_path *p,
-			      const struct stat *st)
+/*
+ * The object's mount and inode, as fdinfo names a descriptor's: an
+ * inode number alone may be another file system's (tmpfs counts them
+ * out one by one, so a program can make the number it wants).
+ */
+static bool object_id(int fd, unsigned long long *mnt, unsigned long long *ino)
 {
-	unsigned long long flags = 0, ino = 0;
-	bool has_flags = false, has_ino = false;
+	struct statx sx;
+
+	if (statx(fd, "", AT_EMPTY_PATH, STATX_INO | STATX_MNT_ID, &sx) < 0 ||
+	    !(sx.stx_mask & STATX_MNT_ID))
+		return false;
+	*mnt = sx.stx_mnt_id;
+	*ino = sx.stx_ino;
+	return true;
+}
+
+long tracer_path_reopen_flags(const struct tracer_path *p)
+{
+	unsigned long long flags = 0, ino = 0, mnt = 0, want_ino, want_mnt;
+	int seen = 0;
 	char name[300], buf[1024], *line;
 	ssize_t n;
 	int fd;
 
-	if (p->magic < 0 || p->parent < 0)
+	if (p->magic < 0 || p->parent < 0 ||
+	    !object_id(p->magic, &want_mnt, &want_ino))
 		return -1;
 	snprintf(name, sizeof(name), "../fdinfo/%s", p->name);
 	fd = openat(p->parent, name, O_RDONLY | O_CLOEXEC);
@@ -515,11 +532,13 @@ long tracer_path_reopen_flags(const struct tracer_path *p,
 	for (line = buf; line; line = strchr(line, '\n')) {
 		line += *line == '\n';
 		if (sscanf(line, "flags: %llo", &flags) == 1)
-			has_flags = true;
+			seen |= 1;
+		else if (sscanf(line, "mnt_id: %llu", &mnt) == 1)
+			seen |= 2;
 		else if (sscanf(line, "ino: %llu", &ino) == 1)
-			has_ino = true;
+			seen |= 4;
 	}
-	if (!has_flags || (has_ino && ino != (unsigned long long)st->st_ino))
+	if (seen != 7 || mnt != want_mnt || ino != want_ino)
 		return -1;
 	return (long)flags;
 }

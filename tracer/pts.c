@@ -214,16 +214,16 @@ bool tracer_pts_own(const struct stat *st)
 }
 
 /*
- * Whether the descriptor a reopen goes through reads or writes the
- * terminal st.  One that does was had through proctor, or with the
+ * Whether the descriptor a reopen goes through reads or writes its
+ * terminal.  One that does was had through proctor, or with the
  * terminal, so the run may open it again.  An O_PATH one grants
  * neither, and is had without proctor (open_tree(2), an O_PATH open
  * whose path changed after it was judged): it makes nobody's terminal
  * the run's.
  */
-bool tracer_pts_held(const struct tracer_path *p, const struct stat *st)
+bool tracer_pts_held(const struct tracer_path *p)
 {
-	long flags = tracer_path_reopen_flags(p, st);
+	long flags = tracer_path_reopen_flags(p);
 
 	return flags >= 0 && !(flags & O_PATH);
 }
@@ -231,7 +231,7 @@ bool tracer_pts_held(const struct tracer_path *p, const struct stat *st)
 bool tracer_pts_of_run(const struct tracer_path *p, const struct stat *st)
 {
 	/* a reopen of a descriptor of it a process of the run holds */
-	if (p->magic >= 0 && tracer_pts_held(p, st))
+	if (p->magic >= 0 && tracer_pts_held(p))
 		return true;
 	return tracer_pts_own(st) || run_holds_master(st);
 }

@@ -287,11 +287,10 @@ struct stat;
 /*
  * The open flags of the descriptor a reopen goes through (p reached
  * through /proc/PID/fd/N: p->name in p->parent), from its fdinfo, while
- * it holds the object st (else the tracee swapped it after we took it);
- * -1 where p is no such reopen.
+ * it holds p's object, by mount and inode (else the tracee swapped it
+ * after we took it); -1 where p is no such reopen.
  */
-long tracer_path_reopen_flags(const struct tracer_path *p,
-			      const struct stat *st);
+long tracer_path_reopen_flags(const struct tracer_path *p);
 /*
  * Called by a thread with a filesystem context of its own (unshare
  * CLONE_FS): path.c may then move its cwd, which names a directory
@@ -299,8 +298,8 @@ long tracer_path_reopen_flags(const struct tracer_path *p,
  */
 void tracer_path_own_fs(void);
 bool tracer_pts_of_run(const struct tracer_path *p, const struct stat *st);
-/* A reopen through a descriptor that reads or writes the terminal. */
-bool tracer_pts_held(const struct tracer_path *p, const struct stat *st);
+/* A reopen through a descriptor that reads or writes its terminal. */
+bool tracer_pts_held(const struct tracer_path *p);
 bool tracer_pts_is_slave(const struct stat *st);
 /* A virtual console, its screen, or /dev/console. */
 bool tracer_pts_is_console(const struct stat *st);
