@@ -374,6 +374,8 @@ void tracer_explain_denial(const struct tracer_who *w,
 	    !strcmp(e->object_key, "addr") && strlen(e->object) > 2 &&
 	    !strcmp(e->object + strlen(e->object) - 2, ":0"))
 		return;
+	if (e->sort_probe)
+		return;
 	snprintf(key, sizeof(key), "%d:%s", e->cls, e->object);
 	if (!first_time(key))
 		return;

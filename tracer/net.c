@@ -251,6 +251,18 @@ done:
 	return true;
 }
 
+/* 0.0.0.0 or ::, before the decoding made it a loopback address */
+static bool unspecified(const struct sockaddr_storage *ss)
+{
+	const struct sockaddr_in *in = (const void *)ss;
+	const struct sockaddr_in6 *in6 = (const void *)ss;
+
+	if (ss->ss_family == AF_INET)
+		return in->sin_addr.s_addr == htonl(INADDR_ANY);
+	return ss->ss_family == AF_INET6 &&
+	       IN6_IS_ADDR_UNSPECIFIED(&in6->sin6_addr);
+}
+
 static void verdict_proctor(struct rules_verdict *v, enum rules_action a,
 			    const char *where, const char *why)
 {
@@ -546,6 +558,7 @@ void tracer_on_connect(struct tracer_req *r)
 	/* AF_UNSPEC dissolves an association: nothing to judge */
 	if (ra.kind != RULES_ADDR_UNNAMED &&
 	    !tracer_judge_addr(r, &ra, type == SOCK_STREAM, &p)) {
+		r->ev.sort_probe = type == SOCK_DGRAM && unspecified(&ss);
 		r->err = NET_DENY_ERRNO;
 		close(sock);
 		goto out;

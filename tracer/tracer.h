@@ -371,6 +371,12 @@ struct tracer_event {
 	int err;	 /* errno returned, 0 on success */
 	long result;
 	bool unfinished; /* still carried out when the run ended */
+	/*
+	 * A datagram socket aimed at 0.0.0.0 or :: (a loopback address):
+	 * glibc sorting the addresses of a passive lookup, as
+	 * `python3 -m http.server` makes.  Logged; not worth a line.
+	 */
+	bool sort_probe;
 	/* a question: the answer ("allow-once"...), who gave it
 	 * ("terminal", "socket", "timeout", "unattended", "this run") */
 	const char *answer;

@@ -190,4 +190,19 @@ pt_status "--allow-net unix:PATH lets it through" 0
 kill "$usrv" 2>/dev/null
 wait "$usrv" 2>/dev/null
 
+# glibc sorts a passive lookup's addresses (0.0.0.0 and ::, as
+# `python3 -m http.server` asks) by aiming a datagram socket at each:
+# refused (a loopback address) and logged, but not worth a line.
+pt_run -- python3 -c 'import socket
+print(len(socket.getaddrinfo(None, 8000, flags=socket.AI_PASSIVE,
+                             type=socket.SOCK_STREAM)))'
+pt_status "a passive lookup works" 0
+pt_nogrep "its sorting probes are not said" "$PT_ERR" '^proctor: denied'
+pt_grep "... but logged" "$PT_LOG" '"syscall":"connect".*"decision":"deny"'
+pt_run -- python3 -c 'import socket
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.connect(("127.0.0.1", 8000))'
+pt_grep "a datagram socket aimed at 127.0.0.1 itself is said" "$PT_ERR" \
+	'^proctor: denied connect 127.0.0.1:8000'
+
 pt_done
