@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "tracer/tracer.h"
 
@@ -225,15 +226,23 @@ void tracer_exec_advice(char *out, size_t size, const char *exe,
 /*
  * A lock file ("X.lock": git's, and many tools' since) is written to
  * be renamed over X, which the same advice must then allow: a second
- * line, X.
+ * line, X; not where X is a directory (`/etc.lock`), whose entry would
+ * allow all beneath it.
  */
-static void lock_target(char *out, size_t size)
+static void lock_target(char *out, size_t size, const char *object)
 {
 	static const char ext[] = ".lock";
 	size_t n = strlen(out), e = sizeof(ext) - 1;
+	char target[4096];
+	struct stat st;
 
 	if (n <= e || strcmp(out + n - e, ext) || out[n - e - 1] == '/' ||
 	    2 * n - e + 2 > size)
+		return;
+	snprintf(target, sizeof(target), "%s", object);
+	if (strlen(target) > e)
+		target[strlen(target) - e] = '\0';
+	if (lstat(target, &st) == 0 && !S_ISREG(st.st_mode))
 		return;
 	out[n] = '\n';
 	memcpy(out + n + 1, out, n - e);
@@ -266,7 +275,7 @@ static void advice_for(char *out, size_t size, const struct tracer_event *e,
 		tracer_printable(out, size, lit);
 		free(lit);
 		if (e->cls == RULES_WRITE)
-			lock_target(out, size);
+			lock_target(out, size, e->object);
 	}
 }
 

@@ -446,7 +446,10 @@ void tracer_on_meta(struct tracer_req *r)
 		goto out;
 	}
 
-	ok = tracer_judge_write(r->sup, &p, &r->verdict, &override);
+	/* a device's times, and its truncation (EINVAL), change nothing */
+	ok = c->op == op_utimens || c->op == op_truncate
+		     ? tracer_judge_write(r->sup, &p, &r->verdict, &override)
+		     : tracer_judge_change(r->sup, &p, &r->verdict, &override);
 	ok = tracer_judge_kind(ok, made_kind(r, c), &r->verdict, &override);
 	r->ev.created_override = override;
 	r->ev.preexisting = tracer_preexisting(r->sup, &p);

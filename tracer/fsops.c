@@ -56,7 +56,7 @@ static bool judge_write(struct tracer_req *r, const struct tracer_path *p,
 	mode_t kind = moved && moved->exists ? moved->mode & S_IFMT : 0;
 	bool override, ok;
 
-	ok = tracer_judge_write(r->sup, p, &r->verdict, &override);
+	ok = tracer_judge_change(r->sup, p, &r->verdict, &override);
 	if (kind == S_IFDIR && ok && override &&
 	    r->verdict.action == RULES_CREATE &&
 	    !moved_within(r, moved->path, &r->verdict))

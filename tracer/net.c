@@ -238,9 +238,11 @@ static bool connect_parked(struct tracer_req *r, int sock,
 	}
 	*what = sock;
 	tracer_req_hold_who(r); /* it may outlive its task */
-	/* a blocking connect that timed out says EINPROGRESS */
+	/* a blocking connect that timed out says EINPROGRESS (EALREADY:
+	 * the socket was connecting before this call) */
 	tracer_park_set(pk, &connect_kind, what, sock, EPOLLOUT,
-			tracer_connect_deadline(r, sock), -EINPROGRESS);
+			tracer_connect_deadline(r, sock),
+			err == EALREADY ? -EALREADY : -EINPROGRESS);
 	r->park = pk;
 	tracer_as_self();
 	return true;

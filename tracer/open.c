@@ -282,20 +282,24 @@ static bool terminal(const struct tracer_sup *s, const struct tracer_path *p,
 }
 
 /*
- * A reopen through a descriptor a process of the run holds
+ * An open of a file through a descriptor a process of the run holds
  * (/proc/self/fd/N, /dev/stdout) that asks for no more than the
  * descriptor has: output sent to a file outside the workspace (`make
  * >../build.log`, then `echo >/dev/stderr`) was the user's to give, or
  * proctor's.  A descriptor that writes a file can already truncate and
  * rewrite it (ftruncate, write); an O_PATH one reads and writes nothing.
+ * Opens only: a descriptor that writes the file gives no right to its
+ * mode, owner or names (chmod, link through /proc/self/fd/N).
  */
 static bool held(const struct tracer_path *p, enum rules_class cls,
 		 struct rules_verdict *v)
 {
+	struct rules_verdict out;
 	long flags;
 	int acc;
 
-	if (p->magic < 0 || !p->exists)
+	if (p->magic < 0 || !p->exists || !S_ISREG(p->mode) ||
+	    outsider(p, &out))
 		return false;
 	flags = tracer_path_reopen_flags(p);
 	acc = (int)flags & O_ACCMODE;
@@ -473,8 +477,6 @@ bool tracer_judge_write(const struct tracer_sup *s, const struct tracer_path *p,
 	if (terminal(s, p, RULES_WRITE, v, &ok) ||
 	    disk(s, p, RULES_WRITE, v, &ok))
 		return ok;
-	if (held(p, RULES_WRITE, v))
-		return true;
 	if (git_pointer(p, v))
 		return false;
 	if (p->is_proc_object) {
@@ -502,6 +504,24 @@ bool tracer_judge_write(const struct tracer_sup *s, const struct tracer_path *p,
 	return *override;
 }
 
+bool tracer_judge_change(const struct tracer_sup *s,
+			 const struct tracer_path *p, struct rules_verdict *v,
+			 bool *override)
+{
+	bool ok = tracer_judge_write(s, p, v, override);
+
+	/* a device node's mode, owner and names are the system's */
+	if (!ok || !p->exists || !(S_ISCHR(p->mode) || S_ISBLK(p->mode)) ||
+	    (v->where && !strcmp(v->where, "terminals")) || object_created(p))
+		return ok;
+	*override = false;
+	verdict_proctor(v, RULES_DENY, "devices",
+			"a device node: an entry that lets the run write it "
+			"(/dev/null) gives no right to its mode, owner or "
+			"name");
+	return false;
+}
+
 bool tracer_judge_read(const struct tracer_sup *s, const struct tracer_path *p,
 		       struct rules_verdict *v)
 {
@@ -512,8 +532,6 @@ bool tracer_judge_read(const struct tracer_sup *s, const struct tracer_path *p,
 	if (terminal(s, p, RULES_READ, v, &ok) ||
 	    disk(s, p, RULES_READ, v, &ok))
 		return ok;
-	if (held(p, RULES_READ, v))
-		return true;
 	if (p->is_proc_object) {
 		verdict_proctor(v, RULES_ALLOW, "objects", "pipe or socket");
 		return true;
@@ -769,14 +787,16 @@ static bool judge(struct tracer_req *r, const struct tracer_path *p,
 			"path", p->path, false);
 	}
 	if (wants_read(flags)) {
-		rd = tracer_judge_read(r->sup, p, &r->verdict);
+		rd = held(p, RULES_READ, &r->verdict) ||
+		     tracer_judge_read(r->sup, p, &r->verdict);
 		if (!wants_write(flags) ||
 		    (!rd && !tracer_prompt_askable(r->sup, &r->verdict)))
 			return tracer_req_decide(r, RULES_READ, "path", p->path,
 						 rd);
 		rv = r->verdict;
 	}
-	wr = tracer_judge_write(r->sup, p, &r->verdict, &override);
+	wr = held(p, RULES_WRITE, &r->verdict) ||
+	     tracer_judge_write(r->sup, p, &r->verdict, &override);
 	r->ev.created_override = override;
 	r->ev.preexisting = tracer_preexisting(r->sup, p);
 	if (!rd && wr) {

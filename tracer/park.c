@@ -13,6 +13,7 @@
  * notification is gone, as a worker waiting in the call could not; or
  * as its kind says once its deadline passed (a socket's own timeout).
  */
+#include <dirent.h>
 #include <errno.h>
 #include <pthread.h>
 #include <sched.h>
@@ -79,32 +80,125 @@ struct waitlist {
 
 static struct waitlist list;
 
+/* A task's signal masks, from /proc/TID/status. */
+struct sigstate {
+	unsigned long long pnd, shd, blk, ign, cgt;
+	unsigned threads;
+	pid_t tgid;
+	bool gone; /* or a zombie: it takes no signal */
+};
+
+static bool sig_read(pid_t tgid, pid_t tid, struct sigstate *st)
+{
+	char path[64], buf[4096], *at;
+
+	memset(st, 0, sizeof(*st));
+	if (tgid)
+		snprintf(path, sizeof(path), "/proc/%d/task/%d/status", tgid,
+			 tid);
+	else
+		snprintf(path, sizeof(path), "/proc/%d/status", tid);
+	if (tracer_proc_read(path, buf, sizeof(buf)) <= 0)
+		return false;
+	if ((at = strstr(buf, "\nState:\t")) && (at[8] == 'Z' || at[8] == 'X'))
+		st->gone = true;
+	if ((at = strstr(buf, "\nTgid:")))
+		sscanf(at, "\nTgid: %d", &st->tgid);
+	if ((at = strstr(buf, "\nThreads:")))
+		sscanf(at, "\nThreads: %u", &st->threads);
+	if ((at = strstr(buf, "\nSigPnd:")))
+		sscanf(at, "\nSigPnd: %llx", &st->pnd);
+	if ((at = strstr(buf, "\nShdPnd:")))
+		sscanf(at, "\nShdPnd: %llx", &st->shd);
+	if ((at = strstr(buf, "\nSigBlk:")))
+		sscanf(at, "\nSigBlk: %llx", &st->blk);
+	if ((at = strstr(buf, "\nSigIgn:")))
+		sscanf(at, "\nSigIgn: %llx", &st->ign);
+	if ((at = strstr(buf, "\nSigCgt:")))
+		sscanf(at, "\nSigCgt: %llx", &st->cgt);
+	return true;
+}
+
+#define SIGBIT(n) (1ULL << ((n)-1))
+
+/*
+ * Signals that interrupt nothing natively: ignored by default and not
+ * caught (a traced task queues them all the same: SIGCHLD as a child
+ * exits, SIGWINCH as a window is resized).
+ */
+static unsigned long long idle_signals(const struct sigstate *st)
+{
+	unsigned long long dfl_ign = SIGBIT(SIGCHLD) | SIGBIT(SIGWINCH) |
+				     SIGBIT(SIGURG) | SIGBIT(SIGCONT);
+
+	return st->ign | (dfl_ign & ~st->cgt);
+}
+
+/* Stop signals left to their default: every thread takes part. */
+static unsigned long long stop_signals(const struct sigstate *st)
+{
+	return SIGBIT(SIGSTOP) |
+	       ((SIGBIT(SIGTSTP) | SIGBIT(SIGTTIN) | SIGBIT(SIGTTOU)) &
+		~st->cgt);
+}
+
+/*
+ * Who takes sigs, sent to the process, of the threads of tgid: the
+ * kernel offers a signal to the main thread first, then to the others.
+ * 1 another than tid; 0 tid (the main thread, or the one that does not
+ * block them); -1 another may (which, the kernel decides as it sends).
+ */
+static int other_takes(pid_t tgid, pid_t tid, unsigned long long sigs,
+		       unsigned threads)
+{
+	struct sigstate o;
+	struct dirent *de;
+	char path[64];
+	int rc = 0;
+	DIR *d;
+
+	if (threads <= 1 || tid == tgid)
+		return 0;
+	if (sig_read(tgid, tgid, &o) && !o.gone && sigs & ~o.blk)
+		return 1;
+	snprintf(path, sizeof(path), "/proc/%d/task", tgid);
+	if (!(d = opendir(path)))
+		return -1;
+	while (rc == 0 && (de = readdir(d))) {
+		pid_t t = (pid_t)atoi(de->d_name);
+
+		if (t > 0 && t != tid && t != tgid && sig_read(tgid, t, &o) &&
+		    !o.gone && sigs & ~o.blk)
+			rc = -1;
+	}
+	closedir(d);
+	return rc;
+}
+
 int tracer_task_signal(pid_t tid)
 {
-	unsigned long long pnd = 0, shd = 0, blk = 0, ign = 0;
-	char path[64], buf[4096], *at;
-	unsigned threads = 0;
+	struct sigstate st;
+	unsigned long long live, shd;
 
-	snprintf(path, sizeof(path), "/proc/%d/status", tid);
-	if (tracer_proc_read(path, buf, sizeof(buf)) <= 0)
+	if (!sig_read(0, tid, &st) || st.gone)
 		return TRACER_SIG_EINTR; /* gone: stop waiting for it */
-	if ((at = strstr(buf, "\nState:\t")) && (at[8] == 'Z' || at[8] == 'X'))
-		return TRACER_SIG_EINTR;
-	if ((at = strstr(buf, "\nThreads:")))
-		sscanf(at, "\nThreads: %u", &threads);
-	if ((at = strstr(buf, "\nSigPnd:")))
-		sscanf(at, "\nSigPnd: %llx", &pnd);
-	if ((at = strstr(buf, "\nShdPnd:")))
-		sscanf(at, "\nShdPnd: %llx", &shd);
-	if ((at = strstr(buf, "\nSigBlk:")))
-		sscanf(at, "\nSigBlk: %llx", &blk);
-	if ((at = strstr(buf, "\nSigIgn:")))
-		sscanf(at, "\nSigIgn: %llx", &ign);
-	pnd &= ~blk & ~ign;
-	shd &= ~blk & ~ign;
-	if (pnd || (shd && threads == 1))
+	live = ~st.blk & ~idle_signals(&st);
+	if (st.pnd & live)
+		return TRACER_SIG_RESTART; /* its own */
+	shd = st.shd & live;
+	if (!shd)
+		return TRACER_SIG_NONE;
+	/* a group stop wakes every thread, and restarts the call after */
+	if (shd & stop_signals(&st))
 		return TRACER_SIG_RESTART;
-	return shd ? TRACER_SIG_EINTR : TRACER_SIG_NONE;
+	switch (other_takes(st.tgid ? st.tgid : tid, tid, shd, st.threads)) {
+	case 1:
+		return TRACER_SIG_NONE; /* natively this call goes on */
+	case 0:
+		return TRACER_SIG_RESTART;
+	default:
+		return TRACER_SIG_EINTR;
+	}
 }
 
 int64_t tracer_now_ms(void)
@@ -331,7 +425,8 @@ static int park_step(struct tracer_park *pk, int64_t now,
 		return 0;
 	pk->check_at = now + pace->check_ms;
 	sig = tracer_task_signal(pk->r.tid);
-	pk->r.restart = sig == TRACER_SIG_RESTART;
+	/* a wait with a timeout ends at a signal, as the kernel's does */
+	pk->r.restart = sig == TRACER_SIG_RESTART && pk->deadline == INT64_MAX;
 	if (sig != TRACER_SIG_NONE)
 		return -EINTR;
 	if (now < pk->valid_at)

@@ -133,9 +133,12 @@ static void join(char *out, size_t size, const char *dir, const char *name)
 		snprintf(out, size, "%s/%s", dir, name);
 }
 
-/* Splits path into its directory part (in dir) and last component. */
-static void split(const char *path, char *dir, size_t dsize, char *last,
-		  size_t lsize)
+/*
+ * Splits path into its directory part (in dir) and last component:
+ * 0, or -ENAMETOOLONG when that is longer than last holds (NAME_MAX).
+ */
+static int split(const char *path, char *dir, size_t dsize, char *last,
+		 size_t lsize)
 {
 	size_t len = strlen(path);
 	const char *slash;
@@ -144,10 +147,12 @@ static void split(const char *path, char *dir, size_t dsize, char *last,
 	while (len > 1 && path[len - 1] == '/')
 		len--;
 	slash = memrchr(path, '/', len);
+	if ((size_t)(len - (slash ? slash - path + 1 : 0)) >= lsize)
+		return -ENAMETOOLONG;
 	if (!slash) {
 		snprintf(dir, dsize, ".");
 		snprintf(last, lsize, "%.*s", (int)len, path);
-		return;
+		return 0;
 	}
 	snprintf(last, lsize, "%.*s", (int)(len - (slash - path) - 1),
 		 slash + 1);
@@ -157,6 +162,7 @@ static void split(const char *path, char *dir, size_t dsize, char *last,
 		snprintf(dir, dsize, "%.*s", (int)(slash - path), path);
 	if (last[0] == '\0')
 		snprintf(last, lsize, ".");
+	return 0;
 }
 
 static bool trailing_slash(const char *path)
@@ -217,8 +223,9 @@ static int fast_walk(int *start, const char *path, int flags,
 	struct stat st;
 	int fd, err;
 
-	split(path, dir, sizeof(dir), p->name, sizeof(p->name));
-	err = walk_dir(start, dir, &fd, canon, sizeof(canon));
+	err = split(path, dir, sizeof(dir), p->name, sizeof(p->name));
+	if (!err)
+		err = walk_dir(start, dir, &fd, canon, sizeof(canon));
 	if (err)
 		return err;
 	if (in_procfs(canon)) {
@@ -367,8 +374,9 @@ int tracer_path_resolve_how(pid_t tid, pid_t tgid, int dirfd, const char *path,
 								       : path);
 	if (start < 0)
 		return start;
-	split(path, dir, sizeof(dir), p->name, sizeof(p->name));
-	err = tracer_as_task(tid);
+	err = split(path, dir, sizeof(dir), p->name, sizeof(p->name));
+	if (!err)
+		err = tracer_as_task(tid);
 	if (!err) {
 		p->parent = sys_openat2(start, dir, &how);
 		err = p->parent < 0 ? -errno
@@ -438,19 +446,25 @@ static bool is_procfs(int fd)
 	return fstatfs(fd, &sf) == 0 && sf.f_type == PROC_SUPER_MAGIC;
 }
 
-/* Pops the first component of *rest into comp; false when none is left. */
-static bool next_comp(char **rest, char *comp, size_t size)
+/*
+ * Pops the first component of *rest into comp: 1, or 0 when none is
+ * left, or -ENAMETOOLONG for one longer than comp holds (NAME_MAX), as
+ * the kernel says of it.
+ */
+static int next_comp(char **rest, char *comp, size_t size)
 {
 	char *s = *rest, *e;
 
 	while (*s == '/')
 		s++;
 	if (*s == '\0')
-		return false;
+		return 0;
 	e = strchrnul(s, '/');
+	if ((size_t)(e - s) >= size)
+		return -ENAMETOOLONG;
 	snprintf(comp, size, "%.*s", (int)(e - s), s);
 	*rest = e;
-	return true;
+	return 1;
 }
 
 static bool only_slashes(const char *s)
@@ -625,7 +639,7 @@ static int walk_components(pid_t tid, pid_t tgid, int dirfd, const char *path,
 	snprintf(buf, sizeof(buf), "%s", path);
 	snprintf(comp, sizeof(comp), ".");
 
-	while (next_comp(&rest, comp, sizeof(comp))) {
+	while ((err = next_comp(&rest, comp, sizeof(comp))) > 0) {
 		bool last = only_slashes(rest);
 		bool follow = !last || flags & TRACER_PATH_FOLLOW || *rest;
 		char tmp[4096];

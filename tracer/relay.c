@@ -59,6 +59,7 @@
 #include <sys/eventfd.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -1995,16 +1996,47 @@ struct relay_up {
 	int up;
 	int family;
 	bool nonblock;	      /* the program's socket */
+	struct stat sock;     /* which it is */
 	struct rules_addr ra; /* judged */
 };
 
-/* Once connected upstream: the program's socket becomes the relay's. */
+/*
+ * Whether the program's descriptor still holds its socket: another of
+ * its threads may have put something else at that number while the
+ * connect waited (dup2), which the relay's end must not replace.
+ */
+static bool still_theirs(const struct tracer_req *r, const struct relay_up *u)
+{
+	struct stat now;
+	int fd = tracer_steal_fd(r->tgid, (int)r->args[0]);
+	bool same;
+
+	if (fd < 0)
+		return false;
+	same = fstat(fd, &now) == 0 && now.st_dev == u->sock.st_dev &&
+	       now.st_ino == u->sock.st_ino;
+	close(fd);
+	return same;
+}
+
+/*
+ * Once connected upstream: the program's socket becomes the relay's.
+ * One the program let go of meanwhile is connected as far as it knows
+ * (natively the connect would end on the socket it dropped): 0.
+ */
 static void up_attach(struct tracer_req *r, const struct relay_up *u)
 {
-	struct relay_conn *c = conn_new(u->up);
+	struct relay_conn *c;
 	uint16_t port;
 	int fd;
 
+	if (!still_theirs(r, u)) {
+		close(u->up);
+		atomic_fetch_sub(&relay.live, 1);
+		r->val = 0;
+		return;
+	}
+	c = conn_new(u->up);
 	if (!c) {
 		r->err = ENOMEM;
 		close(u->up);
@@ -2099,6 +2131,7 @@ void tracer_relay_connect(struct tracer_req *r, int sock,
 	int64_t deadline;
 
 	u.nonblock = fl >= 0 && fl & O_NONBLOCK;
+	fstat(sock, &u.sock);
 	deadline = u.nonblock ? tracer_now_ms() + RELAY_CONNECT_MS
 			      : tracer_connect_deadline(r, sock);
 	close(sock); /* the program's socket stays unconnected */

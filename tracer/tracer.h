@@ -728,18 +728,21 @@ enum {
 };
 
 /*
- * Whether the task has a signal pending that it neither blocks nor
- * ignores (proc(5) status: SigPnd, ShdPnd, SigBlk, SigIgn).  A traced
- * task waiting for us cannot act on it, not even on SIGINT's default;
- * so the call ends, TRACER_SIG_EINTR, also once the task is gone or a
- * zombie (killed: a task that waits for an answer is neither).
- *
- * The answer ERESTARTSYS lets the kernel restart the call after the
- * handler, or fail it with EINTR, as it does natively; but only as the
- * task returns with the signal still pending, else the program would
- * see errno 512.  So TRACER_SIG_RESTART only for a signal none but the
- * task can take: its own (SigPnd), or the process's when it is the only
- * thread (the kernel wakes it for it); else TRACER_SIG_EINTR.
+ * What a signal pending for the task (proc(5) status: SigPnd, ShdPnd,
+ * SigBlk, SigIgn, SigCgt) does to a call of its that waits for us.  A
+ * traced task waiting for us cannot act on it, not even on SIGINT's
+ * default; so the call ends, as natively: TRACER_SIG_RESTART lets the
+ * kernel restart it after a handler with SA_RESTART, or a stop and
+ * SIGCONT, or fail it with EINTR.  But only as the task returns with a
+ * signal to take (the kernel marks one thread of a process for a
+ * signal sent to the process), else the program would see errno 512.
+ * So: a signal sent to the task, or a group stop (every thread takes
+ * part), or one sent to a process of one thread, or to one whose other
+ * threads all block it: RESTART.  One that another thread takes (the
+ * main thread, which the kernel offers it first): NONE, the call goes
+ * on, as natively.  One another thread may take: EINTR.  A signal that
+ * interrupts nothing natively (SIGCHLD, SIGWINCH left to their
+ * default) is none.  The task gone or a zombie (killed): EINTR.
  */
 int tracer_task_signal(pid_t tid);
 /* CLOCK_MONOTONIC in milliseconds. */
@@ -901,6 +904,16 @@ bool tracer_preexisting(const struct tracer_sup *s,
 			const struct tracer_path *p);
 bool tracer_judge_write(const struct tracer_sup *s, const struct tracer_path *p,
 			struct rules_verdict *v, bool *override);
+/*
+ * The same for a change of the object that is no write of its content:
+ * its mode, owner, times, attributes, names (fsmeta.c, fsops.c).  A
+ * device node the run did not make is the system's (its terminals
+ * aside): an entry that lets the run write /dev/null does not let it
+ * chmod or remove it.
+ */
+bool tracer_judge_change(const struct tracer_sup *s,
+			 const struct tracer_path *p, struct rules_verdict *v,
+			 bool *override);
 /*
  * Narrows a write tracer_judge_write() allowed (ok) for the kind of
  * object the name will hold (S_IFLNK, S_IFIFO, S_IFSOCK; 0 or another:

@@ -178,4 +178,9 @@ if command -v git >/dev/null 2>&1; then
 		"$(git config --global proctor.test)" yes
 fi
 
+# ... but not a directory's: an entry for it would allow all beneath it.
+pt_run -- sh -c ': >/etc.lock'
+pt_grep "the lock file of a directory is advised alone" "$PT_ERR" \
+	"allow with --allow-write '/etc.lock'\$"
+
 pt_done

@@ -63,6 +63,47 @@ elif what == "restart":
     after(0.6, lambda: lis.accept())
     socket.socket().connect(lis.getsockname())
     print("connected after the handler" if got else "no handler ran")
+elif what == "threaded":
+    # the main thread connects while another idles; a child's exit
+    # (SIGCHLD, left to its default) and a handler with SA_RESTART for a
+    # signal sent to the process interrupt nothing natively
+    got = []
+    signal.signal(signal.SIGUSR1, lambda s, f: got.append(s))
+    signal.siginterrupt(signal.SIGUSR1, False)
+    lis, first = full_listener()
+    threading.Thread(target=time.sleep, args=(5,), daemon=True).start()
+    after(0.3, lambda: os.waitpid(os.spawnv(os.P_NOWAIT, "/bin/true",
+                                            ["true"]), 0))
+    after(0.6, lambda: os.kill(os.getpid(), signal.SIGUSR1))
+    after(0.9, lambda: lis.accept())
+    try:
+        socket.socket().connect(lis.getsockname())
+        print("connected, handler ran" if got else "connected")
+    except OSError as e:
+        print("failed:", errno.errorcode[e.errno])
+elif what == "timeout-signal":
+    # with its own timeout a connect ends at a signal (EINTR), whatever
+    # the handler's SA_RESTART: the handler's exception comes at once
+    class Signalled(Exception):
+        pass
+    def handler(s, f):
+        raise Signalled()
+    signal.signal(signal.SIGUSR1, handler)
+    signal.siginterrupt(signal.SIGUSR1, False)
+    lis, first = full_listener()
+    main = threading.get_ident()
+    after(0.3, lambda: signal.pthread_kill(main, signal.SIGUSR1))
+    s = socket.socket()
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_SNDTIMEO,
+                 struct.pack("ll", 3, 0))
+    t = time.time()
+    try:
+        s.connect(lis.getsockname())
+        print("connected")
+    except Signalled:
+        print("signalled", "at once" if time.time() - t < 2 else "late")
+    except OSError as e:
+        print("ended:", errno.errorcode[e.errno])
 elif what == "many":
     lis, first = full_listener()
     def stuck():
@@ -117,6 +158,19 @@ pt_grep "the interrupted connect is logged with EINTR" "$PT_LOG" \
 pt_run -- python3 wait.py restart
 pt_grep "after an SA_RESTART handler the connect goes on and finishes" \
 	"$PT_OUT" '^connected after the handler$'
+
+# Signals that natively interrupt nothing, in a program of two threads.
+python3 wait.py threaded >native.out 2>&1
+pt_run -- python3 wait.py threaded
+pt_is "a child's exit and an SA_RESTART handler, two threads: as natively" \
+	"$(cat "$PT_OUT")" "$(cat native.out)"
+pt_grep "... which is: connected" "$PT_OUT" '^connected, handler ran$'
+
+# With its own timeout, a signal ends the connect (no restart).
+python3 wait.py timeout-signal >native.out 2>&1
+pt_run -- python3 wait.py timeout-signal
+pt_is "a connect with its own timeout ends at a signal, as natively" \
+	"$(cat "$PT_OUT")" "$(cat native.out)"
 
 # 70 connects wait; one more with its own timeout is not held up.
 pt_run -- python3 wait.py many

@@ -306,5 +306,20 @@ pt_grep "a thread's name without the floor: set" "$PT_OUT" '^comm set$'
 pt_grep "... and the process's coredump_filter" "$PT_OUT" \
 	'^coredump_filter set$'
 pt_nogrep "... without a question or a denial" "$PT_ERR" 'denied|\?'
+
+# A name longer than NAME_MAX (255) is refused, ENAMETOOLONG, as natively,
+# last or in the middle, never cut to 255 and made.
+long=$(printf 'b%.0s' $(seq 300))
+dir255=$(printf 'c%.0s' $(seq 255))
+mkdir -p "$WS/$dir255"
+script="echo hi >$long; echo open=\$?; mkdir $long; echo mkdir=\$?
+	echo hi >${dir255}ccc/x; echo middle=\$?; echo hi >$dir255/$long
+	echo deep=\$?"
+native=$(cd "$WS" && sh -c "$script" 2>/dev/null)
+pt_run -- sh -c "$script"
+pt_is "a name longer than 255 bytes fails as natively (ENAMETOOLONG)" \
+	"$(cat "$PT_OUT")" "$native"
+pt_absent "... and nothing cut to 255 bytes is made" \
+	"$WS/$(printf 'b%.0s' $(seq 255))"
 pt_done
 

@@ -158,4 +158,24 @@ try "a read-only descriptor reopened to write" \
 	"exec 3<'$CANARY/existing'; echo x >>/proc/self/fd/3"
 pt_grep "... said" "$PT_ERR" "^proctor: denied write $CANARY/existing"
 
+# ... for its content only: its mode, owner, times and names stay the
+# policy's (chmod, link through /proc/self/fd/N of an output file).
+echo kept >"$T/held.log"
+chmod 644 "$T/held.log"
+pt_run -- sh -c 'chmod 4755 /proc/self/fd/5; echo chmod=$?
+	ln -L /proc/self/fd/5 linked 2>/dev/null; echo link=$?' 5>>"$T/held.log"
+pt_grep "a descriptor that writes a file gives no chmod of it" "$PT_OUT" \
+	'^chmod=1$'
+pt_grep "... nor a link of it" "$PT_OUT" '^link=1$'
+pt_is "... its mode is as it was" "$(stat -c %a "$T/held.log")" 644
+pt_absent "... and no link was made" "$WS/linked"
+
+# /dev/null may be written, but its mode, owner and name are the
+# system's (a chmod to its own mode, harmless were it carried out).
+pt_run -- sh -c 'echo x >/dev/null && echo written; chmod 666 /dev/null'
+pt_grep "/dev/null is written" "$PT_OUT" '^written$'
+pt_isnt "... but not chmod-ed" "$PT_RC" 0
+pt_grep "... said so" "$PT_ERR" \
+	'^proctor: denied write /dev/null by chmod .*: a device node'
+
 pt_done
