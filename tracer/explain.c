@@ -255,6 +255,10 @@ static void advice_for(char *out, size_t size, const struct tracer_event *e,
 {
 	char *lit;
 
+	/* a process's /proc/PID: no later run has that pid */
+	if (e->cls != RULES_CONNECT && e->object &&
+	    tracer_path_proc_pid(e->object))
+		return;
 	if (e->cls == RULES_EXEC && e->advice && e->advice[0]) {
 		snprintf(out, size, "%s", e->advice);
 	} else if (e->cls == RULES_EXEC) {

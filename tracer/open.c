@@ -517,8 +517,7 @@ bool tracer_judge_change(const struct tracer_sup *s,
 	*override = false;
 	verdict_proctor(v, RULES_DENY, "devices",
 			"a device node: an entry that lets the run write it "
-			"(/dev/null) gives no right to its mode, owner or "
-			"name");
+			"gives no right to its mode, owner or name");
 	return false;
 }
 
