@@ -106,7 +106,7 @@ static int end_wait_here(struct fifo_end *e, struct tracer_req *r)
 	return end_result(e, rc);
 }
 
-/* ---- parked with the waiter ----------------------------------------------- */
+/* ---- parked with the waiter ------------------------------------------ */
 
 static int fifo_try(void *what)
 {
@@ -136,9 +136,11 @@ static const struct tracer_park_kind fifo_kind = {
 	.retried = true, /* a write end: nothing tells when a reader comes */
 };
 
-/* A place for one more parked open, with its own copy of e and of the
+/*
+ * A place for one more parked open, with its own copy of e and of the
  * FIFO's directory; NULL past the waiter's bound, without memory or
- * descriptors. */
+ * descriptors.
+ */
 static struct tracer_park *fifo_reserve(const struct fifo_end *e,
 					struct fifo_end **copy)
 {

@@ -19,6 +19,7 @@
 #include <sched.h>
 #include <signal.h>
 #include <stdatomic.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -90,6 +91,16 @@ struct sigstate {
 
 static bool sig_read(pid_t tgid, pid_t tid, struct sigstate *st)
 {
+	static const struct {
+		const char *key;
+		size_t at;
+	} masks[] = {
+		{ "\nSigPnd:", offsetof(struct sigstate, pnd) },
+		{ "\nShdPnd:", offsetof(struct sigstate, shd) },
+		{ "\nSigBlk:", offsetof(struct sigstate, blk) },
+		{ "\nSigIgn:", offsetof(struct sigstate, ign) },
+		{ "\nSigCgt:", offsetof(struct sigstate, cgt) },
+	};
 	char path[64], buf[4096], *at;
 
 	memset(st, 0, sizeof(*st));
@@ -106,16 +117,11 @@ static bool sig_read(pid_t tgid, pid_t tid, struct sigstate *st)
 		sscanf(at, "\nTgid: %d", &st->tgid);
 	if ((at = strstr(buf, "\nThreads:")))
 		sscanf(at, "\nThreads: %u", &st->threads);
-	if ((at = strstr(buf, "\nSigPnd:")))
-		sscanf(at, "\nSigPnd: %llx", &st->pnd);
-	if ((at = strstr(buf, "\nShdPnd:")))
-		sscanf(at, "\nShdPnd: %llx", &st->shd);
-	if ((at = strstr(buf, "\nSigBlk:")))
-		sscanf(at, "\nSigBlk: %llx", &st->blk);
-	if ((at = strstr(buf, "\nSigIgn:")))
-		sscanf(at, "\nSigIgn: %llx", &st->ign);
-	if ((at = strstr(buf, "\nSigCgt:")))
-		sscanf(at, "\nSigCgt: %llx", &st->cgt);
+	for (size_t i = 0; i < sizeof(masks) / sizeof(masks[0]); i++)
+		if ((at = strstr(buf, masks[i].key)))
+			sscanf(at + strlen(masks[i].key), " %llx",
+			       (unsigned long long *)((char *)st +
+						      masks[i].at));
 	return true;
 }
 
