@@ -320,8 +320,8 @@ static bool held(const struct tracer_path *p, enum rules_class cls,
  * its threads' names (pthread_setname_np writes task/TID/comm), what
  * its core dumps hold (Java sets coredump_filter as it starts), how
  * the OOM killer sees it, its timer slack.  Its user may set them
- * natively, and no policy path can name the run's own /proc/PID: they
- * are allowed where the policy says nothing of them.  But where the
+ * natively, and no policy path can name the run's own /proc/PID: an
+ * open may write them where the policy says nothing of them.  But where the
  * kernel's write floor (Landlock) stands, which cannot take /proc
  * without all of it (/proc/sys, others' settings), they are refused
  * with that reason, not with advice that could not work.  outsider()
@@ -486,8 +486,6 @@ bool tracer_judge_write(const struct tracer_sup *s, const struct tracer_path *p,
 	rules_check_path(s->o->policy, RULES_WRITE, p->path, v);
 	if (v->action == RULES_ALLOW)
 		return true;
-	if (v->is_default && own_setting(s, p, v, &ok))
-		return ok;
 
 	/*
 	 * What the run made is its own: a new file in /tmp, a repository
@@ -796,6 +794,8 @@ static bool judge(struct tracer_req *r, const struct tracer_path *p,
 	}
 	wr = held(p, RULES_WRITE, &r->verdict) ||
 	     tracer_judge_write(r->sup, p, &r->verdict, &override);
+	if (!wr && r->verdict.is_default)
+		own_setting(r->sup, p, &r->verdict, &wr);
 	r->ev.created_override = override;
 	r->ev.preexisting = tracer_preexisting(r->sup, p);
 	if (!rd && wr) {
