@@ -68,6 +68,18 @@ bool arch_follows_call(const uint8_t before[8]);
  */
 bool arch_exec_stack(int pid, uint64_t *sp);
 
+/*
+ * A task in a signal-delivery-stop, as its call left it: the call's
+ * number and arguments as a seccomp filter saw them (d), and the value
+ * it returns (*ret).  False when the task made no call of this ABI.
+ * The caller is its tracer.
+ */
+struct seccomp_data;
+bool arch_stopped_call(int pid, struct seccomp_data *d, int64_t *ret);
+
+/* Changes what that call returns. */
+bool arch_set_return(int pid, int64_t ret);
+
 /* Name of syscall nr on the native ABI; "?" when unknown. */
 const char *arch_syscall_name(int nr);
 

@@ -5,6 +5,8 @@
 #include <elf.h>
 #include <libunwind-x86_64.h>
 #include <linux/audit.h>
+#include <linux/seccomp.h>
+#include <stddef.h>
 #include <seccomp.h>
 #include <sys/ptrace.h>
 #include <sys/uio.h>
@@ -52,6 +54,38 @@ bool arch_exec_stack(int pid, uint64_t *sp)
 		return false;
 	*sp = regs.rsp;
 	return true;
+}
+
+/* The user code segment of 64-bit mode: a 32-bit task's is 0x23. */
+#define X86_64_USER_CS 0x33
+
+bool arch_stopped_call(int pid, struct seccomp_data *d, int64_t *ret)
+{
+	struct user_regs_struct regs;
+	struct iovec iov = { &regs, sizeof(regs) };
+
+	if (ptrace(PTRACE_GETREGSET, pid, (void *)NT_PRSTATUS, &iov) < 0 ||
+	    iov.iov_len != sizeof(regs) || regs.cs != X86_64_USER_CS ||
+	    (int64_t)regs.orig_rax < 0)
+		return false;
+	d->nr = (int)regs.orig_rax;
+	d->arch = AUDIT_ARCH_X86_64;
+	d->instruction_pointer = regs.rip;
+	d->args[0] = regs.rdi;
+	d->args[1] = regs.rsi;
+	d->args[2] = regs.rdx;
+	d->args[3] = regs.r10;
+	d->args[4] = regs.r8;
+	d->args[5] = regs.r9;
+	*ret = (int64_t)regs.rax;
+	return true;
+}
+
+bool arch_set_return(int pid, int64_t ret)
+{
+	return ptrace(PTRACE_POKEUSER, pid,
+		      (void *)offsetof(struct user_regs_struct, rax),
+		      (void *)ret) == 0;
 }
 
 /*

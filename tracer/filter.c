@@ -573,3 +573,170 @@ int tracer_filter_load(struct tracer_filter *f, bool *killable)
 	}
 	return fd < 0 ? -errno : fd;
 }
+
+/*
+ * The classic BPF machine as seccomp runs it, over one struct
+ * seccomp_data: the tracer asks it what the filter answered a call that
+ * a signal interrupted (interrupt.c).  An instruction the kernel would
+ * not have loaded ends the run with 0, SECCOMP_RET_KILL_THREAD.
+ */
+struct bpf_vm {
+	uint32_t a, x;
+	uint32_t mem[BPF_MEMWORDS];
+	const struct seccomp_data *d;
+};
+
+static bool bpf_load(struct bpf_vm *m, const struct sock_filter *in)
+{
+	uint32_t v, k = in->k;
+
+	switch (BPF_MODE(in->code)) {
+	case BPF_ABS:
+		if (BPF_SIZE(in->code) != BPF_W || k % 4 ||
+		    k + 4 > sizeof(*m->d))
+			return false;
+		memcpy(&v, (const char *)m->d + k, 4);
+		break;
+	case BPF_IMM:
+		v = k;
+		break;
+	case BPF_MEM:
+		if (k >= BPF_MEMWORDS)
+			return false;
+		v = m->mem[k];
+		break;
+	case BPF_LEN:
+		v = sizeof(*m->d);
+		break;
+	default:
+		return false;
+	}
+	*(BPF_CLASS(in->code) == BPF_LD ? &m->a : &m->x) = v;
+	return true;
+}
+
+static bool bpf_alu(struct bpf_vm *m, const struct sock_filter *in)
+{
+	uint32_t s = BPF_SRC(in->code) == BPF_X ? m->x : in->k;
+
+	switch (BPF_OP(in->code)) {
+	case BPF_ADD:
+		m->a += s;
+		break;
+	case BPF_SUB:
+		m->a -= s;
+		break;
+	case BPF_MUL:
+		m->a *= s;
+		break;
+	case BPF_DIV:
+		if (!s)
+			return false;
+		m->a /= s;
+		break;
+	case BPF_MOD:
+		if (!s)
+			return false;
+		m->a %= s;
+		break;
+	case BPF_OR:
+		m->a |= s;
+		break;
+	case BPF_AND:
+		m->a &= s;
+		break;
+	case BPF_XOR:
+		m->a ^= s;
+		break;
+	case BPF_LSH:
+		m->a = s < 32 ? m->a << s : 0;
+		break;
+	case BPF_RSH:
+		m->a = s < 32 ? m->a >> s : 0;
+		break;
+	case BPF_NEG:
+		m->a = -m->a;
+		break;
+	default:
+		return false;
+	}
+	return true;
+}
+
+/* How far past the next instruction a jump goes; -1: not a jump. */
+static long bpf_jump(const struct bpf_vm *m, const struct sock_filter *in)
+{
+	uint32_t s = BPF_SRC(in->code) == BPF_X ? m->x : in->k;
+	bool yes;
+
+	switch (BPF_OP(in->code)) {
+	case BPF_JA:
+		return in->k;
+	case BPF_JEQ:
+		yes = m->a == s;
+		break;
+	case BPF_JGT:
+		yes = m->a > s;
+		break;
+	case BPF_JGE:
+		yes = m->a >= s;
+		break;
+	case BPF_JSET:
+		yes = (m->a & s) != 0;
+		break;
+	default:
+		return -1;
+	}
+	return yes ? in->jt : in->jf;
+}
+
+/* One instruction that neither jumps nor returns; false: invalid. */
+static bool bpf_step(struct bpf_vm *m, const struct sock_filter *in)
+{
+	switch (BPF_CLASS(in->code)) {
+	case BPF_LD:
+	case BPF_LDX:
+		return bpf_load(m, in);
+	case BPF_ST:
+	case BPF_STX:
+		if (in->k >= BPF_MEMWORDS)
+			return false;
+		m->mem[in->k] = BPF_CLASS(in->code) == BPF_ST ? m->a : m->x;
+		return true;
+	case BPF_ALU:
+		return bpf_alu(m, in);
+	case BPF_MISC:
+		if (BPF_MISCOP(in->code) == BPF_TAX)
+			m->x = m->a;
+		else
+			m->a = m->x;
+		return true;
+	default:
+		return false;
+	}
+}
+
+uint32_t tracer_filter_run(const struct sock_fprog *prog,
+			   const struct seccomp_data *d)
+{
+	struct bpf_vm m = { .d = d };
+	size_t pc = 0;
+
+	while (pc < prog->len) {
+		const struct sock_filter *in = &prog->filter[pc++];
+		long skip;
+
+		if (BPF_CLASS(in->code) == BPF_RET)
+			return BPF_RVAL(in->code) == BPF_A ? m.a : in->k;
+		if (BPF_CLASS(in->code) != BPF_JMP) {
+			if (!bpf_step(&m, in))
+				return 0;
+			continue;
+		}
+		skip = bpf_jump(&m, in);
+		if (skip < 0)
+			return 0;
+		pc += (size_t)skip;
+	}
+	return 0; /* fell off the end: the kernel would not load it */
+}

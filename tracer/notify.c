@@ -166,6 +166,7 @@ static bool inject_fd(struct tracer_req *r, bool send)
 	} else if (send && !atomic_load(&no_addfd_send)) {
 		add.flags = SECCOMP_ADDFD_FLAG_SEND;
 		crowd_answering(r->sup);
+		tracer_interrupt_answering(r, 0);
 	}
 	fd = ioctl(r->sup->listener, SECCOMP_IOCTL_NOTIF_ADDFD, &add);
 	if (fd < 0 && errno == EINVAL && add.flags & SECCOMP_ADDFD_FLAG_SEND) {
@@ -202,8 +203,10 @@ static void respond(struct tracer_req *r)
 		resp.val = r->val;
 	}
 	crowd_answering(r->sup);
+	tracer_interrupt_answering(r, resp.error);
 	/* ENOENT: the task died or was killed meanwhile; nothing to do. */
 	ioctl(r->sup->listener, SECCOMP_IOCTL_NOTIF_SEND, &resp);
+	tracer_interrupt_answered(r);
 }
 
 struct parked_record;

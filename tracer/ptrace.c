@@ -338,6 +338,7 @@ static void on_exit_status(struct loop *l, pid_t pid, int st)
 	leader = p && p->tgid == pid;
 	tracer_proc_remove(pid);
 	tracer_proc_unlock();
+	tracer_interrupt_forget(pid);
 
 	if (leader && logged)
 		tracer_log_lifecycle("exit", &w, NULL, NULL,
@@ -511,8 +512,9 @@ static void on_stop(struct loop *l, pid_t pid, int st)
 		on_event_stop(l, pid, sig);
 		break;
 	default:
-		/* signal-delivery-stop: deliver it */
-		ptrace(PTRACE_CONT, pid, 0, sig);
+		/* signal-delivery-stop: deliver it, unless it interrupted
+		 * a call proctor has not taken yet */
+		ptrace(PTRACE_CONT, pid, 0, tracer_interrupt_stop(pid, sig));
 	}
 }
 

@@ -85,8 +85,9 @@ struct floors {
 
 /*
  * The filter is compiled by a thread while the rulesets are made, for
- * what reads_floor() will most likely say; the child compiles it again
- * in the rare case it said otherwise.
+ * what reads_floor() will most likely say; compiled again before the
+ * fork in the rare case it said otherwise, so that the supervisor holds
+ * the program the child loads (interrupt.c runs it).
  */
 struct compile_job {
 	pthread_t t;
@@ -129,17 +130,22 @@ static void compile_join(struct compile_job *j)
 	j->started = false;
 }
 
-static int load_filter(struct floors *fl, bool *killable)
+static void compile_final(struct floors *fl)
 {
 	struct tracer_filter_want w = fl->filter.want;
-	int err = fl->compiled;
 
-	if (err || w.reads_in_kernel != (fl->reads >= 0)) {
-		tracer_filter_free(&fl->filter);
-		w.reads_in_kernel = fl->reads >= 0;
-		err = tracer_filter_compile(&w, &fl->filter);
-	}
-	return err ? err : tracer_filter_load(&fl->filter, killable);
+	if (!fl->compiled && w.reads_in_kernel == (fl->reads >= 0))
+		return;
+	tracer_filter_free(&fl->filter);
+	w.reads_in_kernel = fl->reads >= 0;
+	fl->compiled = tracer_filter_compile(&w, &fl->filter);
+}
+
+static int load_filter(struct floors *fl, bool *killable)
+{
+	if (fl->compiled)
+		return fl->compiled;
+	return tracer_filter_load(&fl->filter, killable);
 }
 
 /*
@@ -485,6 +491,7 @@ int tracer_run(const struct tracer_opts *o)
 	fl.scopes = tracee_floor < 0 ? tracer_landlock_scopes() : -1;
 	fl.reads = reads_floor(o, tracee_floor >= 0, &fl.reads_why);
 	compile_join(&compile);
+	compile_final(&fl);
 	if (fl.reads >= 0 && !(fl.envp = env_use_vc(o->envp))) {
 		fprintf(stderr, "proctor: out of memory\n");
 		return 125;
@@ -525,6 +532,7 @@ int tracer_run(const struct tracer_opts *o)
 	if (err)
 		return fail_setup(child, "cannot install the seccomp filter",
 				  err);
+	tracer_interrupt_init(&fl.filter.prog, killable);
 	/* Not dumpable: the tracee cannot attach to us or read our memory. */
 	prctl(PR_SET_DUMPABLE, 0);
 

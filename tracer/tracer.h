@@ -10,6 +10,7 @@
 #define PROCTOR_TRACER_H
 
 #include <linux/filter.h>
+#include <linux/seccomp.h>
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
@@ -581,6 +582,30 @@ void tracer_filter_free(struct tracer_filter *f);
  * *killable tells whether the kernel took WAIT_KILLABLE_RECV (5.19+).
  */
 int tracer_filter_load(struct tracer_filter *f, bool *killable);
+/*
+ * What prog answers for the call d, run as the kernel runs it: the
+ * SECCOMP_RET_* action and its data.
+ */
+uint32_t tracer_filter_run(const struct sock_fprog *prog,
+			   const struct seccomp_data *d);
+
+/* --- calls a signal interrupts before proctor takes them (interrupt.c) --- */
+
+struct tracer_req;
+
+/* The filter the tracee runs; nothing is done without WAIT_KILLABLE_RECV. */
+void tracer_interrupt_init(const struct sock_fprog *prog, bool killable);
+/*
+ * At tid's signal-delivery-stop for sig: the signal to deliver (0: kept
+ * back until its exec is answered).  The caller is the tracer.
+ */
+int tracer_interrupt_stop(pid_t tid, int sig);
+/* A worker answers r with error (before the answer goes out). */
+void tracer_interrupt_answering(const struct tracer_req *r, int error);
+/* And after: the signals an exec kept back are sent. */
+void tracer_interrupt_answered(const struct tracer_req *r);
+/* tid is gone. */
+void tracer_interrupt_forget(pid_t tid);
 
 /* --- notification workers (notify.c) ------------------------------------- */
 

@@ -1,0 +1,109 @@
+/*
+ * tests/lib/interrupt.c: signals that come while a call waits for
+ * proctor's answer (tracer/interrupt.c).
+ *
+ *   interrupt opens N      N write opens of ./f under a 1 ms timer whose
+ *                          handler has no SA_RESTART; prints "eintr K"
+ *                          (natively 0: nothing interrupts such an open)
+ *   interrupt fifo PATH    a read-only open of a FIFO nobody writes, with
+ *                          alarm(1) and no SA_RESTART; prints its errno's
+ *                          name (natively EINTR)
+ *   interrupt exec FIFO    writes its pid to ./pid, reads a byte from FIFO,
+ *                          and execs sleep 5 with a SIGTERM handler that
+ *                          writes ./handled: a SIGTERM that comes during
+ *                          the exec ends sleep, as natively
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/time.h>
+#include <unistd.h>
+
+static void on_timer(int sig)
+{
+	(void)sig;
+}
+
+static void on_term(int sig)
+{
+	int fd = open("handled", O_WRONLY | O_CREAT | O_APPEND, 0644);
+
+	(void)sig;
+	if (fd >= 0) {
+		write(fd, "old image\n", 10);
+		close(fd);
+	}
+}
+
+static void handle(int sig, void (*fn)(int), int flags)
+{
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = fn;
+	sa.sa_flags = flags;
+	sigaction(sig, &sa, NULL);
+}
+
+static int opens(int n)
+{
+	struct itimerval it = { { 0, 1000 }, { 0, 1000 } };
+	int i, eintr = 0;
+
+	handle(SIGALRM, on_timer, 0);
+	setitimer(ITIMER_REAL, &it, NULL);
+	for (i = 0; i < n; i++) {
+		int fd = open("f", O_WRONLY | O_CREAT, 0644);
+
+		if (fd >= 0)
+			close(fd);
+		else if (errno == EINTR)
+			eintr++;
+		else
+			return perror("open"), 1;
+	}
+	printf("eintr %d\n", eintr);
+	return 0;
+}
+
+static int fifo(const char *path)
+{
+	handle(SIGALRM, on_timer, 0);
+	alarm(1);
+	if (open(path, O_RDONLY) >= 0)
+		return puts("opened"), 1;
+	puts(errno == EINTR ? "EINTR" : strerror(errno));
+	return 0;
+}
+
+static int exec_sleep(const char *path)
+{
+	int fd = open(path, O_RDONLY);
+	FILE *f = fopen("pid", "w");
+	char c;
+
+	if (fd < 0 || !f)
+		return perror(path), 1;
+	fprintf(f, "%d\n", getpid());
+	fclose(f);
+	handle(SIGTERM, on_term, SA_RESTART);
+	if (read(fd, &c, 1) != 1)
+		return 1;
+	execl("/bin/sleep", "sleep", "5", (char *)NULL);
+	return perror("exec"), 1;
+}
+
+int main(int argc, char **argv)
+{
+	if (argc == 3 && !strcmp(argv[1], "opens"))
+		return opens(atoi(argv[2]));
+	if (argc == 3 && !strcmp(argv[1], "fifo"))
+		return fifo(argv[2]);
+	if (argc == 3 && !strcmp(argv[1], "exec"))
+		return exec_sleep(argv[2]);
+	fprintf(stderr, "usage: interrupt opens N | fifo PATH | exec FIFO\n");
+	return 2;
+}
