@@ -679,6 +679,9 @@ void tracer_on_bind(struct tracer_req *r)
 		 * in between cannot reach past the Landlock floor.
 		 */
 		err = enter_cwd(r->tid);
+		/* the socket file's mode is the umask's, as set just now */
+		if (!err)
+			err = tracer_take_umask(r->tid);
 		if (err) {
 			r->err = -err;
 			goto out;

@@ -170,4 +170,16 @@ pt_status "shell: the run ends well" 0
 pt_is "shell: each file where the shell's cwd was, with its umask" \
 	"$(cd "$WS" && stat -c '%n %a' sub/f1 sub/d1 sub/f2 f3 | tr '\n' ' ')" \
 	"sub/f1 600 sub/d1 700 sub/f2 600 f3 644 "
+
+# a unix socket bound just after umask(0177), as ssh, ssh-agent and tmux
+# bind theirs: its file has that umask's mode, not an earlier one's
+if [ -n "$PT_PY" ]; then
+	rm -rf "${WS:?}"/*
+	(umask 000 && pt_run --no-log -- "$PT_PY" -c '
+import os, socket
+os.umask(0o177)
+socket.socket(socket.AF_UNIX).bind("s1")')
+	pt_is "a bound socket takes the umask set just before" \
+		"$(stat -c %a "$WS/s1" 2>&1)" 600
+fi
 pt_done
