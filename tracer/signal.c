@@ -108,6 +108,35 @@ static bool probe(struct tracer_req *r, const char *n)
 	return true;
 }
 
+/*
+ * A target proctor no longer counts in the tree: gone (ESRCH, as
+ * natively: a program kills a child it has reaped), or a child of the
+ * tree that has exited and waits for its parent to reap it (`timeout`
+ * kills its child as it ends), which the kernel may signal; 0 when
+ * neither, an outsider.
+ */
+static int former_member(pid_t target)
+{
+	char path[64], buf[512], *s;
+	int ppid = 0, n, fd;
+	char state = 0;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", target);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return errno == ENOENT ? ESRCH : 0;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return 0;
+	buf[n] = '\0';
+	/* "PID (COMM) S PPID ...": COMM may hold ") " itself */
+	s = strrchr(buf, ')');
+	if (!s || sscanf(s + 1, " %c %d", &state, &ppid) != 2)
+		return 0;
+	return state == 'Z' && tracer_proc_in_tree(ppid) ? -1 : 0;
+}
+
 void tracer_on_signal(struct tracer_req *r)
 {
 	const char *n = r->name;
@@ -142,8 +171,18 @@ void tracer_on_signal(struct tracer_req *r)
 	/* Probing for a process (signal 0) is harmless and common. */
 	if (sig == 0 && !probe(r, n))
 		r->cont = true;
-	if (sig != 0)
+	if (sig == 0)
+		return;
+	switch (target > 0 ? former_member(target) : 0) {
+	case ESRCH:
+		r->err = ESRCH;
+		break;
+	case -1:
+		r->cont = true;
+		break;
+	default:
 		refuse(r, target);
+	}
 }
 
 /*

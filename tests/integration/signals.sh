@@ -98,4 +98,37 @@ else
 	pt_fail "... and it lives"
 fi
 
+# a child that has exited (and waits to be reaped), or is reaped, or a
+# pid nobody has: kill answers as natively, 0 or ESRCH, with no denial
+# (`timeout` kills its child as it ends)
+if command -v cc >/dev/null 2>&1; then
+	cat >"$T/zk.c" <<'C'
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <sys/wait.h>
+#include <unistd.h>
+int main(void)
+{
+	pid_t c = fork();
+	int a, b, z;
+
+	if (c == 0)
+		_exit(0);
+	usleep(300000);
+	z = kill(c, SIGTERM);
+	waitpid(c, 0, 0);
+	a = kill(c, SIGTERM) < 0 && errno == ESRCH;
+	b = kill(2147483, SIGTERM) < 0 && errno == ESRCH;
+	printf("zombie=%d reaped-esrch=%d none-esrch=%d\n", z, a, b);
+	return 0;
+}
+C
+	cc -o "$WS/zk" "$T/zk.c"
+	pt_run -- ./zk
+	pt_grep "SIGTERM to an exited child, a reaped one, none: 0, ESRCH, ESRCH" \
+		"$PT_OUT" '^zombie=0 reaped-esrch=1 none-esrch=1$'
+	pt_nogrep "... and no denial line" "$PT_ERR" 'denied'
+fi
+
 pt_done
