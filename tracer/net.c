@@ -53,6 +53,12 @@ int tracer_unix_resolve(struct tracer_req *r, struct rules_addr *ra,
 
 	if (err)
 		return err;
+	/* nothing there: nothing to judge, and natively ENOENT, which a
+	 * program probing for a daemon's socket takes as "start it" */
+	if (!p->exists && p->magic < 0) {
+		tracer_path_release(p);
+		return -ENOENT;
+	}
 	snprintf(ra->path, sizeof(ra->path), "%s", p->path);
 	memset(sun, 0, sizeof(*sun));
 	sun->sun_family = AF_UNIX;

@@ -205,4 +205,20 @@ s.connect(("127.0.0.1", 8000))'
 pt_grep "a datagram socket aimed at 127.0.0.1 itself is said" "$PT_ERR" \
 	'^proctor: denied connect 127.0.0.1:8000'
 
+# a unix socket path with nothing there: ENOENT, as natively, and no
+# denial (programs probe for a daemon's socket before they start it)
+if [ -n "$PT_PY" ]; then
+	pt_run -- "$PT_PY" -c '
+import socket
+for t in (socket.SOCK_STREAM, socket.SOCK_DGRAM):
+    s = socket.socket(socket.AF_UNIX, t)
+    try:
+        s.connect("gone.sock") if t == socket.SOCK_STREAM else s.sendto(b"x", "gone.sock")
+    except OSError as e:
+        print(e.strerror)'
+	pt_is "connect and sendto to a socket path with nothing there: ENOENT" \
+		"$(tr '\n' ' ' <"$PT_OUT")" "No such file or directory No such file or directory "
+	pt_nogrep "... and no denial line" "$PT_ERR" 'denied'
+fi
+
 pt_done
