@@ -34,6 +34,7 @@ static const int dropped[] = {
 	CAP_SYSLOG,	     /* the kernel's log, its addresses */
 	CAP_BPF,	     /* BPF programs */
 	CAP_PERFMON,	     /* perf events of other processes */
+	CAP_SYS_TTY_CONFIG,  /* vhangup(2): hang up the user's terminal */
 };
 
 #define N_DROPPED (sizeof(dropped) / sizeof(*dropped))

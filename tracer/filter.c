@@ -58,6 +58,13 @@ static const struct {
 	/* process accounting appends to a file named by path */
 	{ "acct", EPERM },
 	/*
+	 * A Landlock domain of the program's own binds only the calls it
+	 * makes itself, not those proctor makes for it (opens that write,
+	 * connects): it would hold less than it says.  Landlock is
+	 * "disabled", so the program knows.
+	 */
+	{ "landlock_create_ruleset", EOPNOTSUPP },
+	/*
 	 * an O_PATH descriptor without a judged open; the mount API's other
 	 * calls want CAP_SYS_ADMIN, and mount(8) falls back on ENOSYS
 	 */
@@ -265,9 +272,6 @@ static int add_refused_new(scmp_filter_ctx ctx)
 	return rc;
 }
 
-#define KEYCTL_READ_	   11 /* linux/keyctl.h */
-#define KEYCTL_DH_COMPUTE_ 23
-
 /* Refuses call nr with err when argument arg, its lower half, is value. */
 static int refuse_eq(scmp_filter_ctx ctx, int err, int nr, unsigned int arg,
 		     uint32_t value)
@@ -280,6 +284,57 @@ static int refuse_eq(scmp_filter_ctx ctx, int err, int nr, unsigned int arg,
 	};
 
 	return seccomp_rule_add_array(ctx, SCMP_ACT_ERRNO(err), nr, 1, &cmp);
+}
+
+/*
+ * The user's keyrings are not files, but hold secrets (a Kerberos cache,
+ * a token) and are shared with the user's other processes: the run may
+ * neither read a key (KEYCTL_READ; DH_COMPUTE answers with what a key
+ * derives) nor change, link, move or re-permission one, nor put one in a
+ * keyring but its thread's or process's own (-1, -2: add_key replaces a
+ * key of the same name).  request_key may start /sbin/request-key, a
+ * program outside the run.  linux/keyctl.h's numbers.
+ */
+static const uint32_t keyctl_refused[] = {
+	2,  /* UPDATE */
+	3,  /* REVOKE */
+	4,  /* CHOWN */
+	5,  /* SETPERM */
+	7,  /* CLEAR */
+	8,  /* LINK */
+	9,  /* UNLINK */
+	11, /* READ */
+	12, /* INSTANTIATE */
+	13, /* NEGATE */
+	14, /* INSTANTIATE_IOV */
+	15, /* SET_TIMEOUT */
+	18, /* SESSION_TO_PARENT: the parent's keyring, proctor's */
+	19, /* REJECT */
+	21, /* INVALIDATE */
+	23, /* DH_COMPUTE */
+	29, /* RESTRICT_KEYRING */
+	30, /* MOVE */
+};
+
+static int add_keyrings(scmp_filter_ctx ctx)
+{
+	size_t i;
+	int rc = 0;
+
+	for (i = 0;
+	     i < sizeof(keyctl_refused) / sizeof(*keyctl_refused) && rc == 0;
+	     i++)
+		rc = refuse_eq(ctx, EACCES, SCMP_SYS(keyctl), 0,
+			       keyctl_refused[i]);
+	/* -1 and -2, sign-extended, are the two highest values */
+	if (rc == 0)
+		rc = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EACCES),
+				      SCMP_SYS(add_key), 1,
+				      SCMP_A4(SCMP_CMP_LT, (uint64_t)-2));
+	if (rc == 0)
+		rc = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EACCES),
+				      SCMP_SYS(request_key), 0);
+	return rc;
 }
 
 /* Argument checks: only registers, so the kernel can decide them. */
@@ -312,17 +367,9 @@ static int add_masked(scmp_filter_ctx ctx)
 		rc = seccomp_rule_add(
 			ctx, SCMP_ACT_ERRNO(EPERM), SCMP_SYS(userfaultfd), 1,
 			SCMP_A0(SCMP_CMP_MASKED_EQ, UFFD_USER_MODE_ONLY, 0));
-	/*
-	 * The user's keyrings are not files, but hold secrets (a Kerberos
-	 * cache, a token): their contents stay unread, as the secrets'
-	 * files do (KEYCTL_READ; KEYCTL_DH_COMPUTE answers with what a
-	 * key derives)
-	 */
+	/* the user's keyrings (add_keyrings) */
 	if (rc == 0)
-		rc = refuse_eq(ctx, EACCES, SCMP_SYS(keyctl), 0, KEYCTL_READ_);
-	if (rc == 0)
-		rc = refuse_eq(ctx, EACCES, SCMP_SYS(keyctl), 0,
-			       KEYCTL_DH_COMPUTE_);
+		rc = add_keyrings(ctx);
 	/* a listener of the program's own would answer for us (class 3) */
 	if (rc == 0)
 		rc = seccomp_rule_add(

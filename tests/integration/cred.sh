@@ -240,4 +240,14 @@ pt_run -- sh -c 'echo more >>rootonly && cat private/f >/dev/null &&
 	echo x >>nobodys'
 pt_status "root still writes root's files and reads private ones" 0
 
+# Root's run cannot hang up the user's terminal (vhangup(2) wants
+# CAP_SYS_TTY_CONFIG, which the run has not)
+pt_run -- grep '^CapEff:' /proc/self/status
+cap=$(awk '{print $2}' "$PT_OUT")
+if [ -n "$cap" ] && [ $((0x$cap >> 26 & 1)) = 0 ]; then
+	pt_ok "root's run lacks CAP_SYS_TTY_CONFIG"
+else
+	pt_fail "root's run lacks CAP_SYS_TTY_CONFIG" "CapEff $cap"
+fi
+
 pt_done

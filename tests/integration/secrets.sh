@@ -149,6 +149,16 @@ elif sys.argv[1] == "read":
     n = libc.syscall(KEYCTL, READ, k, buf, 64)
     print("found" if k > 0 else "missing",
           buf.value.decode() if n > 0 else os.strerror(ctypes.get_errno()))
+elif sys.argv[1] == "change":
+    # update it, re-permission it, replace it by add_key, plant one:
+    # each refused; a key in the process's own keyring (-2) is made
+    k = libc.syscall(KEYCTL, SEARCH, -4, b"user", name, 0)
+    out = [libc.syscall(KEYCTL, 2, k, b"evil", 4),
+           libc.syscall(KEYCTL, 5, k, 0x3f3f3f3f),
+           libc.syscall(ADD_KEY, b"user", name, b"evil", 4, -4),
+           libc.syscall(ADD_KEY, b"user", b"planted", b"x", 1, -5),
+           libc.syscall(ADD_KEY, b"user", b"own", b"x", 1, -2) > 0]
+    print(*out)
 else:
     k = libc.syscall(KEYCTL, SEARCH, -4, b"user", name, 0)
     libc.syscall(KEYCTL, INVALIDATE, k)
@@ -157,6 +167,12 @@ PY
 		pt_run -- "$PT_PY" "$T/key.py" read $$
 		pt_grep "a key in the user's keyring is not read" "$PT_OUT" \
 			'^found Permission denied$'
+		pt_run -- "$PT_PY" "$T/key.py" change $$
+		pt_grep "nor changed, re-permissioned, replaced; none planted; the process's own made" \
+			"$PT_OUT" '^-1 -1 -1 -1 True$'
+		"$PT_PY" "$T/key.py" read $$ >"$T/key.txt"
+		pt_grep "... and it still holds what it held" "$T/key.txt" \
+			'^found sekrit$'
 		"$PT_PY" "$T/key.py" drop $$
 	else
 		pt_skip "the user's keyring" "no key could be added"
