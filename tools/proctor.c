@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <signal.h>
+#include <sys/resource.h>
 #include <sys/random.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -948,6 +949,26 @@ static void finish_tmp_reaper(struct reaper *r)
 	r->go = r->done = -1;
 }
 
+/*
+ * CMD died of sig: proctor ends the same way, as timeout(1) does, so
+ * that the shell that started it sees a death by that signal (a loop
+ * stops at Ctrl-C; "Segmentation fault" is said) and a parent's wait
+ * reads the signal, as it would of CMD.  No core of proctor's own.
+ */
+static void end_by_signal(int sig)
+{
+	struct rlimit none = { 0, 0 };
+	sigset_t one;
+
+	fflush(NULL);
+	setrlimit(RLIMIT_CORE, &none);
+	signal(sig, SIG_DFL);
+	sigemptyset(&one);
+	sigaddset(&one, sig);
+	sigprocmask(SIG_UNBLOCK, &one, NULL);
+	raise(sig);
+}
+
 static void run_id(char *out, size_t size)
 {
 	struct timespec ts;
@@ -1481,6 +1502,8 @@ static int cmd_run(int argc, char **argv)
 			(unsigned long long)tracer_log_lost(),
 			o.log_path ? o.log_path : "the log");
 	finish_tmp_reaper(&reaper);
+	if (tracer_run_signal())
+		end_by_signal(tracer_run_signal());
 	return rc;
 
 fail:

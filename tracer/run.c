@@ -402,14 +402,23 @@ static void add_first_process(pid_t child, const struct tracer_opts *o)
 	tracer_log_lifecycle("start", &w, NULL, NULL, -1);
 }
 
+static int killed_by;
+
+int tracer_run_signal(void)
+{
+	return killed_by;
+}
+
 static int exit_code(const struct tracer_opts *o, int st, int fail)
 {
 	int err;
 
 	if (st == -1)
 		return 125;
-	if (WIFSIGNALED(st))
-		return 128 + WTERMSIG(st);
+	if (WIFSIGNALED(st)) {
+		killed_by = WTERMSIG(st);
+		return 128 + killed_by;
+	}
 	if (read_int(fail, &err) == 0) {
 		fprintf(stderr, "proctor: cannot run %s: %s\n", o->argv[0],
 			strerror(err));

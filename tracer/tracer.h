@@ -76,6 +76,8 @@ struct tracer_opts {
  * 126/127 when CMD could not be run.
  */
 int tracer_run(const struct tracer_opts *o);
+/* The signal CMD died of in the last run, 0 when it exited. */
+int tracer_run_signal(void);
 
 /*
  * What an exec judged at entry must load: the file (or, for a script, its

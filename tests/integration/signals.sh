@@ -56,6 +56,19 @@ wait "$pid"
 PT_RC=$?
 pt_status "SIGTERM to proctor kills an uncatching CMD: 128+15" 143
 
+# CMD killed by a signal: proctor ends by it too, after its log, so a
+# parent's wait reads the signal (python: -11), as it would of CMD
+if [ -n "$PT_PY" ]; then
+	"$PT_PY" -c '
+import subprocess, sys
+r = subprocess.run(sys.argv[1:])
+print("returncode", r.returncode)' "$PROCTOR" run --log "$T/sig.jsonl" \
+		-- sh -c 'kill -SEGV $$' >"$T/sig.out" 2>&1
+	pt_grep "CMD died of SIGSEGV: proctor dies of it too" "$T/sig.out" \
+		'^returncode -11$'
+	pt_grep "... after the log's last record" "$T/sig.jsonl" '"end"'
+fi
+
 # ---- what CMD leaves running is ended when CMD ends
 start=$(date +%s)
 pt_run -- sh -c 'sleep 60 & echo $! >bg.pid; exit 0'
