@@ -127,6 +127,16 @@ static int notify_on_cmd(scmp_filter_ctx ctx, int nr, uint32_t a, uint32_t b)
 }
 
 /* The ioctls the supervisor judges; the command's upper bits aside. */
+static int notify_who(scmp_filter_ctx ctx, int nr, uint64_t process)
+{
+	int rc = seccomp_rule_add(ctx, SCMP_ACT_NOTIFY, nr, 1,
+				  SCMP_A1(SCMP_CMP_NE, 0));
+
+	return rc ? rc
+		  : seccomp_rule_add(ctx, SCMP_ACT_NOTIFY, nr, 1,
+				     SCMP_A0(SCMP_CMP_NE, process));
+}
+
 static int notify_ioctl(scmp_filter_ctx ctx, int nr)
 {
 	int rc = notify_on_cmd(ctx, nr, FIOSETOWN, SIOCSPGRP);
@@ -167,8 +177,13 @@ static int add_notify(scmp_filter_ctx ctx, bool reads_in_kernel)
 		 */
 		else if (!strcmp(name, "ioctl"))
 			rc = notify_ioctl(ctx, nr);
-		/* prlimit64 of the caller itself needs no judge */
-		else if (!strcmp(name, "prlimit64"))
+		/* setpriority and ioprio_set: a group or user, or a
+		 * process other than the caller */
+		else if (!strcmp(name, "setpriority") ||
+			 !strcmp(name, "ioprio_set"))
+			rc = notify_who(ctx, nr, !strcmp(name, "ioprio_set"));
+		/* the caller itself (0) needs no judge */
+		else if (tracer_targets_process(name))
 			rc = seccomp_rule_add(ctx, SCMP_ACT_NOTIFY, nr, 1,
 					      SCMP_A0(SCMP_CMP_NE, 0));
 		else

@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -39,7 +40,7 @@ static void kill_member(struct tracer_proc *p, void *arg)
 		g->hits++;
 }
 
-static void refuse(struct tracer_req *r, pid_t target)
+static void refuse_named(struct tracer_req *r, const char *what)
 {
 	static const struct rules_verdict outside = {
 		.action = RULES_DENY,
@@ -47,13 +48,19 @@ static void refuse(struct tracer_req *r, pid_t target)
 		.where = "signals",
 		.pattern = "a process outside the traced tree",
 	};
-	char what[64];
 
-	snprintf(what, sizeof(what), "pid %d", target);
 	r->verdict = outside;
 	tracer_req_decide(r, RULES_EXEC, "target", what, false);
 	r->ev.cls_name = "signal";
 	r->err = EPERM;
+}
+
+static void refuse(struct tracer_req *r, pid_t target)
+{
+	char what[64];
+
+	snprintf(what, sizeof(what), "pid %d", target);
+	refuse_named(r, what);
 }
 
 /* kill(2) with 0, -1 or -PGRP, with the caller's credentials. */
@@ -183,6 +190,104 @@ void tracer_on_signal(struct tracer_req *r)
 	default:
 		refuse(r, target);
 	}
+}
+
+/* Calls whose first argument is a process (0: the caller). */
+static const char *const process_calls[] = {
+	"prlimit64",	 "sched_setscheduler", "sched_setparam",
+	"sched_setattr", "sched_setaffinity",  "migrate_pages",
+	"move_pages",
+};
+
+bool tracer_targets_process(const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(process_calls) / sizeof(*process_calls); i++)
+		if (!strcmp(process_calls[i], name))
+			return true;
+	return false;
+}
+
+/* setpriority's and ioprio_set's kinds of target (each call's own
+ * numbers: PRIO_PROCESS is 0, IOPRIO_WHO_PROCESS 1) */
+enum sched_who { WHO_PROCESS, WHO_GROUP, WHO_USER };
+
+struct group_sched {
+	bool io;
+	pid_t pgrp;
+	int value;
+	int hits, err;
+};
+
+static void sched_member(struct tracer_proc *p, void *arg)
+{
+	struct group_sched *g = arg;
+	long rc;
+
+	if (getpgid(p->tgid) != g->pgrp)
+		return;
+	rc = g->io ? syscall(SYS_ioprio_set, 1, p->tid, g->value)
+		   : setpriority(PRIO_PROCESS, p->tid, g->value);
+	if (rc == 0)
+		g->hits++;
+	else
+		g->err = errno;
+}
+
+/* A group's: carried out on its members in the tree, as kill() is. */
+static void sched_group(struct tracer_req *r, bool io, pid_t pgrp)
+{
+	struct group_sched g = { .io = io, .value = (int)r->args[2] };
+	int err = tracer_as_task(r->tid);
+
+	if (err < 0) {
+		tracer_as_self();
+		r->err = -err;
+		return;
+	}
+	g.pgrp = pgrp ? pgrp : getpgid(r->tgid);
+	tracer_proc_lock();
+	tracer_proc_each(sched_member, &g);
+	tracer_proc_unlock();
+	tracer_as_self();
+	r->err = g.hits ? 0 : g.err ? g.err : ESRCH;
+}
+
+void tracer_on_sched(struct tracer_req *r)
+{
+	bool io = !strcmp(r->name, "ioprio_set");
+	enum sched_who who = WHO_PROCESS;
+	pid_t target = (pid_t)r->args[0];
+
+	if (io || !strcmp(r->name, "setpriority")) {
+		who = (enum sched_who)((int)r->args[0] - io);
+		target = (pid_t)r->args[1];
+	}
+	if (who == WHO_GROUP) {
+		sched_group(r, io, target);
+		return;
+	}
+	if (who == WHO_PROCESS &&
+	    (target == 0 || tracer_proc_in_tree(target))) {
+		r->cont = true;
+		return;
+	}
+	if (who == WHO_PROCESS && target > 0 && former_member(target)) {
+		r->cont = true; /* the kernel says ESRCH, or 0 for a zombie */
+		return;
+	}
+	/* a user's every process, or one outside the tree */
+	if (who == WHO_USER) {
+		char what[64];
+
+		snprintf(what, sizeof(what), "every process of uid %d",
+			 target);
+		refuse_named(r, what);
+	} else {
+		refuse(r, target);
+	}
+	r->ev.cls_name = "scheduling";
 }
 
 /*

@@ -842,6 +842,15 @@ const char *tracer_task_status(pid_t tid, const char *key, char *buf,
 /* Whether the task holds cap in its effective set (/proc/TID/status). */
 bool tracer_task_has_cap(pid_t tid, int cap);
 void tracer_on_identity(struct tracer_req *r);
+/*
+ * setpriority, ioprio_set, sched_set*, migrate_pages, move_pages: a
+ * process's scheduling, its I/O priority, where its memory lies, only
+ * for the tree (an outsider keeps its own: `renice` of proctor itself,
+ * `ionice -c3` of the user's editor).
+ */
+void tracer_on_sched(struct tracer_req *r);
+/* Calls whose first argument is a process, 0 for the caller. */
+bool tracer_targets_process(const char *name);
 void tracer_on_signal(struct tracer_req *r);
 void tracer_on_fcntl(struct tracer_req *r);
 void tracer_on_ioctl(struct tracer_req *r);

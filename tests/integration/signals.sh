@@ -144,4 +144,22 @@ C
 	pt_nogrep "... and no denial line" "$PT_ERR" 'denied'
 fi
 
+# a process's scheduling, I/O priority and CPUs: the run's own, not an
+# outsider's (proctor itself included) nor every process of a user
+if command -v renice >/dev/null && command -v taskset >/dev/null; then
+	sleep 60 &
+	out2=$!
+	pt_at_exit "kill $out2"
+	pt_run -- sh -c "renice -n 9 -p $out2; echo r=\$?; renice -n 9 -p \$PPID
+		echo p=\$?; taskset -p 1 $out2 >/dev/null; echo t=\$?
+		renice -n 9 -u $(id -u) >/dev/null; echo u=\$?
+		sleep 1 & renice -n 9 -p \$! >/dev/null; echo own=\$?"
+	pt_is "renice, taskset of outsiders and of a user refused; of its own child not" \
+		"$(tr '\n' ' ' <"$PT_OUT")" "r=1 p=1 t=1 u=1 own=0 "
+	pt_is "... and the outsider's nice is as it was" \
+		"$(ps -o ni= -p "$out2" | tr -d ' ')" 0
+	pt_grep "... said as a scheduling denial" "$PT_ERR" \
+		"^proctor: denied scheduling pid $out2 "
+fi
+
 pt_done
