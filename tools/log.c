@@ -721,9 +721,10 @@ static bool a_time(const char *opt, const char *v)
 static int log_show(int argc, char **argv)
 {
 	static const char *const decisions[] = { "allow", "deny", "ask", NULL };
-	static const char *const classes[] = { "read",	  "write",  "exec",
-					       "connect", "signal", "resolve",
-					       "http",	  "tls",    NULL };
+	static const char *const classes[] = {
+		"read", "write", "exec",       "connect", "signal", "resolve",
+		"http", "tls",	 "scheduling", "bind",	  NULL
+	};
 	static const struct option opts[] = {
 		{ "pid", 1, 0, 'p' },	{ "decision", 1, 0, 'd' },
 		{ "class", 1, 0, 'c' }, { "path", 1, 0, 'P' },

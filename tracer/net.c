@@ -642,6 +642,35 @@ static void note_bound(int sock, const struct rules_addr *ra,
 		tracer_created_add(p->parent, p->name);
 }
 
+/*
+ * An address the run takes for a service of its own (a port, or an
+ * address of an interface): in the log, as a forensic record of where
+ * others could reach it.  Inbound connections are not judged (README);
+ * a client's bind to port 0 of loopback or any address is not recorded.
+ */
+static void record_listening(struct tracer_req *r,
+			     const struct sockaddr_storage *ss,
+			     const struct rules_addr *ra)
+{
+	bool any = unspecified(ss);
+	char text[300];
+
+	if (ra->port == 0 && (any || is_loopback(ra)))
+		return;
+	verdict_proctor(&r->verdict, RULES_ALLOW, "bind",
+			"an address the run serves on (inbound connections "
+			"are not judged)");
+	/* the decoding made the any-address a loopback one */
+	if (any)
+		snprintf(text, sizeof(text), "%s:%u",
+			 ss->ss_family == AF_INET ? "0.0.0.0" : "[::]",
+			 ra->port);
+	else
+		rules_addr_format(ra, text, sizeof(text));
+	tracer_req_decide(r, RULES_CONNECT, "addr", text, true);
+	r->ev.cls_name = "bind";
+}
+
 void tracer_on_bind(struct tracer_req *r)
 {
 	struct sockaddr_storage ss;
@@ -707,6 +736,8 @@ void tracer_on_bind(struct tracer_req *r)
 	tracer_as_self();
 	if (!r->err)
 		note_bound(sock, &ra, &p);
+	if (!r->err && ra.kind == RULES_ADDR_IP)
+		record_listening(r, &ss, &ra);
 	close(sock);
 out:
 	tracer_path_release(&p);

@@ -221,4 +221,16 @@ for t in (socket.SOCK_STREAM, socket.SOCK_DGRAM):
 	pt_nogrep "... and no denial line" "$PT_ERR" 'denied'
 fi
 
+# an address the run serves on is in the log (inbound connections are
+# not judged); a client's bind to port 0 of loopback is not
+if [ -n "$PT_PY" ]; then
+	pt_run --log "$PT_LOG" -- "$PT_PY" -c '
+import socket
+s = socket.socket(); s.bind(("0.0.0.0", 0)); port = s.getsockname()[1]
+t = socket.socket(); t.bind(("0.0.0.0", port + 1 if port < 65535 else port - 1))
+u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); u.bind(("127.0.0.1", 0))'
+	pt_is "a bind to a port of every address is recorded, one to port 0 not" \
+		"$(grep -c '"class":"bind","addr":"0.0.0.0:[1-9]' "$PT_LOG")" 1
+fi
+
 pt_done
