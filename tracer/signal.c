@@ -281,8 +281,7 @@ void tracer_on_sched(struct tracer_req *r)
 	if (who == WHO_USER) {
 		char what[64];
 
-		snprintf(what, sizeof(what), "every process of uid %d",
-			 target);
+		snprintf(what, sizeof(what), "every process of uid %d", target);
 		refuse_named(r, what);
 	} else {
 		refuse(r, target);
