@@ -98,8 +98,16 @@ int rules_exec_entry(struct rules_entry *e, const char *const *words, size_t n,
 	rc = copy_words(e, words, n);
 	if (rc < 0)
 		return rc;
-	if (strchr(words[0], '/'))
-		return rules_glob_compile(e, words[0], env, msg, len);
+	if (strchr(words[0], '/')) {
+		rc = rules_glob_compile(e, words[0], env, msg, len);
+		/* a deny or ask that names a link (/usr/bin/python3) holds
+		 * for the program it leads to (python3.11), as a path
+		 * entry does for its file */
+		if (rc == 0 &&
+		    (e->action == RULES_DENY || e->action == RULES_ASK))
+			rc = rules_glob_add_resolved(e, msg, len);
+		return rc;
+	}
 	e->name = strdup(words[0]);
 	return e->name ? 0 : -ENOMEM;
 }

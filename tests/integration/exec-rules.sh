@@ -280,4 +280,15 @@ C
 	pt_nogrep "it is not taken for a mismatch" "$PT_LOG" '"type":"exec-mismatch"'
 fi
 
+# a deny that names a link holds for the program it leads to, run by
+# its own name too (--deny-exec /usr/bin/python3, python3.11 run)
+mkdir -p "$T/lbin"
+cp /bin/true "$T/lbin/real-true"
+ln -sf real-true "$T/lbin/link-true"
+pt_run --deny-exec "$T/lbin/link-true" -- "$T/lbin/real-true"
+pt_status "a deny naming a link refuses the program it leads to" 126
+pt_run --allow-exec "$T/lbin/link-true" --deny-exec "$T/lbin/*" -- \
+	"$T/lbin/real-true"
+pt_status "... an allow naming a link grants nothing to its target" 126
+
 pt_done
