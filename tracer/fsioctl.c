@@ -114,8 +114,7 @@ void tracer_on_fs_ioctl(struct tracer_req *r)
 	}
 
 	/* for people: what the descriptor names, as the program sees it */
-	snprintf(link, sizeof(link), "/proc/%d/fd/%d", r->tgid,
-		 (int)r->args[0]);
+	snprintf(link, sizeof(link), "/proc/%d/fd/%d", r->tid, (int)r->args[0]);
 	n = readlink(link, what, sizeof(what) - 1);
 	if (n < 0)
 		snprintf(what, sizeof(what), "descriptor %d", (int)r->args[0]);

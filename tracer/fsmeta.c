@@ -385,7 +385,7 @@ static int resolve(struct tracer_req *r, const struct meta_call *c,
 		 * Take the descriptor first and judge what we hold: the
 		 * tracee's number may point elsewhere a moment later.
 		 */
-		*fd = tracer_steal_fd(r->tgid, (int)r->args[0]);
+		*fd = tracer_steal_fd(r->tid, r->tgid, (int)r->args[0]);
 		if (*fd < 0)
 			return *fd;
 		/* fchmod, fchown, fsetxattr, ioctl: not through O_PATH */

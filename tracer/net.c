@@ -25,12 +25,24 @@
 
 #define NET_DENY_ERRNO ECONNREFUSED
 
-/* A duplicate of the tracee's descriptor fd in this process. */
-int tracer_steal_fd(pid_t tgid, int fd)
+#ifndef PIDFD_THREAD
+#define PIDFD_THREAD O_EXCL /* linux/pidfd.h, 6.9 */
+#endif
+
+/*
+ * A duplicate of the descriptor fd of thread tid (of process tgid) in
+ * this process: from the thread's own table, which is another than the
+ * process's main thread's after unshare(CLONE_FILES), and the only one
+ * left once the main thread has ended (pthread_exit in main).  Before
+ * 6.9 a pidfd names a process: its main thread's table.
+ */
+int tracer_steal_fd(pid_t tid, pid_t tgid, int fd)
 {
-	int pidfd = syscall(SYS_pidfd_open, tgid, 0);
+	int pidfd = syscall(SYS_pidfd_open, tid, PIDFD_THREAD);
 	int dup, err;
 
+	if (pidfd < 0 && errno == EINVAL)
+		pidfd = syscall(SYS_pidfd_open, tgid, 0);
 	if (pidfd < 0)
 		return -errno;
 	dup = syscall(SYS_pidfd_getfd, pidfd, fd, 0);
@@ -466,15 +478,15 @@ static bool to_proxy(struct tracer_req *r, const struct rules_addr *ra)
 	return true;
 }
 
-/* The descriptor flag O_CLOEXEC of tgid's fd, or 0. */
-int tracer_fd_cloexec(pid_t tgid, int fd)
+/* The descriptor flag O_CLOEXEC of task tid's fd, or 0. */
+int tracer_fd_cloexec(pid_t tid, int fd)
 {
 	char info[64], line[128];
 	unsigned long flags;
 	int rc = 0;
 	FILE *f;
 
-	snprintf(info, sizeof(info), "/proc/%d/fdinfo/%d", tgid, fd);
+	snprintf(info, sizeof(info), "/proc/%d/fdinfo/%d", tid, fd);
 	f = fopen(info, "re");
 	while (f && fgets(line, sizeof(line), f))
 		if (sscanf(line, "flags: %lo", &flags) == 1 &&
@@ -503,7 +515,7 @@ static void attach_resolver(struct tracer_req *r, int sock)
 	fl = fcntl(sock, F_GETFL);
 	if (fl >= 0 && fl & O_NONBLOCK)
 		fcntl(theirs, F_SETFL, O_NONBLOCK);
-	r->addfd_flags = tracer_fd_cloexec(r->tgid, fd);
+	r->addfd_flags = tracer_fd_cloexec(r->tid, fd);
 	r->addfd = theirs;
 	r->addfd_at = fd;
 	r->val = 0;
@@ -541,7 +553,7 @@ void tracer_on_connect(struct tracer_req *r)
 		return;
 	}
 
-	sock = tracer_steal_fd(r->tgid, (int)r->args[0]);
+	sock = tracer_steal_fd(r->tid, r->tgid, (int)r->args[0]);
 	if (sock < 0) {
 		r->err = -sock;
 		goto out;
@@ -724,7 +736,7 @@ void tracer_on_bind(struct tracer_req *r)
 	}
 	if (!tracer_req_valid(r))
 		goto out;
-	sock = tracer_steal_fd(r->tgid, (int)r->args[0]);
+	sock = tracer_steal_fd(r->tid, r->tgid, (int)r->args[0]);
 	if (sock < 0) {
 		r->err = -sock;
 		goto out;

@@ -115,7 +115,8 @@ static int start_fd(pid_t tid, pid_t tgid, int dirfd, const char *path)
 	else if (dirfd < 0)
 		return -EBADF;
 	else
-		snprintf(link, sizeof(link), "/proc/%d/fd/%d", tgid, dirfd);
+		/* the thread's table (tracer_steal_fd) */
+		snprintf(link, sizeof(link), "/proc/%d/fd/%d", tid, dirfd);
 
 	fd = open(link, O_PATH | O_CLOEXEC);
 	if (fd < 0)

@@ -141,7 +141,7 @@ static bool master_of(pid_t pid, const char *fd, int n, const struct stat *st)
 	at = strstr(buf, "\ntty-index:");
 	if (!at || atoi(at + 11) != n)
 		return false;
-	ours = tracer_steal_fd(pid, atoi(fd));
+	ours = tracer_steal_fd(pid, pid, atoi(fd));
 	if (ours < 0)
 		return false;
 	same = peer_is(ours, st);

@@ -1977,7 +1977,7 @@ void tracer_relay_proxy_connect(struct tracer_req *r, int sock,
 		fcntl(fd, F_SETFL, O_NONBLOCK);
 	r->addfd = fd;
 	r->addfd_at = (int)r->args[0];
-	r->addfd_flags = tracer_fd_cloexec(r->tgid, (int)r->args[0]);
+	r->addfd_flags = tracer_fd_cloexec(r->tid, (int)r->args[0]);
 	r->val = 0;
 }
 
@@ -2008,7 +2008,7 @@ struct relay_up {
 static bool still_theirs(const struct tracer_req *r, const struct relay_up *u)
 {
 	struct stat now;
-	int fd = tracer_steal_fd(r->tgid, (int)r->args[0]);
+	int fd = tracer_steal_fd(r->tid, r->tgid, (int)r->args[0]);
 	bool same;
 
 	if (fd < 0)
@@ -2053,7 +2053,7 @@ static void up_attach(struct tracer_req *r, const struct relay_up *u)
 		fcntl(fd, F_SETFL, O_NONBLOCK);
 	r->addfd = fd;
 	r->addfd_at = (int)r->args[0];
-	r->addfd_flags = tracer_fd_cloexec(r->tgid, (int)r->args[0]);
+	r->addfd_flags = tracer_fd_cloexec(r->tid, (int)r->args[0]);
 	r->val = 0;
 }
 

@@ -168,7 +168,7 @@ static int translate_rights(struct tracer_req *r, struct send_copy *c)
 
 			if (c->nfds >= SEND_MAX_FDS)
 				return -ETOOMANYREFS;
-			fd = tracer_steal_fd(r->tgid, fds[i]);
+			fd = tracer_steal_fd(r->tid, r->tgid, fds[i]);
 			if (fd < 0)
 				return fd;
 			c->fds[c->nfds++] = fd;
@@ -403,7 +403,7 @@ void tracer_on_send(struct tracer_req *r)
 	int sock, err;
 	ssize_t n;
 
-	sock = tracer_steal_fd(r->tgid, (int)r->args[0]);
+	sock = tracer_steal_fd(r->tid, r->tgid, (int)r->args[0]);
 	if (sock < 0) {
 		r->err = -sock;
 		return;

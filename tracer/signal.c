@@ -319,7 +319,7 @@ void tracer_on_fcntl(struct tracer_req *r)
 		refuse(r, ex.pid);
 		return;
 	}
-	sock = tracer_steal_fd(r->tgid, (int)r->args[0]);
+	sock = tracer_steal_fd(r->tid, r->tgid, (int)r->args[0]);
 	if (sock < 0) {
 		r->err = -sock;
 		return;
@@ -361,7 +361,7 @@ void tracer_on_ioctl(struct tracer_req *r)
 		refuse(r, who);
 		return;
 	}
-	sock = tracer_steal_fd(r->tgid, (int)r->args[0]);
+	sock = tracer_steal_fd(r->tid, r->tgid, (int)r->args[0]);
 	if (sock < 0) {
 		r->err = -sock;
 		return;

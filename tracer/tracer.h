@@ -826,7 +826,7 @@ void tracer_relay_connect(struct tracer_req *r, int sock,
 			  const struct sockaddr *sa, unsigned int len,
 			  const struct rules_addr *ra);
 /* O_CLOEXEC when the tracee's descriptor fd has it, else 0. */
-int tracer_fd_cloexec(pid_t tgid, int fd);
+int tracer_fd_cloexec(pid_t tid, int fd);
 
 void tracer_on_open(struct tracer_req *r);
 void tracer_on_connect(struct tracer_req *r);
@@ -902,7 +902,7 @@ void tracer_owned_add(int sock);
 /* Every socket on a's port that could take a connect to a is the run's. */
 bool tracer_owned_listener(const struct rules_addr *a, bool stream);
 /* A duplicate of the tracee's descriptor fd (pidfd_getfd); or -errno. */
-int tracer_steal_fd(pid_t tgid, int fd);
+int tracer_steal_fd(pid_t tid, pid_t tgid, int fd);
 /*
  * A TCP connect on its way on sock, once the socket is writable or in
  * error: 1 connected, 0 still on its way, or -errno, the error the

@@ -321,5 +321,50 @@ pt_is "a name longer than 255 bytes fails as natively (ENAMETOOLONG)" \
 	"$(cat "$PT_OUT")" "$native"
 pt_absent "... and nothing cut to 255 bytes is made" \
 	"$WS/$(printf 'b%.0s' $(seq 255))"
+# a process whose main thread has ended (pthread_exit in main): its
+# other threads' calls that proctor makes with their descriptors work
+# (the thread's own descriptor table, not the ended main thread's)
+if command -v cc >/dev/null 2>&1; then
+	cat >"$T/zl.c" <<'C'
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+static int dfd;
+static void *work(void *a)
+{
+	usleep(200000);
+	int fd = openat(dfd, "zl-out", O_WRONLY | O_CREAT | O_TRUNC, 0644);
+	printf("openat %s\n", fd >= 0 ? "ok" : strerror(errno));
+	printf("fchmod %s\n", fchmod(fd, 0600) == 0 ? "ok" : strerror(errno));
+	int s = socket(AF_UNIX, SOCK_DGRAM, 0);
+	struct sockaddr_un sun = { .sun_family = AF_UNIX };
+	strcpy(sun.sun_path, "zl-sock");
+	unlink("zl-sock");
+	printf("bind %s\n", bind(s, (void *)&sun, sizeof(sun)) == 0 ? "ok" : strerror(errno));
+	printf("sendto %s\n", sendto(s, "x", 1, 0, (void *)&sun, sizeof(sun)) == 1 ? "ok" : strerror(errno));
+	fflush(stdout);
+	unlink("zl-sock");
+	return a;
+}
+int main(void)
+{
+	pthread_t t;
+	dfd = open(".", O_RDONLY | O_DIRECTORY);
+	pthread_create(&t, 0, work, 0);
+	pthread_exit(0);
+}
+C
+	cc -pthread -o "$T/zl" "$T/zl.c"
+	pt_run -- "$T/zl"
+	pt_is "main thread ended: openat(dirfd), fchmod, bind, sendto of another thread" \
+		"$(tr '\n' ' ' <"$PT_OUT")" "openat ok fchmod ok bind ok sendto ok "
+fi
+
 pt_done
 
