@@ -355,6 +355,10 @@ static void own_sockets(struct rules_verdict *v, const struct rules_addr *ra,
 	else if (ra->kind == RULES_ADDR_UNIX_PATH && run_made_socket(p))
 		verdict_proctor(v, RULES_ALLOW, "own socket",
 				"a unix socket this run created");
+	else if (ra->kind == RULES_ADDR_UNIX_ABSTRACT &&
+		 tracer_owned_abstract(ra))
+		verdict_proctor(v, RULES_ALLOW, "own socket",
+				"an abstract unix socket this run bound");
 }
 
 bool tracer_judge_addr(struct tracer_req *r, const struct rules_addr *ra,
@@ -615,9 +619,23 @@ void tracer_on_connect(struct tracer_req *r)
 	else if (connect(sock, use, len) < 0)
 		r->err = errno;
 	tracer_as_self();
+	if (!r->err && type == SOCK_DGRAM)
+		tracer_owned_port(sock, false);
 	close(sock);
 out:
 	tracer_path_release(&p);
+}
+
+/* listen(2) without a bind takes a port: the run's own (owned.c). */
+void tracer_on_listen(struct tracer_req *r)
+{
+	int sock = tracer_steal_fd(r->tid, r->tgid, (int)r->args[0]);
+
+	r->cont = true;
+	if (sock < 0)
+		return;
+	tracer_owned_port(sock, true);
+	close(sock);
 }
 
 /*
@@ -646,7 +664,10 @@ static void note_bound(int sock, const struct rules_addr *ra,
 {
 	struct stat st;
 
-	if (ra->kind == RULES_ADDR_IP)
+	/* an IP address, an abstract name or one the kernel chose
+	 * (autobind: an empty unix address) */
+	if (ra->kind == RULES_ADDR_IP || ra->kind == RULES_ADDR_UNIX_ABSTRACT ||
+	    ra->kind == RULES_ADDR_UNNAMED)
 		tracer_owned_add(sock);
 	else if (ra->kind == RULES_ADDR_UNIX_PATH && p->parent >= 0 &&
 		 fstatat(p->parent, p->name, &st, AT_SYMLINK_NOFOLLOW) == 0 &&

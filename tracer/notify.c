@@ -108,6 +108,7 @@ static const struct {
 	{ "fcntl", tracer_on_fcntl },
 	{ "ioctl", tracer_on_ioctl },
 	{ "bind", tracer_on_bind },
+	{ "listen", tracer_on_listen },
 	{ "sendto", tracer_on_send },
 	{ "sendmsg", tracer_on_send },
 	{ "sendmmsg", tracer_on_send },

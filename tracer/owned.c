@@ -13,13 +13,16 @@
  * port the run let go is therefore not reached, and neither is one that
  * shares the port with SO_REUSEPORT.
  *
- * A socket that gets its port from listen(2) without bind(2) is not
- * noted: such a listener is judged by the policy alone.
+ * So is a socket that got its port from the kernel instead: a datagram
+ * client that connected or sent (its server's answer reaches it), a
+ * stream socket that listens without a bind.
  */
 #include <errno.h>
 #include <linux/inet_diag.h>
 #include <linux/netlink.h>
+#include <linux/rtnetlink.h>
 #include <linux/sock_diag.h>
+#include <linux/unix_diag.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <pthread.h>
@@ -41,30 +44,61 @@ struct owned {
 static struct owned *buckets[OWNED_BUCKETS];
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
 
+/* Under lock. */
+static bool owned_locked(ino_t ino)
+{
+	struct owned *o;
+
+	for (o = buckets[ino % OWNED_BUCKETS]; o; o = o->next)
+		if (o->ino == ino)
+			return true;
+	return false;
+}
+
+static bool owned(ino_t ino)
+{
+	bool found;
+
+	pthread_mutex_lock(&lock);
+	found = owned_locked(ino);
+	pthread_mutex_unlock(&lock);
+	return found;
+}
+
 void tracer_owned_add(int sock)
 {
 	struct stat st;
 	struct owned *o;
 
-	if (fstat(sock, &st) < 0 || !(o = malloc(sizeof(*o))))
+	if (fstat(sock, &st) < 0)
 		return;
-	o->ino = st.st_ino;
 	pthread_mutex_lock(&lock);
-	o->next = buckets[st.st_ino % OWNED_BUCKETS];
-	buckets[st.st_ino % OWNED_BUCKETS] = o;
+	if (!owned_locked(st.st_ino) && (o = malloc(sizeof(*o)))) {
+		o->ino = st.st_ino;
+		o->next = buckets[st.st_ino % OWNED_BUCKETS];
+		buckets[st.st_ino % OWNED_BUCKETS] = o;
+	}
 	pthread_mutex_unlock(&lock);
 }
 
-static bool owned(ino_t ino)
+/*
+ * A socket that got its port from the kernel: an IP datagram socket
+ * that connected or sent (a client whose server answers it), or a TCP
+ * one that listens without a bind.
+ */
+void tracer_owned_port(int sock, bool listening)
 {
-	struct owned *o;
-	bool found = false;
+	int domain = 0, type = 0;
+	socklen_t len = sizeof(int);
 
-	pthread_mutex_lock(&lock);
-	for (o = buckets[ino % OWNED_BUCKETS]; o && !found; o = o->next)
-		found = o->ino == ino;
-	pthread_mutex_unlock(&lock);
-	return found;
+	if (getsockopt(sock, SOL_SOCKET, SO_DOMAIN, &domain, &len) < 0 ||
+	    (domain != AF_INET && domain != AF_INET6))
+		return;
+	len = sizeof(int);
+	if (getsockopt(sock, SOL_SOCKET, SO_TYPE, &type, &len) < 0)
+		return;
+	if (listening ? type == SOCK_STREAM : type == SOCK_DGRAM)
+		tracer_owned_add(sock);
 }
 
 /* What the sockets found so far say. */
@@ -148,4 +182,96 @@ bool tracer_owned_listener(const struct rules_addr *a, bool stream)
 		err = dump(nl, AF_INET, proto, a, &v);
 	close(nl);
 	return !err && v.ours > 0 && v.theirs == 0;
+}
+
+/* The bytes of an abstract name as rules_addr writes it ("\\0": NUL). */
+static size_t abstract_bytes(const char *text, char *out, size_t size)
+{
+	size_t n = 0;
+
+	out[n++] = '\0'; /* an abstract name starts with one */
+	for (; *text && n < size; text++) {
+		if (*text == '\\' && text[1]) {
+			text++;
+			out[n++] = *text == '0' ? '\0' : *text;
+		} else {
+			out[n++] = *text;
+		}
+	}
+	return n;
+}
+
+/* The name a unix_diag message carries, or NULL. */
+static const char *diag_name(struct nlmsghdr *h, size_t *len)
+{
+	struct unix_diag_msg *m = NLMSG_DATA(h);
+	int left = (int)h->nlmsg_len - NLMSG_LENGTH(sizeof(*m));
+	struct rtattr *a = (struct rtattr *)(m + 1);
+
+	for (; RTA_OK(a, left); a = RTA_NEXT(a, left))
+		if (a->rta_type == UNIX_DIAG_NAME) {
+			*len = RTA_PAYLOAD(a);
+			return RTA_DATA(a);
+		}
+	return NULL;
+}
+
+/* Every unix socket bound to name (len bytes) is the run's: -1 none. */
+static int abstract_ours(int nl, const char *name, size_t len)
+{
+	struct {
+		struct nlmsghdr nh;
+		struct unix_diag_req req;
+	} q = {
+		.nh = { .nlmsg_len = sizeof(q),
+			.nlmsg_type = SOCK_DIAG_BY_FAMILY,
+			.nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP },
+		.req = { .sdiag_family = AF_UNIX,
+			 .udiag_states = ~0u,
+			 .udiag_show = UDIAG_SHOW_NAME },
+	};
+	struct verdict v = { 0 };
+	char buf[16384];
+	struct nlmsghdr *h;
+	const char *got;
+	size_t glen;
+	ssize_t n;
+
+	if (send(nl, &q, sizeof(q), 0) < 0)
+		return -1;
+	for (;;) {
+		n = recv(nl, buf, sizeof(buf), 0);
+		if (n < 0)
+			return -1;
+		for (h = (void *)buf; NLMSG_OK(h, (size_t)n);
+		     h = NLMSG_NEXT(h, n)) {
+			if (h->nlmsg_type == NLMSG_DONE)
+				return v.ours > 0 && v.theirs == 0;
+			if (h->nlmsg_type == NLMSG_ERROR)
+				return -1;
+			got = diag_name(h, &glen);
+			if (!got || glen != len || memcmp(got, name, len))
+				continue;
+			if (owned(((struct unix_diag_msg *)NLMSG_DATA(h))
+					  ->udiag_ino))
+				v.ours++;
+			else
+				v.theirs++;
+		}
+	}
+}
+
+bool tracer_owned_abstract(const struct rules_addr *a)
+{
+	char name[sizeof(a->path)];
+	size_t len = abstract_bytes(a->path, name, sizeof(name));
+	int nl = socket(AF_NETLINK, SOCK_DGRAM | SOCK_CLOEXEC,
+			NETLINK_SOCK_DIAG);
+	int rc;
+
+	if (nl < 0)
+		return false;
+	rc = abstract_ours(nl, name, len);
+	close(nl);
+	return rc == 1;
 }

@@ -428,6 +428,8 @@ void tracer_on_send(struct tracer_req *r)
 		r->err = -n;
 	else
 		r->val = n;
+	if (n >= 0 && !c.stream)
+		tracer_owned_port(sock, false);
 out:
 	if (r->defer)
 		r->log = false;

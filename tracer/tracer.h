@@ -899,8 +899,14 @@ bool tracer_address_is_local(const struct rules_addr *ra);
 
 /* Notes an IP socket the run bound. */
 void tracer_owned_add(int sock);
+/* Notes one whose port the kernel chose: a datagram client that
+ * connected or sent, a stream socket that listens (listening). */
+void tracer_owned_port(int sock, bool listening);
 /* Every socket on a's port that could take a connect to a is the run's. */
 bool tracer_owned_listener(const struct rules_addr *a, bool stream);
+/* The unix socket bound to abstract name a (autobound ones included) is
+ * one the run bound, found with unix_diag as listeners are. */
+bool tracer_owned_abstract(const struct rules_addr *a);
 /* A duplicate of the tracee's descriptor fd (pidfd_getfd); or -errno. */
 int tracer_steal_fd(pid_t tid, pid_t tgid, int fd);
 /*
@@ -913,6 +919,8 @@ int tracer_connect_result(int sock);
 /* When r's task's own SO_SNDTIMEO on sock, counted from r, runs out. */
 int64_t tracer_connect_deadline(const struct tracer_req *r, int sock);
 void tracer_on_send(struct tracer_req *r);
+/* listen(2): a port the kernel chose is the run's (owned.c). */
+void tracer_on_listen(struct tracer_req *r);
 void tracer_on_bind(struct tracer_req *r);
 
 /* The name of the i-th call sent to the supervisor; NULL past the end. */

@@ -129,4 +129,65 @@ import socket
 c = socket.socket(socket.AF_UNIX); c.connect("host.sock"); print("connected")'
 pt_grep "and reachable when listed" "$PT_OUT" "^connected$"
 
+# sockets whose address the kernel chose, or an abstract name: a UDP
+# client's port (from connect or from its first send) that its server
+# answers, a TCP listener without a bind, an abstract name the run bound
+# and an autobound one; a host's abstract name stays refused
+cat >chosen.py <<'PY'
+import socket, sys
+def reply(connect):
+    srv = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    srv.bind(("127.0.0.1", 0))
+    cli = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    cli.settimeout(5)
+    if connect:
+        cli.connect(srv.getsockname()); cli.send(b"hi")
+    else:
+        cli.sendto(b"hi", srv.getsockname())
+    d, a = srv.recvfrom(10)
+    srv.sendto(b"re", a)
+    return cli.recv(10).decode()
+def nobind():
+    l = socket.socket(); l.listen()
+    socket.create_connection(("127.0.0.1", l.getsockname()[1]), timeout=5)
+    return "re"
+def abstract(name):
+    c = socket.socket(socket.AF_UNIX)
+    c.connect(name)
+    return "re"
+def autobind():
+    srv = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+    srv.bind("\0proctor-own-d-%d" % __import__("os").getpid())
+    cl = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM); cl.bind("")
+    cl.settimeout(5)
+    cl.sendto(b"hi", srv.getsockname()); d, a = srv.recvfrom(10)
+    srv.sendto(b"re", a)
+    return cl.recv(10).decode()
+def own_abstract():
+    s = socket.socket(socket.AF_UNIX)
+    s.bind("\0proctor-own-x-%d" % __import__("os").getpid()); s.listen()
+    return abstract(s.getsockname())
+for name, f in [("udp-connect", lambda: reply(True)),
+                ("udp-sendto", lambda: reply(False)),
+                ("listen-nobind", nobind), ("abstract", own_abstract),
+                ("autobind", autobind),
+                ("host-abstract", lambda: abstract(sys.argv[1].encode().replace(b"@", b"\0", 1)))]:
+    try:
+        print(name, f())
+    except OSError as e:
+        print(name, e.strerror)
+PY
+"$PT_PY" -c '
+import socket, sys, time
+s = socket.socket(socket.AF_UNIX); s.bind(sys.argv[1].replace("@", "\0", 1)); s.listen()
+time.sleep(30)' "@proctor-host-$$" &
+host=$!
+pt_at_exit "kill $host"
+sleep 0.3
+pt_run -- "$PT_PY" chosen.py "@proctor-host-$$"
+pt_is "the kernel's choice of address, an abstract name: the run's own reached, the host's not" \
+	"$(tr '\n' ' ' <"$PT_OUT")" \
+	"udp-connect re udp-sendto re listen-nobind re abstract re autobind re host-abstract Connection refused "
+kill "$host" 2>/dev/null
+
 pt_done
