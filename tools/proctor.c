@@ -701,6 +701,88 @@ int tools_user_layers(struct rules_policy *p, const struct rules_vars *v)
 	return 0;
 }
 
+/* Where hooks_path, a core.hooksPath value, leads for a work tree. */
+static void hooks_dir(const char *ws, const char *hooks_path, char *out,
+		      size_t size)
+{
+	const char *home = getenv("HOME");
+	char joined[PATH_MAX];
+
+	if (!strncmp(hooks_path, "~/", 2) && home)
+		snprintf(joined, sizeof(joined), "%s/%s", home, hooks_path + 2);
+	else if (hooks_path[0] == '/')
+		snprintf(joined, sizeof(joined), "%s", hooks_path);
+	else /* git runs hooks from the top of the work tree */
+		snprintf(joined, sizeof(joined), "%s/%s", ws, hooks_path);
+	if (!realpath(joined, out))
+		snprintf(out, size, "%s", joined);
+}
+
+static int deny_write_layer(struct rules_policy *p, const char *path,
+			    const char *origin)
+{
+	cJSON *doc = cJSON_CreateObject(), *deny;
+	char err[1024], *json;
+	int rc = -1;
+
+	deny = cJSON_AddArrayToObject(
+		cJSON_AddObjectToObject(cJSON_AddObjectToObject(doc, "files"),
+					"write"),
+		"deny");
+	if (deny)
+		cJSON_AddItemToArray(deny, cJSON_CreateString(path));
+	json = deny ? cJSON_PrintUnformatted(doc) : NULL;
+	if (json)
+		rc = rules_policy_add_json(p, json, origin, NULL, err,
+					   sizeof(err));
+	if (json && rc < 0)
+		print_error(err);
+	free(json);
+	cJSON_Delete(doc);
+	return rc < 0 ? -1 : 0;
+}
+
+/*
+ * A repository whose git runs its hooks from a directory of the work
+ * tree (core.hooksPath: husky's .husky/_, a .githooks) has its hooks
+ * there: protected as .git/hooks is, by a deny entry of a layer of its
+ * own, which a user's entry may override; for husky's "_", the scripts
+ * it runs in its parent too.  The value is git's: the user's configs,
+ * then the repository's, the last one set.
+ */
+static int protect_hooks_paths(struct rules_policy *p,
+			       const struct rules_vars *v)
+{
+	char user[2][PATH_MAX], config[PATH_MAX], hp[PATH_MAX], dir[PATH_MAX];
+	size_t i, u;
+
+	tools_xdg_dir(user[0], sizeof(user[0]), "XDG_CONFIG_HOME", ".config");
+	strncat(user[0], "/git/config", sizeof(user[0]) - strlen(user[0]) - 1);
+	snprintf(user[1], sizeof(user[1]), "%s/.gitconfig",
+		 getenv("HOME") ? getenv("HOME") : "/");
+	for (i = 0; i < v->n_workspaces; i++) {
+		hp[0] = '\0';
+		for (u = 0; u < 2; u++)
+			tracer_gitrisk_hooks_path(user[u], hp, sizeof(hp));
+		snprintf(config, sizeof(config), "%s/.git/config",
+			 v->workspaces[i]);
+		tracer_gitrisk_hooks_path(config, hp, sizeof(hp));
+		if (!hp[0])
+			continue;
+		hooks_dir(v->workspaces[i], hp, dir, sizeof(dir));
+		if (deny_write_layer(p, dir, "git core.hooksPath") < 0)
+			return -1;
+		if (!strcmp(strrchr(dir, '/') ? strrchr(dir, '/') + 1 : dir,
+			    "_")) {
+			*strrchr(dir, '/') = '\0';
+			if (dir[0] &&
+			    deny_write_layer(p, dir, "git core.hooksPath") < 0)
+				return -1;
+		}
+	}
+	return 0;
+}
+
 static struct rules_policy *build_policy(const struct cli *c,
 					 const struct rules_vars *v)
 {
@@ -726,6 +808,8 @@ static struct rules_policy *build_policy(const struct cli *c,
 		print_error(err);
 		goto fail;
 	}
+	if (i == c->n_policies && protect_hooks_paths(p, v) < 0)
+		goto fail;
 	if (tools_user_layers(p, v) < 0)
 		goto fail;
 	for (i = 0; i < c->n_policies; i++)

@@ -215,6 +215,9 @@ struct scan {
 	char section[128], sub[256];
 	char *say;
 	size_t size;
+	/* or, with hooks set: core.hooksPath's value, the last one */
+	char *hooks;
+	size_t hooks_size;
 };
 
 /* "[section]", "[section "sub"]" or the old "[section.sub]"; the rest. */
@@ -267,6 +270,13 @@ static void scan_line(struct scan *s, char *line)
 	v = *v == '=' ? v + 1 + strspn(v + 1, " \t\r\"") : v;
 	*e = '\0';
 	lower(k);
+	if (s->hooks) {
+		if (!strcmp(s->section, "core") && !s->sub[0] &&
+		    !strcmp(k, "hookspath"))
+			snprintf(s->hooks, s->hooks_size, "%.*s",
+				 (int)strcspn(v, "\"#;\r"), v);
+		return;
+	}
 	if (!key_runs(s->section, s->sub, k, v))
 		return;
 	len = strlen(s->say);
@@ -321,20 +331,13 @@ static void join_lines(char *buf)
 	*out = '\0';
 }
 
-/* The keys of path's that run a command, in say; "" for none. */
-static void scan_config(const char *path, const struct stat *st, char *say,
-			size_t size)
+/* Each line of path, joined as git joins them, through s. */
+static void scan_file(const char *path, struct scan *s)
 {
-	struct scan s = { .say = say, .size = size };
 	char *buf, *line, *save;
 	size_t n;
 	FILE *f;
 
-	say[0] = '\0';
-	if (st->st_size > GITRISK_READ_MAX) {
-		snprintf(say, size, "larger than proctor reads of it: 1 MiB");
-		return;
-	}
 	f = fopen(path, "re");
 	buf = f ? malloc(GITRISK_READ_MAX + 1) : NULL;
 	if (!buf) {
@@ -350,8 +353,34 @@ static void scan_config(const char *path, const struct stat *st, char *say,
 	line = !strncmp(buf, "\xef\xbb\xbf", 3) ? buf + 3 : buf;
 	for (line = strtok_r(line, "\n", &save); line;
 	     line = strtok_r(NULL, "\n", &save))
-		scan_line(&s, line);
+		scan_line(s, line);
 	free(buf);
+}
+
+/* The keys of path's that run a command, in say; "" for none. */
+static void scan_config(const char *path, const struct stat *st, char *say,
+			size_t size)
+{
+	struct scan s = { .say = say, .size = size };
+
+	say[0] = '\0';
+	if (st->st_size > GITRISK_READ_MAX) {
+		snprintf(say, size, "larger than proctor reads of it: 1 MiB");
+		return;
+	}
+	scan_file(path, &s);
+}
+
+void tracer_gitrisk_hooks_path(const char *config, char *out, size_t size)
+{
+	struct scan s = { .hooks = out, .hooks_size = size };
+	size_t n;
+
+	scan_file(config, &s);
+	/* the value ends at a quote or a comment; blanks before go */
+	n = strlen(out);
+	while (n && (out[n - 1] == ' ' || out[n - 1] == '\t'))
+		out[--n] = '\0';
 }
 
 /*

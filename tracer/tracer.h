@@ -862,6 +862,12 @@ void tracer_on_ioctl(struct tracer_req *r);
  */
 void tracer_gitrisk_note(const char *path, bool moved_dir);
 void tracer_gitrisk_report(bool quiet);
+/*
+ * core.hooksPath as the git config file config sets it (its last value),
+ * into out; out is left as it was when config sets none, so that files
+ * read in git's order leave the one that counts.
+ */
+void tracer_gitrisk_hooks_path(const char *config, char *out, size_t size);
 
 /* A file system's own ioctl (fsioctl.c): the command's type is one. */
 #define TRACER_FS_IOCTL_TYPES 5

@@ -155,4 +155,26 @@ pt_grep "... and its hooks" "$PT_ERR" \
 	"wrote what git will run .*/common/hooks/post-checkout \\(a hook, by $ws2/cd/.git/commondir\\)"
 pt_nogrep "... no alarm for booleans" "$PT_ERR" "$ws2/bool/"
 pt_nogrep "... nor for hooks outside a repository" "$PT_ERR" "$ws2/contrib/"
+# core.hooksPath in the work tree (husky's .husky/_, a .githooks): the
+# hooks git runs from there are protected as .git/hooks is, husky's
+# scripts in .husky too; other files of the repository are not
+hp=$WS/hp
+rm -rf "$hp" && mkdir -p "$hp/.husky/_" && (cd "$hp" && git init -q &&
+	git config core.hooksPath .husky/_ && echo 'echo hi' >.husky/pre-commit)
+(cd "$hp" && pt_run --workspace "$hp" -- sh -c 'echo evil >>.husky/pre-commit
+	echo evil >.husky/_/pre-commit; echo ok >src.txt')
+pt_is "core.hooksPath: husky's script and its hook unchanged; other files written" \
+	"$(cat "$hp/.husky/pre-commit"; ls "$hp/.husky/_"; cat "$hp/src.txt")" \
+	"echo hi
+ok"
+pt_grep "... the denial names the setting" "$PT_ERR" \
+	'denied write .*/hp/\.husky/pre-commit .*\(git core\.hooksPath\)'
+rm -rf "$hp" && mkdir -p "$hp" && (cd "$hp" && git init -q &&
+	git config core.hooksPath .githooks)
+(cd "$hp" && pt_run --workspace "$hp" -- sh -c 'mkdir .githooks
+	echo evil >.githooks/pre-commit')
+pt_absent "a hooks directory that does not exist yet is not made" \
+	"$hp/.githooks/pre-commit"
+rm -rf "$hp"
+
 pt_done
