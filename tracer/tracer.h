@@ -377,7 +377,7 @@ struct tracer_event {
 	/*
 	 * A datagram socket aimed at 0.0.0.0 or :: (a loopback address):
 	 * glibc sorting the addresses of a passive lookup, as
-	 * `python3 -m http.server` makes.  Logged; not worth a line.
+	 * `python3 -m http.server` makes: emulated (net.c sort_probe).
 	 */
 	bool sort_probe;
 	/* a question: the answer ("allow-once"...), who gave it
