@@ -11,7 +11,9 @@ cp -R "$src/." "$top/workspace/"
 echo "workspace: $top/workspace   home: $top/home"
 cd "$top/workspace"
 status=0
-HOME="$top/home" XDG_STATE_HOME="$top/state" "$proctor" run \
+# --log-reads: reads judged by proctor, so the refused read has a line;
+# by default the kernel refuses it itself (README, "Reads in the kernel")
+HOME="$top/home" XDG_STATE_HOME="$top/state" "$proctor" run --log-reads \
 	--log "$top/decisions.jsonl" -- ./agent.sh || status=$?
 echo
 echo "proctor exited with $status; $(wc -l < "$top/decisions.jsonl") log records in $top/decisions.jsonl"
