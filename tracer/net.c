@@ -17,6 +17,7 @@
 #include <sys/epoll.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sched.h>
 #include <sys/syscall.h>
 #include <sys/un.h>
 #include <unistd.h>
@@ -748,6 +749,55 @@ static void record_listening(struct tracer_req *r,
 	r->ev.cls_name = "bind";
 }
 
+/* Whether the socket file at (dir, name) is dev and ino. */
+static bool is_file(int dir, const char *name, dev_t dev, ino_t ino)
+{
+	struct stat st;
+
+	return fstatat(dir, name, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
+	       S_ISSOCK(st.st_mode) && st.st_dev == dev && st.st_ino == ino;
+}
+
+/*
+ * The bind, made with the program's own string (tracer_on_bind), made
+ * its file where the string was judged to lead, unless a directory of
+ * it was swapped meanwhile: then the file is elsewhere (a protected
+ * .git/hooks, within the Landlock floor), found again by the string,
+ * while it leads there, and removed; the program gets EACCES.
+ */
+#define BIND_SEEK_TRIES 256
+
+static bool bound_as_judged(struct tracer_req *r, int sock,
+			    const struct rules_addr *ra,
+			    const struct tracer_path *p)
+{
+	struct tracer_path again;
+	dev_t dev;
+	ino_t ino;
+	int i;
+
+	if (!tracer_unix_bound_file(sock, &dev, &ino) ||
+	    is_file(p->parent, p->name, dev, ino))
+		return true; /* cannot tell: as before */
+	for (i = 0; i < BIND_SEEK_TRIES; i++) {
+		again = (struct tracer_path){ .parent = -1, .magic = -1 };
+		if (tracer_path_resolve(r->tid, r->tgid, AT_FDCWD, ra->path, 0,
+					&again) == 0 &&
+		    again.parent >= 0 &&
+		    is_file(again.parent, again.name, dev, ino)) {
+			unlinkat(again.parent, again.name, 0);
+			tracer_path_release(&again);
+			break;
+		}
+		tracer_path_release(&again);
+		sched_yield();
+	}
+	verdict_proctor(&r->verdict, RULES_DENY, "bind",
+			"a directory of the path changed while it was bound");
+	r->ev.allowed = false;
+	return false;
+}
+
 void tracer_on_bind(struct tracer_req *r)
 {
 	struct sockaddr_storage ss;
@@ -811,7 +861,10 @@ void tracer_on_bind(struct tracer_req *r)
 	else if (bind(sock, (struct sockaddr *)&ss, len) < 0)
 		r->err = errno;
 	tracer_as_self();
-	if (!r->err)
+	if (!r->err && ra.kind == RULES_ADDR_UNIX_PATH &&
+	    !bound_as_judged(r, sock, &ra, &p))
+		r->err = EACCES;
+	else if (!r->err)
 		note_bound(sock, &ra, &p);
 	if (!r->err && ra.kind == RULES_ADDR_IP)
 		record_listening(r, &ss, &ra);

@@ -30,6 +30,7 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <unistd.h>
 
 #include "tracer/tracer.h"
@@ -274,4 +275,56 @@ bool tracer_owned_abstract(const struct rules_addr *a)
 	rc = abstract_ours(nl, name, len);
 	close(nl);
 	return rc == 1;
+}
+
+bool tracer_unix_bound_file(int sock, dev_t *dev, ino_t *ino)
+{
+	struct {
+		struct nlmsghdr nh;
+		struct unix_diag_req req;
+	} q = {
+		.nh = { .nlmsg_len = sizeof(q),
+			.nlmsg_type = SOCK_DIAG_BY_FAMILY,
+			.nlmsg_flags = NLM_F_REQUEST },
+		.req = { .sdiag_family = AF_UNIX,
+			 .udiag_states = ~0u,
+			 .udiag_show = UDIAG_SHOW_VFS,
+			 .udiag_cookie = { INET_DIAG_NOCOOKIE,
+					   INET_DIAG_NOCOOKIE } },
+	};
+	struct unix_diag_vfs vfs;
+	struct nlmsghdr *h;
+	struct rtattr *a;
+	struct stat st;
+	char buf[1024];
+	bool found = false;
+	int nl, left;
+	ssize_t n;
+
+	if (fstat(sock, &st) < 0)
+		return false;
+	q.req.udiag_ino = (uint32_t)st.st_ino;
+	nl = socket(AF_NETLINK, SOCK_DGRAM | SOCK_CLOEXEC, NETLINK_SOCK_DIAG);
+	if (nl < 0)
+		return false;
+	n = send(nl, &q, sizeof(q), 0) < 0 ? -1 : recv(nl, buf, sizeof(buf), 0);
+	close(nl);
+	h = (void *)buf;
+	if (n <= 0 || !NLMSG_OK(h, (size_t)n) ||
+	    h->nlmsg_type != SOCK_DIAG_BY_FAMILY)
+		return false;
+	left = (int)h->nlmsg_len - NLMSG_LENGTH(sizeof(struct unix_diag_msg));
+	a = (struct rtattr *)((struct unix_diag_msg *)NLMSG_DATA(h) + 1);
+	for (; RTA_OK(a, left) && !found; a = RTA_NEXT(a, left))
+		if (a->rta_type == UNIX_DIAG_VFS &&
+		    RTA_PAYLOAD(a) >= sizeof(vfs)) {
+			memcpy(&vfs, RTA_DATA(a), sizeof(vfs));
+			found = true;
+		}
+	if (!found)
+		return false;
+	/* the kernel's dev_t: 12 bits of major above 20 of minor */
+	*dev = makedev(vfs.udiag_vfs_dev >> 20, vfs.udiag_vfs_dev & 0xfffff);
+	*ino = vfs.udiag_vfs_ino;
+	return true;
 }

@@ -913,6 +913,8 @@ bool tracer_owned_listener(const struct rules_addr *a, bool stream);
 /* The unix socket bound to abstract name a (autobound ones included) is
  * one the run bound, found with unix_diag as listeners are. */
 bool tracer_owned_abstract(const struct rules_addr *a);
+/* The file a bound unix socket made (unix_diag's UNIX_DIAG_VFS). */
+bool tracer_unix_bound_file(int sock, dev_t *dev, ino_t *ino);
 /* A duplicate of the tracee's descriptor fd (pidfd_getfd); or -errno. */
 int tracer_steal_fd(pid_t tid, pid_t tgid, int fd);
 /*

@@ -177,4 +177,18 @@ pt_absent "a hooks directory that does not exist yet is not made" \
 	"$hp/.githooks/pre-commit"
 rm -rf "$hp"
 
+# a bind whose directory is swapped between the check and the bind (a
+# symlink flipped between a directory and the protected .git/hooks):
+# the socket made in .git/hooks is found and removed, the bind refused
+if command -v cc >/dev/null 2>&1; then
+	br=$WS/br
+	rm -rf "$br" && mkdir -p "$br/sub" "$br/.git/hooks"
+	cc -O1 -pthread -o "$T/bind-race" "$PT_TESTS/lib/bind-race.c"
+	(cd "$br" && pt_run --workspace "$br" --quiet -- "$T/bind-race" 300)
+	pt_grep "the bind race ran" "$PT_OUT" '^bound [0-9]+ of 300$'
+	pt_absent "... and left no socket in the protected .git/hooks" \
+		"$br/.git/hooks/pre-commit"
+	rm -rf "$br"
+fi
+
 pt_done
