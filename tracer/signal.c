@@ -67,7 +67,15 @@ static void refuse(struct tracer_req *r, pid_t target)
 static void group(struct tracer_req *r, pid_t pid, int sig)
 {
 	struct group_kill g = { .caller = r->tgid, .sig = sig };
-	int err = tracer_as_task(r->tid);
+	int err;
+
+	/* whether any process could be signalled: natively yes, proctor
+	 * at least (its user's, or root's) */
+	if (pid == -1 && sig == 0) {
+		r->err = 0;
+		return;
+	}
+	err = tracer_as_task(r->tid);
 
 	if (err < 0) {
 		tracer_as_self();

@@ -105,6 +105,9 @@ pt_grep "kill -0 of a process outside the run: it is there" "$PT_OUT" \
 	'^probe=0$'
 pt_grep "... and of one that is not: ESRCH" "$PT_ERR" 'No such process'
 pt_grep "SIGTERM to it is refused" "$PT_OUT" '^term=1$'
+pt_run -- "$PT_PY" -c 'import os; os.kill(-1, 0); print("any")'
+pt_grep "kill(-1, 0) answers that some process is there, as natively" \
+	"$PT_OUT" '^any$'
 if kill -0 "$outside" 2>/dev/null; then
 	pt_ok "... and it lives"
 else
