@@ -129,9 +129,49 @@ static void note(struct verdict *v, const struct inet_diag_msg *m,
 		v->theirs++;
 }
 
+/*
+ * Sends a sock_diag dump request (len bytes at req) and hands each
+ * socket's message to each; 0 or -errno.
+ */
+static int diag_dump(int nl, const void *req, size_t len,
+		     void (*each)(struct nlmsghdr *h, void *arg), void *arg)
+{
+	char buf[16384];
+	struct nlmsghdr *h;
+	ssize_t n;
+
+	if (send(nl, req, len, 0) < 0)
+		return -errno;
+	for (;;) {
+		n = recv(nl, buf, sizeof(buf), 0);
+		if (n < 0)
+			return -errno;
+		for (h = (void *)buf; NLMSG_OK(h, (size_t)n);
+		     h = NLMSG_NEXT(h, n)) {
+			if (h->nlmsg_type == NLMSG_DONE)
+				return 0;
+			if (h->nlmsg_type == NLMSG_ERROR)
+				return -EIO;
+			each(h, arg);
+		}
+	}
+}
+
+/* What a dump of IP sockets looks for, and what it found. */
+struct ip_seek {
+	const struct rules_addr *a;
+	struct verdict v;
+};
+
+static void note_ip(struct nlmsghdr *h, void *arg)
+{
+	struct ip_seek *s = arg;
+
+	note(&s->v, NLMSG_DATA(h), s->a);
+}
+
 /* Dumps the sockets of one family and protocol; 0 or -errno. */
-static int dump(int nl, int family, int proto, const struct rules_addr *a,
-		struct verdict *v)
+static int dump(int nl, int family, int proto, struct ip_seek *s)
 {
 	struct {
 		struct nlmsghdr nh;
@@ -145,30 +185,13 @@ static int dump(int nl, int family, int proto, const struct rules_addr *a,
 			 .idiag_states = proto == IPPROTO_TCP ? 1u << TCP_LISTEN
 							      : ~0u },
 	};
-	char buf[16384];
-	struct nlmsghdr *h;
-	ssize_t n;
 
-	if (send(nl, &q, sizeof(q), 0) < 0)
-		return -errno;
-	for (;;) {
-		n = recv(nl, buf, sizeof(buf), 0);
-		if (n < 0)
-			return -errno;
-		for (h = (void *)buf; NLMSG_OK(h, (size_t)n);
-		     h = NLMSG_NEXT(h, n)) {
-			if (h->nlmsg_type == NLMSG_DONE)
-				return 0;
-			if (h->nlmsg_type == NLMSG_ERROR)
-				return -EIO;
-			note(v, NLMSG_DATA(h), a);
-		}
-	}
+	return diag_dump(nl, &q, sizeof(q), note_ip, s);
 }
 
 bool tracer_owned_listener(const struct rules_addr *a, bool stream)
 {
-	struct verdict v = { 0 };
+	struct ip_seek s = { .a = a };
 	int proto = stream ? IPPROTO_TCP : IPPROTO_UDP;
 	int nl = socket(AF_NETLINK, SOCK_DGRAM | SOCK_CLOEXEC,
 			NETLINK_SOCK_DIAG);
@@ -178,11 +201,11 @@ bool tracer_owned_listener(const struct rules_addr *a, bool stream)
 	if (nl < 0)
 		return false;
 	/* an IPv6 socket on [::] takes IPv4 too (without IPV6_V6ONLY) */
-	err = dump(nl, AF_INET6, proto, a, &v);
+	err = dump(nl, AF_INET6, proto, &s);
 	if (!err && v4)
-		err = dump(nl, AF_INET, proto, a, &v);
+		err = dump(nl, AF_INET, proto, &s);
 	close(nl);
-	return !err && v.ours > 0 && v.theirs == 0;
+	return !err && s.v.ours > 0 && s.v.theirs == 0;
 }
 
 /* The bytes of an abstract name as rules_addr writes it ("\\0": NUL). */
@@ -217,8 +240,29 @@ static const char *diag_name(struct nlmsghdr *h, size_t *len)
 	return NULL;
 }
 
-/* Every unix socket bound to name (len bytes) is the run's: -1 none. */
-static int abstract_ours(int nl, const char *name, size_t len)
+/* What a dump of unix sockets looks for, and what it found. */
+struct name_seek {
+	const char *name;
+	size_t len;
+	struct verdict v;
+};
+
+static void note_name(struct nlmsghdr *h, void *arg)
+{
+	struct name_seek *s = arg;
+	const char *got;
+	size_t glen;
+
+	got = diag_name(h, &glen);
+	if (!got || glen != s->len || memcmp(got, s->name, s->len))
+		return;
+	if (owned(((struct unix_diag_msg *)NLMSG_DATA(h))->udiag_ino))
+		s->v.ours++;
+	else
+		s->v.theirs++;
+}
+
+bool tracer_owned_abstract(const struct rules_addr *a)
 {
 	struct {
 		struct nlmsghdr nh;
@@ -231,50 +275,19 @@ static int abstract_ours(int nl, const char *name, size_t len)
 			 .udiag_states = ~0u,
 			 .udiag_show = UDIAG_SHOW_NAME },
 	};
-	struct verdict v = { 0 };
-	char buf[16384];
-	struct nlmsghdr *h;
-	const char *got;
-	size_t glen;
-	ssize_t n;
-
-	if (send(nl, &q, sizeof(q), 0) < 0)
-		return -1;
-	for (;;) {
-		n = recv(nl, buf, sizeof(buf), 0);
-		if (n < 0)
-			return -1;
-		for (h = (void *)buf; NLMSG_OK(h, (size_t)n);
-		     h = NLMSG_NEXT(h, n)) {
-			if (h->nlmsg_type == NLMSG_DONE)
-				return v.ours > 0 && v.theirs == 0;
-			if (h->nlmsg_type == NLMSG_ERROR)
-				return -1;
-			got = diag_name(h, &glen);
-			if (!got || glen != len || memcmp(got, name, len))
-				continue;
-			if (owned(((struct unix_diag_msg *)NLMSG_DATA(h))
-					  ->udiag_ino))
-				v.ours++;
-			else
-				v.theirs++;
-		}
-	}
-}
-
-bool tracer_owned_abstract(const struct rules_addr *a)
-{
 	char name[sizeof(a->path)];
-	size_t len = abstract_bytes(a->path, name, sizeof(name));
+	struct name_seek s = { .name = name };
 	int nl = socket(AF_NETLINK, SOCK_DGRAM | SOCK_CLOEXEC,
 			NETLINK_SOCK_DIAG);
-	int rc;
+	int err;
 
 	if (nl < 0)
 		return false;
-	rc = abstract_ours(nl, name, len);
+	s.len = abstract_bytes(a->path, name, sizeof(name));
+	err = diag_dump(nl, &q, sizeof(q), note_name, &s);
 	close(nl);
-	return rc == 1;
+	/* one socket at most holds a name: it must be one the run bound */
+	return !err && s.v.ours > 0 && s.v.theirs == 0;
 }
 
 bool tracer_unix_bound_file(int sock, dev_t *dev, ino_t *ino)
