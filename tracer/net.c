@@ -272,6 +272,107 @@ done:
 	return true;
 }
 
+/*
+ * A blocking connect of a unix stream socket to a listener whose queue
+ * is full waits until the listener accepts one.  Nothing tells when:
+ * the waiter tries again on its timer (a try that finds the queue full
+ * says EAGAIN), so that a signal ends it as natively, with the program's
+ * credentials (the listener reads them: SO_PEERCRED) and through a copy
+ * of the socket file's directory (tracer_unix_resolve).
+ */
+struct unix_wait {
+	int sock;
+	int at; /* the socket file's directory, or -1 (an abstract name) */
+	struct sockaddr_storage to;
+	socklen_t len;
+	pid_t tid;
+};
+
+static int unix_try(void *what)
+{
+	struct unix_wait *u = what;
+	int err = tracer_as_task(u->tid);
+
+	err = err < 0 ? -err
+		      : connect_start(u->sock, (struct sockaddr *)&u->to,
+				      u->len);
+	tracer_as_self();
+	if (err == 0 || err == EISCONN)
+		return 1;
+	return err == EAGAIN ? 0 : -err;
+}
+
+static void unix_finish(struct tracer_req *r, void *what, int rc)
+{
+	struct unix_wait *u = what;
+
+	r->err = rc < 0 ? -rc : 0;
+	close(u->sock);
+	if (u->at >= 0)
+		close(u->at);
+	free(u);
+}
+
+static const struct tracer_park_kind unix_kind = {
+	.try = unix_try,
+	.finish = unix_finish,
+	.retried = true,
+};
+
+/* u, made from the connect's address, through a directory of its own. */
+static bool unix_wait_init(struct unix_wait *u, int sock,
+			   const struct sockaddr *sa, socklen_t len,
+			   const struct tracer_path *p, pid_t tid)
+{
+	struct sockaddr_un *sun = (void *)&u->to;
+
+	*u = (struct unix_wait){
+		.sock = sock, .at = -1, .len = len, .tid = tid
+	};
+	memcpy(&u->to, sa, len);
+	if (p->parent < 0)
+		return true; /* an abstract name */
+	u->at = fcntl(p->parent, F_DUPFD_CLOEXEC, 0);
+	return u->at >= 0 &&
+	       (size_t)snprintf(sun->sun_path, sizeof(sun->sun_path),
+				"/proc/self/fd/%d/%s", u->at,
+				p->name) < sizeof(sun->sun_path);
+}
+
+/* Takes sock and returns true, done or parked; false: the pool waits. */
+static bool unix_parked(struct tracer_req *r, int sock,
+			const struct sockaddr *sa, socklen_t len,
+			const struct tracer_path *p)
+{
+	struct tracer_park *pk;
+	struct unix_wait *u;
+	int err = tracer_as_task(r->tid);
+
+	err = err < 0 ? -err : connect_start(sock, sa, len);
+	tracer_as_self();
+	if (err != EAGAIN) {
+		r->err = err;
+		close(sock);
+		return true;
+	}
+	pk = tracer_park_reserve();
+	u = pk ? malloc(sizeof(*u)) : NULL;
+	if (!u || !unix_wait_init(u, sock, sa, len, p, r->tid)) {
+		if (u && u->at >= 0)
+			close(u->at);
+		free(u);
+		if (pk)
+			tracer_park_release(pk);
+		return false;
+	}
+	tracer_req_hold_who(r); /* it may outlive its task */
+	/* a blocking unix connect that timed out says EAGAIN */
+	tracer_park_set(pk, &unix_kind, u, -1, 0,
+			tracer_connect_deadline(r, sock), -EAGAIN);
+	r->park = pk;
+	return true;
+}
+
 /* 0.0.0.0 or ::, before the decoding made it a loopback address */
 static bool unspecified(const struct sockaddr_storage *ss)
 {
@@ -650,6 +751,11 @@ void tracer_on_connect(struct tracer_req *r)
 	/* A blocking connect may take a while. */
 	if (may_wait(sock) && type == SOCK_STREAM && ra.kind == RULES_ADDR_IP &&
 	    connect_parked(r, sock, use, len, &ra))
+		goto out;
+	if (may_wait(sock) && type == SOCK_STREAM &&
+	    (ra.kind == RULES_ADDR_UNIX_PATH ||
+	     ra.kind == RULES_ADDR_UNIX_ABSTRACT) &&
+	    unix_parked(r, sock, use, len, &p))
 		goto out;
 	if (!r->may_block && may_wait(sock)) {
 		r->defer = true;

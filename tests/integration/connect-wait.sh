@@ -213,4 +213,16 @@ JSON
 	pt_grep "through the relay, too" "$PT_OUT" '^interrupted after [0-4]\.'
 fi
 
+# a unix stream connect to a listener whose queue is full waits as
+# natively and gives way as natively: to a signal, to an accept, to the
+# socket's own timeout (EAGAIN); it held a worker that nothing ended
+mkdir -p "$WS/uq"
+pt_run -- "$PT_PY" "$PT_TESTS/lib/unix-queue.py" "$WS/uq"
+pt_grep "unix connect to a full queue: a signal's handler ends it" \
+	"$PT_OUT" '^interrupted 0\.[5-9]$'
+pt_grep "... an accept lets it through" "$PT_OUT" \
+	'^connected after accept 0\.[3-9]$'
+pt_grep "... its SO_SNDTIMEO ends it with EAGAIN" "$PT_OUT" \
+	'^timeout Resource temporarily unavailable 0\.[3-9]$'
+
 pt_done
