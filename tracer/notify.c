@@ -24,6 +24,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -160,6 +161,29 @@ static atomic_bool no_addfd_send;
 
 static void crowd_answering(const struct tracer_sup *s);
 
+/* The descriptor that was to be given, and what the open made. */
+static void drop_addfd(struct tracer_req *r)
+{
+	if (r->addfd >= 0)
+		close(r->addfd);
+	if (r->made_dir >= 0)
+		close(r->made_dir);
+	r->addfd = -1;
+	r->made_dir = -1;
+}
+
+/* The file the open made, which the program will not have: removed. */
+static void unmake(const struct tracer_req *r)
+{
+	struct stat made, ours;
+
+	if (r->made_dir >= 0 && fstat(r->addfd, &ours) == 0 &&
+	    fstatat(r->made_dir, r->made_name, &made, AT_SYMLINK_NOFOLLOW) ==
+		    0 &&
+	    made.st_dev == ours.st_dev && made.st_ino == ours.st_ino)
+		unlinkat(r->made_dir, r->made_name, 0);
+}
+
 static bool inject_fd(struct tracer_req *r, bool send)
 {
 	struct seccomp_notif_addfd add = {
@@ -188,12 +212,12 @@ static bool inject_fd(struct tracer_req *r, bool send)
 		/* with SEND too, a failed install leaves the answer to us */
 		r->err = errno == ENOENT ? EINTR : errno; /* EMFILE */
 		r->ev.err = r->err;
+		unmake(r);
 	} else if (r->addfd_at < 0) {
 		r->val = fd;
 		r->ev.result = fd;
 	}
-	close(r->addfd);
-	r->addfd = -1;
+	drop_addfd(r);
 	return fd >= 0 && add.flags & SECCOMP_ADDFD_FLAG_SEND;
 }
 
@@ -518,6 +542,7 @@ static void serve_one(struct tracer_sup *s, const struct seccomp_notif *n,
 	r->nr = n->data.nr;
 	r->addfd = -1;
 	r->addfd_at = -1;
+	r->made_dir = -1;
 	r->may_block = may_block;
 	r->answered = answered;
 	clock_gettime(CLOCK_MONOTONIC, &r->arrived);
@@ -539,12 +564,10 @@ static void serve_one(struct tracer_sup *s, const struct seccomp_notif *n,
 	parked_record_free(rec);
 	tracer_prompt_release(r->answered);
 	if (r->question && r->defer) {
-		if (r->addfd >= 0)
-			close(r->addfd);
+		drop_addfd(r);
 		if (park(s, n, r))
 			return;
 		r->err = ENOMEM; /* cannot wait for the answer: refused */
-		r->addfd = -1;
 		r->defer = false;
 	}
 	tracer_prompt_release(r->question); /* the call went on without it */
@@ -553,8 +576,7 @@ static void serve_one(struct tracer_sup *s, const struct seccomp_notif *n,
 		return;
 	}
 	if (r->defer && !may_block) {
-		if (r->addfd >= 0)
-			close(r->addfd);
+		drop_addfd(r);
 		pool_submit(s, n, NULL, NULL);
 		return;
 	}

@@ -961,6 +961,11 @@ again:
 	} else {
 		if (created || (a.flags & O_TMPFILE) == O_TMPFILE)
 			tracer_created_add(fd, "");
+		if (created && p.parent >= 0) {
+			r->made_dir = fcntl(p.parent, F_DUPFD_CLOEXEC, 0);
+			snprintf(r->made_name, sizeof(r->made_name), "%s",
+				 p.name);
+		}
 		r->addfd = fd;
 		r->addfd_flags = a.flags & O_CLOEXEC ? O_CLOEXEC : 0;
 	}

@@ -666,6 +666,12 @@ struct tracer_req {
 	int addfd_flags; /* O_CLOEXEC or 0 */
 	int addfd_at;	 /* >= 0: replace this fd; the result stays val */
 	/*
+	 * The open made its file (made_name in made_dir, a copy of its
+	 * directory), removed again when the descriptor cannot be given:
+	 * natively a process at RLIMIT_NOFILE makes nothing (EMFILE).
+	 */
+	int made_dir;
+	/*
 	 * With err EINTR: a signal waits that is sure to be delivered as
 	 * the call returns; the kernel restarts it after a handler with
 	 * SA_RESTART (ERESTARTSYS), as it would natively.
@@ -685,6 +691,7 @@ struct tracer_req {
 	/* exec: the command prefixes that would allow it, one a line */
 	char advice[2048];
 	char host[256]; /* connect: the name the address was for */
+	char made_name[256];
 };
 
 /* What a new request zeroes: all but its strings. */

@@ -366,5 +366,31 @@ C
 		"$(tr '\n' ' ' <"$PT_OUT")" "openat ok fchmod ok bind ok sendto ok "
 fi
 
+# at RLIMIT_NOFILE an open that would create fails with EMFILE and makes
+# nothing, as natively (proctor made the file, then could not give it)
+cat >"$T/emf.c" <<'C'
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <unistd.h>
+int main(void)
+{
+	struct rlimit rl = { 16, 16 };
+	setrlimit(RLIMIT_NOFILE, &rl);
+	while (open("/dev/null", O_RDONLY) >= 0)
+		;
+	int fd = open("emfile.lock", O_WRONLY | O_CREAT | O_EXCL, 0644), e = errno;
+	printf("open %s; file %s\n", fd >= 0 ? "ok" : strerror(e),
+	       access("emfile.lock", F_OK) == 0 ? "exists" : "absent");
+	return 0;
+}
+C
+cc -o "$T/emf" "$T/emf.c"
+pt_run -- "$T/emf"
+pt_grep "open(O_CREAT) at the descriptor limit: EMFILE, no file left" \
+	"$PT_OUT" '^open Too many open files; file absent$'
+
 pt_done
 
