@@ -701,29 +701,37 @@ int tools_user_layers(struct rules_policy *p, const struct rules_vars *v)
 	return 0;
 }
 
-/* Where hooks_path, a core.hooksPath value, leads for a work tree. */
-static void hooks_dir(const char *ws, const char *hooks_path, char *out,
-		      size_t size)
+/* path with its "." and ".." components taken out, in out. */
+static void lexical(const char *path, char *out, size_t size)
 {
-	const char *home = getenv("HOME");
-	char joined[PATH_MAX];
+	char copy[PATH_MAX], *save, *c;
+	size_t n = 0;
 
-	if (!strncmp(hooks_path, "~/", 2) && home)
-		snprintf(joined, sizeof(joined), "%s/%s", home, hooks_path + 2);
-	else if (hooks_path[0] == '/')
-		snprintf(joined, sizeof(joined), "%s", hooks_path);
-	else /* git runs hooks from the top of the work tree */
-		snprintf(joined, sizeof(joined), "%s/%s", ws, hooks_path);
-	if (!realpath(joined, out))
-		snprintf(out, size, "%s", joined);
+	snprintf(copy, sizeof(copy), "%s", path);
+	out[0] = '\0';
+	for (c = strtok_r(copy, "/", &save); c;
+	     c = strtok_r(NULL, "/", &save)) {
+		if (!strcmp(c, "."))
+			continue;
+		if (!strcmp(c, "..")) {
+			char *slash = strrchr(out, '/');
+
+			n = slash ? (size_t)(slash - out) : 0;
+			out[n] = '\0';
+			continue;
+		}
+		n += snprintf(out + n, n < size ? size - n : 0, "/%s", c);
+	}
+	if (!out[0])
+		snprintf(out, size, "/");
 }
 
-static int deny_write_layer(struct rules_policy *p, const char *path,
-			    const char *origin)
+/* A deny entry of path, in a layer of its own; said, not fatal. */
+static void deny_write_layer(struct rules_policy *p, const char *path,
+			     const char *origin)
 {
 	cJSON *doc = cJSON_CreateObject(), *deny;
 	char err[1024], *json;
-	int rc = -1;
 
 	deny = cJSON_AddArrayToObject(
 		cJSON_AddObjectToObject(cJSON_AddObjectToObject(doc, "files"),
@@ -732,53 +740,169 @@ static int deny_write_layer(struct rules_policy *p, const char *path,
 	if (deny)
 		cJSON_AddItemToArray(deny, cJSON_CreateString(path));
 	json = deny ? cJSON_PrintUnformatted(doc) : NULL;
-	if (json)
-		rc = rules_policy_add_json(p, json, origin, NULL, err,
-					   sizeof(err));
-	if (json && rc < 0)
-		print_error(err);
+	if (json &&
+	    rules_policy_add_json(p, json, origin, NULL, err, sizeof(err)) < 0)
+		fprintf(stderr, "proctor: cannot protect %s: %s\n", path, err);
 	free(json);
 	cJSON_Delete(doc);
-	return rc < 0 ? -1 : 0;
+}
+
+/*
+ * Protects what path (relative to base when not absolute) names: by
+ * its name, and where its links lead; for husky's "_" (.husky/_), the
+ * parent too, which holds the scripts its hooks run.
+ */
+static void protect_git_path(struct rules_policy *p, const char *base,
+			     const char *path, const char *origin)
+{
+	const char *home = getenv("HOME");
+	char joined[PATH_MAX], name[PATH_MAX], real[PATH_MAX];
+	char *last;
+
+	if (!strncmp(path, "~/", 2) && home)
+		snprintf(joined, sizeof(joined), "%s/%s", home, path + 2);
+	else if (path[0] == '/')
+		snprintf(joined, sizeof(joined), "%s", path);
+	else
+		snprintf(joined, sizeof(joined), "%s/%s", base, path);
+	lexical(joined, name, sizeof(name));
+	deny_write_layer(p, name, origin);
+	if (realpath(joined, real) && strcmp(real, name))
+		deny_write_layer(p, real, origin);
+	last = strrchr(name, '/');
+	if (last && last != name && !strcmp(last, "/_")) {
+		*last = '\0';
+		deny_write_layer(p, name, origin);
+	}
+}
+
+/*
+ * What `git -C ws config ARGS` prints (git reads every config as it
+ * would: includes, conditional includes, the worktree's, the
+ * environment's); false when git cannot say (none installed, not a
+ * repository, a repository git will not read).
+ */
+static bool git_config(const char *ws, const char *const *args, char *out,
+		       size_t size)
+{
+	const char *argv[16] = { "git", "-C", ws, "config" };
+	int fds[2], st, i, devnull;
+	size_t n = 0;
+	ssize_t got;
+	pid_t pid;
+
+	for (i = 0; args[i] && i < 11; i++)
+		argv[4 + i] = args[i];
+	if (pipe2(fds, O_CLOEXEC) < 0)
+		return false;
+	pid = fork();
+	if (pid == 0) {
+		devnull = open("/dev/null", O_RDWR);
+		dup2(fds[1], 1);
+		dup2(devnull, 2);
+		dup2(devnull, 0);
+		execvp("git", (char *const *)argv);
+		_exit(127);
+	}
+	close(fds[1]);
+	while (pid > 0 && n + 1 < size &&
+	       (got = read(fds[0], out + n, size - n - 1)) > 0)
+		n += (size_t)got;
+	out[n] = '\0';
+	close(fds[0]);
+	if (pid < 0 || waitpid(pid, &st, 0) < 0)
+		return false;
+	/* 1: the key is not set */
+	return WIFEXITED(st) && (WEXITSTATUS(st) == 0 || WEXITSTATUS(st) == 1);
+}
+
+/* core.hooksPath as proctor reads it where git cannot say. */
+static void hooks_path_read(const char *ws, char *hp, size_t size)
+{
+	const char *global = getenv("GIT_CONFIG_GLOBAL");
+	char config[PATH_MAX];
+
+	hp[0] = '\0';
+	if (global) {
+		tracer_gitrisk_hooks_path(global, hp, size);
+	} else {
+		tools_xdg_dir(config, sizeof(config), "XDG_CONFIG_HOME",
+			      ".config");
+		strncat(config, "/git/config",
+			sizeof(config) - strlen(config) - 1);
+		tracer_gitrisk_hooks_path(config, hp, size);
+		snprintf(config, sizeof(config), "%s/.gitconfig",
+			 getenv("HOME") ? getenv("HOME") : "");
+		tracer_gitrisk_hooks_path(config, hp, size);
+	}
+	snprintf(config, sizeof(config), "%s/.git/config", ws);
+	tracer_gitrisk_hooks_path(config, hp, size);
+	snprintf(config, sizeof(config), "%s/.git/config.worktree", ws);
+	tracer_gitrisk_hooks_path(config, hp, size);
+}
+
+/*
+ * Config files a repository's config includes (include.path,
+ * includeIf.*.path), which are its config as much as .git/config: each
+ * line of `--show-origin` is "file:ORIGIN<TAB>KEY VALUE", a relative
+ * VALUE relative to ORIGIN's directory.
+ */
+static void protect_includes(struct rules_policy *p, char *out)
+{
+	char *line, *save, *key, *value, *origin, dir[PATH_MAX];
+
+	for (line = strtok_r(out, "\n", &save); line;
+	     line = strtok_r(NULL, "\n", &save)) {
+		if (strncmp(line, "file:", 5) || !(key = strchr(line, '\t')))
+			continue;
+		*key++ = '\0';
+		origin = line + 5;
+		if (!(value = strchr(key, ' ')))
+			continue;
+		value++;
+		snprintf(dir, sizeof(dir), "%s", origin);
+		if (strrchr(dir, '/'))
+			*strrchr(dir, '/') = '\0';
+		protect_git_path(p, dir, value, "git include.path");
+	}
 }
 
 /*
  * A repository whose git runs its hooks from a directory of the work
  * tree (core.hooksPath: husky's .husky/_, a .githooks) has its hooks
  * there: protected as .git/hooks is, by a deny entry of a layer of its
- * own, which a user's entry may override; for husky's "_", the scripts
- * it runs in its parent too.  The value is git's: the user's configs,
- * then the repository's, the last one set.
+ * own, which a user's entry may override; and so are the config files
+ * its config includes, which could set one.  git says what it reads;
+ * where it cannot, proctor reads the user's configs and the
+ * repository's.
  */
 static int protect_hooks_paths(struct rules_policy *p,
 			       const struct rules_vars *v)
 {
-	char user[2][PATH_MAX], config[PATH_MAX], hp[PATH_MAX], dir[PATH_MAX];
-	size_t i, u;
+	static const char *const get_hooks[] = { "--path", "--get",
+						 "core.hooksPath", NULL };
+	static const char *const get_includes[] = {
+		"--show-origin", "--get-regexp",
+		"^(include|includeif\\..*)\\.path$", NULL
+	};
+	char hp[PATH_MAX], out[16384], gitdir[PATH_MAX];
+	struct stat st;
+	size_t i;
 
-	tools_xdg_dir(user[0], sizeof(user[0]), "XDG_CONFIG_HOME", ".config");
-	strncat(user[0], "/git/config", sizeof(user[0]) - strlen(user[0]) - 1);
-	snprintf(user[1], sizeof(user[1]), "%s/.gitconfig",
-		 getenv("HOME") ? getenv("HOME") : "/");
 	for (i = 0; i < v->n_workspaces; i++) {
-		hp[0] = '\0';
-		for (u = 0; u < 2; u++)
-			tracer_gitrisk_hooks_path(user[u], hp, sizeof(hp));
-		snprintf(config, sizeof(config), "%s/.git/config",
-			 v->workspaces[i]);
-		tracer_gitrisk_hooks_path(config, hp, sizeof(hp));
-		if (!hp[0])
-			continue;
-		hooks_dir(v->workspaces[i], hp, dir, sizeof(dir));
-		if (deny_write_layer(p, dir, "git core.hooksPath") < 0)
-			return -1;
-		if (!strcmp(strrchr(dir, '/') ? strrchr(dir, '/') + 1 : dir,
-			    "_")) {
-			*strrchr(dir, '/') = '\0';
-			if (dir[0] &&
-			    deny_write_layer(p, dir, "git core.hooksPath") < 0)
-				return -1;
-		}
+		snprintf(gitdir, sizeof(gitdir), "%s/.git", v->workspaces[i]);
+		if (lstat(gitdir, &st) < 0)
+			continue; /* not a repository's top */
+		if (git_config(v->workspaces[i], get_hooks, hp, sizeof(hp)))
+			hp[strcspn(hp, "\n")] = '\0';
+		else
+			hooks_path_read(v->workspaces[i], hp, sizeof(hp));
+		if (hp[0])
+			protect_git_path(p, v->workspaces[i], hp,
+					 "git core.hooksPath");
+		if (git_config(v->workspaces[i], get_includes, out,
+			       sizeof(out)))
+			protect_includes(p, out);
 	}
 	return 0;
 }

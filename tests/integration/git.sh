@@ -175,6 +175,17 @@ rm -rf "$hp" && mkdir -p "$hp" && (cd "$hp" && git init -q &&
 	echo evil >.githooks/pre-commit')
 pt_absent "a hooks directory that does not exist yet is not made" \
 	"$hp/.githooks/pre-commit"
+# as git reads it: a path with "..", the worktree's config, a config file
+# the repository's includes (which could set one during the run)
+(cd "$hp" && git config core.hooksPath tools/../.githooks &&
+	printf '[core]\n' >.gitconfig && git config include.path ../.gitconfig)
+(cd "$hp" && pt_run --workspace "$hp" -- sh -c 'mkdir .githooks
+	echo "[core] hooksPath = .evil" >>.gitconfig; echo ran')
+pt_grep "core.hooksPath with '..' protects what it names, and the run goes on" \
+	"$PT_OUT" '^ran$'
+pt_absent "... its hooks directory is not made" "$hp/.githooks"
+pt_nogrep "... a config the repository includes is not changed" \
+	"$hp/.gitconfig" evil
 rm -rf "$hp"
 
 # a bind whose directory is swapped between the check and the bind (a
