@@ -758,7 +758,8 @@ void tracer_log_decision_at(const struct tracer_who *w,
 	int i;
 
 	atomic_fetch_add(&decisions, 1);
-	if (!e->allowed)
+	/* counted for "N denied": what was said, a sort probe was not */
+	if (!e->allowed && !e->sort_probe)
 		atomic_fetch_add(&denials, 1);
 	if (!tracer_log_on())
 		return;
@@ -805,6 +806,9 @@ void tracer_log_decision_at(const struct tracer_who *w,
 	put_i64(&b, e->err ? -1L : e->result);
 	if (e->unfinished)
 		put_lit(&b, ",\"unfinished\":true");
+	/* refused, and answered as natively (net.c sort_probe) */
+	if (e->sort_probe)
+		put_lit(&b, ",\"sort_probe\":true");
 	if (e->extra) {
 		put_lit(&b, ",");
 		put(&b, e->extra, strlen(e->extra));

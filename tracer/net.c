@@ -424,28 +424,32 @@ static void udp_to_nameserver(struct tracer_req *r, const struct rules_addr *ra)
 }
 
 /*
- * A datagram socket aimed at 0.0.0.0 or ::: glibc sorting a passive
- * lookup's addresses (getaddrinfo with AI_PASSIVE, as `python3 -m
- * http.server` makes), which reads the socket's name and sends nothing.
- * Natively the connect succeeds, and the name is the loopback address of
- * the socket's family (::ffff:127.0.0.1 on an IPv6 socket aimed at
- * 0.0.0.0).  So here, connected to loopback's port 0, where no one can
- * listen: the sort comes out as natively, and a send reaches no one.
+ * A datagram socket aimed at 0.0.0.0 or :: that the policy refuses (a
+ * loopback address): glibc sorting a passive lookup's addresses
+ * (getaddrinfo with AI_PASSIVE, as `python3 -m http.server` makes),
+ * which reads the socket's name and sends nothing.  Natively the connect
+ * succeeds, and the name is the loopback address of the socket's family
+ * (::ffff:127.0.0.1 on an IPv6 socket aimed at 0.0.0.0): so here, the
+ * socket connected to loopback's port 0, where no one can listen, so
+ * that the sort comes out as natively and a send reaches no one.  The
+ * refusal is logged, not said, nor counted.
  */
 static void sort_probe(struct tracer_req *r, int sock,
-		       const struct sockaddr_storage *ss, socklen_t len,
-		       const struct rules_addr *ra)
+		       const struct sockaddr_storage *ss, socklen_t len)
 {
 	struct sockaddr_storage to = *ss;
 	struct sockaddr_in *in = (void *)&to;
 	struct sockaddr_in6 *in6 = (void *)&to;
-	char text[300];
 	int err;
 
 	if (to.ss_family == AF_INET) {
+		snprintf(r->object, sizeof(r->object), "0.0.0.0:%u",
+			 ntohs(in->sin_port));
 		in->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
 		in->sin_port = 0;
 	} else {
+		snprintf(r->object, sizeof(r->object), "[::]:%u",
+			 ntohs(in6->sin6_port));
 		in6->sin6_addr = in6addr_loopback;
 		in6->sin6_port = 0;
 	}
@@ -455,11 +459,6 @@ static void sort_probe(struct tracer_req *r, int sock,
 	tracer_as_self();
 	r->err = err < 0 ? -err : 0;
 	r->ev.sort_probe = true;
-	verdict_proctor(&r->verdict, RULES_ALLOW, "sort probe",
-			"glibc's sort of a passive lookup's addresses: "
-			"connected to loopback's port 0, nothing is sent");
-	rules_addr_format(ra, text, sizeof(text));
-	tracer_req_decide(r, RULES_CONNECT, "addr", text, true);
 }
 
 /* A unix socket file the run made by binding it (its identity). */
@@ -720,16 +719,13 @@ void tracer_on_connect(struct tracer_req *r)
 		}
 		goto out;
 	}
-	if (type == SOCK_DGRAM && ra.kind == RULES_ADDR_IP &&
-	    unspecified(&ss)) {
-		sort_probe(r, sock, &ss, len, &ra);
-		close(sock);
-		goto out;
-	}
 	/* AF_UNSPEC dissolves an association: nothing to judge */
 	if (ra.kind != RULES_ADDR_UNNAMED &&
 	    !tracer_judge_addr(r, &ra, type == SOCK_STREAM, &p)) {
-		r->err = NET_DENY_ERRNO;
+		if (type == SOCK_DGRAM && unspecified(&ss))
+			sort_probe(r, sock, &ss, len);
+		else
+			r->err = NET_DENY_ERRNO;
 		close(sock);
 		goto out;
 	}

@@ -204,8 +204,24 @@ print([a[4][0] for a in socket.getaddrinfo(None, 8000, flags=socket.AI_PASSIVE,
 pt_status "a passive lookup works" 0
 pt_is "... and its addresses come in the native order" "$(cat "$PT_OUT")" \
 	"$(cat "$T/native-order.txt")"
-pt_nogrep "its sorting probes are not denied" "$PT_ERR" 'denied'
-pt_grep "... but logged" "$PT_LOG" '"syscall":"connect".*"sort probe"'
+pt_nogrep "its sorting probes are not said" "$PT_ERR" 'denied'
+pt_grep "... but logged, refused (answered as natively)" "$PT_LOG" \
+	'"addr":"0\.0\.0\.0:8000","decision":"deny".*"sort_probe":true'
+# an allowed datagram to 0.0.0.0 (this host) goes where natively
+if [ -n "$PT_PY" ]; then
+	"$PT_PY" -c '
+import socket, sys
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); sys.stdout.flush()
+s.settimeout(10); print(s.recv(16).decode().strip())' >"$T/udp0.out" &
+	u0=$!
+	pt_wait_for 5 test -s "$T/udp0.out"
+	port=$(head -1 "$T/udp0.out")
+	pt_run --allow-net "127.0.0.1:$port" -- bash -c \
+		"echo to-self >/dev/udp/0.0.0.0/$port"
+	wait "$u0"
+	pt_grep "an allowed datagram to 0.0.0.0 arrives" "$T/udp0.out" '^to-self$'
+fi
 pt_run -- python3 -c 'import socket
 s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
 s.connect(("127.0.0.1", 8000))'
