@@ -304,8 +304,9 @@ static int refuse_eq(scmp_filter_ctx ctx, int err, int nr, unsigned int arg,
 /*
  * The user's keyrings are not files, but hold secrets (a Kerberos cache,
  * a token) and are shared with the user's other processes: the run may
- * neither read a key (KEYCTL_READ; DH_COMPUTE answers with what a key
- * derives) nor change, link, move or re-permission one, nor put one in a
+ * neither read a key (KEYCTL_READ; DH_COMPUTE and the PKEY operations
+ * answer with what a key's secret does) nor change, link (a search can
+ * link what it finds), move or re-permission one, nor put one in a
  * keyring but its thread's or process's own (-1, -2: add_key replaces a
  * key of the same name).  request_key may start /sbin/request-key, a
  * program outside the run.  linux/keyctl.h's numbers.
@@ -326,10 +327,33 @@ static const uint32_t keyctl_refused[] = {
 	18, /* SESSION_TO_PARENT: the parent's keyring, proctor's */
 	19, /* REJECT */
 	21, /* INVALIDATE */
+	22, /* GET_PERSISTENT: links it into a keyring given */
 	23, /* DH_COMPUTE */
+	25, /* PKEY_ENCRYPT, with a key's private half */
+	26, /* PKEY_DECRYPT */
+	27, /* PKEY_SIGN */
 	29, /* RESTRICT_KEYRING */
 	30, /* MOVE */
 };
+
+#define KEYCTL_SEARCH_ 10
+
+/* add_key's keyrings other than the thread's (-1) and process's (-2):
+ * the session's and the user's (-3 .. -8), and any by its id (>= 0),
+ * compared on the lower half, as the kernel reads the int */
+static int refuse_add_key(scmp_filter_ctx ctx)
+{
+	int rc = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EACCES),
+				  SCMP_SYS(add_key), 1,
+				  SCMP_A4(SCMP_CMP_MASKED_EQ, 0x80000000u, 0));
+	uint32_t k;
+
+	for (k = (uint32_t)-8; rc == 0 && k <= (uint32_t)-3; k++)
+		rc = seccomp_rule_add(
+			ctx, SCMP_ACT_ERRNO(EACCES), SCMP_SYS(add_key), 1,
+			SCMP_A4(SCMP_CMP_MASKED_EQ, 0xffffffffu, k));
+	return rc;
+}
 
 static int add_keyrings(scmp_filter_ctx ctx)
 {
@@ -341,11 +365,15 @@ static int add_keyrings(scmp_filter_ctx ctx)
 	     i++)
 		rc = refuse_eq(ctx, EACCES, SCMP_SYS(keyctl), 0,
 			       keyctl_refused[i]);
-	/* -1 and -2, sign-extended, are the two highest values */
+	/* a search that links what it finds into a keyring given */
 	if (rc == 0)
 		rc = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EACCES),
-				      SCMP_SYS(add_key), 1,
-				      SCMP_A4(SCMP_CMP_LT, (uint64_t)-2));
+				      SCMP_SYS(keyctl), 2,
+				      SCMP_A0(SCMP_CMP_MASKED_EQ, 0xffffffffu,
+					      KEYCTL_SEARCH_),
+				      SCMP_A4(SCMP_CMP_NE, 0));
+	if (rc == 0)
+		rc = refuse_add_key(ctx);
 	if (rc == 0)
 		rc = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EACCES),
 				      SCMP_SYS(request_key), 0);

@@ -157,7 +157,12 @@ elif sys.argv[1] == "change":
            libc.syscall(KEYCTL, 5, k, 0x3f3f3f3f),
            libc.syscall(ADD_KEY, b"user", name, b"evil", 4, -4),
            libc.syscall(ADD_KEY, b"user", b"planted", b"x", 1, -5),
-           libc.syscall(ADD_KEY, b"user", b"own", b"x", 1, -2) > 0]
+           libc.syscall(ADD_KEY, b"user", b"own", b"x", 1, -2) > 0,
+           # -2 zero-extended, as an int through syscall() may come
+           libc.syscall(ADD_KEY, b"user", b"own2", b"x", 1,
+                        ctypes.c_ulong(0xfffffffe)) > 0]
+    # a search that would link what it finds into the user's keyring
+    out.append(libc.syscall(KEYCTL, SEARCH, -2, b"user", b"own", -4))
     print(*out)
 else:
     k = libc.syscall(KEYCTL, SEARCH, -4, b"user", name, 0)
@@ -169,7 +174,7 @@ PY
 			'^found Permission denied$'
 		pt_run -- "$PT_PY" "$T/key.py" change $$
 		pt_grep "nor changed, re-permissioned, replaced; none planted; the process's own made" \
-			"$PT_OUT" '^-1 -1 -1 -1 True$'
+			"$PT_OUT" '^-1 -1 -1 -1 True True -1$'
 		"$PT_PY" "$T/key.py" read $$ >"$T/key.txt"
 		pt_grep "... and it still holds what it held" "$T/key.txt" \
 			'^found sekrit$'
