@@ -7,6 +7,7 @@
  * A refused connect fails with ECONNREFUSED: programs read it as "nobody
  * there" and try their next address, and the listener sees nothing.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <netinet/in.h>
@@ -864,10 +865,47 @@ static bool is_file(int dir, const char *name, dev_t dev, ino_t ino)
  * The bind, made with the program's own string (tracer_on_bind), made
  * its file where the string was judged to lead, unless a directory of
  * it was swapped meanwhile: then the file is elsewhere (a protected
- * .git/hooks, within the Landlock floor), found again by the string,
- * while it leads there, and removed; the program gets EACCES.
+ * .git/hooks, within the Landlock floor), found again by the string
+ * while it leads there, else by its name in the workspace, and removed;
+ * the program gets EACCES.
  */
-#define BIND_SEEK_TRIES 256
+#define BIND_SEEK_TRIES 64
+#define BIND_SEEK_DIRS	100000
+
+/* Looks through dir (an fd, taken) and beneath for name as dev, ino. */
+static bool seek_made(int dir, const char *name, dev_t dev, ino_t ino,
+		      int *budget)
+{
+	struct dirent *d;
+	struct stat st;
+	bool found = false;
+	DIR *dp;
+
+	if (is_file(dir, name, dev, ino)) {
+		unlinkat(dir, name, 0);
+		close(dir);
+		return true;
+	}
+	if (--*budget < 0 || !(dp = fdopendir(dir))) {
+		close(dir);
+		return false;
+	}
+	while (!found && (d = readdir(dp)) != NULL) {
+		int sub;
+
+		if (d->d_type != DT_DIR || !strcmp(d->d_name, ".") ||
+		    !strcmp(d->d_name, ".."))
+			continue;
+		sub = openat(dirfd(dp), d->d_name,
+			     O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		if (sub >= 0 && fstat(sub, &st) == 0 && st.st_dev == dev)
+			found = seek_made(sub, name, dev, ino, budget);
+		else if (sub >= 0)
+			close(sub);
+	}
+	closedir(dp);
+	return found;
+}
 
 static bool bound_as_judged(struct tracer_req *r, int sock,
 			    const struct rules_addr *ra,
@@ -893,6 +931,14 @@ static bool bound_as_judged(struct tracer_req *r, int sock,
 		}
 		tracer_path_release(&again);
 		sched_yield();
+	}
+	if (i == BIND_SEEK_TRIES && r->sup->o->workspace) {
+		int budget = BIND_SEEK_DIRS,
+		    top = open(r->sup->o->workspace,
+			       O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+
+		if (top >= 0)
+			seek_made(top, p->name, dev, ino, &budget);
 	}
 	verdict_proctor(&r->verdict, RULES_DENY, "bind",
 			"a directory of the path changed while it was bound");

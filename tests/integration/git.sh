@@ -199,6 +199,12 @@ if command -v cc >/dev/null 2>&1; then
 	pt_grep "the bind race ran" "$PT_OUT" '^bound [0-9]+ of 300$'
 	pt_absent "... and left no socket in the protected .git/hooks" \
 		"$br/.git/hooks/pre-commit"
+	# the link left pointing away once a socket is in .git/hooks
+	rm -rf "$br" && mkdir -p "$br/sub" "$br/.git/hooks"
+	(cd "$br" && pt_run --workspace "$br" --quiet -- "$T/bind-race" 300 \
+		sticky)
+	pt_absent "... nor when the link is left pointing away" \
+		"$br/.git/hooks/pre-commit"
 	rm -rf "$br"
 fi
 
