@@ -291,6 +291,7 @@ void tracer_on_sched(struct tracer_req *r)
 
 		snprintf(what, sizeof(what), "every process of uid %d", target);
 		refuse_named(r, what);
+		r->verdict.pattern = "processes outside the traced tree";
 	} else {
 		refuse(r, target);
 	}
