@@ -300,12 +300,105 @@ static bool add_sender(struct tracer_req *r, int sock, struct send_copy *c)
 	return true;
 }
 
+/* One send as task tid, its sender's credentials lent when said. */
+static ssize_t send_as(pid_t tid, int sock, struct send_copy *c, int flags,
+		       bool says)
+{
+	uint64_t lent = 0;
+	ssize_t n = tracer_as_task(tid);
+
+	if (n < 0) {
+		tracer_as_self();
+		return n;
+	}
+	/* a real uid apart from the effective one: the kernel asks these */
+	if (says)
+		lent = tracer_cred_lend(1ull << CAP_SETUID |
+					1ull << CAP_SETGID);
+	n = send_one(sock, c, flags);
+	tracer_cred_lend_end(lent);
+	tracer_as_self();
+	return n;
+}
+
+/*
+ * A blocking datagram send to a receiver whose queue is full (a unix
+ * datagram socket's) waits until the receiver reads.  Nothing tells
+ * when: it is parked with the waiter and tried again on its timer, so
+ * that a signal ends it (EINTR, or restarted after SA_RESTART) and
+ * SO_SNDTIMEO with EAGAIN, as natively.  The copy, its descriptors and
+ * the socket go with it.
+ */
+struct send_wait {
+	struct send_copy c;
+	int sock, flags;
+	pid_t tid;
+	bool says;
+	ssize_t n;
+};
+
+static int send_try(void *what)
+{
+	struct send_wait *w = what;
+
+	w->n = send_as(w->tid, w->sock, &w->c, w->flags | MSG_DONTWAIT,
+		       w->says);
+	return w->n == -EAGAIN ? 0 : 1;
+}
+
+static void send_finish(struct tracer_req *r, void *what, int rc)
+{
+	struct send_wait *w = what;
+
+	if (rc == 1 && w->n < 0)
+		r->err = (int)-w->n;
+	else if (rc == 1)
+		r->val = w->n;
+	else
+		r->err = -rc;
+	release(&w->c);
+	close(w->sock);
+	free(w);
+}
+
+static const struct tracer_park_kind send_kind = {
+	.try = send_try,
+	.finish = send_finish,
+	.retried = true,
+};
+
+/* Takes sock and c when parked (true); false: nothing could be. */
+static bool send_parked(struct tracer_req *r, int sock, struct send_copy *c,
+			int flags, bool says)
+{
+	struct tracer_park *pk = tracer_park_reserve();
+	struct send_wait *w = pk ? malloc(sizeof(*w)) : NULL;
+
+	if (!w) {
+		if (pk)
+			tracer_park_release(pk);
+		return false;
+	}
+	*w = (struct send_wait){ .c = *c,
+				 .sock = sock,
+				 .flags = flags,
+				 .tid = r->tid,
+				 .says = says };
+	memset(c, 0, sizeof(*c)); /* the waiter's now */
+	tracer_req_hold_who(r);	  /* it may outlive its task */
+	/* a blocking send that timed out says EAGAIN */
+	tracer_park_set(pk, &send_kind, w, -1, 0,
+			tracer_connect_deadline(r, sock), -EAGAIN);
+	r->park = pk;
+	return true;
+}
+
 /*
  * Sends what was copied, with the task's credentials (a unix socket's
- * file permissions and the credentials its receiver is passed).  On the
- * receiver a send that would wait is tried without waiting first; if it
- * would wait, the request goes to the pool (-EAGAIN back to the caller,
- * with r->defer set).
+ * file permissions and the credentials its receiver is passed).  A send
+ * that would wait is tried without waiting first: a datagram one is
+ * then parked (send_parked: -EINPROGRESS, sock and c taken), a stream
+ * one waits on the pool (-EAGAIN back to the receiver, with r->defer).
  */
 static ssize_t send_now(struct tracer_req *r, int sock, struct send_copy *c)
 {
@@ -313,22 +406,20 @@ static ssize_t send_now(struct tracer_req *r, int sock, struct send_copy *c)
 	bool blocking = !(fcntl(sock, F_GETFL) & O_NONBLOCK) &&
 			!(flags & MSG_DONTWAIT);
 	bool says = add_sender(r, sock, c);
-	uint64_t lent = 0;
 	ssize_t n;
 
-	n = tracer_as_task(r->tid);
-	if (n < 0)
+	if (!blocking || (r->may_block && c->stream))
+		return send_as(r->tid, sock, c, flags, says);
+	n = send_as(r->tid, sock, c, flags | MSG_DONTWAIT, says);
+	if (n != -EAGAIN)
 		return n;
-	/* a real uid apart from the effective one: the kernel asks these */
-	if (says)
-		lent = tracer_cred_lend(1ull << CAP_SETUID |
-					1ull << CAP_SETGID);
-	if (r->may_block || !blocking)
-		n = send_one(sock, c, flags);
-	else if ((n = send_one(sock, c, flags | MSG_DONTWAIT)) == -EAGAIN)
-		r->defer = true;
-	tracer_cred_lend_end(lent);
-	tracer_as_self();
+	/* sendmmsg's messages go one by one: not parked */
+	if (!c->stream && strcmp(r->name, "sendmmsg") &&
+	    send_parked(r, sock, c, flags, says))
+		return -EINPROGRESS;
+	if (r->may_block)
+		return send_as(r->tid, sock, c, flags, says);
+	r->defer = true;
 	return n;
 }
 
@@ -424,6 +515,8 @@ void tracer_on_send(struct tracer_req *r)
 	if (!tracer_req_valid(r) || !judge(r, &c))
 		goto out;
 	n = send_now(r, sock, &c);
+	if (r->park)
+		return; /* the waiter has sock and c */
 	if (n < 0)
 		r->err = -n;
 	else

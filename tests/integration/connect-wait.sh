@@ -225,4 +225,13 @@ pt_grep "... an accept lets it through" "$PT_OUT" \
 pt_grep "... its SO_SNDTIMEO ends it with EAGAIN" "$PT_OUT" \
 	'^timeout Resource temporarily unavailable 0\.[3-9]$'
 
+# so does a blocking datagram send to a unix receiver whose queue is full
+mkdir -p "$WS/dq"
+pt_run -- "$PT_PY" "$PT_TESTS/lib/unix-dgram-queue.py" "$WS/dq"
+pt_grep "unix datagram send to a full queue: a signal's handler ends it" \
+	"$PT_OUT" '^interrupted 0\.[5-9]$'
+pt_grep "... a read lets it through" "$PT_OUT" '^sent after read 0\.[3-9]$'
+pt_grep "... its SO_SNDTIMEO ends it with EAGAIN" "$PT_OUT" \
+	'^timeout Resource temporarily unavailable 0\.[3-9]$'
+
 pt_done
