@@ -876,8 +876,8 @@ static void protect_includes(struct rules_policy *p, char *out)
  * where it cannot, proctor reads the user's configs and the
  * repository's.
  */
-static int protect_hooks_paths(struct rules_policy *p,
-			       const struct rules_vars *v)
+static void protect_hooks_paths(struct rules_policy *p,
+				const struct rules_vars *v)
 {
 	static const char *const get_hooks[] = { "--path", "--get",
 						 "core.hooksPath", NULL };
@@ -904,7 +904,6 @@ static int protect_hooks_paths(struct rules_policy *p,
 			       sizeof(out)))
 			protect_includes(p, out);
 	}
-	return 0;
 }
 
 static struct rules_policy *build_policy(const struct cli *c,
@@ -932,8 +931,8 @@ static struct rules_policy *build_policy(const struct cli *c,
 		print_error(err);
 		goto fail;
 	}
-	if (i == c->n_policies && protect_hooks_paths(p, v) < 0)
-		goto fail;
+	if (i == c->n_policies)
+		protect_hooks_paths(p, v);
 	if (tools_user_layers(p, v) < 0)
 		goto fail;
 	for (i = 0; i < c->n_policies; i++)

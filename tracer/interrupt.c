@@ -33,10 +33,6 @@
 #include "arch/arch.h"
 #include "tracer/tracer.h"
 
-/* the kernel's, not in uapi */
-#define ERESTARTSYS_	512
-#define ERESTARTNOINTR_ 513
-
 #define MARKS_MAX 256
 
 #define RESTARTS_MAX 8
@@ -90,11 +86,14 @@ static int find(pid_t tid, enum mark_kind kind)
 	return -1;
 }
 
+/* Takes mark i out, the others kept in order (held signals go out in
+ * the order they came). */
 static struct mark take(int i)
 {
 	struct mark m = marks[i];
 
-	marks[i] = marks[--n_marks];
+	n_marks--;
+	memmove(&marks[i], &marks[i + 1], (n_marks - i) * sizeof(*marks));
 	atomic_store(&marks_any, n_marks);
 	return m;
 }
@@ -192,12 +191,12 @@ int tracer_interrupt_stop(pid_t tid, int sig)
 	int64_t ret;
 
 	if (!enabled || !arch_stopped_call(tid, &d, &ret) ||
-	    ret != -ERESTARTSYS_ || unmark(tid, MARK_ANSWERED) ||
+	    ret != -TRACER_ERESTARTSYS || unmark(tid, MARK_ANSWERED) ||
 	    !notified(&d) || !restarts_left(tid))
 		return sig;
 	if (is_exec(d.nr) && hold(tid, sig))
 		return 0; /* the call restarts: no signal is delivered */
-	arch_set_return(tid, -ERESTARTNOINTR_);
+	arch_set_return(tid, -TRACER_ERESTARTNOINTR);
 	return sig;
 }
 
@@ -206,7 +205,7 @@ void tracer_interrupt_answering(const struct tracer_req *r, int error)
 	if (!enabled)
 		return;
 	unmark(r->tid, MARK_RESTARTS);
-	if (error == -ERESTARTSYS_) {
+	if (error == -TRACER_ERESTARTSYS) {
 		pthread_mutex_lock(&marks_lock);
 		mark(r->tid, r->tgid, MARK_ANSWERED, 0);
 		pthread_mutex_unlock(&marks_lock);

@@ -38,10 +38,6 @@
 #define SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP (1UL << 0)
 #endif
 
-/* the kernel's, not in uapi: the call is restarted after a handler with
- * SA_RESTART (or one that stops the task), else it fails with EINTR */
-#define ERESTARTSYS_ 512
-
 #define NOTIFY_MAX_WORKERS 64
 #define NOTIFY_NR_MAX	   1024
 
@@ -229,7 +225,7 @@ static void respond(struct tracer_req *r)
 		resp.flags = SECCOMP_USER_NOTIF_FLAG_CONTINUE;
 	} else if (r->err == EINTR && r->restart) {
 		/* ERESTARTSYS: EINTR, or restarted as the handler asks */
-		resp.error = -ERESTARTSYS_;
+		resp.error = -TRACER_ERESTARTSYS;
 	} else if (r->err) {
 		resp.error = -r->err;
 	} else {

@@ -123,14 +123,18 @@ static bool probe(struct tracer_req *r, const char *n)
 	return true;
 }
 
+enum former {
+	OUTSIDER,
+	GONE,	     /* ESRCH, as natively: a child the program reaped */
+	TREE_ZOMBIE, /* a child of the tree that waits to be reaped */
+};
+
 /*
- * A target proctor no longer counts in the tree: gone (ESRCH, as
- * natively: a program kills a child it has reaped), or a child of the
- * tree that has exited and waits for its parent to reap it (`timeout`
- * kills its child as it ends), which the kernel may signal; 0 when
- * neither, an outsider.
+ * A target proctor does not count in the tree: gone, or a child of the
+ * tree that has exited and waits for its parent (`timeout` kills its
+ * child as it ends), which the kernel may signal; else an outsider.
  */
-static int former_member(pid_t target)
+static enum former former_member(pid_t target)
 {
 	char path[64], buf[512], *s;
 	int ppid = 0, n, fd;
@@ -139,17 +143,18 @@ static int former_member(pid_t target)
 	snprintf(path, sizeof(path), "/proc/%d/stat", target);
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
-		return errno == ENOENT ? ESRCH : 0;
+		return errno == ENOENT ? GONE : OUTSIDER;
 	n = read(fd, buf, sizeof(buf) - 1);
 	close(fd);
 	if (n <= 0)
-		return 0;
+		return OUTSIDER;
 	buf[n] = '\0';
 	/* "PID (COMM) S PPID ...": COMM may hold ") " itself */
 	s = strrchr(buf, ')');
 	if (!s || sscanf(s + 1, " %c %d", &state, &ppid) != 2)
-		return 0;
-	return state == 'Z' && tracer_proc_in_tree(ppid) ? -1 : 0;
+		return OUTSIDER;
+	return state == 'Z' && tracer_proc_in_tree(ppid) ? TREE_ZOMBIE
+							 : OUTSIDER;
 }
 
 void tracer_on_signal(struct tracer_req *r)
@@ -188,14 +193,14 @@ void tracer_on_signal(struct tracer_req *r)
 		r->cont = true;
 	if (sig == 0)
 		return;
-	switch (target > 0 ? former_member(target) : 0) {
-	case ESRCH:
+	switch (target > 0 ? former_member(target) : OUTSIDER) {
+	case GONE:
 		r->err = ESRCH;
 		break;
-	case -1:
+	case TREE_ZOMBIE:
 		r->cont = true;
 		break;
-	default:
+	case OUTSIDER:
 		refuse(r, target);
 	}
 }
@@ -281,7 +286,8 @@ void tracer_on_sched(struct tracer_req *r)
 		r->cont = true;
 		return;
 	}
-	if (who == WHO_PROCESS && target > 0 && former_member(target)) {
+	if (who == WHO_PROCESS && target > 0 &&
+	    former_member(target) != OUTSIDER) {
 		r->cont = true; /* the kernel says ESRCH, or 0 for a zombie */
 		return;
 	}

@@ -593,6 +593,14 @@ uint32_t tracer_filter_run(const struct sock_fprog *prog,
 
 /* --- calls a signal interrupts before proctor takes them (interrupt.c) --- */
 
+/*
+ * The kernel's restart codes, not in uapi: a call answered ERESTARTSYS is
+ * restarted after a handler with SA_RESTART (or a stop), else fails with
+ * EINTR; one that returns ERESTARTNOINTR is restarted whatever the handler.
+ */
+#define TRACER_ERESTARTSYS    512
+#define TRACER_ERESTARTNOINTR 513
+
 struct tracer_req;
 
 /* The filter the tracee runs; nothing is done without WAIT_KILLABLE_RECV. */
