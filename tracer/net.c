@@ -918,7 +918,7 @@ static bool bound_as_judged(struct tracer_req *r, int sock,
 
 	if (!tracer_unix_bound_file(sock, &dev, &ino) ||
 	    is_file(p->parent, p->name, dev, ino))
-		return true; /* cannot tell: as before */
+		return true; /* where judged (or cannot tell) */
 	for (i = 0; i < BIND_SEEK_TRIES; i++) {
 		again = (struct tracer_path){ .parent = -1, .magic = -1 };
 		if (tracer_path_resolve(r->tid, r->tgid, AT_FDCWD, ra->path, 0,
