@@ -475,6 +475,65 @@ void rules_learn_name(const char *name, char *out, size_t size)
 	name_to(name, out, size, true);
 }
 
+/* 0 lower-case letter, 1 upper-case, 2 digit */
+static int char_class(char c)
+{
+	return isdigit((unsigned char)c) ? 2 : isupper((unsigned char)c) ? 1 : 0;
+}
+
+/*
+ * The chosen part of a name's last run of six or more letters and
+ * digits, if one looks chosen: mkstemp chooses six characters (sed -i's
+ * "sedOmDv7I", gcc's "ccA1b2C3.s"), mktemp(1) ten ("tmp.AbCdEf1234").
+ * The part is the run after the lower-case letters that begin the
+ * name (the template's "sed"), six at the least; it looks chosen when
+ * its characters after the first (which a word may capitalise) mix
+ * classes: lower case, upper case, digits.
+ */
+static bool chosen_part(const char *name, size_t *at, size_t *len)
+{
+	size_t i = 0, n, start = 0, run = 0, lower = 0, k;
+	unsigned classes = 0;
+
+	while (name[i]) {
+		for (n = 0; isalnum((unsigned char)name[i + n]); n++)
+			;
+		if (n >= 6) {
+			start = i;
+			run = n;
+		}
+		i += n ? n : 1;
+	}
+	if (!run)
+		return false;
+	/* a prefix of the template's, unless a '.' or '_' ended it */
+	while (!start && lower < run && islower((unsigned char)name[lower]))
+		lower++;
+	*len = run - lower > 6 ? run - lower : 6;
+	*at = start + run - *len;
+	for (k = *at + 1; k < *at + *len; k++)
+		classes |= 1u << char_class(name[k]);
+	return classes & (classes - 1); /* two or more */
+}
+
+bool rules_learn_temp_name(const char *name, char *out, size_t size)
+{
+	size_t t = tmp_prefix(name), at = 3, len = t ? t - 3 : 0, o = 0, i;
+
+	if (!size || (!t && !chosen_part(name, &at, &len)))
+		return false;
+	for (i = 0; name[i] && o + 1 < size; i++) {
+		if (i == at) {
+			out[o++] = '*';
+			i += len - 1;
+			continue;
+		}
+		o = put_lit(out, o, size, name[i]);
+	}
+	out[o] = '\0';
+	return true;
+}
+
 /* Build outputs: one glob per extension and directory. */
 static const char *build_ext(const char *name)
 {

@@ -130,4 +130,11 @@ int rules_learn_path(const struct rules_learn *l, enum rules_class c,
 /* The glob a file name becomes, or the name with globs escaped. */
 void rules_learn_name(const char *name, char *out, size_t size);
 
+/*
+ * A name that a maker of temporary files chose (mkstemp's, mktemp's,
+ * Python's), as a glob with the chosen part "*", in out; false if the
+ * name does not look chosen.
+ */
+bool rules_learn_temp_name(const char *name, char *out, size_t size);
+
 #endif

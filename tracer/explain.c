@@ -4,12 +4,16 @@
  * flag that would allow it.  Shown strings are stripped of control bytes
  * so a path cannot draw on the user's terminal.
  */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 
+#include "rules/learn.h"
 #include "tracer/tracer.h"
 
 #define SEEN_BUCKETS 1024
@@ -249,6 +253,46 @@ static void lock_target(char *out, size_t size, const char *object)
 	out[2 * n - e + 1] = '\0';
 }
 
+/*
+ * A name the call would have made anew, with O_EXCL or mkdir (it is
+ * not there now): mkstemp's and mkdtemp's way, whose names no later
+ * run makes again.
+ */
+static bool made_anew(const struct tracer_event *e)
+{
+	uint64_t flags;
+	struct stat st;
+
+	if (!e->args || !e->syscall)
+		return false;
+	if (!strcmp(e->syscall, "openat"))
+		flags = e->args[2];
+	else if (!strcmp(e->syscall, "open"))
+		flags = e->args[1];
+	else if (!strcmp(e->syscall, "mkdir") || !strcmp(e->syscall, "mkdirat"))
+		flags = O_CREAT | O_EXCL;
+	else
+		return false;
+	return (flags & (O_CREAT | O_EXCL)) == (O_CREAT | O_EXCL) &&
+	       lstat(e->object, &st) < 0 && errno == ENOENT;
+}
+
+/*
+ * lit, the literal path of a write refused: a temporary name in it
+ * (sed -i's "sedOmDv7I" beside the file it edits) as the glob of such
+ * names, which a later run's name matches.
+ */
+static void temp_glob(char *lit, size_t size, const struct tracer_event *e)
+{
+	const char *base = strrchr(e->object, '/');
+	char *slash = strrchr(lit, '/'), glob[NAME_MAX * 3 + 1];
+
+	if (!base || !slash || !made_anew(e) ||
+	    !rules_learn_temp_name(base + 1, glob, sizeof(glob)))
+		return;
+	snprintf(slash + 1, size - (size_t)(slash + 1 - lit), "%s", glob);
+}
+
 /* What to pass to the --allow-* flag so that the object is allowed. */
 static void advice_for(char *out, size_t size, const struct tracer_event *e,
 		       const struct rules_verdict *v)
@@ -276,6 +320,8 @@ static void advice_for(char *out, size_t size, const struct tracer_event *e,
 			return;
 		snprintf(lit, ADVICE_MAX, "%.*s", (int)skip, e->object);
 		literal(lit + skip, ADVICE_MAX - skip, e->object + skip);
+		if (e->cls == RULES_WRITE)
+			temp_glob(lit, ADVICE_MAX, e);
 		tracer_printable(out, size, lit);
 		free(lit);
 		if (e->cls == RULES_WRITE)

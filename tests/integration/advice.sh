@@ -65,6 +65,31 @@ pt_run --policy "$T/deny.json" -- cat "$WS/dollar/\$HOME"
 follow "read of a name with a \$" --policy "$T/deny.json" -- \
 	cat "$WS/dollar/\$HOME"
 
+# ---- a temporary name: the advice is a glob a later run's name matches ----
+mkdir -p "$T/out"
+echo hello >"$T/out/f"
+pt_run -- mktemp -p "$T/out"
+pt_grep "a refused mktemp is advised its names' glob" "$PT_ERR" \
+	"allow with --allow-write '$T/out/tmp[.][*]'\$"
+follow "mktemp outside" -- mktemp -p "$T/out"
+pt_run -- mktemp -d -p "$T/out"
+follow "mktemp -d outside" -- mktemp -d -p "$T/out"
+# (sed's own name is random: one such name, made as mkstemp makes it)
+pt_run -- python3 -c "import os; os.open('$T/out/sedrbKIBB',
+	os.O_WRONLY | os.O_CREAT | os.O_EXCL)"
+pt_grep "sed -i's temporary file is advised as sed*" "$PT_ERR" \
+	"allow with --allow-write '$T/out/sed[*]'\$"
+pt_run --allow-write "$T/out/sed*" -- sed -i s/hello/bye/ "$T/out/f"
+pt_grep "... which lets it make one; the rename over the file is next" \
+	"$PT_ERR" "denied write $T/out/f .*allow with --allow-write '$T/out/f'\$"
+pt_run --allow-write "$T/out/sed*" --allow-write "$T/out/f" -- \
+	sed -i s/hello/bye/ "$T/out/f"
+pt_status "... and with both, sed -i edits it" 0
+pt_is "... as it does natively" "$(cat "$T/out/f")" bye
+pt_run -- sh -c "echo x >'$T/out/new.txt'"
+pt_grep "a name made without O_EXCL is advised as it is" "$PT_ERR" \
+	"allow with --allow-write '$T/out/new.txt'\$"
+
 # ---- commands --------------------------------------------------------------
 echo '{"exec": {"default": "deny", "allow": ["sh", "dash", "python3*"]}}' \
 	>"$T/exec.json"

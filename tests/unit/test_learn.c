@@ -116,6 +116,45 @@ START_TEST(test_path)
 }
 END_TEST
 
+/* ---- temporary names, for a denial's advice ------------------------ */
+
+static const struct temp_case {
+	const char *name;
+	const char *want; /* NULL: not a chosen name */
+} temps[] = {
+	{ "sedOmDv7I", "sed*" },	    /* sed -i: mkstemp's six */
+	{ "sedabCd12", "sed*" },	    /* six at the least */
+	{ "sedrbKIBB", "sed*" },
+	{ "ccA1b2C3.s", "cc*.s" },	    /* gcc's */
+	{ "tmp.jHTjIvF98B", "tmp.*" },	    /* mktemp(1): ten */
+	{ "tmp_obj_AbC123", "tmp_obj_*" }, /* git's */
+	{ "tmpva87flla", "tmp*" },	    /* Python's */
+	{ "tmp_a8c_d9k.txt", "tmp*.txt" },
+	{ "a[bC1d2", NULL },		    /* a run of five */
+	{ "x[AbC1d2E", "x[[]*" },	    /* glob bytes kept literal */
+	{ "new.txt", NULL },
+	{ "Makefile", NULL },		    /* a capital first */
+	{ "README.md", NULL },
+	{ "results", NULL },
+	{ "index.lock", NULL },
+	{ ".main.c.swp", NULL },
+	{ "4913", NULL }, /* vim's probe */
+	{ "", NULL },
+};
+
+START_TEST(test_temp_name)
+{
+	const struct temp_case *c = &temps[_i];
+	char out[256] = "";
+	bool got = rules_learn_temp_name(c->name, out, sizeof(out));
+
+	ck_assert_msg(got == (c->want != NULL), "%s: %s", c->name,
+		      got ? out : "not chosen");
+	if (c->want)
+		ck_assert_str_eq(out, c->want);
+}
+END_TEST
+
 START_TEST(test_workspace_in_home)
 {
 	static const char *const ws[] = { "/home/u/src/proj" };
@@ -1141,6 +1180,7 @@ static Suite *learn_suite(void)
 	TCase *t = tcase_create("learn");
 
 	tcase_add_loop_test(t, test_path, 0, N(paths));
+	tcase_add_loop_test(t, test_temp_name, 0, N(temps));
 	tcase_add_test(t, test_workspace_in_home);
 	tcase_add_test(t, test_threshold);
 	tcase_add_test(t, test_protections_beneath);
