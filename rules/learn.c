@@ -478,7 +478,9 @@ void rules_learn_name(const char *name, char *out, size_t size)
 /* 0 lower-case letter, 1 upper-case, 2 digit */
 static int char_class(char c)
 {
-	return isdigit((unsigned char)c) ? 2 : isupper((unsigned char)c) ? 1 : 0;
+	if (isdigit((unsigned char)c))
+		return 2;
+	return isupper((unsigned char)c) ? 1 : 0;
 }
 
 /*
