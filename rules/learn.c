@@ -109,6 +109,10 @@ struct rules_learn {
 	 * create rule lets it make more */
 	struct list made;
 	struct index made_ix;
+	/* the names the run made anew (O_EXCL, mkdir; char *): its own, so
+	 * what it does to them later needs no entry */
+	struct list anew;
+	struct index anew_ix;
 };
 
 /* ---- small helpers ------------------------------------------------------ */
@@ -377,6 +381,10 @@ void rules_learn_free(struct rules_learn *l)
 	for (i = 0; i < l->made.n; i++)
 		free(((char **)l->made.v)[i]);
 	free(l->made.v);
+	for (i = 0; i < l->anew.n; i++)
+		free(((char **)l->anew.v)[i]);
+	free(l->anew.v);
+	index_free(&l->anew_ix);
 	index_free(&l->made_ix);
 	index_free(&l->items_ix);
 	index_free(&l->cmds_ix);
@@ -524,6 +532,13 @@ bool rules_learn_temp_name(const char *name, char *out, size_t size)
 
 	if (!size || (!t && !chosen_part(name, &at, &len)))
 		return false;
+	if (at == 0 && !name[len] && len < size) {
+		/* all of it chosen (perl -i's "XXuOBJZi"): "*" would be the
+		 * whole directory; one "?" a character is names that long */
+		memset(out, '?', len);
+		out[len] = '\0';
+		return true;
+	}
 	for (i = 0; name[i] && o + 1 < size; i++) {
 		if (i == at) {
 			out[o++] = '*';
@@ -611,6 +626,7 @@ static bool per_process(const char *path, size_t depth, const char *c)
 enum {
 	P_EXACT = 1, /* only the variables (entries that wait for review) */
 	P_DIR = 2,   /* a directory: its name is no build output */
+	P_TEMP = 4,  /* made anew: a temporary file's name is a glob */
 };
 
 /*
@@ -651,7 +667,11 @@ static int path_to(const struct rules_learn *l, enum rules_class c,
 		const char *ext =
 			last && !exact && !(how & P_DIR) ? build_ext(s) : NULL;
 
-		if (!exact && !*var && per_process(path, depth, s)) {
+		if (last && !exact && (how & P_TEMP) &&
+		    rules_learn_temp_name(s, name, sizeof(name))) {
+			/* sed -i's "sedOmDv7I": "sed*" */
+			*kind = K_GLOB;
+		} else if (!exact && !*var && per_process(path, depth, s)) {
 			/* a process: digits, never /proc/sys or /proc/kcore */
 			snprintf(name, sizeof(name), "%s",
 				 strncmp(path, "/proc/", 6) ? "*" : "[0-9]*");
@@ -936,36 +956,46 @@ static bool floor_dir(const struct rules_learn *l, const char *path)
 /* ---- --permissive: where a create rule lets the run make files --------------
  */
 
-static bool made_has(const struct rules_learn *l, const char *dir)
+static bool set_has(const struct list *set, const struct index *ix,
+		    const char *path)
 {
-	uint64_t h = hash_of(dir, 0);
-	char **v = l->made.v;
+	uint64_t h = hash_of(path, 0);
+	char **v = set->v;
 	size_t i;
 
-	for (i = index_first(&l->made_ix, h); i != SIZE_MAX;
-	     i = index_next(&l->made_ix, i))
-		if (l->made_ix.hash[i] == h && !strcmp(v[i], dir))
+	for (i = index_first(ix, h); i != SIZE_MAX; i = index_next(ix, i))
+		if (ix->hash[i] == h && !strcmp(v[i], path))
 			return true;
 	return false;
+}
+
+static int set_add(struct list *set, struct index *ix, const char *path)
+{
+	char **slot;
+
+	if (set_has(set, ix, path))
+		return 0;
+	slot = grow(set, sizeof(*slot));
+	if (!slot)
+		return -ENOMEM;
+	*slot = strdup(path);
+	if (!*slot || index_add(ix, hash_of(path, 0)) < 0) {
+		free(*slot);
+		set->n--;
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+static bool made_has(const struct rules_learn *l, const char *dir)
+{
+	return set_has(&l->made, &l->made_ix, dir);
 }
 
 /* A directory a --permissive run made (not there before it). */
 static int made_add(struct rules_learn *l, const char *dir)
 {
-	char **slot;
-
-	if (made_has(l, dir))
-		return 0;
-	slot = grow(&l->made, sizeof(*slot));
-	if (!slot)
-		return -ENOMEM;
-	*slot = strdup(dir);
-	if (!*slot || index_add(&l->made_ix, hash_of(dir, 0)) < 0) {
-		free(*slot);
-		l->made.n--;
-		return -ENOMEM;
-	}
-	return 0;
+	return set_add(&l->made, &l->made_ix, dir);
 }
 
 /*
@@ -990,7 +1020,7 @@ static bool create_reaches(const struct rules_learn *l, const char *root,
 
 /* How the run did it: denied, made by the run, a directory, ... */
 struct how {
-	bool denied, created, dir, preexisting, special;
+	bool denied, created, dir, preexisting, special, made_anew;
 	const char *rule;
 };
 
@@ -1031,6 +1061,14 @@ static int add_path(struct rules_learn *l, enum rules_class c, const char *path,
 	    (rc = made_add(l, path)) < 0)
 		return rc;
 
+	/* what the run does to a name it made anew is to its own */
+	if (c == RULES_WRITE && !denied && !h->made_anew &&
+	    set_has(&l->anew, &l->anew_ix, path))
+		return 0;
+	if (c == RULES_WRITE && !denied && h->made_anew &&
+	    (rc = set_add(&l->anew, &l->anew_ix, path)) < 0)
+		return rc;
+
 	/* A create rule names the directory: learn the rule itself. */
 	if (c == RULES_WRITE && !denied && !sec && l->base &&
 	    v.action == RULES_CREATE)
@@ -1047,7 +1085,7 @@ static int add_path(struct rules_learn *l, enum rules_class c, const char *path,
 	dir = dir || floor_dir(l, path);
 	rc = path_to(l, c, path,
 		     (review || floor_dir(l, path) ? P_EXACT : 0) |
-			     (dir ? P_DIR : 0),
+			     (dir ? P_DIR : 0) | (h->made_anew ? P_TEMP : 0),
 		     pat, sizeof(pat), &k);
 	if (rc)
 		return rc;
@@ -1375,6 +1413,7 @@ static int add_event(struct rules_learn *l, const struct rules_learn_event *e)
 				.dir = e->dir,
 				.preexisting = e->preexisting,
 				.special = e->special,
+				.made_anew = e->made_anew,
 				.rule = e->rule };
 	int rc;
 
@@ -1388,6 +1427,7 @@ static int add_event(struct rules_learn *l, const struct rules_learn_event *e)
 		if (rc == 0 && e->to) {
 			struct how wt = wr;
 
+			wt.made_anew = false;
 			wt.special = wr.special || e->to_special ||
 				     moved_in(l, e->object, e->to, wr.dir);
 			rc = add_path(l, RULES_WRITE, e->to, &wt);

@@ -78,6 +78,9 @@ struct rules_learn_event {
 	bool special;
 	/* write, rename and link: the new name (to) holds one of those */
 	bool to_special;
+	/* write: the call made the name anew (O_CREAT | O_EXCL, mkdir): a
+	 * name a maker of temporary files chose is learned as their glob */
+	bool made_anew;
 	/* the names may not be the real ones (a schema 1 log wrote a byte
 	 * that is not UTF-8 as the character of that number): the entries
 	 * wait for review */

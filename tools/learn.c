@@ -449,7 +449,29 @@ static bool also_read(const cJSON *rec)
 		flags = arg_of(rec, 2);
 	else
 		return false;
+	/* O_CREAT | O_EXCL reads nothing: the file is new (tracer/open.c) */
+	if ((flags & (O_CREAT | O_EXCL | O_PATH)) == (O_CREAT | O_EXCL))
+		return false;
 	return (flags & O_ACCMODE) != O_WRONLY || flags & O_PATH;
+}
+
+/* Whether a write made its name anew: O_CREAT | O_EXCL, or mkdir. */
+static bool made_anew(const cJSON *rec)
+{
+	const char *sc = str(rec, "syscall");
+	unsigned long long flags;
+
+	if (!sc)
+		return false;
+	if (!strcmp(sc, "mkdir") || !strcmp(sc, "mkdirat"))
+		return true;
+	if (!strcmp(sc, "open"))
+		flags = arg_of(rec, 1);
+	else if (!strcmp(sc, "openat"))
+		flags = arg_of(rec, 2);
+	else
+		return false;
+	return (flags & (O_CREAT | O_EXCL | O_PATH)) == (O_CREAT | O_EXCL);
 }
 
 /*
@@ -691,6 +713,7 @@ static void on_decision(struct reader *r, const cJSON *rec)
 	e.created = cJSON_IsTrue(
 		cJSON_GetObjectItemCaseSensitive(rec, "created_by_run"));
 	e.also_read = e.cls == RULES_WRITE && also_read(rec);
+	e.made_anew = e.cls == RULES_WRITE && made_anew(rec);
 	e.dir = (e.cls == RULES_READ || e.cls == RULES_WRITE) && is_dir(rec);
 	e.preexisting = cJSON_IsTrue(
 		cJSON_GetObjectItemCaseSensitive(rec, "preexisting"));

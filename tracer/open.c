@@ -183,8 +183,17 @@ static int reads_existing(pid_t tid, const struct open_args *a,
 	return sticky_refuses(tid, p, &dir) ? -EACCES : 0;
 }
 
+/*
+ * An open that reads what is there.  Not O_CREAT | O_EXCL: it makes the
+ * file or fails, so it reads nothing that was there, and a read rule
+ * has nothing to say (mkstemp opens its new file to read and write;
+ * under a policy that lists reads, sed -i's was refused).  O_PATH
+ * ignores both, and opens what is there.
+ */
 static bool wants_read(uint64_t flags)
 {
+	if ((flags & (O_CREAT | O_EXCL | O_PATH)) == (O_CREAT | O_EXCL))
+		return false;
 	return (flags & O_ACCMODE) != O_WRONLY || flags & O_PATH;
 }
 

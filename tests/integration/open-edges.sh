@@ -392,5 +392,49 @@ pt_run -- "$T/emf"
 pt_grep "open(O_CREAT) at the descriptor limit: EMFILE, no file left" \
 	"$PT_OUT" '^open Too many open files; file absent$'
 
+# ---- O_CREAT | O_EXCL reads nothing that was there --------------------------
+# (mkstemp opens its new file to read and write: under a policy that
+# lists reads, as a learned one does, a read rule has nothing to say of
+# it; O_PATH ignores both and opens what is there)
+echo '{"files": {"read": {"default": "deny", "allow": ["/usr", "/etc",
+	"/lib", "/lib64", "/proc", "/dev", "'"$T"'/excl"]}}}' >"$T/rd.json"
+echo KEY >"$WS/old"
+cat >"$T/excl.c" <<'C'
+#define _GNU_SOURCE
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <errno.h>
+#include <unistd.h>
+
+int main(void)
+{
+	static const struct { const char *name; int flags; } t[] = {
+		{ "new", O_RDWR | O_CREAT | O_EXCL },
+		{ "old", O_RDWR | O_CREAT | O_EXCL },
+		{ "old", O_RDWR | O_CREAT },
+		{ "old", O_PATH | O_CREAT | O_EXCL },
+	};
+	unsigned i;
+
+	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		int fd = open(t[i].name, t[i].flags, 0600);
+
+		printf("%s %s\n", t[i].name, fd >= 0 ? "opened" : strerror(errno));
+		if (fd >= 0)
+			close(fd);
+	}
+	return 0;
+}
+C
+cc -o "$T/excl" "$T/excl.c"
+(cd "$WS" && pt_run --policy "$T/rd.json" -- "$T/excl")
+pt_grep "O_RDWR|O_CREAT|O_EXCL of a new name no read rule allows: made" \
+	"$PT_OUT" '^new opened$'
+pt_grep "... of an existing one: EEXIST, as natively" "$PT_OUT" \
+	'^old File exists$'
+pt_is "... O_RDWR|O_CREAT of the existing one, and O_PATH with O_EXCL: denied" \
+	"$(grep -c '^old Permission denied$' "$PT_OUT")" 2
+
 pt_done
 

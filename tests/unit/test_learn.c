@@ -129,6 +129,7 @@ static const struct temp_case {
 	{ "tmp.jHTjIvF98B", "tmp.*" },	    /* mktemp(1): ten */
 	{ "tmp_obj_AbC123", "tmp_obj_*" }, /* git's */
 	{ "tmpva87flla", "tmp*" },	    /* Python's */
+	{ "XXuOBJZi", "????????" },	    /* perl -i's: all of it */
 	{ "tmp_a8c_d9k.txt", "tmp*.txt" },
 	{ "a[bC1d2", NULL },		    /* a run of five */
 	{ "x[AbC1d2E", "x[[]*" },	    /* glob bytes kept literal */
