@@ -430,6 +430,13 @@ static unsigned long long arg_of(const cJSON *rec, int i)
 	return cJSON_IsString(a) ? strtoull(a->valuestring, NULL, 16) : 0;
 }
 
+static int err_of(const cJSON *rec)
+{
+	const cJSON *e = cJSON_GetObjectItemCaseSensitive(rec, "errno");
+
+	return cJSON_IsNumber(e) ? (int)e->valuedouble : 0;
+}
+
 /*
  * Whether a write also read: an open for reading and writing is judged
  * on both, but logged once, as a write.
@@ -707,6 +714,12 @@ static void on_decision(struct reader *r, const cJSON *rec)
 	e.denied = strcmp(dec, "allow") != 0;
 	/* a refused request was refused by its method or shape, not name */
 	if (e.denied && (!strcmp(cls, "http") || !strcmp(cls, "tls"))) {
+		free_names(&n);
+		return;
+	}
+	/* a read refused of a name with nothing there: nothing to grant,
+	 * and a secret's name stays out of the review (tracer/open.c) */
+	if (e.denied && e.cls == RULES_READ && err_of(rec) == ENOENT) {
 		free_names(&n);
 		return;
 	}

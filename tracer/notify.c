@@ -141,7 +141,8 @@ bool tracer_req_decide(struct tracer_req *r, enum rules_class cls,
 	/* a grant of the process's subtree first: it needs no question */
 	if (!allowed)
 		allowed = tracer_grant_allows(r, cls, object_key, r->object);
-	if (!allowed && tracer_prompt_askable(r->sup, &r->verdict))
+	if (!allowed && !r->ev.absent &&
+	    tracer_prompt_askable(r->sup, &r->verdict))
 		allowed = tracer_prompt_decide(r);
 	r->ev.allowed = allowed;
 	return allowed;
@@ -466,7 +467,7 @@ static void record_end(struct tracer_sup *s, struct tracer_req *r,
 	r->ev.stack = rec->stack;
 	tracer_log_decision_at(&rec->w, &r->ev, turn);
 	free(rec->stack);
-	if (!r->ev.allowed && !s->o->quiet)
+	if (!r->ev.allowed && !r->ev.absent && !s->o->quiet)
 		tracer_explain_denial(&rec->w, &r->ev);
 }
 

@@ -795,6 +795,7 @@ static bool judge(struct tracer_req *r, const struct tracer_path *p,
 	if (wants_read(flags)) {
 		rd = held(p, RULES_READ, &r->verdict) ||
 		     tracer_judge_read(r->sup, p, &r->verdict);
+		r->ev.absent = !rd && !p->exists && !wants_write(flags);
 		if (!wants_write(flags) ||
 		    (!rd && !tracer_prompt_askable(r->sup, &r->verdict)))
 			return tracer_req_decide(r, RULES_READ, "path", p->path,
@@ -918,7 +919,7 @@ again:
 		return;
 	}
 	if (!judge(r, &p, a.flags)) {
-		r->err = EACCES;
+		r->err = r->ev.absent ? ENOENT : EACCES;
 		tracer_path_release(&p);
 		return;
 	}

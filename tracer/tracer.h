@@ -380,6 +380,13 @@ struct tracer_event {
 	 * `python3 -m http.server` makes: emulated (net.c sort_probe).
 	 */
 	bool sort_probe;
+	/*
+	 * A read refused of a name with nothing there: answered ENOENT, as
+	 * the kernel answers it when reads are its own, with no question
+	 * and no line (nothing was withheld), but logged (a probe for
+	 * ~/.aws/credentials is worth a record) (open.c).
+	 */
+	bool absent;
 	/* a question: the answer ("allow-once"...), who gave it
 	 * ("terminal", "socket", "timeout", "unattended", "this run") */
 	const char *answer;

@@ -72,6 +72,22 @@ pt_grep "reading a secret gives EACCES" "$PT_OUT" '^errno EACCES$'
 pt_grep "the denial is on stderr" "$PT_ERR" \
 	"^proctor: denied.*$HOME/.ssh/id_rsa"
 
+# A secret's name with nothing there: ENOENT, as the kernel answers it in
+# the default mode; no line and no count (nothing was withheld), but a
+# record of the probe, and nothing for learning to review.
+for m in "" --log-reads; do
+	pt_run $m -- sh -c 'cat ~/.ssh/id_none 2>&1; cat ~/.npmrc 2>&1'
+	pt_is "a secret's name with nothing there ${m:-(default)}: ENOENT" \
+		"$(grep -c 'No such file' "$PT_OUT")" 2
+	pt_nogrep "... and no line on stderr ${m:-(default)}" "$PT_ERR" \
+		'denied|[0-9]+ denied'
+done
+pt_grep "... the probe is in the log (--log-reads)" "$PT_LOG" \
+	'"path":"[^"]*/.ssh/id_none","decision":"deny".*"errno":2,'
+pt_proctor learn --from "$PT_LOG" -o "$T/absent.json"
+pt_nogrep "... which learning does not put up for review" "$T/absent.json" \
+	'id_none|\.npmrc", "events'
+
 # A quick grant makes a file a secret for one run.
 echo "not for the program" >"$WS/private.txt"
 pt_run --deny-read "$WS/private.txt" -- cat private.txt
