@@ -4,6 +4,7 @@
  * flag that would allow it.  Shown strings are stripped of control bytes
  * so a path cannot draw on the user's terminal.
  */
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -278,24 +279,56 @@ static bool made_anew(const struct tracer_event *e)
 }
 
 /*
- * lit, the literal path of a write refused: a temporary name in it
- * (sed -i's "sedOmDv7I" beside the file it edits) as the glob of such
- * names, which a later run's name matches.
+ * name with the caller's pid in it, as a number of its own, as a glob
+ * (the JVM's /tmp/hsperfdata_USER/PID, its .java_pidPID.tmp socket):
+ * "[0-9]*" when the pid is the whole name, else "*" for the pid.
  */
-static void temp_glob(char *lit, size_t size, const struct tracer_event *e)
+static bool pid_glob(const char *name, pid_t pid, char *out, size_t size)
+{
+	char num[24];
+	const char *at = name;
+	size_t n = (size_t)snprintf(num, sizeof(num), "%d", (int)pid);
+
+	while ((at = strstr(at, num)) != NULL) {
+		if ((at == name || !isdigit((unsigned char)at[-1])) &&
+		    !isdigit((unsigned char)at[n]))
+			break;
+		at++;
+	}
+	if (!at || pid <= 0)
+		return false;
+	if (at == name && !at[n])
+		snprintf(out, size, "[0-9]*");
+	else
+		snprintf(out, size, "%.*s*%s", (int)(at - name), name, at + n);
+	return true;
+}
+
+/*
+ * lit, the literal path of a write refused: a temporary name in it
+ * (sed -i's "sedOmDv7I" beside the file it edits) or the caller's pid as
+ * the glob of such names, which a later run's name matches.  (The name
+ * in lit is bracketed already; these globs are made from names with no
+ * glob characters, which stay as they are.)
+ */
+static void temp_glob(char *lit, size_t size, const struct tracer_event *e,
+		      pid_t pid)
 {
 	const char *base = strrchr(e->object, '/');
 	char *slash = strrchr(lit, '/'), glob[NAME_MAX * 3 + 1];
 
-	if (!base || !slash || !made_anew(e) ||
-	    !rules_learn_temp_name(base + 1, glob, sizeof(glob)))
+	if (!base || !slash || strpbrk(base, "*?[$"))
 		return;
-	snprintf(slash + 1, size - (size_t)(slash + 1 - lit), "%s", glob);
+	if ((made_anew(e) &&
+	     rules_learn_temp_name(base + 1, glob, sizeof(glob))) ||
+	    pid_glob(base + 1, pid, glob, sizeof(glob)))
+		snprintf(slash + 1, size - (size_t)(slash + 1 - lit), "%s",
+			 glob);
 }
 
 /* What to pass to the --allow-* flag so that the object is allowed. */
 static void advice_for(char *out, size_t size, const struct tracer_event *e,
-		       const struct rules_verdict *v)
+		       const struct rules_verdict *v, pid_t pid)
 {
 	char *lit;
 
@@ -321,7 +354,7 @@ static void advice_for(char *out, size_t size, const struct tracer_event *e,
 		snprintf(lit, ADVICE_MAX, "%.*s", (int)skip, e->object);
 		literal(lit + skip, ADVICE_MAX - skip, e->object + skip);
 		if (e->cls == RULES_WRITE)
-			temp_glob(lit, ADVICE_MAX, e);
+			temp_glob(lit, ADVICE_MAX, e, pid);
 		tracer_printable(out, size, lit);
 		free(lit);
 		if (e->cls == RULES_WRITE)
@@ -387,14 +420,14 @@ static void why_asked(char *out, size_t size, const struct tracer_event *e)
 
 /* The denial, and the flags that would allow it. */
 static void say_with_advice(const struct tracer_event *e, const char *head,
-			    const char *by_name)
+			    const char *by_name, pid_t pid)
 {
 	char *advice = calloc(1, ADVICE_MAX), *quoted = NULL;
 
 	if (advice && by_name)
 		snprintf(advice, ADVICE_MAX, "%s", by_name);
 	else if (advice)
-		advice_for(advice, ADVICE_MAX, e, e->verdict);
+		advice_for(advice, ADVICE_MAX, e, e->verdict, pid);
 	if (advice && advice[0] && (quoted = calloc(1, 2 * ADVICE_MAX + 8)))
 		flags_for(quoted, 2 * ADVICE_MAX + 8,
 			  /* a listing, a change of a directory itself
@@ -488,6 +521,13 @@ void tracer_explain_denial(const struct tracer_who *w,
 			"what rule %s \"%s\" (%s) names, which stays where it "
 			"is; move what is inside it instead\n",
 			obj, prog, w->tgid, v->where, pat, v->origin);
+	} else if (!strcmp(v->origin, "proctor") &&
+		   !strcmp(v->where, "files.write")) {
+		/* a link, FIFO or socket in /tmp: an entry lets it */
+		snprintf(head, sizeof(head),
+			 "proctor: denied %s %s by %s (pid %d): %s", what, obj,
+			 prog, w->tgid, pat);
+		say_with_advice(e, head, NULL, w->tgid);
 	} else if (!strcmp(v->origin, "proctor")) {
 		fprintf(stderr, "proctor: denied %s %s by %s (pid %d): %s\n",
 			what, obj, prog, w->tgid, pat);
@@ -503,6 +543,6 @@ void tracer_explain_denial(const struct tracer_who *w,
 		snprintf(head, sizeof(head),
 			 "proctor: denied %s %s by %s (pid %d): %s", what, obj,
 			 prog, w->tgid, rule);
-		say_with_advice(e, head, named ? by_name : NULL);
+		say_with_advice(e, head, named ? by_name : NULL, w->tgid);
 	}
 }

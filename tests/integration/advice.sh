@@ -90,6 +90,28 @@ pt_run -- sh -c "echo x >'$T/out/new.txt'"
 pt_grep "a name made without O_EXCL is advised as it is" "$PT_ERR" \
 	"allow with --allow-write '$T/out/new.txt'\$"
 
+# ... and so is a name with the caller's pid in it (the JVM's perf data
+# file and attach socket); a socket in /tmp too, which the create entry
+# alone does not let a run make
+cat >"$T/pidname.py" <<'PY'
+import os, socket, sys
+if sys.argv[1] == "file":
+    os.close(os.open("%s/%d" % (sys.argv[2], os.getpid()),
+                     os.O_RDWR | os.O_CREAT, 0o600))
+else:
+    s = socket.socket(socket.AF_UNIX)
+    s.bind("/tmp/.pt_pid%d.tmp" % os.getpid())
+    os.unlink("/tmp/.pt_pid%d.tmp" % os.getpid())
+PY
+pt_run -- python3 "$T/pidname.py" file "$T/out"
+pt_grep "a file named by the caller's pid is advised [0-9]*" "$PT_ERR" \
+	"allow with --allow-write '$T/out/\[0-9\]\*'\$"
+follow "a pid-named file" -- python3 "$T/pidname.py" file "$T/out"
+pt_run -- python3 "$T/pidname.py" socket
+pt_grep "a socket in /tmp, with the pid in its name, gets a flag" "$PT_ERR" \
+	"allow with --allow-write '/tmp/.pt_pid[*].tmp'\$"
+follow "a socket in /tmp" -- python3 "$T/pidname.py" socket
+
 # ---- commands --------------------------------------------------------------
 echo '{"exec": {"default": "deny", "allow": ["sh", "dash", "python3*"]}}' \
 	>"$T/exec.json"

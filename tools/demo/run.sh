@@ -23,4 +23,5 @@ grep '"decision":"deny"' "$top/decisions.jsonl" |
 echo
 echo "read it:   HOME=$top/home $proctor log tree $top/decisions.jsonl"
 echo "verify it: HOME=$top/home $proctor log verify $top/decisions.jsonl"
+echo "remove it: rm -r $top"
 exit "$status"
