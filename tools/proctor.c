@@ -4,6 +4,7 @@
  * prepares the run's log and private TMPDIR, and hands over to the
  * supervisor (tracer/).  `policy` checks, shows and approves policies.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <ftw.h>
@@ -777,6 +778,36 @@ static void protect_git_path(struct rules_policy *p, const char *base,
 }
 
 /*
+ * A hooks directory's hooks that are links (a hook kept with the
+ * tracked scripts: .git/hooks/pre-commit -> ../../scripts/hook.sh), and
+ * the directory if it is one: what they lead to is the hook git runs,
+ * wherever it lies.  dir is absolute.
+ */
+static void protect_hook_links(struct rules_policy *p, const char *dir,
+			       const char *origin)
+{
+	char entry[PATH_MAX], real[PATH_MAX];
+	struct dirent *d;
+	struct stat st;
+	DIR *dp;
+
+	if (lstat(dir, &st) == 0 && S_ISLNK(st.st_mode) &&
+	    realpath(dir, real))
+		deny_write_layer(p, real, origin);
+	dp = opendir(dir);
+	while (dp && (d = readdir(dp)) != NULL) {
+		if ((size_t)snprintf(entry, sizeof(entry), "%s/%s", dir,
+				     d->d_name) >= sizeof(entry) ||
+		    lstat(entry, &st) < 0 || !S_ISLNK(st.st_mode) ||
+		    !realpath(entry, real))
+			continue;
+		deny_write_layer(p, real, origin);
+	}
+	if (dp)
+		closedir(dp);
+}
+
+/*
  * What `git -C ws config ARGS` prints (git reads every config as it
  * would: includes, conditional includes, the worktree's, the
  * environment's); false when git cannot say (none installed, not a
@@ -845,9 +876,10 @@ static void hooks_path_read(const char *ws, char *hp, size_t size)
  * Config files a repository's config includes (include.path,
  * includeIf.*.path), which are its config as much as .git/config: each
  * line of `--show-origin` is "file:ORIGIN<TAB>KEY VALUE", a relative
- * VALUE relative to ORIGIN's directory.
+ * VALUE relative to ORIGIN's directory, and a relative ORIGIN (the
+ * repository's own ".git/config") relative to the workspace ws.
  */
-static void protect_includes(struct rules_policy *p, char *out)
+static void protect_includes(struct rules_policy *p, const char *ws, char *out)
 {
 	char *line, *save, *key, *value, *origin, dir[PATH_MAX];
 
@@ -860,9 +892,11 @@ static void protect_includes(struct rules_policy *p, char *out)
 		if (!(value = strchr(key, ' ')))
 			continue;
 		value++;
-		snprintf(dir, sizeof(dir), "%s", origin);
-		if (strrchr(dir, '/'))
-			*strrchr(dir, '/') = '\0';
+		if (origin[0] == '/')
+			snprintf(dir, sizeof(dir), "%s", origin);
+		else
+			snprintf(dir, sizeof(dir), "%s/%s", ws, origin);
+		*strrchr(dir, '/') = '\0';
 		protect_git_path(p, dir, value, "git include.path");
 	}
 }
@@ -900,9 +934,18 @@ static void protect_hooks_paths(struct rules_policy *p,
 		if (hp[0])
 			protect_git_path(p, v->workspaces[i], hp,
 					 "git core.hooksPath");
+		/* (a relative one is relative to the work tree's top) */
+		if (hp[0] && (size_t)snprintf(gitdir, sizeof(gitdir), "%s%s%s",
+					      hp[0] == '/' ? "" : v->workspaces[i],
+					      hp[0] == '/' ? "" : "/",
+					      hp) < sizeof(gitdir))
+			protect_hook_links(p, gitdir, "git hook link");
+		snprintf(gitdir, sizeof(gitdir), "%s/.git/hooks",
+			 v->workspaces[i]);
+		protect_hook_links(p, gitdir, "git hook link");
 		if (git_config(v->workspaces[i], get_includes, out,
 			       sizeof(out)))
-			protect_includes(p, out);
+			protect_includes(p, v->workspaces[i], out);
 	}
 }
 

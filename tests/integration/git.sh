@@ -186,6 +186,32 @@ pt_grep "core.hooksPath with '..' protects what it names, and the run goes on" \
 pt_absent "... its hooks directory is not made" "$hp/.githooks"
 pt_nogrep "... a config the repository includes is not changed" \
 	"$hp/.gitconfig" evil
+# an include the repository names that is not there yet, by a path
+# relative to .git (git's own), in the work tree and in .git
+rm -rf "$hp" && mkdir -p "$hp" && (cd "$hp" && git init -q &&
+	git config include.path ../local.gitconfig &&
+	git config --add include.path more.gitconfig)
+(cd "$hp" && pt_run --workspace "$hp" -- sh -c '
+	printf "[core]\n\thooksPath = hk\n" >local.gitconfig
+	printf "[core]\n\thooksPath = hk\n" >.git/more.gitconfig; echo ran')
+pt_grep "a missing include, relative to .git: the run goes on" "$PT_OUT" \
+	'^ran$'
+pt_absent "... and cannot make it in the work tree" "$hp/local.gitconfig"
+pt_absent "... nor in .git" "$hp/.git/more.gitconfig"
+pt_grep "... the denial names the setting" "$PT_ERR" \
+	'denied write .*/hp/local\.gitconfig .*\(git include\.path\)'
+# a hook that is a link into the work tree (a tracked scripts folder):
+# what it leads to is the hook
+rm -rf "$hp" && mkdir -p "$hp/scripts" && (cd "$hp" && git init -q &&
+	printf '#!/bin/sh\nexit 0\n' >scripts/hook.sh &&
+	ln -s ../../scripts/hook.sh .git/hooks/pre-commit)
+(cd "$hp" && pt_run --workspace "$hp" -- sh -c 'echo evil >>scripts/hook.sh
+	echo ok >scripts/other.sh')
+pt_nogrep "a hook linked into the work tree: its target unchanged" \
+	"$hp/scripts/hook.sh" evil
+pt_is "... other files beside it written" "$(cat "$hp/scripts/other.sh")" ok
+pt_grep "... the denial names why" "$PT_ERR" \
+	'denied write .*/hp/scripts/hook\.sh .*\(git hook link\)'
 rm -rf "$hp"
 
 # a bind whose directory is swapped between the check and the bind (a
