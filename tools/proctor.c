@@ -791,8 +791,7 @@ static void protect_hook_links(struct rules_policy *p, const char *dir,
 	struct stat st;
 	DIR *dp;
 
-	if (lstat(dir, &st) == 0 && S_ISLNK(st.st_mode) &&
-	    realpath(dir, real))
+	if (lstat(dir, &st) == 0 && S_ISLNK(st.st_mode) && realpath(dir, real))
 		deny_write_layer(p, real, origin);
 	dp = opendir(dir);
 	while (dp && (d = readdir(dp)) != NULL) {
@@ -935,10 +934,11 @@ static void protect_hooks_paths(struct rules_policy *p,
 			protect_git_path(p, v->workspaces[i], hp,
 					 "git core.hooksPath");
 		/* (a relative one is relative to the work tree's top) */
-		if (hp[0] && (size_t)snprintf(gitdir, sizeof(gitdir), "%s%s%s",
-					      hp[0] == '/' ? "" : v->workspaces[i],
-					      hp[0] == '/' ? "" : "/",
-					      hp) < sizeof(gitdir))
+		if (hp[0] &&
+		    (size_t)snprintf(gitdir, sizeof(gitdir), "%s%s%s",
+				     hp[0] == '/' ? "" : v->workspaces[i],
+				     hp[0] == '/' ? "" : "/",
+				     hp) < sizeof(gitdir))
 			protect_hook_links(p, gitdir, "git hook link");
 		snprintf(gitdir, sizeof(gitdir), "%s/.git/hooks",
 			 v->workspaces[i]);
