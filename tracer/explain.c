@@ -336,6 +336,10 @@ static void advice_for(char *out, size_t size, const struct tracer_event *e,
 	if (e->cls != RULES_CONNECT && e->object &&
 	    tracer_path_proc_pid(e->object))
 		return;
+	/* an address with no family proctor grants: no flag names it */
+	if (e->cls == RULES_CONNECT && e->object &&
+	    !strcmp(e->object, "unnamed"))
+		return;
 	if (e->cls == RULES_EXEC && e->advice && e->advice[0]) {
 		snprintf(out, size, "%s", e->advice);
 	} else if (e->cls == RULES_EXEC) {

@@ -112,6 +112,27 @@ pt_grep "a socket in /tmp, with the pid in its name, gets a flag" "$PT_ERR" \
 	"allow with --allow-write '/tmp/.pt_pid[*].tmp'\$"
 follow "a socket in /tmp" -- python3 "$T/pidname.py" socket
 
+# an address of no family proctor grants (AF_UNSPEC with MSG_FASTOPEN):
+# said, with no flag, since none names it
+if command -v cc >/dev/null 2>&1; then
+	cat >"$T/unspec.c" <<'C'
+#include <netinet/in.h>
+#include <sys/socket.h>
+int main(void)
+{
+	struct sockaddr_in a = { .sin_family = AF_UNSPEC };
+	int s = socket(AF_INET, SOCK_STREAM, 0);
+
+	return sendto(s, "x", 1, MSG_FASTOPEN, (struct sockaddr *)&a,
+		      sizeof(a)) < 0;
+}
+C
+	cc -o "$T/unspec" "$T/unspec.c"
+	pt_run -- "$T/unspec"
+	pt_grep "an unnamed address is said" "$PT_ERR" \
+		'^proctor: denied connect unnamed .*\(built-in\)$'
+fi
+
 # ---- commands --------------------------------------------------------------
 echo '{"exec": {"default": "deny", "allow": ["sh", "dash", "python3*"]}}' \
 	>"$T/exec.json"
