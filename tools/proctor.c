@@ -1627,6 +1627,22 @@ static int setup_intercept(const struct cli *c, struct tracer_opts *o,
 	return 0;
 }
 
+/*
+ * The run's last line: how many calls were denied, the first objects
+ * (their lines may have been drawn on a full-screen program's screen,
+ * gone when it ended), and the log.
+ */
+static void say_denials(const char *log_path)
+{
+	char said[512];
+
+	tracer_explain_said(said, sizeof(said));
+	fprintf(stderr, "proctor: %llu denied%s%s%s%s%s\n",
+		(unsigned long long)tracer_log_denials(), said[0] ? " (" : "",
+		said, said[0] ? ")" : "", log_path ? "; log: " : "",
+		log_path ? log_path : "");
+}
+
 static int cmd_run(int argc, char **argv)
 {
 	static struct cli c;
@@ -1742,9 +1758,8 @@ static int cmd_run(int argc, char **argv)
 	tracer_log_end(rc);
 	tracer_gitrisk_report(c.quiet);
 
-	if (tracer_log_denials() && !c.quiet && o.log_path)
-		fprintf(stderr, "proctor: %llu denied; log: %s\n",
-			(unsigned long long)tracer_log_denials(), o.log_path);
+	if (tracer_log_denials() && !c.quiet)
+		say_denials(o.log_path);
 	if (tracer_log_lost())
 		fprintf(stderr,
 			"proctor: %llu records could not be written to %s; "

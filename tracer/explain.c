@@ -29,6 +29,12 @@ static struct seen *seen[SEEN_BUCKETS];
 static int n_seen;
 static pthread_mutex_t seen_lock = PTHREAD_MUTEX_INITIALIZER;
 
+/* The first objects said, for the run's last line (a line drawn on a
+ * full-screen program's screen is gone when it ends) */
+#define FIRST_SAID 3
+static char first_said[FIRST_SAID][160];
+static int n_said;
+
 /* True the first time key is offered. */
 static bool first_time(const char *key)
 {
@@ -65,6 +71,37 @@ static bool first_time(const char *key)
 	}
 	pthread_mutex_unlock(&seen_lock);
 	return first;
+}
+
+static void remember_said(const char *what, const char *obj)
+{
+	char *one;
+
+	pthread_mutex_lock(&seen_lock);
+	if (n_said < FIRST_SAID) {
+		one = first_said[n_said];
+		/* (obj is printable ASCII: cut anywhere) */
+		if (snprintf(one, sizeof(first_said[0]), "%s %s", what, obj) >=
+		    (int)sizeof(first_said[0]))
+			strcpy(one + sizeof(first_said[0]) - 4, "...");
+	}
+	n_said++;
+	pthread_mutex_unlock(&seen_lock);
+}
+
+void tracer_explain_said(char *out, size_t size)
+{
+	int i;
+
+	out[0] = '\0';
+	pthread_mutex_lock(&seen_lock);
+	for (i = 0; i < n_said && i < FIRST_SAID; i++)
+		snprintf(out + strlen(out), size - strlen(out), "%s%s",
+			 i ? ", " : "", first_said[i]);
+	if (n_said > FIRST_SAID)
+		snprintf(out + strlen(out), size - strlen(out),
+			 " and %d more", n_said - FIRST_SAID);
+	pthread_mutex_unlock(&seen_lock);
 }
 
 /*
@@ -479,6 +516,7 @@ void tracer_explain_denial(const struct tracer_who *w,
 		command_text(obj, sizeof(obj), e);
 	else
 		tracer_printable(obj, sizeof(obj), e->object);
+	remember_said(what, obj);
 	if (named) {
 		/* "10.0.0.2:443 (example.org)"; allow the name on the port */
 		port = strrchr(e->object, ':');

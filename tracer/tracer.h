@@ -458,6 +458,10 @@ void tracer_printable_ex(char *out, size_t size, const char *s, int flags);
 void tracer_explain_denial(const struct tracer_who *w,
 			   const struct tracer_event *e);
 
+/* The first objects explained ("write /etc/x, read ~/.netrc and 2
+ * more"), for the run's last line; "" if none. */
+void tracer_explain_said(char *out, size_t size);
+
 /* --- names proctor answered for addresses (names.c) -------------------- */
 
 #define TRACER_NAME_MAX 256

@@ -133,6 +133,15 @@ C
 		'^proctor: denied connect unnamed .*\(built-in\)$'
 fi
 
+# ---- the run's last line names the first objects denied ----------------------
+# (a line drawn on a full-screen program's screen is gone when it ends)
+pt_run -- sh -c 'for f in a b c d; do echo x >"$0/$f.txt"; done; :' "$T/out"
+pt_grep "the last line counts the denials and names the first three" \
+	"$PT_ERR" "^proctor: 4 denied \\(write $T/out/a.txt, write $T/out/b.txt, write $T/out/c.txt and 1 more\\); log: "
+pt_run --no-log -- sh -c "echo x >'$T/out/a.txt'; :"
+pt_grep "... with no log too" "$PT_ERR" \
+	"^proctor: 1 denied \\(write $T/out/a.txt\\)\$"
+
 # ---- commands --------------------------------------------------------------
 echo '{"exec": {"default": "deny", "allow": ["sh", "dash", "python3*"]}}' \
 	>"$T/exec.json"
