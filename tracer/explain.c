@@ -99,8 +99,8 @@ void tracer_explain_said(char *out, size_t size)
 		snprintf(out + strlen(out), size - strlen(out), "%s%s",
 			 i ? ", " : "", first_said[i]);
 	if (n_said > FIRST_SAID)
-		snprintf(out + strlen(out), size - strlen(out),
-			 " and %d more", n_said - FIRST_SAID);
+		snprintf(out + strlen(out), size - strlen(out), " and %d more",
+			 n_said - FIRST_SAID);
 	pthread_mutex_unlock(&seen_lock);
 }
 
