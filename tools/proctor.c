@@ -1203,7 +1203,8 @@ static void finish_tmp_reaper(struct reaper *r)
  * CMD died of sig: proctor ends the same way, as timeout(1) does, so
  * that the shell that started it sees a death by that signal (a loop
  * stops at Ctrl-C; "Segmentation fault" is said) and a parent's wait
- * reads the signal, as it would of CMD.  No core of proctor's own.
+ * reads the signal, as it would of CMD; a Ctrl-C goes to the rest of
+ * proctor's group too, which natively got it.  No core of proctor's own.
  */
 static void end_by_signal(int sig)
 {
@@ -1212,6 +1213,12 @@ static void end_by_signal(int sig)
 
 	fflush(NULL);
 	setrlimit(RLIMIT_CORE, &none);
+	/* the terminal's Ctrl-C, which natively the whole group gets (the
+	 * script that runs proctor stops) */
+	if (tracer_job_from_terminal(sig)) {
+		signal(sig, SIG_IGN);
+		kill(0, sig);
+	}
 	signal(sig, SIG_DFL);
 	sigemptyset(&one);
 	sigaddset(&one, sig);

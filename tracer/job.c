@@ -11,6 +11,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <termios.h>
 #include <unistd.h>
@@ -19,6 +20,8 @@
 
 static int tty = -1;
 static pid_t child_pgrp;
+/* bits: SIGINT, SIGQUIT whose last one to CMD the terminal sent */
+static atomic_int tty_signals;
 
 bool tracer_job_foreground(void)
 {
@@ -81,4 +84,28 @@ void tracer_job_restore(void)
 	tracer_job_give_terminal(getpgrp());
 	close(tty);
 	tty = -1;
+}
+
+/*
+ * A Ctrl-C or Ctrl-\ reaches the terminal's foreground group, CMD's: in
+ * a script that runs proctor, the script's shell does not get it, and
+ * a shell goes on after a child killed by SIGINT unless it got the
+ * signal too.  So whether CMD's last one came from the terminal is
+ * noted (the kernel's si_code), to be passed on to proctor's group as
+ * CMD dies of it.
+ */
+void tracer_job_signal_seen(pid_t pid, int sig, const siginfo_t *si)
+{
+	if ((sig != SIGINT && sig != SIGQUIT) || pid != child_pgrp)
+		return;
+	if (si->si_code == SI_KERNEL)
+		atomic_fetch_or(&tty_signals, 1 << sig);
+	else
+		atomic_fetch_and(&tty_signals, ~(1 << sig));
+}
+
+bool tracer_job_from_terminal(int sig)
+{
+	return (sig == SIGINT || sig == SIGQUIT) &&
+	       atomic_load(&tty_signals) & (1 << sig);
 }

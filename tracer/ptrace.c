@@ -492,6 +492,14 @@ static unsigned long exec_former(pid_t pid)
 	return msg;
 }
 
+static void note_terminal_signal(pid_t pid, int sig)
+{
+	siginfo_t si;
+
+	if (ptrace(PTRACE_GETSIGINFO, pid, 0, &si) == 0)
+		tracer_job_signal_seen(pid, sig, &si);
+}
+
 static void on_stop(struct loop *l, pid_t pid, int st)
 {
 	int sig = WSTOPSIG(st), event = (st >> 16) & 0xff;
@@ -514,6 +522,8 @@ static void on_stop(struct loop *l, pid_t pid, int st)
 	default:
 		/* signal-delivery-stop: deliver it, unless it interrupted
 		 * a call proctor has not taken yet */
+		if (sig == SIGINT || sig == SIGQUIT)
+			note_terminal_signal(pid, sig);
 		ptrace(PTRACE_CONT, pid, 0, tracer_interrupt_stop(pid, sig));
 	}
 }

@@ -12,6 +12,7 @@
 #include <linux/filter.h>
 #include <linux/seccomp.h>
 #include <stdatomic.h>
+#include <signal.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -1192,6 +1193,10 @@ void tracer_exec_expect(pid_t tid, const struct tracer_exec_expect *ex);
 void tracer_job_setup(pid_t child);
 void tracer_job_child_stopped(pid_t child);
 void tracer_job_restore(void);
+/* A signal a task of the run is about to get; whether the terminal
+ * sent CMD its last sig (a Ctrl-C, a Ctrl-\\) */
+void tracer_job_signal_seen(pid_t pid, int sig, const siginfo_t *si);
+bool tracer_job_from_terminal(int sig);
 bool tracer_job_foreground(void);
 /* proctor's terminal when it runs in its foreground, else -1. */
 int tracer_job_tty(void);

@@ -2,7 +2,8 @@
 # An interactive shell under proctor, in a terminal (a detached tmux
 # session): typed commands run, /dev/tty works, Ctrl-C ends a `sleep 100`
 # and not the shell or proctor, Ctrl-Z stops a job and `fg` resumes it,
-# and proctor exits with the shell's status.
+# and proctor exits with the shell's status; a script looping over
+# `proctor run` stops at Ctrl-C.
 . "$(dirname "$0")/../lib.sh"
 pt_init "$@"
 
@@ -78,6 +79,29 @@ else
 	pt_fail "proctor exits with the shell's status" \
 		"proctor did not end within 10 s"
 	screen | tail -n 12 | sed 's/^/#   | /'
+fi
+
+# A script that runs proctor in a loop stops at Ctrl-C, as natively: the
+# terminal's SIGINT reached CMD alone, and the script's shell goes on
+# after a child killed by it unless it got the signal too.
+cat >"$T/loop.sh" <<SH
+for i in 1 2 3; do
+	'$PROCTOR' run --no-log -- sleep 5
+	echo "next-\$i"
+done
+SH
+tm kill-session -t pt 2>/dev/null
+tm new-session -d -s pt -x 120 -y 40 "bash --norc --noprofile -i"
+type_line "cd '$WS' && bash '$T/loop.sh'; echo \"after-loop-\$?\""
+sleep 1.5
+tm send-keys -t pt C-c
+type_line 'echo "prompt-$((5 + 5))"'
+expect "Ctrl-C in a script's proctor run: the shell is back" '^prompt-10$'
+if on_screen 'next-1'; then
+	pt_fail "... and the script stopped, as natively (no next round)"
+	screen | tail -n 12 | sed 's/^/#   | /'
+else
+	pt_ok "... and the script stopped, as natively (no next round)"
 fi
 
 pt_done
