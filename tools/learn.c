@@ -437,6 +437,26 @@ static int err_of(const cJSON *rec)
 	return cJSON_IsNumber(e) ? (int)e->valuedouble : 0;
 }
 
+/* An open's or openat's flags, from the record's raw arguments. */
+static bool open_flags(const cJSON *rec, const char *sc,
+		       unsigned long long *flags)
+{
+	if (!strcmp(sc, "open"))
+		*flags = arg_of(rec, 1);
+	else if (!strcmp(sc, "openat"))
+		*flags = arg_of(rec, 2);
+	else
+		return false;
+	return true;
+}
+
+/* O_CREAT | O_EXCL (O_PATH ignores both): the file is new or the open
+ * fails, so nothing there is read (tracer/open.c) */
+static bool exclusive(unsigned long long flags)
+{
+	return (flags & (O_CREAT | O_EXCL | O_PATH)) == (O_CREAT | O_EXCL);
+}
+
 /*
  * Whether a write also read: an open for reading and writing is judged
  * on both, but logged once, as a write.
@@ -450,14 +470,7 @@ static bool also_read(const cJSON *rec)
 		return false;
 	if (!strcmp(sc, "openat2"))
 		return true; /* the flags are behind a pointer */
-	if (!strcmp(sc, "open"))
-		flags = arg_of(rec, 1);
-	else if (!strcmp(sc, "openat"))
-		flags = arg_of(rec, 2);
-	else
-		return false;
-	/* O_CREAT | O_EXCL reads nothing: the file is new (tracer/open.c) */
-	if ((flags & (O_CREAT | O_EXCL | O_PATH)) == (O_CREAT | O_EXCL))
+	if (!open_flags(rec, sc, &flags) || exclusive(flags))
 		return false;
 	return (flags & O_ACCMODE) != O_WRONLY || flags & O_PATH;
 }
@@ -472,13 +485,7 @@ static bool made_anew(const cJSON *rec)
 		return false;
 	if (!strcmp(sc, "mkdir") || !strcmp(sc, "mkdirat"))
 		return true;
-	if (!strcmp(sc, "open"))
-		flags = arg_of(rec, 1);
-	else if (!strcmp(sc, "openat"))
-		flags = arg_of(rec, 2);
-	else
-		return false;
-	return (flags & (O_CREAT | O_EXCL | O_PATH)) == (O_CREAT | O_EXCL);
+	return open_flags(rec, sc, &flags) && exclusive(flags);
 }
 
 /*
@@ -489,6 +496,7 @@ static bool made_anew(const cJSON *rec)
 static bool is_dir(const cJSON *rec)
 {
 	const char *sc = str(rec, "syscall");
+	unsigned long long flags;
 
 	if (cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(rec, "dir")))
 		return true;
@@ -497,11 +505,7 @@ static bool is_dir(const cJSON *rec)
 	if (!strcmp(sc, "mkdir") || !strcmp(sc, "mkdirat") ||
 	    !strcmp(sc, "rmdir"))
 		return true;
-	if (!strcmp(sc, "open"))
-		return arg_of(rec, 1) & O_DIRECTORY;
-	if (!strcmp(sc, "openat"))
-		return arg_of(rec, 2) & O_DIRECTORY;
-	return false;
+	return open_flags(rec, sc, &flags) && flags & O_DIRECTORY;
 }
 
 /*
