@@ -84,6 +84,29 @@ static void verdict_proctor_move(struct rules_verdict *v)
 	v->is_default = false;
 }
 
+/*
+ * dir holds a .git that is a file or a link (a linked worktree's, a
+ * submodule's: "gitdir: PATH"), there before the run: moved away, it
+ * could give way to one the run made, naming a repository of its own
+ * whose config and hooks git would take (open.c, git_pointer).
+ */
+static bool holds_git_pointer(DIR *dp, struct rules_verdict *v)
+{
+	struct stat st;
+
+	if (fstatat(dirfd(dp), ".git", &st, AT_SYMLINK_NOFOLLOW) < 0 ||
+	    S_ISDIR(st.st_mode) || tracer_created_has(dirfd(dp), ".git"))
+		return false;
+	v->action = RULES_DENY;
+	v->origin = "proctor";
+	v->where = "git";
+	v->pattern = "it holds a .git file or link that existed before the "
+		     "run (a linked worktree's or a submodule's: moved "
+		     "away, another could take its place)";
+	v->is_default = false;
+	return true;
+}
+
 /* Something that existed before the run, not a thing it made. */
 static bool preexisting(const char *path, void *arg)
 {
@@ -112,7 +135,8 @@ static bool is_dir(DIR *dp, const struct dirent *d)
 /*
  * Whether dir, or a directory beneath it, holds what a deny or ask entry
  * names (a nested repository's .git/hooks, a submodule's config under
- * .git/modules): rules_denied_beneath asks right under each.  More
+ * .git/modules): rules_denied_beneath asks right under each; or a .git
+ * file or link that was there before the run.  More
  * directories than MOVE_DIRS_MAX count as holding something: the move is
  * refused rather than half checked.
  */
@@ -134,7 +158,8 @@ static bool holds_denied(const struct rules_policy *pol, const char *dir,
 	dp = opendir(dir);
 	if (!dp)
 		return false;
-	for (found = false; !found && (d = readdir(dp)) != NULL;) {
+	found = holds_git_pointer(dp, v);
+	while (!found && (d = readdir(dp)) != NULL) {
 		if (!is_dir(dp, d) || !strcmp(d->d_name, ".") ||
 		    !strcmp(d->d_name, ".."))
 			continue;

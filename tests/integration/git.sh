@@ -212,6 +212,17 @@ pt_nogrep "a hook linked into the work tree: its target unchanged" \
 pt_is "... other files beside it written" "$(cat "$hp/scripts/other.sh")" ok
 pt_grep "... the denial names why" "$PT_ERR" \
 	'denied write .*/hp/scripts/hook\.sh .*\(git hook link\)'
+# a linked worktree in the workspace, made before the run: the directory
+# holding its .git file cannot be moved away for one the run made
+rm -rf "$hp" && mkdir -p "$hp" && (cd "$hp" && git init -q -b main &&
+	git -c user.name=t -c user.email=t@t commit -q --allow-empty -m x &&
+	git worktree add -q wt -b b1)
+(cd "$hp" && pt_run --workspace "$hp" -- sh -c 'mv wt wt-moved
+	mkdir -p sub && mv wt sub/; echo ran')
+pt_grep "a linked worktree: the run goes on" "$PT_OUT" '^ran$'
+pt_check "... and its directory stays where it was" test -f "$hp/wt/.git"
+pt_grep "... the denial says why" "$PT_ERR" \
+	'denied moving .*/hp/wt by mv .*: it holds a \.git file or link that existed before the run'
 rm -rf "$hp"
 
 # a bind whose directory is swapped between the check and the bind (a
