@@ -565,8 +565,9 @@ void tracer_explain_denial(const struct tracer_who *w,
 			obj, prog, w->tgid, v->where, pat, v->origin);
 	} else if (e->holds_protected) {
 		/* proctor's own reason: a .git file beneath, too many */
-		fprintf(stderr, "proctor: denied moving %s by %s (pid %d): %s\n",
-			obj, prog, w->tgid, pat);
+		fprintf(stderr,
+			"proctor: denied moving %s by %s (pid %d): %s\n", obj,
+			prog, w->tgid, pat);
 	} else if (!strcmp(v->origin, "proctor") &&
 		   !strcmp(v->where, "files.write")) {
 		/* a link, FIFO or socket in /tmp: an entry lets it */
