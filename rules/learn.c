@@ -497,13 +497,13 @@ static int char_class(char c)
  * "sedOmDv7I", gcc's "ccA1b2C3.s"), mktemp(1) ten ("tmp.AbCdEf1234").
  * The part is the run after the lower-case letters that begin the
  * name (the template's "sed"), six at the least; it looks chosen when
- * its characters after the first (which a word may capitalise) mix
- * classes: lower case, upper case, digits.
+ * its characters after the first (which a word may capitalise) change
+ * class (lower case, upper case, digit) twice or more: a word with a
+ * number ("sudoers2024", "hosts2") changes once.
  */
 static bool chosen_part(const char *name, size_t *at, size_t *len)
 {
-	size_t i = 0, n, start = 0, run = 0, lower = 0, k;
-	unsigned classes = 0;
+	size_t i = 0, n, start = 0, run = 0, lower = 0, k, changes = 0;
 
 	while (name[i]) {
 		for (n = 0; isalnum((unsigned char)name[i + n]); n++)
@@ -521,24 +521,25 @@ static bool chosen_part(const char *name, size_t *at, size_t *len)
 		lower++;
 	*len = run - lower > 6 ? run - lower : 6;
 	*at = start + run - *len;
-	for (k = *at + 1; k < *at + *len; k++)
-		classes |= 1u << char_class(name[k]);
-	return classes & (classes - 1); /* two or more */
+	for (k = *at + 2; k < *at + *len; k++)
+		changes += char_class(name[k]) != char_class(name[k - 1]);
+	return changes >= 2;
 }
 
 bool rules_learn_temp_name(const char *name, char *out, size_t size)
 {
 	size_t t = tmp_prefix(name), at = 3, len = t ? t - 3 : 0, o = 0, i;
+	size_t kept;
 
 	if (!size || (!t && !chosen_part(name, &at, &len)))
 		return false;
-	if (at == 0 && !name[len] && len < size) {
-		/* all of it chosen (perl -i's "XXuOBJZi"): "*" would be the
-		 * whole directory; one "?" a character is names that long */
-		memset(out, '?', len);
-		out[len] = '\0';
-		return true;
-	}
+	/* what stays of the name must say whose it is: "sed", "tmp.", not
+	 * "*" or "*.d", which name what others chose too */
+	for (i = 0, kept = 0; name[i]; i++)
+		kept += (i < at || i >= at + len) &&
+			isalnum((unsigned char)name[i]);
+	if (kept < 2)
+		return false;
 	for (i = 0; name[i] && o + 1 < size; i++) {
 		if (i == at) {
 			out[o++] = '*';
@@ -629,6 +630,22 @@ enum {
 	P_TEMP = 4,  /* made anew: a temporary file's name is a glob */
 };
 
+static bool set_has(const struct list *set, const struct index *ix,
+		    const char *path);
+
+/* Whether the first len bytes of path name what the run made anew. */
+static bool made_anew_at(const struct rules_learn *l, const char *path,
+			 size_t len)
+{
+	char pre[PATH_MAX];
+
+	if (!l->anew.n || len >= sizeof(pre))
+		return false;
+	memcpy(pre, path, len);
+	pre[len] = '\0';
+	return set_has(&l->anew, &l->anew_ix, pre);
+}
+
 /*
  * Writes path as the policy names it, as how says (P_*).  Sets *kind to
  * the rule that applied.
@@ -667,9 +684,13 @@ static int path_to(const struct rules_learn *l, enum rules_class c,
 		const char *ext =
 			last && !exact && !(how & P_DIR) ? build_ext(s) : NULL;
 
-		if (last && !exact && (how & P_TEMP) &&
+		if (!exact &&
+		    ((last && (how & P_TEMP)) ||
+		     made_anew_at(l, path,
+				  skip + (size_t)(s - copy) + strlen(s))) &&
 		    rules_learn_temp_name(s, name, sizeof(name))) {
-			/* sed -i's "sedOmDv7I": "sed*" */
+			/* sed -i's "sedOmDv7I": "sed*"; mktemp -d's, and
+			 * what is in it: "tmp.*" */
 			*kind = K_GLOB;
 		} else if (!exact && !*var && per_process(path, depth, s)) {
 			/* a process: digits, never /proc/sys or /proc/kcore */

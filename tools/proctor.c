@@ -727,19 +727,51 @@ static void lexical(const char *path, char *out, size_t size)
 		snprintf(out, size, "/");
 }
 
-/* A deny entry of path, in a layer of its own; said, not fatal. */
-static void deny_write_layer(struct rules_policy *p, const char *path,
-			     const char *origin)
-{
-	cJSON *doc = cJSON_CreateObject(), *deny;
-	char err[1024], *json;
+/* Where git's files are protected: the policy, and the workspaces. */
+struct pins {
+	struct rules_policy *p;
+	const struct rules_vars *v;
+};
 
+/* path with the characters a pattern reads as globs bracketed. */
+static void literal_pattern(const char *path, char *out, size_t size)
+{
+	size_t o = 0;
+
+	for (; *path && o + 4 < size; path++) {
+		if (strchr("*?[$", *path))
+			o += (size_t)snprintf(out + o, size - o, "[%c]", *path);
+		else
+			out[o++] = *path;
+	}
+	out[o] = '\0';
+}
+
+/*
+ * A deny entry of path, in a layer of its own: with itself, of the
+ * path alone, not what lies beneath it ("beneath": false).  Said, not
+ * fatal.
+ */
+static void deny_write_layer(struct rules_policy *p, const char *path,
+			     const char *origin, bool itself)
+{
+	cJSON *doc = cJSON_CreateObject(), *deny, *entry;
+	char err[1024], lit[PATH_MAX * 3], *json;
+
+	literal_pattern(path, lit, sizeof(lit));
 	deny = cJSON_AddArrayToObject(
 		cJSON_AddObjectToObject(cJSON_AddObjectToObject(doc, "files"),
 					"write"),
 		"deny");
-	if (deny)
-		cJSON_AddItemToArray(deny, cJSON_CreateString(path));
+	entry = itself ? cJSON_CreateObject() : cJSON_CreateString(lit);
+	if (itself && entry) {
+		cJSON_AddStringToObject(entry, "pattern", lit);
+		cJSON_AddFalseToObject(entry, "beneath");
+	}
+	if (deny && entry)
+		cJSON_AddItemToArray(deny, entry);
+	else
+		cJSON_Delete(entry);
 	json = deny ? cJSON_PrintUnformatted(doc) : NULL;
 	if (json &&
 	    rules_policy_add_json(p, json, origin, NULL, err, sizeof(err)) < 0)
@@ -749,16 +781,37 @@ static void deny_write_layer(struct rules_policy *p, const char *path,
 }
 
 /*
- * Protects what path (relative to base when not absolute) names: by
- * its name, and where its links lead; for husky's "_" (.husky/_), the
- * parent too, which holds the scripts its hooks run.
+ * Protects path, a file git will read or run, there or not yet: by its
+ * name, and each directory above it inside a workspace (not the
+ * workspace itself) alone, so that none can be made, moved, removed or
+ * replaced by a link: path keeps leading where it leads now (a link
+ * made where a directory was missing, cfg -> evil, took the run's file
+ * for it).
  */
-static void protect_git_path(struct rules_policy *p, const char *base,
-			     const char *path, const char *origin)
+static void pin(const struct pins *g, const char *path, const char *origin)
+{
+	char above[PATH_MAX], *slash;
+	size_t i, n;
+
+	deny_write_layer(g->p, path, origin, false);
+	for (i = 0; i < g->v->n_workspaces; i++) {
+		n = strlen(g->v->workspaces[i]);
+		if (strncmp(path, g->v->workspaces[i], n) || path[n] != '/')
+			continue;
+		snprintf(above, sizeof(above), "%s", path);
+		while ((slash = strrchr(above, '/')) &&
+		       (size_t)(slash - above) > n) {
+			*slash = '\0';
+			deny_write_layer(g->p, above, origin, true);
+		}
+	}
+}
+
+/* path, with base when relative, "~/" for the home, without "." or "..". */
+static void git_path(const char *base, const char *path, char *out, size_t size)
 {
 	const char *home = getenv("HOME");
-	char joined[PATH_MAX], name[PATH_MAX], real[PATH_MAX];
-	char *last;
+	char joined[PATH_MAX];
 
 	if (!strncmp(path, "~/", 2) && home)
 		snprintf(joined, sizeof(joined), "%s/%s", home, path + 2);
@@ -766,14 +819,55 @@ static void protect_git_path(struct rules_policy *p, const char *base,
 		snprintf(joined, sizeof(joined), "%s", path);
 	else
 		snprintf(joined, sizeof(joined), "%s/%s", base, path);
-	lexical(joined, name, sizeof(name));
-	deny_write_layer(p, name, origin);
-	if (realpath(joined, real) && strcmp(real, name))
-		deny_write_layer(p, real, origin);
+	lexical(joined, out, size);
+}
+
+/*
+ * Protects what path (relative to base when not absolute) names: by
+ * its name, and where its links lead; for husky's "_" (.husky/_), the
+ * parent too, which holds the scripts its hooks run.
+ */
+static void protect_git_path(const struct pins *g, const char *base,
+			     const char *path, const char *origin)
+{
+	char name[PATH_MAX], real[PATH_MAX], *last;
+
+	git_path(base, path, name, sizeof(name));
+	pin(g, name, origin);
+	if (realpath(name, real) && strcmp(real, name))
+		pin(g, real, origin);
 	last = strrchr(name, '/');
 	if (last && last != name && !strcmp(last, "/_")) {
 		*last = '\0';
-		deny_write_layer(p, name, origin);
+		deny_write_layer(g->p, name, origin, false);
+	}
+}
+
+/*
+ * A hook that is a link: each link of its chain, and where the chain
+ * ends, there or not (a hook whose target is missing runs what the run
+ * puts there), each protected by name and where it leads.
+ */
+static void protect_link_chain(const struct pins *g, const char *link,
+			       const char *origin)
+{
+	char cur[PATH_MAX], target[PATH_MAX], *slash;
+	struct stat st;
+	ssize_t n;
+	int hops;
+
+	snprintf(cur, sizeof(cur), "%s", link);
+	for (hops = 0; hops < 40 && lstat(cur, &st) == 0 && S_ISLNK(st.st_mode);
+	     hops++) {
+		n = readlink(cur, target, sizeof(target) - 1);
+		if (n < 0)
+			return;
+		target[n] = '\0';
+		slash = strrchr(cur, '/');
+		if (slash)
+			*slash = '\0'; /* the link's directory */
+		protect_git_path(g, slash ? cur : "/", target, origin);
+		git_path(slash ? cur : "/", target, cur, sizeof(cur));
 	}
 }
 
@@ -783,25 +877,20 @@ static void protect_git_path(struct rules_policy *p, const char *base,
  * the directory if it is one: what they lead to is the hook git runs,
  * wherever it lies.  dir is absolute.
  */
-static void protect_hook_links(struct rules_policy *p, const char *dir,
+static void protect_hook_links(const struct pins *g, const char *dir,
 			       const char *origin)
 {
-	char entry[PATH_MAX], real[PATH_MAX];
+	char entry[PATH_MAX];
 	struct dirent *d;
-	struct stat st;
 	DIR *dp;
 
-	if (lstat(dir, &st) == 0 && S_ISLNK(st.st_mode) && realpath(dir, real))
-		deny_write_layer(p, real, origin);
+	protect_link_chain(g, dir, origin);
 	dp = opendir(dir);
-	while (dp && (d = readdir(dp)) != NULL) {
-		if ((size_t)snprintf(entry, sizeof(entry), "%s/%s", dir,
-				     d->d_name) >= sizeof(entry) ||
-		    lstat(entry, &st) < 0 || !S_ISLNK(st.st_mode) ||
-		    !realpath(entry, real))
-			continue;
-		deny_write_layer(p, real, origin);
-	}
+	while (dp && (d = readdir(dp)) != NULL)
+		if (strcmp(d->d_name, ".") && strcmp(d->d_name, "..") &&
+		    (size_t)snprintf(entry, sizeof(entry), "%s/%s", dir,
+				     d->d_name) < sizeof(entry))
+			protect_link_chain(g, entry, origin);
 	if (dp)
 		closedir(dp);
 }
@@ -809,22 +898,24 @@ static void protect_hook_links(struct rules_policy *p, const char *dir,
 /*
  * What `git -C ws config ARGS` prints (git reads every config as it
  * would: includes, conditional includes, the worktree's, the
- * environment's); false when git cannot say (none installed, not a
- * repository, a repository git will not read).
+ * environment's; a repository another user owns too, which git would
+ * read for that user), its length; -1 when git cannot say (none
+ * installed, not a repository).
  */
-static bool git_config(const char *ws, const char *const *args, char *out,
-		       size_t size)
+static ssize_t git_config(const char *ws, const char *const *args, char *out,
+			  size_t size)
 {
-	const char *argv[16] = { "git", "-C", ws, "config" };
+	const char *argv[18] = { "git", "-c", "safe.directory=*",
+				 "-C",	ws,   "config" };
 	int fds[2], st, i, devnull;
 	size_t n = 0;
 	ssize_t got;
 	pid_t pid;
 
 	for (i = 0; args[i] && i < 11; i++)
-		argv[4 + i] = args[i];
+		argv[6 + i] = args[i];
 	if (pipe2(fds, O_CLOEXEC) < 0)
-		return false;
+		return -1;
 	pid = fork();
 	if (pid == 0) {
 		devnull = open("/dev/null", O_RDWR);
@@ -841,9 +932,11 @@ static bool git_config(const char *ws, const char *const *args, char *out,
 	out[n] = '\0';
 	close(fds[0]);
 	if (pid < 0 || waitpid(pid, &st, 0) < 0)
-		return false;
+		return -1;
 	/* 1: the key is not set */
-	return WIFEXITED(st) && (WEXITSTATUS(st) == 0 || WEXITSTATUS(st) == 1);
+	return WIFEXITED(st) && (WEXITSTATUS(st) == 0 || WEXITSTATUS(st) == 1)
+		       ? (ssize_t)n
+		       : -1;
 }
 
 /* core.hooksPath as proctor reads it where git cannot say. */
@@ -873,30 +966,33 @@ static void hooks_path_read(const char *ws, char *hp, size_t size)
 
 /*
  * Config files a repository's config includes (include.path,
- * includeIf.*.path), which are its config as much as .git/config: each
- * line of `--show-origin` is "file:ORIGIN<TAB>KEY VALUE", a relative
+ * includeIf.*.path), which are its config as much as .git/config: with
+ * --null, `--show-origin` prints "file:ORIGIN", NUL, "KEY\nVALUE", NUL
+ * (names as they are: spaces, bytes that are not ASCII), a relative
  * VALUE relative to ORIGIN's directory, and a relative ORIGIN (the
  * repository's own ".git/config") relative to the workspace ws.
  */
-static void protect_includes(struct rules_policy *p, const char *ws, char *out)
+static void protect_includes(const struct pins *g, const char *ws,
+			     const char *out, size_t len)
 {
-	char *line, *save, *key, *value, *origin, dir[PATH_MAX];
+	const char *end = out + len, *origin, *key, *value;
+	char dir[PATH_MAX];
 
-	for (line = strtok_r(out, "\n", &save); line;
-	     line = strtok_r(NULL, "\n", &save)) {
-		if (strncmp(line, "file:", 5) || !(key = strchr(line, '\t')))
+	while (out < end) {
+		origin = out;
+		key = origin + strlen(origin) + 1;
+		if (key >= end)
+			return;
+		out = key + strlen(key) + 1;
+		value = strchr(key, '\n');
+		if (strncmp(origin, "file:", 5) || !value)
 			continue;
-		*key++ = '\0';
-		origin = line + 5;
-		if (!(value = strchr(key, ' ')))
-			continue;
-		value++;
-		if (origin[0] == '/')
-			snprintf(dir, sizeof(dir), "%s", origin);
-		else
-			snprintf(dir, sizeof(dir), "%s/%s", ws, origin);
-		*strrchr(dir, '/') = '\0';
-		protect_git_path(p, dir, value, "git include.path");
+		origin += 5;
+		snprintf(dir, sizeof(dir), "%s%s%s", origin[0] == '/' ? "" : ws,
+			 origin[0] == '/' ? "" : "/", origin);
+		if (strrchr(dir, '/'))
+			*strrchr(dir, '/') = '\0';
+		protect_git_path(g, dir, value + 1, "git include.path");
 	}
 }
 
@@ -905,47 +1001,45 @@ static void protect_includes(struct rules_policy *p, const char *ws, char *out)
  * tree (core.hooksPath: husky's .husky/_, a .githooks) has its hooks
  * there: protected as .git/hooks is, by a deny entry of a layer of its
  * own, which a user's entry may override; and so are the config files
- * its config includes, which could set one.  git says what it reads;
- * where it cannot, proctor reads the user's configs and the
- * repository's.
+ * its config includes, which could set one, and the files its hooks
+ * that are links lead to.  git says what it reads; where it cannot,
+ * proctor reads the user's configs and the repository's.
  */
 static void protect_hooks_paths(struct rules_policy *p,
 				const struct rules_vars *v)
 {
-	static const char *const get_hooks[] = { "--path", "--get",
+	static const char *const get_hooks[] = { "--null", "--path", "--get",
 						 "core.hooksPath", NULL };
 	static const char *const get_includes[] = {
-		"--show-origin", "--get-regexp",
+		"--null", "--show-origin", "--get-regexp",
 		"^(include|includeif\\..*)\\.path$", NULL
 	};
-	char hp[PATH_MAX], out[16384], gitdir[PATH_MAX];
+	const struct pins g = { p, v };
+	char hp[PATH_MAX], out[16384], dir[PATH_MAX];
+	ssize_t len;
 	struct stat st;
 	size_t i;
 
 	for (i = 0; i < v->n_workspaces; i++) {
-		snprintf(gitdir, sizeof(gitdir), "%s/.git", v->workspaces[i]);
-		if (lstat(gitdir, &st) < 0)
+		snprintf(dir, sizeof(dir), "%s/.git", v->workspaces[i]);
+		if (lstat(dir, &st) < 0)
 			continue; /* not a repository's top */
-		if (git_config(v->workspaces[i], get_hooks, hp, sizeof(hp)))
-			hp[strcspn(hp, "\n")] = '\0';
-		else
+		if (git_config(v->workspaces[i], get_hooks, hp, sizeof(hp)) < 0)
 			hooks_path_read(v->workspaces[i], hp, sizeof(hp));
-		if (hp[0])
-			protect_git_path(p, v->workspaces[i], hp,
+		if (hp[0]) {
+			protect_git_path(&g, v->workspaces[i], hp,
 					 "git core.hooksPath");
-		/* (a relative one is relative to the work tree's top) */
-		if (hp[0] &&
-		    (size_t)snprintf(gitdir, sizeof(gitdir), "%s%s%s",
-				     hp[0] == '/' ? "" : v->workspaces[i],
-				     hp[0] == '/' ? "" : "/",
-				     hp) < sizeof(gitdir))
-			protect_hook_links(p, gitdir, "git hook link");
-		snprintf(gitdir, sizeof(gitdir), "%s/.git/hooks",
-			 v->workspaces[i]);
-		protect_hook_links(p, gitdir, "git hook link");
-		if (git_config(v->workspaces[i], get_includes, out,
-			       sizeof(out)))
-			protect_includes(p, v->workspaces[i], out);
+			/* (a relative one is relative to the work tree) */
+			git_path(v->workspaces[i], hp, dir, sizeof(dir));
+			protect_hook_links(&g, dir, "git hook link");
+		}
+		snprintf(dir, sizeof(dir), "%s/.git/hooks", v->workspaces[i]);
+		protect_hook_links(&g, dir, "git hook link");
+		len = git_config(v->workspaces[i], get_includes, out,
+				 sizeof(out));
+		if (len > 0)
+			protect_includes(&g, v->workspaces[i], out,
+					 (size_t)len);
 	}
 }
 

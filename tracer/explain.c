@@ -5,8 +5,10 @@
  * so a path cannot draw on the user's terminal.
  */
 #include <ctype.h>
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <fnmatch.h>
 #include <limits.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -296,7 +298,7 @@ static void lock_target(char *out, size_t size, const char *object)
  * not there now): mkstemp's and mkdtemp's way, whose names no later
  * run makes again.
  */
-static bool made_anew(const struct tracer_event *e)
+static bool makes_new_name(const struct tracer_event *e)
 {
 	uint64_t flags;
 	struct stat st;
@@ -313,6 +315,15 @@ static bool made_anew(const struct tracer_event *e)
 		return false;
 	return (flags & (O_CREAT | O_EXCL)) == (O_CREAT | O_EXCL) &&
 	       lstat(e->object, &st) < 0 && errno == ENOENT;
+}
+
+static size_t alnums(const char *s)
+{
+	size_t n = 0;
+
+	for (; *s; s++)
+		n += isalnum((unsigned char)*s) != 0;
+	return n;
 }
 
 /*
@@ -334,11 +345,34 @@ static bool pid_glob(const char *name, pid_t pid, char *out, size_t size)
 	}
 	if (!at || pid <= 0)
 		return false;
-	if (at == name && !at[n])
+	if (at == name && !at[n]) {
 		snprintf(out, size, "[0-9]*");
-	else
-		snprintf(out, size, "%.*s*%s", (int)(at - name), name, at + n);
+		return true;
+	}
+	/* what stays must say whose it is: ".java_pid*.tmp", not ".*" */
+	if (alnums(name) - alnums(num) < 3)
+		return false;
+	snprintf(out, size, "%.*s*%s", (int)(at - name), name, at + n);
 	return true;
+}
+
+/*
+ * Whether glob matches a name in dir now: advice names the object and
+ * nothing more, so a glob for names to come may take none there now
+ * ("sudoers" for "sudoe*", ~/.bashrc for "~/.*").
+ */
+static bool matches_there(const char *dir, const char *glob)
+{
+	struct dirent *d;
+	bool any = false;
+	DIR *dp = opendir(dir);
+
+	while (dp && !any && (d = readdir(dp)) != NULL)
+		any = strcmp(d->d_name, ".") && strcmp(d->d_name, "..") &&
+		      fnmatch(glob, d->d_name, 0) == 0;
+	if (dp)
+		closedir(dp);
+	return any || !dp;
 }
 
 /*
@@ -352,13 +386,17 @@ static void temp_glob(char *lit, size_t size, const struct tracer_event *e,
 		      pid_t pid)
 {
 	const char *base = strrchr(e->object, '/');
-	char *slash = strrchr(lit, '/'), glob[NAME_MAX * 3 + 1];
+	char *slash = strrchr(lit, '/'), glob[NAME_MAX * 3 + 1], dir[PATH_MAX];
 
 	if (!base || !slash || strpbrk(base, "*?[$"))
 		return;
-	if ((made_anew(e) &&
-	     rules_learn_temp_name(base + 1, glob, sizeof(glob))) ||
-	    pid_glob(base + 1, pid, glob, sizeof(glob)))
+	if (!(makes_new_name(e) &&
+	      rules_learn_temp_name(base + 1, glob, sizeof(glob))) &&
+	    !pid_glob(base + 1, pid, glob, sizeof(glob)))
+		return;
+	snprintf(dir, sizeof(dir), "%.*s",
+		 (int)(base == e->object ? 1 : base - e->object), e->object);
+	if (!matches_there(dir, glob))
 		snprintf(slash + 1, size - (size_t)(slash + 1 - lit), "%s",
 			 glob);
 }

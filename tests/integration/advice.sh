@@ -72,10 +72,15 @@ pt_run -- mktemp -p "$T/out"
 pt_grep "a refused mktemp is advised its names' glob" "$PT_ERR" \
 	"allow with --allow-write '$T/out/tmp[.][*]'\$"
 follow "mktemp outside" -- mktemp -p "$T/out"
+# (a glob that would take a name there now is no advice: the literal)
+pt_run -- mktemp -d -p "$T/out"
+pt_grep "... a glob that takes a name there now is not advised" "$PT_ERR" \
+	"allow with --allow-dir '$T/out/tmp[.][A-Za-z0-9]{10}'\$"
+rm -f "$T/out"/tmp.*
 pt_run -- mktemp -d -p "$T/out"
 follow "mktemp -d outside" -- mktemp -d -p "$T/out"
 # (sed's own name is random: one such name, made as mkstemp makes it)
-pt_run -- python3 -c "import os; os.open('$T/out/sedrbKIBB',
+pt_run -- python3 -c "import os; os.open('$T/out/sedOm7vQb',
 	os.O_WRONLY | os.O_CREAT | os.O_EXCL)"
 pt_grep "sed -i's temporary file is advised as sed*" "$PT_ERR" \
 	"allow with --allow-write '$T/out/sed[*]'\$"

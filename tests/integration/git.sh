@@ -212,6 +212,56 @@ pt_nogrep "a hook linked into the work tree: its target unchanged" \
 pt_is "... other files beside it written" "$(cat "$hp/scripts/other.sh")" ok
 pt_grep "... the denial names why" "$PT_ERR" \
 	'denied write .*/hp/scripts/hook\.sh .*\(git hook link\)'
+# a hook's chain of links (a link to a link, a directory that is a link)
+# and a target not there yet: each link and where the chain ends are
+# protected, and so is each directory above an include not there yet
+rm -rf "$hp" && mkdir -p "$hp/scripts" "$hp/tools" "$hp/realdir" &&
+	(cd "$hp" && git init -q && printf '#!/bin/sh\n' >tools/real.sh &&
+	printf '#!/bin/sh\n' >realdir/h.sh && ln -s realdir linkdir &&
+	ln -s ../tools/real.sh scripts/hook.sh &&
+	ln -s ../../scripts/hook.sh .git/hooks/pre-commit &&
+	ln -s ../../linkdir/h.sh .git/hooks/post-commit &&
+	ln -s ../../scripts/missing.sh .git/hooks/pre-push &&
+	git config include.path ../cfg/c.cfg)
+(cd "$hp" && pt_run --workspace "$hp" -- sh -c '
+	rm -f scripts/hook.sh; echo evil >scripts/hook.sh
+	mkdir evildir; echo evil >evildir/h.sh; rm -f linkdir; ln -s evildir linkdir
+	echo evil >scripts/missing.sh
+	mkdir evil; printf "[core]\n\thooksPath = h\n" >evil/c.cfg; ln -s evil cfg
+	mv evil cfg; echo ok >scripts/other.sh; echo ran')
+pt_grep "a hook's chain of links: the run goes on" "$PT_OUT" '^ran$'
+pt_is "... each link and target as it was, nothing at the missing ones" \
+	"$(cd "$hp" && readlink scripts/hook.sh linkdir; cat tools/real.sh
+		ls scripts; test -e cfg || echo no-cfg)" "../tools/real.sh
+realdir
+#!/bin/sh
+hook.sh
+other.sh
+no-cfg"
+# an includeIf whose condition has a space, a path that is not ASCII
+# (git quotes it in its plain output), a repository another user owns
+# (git will not read it for root unless told it is safe)
+rm -rf "$hp" && mkdir -p "$hp/sp dir" && (cd "$hp/sp dir" && git init -q &&
+	git config "includeIf.gitdir:$hp/sp dir/.path" ../team.gitconfig &&
+	git config include.path "../$(printf '\303\251')/a.cfg")
+(cd "$hp/sp dir" && pt_run --workspace "$hp/sp dir" -- sh -c '
+	echo evil >team.gitconfig; mkdir -p "$(printf "\303\251")"
+	echo evil >"$(printf "\303\251")/a.cfg"; echo ran')
+pt_grep "an includeIf with a space, a name not ASCII: the run goes on" \
+	"$PT_OUT" '^ran$'
+pt_absent "... the includeIf's file is not made" "$hp/sp dir/team.gitconfig"
+pt_absent "... nor the one with a name not ASCII" \
+	"$hp/sp dir/$(printf '\303\251')/a.cfg"
+if [ "$(id -u)" = 0 ] && id proctortest >/dev/null 2>&1; then
+	rm -rf "$hp" && mkdir -p "$hp" && (cd "$hp" && git init -q &&
+		git config core.hooksPath .githooks) &&
+		chown -R proctortest "$hp"
+	(cd "$hp" && pt_run --workspace "$hp" -- sh -c 'mkdir .githooks
+		echo evil >.githooks/pre-commit; echo ran')
+	pt_absent "a repository another user owns: its hooksPath is protected" \
+		"$hp/.githooks/pre-commit"
+fi
+
 # a linked worktree in the workspace, made before the run: the directory
 # holding its .git file cannot be moved away for one the run made
 rm -rf "$hp" && mkdir -p "$hp" && (cd "$hp" && git init -q -b main &&
