@@ -748,17 +748,16 @@ static void literal_pattern(const char *path, char *out, size_t size)
 }
 
 /*
- * A deny entry of path, in a layer of its own: with itself, of the
+ * A deny entry of pattern, in a layer of its own: with itself, of the
  * path alone, not what lies beneath it ("beneath": false).  Said, not
  * fatal.
  */
-static void deny_write_layer(struct rules_policy *p, const char *path,
-			     const char *origin, bool itself)
+static void deny_pattern_layer(struct rules_policy *p, const char *lit,
+			       const char *origin, bool itself)
 {
 	cJSON *doc = cJSON_CreateObject(), *deny, *entry;
-	char err[1024], lit[PATH_MAX * 3], *json;
+	char err[1024], *json;
 
-	literal_pattern(path, lit, sizeof(lit));
 	deny = cJSON_AddArrayToObject(
 		cJSON_AddObjectToObject(cJSON_AddObjectToObject(doc, "files"),
 					"write"),
@@ -775,9 +774,60 @@ static void deny_write_layer(struct rules_policy *p, const char *path,
 	json = deny ? cJSON_PrintUnformatted(doc) : NULL;
 	if (json &&
 	    rules_policy_add_json(p, json, origin, NULL, err, sizeof(err)) < 0)
-		fprintf(stderr, "proctor: cannot protect %s: %s\n", path, err);
+		fprintf(stderr, "proctor: cannot protect %s: %s\n", lit, err);
 	free(json);
 	cJSON_Delete(doc);
+}
+
+static int stat_at(const char *dir, const char *name, struct stat *st)
+{
+	char path[PATH_MAX];
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	return stat(path, st);
+}
+
+/* The same, of path taken literally. */
+static void deny_write_layer(struct rules_policy *p, const char *path,
+			     const char *origin, bool itself)
+{
+	char lit[PATH_MAX * 3];
+
+	literal_pattern(path, lit, sizeof(lit));
+	deny_pattern_layer(p, lit, origin, itself);
+}
+
+/*
+ * A workspace that is a repository's git directory (the main one's
+ * .git, given so that a linked worktree's git may write): the built-in
+ * entries name $WORKSPACE/.git/..., which is not there, so its hooks
+ * and configs are protected here, as they are in a .git.
+ */
+static void protect_git_dir(struct rules_policy *p, const char *dir)
+{
+	static const char *const protected[] = {
+		"hooks",
+		"config",
+		"config.worktree",
+		"commondir",
+		"modules/**/hooks",
+		"modules/**/config",
+		"worktrees/*/config.worktree",
+		"worktrees/*/commondir",
+	};
+	char lit[PATH_MAX * 3], pat[PATH_MAX * 3 + 64];
+	struct stat st;
+	size_t i;
+
+	if (stat_at(dir, "HEAD", &st) < 0 || !S_ISREG(st.st_mode) ||
+	    (stat_at(dir, "objects", &st) < 0 &&
+	     stat_at(dir, "commondir", &st) < 0))
+		return; /* not a git directory */
+	literal_pattern(dir, lit, sizeof(lit));
+	for (i = 0; i < sizeof(protected) / sizeof(protected[0]); i++) {
+		snprintf(pat, sizeof(pat), "%s/%s", lit, protected[i]);
+		deny_pattern_layer(p, pat, "git directory", false);
+	}
 }
 
 /*
@@ -997,6 +1047,49 @@ static void protect_includes(const struct pins *g, const char *ws,
 }
 
 /*
+ * A workspace that is a linked worktree (.git: "gitdir: REPO/.git/
+ * worktrees/NAME") keeps its index, objects and refs in REPO's .git,
+ * outside it: git there is refused every write, commit and stash, and
+ * the advice for each (index.lock, then objects, refs...) never ends.
+ * Said once, with the way that works.
+ */
+static void say_linked_worktree(const struct rules_vars *v, const char *ws)
+{
+	char dotgit[PATH_MAX], line[PATH_MAX + 16], common[PATH_MAX];
+	char *gitdir, *end;
+	size_t i, n;
+	FILE *f;
+
+	snprintf(dotgit, sizeof(dotgit), "%s/.git", ws);
+	f = fopen(dotgit, "re");
+	if (!f)
+		return;
+	gitdir = fgets(line, sizeof(line), f) && !strncmp(line, "gitdir: ", 8)
+			 ? line + 8
+			 : NULL;
+	fclose(f);
+	if (!gitdir)
+		return;
+	gitdir[strcspn(gitdir, "\n")] = '\0';
+	end = strstr(gitdir, "/.git/worktrees/");
+	if (!end || !realpath(gitdir, common))
+		return;
+	for (i = 0; i < v->n_workspaces; i++) {
+		n = strlen(v->workspaces[i]);
+		if (!strncmp(common, v->workspaces[i], n) &&
+		    (common[n] == '/' || !common[n]))
+			return; /* its git directory is a workspace's */
+	}
+	*end = '\0';
+	fprintf(stderr,
+		"proctor: %s is a linked worktree of %s, whose .git is "
+		"outside the workspace: git cannot commit or stash here; to "
+		"let it, add --workspace %s (its hooks and config stay "
+		"protected)\n",
+		ws, gitdir, gitdir);
+}
+
+/*
  * A repository whose git runs its hooks from a directory of the work
  * tree (core.hooksPath: husky's .husky/_, a .githooks) has its hooks
  * there: protected as .git/hooks is, by a deny entry of a layer of its
@@ -1006,7 +1099,7 @@ static void protect_includes(const struct pins *g, const char *ws,
  * proctor reads the user's configs and the repository's.
  */
 static void protect_hooks_paths(struct rules_policy *p,
-				const struct rules_vars *v)
+				const struct rules_vars *v, bool quiet)
 {
 	static const char *const get_hooks[] = { "--null", "--path", "--get",
 						 "core.hooksPath", NULL };
@@ -1021,9 +1114,12 @@ static void protect_hooks_paths(struct rules_policy *p,
 	size_t i;
 
 	for (i = 0; i < v->n_workspaces; i++) {
+		protect_git_dir(p, v->workspaces[i]);
 		snprintf(dir, sizeof(dir), "%s/.git", v->workspaces[i]);
 		if (lstat(dir, &st) < 0)
 			continue; /* not a repository's top */
+		if (S_ISREG(st.st_mode) && !quiet)
+			say_linked_worktree(v, v->workspaces[i]);
 		if (git_config(v->workspaces[i], get_hooks, hp, sizeof(hp)) < 0)
 			hooks_path_read(v->workspaces[i], hp, sizeof(hp));
 		if (hp[0]) {
@@ -1069,7 +1165,7 @@ static struct rules_policy *build_policy(const struct cli *c,
 		goto fail;
 	}
 	if (i == c->n_policies)
-		protect_hooks_paths(p, v);
+		protect_hooks_paths(p, v, c->quiet);
 	if (tools_user_layers(p, v) < 0)
 		goto fail;
 	for (i = 0; i < c->n_policies; i++)
@@ -1887,9 +1983,10 @@ static void print_reviews(const struct rules_policy *p)
 	size_t n = rules_policy_reviews(p, &r), i;
 
 	if (n)
-		printf("%s: %zu entr%s wait for review and grant nothing "
-		       "until their \"review\" is removed:\n",
-		       r[0].origin, n, n == 1 ? "y" : "ies");
+		printf("%s: %zu %s for review and grant%s nothing "
+		       "until %s \"review\" is removed:\n",
+		       r[0].origin, n, n == 1 ? "entry waits" : "entries wait",
+		       n == 1 ? "s" : "", n == 1 ? "its" : "their");
 	for (i = 0; i < n; i++) {
 		tracer_printable(safe, sizeof(safe), r[i].pattern);
 		printf("  %s %s", r[i].where, safe);

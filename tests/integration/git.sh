@@ -262,6 +262,21 @@ if [ "$(id -u)" = 0 ] && id proctortest >/dev/null 2>&1; then
 		"$hp/.githooks/pre-commit"
 fi
 
+# a linked worktree as the workspace: said once, with the way that works;
+# the main repository's .git as a workspace keeps its hooks and config
+rm -rf "$hp" && mkdir -p "$hp" && (cd "$hp" && git init -q -b main main &&
+	git -C main -c user.name=t -c user.email=t@t commit -q --allow-empty -m x &&
+	git -C main worktree add -q ../wt -b agent)
+(cd "$hp/wt" && pt_run --workspace "$hp/wt" -- git status)
+pt_grep "a linked worktree as the workspace: the way is said" "$PT_ERR" \
+	"is a linked worktree of $hp/main, .*add --workspace $hp/main "
+(cd "$hp/wt" && pt_run --workspace "$hp/wt" --workspace "$hp/main/.git" -- \
+	sh -c 'echo evil >../main/.git/hooks/pre-commit
+	git config core.hooksPath /tmp; echo ran')
+pt_grep "the main .git as a workspace: the run goes on" "$PT_OUT" '^ran$'
+pt_absent "... its hooks are protected" "$hp/main/.git/hooks/pre-commit"
+pt_nogrep "... and its config" "$hp/main/.git/config" hooksPath
+
 # a linked worktree in the workspace, made before the run: the directory
 # holding its .git file cannot be moved away for one the run made
 rm -rf "$hp" && mkdir -p "$hp" && (cd "$hp" && git init -q -b main &&
