@@ -497,6 +497,17 @@ static void why_asked(char *out, size_t size, const struct tracer_event *e)
 			 e->answer ? e->answer : "deny", by);
 }
 
+bool tracer_event_unsaid(const struct tracer_event *e)
+{
+	/* a datagram socket aimed at port 0: glibc sorting the addresses
+	 * it found; logged, not worth a line */
+	if (e->cls == RULES_CONNECT && e->object_key &&
+	    !strcmp(e->object_key, "addr") && strlen(e->object) > 2 &&
+	    !strcmp(e->object + strlen(e->object) - 2, ":0"))
+		return true;
+	return e->sort_probe || e->absent;
+}
+
 /* The denial, and the flags that would allow it. */
 static void say_with_advice(const struct tracer_event *e, const char *head,
 			    const char *by_name, pid_t pid)
@@ -537,15 +548,7 @@ void tracer_explain_denial(const struct tracer_who *w,
 	bool named = e->name && e->name[0];
 	char ask[160] = "";
 
-	/*
-	 * A datagram socket aimed at port 0: glibc does that to sort the
-	 * addresses it found.  Logged; not worth a line.
-	 */
-	if (e->cls == RULES_CONNECT && e->object_key &&
-	    !strcmp(e->object_key, "addr") && strlen(e->object) > 2 &&
-	    !strcmp(e->object + strlen(e->object) - 2, ":0"))
-		return;
-	if (e->sort_probe)
+	if (tracer_event_unsaid(e))
 		return;
 	snprintf(key, sizeof(key), "%d:%s", e->cls, e->object);
 	if (!first_time(key))

@@ -758,9 +758,8 @@ void tracer_log_decision_at(const struct tracer_who *w,
 	int i;
 
 	atomic_fetch_add(&decisions, 1);
-	/* counted for "N denied": what was said, a sort probe and a name
-	 * with nothing there were not */
-	if (!e->allowed && !e->sort_probe && !e->absent)
+	/* counted for "N denied": what was said */
+	if (!e->allowed && !tracer_event_unsaid(e))
 		atomic_fetch_add(&denials, 1);
 	if (!tracer_log_on())
 		return;

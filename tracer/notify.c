@@ -467,7 +467,7 @@ static void record_end(struct tracer_sup *s, struct tracer_req *r,
 	r->ev.stack = rec->stack;
 	tracer_log_decision_at(&rec->w, &r->ev, turn);
 	free(rec->stack);
-	if (!r->ev.allowed && !r->ev.absent && !s->o->quiet)
+	if (!r->ev.allowed && !s->o->quiet)
 		tracer_explain_denial(&rec->w, &r->ev);
 }
 

@@ -459,6 +459,12 @@ void tracer_printable_ex(char *out, size_t size, const char *s, int flags);
 void tracer_explain_denial(const struct tracer_who *w,
 			   const struct tracer_event *e);
 
+/*
+ * A denial that is logged but neither said nor counted: glibc's probes
+ * of the addresses it sorts, a read of a name with nothing there.
+ */
+bool tracer_event_unsaid(const struct tracer_event *e);
+
 /* The first objects explained ("write /etc/x, read ~/.netrc and 2
  * more"), for the run's last line; "" if none. */
 void tracer_explain_said(char *out, size_t size);

@@ -207,6 +207,17 @@ pt_is "... and its addresses come in the native order" "$(cat "$PT_OUT")" \
 pt_nogrep "its sorting probes are not said" "$PT_ERR" 'denied'
 pt_grep "... but logged, refused (answered as natively)" "$PT_LOG" \
 	'"addr":"0\.0\.0\.0:8000","decision":"deny".*"sort_probe":true'
+# a datagram socket aimed at port 0 of an address (glibc's sorting of
+# what a lookup found): refused and logged, neither said nor counted
+pt_run -- python3 -c 'import socket
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+try:
+    s.connect(("127.0.0.9", 0))
+except OSError as e:
+    print(e.errno)'
+pt_nogrep "a datagram probe of port 0: not said, not counted" "$PT_ERR" \
+	'denied'
+pt_grep "... but logged" "$PT_LOG" '"addr":"127\.0\.0\.9:0","decision":"deny"'
 # an allowed datagram to 0.0.0.0 (this host) goes where natively
 if [ -n "$PT_PY" ]; then
 	"$PT_PY" -c '
