@@ -1834,10 +1834,13 @@ static void say_denials(const char *log_path)
 	char said[512];
 
 	tracer_explain_said(said, sizeof(said));
-	fprintf(stderr, "proctor: %llu denied%s%s%s%s%s\n",
-		(unsigned long long)tracer_log_denials(), said[0] ? " (" : "",
-		said, said[0] ? ")" : "", log_path ? "; log: " : "",
-		log_path ? log_path : "");
+	fprintf(stderr, "proctor: %llu denied",
+		(unsigned long long)tracer_log_denials());
+	if (said[0])
+		fprintf(stderr, " (%s)", said);
+	if (log_path)
+		fprintf(stderr, "; log: %s", log_path);
+	fputc('\n', stderr);
 }
 
 static int cmd_run(int argc, char **argv)
