@@ -74,6 +74,7 @@ while len(pending) < g:
     read_one()
 open(ws + "/go-kill", "w").close()
 second = [m["id"] for m in pending]
+pending.clear()  # the third round's are its own: wait for all of them
 while not all(i in answered for i in second):
     read_one()
 log.write("gone=%d\n" % sum(1 for i in second if answered[i] == "gone"))
