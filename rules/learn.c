@@ -540,14 +540,13 @@ bool rules_learn_temp_name(const char *name, char *out, size_t size)
 			isalnum((unsigned char)name[i]);
 	if (kept < 2)
 		return false;
-	for (i = 0; name[i] && o + 1 < size; i++) {
-		if (i == at) {
-			out[o++] = '*';
-			i += len - 1;
-			continue;
-		}
-		o = put_lit(out, o, size, name[i]);
-	}
+	/* one "?" a chosen character: "sed??????" never takes "sed", nor
+	 * "post-checkout" a "post-checkout4711"'s glob would */
+	for (i = 0; name[i] && o + 1 < size; i++)
+		if (i >= at && i < at + len)
+			out[o++] = '?';
+		else
+			o = put_lit(out, o, size, name[i]);
 	out[o] = '\0';
 	return true;
 }

@@ -135,9 +135,9 @@ void rules_learn_name(const char *name, char *out, size_t size);
 
 /*
  * A name that a maker of temporary files chose (mkstemp's, mktemp's,
- * Python's), as a glob with the chosen part "*", in out; false if the
- * name does not look chosen, or too little of it is left to say whose
- * it is (a name chosen whole: perl -i's "XXuOBJZi").
+ * Python's), as a glob with a "?" for each chosen character ("sed??????"),
+ * in out; false if the name does not look chosen, or too little of it
+ * is left to say whose it is (a name chosen whole: perl -i's "XXuOBJZi").
  */
 bool rules_learn_temp_name(const char *name, char *out, size_t size);
 

@@ -329,7 +329,7 @@ static size_t alnums(const char *s)
 /*
  * name with the caller's pid in it, as a number of its own, as a glob
  * (the JVM's /tmp/hsperfdata_USER/PID, its .java_pidPID.tmp socket):
- * "[0-9]*" when the pid is the whole name, else "*" for the pid.
+ * "[0-9]*" for the pid.
  */
 static bool pid_glob(const char *name, pid_t pid, char *out, size_t size)
 {
@@ -349,10 +349,12 @@ static bool pid_glob(const char *name, pid_t pid, char *out, size_t size)
 		snprintf(out, size, "[0-9]*");
 		return true;
 	}
-	/* what stays must say whose it is: ".java_pid*.tmp", not ".*" */
+	/* what stays must say whose it is: ".java_pid*.tmp", not ".*"; and
+	 * a digit at the least where the pid was, so that the glob never
+	 * takes the name without it (".gitconfig" for ".gitconfig4711") */
 	if (alnums(name) - alnums(num) < 3)
 		return false;
-	snprintf(out, size, "%.*s*%s", (int)(at - name), name, at + n);
+	snprintf(out, size, "%.*s[0-9]*%s", (int)(at - name), name, at + n);
 	return true;
 }
 
@@ -376,6 +378,19 @@ static bool matches_there(const char *dir, const char *glob)
 }
 
 /*
+ * Refused by an entry that denies the name (.git/hooks/post-checkout4711
+ * under .git/hooks): a glob there would hand over what the entry
+ * protects.  Not the default, a create entry, nor proctor's own word on
+ * a socket in /tmp (tracer_judge_kind).
+ */
+static bool by_entry(const struct rules_verdict *v)
+{
+	return v && !v->is_default && v->action != RULES_CREATE &&
+	       !(v->origin && !strcmp(v->origin, "proctor") && v->where &&
+		 !strcmp(v->where, "files.write"));
+}
+
+/*
  * lit, the literal path of a write refused: a temporary name in it
  * (sed -i's "sedOmDv7I" beside the file it edits) or the caller's pid as
  * the glob of such names, which a later run's name matches.  (The name
@@ -388,7 +403,7 @@ static void temp_glob(char *lit, size_t size, const struct tracer_event *e,
 	const char *base = strrchr(e->object, '/');
 	char *slash = strrchr(lit, '/'), glob[NAME_MAX * 3 + 1], dir[PATH_MAX];
 
-	if (!base || !slash || strpbrk(base, "*?[$"))
+	if (!base || !slash || strpbrk(base, "*?[$") || by_entry(e->verdict))
 		return;
 	if (!(makes_new_name(e) &&
 	      rules_learn_temp_name(base + 1, glob, sizeof(glob))) &&

@@ -70,7 +70,7 @@ mkdir -p "$T/out"
 echo hello >"$T/out/f"
 pt_run -- mktemp -p "$T/out"
 pt_grep "a refused mktemp is advised its names' glob" "$PT_ERR" \
-	"allow with --allow-write '$T/out/tmp[.][*]'\$"
+	"allow with --allow-write '$T/out/tmp[.][?]{10}'\$"
 follow "mktemp outside" -- mktemp -p "$T/out"
 # (a glob that would take a name there now is no advice: the literal)
 pt_run -- mktemp -d -p "$T/out"
@@ -82,12 +82,12 @@ follow "mktemp -d outside" -- mktemp -d -p "$T/out"
 # (sed's own name is random: one such name, made as mkstemp makes it)
 pt_run -- python3 -c "import os; os.open('$T/out/sedOm7vQb',
 	os.O_WRONLY | os.O_CREAT | os.O_EXCL)"
-pt_grep "sed -i's temporary file is advised as sed*" "$PT_ERR" \
-	"allow with --allow-write '$T/out/sed[*]'\$"
-pt_run --allow-write "$T/out/sed*" -- sed -i s/hello/bye/ "$T/out/f"
+pt_grep "sed -i's temporary file is advised as sed??????" "$PT_ERR" \
+	"allow with --allow-write '$T/out/sed[?]{6}'\$"
+pt_run --allow-write "$T/out/sed??????" -- sed -i s/hello/bye/ "$T/out/f"
 pt_grep "... which lets it make one; the rename over the file is next" \
 	"$PT_ERR" "denied write $T/out/f .*allow with --allow-write '$T/out/f'\$"
-pt_run --allow-write "$T/out/sed*" --allow-write "$T/out/f" -- \
+pt_run --allow-write "$T/out/sed??????" --allow-write "$T/out/f" -- \
 	sed -i s/hello/bye/ "$T/out/f"
 pt_status "... and with both, sed -i edits it" 0
 pt_is "... as it does natively" "$(cat "$T/out/f")" bye
@@ -114,8 +114,16 @@ pt_grep "a file named by the caller's pid is advised [0-9]*" "$PT_ERR" \
 follow "a pid-named file" -- python3 "$T/pidname.py" file "$T/out"
 pt_run -- python3 "$T/pidname.py" socket
 pt_grep "a socket in /tmp, with the pid in its name, gets a flag" "$PT_ERR" \
-	"allow with --allow-write '/tmp/.pt_pid[*].tmp'\$"
+	"allow with --allow-write '/tmp/.pt_pid\\[0-9\\]\\*.tmp'\$"
 follow "a socket in /tmp" -- python3 "$T/pidname.py" socket
+# a name an entry denies gets no glob: it would hand over what it protects
+mkdir -p "$WS/.vscode"
+pt_run -- sh -c 'exec sh -c "echo x >.vscode/tasks.json\$\$"'
+pt_grep "a pid-named file in .vscode is advised as it is" "$PT_ERR" \
+	"allow with --allow-write '$WS/.vscode/tasks.json[0-9]+'\$"
+pt_run -- sh -c "exec sh -c 'echo x >$T/out/conf\$\$'"
+pt_nogrep "... and no glob takes the name without the pid" "$PT_ERR" \
+	"'$T/out/conf\\*'"
 
 # an address of no family proctor grants (AF_UNSPEC with MSG_FASTOPEN):
 # said, with no flag, since none names it

@@ -122,22 +122,22 @@ static const struct temp_case {
 	const char *name;
 	const char *want; /* NULL: not a chosen name */
 } temps[] = {
-	{ "sedOmDv7I", "sed*" },	    /* sed -i: mkstemp's six */
-	{ "sedabCd12", "sed*" },	    /* six at the least */
+	{ "sedOmDv7I", "sed??????" },	    /* sed -i: mkstemp's six */
+	{ "sedabCd12", "sed??????" },	    /* six at the least */
 	{ "sedrbKIBB", NULL },		    /* too few changes: literal */
-	{ "sedOm7vQb", "sed*" },
-	{ "ccA1b2C3.s", "cc*.s" },	    /* gcc's */
-	{ "tmp.jHTjIvF98B", "tmp.*" },	    /* mktemp(1): ten */
-	{ "tmp_obj_AbC123", "tmp_obj_*" }, /* git's */
-	{ "tmpva87flla", "tmp*" },	    /* Python's */
+	{ "sedOm7vQb", "sed??????" },
+	{ "ccA1b2C3.s", "cc??????.s" },	    /* gcc's */
+	{ "tmp.jHTjIvF98B", "tmp.??????????" },	    /* mktemp(1): ten */
+	{ "tmp_obj_AbC123", "tmp_obj_??????" }, /* git's */
+	{ "tmpva87flla", "tmp????????" },	    /* Python's */
 	{ "XXuOBJZi", NULL },		    /* perl -i's: nothing left */
 	{ "yHTjIvF98B", NULL },		    /* mktemp XXXXXXXXXX: "y" */
 	{ "sudoers2024", NULL },	    /* a word and a number */
 	{ "known_hosts2", NULL },
 	{ ".aB3dE6", NULL },
-	{ "tmp_a8c_d9k.txt", "tmp*.txt" },
+	{ "tmp_a8c_d9k.txt", "tmp????????.txt" },
 	{ "a[bC1d2", NULL },		    /* a run of five */
-	{ "xy[AbC1d2E", "xy[[]*" },	    /* glob bytes kept literal */
+	{ "xy[AbC1d2E", "xy[[]???????" },	    /* glob bytes kept literal */
 	{ "new.txt", NULL },
 	{ "Makefile", NULL },		    /* a capital first */
 	{ "README.md", NULL },
