@@ -803,17 +803,17 @@ static void deny_write_layer(struct rules_policy *p, const char *path,
  * entries name $WORKSPACE/.git/..., which is not there, so its hooks
  * and configs are protected here, as they are in a .git.
  */
-static void protect_git_dir(struct rules_policy *p, const char *dir)
+static bool protect_git_dir(struct rules_policy *p, const char *dir)
 {
 	static const char *const protected[] = {
 		"hooks",
 		"config",
 		"config.worktree",
 		"commondir",
+		"**/config.worktree",
+		"**/commondir",
 		"modules/**/hooks",
 		"modules/**/config",
-		"worktrees/*/config.worktree",
-		"worktrees/*/commondir",
 	};
 	char lit[PATH_MAX * 3], pat[PATH_MAX * 3 + 64];
 	struct stat st;
@@ -822,12 +822,13 @@ static void protect_git_dir(struct rules_policy *p, const char *dir)
 	if (stat_at(dir, "HEAD", &st) < 0 || !S_ISREG(st.st_mode) ||
 	    (stat_at(dir, "objects", &st) < 0 &&
 	     stat_at(dir, "commondir", &st) < 0))
-		return; /* not a git directory */
+		return false; /* not a git directory */
 	literal_pattern(dir, lit, sizeof(lit));
 	for (i = 0; i < sizeof(protected) / sizeof(protected[0]); i++) {
 		snprintf(pat, sizeof(pat), "%s/%s", lit, protected[i]);
 		deny_pattern_layer(p, pat, "git directory", false);
 	}
+	return true;
 }
 
 /*
@@ -874,16 +875,23 @@ static void git_path(const char *base, const char *path, char *out, size_t size)
 
 /*
  * Protects what path (relative to base when not absolute) names: by
- * its name, and where its links lead; for husky's "_" (.husky/_), the
- * parent too, which holds the scripts its hooks run.
+ * the name, by the name from where base really is (the kernel takes a
+ * relative link's target, and git an include's ".." from there, not
+ * from the name that led there), and where its links lead; for husky's
+ * "_" (.husky/_), the parent too, which holds the scripts its hooks run.
  */
 static void protect_git_path(const struct pins *g, const char *base,
 			     const char *path, const char *origin)
 {
-	char name[PATH_MAX], real[PATH_MAX], *last;
+	char name[PATH_MAX], phys[PATH_MAX], real[PATH_MAX], *last;
 
 	git_path(base, path, name, sizeof(name));
 	pin(g, name, origin);
+	if (realpath(base, real)) {
+		git_path(real, path, phys, sizeof(phys));
+		if (strcmp(phys, name))
+			pin(g, phys, origin);
+	}
 	if (realpath(name, real) && strcmp(real, name))
 		pin(g, real, origin);
 	last = strrchr(name, '/');
@@ -894,14 +902,16 @@ static void protect_git_path(const struct pins *g, const char *base,
 }
 
 /*
- * A hook that is a link: each link of its chain, and where the chain
- * ends, there or not (a hook whose target is missing runs what the run
- * puts there), each protected by name and where it leads.
+ * A file git reads or runs that is a link: each link of its chain, and
+ * where the chain ends, there or not (a hook or include whose target is
+ * missing is what the run puts there), each protected as
+ * protect_git_path does.  A relative target is taken from where the
+ * link's directory really is, as the kernel takes it.
  */
 static void protect_link_chain(const struct pins *g, const char *link,
 			       const char *origin)
 {
-	char cur[PATH_MAX], target[PATH_MAX], *slash;
+	char cur[PATH_MAX], target[PATH_MAX], dir[PATH_MAX], *slash;
 	struct stat st;
 	ssize_t n;
 	int hops;
@@ -916,9 +926,22 @@ static void protect_link_chain(const struct pins *g, const char *link,
 		slash = strrchr(cur, '/');
 		if (slash)
 			*slash = '\0'; /* the link's directory */
-		protect_git_path(g, slash ? cur : "/", target, origin);
-		git_path(slash ? cur : "/", target, cur, sizeof(cur));
+		if (!realpath(slash ? cur : "/", dir))
+			snprintf(dir, sizeof(dir), "%s", slash ? cur : "/");
+		protect_git_path(g, dir, target, origin);
+		git_path(dir, target, cur, sizeof(cur));
 	}
+}
+
+/* protect_git_path, and the chain of links path may be. */
+static void protect_git_file(const struct pins *g, const char *base,
+			     const char *path, const char *origin)
+{
+	char name[PATH_MAX];
+
+	protect_git_path(g, base, path, origin);
+	git_path(base, path, name, sizeof(name));
+	protect_link_chain(g, name, origin);
 }
 
 /*
@@ -1042,7 +1065,7 @@ static void protect_includes(const struct pins *g, const char *ws,
 			 origin[0] == '/' ? "" : "/", origin);
 		if (strrchr(dir, '/'))
 			*strrchr(dir, '/') = '\0';
-		protect_git_path(g, dir, value + 1, "git include.path");
+		protect_git_file(g, dir, value + 1, "git include.path");
 	}
 }
 
@@ -1090,16 +1113,59 @@ static void say_linked_worktree(const struct rules_vars *v, const char *ws)
 }
 
 /*
- * A repository whose git runs its hooks from a directory of the work
- * tree (core.hooksPath: husky's .husky/_, a .githooks) has its hooks
- * there: protected as .git/hooks is, by a deny entry of a layer of its
- * own, which a user's entry may override; and so are the config files
- * its config includes, which could set one, and the files its hooks
- * that are links lead to.  git says what it reads; where it cannot,
- * proctor reads the user's configs and the repository's.
+ * A relative core.hooksPath is taken from each work tree's top: the
+ * repository's linked worktrees and submodules in the workspace have
+ * their own (`.worktrees/wt1/.githooks`).  Their tops: each
+ * worktrees/NAME/gitdir of gitdir names a worktree's .git file, and
+ * .gitmodules each submodule's path.
  */
-static void protect_hooks_paths(struct rules_policy *p,
-				const struct rules_vars *v, bool quiet)
+static void protect_other_tops(const struct pins *g, const char *top,
+			       const char *gitdir, const char *hp)
+{
+	char path[PATH_MAX], line[PATH_MAX + 32], *v, *slash;
+	struct dirent *d;
+	DIR *dp;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/worktrees", gitdir);
+	dp = opendir(path);
+	while (dp && (d = readdir(dp)) != NULL) {
+		snprintf(path, sizeof(path), "%s/worktrees/%s/gitdir", gitdir,
+			 d->d_name);
+		if (d->d_name[0] == '.' || !(f = fopen(path, "re")))
+			continue;
+		if (fgets(line, sizeof(line), f) &&
+		    (slash = strrchr(line, '/'))) {
+			*slash = '\0'; /* the worktree's top */
+			protect_git_file(g, line, hp, "git core.hooksPath");
+		}
+		fclose(f);
+	}
+	if (dp)
+		closedir(dp);
+	snprintf(path, sizeof(path), "%s/.gitmodules", top);
+	f = fopen(path, "re");
+	while (f && fgets(line, sizeof(line), f)) {
+		line[strcspn(line, "\n")] = '\0';
+		v = line + strspn(line, " \t");
+		if (strncmp(v, "path", 4) || !(v = strchr(v, '=')))
+			continue;
+		v += 1 + strspn(v + 1, " \t");
+		snprintf(path, sizeof(path), "%s/%s", top, v);
+		protect_git_file(g, path, hp, "git core.hooksPath");
+	}
+	if (f)
+		fclose(f);
+}
+
+/*
+ * One repository: top its work tree's top (or, bare, its git
+ * directory), gitdir its git directory, asker where git is asked.  Its
+ * core.hooksPath, the hooks there and in gitdir/hooks that are links,
+ * and the config files its config includes.
+ */
+static void protect_repo(const struct pins *g, const char *top,
+			 const char *gitdir, const char *asker)
 {
 	static const char *const get_hooks[] = { "--null", "--path", "--get",
 						 "core.hooksPath", NULL };
@@ -1107,35 +1173,62 @@ static void protect_hooks_paths(struct rules_policy *p,
 		"--null", "--show-origin", "--get-regexp",
 		"^(include|includeif\\..*)\\.path$", NULL
 	};
-	const struct pins g = { p, v };
 	char hp[PATH_MAX], out[16384], dir[PATH_MAX];
 	ssize_t len;
+
+	if (git_config(asker, get_hooks, hp, sizeof(hp)) < 0)
+		hooks_path_read(top, hp, sizeof(hp));
+	if (hp[0]) {
+		/* (a relative one is relative to the work tree's top) */
+		protect_git_file(g, top, hp, "git core.hooksPath");
+		git_path(top, hp, dir, sizeof(dir));
+		protect_hook_links(g, dir, "git hook link");
+		if (hp[0] != '/' && strncmp(hp, "~/", 2))
+			protect_other_tops(g, top, gitdir, hp);
+	}
+	snprintf(dir, sizeof(dir), "%s/hooks", gitdir);
+	protect_hook_links(g, dir, "git hook link");
+	len = git_config(asker, get_includes, out, sizeof(out));
+	if (len > 0)
+		protect_includes(g, asker, out, (size_t)len);
+}
+
+/*
+ * A repository whose git runs its hooks from a directory of the work
+ * tree (core.hooksPath: husky's .husky/_, a .githooks) has its hooks
+ * there: protected as .git/hooks is, by a deny entry of a layer of its
+ * own, which a user's entry may override; and so are the config files
+ * its config includes, which could set one, and the files its hooks
+ * that are links lead to.  git says what it reads; where it cannot,
+ * proctor reads the user's configs and the repository's.  A workspace
+ * that is a git directory is its repository's too.
+ */
+static void protect_hooks_paths(struct rules_policy *p,
+				const struct rules_vars *v, bool quiet)
+{
+	const struct pins g = { p, v };
+	char dir[PATH_MAX], top[PATH_MAX], *slash;
 	struct stat st;
 	size_t i;
 
 	for (i = 0; i < v->n_workspaces; i++) {
-		protect_git_dir(p, v->workspaces[i]);
-		snprintf(dir, sizeof(dir), "%s/.git", v->workspaces[i]);
+		const char *ws = v->workspaces[i];
+
+		if (protect_git_dir(p, ws)) {
+			/* MAIN/.git: the work tree is MAIN; bare: itself */
+			snprintf(top, sizeof(top), "%s", ws);
+			slash = strrchr(top, '/');
+			if (slash && !strcmp(slash, "/.git") && slash != top)
+				*slash = '\0';
+			protect_repo(&g, top, ws, ws);
+			continue;
+		}
+		snprintf(dir, sizeof(dir), "%s/.git", ws);
 		if (lstat(dir, &st) < 0)
 			continue; /* not a repository's top */
 		if (S_ISREG(st.st_mode) && !quiet)
-			say_linked_worktree(v, v->workspaces[i]);
-		if (git_config(v->workspaces[i], get_hooks, hp, sizeof(hp)) < 0)
-			hooks_path_read(v->workspaces[i], hp, sizeof(hp));
-		if (hp[0]) {
-			protect_git_path(&g, v->workspaces[i], hp,
-					 "git core.hooksPath");
-			/* (a relative one is relative to the work tree) */
-			git_path(v->workspaces[i], hp, dir, sizeof(dir));
-			protect_hook_links(&g, dir, "git hook link");
-		}
-		snprintf(dir, sizeof(dir), "%s/.git/hooks", v->workspaces[i]);
-		protect_hook_links(&g, dir, "git hook link");
-		len = git_config(v->workspaces[i], get_includes, out,
-				 sizeof(out));
-		if (len > 0)
-			protect_includes(&g, v->workspaces[i], out,
-					 (size_t)len);
+			say_linked_worktree(v, ws);
+		protect_repo(&g, ws, dir, ws);
 	}
 }
 
@@ -1164,8 +1257,9 @@ static struct rules_policy *build_policy(const struct cli *c,
 		print_error(err);
 		goto fail;
 	}
-	if (i == c->n_policies)
-		protect_hooks_paths(p, v, c->quiet);
+	/* (a learned policy stands in place of the built-in one: the
+	 * repository's own protections hold under it too) */
+	protect_hooks_paths(p, v, c->quiet);
 	if (tools_user_layers(p, v) < 0)
 		goto fail;
 	for (i = 0; i < c->n_policies; i++)

@@ -277,6 +277,41 @@ pt_grep "the main .git as a workspace: the run goes on" "$PT_OUT" '^ran$'
 pt_absent "... its hooks are protected" "$hp/main/.git/hooks/pre-commit"
 pt_nogrep "... and its config" "$hp/main/.git/config" hooksPath
 
+# a relative core.hooksPath in a linked worktree of the workspace's; an
+# include of the main .git as the workspace; a hooks directory that is a
+# link, whose hook is a relative link (taken from where it really is); an
+# include that is a link to a file not there yet; and under a learned
+# policy (which stands in place of the built-in one)
+rm -rf "$hp" && mkdir -p "$hp" && (cd "$hp" && git init -q -b main r &&
+	cd r && git -c user.name=t -c user.email=t@t commit -q --allow-empty -m x &&
+	git config core.hooksPath .githooks && git config include.path x.cfg &&
+	git worktree add -q .worktrees/wt1 -b wt1 && mkdir githooks scripts &&
+	printf '#!/bin/sh\n' >scripts/lint.sh &&
+	ln -s ../scripts/lint.sh githooks/pre-commit && rm -rf .git/hooks &&
+	ln -s ../githooks .git/hooks && git config --add include.path ../team.cfg &&
+	ln -s shared/team.cfg team.cfg)
+(cd "$hp/r" && pt_run --workspace "$hp/r" -- sh -c '
+	mkdir -p .worktrees/wt1/.githooks; echo evil >.worktrees/wt1/.githooks/pre-commit
+	echo evil >scripts/lint.sh; mkdir -p shared; echo evil >shared/team.cfg
+	echo ran')
+pt_grep "linked worktrees, hook and include links: the run goes on" \
+	"$PT_OUT" '^ran$'
+pt_absent "... a worktree's relative hooksPath is protected" \
+	"$hp/r/.worktrees/wt1/.githooks/pre-commit"
+pt_nogrep "... a relative link from a linked hooks directory" \
+	"$hp/r/scripts/lint.sh" evil
+pt_absent "... an include's link to a file not there yet" "$hp/r/shared/team.cfg"
+(cd "$hp/r" && pt_run --workspace "$hp/r/.git" -- sh -c \
+	"echo evil >'$hp/r/.git/x.cfg'; echo ran")
+pt_absent "the main .git as the workspace: its includes are protected" \
+	"$hp/r/.git/x.cfg"
+echo '{"builtin": false, "files": {"write": {"allow": ["$WORKSPACE"]}}}' \
+	>"$T/nobuiltin.json"
+(cd "$hp/r" && pt_run --workspace "$hp/r" --policy "$T/nobuiltin.json" -- \
+	sh -c 'echo evil >scripts/lint.sh; echo ran')
+pt_nogrep "a policy without the built-in one keeps the repository's own" \
+	"$hp/r/scripts/lint.sh" evil
+
 # a linked worktree in the workspace, made before the run: the directory
 # holding its .git file cannot be moved away for one the run made
 rm -rf "$hp" && mkdir -p "$hp" && (cd "$hp" && git init -q -b main &&
