@@ -819,7 +819,9 @@ static bool protect_git_dir(struct rules_policy *p, const char *dir)
 	struct stat st;
 	size_t i;
 
+	/* as git's own test: HEAD, refs, and objects or a commondir */
 	if (stat_at(dir, "HEAD", &st) < 0 || !S_ISREG(st.st_mode) ||
+	    stat_at(dir, "refs", &st) < 0 || !S_ISDIR(st.st_mode) ||
 	    (stat_at(dir, "objects", &st) < 0 &&
 	     stat_at(dir, "commondir", &st) < 0))
 		return false; /* not a git directory */
