@@ -348,6 +348,11 @@ static void scan_file(const char *path, struct scan *s)
 	n = fread(buf, 1, GITRISK_READ_MAX, f);
 	fclose(f);
 	buf[n] = '\0';
+	/* git reads on past a NUL (in a comment it is nothing): so does
+	 * this, lest "#\0" hide the lines after it */
+	while (n--)
+		if (!buf[n])
+			buf[n] = ' ';
 	join_lines(buf);
 	/* a UTF-8 byte order mark, which git skips */
 	line = !strncmp(buf, "\xef\xbb\xbf", 3) ? buf + 3 : buf;
@@ -450,6 +455,11 @@ static void say_common(const char *path, const struct stat *st, bool quiet)
 	if (!f || st->st_size > 4096) {
 		if (f)
 			fclose(f);
+		/* too long to follow here; git follows it */
+		if (st->st_size > 4096)
+			say(path, "a commondir longer than proctor follows: "
+				  "4 KiB",
+			    quiet);
 		return;
 	}
 	if (!fgets(line, sizeof(line), f))

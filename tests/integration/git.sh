@@ -116,7 +116,11 @@ pt_run --workspace "$ws2" -- sh -c 'mkdir -p "$TMPDIR/stage/.git" &&
 	mkdir -p esc/.git && printf "[core]\n\tx = a\\\\\\\\\n\tfsmonitor = x\n" \
 		>esc/.git/config &&
 	mkdir -p cmt/.git && printf "[core]\n# c \\\\\n\tfsmonitor = x\n" \
-		>cmt/.git/config'
+		>cmt/.git/config &&
+	mkdir -p nul/.git && printf "#\0\n[core]\n\tfsmonitor = x\n" \
+		>nul/.git/config &&
+	mkdir -p long/.git && { i=0; while [ $i -lt 2100 ]; do printf ./;
+		i=$((i + 1)); done; echo ../../cdir; } >long/.git/commondir'
 pt_grep "a repository moved in is looked through" "$PT_ERR" \
 	"wrote what git will run .*: $ws2/moved/.git/config \\(core.fsmonitor\\)"
 pt_grep "... a transport that is a command" "$PT_ERR" \
@@ -129,6 +133,10 @@ pt_grep "... a key after a line that ends in an escaped backslash" "$PT_ERR" \
 	"wrote what git will run .*: $ws2/esc/.git/config \\(core.fsmonitor\\)"
 pt_grep "... a key after a comment that ends in a backslash" "$PT_ERR" \
 	"wrote what git will run .*: $ws2/cmt/.git/config \\(core.fsmonitor\\)"
+pt_grep "... a key after a NUL in a comment (git reads on)" "$PT_ERR" \
+	"wrote what git will run .*: $ws2/nul/.git/config \\(core.fsmonitor\\)"
+pt_grep "... a commondir too long to follow" "$PT_ERR" \
+	"wrote what git will run .*: $ws2/long/.git/commondir \\(a commondir longer"
 # a CR as a blank, a "]" in a quoted subsection, a commondir pointing
 # at another directory's config and hooks; and no alarm for booleans or
 # for a hooks directory outside any repository
