@@ -457,8 +457,9 @@ static void say_common(const char *path, const struct stat *st, bool quiet)
 			fclose(f);
 		/* too long to follow here; git follows it */
 		if (st->st_size > 4096)
-			say(path, "a commondir longer than proctor follows: "
-				  "4 KiB",
+			say(path,
+			    "a commondir longer than proctor follows: "
+			    "4 KiB",
 			    quiet);
 		return;
 	}
