@@ -814,6 +814,8 @@ static bool protect_git_dir(struct rules_policy *p, const char *dir)
 		"**/commondir",
 		"modules/**/hooks",
 		"modules/**/config",
+		"worktrees/*/modules/**/hooks",
+		"worktrees/*/modules/**/config",
 	};
 	char lit[PATH_MAX * 3], pat[PATH_MAX * 3 + 64];
 	struct stat st;
@@ -1114,47 +1116,103 @@ static void say_linked_worktree(const struct rules_vars *v, const char *ws)
 		ws, gitdir, gitdir);
 }
 
+/* Repositories looked at in one workspace, and how deep submodules go. */
+#define REPOS_MAX	32
+#define SUBMODULE_DEPTH 3
+
 /*
- * A relative core.hooksPath is taken from each work tree's top: the
- * repository's linked worktrees and submodules in the workspace have
- * their own (`.worktrees/wt1/.githooks`).  Their tops: each
- * worktrees/NAME/gitdir of gitdir names a worktree's .git file, and
- * .gitmodules each submodule's path.
+ * The git directory a work tree's .git names: itself when a directory,
+ * else its "gitdir: PATH" (relative to the work tree).  For a linked
+ * worktree's, common is its commondir's, where the config and hooks are.
+ */
+static bool git_dir_of(const char *top, char *gitdir, char *common, size_t size)
+{
+	char path[PATH_MAX], line[PATH_MAX + 16], *v;
+	struct stat st;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/.git", top);
+	if (lstat(path, &st) < 0)
+		return false;
+	if (!S_ISREG(st.st_mode)) {
+		snprintf(line, sizeof(line), "%s", path);
+	} else {
+		f = fopen(path, "re");
+		v = f && fgets(line, sizeof(line), f) &&
+				    !strncmp(line, "gitdir: ", 8)
+			    ? line + 8
+			    : NULL;
+		if (f)
+			fclose(f);
+		if (!v)
+			return false;
+		v[strcspn(v, "\r\n")] = '\0';
+		git_path(top, v, line, sizeof(line));
+	}
+	if (!realpath(line, gitdir))
+		return false;
+	snprintf(path, sizeof(path), "%s/commondir", gitdir);
+	f = fopen(path, "re");
+	if (f && fgets(line, sizeof(line), f)) {
+		line[strcspn(line, "\r\n")] = '\0';
+		git_path(gitdir, line, path, sizeof(path));
+		if (!realpath(path, common))
+			snprintf(common, size, "%s", gitdir);
+	} else {
+		snprintf(common, size, "%s", gitdir);
+	}
+	if (f)
+		fclose(f);
+	return true;
+}
+
+static void protect_repo(const struct pins *g, const char *top,
+			 const char *gitdir, int depth, int *budget);
+
+/*
+ * The repository's other work trees in the workspace, each a
+ * repository of its own to git (its config.worktree, its core.hooksPath
+ * from its own top): its linked worktrees (each worktrees/NAME/gitdir
+ * of common names a worktree's .git file) and its submodules (each
+ * path of .gitmodules), down to SUBMODULE_DEPTH.
  */
 static void protect_other_tops(const struct pins *g, const char *top,
-			       const char *gitdir, const char *hp)
+			       const char *common, int depth, int *budget)
 {
-	char path[PATH_MAX], line[PATH_MAX + 32], *v, *slash;
+	char path[PATH_MAX], line[PATH_MAX + 32], gd[PATH_MAX], *v, *slash;
 	struct dirent *d;
 	DIR *dp;
 	FILE *f;
 
-	snprintf(path, sizeof(path), "%s/worktrees", gitdir);
-	dp = opendir(path);
+	snprintf(path, sizeof(path), "%s/worktrees", common);
+	dp = depth ? NULL : opendir(path);
 	while (dp && (d = readdir(dp)) != NULL) {
-		snprintf(path, sizeof(path), "%s/worktrees/%s/gitdir", gitdir,
+		snprintf(path, sizeof(path), "%s/worktrees/%s/gitdir", common,
 			 d->d_name);
 		if (d->d_name[0] == '.' || !(f = fopen(path, "re")))
 			continue;
 		if (fgets(line, sizeof(line), f) &&
 		    (slash = strrchr(line, '/'))) {
 			*slash = '\0'; /* the worktree's top */
-			protect_git_file(g, line, hp, "git core.hooksPath");
+			snprintf(gd, sizeof(gd), "%s/worktrees/%s", common,
+				 d->d_name);
+			protect_repo(g, line, gd, depth + 1, budget);
 		}
 		fclose(f);
 	}
 	if (dp)
 		closedir(dp);
 	snprintf(path, sizeof(path), "%s/.gitmodules", top);
-	f = fopen(path, "re");
+	f = depth < SUBMODULE_DEPTH ? fopen(path, "re") : NULL;
 	while (f && fgets(line, sizeof(line), f)) {
 		line[strcspn(line, "\n")] = '\0';
 		v = line + strspn(line, " \t");
 		if (strncmp(v, "path", 4) || !(v = strchr(v, '=')))
 			continue;
 		v += 1 + strspn(v + 1, " \t");
-		snprintf(path, sizeof(path), "%s/%s", top, v);
-		protect_git_file(g, path, hp, "git core.hooksPath");
+		git_path(top, v, path, sizeof(path));
+		if (git_dir_of(path, gd, line, sizeof(line)))
+			protect_repo(g, path, gd, depth + 1, budget);
 	}
 	if (f)
 		fclose(f);
@@ -1162,12 +1220,15 @@ static void protect_other_tops(const struct pins *g, const char *top,
 
 /*
  * One repository: top its work tree's top (or, bare, its git
- * directory), gitdir its git directory, asker where git is asked.  Its
- * core.hooksPath, the hooks there and in gitdir/hooks that are links,
- * and the config files its config includes.
+ * directory), gitdir its git directory.  The files that make git run
+ * code, in its git directory (and its common one) whatever their name;
+ * its core.hooksPath, taken from top; the hooks there and in the git
+ * directory that are links; the config files its config includes; and
+ * the same of its worktrees and submodules in the workspace.  git is
+ * asked in top, as a user's git there would read.
  */
 static void protect_repo(const struct pins *g, const char *top,
-			 const char *gitdir, const char *asker)
+			 const char *gitdir, int depth, int *budget)
 {
 	static const char *const get_hooks[] = { "--null", "--path", "--get",
 						 "core.hooksPath", NULL };
@@ -1175,24 +1236,31 @@ static void protect_repo(const struct pins *g, const char *top,
 		"--null", "--show-origin", "--get-regexp",
 		"^(include|includeif\\..*)\\.path$", NULL
 	};
-	char hp[PATH_MAX], out[16384], dir[PATH_MAX];
+	char hp[PATH_MAX], out[16384], dir[PATH_MAX], gd[PATH_MAX];
+	char common[PATH_MAX];
 	ssize_t len;
 
-	if (git_config(asker, get_hooks, hp, sizeof(hp)) < 0)
+	if (--*budget < 0)
+		return;
+	/* (a bare one, or MAIN/.git as the workspace: top has no .git) */
+	if (!git_dir_of(top, gd, common, sizeof(common)) &&
+	    !realpath(gitdir, common))
+		snprintf(common, sizeof(common), "%s", gitdir);
+	protect_git_dir(g->p, common);
+	if (git_config(top, get_hooks, hp, sizeof(hp)) < 0)
 		hooks_path_read(top, hp, sizeof(hp));
 	if (hp[0]) {
 		/* (a relative one is relative to the work tree's top) */
 		protect_git_file(g, top, hp, "git core.hooksPath");
 		git_path(top, hp, dir, sizeof(dir));
 		protect_hook_links(g, dir, "git hook link");
-		if (hp[0] != '/' && strncmp(hp, "~/", 2))
-			protect_other_tops(g, top, gitdir, hp);
 	}
-	snprintf(dir, sizeof(dir), "%s/hooks", gitdir);
+	snprintf(dir, sizeof(dir), "%s/hooks", common);
 	protect_hook_links(g, dir, "git hook link");
-	len = git_config(asker, get_includes, out, sizeof(out));
+	len = git_config(top, get_includes, out, sizeof(out));
 	if (len > 0)
-		protect_includes(g, asker, out, (size_t)len);
+		protect_includes(g, top, out, (size_t)len);
+	protect_other_tops(g, top, common, depth, budget);
 }
 
 /*
@@ -1209,28 +1277,30 @@ static void protect_hooks_paths(struct rules_policy *p,
 				const struct rules_vars *v, bool quiet)
 {
 	const struct pins g = { p, v };
-	char dir[PATH_MAX], top[PATH_MAX], *slash;
+	char top[PATH_MAX], gitdir[PATH_MAX], common[PATH_MAX], *slash;
 	struct stat st;
+	int budget;
 	size_t i;
 
 	for (i = 0; i < v->n_workspaces; i++) {
 		const char *ws = v->workspaces[i];
 
+		budget = REPOS_MAX;
 		if (protect_git_dir(p, ws)) {
 			/* MAIN/.git: the work tree is MAIN; bare: itself */
 			snprintf(top, sizeof(top), "%s", ws);
 			slash = strrchr(top, '/');
 			if (slash && !strcmp(slash, "/.git") && slash != top)
 				*slash = '\0';
-			protect_repo(&g, top, ws, ws);
+			protect_repo(&g, top, ws, 0, &budget);
 			continue;
 		}
-		snprintf(dir, sizeof(dir), "%s/.git", ws);
-		if (lstat(dir, &st) < 0)
+		if (!git_dir_of(ws, gitdir, common, sizeof(common)))
 			continue; /* not a repository's top */
-		if (S_ISREG(st.st_mode) && !quiet)
+		snprintf(top, sizeof(top), "%s/.git", ws);
+		if (lstat(top, &st) == 0 && S_ISREG(st.st_mode) && !quiet)
 			say_linked_worktree(v, ws);
-		protect_repo(&g, ws, dir, ws);
+		protect_repo(&g, ws, gitdir, 0, &budget);
 	}
 }
 

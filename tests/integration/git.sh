@@ -320,6 +320,24 @@ echo '{"builtin": false, "files": {"write": {"allow": ["$WORKSPACE"]}}}' \
 pt_nogrep "a policy without the built-in one keeps the repository's own" \
 	"$hp/r/scripts/lint.sh" evil
 
+# a git directory not named .git (a bare repository beside its worktrees,
+# .git a file naming it), and a submodule's own core.hooksPath
+rm -rf "$hp" && mkdir -p "$hp" && (cd "$hp" && git init -q -b main o &&
+	git -C o -c user.name=t -c user.email=t@t commit -q --allow-empty -m x &&
+	mkdir bw && cd bw && git clone -q --bare ../o .bare &&
+	echo "gitdir: ./.bare" >.git && cd .. && git init -q -b main sup &&
+	cd sup && git -c protocol.file.allow=always submodule -q add ../o sub &&
+	git -C sub config core.hooksPath .husky/_ && mkdir -p sub/.husky/_)
+(cd "$hp/bw" && pt_run --workspace "$hp/bw" -- sh -c '
+	echo evil >>.bare/config; echo evil >.bare/hooks/pre-commit; echo ran')
+pt_grep "a git directory not named .git: the run goes on" "$PT_OUT" '^ran$'
+pt_nogrep "... its config is protected" "$hp/bw/.bare/config" evil
+pt_absent "... and its hooks" "$hp/bw/.bare/hooks/pre-commit"
+(cd "$hp/sup" && pt_run --workspace "$hp/sup" -- sh -c '
+	echo evil >sub/.husky/_/pre-commit; echo ran')
+pt_absent "a submodule's own core.hooksPath is protected" \
+	"$hp/sup/sub/.husky/_/pre-commit"
+
 # a linked worktree in the workspace, made before the run: the directory
 # holding its .git file cannot be moved away for one the run made
 rm -rf "$hp" && mkdir -p "$hp" && (cd "$hp" && git init -q -b main &&
