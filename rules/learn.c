@@ -498,8 +498,9 @@ static int char_class(char c)
  * The part is the run after the lower-case letters that begin the
  * name (the template's "sed"), six at the least; it looks chosen when
  * its characters after the first (which a word may capitalise) change
- * class (lower case, upper case, digit) twice or more: a word with a
- * number ("sudoers2024", "hosts2") changes once.
+ * class (lower case, upper case, digit), but for a word with a number
+ * ("sudoers2024", "hosts2"), whose one change is to the digits it
+ * ends with.
  */
 static bool chosen_part(const char *name, size_t *at, size_t *len)
 {
@@ -523,7 +524,10 @@ static bool chosen_part(const char *name, size_t *at, size_t *len)
 	*at = start + run - *len;
 	for (k = *at + 2; k < *at + *len; k++)
 		changes += char_class(name[k]) != char_class(name[k - 1]);
-	return changes >= 2;
+	/* one change from letters to digits is a word and its number */
+	return changes >= 2 ||
+	       (changes == 1 && !isdigit((unsigned char)name[*at + 1]) &&
+		!isdigit((unsigned char)name[*at + *len - 1]));
 }
 
 bool rules_learn_temp_name(const char *name, char *out, size_t size)

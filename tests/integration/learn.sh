@@ -108,15 +108,29 @@ MK
 fi
 
 # ---- in-place editors: their temporary names differ from run to run -----
-if pt_need "learn in-place edits" sed perl mktemp; then
+# (as sed -i and mktemp -d make them, with names given: a few random ones
+# look like a word, and stay as they are)
+if pt_need "learn in-place edits" python3 perl; then
 	e=$T/edit
 	mkdir -p "$e"
 	echo abc >"$e/f.txt"
+	cat >"$T/edit.py" <<'PY'
+import os, shutil, sys
+tmp, d = sys.argv[1], sys.argv[2]
+fd = os.open(tmp, os.O_RDWR | os.O_CREAT | os.O_EXCL, 0o644)
+os.write(fd, open("f.txt").read().replace("a", "b").encode())
+os.close(fd)
+os.rename(tmp, "f.txt")
+os.mkdir(d)
+os.mkdir(d + "/sub")
+open(d + "/sub/f", "w").write("x")
+os.listdir(d + "/sub")
+shutil.rmtree(d)
+PY
 	cd "$e" || exit 1
-	edits='sed -i s/a/b/ f.txt && d=$(mktemp -d -p .) && mkdir "$d/sub" &&
-		echo x >"$d/sub/f" && ls "$d/sub" >/dev/null && rm -r "$d"'
-	learn "$T/edit.json" -w "$e" -- sh -c "$edits"
-	pt_status "learn: sed -i and mktemp -d run" 0
+	learn "$T/edit.json" -w "$e" -- python3 "$T/edit.py" sedOmDv7I \
+		tmp.jHTjIvF98B
+	pt_status "learn: an edit in place and a directory made anew run" 0
 	pt_grep "learn: sed -i's temporary file becomes sed??????" \
 		"$T/edit.json" '"pattern": "\$WORKSPACE/sed\?{6}"'
 	pt_grep "learn: mktemp -d's directory becomes tmp.??????????" \
@@ -127,7 +141,8 @@ if pt_need "learn in-place edits" sed perl mktemp; then
 		"$T/edit.json" '"\$WORKSPACE/(sed[^?"]|tmp\.[^?"])'
 	pt_is "learn: the new file is learned as a write, not a read" \
 		"$(grep -c '"\$WORKSPACE/sed??????"' "$T/edit.json")" 1
-	pt_run -w "$e" --policy "$T/edit.json" -- sh -c "$edits"
+	pt_run -w "$e" --policy "$T/edit.json" -- python3 "$T/edit.py" \
+		sedX4kPq2 tmp.Zq81mNx0Rt
 	pt_status "round trip: the edits run again under their policy" 0
 	no_denials "round trip: new temporary names are denied nothing"
 	pt_is "round trip: the file is edited" "$(cat "$e/f.txt")" bbc

@@ -124,7 +124,9 @@ static const struct temp_case {
 } temps[] = {
 	{ "sedOmDv7I", "sed??????" },	    /* sed -i: mkstemp's six */
 	{ "sedabCd12", "sed??????" },	    /* six at the least */
-	{ "sedrbKIBB", NULL },		    /* too few changes: literal */
+	{ "sedrbKIBB", "sed??????" },	    /* one change, not to digits */
+	{ "tmp.uneKAUYCWY", "tmp.??????????" },
+	{ "report2024", NULL },		    /* a word and a number */
 	{ "sedOm7vQb", "sed??????" },
 	{ "ccA1b2C3.s", "cc??????.s" },	    /* gcc's */
 	{ "tmp.jHTjIvF98B", "tmp.??????????" },	    /* mktemp(1): ten */
