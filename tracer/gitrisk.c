@@ -42,6 +42,44 @@ static struct noted noted;
 static pthread_mutex_t noted_lock = PTHREAD_MUTEX_INITIALIZER;
 
 /*
+ * A stopped rebase's or cherry-pick's list of what is left to do, whose
+ * "exec" lines `git rebase --continue` runs.
+ */
+static bool todo_list(const char *path)
+{
+	static const char *const lists[] = { "/rebase-merge/git-rebase-todo",
+					     "/sequencer/todo" };
+	size_t n = strlen(path), i, k;
+
+	if (n > 5 && !strcmp(path + n - 5, ".lock"))
+		n -= 5;
+	for (i = 0; i < sizeof(lists) / sizeof(lists[0]); i++) {
+		k = strlen(lists[i]);
+		if (n >= k && !strncmp(path + n - k, lists[i], k))
+			return true;
+	}
+	return false;
+}
+
+/* Whether a todo list holds a line that runs a command. */
+static bool todo_runs(const char *path)
+{
+	char line[4096];
+	bool runs = false;
+	FILE *f = fopen(path, "re");
+
+	while (f && !runs && fgets(line, sizeof(line), f)) {
+		const char *w = line + strspn(line, " \t");
+
+		runs = !strncmp(w, "exec ", 5) || !strncmp(w, "x ", 2) ||
+		       !strncmp(w, "exec\t", 5) || !strncmp(w, "x\t", 2);
+	}
+	if (f)
+		fclose(f);
+	return runs;
+}
+
+/*
  * A git config by its name ("config", "config.worktree"; git writes
  * NAME.lock and renames it), or a hook; *keep: the length that names it.
  */
@@ -56,7 +94,7 @@ static bool git_kind(const char *path, size_t *keep)
 	/* commondir: where git takes its config and hooks from */
 	if ((b == 6 && !strncmp(base, "config", 6)) ||
 	    (b == 15 && !strncmp(base, "config.worktree", 15)) ||
-	    (b == 9 && !strncmp(base, "commondir", 9)))
+	    (b == 9 && !strncmp(base, "commondir", 9)) || todo_list(path))
 		return true;
 	return strstr(path, "/hooks/") && !strstr(base, ".sample");
 }
@@ -498,6 +536,14 @@ static void say_one(const char *path, bool quiet)
 		return;
 	if (base && !strcmp(base, "/commondir")) {
 		say_common(path, &st, quiet);
+		return;
+	}
+	if (todo_list(path)) {
+		if (todo_runs(path))
+			say(path,
+			    "a stopped rebase's exec lines, which git "
+			    "rebase --continue runs",
+			    quiet);
 		return;
 	}
 	if (!git_dir_above(path, hook ? 2 : 1))

@@ -338,6 +338,19 @@ pt_absent "... and its hooks" "$hp/bw/.bare/hooks/pre-commit"
 pt_absent "a submodule's own core.hooksPath is protected" \
 	"$hp/sup/sub/.husky/_/pre-commit"
 
+# a rebase the run leaves stopped, with an exec line in what is left to
+# do: named at the end (git rebase --continue would run it)
+rm -rf "$hp" && mkdir -p "$hp" && (cd "$hp" && git init -q &&
+	for i in 1 2; do echo $i >f; git add f;
+		git -c user.name=t -c user.email=t@t commit -qm c$i; done)
+(cd "$hp" && pt_run --workspace "$hp" -- sh -c '
+	GIT_SEQUENCE_EDITOR="sed -i 1ibreak" git -c user.name=t \
+		-c user.email=t@t rebase -q -i HEAD~1 2>/dev/null
+	printf "exec touch pwned\n" >>.git/rebase-merge/git-rebase-todo')
+pt_grep "a stopped rebase's exec line is named at the end" "$PT_ERR" \
+	"wrote what git will run .*: $hp/.git/rebase-merge/git-rebase-todo \\(a stopped rebase's exec lines"
+(cd "$hp" && git rebase --abort 2>/dev/null)
+
 # a linked worktree in the workspace, made before the run: the directory
 # holding its .git file cannot be moved away for one the run made
 rm -rf "$hp" && mkdir -p "$hp" && (cd "$hp" && git init -q -b main &&
