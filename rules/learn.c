@@ -214,6 +214,38 @@ static int index_add(struct index *x, uint64_t h)
 	return 0;
 }
 
+/* A set of paths: a list of strings and its index. */
+static bool set_has(const struct list *set, const struct index *ix,
+		    const char *path)
+{
+	uint64_t h = hash_of(path, 0);
+	char **v = set->v;
+	size_t i;
+
+	for (i = index_first(ix, h); i != SIZE_MAX; i = index_next(ix, i))
+		if (ix->hash[i] == h && !strcmp(v[i], path))
+			return true;
+	return false;
+}
+
+static int set_add(struct list *set, struct index *ix, const char *path)
+{
+	char **slot;
+
+	if (set_has(set, ix, path))
+		return 0;
+	slot = grow(set, sizeof(*slot));
+	if (!slot)
+		return -ENOMEM;
+	*slot = strdup(path);
+	if (!*slot || index_add(ix, hash_of(path, 0)) < 0) {
+		free(*slot);
+		set->n--;
+		return -ENOMEM;
+	}
+	return 0;
+}
+
 static char *fmt(const char *f, ...) __attribute__((format(printf, 1, 2)));
 
 static char *fmt(const char *f, ...)
@@ -633,9 +665,6 @@ enum {
 	P_TEMP = 4,  /* made anew: a temporary file's name is a glob */
 };
 
-static bool set_has(const struct list *set, const struct index *ix,
-		    const char *path);
-
 /* Whether the first len bytes of path name what the run made anew. */
 static bool made_anew_at(const struct rules_learn *l, const char *path,
 			 size_t len)
@@ -979,37 +1008,6 @@ static bool floor_dir(const struct rules_learn *l, const char *path)
 
 /* ---- --permissive: where a create rule lets the run make files --------------
  */
-
-static bool set_has(const struct list *set, const struct index *ix,
-		    const char *path)
-{
-	uint64_t h = hash_of(path, 0);
-	char **v = set->v;
-	size_t i;
-
-	for (i = index_first(ix, h); i != SIZE_MAX; i = index_next(ix, i))
-		if (ix->hash[i] == h && !strcmp(v[i], path))
-			return true;
-	return false;
-}
-
-static int set_add(struct list *set, struct index *ix, const char *path)
-{
-	char **slot;
-
-	if (set_has(set, ix, path))
-		return 0;
-	slot = grow(set, sizeof(*slot));
-	if (!slot)
-		return -ENOMEM;
-	*slot = strdup(path);
-	if (!*slot || index_add(ix, hash_of(path, 0)) < 0) {
-		free(*slot);
-		set->n--;
-		return -ENOMEM;
-	}
-	return 0;
-}
 
 static bool made_has(const struct rules_learn *l, const char *dir)
 {

@@ -797,13 +797,25 @@ static void deny_write_layer(struct rules_policy *p, const char *path,
 	deny_pattern_layer(p, lit, origin, itself);
 }
 
+/* A git directory, as git's own test: HEAD, refs, and objects or a
+ * commondir. */
+static bool is_git_dir(const char *dir)
+{
+	struct stat st;
+
+	return stat_at(dir, "HEAD", &st) == 0 && S_ISREG(st.st_mode) &&
+	       stat_at(dir, "refs", &st) == 0 && S_ISDIR(st.st_mode) &&
+	       (stat_at(dir, "objects", &st) == 0 ||
+		stat_at(dir, "commondir", &st) == 0);
+}
+
 /*
- * A workspace that is a repository's git directory (the main one's
- * .git, given so that a linked worktree's git may write): the built-in
- * entries name $WORKSPACE/.git/..., which is not there, so its hooks
- * and configs are protected here, as they are in a .git.
+ * A repository's git directory, whatever its name (MAIN/.git given as
+ * a workspace, a bare one beside its worktrees): the built-in entries
+ * name $WORKSPACE/.git/..., so its hooks and configs are protected
+ * here, as they are in a .git.
  */
-static bool protect_git_dir(struct rules_policy *p, const char *dir)
+static void protect_git_dir(struct rules_policy *p, const char *dir)
 {
 	static const char *const protected[] = {
 		"hooks",
@@ -818,21 +830,13 @@ static bool protect_git_dir(struct rules_policy *p, const char *dir)
 		"worktrees/*/modules/**/config",
 	};
 	char lit[PATH_MAX * 3], pat[PATH_MAX * 3 + 64];
-	struct stat st;
 	size_t i;
 
-	/* as git's own test: HEAD, refs, and objects or a commondir */
-	if (stat_at(dir, "HEAD", &st) < 0 || !S_ISREG(st.st_mode) ||
-	    stat_at(dir, "refs", &st) < 0 || !S_ISDIR(st.st_mode) ||
-	    (stat_at(dir, "objects", &st) < 0 &&
-	     stat_at(dir, "commondir", &st) < 0))
-		return false; /* not a git directory */
 	literal_pattern(dir, lit, sizeof(lit));
 	for (i = 0; i < sizeof(protected) / sizeof(protected[0]); i++) {
 		snprintf(pat, sizeof(pat), "%s/%s", lit, protected[i]);
 		deny_pattern_layer(p, pat, "git directory", false);
 	}
-	return true;
 }
 
 /*
@@ -1246,7 +1250,8 @@ static void protect_repo(const struct pins *g, const char *top,
 	if (!git_dir_of(top, gd, common, sizeof(common)) &&
 	    !realpath(gitdir, common))
 		snprintf(common, sizeof(common), "%s", gitdir);
-	protect_git_dir(g->p, common);
+	if (is_git_dir(common))
+		protect_git_dir(g->p, common);
 	if (git_config(top, get_hooks, hp, sizeof(hp)) < 0)
 		hooks_path_read(top, hp, sizeof(hp));
 	if (hp[0]) {
@@ -1286,7 +1291,7 @@ static void protect_hooks_paths(struct rules_policy *p,
 		const char *ws = v->workspaces[i];
 
 		budget = REPOS_MAX;
-		if (protect_git_dir(p, ws)) {
+		if (is_git_dir(ws)) {
 			/* MAIN/.git: the work tree is MAIN; bare: itself */
 			snprintf(top, sizeof(top), "%s", ws);
 			slash = strrchr(top, '/');

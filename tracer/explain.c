@@ -7,7 +7,6 @@
 #include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <fnmatch.h>
 #include <limits.h>
 #include <pthread.h>
@@ -300,21 +299,19 @@ static void lock_target(char *out, size_t size, const char *object)
  */
 static bool makes_new_name(const struct tracer_event *e)
 {
-	uint64_t flags;
 	struct stat st;
+	bool made;
 
 	if (!e->args || !e->syscall)
 		return false;
 	if (!strcmp(e->syscall, "openat"))
-		flags = e->args[2];
+		made = tracer_open_makes_new(e->args[2]);
 	else if (!strcmp(e->syscall, "open"))
-		flags = e->args[1];
-	else if (!strcmp(e->syscall, "mkdir") || !strcmp(e->syscall, "mkdirat"))
-		flags = O_CREAT | O_EXCL;
+		made = tracer_open_makes_new(e->args[1]);
 	else
-		return false;
-	return (flags & (O_CREAT | O_EXCL)) == (O_CREAT | O_EXCL) &&
-	       lstat(e->object, &st) < 0 && errno == ENOENT;
+		made = !strcmp(e->syscall, "mkdir") ||
+		       !strcmp(e->syscall, "mkdirat");
+	return made && lstat(e->object, &st) < 0 && errno == ENOENT;
 }
 
 static size_t alnums(const char *s)

@@ -190,9 +190,14 @@ static int reads_existing(pid_t tid, const struct open_args *a,
  * under a policy that lists reads, sed -i's was refused).  O_PATH
  * ignores both, and opens what is there.
  */
+bool tracer_open_makes_new(uint64_t flags)
+{
+	return (flags & (O_CREAT | O_EXCL | O_PATH)) == (O_CREAT | O_EXCL);
+}
+
 static bool wants_read(uint64_t flags)
 {
-	if ((flags & (O_CREAT | O_EXCL | O_PATH)) == (O_CREAT | O_EXCL))
+	if (tracer_open_makes_new(flags))
 		return false;
 	return (flags & O_ACCMODE) != O_WRONLY || flags & O_PATH;
 }

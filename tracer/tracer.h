@@ -455,6 +455,10 @@ enum {
 };
 void tracer_printable_ex(char *out, size_t size, const char *s, int flags);
 
+/* An open that makes its name or fails: O_CREAT | O_EXCL, not O_PATH
+ * (which ignores both and opens what is there). */
+bool tracer_open_makes_new(uint64_t flags);
+
 /* Explains a denial on stderr, once per object. */
 void tracer_explain_denial(const struct tracer_who *w,
 			   const struct tracer_event *e);
