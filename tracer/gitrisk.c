@@ -30,10 +30,20 @@
 #define GITRISK_DIRS_MAX  65536		/* directories looked through */
 #define GITRISK_DEPTH_MAX 64		/* and how deep */
 
-/* What was noted: files to read, or directories moved in to look through. */
+/*
+ * What was noted: files to read, or directories moved in to look through.
+ * A file noted only by its lock's name was never replaced: git made the
+ * lock and removed it (a `git config --unset` of nothing), or was
+ * stopped before its rename, which names the file itself.
+ */
+struct noted_one {
+	char *path;
+	bool dir;
+	bool named; /* written by its own name, not only its lock's */
+};
+
 struct noted {
-	char **path;
-	bool *dir;
+	struct noted_one *one;
 	int n, cap;
 	bool full; /* more than GITRISK_MAX: said so */
 };
@@ -102,33 +112,36 @@ static bool git_kind(const char *path, size_t *keep)
 /* Adds path (keep bytes of it) once; the caller holds the lock. */
 static void add_locked(struct noted *t, const char *path, size_t keep, bool dir)
 {
+	bool named = dir || !path[keep];
 	int i;
 
 	for (i = 0; i < t->n; i++)
-		if (t->dir[i] == dir && !strncmp(t->path[i], path, keep) &&
-		    !t->path[i][keep])
+		if (t->one[i].dir == dir &&
+		    !strncmp(t->one[i].path, path, keep) &&
+		    !t->one[i].path[keep]) {
+			t->one[i].named |= named;
 			return;
+		}
 	if (t->n == GITRISK_MAX) {
 		t->full = true;
 		return;
 	}
 	if (t->n == t->cap) {
 		int cap = t->cap ? 2 * t->cap : 16;
-		char **p = realloc(t->path, cap * sizeof(*p));
-		bool *d = p ? realloc(t->dir, cap * sizeof(*d)) : NULL;
+		struct noted_one *one = realloc(t->one, cap * sizeof(*one));
 
-		if (p)
-			t->path = p;
-		if (!d) {
+		if (!one) {
 			t->full = true;
 			return;
 		}
-		t->dir = d;
+		t->one = one;
 		t->cap = cap;
 	}
-	t->path[t->n] = strndup(path, keep);
-	if (t->path[t->n])
-		t->dir[t->n++] = dir;
+	t->one[t->n].path = strndup(path, keep);
+	t->one[t->n].dir = dir;
+	t->one[t->n].named = named;
+	if (t->one[t->n].path)
+		t->n++;
 }
 
 void tracer_gitrisk_note(const char *path, bool moved_dir)
@@ -592,11 +605,11 @@ void tracer_gitrisk_report(bool quiet)
 
 	pthread_mutex_lock(&noted_lock);
 	for (i = 0; i < noted.n; i++) {
-		if (noted.dir[i])
-			look_through(noted.path[i], 0, &budget, quiet);
-		else
-			say_one(noted.path[i], quiet);
-		free(noted.path[i]);
+		if (noted.one[i].dir)
+			look_through(noted.one[i].path, 0, &budget, quiet);
+		else if (noted.one[i].named)
+			say_one(noted.one[i].path, quiet);
+		free(noted.one[i].path);
 	}
 	if (noted.full && !quiet)
 		fprintf(stderr,
@@ -605,8 +618,7 @@ void tracer_gitrisk_report(bool quiet)
 			"%d deep): "
 			"read what it made before you use git there\n",
 			GITRISK_MAX, GITRISK_DIRS_MAX, GITRISK_DEPTH_MAX);
-	free(noted.path);
-	free(noted.dir);
+	free(noted.one);
 	memset(&noted, 0, sizeof(noted));
 	pthread_mutex_unlock(&noted_lock);
 }

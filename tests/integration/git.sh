@@ -137,6 +137,16 @@ pt_grep "... a key after a NUL in a comment (git reads on)" "$PT_ERR" \
 	"wrote what git will run .*: $ws2/nul/.git/config \\(core.fsmonitor\\)"
 pt_grep "... a commondir too long to follow" "$PT_ERR" \
 	"wrote what git will run .*: $ws2/long/.git/commondir \\(a commondir longer"
+# git makes config.lock and removes it when it has nothing to change
+# (lib2's config is the last run's, with a command in it): nothing said;
+# a config the run changes still is
+pt_run --workspace "$ws2" -- sh -c 'cd lib2 && git config --unset none.here'
+pt_is "a config whose lock was made and removed: git's answer" "$PT_RC" 5
+pt_nogrep "... and it is not named as written" "$PT_ERR" 'what git will run'
+pt_run --workspace "$ws2" -- sh -c 'git init -q lib3 &&
+	git -C lib3 config core.fsmonitor x && git -C lib3 config --unset none'
+pt_grep "... but a config changed, then locked again, is" "$PT_ERR" \
+	"wrote what git will run .*: $ws2/lib3/.git/config \\(core.fsmonitor\\)"
 # a CR as a blank, a "]" in a quoted subsection, a commondir pointing
 # at another directory's config and hooks; and no alarm for booleans or
 # for a hooks directory outside any repository
