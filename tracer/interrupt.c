@@ -20,6 +20,13 @@
  * exec restarts without the signal, which is sent again once proctor has
  * answered the exec: it reaches the new image, or the old one when the
  * exec failed, as natively.
+ *
+ * A signal that comes faster than the call can restart (a timer every
+ * 50 us: each restart costs a signal-delivery-stop) would keep the call
+ * from ever being taken.  After RESTARTS_POSTPONE restarts such a signal
+ * is blocked in the task's mask and sent again, to wait there until the
+ * call ends, as if it had come just after it: the tracer follows the
+ * call to its end (PTRACE_SYSCALL) and puts the mask back then.
  */
 #include <errno.h>
 #include <pthread.h>
@@ -27,6 +34,7 @@
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ptrace.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -35,18 +43,21 @@
 
 #define MARKS_MAX 256
 
-#define RESTARTS_MAX 8
+#define RESTARTS_POSTPONE 3
+#define RESTARTS_MAX	  8
 
 enum mark_kind {
 	MARK_ANSWERED, /* proctor answered its call ERESTARTSYS */
 	MARK_HELD,     /* n: a signal kept back from its exec */
 	MARK_RESTARTS, /* n: how often its call restarted */
+	MARK_MASKED,   /* added: signals blocked while they wait for its call */
 };
 
 struct mark {
 	pid_t tid, tgid;
 	enum mark_kind kind;
 	int n;
+	uint64_t added; /* MARK_MASKED: which bits proctor set */
 };
 
 static struct sock_fprog filter;
@@ -103,7 +114,7 @@ static bool mark(pid_t tid, pid_t tgid, enum mark_kind kind, int n)
 {
 	if (n_marks == MARKS_MAX)
 		return false;
-	marks[n_marks++] = (struct mark){ tid, tgid, kind, n };
+	marks[n_marks++] = (struct mark){ tid, tgid, kind, n, 0 };
 	atomic_store(&marks_any, n_marks);
 	return true;
 }
@@ -133,23 +144,23 @@ static bool unmark(pid_t tid, enum mark_kind kind)
 }
 
 /*
- * Counts the restarts of tid's call: past RESTARTS_MAX, signals come
- * faster than proctor answers (a timer every 50 us on a busy host), and
- * the call ends as the kernel ends it, lest it never end.
+ * Counts the restarts of tid's call, and returns how many: past
+ * RESTARTS_MAX, signals come faster than proctor answers and cannot wait
+ * for the call (postpone()), and the call ends as the kernel ends it,
+ * lest it never end (0).
  */
-static bool restarts_left(pid_t tid)
+static int restarts(pid_t tid)
 {
-	bool left = true;
-	int i;
+	int i, n = 1;
 
 	pthread_mutex_lock(&marks_lock);
 	i = find(tid, MARK_RESTARTS);
 	if (i < 0)
 		mark(tid, 0, MARK_RESTARTS, 1);
-	else if (++marks[i].n > RESTARTS_MAX)
-		left = false, take(i);
+	else if ((n = ++marks[i].n) > RESTARTS_MAX)
+		n = 0, take(i);
 	pthread_mutex_unlock(&marks_lock);
-	return left;
+	return n;
 }
 
 static pid_t tgid_of(pid_t tid)
@@ -185,19 +196,130 @@ static bool is_exec(int nr)
 	return nr == exec_nr || nr == execat_nr;
 }
 
+/* Sends sig to tid again, with its siginfo where the kernel takes one. */
+static bool resend(pid_t tgid, pid_t tid, int sig, siginfo_t *si)
+{
+	/* from another process: a negative code, not tgkill's own */
+	if (si->si_code < 0 && si->si_code != SI_TKILL &&
+	    syscall(SYS_rt_tgsigqueueinfo, tgid, tid, sig, si) == 0)
+		return true;
+	return syscall(SYS_tgkill, tgid, tid, sig) == 0;
+}
+
+/*
+ * Blocks sig in tid's mask until its call ends, and sends it again to
+ * wait there.  Not one the task blocks already (it waits anyway), nor a
+ * stop signal: Ctrl-Z stops the job during a call that waits as it does
+ * natively.  Under marks_lock.
+ */
+static bool postpone_locked(pid_t tid, pid_t tgid, int sig)
+{
+	uint64_t mask, bit = 1ULL << (sig - 1);
+	int i = find(tid, MARK_MASKED);
+	siginfo_t si;
+
+	if (sig == SIGKILL || sig == SIGSTOP || sig == SIGTSTP ||
+	    sig == SIGTTIN || sig == SIGTTOU ||
+	    ptrace(PTRACE_GETSIGINFO, tid, 0, &si) < 0 ||
+	    ptrace(PTRACE_GETSIGMASK, tid, sizeof(mask), &mask) < 0 ||
+	    mask & bit)
+		return false;
+	if (i < 0 && !mark(tid, tgid, MARK_MASKED, 0))
+		return false;
+	i = i < 0 ? n_marks - 1 : i;
+	mask |= bit;
+	if (ptrace(PTRACE_SETSIGMASK, tid, sizeof(mask), &mask) < 0)
+		return false;
+	marks[i].added |= bit;
+	if (resend(tgid, tid, sig, &si))
+		return true;
+	/* not sent again: delivered now, as before */
+	marks[i].added &= ~bit;
+	mask &= ~bit;
+	ptrace(PTRACE_SETSIGMASK, tid, sizeof(mask), &mask);
+	return false;
+}
+
+static bool postpone(pid_t tid, int sig)
+{
+	pid_t tgid = tgid_of(tid);
+	bool done;
+
+	pthread_mutex_lock(&marks_lock);
+	done = postpone_locked(tid, tgid, sig);
+	pthread_mutex_unlock(&marks_lock);
+	return done;
+}
+
 int tracer_interrupt_stop(pid_t tid, int sig)
 {
 	struct seccomp_data d;
 	int64_t ret;
+	int n;
 
 	if (!enabled || !arch_stopped_call(tid, &d, &ret) ||
 	    ret != -TRACER_ERESTARTSYS || unmark(tid, MARK_ANSWERED) ||
-	    !notified(&d) || !restarts_left(tid))
+	    !notified(&d))
 		return sig;
 	if (is_exec(d.nr) && hold(tid, sig))
 		return 0; /* the call restarts: no signal is delivered */
+	n = restarts(tid);
+	if (n > RESTARTS_POSTPONE && postpone(tid, sig))
+		return 0;
+	if (n == 0)
+		return sig;
 	arch_set_return(tid, -TRACER_ERESTARTNOINTR);
 	return sig;
+}
+
+int tracer_interrupt_resume(pid_t tid)
+{
+	bool masked;
+
+	if (!atomic_load(&marks_any))
+		return PTRACE_CONT;
+	pthread_mutex_lock(&marks_lock);
+	masked = find(tid, MARK_MASKED) >= 0;
+	pthread_mutex_unlock(&marks_lock);
+	return masked ? PTRACE_SYSCALL : PTRACE_CONT;
+}
+
+/* A return that restarts the call: its end is still to come. */
+static bool restarting(int64_t rval)
+{
+	return rval == -TRACER_ERESTARTSYS || rval == -TRACER_ERESTARTNOINTR ||
+	       rval == -TRACER_ERESTARTNOHAND ||
+	       rval == -TRACER_ERESTART_RESTARTBLOCK;
+}
+
+void tracer_interrupt_syscall_stop(pid_t tid)
+{
+	struct __ptrace_syscall_info info;
+	int i;
+
+	/* an entry, or an end that restarts: followed on */
+	if (ptrace(PTRACE_GET_SYSCALL_INFO, tid, sizeof(info), &info) > 0 &&
+	    (info.op != PTRACE_SYSCALL_INFO_EXIT ||
+	     restarting(info.exit.rval))) {
+		ptrace(tracer_interrupt_resume(tid), tid, 0, 0);
+		return;
+	}
+	/*
+	 * The call ended: what waited for it is delivered now.  Only the
+	 * bits proctor set are taken off; the rest is the program's.
+	 */
+	pthread_mutex_lock(&marks_lock);
+	if ((i = find(tid, MARK_MASKED)) >= 0) {
+		struct mark m = take(i);
+		uint64_t mask;
+
+		if (ptrace(PTRACE_GETSIGMASK, tid, sizeof(mask), &mask) == 0) {
+			mask &= ~m.added;
+			ptrace(PTRACE_SETSIGMASK, tid, sizeof(mask), &mask);
+		}
+	}
+	pthread_mutex_unlock(&marks_lock);
+	ptrace(PTRACE_CONT, tid, 0, 0);
 }
 
 void tracer_interrupt_answering(const struct tracer_req *r, int error)

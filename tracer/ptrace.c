@@ -416,7 +416,7 @@ static void on_event_stop(struct loop *l, pid_t pid, int sig)
 			tracer_job_child_stopped(l->child);
 		return;
 	}
-	ptrace(PTRACE_CONT, pid, 0, 0);
+	ptrace(tracer_interrupt_resume(pid), pid, 0, 0);
 }
 
 /*
@@ -467,7 +467,7 @@ static void on_birth(struct loop *l, pid_t pid, bool fork_event)
 	tracer_ident_cred_inherit(child, pid);
 	if (early_take(l, child))
 		first_stop(child);
-	ptrace(PTRACE_CONT, pid, 0, 0);
+	ptrace(tracer_interrupt_resume(pid), pid, 0, 0);
 }
 
 /*
@@ -514,17 +514,23 @@ static void on_stop(struct loop *l, pid_t pid, int st)
 		break;
 	case PTRACE_EVENT_EXEC:
 		on_exec(pid, exec_former(pid));
-		ptrace(PTRACE_CONT, pid, 0, 0);
+		ptrace(tracer_interrupt_resume(pid), pid, 0, 0);
 		break;
 	case PTRACE_EVENT_STOP:
 		on_event_stop(l, pid, sig);
 		break;
 	default:
+		/* a call followed to its end (interrupt.c) */
+		if (sig == (SIGTRAP | 0x80)) {
+			tracer_interrupt_syscall_stop(pid);
+			break;
+		}
 		/* signal-delivery-stop: deliver it, unless it interrupted
 		 * a call proctor has not taken yet */
 		if (sig == SIGINT || sig == SIGQUIT)
 			note_terminal_signal(pid, sig);
-		ptrace(PTRACE_CONT, pid, 0, tracer_interrupt_stop(pid, sig));
+		sig = tracer_interrupt_stop(pid, sig);
+		ptrace(tracer_interrupt_resume(pid), pid, 0, sig);
 	}
 }
 

@@ -620,8 +620,10 @@ uint32_t tracer_filter_run(const struct sock_fprog *prog,
  * restarted after a handler with SA_RESTART (or a stop), else fails with
  * EINTR; one that returns ERESTARTNOINTR is restarted whatever the handler.
  */
-#define TRACER_ERESTARTSYS    512
-#define TRACER_ERESTARTNOINTR 513
+#define TRACER_ERESTARTSYS	     512
+#define TRACER_ERESTARTNOINTR	     513
+#define TRACER_ERESTARTNOHAND	     514
+#define TRACER_ERESTART_RESTARTBLOCK 516
 
 struct tracer_req;
 
@@ -632,6 +634,13 @@ void tracer_interrupt_init(const struct sock_fprog *prog, bool killable);
  * back until its exec is answered).  The caller is the tracer.
  */
 int tracer_interrupt_stop(pid_t tid, int sig);
+/*
+ * How the tracer resumes tid: PTRACE_SYSCALL while signals wait for its
+ * call to end (the end is a syscall-stop), else PTRACE_CONT.
+ */
+int tracer_interrupt_resume(pid_t tid);
+/* At tid's syscall-stop: at its call's end, the signals go out. */
+void tracer_interrupt_syscall_stop(pid_t tid);
 /* A worker answers r with error (before the answer goes out). */
 void tracer_interrupt_answering(const struct tracer_req *r, int error);
 /* And after: the signals an exec kept back are sent. */

@@ -5,6 +5,12 @@
  *   interrupt opens N      N write opens of ./f under a 1 ms timer whose
  *                          handler has no SA_RESTART; prints "eintr K"
  *                          (natively 0: nothing interrupts such an open)
+ *   interrupt storm N US R N write opens of ./f under a timer every US
+ *                          microseconds, faster than a call restarts under
+ *                          ptrace, with SA_RESTART when R is "restart";
+ *                          prints "eintr K masked M ticks T", M the opens
+ *                          after which SIGALRM was left blocked (natively
+ *                          0, 0, and T > 0)
  *   interrupt fifo PATH    a read-only open of a FIFO nobody writes, with
  *                          alarm(1) and no SA_RESTART; prints its errno's
  *                          name (natively EINTR)
@@ -16,15 +22,19 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/time.h>
 #include <unistd.h>
 
+static volatile sig_atomic_t ticks;
+
 static void on_timer(int sig)
 {
 	(void)sig;
+	ticks++;
 }
 
 static void on_term(int sig)
@@ -69,6 +79,31 @@ static int opens(int n)
 	return 0;
 }
 
+static int storm(int n, long us, bool restart)
+{
+	struct itimerval it = { { 0, us }, { 0, us } };
+	int i, eintr = 0, masked = 0;
+	sigset_t now;
+
+	handle(SIGALRM, on_timer, restart ? SA_RESTART : 0);
+	setitimer(ITIMER_REAL, &it, NULL);
+	for (i = 0; i < n; i++) {
+		int fd = open("f", O_WRONLY | O_CREAT, 0644);
+
+		if (fd >= 0)
+			close(fd);
+		else if (errno == EINTR)
+			eintr++;
+		else
+			return perror("open"), 1;
+		sigprocmask(SIG_BLOCK, NULL, &now);
+		masked += sigismember(&now, SIGALRM);
+	}
+	printf("eintr %d masked %d ticks %s\n", eintr, masked,
+	       ticks ? "T" : "0");
+	return 0;
+}
+
 static int fifo(const char *path)
 {
 	handle(SIGALRM, on_timer, 0);
@@ -100,10 +135,14 @@ int main(int argc, char **argv)
 {
 	if (argc == 3 && !strcmp(argv[1], "opens"))
 		return opens(atoi(argv[2]));
+	if (argc == 5 && !strcmp(argv[1], "storm"))
+		return storm(atoi(argv[2]), atol(argv[3]),
+			     !strcmp(argv[4], "restart"));
 	if (argc == 3 && !strcmp(argv[1], "fifo"))
 		return fifo(argv[2]);
 	if (argc == 3 && !strcmp(argv[1], "exec"))
 		return exec_sleep(argv[2]);
-	fprintf(stderr, "usage: interrupt opens N | fifo PATH | exec FIFO\n");
+	fprintf(stderr, "usage: interrupt opens N | storm N US restart|norestart |"
+			" fifo PATH | exec FIFO\n");
 	return 2;
 }
