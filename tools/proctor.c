@@ -2125,6 +2125,7 @@ static int cmd_run(int argc, char **argv)
 
 	if (c.keep_tmp)
 		reaper_tell(&reaper, 'k', NULL, 0, 0); /* set up: kept */
+	tracer_gitrisk_begin();
 	rc = tracer_run(&o);
 	tracer_log_end(rc);
 	tracer_gitrisk_report(c.quiet);

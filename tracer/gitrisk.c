@@ -20,6 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "tracer/tracer.h"
@@ -71,19 +72,21 @@ static bool todo_list(const char *path)
 	return false;
 }
 
-/* Whether a todo list holds a line that runs a command. */
+/* Whether a todo list holds a line that runs a command, however long. */
 static bool todo_runs(const char *path)
 {
-	char line[4096];
+	char *line = NULL;
+	size_t size = 0;
 	bool runs = false;
 	FILE *f = fopen(path, "re");
 
-	while (f && !runs && fgets(line, sizeof(line), f)) {
+	while (f && !runs && getline(&line, &size, f) > 0) {
 		const char *w = line + strspn(line, " \t");
 
 		runs = !strncmp(w, "exec ", 5) || !strncmp(w, "x ", 2) ||
 		       !strncmp(w, "exec\t", 5) || !strncmp(w, "x\t", 2);
 	}
+	free(line);
 	if (f)
 		fclose(f);
 	return runs;
@@ -91,7 +94,9 @@ static bool todo_runs(const char *path)
 
 /*
  * A git config by its name ("config", "config.worktree"; git writes
- * NAME.lock and renames it), or a hook; *keep: the length that names it.
+ * NAME.lock and renames it), a hook, or a hooks directory itself (a
+ * link made there leads git to the hooks it points at); *keep: the
+ * length that names it.
  */
 static bool git_kind(const char *path, size_t *keep)
 {
@@ -104,7 +109,8 @@ static bool git_kind(const char *path, size_t *keep)
 	/* commondir: where git takes its config and hooks from */
 	if ((b == 6 && !strncmp(base, "config", 6)) ||
 	    (b == 15 && !strncmp(base, "config.worktree", 15)) ||
-	    (b == 9 && !strncmp(base, "commondir", 9)) || todo_list(path))
+	    (b == 9 && !strncmp(base, "commondir", 9)) ||
+	    (b == 5 && !strncmp(base, "hooks", 5)) || todo_list(path))
 		return true;
 	return strstr(path, "/hooks/") && !strstr(base, ".sample");
 }
@@ -144,18 +150,23 @@ static void add_locked(struct noted *t, const char *path, size_t keep, bool dir)
 		t->n++;
 }
 
-void tracer_gitrisk_note(const char *path, bool moved_dir)
+void tracer_gitrisk_note(const char *path, bool moved)
 {
+	bool dir = false;
+	struct stat st;
 	size_t keep;
 
 	if (!path || !path[0])
 		return;
-	if (moved_dir)
+	/* the name holds a directory now, not a link to one */
+	if (moved && lstat(path, &st) == 0 && S_ISDIR(st.st_mode))
+		dir = true;
+	if (dir)
 		keep = strlen(path);
 	else if (!git_kind(path, &keep))
 		return;
 	pthread_mutex_lock(&noted_lock);
-	add_locked(&noted, path, keep, moved_dir);
+	add_locked(&noted, path, keep, dir);
 	pthread_mutex_unlock(&noted_lock);
 }
 
@@ -343,6 +354,38 @@ static void copy_line(char **in, char **out)
 }
 
 /*
+ * The section headers a line starts with, as they are: no "=" in one
+ * starts a value, and a quote in a subsection (an escaped one too, as
+ * in [x "a\"b"]) quotes nothing after it.
+ */
+static void copy_headers(char **in, char **out)
+{
+	for (;;) {
+		while (**in == ' ' || **in == '\t' || **in == '\r')
+			*(*out)++ = *(*in)++;
+		if (**in != '[')
+			return;
+		while (**in && **in != '\n' && **in != ']') {
+			if (**in == '"') {
+				*(*out)++ = *(*in)++;
+				while (**in && **in != '\n' && **in != '"') {
+					if (**in == '\\' && (*in)[1] &&
+					    (*in)[1] != '\n')
+						*(*out)++ = *(*in)++;
+					*(*out)++ = *(*in)++;
+				}
+				if (**in != '"')
+					return;
+			}
+			*(*out)++ = *(*in)++;
+		}
+		if (**in != ']')
+			return;
+		*(*out)++ = *(*in)++;
+	}
+}
+
+/*
  * A value that ends in a backslash goes on on the next line, as git
  * reads it: not in a comment ("#", ";" outside quotes), and not after
  * an escaped backslash.
@@ -354,6 +397,7 @@ static void join_lines(char *buf)
 	while (*in) {
 		bool value = false, quoted = false;
 
+		copy_headers(&in, &out);
 		while (*in && *in != '\n') {
 			if (!quoted && (*in == '#' || *in == ';')) {
 				copy_line(&in, &out); /* a comment */
@@ -461,19 +505,73 @@ static bool git_dir_above(const char *path, int up)
 	return lstat(dir, &st) == 0;
 }
 
+/* When the run began: a commondir's config and hooks older are the user's. */
+static time_t since;
+
+void tracer_gitrisk_begin(void)
+{
+	since = time(NULL);
+}
+
+/* Whether path, or what it leads to, changed since the run began. */
+static bool changed_in_run(const char *path)
+{
+	time_t from = since - 2; /* a coarse clock's second, and more */
+	struct stat st;
+
+	return !since || (lstat(path, &st) == 0 && st.st_ctime >= from) ||
+	       (stat(path, &st) == 0 && st.st_ctime >= from);
+}
+
+/* What was said, by where it is: each once (a name and a link to it). */
+#define GITRISK_SAID_MAX 256
+
+static char *said[GITRISK_SAID_MAX];
+static int n_said;
+
+static bool said_before(const char *path)
+{
+	char *real = realpath(path, NULL);
+	int i;
+
+	if (!real)
+		return false;
+	for (i = 0; i < n_said; i++)
+		if (!strcmp(said[i], real)) {
+			free(real);
+			return true;
+		}
+	if (n_said < GITRISK_SAID_MAX)
+		said[n_said++] = real;
+	else
+		free(real);
+	return false;
+}
+
+static void said_forget(void)
+{
+	while (n_said > 0)
+		free(said[--n_said]);
+}
+
 static void say(const char *path, const char *what, bool quiet)
 {
-	if (what[0] && !quiet)
+	if (what[0] && !quiet && !said_before(path))
 		fprintf(stderr,
 			"proctor: the run wrote what git will run when you use "
 			"git there: %s (%s); read it first\n",
 			path, what);
 }
 
-/* The hooks in dir, which the commondir at by names. */
+/*
+ * The hooks in dir: a hooks directory the run made (a link, say), or
+ * the one the commondir by names, whose hooks count when they or the
+ * directory changed during the run (else they are the user's own).
+ */
 static void say_hooks(const char *dir, const char *by, bool quiet)
 {
 	char hook[4200], what[4200];
+	bool dir_changed = !by || changed_in_run(dir);
 	struct dirent *d;
 	struct stat st;
 	DIR *dp = opendir(dir);
@@ -482,9 +580,13 @@ static void say_hooks(const char *dir, const char *by, bool quiet)
 		snprintf(hook, sizeof(hook), "%s/%s", dir, d->d_name);
 		if (d->d_name[0] == '.' || strstr(d->d_name, ".sample") ||
 		    stat(hook, &st) < 0 || !S_ISREG(st.st_mode) ||
-		    !(st.st_mode & 0111))
+		    !(st.st_mode & 0111) ||
+		    !(dir_changed || changed_in_run(hook)))
 			continue;
-		snprintf(what, sizeof(what), "a hook, by %s", by);
+		if (by)
+			snprintf(what, sizeof(what), "a hook, by %s", by);
+		else
+			snprintf(what, sizeof(what), "a hook");
 		say(hook, what, quiet);
 	}
 	if (dp)
@@ -498,9 +600,10 @@ static void say_hooks(const char *dir, const char *by, bool quiet)
 static void say_common(const char *path, const struct stat *st, bool quiet)
 {
 	char target[4096], conf[4200], what[GITRISK_SAY_MAX + 64];
-	char line[4096] = "";
+	char line[4097] = "";
 	struct stat cst;
 	FILE *f = fopen(path, "re");
+	size_t n;
 	const char *slash = strrchr(path, '/');
 
 	if (!f || st->st_size > 4096) {
@@ -514,17 +617,25 @@ static void say_common(const char *path, const struct stat *st, bool quiet)
 			    quiet);
 		return;
 	}
-	if (!fgets(line, sizeof(line), f))
-		line[0] = '\0';
+	/* as git reads it: the whole file (to a NUL), less the line
+	 * ends it ends with; a line end within is part of the name */
+	n = fread(line, 1, sizeof(line) - 1, f);
 	fclose(f);
-	line[strcspn(line, "\r\n")] = '\0';
+	line[n] = '\0';
+	n = strlen(line);
+	while (n && (line[n - 1] == '\n' || line[n - 1] == '\r'))
+		line[--n] = '\0';
 	if (line[0] == '/' || !slash)
 		snprintf(target, sizeof(target), "%s", line);
 	else
 		snprintf(target, sizeof(target), "%.*s/%s", (int)(slash - path),
 			 path, line);
+	/* named where it is, without the ".." it took to get there */
+	if (realpath(target, conf))
+		snprintf(target, sizeof(target), "%s", conf);
 	snprintf(conf, sizeof(conf), "%s/config", target);
-	if (stat(conf, &cst) == 0 && S_ISREG(cst.st_mode)) {
+	if (stat(conf, &cst) == 0 && S_ISREG(cst.st_mode) &&
+	    changed_in_run(conf)) {
 		char keys[GITRISK_SAY_MAX];
 
 		scan_config(conf, &cst, keys, sizeof(keys));
@@ -545,7 +656,14 @@ static void say_one(const char *path, bool quiet)
 	struct stat st;
 	bool hook = strstr(path, "/hooks/") != NULL;
 
-	if (stat(path, &st) < 0 || !S_ISREG(st.st_mode))
+	if (stat(path, &st) < 0)
+		return;
+	if (base && !strcmp(base, "/hooks") && S_ISDIR(st.st_mode) &&
+	    git_dir_above(path, 1)) {
+		say_hooks(path, NULL, quiet);
+		return;
+	}
+	if (!S_ISREG(st.st_mode))
 		return;
 	if (base && !strcmp(base, "/commondir")) {
 		say_common(path, &st, quiet);
@@ -619,6 +737,7 @@ void tracer_gitrisk_report(bool quiet)
 			"read what it made before you use git there\n",
 			GITRISK_MAX, GITRISK_DIRS_MAX, GITRISK_DEPTH_MAX);
 	free(noted.one);
+	said_forget();
 	memset(&noted, 0, sizeof(noted));
 	pthread_mutex_unlock(&noted_lock);
 }

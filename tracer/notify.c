@@ -500,11 +500,10 @@ void tracer_req_answer(struct tracer_req *r)
 	uint64_t turn;
 
 	if (r->log && r->ev.cls == RULES_WRITE && r->ev.allowed && !r->err) {
-		/* a directory renamed (or exchanged, both ways) may bring
-		 * a repository along */
-		tracer_gitrisk_note(r->ev.object,
-				    r->ev.object2 && r->ev.is_dir);
-		tracer_gitrisk_note(r->ev.object2, r->ev.is_dir);
+		/* a directory renamed (or exchanged, both ways: either
+		 * name may hold one now) may bring a repository along */
+		tracer_gitrisk_note(r->ev.object, r->ev.object2 != NULL);
+		tracer_gitrisk_note(r->ev.object2, true);
 	}
 	/* recorded at the end already: the run ended while it was served */
 	if (!r->log || atomic_exchange(&r->recorded, true) ||

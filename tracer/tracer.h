@@ -902,11 +902,14 @@ void tracer_on_fcntl(struct tracer_req *r);
 void tracer_on_ioctl(struct tracer_req *r);
 /*
  * Git settings that run commands (gitrisk.c): a write allowed to path
- * is noted when it is a git config or hook, or when it is a directory
- * moved there; at the end, those that would run a command are named on
- * stderr.
+ * is noted when it is a git config or hook, or, moved set (a rename's
+ * names), when a directory is there now; at the end, those that would
+ * run a command are named on stderr.  tracer_gitrisk_begin() as the run
+ * starts: what a commondir names that has not changed since is the
+ * user's own.
  */
-void tracer_gitrisk_note(const char *path, bool moved_dir);
+void tracer_gitrisk_begin(void);
+void tracer_gitrisk_note(const char *path, bool moved);
 void tracer_gitrisk_report(bool quiet);
 /*
  * core.hooksPath as the git config file config sets it (its last value),

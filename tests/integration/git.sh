@@ -394,4 +394,77 @@ if command -v cc >/dev/null 2>&1; then
 	rm -rf "$br"
 fi
 
+
+# The end note, where a repository the run makes runs a command (each of
+# these runs it at the user's next git natively): a directory exchanged
+# in where a file was (RENAME_EXCHANGE, the file's name first), a hooks
+# directory made a link (the hooks written through it, or before it),
+# a commondir whose name has a line break in it, a quote in a section
+# header, and an exec line in a todo list past 4 KiB of blanks
+gw=$T/gitnote
+rm -rf "$gw" && mkdir -p "$gw"
+if command -v cc >/dev/null 2>&1; then
+	printf '%s\n' '#define _GNU_SOURCE' '#include <fcntl.h>' '#include <stdio.h>' \
+		'int main(int c, char **v) { (void)c; return renameat2(AT_FDCWD, v[1], AT_FDCWD, v[2], RENAME_EXCHANGE) != 0; }' \
+		>"$T/xchg.c"
+	cc -o "$T/xchg" "$T/xchg.c"
+	pt_run --workspace "$gw" -- sh -c 'cd "$1" && git init -q --bare stage &&
+		git -C stage config core.bare false &&
+		git -C stage config core.fsmonitor "touch pwned; false #" &&
+		mkdir repo && echo x >repo/.git && "$2" repo/.git stage' sh \
+		"$gw" "$T/xchg"
+	pt_grep "the note: a directory exchanged in for a file" "$PT_ERR" \
+		"wrote what git will run .*: $gw/repo/.git/config \\(core.fsmonitor\\)"
+fi
+pt_run --workspace "$gw" -- sh -c 'cd "$1" && git init -q r2 &&
+	rm -rf r2/.git/hooks && mkdir h2 && ln -s ../../h2 r2/.git/hooks &&
+	printf "#!/bin/sh\n" >r2/.git/hooks/pre-commit &&
+	chmod +x r2/.git/hooks/pre-commit &&
+	git init -q r3 && rm -rf r3/.git/hooks && mkdir h3 &&
+	printf "#!/bin/sh\n" >h3/post-checkout && chmod +x h3/post-checkout &&
+	ln -s ../../h3 r3/.git/hooks' sh "$gw"
+pt_grep "... a hook written through a hooks directory made a link" \
+	"$PT_ERR" "wrote what git will run .*: $gw/r2/.git/hooks/pre-commit \\(a hook\\)"
+pt_grep "... a hooks directory made a link to hooks written before" \
+	"$PT_ERR" "wrote what git will run .*: $gw/r3/.git/hooks/post-checkout \\(a hook\\)"
+pt_run --workspace "$gw" -- sh -c 'cd "$1" && C="$(printf "c\nm")" &&
+	git init -q --bare "$C" && git -C "$C" config core.fsmonitor x &&
+	mkdir -p r4/.git && printf "../../c\nm\n" >r4/.git/commondir &&
+	git init -q r5 && printf "[x \"=\\\\\"\"] k = 1 ; \\\\\n[core]\n\tfsmonitor = x\n" \
+	>>r5/.git/config' sh "$gw"
+pt_grep "... a commondir with a line break in its name" "$PT_ERR" \
+	"wrote what git will run .*: $gw/r4/.git/commondir \\(its commondir's config: core.fsmonitor\\)"
+pt_is "... (git reads that config after the quote in a header)" \
+	"$(git -C "$gw/r5" config --get core.fsmonitor)" x
+pt_grep "... a key after a quote in a section header" "$PT_ERR" \
+	"wrote what git will run .*: $gw/r5/.git/config \\(core.fsmonitor\\)"
+pt_run --workspace "$gw" -- sh -c 'cd "$1" && git init -q r6 && cd r6 &&
+	git -c user.name=a -c user.email=a@b commit -q --allow-empty -m 1 &&
+	git -c user.name=a -c user.email=a@b commit -q --allow-empty -m 2 &&
+	GIT_SEQUENCE_EDITOR="sed -i 1ibreak" git -c user.name=a \
+		-c user.email=a@b rebase -q -i HEAD~1 >/dev/null 2>&1;
+	{ printf "%4091s" ""; echo "exec true"; } >.git/rebase-merge/git-rebase-todo' \
+	sh "$gw"
+pt_grep "... an exec line past 4 KiB of blanks in a stopped rebase" \
+	"$PT_ERR" "wrote what git will run .*: $gw/r6/.git/rebase-merge/git-rebase-todo"
+# and no false alarm: a linked worktree's commondir names the user's
+# own config and hooks, unchanged; a repository moved out and back is
+# named once
+rm -rf "$gw/own" && git init -q "$gw/own" &&
+	git -C "$gw/own" config alias.lg '!git log' &&
+	printf '#!/bin/sh\n' >"$gw/own/.git/hooks/pre-commit" &&
+	chmod +x "$gw/own/.git/hooks/pre-commit" &&
+	git -C "$gw/own" -c user.name=a -c user.email=a@b commit -q \
+		--allow-empty -m 1 && touch -d '-1 hour' "$gw/own/.git/config" &&
+	sleep 3
+pt_run --workspace "$gw/own" -- sh -c 'cd "$1" && git worktree add -q wt &&
+	git init -q r7 && git -C r7 config core.fsmonitor x &&
+	mv r7/.git st && mv st r7/.git' sh "$gw/own"
+pt_status "git worktree add in the user's own repository" 0
+pt_nogrep "... its commondir, naming the user's own config, is not named" \
+	"$PT_ERR" 'commondir'
+pt_is "... a repository moved out and back is named once" \
+	"$(grep -c "r7/.git/config" "$PT_ERR")" 1
+rm -rf "$gw"
+
 pt_done
