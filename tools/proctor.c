@@ -189,6 +189,18 @@ static int add_to(const char **list, size_t *n, const char *v, const char *flag)
 	return 0;
 }
 
+/* --log FILE and --no-log ask for opposite things: neither wins. */
+static int log_choice(const struct cli *c)
+{
+	if (!c->log || !c->no_log)
+		return 0;
+	fprintf(stderr,
+		"proctor: --log %s and --no-log: give one of them (a log "
+		"to FILE, or none)\n",
+		c->log);
+	return -1;
+}
+
 static int parse_timeout(struct cli *c, const char *arg)
 {
 	char *end;
@@ -230,10 +242,10 @@ static int apply_opt(struct cli *c, const struct run_opt *o, char *arg)
 		return add_to(c->policies, &c->n_policies, arg, o->name);
 	case OPT_LOG:
 		c->log = arg;
-		return 0;
+		return log_choice(c);
 	case OPT_NO_LOG:
 		c->no_log = true;
-		return 0;
+		return log_choice(c);
 	case OPT_LOG_READS:
 		c->log_reads = true;
 		return 0;
