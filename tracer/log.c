@@ -806,6 +806,9 @@ void tracer_log_decision_at(const struct tracer_who *w,
 	put_i64(&b, e->err ? -1L : e->result);
 	if (e->unfinished)
 		put_lit(&b, ",\"unfinished\":true");
+	/* what the kernel answered after us is not ours to know */
+	if (e->continued && !e->err)
+		put_lit(&b, ",\"continued\":true");
 	/* refused, and answered as natively (net.c sort_probe) */
 	if (e->sort_probe)
 		put_lit(&b, ",\"sort_probe\":true");

@@ -472,6 +472,7 @@ static void record_end(struct tracer_sup *s, struct tracer_req *r,
 {
 	r->ev.err = r->err;
 	r->ev.result = r->err ? -1 : r->val;
+	r->ev.continued = r->cont;
 	r->ev.stack = rec->stack;
 	tracer_log_decision_at(&rec->w, &r->ev, turn);
 	free(rec->stack);

@@ -375,6 +375,7 @@ struct tracer_event {
 	int err;	 /* errno returned, 0 on success */
 	long result;
 	bool unfinished; /* still carried out when the run ended */
+	bool continued;	 /* carried out by the kernel after the answer */
 	/*
 	 * A datagram socket aimed at 0.0.0.0 or :: (a loopback address):
 	 * glibc sorting the addresses of a passive lookup, as

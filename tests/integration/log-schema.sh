@@ -27,7 +27,7 @@ KEYS = {
     "decision": WHO | {"uid", "cwd", "syscall", "args", "class", "path",
                        "addr", "command", "target", "to", "argv",
                        "decision", "rule", "created_by_run", "dir", "preexisting", "latency_us",
-                       "errno", "result", "stack", "stack_cut",
+                       "errno", "result", "continued", "stack", "stack_cut",
                        "stack_scanned_from", "argv_cut", "name", "qtype",
                        "rcode",
                        "answers", "ttl", "cname", "cached", "asked",
@@ -87,6 +87,10 @@ def check_decision(r, n):
     # a denial fails the call; an allowed call may fail too (ENOENT)
     need(r, n, r["decision"] == "allow" or r.get("errno") != 0,
          "errno 0 for %s" % r["decision"])
+    # the kernel's own answer after proctor's: an exec, an O_PATH open
+    need(r, n, not r.get("continued") or
+         (r["decision"] == "allow" and r["errno"] == 0),
+         "continued: %r" % r)
     for f in r.get("stack", []):
         need(r, n, set(f) <= {"pc", "obj", "off", "sym", "obj_b64",
                               "sym_b64"} and
@@ -172,6 +176,20 @@ pt_is "the build's compiler ran, and is in the log" \
 	"$(q 'r["class"] == "exec" and r["argv"][0] in ("cc", "gcc")')" 1
 pt_isnt "the build wrote its program, and that is in the log" \
 	"$(q 'r.get("path") == "'"$WS"'/prog" and r["class"] == "write"')" 0
+
+# ---- an exec that fails after proctor let it go on: the kernel's answer
+#      is not proctor's to know, and the record says so
+printf 'not a program\n' >"$WS/notexec" && chmod 644 "$WS/notexec"
+pt_run -- python3 -c 'import os
+try:
+    os.execv("./notexec", ["notexec"])
+except PermissionError:
+    print("EACCES")'
+pt_grep "the exec fails" "$PT_OUT" '^EACCES$'
+pt_schema "a failed exec's log fits the schema"
+pt_is "its record is marked continued, not made a success" \
+	"$(q 'r["class"] == "exec" and r["argv"] == ["notexec"]
+		and r.get("continued") is True')" 1
 
 # ---- a denied write
 pt_run -- sh -c "echo x >'$CANARY/new'"
