@@ -421,6 +421,31 @@ static bool resolved_text(const struct rules_glob *g, char *out, size_t size,
  * deny and ask entries only: an allow that followed a link would grant
  * where the link points.
  */
+int rules_glob_add_home(struct rules_entry *e, const char *pat,
+			const char *owner_home, char *msg, size_t len)
+{
+	static const char *const starts[] = { "~", "$HOME", "${HOME}" };
+	const char *rest = NULL;
+	struct rules_glob *v;
+	size_t i, n;
+
+	for (i = 0; i < sizeof(starts) / sizeof(*starts) && !rest; i++) {
+		n = strlen(starts[i]);
+		if (!strncmp(pat, starts[i], n) &&
+		    (pat[n] == '\0' || pat[n] == '/'))
+			rest = pat + n;
+	}
+	if (!rest || !owner_home || e->nglobs == 0)
+		return 0;
+	v = realloc(e->globs, (e->nglobs + 1) * sizeof(*v));
+	if (!v)
+		return -ENOMEM;
+	e->globs = v;
+	memset(&v[e->nglobs], 0, sizeof(*v));
+	e->nglobs++;
+	return glob_one(&v[e->nglobs - 1], owner_home, rest, msg, len);
+}
+
 int rules_glob_add_resolved(struct rules_entry *e, char *msg, size_t len)
 {
 	size_t i, n = e->nglobs, nlit;

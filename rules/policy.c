@@ -128,6 +128,10 @@ static int copy_vars(struct rules_policy *p, const struct rules_vars *v)
 	if ((v->home && !(p->home = strdup(v->home))) ||
 	    (v->tmpdir && !(p->tmpdir = strdup(v->tmpdir))))
 		return -ENOMEM;
+	if (v->owner_home && v->owner_home[0] == '/' &&
+	    (!v->home || strcmp(v->owner_home, v->home)) &&
+	    !(p->owner_home = strdup(v->owner_home)))
+		return -ENOMEM;
 
 	p->workspaces = calloc(v->n_workspaces + 1, sizeof(char *));
 	if (!p->workspaces)
@@ -230,6 +234,7 @@ void rules_policy_free(struct rules_policy *p)
 	free(p->workspaces);
 	free(p->origins);
 	free(p->home);
+	free(p->owner_home);
 	free(p->tmpdir);
 	free(p);
 }
@@ -371,6 +376,10 @@ static int compile_spec(struct layer *l, enum rules_class c,
 		rc = l->literal
 			     ? rules_glob_compile_literal(e, spec, msg, len)
 			     : rules_glob_compile(e, spec, &l->env, msg, len);
+		if (rc == 0 && !l->literal &&
+		    (e->action == RULES_DENY || e->action == RULES_ASK))
+			rc = rules_glob_add_home(e, spec, l->env.p->owner_home,
+						 msg, len);
 		if (rc == 0 &&
 		    (e->action == RULES_DENY || e->action == RULES_ASK))
 			rc = rules_glob_add_resolved(e, msg, len);

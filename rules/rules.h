@@ -38,6 +38,11 @@ struct rules_vars {
 	const char *tmpdir; /* the run's private temporary dir */
 	const char *const *workspaces;
 	size_t n_workspaces;
+	/*
+	 * The password file's home, where $HOME names another (a program
+	 * takes ~ from either): a deny or ask entry of ~ holds there too.
+	 */
+	const char *owner_home;
 };
 
 /*

@@ -105,6 +105,7 @@ struct rules_list {
 
 struct rules_policy {
 	char *home;
+	char *owner_home; /* rules_vars' */
 	char *tmpdir;
 	char **workspaces;
 	size_t n_workspaces;
@@ -152,6 +153,9 @@ int rules_path_entry_match(const struct rules_entry *e,
 /* A path taken as it is: no variables, every component literal. */
 /* For a deny or ask: the globs again where links in them lead. */
 int rules_glob_add_resolved(struct rules_entry *e, char *msg, size_t len);
+/* For a deny or ask of ~ or $HOME: a glob in the owner's home too. */
+int rules_glob_add_home(struct rules_entry *e, const char *pat,
+			const char *owner_home, char *msg, size_t len);
 int rules_glob_literal(struct rules_entry *e, const char *path, char *msg,
 		       size_t len);
 /* Whether JSON text holds an escaped NUL, which cJSON ends strings at. */

@@ -380,6 +380,24 @@ static const char *home_dir(void)
 	return pw ? pw->pw_dir : "/";
 }
 
+/*
+ * The password file's home, resolved, when $HOME names another place
+ * (a fake home a program is run with): else NULL.  ssh and gpg take ~
+ * from the password file.
+ */
+static const char *owner_home(char *out, size_t size)
+{
+	struct passwd *pw = getpwuid(getuid());
+	char home[PATH_MAX];
+
+	if (!pw || pw->pw_dir[0] != '/' || !realpath(pw->pw_dir, out))
+		return NULL;
+	if (!realpath(home_dir(), home))
+		snprintf(home, sizeof(home), "%s", home_dir());
+	(void)size;
+	return strcmp(out, home) && strcmp(out, "/") ? out : NULL;
+}
+
 /* $XDG_<kind>_HOME or ~/<fallback>, then /proctor. */
 void tools_xdg_dir(char *out, size_t size, const char *env,
 		   const char *fallback)
@@ -637,19 +655,27 @@ static int protect_own_dirs(struct rules_policy *p)
 		{ "XDG_CONFIG_HOME", ".config" },
 		{ "XDG_STATE_HOME", ".local/state" },
 	};
-	char dir[PATH_MAX], real[PATH_MAX], err[1024];
-	size_t i;
+	char dir[PATH_MAX], real[PATH_MAX], err[1024], owner[PATH_MAX];
+	bool other = owner_home(owner, sizeof(owner)) != NULL;
+	size_t i, k;
 
-	for (i = 0; i < 2; i++) {
-		tools_xdg_dir(dir, sizeof(dir), dirs[i][0], dirs[i][1]);
-		if (realpath(dir, real))
-			snprintf(dir, sizeof(dir), "%s", real);
-		if (rules_policy_add_protected(p, dir, false, err,
-					       sizeof(err)) < 0) {
-			print_error(err);
-			return -1;
+	/* and the defaults in the owner's home, which $HOME may not name */
+	for (i = 0; i < 2; i++)
+		for (k = 0; k < (other ? 2u : 1u); k++) {
+			if (k == 0)
+				tools_xdg_dir(dir, sizeof(dir), dirs[i][0],
+					      dirs[i][1]);
+			else
+				snprintf(dir, sizeof(dir), "%s/%s/proctor",
+					 owner, dirs[i][1]);
+			if (realpath(dir, real))
+				snprintf(dir, sizeof(dir), "%s", real);
+			if (rules_policy_add_protected(p, dir, false, err,
+						       sizeof(err)) < 0) {
+				print_error(err);
+				return -1;
+			}
 		}
-	}
 	return 0;
 }
 
@@ -2034,7 +2060,7 @@ static int cmd_run(int argc, char **argv)
 					.approve_fd = -1,
 					.answers_fd = -1 };
 	char *ws[MAX_LIST], *tmpdir, exe[PATH_MAX], id[64], logpath[PATH_MAX];
-	char home[PATH_MAX], hash[65], *dump;
+	char home[PATH_MAX], owner[PATH_MAX], hash[65], *dump;
 	struct reaper reaper = { .go = -1, .done = -1 };
 	uint8_t key[32];
 	struct rules_vars v;
@@ -2074,7 +2100,9 @@ static int cmd_run(int argc, char **argv)
 	v = (struct rules_vars){ .home = home,
 				 .tmpdir = tmpdir,
 				 .workspaces = (const char *const *)ws,
-				 .n_workspaces = n_ws };
+				 .n_workspaces = n_ws,
+				 .owner_home =
+					 owner_home(owner, sizeof(owner)) };
 	o.policy = build_policy(&c, &v);
 	/* on failure, the reaper takes what it wrote in TMPDIR */
 	if (!o.policy || setup_intercept(&c, &o, tmpdir) < 0)
@@ -2280,7 +2308,7 @@ static int policy_approve(int argc, char **argv)
 static int policy_show(int argc, char **argv)
 {
 	static struct cli c;
-	char *ws[MAX_LIST], home[PATH_MAX], *dump;
+	char *ws[MAX_LIST], home[PATH_MAX], owner[PATH_MAX], *dump;
 	struct rules_policy *p;
 	struct rules_vars v;
 	size_t n;
@@ -2294,7 +2322,8 @@ static int policy_show(int argc, char **argv)
 		snprintf(home, sizeof(home), "%s", home_dir());
 	/* a run's TMPDIR does not exist yet: show where it would be */
 	v = (struct rules_vars){ home, "/tmp/proctor-RUN",
-				 (const char *const *)ws, n };
+				 (const char *const *)ws, n,
+				 owner_home(owner, sizeof(owner)) };
 	p = build_policy(&c, &v);
 	if (!p)
 		return EXIT_FAIL;

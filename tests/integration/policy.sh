@@ -60,6 +60,16 @@ pt_grep "policy check names the missing file" "$PT_ERR" 'no-such-policy'
 pt_proctor policy show
 pt_status "policy show prints the merged policy" 0
 pt_grep "policy show mentions the workspace" "$PT_OUT" "$WS"
+# the tests' HOME is a fake one: a program that takes ~ from the password
+# file (ssh, gpg) reads the owner's own, so the secrets are denied there too
+owner=$(getent passwd "$(id -u)" | cut -d: -f6)
+owner=$(realpath "$owner")
+pt_grep "a fake HOME: ~/.ssh is denied in the owner's home too" "$PT_OUT" \
+	"\"$HOME/.ssh\", \"$owner/.ssh\""
+if [ -r "$owner/.config/proctor/log.key" ]; then
+	pt_run -- cat "$owner/.config/proctor/log.key"
+	pt_isnt "... and proctor's own key there is out of reach" "$PT_RC" 0
+fi
 
 # ---- a --policy layer adds a write grant
 pt_run -- sh -c "echo x >'$extra/granted'"
