@@ -9,6 +9,7 @@
  */
 #include <errno.h>
 #include <linux/capability.h>
+#include <linux/netlink.h>
 #include <netinet/in.h>
 #include <netinet/udp.h>
 #include <fcntl.h>
@@ -220,6 +221,22 @@ static void release(struct send_copy *c)
 	memset(c, 0, sizeof(*c));
 }
 
+/*
+ * A NETLINK_ROUTE message (the only netlink the filter lets a socket be
+ * made for) to the kernel, as getifaddrs sends (node's
+ * networkInterfaces, hostname -I): nothing to judge.  To another
+ * process it is refused as the kernel refuses it without CAP_NET_ADMIN.
+ */
+static bool to_kernel(struct tracer_req *r, const struct send_copy *c)
+{
+	const struct sockaddr_nl *nl = (const void *)&c->name;
+
+	if (c->namelen >= sizeof(*nl) && nl->nl_pid == 0 && nl->nl_groups == 0)
+		return true;
+	r->err = c->namelen < sizeof(*nl) ? EINVAL : EPERM;
+	return false;
+}
+
 /* Judges the destination; true when the send may go. */
 static bool judge(struct tracer_req *r, struct send_copy *c)
 {
@@ -228,6 +245,8 @@ static bool judge(struct tracer_req *r, struct send_copy *c)
 
 	if (c->namelen == 0)
 		return true; /* the socket's own peer, judged at connect */
+	if (c->name.ss_family == AF_NETLINK)
+		return to_kernel(r, c);
 	err = rules_addr_decode(&c->name, c->namelen, &ra);
 	if (err == 0 && ra.kind == RULES_ADDR_UNIX_PATH)
 		err = tracer_unix_resolve(r, &ra,

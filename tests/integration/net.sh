@@ -267,4 +267,13 @@ u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); u.bind(("127.0.0.1", 0))'
 		"$(grep -c '"class":"bind","addr":"0.0.0.0:[1-9]' "$PT_LOG")" 1
 fi
 
+
+# ---- the host's interfaces, which getifaddrs asks the kernel for with a
+#      NETLINK_ROUTE sendto (node's os.networkInterfaces, hostname -I)
+if [ -n "$PT_PY" ]; then
+	pt_run -- python3 -c 'import socket; print(len(socket.if_nameindex()) > 0)'
+	pt_status "the interfaces are listed (a netlink sendto to the kernel)" 0
+	pt_grep "... as natively" "$PT_OUT" '^True$'
+fi
+
 pt_done
