@@ -338,7 +338,8 @@ uint64_t tracer_cred_lend(uint64_t caps)
 {
 	uint64_t eff = 0, perm;
 
-	if (!as_task || caps_get(&eff, &perm) < 0)
+	/* at rest too: a send that names the task's pid (send.c) */
+	if (!switching || caps_get(&eff, &perm) < 0)
 		return 0;
 	caps &= permitted & ~eff;
 	return caps && caps_set(eff | caps) == 0 ? caps : 0;
@@ -350,6 +351,11 @@ void tracer_cred_lend_end(uint64_t lent)
 
 	if (lent && caps_get(&eff, &perm) == 0)
 		caps_set(eff & ~lent);
+}
+
+bool tracer_cred_may(int cap)
+{
+	return permitted & 1ull << cap;
 }
 
 bool tracer_cred_real(pid_t tid, uid_t *uid, gid_t *gid)

@@ -291,24 +291,48 @@ static int send_flags(const struct tracer_req *r)
 	return (int)r->args[strcmp(r->name, "sendmsg") ? 3 : 2];
 }
 
-/*
- * A receiver under SO_PASSCRED is told the sender's real uid and gid,
- * which the kernel takes from the sending thread, whose real ids stay
- * root's (cred.c): from a task whose credentials differ, say its own.
- * The pid is proctor's either way, as the kernel would have it.
- */
-static bool add_sender(struct tracer_req *r, int sock, struct send_copy *c)
+/* Whether the program's own control messages pass credentials. */
+static bool has_credentials(const struct send_copy *c)
 {
-	struct ucred u = { .pid = getpid() };
+	struct msghdr m = { .msg_control = (void *)c->ctrl,
+			    .msg_controllen = c->ctrllen };
+	struct cmsghdr *cm;
+
+	for (cm = c->ctrllen ? CMSG_FIRSTHDR(&m) : NULL; cm;
+	     cm = CMSG_NXTHDR(&m, cm))
+		if (cm->cmsg_level == SOL_SOCKET &&
+		    cm->cmsg_type == SCM_CREDENTIALS)
+			return true;
+	return false;
+}
+
+/*
+ * A receiver under SO_PASSCRED is told the sender's pid, real uid and
+ * gid, which the kernel takes from the sending thread: proctor's pid,
+ * and root's real ids where the task's credentials differ (cred.c).  So
+ * the task's own are said: its ids, and its pid where proctor may name
+ * another pid (CAP_SYS_ADMIN, root's): Chromium's zygote tells its
+ * browser its children's pids so, and hung when each was proctor's.
+ * *caps: what the send must lend for that.  Not over the program's own.
+ */
+static bool add_sender(struct tracer_req *r, int sock, struct send_copy *c,
+		       uint64_t *caps)
+{
+	struct ucred u = { .pid = getpid(), .uid = getuid(), .gid = getgid() };
+	bool ids = tracer_cred_real(r->tid, &u.uid, &u.gid);
+	bool pid = tracer_cred_may(CAP_SYS_ADMIN) && r->tgid != u.pid;
 	struct sockaddr_storage ss;
 	socklen_t len = sizeof(ss);
 	struct cmsghdr *cm;
 	size_t at = CMSG_ALIGN(c->ctrllen);
 
-	if (!tracer_cred_real(r->tid, &u.uid, &u.gid) ||
+	*caps = 0;
+	if ((!ids && !pid) ||
 	    getsockname(sock, (struct sockaddr *)&ss, &len) < 0 ||
-	    ss.ss_family != AF_UNIX || at > SEND_MAX_CTRL)
+	    ss.ss_family != AF_UNIX || at > SEND_MAX_CTRL || has_credentials(c))
 		return false;
+	if (pid)
+		u.pid = r->tgid;
 	cm = (struct cmsghdr *)(c->ctrl + at);
 	memset(cm, 0, CMSG_SPACE(sizeof(u)));
 	cm->cmsg_len = CMSG_LEN(sizeof(u));
@@ -316,12 +340,14 @@ static bool add_sender(struct tracer_req *r, int sock, struct send_copy *c)
 	cm->cmsg_type = SCM_CREDENTIALS;
 	memcpy(CMSG_DATA(cm), &u, sizeof(u));
 	c->ctrllen = at + CMSG_SPACE(sizeof(u));
+	/* a real uid apart from the effective one, another pid */
+	*caps = (ids ? 1ull << CAP_SETUID | 1ull << CAP_SETGID : 0) |
+		(pid ? 1ull << CAP_SYS_ADMIN : 0);
 	return true;
 }
 
-/* One send as task tid, its sender's credentials lent when said. */
 static ssize_t send_as(pid_t tid, int sock, struct send_copy *c, int flags,
-		       bool says)
+		       uint64_t caps)
 {
 	uint64_t lent = 0;
 	ssize_t n = tracer_as_task(tid);
@@ -330,10 +356,9 @@ static ssize_t send_as(pid_t tid, int sock, struct send_copy *c, int flags,
 		tracer_as_self();
 		return n;
 	}
-	/* a real uid apart from the effective one: the kernel asks these */
-	if (says)
-		lent = tracer_cred_lend(1ull << CAP_SETUID |
-					1ull << CAP_SETGID);
+	/* what the credentials said need (add_sender) */
+	if (caps)
+		lent = tracer_cred_lend(caps);
 	n = send_one(sock, c, flags);
 	tracer_cred_lend_end(lent);
 	tracer_as_self();
@@ -352,7 +377,7 @@ struct send_wait {
 	struct send_copy c;
 	int sock, flags;
 	pid_t tid;
-	bool says;
+	uint64_t caps; /* add_sender's */
 	ssize_t n;
 };
 
@@ -361,7 +386,7 @@ static int send_try(void *what)
 	struct send_wait *w = what;
 
 	w->n = send_as(w->tid, w->sock, &w->c, w->flags | MSG_DONTWAIT,
-		       w->says);
+		       w->caps);
 	return w->n == -EAGAIN ? 0 : 1;
 }
 
@@ -388,7 +413,7 @@ static const struct tracer_park_kind send_kind = {
 
 /* Takes sock and c when parked (true); false: nothing could be. */
 static bool send_parked(struct tracer_req *r, int sock, struct send_copy *c,
-			int flags, bool says)
+			int flags, uint64_t caps)
 {
 	struct tracer_park *pk = tracer_park_reserve();
 	struct send_wait *w = pk ? malloc(sizeof(*w)) : NULL;
@@ -402,7 +427,7 @@ static bool send_parked(struct tracer_req *r, int sock, struct send_copy *c,
 				 .sock = sock,
 				 .flags = flags,
 				 .tid = r->tid,
-				 .says = says };
+				 .caps = caps };
 	memset(c, 0, sizeof(*c)); /* the waiter's now */
 	tracer_req_hold_who(r);	  /* it may outlive its task */
 	/* a blocking send that timed out says EAGAIN */
@@ -424,20 +449,21 @@ static ssize_t send_now(struct tracer_req *r, int sock, struct send_copy *c)
 	int flags = send_flags(r);
 	bool blocking = !(fcntl(sock, F_GETFL) & O_NONBLOCK) &&
 			!(flags & MSG_DONTWAIT);
-	bool says = add_sender(r, sock, c);
+	uint64_t caps;
 	ssize_t n;
 
+	add_sender(r, sock, c, &caps);
 	if (!blocking || (r->may_block && c->stream))
-		return send_as(r->tid, sock, c, flags, says);
-	n = send_as(r->tid, sock, c, flags | MSG_DONTWAIT, says);
+		return send_as(r->tid, sock, c, flags, caps);
+	n = send_as(r->tid, sock, c, flags | MSG_DONTWAIT, caps);
 	if (n != -EAGAIN)
 		return n;
 	/* sendmmsg's messages go one by one: not parked */
 	if (!c->stream && strcmp(r->name, "sendmmsg") &&
-	    send_parked(r, sock, c, flags, says))
+	    send_parked(r, sock, c, flags, caps))
 		return -EINPROGRESS;
 	if (r->may_block)
-		return send_as(r->tid, sock, c, flags, says);
+		return send_as(r->tid, sock, c, flags, caps);
 	r->defer = true;
 	return n;
 }

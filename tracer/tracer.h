@@ -542,6 +542,8 @@ void tracer_cred_lend_end(uint64_t lent);
  * told of its sender, SCM_CREDENTIALS): false when they are the same.
  */
 bool tracer_cred_real(pid_t tid, uid_t *uid, gid_t *gid);
+/* Whether proctor may lend cap (CAP_*) at all: root's are permitted. */
+bool tracer_cred_may(int cap);
 /* From /proc/TID/status; -EIO when a field is missing. */
 int tracer_cred_parse(const char *status, struct tracer_cred *c);
 /* Whether c is what a serving thread holds at rest (nothing to switch). */

@@ -143,6 +143,23 @@ pt_grep "a process not dumpable after setresuid: symlink, utime, setxattr" \
 	"$PT_OUT" '^done$'
 pt_is "... as that user" "$(stat -c %u shared/link)" 65534
 
+# A receiver under SO_PASSCRED is told the sending process's pid, not
+# the supervisor's (Chromium's zygote tells its browser its children so)
+pt_run -- "$py" -c '
+import os, socket, struct
+a, b = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+b.setsockopt(socket.SOL_SOCKET, socket.SO_PASSCRED, 1)
+pid = os.fork()
+if pid == 0:
+    a.sendmsg([b"x"])
+    os._exit(0)
+msg, anc, flags, addr = b.recvmsg(16, socket.CMSG_SPACE(12))
+os.waitpid(pid, 0)
+p, u, g = struct.unpack("3i", anc[0][2][:12])
+print("pid", "the child" if p == pid else p, "uid", u == os.getuid())'
+pt_grep "SO_PASSCRED: a sendmsg names the sending process and its uid" \
+	"$PT_OUT" '^pid the child uid True$'
+
 # A datagram's receiver under SO_PASSCRED is told the sender's uid.
 cat >"$T/dgram.py" <<'PY'
 import os, socket, struct
