@@ -189,18 +189,6 @@ static int add_to(const char **list, size_t *n, const char *v, const char *flag)
 	return 0;
 }
 
-/* --log FILE and --no-log ask for opposite things: neither wins. */
-static int log_choice(const struct cli *c)
-{
-	if (!c->log || !c->no_log)
-		return 0;
-	fprintf(stderr,
-		"proctor: --log %s and --no-log: give one of them (a log "
-		"to FILE, or none)\n",
-		c->log);
-	return -1;
-}
-
 static int parse_timeout(struct cli *c, const char *arg)
 {
 	char *end;
@@ -240,12 +228,14 @@ static int apply_opt(struct cli *c, const struct run_opt *o, char *arg)
 		return add_to(c->workspaces, &c->n_workspaces, arg, o->name);
 	case OPT_POLICY:
 		return add_to(c->policies, &c->n_policies, arg, o->name);
-	case OPT_LOG:
+	case OPT_LOG: /* the last of --log and --no-log counts */
 		c->log = arg;
-		return log_choice(c);
+		c->no_log = false;
+		return 0;
 	case OPT_NO_LOG:
+		c->log = NULL;
 		c->no_log = true;
-		return log_choice(c);
+		return 0;
 	case OPT_LOG_READS:
 		c->log_reads = true;
 		return 0;

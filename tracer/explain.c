@@ -549,6 +549,23 @@ static void say_with_advice(const struct tracer_event *e, const char *head,
 	free(quoted);
 }
 
+/*
+ * What a denial is said once for: its class and object, a process's
+ * own file in /proc for every process (Chromium sets oom_score_adj of
+ * each child: one line, not fifteen).
+ */
+static void say_key(char *key, size_t size, const struct tracer_event *e)
+{
+	const char *o = e->object ? e->object : "";
+	size_t digits = strncmp(o, "/proc/", 6) ? 0
+						: strspn(o + 6, "0123456789");
+
+	if (digits && o[6 + digits] == '/')
+		snprintf(key, size, "%d:/proc/*%s", e->cls, o + 6 + digits);
+	else
+		snprintf(key, size, "%d:%s", e->cls, o);
+}
+
 void tracer_explain_denial(const struct tracer_who *w,
 			   const struct tracer_event *e)
 {
@@ -562,7 +579,7 @@ void tracer_explain_denial(const struct tracer_who *w,
 
 	if (tracer_event_unsaid(e))
 		return;
-	snprintf(key, sizeof(key), "%d:%s", e->cls, e->object);
+	say_key(key, sizeof(key), e);
 	if (!first_time(key))
 		return;
 	if (e->argv && e->argc && e->cls == RULES_EXEC)

@@ -88,9 +88,6 @@ bad "unknown option" "" --no-such-option -- touch "$marker"
 bad "bad --allow-net address" "not!an-address" \
 	--allow-net 'not!an-address' -- touch "$marker"
 bad "workspace /" "" --workspace / -- touch "$marker"
-bad "--log FILE and --no-log" "--no-log" \
-	--log "$T/both.jsonl" --no-log -- touch "$marker"
-pt_absent "... and no log was begun" "$T/both.jsonl"
 bad "workspace = home directory" "" --workspace "$HOME" -- \
 	touch "$marker"
 

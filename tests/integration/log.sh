@@ -140,4 +140,12 @@ pt_check "and they parse" pt_json_lines "$T/stderr-log"
 pt_grep "and the program's output stays on stdout" "$PT_OUT" \
 	'^known content$'
 
+
+# of --log and --no-log, the last one given counts (pt_run gives --log)
+rm -f "$T/last.jsonl"
+pt_run --no-log --log "$T/last.jsonl" -- true
+pt_check "--no-log then --log FILE: the log is kept" test -s "$T/last.jsonl"
+pt_run --no-log -- true
+pt_is "--log FILE then --no-log: none is kept" "$(wc -c <"$PT_LOG")" 0
+
 pt_done

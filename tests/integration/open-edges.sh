@@ -301,6 +301,13 @@ pt_grep "a thread's name under the write floor: refused" "$PT_OUT" \
 	'^comm Permission denied$'
 pt_grep "... with the floor as the reason" "$PT_ERR" \
 	"^proctor: denied write /proc/[0-9]*/task/[0-9]*/comm by python3 .*: a setting of a process of the run, which the kernel's write floor \\(Landlock\\) keeps from everything in /proc$"
+# each process's own setting refused: said once, not once a process
+pt_run -- sh -c 'for i in 1 2 3; do sh -c "echo 5 >/proc/\$\$/oom_score_adj"
+	done 2>/dev/null'
+pt_is "three processes' oom_score_adj refused: one line" \
+	"$(grep -c '^proctor: denied write /proc/[0-9]*/oom_score_adj' "$PT_ERR")" 1
+pt_grep "... and the count of all three at the end" "$PT_ERR" \
+	'^proctor: 3 denied'
 pt_run --ask -- "$PT_PY" "$T/own.py"
 pt_grep "a thread's name without the floor: set" "$PT_OUT" '^comm set$'
 pt_grep "... and the process's coredump_filter" "$PT_OUT" \
