@@ -25,7 +25,15 @@
 
 #include "tracer/tracer.h"
 
-#define NET_DENY_ERRNO ECONNREFUSED
+/*
+ * A refused connect: a stream one's peer refused it, so a program moves
+ * on to its next address; a datagram one has no peer to refuse it (a
+ * datagram connect sends nothing), and finds no way there: a resolver
+ * (gpg's dirmngr) took ECONNREFUSED for a server that may be back at
+ * once and asked again, thousands of times a second.
+ */
+#define NET_DENY_ERRNO	     ECONNREFUSED
+#define NET_DENY_DGRAM_ERRNO ENETUNREACH
 
 #ifndef PIDFD_THREAD
 #define PIDFD_THREAD O_EXCL /* linux/pidfd.h, 6.9 */
@@ -725,6 +733,8 @@ void tracer_on_connect(struct tracer_req *r)
 	    !tracer_judge_addr(r, &ra, type == SOCK_STREAM, &p)) {
 		if (type == SOCK_DGRAM && unspecified(&ss))
 			sort_probe(r, sock, &ss, len);
+		else if (type == SOCK_DGRAM && ra.kind == RULES_ADDR_IP)
+			r->err = NET_DENY_DGRAM_ERRNO;
 		else
 			r->err = NET_DENY_ERRNO;
 		close(sock);

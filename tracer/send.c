@@ -256,8 +256,10 @@ static bool judge(struct tracer_req *r, struct send_copy *c)
 		r->err = err == -EAFNOSUPPORT ? EAFNOSUPPORT : -err;
 		return false;
 	}
+	/* as a refused connect (net.c): an IP datagram finds no way */
 	if (!tracer_judge_addr(r, &ra, false, &c->unix_dir))
-		r->err = ECONNREFUSED;
+		r->err = !c->stream && ra.kind == RULES_ADDR_IP ? ENETUNREACH
+								: ECONNREFUSED;
 	return r->ev.allowed;
 }
 

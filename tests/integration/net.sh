@@ -276,4 +276,29 @@ if [ -n "$PT_PY" ]; then
 	pt_grep "... as natively" "$PT_OUT" '^True$'
 fi
 
+
+# ---- a refused datagram connect or send finds no way (ENETUNREACH, as
+#      with no route): it has no peer to refuse it; a stream connect is
+#      refused by its peer (ECONNREFUSED)
+if [ -n "$PT_PY" ]; then
+	pt_run -- python3 -c '
+import errno, socket
+for kind, how in ((socket.SOCK_DGRAM, "connect"), (socket.SOCK_DGRAM, "sendto"),
+                  (socket.SOCK_STREAM, "connect")):
+    s = socket.socket(socket.AF_INET, kind)
+    try:
+        if how == "connect":
+            s.connect(("127.0.0.1", 9))
+        else:
+            s.sendto(b"x", ("127.0.0.1", 9))
+        print(kind, how, "went")
+    except OSError as e:
+        print(kind, how, errno.errorcode[e.errno])'
+	pt_grep "a refused datagram connect: ENETUNREACH" "$PT_OUT" \
+		"^$(python3 -c 'import socket; print(int(socket.SOCK_DGRAM))') connect ENETUNREACH$"
+	pt_grep "... and sendto" "$PT_OUT" 'sendto ENETUNREACH$'
+	pt_grep "... a stream connect: ECONNREFUSED" "$PT_OUT" \
+		"^$(python3 -c 'import socket; print(int(socket.SOCK_STREAM))') connect ECONNREFUSED$"
+fi
+
 pt_done
