@@ -351,10 +351,43 @@ static void on_exit_status(struct loop *l, pid_t pid, int st)
 	}
 }
 
+/* What CMD left running when it ended: how many, and the first names. */
+struct left {
+	int n;
+	char names[64];
+};
+
 static void kill_one(struct tracer_proc *p, void *arg)
 {
-	(void)arg;
+	struct left *left = arg;
+	size_t at = left ? strlen(left->names) : 0;
+
+	if (left && p->tid == p->tgid) {
+		if (left->n < 3)
+			snprintf(left->names + at, sizeof(left->names) - at,
+				 "%s%s", at ? ", " : "",
+				 p->comm[0] ? p->comm : "?");
+		left->n++;
+	}
 	kill(p->tid, SIGKILL);
+}
+
+/*
+ * Says what was ended: natively a background job (nohup, setsid, a
+ * daemon) outlives the command; here it would go without a word.
+ */
+static void say_left(const struct left *left, bool quiet)
+{
+	char names[sizeof(left->names)];
+
+	if (quiet || left->n == 0)
+		return;
+	tracer_printable(names, sizeof(names), left->names);
+	fprintf(stderr,
+		"proctor: ended %d process%s CMD left running (%s%s); "
+		"--wait-all waits for them\n",
+		left->n, left->n == 1 ? "" : "es", names,
+		left->n > 3 ? ", ..." : "");
 }
 
 static bool is_stop_signal(int sig)
@@ -551,6 +584,7 @@ static pid_t next_report(struct loop *l, int *st)
 int tracer_ptrace_loop(pid_t child, const struct tracer_opts *o, int *status)
 {
 	struct loop l = { .child = child, .o = o, .status = -1 };
+	struct left left = { 0 };
 	bool killed = false;
 
 	for (;;) {
@@ -572,12 +606,12 @@ int tracer_ptrace_loop(pid_t child, const struct tracer_opts *o, int *status)
 		/* CMD ended: end what it left running, unless asked to wait. */
 		if (l.child_done && !o->wait_all && tracer_proc_count() > 0) {
 			tracer_proc_lock();
-			tracer_proc_each(kill_one, NULL);
+			tracer_proc_each(kill_one, killed ? NULL : &left);
 			tracer_proc_unlock();
 			killed = true;
 		}
 	}
-	(void)killed;
+	say_left(&left, o->quiet);
 	*status = l.status;
 	return 0;
 }

@@ -88,6 +88,9 @@ else
 	[ -n "$bg" ] && kill -KILL "$bg" 2>/dev/null
 fi
 
+pt_grep "... and said so, with the way to keep it" "$PT_ERR" \
+	'^proctor: ended 1 process CMD left running \(.*\); --wait-all waits for them$'
+
 # --wait-all waits for it.
 pt_run --wait-all -- sh -c '(sleep 1; echo late >late) & exit 0'
 pt_status "--wait-all: proctor exits with CMD's status" 0
