@@ -520,6 +520,15 @@ bool tracer_event_unsaid(const struct tracer_event *e)
 	return e->sort_probe || e->absent;
 }
 
+/* A file's write refused by a read rule (a secret's directory). */
+static bool read_too(const struct tracer_event *e, const char *by_name)
+{
+	const char *where = e->verdict ? e->verdict->where : NULL;
+
+	return e->cls == RULES_WRITE && !e->is_dir && !by_name && where &&
+	       !strncmp(where, "files.read.", 11);
+}
+
 /* The denial, and the flags that would allow it. */
 static void say_with_advice(const struct tracer_event *e, const char *head,
 			    const char *by_name, pid_t pid)
@@ -541,6 +550,15 @@ static void say_with_advice(const struct tracer_event *e, const char *head,
 				  ? "--allow-dir"
 				  : flag_for(e->cls),
 			  advice);
+	if (quoted && quoted[0] && read_too(e, by_name)) {
+		size_t at = strlen(quoted);
+
+		/* a write a read rule refuses: the program reads it too
+		 * (ssh's known_hosts), which the write flag leaves refused */
+		snprintf(quoted + at, 2 * ADVICE_MAX + 8 - at, " ");
+		flags_for(quoted + at + 1, 2 * ADVICE_MAX + 8 - at - 1,
+			  "--allow-read", advice);
+	}
 	if (quoted && quoted[0])
 		fprintf(stderr, "%s; allow with %s\n", head, quoted);
 	else

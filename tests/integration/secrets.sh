@@ -118,6 +118,15 @@ pt_check "a write into a read-denied directory fails" \
 	test ! -e "$HOME/.ssh/authorized_keys"
 pt_grep "its line says the read rule also denies writes" "$PT_ERR" \
 	'denied write .*rule files.read.deny\[[0-9]+\] "~/.ssh" \(built-in\): what may not be read may not be written'
+# its advice gives the read too (ssh reads the known_hosts it wrote), and
+# followed, the program writes and reads it back
+pt_grep "... its advice allows the read of that file too" "$PT_ERR" \
+	"allow with --allow-write '$HOME/.ssh/authorized_keys' --allow-read '$HOME/.ssh/authorized_keys'\$"
+pt_run --allow-write "$HOME/.ssh/authorized_keys" \
+	--allow-read "$HOME/.ssh/authorized_keys" -- \
+	sh -c 'echo key >~/.ssh/authorized_keys && cat ~/.ssh/authorized_keys'
+pt_grep "... followed, the file is written and read back" "$PT_OUT" '^key$'
+rm -f "$HOME/.ssh/authorized_keys"
 
 # The password hashes: only root could read them, and a run as root
 # cannot under the default policy.
