@@ -6,6 +6,8 @@
  * effective, permitted, inheritable and ambient sets.
  */
 #include <errno.h>
+#include <stdio.h>
+#include <string.h>
 #include <linux/capability.h>
 #include <sys/prctl.h>
 #include <sys/syscall.h>
@@ -74,4 +76,32 @@ int tracer_caps_drop(void)
 	if (syscall(SYS_capset, &hdr, data) < 0)
 		return -errno;
 	return 0;
+}
+
+/*
+ * A new user namespace would give the program back the capabilities
+ * proctor took (and setns would move it into another process's
+ * namespaces): refused with EPERM, as the filter did, but said and
+ * logged, for a program that makes a sandbox of its own (bwrap,
+ * unshare -r, Chromium's) tells of it only as its own failure.
+ */
+void tracer_on_namespace(struct tracer_req *r)
+{
+	static const struct rules_verdict refused = {
+		.action = RULES_DENY,
+		.origin = "proctor",
+		.where = "namespaces",
+		.pattern = "a sandbox of the program's own (bwrap, unshare, "
+			   "Chromium's) needs the capabilities proctor took; "
+			   "run it with its sandbox off (Chromium: "
+			   "--no-sandbox), proctor's is on",
+	};
+	char what[64];
+
+	snprintf(what, sizeof(what), "%s%s", r->name,
+		 strcmp(r->name, "setns") ? "(CLONE_NEWUSER)" : "");
+	r->verdict = refused;
+	tracer_req_decide(r, RULES_EXEC, "target", what, false);
+	r->ev.cls_name = "namespace";
+	r->err = EPERM;
 }

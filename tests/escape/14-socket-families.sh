@@ -17,6 +17,8 @@ pt_diag "without proctor:" "$native"
 
 esc_run -- "$T/attacks" families
 esc_results
+pt_grep "class 14: a new user namespace refused is said, with why" "$PT_ERR" \
+	"denied namespace unshare\\(CLONE_NEWUSER\\) by attacks .*: a sandbox of the program's own"
 esc_canary_ok "socket families"
 
 if pt_need "class 14: getent hosts localhost" getent; then

@@ -38,7 +38,8 @@ KEYS = {
     "end": {"exit", "decisions", "denials", "peak_rss_kib"},
 }
 OBJECTS = {"read": "path", "write": "path", "exec": "command",
-           "connect": "addr", "signal": "target", "resolve": "name",
+           "connect": "addr", "signal": "target", "namespace": "target",
+           "resolve": "name",
            "http": "addr", "tls": "addr"}
 bad = []
 
