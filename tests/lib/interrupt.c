@@ -58,12 +58,18 @@ static void handle(int sig, void (*fn)(int), int flags)
 	sigaction(sig, &sa, NULL);
 }
 
-static int opens(int n)
+/*
+ * n write opens under a timer every us microseconds; counts those that
+ * failed EINTR and those after which SIGALRM was left blocked.  -1 on
+ * another failure.
+ */
+static int open_many(int n, long us, int flags, int *eintr, int *masked)
 {
-	struct itimerval it = { { 0, 1000 }, { 0, 1000 } };
-	int i, eintr = 0;
+	struct itimerval it = { { 0, us }, { 0, us } };
+	sigset_t now;
+	int i;
 
-	handle(SIGALRM, on_timer, 0);
+	handle(SIGALRM, on_timer, flags);
 	setitimer(ITIMER_REAL, &it, NULL);
 	for (i = 0; i < n; i++) {
 		int fd = open("f", O_WRONLY | O_CREAT, 0644);
@@ -71,34 +77,31 @@ static int opens(int n)
 		if (fd >= 0)
 			close(fd);
 		else if (errno == EINTR)
-			eintr++;
+			(*eintr)++;
 		else
-			return perror("open"), 1;
+			return perror("open"), -1;
+		sigprocmask(SIG_BLOCK, NULL, &now);
+		*masked += sigismember(&now, SIGALRM);
 	}
+	return 0;
+}
+
+static int opens(int n)
+{
+	int eintr = 0, masked = 0;
+
+	if (open_many(n, 1000, 0, &eintr, &masked) < 0)
+		return 1;
 	printf("eintr %d\n", eintr);
 	return 0;
 }
 
 static int storm(int n, long us, bool restart)
 {
-	struct itimerval it = { { 0, us }, { 0, us } };
-	int i, eintr = 0, masked = 0;
-	sigset_t now;
+	int eintr = 0, masked = 0;
 
-	handle(SIGALRM, on_timer, restart ? SA_RESTART : 0);
-	setitimer(ITIMER_REAL, &it, NULL);
-	for (i = 0; i < n; i++) {
-		int fd = open("f", O_WRONLY | O_CREAT, 0644);
-
-		if (fd >= 0)
-			close(fd);
-		else if (errno == EINTR)
-			eintr++;
-		else
-			return perror("open"), 1;
-		sigprocmask(SIG_BLOCK, NULL, &now);
-		masked += sigismember(&now, SIGALRM);
-	}
+	if (open_many(n, us, restart ? SA_RESTART : 0, &eintr, &masked) < 0)
+		return 1;
 	printf("eintr %d masked %d ticks %s\n", eintr, masked,
 	       ticks ? "T" : "0");
 	return 0;
