@@ -145,7 +145,8 @@ int main(int argc, char **argv)
 		return fifo(argv[2]);
 	if (argc == 3 && !strcmp(argv[1], "exec"))
 		return exec_sleep(argv[2]);
-	fprintf(stderr, "usage: interrupt opens N | storm N US restart|norestart |"
-			" fifo PATH | exec FIFO\n");
+	fprintf(stderr,
+		"usage: interrupt opens N | storm N US restart|norestart |"
+		" fifo PATH | exec FIFO\n");
 	return 2;
 }
