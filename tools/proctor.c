@@ -375,7 +375,7 @@ static const char *home_dir(void)
  * (a fake home a program is run with): else NULL.  ssh and gpg take ~
  * from the password file.
  */
-static const char *owner_home(char *out, size_t size)
+static const char *owner_home(char out[PATH_MAX])
 {
 	struct passwd *pw = getpwuid(getuid());
 	char home[PATH_MAX];
@@ -384,7 +384,6 @@ static const char *owner_home(char *out, size_t size)
 		return NULL;
 	if (!realpath(home_dir(), home))
 		snprintf(home, sizeof(home), "%s", home_dir());
-	(void)size;
 	return strcmp(out, home) && strcmp(out, "/") ? out : NULL;
 }
 
@@ -646,7 +645,7 @@ static int protect_own_dirs(struct rules_policy *p)
 		{ "XDG_STATE_HOME", ".local/state" },
 	};
 	char dir[PATH_MAX], real[PATH_MAX], err[1024], owner[PATH_MAX];
-	bool other = owner_home(owner, sizeof(owner)) != NULL;
+	bool other = owner_home(owner) != NULL;
 	size_t i, k;
 
 	/* and the defaults in the owner's home, which $HOME may not name */
@@ -2091,8 +2090,7 @@ static int cmd_run(int argc, char **argv)
 				 .tmpdir = tmpdir,
 				 .workspaces = (const char *const *)ws,
 				 .n_workspaces = n_ws,
-				 .owner_home =
-					 owner_home(owner, sizeof(owner)) };
+				 .owner_home = owner_home(owner) };
 	o.policy = build_policy(&c, &v);
 	/* on failure, the reaper takes what it wrote in TMPDIR */
 	if (!o.policy || setup_intercept(&c, &o, tmpdir) < 0)
@@ -2313,7 +2311,7 @@ static int policy_show(int argc, char **argv)
 	/* a run's TMPDIR does not exist yet: show where it would be */
 	v = (struct rules_vars){ home, "/tmp/proctor-RUN",
 				 (const char *const *)ws, n,
-				 owner_home(owner, sizeof(owner)) };
+				 owner_home(owner) };
 	p = build_policy(&c, &v);
 	if (!p)
 		return EXIT_FAIL;

@@ -348,6 +348,7 @@ static bool add_sender(struct tracer_req *r, int sock, struct send_copy *c,
 	return true;
 }
 
+/* One send as task tid, with the capabilities its credentials need. */
 static ssize_t send_as(pid_t tid, int sock, struct send_copy *c, int flags,
 		       uint64_t caps)
 {
