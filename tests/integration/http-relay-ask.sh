@@ -91,11 +91,12 @@ try:
     socket.socket(socket.AF_INET, socket.SOCK_DGRAM).sendto(
         b"\xc0" + bytes(1200), ("sib.test", 443))
     print("sent")
-except ConnectionRefusedError:
-    print("ECONNREFUSED")'
+except OSError as e:
+    import errno
+    print(errno.errorcode[e.errno])'
 kill "$CPID" 2>/dev/null
 pt_grep "QUIC to a limited address is refused, not asked about" "$PT_OUT" \
-	"ECONNREFUSED"
+	"ENETUNREACH"
 pt_nogrep "... no question" "$T/c7" '"type":"request"'
 
 : >"$LAB/queries"
