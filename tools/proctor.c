@@ -645,18 +645,23 @@ static int protect_own_dirs(struct rules_policy *p)
 		{ "XDG_STATE_HOME", ".local/state" },
 	};
 	char dir[PATH_MAX], real[PATH_MAX], err[1024], owner[PATH_MAX];
-	bool other = owner_home(owner) != NULL;
+	const char *homes[] = { home_dir(), owner_home(owner) };
 	size_t i, k;
 
-	/* and the defaults in the owner's home, which $HOME may not name */
+	/*
+	 * And the defaults in either home, which XDG_* or a fake $HOME may
+	 * not name: a run without XDG_* set reads and writes them.
+	 */
 	for (i = 0; i < 2; i++)
-		for (k = 0; k < (other ? 2u : 1u); k++) {
+		for (k = 0; k < 3; k++) {
+			if (k > 0 && !homes[k - 1])
+				continue;
 			if (k == 0)
 				tools_xdg_dir(dir, sizeof(dir), dirs[i][0],
 					      dirs[i][1]);
 			else
 				snprintf(dir, sizeof(dir), "%s/%s/proctor",
-					 owner, dirs[i][1]);
+					 homes[k - 1], dirs[i][1]);
 			if (realpath(dir, real))
 				snprintf(dir, sizeof(dir), "%s", real);
 			if (rules_policy_add_protected(p, dir, false, err,
@@ -1391,7 +1396,7 @@ static bool holds_home(const char *ws, const char *home)
 
 static int resolve_workspaces(struct cli *c, char **out, size_t *n)
 {
-	char home[PATH_MAX];
+	char home[PATH_MAX], owner[PATH_MAX] = "";
 	size_t i;
 
 	if (c->n_workspaces == 0)
@@ -1409,14 +1414,17 @@ static int resolve_workspaces(struct cli *c, char **out, size_t *n)
 			free(r);
 			return -1;
 		}
-		if (!c->force && holds_home(r, home)) {
+		/* the password file's home too: $HOME may be a fake one */
+		if (!c->force &&
+		    (holds_home(r, home) ||
+		     (owner_home(owner) && holds_home(r, owner)))) {
 			fprintf(stderr,
 				"proctor: workspace %s is %s; every file there "
 				"would be writable.\nproctor: choose a project "
 				"directory, or pass --force\n",
 				r,
 				!strcmp(r, "/") ? "the root"
-				: !strcmp(r, home)
+				: !strcmp(r, home) || !strcmp(r, owner)
 					? "your home directory"
 					: "above your home directory");
 			free(r);

@@ -251,7 +251,44 @@ static bool postpone(pid_t tid, int sig)
 	return done;
 }
 
+/*
+ * Takes out of tid's mask the bits proctor set, and its mark: the call
+ * ended, or a handler is about to run, whose frame must save the
+ * program's own mask (its sigreturn would put proctor's bits back, for
+ * good).  Under marks_lock.
+ */
+static void unmask_locked(pid_t tid)
+{
+	int i = find(tid, MARK_MASKED);
+	uint64_t mask;
+	struct mark m;
+
+	if (i < 0)
+		return;
+	m = take(i);
+	if (ptrace(PTRACE_GETSIGMASK, tid, sizeof(mask), &mask) == 0) {
+		mask &= ~m.added;
+		ptrace(PTRACE_SETSIGMASK, tid, sizeof(mask), &mask);
+	}
+}
+
+static int stop(pid_t tid, int sig);
+
 int tracer_interrupt_stop(pid_t tid, int sig)
+{
+	int out = stop(tid, sig);
+
+	/* delivered: to a handler, maybe, with the program's own mask */
+	if (out && atomic_load(&marks_any)) {
+		pthread_mutex_lock(&marks_lock);
+		unmask_locked(tid);
+		pthread_mutex_unlock(&marks_lock);
+	}
+	return out;
+}
+
+/* The signal to deliver at tid's signal-delivery-stop for sig. */
+static int stop(pid_t tid, int sig)
 {
 	struct seccomp_data d;
 	int64_t ret;
@@ -295,7 +332,6 @@ static bool restarting(int64_t rval)
 void tracer_interrupt_syscall_stop(pid_t tid)
 {
 	struct __ptrace_syscall_info info;
-	int i;
 
 	/* an entry, or an end that restarts: followed on */
 	if (ptrace(PTRACE_GET_SYSCALL_INFO, tid, sizeof(info), &info) > 0 &&
@@ -309,15 +345,7 @@ void tracer_interrupt_syscall_stop(pid_t tid)
 	 * bits proctor set are taken off; the rest is the program's.
 	 */
 	pthread_mutex_lock(&marks_lock);
-	if ((i = find(tid, MARK_MASKED)) >= 0) {
-		struct mark m = take(i);
-		uint64_t mask;
-
-		if (ptrace(PTRACE_GETSIGMASK, tid, sizeof(mask), &mask) == 0) {
-			mask &= ~m.added;
-			ptrace(PTRACE_SETSIGMASK, tid, sizeof(mask), &mask);
-		}
-	}
+	unmask_locked(tid);
 	pthread_mutex_unlock(&marks_lock);
 	ptrace(PTRACE_CONT, tid, 0, 0);
 }

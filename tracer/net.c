@@ -23,6 +23,8 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include <linux/netlink.h>
+
 #include "tracer/tracer.h"
 
 /*
@@ -694,8 +696,13 @@ void tracer_on_connect(struct tracer_req *r)
 
 	err = rules_addr_decode(&ss, len, &ra);
 	if (err == -EAFNOSUPPORT && ss.ss_family == AF_NETLINK) {
-		/* the filter let this family's socket be made */
-		err = 0;
+		/* the filter let this family's socket be made; to the
+		 * kernel only, as its sends (send.c) */
+		const struct sockaddr_nl *nl = (const void *)&ss;
+
+		err = len < sizeof(*nl)			  ? -EINVAL
+		      : nl->nl_pid == 0 && !nl->nl_groups ? 0
+							  : -EPERM;
 		ra.kind = RULES_ADDR_UNNAMED;
 	} else if (err == 0 && ra.kind == RULES_ADDR_UNIX_PATH) {
 		err = tracer_unix_resolve(r, &ra, &sun, &len, &p);

@@ -27,6 +27,13 @@ handler ran" "$PT_OUT" '^eintr 0 masked 0 ticks T$'
 pt_run --no-log -- ./interrupt storm 1000 20 restart
 pt_grep "... and with SA_RESTART" "$PT_OUT" '^eintr 0 masked 0 ticks T$'
 
+# ... and while another signal's handler runs during such a call (its
+#     frame saves the mask: proctor's bit must not be in it), SIGALRM is
+#     the program's again after, and its alarm comes
+pt_run --no-log -- ./interrupt storm2 1000 20
+pt_grep "a handler during a held signal: the mask is the program's, \
+the alarm comes" "$PT_OUT" '^masked 0 alarm yes$'
+
 # 2. a FIFO's read-only open waits natively: the signal ends it, with
 #    the kernel holding reads and with proctor holding them
 mkfifo "$WS/fifo"

@@ -66,6 +66,9 @@ owner=$(getent passwd "$(id -u)" | cut -d: -f6)
 owner=$(realpath "$owner")
 pt_grep "a fake HOME: ~/.ssh is denied in the owner's home too" "$PT_OUT" \
 	"\"$HOME/.ssh\", \"$owner/.ssh\""
+pt_run --workspace "$owner" -- true
+pt_status "... the owner's home is no workspace without --force" 125
+pt_grep "... said so" "$PT_ERR" "is (above )?your home directory"
 if [ -r "$owner/.config/proctor/log.key" ]; then
 	pt_run -- cat "$owner/.config/proctor/log.key"
 	pt_isnt "... and proctor's own key there is out of reach" "$PT_RC" 0

@@ -11,6 +11,10 @@
  *                          prints "eintr K masked M ticks T", M the opens
  *                          after which SIGALRM was left blocked (natively
  *                          0, 0, and T > 0)
+ *   interrupt storm2 N US  the same with SA_RESTART, while a child sends
+ *                          SIGTSTP, whose handler makes a call, every
+ *                          200 us; then with the timer off, alarm(1):
+ *                          prints "masked M alarm yes" (natively 0, yes)
  *   interrupt fifo PATH    a read-only open of a FIFO nobody writes, with
  *                          alarm(1) and no SA_RESTART; prints its errno's
  *                          name (natively EINTR)
@@ -107,6 +111,46 @@ static int storm(int n, long us, bool restart)
 	return 0;
 }
 
+static volatile sig_atomic_t tstps, alarmed;
+
+static void on_tstp(int sig)
+{
+	(void)sig;
+	tstps++;
+	getppid(); /* a call of the handler's own */
+}
+
+static void on_alarm(int sig)
+{
+	(void)sig;
+	alarmed = 1;
+}
+
+static int storm2(int n, long us)
+{
+	struct itimerval off = { { 0, 0 }, { 0, 0 } };
+	int eintr = 0, masked = 0, rc;
+	pid_t parent = getpid(), kid;
+
+	handle(SIGTSTP, on_tstp, SA_RESTART);
+	kid = fork();
+	if (kid == 0) {
+		for (;;) {
+			usleep(200);
+			if (kill(parent, SIGTSTP) < 0)
+				_exit(0);
+		}
+	}
+	rc = open_many(n, us, SA_RESTART, &eintr, &masked);
+	kill(kid, SIGKILL);
+	setitimer(ITIMER_REAL, &off, NULL);
+	handle(SIGALRM, on_alarm, 0);
+	alarm(1);
+	sleep(2);
+	printf("masked %d alarm %s\n", masked, alarmed ? "yes" : "no");
+	return rc < 0;
+}
+
 static int fifo(const char *path)
 {
 	handle(SIGALRM, on_timer, 0);
@@ -141,6 +185,8 @@ int main(int argc, char **argv)
 	if (argc == 5 && !strcmp(argv[1], "storm"))
 		return storm(atoi(argv[2]), atol(argv[3]),
 			     !strcmp(argv[4], "restart"));
+	if (argc == 4 && !strcmp(argv[1], "storm2"))
+		return storm2(atoi(argv[2]), atol(argv[3]));
 	if (argc == 3 && !strcmp(argv[1], "fifo"))
 		return fifo(argv[2]);
 	if (argc == 3 && !strcmp(argv[1], "exec"))
