@@ -72,6 +72,14 @@ pt_grep "... said so" "$PT_ERR" "is (above )?your home directory"
 if [ -r "$owner/.config/proctor/log.key" ]; then
 	pt_run -- cat "$owner/.config/proctor/log.key"
 	pt_isnt "... and proctor's own key there is out of reach" "$PT_RC" 0
+	# the real home, XDG_CONFIG_HOME elsewhere, a policy without the
+	# built-in one: the default ~/.config/proctor is still proctor's
+	printf '{"builtin": false, "files": {"read": {"default": "allow"}}, "exec": {"default": "allow"}}\n' \
+		>"$T/nobuiltin.json"
+	HOME=$owner pt_run --policy "$T/nobuiltin.json" -- \
+		cat "$owner/.config/proctor/log.key"
+	pt_isnt "... and with XDG_CONFIG_HOME elsewhere, without the built-in policy" \
+		"$PT_RC" 0
 fi
 
 # ---- a --policy layer adds a write grant
