@@ -97,6 +97,15 @@ int tracer_unix_resolve(struct tracer_req *r, struct rules_addr *ra,
 	return 0;
 }
 
+int tracer_netlink_kernel(const struct sockaddr_storage *ss, socklen_t len)
+{
+	const struct sockaddr_nl *nl = (const void *)ss;
+
+	if (len < sizeof(*nl))
+		return -EINVAL;
+	return nl->nl_pid == 0 && !nl->nl_groups ? 0 : -EPERM;
+}
+
 /* Our own copy of the address argument (args[1], length len). */
 static int copy_sockaddr(struct tracer_req *r, struct sockaddr_storage *ss,
 			 socklen_t len)
@@ -698,11 +707,7 @@ void tracer_on_connect(struct tracer_req *r)
 	if (err == -EAFNOSUPPORT && ss.ss_family == AF_NETLINK) {
 		/* the filter let this family's socket be made; to the
 		 * kernel only, as its sends (send.c) */
-		const struct sockaddr_nl *nl = (const void *)&ss;
-
-		err = len < sizeof(*nl)			  ? -EINVAL
-		      : nl->nl_pid == 0 && !nl->nl_groups ? 0
-							  : -EPERM;
+		err = tracer_netlink_kernel(&ss, len);
 		ra.kind = RULES_ADDR_UNNAMED;
 	} else if (err == 0 && ra.kind == RULES_ADDR_UNIX_PATH) {
 		err = tracer_unix_resolve(r, &ra, &sun, &len, &p);

@@ -505,9 +505,12 @@ void tracer_req_answer(struct tracer_req *r)
 
 	if (r->log && r->ev.cls == RULES_WRITE && r->ev.allowed && !r->err) {
 		/* a directory renamed (or exchanged, both ways: either
-		 * name may hold one now) may bring a repository along */
-		tracer_gitrisk_note(r->ev.object, r->ev.object2 != NULL);
-		tracer_gitrisk_note(r->ev.object2, true);
+		 * name may hold one now) may bring a repository along; a
+		 * link (git's every object) names none: no look at it */
+		bool moved = r->ev.object2 && !strncmp(r->name, "rename", 6);
+
+		tracer_gitrisk_note(r->ev.object, moved);
+		tracer_gitrisk_note(r->ev.object2, moved);
 	}
 	/* recorded at the end already: the run ended while it was served */
 	if (!r->log || atomic_exchange(&r->recorded, true) ||

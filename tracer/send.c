@@ -229,12 +229,8 @@ static void release(struct send_copy *c)
  */
 static bool to_kernel(struct tracer_req *r, const struct send_copy *c)
 {
-	const struct sockaddr_nl *nl = (const void *)&c->name;
-
-	if (c->namelen >= sizeof(*nl) && nl->nl_pid == 0 && nl->nl_groups == 0)
-		return true;
-	r->err = c->namelen < sizeof(*nl) ? EINVAL : EPERM;
-	return false;
+	r->err = -tracer_netlink_kernel(&c->name, c->namelen);
+	return r->err == 0;
 }
 
 /* Judges the destination; true when the send may go. */

@@ -972,6 +972,12 @@ bool tracer_unix_bound_file(int sock, dev_t *dev, ino_t *ino);
 /* A duplicate of the tracee's descriptor fd (pidfd_getfd); or -errno. */
 int tracer_steal_fd(pid_t tid, pid_t tgid, int fd);
 /*
+ * A NETLINK_ROUTE address: 0 for the kernel, which is all a program may
+ * reach (the kernel's answer without CAP_NET_ADMIN), else -EPERM.
+ */
+struct sockaddr_storage;
+int tracer_netlink_kernel(const struct sockaddr_storage *ss, socklen_t len);
+/*
  * A TCP connect on its way on sock, once the socket is writable or in
  * error: 1 connected, 0 still on its way, or -errno, the error the
  * connect failed with (SO_ERROR, which taking clears, as a blocking
