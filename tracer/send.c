@@ -233,12 +233,42 @@ static bool to_kernel(struct tracer_req *r, const struct send_copy *c)
 	return r->err == 0;
 }
 
+/*
+ * A destination of family AF_UNSPEC means what the socket's family reads
+ * it as: an IPv4 socket takes it for an AF_INET address (udp_sendmsg,
+ * raw_sendmsg), an IPv6 one for no address at all (its peer), others
+ * refuse it.  The copy says so, and is judged and sent as the kernel
+ * reads it.
+ */
+static int unspec_name(int sock, struct send_copy *c)
+{
+	int domain = 0;
+	socklen_t len = sizeof(domain);
+
+	if (c->namelen < sizeof(sa_family_t) || c->name.ss_family != AF_UNSPEC)
+		return 0;
+	if (getsockopt(sock, SOL_SOCKET, SO_DOMAIN, &domain, &len) < 0)
+		return -errno;
+	if (domain == AF_INET)
+		c->name.ss_family = AF_INET;
+	else if (domain == AF_INET6)
+		c->namelen = 0;
+	else
+		return -EINVAL;
+	return 0;
+}
+
 /* Judges the destination; true when the send may go. */
-static bool judge(struct tracer_req *r, struct send_copy *c)
+static bool judge(struct tracer_req *r, int sock, struct send_copy *c)
 {
 	struct rules_addr ra;
 	int err;
 
+	err = unspec_name(sock, c);
+	if (err) {
+		r->err = -err;
+		return false;
+	}
 	if (c->namelen == 0)
 		return true; /* the socket's own peer, judged at connect */
 	if (c->name.ss_family == AF_NETLINK)
@@ -479,7 +509,7 @@ static void send_many(struct tracer_req *r, int sock)
 		ssize_t rc;
 		int err = copy_msghdr(r, hdr, &c);
 
-		if (err || !judge(r, &c)) {
+		if (err || !judge(r, sock, &c)) {
 			if (err)
 				r->err = -err;
 			break;
@@ -556,7 +586,7 @@ void tracer_on_send(struct tracer_req *r)
 		r->err = -err;
 		goto out;
 	}
-	if (!tracer_req_valid(r) || !judge(r, &c))
+	if (!tracer_req_valid(r) || !judge(r, sock, &c))
 		goto out;
 	n = send_now(r, sock, &c);
 	if (r->park)

@@ -301,4 +301,38 @@ for kind, how in ((socket.SOCK_DGRAM, "connect"), (socket.SOCK_DGRAM, "sendto"),
 		"^$(python3 -c 'import socket; print(int(socket.SOCK_STREAM))') connect ECONNREFUSED$"
 fi
 
+# ---- a datagram's destination of family AF_UNSPEC: an IPv4 socket reads
+#      it as an IPv4 address, an IPv6 one as none (its peer); judged so
+if [ -n "$PT_PY" ]; then
+	cat >"$T/unspec.py" <<'PY'
+import ctypes, errno, socket, struct, sys
+libc = ctypes.CDLL(None, use_errno=True)
+def send_unspec(s, ip, port):
+    name = struct.pack("!HH4s8x", 0, port, socket.inet_aton(ip))
+    name = struct.pack("=H", socket.AF_UNSPEC) + name[2:]
+    n = libc.sendto(s.fileno(), b"unspec\n", 7, 0, name, len(name))
+    return "sent" if n == 7 else errno.errorcode[ctypes.get_errno()]
+r = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+r.bind(("127.0.0.1", 0)); r.settimeout(5)
+port = r.getsockname()[1]
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+print("allowed", send_unspec(s, "127.0.0.1", port), r.recv(16).decode().strip())
+print("refused", send_unspec(s, "127.0.0.1", 9))
+r6 = socket.socket(socket.AF_INET6, socket.SOCK_DGRAM)
+r6.bind(("::1", 0)); r6.settimeout(5)
+s6 = socket.socket(socket.AF_INET6, socket.SOCK_DGRAM)
+s6.connect(("::1", r6.getsockname()[1]))
+print("v6 peer", send_unspec(s6, "127.0.0.1", 9), r6.recv(16).decode().strip())
+PY
+	"$PT_PY" "$T/unspec.py" >"$T/unspec-native.out" 2>&1
+	pt_run --allow-net 127.0.0.1 --allow-net '[::1]' -- "$PT_PY" "$T/unspec.py"
+	pt_is "AF_UNSPEC destinations go where they go natively" \
+		"$(cat "$PT_OUT")" "$(cat "$T/unspec-native.out")"
+	pt_run --allow-net '[::1]' -- "$PT_PY" "$T/unspec.py"
+	pt_grep "... an IPv4 socket's is judged as its IPv4 address" "$PT_OUT" \
+		'^refused ENETUNREACH$'
+	pt_grep "... and said as such" "$PT_ERR" 'denied .*127\.0\.0\.1:9 '
+	pt_grep "... the run's own port still reached" "$PT_OUT" '^allowed sent unspec$'
+fi
+
 pt_done
