@@ -517,7 +517,7 @@ bool tracer_event_unsaid(const struct tracer_event *e)
 	    !strcmp(e->object_key, "addr") && strlen(e->object) > 2 &&
 	    !strcmp(e->object + strlen(e->object) - 2, ":0"))
 		return true;
-	return e->sort_probe || e->absent;
+	return e->sort_probe || e->absent || e->unsupported;
 }
 
 /* A file's write refused by a read rule (a secret's directory). */

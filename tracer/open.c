@@ -860,6 +860,35 @@ static bool ca_hashed_open(const struct tracer_ca *ca,
 				     fd);
 }
 
+/*
+ * An openat2 with O_PATH: refused with ENOSYS (tracer_on_open), logged
+ * and not said, as programs fall back to openat without a word.
+ */
+static void refuse_openat2_path(struct tracer_req *r, int dirfd,
+				const char *path)
+{
+	static const struct rules_verdict refused = {
+		.action = RULES_DENY,
+		.origin = "proctor",
+		.where = "openat2",
+		.pattern =
+			"an O_PATH open by openat2, which only the kernel "
+			"can make, and which would read its flags again: "
+			"ENOSYS, as without openat2 (openat's O_PATH goes on)",
+	};
+	struct tracer_path p;
+
+	r->verdict = refused;
+	r->ev.unsupported = true;
+	if (tracer_path_resolve(r->tid, r->tgid, dirfd, path, 0, &p) == 0) {
+		tracer_req_decide(r, RULES_READ, "path", p.path, false);
+		tracer_path_release(&p);
+	} else {
+		tracer_req_decide(r, RULES_READ, "path", path, false);
+	}
+	r->err = ENOSYS;
+}
+
 void tracer_on_open(struct tracer_req *r)
 {
 	struct open_args a;
@@ -878,6 +907,17 @@ void tracer_on_open(struct tracer_req *r)
 	if (!tracer_req_valid(r))
 		return;
 
+	/*
+	 * ADDFD cannot pass an O_PATH descriptor (below), and an openat2 the
+	 * kernel carries out reads its struct again, which another thread
+	 * may have changed since (O_PATH then O_WRONLY): none goes on.
+	 * ENOSYS, as from a kernel without openat2: programs fall back to
+	 * openat, whose O_PATH is in a register.
+	 */
+	if (a.flags & O_PATH && !strcmp(r->name, "openat2")) {
+		refuse_openat2_path(r, a.dirfd, path);
+		return;
+	}
 	/* O_PATH takes no other flag (openat2 refuses them: the kernel's) */
 	if (a.flags & O_PATH)
 		a.flags &= O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC;

@@ -389,6 +389,12 @@ struct tracer_event {
 	 * ~/.aws/credentials is worth a record) (open.c).
 	 */
 	bool absent;
+	/*
+	 * A call proctor cannot carry out safely and refuses as a kernel
+	 * without it would (openat2 with O_PATH: ENOSYS): the program
+	 * falls back to another call; logged, not said (open.c).
+	 */
+	bool unsupported;
 	/* a question: the answer ("allow-once"...), who gave it
 	 * ("terminal", "socket", "timeout", "unattended", "this run") */
 	const char *answer;

@@ -49,6 +49,21 @@ esc_run -- "$T/attacks" race-openat2-how "$n_other"
 esc_results "open_how flip, openat2"
 esc_canary_ok "open_how flip, openat2"
 
+# openat2 while its flags flip between O_PATH (which only the kernel can
+# open) and a denied access, and its path between an allowed file and
+# the canary: where the supervisor alone holds the file rules (no
+# floor), and with reads judged by proctor (--log-reads)
+esc_nofloor
+esc_run --policy "$T/nofloor.json" -- \
+	"$T/attacks" race-openat2-opath write "$n_other"
+esc_results "open_how O_PATH flip, openat2, write"
+esc_canary_ok "open_how O_PATH flip, openat2, write"
+esc_run --log-reads -- "$T/attacks" race-openat2-opath read "$n_other"
+esc_results "open_how O_PATH flip, openat2, read"
+pt_nogrep "class 1: an openat2 O_PATH refusal is not said" "$PT_ERR" \
+	'openat2'
+pt_grep "... but logged" "$PT_LOG" '"syscall":"openat2".*"where":"openat2".*"errno":38'
+
 # fchmod(N) while N flips between a workspace file and a read-only
 # descriptor of the canary file
 esc_run -- "$T/attacks" race-fchmod "$n_other"

@@ -850,6 +850,85 @@ static void cmd_race_openat2_how(long n)
 }
 
 /*
+ * openat2 while another thread flips how.flags between O_PATH (an open
+ * the kernel alone can make) and a denied access, and the path between
+ * an allowed file and the target: a win is a descriptor of the target
+ * that reads or writes.  mode "write": O_WRONLY|O_APPEND of the canary
+ * file; "read": O_RDONLY of the canary's secret.
+ */
+static bool same_file(int fd, const char *path)
+{
+	struct stat a, b;
+
+	return fstat(fd, &a) == 0 && stat(path, &b) == 0 &&
+	       a.st_dev == b.st_dev && a.st_ino == b.st_ino;
+}
+
+struct path_flip {
+	char *buf;
+	const char *a, *b;
+};
+
+static void *path_flipper(void *arg)
+{
+	struct path_flip *f = arg;
+
+	while (!atomic_load_explicit(&stop_flag, memory_order_relaxed)) {
+		strcpy(f->buf, f->a);
+		strcpy(f->buf, f->b);
+	}
+	return NULL;
+}
+
+static void cmd_race_openat2_opath(long n, const char *mode)
+{
+	bool write = !strcmp(mode, "write");
+	uint64_t denied = write ? O_WRONLY | O_APPEND | O_CLOEXEC
+				: O_RDONLY | O_CLOEXEC;
+	static struct {
+		uint64_t flags, mode, resolve;
+	} how = { O_PATH | O_CLOEXEC, 0, 0 };
+	static char path[PATH_MAX];
+	const char *target =
+		pathf("%s/%s", CANARY, write ? "existing" : "secret");
+	struct word_flip wf = { &how.flags, O_PATH | O_CLOEXEC, denied };
+	struct path_flip pf = { path, "/etc/hostname", target };
+	long wins = 0, enosys = 0, i;
+	pthread_t t1, t2;
+	char buf[64];
+
+	strcpy(path, "/etc/hostname");
+	atomic_store(&stop_flag, 0);
+	pthread_create(&t1, NULL, word_flipper, &wf);
+	pthread_create(&t2, NULL, path_flipper, &pf);
+	for (i = 0; i < n; i++) {
+		int fd =
+			syscall(SYS_openat2, AT_FDCWD, path, &how, sizeof(how));
+		int fl;
+
+		if (fd < 0) {
+			enosys += errno == ENOSYS;
+			continue;
+		}
+		fl = fcntl(fd, F_GETFL);
+		if (!(fl & O_PATH) && write && (fl & O_ACCMODE) != O_RDONLY)
+			wins += same_file(fd, target);
+		if (!(fl & O_PATH) && !write &&
+		    read(fd, buf, sizeof(buf)) > 0 &&
+		    !strncmp(buf, "SECRET-canary", 13))
+			wins++;
+		close(fd);
+	}
+	atomic_store(&stop_flag, 1);
+	pthread_join(t1, NULL);
+	pthread_join(t2, NULL);
+	printf("INFO race-openat2-opath-%s: %ld ENOSYS\n", mode, enosys);
+	race_report(write ? "race-openat2-opath-write"
+			  : "race-openat2-opath-read",
+		    n, wins);
+}
+
+/*
  * sendmsg on a UDP socket while another thread flips the port in
  * msg_name between an allowed and a denied listener.
  */
@@ -3469,6 +3548,9 @@ int main(int argc, char **argv)
 		cmd_race_connect(atol(argv[2]), atoi(argv[3]), atoi(argv[4]));
 	else if (!strcmp(c, "race-fchmod"))
 		cmd_race_fchmod(attempts_arg(argc, argv, 2, 20000));
+	else if (!strcmp(c, "race-openat2-opath") && argc > 2)
+		cmd_race_openat2_opath(attempts_arg(argc, argv, 3, 20000),
+				       argv[2]);
 	else if (!strcmp(c, "race-openat2-how"))
 		cmd_race_openat2_how(attempts_arg(argc, argv, 2, 20000));
 	else if (!strcmp(c, "race-sendmsg") && argc >= 5)
