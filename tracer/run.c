@@ -186,6 +186,8 @@ static void child_main(const struct tracer_opts *o, int ready, int go, int fail,
 	sigemptyset(&none);
 	sigprocmask(SIG_SETMASK, &none, NULL);
 	setrlimit(RLIMIT_NOFILE, &nofile_orig);
+	/* a core is a file the kernel writes in the cwd, unjudged */
+	setrlimit(RLIMIT_CORE, &(struct rlimit){ 0, 0 });
 	if (job)
 		setpgid(0, 0);
 	/* proctor gone already (killed at start): nobody will trace us */
