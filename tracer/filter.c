@@ -58,6 +58,14 @@ static const struct {
 	/* process accounting appends to a file named by path */
 	{ "acct", EPERM },
 	/*
+	 * POSIX message queues: files of the kernel's mqueue mount, which no
+	 * policy names; a receive takes the message away, and Landlock does
+	 * not govern an unlink there (a run emptied and removed its user's
+	 * queues, root's every user's).  As the write floor answers opens.
+	 */
+	{ "mq_open", EACCES },
+	{ "mq_unlink", EACCES },
+	/*
 	 * A Landlock domain of the program's own binds only the calls it
 	 * makes itself, not those proctor makes for it (opens that write,
 	 * connects): it would hold less than it says.  Landlock is

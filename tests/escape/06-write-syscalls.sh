@@ -45,6 +45,47 @@ esc_run -- sh -c 'ulimit -c; ulimit -Hc'
 pt_is "class 6: the program starts with no room for a core" \
 	"$(tr '\n' ' ' <"$PT_OUT")" "0 0 "
 
+# A POSIX message queue made outside the run: not received from, not
+# removed, in any mode (a receive takes the message away)
+cat >"$T/mq.py" <<'PY'
+import ctypes, os, sys
+libc = ctypes.CDLL(None, use_errno=True)
+libc.mq_open.restype = ctypes.c_int
+name = sys.argv[2].encode()
+def say(what, rc):
+    print(what, "ok" if rc >= 0 else os.strerror(ctypes.get_errno()))
+if sys.argv[1] == "make":
+    q = libc.mq_open(name, os.O_CREAT | os.O_RDWR, 0o666, None)
+    say("make", q)
+    say("send", libc.mq_send(q, b"kept", 4, 0))
+elif sys.argv[1] == "attack":
+    say("open", libc.mq_open(name, os.O_RDONLY | os.O_NONBLOCK))
+    say("unlink", libc.mq_unlink(name))
+else:
+    q = libc.mq_open(name, os.O_RDONLY | os.O_NONBLOCK)
+    buf = ctypes.create_string_buffer(8192)
+    n = libc.mq_receive(q, buf, 8192, None)
+    print("left", buf.raw[:n].decode() if n > 0 else "nothing")
+    libc.mq_unlink(name)
+PY
+mq=/pt-mq-$$
+if "$PT_PY" "$T/mq.py" make "$mq" | grep -q '^send ok'; then
+	for mode in --log-reads --policy; do
+		if [ "$mode" = --policy ]; then
+			set -- --policy "$T/nofloor.json"
+		else
+			set -- "$mode"
+		fi
+		esc_run "$@" -- "$PT_PY" "$T/mq.py" attack "$mq"
+		pt_is "class 6: an outside message queue, $mode: not opened, not removed" \
+			"$(tr '\n' ' ' <"$PT_OUT")" "open Permission denied unlink Permission denied "
+	done
+	pt_is "... and its message is still there" \
+		"$("$PT_PY" "$T/mq.py" check "$mq")" "left kept"
+else
+	pt_skip "class 6: message queues" "none can be made here"
+fi
+
 # The floor is the kernel's backstop under every class: it must not
 # depend on where stdout and stderr go.
 floor() {
