@@ -15,6 +15,7 @@
 #include <sys/syscall.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "tracer/tracer.h"
@@ -36,6 +37,9 @@ struct loop {
 	pid_t early[LOOP_EARLY_MAX];
 	int n_early;
 	int early_waits; /* reports since the first of them came */
+	/* what CMD left running, once it ended (end_left) */
+	enum { LEFT_NONE, LEFT_QUIET, LEFT_TERM, LEFT_KILL } left;
+	struct timespec left_until;
 };
 
 /* Reads "Tgid:" and "PPid:" of a task from /proc. */
@@ -358,19 +362,86 @@ struct left {
 	char names[64];
 };
 
-static void kill_one(struct tracer_proc *p, void *arg)
+static void term_one(struct tracer_proc *p, void *arg)
 {
 	struct left *left = arg;
-	size_t at = left ? strlen(left->names) : 0;
+	size_t at = strlen(left->names);
 
-	if (left && p->tid == p->tgid) {
-		if (left->n < 3)
-			snprintf(left->names + at, sizeof(left->names) - at,
-				 "%s%s", at ? ", " : "",
-				 p->comm[0] ? p->comm : "?");
-		left->n++;
-	}
+	if (p->tid != p->tgid)
+		return;
+	if (left->n < 3)
+		snprintf(left->names + at, sizeof(left->names) - at, "%s%s",
+			 at ? ", " : "", p->comm[0] ? p->comm : "?");
+	left->n++;
+	kill(p->tgid, SIGTERM);
+	kill(p->tgid, SIGCONT); /* a stopped one would not act on it */
+}
+
+static void kill_one(struct tracer_proc *p, void *arg)
+{
+	(void)arg;
 	kill(p->tid, SIGKILL);
+}
+
+#define LEFT_QUIET_MS 250  /* to end by itself: a helper that saw EOF */
+#define LEFT_TERM_MS  1000 /* to end on SIGTERM: git removes its locks */
+
+static void left_after(struct loop *l, long ms)
+{
+	clock_gettime(CLOCK_MONOTONIC, &l->left_until);
+	l->left_until.tv_sec += ms / 1000;
+	l->left_until.tv_nsec += (ms % 1000) * 1000000L;
+	if (l->left_until.tv_nsec >= 1000000000L) {
+		l->left_until.tv_sec++;
+		l->left_until.tv_nsec -= 1000000000L;
+	}
+}
+
+static bool left_time_up(const struct loop *l)
+{
+	struct timespec now;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	return now.tv_sec > l->left_until.tv_sec ||
+	       (now.tv_sec == l->left_until.tv_sec &&
+		now.tv_nsec >= l->left_until.tv_nsec);
+}
+
+/*
+ * CMD ended and left processes running: natively they would go on; here
+ * nothing may outlive the supervisor.  They get a moment to end by
+ * themselves (a pool's helpers end on their pipe's EOF, Python's
+ * resource tracker unlinks what was left in /dev/shm), then SIGTERM (a
+ * background git gc removes its locks and temporary pack), then
+ * SIGKILL.  Those still there after the first moment are said.
+ */
+static void end_left(struct loop *l, struct left *left)
+{
+	switch (l->left) {
+	case LEFT_NONE:
+		l->left = LEFT_QUIET;
+		left_after(l, LEFT_QUIET_MS);
+		return;
+	case LEFT_QUIET:
+		if (!left_time_up(l))
+			return;
+		tracer_proc_lock();
+		tracer_proc_each(term_one, left);
+		tracer_proc_unlock();
+		l->left = LEFT_TERM;
+		left_after(l, LEFT_TERM_MS);
+		return;
+	case LEFT_TERM:
+		if (!left_time_up(l))
+			return;
+		l->left = LEFT_KILL;
+		break;
+	case LEFT_KILL:
+		break;
+	}
+	tracer_proc_lock();
+	tracer_proc_each(kill_one, NULL);
+	tracer_proc_unlock();
 }
 
 /*
@@ -595,6 +666,8 @@ static void on_stop(struct loop *l, pid_t pid, int st)
 	}
 }
 
+#define LOOP_NOTHING (-2) /* next_report: nothing to report yet */
+
 /*
  * The next report.  While some new task waits for its creator's event,
  * a wait does not block: when nothing is left to report, or after
@@ -602,6 +675,15 @@ static void on_stop(struct loop *l, pid_t pid, int st)
  */
 static pid_t next_report(struct loop *l, int *st)
 {
+	/* while what CMD left has a moment, a look every 2 ms */
+	if (l->left == LEFT_QUIET || l->left == LEFT_TERM) {
+		pid_t pid = waitpid(-1, st, __WALL | WNOHANG);
+
+		if (pid != 0 || l->n_early > 0)
+			return pid;
+		nanosleep(&(struct timespec){ 0, 2000000L }, NULL);
+		return LOOP_NOTHING;
+	}
 	if (l->n_early == 0)
 		return waitpid(-1, st, __WALL);
 	if (++l->early_waits > LOOP_EARLY_WAIT)
@@ -613,18 +695,18 @@ int tracer_ptrace_loop(pid_t child, const struct tracer_opts *o, int *status)
 {
 	struct loop l = { .child = child, .o = o, .status = -1 };
 	struct left left = { 0 };
-	bool killed = false;
 
 	for (;;) {
 		int st;
 		pid_t pid = next_report(&l, &st);
 
-		if (pid < 0) {
-			if (errno == EINTR)
-				continue;
+		if (pid == LOOP_NOTHING)
+			; /* the time left is looked at below */
+		else if (pid < 0 && errno == EINTR)
+			continue;
+		else if (pid < 0)
 			break; /* ECHILD: the whole tree is gone */
-		}
-		if (pid == 0)
+		else if (pid == 0)
 			early_release(&l);
 		else if (WIFEXITED(st) || WIFSIGNALED(st))
 			on_exit_status(&l, pid, st);
@@ -632,12 +714,8 @@ int tracer_ptrace_loop(pid_t child, const struct tracer_opts *o, int *status)
 			on_stop(&l, pid, st);
 
 		/* CMD ended: end what it left running, unless asked to wait. */
-		if (l.child_done && !o->wait_all && tracer_proc_count() > 0) {
-			tracer_proc_lock();
-			tracer_proc_each(kill_one, killed ? NULL : &left);
-			tracer_proc_unlock();
-			killed = true;
-		}
+		if (l.child_done && !o->wait_all && tracer_proc_count() > 0)
+			end_left(&l, &left);
 	}
 	say_left(&left, o->quiet);
 	*status = l.status;

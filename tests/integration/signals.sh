@@ -91,6 +91,32 @@ fi
 pt_grep "... and said so, with the way to keep it" "$PT_ERR" \
 	'^proctor: ended 1 process CMD left running \(.*\); --wait-all waits for them$'
 
+# What is left gets a moment to end by itself (not said), then SIGTERM,
+# which it may act on (git's background gc removes its locks), then
+# SIGKILL: a job that ignores SIGTERM
+rm -f "$WS/cleaned" "$WS/ready"
+pt_run -- sh -c '
+sleep 0.05 &
+"$1" -c "
+import signal, sys, time
+def term(*_):
+    open(\"cleaned\", \"w\").write(\"cleaned\\n\")
+    sys.exit(0)
+signal.signal(signal.SIGTERM, term)
+open(\"ready\", \"w\").close()
+time.sleep(30)" &
+while [ ! -e ready ]; do sleep 0.01; done
+exit 0' sh "$PT_PY"
+pt_grep "a job that acts on SIGTERM gets it, and cleans up" "$WS/cleaned" \
+	'^cleaned$'
+pt_grep "... and only what was still running is said (not a job that ended by itself)" \
+	"$PT_ERR" '^proctor: ended 1 process CMD left running \(python3\)'
+start=$(date +%s)
+pt_run -- sh -c '(trap "" TERM; sleep 30) & exit 0'
+end=$(date +%s)
+pt_is "a job that ignores SIGTERM is killed soon after" \
+	"$([ $((end - start)) -lt 10 ] && echo soon)" soon
+
 # --wait-all waits for it.
 pt_run --wait-all -- sh -c '(sleep 1; echo late >late) & exit 0'
 pt_status "--wait-all: proctor exits with CMD's status" 0
