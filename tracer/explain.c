@@ -504,6 +504,10 @@ static void why_asked(char *out, size_t size, const struct tracer_event *e)
 			 "denied)");
 	else if (!strcmp(by, "gone"))
 		snprintf(out, size, "; the program ended before the answer");
+	else if (!strcmp(by, "signal"))
+		snprintf(out, size,
+			 "; proctor was told to end (a signal) before the "
+			 "answer: denied");
 	else
 		snprintf(out, size, "; answered %s (%s)",
 			 e->answer ? e->answer : "deny", by);

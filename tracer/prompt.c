@@ -555,19 +555,37 @@ static bool before(const struct timespec *a, const struct timespec *b)
 	       (a->tv_sec == b->tv_sec && a->tv_nsec < b->tv_nsec);
 }
 
-/* Called with the lock held: deadlines passed, askers gone. */
+/* Signals that would end the run, sent to proctor (run.c forwards). */
+static volatile sig_atomic_t ending_signals;
+
+void tracer_prompt_ending_signal(void)
+{
+	ending_signals++;
+}
+
+/*
+ * Called with the lock held: deadlines passed, askers gone, questions
+ * an ending signal came during (SIGTERM to proctor, passed on to CMD,
+ * waits in a task that waits for an answer; a service manager's stop
+ * would wait for the user).
+ */
 static void settle_lapsed_locked(const struct timespec *now, bool check)
 {
+	static sig_atomic_t signals_seen;
+	sig_atomic_t signals = ending_signals;
 	struct tracer_question *q;
 
 	for (q = ask.head; q; q = q->next) {
 		if (q->answer)
 			continue;
-		if (q->has_deadline && !before(now, &q->deadline))
+		if (signals != signals_seen)
+			settle_locked(q, ANS_DENY_ONCE, "signal");
+		else if (q->has_deadline && !before(now, &q->deadline))
 			settle_locked(q, ANS_DENY_ONCE, "timeout");
 		else if (check && !q->w.alive(q->w.arg))
 			settle_locked(q, ANS_DENY_ONCE, "gone");
 	}
+	signals_seen = signals;
 }
 
 /* Called with the lock held: takes the answered questions off the queue. */

@@ -36,6 +36,9 @@ static void forward(int sig)
 {
 	if (forward_to > 0)
 		kill(forward_to, sig);
+	/* CMD would act on it only once its question is answered */
+	if (sig == SIGTERM || sig == SIGHUP || sig == SIGINT || sig == SIGQUIT)
+		tracer_prompt_ending_signal();
 }
 
 static void write_all(int fd, const void *buf, size_t len)

@@ -588,6 +588,8 @@ static void say_outcome(int tty, const char *answer, const char *by)
 		say(tty, "%s\r\n", tracer_prompt_label(answer));
 	else if (!strcmp(by, "gone"))
 		say(tty, "the program is gone\r\n");
+	else if (!strcmp(by, "signal"))
+		say(tty, "proctor was told to end: deny once\r\n");
 	else
 		say(tty, "%s (%s)\r\n", tracer_prompt_label(answer), by);
 }

@@ -1068,6 +1068,12 @@ struct tracer_ask_facts {
 
 /* Starts the prompt on the terminal and the approval socket, as set up. */
 int tracer_prompt_start(struct tracer_sup *s);
+/*
+ * An ending signal (SIGTERM, SIGHUP, SIGINT, SIGQUIT) came to proctor:
+ * the questions waiting are denied within a quarter second.  Safe in a
+ * signal handler.
+ */
+void tracer_prompt_ending_signal(void);
 /* Gives the terminal back as it was, if a question holds it. */
 void tracer_prompt_stop(void);
 /* True when the verdict is a question (ask, or a default with --ask). */

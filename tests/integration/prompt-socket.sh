@@ -273,6 +273,32 @@ pt_status "prompt.timeout in the policy: no answer denies" 7
 pt_is "... the log says timeout" \
 	"$(pr_log_asked "$PT_LOG")" ask-denied/deny-once/timeout
 
+# ---- SIGTERM to proctor while a question waits: the question is denied
+#      (CMD, which waits for the answer, would act on it only after),
+#      and the run ends as CMD does on SIGTERM
+rm -f "$T/term.out"
+: >"$PT_LOG"
+"$PT_PY" "$T/client.py" "$SOCK" "$T/term.out" wait:1 &
+client=$!
+timeout -k 5 "$PT_TIMEOUT" "$PROCTOR" run --log "$PT_LOG" "${RUN[@]}" -- \
+	bash -c "echo x >'$O/fx'; sleep 5" >"$PT_OUT" 2>"$PT_ERR" &
+run=$!
+pt_wait_for 10 grep -qs '"request"' "$T/term.out"
+t0=$(date +%s)
+kill -TERM "$run"
+wait "$run"
+rc=$?
+t1=$(date +%s)
+kill "$client" 2>/dev/null
+wait "$client" 2>/dev/null
+pt_is "SIGTERM during a question: the run ends as CMD does on it (143)" "$rc" 143
+pt_check "... at once, not when someone answers" test $((t1 - t0)) -le 3
+pt_grep "... the question denied, and said why" "$PT_ERR" \
+	'denied write .*fx.*proctor was told to end'
+pt_is "... the log says signal" \
+	"$(pr_log_asked "$PT_LOG")" ask-denied/deny-once/signal
+pt_is "... nothing written" "$(cat "$O/fx")" before
+
 # ---- the sandbox cannot reach the socket, nor answer itself
 cat >"$T/self.py" <<'PY'
 import json, os, socket, sys, threading, time
