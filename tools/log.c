@@ -722,9 +722,9 @@ static int log_show(int argc, char **argv)
 {
 	static const char *const decisions[] = { "allow", "deny", "ask", NULL };
 	static const char *const classes[] = {
-		"read",	      "write",	 "exec",      "connect",
-		"signal",     "resolve", "http",      "tls",
-		"scheduling", "bind",	 "namespace", NULL
+		"read",	     "write",  "exec", "connect",    "signal",
+		"resolve",   "http",   "tls",  "scheduling", "bind",
+		"namespace", "ptrace", NULL
 	};
 	static const struct option opts[] = {
 		{ "pid", 1, 0, 'p' },	{ "decision", 1, 0, 'd' },

@@ -6,6 +6,7 @@
  * effective, permitted, inheritable and ambient sets.
  */
 #include <errno.h>
+#include <sys/ptrace.h>
 #include <stdio.h>
 #include <string.h>
 #include <linux/capability.h>
@@ -103,5 +104,30 @@ void tracer_on_namespace(struct tracer_req *r)
 	r->verdict = refused;
 	tracer_req_decide(r, RULES_EXEC, "target", what, false);
 	r->ev.cls_name = "namespace";
+	r->err = EPERM;
+}
+
+/*
+ * ptrace is proctor's: a tracee may trace nothing (the supervisor, the
+ * processes around it, its own children, which proctor traces already).
+ * Refused with EPERM, as a second tracer is; said, since a debugger or
+ * strace otherwise fails with no word from proctor (class 17).
+ */
+void tracer_on_ptrace(struct tracer_req *r)
+{
+	static const struct rules_verdict refused = {
+		.action = RULES_DENY,
+		.origin = "proctor",
+		.where = "ptrace",
+		.pattern = "proctor traces the run itself: a debugger or "
+			   "strace cannot run under proctor; run it outside",
+	};
+	/* one line for a debugger's every attempt: the pid is in args */
+	const char *what = r->args[0] == PTRACE_TRACEME ? "PTRACE_TRACEME"
+							: "a process";
+
+	r->verdict = refused;
+	tracer_req_decide(r, RULES_EXEC, "target", what, false);
+	r->ev.cls_name = "ptrace";
 	r->err = EPERM;
 }

@@ -49,8 +49,8 @@ static const struct {
 	{ "open_by_handle_at", EPERM },
 	/* flags in a struct the filter cannot read: libc falls back */
 	{ "clone3", ENOSYS },
-	/* the supervisor and the processes around it (class 17) */
-	{ "ptrace", EPERM },
+	/* the supervisor and the processes around it (class 17); ptrace
+	 * is refused by proctor, which says why (tracer_on_ptrace) */
 	{ "process_vm_writev", EPERM },
 	/* and reading: a process holding a grant keeps what it read (#6) */
 	{ "process_vm_readv", EPERM },

@@ -103,6 +103,7 @@ static const struct {
 	{ "unshare", tracer_on_namespace },
 	{ "clone", tracer_on_namespace },
 	{ "setns", tracer_on_namespace },
+	{ "ptrace", tracer_on_ptrace },
 	{ "migrate_pages", tracer_on_sched },
 	{ "move_pages", tracer_on_sched },
 	{ "fcntl", tracer_on_fcntl },

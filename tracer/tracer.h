@@ -908,6 +908,7 @@ void tracer_on_sched(struct tracer_req *r);
 bool tracer_targets_process(const char *name);
 void tracer_on_signal(struct tracer_req *r);
 /* unshare or clone of a new user namespace, setns: refused, said (caps.c) */
+void tracer_on_ptrace(struct tracer_req *r);
 void tracer_on_namespace(struct tracer_req *r);
 void tracer_on_fcntl(struct tracer_req *r);
 void tracer_on_ioctl(struct tracer_req *r);

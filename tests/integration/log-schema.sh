@@ -39,6 +39,7 @@ KEYS = {
 }
 OBJECTS = {"read": "path", "write": "path", "exec": "command",
            "connect": "addr", "signal": "target", "namespace": "target",
+           "ptrace": "target",
            "resolve": "name",
            "http": "addr", "tls": "addr"}
 bad = []
