@@ -64,12 +64,19 @@ void tracer_job_setup(pid_t child)
 	tracer_job_give_terminal(child_pgrp);
 }
 
-void tracer_job_child_stopped(pid_t child)
+void tracer_job_child_stopped(pid_t child, int sig)
 {
 	if (tty < 0)
 		return;
 	tracer_job_give_terminal(getpgrp());
-	kill(getpid(), SIGSTOP);
+	/*
+	 * Stopped by the same signal, so that the shell says the same (and
+	 * $? is 148 after a Ctrl-Z, not 147); a terminal's stop signal does
+	 * not stop an orphaned group, which then goes on, as natively.
+	 */
+	kill(getpid(), sig == SIGTSTP || sig == SIGTTIN || sig == SIGTTOU
+			       ? sig
+			       : SIGSTOP);
 
 	/* Continued: by `fg` when we have the terminal again, else `bg`. */
 	if (tcgetpgrp(tty) == getpgrp())

@@ -518,7 +518,7 @@ static void on_event_stop(struct loop *l, pid_t pid, int sig)
 		ptrace(PTRACE_LISTEN, pid, 0, 0);
 		/* a stop the prompt caused is not the user's Ctrl-Z */
 		if (!tracer_prompt_own_stop(pid, sig) && pid == l->child)
-			tracer_job_child_stopped(l->child);
+			tracer_job_child_stopped(l->child, sig);
 		return;
 	}
 	ptrace(tracer_interrupt_resume(pid), pid, 0, 0);

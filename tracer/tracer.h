@@ -1237,7 +1237,8 @@ void tracer_exec_expect_free(struct tracer_exec_expect *ex);
 void tracer_exec_expect(pid_t tid, const struct tracer_exec_expect *ex);
 
 void tracer_job_setup(pid_t child);
-void tracer_job_child_stopped(pid_t child);
+/* CMD stopped by sig: proctor stops too, and gives it the terminal back. */
+void tracer_job_child_stopped(pid_t child, int sig);
 void tracer_job_restore(void);
 /* A signal a task of the run is about to get; whether the terminal
  * sent CMD its last sig (a Ctrl-C, a Ctrl-\\) */

@@ -104,4 +104,15 @@ else
 	pt_ok "... and the script stopped, as natively (no next round)"
 fi
 
+# Ctrl-Z on proctor run as a job of an interactive shell: stopped as by
+# Ctrl-Z natively (SIGTSTP: $? is 148, jobs says Stopped), fg resumes it
+type_line "'$PROCTOR' run --no-log -- sh -c 'sleep 2; echo \"resumed-\$((3 * 3))\"'"
+sleep 1
+tm send-keys -t pt C-z
+type_line 'echo "stopped-$?"; jobs'
+expect "Ctrl-Z on a proctor job: \$? is 148, as natively" '^stopped-148$'
+expect "... and jobs says Stopped, not Stopped (signal)" 'Stopped  +[^( ].*proctor.? run'
+type_line 'fg'
+expect "... fg resumes it" '^resumed-9$'
+
 pt_done
