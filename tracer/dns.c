@@ -197,14 +197,23 @@ bool tracer_dns_is_nameserver(const struct rules_addr *a)
 	return false;
 }
 
+struct hosts_name {
+	uint8_t ip[16];
+	char name[TRACER_NAME_MAX];
+};
+
 /*
  * Names of /etc/hosts count as answered for the whole run: glibc reads
  * them before it asks any server, so a connect to such an address is
- * judged by its name too.
+ * judged by its name too.  They are noted last first: an address's
+ * names are found newest first, and a denial names the first found,
+ * which should be the one glibc gives first (the file's first).
  */
 static void note_hosts_file(void)
 {
-	char line[1024], *tok, *save, canon[TRACER_NAME_MAX];
+	char line[1024], *tok, *save;
+	struct hosts_name *all = NULL, *more;
+	size_t n = 0, room = 0;
 	uint8_t ip[16], v4[4];
 	FILE *f = fopen("/etc/hosts", "re");
 
@@ -217,12 +226,27 @@ static void note_hosts_file(void)
 			rules_ip_map_v4(ip, v4);
 		else if (inet_pton(AF_INET6, tok, ip) != 1)
 			continue;
-		while ((tok = strtok_r(NULL, " \t\n", &save)))
-			if (rules_name_canon(tok, canon, sizeof(canon)) == 0)
-				tracer_names_add(ip, canon, UINT32_MAX);
+		while ((tok = strtok_r(NULL, " \t\n", &save))) {
+			if (n == room) {
+				more = realloc(all, (room ? room * 2 : 64) *
+							    sizeof(*all));
+				if (!more)
+					goto done; /* those read so far */
+				all = more;
+				room = room ? room * 2 : 64;
+			}
+			memcpy(all[n].ip, ip, 16);
+			if (rules_name_canon(tok, all[n].name,
+					     sizeof(all[n].name)) == 0)
+				n++;
+		}
 	}
+done:
 	if (f)
 		fclose(f);
+	while (n-- > 0)
+		tracer_names_add(all[n].ip, all[n].name, UINT32_MAX);
+	free(all);
 }
 
 /* --- taking a client ---------------------------------------------------- */

@@ -102,6 +102,13 @@ pt_lab_run --allow-net fromhosts.test -- curl -sS -m 10 http://fromhosts.test/
 pt_status "a name of /etc/hosts allowed by the policy connects" 0
 pt_lab_run --allow-net allowed.test -- curl -sS -m 10 http://fromhosts.test/
 pt_status "and is refused when the policy does not name it" 7
+# two names on one address: a denial names the file's first, as glibc
+# gives it, not the last one read
+printf '127.0.0.1 localhost\n10.77.0.2 fromhosts.test\n10.77.0.2 alias.test\n' \
+	>"/etc/netns/$LAB_C/hosts"
+pt_lab_run --allow-net allowed.test -- curl -sS -m 10 http://fromhosts.test/
+pt_grep "two names on one address: the denial names the first" "$PT_ERR" \
+	'denied connect 10\.77\.0\.2:80 \(fromhosts\.test\)'
 rm -f "/etc/netns/$LAB_C/hosts"
 
 # --- wildcards and deny over allow ----------------------------------------
