@@ -513,6 +513,36 @@ static void why_asked(char *out, size_t size, const struct tracer_event *e)
 			 e->answer ? e->answer : "deny", by);
 }
 
+/*
+ * The run's own --deny-* of this very object: an --allow-* of it would
+ * tie with it, and lose (a more specific one would win: that advice
+ * stays).
+ */
+static bool own_deny_flag(const struct tracer_event *e,
+			  const struct rules_verdict *v)
+{
+	static const struct {
+		const char *flag;
+		enum rules_class cls;
+	} flags[] = {
+		{ "--deny-read", RULES_READ },
+		{ "--deny-write", RULES_WRITE },
+		{ "--deny-exec", RULES_EXEC },
+		{ "--deny-net", RULES_CONNECT },
+	};
+	size_t i;
+
+	if (v->is_default || v->action != RULES_DENY ||
+	    strcmp(v->origin, "command line"))
+		return false;
+	for (i = 0; i < sizeof(flags) / sizeof(*flags); i++)
+		if (!strcmp(v->where, flags[i].flag) && e->cls == flags[i].cls)
+			return e->cls == RULES_EXEC ||
+			       e->cls == RULES_CONNECT ||
+			       (e->object && !strcmp(v->pattern, e->object));
+	return false;
+}
+
 bool tracer_event_unsaid(const struct tracer_event *e)
 {
 	/* a datagram socket aimed at port 0: glibc sorting the addresses
@@ -670,6 +700,13 @@ void tracer_explain_denial(const struct tracer_who *w,
 	} else if (!strcmp(v->origin, "proctor")) {
 		fprintf(stderr, "proctor: denied %s %s by %s (pid %d): %s\n",
 			what, obj, prog, w->tgid, pat);
+	} else if (own_deny_flag(e, v)) {
+		/* the run's own --deny-*: an --allow-* of it would tie, and
+		 * lose; the user asked for this */
+		fprintf(stderr,
+			"proctor: denied %s %s by %s (pid %d): %s, as this "
+			"run's flag asks\n",
+			what, obj, prog, w->tgid, rule);
 	} else if (!v->is_default && !strncmp(v->where, "line ", 5)) {
 		/* a saved "deny always": a flag would tie with it and lose */
 		fprintf(stderr,

@@ -234,18 +234,20 @@ static bool to_kernel(struct tracer_req *r, const struct send_copy *c)
 }
 
 /*
- * A destination of family AF_UNSPEC means what the socket's family reads
- * it as: an IPv4 socket takes it for an AF_INET address (udp_sendmsg,
- * raw_sendmsg), an IPv6 one for no address at all (its peer), others
- * refuse it.  The copy says so, and is judged and sent as the kernel
- * reads it.
+ * A datagram's destination of family AF_UNSPEC means what the socket's
+ * family reads it as: an IPv4 socket takes it for an AF_INET address
+ * (udp_sendmsg, raw_sendmsg), an IPv6 one for no address at all (its
+ * peer), others refuse it.  The copy says so, and is judged and sent as
+ * the kernel reads it.
  */
 static int unspec_name(int sock, struct send_copy *c)
 {
 	int domain = 0;
 	socklen_t len = sizeof(domain);
 
-	if (c->namelen < sizeof(sa_family_t) || c->name.ss_family != AF_UNSPEC)
+	/* a stream's (MSG_FASTOPEN) is a connect's: a disconnect */
+	if (c->stream || c->namelen < sizeof(sa_family_t) ||
+	    c->name.ss_family != AF_UNSPEC)
 		return 0;
 	if (getsockopt(sock, SOL_SOCKET, SO_DOMAIN, &domain, &len) < 0)
 		return -errno;

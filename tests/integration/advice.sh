@@ -277,4 +277,15 @@ pt_run -- sh -c ': >/etc.lock'
 pt_grep "the lock file of a directory is advised alone" "$PT_ERR" \
 	"allow with --allow-write '/etc.lock'\$"
 
+# The run's own --deny-* flag: an --allow-* of the same would tie and
+# lose, so none is advised; a more specific one would win, and is
+pt_run --deny-exec ls -- ls -d .
+pt_grep "a --deny-exec flag's denial says the flag asked it" "$PT_ERR" \
+	'denied exec ls .*rule --deny-exec "ls" \(command line\), as this run.s flag asks$'
+pt_nogrep "... and advises no --allow-exec, which would tie and lose" \
+	"$PT_ERR" 'allow with --allow-exec'
+mkdir -p "$WS/flagged"
+pt_run --deny-write "$WS/flagged" -- sh -c 'echo x >flagged/f'
+pt_grep "a write beneath a --deny-write directory: the more specific allow" \
+	"$PT_ERR" "allow with --allow-write '$WS/flagged/f'"
 pt_done
