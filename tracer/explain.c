@@ -618,6 +618,21 @@ static void say_key(char *key, size_t size, const struct tracer_event *e)
 		snprintf(key, size, "%d:%s", e->cls, o);
 }
 
+/*
+ * A link or rename refused as its old name: what the call would have
+ * made of it (a link writes a file through its new name too: git's
+ * clone of a local repository tries one for each object, then copies).
+ */
+static void new_name(char *obj, size_t size, const struct tracer_event *e)
+{
+	char to[512];
+	size_t at = strlen(obj);
+
+	tracer_printable(to, sizeof(to), e->object2);
+	snprintf(obj + at, size - at, " (%s %s)",
+		 strncmp(e->syscall, "link", 4) ? "moved to" : "linked as", to);
+}
+
 void tracer_explain_denial(const struct tracer_who *w,
 			   const struct tracer_event *e)
 {
@@ -638,6 +653,8 @@ void tracer_explain_denial(const struct tracer_who *w,
 		command_text(obj, sizeof(obj), e);
 	else
 		tracer_printable(obj, sizeof(obj), e->object);
+	if (!e->allowed && e->object2 && e->syscall)
+		new_name(obj, sizeof(obj), e);
 	remember_said(what, obj);
 	if (named) {
 		/* "10.0.0.2:443 (example.org)"; allow the name on the port */

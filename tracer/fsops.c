@@ -198,8 +198,14 @@ static bool judge_both(struct tracer_req *r, const struct tracer_path *from,
 	bool dir = from->exists && S_ISDIR(from->mode), ok;
 
 	/* the new name of a directory names a directory too */
-	ok = judge_write(r, from, exchange ? to : NULL) &&
-	     judge_write(r, to, from) && !moves_protected(r, from, to->path) &&
+	if (!judge_write(r, from, exchange ? to : NULL)) {
+		/* refused as the old name: the record says the new too */
+		snprintf(r->object2, sizeof(r->object2), "%s", to->path);
+		r->ev.object2 = r->object2;
+		r->ev.is_dir = dir;
+		return false;
+	}
+	ok = judge_write(r, to, from) && !moves_protected(r, from, to->path) &&
 	     !moves_protected(r, to, from->path);
 	r->ev.is_dir = dir;
 	if (!ok)

@@ -288,4 +288,13 @@ mkdir -p "$WS/flagged"
 pt_run --deny-write "$WS/flagged" -- sh -c 'echo x >flagged/f'
 pt_grep "a write beneath a --deny-write directory: the more specific allow" \
 	"$PT_ERR" "allow with --allow-write '$WS/flagged/f'"
+# A link refused as its old name says what it would have made, and its
+# record has the new name too (git's local clone tries a link per object)
+echo outside >"$T/linked-src"
+chmod 644 "$T/linked-src"
+pt_run --deny-write "$T/linked-src" -- ln "$T/linked-src" "$WS/linked"
+pt_grep "a refused link names the new name" "$PT_ERR" \
+	"denied write $T/linked-src \(linked as $WS/linked\) by ln"
+pt_grep "... and its record has it as to" "$PT_LOG" \
+	"\"path\":\"$T/linked-src\",\"to\":\"$WS/linked\",\"decision\":\"deny\""
 pt_done
