@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include <cjson/cJSON.h>
 
@@ -1226,9 +1227,16 @@ static int read_file(const char *path, char **out)
 	char *buf;
 	int rc = 0;
 
+	struct stat st;
+
 	*out = NULL;
 	if (!f)
 		return -errno;
+	/* a directory opens, and its read says EISDIR as "error" */
+	if (fstat(fileno(f), &st) == 0 && S_ISDIR(st.st_mode)) {
+		fclose(f);
+		return -EISDIR;
+	}
 	buf = malloc(RULES_MAX_POLICY_FILE + 1);
 	if (!buf) {
 		fclose(f);

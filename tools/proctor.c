@@ -2377,6 +2377,8 @@ int main(int argc, char **argv)
 		usage(stdout);
 		return 0;
 	}
+	if (argc >= 2)
+		fprintf(stderr, "proctor: unknown command '%s'\n", argv[1]);
 	usage(stderr);
 	return EXIT_FAIL;
 }

@@ -189,4 +189,10 @@ pt_proctor policy check "$T/bad.json"
 pt_grep "methods on a deny entry are refused" "$PT_ERR" \
 	'network.deny\[0\]: "methods" and "wire_name" limit what an allow'
 
+# a directory given as a policy, and a command proctor does not know
+pt_run --policy "$T" -- true
+pt_status "a directory as --policy: proctor fails" 125
+pt_grep "... and says it is a directory" "$PT_ERR" "$T: cannot read: Is a directory"
+"$PROCTOR" bogus >/dev/null 2>"$T/bogus.err"
+pt_grep "an unknown command is named" "$T/bogus.err" "^proctor: unknown command 'bogus'$"
 pt_done
