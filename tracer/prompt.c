@@ -557,6 +557,8 @@ static bool before(const struct timespec *a, const struct timespec *b)
 
 /* Signals that would end the run, sent to proctor (run.c forwards). */
 static volatile sig_atomic_t ending_signals;
+/* how many the keeper has acted on; under ask.lock */
+static sig_atomic_t signals_seen;
 
 void tracer_prompt_ending_signal(void)
 {
@@ -571,7 +573,6 @@ void tracer_prompt_ending_signal(void)
  */
 static void settle_lapsed_locked(const struct timespec *now, bool check)
 {
-	static sig_atomic_t signals_seen;
 	sig_atomic_t signals = ending_signals;
 	struct tracer_question *q;
 
@@ -672,6 +673,17 @@ static void *keeper(void *arg)
 /* ---- the asking side --------------------------------------------------------
  */
 
+/* Called with the lock held: whether a question waits for its answer. */
+static bool waiting_locked(void)
+{
+	struct tracer_question *q;
+
+	for (q = ask.head; q; q = q->next)
+		if (!q->answer)
+			return true;
+	return false;
+}
+
 static void enqueue(struct tracer_question *q)
 {
 	struct tracer_question **pp;
@@ -685,6 +697,9 @@ static void enqueue(struct tracer_question *q)
 		q->deadline.tv_sec += ask.timeout;
 		q->has_deadline = true;
 	}
+	/* a signal that came while none waited is not this one's */
+	if (!waiting_locked())
+		signals_seen = ending_signals;
 	for (pp = &ask.head; *pp; pp = &(*pp)->next)
 		;
 	*pp = q;

@@ -299,6 +299,23 @@ pt_is "... the log says signal" \
 	"$(pr_log_asked "$PT_LOG")" ask-denied/deny-once/signal
 pt_is "... nothing written" "$(cat "$O/fx")" before
 
+# a signal that came while no question waited leaves later ones alone
+# (a program that traps SIGTERM and goes on)
+rm -f "$T/term2.out" "$T/term-ready"
+"$PT_PY" "$T/client.py" "$SOCK" "$T/term2.out" answer:allow-once &
+client=$!
+timeout -k 5 "$PT_TIMEOUT" "$PROCTOR" run --no-log "${RUN[@]}" -- \
+	bash -c "trap 'echo trapped' TERM; : >'$T/term-ready'; sleep 1; echo after >'$O/ft'" \
+	>"$PT_OUT" 2>"$PT_ERR" &
+run=$!
+pt_wait_for 10 test -e "$T/term-ready"
+kill -TERM "$run"
+wait "$run"
+rc=$?
+wait "$client" 2>/dev/null
+pt_is "SIGTERM before a question: the question is asked, and answered" \
+	"$rc/$(cat "$O/ft" 2>/dev/null)" 0/after
+
 # ---- the sandbox cannot reach the socket, nor answer itself
 cat >"$T/self.py" <<'PY'
 import json, os, socket, sys, threading, time
