@@ -857,6 +857,28 @@ static void on_line(char *line, size_t len, bool cut, void *arg)
  * file (as root, -o /dev/null replaced /dev/null).  Said before anything
  * runs, and again before the rename.
  */
+/*
+ * A new name: its directory must be there and writable, said before the
+ * run rather than after it (the log would hold the run; learn --from).
+ */
+static bool out_dir_ok(const char *path)
+{
+	char dir[PATH_MAX];
+	const char *slash = strrchr(path, '/');
+
+	if (!slash)
+		snprintf(dir, sizeof(dir), ".");
+	else if (slash == path)
+		snprintf(dir, sizeof(dir), "/");
+	else
+		snprintf(dir, sizeof(dir), "%.*s", (int)(slash - path), path);
+	if (access(dir, W_OK | X_OK) == 0)
+		return true;
+	fprintf(stderr, "proctor: -o %s: cannot make it in %s: %s\n", path, dir,
+		strerror(errno));
+	return false;
+}
+
 static int check_out(const char *path)
 {
 	struct stat st;
@@ -872,7 +894,7 @@ static int check_out(const char *path)
 		return -1;
 	}
 	if (lstat(path, &st) < 0)
-		return 0; /* a new file (or a path the write will report) */
+		return out_dir_ok(path) ? 0 : -1; /* a new file */
 	if (S_ISREG(st.st_mode))
 		return 0;
 	fprintf(stderr,

@@ -36,6 +36,11 @@ pt_grep "-o DIR/: says it names a directory" "$PT_ERR" "names a directory"
 learn "$o" -- true
 pt_status "learn -o DIR is refused" 125
 pt_grep "-o DIR: says it is a directory" "$PT_ERR" "is a directory"
+learn "$o/missing/p.json" -- touch "$WS/ran"
+pt_status "learn -o in a missing directory is refused" 125
+pt_grep "... before the run, saying where" "$PT_ERR" \
+	"cannot make it in $o/missing: No such file or directory"
+pt_absent "... and the command did not run" "$WS/ran"
 learn "$o/target" -- true
 pt_status "learn -o FILE replaces a regular file" 0
 pt_grep "-o FILE: the policy is written" "$o/target" '"builtin": false'
