@@ -622,6 +622,14 @@ out:
 	return rc;
 }
 
+/* Whether syslog(3) has a daemon to reach (it says nothing when not). */
+static bool syslog_socket(void)
+{
+	struct stat st;
+
+	return stat(_PATH_LOG, &st) == 0 && S_ISSOCK(st.st_mode);
+}
+
 int tracer_log_open(int fd, const char *run_id, const uint8_t *key,
 		    bool to_syslog)
 {
@@ -642,6 +650,13 @@ int tracer_log_open(int fd, const char *run_id, const uint8_t *key,
 	log_syslog = to_syslog;
 	if (to_syslog)
 		openlog("proctor", LOG_PID | LOG_NDELAY, LOG_AUTHPRIV);
+	if (to_syslog && !syslog_socket())
+		fprintf(stderr,
+			"proctor: --log-syslog: no syslog socket at %s (no "
+			"syslog daemon or journal here): %s\n",
+			_PATH_LOG,
+			fd >= 0 ? "records go to the log file alone"
+				: "no record of this run is kept");
 	return 0;
 }
 

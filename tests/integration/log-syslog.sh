@@ -20,6 +20,10 @@ pt_grep "with the closing record" "$PT_LOG" '"type":"end"'
 timeout -k 5 "$PT_TIMEOUT" "$PROCTOR" run --no-log --log-syslog -- true \
 	</dev/null >"$PT_OUT" 2>"$PT_ERR"
 pt_is "--log-syslog with --no-log: syslog alone" "$?" 0
+if [ ! -S /dev/log ]; then
+	pt_grep "... and with no syslog socket, proctor says no record is kept" \
+		"$PT_ERR" '^proctor: --log-syslog: no syslog socket at /dev/log .*no record of this run is kept$'
+fi
 
 # ---- records reach /dev/log
 if [ "$(id -u)" != 0 ] || ! command -v unshare >/dev/null 2>&1; then
