@@ -689,14 +689,17 @@ static int parse_timeout(struct layer *l, const cJSON *j)
 	const char *at = "prompt.timeout";
 
 	/* the range first: casting a double out of int's range is undefined */
-	if (!cJSON_IsNumber(j) || !(j->valuedouble >= 0) ||
-	    j->valuedouble > 86400 ||
-	    j->valuedouble != (double)(int)j->valuedouble)
+	if (!cJSON_IsNumber(j))
 		return fail(l, at,
 			    "expected a whole number of seconds from 0 (wait "
 			    "for the answer) to 86400, got %s",
-			    cJSON_IsNumber(j) ? "another number"
-					      : type_name(j));
+			    type_name(j));
+	if (!(j->valuedouble >= 0) || j->valuedouble > 86400 ||
+	    j->valuedouble != (double)(int)j->valuedouble)
+		return fail(l, at,
+			    "expected a whole number of seconds from 0 (wait "
+			    "for the answer) to 86400, got %g",
+			    j->valuedouble);
 	l->p->prompt.timeout = (int)j->valuedouble;
 	l->p->prompt.timeout_origin = l->origin;
 	return 0;

@@ -82,9 +82,10 @@ static const struct {
 } prompt_errors[] = {
 	{ "{\"prompt\": {\"timeout\": -1}}",
 	  "t.json: prompt.timeout: expected a whole number of seconds from 0 "
-	  "(wait for the answer) to 86400, got another number" },
+	  "(wait for the answer) to 86400, got -1" },
 	{ "{\"prompt\": {\"timeout\": 1.5}}",
-	  "t.json: prompt.timeout: expected a whole number" },
+	  "t.json: prompt.timeout: expected a whole number of seconds from 0 "
+	  "(wait for the answer) to 86400, got 1.5" },
 	{ "{\"prompt\": {\"timeout\": \"10\"}}",
 	  "t.json: prompt.timeout: expected a whole number of seconds from 0 "
 	  "(wait for the answer) to 86400, got string" },
