@@ -38,6 +38,7 @@ static const int dropped[] = {
 	CAP_BPF,	     /* BPF programs */
 	CAP_PERFMON,	     /* perf events of other processes */
 	CAP_SYS_TTY_CONFIG,  /* vhangup(2): hang up the user's terminal */
+	CAP_SYS_RESOURCE,    /* raise a hard limit: the core size's 0 */
 };
 
 #define N_DROPPED (sizeof(dropped) / sizeof(*dropped))

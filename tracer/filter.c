@@ -65,6 +65,12 @@ static const struct {
 	 */
 	{ "mq_open", EACCES },
 	{ "mq_unlink", EACCES },
+	/* and a queue opened as a file where the mqueue mount is seen
+	 * (/dev/mqueue): an ordinary descriptor the queue calls take */
+	{ "mq_timedsend", EACCES },
+	{ "mq_timedreceive", EACCES },
+	{ "mq_notify", EACCES },
+	{ "mq_getsetattr", EACCES },
 	/*
 	 * A Landlock domain of the program's own binds only the calls it
 	 * makes itself, not those proctor makes for it (opens that write,

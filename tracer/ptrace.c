@@ -11,7 +11,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ptrace.h>
-#include <sys/resource.h>
 #include <sys/syscall.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -605,32 +604,6 @@ static void note_terminal_signal(pid_t pid, int sig)
 		tracer_job_signal_seen(pid, sig, &si);
 }
 
-/*
- * A core dump is a file the kernel writes where the process's cwd is, or
- * anywhere core_pattern says, with nothing to judge it: the program
- * starts with no room for one (run.c), and a process that could raise
- * its limit again (CAP_SYS_RESOURCE) loses it as the signal that would
- * dump it is delivered.
- */
-static void no_core(pid_t pid, int sig)
-{
-	static const struct rlimit none = { 0, 0 };
-
-	switch (sig) {
-	case SIGQUIT:
-	case SIGILL:
-	case SIGTRAP:
-	case SIGABRT:
-	case SIGBUS:
-	case SIGFPE:
-	case SIGSEGV:
-	case SIGXCPU:
-	case SIGXFSZ:
-	case SIGSYS:
-		prlimit(pid, RLIMIT_CORE, &none, NULL);
-	}
-}
-
 static void on_stop(struct loop *l, pid_t pid, int st)
 {
 	int sig = WSTOPSIG(st), event = (st >> 16) & 0xff;
@@ -661,7 +634,6 @@ static void on_stop(struct loop *l, pid_t pid, int st)
 		if (sig == SIGINT || sig == SIGQUIT)
 			note_terminal_signal(pid, sig);
 		sig = tracer_interrupt_stop(pid, sig);
-		no_core(pid, sig);
 		ptrace(tracer_interrupt_resume(pid), pid, 0, sig);
 	}
 }

@@ -189,7 +189,11 @@ static void child_main(const struct tracer_opts *o, int ready, int go, int fail,
 	sigemptyset(&none);
 	sigprocmask(SIG_SETMASK, &none, NULL);
 	setrlimit(RLIMIT_NOFILE, &nofile_orig);
-	/* a core is a file the kernel writes in the cwd, unjudged */
+	/*
+	 * A core is a file the kernel writes in the cwd, unjudged: no room
+	 * for one, and CAP_SYS_RESOURCE, which could make room, is dropped
+	 * (caps.c).  Before the filter, whose kills skip the tracer.
+	 */
 	setrlimit(RLIMIT_CORE, &(struct rlimit){ 0, 0 });
 	if (job)
 		setpgid(0, 0);

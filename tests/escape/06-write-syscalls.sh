@@ -61,6 +61,12 @@ if sys.argv[1] == "make":
 elif sys.argv[1] == "attack":
     say("open", libc.mq_open(name, os.O_RDONLY | os.O_NONBLOCK))
     say("unlink", libc.mq_unlink(name))
+elif sys.argv[1] == "file":
+    # a queue opened as a file of a mounted mqueue file system
+    q = os.open(sys.argv[3], os.O_RDONLY | os.O_NONBLOCK)
+    buf = ctypes.create_string_buffer(8192)
+    say("receive", libc.mq_timedreceive(q, buf, 8192, None, None))
+    say("notify", libc.mq_notify(q, None))
 else:
     q = libc.mq_open(name, os.O_RDONLY | os.O_NONBLOCK)
     buf = ctypes.create_string_buffer(8192)
@@ -80,6 +86,15 @@ if "$PT_PY" "$T/mq.py" make "$mq" | grep -q '^send ok'; then
 		pt_is "class 6: an outside message queue, $mode: not opened, not removed" \
 			"$(tr '\n' ' ' <"$PT_OUT")" "open Permission denied unlink Permission denied "
 	done
+	if [ "$(id -u)" = 0 ] && command -v unshare >/dev/null; then
+		mkdir -p "$T/mqueue"
+		unshare -m sh -c 'mount -t mqueue none "$1" && shift &&
+			"$@"' sh "$T/mqueue" "$PROCTOR" run --log "$PT_LOG" -- \
+			"$PT_PY" "$T/mq.py" file "$mq" "$T/mqueue${mq}" \
+			>"$PT_OUT" 2>"$PT_ERR"
+		pt_is "class 6: a queue opened as a file: no receive, no notify" \
+			"$(tr '\n' ' ' <"$PT_OUT")" "receive Permission denied notify Permission denied "
+	fi
 	pt_is "... and its message is still there" \
 		"$("$PT_PY" "$T/mq.py" check "$mq")" "left kept"
 else
