@@ -422,14 +422,37 @@ char *tools_read_file(const char *path)
 	return read_all(path, NULL);
 }
 
+#define READ_ALL_MAX (16 << 20) /* policies, answers, the approved list */
+
+/*
+ * A whole regular file, NUL-terminated; NULL with errno.  A workspace's
+ * .proctor.json comes with the repository: a FIFO there would hold the
+ * run before it starts (O_NONBLOCK opens it at once), a link to
+ * /dev/zero would fill memory (only a regular file, of bounded size).
+ */
 static char *read_all(const char *path, size_t *len)
 {
-	FILE *f = fopen(path, "re");
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
 	char *buf = NULL;
 	size_t cap = 0, n = 0, r;
+	struct stat st;
+	FILE *f;
 
-	if (!f)
+	if (fd < 0)
 		return NULL;
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) ||
+	    st.st_size > READ_ALL_MAX) {
+		errno = S_ISDIR(st.st_mode)	    ? EISDIR
+			: st.st_size > READ_ALL_MAX ? EFBIG
+						    : EINVAL;
+		close(fd);
+		return NULL;
+	}
+	f = fdopen(fd, "r");
+	if (!f) {
+		close(fd);
+		return NULL;
+	}
 	do {
 		if (n + 4096 > cap) {
 			char *nb = realloc(buf, cap = cap * 2 + 8192);
@@ -443,7 +466,7 @@ static char *read_all(const char *path, size_t *len)
 		}
 		r = fread(buf + n, 1, cap - n - 1, f);
 		n += r;
-	} while (r > 0);
+	} while (r > 0 && n <= READ_ALL_MAX); /* it may grow meanwhile */
 	fclose(f);
 	buf[n] = '\0';
 	if (len)
@@ -606,6 +629,10 @@ static int add_project_layer(struct rules_policy *p, const char *ws)
 
 	snprintf(file, sizeof(file), "%s/.proctor.json", ws);
 	text = read_all(file, &len);
+	if (!text && errno != ENOENT)
+		fprintf(stderr, "proctor: ignoring %s: %s\n", file,
+			errno == EINVAL ? "not a regular file"
+					: strerror(errno));
 	if (!text)
 		return 0;
 	sha256_hex(text, len, hash);

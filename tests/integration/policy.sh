@@ -195,4 +195,16 @@ pt_status "a directory as --policy: proctor fails" 125
 pt_grep "... and says it is a directory" "$PT_ERR" "$T: cannot read: Is a directory"
 "$PROCTOR" bogus >/dev/null 2>"$T/bogus.err"
 pt_grep "an unknown command is named" "$T/bogus.err" "^proctor: unknown command 'bogus'$"
+# a workspace's .proctor.json that is no regular file (it comes with the
+# repository): a FIFO would hold the run, /dev/zero would fill memory
+mkdir -p "$T/oddws"
+mkfifo "$T/oddws/.proctor.json"
+pt_run --workspace "$T/oddws" -- true
+pt_status "a FIFO as the project policy: the run goes on" 0
+pt_grep "... and says it ignores it" "$PT_ERR" "ignoring $T/oddws/.proctor.json: not a regular file"
+rm -f "$T/oddws/.proctor.json"
+ln -s /dev/zero "$T/oddws/.proctor.json"
+pt_run --workspace "$T/oddws" -- true
+pt_status "a link to /dev/zero as the project policy: the run goes on" 0
+rm -f "$T/oddws/.proctor.json"
 pt_done
