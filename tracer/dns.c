@@ -202,50 +202,68 @@ struct hosts_name {
 	char name[TRACER_NAME_MAX];
 };
 
+/* One line's address and names, appended to *all; false when out of memory. */
+static bool hosts_line(char *line, struct hosts_name **all, size_t *n,
+		       size_t *room)
+{
+	char *tok, *save;
+	uint8_t ip[16], v4[4];
+	struct hosts_name *more;
+
+	line[strcspn(line, "#")] = '\0';
+	tok = strtok_r(line, " \t\r\n", &save);
+	if (!tok)
+		return true;
+	if (inet_pton(AF_INET, tok, v4) == 1)
+		rules_ip_map_v4(ip, v4);
+	else if (inet_pton(AF_INET6, tok, ip) != 1)
+		return true;
+	while ((tok = strtok_r(NULL, " \t\r\n", &save))) {
+		if (*n == *room) {
+			more = realloc(*all, (*room ? *room * 2 : 64) *
+						     sizeof(**all));
+			if (!more)
+				return false;
+			*all = more;
+			*room = *room ? *room * 2 : 64;
+		}
+		memcpy((*all)[*n].ip, ip, 16);
+		if (rules_name_canon(tok, (*all)[*n].name,
+				     sizeof((*all)[*n].name)) == 0)
+			(*n)++;
+	}
+	return true;
+}
+
 /*
  * Names of /etc/hosts count as answered for the whole run: glibc reads
  * them before it asks any server, so a connect to such an address is
- * judged by its name too.  They are noted last first: an address's
- * names are found newest first, and a denial names the first found,
- * which should be the one glibc gives first (the file's first).
+ * judged by its name too.  Lines are read whole (a name cut at a buffer's
+ * end would be another name) and may end in CR LF.  They are noted last
+ * first: an address's names are found newest first, and a denial names
+ * the first found, which should be the one glibc gives first (the
+ * file's first).
  */
 static void note_hosts_file(void)
 {
-	char line[1024], *tok, *save;
-	struct hosts_name *all = NULL, *more;
-	size_t n = 0, room = 0;
-	uint8_t ip[16], v4[4];
+	struct hosts_name *all = NULL;
+	size_t n = 0, room = 0, cap = 0;
+	char *line = NULL;
 	FILE *f = fopen("/etc/hosts", "re");
 
-	while (f && fgets(line, sizeof(line), f)) {
-		line[strcspn(line, "#")] = '\0';
-		tok = strtok_r(line, " \t\n", &save);
-		if (!tok)
-			continue;
-		if (inet_pton(AF_INET, tok, v4) == 1)
-			rules_ip_map_v4(ip, v4);
-		else if (inet_pton(AF_INET6, tok, ip) != 1)
-			continue;
-		while ((tok = strtok_r(NULL, " \t\n", &save))) {
-			if (n == room) {
-				more = realloc(all, (room ? room * 2 : 64) *
-							    sizeof(*all));
-				if (!more)
-					goto done; /* those read so far */
-				all = more;
-				room = room ? room * 2 : 64;
-			}
-			memcpy(all[n].ip, ip, 16);
-			if (rules_name_canon(tok, all[n].name,
-					     sizeof(all[n].name)) == 0)
-				n++;
-		}
-	}
-done:
+	/* the first names, where a user's own entries are: not a block
+	 * list's ten thousandth */
+	while (f && n < TRACER_NAMES_LASTING && getline(&line, &cap, f) >= 0)
+		if (!hosts_line(line, &all, &n, &room))
+			break; /* those read so far */
+	if (n > TRACER_NAMES_LASTING)
+		n = TRACER_NAMES_LASTING;
+	free(line);
 	if (f)
 		fclose(f);
 	while (n-- > 0)
-		tracer_names_add(all[n].ip, all[n].name, UINT32_MAX);
+		if (!tracer_names_add_lasting(all[n].ip, all[n].name))
+			break; /* the rest judged by their address alone */
 	free(all);
 }
 

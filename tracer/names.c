@@ -33,6 +33,7 @@ struct name_entry {
 
 static struct name_entry *buckets[NAMES_BUCKETS];
 static size_t count;
+static size_t lasting; /* of them, tracer_names_add_lasting()'s */
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
 
 static time_t now(void)
@@ -122,6 +123,33 @@ void tracer_names_add(const uint8_t ip[16], const char *name, uint32_t ttl)
 	count++;
 out:
 	pthread_mutex_unlock(&lock);
+}
+
+/*
+ * For the whole run, with no look for a duplicate (a hosts file that
+ * blocks 150,000 names on one address: each look would walk them all).
+ * Up to half the table, so that answers keep room (make_room may drop
+ * one still, as it drops any).
+ */
+bool tracer_names_add_lasting(const uint8_t ip[16], const char *name)
+{
+	unsigned int h = hash(ip);
+	struct name_entry *e;
+	bool added = false;
+
+	pthread_mutex_lock(&lock);
+	if (lasting < TRACER_NAMES_LASTING && (e = calloc(1, sizeof(*e)))) {
+		memcpy(e->ip, ip, 16);
+		snprintf(e->name, sizeof(e->name), "%s", name);
+		e->expires = now() + 100L * 365 * 86400;
+		e->next = buckets[h];
+		buckets[h] = e;
+		count++;
+		lasting++;
+		added = true;
+	}
+	pthread_mutex_unlock(&lock);
+	return added;
 }
 
 size_t tracer_names_find(const uint8_t ip[16], char (*names)[TRACER_NAME_MAX],

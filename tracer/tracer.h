@@ -486,6 +486,12 @@ void tracer_explain_said(char *out, size_t size);
 
 /* Notes that name resolved to ip (IPv4-mapped for IPv4) for ttl seconds. */
 void tracer_names_add(const uint8_t ip[16], const char *name, uint32_t ttl);
+/*
+ * A name for the whole run (/etc/hosts), up to TRACER_NAMES_LASTING of
+ * them; false when no room is left.
+ */
+#define TRACER_NAMES_LASTING 32768
+bool tracer_names_add_lasting(const uint8_t ip[16], const char *name);
 /* Copies up to max live names of ip into names; returns how many. */
 size_t tracer_names_find(const uint8_t ip[16], char (*names)[TRACER_NAME_MAX],
 			 size_t max);

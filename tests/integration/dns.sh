@@ -109,6 +109,16 @@ printf '127.0.0.1 localhost\n10.77.0.2 fromhosts.test\n10.77.0.2 alias.test\n' \
 pt_lab_run --allow-net allowed.test -- curl -sS -m 10 http://fromhosts.test/
 pt_grep "two names on one address: the denial names the first" "$PT_ERR" \
 	'denied connect 10\.77\.0\.2:80 \(fromhosts\.test\)'
+# lines read whole and CR LF ends: a line longer than any buffer is one
+# line, whose last words are names of its address, not another line
+{
+	printf '127.0.0.1 localhost\r\n10.77.0.2 crlf.test\r\n'
+	printf '10.77.0.9 %s 10.77.0.2 longline.test\n' "$(printf 'a%.0s' $(seq 1 1020))"
+} >"/etc/netns/$LAB_C/hosts"
+pt_lab_run --allow-net crlf.test -- curl -sS -m 10 http://crlf.test/
+pt_status "a name on a CR LF line of /etc/hosts is its address's" 0
+pt_lab_run --allow-net longline.test -- curl -sS -m 10 http://10.77.0.2/
+pt_status "a long line's last words are not a line of their own" 7
 rm -f "/etc/netns/$LAB_C/hosts"
 
 # --- wildcards and deny over allow ----------------------------------------
