@@ -40,6 +40,48 @@ struct open_args {
 	uint64_t resolve;
 };
 
+#define OPEN_HOW_RESOLVE                                                 \
+	(RESOLVE_NO_XDEV | RESOLVE_NO_MAGICLINKS | RESOLVE_NO_SYMLINKS | \
+	 RESOLVE_BENEATH | RESOLVE_IN_ROOT | RESOLVE_CACHED)
+
+/*
+ * What the kernel's openat2 refuses before it looks at the path
+ * (copy_struct_from_user, build_open_flags): a larger struct whose
+ * tail is not zero (E2BIG), unknown bits, a mode without a create.
+ */
+static int how_refused(struct tracer_req *r, const struct open_how *how)
+{
+	size_t size = r->args[3];
+	char tail[256];
+	size_t at, n, i;
+
+	if (size > 4096)
+		return -E2BIG;
+	for (at = sizeof(*how); at < size; at += n) {
+		n = size - at < sizeof(tail) ? size - at : sizeof(tail);
+		if (tracer_mem_read(r->tid, r->args[2] + at, tail, n))
+			return -EFAULT;
+		for (i = 0; i < n; i++)
+			if (tail[i])
+				return -E2BIG;
+	}
+	/* unknown bits here (the kernel's O_LARGEFILE, 0100000, is known,
+	 * though glibc's is 0 on 64-bit) */
+	if (how->flags & ~(uint64_t)(OPEN_KNOWN_FLAGS | 0100000) ||
+	    how->resolve & ~(uint64_t)OPEN_HOW_RESOLVE ||
+	    (how->resolve & (RESOLVE_BENEATH | RESOLVE_IN_ROOT)) ==
+		    (RESOLVE_BENEATH | RESOLVE_IN_ROOT))
+		return -EINVAL;
+	/* O_PATH takes no other flag but these */
+	if (how->flags & O_PATH &&
+	    how->flags &
+		    ~(uint64_t)(O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC))
+		return -EINVAL;
+	if (how->flags & (O_CREAT | __O_TMPFILE))
+		return how->mode & ~(uint64_t)07777 ? -EINVAL : 0;
+	return how->mode ? -EINVAL : 0;
+}
+
 static int decode(struct tracer_req *r, struct open_args *a)
 {
 	struct open_how how;
@@ -71,8 +113,7 @@ static int decode(struct tracer_req *r, struct open_args *a)
 		a->flags = how.flags;
 		a->mode = how.mode;
 		a->resolve = how.resolve;
-		/* the kernel refuses unknown bits here: so will our openat2 */
-		return how.flags >> 32 ? -EINVAL : 0;
+		return how_refused(r, &how);
 	}
 	/* open and openat ignore unknown bits; our openat2 would not */
 	a->flags &= OPEN_KNOWN_FLAGS;

@@ -443,5 +443,41 @@ pt_grep "... of an existing one: EEXIST, as natively" "$PT_OUT" \
 pt_is "... O_RDWR|O_CREAT of the existing one, and O_PATH with O_EXCL: denied" \
 	"$(grep -c '^old Permission denied$' "$PT_OUT")" 2
 
+# openat2's own refusals, before the path: as the kernel's
+cat >"$T/how.c" <<'C'
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+struct how { uint64_t flags, mode, resolve; uint64_t more[4]; };
+static void try(const char *what, struct how h, size_t size)
+{
+	long fd = syscall(SYS_openat2, AT_FDCWD, "/etc/hostname", &h, size);
+	printf("%s %s\n", what, fd < 0 ? strerror(errno) : "opened");
+}
+int main(void)
+{
+	try("plain", (struct how){ O_RDONLY }, 24);
+	try("zero-tail", (struct how){ O_RDONLY }, 32);
+	try("tail", (struct how){ O_RDONLY, .more = { 1 } }, 32);
+	try("huge", (struct how){ O_RDONLY }, 8192);
+	try("mode", (struct how){ O_RDONLY, 0644 }, 24);
+	try("bigmode", (struct how){ O_RDWR | O_CREAT, 070000 }, 24);
+	try("flag", (struct how){ O_RDONLY | 0x4000000 }, 24);
+	try("resolve", (struct how){ O_RDONLY, 0, 0x80 }, 24);
+	try("path-rdwr", (struct how){ O_PATH | O_RDWR }, 24);
+	return 0;
+}
+C
+if cc -o "$T/how" "$T/how.c" 2>/dev/null; then
+	"$T/how" >"$T/how.native" 2>&1
+	pt_run -- "$T/how"
+	pt_is "openat2's refusals before the path are the kernel's" \
+		"$(cat "$PT_OUT")" "$(cat "$T/how.native")"
+fi
 pt_done
 
