@@ -959,7 +959,7 @@ void tracer_on_open(struct tracer_req *r)
 		refuse_openat2_path(r, a.dirfd, path);
 		return;
 	}
-	/* O_PATH takes no other flag (openat2 refuses them: the kernel's) */
+	/* O_PATH takes no other flag: open and openat drop the rest */
 	if (a.flags & O_PATH)
 		a.flags &= O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC;
 	if (flags_refused(a.flags)) {
