@@ -504,7 +504,8 @@ pt_grep "learn: it says nothing was learned" "$PT_ERR" 'nothing learned'
 pt_absent "learn: no policy from a run that did not start" "$T/x.json"
 learn "$T/no/such/dir/x.json" -- true
 pt_status "learn: an output it cannot write fails" 125
-pt_grep "learn: it names the output" "$PT_ERR" 'cannot write .*no/such/dir'
+pt_grep "learn: it names the output, before the run" "$PT_ERR" \
+	'-o .*no/such/dir/x\.json: cannot make it in .*no/such/dir: No such file'
 
 # ---- two hosts in a network namespace of our own (root only) ------------------
 if [ "$(id -u)" != 0 ]; then
