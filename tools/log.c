@@ -577,6 +577,19 @@ static bool glob_ok(const char *pattern, const char *s)
 	return !pattern || (s && fnmatch(pattern, s, 0) == 0);
 }
 
+/*
+ * --decision: allow, deny, or ask, which is every question whatever its
+ * answer ("ask-denied", or allowed with an "asked" object).
+ */
+static bool decision_is(cJSON *r, const char *want)
+{
+	const char *d = str(r, "decision");
+
+	if (!strcmp(want, "ask") && cJSON_GetObjectItem(r, "asked"))
+		return true;
+	return d && !strncmp(d, want, strlen(want));
+}
+
 static bool wanted(const struct filter *f, cJSON *r)
 {
 	const char *time = str(r, "time");
@@ -584,9 +597,7 @@ static bool wanted(const struct filter *f, cJSON *r)
 
 	if (f->pid >= 0 && num(r, "pid") != f->pid)
 		return false;
-	if (f->decision &&
-	    (!str(r, "decision") ||
-	     strncmp(str(r, "decision"), f->decision, strlen(f->decision))))
+	if (f->decision && !decision_is(r, f->decision))
 		return false;
 	if (f->cls && (!str(r, "class") || strcmp(str(r, "class"), f->cls)))
 		return false;
@@ -647,6 +658,7 @@ static void print_stack(cJSON *r)
 static void print_decision(cJSON *r)
 {
 	cJSON *rule = cJSON_GetObjectItem(r, "rule");
+	cJSON *asked = cJSON_GetObjectItem(r, "asked");
 	const char *time = str(r, "time");
 	char comm[SHOWN_MAX], obj[SHOWN_MAX], a[SHOWN_MAX], b[SHOWN_MAX];
 
@@ -656,6 +668,9 @@ static void print_decision(cJSON *r)
 	       shown(str(r, "class"), b), shown(object_of(r), obj));
 	if (str(r, "addr") && str(r, "name"))
 		printf(" (%s)", shown(str(r, "name"), obj));
+	if (asked && str(asked, "answer"))
+		printf("  (asked: %s by %s)", shown(str(asked, "answer"), a),
+		       shown(str(asked, "by") ? str(asked, "by") : "?", b));
 	if (rule && !is_allow(r))
 		printf("  [%s %s]", shown(str(rule, "origin"), a),
 		       shown(str(rule, "where"), b));

@@ -231,4 +231,15 @@ for sub in "" tree summary; do
 	pt_check "proctor log $sub --json prints JSON" pt_json_lines "$T/j.out"
 done
 
+# ---- --decision ask: every question, whatever its answer
+cat >"$T/asked.jsonl" <<'J'
+{"time":"2026-01-01T00:00:00.000000Z","v":2,"type":"decision","seq":1,"pid":7,"comm":"sh","syscall":"openat","class":"write","path":"/o/a","decision":"allow","rule":{"origin":"built-in","where":"files.write.ask[0]","pattern":"/o","default":false},"asked":{"answer":"allow-once","by":"terminal"}}
+{"time":"2026-01-01T00:00:01.000000Z","v":2,"type":"decision","seq":2,"pid":7,"comm":"sh","syscall":"openat","class":"write","path":"/o/b","decision":"ask-denied","rule":{"origin":"built-in","where":"files.write.ask[0]","pattern":"/o","default":false},"asked":{"answer":"deny-once","by":"timeout"}}
+{"time":"2026-01-01T00:00:02.000000Z","v":2,"type":"decision","seq":3,"pid":7,"comm":"sh","syscall":"openat","class":"write","path":"/o/c","decision":"allow","rule":{"origin":"built-in","where":"files.write.allow[0]","pattern":"/o","default":false}}
+J
+"$PROCTOR" log --decision ask "$T/asked.jsonl" >"$T/asked.out" 2>&1
+pt_is "--decision ask lists every question, allowed ones too" \
+	"$(grep -c . "$T/asked.out")" 2
+pt_grep "... and a line says what was answered, by whom" "$T/asked.out" \
+	'allow +write +/o/a +\(asked: allow-once by terminal\)'
 pt_done
