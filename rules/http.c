@@ -441,9 +441,18 @@ static enum rules_http_event take_head(struct rules_http_parser *p,
 	return RULES_HTTP_MORE;
 }
 
-/* A chunk size line or a trailer line: whole lines, in p->line. */
+/*
+ * A chunk size line or a trailer line: whole lines, in p->line; -1 too
+ * long, -2 a CR, LF or NUL that does not end it.  A server may take a
+ * bare LF for a line's end (RFC 9112 2.2): it would end the body where
+ * proctor does not, and read what follows as a request of its own.
+ */
 static int take_line(struct rules_http_parser *p, uint8_t c)
 {
+	bool after_cr = p->line_len && p->line[p->line_len - 1] == '\r';
+
+	if (c == '\0' || (c == '\n' && !after_cr) || (after_cr && c != '\n'))
+		return -2;
 	if (p->line_len == sizeof(p->line) - 1)
 		return -1;
 	p->line[p->line_len++] = (char)c;
@@ -459,8 +468,11 @@ static enum rules_http_event chunk_byte(struct rules_http_parser *p, uint8_t c)
 	int rc = take_line(p, c);
 	size_t n;
 
-	if (rc < 0)
+	if (rc == -1)
 		return bad(p, "a chunk line too long");
+	if (rc < 0)
+		return bad(p,
+			   "a bare CR, LF or NUL in a chunk or trailer line");
 	if (rc == 0)
 		return RULES_HTTP_MORE;
 	if (p->state == CHUNK_END) {
@@ -468,6 +480,12 @@ static enum rules_http_event chunk_byte(struct rules_http_parser *p, uint8_t c)
 			return bad(p, "a chunk not followed by CRLF");
 		p->state = CHUNK_SIZE;
 	} else if (p->state == TRAILER) {
+		/* a field: a token, then a colon */
+		const char *colon = strchr(p->line, ':');
+
+		if (p->line[0] &&
+		    (!colon || !token(p->line, (size_t)(colon - p->line))))
+			return bad(p, "a malformed trailer field");
 		p->state = p->line[0] ? TRAILER : HEAD;
 	} else {
 		/* hex digits alone: strtoull would take "0x5", a server 0 */

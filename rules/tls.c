@@ -14,6 +14,7 @@
 #define TLS_HELLO_MAX	 65536
 #define EXT_SNI		 0x0000
 #define EXT_ECH		 0xfe0d
+#define EXT_ESNI	 0xffce /* ECH's forerunner: the name encrypted too */
 #define TLS_HANDSHAKE	 22
 #define TLS_CLIENT_HELLO 1
 
@@ -97,7 +98,10 @@ static int server_name(struct cursor ext, struct rules_tls_hello *out)
 	if (!take_vec(&ext, 2, &list) || list.n < 3 || list.p[0] != 0)
 		return -EINVAL;
 	take(&list, 1, NULL);
-	if (!take_vec(&list, 2, &name) || name.n == 0 || name.n >= sizeof(raw))
+	/* one name alone (RFC 6066): a server may take another than the
+	 * first, the one judged */
+	if (!take_vec(&list, 2, &name) || name.n == 0 ||
+	    name.n >= sizeof(raw) || list.n != 0)
 		return -EINVAL;
 	memcpy(raw, name.p, name.n);
 	raw[name.n] = '\0';
@@ -120,7 +124,7 @@ static int extensions(struct cursor c, struct rules_tls_hello *out)
 		}
 		unsigned int t = (unsigned int)(type.p[0] << 8 | type.p[1]);
 
-		if (t == EXT_ECH)
+		if (t == EXT_ECH || t == EXT_ESNI)
 			out->ech = true;
 		if (t == EXT_SNI && (out->sni[0] || server_name(body, out))) {
 			out->error = "a malformed or repeated server name";

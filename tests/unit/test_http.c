@@ -12,7 +12,7 @@
 #include "rules/rules.h"
 
 #define N(a) ((int)(sizeof(a) / sizeof((a)[0])))
-#define Z10 "0000000000"
+#define Z10  "0000000000"
 #define Z100 Z10 Z10 Z10 Z10 Z10 Z10 Z10 Z10 Z10 Z10
 
 /*
@@ -78,6 +78,26 @@ static const struct {
 	{ "POST / HTTP/1.1\r\nHost: a.test\r\nTransfer-Encoding: chunked\r\n"
 	  "\r\n10000000000000005\r\nhello\r\n0\r\n\r\n",
 	  "POST a.test!" },
+	/*
+	 * a bare LF where a server may end a line: in a trailer or a chunk
+	 * extension it would end the body early, and what follows would be
+	 * a request proctor never judged
+	 */
+	{ "PUT / HTTP/1.1\r\nHost: a.test\r\nTransfer-Encoding: chunked\r\n"
+	  "\r\n0\r\nX: a\n\nDELETE /x HTTP/1.1\r\nHost: a.test\r\n\r\n",
+	  "PUT a.test!" },
+	{ "PUT / HTTP/1.1\r\nHost: a.test\r\nTransfer-Encoding: chunked\r\n"
+	  "\r\n0;a\n\nDELETE /x HTTP/1.1\r\nHost: a.test\r\n\r\n",
+	  "PUT a.test!" },
+	{ "PUT / HTTP/1.1\r\nHost: a.test\r\nTransfer-Encoding: chunked\r\n"
+	  "\r\n5;a\rb\r\nhello\r\n0\r\n\r\n",
+	  "PUT a.test!" },
+	{ "PUT / HTTP/1.1\r\nHost: a.test\r\nTransfer-Encoding: chunked\r\n"
+	  "\r\n0\r\nnot a field\r\n\r\n",
+	  "PUT a.test!" },
+	{ "PUT / HTTP/1.1\r\nHost: a.test\r\nTransfer-Encoding: chunked\r\n"
+	  "\r\n0\r\nX-T: 1\r\n\r\nGET / HTTP/1.1\r\nHost: b.test\r\n\r\n",
+	  "PUT a.test,GET b.test" },
 };
 
 /*
@@ -199,11 +219,17 @@ START_TEST(test_streams)
 }
 END_TEST
 
-/* A ClientHello naming sni (none when NULL), with ECH when ech. */
-static size_t hello(uint8_t *b, const char *sni, bool ech, size_t split)
+/*
+ * A ClientHello naming sni (none when NULL; "a|b": a list of two), with
+ * the extension ech (ECH 0xfe0d, ESNI 0xffce) when not 0.
+ */
+static size_t hello(uint8_t *b, const char *sni, unsigned ech, size_t split)
 {
 	uint8_t body[512];
-	size_t n = 0, e, nl = sni ? strlen(sni) : 0, rec, i, o = 0;
+	const char *bar = sni ? strchr(sni, '|') : NULL;
+	size_t n = 0, e,
+	       nl = sni ? (bar ? (size_t)(bar - sni) : strlen(sni)) : 0, rec, i,
+	       o = 0;
 
 	memcpy(body + n, "\x03\x03", 2);
 	n += 2;
@@ -214,17 +240,28 @@ static size_t hello(uint8_t *b, const char *sni, bool ech, size_t split)
 	e = n;
 	n += 2;
 	if (sni) {
+		size_t nl2 = bar ? strlen(bar + 1) : 0,
+		       more = bar ? 3 + nl2 : 0;
 		uint8_t h[9] = { 0,	     0,
-				 0,	     (uint8_t)(nl + 5),
-				 0,	     (uint8_t)(nl + 3),
+				 0,	     (uint8_t)(nl + 5 + more),
+				 0,	     (uint8_t)(nl + 3 + more),
 				 0,	     0,
 				 (uint8_t)nl };
 		memcpy(body + n, h, 9);
 		memcpy(body + n + 9, sni, nl);
 		n += 9 + nl;
+		if (bar) {
+			uint8_t h2[3] = { 0, 0, (uint8_t)nl2 };
+
+			memcpy(body + n, h2, 3);
+			memcpy(body + n + 3, bar + 1, nl2);
+			n += 3 + nl2;
+		}
 	}
 	if (ech) {
-		memcpy(body + n, "\xfe\x0d\x00\x01\x00", 5);
+		uint8_t x[5] = { (uint8_t)(ech >> 8), (uint8_t)ech, 0, 1, 0 };
+
+		memcpy(body + n, x, 5);
 		n += 5;
 	}
 	body[e] = (uint8_t)((n - e - 2) >> 8);
@@ -247,7 +284,7 @@ START_TEST(test_client_hello)
 {
 	struct rules_tls_hello h;
 	uint8_t b[2048];
-	size_t n = hello(b, "Safe.Test", false, 4096), i;
+	size_t n = hello(b, "Safe.Test", 0, 4096), i;
 
 	ck_assert_int_eq(rules_tls_hello(b, n, &h), 0);
 	ck_assert_str_eq(h.sni, "safe.test");
@@ -260,17 +297,25 @@ START_TEST(test_client_hello)
 	for (i = 0; i < n; i++)
 		ck_assert_int_eq(rules_tls_hello(b, i, &h), -EAGAIN);
 
-	n = hello(b, "safe.test", true, 20); /* over many records */
+	n = hello(b, "safe.test", 0xfe0d, 20); /* over many records */
 	ck_assert_int_eq(rules_tls_hello(b, n, &h), 0);
 	ck_assert_uint_eq(h.len, n);
 	ck_assert_str_eq(h.sni, "safe.test");
 	ck_assert(h.ech);
 
-	n = hello(b, NULL, false, 4096);
+	n = hello(b, "safe.test", 0xffce, 4096); /* ESNI */
+	ck_assert_int_eq(rules_tls_hello(b, n, &h), 0);
+	ck_assert(h.ech);
+
+	/* two names: a server may take the second */
+	n = hello(b, "safe.test|denied.test", 0, 4096);
+	ck_assert_int_eq(rules_tls_hello(b, n, &h), -EINVAL);
+
+	n = hello(b, NULL, 0, 4096);
 	ck_assert_int_eq(rules_tls_hello(b, n, &h), 0);
 	ck_assert_str_eq(h.sni, "");
 
-	n = hello(b, "bad name", false, 4096);
+	n = hello(b, "bad name", 0, 4096);
 	ck_assert_int_eq(rules_tls_hello(b, n, &h), -EINVAL);
 	ck_assert_int_eq(rules_tls_hello((const uint8_t *)"GET / HTTP/1.1", 14,
 					 &h),
