@@ -758,10 +758,14 @@ static void refuse_http(struct relay_conn *c, const struct rules_verdict *v,
 	char extra[1024], what[600];
 
 	http_extra(extra, sizeof(extra), q);
-	/* CONNECT's target is host:port, already */
-	snprintf(what, sizeof(what), "%s %s%s",
-		 q->method[0] ? q->method : "request",
-		 q->target == RULES_HTTP_AUTHORITY ? "" : q->host, q->path);
+	/* CONNECT's target is host:port, already; what could not be
+	 * parsed has neither method nor target */
+	if (!q->method[0])
+		snprintf(what, sizeof(what), "request");
+	else
+		snprintf(what, sizeof(what), "%s %s%s", q->method,
+			 q->target == RULES_HTTP_AUTHORITY ? "" : q->host,
+			 q->path);
 	record(c, "http", extra, v, false, what);
 	snprintf(c->refusal, sizeof(c->refusal),
 		 "proctor refused %s: %s %s (%s)\n", what, v->where, v->pattern,
