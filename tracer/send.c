@@ -559,6 +559,16 @@ static int copy_sendto(struct tracer_req *r, struct send_copy *c)
 	return tracer_mem_read(r->tid, r->args[1], c->data, len);
 }
 
+/* An IPv4 or IPv6 socket, whose datagram sends read any address given. */
+static bool inet_socket(int sock)
+{
+	int domain = 0;
+	socklen_t len = sizeof(domain);
+
+	return getsockopt(sock, SOL_SOCKET, SO_DOMAIN, &domain, &len) == 0 &&
+	       (domain == AF_INET || domain == AF_INET6);
+}
+
 /*
  * Every send is carried out here, stream ones too: the kernel would look
  * the descriptor number up again, and a thread could have put a
@@ -584,6 +594,9 @@ void tracer_on_send(struct tracer_req *r)
 		err = copy_sendto(r, &c);
 	else
 		err = copy_msghdr(r, r->args[1], &c);
+	if (!err && !strcmp(r->name, "sendto") && !c.namelen && !c.stream &&
+	    inet_socket(sock))
+		err = -EINVAL; /* an address of no length: udp_sendmsg's */
 	if (err) {
 		r->err = -err;
 		goto out;

@@ -335,4 +335,26 @@ PY
 	pt_grep "... the run's own port still reached" "$PT_OUT" '^allowed sent unspec$'
 fi
 
+# ---- sendto with an address of no length: an IP datagram socket's
+#      EINVAL (udp_sendmsg), a unix one's peer, as natively
+if [ -n "$PT_PY" ]; then
+	cat >"$T/nolen.py" <<'PY'
+import ctypes, errno, socket
+libc = ctypes.CDLL(None, use_errno=True)
+buf = ctypes.create_string_buffer(16)
+def send(s):
+    n = libc.sendto(s.fileno(), b"x", 1, 0, buf, 0)
+    return n if n >= 0 else errno.errorcode[ctypes.get_errno()]
+r = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); r.bind(("127.0.0.1", 0))
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.connect(r.getsockname())
+print("udp", send(s))
+a, b = socket.socketpair(socket.AF_UNIX, socket.SOCK_DGRAM)
+print("unix", send(a))
+PY
+	"$PT_PY" "$T/nolen.py" >"$T/nolen-native.out" 2>&1
+	pt_run -- "$PT_PY" "$T/nolen.py"
+	pt_is "sendto with an address of no length answers as natively" \
+		"$(cat "$PT_OUT")" "$(cat "$T/nolen-native.out")"
+fi
+
 pt_done
