@@ -440,11 +440,15 @@ static char *read_all(const char *path, size_t *len)
 
 	if (fd < 0)
 		return NULL;
-	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) ||
-	    st.st_size > READ_ALL_MAX) {
-		errno = S_ISDIR(st.st_mode)	    ? EISDIR
-			: st.st_size > READ_ALL_MAX ? EFBIG
-						    : EINVAL;
+	if (fstat(fd, &st) < 0)
+		st.st_mode = 0; /* errno says why */
+	else if (S_ISDIR(st.st_mode))
+		errno = EISDIR;
+	else if (!S_ISREG(st.st_mode))
+		errno = EINVAL;
+	else if (st.st_size > READ_ALL_MAX)
+		errno = EFBIG;
+	if (!S_ISREG(st.st_mode) || st.st_size > READ_ALL_MAX) {
 		close(fd);
 		return NULL;
 	}

@@ -87,6 +87,16 @@ int tracer_caps_drop(void)
  * logged, for a program that makes a sandbox of its own (bwrap,
  * unshare -r, Chromium's) tells of it only as its own failure.
  */
+/* A call proctor refuses with EPERM, said and logged as class cls. */
+static void refuse_said(struct tracer_req *r, const struct rules_verdict *v,
+			const char *cls, const char *what)
+{
+	r->verdict = *v;
+	tracer_req_decide(r, RULES_EXEC, "target", what, false);
+	r->ev.cls_name = cls;
+	r->err = EPERM;
+}
+
 void tracer_on_namespace(struct tracer_req *r)
 {
 	static const struct rules_verdict refused = {
@@ -102,10 +112,7 @@ void tracer_on_namespace(struct tracer_req *r)
 
 	snprintf(what, sizeof(what), "%s%s", r->name,
 		 strcmp(r->name, "setns") ? "(CLONE_NEWUSER)" : "");
-	r->verdict = refused;
-	tracer_req_decide(r, RULES_EXEC, "target", what, false);
-	r->ev.cls_name = "namespace";
-	r->err = EPERM;
+	refuse_said(r, &refused, "namespace", what);
 }
 
 /*
@@ -127,8 +134,5 @@ void tracer_on_ptrace(struct tracer_req *r)
 	const char *what = r->args[0] == PTRACE_TRACEME ? "PTRACE_TRACEME"
 							: "a process";
 
-	r->verdict = refused;
-	tracer_req_decide(r, RULES_EXEC, "target", what, false);
-	r->ev.cls_name = "ptrace";
-	r->err = EPERM;
+	refuse_said(r, &refused, "ptrace", what);
 }

@@ -38,7 +38,7 @@ struct loop {
 	int early_waits; /* reports since the first of them came */
 	/* what CMD left running, once it ended (end_left) */
 	enum { LEFT_NONE, LEFT_QUIET, LEFT_TERM, LEFT_KILL } left;
-	struct timespec left_until;
+	int64_t left_until; /* tracer_now_ms() */
 };
 
 /* Reads "Tgid:" and "PPid:" of a task from /proc. */
@@ -385,27 +385,6 @@ static void kill_one(struct tracer_proc *p, void *arg)
 #define LEFT_QUIET_MS 250  /* to end by itself: a helper that saw EOF */
 #define LEFT_TERM_MS  1000 /* to end on SIGTERM: git removes its locks */
 
-static void left_after(struct loop *l, long ms)
-{
-	clock_gettime(CLOCK_MONOTONIC, &l->left_until);
-	l->left_until.tv_sec += ms / 1000;
-	l->left_until.tv_nsec += (ms % 1000) * 1000000L;
-	if (l->left_until.tv_nsec >= 1000000000L) {
-		l->left_until.tv_sec++;
-		l->left_until.tv_nsec -= 1000000000L;
-	}
-}
-
-static bool left_time_up(const struct loop *l)
-{
-	struct timespec now;
-
-	clock_gettime(CLOCK_MONOTONIC, &now);
-	return now.tv_sec > l->left_until.tv_sec ||
-	       (now.tv_sec == l->left_until.tv_sec &&
-		now.tv_nsec >= l->left_until.tv_nsec);
-}
-
 /*
  * CMD ended and left processes running: natively they would go on; here
  * nothing may outlive the supervisor.  They get a moment to end by
@@ -419,19 +398,19 @@ static void end_left(struct loop *l, struct left *left)
 	switch (l->left) {
 	case LEFT_NONE:
 		l->left = LEFT_QUIET;
-		left_after(l, LEFT_QUIET_MS);
+		l->left_until = tracer_now_ms() + LEFT_QUIET_MS;
 		return;
 	case LEFT_QUIET:
-		if (!left_time_up(l))
+		if (tracer_now_ms() < l->left_until)
 			return;
 		tracer_proc_lock();
 		tracer_proc_each(term_one, left);
 		tracer_proc_unlock();
 		l->left = LEFT_TERM;
-		left_after(l, LEFT_TERM_MS);
+		l->left_until = tracer_now_ms() + LEFT_TERM_MS;
 		return;
 	case LEFT_TERM:
-		if (!left_time_up(l))
+		if (tracer_now_ms() < l->left_until)
 			return;
 		l->left = LEFT_KILL;
 		break;

@@ -233,6 +233,17 @@ static bool to_kernel(struct tracer_req *r, const struct send_copy *c)
 	return r->err == 0;
 }
 
+/* The socket's family (AF_*), or -errno. */
+static int sock_domain(int sock)
+{
+	int domain = 0;
+	socklen_t len = sizeof(domain);
+
+	return getsockopt(sock, SOL_SOCKET, SO_DOMAIN, &domain, &len) < 0
+		       ? -errno
+		       : domain;
+}
+
 /*
  * A datagram's destination of family AF_UNSPEC means what the socket's
  * family reads it as: an IPv4 socket takes it for an AF_INET address
@@ -242,15 +253,15 @@ static bool to_kernel(struct tracer_req *r, const struct send_copy *c)
  */
 static int unspec_name(int sock, struct send_copy *c)
 {
-	int domain = 0;
-	socklen_t len = sizeof(domain);
+	int domain;
 
 	/* a stream's (MSG_FASTOPEN) is a connect's: a disconnect */
 	if (c->stream || c->namelen < sizeof(sa_family_t) ||
 	    c->name.ss_family != AF_UNSPEC)
 		return 0;
-	if (getsockopt(sock, SOL_SOCKET, SO_DOMAIN, &domain, &len) < 0)
-		return -errno;
+	domain = sock_domain(sock);
+	if (domain < 0)
+		return domain;
 	if (domain == AF_INET)
 		c->name.ss_family = AF_INET;
 	else if (domain == AF_INET6)
@@ -562,11 +573,9 @@ static int copy_sendto(struct tracer_req *r, struct send_copy *c)
 /* An IPv4 or IPv6 socket, whose datagram sends read any address given. */
 static bool inet_socket(int sock)
 {
-	int domain = 0;
-	socklen_t len = sizeof(domain);
+	int domain = sock_domain(sock);
 
-	return getsockopt(sock, SOL_SOCKET, SO_DOMAIN, &domain, &len) == 0 &&
-	       (domain == AF_INET || domain == AF_INET6);
+	return domain == AF_INET || domain == AF_INET6;
 }
 
 /*
