@@ -249,16 +249,16 @@ static int sock_domain(int sock)
  * family reads it as: an IPv4 socket takes it for an AF_INET address
  * (udp_sendmsg, raw_sendmsg), an IPv6 one for no address at all (its
  * peer), others refuse it.  The copy says so, and is judged and sent as
- * the kernel reads it.
+ * the kernel reads it.  1 for a stream's, which names no destination.
  */
 static int unspec_name(int sock, struct send_copy *c)
 {
 	int domain;
 
-	/* a stream's (MSG_FASTOPEN) is a connect's: a disconnect */
-	if (c->stream || c->namelen < sizeof(sa_family_t) ||
-	    c->name.ss_family != AF_UNSPEC)
+	if (c->namelen < sizeof(sa_family_t) || c->name.ss_family != AF_UNSPEC)
 		return 0;
+	if (c->stream)
+		return 1; /* see judge() */
 	domain = sock_domain(sock);
 	if (domain < 0)
 		return domain;
@@ -278,10 +278,17 @@ static bool judge(struct tracer_req *r, int sock, struct send_copy *c)
 	int err;
 
 	err = unspec_name(sock, c);
-	if (err) {
+	if (err < 0) {
 		r->err = -err;
 		return false;
 	}
+	/*
+	 * A stream goes nowhere by AF_UNSPEC: TCP's MSG_FASTOPEN refuses it
+	 * (EOPNOTSUPP), a connected TCP socket ignores the name, a unix
+	 * stream refuses any.  The kernel says which.
+	 */
+	if (err > 0)
+		return true;
 	if (c->namelen == 0)
 		return true; /* the socket's own peer, judged at connect */
 	if (c->name.ss_family == AF_NETLINK)
