@@ -514,9 +514,11 @@ static void why_asked(char *out, size_t size, const struct tracer_event *e)
 }
 
 /*
- * The run's own --deny-* of this very object: an --allow-* of it would
- * tie with it, and lose (a more specific one would win: that advice
- * stays).
+ * A denial by the run's own --deny-*: the user asked for it this very
+ * run, so no --allow-* is advised (of the object itself it would tie
+ * with the flag, and lose; of something narrower it would undo the
+ * user's own word).  By the class: the entry's text need not read as
+ * the object ($WORKSPACE, a "//", a prefix of words).
  */
 static bool own_deny_flag(const struct tracer_event *e,
 			  const struct rules_verdict *v)
@@ -537,9 +539,7 @@ static bool own_deny_flag(const struct tracer_event *e,
 		return false;
 	for (i = 0; i < sizeof(flags) / sizeof(*flags); i++)
 		if (!strcmp(v->where, flags[i].flag) && e->cls == flags[i].cls)
-			return e->cls == RULES_EXEC ||
-			       e->cls == RULES_CONNECT ||
-			       (e->object && !strcmp(v->pattern, e->object));
+			return true;
 	return false;
 }
 

@@ -282,7 +282,7 @@ pt_grep "the lock file of a directory is advised alone" "$PT_ERR" \
 	"allow with --allow-write '/etc.lock'\$"
 
 # The run's own --deny-* flag: an --allow-* of the same would tie and
-# lose, so none is advised; a more specific one would win, and is
+# lose, one of something narrower undo what the user asked: none is advised
 pt_run --deny-exec ls -- ls -d .
 pt_grep "a --deny-exec flag's denial says the flag asked it" "$PT_ERR" \
 	'denied exec ls .*rule --deny-exec "ls" \(command line\), as this run.s flag asks$'
@@ -290,8 +290,15 @@ pt_nogrep "... and advises no --allow-exec, which would tie and lose" \
 	"$PT_ERR" 'allow with --allow-exec'
 mkdir -p "$WS/flagged"
 pt_run --deny-write "$WS/flagged" -- sh -c 'echo x >flagged/f'
-pt_grep "a write beneath a --deny-write directory: the more specific allow" \
-	"$PT_ERR" "allow with --allow-write '$WS/flagged/f'"
+pt_grep "a write beneath a --deny-write directory: the flag asked it" \
+	"$PT_ERR" "denied write $WS/flagged/f .*, as this run.s flag asks\$"
+pt_run --deny-write '$WORKSPACE//flagged/f' -- sh -c 'echo x >flagged/f'
+pt_grep "... and of the file itself, the flag written otherwise" "$PT_ERR" \
+	"denied write $WS/flagged/f .*, as this run.s flag asks\$"
+pt_run --deny-exec git -- git --version
+pt_grep "... an exec beneath a --deny-exec prefix" "$PT_ERR" \
+	'denied exec git .*, as this run.s flag asks$'
+pt_nogrep "... with no advice" "$PT_ERR" 'allow with --allow'
 # A link refused as its old name says what it would have made, and its
 # record has the new name too (git's local clone tries a link per object)
 echo outside >"$T/linked-src"
