@@ -18,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <signal.h>
+#include <poll.h>
 #include <sys/resource.h>
 #include <sys/random.h>
 #include <sys/stat.h>
@@ -1040,6 +1041,35 @@ static void protect_hook_links(const struct pins *g, const char *dir,
 }
 
 /*
+ * git reading a config that never ends (a FIFO made in place of
+ * .git/config, in a repository from a tarball) would hold the run
+ * before CMD starts: after GIT_CONFIG_WAIT_MS with no word, git is
+ * ended and not asked again, and proctor reads the configs itself.
+ */
+#define GIT_CONFIG_WAIT_MS 5000
+static bool git_hung;
+
+/* Whether git's output fd has more to read before the wait is over. */
+static bool git_answers(int fd, const char *ws)
+{
+	struct pollfd pfd = { .fd = fd, .events = POLLIN };
+	int rc;
+
+	do
+		rc = poll(&pfd, 1, GIT_CONFIG_WAIT_MS);
+	while (rc < 0 && errno == EINTR);
+	if (rc == 0 && !git_hung) {
+		git_hung = true;
+		fprintf(stderr,
+			"proctor: git config in %s said nothing in %d s (is a "
+			"config there a FIFO?); proctor reads the configs "
+			"itself\n",
+			ws, GIT_CONFIG_WAIT_MS / 1000);
+	}
+	return rc > 0;
+}
+
+/*
  * What `git -C ws config ARGS` prints (git reads every config as it
  * would: includes, conditional includes, the worktree's, the
  * environment's; a repository another user owns too, which git would
@@ -1056,6 +1086,8 @@ static ssize_t git_config(const char *ws, const char *const *args, char *out,
 	ssize_t got;
 	pid_t pid;
 
+	if (git_hung)
+		return -1;
 	for (i = 0; args[i] && i < 11; i++)
 		argv[6 + i] = args[i];
 	if (pipe2(fds, O_CLOEXEC) < 0)
@@ -1070,12 +1102,14 @@ static ssize_t git_config(const char *ws, const char *const *args, char *out,
 		_exit(127);
 	}
 	close(fds[1]);
-	while (pid > 0 && n + 1 < size &&
+	while (pid > 0 && n + 1 < size && git_answers(fds[0], ws) &&
 	       (got = read(fds[0], out + n, size - n - 1)) > 0)
 		n += (size_t)got;
 	out[n] = '\0';
 	close(fds[0]);
-	if (pid < 0 || waitpid(pid, &st, 0) < 0)
+	if (pid > 0 && git_hung)
+		kill(pid, SIGKILL);
+	if (pid < 0 || waitpid(pid, &st, 0) < 0 || git_hung)
 		return -1;
 	/* 1: the key is not set */
 	return WIFEXITED(st) && (WEXITSTATUS(st) == 0 || WEXITSTATUS(st) == 1)

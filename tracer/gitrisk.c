@@ -15,6 +15,7 @@
  */
 #include <ctype.h>
 #include <dirent.h>
+#include <fcntl.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -72,23 +73,56 @@ static bool todo_list(const char *path)
 	return false;
 }
 
-/* Whether a todo list holds a line that runs a command, however long. */
-static bool todo_runs(const char *path)
+/*
+ * The first GITRISK_READ_MAX bytes of path, NUL-terminated, in a buffer
+ * to free; *big when there was more.  NULL for what is not a regular
+ * file: a FIFO made in place of a config would hang proctor (at the
+ * start, before CMD) where git would hang too.
+ */
+static char *read_bounded(const char *path, size_t *len, bool *big)
 {
-	char *line = NULL;
-	size_t size = 0;
-	bool runs = false;
-	FILE *f = fopen(path, "re");
+	int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
+	char *buf = NULL;
+	struct stat st;
+	ssize_t got;
+	size_t n = 0;
 
-	while (f && !runs && getline(&line, &size, f) > 0) {
+	*big = false;
+	if (fd < 0 || fstat(fd, &st) < 0 || !S_ISREG(st.st_mode))
+		goto out;
+	buf = malloc(GITRISK_READ_MAX + 1);
+	while (buf && n < GITRISK_READ_MAX &&
+	       (got = read(fd, buf + n, GITRISK_READ_MAX - n)) > 0)
+		n += (size_t)got;
+	if (buf) {
+		buf[n] = '\0';
+		*len = n;
+		*big = n == GITRISK_READ_MAX && read(fd, &(char){ 0 }, 1) > 0;
+	}
+out:
+	if (fd >= 0)
+		close(fd);
+	return buf;
+}
+
+/*
+ * Whether a todo list holds a line that runs a command, however long;
+ * *big when it is longer than proctor reads (said as it is).
+ */
+static bool todo_runs(const char *path, bool *big)
+{
+	size_t len;
+	char *buf = read_bounded(path, &len, big), *line, *save = NULL;
+	bool runs = false;
+
+	for (line = buf ? strtok_r(buf, "\n", &save) : NULL; line && !runs;
+	     line = strtok_r(NULL, "\n", &save)) {
 		const char *w = line + strspn(line, " \t");
 
 		runs = !strncmp(w, "exec ", 5) || !strncmp(w, "x ", 2) ||
 		       !strncmp(w, "exec\t", 5) || !strncmp(w, "x\t", 2);
 	}
-	free(line);
-	if (f)
-		fclose(f);
+	free(buf);
 	return runs;
 }
 
@@ -430,19 +464,12 @@ static void join_lines(char *buf)
 static void scan_file(const char *path, struct scan *s)
 {
 	char *buf, *line, *save;
-	size_t n;
-	FILE *f;
+	size_t n = 0;
+	bool big;
 
-	f = fopen(path, "re");
-	buf = f ? malloc(GITRISK_READ_MAX + 1) : NULL;
-	if (!buf) {
-		if (f)
-			fclose(f);
+	buf = read_bounded(path, &n, &big);
+	if (!buf)
 		return;
-	}
-	n = fread(buf, 1, GITRISK_READ_MAX, f);
-	fclose(f);
-	buf[n] = '\0';
 	/* git reads on past a NUL (in a comment it is nothing): so does
 	 * this, lest "#\0" hide the lines after it */
 	while (n--)
@@ -670,10 +697,17 @@ static void say_one(const char *path, bool quiet)
 		return;
 	}
 	if (todo_list(path)) {
-		if (todo_runs(path))
+		bool big;
+
+		if (todo_runs(path, &big))
 			say(path,
 			    "a stopped rebase's exec lines, which git "
 			    "rebase --continue runs",
+			    quiet);
+		else if (big)
+			say(path,
+			    "a stopped rebase's todo list, larger than proctor "
+			    "reads of it: 1 MiB",
 			    quiet);
 		return;
 	}

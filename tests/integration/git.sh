@@ -447,6 +447,22 @@ pt_run --workspace "$gw" -- sh -c 'cd "$1" && git init -q r6 && cd r6 &&
 	sh "$gw"
 pt_grep "... an exec line past 4 KiB of blanks in a stopped rebase" \
 	"$PT_ERR" "wrote what git will run .*: $gw/r6/.git/rebase-merge/git-rebase-todo"
+# a todo list far larger than proctor reads (sparse: no line break in
+# 2 GiB) is named as such at once, not read whole after CMD ends
+pt_run --workspace "$gw" -- sh -c 'cd "$1" && mkdir -p r8/.git/rebase-merge &&
+	truncate -s 2G r8/.git/rebase-merge/git-rebase-todo' sh "$gw"
+pt_grep "... a sparse todo list of 2 GiB: named, not read" "$PT_ERR" \
+	"wrote what git will run .*: $gw/r8/.git/rebase-merge/git-rebase-todo \\(a stopped rebase's todo list, larger than proctor reads of it: 1 MiB\\)"
+rm -f "$gw/r8/.git/rebase-merge/git-rebase-todo"
+# a .git/config that is a FIFO (a repository from a tarball) would hang
+# git, and proctor's start with it: git is ended, the run goes on
+rm -rf "$gw/fifo" && git init -q "$gw/fifo" && rm "$gw/fifo/.git/config" &&
+	mkfifo "$gw/fifo/.git/config"
+pt_run --workspace "$gw/fifo" -- true
+pt_status "a workspace whose .git/config is a FIFO: the run goes on" 0
+pt_grep "... and says why it waited" "$PT_ERR" \
+	"git config in $gw/fifo said nothing in 5 s \\(is a config there a FIFO\\?\\)"
+rm -rf "$gw/fifo"
 # and no false alarm: a linked worktree's commondir names the user's
 # own config and hooks, unchanged; a repository moved out and back is
 # named once
