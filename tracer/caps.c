@@ -39,6 +39,7 @@ static const int dropped[] = {
 	CAP_PERFMON,	     /* perf events of other processes */
 	CAP_SYS_TTY_CONFIG,  /* vhangup(2): hang up the user's terminal */
 	CAP_SYS_RESOURCE,    /* raise a hard limit: the core size's 0 */
+	CAP_SYS_NICE,	     /* real-time priority: the host's every CPU */
 };
 
 #define N_DROPPED (sizeof(dropped) / sizeof(*dropped))

@@ -9,6 +9,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -202,6 +203,15 @@ static void child_main(const struct tracer_opts *o, int ready, int go, int fail,
 	if (getppid() != parent)
 		_exit(125);
 
+	/*
+	 * Started as root, the run could still become another user
+	 * (CAP_SETUID, which programs that drop privileges need) and so
+	 * reach that user's SysV IPC objects, which are not files: it gets
+	 * an IPC namespace of its own.  A user's run cannot make one, and
+	 * reaches its user's, as natively.
+	 */
+	if (!o->keep_caps && geteuid() == 0)
+		unshare(CLONE_NEWIPC);
 	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
 		listener = -errno;
 	else if (!o->keep_caps && (v = tracer_caps_drop()) < 0)

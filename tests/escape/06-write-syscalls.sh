@@ -101,6 +101,46 @@ else
 	pt_skip "class 6: message queues" "none can be made here"
 fi
 
+# Another user's SysV shared memory: a run started as root may still
+# become that user (CAP_SETUID stays, for programs that drop privileges),
+# and SysV objects are not files: the run has an IPC namespace of its own
+cat >"$T/sysv.py" <<'PY'
+import ctypes, os, sys
+libc = ctypes.CDLL(None, use_errno=True)
+libc.shmat.restype = ctypes.c_void_p
+key = int(sys.argv[2])
+def err():
+    return os.strerror(ctypes.get_errno())
+if sys.argv[1] == "make":
+    i = libc.shmget(key, 4096, 0o1000 | 0o600)
+    ctypes.memmove(libc.shmat(i, None, 0), b"VICTIM", 6)
+    print(i)
+elif sys.argv[1] == "attack":
+    os.setresuid(int(sys.argv[3]), int(sys.argv[3]), int(sys.argv[3]))
+    i = libc.shmget(key, 0, 0)
+    print("get", "ok" if i >= 0 else err())
+    if i >= 0:
+        print("rmid", "ok" if libc.shmctl(i, 0, None) == 0 else err())
+else:
+    i = libc.shmget(key, 0, 0)
+    print("left" if i >= 0 else "gone")
+    if i >= 0 and sys.argv[1] == "remove":
+        libc.shmctl(i, 0, None)
+PY
+as_victim() {
+	runuser -u proctortest -- /usr/bin/python3 - "$@" <"$T/sysv.py"
+}
+key=$((0x7e000000 + $$))
+if [ "$(id -u)" = 0 ] && id proctortest >/dev/null 2>&1 &&
+	[ -x /usr/bin/python3 ] && as_victim make "$key" >/dev/null &&
+	[ "$(as_victim check "$key")" = left ]; then
+	esc_run -- "$PT_PY" "$T/sysv.py" attack "$key" "$(id -u proctortest)"
+	pt_is "class 6: a root run that becomes another user finds none of its SysV segments" \
+		"$(tr '\n' ' ' <"$PT_OUT")" "get No such file or directory "
+	pt_is "... and the segment is still there" \
+		"$(as_victim remove "$key")" left
+fi
+
 # The floor is the kernel's backstop under every class: it must not
 # depend on where stdout and stderr go.
 floor() {

@@ -266,5 +266,15 @@ if [ -n "$cap" ] && [ $((0x$cap >> 26 & 1)) = 0 ]; then
 else
 	pt_fail "root's run lacks CAP_SYS_TTY_CONFIG" "CapEff $cap"
 fi
+# nor take the host's CPUs with a real-time priority (CAP_SYS_NICE)
+if [ -n "$cap" ] && [ $((0x$cap >> 23 & 1)) = 0 ]; then
+	pt_ok "root's run lacks CAP_SYS_NICE"
+else
+	pt_fail "root's run lacks CAP_SYS_NICE" "CapEff $cap"
+fi
+if command -v chrt >/dev/null; then
+	pt_run -- chrt -f 10 true
+	pt_isnt "... so chrt -f fails" "$PT_RC" 0
+fi
 
 pt_done
