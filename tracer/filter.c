@@ -10,6 +10,7 @@
 #include <fcntl.h>
 #include <linux/filter.h>
 #include <linux/fs.h>
+#include <linux/keyctl.h>
 #include <linux/netlink.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
@@ -326,34 +327,32 @@ static int refuse_eq(scmp_filter_ctx ctx, int err, int nr, unsigned int arg,
  * link what it finds), move or re-permission one, nor put one in a
  * keyring but its thread's or process's own (-1, -2: add_key replaces a
  * key of the same name).  request_key may start /sbin/request-key, a
- * program outside the run.  linux/keyctl.h's numbers.
+ * program outside the run.
  */
 static const uint32_t keyctl_refused[] = {
-	2,  /* UPDATE */
-	3,  /* REVOKE */
-	4,  /* CHOWN */
-	5,  /* SETPERM */
-	7,  /* CLEAR */
-	8,  /* LINK */
-	9,  /* UNLINK */
-	11, /* READ */
-	12, /* INSTANTIATE */
-	13, /* NEGATE */
-	14, /* INSTANTIATE_IOV */
-	15, /* SET_TIMEOUT */
-	18, /* SESSION_TO_PARENT: the parent's keyring, proctor's */
-	19, /* REJECT */
-	21, /* INVALIDATE */
-	22, /* GET_PERSISTENT: links it into a keyring given */
-	23, /* DH_COMPUTE */
-	25, /* PKEY_ENCRYPT, with a key's private half */
-	26, /* PKEY_DECRYPT */
-	27, /* PKEY_SIGN */
-	29, /* RESTRICT_KEYRING */
-	30, /* MOVE */
+	KEYCTL_UPDATE,
+	KEYCTL_REVOKE,
+	KEYCTL_CHOWN,
+	KEYCTL_SETPERM,
+	KEYCTL_CLEAR,
+	KEYCTL_LINK,
+	KEYCTL_UNLINK,
+	KEYCTL_READ,
+	KEYCTL_INSTANTIATE,
+	KEYCTL_NEGATE,
+	KEYCTL_SET_TIMEOUT,
+	KEYCTL_SESSION_TO_PARENT, /* the parent's keyring: proctor's */
+	KEYCTL_REJECT,
+	KEYCTL_INSTANTIATE_IOV,
+	KEYCTL_INVALIDATE,
+	KEYCTL_GET_PERSISTENT, /* links it into a keyring given */
+	KEYCTL_DH_COMPUTE,
+	KEYCTL_PKEY_ENCRYPT, /* with a key's private half */
+	KEYCTL_PKEY_DECRYPT,
+	KEYCTL_PKEY_SIGN,
+	KEYCTL_RESTRICT_KEYRING,
+	KEYCTL_MOVE,
 };
-
-#define KEYCTL_SEARCH_ 10
 
 /* add_key's keyrings other than the thread's (-1) and process's (-2):
  * the session's and the user's (-3 .. -8), and any by its id (>= 0),
@@ -387,7 +386,7 @@ static int add_keyrings(scmp_filter_ctx ctx)
 		rc = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EACCES),
 				      SCMP_SYS(keyctl), 2,
 				      SCMP_A0(SCMP_CMP_MASKED_EQ, 0xffffffffu,
-					      KEYCTL_SEARCH_),
+					      KEYCTL_SEARCH),
 				      SCMP_A4(SCMP_CMP_NE, 0));
 	if (rc == 0)
 		rc = refuse_add_key(ctx);
@@ -406,6 +405,10 @@ static int add_masked(scmp_filter_ctx ctx)
 	rc = refuse_eq(ctx, EPERM, SCMP_SYS(ioctl), 1, TIOCSTI);
 	if (rc == 0)
 		rc = refuse_eq(ctx, EPERM, SCMP_SYS(ioctl), 1, TIOCLINUX);
+	/* a line discipline that drops all input (n_null) would leave the
+	 * user's terminal dead after the run; Ctrl-C with it (job.c) */
+	if (rc == 0)
+		rc = refuse_eq(ctx, EPERM, SCMP_SYS(ioctl), 1, TIOCSETD);
 	/* a child that would escape the tracer (class 18) */
 	if (rc == 0)
 		rc = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EPERM),

@@ -13,6 +13,7 @@
 #include <signal.h>
 #include <stdatomic.h>
 #include <stdbool.h>
+#include <sys/ioctl.h>
 #include <termios.h>
 #include <unistd.h>
 
@@ -82,6 +83,38 @@ void tracer_job_child_stopped(pid_t child, int sig)
 	if (tcgetpgrp(tty) == getpgrp())
 		tracer_job_give_terminal(child_pgrp);
 	kill(-child_pgrp, SIGCONT);
+}
+
+/*
+ * A terminal in exclusive mode (TIOCEXCL) refuses every later open of
+ * it but root's: left so by the run, the user's sudo, ssh, less and next
+ * proctor would fail on it (EBUSY) after the run.  So the mode is put
+ * back as it was.  (Its line discipline, which could drop all input,
+ * cannot be changed: the filter refuses TIOCSETD.)
+ */
+static int excl_fd = -1; /* while it was not, to mend it */
+
+void tracer_job_tty_note(void)
+{
+	int fd = open("/dev/tty", O_RDWR | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+	int excl = 1;
+
+	if (fd >= 0 && ioctl(fd, TIOCGEXCL, &excl) == 0 && !excl)
+		excl_fd = fd;
+	else if (fd >= 0)
+		close(fd);
+}
+
+void tracer_job_tty_mend(void)
+{
+	int excl = 0;
+
+	if (excl_fd < 0)
+		return;
+	if (ioctl(excl_fd, TIOCGEXCL, &excl) == 0 && excl)
+		ioctl(excl_fd, TIOCNXCL);
+	close(excl_fd);
+	excl_fd = -1;
 }
 
 void tracer_job_restore(void)

@@ -580,6 +580,7 @@ int tracer_run(const struct tracer_opts *o)
 	report_features(o, &sup, killable, &fl);
 	if (job)
 		tracer_job_setup(child);
+	tracer_job_tty_note();
 	err = tracer_prompt_start(&sup);
 	if (err)
 		return fail_setup(child, "cannot start the prompt", err);
@@ -591,6 +592,7 @@ int tracer_run(const struct tracer_opts *o)
 	tracer_prompt_finish();
 	tracer_relay_finish();
 	tracer_prompt_stop();
+	tracer_job_tty_mend();
 	tracer_job_restore();
 	return exit_code(o, st, fail[0]);
 }

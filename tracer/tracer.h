@@ -1246,6 +1246,9 @@ void tracer_job_setup(pid_t child);
 /* CMD stopped by sig: proctor stops too, and gives it the terminal back. */
 void tracer_job_child_stopped(pid_t child, int sig);
 void tracer_job_restore(void);
+/* The terminal's exclusive mode, noted at the start, mended at the end */
+void tracer_job_tty_note(void);
+void tracer_job_tty_mend(void);
 /* A signal a task of the run is about to get; whether the terminal
  * sent CMD its last sig (a Ctrl-C, a Ctrl-\\) */
 void tracer_job_signal_seen(pid_t pid, int sig, const siginfo_t *si);

@@ -34,6 +34,26 @@ else
 fi
 esc_canary_ok "terminal injection"
 
+# ---- the terminal left exclusive (TIOCEXCL): the user's later opens of
+# it fail (EBUSY) but root's, so it is put back at the end
+if [ -n "$PT_PY" ]; then
+	excl='import fcntl, os, struct, sys
+fd = os.open("/dev/tty", os.O_RDONLY | os.O_NOCTTY)
+if sys.argv[1] == "set":
+    fcntl.ioctl(fd, 0x540C)
+got = fcntl.ioctl(fd, 0x80045440, b"\0\0\0\0")
+print(sys.argv[1], "excl", struct.unpack("i", got)[0])'
+	timeout -k 5 "$PT_TIMEOUT" script -qec "$(q "$PROCTOR") run --no-log -- \
+		$(q "$PT_PY") -c $(q "$excl") set; $(q "$PT_PY") -c $(q "$excl") after" \
+		/dev/null </dev/null 2>&1 | tr -d '\r' >"$T/out/excl"
+	if grep -q '^set excl 1$' "$T/out/excl"; then
+		pt_grep "class 19: a terminal the run made exclusive is not so after it" \
+			"$T/out/excl" '^after excl 0$'
+	else
+		pt_skip "class 19: exclusive terminal" "$(head -c 200 "$T/out/excl")"
+	fi
+fi
+
 # ---- another terminal of the user: a pty made here, outside the run,
 # stands for another window; the run writes to it and reads from it by
 # path.  Its own pty (openpty, then the slave by path) stays usable.

@@ -3208,6 +3208,12 @@ static void cmd_tiocsti(void)
 	TRY("tiocsti-high-bits-2",
 	    syscall(SYS_ioctl, fd, (unsigned long)TIOCSTI | 0xdead00000000UL,
 		    &c));
+	/* n_null (27): the terminal would take no more input, after the
+	 * run too */
+	TRY("tiocsetd", ioctl(fd, TIOCSETD, &(int){ 27 }));
+	TRY("tiocsetd-high-bits",
+	    syscall(SYS_ioctl, fd, (unsigned long)TIOCSETD | (1UL << 32),
+		    &(int){ 27 }));
 	TRY("tioclinux", ioctl(fd, TIOCLINUX, &sub));
 	TRY("tioclinux-high-bits",
 	    syscall(SYS_ioctl, fd, (unsigned long)TIOCLINUX | (1UL << 32),
