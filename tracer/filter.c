@@ -383,11 +383,10 @@ static int add_keyrings(scmp_filter_ctx ctx)
 			       keyctl_refused[i]);
 	/* a search that links what it finds into a keyring given */
 	if (rc == 0)
-		rc = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EACCES),
-				      SCMP_SYS(keyctl), 2,
-				      SCMP_A0(SCMP_CMP_MASKED_EQ, 0xffffffffu,
-					      KEYCTL_SEARCH),
-				      SCMP_A4(SCMP_CMP_NE, 0));
+		rc = seccomp_rule_add(
+			ctx, SCMP_ACT_ERRNO(EACCES), SCMP_SYS(keyctl), 2,
+			SCMP_A0(SCMP_CMP_MASKED_EQ, 0xffffffffu, KEYCTL_SEARCH),
+			SCMP_A4(SCMP_CMP_NE, 0));
 	if (rc == 0)
 		rc = refuse_add_key(ctx);
 	if (rc == 0)
