@@ -846,9 +846,11 @@ static void note_bound(int sock, const struct rules_addr *ra,
 }
 
 /*
- * An address the run takes for a service of its own (a port, or an
- * address of an interface): in the log, as a forensic record of where
- * others could reach it.  Inbound connections are not judged (README);
+ * An address the run takes for a service of its own (a port, an
+ * address of an interface, an abstract unix name, which the user's
+ * programs outside could take for a service of theirs not running, an
+ * X display's): in the log, as a forensic record of where others could
+ * reach it.  Inbound connections are not judged (README);
  * a client's bind to port 0 of loopback or any address is not recorded.
  */
 static void record_listening(struct tracer_req *r,
@@ -1036,7 +1038,8 @@ void tracer_on_bind(struct tracer_req *r)
 		r->err = EACCES;
 	else if (!r->err)
 		note_bound(sock, &ra, &p);
-	if (!r->err && ra.kind == RULES_ADDR_IP)
+	if (!r->err && (ra.kind == RULES_ADDR_IP ||
+			ra.kind == RULES_ADDR_UNIX_ABSTRACT))
 		record_listening(r, &ss, &ra);
 	close(sock);
 out:

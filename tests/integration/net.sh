@@ -265,6 +265,17 @@ t = socket.socket(); t.bind(("0.0.0.0", port + 1 if port < 65535 else port - 1))
 u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); u.bind(("127.0.0.1", 0))'
 	pt_is "a bind to a port of every address is recorded, one to port 0 not" \
 		"$(grep -c '"class":"bind","addr":"0.0.0.0:[1-9]' "$PT_LOG")" 1
+	# an abstract name, which the user's programs outside could take
+	# for a service of theirs (an X display's), is recorded too; an
+	# autobind's name, which nobody chose, is not
+	pt_run --log "$PT_LOG" -- "$PT_PY" -c '
+import os, socket
+s = socket.socket(socket.AF_UNIX); s.bind("\0/tmp/.X11-unix/X%d" % (os.getpid() % 1000 + 1000))
+t = socket.socket(socket.AF_UNIX); t.bind("")'
+	pt_is "an abstract name bound is recorded, an autobind not" \
+		"$(grep -c '"class":"bind","addr":"unix:@' "$PT_LOG")" 1
+	pt_grep "... by the name it serves on" "$PT_LOG" \
+		'"class":"bind","addr":"unix:@/tmp/.X11-unix/X1[0-9]+"'
 fi
 
 
