@@ -1038,8 +1038,8 @@ void tracer_on_bind(struct tracer_req *r)
 		r->err = EACCES;
 	else if (!r->err)
 		note_bound(sock, &ra, &p);
-	if (!r->err && (ra.kind == RULES_ADDR_IP ||
-			ra.kind == RULES_ADDR_UNIX_ABSTRACT))
+	if (!r->err &&
+	    (ra.kind == RULES_ADDR_IP || ra.kind == RULES_ADDR_UNIX_ABSTRACT))
 		record_listening(r, &ss, &ra);
 	close(sock);
 out:
