@@ -300,3 +300,15 @@ void rules_check_connect(const struct rules_policy *p,
 	rules_decide(p, RULES_CONNECT, &b, out);
 	*which = (int)i;
 }
+
+int rules_name_barred(const struct rules_policy *p, const struct rules_addr *a,
+		      const char *const *names, size_t n)
+{
+	struct rules_best b = { NULL, RULES_SPEC_DEFAULT };
+	size_t i = 0;
+
+	if (a->kind != RULES_ADDR_IP || n == 0)
+		return -1;
+	best_host(&b, &p->cls[RULES_CONNECT], names, n, a->port, &i);
+	return b.e && b.e->action == RULES_ALLOW ? (int)i : -1;
+}

@@ -167,6 +167,13 @@ void rules_check_connect(const struct rules_policy *p,
 			 const struct rules_addr *a, const char *const *names,
 			 size_t n, struct rules_verdict *out, int *which);
 /*
+ * The index of the name whose entry would allow a connect to a, were a
+ * an address a name can grant, or -1: why an allowed name's connect was
+ * refused (an answer of loopback, of the host's own).
+ */
+int rules_name_barred(const struct rules_policy *p, const struct rules_addr *a,
+		      const char *const *names, size_t n);
+/*
  * A connect to name (canonical) and port, whose address is the business
  * of a proxy proctor does not run: name entries, else "*" or the default.
  */

@@ -708,8 +708,10 @@ void tracer_explain_denial(const struct tracer_who *w,
 			"proctor: denied moving %s by %s (pid %d): %s\n", obj,
 			prog, w->tgid, pat);
 	} else if (!strcmp(v->origin, "proctor") &&
-		   !strcmp(v->where, "files.write")) {
-		/* a link, FIFO or socket in /tmp: an entry lets it */
+		   (!strcmp(v->where, "files.write") ||
+		    !strcmp(v->where, "names"))) {
+		/* a link, FIFO or socket in /tmp, an address a name cannot
+		 * grant: an entry lets it */
 		snprintf(head, sizeof(head),
 			 "proctor: denied %s %s by %s (pid %d): %s", what, obj,
 			 prog, w->tgid, pat);

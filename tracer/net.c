@@ -545,6 +545,14 @@ bool tracer_judge_addr(struct tracer_req *r, const struct rules_addr *ra,
 	own_sockets(&r->verdict, ra, stream, p);
 	if (!stream)
 		udp_to_nameserver(r, ra);
+	/* an allowed name that answered such an address: said so */
+	if (which < 0 && r->verdict.is_default &&
+	    r->verdict.action == RULES_DENY &&
+	    (which = rules_name_barred(r->sup->o->policy, ra, list, n)) >= 0)
+		verdict_proctor(&r->verdict, RULES_DENY, "names",
+				"a name never grants a loopback, link-local or "
+				"metadata address, nor one of this host's own "
+				"(DNS rebinding)");
 	/* asked or allowed: the answer could not let them past the relay */
 	if (!stream && r->verdict.action != RULES_DENY &&
 	    (r->verdict.http || tracer_relay_limits(ra)))

@@ -170,6 +170,8 @@ import socket; socket.create_connection(("127.0.0.1", 8080), 1).close()' \
 : >"$LAB/host-lo.log"
 pt_lab_run --allow-net rebind.test -- curl -sS -m 10 http://rebind.test:8080/
 pt_status "an allowed name answering 127.0.0.1 does not reach the host" 7
+pt_grep "... and the line names the name and why" "$PT_ERR" \
+	"denied connect 127.0.0.1:8080 \\(rebind.test\\) by curl .*a name never grants a loopback, link-local or metadata address.*allow with --allow-net '127.0.0.1:8080'"
 pt_lab_run --allow-net meta.test -- curl -sS -m 5 http://meta.test/
 pt_status "an allowed name answering 169.254.169.254 is refused" 7
 sleep 0.2
