@@ -2114,6 +2114,31 @@ static void say_denials(const char *log_path)
 	fputc('\n', stderr);
 }
 
+/*
+ * A learned policy's entries for review grant nothing until the user
+ * takes their flag off: a run that needs one is refused as if it were
+ * not there.  Said before the run, so that such a refusal is read for
+ * what it is.
+ */
+static void say_reviews(const struct rules_policy *p)
+{
+	const struct rules_review *r;
+	size_t n = rules_policy_reviews(p, &r);
+	char origin[1024], pat[1024];
+
+	if (!n)
+		return;
+	tracer_printable(origin, sizeof(origin), r[0].origin);
+	tracer_printable(pat, sizeof(pat), r[0].pattern);
+	fprintf(stderr,
+		"proctor: %zu policy %s for review and grant%s nothing until "
+		"%s \"review\" is removed (%s %s \"%s\"%s); `proctor policy "
+		"check %s` lists them\n",
+		n, n == 1 ? "entry waits" : "entries wait", n == 1 ? "s" : "",
+		n == 1 ? "its" : "their", origin, r[0].where, pat,
+		n == 1 ? "" : ", ...", origin);
+}
+
 static int cmd_run(int argc, char **argv)
 {
 	static struct cli c;
@@ -2173,6 +2198,8 @@ static int cmd_run(int argc, char **argv)
 			"proctor: --permissive: %s runs unconfined: every "
 			"file, address and program is allowed, only logged\n",
 			argv[first]);
+	if (!c.quiet)
+		say_reviews(o.policy);
 
 	run_id(id, sizeof(id));
 	o.log_fd = open_log(&c, id, logpath, sizeof(logpath));
@@ -2239,6 +2266,10 @@ static int cmd_run(int argc, char **argv)
 			"`proctor log verify` will report them missing\n",
 			(unsigned long long)tracer_log_lost(),
 			o.log_path ? o.log_path : "the log");
+	if (c.keep_tmp && !c.quiet)
+		fprintf(stderr, "proctor: --keep-tmp: the run's TMPDIR is "
+				"kept: %s\n",
+			tmpdir);
 	finish_tmp_reaper(&reaper);
 	if (tracer_run_signal())
 		end_by_signal(tracer_run_signal());

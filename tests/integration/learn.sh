@@ -312,6 +312,10 @@ learn "$T/needed.json" -- sh -c "echo x >'$CANARY/out.txt'"
 pt_grep "learn: a write the base denied is an entry for review" \
 	"$T/needed.json" "\"pattern\": \"$CANARY/out.txt\".*needed.*\"review\": true"
 pt_absent "learn: the denied write did not happen" "$CANARY/out.txt"
+pt_run --policy "$T/needed.json" -- sh -c "echo x >'$CANARY/out.txt'"
+pt_grep "a run with it says, before CMD, that an entry waits for review" \
+	"$PT_ERR" "^proctor: 1 policy entry waits for review and grants nothing until its \"review\" is removed \\($T/needed.json files.write.allow\\[[0-9]+\\] \"$CANARY/out.txt\"\\); .proctor policy check $T/needed.json. lists them\$"
+pt_absent "... and the write is still refused" "$CANARY/out.txt"
 
 # ---- policy diff ------------------------------------------------------------------
 echo a >"$WS/a.txt"

@@ -49,6 +49,8 @@ wait "$holder" 2>/dev/null
 pt_run --keep-tmp -- sh -c 'echo kept >"$TMPDIR/k"; echo "$TMPDIR"'
 kept=$(tail -n 1 "$PT_OUT")
 pt_check "--keep-tmp keeps the run's \$TMPDIR" test -f "$kept/k"
+pt_grep "... and says where" "$PT_ERR" \
+	"^proctor: --keep-tmp: the run's TMPDIR is kept: $kept\$"
 [ -n "$kept" ] && rm -rf -- "$kept"
 
 # ---- a run that cannot start, or is killed, leaves nothing behind
