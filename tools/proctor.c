@@ -2267,8 +2267,9 @@ static int cmd_run(int argc, char **argv)
 			(unsigned long long)tracer_log_lost(),
 			o.log_path ? o.log_path : "the log");
 	if (c.keep_tmp && !c.quiet)
-		fprintf(stderr, "proctor: --keep-tmp: the run's TMPDIR is "
-				"kept: %s\n",
+		fprintf(stderr,
+			"proctor: --keep-tmp: the run's TMPDIR is "
+			"kept: %s\n",
 			tmpdir);
 	finish_tmp_reaper(&reaper);
 	if (tracer_run_signal())
