@@ -682,13 +682,18 @@ void tracer_explain_denial(const struct tracer_who *w,
 				 : rules_class_name(e->cls),
 			 rules_action_name(v->action), v->origin, ask);
 	else
-		snprintf(rule, sizeof(rule), "rule %s \"%s\" (%s)%s%s",
-			 v->where, pat, v->origin,
-			 e->cls != RULES_READ &&
-					 !strncmp(v->where, "files.read.", 11)
-				 ? ": what may not be read may not be written"
-				 : "",
-			 ask);
+		snprintf(
+			rule, sizeof(rule), "rule %s \"%s\" (%s)%s%s", v->where,
+			pat, v->origin,
+			e->cls != RULES_READ &&
+					!strncmp(v->where, "files.read.", 11)
+				? ": what may not be read may not be written"
+			: v->action == RULES_CREATE
+				? ", which lets the run make names in it and in "
+				  "the directories it made there, and change "
+				  "only what it made"
+				: "",
+			ask);
 	if (!strcmp(v->where, RULES_WHERE_OWN)) {
 		fprintf(stderr,
 			"proctor: denied %s %s by %s (pid %d): proctor's own "

@@ -137,7 +137,11 @@ bool tracer_prompt_askable(const struct tracer_sup *s,
 		return false;
 	if (v->action == RULES_ASK)
 		return true;
-	return s->o->ask_defaults && v->is_default && v->action == RULES_DENY;
+	/* a create entry refuses what the run did not make as a default
+	 * would: no entry denies it */
+	return s->o->ask_defaults &&
+	       ((v->is_default && v->action == RULES_DENY) ||
+		v->action == RULES_CREATE);
 }
 
 static void wake_terminal(void)

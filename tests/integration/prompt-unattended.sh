@@ -59,6 +59,18 @@ pt_grep "--ask: an explicit deny is not a question" "$PT_OUT" '^w=1$'
 pt_is "--ask: ... the log has no question" "$(pr_log_asked "$PT_LOG")" ""
 pt_run --ask --policy "$T/allow.json" -- cat "$XDG_CONFIG_HOME/proctor/log.key"
 pt_isnt "--ask: proctor's own files are never a question" "$PT_RC" 0
+# a directory in /tmp the run did not make: the built-in create entry
+# lets the run make only names of its own there, and refuses the rest as
+# a default would: a question under --ask
+mine=$(mktemp -d /tmp/pt-mine.XXXXXX)
+pt_cleanup_add "$mine"
+chmod 777 "$mine"
+pt_run -- bash -c "echo a >'$mine/f'"
+pt_grep "a new file in a /tmp directory the run did not make: said why" \
+	"$PT_ERR" "denied write $mine/f .*rule files.write.create\\[0\\] \"/tmp\" \\(built-in\\), which lets the run make names in it and in the directories it made there, and change only what it made; allow with"
+pt_run --ask --policy "$T/allow.json" -- bash -c "echo a >'$mine/f'; echo \"w=\$?\""
+pt_grep "--ask: what the create entry refuses is a question" "$PT_OUT" '^w=0$'
+pt_is "... (the log has it)" "$(pr_log_asked "$PT_LOG")" allow/allow/unattended
 
 # ---- saved answers are a layer; shown and removed
 mkdir -p "$XDG_CONFIG_HOME/proctor"
