@@ -578,6 +578,45 @@ static bool glob_ok(const char *pattern, const char *s)
 }
 
 /*
+ * --path: a glob as the policy reads one, whose '*' stays within a
+ * name, matching the path or a directory above it (so "/usr/lib" and
+ * "/usr/lib/[*]" take what lies beneath, as an entry would).
+ */
+static bool path_ok(const char *pattern, const char *s)
+{
+	char buf[PATH_MAX + 64];
+	size_t n;
+
+	if (!s || strlen(s) >= sizeof(buf))
+		return false;
+	snprintf(buf, sizeof(buf), "%s", s);
+	for (n = strlen(buf); n > 0; n--) {
+		if (buf[n] != '\0' && buf[n] != '/')
+			continue;
+		buf[n] = '\0';
+		if (fnmatch(pattern, buf, FNM_PATHNAME) == 0)
+			return true;
+	}
+	return !strcmp(pattern, "/") && s[0] == '/';
+}
+
+/* --path: the record's path, the new name of a rename or link, or the
+ * program an exec ran */
+static bool paths_ok(const char *pattern, cJSON *r)
+{
+	static const char *const keys[] = { "path", "to", "command" };
+	char buf[PATH_MAX + 64];
+	size_t i;
+
+	if (!pattern)
+		return true;
+	for (i = 0; i < sizeof(keys) / sizeof(*keys); i++)
+		if (path_ok(pattern, exact(r, keys[i], buf, sizeof(buf))))
+			return true;
+	return false;
+}
+
+/*
  * --decision: allow, deny, or ask, which is every question whatever its
  * answer ("ask-denied", or allowed with an "asked" object).
  */
@@ -602,7 +641,7 @@ static bool wanted(const struct filter *f, cJSON *r)
 	if (f->cls && (!str(r, "class") || strcmp(str(r, "class"), f->cls)))
 		return false;
 	/* patterns match the exact bytes of a name */
-	if (!glob_ok(f->path, exact(r, "path", buf, sizeof(buf))))
+	if (!paths_ok(f->path, r))
 		return false;
 	/* --host: the address or the name it was answered for */
 	if (f->host && !glob_ok(f->host, exact(r, "addr", buf, sizeof(buf))) &&
@@ -710,6 +749,31 @@ static bool one_of(const char *opt, const char *v, const char *const *ok)
  * A value of --since or --until: the start of a time as records write it
  * (2026-12-04, 2026-12-04T21:30, ..., UTC), compared as text.
  */
+/* Whether the fields of v's shape that v has hold a month, a day ... */
+static bool fields_in_range(const char *v, size_t n)
+{
+	static const struct {
+		size_t at;
+		int lo, hi;
+	} field[] = { { 5, 1, 12 },
+		      { 8, 1, 31 },
+		      { 11, 0, 23 },
+		      { 14, 0, 59 },
+		      { 17, 0, 60 } };
+	size_t i;
+
+	for (i = 0; i < sizeof(field) / sizeof(*field); i++) {
+		int x;
+
+		if (n < field[i].at + 2)
+			break;
+		x = (v[field[i].at] - '0') * 10 + (v[field[i].at + 1] - '0');
+		if (x < field[i].lo || x > field[i].hi)
+			return false;
+	}
+	return true;
+}
+
 static bool a_time(const char *opt, const char *v)
 {
 	static const char shape[] = "dddd-dd-ddTdd:dd:dd";
@@ -721,9 +785,10 @@ static bool a_time(const char *opt, const char *v)
 			break;
 	/* whole fields only: a year, a date, an hour, minutes, seconds */
 	if (i == n &&
-	    (n == 4 || n == 7 || n == 10 || n == 13 || n == 16 || n == 19))
+	    (n == 4 || n == 7 || n == 10 || n == 13 || n == 16 || n == 19) &&
+	    fields_in_range(v, n))
 		return true;
-	if (i == 19 && v[19] == '.' &&
+	if (i == 19 && v[19] == '.' && fields_in_range(v, n) &&
 	    strspn(v + 20, "0123456789") == n - 20 - (v[n - 1] == 'Z'))
 		return true;
 	fprintf(stderr,

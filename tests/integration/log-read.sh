@@ -162,12 +162,30 @@ print(v["ok"], [p["line"] for p in v["problems"]])' "$T/v.json")" \
 
 # ---- filters with values a log cannot hold are refused, not empty
 for bad in "--decision bogus" "--class nonsense" "--since yesterday" \
-	"--until 2026-12-4"; do
+	"--until 2026-12-4" "--since 2025-13-45T99:00:00" \
+	"--until 2025-12-01T24:00"; do
 	# shellcheck disable=SC2086
 	"$PROCTOR" log $bad "$T/good.jsonl" >"$T/bad.out" 2>&1
 	pt_is "proctor log $bad is refused (exit 2)" "$?" 2
 	pt_grep "and the message names it" "$T/bad.out" "${bad#* }: expected"
 done
+
+# ---- --path: a glob as the policy reads one ('*' within a name), matching
+# what lies beneath too, and the program an exec ran
+: >"$T/path.jsonl"
+"$PROCTOR" run --log-reads --log "$T/path.jsonl" -- sh -c \
+	'cat /etc/hostname /usr/share/common-licenses/GPL-3 >/dev/null; true' \
+	</dev/null >/dev/null 2>&1
+paths() {
+	"$PROCTOR" log --json --path "$1" "$T/path.jsonl" |
+		sed -n 's/.*"\(path\|command\)":"\([^"]*\)".*/\2/p' | sort -u |
+		tr '\n' ' '
+}
+pt_is "proctor log --path names the program an exec ran" \
+	"$(paths "$(command -v cat)")" "$(command -v cat) "
+pt_is "... a '*' stays within a name" "$(paths '/usr/*/GPL-3')" ""
+pt_is "... and a directory takes what lies beneath it" \
+	"$(paths '/usr/share/common-*')" "/usr/share/common-licenses/GPL-3 "
 
 # ---- proctor goes on only with a log whose last record is its key's
 printf '%s\n' '{"time":"x","v":2,"type":"end","run":"r","seq":1,"mac":"'"$(printf 'a%.0s' $(seq 64))"'"}' \
