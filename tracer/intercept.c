@@ -155,6 +155,9 @@ bool tracer_ca_covers(const struct tracer_ca *ca, const char *name)
 	return false;
 }
 
+/* The constraints' exclusions: every IPv4 and IPv6 address. */
+#define CA_NO_IPS ",excluded;IP:0.0.0.0/0.0.0.0,excluded;IP:::/::"
+
 /* First 16 hex digits of SHA-256 over the sorted names, one a line. */
 static void names_hash(const struct tracer_ca *ca, char out[17])
 {
@@ -163,6 +166,9 @@ static void names_hash(const struct tracer_ca *ca, char out[17])
 	unsigned int len = 0, i;
 
 	EVP_DigestInit_ex(c, EVP_sha256(), NULL);
+	/* the constraints' kind: a CA made before addresses were excluded
+	 * is not taken again */
+	EVP_DigestUpdate(c, CA_NO_IPS, strlen(CA_NO_IPS));
 	for (i = 0; i < ca->n; i++) {
 		EVP_DigestUpdate(c, ca->names[i], strlen(ca->names[i]));
 		EVP_DigestUpdate(c, "\n", 1);
@@ -218,10 +224,16 @@ static X509 *cert_start(EVP_PKEY *key, const char *cn, long secs)
 	return x;
 }
 
-/* "critical,permitted;DNS:a,permitted;DNS:b" for the CA's names. */
+/*
+ * "critical,permitted;DNS:a,permitted;DNS:b,excluded;IP:..." for the
+ * CA's names.  A permitted DNS subtree says nothing of IP addresses,
+ * which a leaf may name instead (RFC 5280: a constraint binds only its
+ * own name form): every address is excluded, so that the key, were it
+ * stolen, could sign for no address either (CA_NO_IPS).
+ */
 static char *constraints_text(const struct tracer_ca *ca)
 {
-	size_t i, len = 16;
+	size_t i, len = 16 + sizeof(CA_NO_IPS);
 	char *s;
 
 	for (i = 0; i < ca->n; i++)
@@ -234,6 +246,7 @@ static char *constraints_text(const struct tracer_ca *ca)
 		strcat(s, ",permitted;DNS:");
 		strcat(s, constraint_of(ca->names[i]));
 	}
+	strcat(s, CA_NO_IPS);
 	return s;
 }
 

@@ -76,6 +76,17 @@ pt_grep "its name constraints are critical" "$T/ca.txt" "Name Constraints: criti
 pt_grep "they permit api.test" "$T/ca.txt" "DNS:api.test"
 pt_grep "and files.test (for *.files.test)" "$T/ca.txt" "DNS:files.test"
 pt_nogrep "and not plain.test (no methods)" "$T/ca.txt" "plain.test"
+pt_grep "they exclude every IPv4 address" "$T/ca.txt" "IP:0.0.0.0/0.0.0.0"
+pt_grep "and every IPv6 one" "$T/ca.txt" "IP:0:0:0:0:0:0:0:0/0:0:0:0:0:0:0:0"
+# a leaf for an address, signed with the key (as a thief would): refused
+openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
+	-keyout "$T/leaf.key" -out "$T/leaf.csr" -subj /CN=x 2>/dev/null
+printf 'subjectAltName=IP:192.0.2.7\n' >"$T/ip.ext"
+openssl x509 -req -in "$T/leaf.csr" -CA "${key%.key}.pem" -CAkey "$key" \
+	-out "$T/ip.pem" -extfile "$T/ip.ext" 2>/dev/null
+pt_check "a leaf the CA's key signs for an address does not verify" \
+	sh -c "! openssl verify -CAfile '${key%.key}.pem' -purpose sslserver \
+		-verify_ip 192.0.2.7 '$T/ip.pem' >/dev/null 2>&1"
 
 SSL_CERT_FILE=/elsewhere.pem pt_run --policy "$T/on.json" -- \
 	sh -c 'echo "$SSL_CERT_FILE"'
