@@ -83,8 +83,9 @@ static size_t list_unenforceable(const struct rules_list *l,
 	size_t n = 0;
 
 	for (e = l->v; e < l->v + l->n; e++) {
+		/* port 80 is plain HTTP's, whose requests are judged */
 		if (!e->has_http || !e->http.methods ||
-		    (e->has_port && e->port != 443))
+		    (e->has_port && e->port == 80))
 			continue;
 		fn(e->origin, e->where, e->pattern, arg);
 		n++;

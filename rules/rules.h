@@ -516,10 +516,10 @@ void rules_policy_set_intercept(struct rules_policy *p, bool on);
 bool rules_policy_intercept(const struct rules_policy *p);
 
 /*
- * With interception on, calls fn with each domain whose HTTPS is
+ * With interception on, calls fn with each domain whose TLS is
  * decrypted: allow entries for a domain ("name", or "*.name" for a
- * wildcard) with "methods" that may apply to port 443.  Returns how
- * many (names may repeat).
+ * wildcard) with "methods", on any port, the policy's and its grants'.
+ * Returns how many (names may repeat).
  */
 size_t rules_intercept_names(const struct rules_policy *p,
 			     void (*fn)(const char *name, void *arg),
@@ -530,8 +530,8 @@ bool rules_http_intercepted(const struct rules_policy *p,
 
 /*
  * Calls fn for each entry whose method limits cannot be enforced: one
- * that may apply to port 443 (no port, or 443) while interception is
- * off.  Returns how many.
+ * that may meet TLS (any port but 80) while interception is off.
+ * Returns how many.
  */
 size_t rules_http_unenforceable(const struct rules_policy *p,
 				void (*fn)(const char *origin,

@@ -2325,7 +2325,7 @@ static void print_unenforceable(const char *origin, const char *where,
 	(void)arg;
 	tracer_printable(safe, sizeof(safe), pattern);
 	printf("%s: %s %s: warning: its method limits are not enforceable "
-	       "over HTTPS (port 443) without TLS interception: such "
+	       "over TLS (HTTPS) without TLS interception: such "
 	       "connections are judged by their TLS server name only\n",
 	       origin, where, safe);
 }

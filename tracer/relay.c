@@ -580,6 +580,40 @@ static bool intercepts(const struct rules_verdict *v, const char *sni)
 	       tracer_ca_covers(ca, sni);
 }
 
+/*
+ * A name proctor answered for c's address, not sni, whose TLS is
+ * decrypted: TLS naming another name there is not, and the server
+ * behind it may route the requests inside by their Host to the
+ * intercepted site (domain fronting), unjudged.  In out.
+ */
+static bool fronts_intercepted(const struct relay_conn *c, const char *sni,
+			       char *out, size_t size)
+{
+	const struct tracer_ca *ca = relay.sup->o->ca;
+	char names[8][TRACER_NAME_MAX];
+	const char *list[1];
+	struct rules_verdict v;
+	size_t n, i;
+	int which;
+
+	if (!ca || c->via || c->addr.kind != RULES_ADDR_IP)
+		return false;
+	n = tracer_names_find(c->addr.ip, names, 8);
+	for (i = 0; i < n; i++) {
+		if (!strcasecmp(names[i], sni))
+			continue;
+		list[0] = names[i];
+		rules_check_connect(relay.sup->o->policy, &c->addr, list, 1, &v,
+				    &which);
+		if (which >= 0 && v.action == RULES_ALLOW &&
+		    intercepts(&v, names[i])) {
+			snprintf(out, size, "%s", names[i]);
+			return true;
+		}
+	}
+	return false;
+}
+
 static void set_blocking(int fd, bool on)
 {
 	struct timeval tv = { .tv_sec = RELAY_HANDSHAKE_S };
@@ -674,8 +708,8 @@ static void start_shake(struct relay_conn *c, const char *sni)
  */
 static void on_tls_hello(struct relay_conn *c, const struct rules_tls_hello *h)
 {
+	char extra[400], other[TRACER_NAME_MAX], why[1200];
 	struct rules_verdict v;
-	char extra[400];
 
 	if (h->ech) {
 		verdict_relay(&v,
@@ -684,6 +718,19 @@ static void on_tls_hello(struct relay_conn *c, const struct rules_tls_hello *h)
 		return;
 	}
 	if (!judge_name(c, h->sni, &v)) {
+		refuse_tls(c, &v, h->sni);
+		return;
+	}
+	if (!intercepts(&v, h->sni) &&
+	    fronts_intercepted(c, h->sni, other, sizeof(other))) {
+		snprintf(why, sizeof(why),
+			 "TLS naming %s to an address that also serves %s, "
+			 "whose requests proctor decrypts and judges: the "
+			 "requests inside could name %s (domain fronting); "
+			 "give %s a \"methods\" list too, to have its TLS "
+			 "decrypted",
+			 h->sni, other, other, h->sni);
+		verdict_relay(&v, why);
 		refuse_tls(c, &v, h->sni);
 		return;
 	}

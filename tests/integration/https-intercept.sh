@@ -202,6 +202,31 @@ pt_lab_run $P -- curl -sS -m 10 -d x --cacert "$LAB/cert.pem" \
 	https://deny.test/x
 pt_grep "a domain without methods is not decrypted (the program sees the real certificate)" \
 	"$PT_OUT" "^POST /x"
+# domain fronting: TLS naming the unlimited deny.test to the address that
+# also serves safe.test, whose requests are decrypted, would carry a POST
+# with Host: safe.test to a server that routes by Host, unjudged
+: >"$TLS"
+pt_lab_run $P -- sh -c 'getent hosts safe.test >/dev/null &&
+	curl -sS -m 10 -d x -H "Host: safe.test" --cacert "$1" \
+	https://deny.test/fronted' sh "$LAB/cert.pem"
+pt_isnt "TLS naming another name at an intercepted name's address is refused" \
+	"$PT_RC" 0
+pt_grep "... and said why" "$PT_ERR" \
+	'TLS naming deny.test to an address that also serves safe.test.*domain fronting'
+pt_nogrep "... the server saw no request" "$TLS" "fronted"
+# a command's grant that limits methods is intercepted like the policy's
+cat >"$T/grant.json" <<JSON
+{"network": {"intercept": true, "allow": [
+  {"pattern": "git.test", "methods": ["GET"]}]},
+ "exec": {"allow": [{"pattern": ["$(command -v curl)"],
+   "grant": {"network": [{"pattern": "safe.test", "methods": ["GET", "HEAD"]}]}}]}}
+JSON
+: >"$TLS"
+pt_lab_run --policy "$T/grant.json" -- curl -sS -m 10 -d x \
+	https://safe.test/granted
+pt_grep "a grant's method limits hold over HTTPS: 403" "$PT_OUT" \
+	"proctor refused POST safe.test/granted"
+pt_nogrep "... the server saw no POST" "$TLS" "granted"
 PROCTOR_UPSTREAM_CA= pt_lab_run $P -- curl -sS -m 10 https://safe.test/unverified
 pt_check "an unverified server: the program's connection is closed" \
 	test "$PT_RC" != 0

@@ -156,7 +156,8 @@ fi
 cat >"$T/http.json" <<'JSON'
 {"network": {"allow": [
   {"pattern": "paste.test", "methods": ["GET", "HEAD"], "wire_name": "match"},
-  {"pattern": "*.api.test:80", "methods": ["GET", "POST"]}
+  {"pattern": "*.api.test:80", "methods": ["GET", "POST"]},
+  {"pattern": "port.test:8443", "methods": ["GET"]}
 ]}}
 JSON
 pt_proctor policy check "$T/http.json"
@@ -164,6 +165,8 @@ pt_status "methods and wire_name check" 0
 pt_grep "methods that may meet port 443 are warned about" "$PT_OUT" \
 	'allow\[0\] paste.test: warning: its method limits are not enforceable'
 pt_nogrep "an entry for port 80 is not" "$PT_OUT" 'allow\[1\].*warning'
+pt_grep "an entry for another port is (TLS may meet it)" "$PT_OUT" \
+	'allow\[2\] port.test:8443: warning: its method limits are not enforceable over TLS'
 pt_proctor policy show --policy "$T/http.json"
 shown=$("$PT_PY" -c 'import json, sys
 for e in json.load(open(sys.argv[1]))["network"]["allow"]:
@@ -171,7 +174,8 @@ for e in json.load(open(sys.argv[1]))["network"]["allow"]:
         print(e["pattern"], ",".join(e["methods"]), e["wire_name"])' "$PT_OUT")
 pt_is "policy show shows methods and wire_name" "$shown" \
 	"paste.test GET,HEAD match
-*.api.test:80 GET,POST any"
+*.api.test:80 GET,POST any
+port.test:8443 GET any"
 for bad in '{"pattern": "a.test", "methods": []}' \
 	'{"pattern": "a.test", "methods": ["GET", "GET"]}' \
 	'{"pattern": "a.test", "methods": "GET"}' \

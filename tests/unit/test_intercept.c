@@ -147,7 +147,13 @@ START_TEST(test_ca_constraints)
 
 	ck_assert_ptr_nonnull(nc);
 	ck_assert_int_eq(crit, 1);
-	ck_assert_ptr_null(nc->excludedSubtrees);
+	/* every address excluded: a DNS constraint binds no IP leaf */
+	ck_assert_int_eq(sk_GENERAL_SUBTREE_num(nc->excludedSubtrees), 2);
+	for (i = 0; i < 2; i++)
+		ck_assert_int_eq(sk_GENERAL_SUBTREE_value(nc->excludedSubtrees,
+							  i)
+					 ->base->type,
+				 GEN_IPADD);
 	ck_assert_int_eq(sk_GENERAL_SUBTREE_num(nc->permittedSubtrees), 2);
 	for (i = 0; i < 2; i++) {
 		GENERAL_SUBTREE *t =
@@ -798,7 +804,7 @@ static const struct {
 	  "{\"pattern\": \"d.test:80\", \"methods\": [\"GET\"]},"
 	  "{\"pattern\": \"e.test\", \"wire_name\": \"match\"},"
 	  "\"f.test\"]}}",
-	  "a.test *.b.test c.test ", 0 },
+	  "a.test *.b.test c.test d.test ", 0 },
 	{ "{\"network\": {\"intercept\": false, \"allow\": ["
 	  "{\"pattern\": \"a.test\", \"methods\": [\"GET\"]}]}}",
 	  "", 0 },
