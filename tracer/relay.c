@@ -941,8 +941,10 @@ static void judge_http(struct relay_conn *c)
 		if (ev == RULES_HTTP_REQUEST)
 			c->ok = fed - p->req.head_size;
 		if (ev == RULES_HTTP_BAD) {
+			/* p->req is the request before, if any: this one
+			 * could not be read, and is named "request" */
 			verdict_relay(&v, p->error);
-			refuse_http(c, &v, &p->req);
+			refuse_http(c, &v, &(struct rules_http_req){ 0 });
 		} else if (ev == RULES_HTTP_REQUEST &&
 			   !judge_request(c, &p->req, &v)) {
 			refuse_http(c, &v, &p->req);

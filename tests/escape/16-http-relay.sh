@@ -115,6 +115,14 @@ raw "a body in an OPTIONS" \
 pt_grep "class 16: an OPTIONS with a body gets 403" "$PT_OUT" "403 Forbidden"
 raw "a POST after a bare LF" \
 	'GET /a HTTP/1.1\nHost: paste.test\n\nPOST /b HTTP/1.1\nHost: paste.test\nContent-Length: 6\n\nsecret'
+# a second request that cannot be read is named "request", not by the
+# allowed GET before it (which reached the server)
+raw "a bare LF in a second request" \
+	'GET /first HTTP/1.1\r\nHost: paste.test\r\nContent-Length: 0\r\n\r\nDELETE /second HTTP/1.1\nHost: paste.test\n\n'
+pt_grep "class 16: ... the refusal names a request, not the GET before it" \
+	"$PT_ERR" 'denied http request \(.*a bare LF'
+pt_nogrep "class 16: ... nor its record" "$PT_LOG" \
+	'"decision":"deny".*"method":"GET","host":"paste.test","path":"/first"'
 raw "a POST inside a chunked GET" \
 	'GET /a HTTP/1.1\r\nHost: paste.test\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\nPOST /b HTTP/1.1\r\nHost: paste.test\r\n\r\n'
 raw "a POST behind a duplicated Content-Length" \
