@@ -71,7 +71,7 @@
 #define RELAY_CONNECT_MS  30000 /* a non-blocking program's connect */
 #define RELAY_DRAIN_S	  5	/* a refusal waits this long for upstream */
 #define RELAY_PENDING_MAX 256
-#define RELAY_HANDSHAKE_S 15 /* each side's TLS handshake, intercepting */
+#define RELAY_HANDSHAKE_S 15 /* both TLS handshakes, intercepting */
 #define RELAY_TLS_BUF	  16384
 #define RELAY_PROXY_MAX	  64 /* proxy requests read and dialed at once */
 #define RELAY_PROXY_WAIT  15 /* seconds for a proxy request's head */
@@ -151,7 +151,8 @@ struct relay_conn {
 	struct rules_http_parser *parser;
 	char refusal[512]; /* the 403 body */
 	time_t drain_since;
-	char out[1024]; /* proctor's answer to the program, not yet sent */
+	time_t shake_since; /* SHAKE: cut when RELAY_HANDSHAKE_S is over */
+	char out[1024];	    /* proctor's answer to the program, not yet sent */
 	size_t out_len;
 	time_t out_since;
 	struct relay_tls *tls; /* intercepted (#8), or NULL */
@@ -689,6 +690,7 @@ static void start_shake(struct relay_conn *c, const char *sni)
 	epoll_ctl(relay.ep, EPOLL_CTL_DEL, c->end[DOWN].fd, NULL);
 	epoll_ctl(relay.ep, EPOLL_CTL_DEL, c->end[UP].fd, NULL);
 	c->mode = SHAKE;
+	c->shake_since = time(NULL);
 	pthread_attr_init(&attr);
 	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
 	rc = pthread_create(&t, &attr, shake_thread, c);
@@ -1697,6 +1699,18 @@ static void sweep(bool now_asked)
 		next = c->next;
 		if (c->mode == DRAIN && (c->drain_since || c->out_len))
 			on_event(&c->end[DOWN]);
+		/*
+		 * The handshakes' time is counted per read by the socket
+		 * timeouts: a byte every few seconds would hold a thread for
+		 * ever.  Over all, they get RELAY_HANDSHAKE_S: then both
+		 * ends are shut, which fails them (the thread's alone now).
+		 */
+		if (c->mode == SHAKE && c->shake_since &&
+		    now - c->shake_since > RELAY_HANDSHAKE_S) {
+			shutdown(c->end[DOWN].fd, SHUT_RDWR);
+			shutdown(c->end[UP].fd, SHUT_RDWR);
+			c->shake_since = 0;
+		}
 		if (c->dead || !c->end[DOWN].eof || c->end[UP].eof ||
 		    c->mode == SHAKE || (c->looked == now && !now_asked))
 			continue;

@@ -227,6 +227,39 @@ pt_lab_run --policy "$T/grant.json" -- curl -sS -m 10 -d x \
 pt_grep "a grant's method limits hold over HTTPS: 403" "$PT_OUT" \
 	"proctor refused POST safe.test/granted"
 pt_nogrep "... the server saw no POST" "$TLS" "granted"
+# a handshake dripped a byte at a time holds a thread no longer than the
+# handshakes' time over all (15 s), though each read comes in time
+cat >"$T/drip.py" <<'PY'
+import socket, ssl, time
+s = socket.create_connection((socket.gethostbyname("safe.test"), 443))
+inc, out = ssl.MemoryBIO(), ssl.MemoryBIO()
+o = ssl.create_default_context().wrap_bio(inc, out, server_hostname="safe.test")
+try:
+    o.do_handshake()
+except ssl.SSLWantReadError:
+    pass
+s.sendall(out.read())
+s.settimeout(0.5)
+start, first = time.time(), True
+while time.time() - start < 40:
+    try:
+        s.send(b"\x17\x03\x03\x40\x00" if first else b"\x00")
+        first = False
+        while s.recv(4096):
+            pass
+        print("closed by proctor")
+        break
+    except socket.timeout:
+        time.sleep(3)
+    except OSError:
+        print("closed by proctor")
+        break
+else:
+    print("still open after 40 s")
+PY
+pt_lab_run $P -- "$PT_PY" "$T/drip.py"
+pt_grep "a dripped handshake is cut when the handshakes' time is over" \
+	"$PT_OUT" "^closed by proctor$"
 PROCTOR_UPSTREAM_CA= pt_lab_run $P -- curl -sS -m 10 https://safe.test/unverified
 pt_check "an unverified server: the program's connection is closed" \
 	test "$PT_RC" != 0
