@@ -553,12 +553,19 @@ bool tracer_judge_addr(struct tracer_req *r, const struct rules_addr *ra,
 				"a name never grants a loopback, link-local or "
 				"metadata address, nor one of this host's own "
 				"(DNS rebinding)");
-	/* asked or allowed: the answer could not let them past the relay */
-	if (!stream && r->verdict.action != RULES_DENY &&
+	/* asked or allowed: the answer could not let them past the relay,
+	 * which takes a stream at its connect, not one a send connects */
+	if ((!stream || strcmp(r->name, "connect")) &&
+	    r->verdict.action != RULES_DENY &&
 	    (r->verdict.http || tracer_relay_limits(ra)))
 		verdict_proctor(&r->verdict, RULES_DENY, "relay",
-				"datagrams (QUIC) to a domain whose HTTP "
-				"proctor judges: the relay takes TCP only");
+				stream ? "TCP Fast Open (a send that connects) "
+					 "to a domain whose HTTP proctor "
+					 "judges: the relay takes connect() "
+					 "only"
+				       : "datagrams (QUIC) to a domain whose "
+					 "HTTP proctor judges: the relay takes "
+					 "TCP only");
 
 	/*
 	 * The name that decided, else one the address was answered for if

@@ -302,9 +302,14 @@ static bool judge(struct tracer_req *r, int sock, struct send_copy *c)
 		r->err = err == -EAFNOSUPPORT ? EAFNOSUPPORT : -err;
 		return false;
 	}
-	/* as a refused connect (net.c): an IP datagram finds no way */
-	if (!tracer_judge_addr(r, &ra, false, &c->unix_dir))
+	/*
+	 * As a refused connect (net.c): an IP datagram finds no way.  A
+	 * Fast Open send the relay cannot take fails as where the kernel
+	 * has Fast Open off, and the program connects instead.
+	 */
+	if (!tracer_judge_addr(r, &ra, c->stream, &c->unix_dir))
 		r->err = !c->stream && ra.kind == RULES_ADDR_IP ? ENETUNREACH
+			 : !strcmp(r->verdict.where, "relay")	? EOPNOTSUPP
 								: ECONNREFUSED;
 	return r->ev.allowed;
 }

@@ -187,6 +187,20 @@ pt_nogrep "the TLS server saw no request" "$TLS" "."
 
 pt_lab_run $P -- "$PT_PY" "$C" quic safe.test 443
 pt_grep "QUIC to a relayed domain is refused" "$PT_OUT" "ENETUNREACH"
+# a TCP Fast Open send connects without a connect the relay could take
+pt_lab_run $P -- "$PT_PY" -c '
+import errno, socket
+s = socket.socket()
+try:
+    s.sendto(b"GET / HTTP/1.1\r\nHost: safe.test\r\n\r\n", 0x20000000,
+             (socket.gethostbyname("safe.test"), 80))
+    print("sent")
+except OSError as e:
+    print(errno.errorcode[e.errno])'
+pt_grep "TCP Fast Open to a relayed domain fails as with Fast Open off" \
+	"$PT_OUT" "^(EOPNOTSUPP|ENOTSUP)$"
+pt_grep "... and is said as what it is" "$PT_ERR" \
+	"TCP Fast Open \\(a send that connects\\) to a domain whose HTTP proctor judges"
 
 # --- connects ---------------------------------------------------------------------
 
