@@ -276,6 +276,12 @@ void tracer_on_unlink(struct tracer_req *r)
 		r->err = -err;
 		return;
 	}
+	/* as the kernel: no name, nothing to remove, whoever may write
+	 * (`rm -f` of a name not there exits 0) */
+	if (!p.exists && p.magic < 0) {
+		r->err = ENOENT;
+		goto out;
+	}
 	if (!tracer_req_valid(r) || !judge_write(r, &p, NULL)) {
 		r->err = EACCES;
 		goto out;
@@ -321,6 +327,13 @@ void tracer_on_rename(struct tracer_req *r)
 	}
 	if (!tracer_req_valid(r))
 		goto out;
+	/* as the kernel: nothing to move (and RENAME_EXCHANGE, nothing
+	 * to move back) */
+	if ((!from.exists && from.magic < 0) ||
+	    (flags & RENAME_EXCHANGE && !to.exists && to.magic < 0)) {
+		r->err = ENOENT;
+		goto out;
+	}
 
 	if (!judge_both(r, &from, &to, flags & RENAME_EXCHANGE)) {
 		r->err = EACCES;

@@ -178,4 +178,17 @@ pt_isnt "... but not chmod-ed" "$PT_RC" 0
 pt_grep "... said so" "$PT_ERR" \
 	'^proctor: denied write /dev/null by chmod .*: a device node'
 
+# A name not there has nothing to remove or move: ENOENT, as the kernel
+# answers whoever may write (`rm -f` exits 0; `make clean`, `set -e`)
+pt_run -- sh -c "rm -f '$T/none'; echo rm=\$?; rmdir '$T/none' 2>/dev/null
+	echo rmdir=\$?; python3 -c 'import errno, os, sys
+for f in (os.unlink, lambda p: os.rename(p, p + \"2\")):
+    try:
+        f(sys.argv[1])
+    except OSError as e:
+        print(errno.errorcode[e.errno])' '$T/none'"
+pt_is "rm -f, rmdir, unlink and rename of a name not there outside: ENOENT" \
+	"$(tr '\n' ' ' <"$PT_OUT")" "rm=0 rmdir=1 ENOENT ENOENT "
+pt_nogrep "... with no denial line" "$PT_ERR" 'denied'
+
 pt_done
