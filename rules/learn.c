@@ -562,11 +562,52 @@ static bool chosen_part(const char *name, size_t *at, size_t *len)
 		!isdigit((unsigned char)name[*at + *len - 1]));
 }
 
+/*
+ * Where a UUID (8-4-4-4-12 hex digits, as npm's cache and many others
+ * name a temporary file) starts in name, or -1.  Its shape says it was
+ * chosen, whatever else the name holds.
+ */
+static long uuid_at(const char *name)
+{
+	static const char shape[] = "xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx";
+	size_t n = strlen(name), at, k;
+
+	for (at = 0; at + sizeof(shape) - 1 <= n; at++) {
+		for (k = 0; k < sizeof(shape) - 1; k++)
+			if (shape[k] == '-'
+				    ? name[at + k] != '-'
+				    : !isxdigit((unsigned char)name[at + k]))
+				break;
+		if (k == sizeof(shape) - 1)
+			return (long)at;
+	}
+	return -1;
+}
+
+/* A name with a UUID in it: each of its hex digits a "?". */
+static bool uuid_glob(const char *name, char *out, size_t size)
+{
+	long at = uuid_at(name);
+	size_t i, o = 0;
+
+	if (at < 0)
+		return false;
+	for (i = 0; name[i] && o + 1 < size; i++)
+		if (i >= (size_t)at && i < (size_t)at + 36 && name[i] != '-')
+			out[o++] = '?';
+		else
+			o = put_lit(out, o, size, name[i]);
+	out[o] = '\0';
+	return true;
+}
+
 bool rules_learn_temp_name(const char *name, char *out, size_t size)
 {
 	size_t t = tmp_prefix(name), at = 3, len = t ? t - 3 : 0, o = 0, i;
 	size_t kept;
 
+	if (size && !t && uuid_glob(name, out, size))
+		return true;
 	if (!size || (!t && !chosen_part(name, &at, &len)))
 		return false;
 	/* what stays of the name must say whose it is: "sed", "tmp.", not

@@ -356,6 +356,26 @@ static bool pid_glob(const char *name, pid_t pid, char *out, size_t size)
 }
 
 /*
+ * pid_glob for the caller's pid, else one of its parents' in the run:
+ * a shell's "/tmp/x.$$" is most often made by a command it started.
+ */
+static bool family_pid_glob(const char *name, pid_t pid, char *out, size_t size)
+{
+	struct tracer_proc *p;
+	int up;
+
+	for (up = 0; up < 4 && pid > 0; up++) {
+		if (pid_glob(name, pid, out, size))
+			return true;
+		tracer_proc_lock();
+		p = tracer_proc_find(pid);
+		pid = p ? p->ppid : 0;
+		tracer_proc_unlock();
+	}
+	return false;
+}
+
+/*
  * Whether glob matches a name in dir now: advice names the object and
  * nothing more, so a glob for names to come may take none there now
  * ("sudoers" for "sudoe*", ~/.bashrc for "~/.*").
@@ -404,7 +424,7 @@ static void temp_glob(char *lit, size_t size, const struct tracer_event *e,
 		return;
 	if (!(makes_new_name(e) &&
 	      rules_learn_temp_name(base + 1, glob, sizeof(glob))) &&
-	    !pid_glob(base + 1, pid, glob, sizeof(glob)))
+	    !family_pid_glob(base + 1, pid, glob, sizeof(glob)))
 		return;
 	snprintf(dir, sizeof(dir), "%.*s",
 		 (int)(base == e->object ? 1 : base - e->object), e->object);

@@ -120,6 +120,18 @@ pt_run -- python3 "$T/pidname.py" socket
 pt_grep "a socket in /tmp, with the pid in its name, gets a flag" "$PT_ERR" \
 	"allow with --allow-write '/tmp/.pt_pid\\[0-9\\]\\*.tmp'\$"
 follow "a socket in /tmp" -- python3 "$T/pidname.py" socket
+# a shell's "$$" in a name made by a command it started (not its own pid)
+pt_run -- bash -c "touch '$T/out/made.'\$\$; true"
+pt_grep "a name with the shell's pid, made by its child, is advised [0-9]*" \
+	"$PT_ERR" "allow with --allow-write '$T/out/made.\[0-9\]\*'\$"
+follow "a name with the shell's pid" -- bash -c "touch '$T/out/made.'\$\$; true"
+# a UUID (npm's cache names its temporary files so): each digit a "?"
+pt_run -- python3 -c 'import os, sys, uuid
+os.close(os.open(sys.argv[1] + "/" + str(uuid.uuid4()), os.O_CREAT | os.O_EXCL | os.O_WRONLY))' "$T/out"
+pt_grep "a UUID name is advised as the glob of UUIDs" "$PT_ERR" \
+	"allow with --allow-write '$T/out/\?{8}-\?{4}-\?{4}-\?{4}-\?{12}'\$"
+follow "a UUID name" -- python3 -c 'import os, sys, uuid
+os.close(os.open(sys.argv[1] + "/" + str(uuid.uuid4()), os.O_CREAT | os.O_EXCL | os.O_WRONLY))' "$T/out"
 # a name an entry denies gets no glob: it would hand over what it protects
 mkdir -p "$WS/.vscode"
 pt_run -- sh -c 'exec sh -c "echo x >.vscode/tasks.json\$\$"'

@@ -122,31 +122,37 @@ static const struct temp_case {
 	const char *name;
 	const char *want; /* NULL: not a chosen name */
 } temps[] = {
-	{ "sedOmDv7I", "sed??????" },	    /* sed -i: mkstemp's six */
-	{ "sedabCd12", "sed??????" },	    /* six at the least */
-	{ "sedrbKIBB", "sed??????" },	    /* one change, not to digits */
+	{ "sedOmDv7I", "sed??????" }, /* sed -i: mkstemp's six */
+	{ "sedabCd12", "sed??????" }, /* six at the least */
+	{ "sedrbKIBB", "sed??????" }, /* one change, not to digits */
 	{ "tmp.uneKAUYCWY", "tmp.??????????" },
-	{ "report2024", NULL },		    /* a word and a number */
+	{ "report2024", NULL }, /* a word and a number */
 	{ "sedOm7vQb", "sed??????" },
-	{ "ccA1b2C3.s", "cc??????.s" },	    /* gcc's */
-	{ "tmp.jHTjIvF98B", "tmp.??????????" },	    /* mktemp(1): ten */
+	{ "ccA1b2C3.s", "cc??????.s" },		/* gcc's */
+	{ "tmp.jHTjIvF98B", "tmp.??????????" }, /* mktemp(1): ten */
 	{ "tmp_obj_AbC123", "tmp_obj_??????" }, /* git's */
-	{ "tmpva87flla", "tmp????????" },	    /* Python's */
-	{ "XXuOBJZi", NULL },		    /* perl -i's: nothing left */
-	{ "yHTjIvF98B", NULL },		    /* mktemp XXXXXXXXXX: "y" */
-	{ "sudoers2024", NULL },	    /* a word and a number */
+	{ "tmpva87flla", "tmp????????" },	/* Python's */
+	{ "XXuOBJZi", NULL },			/* perl -i's: nothing left */
+	{ "yHTjIvF98B", NULL },			/* mktemp XXXXXXXXXX: "y" */
+	{ "sudoers2024", NULL },		/* a word and a number */
 	{ "known_hosts2", NULL },
 	{ ".aB3dE6", NULL },
 	{ "tmp_a8c_d9k.txt", "tmp????????.txt" },
-	{ "a[bC1d2", NULL },		    /* a run of five */
-	{ "xy[AbC1d2E", "xy[[]???????" },	    /* glob bytes kept literal */
+	{ "a[bC1d2", NULL },		  /* a run of five */
+	{ "xy[AbC1d2E", "xy[[]???????" }, /* glob bytes kept literal */
 	{ "new.txt", NULL },
-	{ "Makefile", NULL },		    /* a capital first */
+	{ "Makefile", NULL }, /* a capital first */
 	{ "README.md", NULL },
 	{ "results", NULL },
 	{ "index.lock", NULL },
 	{ ".main.c.swp", NULL },
 	{ "4913", NULL }, /* vim's probe */
+	/* a UUID, whole (npm's cache) or in a name: its digits */
+	{ "ef907597-7bee-4c0d-95ad-0a1b2c3d4e5f",
+	  "????????-????-????-????-????????????" },
+	{ "job-ef907597-7BEE-4c0d-95ad-0a1b2c3d4e5f.json",
+	  "job-????????-????-????-????-????????????.json" },
+	{ "ef907597-7bee-4c0d-95ad", NULL }, /* not one */
 	{ "", NULL },
 };
 
