@@ -727,6 +727,13 @@ static void on_decision(struct reader *r, const cJSON *rec)
 		free_names(&n);
 		return;
 	}
+	/* nor a connect to a loopback port nobody listened on yet (a
+	 * script polling for its own server): nothing was withheld */
+	if (e.denied && cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(
+				rec, "no_listener"))) {
+		free_names(&n);
+		return;
+	}
 	e.created = cJSON_IsTrue(
 		cJSON_GetObjectItemCaseSensitive(rec, "created_by_run"));
 	e.also_read = e.cls == RULES_WRITE && also_read(rec);

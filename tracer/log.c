@@ -827,6 +827,8 @@ void tracer_log_decision_at(const struct tracer_who *w,
 	/* refused, and answered as natively (net.c sort_probe) */
 	if (e->sort_probe)
 		put_lit(&b, ",\"sort_probe\":true");
+	if (e->no_listener)
+		put_lit(&b, ",\"no_listener\":true");
 	if (e->extra) {
 		put_lit(&b, ",");
 		put(&b, e->extra, strlen(e->extra));

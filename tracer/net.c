@@ -577,6 +577,10 @@ bool tracer_judge_addr(struct tracer_req *r, const struct rules_addr *ra,
 	     !tracer_address_is_local(ra)))
 		snprintf(r->host, sizeof(r->host), "%s",
 			 names[which >= 0 ? which : 0]);
+	if (stream && !strcmp(r->name, "connect") &&
+	    r->verdict.action != RULES_ALLOW && ra->kind == RULES_ADDR_IP &&
+	    is_loopback(ra) && tracer_owned_nobody(ra))
+		r->ev.absent = r->ev.no_listener = true;
 	rules_addr_format(ra, text, sizeof(text));
 	r->ev.name = r->host;
 	r->addr = ra; /* for a grant's check (#6) */

@@ -189,23 +189,38 @@ static int dump(int nl, int family, int proto, struct ip_seek *s)
 	return diag_dump(nl, &q, sizeof(q), note_ip, s);
 }
 
-bool tracer_owned_listener(const struct rules_addr *a, bool stream)
+/* The sockets that could take a connection to a, in *v; 0 or -errno. */
+static int listeners(const struct rules_addr *a, bool stream, struct verdict *v)
 {
 	struct ip_seek s = { .a = a };
 	int proto = stream ? IPPROTO_TCP : IPPROTO_UDP;
 	int nl = socket(AF_NETLINK, SOCK_DGRAM | SOCK_CLOEXEC,
 			NETLINK_SOCK_DIAG);
-	bool v4 = rules_ip_is_v4(a->ip);
 	int err;
 
 	if (nl < 0)
-		return false;
+		return -errno;
 	/* an IPv6 socket on [::] takes IPv4 too (without IPV6_V6ONLY) */
 	err = dump(nl, AF_INET6, proto, &s);
-	if (!err && v4)
+	if (!err && rules_ip_is_v4(a->ip))
 		err = dump(nl, AF_INET, proto, &s);
 	close(nl);
-	return !err && s.v.ours > 0 && s.v.theirs == 0;
+	*v = s.v;
+	return err;
+}
+
+bool tracer_owned_listener(const struct rules_addr *a, bool stream)
+{
+	struct verdict v;
+
+	return listeners(a, stream, &v) == 0 && v.ours > 0 && v.theirs == 0;
+}
+
+bool tracer_owned_nobody(const struct rules_addr *a)
+{
+	struct verdict v;
+
+	return listeners(a, true, &v) == 0 && v.ours == 0 && v.theirs == 0;
 }
 
 /* The bytes of an abstract name as rules_addr writes it ("\\0": NUL). */

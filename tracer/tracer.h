@@ -383,6 +383,12 @@ struct tracer_event {
 	 */
 	bool sort_probe;
 	/*
+	 * A TCP connect refused to a loopback port nobody listens on (a
+	 * script polling for the server it started): refused as natively,
+	 * with nothing withheld; logged, not said nor counted (net.c).
+	 */
+	bool no_listener;
+	/*
 	 * A read refused of a name with nothing there: answered ENOENT, as
 	 * the kernel answers it when reads are its own, with no question
 	 * and no line (nothing was withheld), but logged (a probe for
@@ -977,6 +983,8 @@ void tracer_owned_add(int sock);
 void tracer_owned_port(int sock, bool listening);
 /* Every socket on a's port that could take a connect to a is the run's. */
 bool tracer_owned_listener(const struct rules_addr *a, bool stream);
+/* No TCP socket listens where a (a loopback address) names. */
+bool tracer_owned_nobody(const struct rules_addr *a);
 /* The unix socket bound to abstract name a (autobound ones included) is
  * one the run bound, found with unix_diag as listeners are. */
 bool tracer_owned_abstract(const struct rules_addr *a);

@@ -239,6 +239,19 @@ s.connect(("127.0.0.1", 8000))'
 pt_grep "a datagram socket aimed at 127.0.0.1 itself is said" "$PT_ERR" \
 	'^proctor: denied connect 127.0.0.1:8000'
 
+# a TCP connect to a loopback port nobody listens on (a script polling
+# for the server it starts): ECONNREFUSED as natively, logged, not said,
+# nor counted, nor learned (nothing was withheld)
+free=$("$PT_PY" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+pt_run -- "$PT_PY" client.py 127.0.0.1 "$free"
+pt_grep "a loopback port nobody listens on: ECONNREFUSED" "$PT_OUT" \
+	'^connect failed: ECONNREFUSED$'
+pt_nogrep "... not said" "$PT_ERR" 'denied'
+pt_grep "... logged as such" "$PT_LOG" \
+	"\"addr\":\"127.0.0.1:$free\",\"decision\":\"deny\".*\"no_listener\":true"
+pt_proctor learn -o "$T/nl.json" --from "$PT_LOG"
+pt_nogrep "... and not learned" "$T/nl.json" "127.0.0.1:$free"
+
 # a unix socket path with nothing there: ENOENT, as natively, and no
 # denial (programs probe for a daemon's socket before they start it)
 if [ -n "$PT_PY" ]; then
