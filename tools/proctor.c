@@ -705,6 +705,45 @@ static int protect_own_dirs(struct rules_policy *p)
 	return 0;
 }
 
+/*
+ * An --allow-exec or --deny-exec whose words split a program's path at
+ * a blank ("/w/b d/tool" is "/w/b", "d/tool"): the entry would name no
+ * program, and a deny would deny nothing, silently.  Said instead.
+ */
+static bool exec_flag_ok(const char *flag, const char *spec)
+{
+	char path[PATH_MAX];
+	size_t n = strcspn(spec, " \t");
+	struct stat st;
+
+	if (!memchr(spec, '/', n) || n >= sizeof(path))
+		return true;
+	memcpy(path, spec, n);
+	path[n] = '\0';
+	if (stat(path, &st) == 0)
+		return true;
+	/* a longer prefix that is a program: its path has a blank */
+	while (spec[n] && n < sizeof(path) - 1) {
+		n += strspn(spec + n, " \t");
+		n += strcspn(spec + n, " \t");
+		if (n >= sizeof(path))
+			break;
+		memcpy(path, spec, n);
+		path[n] = '\0';
+		if (stat(path, &st) == 0 && S_ISREG(st.st_mode)) {
+			fprintf(stderr,
+				"proctor: %s '%s': a flag's words split at "
+				"blanks, and %s has one; name the program in a "
+				"policy file, as an array: {\"exec\": "
+				"{\"%s\": [[\"%s\"]]}}\n",
+				flag, spec, path,
+				strstr(flag, "deny") ? "deny" : "allow", path);
+			return false;
+		}
+	}
+	return true;
+}
+
 static int add_grants(struct rules_policy *p, const struct cli *c)
 {
 	char err[1024];
@@ -719,6 +758,8 @@ static int add_grants(struct rules_policy *p, const struct cli *c)
 		char flag[32];
 
 		snprintf(flag, sizeof(flag), "--%s", c->grants[i].flag);
+		if (c->grants[i].cls == RULES_EXEC && !exec_flag_ok(flag, spec))
+			return -1;
 		if ((itself ? rules_policy_add_itself(p, c->grants[i].cls, flag,
 						      spec, err, sizeof(err))
 			    : rules_policy_add_entry(p, c->grants[i].cls,

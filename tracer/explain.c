@@ -244,6 +244,9 @@ void tracer_exec_advice(char *out, size_t size, const char *exe,
 		/* a bare name matches the program's base name (argv[0] is
 		 * the caller's choice); then the arguments the flag's
 		 * blank-separated words can carry */
+		/* a blank in the name: the flag's words would split it */
+		if (strpbrk(base ? base + 1 : exe, " \t"))
+			return;
 		literal(name, sizeof(name), base ? base + 1 : exe);
 		tracer_printable(line, sizeof(line), name);
 		for (i = 1; i < n && i < 4 && plain_arg(words[i]); i++) {
@@ -449,6 +452,8 @@ static void advice_for(char *out, size_t size, const struct tracer_event *e,
 		return;
 	if (e->cls == RULES_EXEC && e->advice && e->advice[0]) {
 		snprintf(out, size, "%s", e->advice);
+	} else if (e->cls == RULES_EXEC && e->advice) {
+		return; /* none a flag can carry (a blank in the name) */
 	} else if (e->cls == RULES_EXEC) {
 		tracer_printable(out, size, v->pattern);
 	} else if (e->cls == RULES_CONNECT &&
@@ -615,6 +620,13 @@ static void say_with_advice(const struct tracer_event *e, const char *head,
 	}
 	if (quoted && quoted[0])
 		fprintf(stderr, "%s; allow with %s\n", head, quoted);
+	else if (e->cls == RULES_EXEC && e->object && strpbrk(e->object, " \t"))
+		fprintf(stderr,
+			"%s; a flag cannot name a program whose path has a "
+			"blank (its words split there): allow it in a policy "
+			"file, as an array: {\"exec\": {\"allow\": "
+			"[[\"PATH\", \"ARG\"]]}}\n",
+			head);
 	else
 		fprintf(stderr, "%s\n", head);
 	free(advice);

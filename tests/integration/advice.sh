@@ -197,6 +197,22 @@ PY
 		/usr/bin/python3 "$T/argv0.py" "$WS"
 fi
 
+# a program whose path has a blank: no flag can name it (its words split
+# there), so the line says how a policy file does, and such a flag is an
+# error rather than an entry that names nothing
+mkdir -p "$T/b d" && cp "$(type -P true)" "$T/b d/my tool"
+pt_run --policy "$T/exec.json" -- sh -c '"$1" arg1' sh "$T/b d/my tool"
+pt_grep "a program with a blank in its path: no flag, the policy file's way" \
+	"$PT_ERR" "denied exec my tool arg1 .*a flag cannot name a program whose path has a blank.*\[\[\"PATH\", \"ARG\"\]\]"
+printf '{"exec": {"allow": [["%s", "arg1"]]}}\n' "$T/b d/my tool" >"$T/blank.json"
+pt_run --policy "$T/exec.json" --policy "$T/blank.json" -- \
+	sh -c '"$1" arg1' sh "$T/b d/my tool"
+pt_status "... which, followed, works" 0
+pt_run --deny-exec "$T/b d/my tool" -- true
+pt_status "a --deny-exec whose words split a program's path is an error" 125
+pt_grep "... that says why and what to write instead" "$PT_ERR" \
+	"a flag's words split at blanks, and $T/b d/my tool has one"
+
 # a script whose interpreter the policy does not allow: both are judged
 printf '#!/bin/cat\nhello\n' >"$WS/hello.sh"
 chmod +x "$WS/hello.sh"
