@@ -1147,31 +1147,51 @@ static int parse_root(struct layer *l, const cJSON *root)
 }
 
 /* cJSON tells where it stopped; people want a line and a column. */
+static void line_col(const char *json, const char *at, unsigned *line,
+		     unsigned *col);
+
 static int json_error(struct layer *l, const char *json, const char *end)
 {
-	unsigned int line = 1, col = 1;
+	unsigned int line, col;
 	const char *s;
 	int near;
 
 	if (!end || end < json)
 		return fail(l, NULL, "malformed JSON");
-	for (s = json; s < end && *s; s++) {
-		col++;
-		if (*s == '\n') {
-			line++;
-			col = 1;
-		}
-	}
+	line_col(json, end, &line, &col);
 	near = (int)strcspn(end, "\n");
-	return fail(l, NULL, "line %u, column %u: malformed JSON near \"%.*s\"",
-		    line, col, near > 20 ? 20 : near, end);
+	if (near > 0)
+		return fail(l, NULL,
+			    "line %u, column %u: malformed JSON near \"%.*s\"",
+			    line, col, near > 20 ? 20 : near, end);
+	/* nothing to show after it: what comes before it */
+	if (!*end) {
+		const char *last = end;
+
+		while (last > json && strchr(" \t\r\n", last[-1]))
+			last--;
+		if (last == json)
+			return fail(l, NULL, "empty: expected a JSON object");
+		for (s = last; s > json && s[-1] != '\n' && last - s < 20; s--)
+			;
+		return fail(l, NULL,
+			    "malformed JSON: the text ends after \"%.*s\" (a "
+			    "brace, bracket or quote not closed?)",
+			    (int)(last - s), s);
+	}
+	for (s = end; s > json && s[-1] != '\n' && end - s < 20; s--)
+		;
+	return fail(l, NULL,
+		    "line %u, column %u: malformed JSON at the end of the "
+		    "line, after \"%.*s\"",
+		    line, col, (int)(end - s), s);
 }
 
 /*
  * Whether JSON text escapes a NUL ("\u0000", an odd number of
  * backslashes before the u): "\\u0000" is a backslash and "u0000".
  */
-bool rules_json_has_nul(const char *json)
+static const char *nul_escape(const char *json)
 {
 	const char *at = json;
 
@@ -1181,10 +1201,31 @@ bool rules_json_has_nul(const char *json)
 		while (at - n >= json && at[-(ptrdiff_t)n] == '\\')
 			n++;
 		if (n % 2 == 1)
-			return true;
+			return at;
 		at++;
 	}
-	return false;
+	return NULL;
+}
+
+bool rules_json_has_nul(const char *json)
+{
+	return nul_escape(json) != NULL;
+}
+
+/* The line and column of at in json, as people count them. */
+static void line_col(const char *json, const char *at, unsigned *line,
+		     unsigned *col)
+{
+	const char *s;
+
+	*line = *col = 1;
+	for (s = json; s < at && *s; s++) {
+		(*col)++;
+		if (*s == '\n') {
+			(*line)++;
+			*col = 1;
+		}
+	}
 }
 
 int rules_policy_add_json(struct rules_policy *p, const char *json,
@@ -1207,10 +1248,15 @@ int rules_policy_add_json(struct rules_policy *p, const char *json,
 	 * cJSON ends a string at an escaped NUL, so "127.0.0.1\u0000:22"
 	 * would read as "127.0.0.1", every port (class 16): refuse them.
 	 */
-	if (rules_json_has_nul(json))
+	if ((end = nul_escape(json)) != NULL) {
+		unsigned line, col;
+
+		line_col(json, end, &line, &col);
 		return fail(&l, NULL,
-			    "a string holds \\u0000: NUL characters "
-			    "are not allowed in a policy");
+			    "line %u, column %u: a string holds \\u0000: NUL "
+			    "characters are not allowed in a policy",
+			    line, col);
+	}
 	root = cJSON_ParseWithOpts(json, &end, true);
 	if (!root)
 		return json_error(&l, json, end);

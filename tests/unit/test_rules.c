@@ -1123,7 +1123,12 @@ static const struct error_case {
 	  "t.json: line 1, column 20: malformed JSON near \"}}\"" },
 	{ "{\n  \"exec\": {\n    \"default\": allow\n  }\n}", NULL,
 	  "t.json: line 3, column 16: malformed JSON" },
-	{ "", NULL, "t.json: line 1, column 1: malformed JSON" },
+	{ "", NULL, "t.json: empty: expected a JSON object" },
+	{ "{\"files\": {}\n", NULL,
+	  "t.json: malformed JSON: the text ends after \"{\"files\": {}\" (a "
+	  "brace, bracket or quote not closed?)" },
+	{ "{\"files\": {}, \n \"exec\": {}, \n}", NULL,
+	  "t.json: malformed JSON: the text ends after \"}\"" },
 	{ "{} x", NULL, "t.json: line 1, column 4: malformed JSON" },
 	{ "[]", NULL,
 	  "t.json: expected an object with keys builtin, files, network, "
@@ -1254,7 +1259,7 @@ static const struct error_case {
 	{ "{\"network\": {\"allow\": [\"*/8\"]}}", NULL,
 	  "t.json: network.allow[0]: expected an IP address" },
 	{ "{\"network\": {\"allow\": [\"exa\\u0000mple.com\"]}}", NULL,
-	  "t.json: a string holds \\u0000" },
+	  "t.json: line 1, column 28: a string holds \\u0000" },
 	{ "{\"network\": {\"allow\": [\"unix:@\"]}}", NULL,
 	  "t.json: network.allow[0]: expected an abstract socket name after "
 	  "unix:@, got \"unix:@\"" },
@@ -1262,7 +1267,7 @@ static const struct error_case {
 	{ "{\"network\": {\"allow\": [\"a\\\\u0000\"]}}", NULL,
 	  "t.json: network.allow[0]: expected" },
 	{ "{\"network\": {\"allow\": [\"a\\\\\\u0000\"]}}", NULL,
-	  "t.json: a string holds \\u0000" },
+	  "t.json: line 1, column 28: a string holds \\u0000" },
 	{ "{\"network\": {\"allow\": [\"a..b\"]}}", NULL,
 	  "t.json: network.allow[0]: expected an IP address, a CIDR, \"*\", "
 	  "unix:PATH or a domain name" },
