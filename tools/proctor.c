@@ -1520,6 +1520,15 @@ static int resolve_workspaces(struct cli *c, char **out, size_t *n)
 			free(r);
 			return -1;
 		}
+		/* CMD would work where it cannot enter or list */
+		if (access(r, R_OK | X_OK) < 0) {
+			fprintf(stderr,
+				"proctor: workspace %s: %s (you cannot list or "
+				"enter it)\n",
+				c->workspaces[i], strerror(errno));
+			free(r);
+			return -1;
+		}
 		/* the password file's home too: $HOME may be a fake one */
 		if (!c->force &&
 		    (holds_home(r, home) ||

@@ -82,6 +82,13 @@ bad "nonexistent workspace" "no-such-workspace" \
 echo file >"$T/plainfile"
 bad "workspace that is a file" "plainfile" \
 	--workspace "$T/plainfile" -- touch "$marker"
+if [ "$(id -u)" != 0 ]; then
+	mkdir -p "$T/shut" && chmod 000 "$T/shut"
+	bad "a workspace the user cannot enter" \
+		"shut: Permission denied \\(you cannot list or enter it\\)" \
+		--workspace "$T/shut" -- touch "$marker"
+	chmod 700 "$T/shut"
+fi
 bad "no command" "" --
 bad "no command and no --" ""
 bad "unknown option" "" --no-such-option -- touch "$marker"
