@@ -789,6 +789,23 @@ static long ms_since(const struct timespec *t)
 	       (now.tv_nsec - t->tv_nsec) / 1000000;
 }
 
+/* Whether proctor has a terminal whose foreground is another job's. */
+static bool background_job(void)
+{
+	int fd = open("/dev/tty", O_RDWR | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+	pid_t fg;
+
+	/* in the foreground, CMD holds it (job.c) */
+	if (fd < 0 || tracer_job_tty() >= 0) {
+		if (fd >= 0)
+			close(fd);
+		return false;
+	}
+	fg = tcgetpgrp(fd);
+	close(fd);
+	return fg > 0 && fg != getpgrp();
+}
+
 /* Nobody to ask: the policy's unattended answer, said once. */
 static bool unattended(struct tracer_event *ev, bool quiet)
 {
@@ -797,9 +814,14 @@ static bool unattended(struct tracer_event *ev, bool quiet)
 
 	if (!atomic_exchange(&said, true) && !quiet)
 		fprintf(stderr,
-			"proctor: a question, but no terminal and no "
-			"approval socket to ask: each gets the policy's "
-			"unattended answer, %s (prompt.unattended, %s)\n",
+			"proctor: a question, but %s and no approval socket "
+			"to ask: each gets the policy's unattended answer, %s "
+			"(prompt.unattended, %s)\n",
+			/* started in the background (`&`): the terminal is
+			 * the foreground job's to read */
+			background_job() ? "proctor runs in the background of "
+					   "its terminal (a job started with &)"
+					 : "no terminal",
 			allow ? "allow" : "deny",
 			ask.settings.unattended_origin);
 	ev->answer = allow ? "allow" : "deny";

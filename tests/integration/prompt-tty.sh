@@ -350,4 +350,24 @@ pt_is "forker: nothing drew below the question while it waited" \
 pr_keys n
 pr_end 20
 
+# ---- a job started with & under job control: the terminal is another
+# job's to read, so the question gets the unattended answer, and the line
+# says why (not "no terminal")
+cat >"$T/bg.sh" <<SH
+#!/bin/bash
+set -m
+cd $(printf '%q' "$WS") || exit 1
+$(printf '%q' "$PROCTOR") run --no-log ${ASK[*]} -- sh -c "echo x >'$O/fbg'" &
+wait
+echo done >$(printf '%q' "$T/bg.status")
+sleep 600
+SH
+pr_tm kill-session -t bg 2>/dev/null
+pr_tm -f /dev/null new-session -d -s bg -x 160 -y 20 "bash $(printf '%q' "$T/bg.sh")"
+PR_NAME=bg
+pt_wait_for 15 test -s "$T/bg.status"
+pr_wait "a background job's question is said as such" \
+	'a question, but proctor runs in the background of its terminal'
+pr_tm kill-session -t bg 2>/dev/null
+
 pt_done
