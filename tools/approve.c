@@ -110,7 +110,7 @@ static void show_next(struct client *c)
 		return;
 	raw_mode(c, true);
 	tcflush(c->tty, TCIFLUSH);
-	tracer_prompt_render(c->tty, c->q[0], 1, c->n);
+	tracer_prompt_render(c->tty, c->q[0], 1, c->n, false);
 	c->shown = true;
 }
 
@@ -178,6 +178,10 @@ static void on_message(struct client *c, const char *line)
 		snprintf(how, sizeof(how), "%s (%s)",
 			 cJSON_IsString(ans) ? ans->valuestring : "?",
 			 cJSON_IsString(by) ? by->valuestring : "?");
+		/* "allow once", as the run's terminal says it */
+		for (char *d = how;
+		     (d = strchr(d, '-')) && d < strchr(how, '(');)
+			*d = ' ';
 		tracer_printable(safe, sizeof(safe), how);
 		forget(c, (uint64_t)id->valuedouble, safe);
 	} else if (!strcmp(type->valuestring, "error")) {
@@ -218,7 +222,8 @@ static void on_keys(struct client *c)
 	const char *a;
 
 	for (i = 0; i < n && c->n; i++) {
-		if (keys[i] == 'i' || keys[i] == '?') {
+		/* no details over the socket: '?' shows the question again */
+		if (keys[i] == '?') {
 			c->shown = false;
 			show_next(c);
 			continue;

@@ -95,7 +95,7 @@ static const char *verb(const char *what)
  * line-drawing set, would hide the question behind a fake one.
  */
 void tracer_prompt_render(int fd, const struct tracer_ask_facts *f, int index,
-			  int count)
+			  int count, bool details)
 {
 	char a[4200], b[1100], c[720], comm[80];
 	struct text t;
@@ -129,9 +129,11 @@ void tracer_prompt_render(int fd, const struct tracer_ask_facts *f, int index,
 	}
 	if (f->timeout)
 		add(&t, "  (no answer in %d s: deny)\r\n", f->timeout);
-	add(&t, "  [y] allow once  [r] allow for this run  [A] allow always\r\n"
-		"  [n] deny once   [D] deny always         [i] details\r\n"
-		"proctor> ");
+	add(&t,
+	    "  [y] allow once  [r] allow for this run  [A] allow always\r\n"
+	    "  [n] deny once   [D] deny always%s\r\n"
+	    "proctor> ",
+	    details ? "         [i] details" : "");
 	write_text(fd, &t);
 }
 
@@ -617,7 +619,7 @@ static int ask_on_terminal(int tty, const struct tracer_ask_facts *f, int count)
 	/* replies to queries sent before the question arrive meanwhile */
 	usleep(150 * 1000);
 	tcflush(tty, TCIFLUSH);
-	tracer_prompt_render(tty, f, 1, count);
+	tracer_prompt_render(tty, f, 1, count, true);
 	clock_gettime(CLOCK_MONOTONIC, &ks.last);
 	tracer_prompt_start_deadline(f->id);
 	for (;;) {

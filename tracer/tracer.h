@@ -1151,9 +1151,13 @@ bool tracer_prompt_own_stop(pid_t pid, int sig);
 bool tracer_prompt_hold_new(pid_t tid);
 /* The answer a key gives ("allow-once" for 'y'...), or NULL. */
 const char *tracer_prompt_key_answer(char key);
-/* The question on the terminal, as people read it (terminal or client). */
+/*
+ * The question on the terminal, as people read it (terminal or client);
+ * details: whether [i] shows more (the run's own terminal: the process
+ * chain and the stack, which the approval socket does not carry).
+ */
 void tracer_prompt_render(int fd, const struct tracer_ask_facts *f, int index,
-			  int count);
+			  int count, bool details);
 
 /* Questions, for the approval socket (approve.c). */
 int tracer_prompt_answer(uint64_t id, const char *answer, const char *by);

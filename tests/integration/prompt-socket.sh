@@ -416,9 +416,12 @@ PR_NAME=approve
 	bash -c "echo five >'$O/f1'" </dev/null >/dev/null 2>&1
 echo $? >"$T/run.status") &
 pr_wait "proctor approve shows the question" "wants to: WRITE $O/f1" 15
+pt_check "... offering no details, which the socket does not carry" \
+	sh -c "! tmux -S '$PR_SOCK' capture-pane -p -t approve | grep -q 'details'"
 pr_keys y
 pt_wait_for 15 test -s "$T/run.status"
 pt_is "proctor approve: y answered allow-once" "$(cat "$T/run.status")" 0
+pr_wait "... said as the run's terminal says it" 'allow once \(socket\)' 5
 pt_is "... the file" "$(cat "$O/f1")" five
 pt_wait_for 5 test -s "$T/approve.status"
 pt_is "proctor approve ends with the run" "$(cat "$T/approve.status")" 0
