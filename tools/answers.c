@@ -144,21 +144,28 @@ static int wanted(int argc, char **argv, unsigned *nums)
 	return 0;
 }
 
-static bool listed(unsigned n, const unsigned *nums, int count)
+/* Whether line n is among nums; marks it found (the high bit) then. */
+#define ANSWER_FOUND 0x80000000u
+
+static bool listed(unsigned n, unsigned *nums, int count, bool mark)
 {
+	bool hit = false;
 	int i;
 
 	for (i = 0; i < count; i++)
-		if (nums[i] == n)
-			return true;
-	return false;
+		if ((nums[i] & ~ANSWER_FOUND) == n) {
+			hit = true;
+			if (mark)
+				nums[i] |= ANSWER_FOUND;
+		}
+	return hit;
 }
 
 /*
  * Writes back every line but the removed ones (blank lines go too), in
  * place under the lock.  Returns how many were removed, or -1.
  */
-static int rewrite(int fd, const char *text, const unsigned *nums, int count)
+static int rewrite(int fd, const char *text, unsigned *nums, int count)
 {
 	const char *s, *nl;
 	unsigned n = 0;
@@ -172,9 +179,10 @@ static int rewrite(int fd, const char *text, const unsigned *nums, int count)
 		nl = strchr(s, '\n');
 		len = nl ? (size_t)(nl - s) : strlen(s);
 		n++;
-		if (listed(n, nums, count) || strspn(s, " \t\r") >= len) {
-			removed += listed(n, nums, count) &&
-				   strspn(s, " \t\r") < len;
+		if (listed(n, nums, count, false) ||
+		    strspn(s, " \t\r") >= len) {
+			removed += strspn(s, " \t\r") < len &&
+				   listed(n, nums, count, true);
 			continue;
 		}
 		memcpy(buf + out, s, len);
@@ -185,6 +193,19 @@ static int rewrite(int fd, const char *text, const unsigned *nums, int count)
 		removed = -1;
 	free(buf);
 	return removed;
+}
+
+/* The line numbers given that held no answer (removed the others). */
+static void say_not_found(const unsigned *nums, int count)
+{
+	int i, n = 0;
+
+	fprintf(stderr, "proctor: no answer on line");
+	for (i = 0; i < count; i++)
+		if (!(nums[i] & ANSWER_FOUND))
+			fprintf(stderr, "%s %u", n++ ? "," : "", nums[i]);
+	fprintf(stderr, " (`proctor policy answers` shows the lines)%s\n",
+		n < count ? "; the others were removed" : "");
 }
 
 static int remove_lines(const char *path, int argc, char **argv, bool all)
@@ -212,10 +233,7 @@ static int remove_lines(const char *path, int argc, char **argv, bool all)
 			fd < 0 && errno == ENOENT ? "no saved answers"
 						  : strerror(errno));
 	else if (!all && removed < argc)
-		fprintf(stderr,
-			"proctor: %d of the lines given held no "
-			"answer\n",
-			argc - removed);
+		say_not_found(nums, argc);
 	else
 		printf("%s\n", all ? "removed every saved answer" : "removed");
 	if (fd >= 0)

@@ -283,8 +283,15 @@ int proctor_approve_main(int argc, char **argv)
 	int i = 0, rc;
 
 	if (argc >= 2 && !strcmp(argv[0], "--answer")) {
-		if (!known_answer(argv[1]))
+		if (!known_answer(argv[1])) {
+			char safe[200];
+
+			tracer_printable(safe, sizeof(safe), argv[1]);
+			fprintf(stderr,
+				"proctor approve: --answer %s: not an answer\n",
+				safe);
 			return usage();
+		}
 		c.fixed = argv[1];
 		i = 2;
 	}

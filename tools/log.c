@@ -1242,11 +1242,12 @@ static void summary_print(const char *file, const struct summary *s, long top)
 	char buf[SHOWN_MAX];
 	int i;
 
-	printf("%s: %ld record%s in %ld run%s; %ld processes; %ld "
-	       "decisions, %ld denied\n",
+	printf("%s: %ld record%s in %ld run%s; %ld process%s; %ld "
+	       "decision%s, %ld denied\n",
 	       shown(file, buf), s->records, s->records == 1 ? "" : "s",
-	       s->runs, s->runs == 1 ? "" : "s", s->processes, s->decisions,
-	       s->denied);
+	       s->runs, s->runs == 1 ? "" : "s", s->processes,
+	       s->processes == 1 ? "" : "es", s->decisions,
+	       s->decisions == 1 ? "" : "s", s->denied);
 	if (s->first[0])
 		printf("from %s to %s\n", s->first, s->last);
 	print_counts("by class", &s->by_class, s->by_class.n);

@@ -104,7 +104,7 @@ pt_run "${ASK[@]}" -- cat "$O/r"
 pt_isnt "... the removed allow no longer holds" "$PT_RC" 0
 pt_proctor policy answers remove 9
 pt_isnt "remove of a line that holds no answer fails" "$PT_RC" 0
-pt_grep "... and says so" "$PT_ERR" 'held no answer'
+pt_grep "... and says which" "$PT_ERR" '^proctor: no answer on line 9 '
 pt_proctor policy answers remove x
 pt_is "remove x: a usage error" "$PT_RC" 2
 pt_proctor policy answers clear
