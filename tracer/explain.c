@@ -90,6 +90,14 @@ static void remember_said(const char *what, const char *obj)
 	pthread_mutex_unlock(&seen_lock);
 }
 
+void tracer_explain_remember(const char *what, const char *obj)
+{
+	char safe[512];
+
+	tracer_printable(safe, sizeof(safe), obj);
+	remember_said(what, safe);
+}
+
 void tracer_explain_said(char *out, size_t size)
 {
 	int i;

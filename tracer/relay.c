@@ -426,16 +426,24 @@ static void explain(const struct tracer_who *w, const char *cls,
 
 	tracer_printable(prog, sizeof(prog), w->comm[0] ? w->comm : "?");
 	tracer_printable(pat, sizeof(pat), v->pattern);
+	/* the run's last line names it with the others */
+	tracer_explain_remember(cls, what);
 	if (!strcmp(v->origin, "proctor"))
 		fprintf(stderr,
 			"proctor: denied %s %s (%s) by %s (pid %d): %s\n", cls,
 			what, addr, prog, w->tgid, pat);
+	else if (v->is_default)
+		fprintf(stderr,
+			"proctor: denied %s %s (%s) by %s (pid %d): network is "
+			"%s by default (%s)\n",
+			cls, what, addr, prog, w->tgid,
+			rules_action_name(v->action), v->origin);
 	else
 		fprintf(stderr,
 			"proctor: denied %s %s (%s) by %s (pid %d): rule %s "
-			"\"%s\" (%s)%s\n",
+			"\"%s\" (%s)\n",
 			cls, what, addr, prog, w->tgid, v->where, pat,
-			v->origin, v->is_default ? ", the default" : "");
+			v->origin);
 }
 
 /*

@@ -484,6 +484,8 @@ bool tracer_event_unsaid(const struct tracer_event *e);
 
 /* The first objects explained ("write /etc/x, read ~/.netrc and 2
  * more"), for the run's last line; "" if none. */
+/* Notes a denial said elsewhere (the relay's) for the run's last line. */
+void tracer_explain_remember(const char *what, const char *obj);
 void tracer_explain_said(char *out, size_t size);
 
 /* --- names proctor answered for addresses (names.c) -------------------- */

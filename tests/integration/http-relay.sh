@@ -79,6 +79,8 @@ pt_grep "the refusal is explained" "$PT_ERR" \
 	"^proctor: denied http POST safe.test/upload \(10.77.0.3:8081\) by curl .*rule network.allow\[0\]"
 pt_check "the refusal is logged" grep -q \
 	'"class":"http".*"decision":"deny".*"method":"POST"' "$PT_LOG"
+pt_grep "... and the run's last line names it" "$PT_ERR" \
+	'^proctor: 1 denied \(http POST safe.test/upload\)'
 
 : >"$SRV"
 pt_lab_run $P -- "$PT_PY" "$C" keepalive safe.test 8081
