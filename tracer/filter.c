@@ -408,6 +408,10 @@ static int add_masked(scmp_filter_ctx ctx)
 	 * user's terminal dead after the run; Ctrl-C with it (job.c) */
 	if (rc == 0)
 		rc = refuse_eq(ctx, EPERM, SCMP_SYS(ioctl), 1, TIOCSETD);
+	/* a lease on any file the run may read holds the user's writers
+	 * of it outside up to lease-break-time (45 s) each */
+	if (rc == 0)
+		rc = refuse_eq(ctx, EACCES, SCMP_SYS(fcntl), 1, F_SETLEASE);
 	/* a child that would escape the tracer (class 18) */
 	if (rc == 0)
 		rc = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EPERM),

@@ -141,6 +141,18 @@ if [ "$(id -u)" = 0 ] && id proctortest >/dev/null 2>&1 &&
 		"$(as_victim remove "$key")" left
 fi
 
+# A lease on a file the run may read (the canary's, its own) would hold
+# the user's writers of it outside up to lease-break-time (45 s) each
+esc_run -- "$PT_PY" -c 'import fcntl, os, sys
+fd = os.open(sys.argv[1], os.O_RDONLY)
+try:
+    fcntl.fcntl(fd, fcntl.F_SETLEASE, fcntl.F_RDLCK)
+    print("leased")
+except OSError as e:
+    print(e.strerror)' "$CANARY/existing"
+pt_is "class 6: no lease on a file outside, which would hold its writers" \
+	"$(cat "$PT_OUT")" "Permission denied"
+
 # The floor is the kernel's backstop under every class: it must not
 # depend on where stdout and stderr go.
 floor() {
