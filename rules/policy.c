@@ -1146,10 +1146,23 @@ static int parse_root(struct layer *l, const cJSON *root)
 	return rc;
 }
 
-/* cJSON tells where it stopped; people want a line and a column. */
+/* The line and column of at in json, as people count them. */
 static void line_col(const char *json, const char *at, unsigned *line,
-		     unsigned *col);
+		     unsigned *col)
+{
+	const char *s;
 
+	*line = *col = 1;
+	for (s = json; s < at && *s; s++) {
+		(*col)++;
+		if (*s == '\n') {
+			(*line)++;
+			*col = 1;
+		}
+	}
+}
+
+/* cJSON tells where it stopped; people want a line and a column. */
 static int json_error(struct layer *l, const char *json, const char *end)
 {
 	unsigned int line, col;
@@ -1210,22 +1223,6 @@ static const char *nul_escape(const char *json)
 bool rules_json_has_nul(const char *json)
 {
 	return nul_escape(json) != NULL;
-}
-
-/* The line and column of at in json, as people count them. */
-static void line_col(const char *json, const char *at, unsigned *line,
-		     unsigned *col)
-{
-	const char *s;
-
-	*line = *col = 1;
-	for (s = json; s < at && *s; s++) {
-		(*col)++;
-		if (*s == '\n') {
-			(*line)++;
-			*col = 1;
-		}
-	}
 }
 
 int rules_policy_add_json(struct rules_policy *p, const char *json,

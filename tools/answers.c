@@ -208,8 +208,18 @@ static void say_not_found(const unsigned *nums, int count)
 		n < count ? "; the others were removed" : "");
 }
 
+static int not_found(const unsigned *nums, int count)
+{
+	int i, n = 0;
+
+	for (i = 0; i < count; i++)
+		n += !(nums[i] & ANSWER_FOUND);
+	return n;
+}
+
 static int remove_lines(const char *path, int argc, char **argv, bool all)
 {
+	int unfound = 0;
 	unsigned *nums = calloc(argc + 1, sizeof(*nums));
 	char *text = NULL;
 	size_t len;
@@ -232,7 +242,7 @@ static int remove_lines(const char *path, int argc, char **argv, bool all)
 		fprintf(stderr, "proctor: %s: %s\n", path,
 			fd < 0 && errno == ENOENT ? "no saved answers"
 						  : strerror(errno));
-	else if (!all && removed < argc)
+	else if (!all && (unfound = not_found(nums, argc)) > 0)
 		say_not_found(nums, argc);
 	else
 		printf("%s\n", all ? "removed every saved answer" : "removed");
@@ -240,7 +250,7 @@ static int remove_lines(const char *path, int argc, char **argv, bool all)
 		close(fd);
 	free(text);
 	free(nums);
-	return removed < 0 ? 1 : !all && removed < argc ? 1 : 0;
+	return removed < 0 ? 1 : unfound > 0 ? 1 : 0;
 }
 
 int proctor_answers_main(int argc, char **argv)

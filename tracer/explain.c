@@ -249,12 +249,12 @@ void tracer_exec_advice(char *out, size_t size, const char *exe,
 		/* the entry's own prefix: the command line wins the tie */
 		tracer_printable(line, sizeof(line), v->pattern);
 	} else {
-		/* a bare name matches the program's base name (argv[0] is
-		 * the caller's choice); then the arguments the flag's
-		 * blank-separated words can carry */
 		/* a blank in the name: the flag's words would split it */
 		if (strpbrk(base ? base + 1 : exe, " \t"))
 			return;
+		/* a bare name matches the program's base name (argv[0] is
+		 * the caller's choice); then the arguments the flag's
+		 * blank-separated words can carry */
 		literal(name, sizeof(name), base ? base + 1 : exe);
 		tracer_printable(line, sizeof(line), name);
 		for (i = 1; i < n && i < 4 && plain_arg(words[i]); i++) {
