@@ -658,8 +658,14 @@ static void walk(struct reads *r, const char *dir)
 		return;
 	}
 	if (strv_under(&r->roots, dir)) {
-		r->why = "a read rule names a path in a directory the run "
-			 "may write to";
+		/* one start's: kept for the run's kernel record */
+		static char why[PATH_MAX + 100];
+
+		snprintf(why, sizeof(why),
+			 "a read rule names a path in %s, a directory the run "
+			 "may write to",
+			 dir);
+		r->why = why;
 		return;
 	}
 	if (pseudo_fs(dir)) {

@@ -320,14 +320,18 @@ static char **env_use_vc(char *const *envp)
 	return env;
 }
 
-/* A short text for a JSON string: quotes and controls become '?'. */
+/*
+ * A short text for a JSON string: quotes, controls and bytes that are
+ * not ASCII (a directory's name in it need not be UTF-8) become '?'.
+ */
 static void plain(char *out, size_t size, const char *in)
 {
 	size_t i;
 
 	for (i = 0; in[i] && i + 1 < size; i++)
 		out[i] = in[i] == '"' || in[i] == '\\' ||
-					 (unsigned char)in[i] < 0x20
+					 (unsigned char)in[i] < 0x20 ||
+					 (unsigned char)in[i] >= 0x7f
 				 ? '?'
 				 : in[i];
 	out[i] = '\0';
@@ -339,7 +343,7 @@ static void report_features(const struct tracer_opts *o,
 			    const struct floors *fl)
 {
 	int abi = tracer_landlock_abi(), floor = fl->write;
-	char fields[768], why[160], proxy[200];
+	char fields[1600], why[900], proxy[200];
 
 	plain(why, sizeof(why), fl->reads_why ? fl->reads_why : "");
 	tracer_proxy_describe(proxy, sizeof(proxy));

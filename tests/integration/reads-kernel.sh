@@ -129,6 +129,8 @@ proctor:*) pt_ok "a secret in the workspace: proctor judges reads" ;;
 *) pt_fail "a secret in the workspace: proctor judges reads" \
 	"reads: $(reads_mode)" ;;
 esac
+pt_is "... and says which directory made it so" "$(reads_mode)" \
+	"proctor: a read rule names a path in $WS, a directory the run may write to"
 
 # A rule under /proc: the run's own processes appear after the listing.
 pt_run --deny-read /proc/kcore -- sh -c 'head -n 1 /proc/self/status'
