@@ -557,6 +557,24 @@ static bool is_approved(const char *hash)
 	return ok;
 }
 
+/* Whether a content of file was approved once (a line "HASH  PATH"). */
+static bool approved_before(const char *file)
+{
+	char path[PATH_MAX], *list, *real = realpath(file, NULL), *at;
+	size_t n;
+	bool seen = false;
+
+	approved_path(path, sizeof(path));
+	list = real ? read_all(path, NULL) : NULL;
+	n = real ? strlen(real) : 0;
+	for (at = list; at && !seen && (at = strstr(at, real)) != NULL; at++)
+		seen = at >= list + 2 && at[-1] == ' ' && at[-2] == ' ' &&
+		       (at[n] == '\n' || at[n] == '\0');
+	free(list);
+	free(real);
+	return seen;
+}
+
 /* A policy file that says "builtin": false (unreadable: it says not). */
 static bool drops_builtin(const char *file)
 {
@@ -644,9 +662,12 @@ static int add_project_layer(struct rules_policy *p, const char *ws)
 	free(text);
 	if (!is_approved(hash)) {
 		fprintf(stderr,
-			"proctor: ignoring %s: its content is not approved.\n"
+			"proctor: ignoring %s: its content %s.\n"
 			"proctor: review it, then: proctor policy approve %s\n",
-			file, file);
+			file,
+			approved_before(file) ? "changed since you approved it"
+					      : "is not approved",
+			file);
 		return 0;
 	}
 	builtin_ignored(file);
@@ -2444,6 +2465,12 @@ static int policy_approve(int argc, char **argv)
 	}
 	fclose(f);
 	printf("approved %s (sha256 %s)\n", real ? real : argv[0], hash);
+	/* its content, wherever it is put: runs read only that name */
+	if (strcmp(strrchr(argv[0], '/') ? strrchr(argv[0], '/') + 1 : argv[0],
+		   ".proctor.json"))
+		printf("note: a run reads a project's policy only as "
+		       "WORKSPACE/.proctor.json; this content is approved "
+		       "there\n");
 	free(real);
 	return 0;
 }

@@ -115,6 +115,12 @@ printf '{"files": {"write": {"allow": ["%s", "/"]}}}\n' "$extra2" \
 rm -f "$extra2/f"
 pt_run -- sh -c "echo x >'$extra2/f'"
 pt_isnt "a changed project policy needs approving again" "$PT_RC" 0
+pt_grep "... and says it changed since it was approved" "$PT_ERR" \
+	"ignoring $WS/.proctor.json: its content changed since you approved it"
+cp "$WS/.proctor.json" "$T/copy.json"
+pt_proctor policy approve "$T/copy.json"
+pt_grep "approving another name says runs read only .proctor.json" \
+	"$PT_OUT" '^note: a run reads a project.s policy only as WORKSPACE/.proctor.json'
 rm -f "$WS/.proctor.json"
 pt_run -- sh -c "echo x >>'$XDG_CONFIG_HOME/proctor/approved'"
 pt_isnt "the run cannot approve anything itself" "$PT_RC" 0
