@@ -1104,9 +1104,11 @@ static void protect_hook_links(const struct pins *g, const char *dir,
 
 /*
  * git reading a config that never ends (a FIFO made in place of
- * .git/config, in a repository from a tarball) would hold the run
- * before CMD starts: after GIT_CONFIG_WAIT_MS with no word, git is
- * ended and not asked again, and proctor reads the configs itself.
+ * .git/config, in a repository from a tarball), or one that takes long
+ * (includes of megabytes, in each of many submodules), would hold the
+ * run before CMD starts: git gets GIT_CONFIG_WAIT_MS over all its calls,
+ * then is ended and not asked again, and proctor reads the configs
+ * itself.
  */
 #define GIT_CONFIG_WAIT_MS 5000
 static bool git_hung;
@@ -1114,18 +1116,23 @@ static bool git_hung;
 /* Whether git's output fd has more to read before the wait is over. */
 static bool git_answers(int fd, const char *ws)
 {
+	static long long deadline;
 	struct pollfd pfd = { .fd = fd, .events = POLLIN };
+	long long left;
 	int rc;
 
-	do
-		rc = poll(&pfd, 1, GIT_CONFIG_WAIT_MS);
-	while (rc < 0 && errno == EINTR);
+	if (!deadline)
+		deadline = tracer_now_ms() + GIT_CONFIG_WAIT_MS;
+	do {
+		left = deadline - tracer_now_ms();
+		rc = left > 0 ? poll(&pfd, 1, (int)left) : 0;
+	} while (rc < 0 && errno == EINTR);
 	if (rc == 0 && !git_hung) {
 		git_hung = true;
 		fprintf(stderr,
-			"proctor: git config in %s said nothing in %d s (is a "
-			"config there a FIFO?); proctor reads the configs "
-			"itself\n",
+			"proctor: git config in %s did not finish in %d s (a "
+			"config there a FIFO, or very large?); proctor reads "
+			"the configs itself\n",
 			ws, GIT_CONFIG_WAIT_MS / 1000);
 	}
 	return rc > 0;
@@ -1237,6 +1244,31 @@ static void protect_includes(const struct pins *g, const char *ws,
 }
 
 /*
+ * A small file of a repository's (.git, commondir, a worktree's gitdir,
+ * .gitmodules) to read by lines, or NULL: a FIFO in its place (a run
+ * can make .gitmodules one) would hold every later run before CMD
+ * starts, a device or a file of gigabytes without a line break would
+ * be read for ever.  Regular files of 1 MiB at most.
+ */
+#define REPO_FILE_MAX (1 << 20)
+
+static FILE *fopen_repo_file(const char *path)
+{
+	int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
+	struct stat st;
+	FILE *f;
+
+	if (fd < 0)
+		return NULL;
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) ||
+	    st.st_size > REPO_FILE_MAX || !(f = fdopen(fd, "re"))) {
+		close(fd);
+		return NULL;
+	}
+	return f;
+}
+
+/*
  * A workspace that is a linked worktree (.git: "gitdir: REPO/.git/
  * worktrees/NAME") keeps its index, objects and refs in REPO's .git,
  * outside it: git there is refused every write, commit and stash, and
@@ -1251,7 +1283,7 @@ static void say_linked_worktree(const struct rules_vars *v, const char *ws)
 	FILE *f;
 
 	snprintf(dotgit, sizeof(dotgit), "%s/.git", ws);
-	f = fopen(dotgit, "re");
+	f = fopen_repo_file(dotgit);
 	if (!f)
 		return;
 	gitdir = fgets(line, sizeof(line), f) && !strncmp(line, "gitdir: ", 8)
@@ -1300,7 +1332,7 @@ static bool git_dir_of(const char *top, char *gitdir, char *common, size_t size)
 	if (!S_ISREG(st.st_mode)) {
 		snprintf(line, sizeof(line), "%s", path);
 	} else {
-		f = fopen(path, "re");
+		f = fopen_repo_file(path);
 		v = f && fgets(line, sizeof(line), f) &&
 				    !strncmp(line, "gitdir: ", 8)
 			    ? line + 8
@@ -1315,7 +1347,7 @@ static bool git_dir_of(const char *top, char *gitdir, char *common, size_t size)
 	if (!realpath(line, gitdir))
 		return false;
 	snprintf(path, sizeof(path), "%s/commondir", gitdir);
-	f = fopen(path, "re");
+	f = fopen_repo_file(path);
 	if (f && fgets(line, sizeof(line), f)) {
 		line[strcspn(line, "\r\n")] = '\0';
 		git_path(gitdir, line, path, sizeof(path));
@@ -1352,7 +1384,7 @@ static void protect_other_tops(const struct pins *g, const char *top,
 	while (dp && (d = readdir(dp)) != NULL) {
 		snprintf(path, sizeof(path), "%s/worktrees/%s/gitdir", common,
 			 d->d_name);
-		if (d->d_name[0] == '.' || !(f = fopen(path, "re")))
+		if (d->d_name[0] == '.' || !(f = fopen_repo_file(path)))
 			continue;
 		if (fgets(line, sizeof(line), f) &&
 		    (slash = strrchr(line, '/'))) {
@@ -1366,7 +1398,7 @@ static void protect_other_tops(const struct pins *g, const char *top,
 	if (dp)
 		closedir(dp);
 	snprintf(path, sizeof(path), "%s/.gitmodules", top);
-	f = depth < SUBMODULE_DEPTH ? fopen(path, "re") : NULL;
+	f = depth < SUBMODULE_DEPTH ? fopen_repo_file(path) : NULL;
 	while (f && fgets(line, sizeof(line), f)) {
 		line[strcspn(line, "\n")] = '\0';
 		v = line + strspn(line, " \t");
