@@ -210,8 +210,13 @@ static void child_main(const struct tracer_opts *o, int ready, int go, int fail,
 	 * an IPC namespace of its own.  A user's run cannot make one, and
 	 * reaches its user's, as natively.
 	 */
-	if (!o->keep_caps && geteuid() == 0)
-		unshare(CLONE_NEWIPC);
+	if (!o->keep_caps && geteuid() == 0 && unshare(CLONE_NEWIPC) < 0 &&
+	    !o->quiet)
+		fprintf(stderr,
+			"proctor: cannot give the run an IPC namespace of its "
+			"own (%s): a program that becomes another user may "
+			"reach that user's SysV IPC objects\n",
+			strerror(errno));
 	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
 		listener = -errno;
 	else if (!o->keep_caps && (v = tracer_caps_drop()) < 0)

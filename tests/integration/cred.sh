@@ -272,6 +272,42 @@ if [ -n "$cap" ] && [ $((0x$cap >> 23 & 1)) = 0 ]; then
 else
 	pt_fail "root's run lacks CAP_SYS_NICE" "CapEff $cap"
 fi
+# where the kernel refuses a new IPC namespace (systemd's
+# RestrictNamespaces=ipc, a container's root), the run says what it lacks
+if command -v cc >/dev/null 2>&1; then
+	cat >"$T/noipc.c" <<'C'
+#include <linux/filter.h>
+#include <linux/seccomp.h>
+#include <stddef.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+int main(int argc, char **argv)
+{
+	struct sock_filter f[] = {
+		BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr)),
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, __NR_unshare, 0, 3),
+		BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, args[0])),
+		BPF_JUMP(BPF_JMP | BPF_JSET | BPF_K, 0x08000000, 0, 1),
+		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | 1),
+		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+	};
+	struct sock_fprog p = { sizeof(f) / sizeof(*f), f };
+
+	(void)argc;
+	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) ||
+	    prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &p))
+		return 1;
+	execv(argv[1], argv + 1);
+	return 127;
+}
+C
+	cc -o "$T/noipc" "$T/noipc.c" &&
+		timeout -k 5 "$PT_TIMEOUT" "$T/noipc" "$PROCTOR" run --no-log -- true \
+			</dev/null >"$PT_OUT" 2>"$PT_ERR"
+	pt_grep "a root run without an IPC namespace of its own says so" \
+		"$PT_ERR" "cannot give the run an IPC namespace of its own"
+fi
 if command -v chrt >/dev/null; then
 	pt_run -- chrt -f 10 true
 	pt_isnt "... so chrt -f fails" "$PT_RC" 0
