@@ -408,6 +408,13 @@ static int add_masked(scmp_filter_ctx ctx)
 	 * user's terminal dead after the run; Ctrl-C with it (job.c) */
 	if (rc == 0)
 		rc = refuse_eq(ctx, EPERM, SCMP_SYS(ioctl), 1, TIOCSETD);
+	/* nor output suspended (TCXONC TCOOFF), which ^Q does not resume:
+	 * the user's shell would hang on its next write */
+	if (rc == 0)
+		rc = seccomp_rule_add(
+			ctx, SCMP_ACT_ERRNO(EPERM), SCMP_SYS(ioctl), 2,
+			SCMP_A1(SCMP_CMP_MASKED_EQ, 0xffffffffu, TCXONC),
+			SCMP_A2(SCMP_CMP_MASKED_EQ, 0xffffffffu, TCOOFF));
 	/* a lease on any file the run may read holds the user's writers
 	 * of it outside up to lease-break-time (45 s) each */
 	if (rc == 0)

@@ -92,29 +92,43 @@ void tracer_job_child_stopped(pid_t child, int sig)
  * back as it was.  (Its line discipline, which could drop all input,
  * cannot be changed: the filter refuses TIOCSETD.)
  */
-static int excl_fd = -1; /* while it was not, to mend it */
+/* terminals that were not exclusive, to mend: /dev/tty, fds 0 to 2 */
+static int excl_fds[4] = { -1, -1, -1, -1 };
 
-void tracer_job_tty_note(void)
+static void note_one(int fd, int slot)
 {
-	int fd = open("/dev/tty", O_RDWR | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
 	int excl = 1;
 
-	if (fd >= 0 && ioctl(fd, TIOCGEXCL, &excl) == 0 && !excl)
-		excl_fd = fd;
+	if (fd >= 0 && isatty(fd) && ioctl(fd, TIOCGEXCL, &excl) == 0 && !excl)
+		excl_fds[slot] = fd;
 	else if (fd >= 0)
 		close(fd);
 }
 
+void tracer_job_tty_note(void)
+{
+	int i;
+
+	note_one(open("/dev/tty", O_RDWR | O_CLOEXEC | O_NOCTTY | O_NONBLOCK),
+		 0);
+	/* a terminal CMD was given without proctor's having one (setsid) */
+	for (i = 0; i < 3; i++)
+		note_one(fcntl(i, F_DUPFD_CLOEXEC, 3), i + 1);
+}
+
 void tracer_job_tty_mend(void)
 {
-	int excl = 0;
+	int excl, i;
 
-	if (excl_fd < 0)
-		return;
-	if (ioctl(excl_fd, TIOCGEXCL, &excl) == 0 && excl)
-		ioctl(excl_fd, TIOCNXCL);
-	close(excl_fd);
-	excl_fd = -1;
+	for (i = 0; i < 4; i++) {
+		excl = 0;
+		if (excl_fds[i] < 0)
+			continue;
+		if (ioctl(excl_fds[i], TIOCGEXCL, &excl) == 0 && excl)
+			ioctl(excl_fds[i], TIOCNXCL);
+		close(excl_fds[i]);
+		excl_fds[i] = -1;
+	}
 }
 
 void tracer_job_restore(void)

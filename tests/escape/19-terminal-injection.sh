@@ -52,6 +52,18 @@ print(sys.argv[1], "excl", struct.unpack("i", got)[0])'
 	else
 		pt_skip "class 19: exclusive terminal" "$(head -c 200 "$T/out/excl")"
 	fi
+	# ... also where proctor has no terminal of its own (setsid) and the
+	# run was given it as its stdin
+	excl0=${excl//\/dev\/tty/\/proc\/self\/fd\/0}
+	timeout -k 5 "$PT_TIMEOUT" script -qec "setsid -w $(q "$PROCTOR") run --no-log -- \
+		$(q "$PT_PY") -c $(q "$excl0") set; $(q "$PT_PY") -c $(q "$excl") after" \
+		/dev/null </dev/null 2>&1 | tr -d '\r' >"$T/out/excl0"
+	if grep -q '^set excl 1$' "$T/out/excl0"; then
+		pt_grep "class 19: ... and so when proctor has no terminal (setsid)" \
+			"$T/out/excl0" '^after excl 0$'
+	else
+		pt_skip "class 19: exclusive terminal, setsid" "$(head -c 200 "$T/out/excl0")"
+	fi
 fi
 
 # ---- another terminal of the user: a pty made here, outside the run,

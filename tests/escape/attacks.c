@@ -3214,6 +3214,10 @@ static void cmd_tiocsti(void)
 	TRY("tiocsetd-high-bits",
 	    syscall(SYS_ioctl, fd, (unsigned long)TIOCSETD | (1UL << 32),
 		    &(int){ 27 }));
+	/* output suspended, which ^Q does not resume: the user's shell
+	 * would hang at its next write (resumed here if it worked) */
+	TRY("tcxonc-tcooff", ioctl(fd, TCXONC, TCOOFF));
+	ioctl(fd, TCXONC, TCOON);
 	TRY("tioclinux", ioctl(fd, TIOCLINUX, &sub));
 	TRY("tioclinux-high-bits",
 	    syscall(SYS_ioctl, fd, (unsigned long)TIOCLINUX | (1UL << 32),
