@@ -376,7 +376,10 @@ static bool family_pid_glob(const char *name, pid_t pid, char *out, size_t size)
 	int up;
 
 	for (up = 0; up < 4 && pid > 0; up++) {
-		if (pid_glob(name, pid, out, size))
+		/* a parent's pid alone ("[0-9]*") would take any name that
+		 * starts with a digit: a shell's $$ of its own is enough */
+		if (pid_glob(name, pid, out, size) &&
+		    (up == 0 || strcmp(out, "[0-9]*")))
 			return true;
 		tracer_proc_lock();
 		p = tracer_proc_find(pid);
@@ -571,7 +574,10 @@ static bool own_deny_flag(const struct tracer_event *e,
 	    strcmp(v->origin, "command line"))
 		return false;
 	for (i = 0; i < sizeof(flags) / sizeof(*flags); i++)
-		if (!strcmp(v->where, flags[i].flag) && e->cls == flags[i].cls)
+		if (!strcmp(v->where, flags[i].flag) &&
+		    (e->cls == flags[i].cls ||
+		     /* what may not be read may not be written */
+		     (flags[i].cls == RULES_READ && e->cls == RULES_WRITE)))
 			return true;
 	return false;
 }
