@@ -582,6 +582,38 @@ static bool glob_ok(const char *pattern, const char *s)
  * name, matching the path or a directory above it (so "/usr/lib" and
  * "/usr/lib/[*]" take what lies beneath, as an entry would).
  */
+/* pattern with each of from replaced by to, in out. */
+static void replaced(char *out, size_t size, const char *pattern,
+		     const char *from, const char *to)
+{
+	size_t o = 0, fl = strlen(from), tl = strlen(to);
+
+	while (*pattern && o + tl < size) {
+		if (!strncmp(pattern, from, fl)) {
+			memcpy(out + o, to, tl);
+			o += tl;
+			pattern += fl;
+		} else {
+			out[o++] = *pattern++;
+		}
+	}
+	out[o] = '\0';
+}
+
+/* One name against the glob: "**" takes any number of whole names. */
+static bool glob_path(const char *pattern, const char *s)
+{
+	char alt[PATH_MAX + 64];
+
+	if (!strstr(pattern, "**"))
+		return fnmatch(pattern, s, FNM_PATHNAME) == 0;
+	replaced(alt, sizeof(alt), pattern, "/**/", "/");
+	if (fnmatch(alt, s, FNM_PATHNAME) == 0)
+		return true; /* none */
+	replaced(alt, sizeof(alt), pattern, "**", "*");
+	return fnmatch(alt, s, 0) == 0; /* one or more */
+}
+
 static bool path_ok(const char *pattern, const char *s)
 {
 	char buf[PATH_MAX + 64];
@@ -594,7 +626,7 @@ static bool path_ok(const char *pattern, const char *s)
 		if (buf[n] != '\0' && buf[n] != '/')
 			continue;
 		buf[n] = '\0';
-		if (fnmatch(pattern, buf, FNM_PATHNAME) == 0)
+		if (glob_path(pattern, buf))
 			return true;
 	}
 	return !strcmp(pattern, "/") && s[0] == '/';

@@ -186,6 +186,10 @@ pt_is "proctor log --path names the program an exec ran" \
 pt_is "... a '*' stays within a name" "$(paths '/usr/*/GPL-3')" ""
 pt_is "... and a directory takes what lies beneath it" \
 	"$(paths '/usr/share/common-*')" "/usr/share/common-licenses/GPL-3 "
+pt_is "... a '**' any number of names" "$(paths '/usr/**/GPL-3')" \
+	"/usr/share/common-licenses/GPL-3 "
+pt_is "... none too" "$(paths '/usr/share/common-licenses/**/GPL-3')" \
+	"/usr/share/common-licenses/GPL-3 "
 
 # ---- proctor goes on only with a log whose last record is its key's
 printf '%s\n' '{"time":"x","v":2,"type":"end","run":"r","seq":1,"mac":"'"$(printf 'a%.0s' $(seq 64))"'"}' \
