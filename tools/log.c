@@ -806,7 +806,7 @@ static bool fields_in_range(const char *v, size_t n)
 	return true;
 }
 
-static bool a_time(const char *opt, const char *v)
+static bool a_time(const char *opt, char *v)
 {
 	static const char shape[] = "dddd-dd-ddTdd:dd:dd";
 	size_t i, n = strlen(v);
@@ -815,6 +815,12 @@ static bool a_time(const char *opt, const char *v)
 		if (shape[i] == 'd' ? !isdigit((unsigned char)v[i])
 				    : v[i] != shape[i])
 			break;
+	/* "...:ssZ", as people write UTC: the Z goes (compared as text,
+	 * it would fall after every record of that second) */
+	if (i == 19 && n == 20 && v[19] == 'Z' && fields_in_range(v, 19)) {
+		v[19] = '\0';
+		return true;
+	}
 	/* whole fields only: a year, a date, an hour, minutes, seconds */
 	if (i == n &&
 	    (n == 4 || n == 7 || n == 10 || n == 13 || n == 16 || n == 19) &&

@@ -170,6 +170,9 @@ for bad in "--decision bogus" "--class nonsense" "--since yesterday" \
 	pt_grep "and the message names it" "$T/bad.out" "${bad#* }: expected"
 done
 
+"$PROCTOR" log --since 2000-01-01T00:00:00Z "$T/good.jsonl" >"$T/z.out" 2>&1
+pt_is "--since takes a time written with Z, as people write UTC" "$?" 0
+
 # ---- --path: a glob as the policy reads one ('*' within a name), matching
 # what lies beneath too, and the program an exec ran
 : >"$T/path.jsonl"
