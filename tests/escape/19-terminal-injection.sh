@@ -43,27 +43,24 @@ if sys.argv[1] == "set":
     fcntl.ioctl(fd, 0x540C)
 got = fcntl.ioctl(fd, 0x80045440, b"\0\0\0\0")
 print(sys.argv[1], "excl", struct.unpack("i", got)[0])'
-	timeout -k 5 "$PT_TIMEOUT" script -qec "$(q "$PROCTOR") run --no-log -- \
-		$(q "$PT_PY") -c $(q "$excl") set; $(q "$PT_PY") -c $(q "$excl") after" \
-		/dev/null </dev/null 2>&1 | tr -d '\r' >"$T/out/excl"
-	if grep -q '^set excl 1$' "$T/out/excl"; then
-		pt_grep "class 19: a terminal the run made exclusive is not so after it" \
-			"$T/out/excl" '^after excl 0$'
-	else
-		pt_skip "class 19: exclusive terminal" "$(head -c 200 "$T/out/excl")"
-	fi
+	# excl_case NAME PREFIX SETTER: the run sets its terminal exclusive
+	# (SETTER: the script that opens it so), then a program after it looks
+	excl_case() {
+		timeout -k 5 "$PT_TIMEOUT" script -qec "$2 $(q "$PROCTOR") run --no-log -- \
+			$(q "$PT_PY") -c $(q "$3") set; $(q "$PT_PY") -c $(q "$excl") after" \
+			/dev/null </dev/null 2>&1 | tr -d '\r' >"$T/out/excl"
+		if grep -q '^set excl 1$' "$T/out/excl"; then
+			pt_grep "class 19: $1" "$T/out/excl" '^after excl 0$'
+		else
+			pt_skip "class 19: $1" "$(head -c 200 "$T/out/excl")"
+		fi
+	}
+	excl_case "a terminal the run made exclusive is not so after it" "" \
+		"$excl"
 	# ... also where proctor has no terminal of its own (setsid) and the
 	# run was given it as its stdin
-	excl0=${excl//\/dev\/tty/\/proc\/self\/fd\/0}
-	timeout -k 5 "$PT_TIMEOUT" script -qec "setsid -w $(q "$PROCTOR") run --no-log -- \
-		$(q "$PT_PY") -c $(q "$excl0") set; $(q "$PT_PY") -c $(q "$excl") after" \
-		/dev/null </dev/null 2>&1 | tr -d '\r' >"$T/out/excl0"
-	if grep -q '^set excl 1$' "$T/out/excl0"; then
-		pt_grep "class 19: ... and so when proctor has no terminal (setsid)" \
-			"$T/out/excl0" '^after excl 0$'
-	else
-		pt_skip "class 19: exclusive terminal, setsid" "$(head -c 200 "$T/out/excl0")"
-	fi
+	excl_case "... and so when proctor has no terminal (setsid)" \
+		"setsid -w" "${excl//\/dev\/tty/\/proc\/self\/fd\/0}"
 fi
 
 # ---- another terminal of the user: a pty made here, outside the run,
