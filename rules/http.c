@@ -73,6 +73,35 @@ bool rules_policy_relays(const struct rules_policy *p)
 	return false;
 }
 
+static size_t list_limited(const struct rules_list *l,
+			   void (*fn)(const char *name, void *arg), void *arg)
+{
+	const struct rules_entry *e;
+	size_t n = 0;
+
+	for (e = l->v; e < l->v + l->n; e++)
+		if (e->kind == RULES_ENTRY_HOST && e->action == RULES_ALLOW &&
+		    e->has_http && !e->wild) {
+			fn(e->name, arg);
+			n++;
+		}
+	return n;
+}
+
+size_t rules_limited_names(const struct rules_policy *p,
+			   void (*fn)(const char *name, void *arg), void *arg)
+{
+	const struct rules_list *x = &p->cls[RULES_EXEC];
+	size_t n, i;
+
+	n = list_limited(&p->cls[RULES_CONNECT], fn, arg);
+	for (i = 0; i < x->n; i++)
+		if (x->v[i].grant)
+			n += list_limited(&x->v[i].grant->p->cls[RULES_CONNECT],
+					  fn, arg);
+	return n;
+}
+
 static size_t list_unenforceable(const struct rules_list *l,
 				 void (*fn)(const char *origin,
 					    const char *where,

@@ -503,6 +503,12 @@ int rules_tls_hello(const uint8_t *buf, size_t len,
 
 /* Whether some network entry carries HTTP limits: a relay is needed. */
 bool rules_policy_relays(const struct rules_policy *p);
+/*
+ * Calls fn with each domain name (no wildcard) whose allow entry, the
+ * policy's or a grant's, carries HTTP limits.  Returns how many.
+ */
+size_t rules_limited_names(const struct rules_policy *p,
+			   void (*fn)(const char *name, void *arg), void *arg);
 
 /* The bit of a method token ("GET"), or 0 for one proctor does not know. */
 unsigned int rules_http_method(const char *tok, size_t len);

@@ -46,6 +46,7 @@
 #include <linux/inet_diag.h>
 #include <linux/netlink.h>
 #include <linux/sock_diag.h>
+#include <netdb.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <poll.h>
@@ -578,6 +579,115 @@ static void refuse_tls(struct relay_conn *c, const struct rules_verdict *v,
 	c->drain_since = 0;
 }
 
+/*
+ * The addresses of the limited names, as proctor resolves them itself.
+ * A program that resolves only another allowed name at the same address
+ * (a CDN's) and sends "Host:" the limited site, in plain HTTP or inside
+ * TLS naming the other, must meet the relay too: so the limited names
+ * are resolved at the start and every RELAY_KNOWN_S, and a connection to
+ * one of their addresses is relayed whatever name it was made by.  Kept
+ * apart from the names the program was answered, which grant: these
+ * only mark an address as one whose HTTP is judged.  Answers rotate
+ * (a CDN's pool): what is marked is what the resolver said lately.
+ */
+#define RELAY_KNOWN_MAX 256
+#define RELAY_KNOWN_S	60
+
+struct known_addr {
+	uint8_t ip[16];
+	char name[TRACER_NAME_MAX];
+};
+
+/* what a connect waits at most for the first round (the run's start) */
+#define RELAY_KNOWN_WAIT_MS 2000
+
+static struct {
+	pthread_mutex_t lock;
+	pthread_cond_t done;
+	bool wanted, ready; /* limited names to resolve; a round is done */
+	struct known_addr v[RELAY_KNOWN_MAX];
+	int n, filling; /* filling: the round's entries so far */
+} known = { .lock = PTHREAD_MUTEX_INITIALIZER,
+	    .done = PTHREAD_COND_INITIALIZER };
+
+/* Adds name's addresses (A and AAAA) to the table being filled. */
+static void resolve_limited(const char *name, void *arg)
+{
+	struct addrinfo hints = { .ai_socktype = SOCK_STREAM }, *res, *a;
+	struct known_addr *round = arg;
+
+	if (getaddrinfo(name, NULL, &hints, &res) != 0)
+		return;
+	for (a = res; a && known.filling < RELAY_KNOWN_MAX; a = a->ai_next) {
+		struct known_addr *k = &round[known.filling];
+
+		memset(k->ip, 0, sizeof(k->ip));
+		if (a->ai_family == AF_INET) {
+			k->ip[10] = k->ip[11] = 0xff;
+			memcpy(k->ip + 12,
+			       &((struct sockaddr_in *)a->ai_addr)->sin_addr,
+			       4);
+		} else if (a->ai_family == AF_INET6) {
+			memcpy(k->ip,
+			       &((struct sockaddr_in6 *)a->ai_addr)->sin6_addr,
+			       16);
+		} else {
+			continue;
+		}
+		snprintf(k->name, sizeof(k->name), "%s", name);
+		known.filling++;
+	}
+	freeaddrinfo(res);
+}
+
+static void *known_thread(void *arg)
+{
+	static struct known_addr round[RELAY_KNOWN_MAX];
+
+	(void)arg;
+	for (;;) {
+		known.filling = 0;
+		rules_limited_names(relay.sup->o->policy, resolve_limited,
+				    round);
+		pthread_mutex_lock(&known.lock);
+		memcpy(known.v, round, sizeof(round[0]) * known.filling);
+		known.n = known.filling;
+		known.ready = true;
+		pthread_cond_broadcast(&known.done);
+		pthread_mutex_unlock(&known.lock);
+		sleep(RELAY_KNOWN_S);
+	}
+	return NULL;
+}
+
+/* A limited name proctor found at ip itself, not skip, in out. */
+static bool known_at(const uint8_t ip[16], const char *skip, char *out,
+		     size_t size)
+{
+	struct timespec until;
+	bool found = false;
+	int i;
+
+	pthread_mutex_lock(&known.lock);
+	/* at the run's start: the first round, unless the resolver lags */
+	if (known.wanted && !known.ready) {
+		clock_gettime(CLOCK_REALTIME, &until);
+		until.tv_sec += RELAY_KNOWN_WAIT_MS / 1000;
+		while (!known.ready &&
+		       pthread_cond_timedwait(&known.done, &known.lock,
+					      &until) == 0)
+			;
+	}
+	for (i = 0; i < known.n && !found; i++)
+		if (!memcmp(known.v[i].ip, ip, 16) &&
+		    (!skip || strcasecmp(known.v[i].name, skip))) {
+			snprintf(out, size, "%s", known.v[i].name);
+			found = true;
+		}
+	pthread_mutex_unlock(&known.lock);
+	return found;
+}
+
 /* --- TLS interception ------------------------------------------------- */
 
 /* Whether TLS naming sni, allowed by v, is decrypted and judged. */
@@ -607,7 +717,9 @@ static bool fronts_intercepted(const struct relay_conn *c, const char *sni,
 
 	if (!ca || c->via || c->addr.kind != RULES_ADDR_IP)
 		return false;
-	n = tracer_names_find(c->addr.ip, names, 8);
+	n = tracer_names_find(c->addr.ip, names, 7);
+	/* and one proctor found there itself */
+	n += known_at(c->addr.ip, sni, names[n], sizeof(names[n]));
 	for (i = 0; i < n; i++) {
 		if (!strcasecmp(names[i], sni))
 			continue;
@@ -1882,6 +1994,12 @@ full:
 	return false;
 }
 
+static void count_name(const char *name, void *arg)
+{
+	(void)name;
+	(void)arg;
+}
+
 int tracer_relay_start(const struct tracer_sup *s)
 {
 	struct epoll_event ev = { .events = EPOLLIN, .data.ptr = NULL };
@@ -1909,6 +2027,14 @@ int tracer_relay_start(const struct tracer_sup *s)
 	pthread_attr_init(&attr);
 	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
 	rc = pthread_create(&t, &attr, relay_thread, NULL);
+	/* a lookup may take the resolver's timeouts: not the start's */
+	known.wanted = rules_limited_names(s->o->policy, count_name, NULL);
+	if (!rc && known.wanted &&
+	    pthread_create(&t, &attr, known_thread, NULL)) {
+		known.wanted = false;
+		fprintf(stderr, "proctor: cannot resolve the limited names: "
+				"no thread\n");
+	}
 	pthread_attr_destroy(&attr);
 	if (rc)
 		return -rc;
@@ -1948,6 +2074,8 @@ bool tracer_relay_limits(const struct rules_addr *ra)
 
 	if (!relay.on || ra->kind != RULES_ADDR_IP)
 		return false;
+	if (known_at(ra->ip, NULL, names[0], sizeof(names[0])))
+		return true;
 	n = tracer_names_find(ra->ip, names, 8);
 	for (i = 0; i < n; i++) {
 		list[0] = names[i];

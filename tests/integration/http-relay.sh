@@ -136,22 +136,29 @@ pt_wait_for 5 grep -q last-words "$SRV"
 pt_grep "a request sent just before the program exits still leaves" "$SRV" \
 	"GET safe.test /last-words"
 
-# sibling NAME HOST: resolves safe.test, connects by NAME and POSTs with
-# Host HOST
+# sibling NAME HOST [RESOLVE]: resolves RESOLVE (safe.test; "-": none),
+# connects by NAME and POSTs with Host HOST
 sibling() {
 	: >"$SRV"
 	pt_lab_run $P -- "$PT_PY" -c '
 import socket, sys
-socket.getaddrinfo("safe.test", 8081)
+if sys.argv[3] != "-":
+    socket.getaddrinfo(sys.argv[3], 8081)
 s = socket.create_connection((sys.argv[1], 8081), timeout=5)
 s.sendall(b"POST /sib HTTP/1.1\r\nHost: %s\r\nContent-Length: 0\r\n"
           b"Connection: close\r\n\r\n" % sys.argv[2].encode())
-print(s.recv(1000).decode().splitlines()[0])' "$1" "$2"
+print(s.recv(1000).decode().splitlines()[0])' "$1" "$2" "${3:-safe.test}"
 }
 sibling sibling.test safe.test
 pt_grep "a limited site reached through a sibling name is still limited" \
 	"$PT_OUT" "403 Forbidden"
 pt_nogrep "and its POST never arrives" "$SRV" "POST"
+# ... though the program never asked for the limited name: proctor
+# resolves the policy's limited names itself
+sibling sibling.test safe.test -
+pt_grep "... even when the program never resolved the limited name" \
+	"$PT_OUT" "403 Forbidden"
+pt_nogrep "... and its POST never arrives" "$SRV" "POST"
 sibling sibling.test sibling.test
 pt_grep "the sibling's own requests keep its own rule" "$PT_OUT" "200 OK"
 pt_lab_run $P -- "$PT_PY" -c '

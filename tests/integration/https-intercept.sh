@@ -198,8 +198,13 @@ pt_check "the CA is constrained to the intercepted names" sh -c \
 # --- what is refused ----------------------------------------------------------
 
 : >"$TLS"
-pt_lab_run $P -- curl -sS -m 10 -d x --cacert "$LAB/cert.pem" \
-	https://deny.test/x
+# (the limited name elsewhere: no limited name is at deny.test's address)
+cat >"$T/solo.json" <<'JSON'
+{"network": {"intercept": true, "allow": [
+  {"pattern": "elsewhere.test", "methods": ["GET"]}, "deny.test"]}}
+JSON
+pt_lab_run --policy "$T/solo.json" -- curl -sS -m 10 -d x \
+	--cacert "$LAB/cert.pem" https://deny.test/x
 pt_grep "a domain without methods is not decrypted (the program sees the real certificate)" \
 	"$PT_OUT" "^POST /x"
 # domain fronting: TLS naming the unlimited deny.test to the address that
@@ -214,6 +219,11 @@ pt_isnt "TLS naming another name at an intercepted name's address is refused" \
 pt_grep "... and said why" "$PT_ERR" \
 	'TLS naming deny.test to an address that also serves safe.test.*domain fronting'
 pt_nogrep "... the server saw no request" "$TLS" "fronted"
+pt_lab_run $P -- curl -sS -m 10 -d x -H "Host: safe.test" \
+	--cacert "$LAB/cert.pem" https://deny.test/unresolved
+pt_grep "... also when the program never resolved the limited name" \
+	"$PT_ERR" 'TLS naming deny.test to an address that also serves safe.test'
+pt_nogrep "... and the server saw no request" "$TLS" "unresolved"
 # a command's grant that limits methods is intercepted like the policy's
 cat >"$T/grant.json" <<JSON
 {"network": {"intercept": true, "allow": [
