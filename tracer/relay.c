@@ -604,7 +604,8 @@ struct known_addr {
 static struct {
 	pthread_mutex_t lock;
 	pthread_cond_t done;
-	bool wanted, ready; /* limited names to resolve; a round is done */
+	bool wanted, ready;    /* limited names to resolve; a round is done */
+	struct timespec until; /* the first round's wait ends (realtime) */
 	struct known_addr v[RELAY_KNOWN_MAX];
 	int n, filling; /* filling: the round's entries so far */
 } known = { .lock = PTHREAD_MUTEX_INITIALIZER,
@@ -664,20 +665,16 @@ static void *known_thread(void *arg)
 static bool known_at(const uint8_t ip[16], const char *skip, char *out,
 		     size_t size)
 {
-	struct timespec until;
 	bool found = false;
 	int i;
 
 	pthread_mutex_lock(&known.lock);
-	/* at the run's start: the first round, unless the resolver lags */
-	if (known.wanted && !known.ready) {
-		clock_gettime(CLOCK_REALTIME, &until);
-		until.tv_sec += RELAY_KNOWN_WAIT_MS / 1000;
-		while (!known.ready &&
-		       pthread_cond_timedwait(&known.done, &known.lock,
-					      &until) == 0)
-			;
-	}
+	/* at the run's start: the first round, unless the resolver lags
+	 * (then no connect waits for it again) */
+	while (known.wanted && !known.ready &&
+	       pthread_cond_timedwait(&known.done, &known.lock, &known.until) ==
+		       0)
+		;
 	for (i = 0; i < known.n && !found; i++)
 		if (!memcmp(known.v[i].ip, ip, 16) &&
 		    (!skip || strcasecmp(known.v[i].name, skip))) {
@@ -2029,6 +2026,8 @@ int tracer_relay_start(const struct tracer_sup *s)
 	rc = pthread_create(&t, &attr, relay_thread, NULL);
 	/* a lookup may take the resolver's timeouts: not the start's */
 	known.wanted = rules_limited_names(s->o->policy, count_name, NULL);
+	clock_gettime(CLOCK_REALTIME, &known.until);
+	known.until.tv_sec += RELAY_KNOWN_WAIT_MS / 1000;
 	if (!rc && known.wanted &&
 	    pthread_create(&t, &attr, known_thread, NULL)) {
 		known.wanted = false;
