@@ -556,6 +556,25 @@ static void why_asked(char *out, size_t size, const struct tracer_event *e)
  * user's own word).  By the class: the entry's text need not read as
  * the object ($WORKSPACE, a "//", a prefix of words).
  */
+/* Whether pattern, a path as written, names path: "//" and a "/" at
+ * the end aside; a pattern with globs or variables does not. */
+static bool same_path(const char *pattern, const char *path)
+{
+	while (*pattern && *path) {
+		if (*pattern == '/' && *path == '/') {
+			pattern += strspn(pattern, "/");
+			path++;
+			continue;
+		}
+		if (*pattern != *path || strchr("*?[$~", *pattern))
+			return false;
+		pattern++;
+		path++;
+	}
+	pattern += strspn(pattern, "/");
+	return !*pattern && !*path;
+}
+
 static bool own_deny_flag(const struct tracer_event *e,
 			  const struct rules_verdict *v)
 {
@@ -573,12 +592,20 @@ static bool own_deny_flag(const struct tracer_event *e,
 	if (v->is_default || v->action != RULES_DENY ||
 	    strcmp(v->origin, "command line"))
 		return false;
-	for (i = 0; i < sizeof(flags) / sizeof(*flags); i++)
-		if (!strcmp(v->where, flags[i].flag) &&
-		    (e->cls == flags[i].cls ||
-		     /* what may not be read may not be written */
-		     (flags[i].cls == RULES_READ && e->cls == RULES_WRITE)))
+	for (i = 0; i < sizeof(flags) / sizeof(*flags); i++) {
+		if (strcmp(v->where, flags[i].flag))
+			continue;
+		if (e->cls == flags[i].cls)
 			return true;
+		/*
+		 * What may not be read may not be written, unless a more
+		 * specific write entry names it: the advice for what lies
+		 * beneath the flag's path works; for the path itself it
+		 * ties, and loses.
+		 */
+		if (flags[i].cls == RULES_READ && e->cls == RULES_WRITE)
+			return e->object && same_path(v->pattern, e->object);
+	}
 	return false;
 }
 
