@@ -1371,9 +1371,12 @@ static void protect_repo(const struct pins *g, const char *top,
  * of common names a worktree's .git file) and its submodules (each
  * path of .gitmodules), down to SUBMODULE_DEPTH.
  */
+#define WORKTREES_MAX 1024
+
 static void protect_other_tops(const struct pins *g, const char *top,
 			       const char *common, int depth, int *budget)
 {
+	int looked = 0;
 	char path[PATH_MAX], line[PATH_MAX + 32], gd[PATH_MAX], *v, *slash;
 	struct dirent *d;
 	DIR *dp;
@@ -1381,7 +1384,11 @@ static void protect_other_tops(const struct pins *g, const char *top,
 
 	snprintf(path, sizeof(path), "%s/worktrees", common);
 	dp = depth ? NULL : opendir(path);
-	while (dp && (d = readdir(dp)) != NULL) {
+	/* the budget spent, or WORKTREES_MAX names read, the rest is not
+	 * looked at (a run may fill worktrees/ with names for every later
+	 * start to read) */
+	while (dp && *budget > 0 && looked++ < WORKTREES_MAX &&
+	       (d = readdir(dp)) != NULL) {
 		snprintf(path, sizeof(path), "%s/worktrees/%s/gitdir", common,
 			 d->d_name);
 		if (d->d_name[0] == '.' || !(f = fopen_repo_file(path)))

@@ -556,13 +556,20 @@ static void why_asked(char *out, size_t size, const struct tracer_event *e)
  * user's own word).  By the class: the entry's text need not read as
  * the object ($WORKSPACE, a "//", a prefix of words).
  */
-/* Whether pattern, a path as written, names path: "//" and a "/" at
- * the end aside; a pattern with globs or variables does not. */
+/* Whether pattern, a path as written, names path: "//", "/./" and a
+ * "/" at the end aside; a pattern with globs or variables does not. */
 static bool same_path(const char *pattern, const char *path)
 {
 	while (*pattern && *path) {
 		if (*pattern == '/' && *path == '/') {
-			pattern += strspn(pattern, "/");
+			/* "//" and "/./" are one "/" */
+			for (;;) {
+				pattern += strspn(pattern, "/");
+				if (pattern[0] != '.' ||
+				    (pattern[1] != '/' && pattern[1]))
+					break;
+				pattern++;
+			}
 			path++;
 			continue;
 		}

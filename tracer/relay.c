@@ -590,12 +590,13 @@ static void refuse_tls(struct relay_conn *c, const struct rules_verdict *v,
  * only mark an address as one whose HTTP is judged.  Answers rotate
  * (a CDN's pool): what is marked is what the resolver said lately.
  */
-#define RELAY_KNOWN_MAX 256
+#define RELAY_KNOWN_MAX 4096
 #define RELAY_KNOWN_S	60
 
 struct known_addr {
 	uint8_t ip[16];
 	char name[TRACER_NAME_MAX];
+	uint64_t round; /* the round that last found it */
 };
 
 /* what a connect waits at most for the first round (the run's start) */
@@ -604,55 +605,99 @@ struct known_addr {
 static struct {
 	pthread_mutex_t lock;
 	pthread_cond_t done;
-	bool wanted, ready;    /* limited names to resolve; a round is done */
+	bool wanted, ready; /* limited names to resolve; a round is done */
+	bool full_said;
 	struct timespec until; /* the first round's wait ends (realtime) */
+	uint64_t round;
 	struct known_addr v[RELAY_KNOWN_MAX];
-	int n, filling; /* filling: the round's entries so far */
+	int n;
 } known = { .lock = PTHREAD_MUTEX_INITIALIZER,
 	    .done = PTHREAD_COND_INITIALIZER };
 
-/* Adds name's addresses (A and AAAA) to the table being filled. */
-static void resolve_limited(const char *name, void *arg)
+/* Marks ip as name's, found this round; under known.lock. */
+static void known_put(const uint8_t ip[16], const char *name)
 {
-	struct addrinfo hints = { .ai_socktype = SOCK_STREAM }, *res, *a;
-	struct known_addr *round = arg;
+	int i;
+
+	for (i = 0; i < known.n; i++)
+		if (!memcmp(known.v[i].ip, ip, 16) &&
+		    !strcmp(known.v[i].name, name)) {
+			known.v[i].round = known.round;
+			return;
+		}
+	if (known.n == RELAY_KNOWN_MAX) {
+		if (!known.full_said)
+			fprintf(stderr,
+				"proctor: the limited names have more than %d "
+				"addresses: those past it are not relayed "
+				"unless the program resolves their names\n",
+				RELAY_KNOWN_MAX);
+		known.full_said = true;
+		return;
+	}
+	memcpy(known.v[known.n].ip, ip, 16);
+	snprintf(known.v[known.n].name, sizeof(known.v[0].name), "%s", name);
+	known.v[known.n++].round = known.round;
+}
+
+/*
+ * Marks name's addresses of one family, as they come: a resolver that
+ * lets AAAA queries time out (a common breakage) must not hold the A
+ * answers back.
+ */
+static void resolve_family(const char *name, int family)
+{
+	struct addrinfo hints = { .ai_family = family,
+				  .ai_socktype = SOCK_STREAM },
+			*res, *a;
+	uint8_t ip[16];
 
 	if (getaddrinfo(name, NULL, &hints, &res) != 0)
 		return;
-	for (a = res; a && known.filling < RELAY_KNOWN_MAX; a = a->ai_next) {
-		struct known_addr *k = &round[known.filling];
-
-		memset(k->ip, 0, sizeof(k->ip));
+	pthread_mutex_lock(&known.lock);
+	for (a = res; a; a = a->ai_next) {
+		memset(ip, 0, sizeof(ip));
 		if (a->ai_family == AF_INET) {
-			k->ip[10] = k->ip[11] = 0xff;
-			memcpy(k->ip + 12,
+			ip[10] = ip[11] = 0xff;
+			memcpy(ip + 12,
 			       &((struct sockaddr_in *)a->ai_addr)->sin_addr,
 			       4);
 		} else if (a->ai_family == AF_INET6) {
-			memcpy(k->ip,
+			memcpy(ip,
 			       &((struct sockaddr_in6 *)a->ai_addr)->sin6_addr,
 			       16);
 		} else {
 			continue;
 		}
-		snprintf(k->name, sizeof(k->name), "%s", name);
-		known.filling++;
+		known_put(ip, name);
 	}
+	pthread_mutex_unlock(&known.lock);
 	freeaddrinfo(res);
+}
+
+static void resolve_limited(const char *name, void *arg)
+{
+	(void)arg;
+	resolve_family(name, AF_INET);
+	resolve_family(name, AF_INET6);
 }
 
 static void *known_thread(void *arg)
 {
-	static struct known_addr round[RELAY_KNOWN_MAX];
+	int i, j;
 
 	(void)arg;
 	for (;;) {
-		known.filling = 0;
 		rules_limited_names(relay.sup->o->policy, resolve_limited,
-				    round);
+				    NULL);
+		/* what this round did not find again goes (after a round,
+		 * an address the name left keeps its mark no longer) */
 		pthread_mutex_lock(&known.lock);
-		memcpy(known.v, round, sizeof(round[0]) * known.filling);
-		known.n = known.filling;
+		for (i = j = 0; i < known.n; i++)
+			if (known.v[i].round == known.round)
+				known.v[j++] = known.v[i];
+		known.n = j;
+		known.round++;
 		known.ready = true;
 		pthread_cond_broadcast(&known.done);
 		pthread_mutex_unlock(&known.lock);
@@ -661,11 +706,14 @@ static void *known_thread(void *arg)
 	return NULL;
 }
 
-/* A limited name proctor found at ip itself, not skip, in out. */
-static bool known_at(const uint8_t ip[16], const char *skip, char *out,
-		     size_t size)
+/*
+ * The limited names proctor found at ip itself, but skip, into names
+ * (at most max); how many.
+ */
+static size_t known_at(const uint8_t ip[16], const char *skip,
+		       char (*names)[TRACER_NAME_MAX], size_t max)
 {
-	bool found = false;
+	size_t found = 0;
 	int i;
 
 	pthread_mutex_lock(&known.lock);
@@ -675,12 +723,11 @@ static bool known_at(const uint8_t ip[16], const char *skip, char *out,
 	       pthread_cond_timedwait(&known.done, &known.lock, &known.until) ==
 		       0)
 		;
-	for (i = 0; i < known.n && !found; i++)
+	for (i = 0; i < known.n && found < max; i++)
 		if (!memcmp(known.v[i].ip, ip, 16) &&
-		    (!skip || strcasecmp(known.v[i].name, skip))) {
-			snprintf(out, size, "%s", known.v[i].name);
-			found = true;
-		}
+		    (!skip || strcasecmp(known.v[i].name, skip)))
+			snprintf(names[found++], TRACER_NAME_MAX, "%s",
+				 known.v[i].name);
 	pthread_mutex_unlock(&known.lock);
 	return found;
 }
@@ -706,7 +753,7 @@ static bool fronts_intercepted(const struct relay_conn *c, const char *sni,
 			       char *out, size_t size)
 {
 	const struct tracer_ca *ca = relay.sup->o->ca;
-	char names[8][TRACER_NAME_MAX];
+	char names[16][TRACER_NAME_MAX];
 	const char *list[1];
 	struct rules_verdict v;
 	size_t n, i;
@@ -714,9 +761,9 @@ static bool fronts_intercepted(const struct relay_conn *c, const char *sni,
 
 	if (!ca || c->via || c->addr.kind != RULES_ADDR_IP)
 		return false;
-	n = tracer_names_find(c->addr.ip, names, 7);
-	/* and one proctor found there itself */
-	n += known_at(c->addr.ip, sni, names[n], sizeof(names[n]));
+	n = tracer_names_find(c->addr.ip, names, 8);
+	/* and those proctor found there itself */
+	n += known_at(c->addr.ip, sni, names + n, 16 - n);
 	for (i = 0; i < n; i++) {
 		if (!strcasecmp(names[i], sni))
 			continue;
@@ -1543,7 +1590,15 @@ static void proxy_ready(struct relay_conn *c, struct tracer_proxy_dial *d,
 	c->in_len -= head;
 	free(c->parser);
 	c->parser = NULL;
-	if (d->verdict.http || (!d->via && tracer_relay_limits(&d->addr))) {
+	/*
+	 * Through the user's proxy the target's address is the proxy's
+	 * to know: with limits in the policy, every tunnel is judged
+	 * (its requests' Host by name), or one to a sibling name of a
+	 * limited site would carry requests for it.
+	 */
+	if (d->verdict.http ||
+	    (d->via ? rules_policy_relays(relay.sup->o->policy)
+		    : tracer_relay_limits(&d->addr))) {
 		c->mode = SNIFF;
 	} else {
 		c->mode = PASS;
@@ -2073,7 +2128,7 @@ bool tracer_relay_limits(const struct rules_addr *ra)
 
 	if (!relay.on || ra->kind != RULES_ADDR_IP)
 		return false;
-	if (known_at(ra->ip, NULL, names[0], sizeof(names[0])))
+	if (known_at(ra->ip, NULL, names, 1))
 		return true;
 	n = tracer_names_find(ra->ip, names, 8);
 	for (i = 0; i < n; i++) {

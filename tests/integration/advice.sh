@@ -326,6 +326,9 @@ pt_grep "... and of the file itself, the flag written otherwise" "$PT_ERR" \
 pt_run --deny-read "$WS/flagged/f" -- sh -c 'echo x >>flagged/f'
 pt_grep "... a write its --deny-read refuses" "$PT_ERR" \
 	"denied write $WS/flagged/f .*, as this run.s flag asks\$"
+(cd "$WS" && pt_run --deny-read ./flagged/f -- sh -c 'echo x >>flagged/f')
+pt_grep "... written relative, ./" "$PT_ERR" \
+	"denied write $WS/flagged/f .*, as this run.s flag asks\$"
 pt_run --deny-exec git -- git --version
 pt_grep "... an exec beneath a --deny-exec prefix" "$PT_ERR" \
 	'denied exec git .*, as this run.s flag asks$'

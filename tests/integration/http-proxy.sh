@@ -374,6 +374,15 @@ for how in direct via; do
 		"^GET other.test (http://other.test:8081)?/next$"
 done
 
+# through the user's proxy, a tunnel to a sibling name carrying Host:
+# the limited site: judged (the tunnel's target is the proxy's to know)
+: >"$SRV"
+HTTPS_PROXY=$USERP http_proxy=$USERP pt_lab_run $P -- \
+	curl -sS -m 10 -p -H "Host: safe.test" -d x http://other.test:8081/tunnelled
+pt_grep "a POST for the limited site in a tunnel to a sibling gets 403" \
+	"$PT_OUT" "proctor refused POST safe.test/tunnelled"
+pt_nogrep "... and never arrives" "$SRV" "tunnelled"
+
 : >"$UP"
 HTTPS_PROXY=$USERP http_proxy=$USERP pt_lab_run $P -- \
 	curl -sS -m 10 -X TRACE -H "Max-Forwards: 0" http://other.test:8081/t
