@@ -11,6 +11,7 @@ echo "== reach past the workspace"
 echo "ssh-rsa AAAA... attacker" >> "$HOME/.ssh/authorized_keys" ||
 	echo "   (could not plant a key)"
 cat "$HOME/.ssh/id_ed25519" 2>/dev/null || echo "   (could not read the key)"
-python3 -c 'import socket; socket.create_connection(("127.0.0.1", 9))' \
-	2>/dev/null || echo "   (could not connect)"
+python3 -c 'import socket, sys
+socket.create_connection(("127.0.0.1", int(sys.argv[1])))' "${DEMO_PORT:-9}" \
+	2>/dev/null || echo "   (could not connect to the host's service)"
 echo "== done"
