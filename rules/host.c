@@ -20,6 +20,7 @@
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <libpsl.h>
 #include <string.h>
 
 #include "rules/rules_int.h"
@@ -311,4 +312,26 @@ int rules_name_barred(const struct rules_policy *p, const struct rules_addr *a,
 		return -1;
 	best_host(&b, &p->cls[RULES_CONNECT], names, n, a->port, &i);
 	return b.e && b.e->action == RULES_ALLOW ? (int)i : -1;
+}
+
+size_t rules_policy_suffix_wildcards(const struct rules_policy *p,
+				     void (*fn)(const char *where,
+						const char *pattern, void *arg),
+				     void *arg)
+{
+	const struct rules_list *l = &p->cls[RULES_CONNECT];
+	const psl_ctx_t *psl = psl_builtin();
+	size_t i, n = 0;
+
+	for (i = 0; psl && i < l->n; i++) {
+		const struct rules_entry *e = &l->v[i];
+
+		if (e->kind != RULES_ENTRY_HOST || !e->wild ||
+		    e->action != RULES_ALLOW ||
+		    !psl_is_public_suffix(psl, e->name))
+			continue;
+		fn(e->where, e->pattern, arg);
+		n++;
+	}
+	return n;
 }

@@ -384,6 +384,14 @@ void rules_grant_describe(const struct rules_grant *g, char *buf, size_t len);
  * program by a bare name (any program of that name gets the grant);
  * returns how many.
  */
+/*
+ * Calls fn for each allow entry "*.SUFFIX" whose suffix is a public one
+ * ("*.com", "*.co.uk"): every site under it, anyone's.  Returns how many.
+ */
+size_t rules_policy_suffix_wildcards(const struct rules_policy *p,
+				     void (*fn)(const char *where,
+						const char *pattern, void *arg),
+				     void *arg);
 size_t rules_policy_bare_grants(const struct rules_policy *p,
 				void (*fn)(const char *where,
 					   const char *pattern, void *arg),

@@ -362,12 +362,24 @@ static char *read_all(const char *path, size_t *len);
 
 static const char *home_dir(void)
 {
+	static bool said;
 	const char *h = getenv("HOME");
 	struct passwd *pw;
 
 	if (h && h[0] == '/')
 		return h;
 	pw = getpwuid(getuid());
+	/* set, but no place: the policy's ~ is said to be another */
+	if (h && !said) {
+		char safe[256];
+
+		tracer_printable(safe, sizeof(safe), h);
+		fprintf(stderr,
+			"proctor: HOME is \"%s\", not an absolute path: ~ is "
+			"the password file's home, %s\n",
+			safe, pw ? pw->pw_dir : "/");
+		said = true;
+	}
 	return pw ? pw->pw_dir : "/";
 }
 
@@ -2427,6 +2439,16 @@ static void warn_bare_grant(const char *where, const char *pattern, void *arg)
 	       (const char *)arg, where, safe, safe);
 }
 
+static void warn_suffix(const char *where, const char *pattern, void *arg)
+{
+	char safe[1024];
+
+	tracer_printable(safe, sizeof(safe), pattern);
+	printf("%s: warning: %s \"%s\" allows every site under a public "
+	       "suffix, anyone's; name the sites (\"*.example.com\")\n",
+	       (const char *)arg, where, safe);
+}
+
 static void print_unenforceable(const char *origin, const char *where,
 				const char *pattern, void *arg)
 {
@@ -2464,6 +2486,7 @@ static int policy_check(int argc, char **argv)
 			printf("%s: ok\n", argv[i]);
 			print_reviews(p);
 			rules_policy_bare_grants(p, warn_bare_grant, argv[i]);
+			rules_policy_suffix_wildcards(p, warn_suffix, argv[i]);
 			rules_http_unenforceable(p, print_unenforceable, NULL);
 		}
 		rules_policy_free(p);

@@ -158,6 +158,21 @@ else
 	pt_diag_file "$PT_ERR" stderr
 fi
 
+# A wildcard over a public suffix allows anyone's sites: warned about
+echo '{"network": {"allow": ["*.com", "*.example.com", "*.co.uk"]}}' \
+	>"$T/suffix.json"
+pt_proctor policy check "$T/suffix.json"
+pt_status "a wildcard over a public suffix checks" 0
+pt_grep "... with a warning" "$PT_OUT" \
+	'allow\[0\] "\*\.com" allows every site under a public suffix'
+pt_grep "... a suffix of two labels too" "$PT_OUT" 'allow\[2\] "\*\.co\.uk"'
+pt_nogrep "... not a registrable domain's" "$PT_OUT" 'allow\[1\]'
+
+# HOME set to no place: ~ is the password file's home, and said
+HOME=relative pt_run -- true
+pt_grep "a HOME that is not an absolute path is said" "$PT_ERR" \
+	'^proctor: HOME is "relative", not an absolute path: ~ is the password file.s home'
+
 # HTTP limits of a domain entry (#8): checked, warned about, shown.
 cat >"$T/http.json" <<'JSON'
 {"network": {"allow": [
