@@ -73,53 +73,64 @@ bool rules_policy_relays(const struct rules_policy *p)
 	return false;
 }
 
-static size_t list_limited(const struct rules_list *l,
-			   void (*fn)(const char *name, void *arg), void *arg)
+size_t rules_each_network_entry(const struct rules_policy *p,
+				bool (*each)(const struct rules_entry *e,
+					     void *arg),
+				void *arg)
 {
-	const struct rules_entry *e;
-	size_t n = 0;
+	const struct rules_list *l = &p->cls[RULES_CONNECT];
+	const struct rules_list *x = &p->cls[RULES_EXEC];
+	size_t n = 0, i;
 
-	for (e = l->v; e < l->v + l->n; e++)
-		if (e->kind == RULES_ENTRY_HOST && e->action == RULES_ALLOW &&
-		    e->has_http && !e->wild) {
-			fn(e->name, arg);
-			n++;
-		}
+	for (i = 0; i < l->n; i++)
+		n += each(&l->v[i], arg);
+	/* a command's grant gives names of its own (#6) */
+	for (i = 0; i < x->n; i++)
+		if (x->v[i].grant)
+			n += rules_each_network_entry(x->v[i].grant->p, each,
+						      arg);
 	return n;
+}
+
+struct name_fn {
+	void (*fn)(const char *name, void *arg);
+	void *arg;
+};
+
+static bool limited(const struct rules_entry *e, void *arg)
+{
+	const struct name_fn *f = arg;
+
+	if (e->kind != RULES_ENTRY_HOST || e->action != RULES_ALLOW ||
+	    !e->has_http || e->wild)
+		return false;
+	f->fn(e->name, f->arg);
+	return true;
 }
 
 size_t rules_limited_names(const struct rules_policy *p,
 			   void (*fn)(const char *name, void *arg), void *arg)
 {
-	const struct rules_list *x = &p->cls[RULES_EXEC];
-	size_t n, i;
+	struct name_fn f = { fn, arg };
 
-	n = list_limited(&p->cls[RULES_CONNECT], fn, arg);
-	for (i = 0; i < x->n; i++)
-		if (x->v[i].grant)
-			n += list_limited(&x->v[i].grant->p->cls[RULES_CONNECT],
-					  fn, arg);
-	return n;
+	return rules_each_network_entry(p, limited, &f);
 }
 
-static size_t list_unenforceable(const struct rules_list *l,
-				 void (*fn)(const char *origin,
-					    const char *where,
-					    const char *pattern, void *arg),
-				 void *arg)
-{
-	const struct rules_entry *e;
-	size_t n = 0;
+struct entry_fn {
+	void (*fn)(const char *origin, const char *where, const char *pattern,
+		   void *arg);
+	void *arg;
+};
 
-	for (e = l->v; e < l->v + l->n; e++) {
-		/* port 80 is plain HTTP's, whose requests are judged */
-		if (!e->has_http || !e->http.methods ||
-		    (e->has_port && e->port == 80))
-			continue;
-		fn(e->origin, e->where, e->pattern, arg);
-		n++;
-	}
-	return n;
+static bool unenforceable(const struct rules_entry *e, void *arg)
+{
+	const struct entry_fn *f = arg;
+
+	/* port 80 is plain HTTP's, whose requests are judged */
+	if (!e->has_http || !e->http.methods || (e->has_port && e->port == 80))
+		return false;
+	f->fn(e->origin, e->where, e->pattern, f->arg);
+	return true;
 }
 
 size_t rules_http_unenforceable(const struct rules_policy *p,
@@ -128,17 +139,10 @@ size_t rules_http_unenforceable(const struct rules_policy *p,
 					   const char *pattern, void *arg),
 				void *arg)
 {
-	const struct rules_list *x = &p->cls[RULES_EXEC];
-	size_t n, i;
+	struct entry_fn f = { fn, arg };
 
-	if (p->intercept)
-		return 0;
-	n = list_unenforceable(&p->cls[RULES_CONNECT], fn, arg);
-	for (i = 0; i < x->n; i++)
-		if (x->v[i].grant)
-			n += list_unenforceable(
-				&x->v[i].grant->p->cls[RULES_CONNECT], fn, arg);
-	return n;
+	return p->intercept ? 0
+			    : rules_each_network_entry(p, unenforceable, &f);
 }
 
 /* --- the request parser ------------------------------------------------ */

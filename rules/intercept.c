@@ -11,43 +11,30 @@
 
 #include "rules/rules_int.h"
 
-static bool intercepted(const struct rules_entry *e)
-{
-	return e->kind == RULES_ENTRY_HOST && e->action == RULES_ALLOW &&
-	       e->has_http && e->http.methods;
-}
+struct name_fn {
+	void (*fn)(const char *name, void *arg);
+	void *arg;
+};
 
-static size_t list_names(const struct rules_list *l,
-			 void (*fn)(const char *name, void *arg), void *arg)
+static bool intercepted(const struct rules_entry *e, void *arg)
 {
+	const struct name_fn *f = arg;
 	char name[300];
-	size_t i, n = 0;
 
-	for (i = 0; i < l->n; i++) {
-		if (!intercepted(&l->v[i]))
-			continue;
-		snprintf(name, sizeof(name), "%s%s", l->v[i].wild ? "*." : "",
-			 l->v[i].name);
-		fn(name, arg);
-		n++;
-	}
-	return n;
+	if (e->kind != RULES_ENTRY_HOST || e->action != RULES_ALLOW ||
+	    !e->has_http || !e->http.methods)
+		return false;
+	snprintf(name, sizeof(name), "%s%s", e->wild ? "*." : "", e->name);
+	f->fn(name, f->arg);
+	return true;
 }
 
 size_t rules_intercept_names(const struct rules_policy *p,
 			     void (*fn)(const char *name, void *arg), void *arg)
 {
-	const struct rules_list *x = &p->cls[RULES_EXEC];
-	size_t i, n;
+	struct name_fn f = { fn, arg };
 
-	if (!p->intercept)
-		return 0;
-	n = list_names(&p->cls[RULES_CONNECT], fn, arg);
-	for (i = 0; i < x->n; i++)
-		if (x->v[i].grant)
-			n += list_names(&x->v[i].grant->p->cls[RULES_CONNECT],
-					fn, arg);
-	return n;
+	return p->intercept ? rules_each_network_entry(p, intercepted, &f) : 0;
 }
 
 bool rules_http_intercepted(const struct rules_policy *p,

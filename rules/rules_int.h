@@ -160,6 +160,13 @@ int rules_glob_literal(struct rules_entry *e, const char *path, char *msg,
 		       size_t len);
 /* Whether JSON text holds an escaped NUL, which cJSON ends strings at. */
 bool rules_json_has_nul(const char *json);
+
+/* http.c: each (true when it counts) over the network entries of p and
+ * of its commands' grants; how many counted. */
+size_t rules_each_network_entry(const struct rules_policy *p,
+				bool (*each)(const struct rules_entry *e,
+					     void *arg),
+				void *arg);
 /* An absolute path meant as it is, normalised: proctor's own files. */
 int rules_glob_compile_literal(struct rules_entry *e, const char *path,
 			       char *msg, size_t len);
